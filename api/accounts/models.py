@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from enum import Enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(str, Enum):
+    technician = "technician"
+    business_admin = "business_admin"  # 事業者責任者 (tier 0) and 第1–第3階層管理者ID (tiers 1–3)
+    site_manager = "site_manager"  # 現場管理者ID
+    operator = "operator"  # 運営主体
+    device = "device"  # card reader / face kiosk
+    api_client = "api_client"  # private attendance systems (API連携)
+
+
+class Account(Model):
+    id = fields.BigIntField(primary_key=True)
+    login = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=200)
+    role = fields.CharEnumField(Role, max_length=20)
+    display_name = fields.CharField(max_length=100)
+    email = fields.CharField(max_length=254, null=True)
+    business: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Business", related_name="accounts", null=True, on_delete=fields.RESTRICT
+    )
+    technician: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="accounts", null=True, on_delete=fields.RESTRICT
+    )
+    # 0 = 事業者責任者ID; 1–3 = 第1–第3階層管理者ID. Only for business admins.
+    admin_tier = fields.SmallIntField(null=True)
+    is_active = fields.BooleanField(db_default=True, default=True)
+    failed_logins = fields.IntField(db_default=0, default=0)
+    locked_until = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account"
+
+
+class AccessToken(Model):
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="tokens", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)  # sha256 hex; the token itself is never stored
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "access_token"

@@ -1,0 +1,29 @@
+from datetime import datetime
+
+from pydantic import BaseModel, StringConstraints
+from typing import Annotated
+
+from api.common import Strict
+
+
+class LoginIn(Strict):
+    login: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"login": "operator", "password": "…"}]}}
+
+
+class MeOut(BaseModel):
+    id: int
+    login: str
+    role: str
+    display_name: str
+    admin_tier: int | None
+    business_pk: int | None
+    technician_pk: int | None
+
+
+class TokenOut(BaseModel):
+    token: str
+    expires_at: datetime
+    account: MeOut

@@ -1,0 +1,121 @@
+"""The ASGI application: `create_app(settings)` with one lifespan that owns every resource."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from importlib.metadata import PackageNotFoundError, version
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from api import db
+from api.accounts.service import IpLimiter
+from api.crypto import Vault
+from api.errors import NotFound, exception_handlers
+from api.http import Endpoint, Router
+from api.openapi import DOCS_HTML, build_openapi, swagger_static_dir
+from api.queue import open_queue
+from api.settings import Settings
+
+log = logging.getLogger("openccus")
+
+
+def routers() -> list[Router]:
+    from api.accounts.routes import router as accounts
+    from api.audit.routes import router as audit
+    from api.businesses.routes import router as businesses
+    from api.notifications.routes import router as notifications
+    from api.registration.review_routes import router as review
+    from api.registration.routes import router as registration
+
+    return [accounts, businesses, registration, review, audit, notifications]
+
+
+def app_version() -> str:
+    try:
+        return version("openccus")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    endpoints: list[Endpoint] = [ep for r in routers() for ep in r.endpoints]
+    openapi = build_openapi(endpoints, version=app_version())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await db.init(settings)
+        app.state.settings = settings
+        app.state.vault = Vault(settings.secret("data_key"))
+        app.state.login_limiter = IpLimiter()
+        app.state.queue = await open_queue(settings)
+        sweeper = asyncio.create_task(_sweep_outbox(app))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await app.state.queue.close()
+            await db.close()
+
+    async def openapi_json(_: Request) -> Response:
+        return JSONResponse(openapi)
+
+    async def docs(_: Request) -> Response:
+        return HTMLResponse(DOCS_HTML)
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": app_version(), "embedded": settings.embedded})
+
+    async def api_not_found(_: Request) -> Response:
+        raise NotFound("No such endpoint.")
+
+    routes: list[Route | Mount] = [r for router in routers() for r in router.routes()]
+    routes += [
+        Route("/api/v1/openapi.json", openapi_json),
+        Route("/api/v1/docs", docs),
+        Mount("/api/v1/docs/static", StaticFiles(directory=swagger_static_dir())),
+        Route("/api/v1/health", health),
+        Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    ]
+    routes += _pwa_routes(settings)
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers())
+
+
+def _pwa_routes(settings: Settings) -> list[Route | Mount]:
+    """Serve the built PWA: real files as they are, every other path falls back to the app shell (deep links).
+    The shell and the service worker are never cached, so a new release reaches users on their next visit."""
+    dist = settings.pwa_dist
+    no_cache = {"Cache-Control": "no-cache"}
+
+    async def shell(request: Request) -> Response:
+        path = request.path_params.get("path", "")
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and dist.resolve() in candidate.parents:
+            headers = no_cache if candidate.name in {"sw.js", "manifest.webmanifest", "index.html"} else {
+                "Cache-Control": "public, max-age=31536000, immutable"} if "/assets/" in f"/{path}" else {}
+            return FileResponse(candidate, headers=headers)
+        index = dist / "index.html"
+        if not index.is_file():
+            return HTMLResponse("<h1>OpenCCUS</h1><p>The PWA is not built. The API is at "
+                                "<a href='/api/v1/docs'>/api/v1/docs</a>.</p>", headers=no_cache)
+        return FileResponse(index, headers=no_cache)
+
+    return [Route("/", shell), Route("/{path:path}", shell)]
+
+
+async def _sweep_outbox(app: Starlette) -> None:
+    while True:
+        try:
+            await app.state.queue.sweep()
+        except Exception:  # a database hiccup must not kill the sweeper; the next round retries
+            log.exception("outbox sweep failed")
+        await asyncio.sleep(60)

@@ -1,0 +1,1 @@
+"""Package data for billing: the effective-dated tariff table (tariffs.csv)."""

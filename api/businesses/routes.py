@@ -1,0 +1,87 @@
+from datetime import timedelta
+
+from api.accounts.models import Account, Role
+from api.auth import issue_token
+from api.businesses import service
+from api.businesses.schemas import (
+    AccountOut, BusinessOut, BusinessPublicOut, BusinessRegisterIn, RegisteredBusinessOut, SubAccountIn,
+)
+from api.http import Ctx, Router
+from api.ids import check_ccus_id
+from api.registration import review
+from api.registration import service as technicians
+from api.registration.schemas import TechnicianOut, TechnicianProxyRegisterIn, TechnicianSummaryOut
+
+router = Router()
+MANAGERS = {Role.business_admin, Role.operator}
+
+
+@router.post("/businesses", summary="Register a business (事業者登録) with its 事業者責任者 account", tags=["businesses"],
+             body=BusinessRegisterIn, response=RegisteredBusinessOut, status=201, errors=(409, 422))
+async def register_business(ctx: Ctx):
+    business, admin = await service.register_business(data=ctx.body)
+    app = await review.submit_business_application(business=business)
+    token, _ = await issue_token(admin, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
+    return RegisteredBusinessOut(business=service.to_out(business), token=token, application_id=app.id)
+
+
+async def _managed(ctx: Ctx):
+    business = await service.get_business(pk=int(ctx.path["pk"]))
+    service.ensure_can_manage(ctx.user, business)
+    return business
+
+
+@router.get("/businesses/{pk:int}", summary="A business (its admins, operator)", tags=["businesses"], roles=MANAGERS,
+            response=BusinessOut, errors=(403, 404))
+async def get_business(ctx: Ctx):
+    return service.to_out(await _managed(ctx))
+
+
+@router.get("/businesses/by-id/{business_id}", summary="Look up a business by its 14-digit 事業者ID (name only)",
+            tags=["businesses"], roles=set(Role), response=BusinessPublicOut, errors=(404, 422))
+async def lookup(ctx: Ctx):
+    business = await service.find_by_ccus_id(business_id=check_ccus_id(ctx.path["business_id"], field="business_id"))
+    return BusinessPublicOut(business_id=business.business_id, name=business.name, status=business.status.value)
+
+
+def _account_out(a: Account) -> AccountOut:
+    return AccountOut(id=a.id, login=a.login, role=a.role.value, display_name=a.display_name, admin_tier=a.admin_tier,
+                      business_pk=a.business_id)  # type: ignore[attr-defined]
+
+
+@router.get("/businesses/{pk:int}/accounts", summary="The business's 管理者ID and 現場管理者ID", tags=["businesses"],
+            roles=MANAGERS, response=list[AccountOut], errors=(403, 404))
+async def list_accounts(ctx: Ctx):
+    business = await _managed(ctx)
+    return [_account_out(a) for a in await Account.filter(business=business).order_by("id")]
+
+
+@router.post("/businesses/{pk:int}/admins", summary="Add a 管理者ID (tier 1–3, below your own)", tags=["businesses"],
+             roles={Role.business_admin}, body=SubAccountIn, response=AccountOut, status=201, errors=(403, 409, 422))
+async def add_admin(ctx: Ctx):
+    business = await service.get_business(pk=int(ctx.path["pk"]))
+    account = await service.add_sub_account(actor=ctx.user, business=business, data=ctx.body, role=Role.business_admin)
+    return _account_out(account)
+
+
+@router.post("/businesses/{pk:int}/site-managers", summary="Add a 現場管理者ID (free of charge)", tags=["businesses"],
+             roles={Role.business_admin}, body=SubAccountIn, response=AccountOut, status=201, errors=(403, 409, 422))
+async def add_site_manager(ctx: Ctx):
+    business = await service.get_business(pk=int(ctx.path["pk"]))
+    account = await service.add_sub_account(actor=ctx.user, business=business, data=ctx.body, role=Role.site_manager)
+    return _account_out(account)
+
+
+@router.get("/businesses/{pk:int}/employees", summary="The business's technicians and their registration status",
+            tags=["businesses"], roles=MANAGERS, response=list[TechnicianSummaryOut], errors=(403, 404))
+async def employees(ctx: Ctx):
+    return await technicians.employees(business=await _managed(ctx))
+
+
+@router.post("/businesses/{pk:int}/technicians", summary="Register a technician by proxy (代行申請, with consent)",
+             tags=["businesses"], roles={Role.business_admin}, body=TechnicianProxyRegisterIn, response=TechnicianOut,
+             status=201, errors=(403, 409, 422))
+async def proxy_register(ctx: Ctx):
+    business = await service.get_business(pk=int(ctx.path["pk"]))
+    tech = await technicians.register_proxy(actor=ctx.user, business=business, data=ctx.body)
+    return await technicians.to_out(tech)

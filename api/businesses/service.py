@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import date
+
+from api.accounts.models import Account, Role
+from api.accounts.service import create_account
+from api.billing.tariffs import business_registration_fee, capital_band
+from api.businesses.models import Business, ReviewStatus
+from api.businesses.schemas import BusinessOut, BusinessRegisterIn, FeeOut, SubAccountIn
+from api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from api.ids import check_corporate_number, new_ccus_id
+from api.timeutil import today_jst
+
+
+async def register_business(*, data: BusinessRegisterIn) -> tuple[Business, Account]:
+    if data.corporate_number is not None:
+        check_corporate_number(data.corporate_number)
+        if await Business.filter(corporate_number=data.corporate_number).exists():
+            raise Conflict("A business with this 法人番号 is already registered.", code="duplicate_business")
+    business = await Business.create(
+        business_id=await _unique_business_id(),
+        **data.model_dump(exclude={"admin", "social_insurance"}),
+        social_insurance=data.social_insurance.model_dump(),
+        status=ReviewStatus.submitted,
+    )
+    admin = await create_account(
+        login=data.admin.login, password=data.admin.password, role=Role.business_admin,
+        display_name=data.admin.display_name, email=data.admin.email, business=business, admin_tier=0,
+    )
+    return business, admin
+
+
+async def _unique_business_id() -> str:
+    while True:
+        candidate = new_ccus_id()
+        if not await Business.filter(business_id=candidate).exists():
+            return candidate
+
+
+def registration_fee(business: Business, *, on: date | None = None) -> FeeOut:
+    on = on or today_jst()
+    amount = business_registration_fee(capital_yen=business.capital_yen, sole_proprietor=business.sole_proprietor, on=on)
+    band = capital_band(capital_yen=business.capital_yen, sole_proprietor=business.sole_proprietor)
+    return FeeOut(band=band, amount_yen=amount, on=on.isoformat())
+
+
+def to_out(business: Business) -> BusinessOut:
+    data = {k: getattr(business, k) for k in BusinessOut.model_fields if k != "registration_fee"}
+    return BusinessOut(**data, registration_fee=registration_fee(business))
+
+
+def ensure_can_manage(actor: Account, business: Business) -> None:
+    """Operators manage every business; a business admin only their own."""
+    if actor.role is Role.operator:
+        return
+    if actor.role is Role.business_admin and actor.business_id == business.id:  # type: ignore[attr-defined]
+        return
+    raise Forbidden("You can only manage your own business.")
+
+
+async def get_business(*, pk: int) -> Business:
+    business = await Business.get_or_none(id=pk)
+    if business is None:
+        raise NotFound("No such business.")
+    return business
+
+
+async def find_by_ccus_id(*, business_id: str) -> Business:
+    business = await Business.get_or_none(business_id=business_id)
+    if business is None:
+        raise NotFound("No business with this 事業者ID.")
+    return business
+
+
+async def add_sub_account(*, actor: Account, business: Business, data: SubAccountIn, role: Role) -> Account:
+    ensure_can_manage(actor, business)
+    if role is Role.business_admin:
+        if data.tier is None:
+            raise Unprocessable.field("tier", "a 管理者ID needs a tier from 1 to 3")
+        # An admin may create admins only below their own tier (事業者責任者 = 0 creates 1–3, tier 1 creates 2–3…).
+        if actor.role is Role.business_admin and data.tier <= (actor.admin_tier or 0):
+            raise Forbidden("You can only create 管理者ID below your own tier.")
+    elif data.tier is not None:
+        raise Unprocessable.field("tier", "only 管理者ID have a tier")
+    return await create_account(
+        login=data.login, password=data.password, role=role, display_name=data.display_name,
+        email=data.email, business=business, admin_tier=data.tier,
+    )

@@ -1,0 +1,70 @@
+"""The `openccus` console script: serve, migrate, worker, demo-data, create-operator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from api.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="openccus", description="OpenCCUS — Construction Career Up System")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API and the PWA")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL only)")
+    sub.add_parser("migrate", help="apply database migrations")
+    worker = sub.add_parser("worker", help="run the arq job worker (needs REDIS_URL)")
+    worker.add_argument("--burst", action="store_true", help="drain the queue and exit")
+    sub.add_parser("demo-data", help="load demonstration data (idempotent)")
+    op = sub.add_parser("create-operator", help="create an operator account")
+    op.add_argument("--login", required=True)
+    op.add_argument("--name", default="運営主体")
+    args = parser.parse_args(argv)
+    settings = Settings()
+
+    if args.command == "serve":
+        import uvicorn
+
+        if args.workers > 1 and settings.embedded:
+            print("openccus: --workers > 1 needs PostgreSQL (DATABASE_URL); SQLite allows one writer.", file=sys.stderr)
+            return 2
+        print(f"OpenCCUS is starting on http://{args.host}:{args.port}/  (API docs: /api/v1/docs)", flush=True)
+        uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True)
+        return 0
+    if args.command == "migrate":
+        from api import db
+
+        asyncio.run(db.migrate(settings))
+        print("migrations applied")
+        return 0
+    if args.command == "worker":
+        from workers.main import run
+
+        return run(settings, burst=args.burst)
+    if args.command == "demo-data":
+        from api.demo import load
+
+        print(asyncio.run(load(settings)))
+        return 0
+    if args.command == "create-operator":
+        password = os.environ.get("OPENCCUS_OPERATOR_PASSWORD") or getpass.getpass("password: ")
+        from api.demo import create_operator
+
+        try:
+            asyncio.run(create_operator(settings, login=args.login, password=password, name=args.name))
+        except ValueError as exc:
+            print(f"openccus: {exc}", file=sys.stderr)
+            return 2
+        print(f"operator {args.login} created")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

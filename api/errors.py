@@ -1,0 +1,115 @@
+"""Typed errors that carry their HTTP status, rendered as JSON in one place (`install_handlers`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from tortoise.exceptions import IntegrityError
+
+log = logging.getLogger("openccus")
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: list[dict[str, str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or []
+
+
+class BadRequest(AppError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(AppError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(AppError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(AppError):
+    status, code = 404, "not_found"
+
+
+class Conflict(AppError):
+    status, code = 409, "conflict"
+
+
+class PayloadTooLarge(AppError):
+    status, code = 413, "payload_too_large"
+
+
+class Unprocessable(AppError):
+    status, code = 422, "validation_error"
+
+    @classmethod
+    def field(cls, field: str, message: str, *, code: str = "validation_error") -> "Unprocessable":
+        return cls(message, code=code, fields=[{"field": field, "message": message}])
+
+
+class TooManyRequests(AppError):
+    status, code = 429, "too_many_requests"
+
+
+def error_body(code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "fields": fields or []}
+
+
+def validation_fields(exc: ValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"] if p != "body")
+        out.append({"field": loc or "body", "message": err["msg"]})
+    return out
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(error_body(exc.code, exc.message, exc.fields), status_code=exc.status)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ValidationError)
+    return JSONResponse(error_body("validation_error", "The request is not valid.", validation_fields(exc)), 422)
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    # Services check uniqueness first; this catches the race where two requests pass the check together.
+    log.info("integrity error rendered as 409: %s", exc)
+    return JSONResponse(error_body("conflict", "This conflicts with existing data."), status_code=409)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return JSONResponse(
+        error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse(error_body("internal_error", "Something went wrong on our side."), status_code=500)
+
+
+def exception_handlers() -> dict[Any, Any]:
+    return {
+        AppError: _app_error,
+        ValidationError: _validation_error,
+        IntegrityError: _integrity_error,
+        HTTPException: _http_error,
+        Exception: _unhandled,
+    }

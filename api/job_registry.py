@@ -1,0 +1,10 @@
+"""Every job function, for the arq WorkerSettings and for the in-process queue alike."""
+
+from collections.abc import Callable
+from typing import Any
+
+
+def job_functions() -> list[Callable[..., Any]]:
+    from api.notifications import jobs as notifications
+
+    return [notifications.notify_application_decision]

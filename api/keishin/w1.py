@@ -1,0 +1,90 @@
+"""W1⑩ 建設工事に従事する者の就業履歴を蓄積するために必要な措置の実施状況.
+
+For 審査基準日 from 2023-08-14 (reference/ccus-facts.md §7, ciac.jp/keisin/hyotenw/ccus):
+
+* 15 points: on **every** directly contracted work of the year (public and private) the site and contract are
+  registered in CCUS and the work records accumulate **without 直接入力** (card readers, face kiosks, API link);
+* 10 points: the same on every **public** directly contracted work;
+* 0 otherwise, and 0 when the year had no directly contracted work; the 誓約書 (様式第6号) is required for any points.
+
+Overseas works, 軽微な工事 and 災害応急工事 are left out before the test. These numbers live here rather than in
+a data file because they are one rule with one start date, not a table that MLIT revises row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from api.keishin.errors import KeishinError
+
+W1_CCUS_FROM = date(2023, 8, 14)
+POINTS_ALL_WORKS = 15
+POINTS_PUBLIC_WORKS = 10
+Exemption = Literal["overseas", "minor", "disaster"]
+EXEMPTIONS: dict[str, str] = {"overseas": "海外工事", "minor": "軽微な工事", "disaster": "災害応急工事"}
+
+
+@dataclass(frozen=True)
+class DirectSite:
+    """A work the business contracted directly with the orderer (元請) during the 審査対象事業年度."""
+
+    site_id: str
+    name: str
+    public: bool
+    registered_in_ccus: bool  # 現場・契約情報 registered in CCUS
+    has_direct_input: bool  # any work record of the site came in as 直接入力
+    exemption: Exemption | None = None
+
+
+@dataclass(frozen=True)
+class W1Result:
+    points: int
+    reasons: tuple[str, ...]
+    considered: int  # sites left after the exemptions
+
+
+def w1_ccus_points(*, base_date: date, sites: Sequence[DirectSite], pledge_submitted: bool) -> W1Result:
+    """Points for W1⑩ with the reasons a reviewer (or the business) needs to see."""
+    for i, site in enumerate(sites):
+        if site.exemption is not None and site.exemption not in EXEMPTIONS:
+            raise KeishinError(
+                "invalid_exemption", f"exemption must be one of {sorted(EXEMPTIONS)}", f"sites[{i}].exemption"
+            )
+    if base_date < W1_CCUS_FROM:
+        return W1Result(0, (f"W1⑩ applies to base dates from {W1_CCUS_FROM.isoformat()}",), 0)
+
+    considered = [s for s in sites if s.exemption is None]
+    reasons = [f"{s.name}: left out ({EXEMPTIONS[s.exemption]})" for s in sites if s.exemption is not None]
+    if not considered:
+        return W1Result(0, (*reasons, "no directly contracted work in the year"), 0)
+
+    failures = {s.site_id: _failures(s) for s in considered}
+    for s in considered:
+        reasons += [f"{s.name}: {why}" for why in failures[s.site_id]]
+    all_ok = not any(failures.values())
+    public = [s for s in considered if s.public]
+    # "All public works" is only a meaningful test when there is at least one public work; a business with only
+    # private works reaches points through the 15-point test alone.
+    public_ok = bool(public) and not any(failures[s.site_id] for s in public)
+
+    if not pledge_submitted:
+        return W1Result(0, (*reasons, "誓約書 (様式第6号) not submitted"), len(considered))
+    if all_ok:
+        return W1Result(POINTS_ALL_WORKS, (*reasons, "every directly contracted work accumulates in CCUS"),
+                        len(considered))
+    if public_ok:
+        return W1Result(POINTS_PUBLIC_WORKS, (*reasons, "every public directly contracted work accumulates in CCUS"),
+                        len(considered))
+    return W1Result(0, tuple(reasons), len(considered))
+
+
+def _failures(site: DirectSite) -> list[str]:
+    out = []
+    if not site.registered_in_ccus:
+        out.append("site and contract not registered in CCUS")
+    if site.has_direct_input:
+        out.append("work records entered by 直接入力")
+    return out

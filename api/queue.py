@@ -1,0 +1,109 @@
+"""The job queue: arq on Redis in production, the same job functions in-process on the embedded default.
+
+Only this module and `workers/` import arq. Jobs take ids, reload what they need and are safe to run twice; each is
+enqueued with a deterministic job id, so a retry or a second enqueuer never doubles work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from api.outbox import JobOutbox
+from api.settings import Settings
+
+log = logging.getLogger("openccus.queue")
+
+
+def job_context(settings: Settings) -> dict[str, Any]:
+    """The resources every job finds in ctx, in a worker and in-process alike."""
+    return {"settings": settings}
+
+
+class BaseQueue:
+    async def _enqueue(self, name: str, args: list[Any], job_id: str) -> None:
+        raise NotImplementedError
+
+    async def push_outbox(self, job_ids: Iterable[str]) -> None:
+        for row in await JobOutbox.filter(job_id__in=list(job_ids)):
+            await self._enqueue(row.name, row.args, row.job_id)
+            await row.delete()
+
+    async def sweep(self, *, older_than: timedelta = timedelta(seconds=30)) -> int:
+        """Push outbox rows a crashed process left behind (committed, never enqueued)."""
+        from tortoise.timezone import now
+
+        rows = await JobOutbox.filter(created_at__lt=now() - older_than).order_by("id").limit(500)
+        for row in rows:
+            await self._enqueue(row.name, row.args, row.job_id)
+            await row.delete()
+        return len(rows)
+
+    async def drain(self) -> None:
+        """Wait for in-process jobs (a no-op with arq, whose workers run elsewhere)."""
+
+    async def close(self) -> None:
+        pass
+
+
+class ArqQueue(BaseQueue):
+    def __init__(self, pool: Any):
+        self.pool = pool
+
+    @classmethod
+    async def connect(cls, redis_url: str) -> "ArqQueue":
+        from arq import create_pool
+        from arq.connections import RedisSettings
+
+        return cls(await create_pool(RedisSettings.from_dsn(redis_url)))
+
+    async def _enqueue(self, name: str, args: list[Any], job_id: str) -> None:
+        # arq returns None when a job with this id is queued, running or has a kept result: that is the dedupe.
+        await self.pool.enqueue_job(name, *args, _job_id=job_id)
+
+    async def close(self) -> None:
+        await self.pool.aclose()
+
+
+class InProcessQueue(BaseQueue):
+    """Runs the job functions as tasks in the API process (the embedded default has no Redis)."""
+
+    def __init__(self, functions: list[Callable[..., Any]], ctx: dict[str, Any], *, max_tries: int = 3):
+        self.functions = {f.__name__: f for f in functions}
+        self.ctx = ctx
+        self.max_tries = max_tries
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def _enqueue(self, name: str, args: list[Any], job_id: str) -> None:
+        running = self.tasks.get(job_id)
+        if running is not None and not running.done():
+            return
+        self.tasks[job_id] = asyncio.create_task(self._run(name, args, job_id))
+
+    async def _run(self, name: str, args: list[Any], job_id: str) -> None:
+        fn = self.functions[name]
+        for attempt in range(1, self.max_tries + 1):
+            try:
+                await fn({**self.ctx, "job_id": job_id, "job_try": attempt}, *args)
+                return
+            except Exception:
+                log.exception("in-process job %s failed (try %d)", job_id, attempt)
+                await asyncio.sleep(0.2 * attempt)
+
+    async def drain(self) -> None:
+        while pending := [t for t in self.tasks.values() if not t.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.drain()
+
+
+async def open_queue(settings: Settings) -> BaseQueue:
+    from api.job_registry import job_functions
+
+    if settings.redis_url:
+        return await ArqQueue.connect(settings.redis_url)
+    return InProcessQueue(job_functions(), job_context(settings))

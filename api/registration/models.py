@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from enum import Enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from api.businesses.models import ReviewStatus
+
+
+class Tier(str, Enum):
+    simplified = "simplified"  # 簡略型
+    detailed = "detailed"  # 詳細型
+
+
+class ImageKind(str, Enum):
+    face_photo = "face_photo"
+    id_document = "id_document"
+    certificate = "certificate"
+
+
+class StoredImage(Model):
+    """A normalised JPEG, encrypted at rest (api.crypto.Vault). Personal data: never served without a check.
+
+    A technician's current face photo / identity document is their newest image of that kind, and a replaced one is
+    deleted. (No photo foreign key on Technician: it would make a cycle the migrations cannot order.)"""
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharEnumField(ImageKind, max_length=20)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="images", on_delete=fields.CASCADE
+    )
+    content_type = fields.CharField(max_length=40)
+    width = fields.IntField()
+    height = fields.IntField()
+    sha256 = fields.CharField(max_length=64)  # of the normalised plaintext: lets a job notice a changed photo
+    sealed = fields.BinaryField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "stored_image"
+
+
+class Technician(Model):
+    id = fields.BigIntField(primary_key=True)
+    technician_id = fields.CharField(max_length=14, unique=True, null=True)  # issued on approval
+    employer: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Business", related_name="technicians", null=True, on_delete=fields.RESTRICT
+    )
+    tier = fields.CharEnumField(Tier, max_length=12, default=Tier.simplified)
+    status = fields.CharEnumField(ReviewStatus, max_length=12, default=ReviewStatus.draft)
+    family_name = fields.CharField(max_length=100)
+    given_name = fields.CharField(max_length=100)
+    family_name_kana = fields.CharField(max_length=100)
+    given_name_kana = fields.CharField(max_length=100)
+    birth_date = fields.DateField()
+    sex = fields.CharField(max_length=10)
+    nationality = fields.CharField(max_length=2)  # ISO 3166-1 alpha-2
+    postal_code = fields.CharField(max_length=8)
+    address = fields.CharField(max_length=300)
+    phone = fields.CharField(max_length=20)
+    email = fields.CharField(max_length=254, null=True)
+    trades = fields.JSONField(default=list)  # up to 4 職種 codes
+    experience_text = fields.TextField(null=True)
+    social_insurance = fields.JSONField(default=dict)
+    retirement_aid = fields.JSONField(default=dict)  # 建退共 / 中退共
+    residence_status = fields.CharField(max_length=60, null=True)  # 在留資格
+    residence_expiry = fields.DateField(null=True)  # 在留期間の満了日
+    has_identity_document = fields.BooleanField(default=True)
+    detailed = fields.JSONField(default=dict)  # 詳細型: 労災特別加入, health checks, education, training, awards
+    disclosure = fields.JSONField(default=dict)  # what the technician lets others see beyond the defaults
+    proxy_registered_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Business", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    proxy_consent_on = fields.DateField(null=True)
+    registered_on = fields.DateField(null=True)  # first approval, Japan date
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "technician"
+
+
+class Qualification(Model):
+    id = fields.BigIntField(primary_key=True)
+    technician: fields.ForeignKeyRelation[Technician] = fields.ForeignKeyField(
+        "models.Technician", related_name="qualifications", on_delete=fields.CASCADE
+    )
+    code = fields.CharField(max_length=10)
+    acquired_on = fields.DateField()
+    expires_on = fields.DateField(null=True)
+    certificate: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.StoredImage", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "qualification"
+        unique_together = (("technician", "code"),)
+
+
+class ApplicationKind(str, Enum):
+    new = "new"
+    upgrade = "upgrade"  # 簡略型 → 詳細型
+
+
+class SubjectType(str, Enum):
+    technician = "technician"
+    business = "business"
+
+
+class Application(Model):
+    id = fields.BigIntField(primary_key=True)
+    subject_type = fields.CharEnumField(SubjectType, max_length=12)
+    technician: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="applications", null=True, on_delete=fields.CASCADE
+    )
+    business: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Business", related_name="applications", null=True, on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(ApplicationKind, max_length=10)
+    proxy = fields.BooleanField(default=False)  # 代行申請 by the employer
+    status = fields.CharEnumField(ReviewStatus, max_length=12, default=ReviewStatus.submitted)
+    return_reasons = fields.JSONField(default=list)  # [{"field": ..., "reason": ...}]
+    decisions = fields.IntField(default=0)  # counts returns and approvals; part of the notice job id
+    submitted_at = fields.DatetimeField()
+    decided_at = fields.DatetimeField(null=True)
+    decided_by_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "application"
+        indexes = (("status", "subject_type"),)
+
+
+class CardStatus(str, Enum):
+    active = "active"
+    lost = "lost"
+    revoked = "revoked"
+
+
+class Card(Model):
+    id = fields.BigIntField(primary_key=True)
+    technician: fields.ForeignKeyRelation[Technician] = fields.ForeignKeyField(
+        "models.Technician", related_name="cards", on_delete=fields.CASCADE
+    )
+    serial = fields.CharField(max_length=16, unique=True)  # 8 bytes hex (card profile)
+    issued_on = fields.DateField()
+    valid_until = fields.DateField()
+    status = fields.CharEnumField(CardStatus, max_length=10, default=CardStatus.active)
+    key_version = fields.SmallIntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "card"

@@ -1,0 +1,197 @@
+"""Applications and their review: submitted → returned (per-field reasons) → resubmitted → approved.
+
+Approval of a technician's new registration issues the 14-digit technician_id and a card; approval of an upgrade
+makes the registration 詳細型. Every operator decision and correction goes into the audit trail.
+"""
+
+from __future__ import annotations
+
+from tortoise.timezone import now
+
+from api import db
+from api.accounts.models import Account, Role
+from api.audit import service as audit
+from api.businesses.models import Business, ReviewStatus
+from api.errors import Conflict, NotFound, Unprocessable
+from api.ids import new_ccus_id
+from api.registration.cards import issue_card
+from api.registration.models import Application, ApplicationKind, ImageKind, SubjectType, Technician, Tier
+from api.registration.schemas import (
+    ApplicationOut, CorrectionIn, IdentityFields, ReturnIn, TechnicianOut,
+)
+from api.timeutil import today_jst
+
+# Fields an operator may name when returning an application (besides the data fields themselves).
+_EXTRA_FIELDS = {"photo", "id_document", "qualifications", "detailed", "corporate_number", "capital_yen",
+                 "permit_number", "permitted_industries", "name", "name_kana"}
+RETURNABLE_FIELDS = set(TechnicianOut.model_fields) | _EXTRA_FIELDS
+
+
+def app_out(a: Application) -> ApplicationOut:
+    return ApplicationOut(
+        id=a.id, subject_type=a.subject_type.value, technician_pk=a.technician_id, business_pk=a.business_id,  # type: ignore
+        kind=a.kind.value, proxy=a.proxy, status=a.status.value, return_reasons=a.return_reasons,
+        submitted_at=a.submitted_at, decided_at=a.decided_at,
+    )
+
+
+async def submit_business_application(*, business: Business) -> Application:
+    return await Application.create(subject_type=SubjectType.business, business=business, kind=ApplicationKind.new,
+                                    submitted_at=now())
+
+
+async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> Application:
+    if await Application.filter(technician=tech, status__in=[ReviewStatus.submitted, ReviewStatus.returned]).exists():
+        raise Conflict("An application is already open; resubmit that one.", code="application_open")
+    if kind is ApplicationKind.new:
+        if tech.status is not ReviewStatus.draft:
+            raise Conflict("This technician has already applied.", code="already_applied")
+        await _require_documents(tech)
+    else:
+        if tech.status is not ReviewStatus.approved or tech.tier is not Tier.simplified:
+            raise Conflict("Only an approved 簡略型 registration can be upgraded to 詳細型.", code="not_upgradable")
+        if not tech.detailed:
+            raise Unprocessable.field("detailed", "fill in the 詳細型 data before applying for the upgrade")
+    tech_status = ReviewStatus.submitted if kind is ApplicationKind.new else tech.status
+    tech.status = tech_status
+    await tech.save(update_fields=["status", "updated_at"])
+    return await Application.create(
+        subject_type=SubjectType.technician, technician=tech, kind=kind, submitted_at=now(),
+        proxy=actor.role is Role.business_admin,
+    )
+
+
+async def _require_documents(tech: Technician) -> None:
+    from api.registration.service import image_kinds
+
+    kinds = await image_kinds(tech)
+    missing = []
+    if ImageKind.face_photo not in kinds:
+        missing.append({"field": "photo", "message": "a face photo is required"})
+    if tech.has_identity_document and ImageKind.id_document not in kinds:
+        missing.append({"field": "id_document", "message": "upload the identity document, or declare you have none"})
+    if missing:
+        raise Unprocessable("The application is incomplete.", code="incomplete_application", fields=missing)
+
+
+async def resubmit(*, app: Application) -> Application:
+    if app.status is not ReviewStatus.returned:
+        raise Conflict("Only a returned application can be resubmitted.", code="not_returned")
+    if app.subject_type is SubjectType.technician:
+        tech = await app.technician
+        if app.kind is ApplicationKind.new:
+            await _require_documents(tech)
+            tech.status = ReviewStatus.submitted
+            await tech.save(update_fields=["status", "updated_at"])
+    else:
+        business = await app.business
+        business.status = ReviewStatus.submitted
+        await business.save(update_fields=["status", "updated_at"])
+    app.status, app.submitted_at = ReviewStatus.submitted, now()
+    await app.save()
+    return app
+
+
+async def get_application(*, pk: int) -> Application:
+    app = await Application.get_or_none(id=pk)
+    if app is None:
+        raise NotFound("No such application.")
+    return app
+
+
+async def review_queue(*, status: str, subject_type: str | None, limit: int) -> list[Application]:
+    qs = Application.filter(status=status).order_by("submitted_at")
+    if subject_type:
+        qs = qs.filter(subject_type=subject_type)
+    return await qs.limit(limit)
+
+
+def _ensure_open(app: Application) -> None:
+    if app.status is not ReviewStatus.submitted:
+        raise Conflict(f"The application is {app.status.value}; only a submitted one can be decided.",
+                       code="not_submitted")
+
+
+async def return_application(*, actor: Account, app: Application, data: ReturnIn) -> Application:
+    _ensure_open(app)
+    unknown = [r.field for r in data.reasons if r.field not in RETURNABLE_FIELDS]
+    if unknown:
+        raise Unprocessable.field("reasons", f"unknown field(s): {', '.join(unknown)}", code="unknown_field")
+    before = app_out(app).model_dump(mode="json")
+    app.status, app.return_reasons = ReviewStatus.returned, [r.model_dump() for r in data.reasons]
+    app.decided_at, app.decided_by_id, app.decisions = now(), actor.id, app.decisions + 1
+    await app.save()
+    subject = await (app.technician if app.subject_type is SubjectType.technician else app.business)
+    if app.kind is ApplicationKind.new:
+        subject.status = ReviewStatus.returned
+        await subject.save(update_fields=["status", "updated_at"])
+    await audit.record(actor=actor, action="application.return", entity_type="application", entity_id=app.id,
+                       before=before, after=app_out(app).model_dump(mode="json"),
+                       reason="; ".join(f"{r.field}: {r.reason}" for r in data.reasons))
+    await _notify(app)
+    return app
+
+
+async def approve(*, actor: Account, app: Application) -> Application:
+    _ensure_open(app)
+    before = app_out(app).model_dump(mode="json")
+    if app.subject_type is SubjectType.business:
+        business = await app.business
+        business.status, business.approved_at = ReviewStatus.approved, now()
+        await business.save(update_fields=["status", "approved_at", "updated_at"])
+    else:
+        tech = await app.technician
+        if app.kind is ApplicationKind.new:
+            tech.technician_id = await _unique_technician_id()
+            tech.status, tech.registered_on = ReviewStatus.approved, today_jst()
+            await tech.save(update_fields=["technician_id", "status", "registered_on", "updated_at"])
+            await issue_card(technician=tech, issued_on=today_jst())
+        else:
+            tech.tier = Tier.detailed
+            await tech.save(update_fields=["tier", "updated_at"])
+    app.status, app.return_reasons = ReviewStatus.approved, []
+    app.decided_at, app.decided_by_id, app.decisions = now(), actor.id, app.decisions + 1
+    await app.save()
+    await audit.record(actor=actor, action="application.approve", entity_type="application", entity_id=app.id,
+                       before=before, after=app_out(app).model_dump(mode="json"))
+    await _notify(app)
+    return app
+
+
+async def _notify(app: Application) -> None:
+    await db.defer_job("notify_application_decision", app.id, app.decisions,
+                       job_id=f"notify-application:{app.id}:{app.decisions}")
+
+
+async def _unique_technician_id() -> str:
+    while True:
+        candidate = new_ccus_id()
+        if not await Technician.filter(technician_id=candidate).exists():
+            return candidate
+
+
+async def correct(*, actor: Account, tech: Technician, data: CorrectionIn) -> Technician:
+    """An operator's data correction (seed 000 No.71): any status, always with a reason, always audited."""
+    changes = data.changes.model_dump(exclude_unset=True, mode="json")
+    if not changes:
+        raise Unprocessable.field("changes", "nothing to change")
+    current = {k: getattr(tech, k) for k in IdentityFields.model_fields}
+    merged = IdentityFields.model_validate({**current, **data.changes.model_dump(exclude_unset=True)})
+    before, after = audit.diff(
+        {k: _jsonable(current[k]) for k in changes}, {k: _jsonable(getattr(merged, k)) for k in changes}
+    )
+    for key in changes:
+        value = getattr(merged, key)
+        setattr(tech, key, value.model_dump() if hasattr(value, "model_dump") else value)
+    await tech.save()
+    await audit.record(actor=actor, action="technician.correct", entity_type="technician", entity_id=tech.id,
+                       before=before, after=after, reason=data.reason)
+    return tech
+
+
+def _jsonable(value):
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

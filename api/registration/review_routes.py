@@ -1,0 +1,53 @@
+"""The operator's review queue and data corrections."""
+
+from api.accounts.models import Role
+from api.businesses.service import to_out as business_out
+from api.http import Ctx, Router
+from api.registration import review, service
+from api.registration.schemas import CorrectionIn, ReturnIn, ReviewItemOut, ReviewQuery, TechnicianOut
+
+router = Router()
+OPERATOR = {Role.operator}
+
+
+async def _item(app) -> ReviewItemOut:
+    item = ReviewItemOut(application=review.app_out(app))
+    if app.technician_id is not None:
+        item.technician = await service.to_out(await app.technician)
+    else:
+        item.business = business_out(await app.business).model_dump(mode="json")
+    return item
+
+
+@router.get("/review/applications", summary="The review queue, oldest first", tags=["review"], roles=OPERATOR,
+            query=ReviewQuery, response=list[ReviewItemOut])
+async def queue(ctx: Ctx):
+    q: ReviewQuery = ctx.query
+    return [await _item(a) for a in await review.review_queue(status=q.status, subject_type=q.subject_type, limit=q.limit)]
+
+
+@router.get("/review/applications/{pk:int}", summary="One application with its subject's data", tags=["review"],
+            roles=OPERATOR, response=ReviewItemOut, errors=(404,))
+async def get_one(ctx: Ctx):
+    return await _item(await review.get_application(pk=int(ctx.path["pk"])))
+
+
+@router.post("/review/applications/{pk:int}/return", summary="Return with per-field reasons", tags=["review"],
+             roles=OPERATOR, body=ReturnIn, response=ReviewItemOut, errors=(404, 409, 422))
+async def return_(ctx: Ctx):
+    app = await review.get_application(pk=int(ctx.path["pk"]))
+    return await _item(await review.return_application(actor=ctx.user, app=app, data=ctx.body))
+
+
+@router.post("/review/applications/{pk:int}/approve", summary="Approve (issues IDs and the card)", tags=["review"],
+             roles=OPERATOR, response=ReviewItemOut, errors=(404, 409))
+async def approve(ctx: Ctx):
+    app = await review.get_application(pk=int(ctx.path["pk"]))
+    return await _item(await review.approve(actor=ctx.user, app=app))
+
+
+@router.post("/admin/technicians/{pk:int}/corrections", summary="Correct a technician's data (audited, with reason)",
+             tags=["review"], roles=OPERATOR, body=CorrectionIn, response=TechnicianOut, errors=(404, 422))
+async def correct(ctx: Ctx):
+    tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    return await service.to_out(await review.correct(actor=ctx.user, tech=tech, data=ctx.body))

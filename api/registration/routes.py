@@ -1,0 +1,152 @@
+from starlette.responses import Response
+
+from api.accounts.models import Role
+from api.http import Ctx, Router
+from api.registration import review, service
+from api.registration.models import ApplicationKind, ImageKind, Technician
+from api.registration.schemas import (
+    ApplicationIn, ApplicationOut, DetailedIn, DisclosureIn, QualificationIn, QualificationOut,
+    RegisteredTechnicianOut, TechnicianOut, TechnicianPatch, TechnicianSelfRegisterIn,
+)
+
+router = Router()
+VIEWERS = {Role.technician, Role.business_admin, Role.operator}
+EDITORS = {Role.technician, Role.business_admin}
+
+
+async def _tech(ctx: Ctx) -> Technician:
+    try:
+        pk = int(ctx.path["pk"])
+    except ValueError:
+        pk = -1
+    return await service.get_visible(actor=ctx.user, pk=pk)
+
+
+@router.post("/technicians", summary="Register yourself as a technician (簡略型); returns a token", tags=["technicians"],
+             body=TechnicianSelfRegisterIn, response=RegisteredTechnicianOut, status=201, errors=(409, 422))
+async def register_technician(ctx: Ctx):
+    from api.auth import issue_token
+    from datetime import timedelta
+
+    tech, account = await service.register_self(data=ctx.body)
+    token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
+    return RegisteredTechnicianOut(technician=await service.to_out(tech), token=token)
+
+
+@router.get("/technicians/{pk:int}", summary="A technician's data (self, employer, operator)", tags=["technicians"],
+            roles=VIEWERS, response=TechnicianOut, errors=(404,))
+async def get_technician(ctx: Ctx):
+    return await service.to_out(await _tech(ctx))
+
+
+@router.patch("/technicians/{pk:int}", summary="Edit registration data while draft or returned", tags=["technicians"],
+              roles=EDITORS, body=TechnicianPatch, response=TechnicianOut, errors=(404, 409, 422))
+async def patch_technician(ctx: Ctx):
+    tech = await service.update(actor=ctx.user, tech=await _tech(ctx), patch=ctx.body)
+    return await service.to_out(tech)
+
+
+async def _upload(ctx: Ctx, kind: ImageKind):
+    tech = await service.set_photo(actor=ctx.user, tech=await _tech(ctx), kind=kind, raw=ctx.files["file"],
+                                   settings=ctx.settings, vault=ctx.state.vault)
+    return await service.to_out(tech)
+
+
+@router.put("/technicians/{pk:int}/photo", summary="Upload the face photo (JPEG/PNG/WebP)", tags=["technicians"],
+            roles=EDITORS, uploads=("file",), response=TechnicianOut, errors=(404, 409, 413, 422))
+async def put_photo(ctx: Ctx):
+    return await _upload(ctx, ImageKind.face_photo)
+
+
+@router.put("/technicians/{pk:int}/id-document", summary="Upload the identity document photo", tags=["technicians"],
+            roles=EDITORS, uploads=("file",), response=TechnicianOut, errors=(404, 409, 413, 422))
+async def put_id_document(ctx: Ctx):
+    return await _upload(ctx, ImageKind.id_document)
+
+
+def _jpeg(data: bytes) -> Response:
+    # Personal data: never cached by browsers or proxies.
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/technicians/{pk:int}/photo", summary="The face photo (JPEG)", tags=["technicians"], roles=VIEWERS,
+            errors=(404,))
+async def get_photo(ctx: Ctx):
+    return _jpeg(await service.image_bytes(tech=await _tech(ctx), kind=ImageKind.face_photo, vault=ctx.state.vault))
+
+
+@router.get("/technicians/{pk:int}/id-document", summary="The identity document (JPEG)", tags=["technicians"],
+            roles=VIEWERS, errors=(404,))
+async def get_id_document(ctx: Ctx):
+    return _jpeg(await service.image_bytes(tech=await _tech(ctx), kind=ImageKind.id_document, vault=ctx.state.vault))
+
+
+@router.put("/technicians/{pk:int}/detailed", summary="Set the 詳細型 data", tags=["technicians"], roles=EDITORS,
+            body=DetailedIn, response=TechnicianOut, errors=(404, 409, 422))
+async def put_detailed(ctx: Ctx):
+    return await service.to_out(await service.set_detailed(actor=ctx.user, tech=await _tech(ctx), data=ctx.body))
+
+
+@router.post("/technicians/{pk:int}/qualifications", summary="Add a qualification with its certificate image "
+             "(multipart: file, code, acquired_on, expires_on)", tags=["technicians"], roles=EDITORS, uploads=("file",),
+             body=QualificationIn, response=QualificationOut, status=201, errors=(404, 409, 413, 422))
+async def add_qualification(ctx: Ctx):
+    from api.errors import Unprocessable
+    from pydantic import ValidationError
+
+    from api.errors import validation_fields
+
+    try:
+        data = QualificationIn.model_validate({k: v for k, v in ctx.form.items() if v != ""})
+    except ValidationError as exc:
+        raise Unprocessable("The request is not valid.", fields=validation_fields(exc)) from None
+    tech = await _tech(ctx)
+    await service.add_qualification(actor=ctx.user, tech=tech, data=data, certificate=ctx.files["file"],
+                                    settings=ctx.settings, vault=ctx.state.vault)
+    out = await service.to_out(tech)
+    return next(q for q in out.qualifications if q.code == data.code)
+
+
+@router.get("/technicians/{pk:int}/qualifications/{qid:int}/certificate", summary="A certificate image (JPEG)",
+            tags=["technicians"], roles=VIEWERS, errors=(404,))
+async def get_certificate(ctx: Ctx):
+    data = await service.image_bytes(tech=await _tech(ctx), kind=ImageKind.certificate, vault=ctx.state.vault,
+                                     qualification_id=int(ctx.path["qid"]))
+    return _jpeg(data)
+
+
+@router.put("/technicians/{pk:int}/disclosure", summary="Disclosure settings (the technician only)",
+            tags=["technicians"], roles={Role.technician}, body=DisclosureIn, response=TechnicianOut, errors=(404,))
+async def put_disclosure(ctx: Ctx):
+    return await service.to_out(await service.set_disclosure(tech=await _tech(ctx), data=ctx.body))
+
+
+@router.post("/technicians/{pk:int}/applications", summary="Apply: new registration or upgrade to 詳細型",
+             tags=["applications"], roles=EDITORS, body=ApplicationIn, response=ApplicationOut, status=201,
+             errors=(404, 409, 422))
+async def apply(ctx: Ctx):
+    app = await review.submit(actor=ctx.user, tech=await _tech(ctx), kind=ApplicationKind(ctx.body.kind))
+    return review.app_out(app)
+
+
+@router.get("/technicians/{pk:int}/applications", summary="Applications with their status and return reasons",
+            tags=["applications"], roles=VIEWERS, response=list[ApplicationOut], errors=(404,))
+async def list_applications(ctx: Ctx):
+    tech = await _tech(ctx)
+    return [review.app_out(a) for a in await tech.applications.all().order_by("-id")]
+
+
+@router.post("/applications/{pk:int}/resubmit", summary="Resubmit a returned application", tags=["applications"],
+             roles={Role.technician, Role.business_admin}, response=ApplicationOut, errors=(404, 409, 422))
+async def resubmit(ctx: Ctx):
+    from api.businesses.service import ensure_can_manage
+    from api.errors import NotFound
+
+    app = await review.get_application(pk=int(ctx.path["pk"]))
+    if app.technician_id is not None:  # type: ignore[attr-defined]
+        await service.get_visible(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
+    else:
+        if ctx.user.role is not Role.business_admin:
+            raise NotFound("No such application.")
+        ensure_can_manage(ctx.user, await app.business)
+    return review.app_out(await review.resubmit(app=app))

@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+
+from api.common import CcusId, Email, Kana, LongText, Login, Password, Phone, PostalCode, SocialInsurance, Strict, Text
+from api.registration.masters import qualifications, trades
+
+Nationality = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class RetirementAid(Strict):
+    kentaikyo: bool = Field(description="建退共 member")
+    chutaikyo: bool = Field(default=False, description="中退共 member")
+
+
+def _check_trades(v: list[str]) -> list[str]:
+    unknown = [c for c in v if c not in trades()]
+    if unknown:
+        raise ValueError(f"unknown trade code(s): {', '.join(unknown)}")
+    if len(set(v)) != len(v):
+        raise ValueError("a trade is listed twice")
+    return v
+
+
+class IdentityFields(Strict):
+    """簡略型 data, shared by self-registration, proxy registration and edits."""
+
+    family_name: Text
+    given_name: Text
+    family_name_kana: Kana
+    given_name_kana: Kana
+    birth_date: date
+    sex: Literal["male", "female", "other"]
+    nationality: Nationality = "JP"
+    postal_code: PostalCode
+    address: Text
+    phone: Phone
+    email: Email | None = None
+    trades: list[str] = Field(min_length=1, max_length=4, description="1–4 職種 codes")
+    experience_text: LongText | None = None
+    social_insurance: SocialInsurance
+    retirement_aid: RetirementAid
+    residence_status: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
+    residence_expiry: date | None = None
+    has_identity_document: bool = True
+
+    @field_validator("trades")
+    @classmethod
+    def _trades(cls, v: list[str]) -> list[str]:
+        return _check_trades(v)
+
+    @field_validator("birth_date")
+    @classmethod
+    def _age(cls, v: date) -> date:
+        if not (date(1900, 1, 1) <= v <= date.today().replace(year=date.today().year - 15)):
+            raise ValueError("birth date must make the technician at least 15 years old")
+        return v
+
+    @model_validator(mode="after")
+    def _residence(self):
+        if self.nationality != "JP" and (self.residence_status is None or self.residence_expiry is None):
+            raise ValueError("a foreign technician needs residence_status and residence_expiry (在留資格・在留期間)")
+        if self.nationality == "JP" and (self.residence_status or self.residence_expiry):
+            raise ValueError("residence status applies to foreign technicians only")
+        return self
+
+
+class TechnicianSelfRegisterIn(IdentityFields):
+    login: Login
+    password: Password
+    employer_business_id: CcusId | None = Field(default=None, description="the employer's 14-digit 事業者ID")
+
+
+class TechnicianProxyRegisterIn(IdentityFields):
+    """代行申請 by the employer: needs the technician's consent, recorded with its date."""
+
+    login: Login
+    password: Password
+    consent_obtained: Literal[True] = Field(description="the technician agreed to the proxy application")
+    consent_on: date
+
+
+class TechnicianPatch(Strict):
+    family_name: Text | None = None
+    given_name: Text | None = None
+    family_name_kana: Kana | None = None
+    given_name_kana: Kana | None = None
+    birth_date: date | None = None
+    sex: Literal["male", "female", "other"] | None = None
+    nationality: Nationality | None = None
+    postal_code: PostalCode | None = None
+    address: Text | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    trades: list[str] | None = Field(default=None, min_length=1, max_length=4)
+    experience_text: LongText | None = None
+    social_insurance: SocialInsurance | None = None
+    retirement_aid: RetirementAid | None = None
+    residence_status: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
+    residence_expiry: date | None = None
+    has_identity_document: bool | None = None
+
+    @field_validator("trades")
+    @classmethod
+    def _trades(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _check_trades(v)
+
+
+class CorrectionIn(Strict):
+    changes: TechnicianPatch
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=1000)]
+
+
+class DatedItem(Strict):
+    name: Text
+    on: date
+
+
+class Education(Strict):
+    school: Text
+    department: Text | None = None
+    graduated_on: date | None = None
+
+
+class DetailedIn(Strict):
+    """詳細型 additions (qualifications are added one by one with their certificates)."""
+
+    labour_insurance_special: bool = Field(description="労災保険特別加入")
+    health_checks: list[DatedItem] = Field(default_factory=list, max_length=50)
+    education: list[Education] = Field(default_factory=list, max_length=10)
+    trainings: list[DatedItem] = Field(default_factory=list, max_length=100)
+    awards: list[DatedItem] = Field(default_factory=list, max_length=50)
+
+
+class QualificationIn(Strict):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=10)]
+    acquired_on: date
+    expires_on: date | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in qualifications():
+            raise ValueError("unknown qualification code")
+        return v
+
+    @model_validator(mode="after")
+    def _dates(self):
+        if self.acquired_on > date.today():
+            raise ValueError("acquired_on is in the future")
+        if self.expires_on is not None and self.expires_on <= self.acquired_on:
+            raise ValueError("expires_on must be after acquired_on")
+        return self
+
+
+class DisclosureIn(Strict):
+    show_qualifications_to_sites: bool = False
+    show_levels_publicly: bool = False
+
+
+class QualificationOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    category: str
+    acquired_on: date
+    expires_on: date | None
+    has_certificate: bool
+
+
+class CardOut(BaseModel):
+    serial: str
+    issued_on: date
+    valid_until: date
+    status: str
+    key_version: int
+
+
+class ApplicationOut(BaseModel):
+    id: int
+    subject_type: str
+    technician_pk: int | None
+    business_pk: int | None
+    kind: str
+    proxy: bool
+    status: str
+    return_reasons: list[dict]
+    submitted_at: datetime
+    decided_at: datetime | None
+
+
+class TechnicianOut(BaseModel):
+    id: int
+    technician_id: str | None
+    employer_pk: int | None
+    tier: str
+    status: str
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    birth_date: date
+    sex: str
+    nationality: str
+    postal_code: str
+    address: str
+    phone: str
+    email: str | None
+    trades: list[str]
+    experience_text: str | None
+    social_insurance: dict
+    retirement_aid: dict
+    residence_status: str | None
+    residence_expiry: date | None
+    has_identity_document: bool
+    has_photo: bool
+    has_id_document: bool
+    detailed: dict
+    disclosure: dict
+    proxy: bool
+    qualifications: list[QualificationOut]
+    card: CardOut | None
+
+
+class TechnicianSummaryOut(BaseModel):
+    id: int
+    technician_id: str | None
+    name: str
+    tier: str
+    status: str
+    card_status: str | None
+    residence_expiry: date | None
+
+
+class RegisteredTechnicianOut(BaseModel):
+    technician: TechnicianOut
+    token: str | None = None
+
+
+class ReturnReason(Strict):
+    field: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class ReturnIn(Strict):
+    reasons: list[ReturnReason] = Field(min_length=1, max_length=50)
+
+
+class ApplicationIn(Strict):
+    kind: Literal["new", "upgrade"]
+
+
+class ReviewQuery(BaseModel):
+    status: Literal["submitted", "returned", "approved"] = "submitted"
+    subject_type: Literal["technician", "business"] | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class ReviewItemOut(BaseModel):
+    application: ApplicationOut
+    technician: TechnicianOut | None = None
+    business: dict | None = None

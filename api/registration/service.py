@@ -1,0 +1,217 @@
+"""Technicians: registration (self and proxy), their data, photos and qualifications, and who may see them."""
+
+from __future__ import annotations
+
+import hashlib
+from api.accounts.models import Account, Role
+from api.accounts.service import create_account
+from api.businesses.models import Business, ReviewStatus
+from api.crypto import Vault
+from api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from api.images import normalise_image
+from api.registration.masters import qualifications
+from api.registration.models import ImageKind, Qualification, StoredImage, Technician
+from api.registration.schemas import (
+    CardOut, DetailedIn, DisclosureIn, IdentityFields, QualificationIn, QualificationOut, TechnicianOut,
+    TechnicianPatch, TechnicianProxyRegisterIn, TechnicianSelfRegisterIn, TechnicianSummaryOut,
+)
+from api.settings import Settings
+from api.timeutil import today_jst
+
+EDITABLE = {ReviewStatus.draft, ReviewStatus.returned}
+IMAGE_SIDES = {ImageKind.face_photo: 1200, ImageKind.id_document: 2400, ImageKind.certificate: 2400}
+
+
+def _identity(data: IdentityFields) -> dict:
+    return data.model_dump(include=set(IdentityFields.model_fields), mode="python")
+
+
+async def _check_duplicate(data: IdentityFields) -> None:
+    # The same person registering twice would split their work history across two IDs.
+    if await Technician.filter(
+        family_name_kana=data.family_name_kana, given_name_kana=data.given_name_kana, birth_date=data.birth_date,
+        phone=data.phone,
+    ).exists():
+        raise Conflict("A technician with the same name, birth date and phone is already registered.",
+                       code="duplicate_technician")
+
+
+async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, Account]:
+    employer = None
+    if data.employer_business_id is not None:
+        from api.ids import check_ccus_id
+
+        check_ccus_id(data.employer_business_id, field="employer_business_id")
+        employer = await Business.get_or_none(business_id=data.employer_business_id)
+        if employer is None:
+            raise Unprocessable.field("employer_business_id", "no business is registered with this 事業者ID",
+                                      code="unknown_business")
+    await _check_duplicate(data)
+    tech = await Technician.create(**_identity(data), employer=employer)
+    account = await create_account(login=data.login, password=data.password, role=Role.technician,
+                                   display_name=f"{data.family_name} {data.given_name}", email=data.email, technician=tech)
+    return tech, account
+
+
+async def register_proxy(*, actor: Account, business: Business, data: TechnicianProxyRegisterIn) -> Technician:
+    from api.businesses.service import ensure_can_manage
+
+    ensure_can_manage(actor, business)
+    if business.status is not ReviewStatus.approved:
+        raise Conflict("Your business registration must be approved before you apply for technicians.",
+                       code="business_not_approved")
+    if data.consent_on > today_jst():
+        raise Unprocessable.field("consent_on", "the consent date is in the future")
+    await _check_duplicate(data)
+    tech = await Technician.create(**_identity(data), employer=business, proxy_registered_by=business,
+                                   proxy_consent_on=data.consent_on)
+    await create_account(login=data.login, password=data.password, role=Role.technician,
+                         display_name=f"{data.family_name} {data.given_name}", email=data.email, technician=tech)
+    return tech
+
+
+async def get_visible(*, actor: Account, pk: int) -> Technician:
+    """A technician's personal data is hidden by default: only the person, their employer and the operator see it.
+
+    Anyone else gets 404, not 403, so IDs cannot be probed for existence."""
+    tech = await Technician.get_or_none(id=pk)
+    if tech is None or not can_view(actor, tech):
+        raise NotFound("No such technician.")
+    return tech
+
+
+def can_view(actor: Account, tech: Technician) -> bool:
+    if actor.role is Role.operator:
+        return True
+    if actor.role is Role.technician:
+        return actor.technician_id == tech.id  # type: ignore[attr-defined]
+    if actor.role is Role.business_admin:
+        return tech.employer_id is not None and actor.business_id == tech.employer_id  # type: ignore[attr-defined]
+    return False
+
+
+def ensure_can_edit(actor: Account, tech: Technician) -> None:
+    if actor.role is Role.operator:
+        raise Forbidden("Operators change technician data through a correction with a reason.")
+    if tech.status not in EDITABLE:
+        raise Conflict(f"The registration is {tech.status.value}; it can be edited only while draft or returned.",
+                       code="not_editable")
+
+
+async def update(*, actor: Account, tech: Technician, patch: TechnicianPatch) -> Technician:
+    ensure_can_edit(actor, tech)
+    changes = patch.model_dump(exclude_unset=True, mode="python")
+    merged = IdentityFields.model_validate({**_current_identity(tech), **changes})  # re-check cross-field rules
+    for key in changes:
+        setattr(tech, key, getattr(merged, key) if not hasattr(getattr(merged, key), "model_dump")
+                else getattr(merged, key).model_dump())
+    await tech.save()
+    return tech
+
+
+def _current_identity(tech: Technician) -> dict:
+    return {k: getattr(tech, k) for k in IdentityFields.model_fields}
+
+
+async def store_image(*, actor: Account, tech: Technician, kind: ImageKind, raw: bytes, settings: Settings,
+                      vault: Vault, editable_check: bool = True) -> StoredImage:
+    if editable_check:
+        ensure_can_edit(actor, tech)
+    img = normalise_image(raw, field=kind.value, max_bytes=settings.max_upload_bytes,
+                          max_pixels=settings.max_image_pixels, max_side=IMAGE_SIDES[kind])
+    return await StoredImage.create(
+        kind=kind, technician=tech, content_type=img.content_type, width=img.width, height=img.height,
+        sha256=hashlib.sha256(img.data).hexdigest(), sealed=vault.seal(img.data),
+    )
+
+
+async def set_photo(*, actor: Account, tech: Technician, kind: ImageKind, raw: bytes, settings: Settings,
+                    vault: Vault) -> Technician:
+    stored = await store_image(actor=actor, tech=tech, kind=kind, raw=raw, settings=settings, vault=vault)
+    # Personal data is not kept once replaced.
+    await StoredImage.filter(technician=tech, kind=kind, id__lt=stored.id).delete()
+    await tech.save(update_fields=["updated_at"])
+    return tech
+
+
+async def image_kinds(tech: Technician) -> set[ImageKind]:
+    kinds = await StoredImage.filter(technician=tech, kind__in=[ImageKind.face_photo, ImageKind.id_document]).values_list(
+        "kind", flat=True)
+    return {ImageKind(k) for k in kinds}
+
+
+async def image_bytes(*, tech: Technician, kind: ImageKind, vault: Vault, qualification_id: int | None = None) -> bytes:
+    if kind is ImageKind.certificate:
+        q = await Qualification.get_or_none(id=qualification_id, technician=tech)
+        img = await StoredImage.get_or_none(id=q.certificate_id) if q and q.certificate_id else None  # type: ignore
+    else:
+        img = await StoredImage.filter(technician=tech, kind=kind).order_by("-id").first()
+    if img is None:
+        raise NotFound("No image of this kind has been uploaded.")
+    return vault.open(img.sealed)
+
+
+async def set_detailed(*, actor: Account, tech: Technician, data: DetailedIn) -> Technician:
+    if tech.status not in EDITABLE and tech.status is not ReviewStatus.approved:
+        raise Conflict("The registration is under review; wait for the decision.", code="not_editable")
+    if actor.role is Role.operator:
+        raise Forbidden("Operators change technician data through a correction with a reason.")
+    tech.detailed = data.model_dump(mode="json")
+    await tech.save(update_fields=["detailed", "updated_at"])
+    return tech
+
+
+async def add_qualification(*, actor: Account, tech: Technician, data: QualificationIn, certificate: bytes,
+                            settings: Settings, vault: Vault) -> Qualification:
+    if actor.role is Role.operator:
+        raise Forbidden("Operators change technician data through a correction with a reason.")
+    if await Qualification.filter(technician=tech, code=data.code).exists():
+        raise Conflict("This qualification is already registered.", code="duplicate_qualification")
+    stored = await store_image(actor=actor, tech=tech, kind=ImageKind.certificate, raw=certificate, settings=settings,
+                               vault=vault, editable_check=False)
+    return await Qualification.create(technician=tech, certificate=stored, **data.model_dump())
+
+
+async def set_disclosure(*, tech: Technician, data: DisclosureIn) -> Technician:
+    tech.disclosure = data.model_dump()
+    await tech.save(update_fields=["disclosure", "updated_at"])
+    return tech
+
+
+async def to_out(tech: Technician) -> TechnicianOut:
+    quals = await Qualification.filter(technician=tech).order_by("acquired_on")
+    card = await tech.cards.filter(status="active").order_by("-id").first()
+    master = qualifications()
+    kinds = await image_kinds(tech)
+    return TechnicianOut(
+        **{k: getattr(tech, k) for k in IdentityFields.model_fields},
+        id=tech.id, technician_id=tech.technician_id, employer_pk=tech.employer_id,  # type: ignore[attr-defined]
+        tier=tech.tier.value, status=tech.status.value, detailed=tech.detailed, disclosure=tech.disclosure,
+        has_photo=ImageKind.face_photo in kinds, has_id_document=ImageKind.id_document in kinds,
+        proxy=tech.proxy_registered_by_id is not None,  # type: ignore[attr-defined]
+        qualifications=[
+            QualificationOut(id=q.id, code=q.code, name=master[q.code]["name"], category=master[q.code]["category"],
+                             acquired_on=q.acquired_on, expires_on=q.expires_on,
+                             has_certificate=q.certificate_id is not None)  # type: ignore[attr-defined]
+            for q in quals
+        ],
+        card=CardOut(serial=card.serial, issued_on=card.issued_on, valid_until=card.valid_until,
+                     status=card.status.value, key_version=card.key_version) if card else None,
+    )
+
+
+async def employees(*, business: Business) -> list[TechnicianSummaryOut]:
+    techs = await Technician.filter(employer=business).order_by("family_name_kana", "given_name_kana")
+    cards = {c.technician_id: c.status.value for c in await _active_cards([t.id for t in techs])}  # type: ignore
+    return [
+        TechnicianSummaryOut(id=t.id, technician_id=t.technician_id, name=f"{t.family_name} {t.given_name}",
+                             tier=t.tier.value, status=t.status.value, card_status=cards.get(t.id),
+                             residence_expiry=t.residence_expiry)
+        for t in techs
+    ]
+
+
+async def _active_cards(tech_ids: list[int]):
+    from api.registration.models import Card
+
+    return await Card.filter(technician_id__in=tech_ids, status="active") if tech_ids else []

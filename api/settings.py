@@ -1,0 +1,68 @@
+"""One settings object for the whole service, read from the environment (and `.env`).
+
+It is created once (by the CLI or the test fixtures) and passed explicitly: nothing imports a global instance.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # With no DATABASE_URL the service runs on the embedded default: SQLite under var/, jobs in-process.
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    var_dir: Path = Field(default=ROOT / "var", validation_alias="OPENCCUS_VAR_DIR")
+
+    # Secrets: never committed. On the embedded default they are generated once into var/secrets/.
+    data_key: SecretStr | None = Field(default=None, validation_alias="OPENCCUS_DATA_KEY")
+    card_master_key: SecretStr | None = Field(default=None, validation_alias="OPENCCUS_CARD_MASTER_KEY")
+
+    public_url: str = Field(default="http://127.0.0.1:8000", validation_alias="OPENCCUS_PUBLIC_URL")
+    token_ttl_hours: int = Field(default=12, validation_alias="OPENCCUS_TOKEN_TTL_HOURS")
+    login_max_failures: int = Field(default=5, validation_alias="OPENCCUS_LOGIN_MAX_FAILURES")
+    login_lock_minutes: int = Field(default=15, validation_alias="OPENCCUS_LOGIN_LOCK_MINUTES")
+
+    max_upload_bytes: int = Field(default=8 * 1024 * 1024, validation_alias="OPENCCUS_MAX_UPLOAD_BYTES")
+    max_image_pixels: int = Field(default=40_000_000, validation_alias="OPENCCUS_MAX_IMAGE_PIXELS")
+    pwa_dist: Path = Field(default=ROOT / "pwa" / "dist", validation_alias="OPENCCUS_PWA_DIST")
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.var_dir / "openccus.sqlite3"
+
+    def db_url(self) -> str:
+        if self.database_url:
+            # tortoise names the asyncpg back end "asyncpg://"; accept the usual postgres spellings too.
+            for prefix in ("postgresql://", "postgres://"):
+                if self.database_url.startswith(prefix):
+                    return "asyncpg://" + self.database_url[len(prefix):]
+            return self.database_url
+        return f"sqlite://{self.sqlite_path}"
+
+    def secret(self, name: str) -> bytes:
+        """A 32-byte secret from settings, or (embedded default only) one generated once under var/secrets/."""
+        value: SecretStr | None = getattr(self, name)
+        if value is not None:
+            return base64.urlsafe_b64decode(value.get_secret_value())
+        if not self.embedded:
+            raise RuntimeError(f"{name.upper()} must be set when DATABASE_URL is set (see README, Configuration)")
+        path = self.var_dir / "secrets" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            path.chmod(0o600)
+        return base64.urlsafe_b64decode(path.read_text().strip())

@@ -1,0 +1,144 @@
+"""CLI: ``python -m edge_reader {enrol,run,status,read-once}``.
+
+Logs go to stderr; machine-readable output (status, read-once, the daemon's tap events)
+goes to stdout as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+
+from . import card
+from .config import Settings
+from .outbox import Outbox
+
+EXIT_USAGE, EXIT_FAILED = 2, 1
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: v for k, v in {"data_dir": args.data_dir, "api_url": args.api_url,
+                                   "reader_filter": args.reader}.items() if v is not None}
+    return Settings(**overrides)
+
+
+def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
+    from .uploader import ApiError, enrol
+
+    if not settings.api_url:
+        print("enrol needs --api-url (or OPENCCUS_EDGE_API_URL)", file=sys.stderr)
+        return EXIT_USAGE
+    outbox = Outbox(settings.db_path)
+    try:
+        if outbox.device() is not None and not args.force:
+            print("already enrolled; use --force to enrol again as a new device", file=sys.stderr)
+            return EXIT_USAGE
+        if outbox.counts()["pending"] and args.force:
+            # Pending taps keep the old device's keys; they still upload with the new token.
+            print("warning: taps of the previous enrolment are still pending", file=sys.stderr)
+        try:
+            device = enrol(settings.api_url, args.code, software_version=settings.software_version,
+                           timeout=settings.http_timeout)
+        except Exception as exc:  # noqa: BLE001 - report any failure plainly to the installer
+            if not isinstance(exc, ApiError):
+                exc = ApiError(f"{type(exc).__name__}: {exc}")
+            print(f"enrolment failed: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        outbox.save_device(device)
+    finally:
+        outbox.close()
+    print(json.dumps({"device_id": device.device_id, "site_id": device.site_id}))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    outbox = Outbox(settings.db_path)
+    try:
+        device = outbox.device()
+        status = {
+            "enrolled": device is not None,
+            "device_id": device.device_id if device else None,
+            "site_id": device.site_id if device else None,
+            "api_url": settings.api_url or (device.api_url if device else None),
+            "outbox": outbox.counts(),
+            "revocations_version": outbox.revocations_version(),
+            "revoked_cards": outbox.revoked_count(),
+            # Written by a running daemon: unix times, and the readers it had last.
+            "reader": outbox.get_meta("reader") or None,
+            "last_upload": outbox.get_meta("last_upload"),
+            "last_upload_error": outbox.get_meta("last_upload_error"),
+            "last_heartbeat": outbox.get_meta("last_heartbeat"),
+            "last_heartbeat_error": outbox.get_meta("last_heartbeat_error"),
+            "data_dir": str(settings.data_dir),
+        }
+    finally:
+        outbox.close()
+    print(json.dumps(status, indent=2))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from .daemon import run
+
+    return run(settings)
+
+
+def cmd_read_once(args: argparse.Namespace, settings: Settings) -> int:
+    """Read one card and print what the daemon would send — records nothing."""
+    from .pcsc import read_one_card
+
+    def describe(transmit: card.Transmit) -> dict:
+        try:
+            ident = card.read_identity(transmit)
+        except card.NotOpenCCUS:
+            return {"profile": "uid", "uid": card.read_uid(transmit).hex()}
+        challenge = card.new_challenge()
+        response = card.internal_authenticate(transmit, challenge)
+        return {"profile": "openccus", "technician_id": ident.technician_id,
+                "card_serial": ident.serial_hex, "issued": ident.issued.isoformat(),
+                "expires": ident.expires.isoformat(), "key_version": ident.key_version,
+                "challenge": challenge.hex(), "response": response.hex()}
+
+    deadline = time.monotonic() + args.timeout
+    try:
+        reader, result = read_one_card(settings.reader_filter, describe, deadline=deadline)
+    except TimeoutError:
+        print("no card presented", file=sys.stderr)
+        return EXIT_FAILED
+    except (card.CardError, card.CardGone) as exc:
+        print(f"card read failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(json.dumps({"reader": reader, **result}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m edge_reader", description=__doc__)
+    parser.add_argument("--data-dir", help="where the outbox database lives")
+    parser.add_argument("--api-url", help="server base URL, e.g. https://ccus.example.jp")
+    parser.add_argument("--reader", help="only use readers whose name contains this")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("enrol", help="enrol this device with a one-time code from the portal")
+    p.add_argument("code")
+    p.add_argument("--force", action="store_true", help="enrol again as a new device")
+    sub.add_parser("run", help="run the reader daemon")
+    sub.add_parser("status", help="print enrolment, outbox and revocation state")
+    p = sub.add_parser("read-once", help="read one card and print it (records nothing)")
+    p.add_argument("--timeout", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request at INFO; the uploader logs what matters itself.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    settings = _settings(args)
+    handler = {"enrol": cmd_enrol, "run": cmd_run, "status": cmd_status,
+               "read-once": cmd_read_once}[args.command]
+    return handler(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""W1⑩: CCUS used on every directly contracted site without 直接入力."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from api.keishin.errors import KeishinError
+from api.keishin.w1 import DirectSite, Exemption, w1_ccus_points
+
+BASE = date(2024, 3, 31)
+
+
+def site(
+    name: str, *, public: bool, registered: bool = True, direct: bool = False, exemption: Exemption | None = None
+) -> DirectSite:
+    return DirectSite(f"id-{name}", name, public, registered, direct, exemption)
+
+
+def test_all_works_public_and_private_give_15() -> None:
+    result = w1_ccus_points(base_date=BASE, sites=[site("市道", public=True), site("倉庫", public=False)],
+                            pledge_submitted=True)
+    assert (result.points, result.considered) == (15, 2)
+
+
+def test_all_public_works_but_a_private_one_with_direct_input_give_10() -> None:
+    sites = [site("市道", public=True), site("倉庫", public=False, direct=True)]
+    result = w1_ccus_points(base_date=BASE, sites=sites, pledge_submitted=True)
+    assert result.points == 10
+    assert "倉庫: work records entered by 直接入力" in result.reasons
+
+
+def test_a_public_work_not_registered_gives_0() -> None:
+    result = w1_ccus_points(
+        base_date=BASE, sites=[site("市道", public=True, registered=False), site("倉庫", public=False)],
+        pledge_submitted=True,
+    )
+    assert result.points == 0
+    assert "市道: site and contract not registered in CCUS" in result.reasons
+
+
+def test_private_only_business_with_a_failing_site_gets_nothing_from_the_public_test() -> None:
+    result = w1_ccus_points(base_date=BASE, sites=[site("倉庫", public=False, direct=True)], pledge_submitted=True)
+    assert result.points == 0
+
+
+def test_without_the_pledge_there_are_no_points() -> None:
+    result = w1_ccus_points(base_date=BASE, sites=[site("市道", public=True)], pledge_submitted=False)
+    assert result.points == 0 and any("誓約書" in r for r in result.reasons)
+
+
+def test_exempt_works_are_left_out_and_no_remaining_work_gives_0() -> None:
+    sites = [site("海外", public=True, direct=True, exemption="overseas"), site("市道", public=True)]
+    assert w1_ccus_points(base_date=BASE, sites=sites, pledge_submitted=True).points == 15
+    only_exempt = w1_ccus_points(base_date=BASE, sites=sites[:1], pledge_submitted=True)
+    assert only_exempt.points == 0 and "no directly contracted work in the year" in only_exempt.reasons
+
+
+def test_before_2023_08_14_the_item_does_not_exist() -> None:
+    result = w1_ccus_points(base_date=date(2023, 8, 13), sites=[site("市道", public=True)], pledge_submitted=True)
+    assert result.points == 0
+    first_day = w1_ccus_points(base_date=date(2023, 8, 14), sites=[site("市道", public=True)], pledge_submitted=True)
+    assert first_day.points == 15
+
+
+def test_unknown_exemption_is_refused() -> None:
+    with pytest.raises(KeishinError) as exc:
+        bad = site("x", public=True, exemption="holiday")  # type: ignore[arg-type]
+        w1_ccus_points(base_date=BASE, sites=[bad], pledge_submitted=True)
+    assert (exc.value.code, exc.value.field) == ("invalid_exemption", "sites[0].exemption")

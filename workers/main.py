@@ -1,0 +1,13 @@
+"""Run the arq worker from `openccus worker`."""
+
+from __future__ import annotations
+
+from arq.worker import run_worker
+
+from api.settings import Settings
+from workers.settings import WorkerSettings, redis_settings
+
+
+def run(settings: Settings, *, burst: bool) -> int:
+    run_worker(WorkerSettings, redis_settings=redis_settings(settings), burst=burst, ctx={"settings": settings})
+    return 0
