@@ -75,16 +75,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok", "version": app_version(), "embedded": settings.embedded})
 
-    async def api_not_found(_: Request) -> Response:
-        raise NotFound("No such endpoint.")
-
     routes: list[Route | Mount] = [r for router in routers() for r in router.routes()]
     routes += [
         Route("/api/v1/openapi.json", openapi_json),
         Route("/api/v1/docs", docs),
         Mount("/api/v1/docs/static", StaticFiles(directory=swagger_static_dir())),
         Route("/api/v1/health", health),
-        Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     routes += _pwa_routes(settings)
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers())
@@ -98,6 +94,8 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
 
     async def shell(request: Request) -> Response:
         path = request.path_params.get("path", "")
+        if path == "api" or path.startswith("api/"):
+            raise NotFound("No such endpoint.")  # an API typo gets JSON, never the app shell
         candidate = (dist / path).resolve()
         if path and candidate.is_file() and dist.resolve() in candidate.parents:
             headers = no_cache if candidate.name in {"sw.js", "manifest.webmanifest", "index.html"} else {

@@ -18,13 +18,14 @@ _TEXT = {
 }
 
 
-async def notify_application_decision(ctx: dict[str, Any], application_id: int, decision_no: int) -> int:
-    """Tell the applicant (and, for a technician, the employer's 事業者責任者) about decision number `decision_no`.
+async def notify_application_decision(ctx: dict[str, Any], application_id: int, decision_no: int, status: str) -> int:
+    """Tell the applicant (and, for a technician, the employer's 事業者責任者) about decision number `decision_no`,
+    whose outcome (`status`) travels with the job: by the time it runs, a later decision may have followed.
 
     Safe to run twice: each notice has a unique dedupe key. Returns how many notices were new."""
     app = await Application.get_or_none(id=application_id)
-    if app is None or app.decisions != decision_no:
-        return 0  # superseded by a later decision, which has its own job
+    if app is None:
+        return 0
     if app.subject_type is SubjectType.technician:
         tech = await app.technician
         recipients = await Account.filter(technician=tech)
@@ -32,9 +33,9 @@ async def notify_application_decision(ctx: dict[str, Any], application_id: int, 
             recipients += await Account.filter(business_id=tech.employer_id, role=Role.business_admin, admin_tier=0)  # type: ignore
     else:
         recipients = await Account.filter(business_id=app.business_id, role=Role.business_admin)  # type: ignore
-    text = _TEXT[(app.subject_type.value, app.status.value, app.kind.value)]
+    text = _TEXT[(app.subject_type.value, status, app.kind.value)]
     rows = [
-        Notification(account=a, kind=f"application.{app.status.value}", message=text,
+        Notification(account=a, kind=f"application.{status}", message=text,
                      dedupe_key=f"application:{app.id}:{decision_no}:{a.id}")
         for a in recipients
     ]

@@ -159,7 +159,7 @@ async def approve(*, actor: Account, app: Application) -> Application:
 
 
 async def _notify(app: Application) -> None:
-    await db.defer_job("notify_application_decision", app.id, app.decisions,
+    await db.defer_job("notify_application_decision", app.id, app.decisions, app.status.value,
                        job_id=f"notify-application:{app.id}:{app.decisions}")
 
 

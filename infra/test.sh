@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything and runs the whole test suite on real PostgreSQL, Redis and pcscd.
+# Uses the PostgreSQL on 127.0.0.1:5432 and the Redis on :6379 when they answer; otherwise starts throwaway ones
+# under var/test-services/ and stops them afterwards. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+infra/install.sh --test
+. infra/test-services.sh
+start_test_services
+trap stop_test_services EXIT
+
+# A model change without its migration fails here, before any test runs.
+before=$(git status --porcelain -- api/migrations 2>/dev/null || true)
+.venv/bin/python -m tortoise -c api.tortoise_conf.TORTOISE_ORM makemigrations >/tmp/openccus-makemigrations.log 2>&1 || true
+after=$(git status --porcelain -- api/migrations 2>/dev/null || true)
+if [[ "$before" != "$after" ]]; then
+  echo "A model changed without a migration (run: .venv/bin/python -m tortoise -c api.tortoise_conf.TORTOISE_ORM makemigrations)" >&2
+  git status --porcelain -- api/migrations >&2
+  exit 1
+fi
+
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,35 @@
+"""The console script on the embedded default, as the README's run command uses it."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+
+def run(args, var):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["OPENCCUS_VAR_DIR"] = str(var)
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_migrate_and_demo_data_on_sqlite(tmp_path):
+    assert run(["migrate"], tmp_path).returncode == 0
+    first = run(["demo-data"], tmp_path)
+    assert first.returncode == 0 and "operator" in first.stdout
+    again = run(["demo-data"], tmp_path)
+    assert again.returncode == 0 and "already loaded" in again.stdout
+    db = sqlite3.connect(tmp_path / "openccus.sqlite3")
+    assert db.execute("select count(*) from business where status='approved'").fetchone() == (3,)
+    assert db.execute("select count(*) from technician").fetchone() == (10,)
+    assert db.execute("select count(*) from technician where tier='detailed'").fetchone() == (3,)
+    assert db.execute("select count(*) from technician where nationality!='JP' and residence_expiry is not null"
+                      ).fetchone() == (1,)
+    assert db.execute("select count(*) from card").fetchone() == (7,)
+    assert db.execute("select count(*) from account where role='operator'").fetchone() == (1,)
+
+
+def test_cli_errors_are_clear(tmp_path):
+    r = run(["worker"], tmp_path)
+    assert r.returncode != 0 and "REDIS_URL is not set" in (r.stderr + r.stdout)
+    r = run(["bogus"], tmp_path)
+    assert r.returncode == 2 and "invalid choice" in r.stderr
