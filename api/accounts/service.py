@@ -8,7 +8,7 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from api.accounts.models import AccessToken, Account, Role
-from api.auth import hash_password, issue_token, verify_password
+from api.auth import hash_password_off_loop, issue_token, verify_password
 from api.errors import Conflict, TooManyRequests, Unauthorized
 from api.settings import Settings
 
@@ -20,7 +20,7 @@ async def create_account(
     if await Account.filter(login=login).exists():
         raise Conflict("This login name is taken.", code="duplicate_login", fields=[{"field": "login", "message": "taken"}])
     return await Account.create(
-        login=login, password_hash=hash_password(password), role=role, display_name=display_name, email=email,
+        login=login, password_hash=await hash_password_off_loop(password), role=role, display_name=display_name, email=email,
         business=business, technician=technician, admin_tier=admin_tier,
     )
 
@@ -53,7 +53,7 @@ async def login(*, login: str, password: str, ip: str, settings: Settings, limit
     account = await Account.get_or_none(login=login)
     if account is not None and account.locked_until and account.locked_until > now():
         raise TooManyRequests("This account is locked after repeated failed logins; try again later.", code="account_locked")
-    if account is None or not account.is_active or not verify_password(account.password_hash, password):
+    if account is None or not account.is_active or not await verify_password(account.password_hash, password):
         limiter.fail(ip)
         if account is not None:
             # Its own transaction: the failure must count even though the request then fails.

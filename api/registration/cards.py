@@ -38,7 +38,7 @@ def card_valid_until(*, birth_date: date, issued_on: date, has_identity_document
 
 async def issue_card(*, technician: Technician, issued_on: date) -> Card:
     while True:
-        serial = secrets.token_hex(8).upper()
+        serial = secrets.token_hex(8)  # lowercase hex, as readers upload it (docs/card-profile.md §5.1)
         if not await Card.filter(serial=serial).exists():
             break
     return await Card.create(
@@ -48,4 +48,18 @@ async def issue_card(*, technician: Technician, issued_on: date) -> Card:
         valid_until=card_valid_until(
             birth_date=technician.birth_date, issued_on=issued_on, has_identity_document=technician.has_identity_document
         ),
+    )
+
+
+async def personalisation(*, card: Card, master_key: bytes):
+    from api.registration.card_profile import Personalisation, derive_card_key, ef_card
+
+    tech = await card.technician
+    serial = bytes.fromhex(card.serial)
+    return Personalisation(
+        technician_id=tech.technician_id, card_serial=card.serial, issued=card.issued_on, expires=card.valid_until,
+        key_version=card.key_version,
+        card_key=derive_card_key(master_key=master_key, serial=serial, key_version=card.key_version).hex(),
+        ef_card=ef_card(technician_id=tech.technician_id, serial=serial, issued=card.issued_on,
+                        expires=card.valid_until, key_version=card.key_version).hex(),
     )

@@ -51,3 +51,27 @@ async def approve(ctx: Ctx):
 async def correct(ctx: Ctx):
     tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     return await service.to_out(await review.correct(actor=ctx.user, tech=tech, data=ctx.body))
+
+
+@router.get("/cards/{serial}/personalisation", summary="The personalisation record for the card bureau "
+            "(includes the card key; every export is audited)", tags=["review"], roles=OPERATOR, errors=(404,))
+async def card_personalisation(ctx: Ctx):
+    from dataclasses import asdict
+
+    from api import db
+    from api.audit import service as audit
+    from api.errors import NotFound
+    from api.registration.cards import personalisation
+    from api.registration.models import Card
+
+    card = await Card.get_or_none(serial=ctx.path["serial"].lower())
+    if card is None:
+        raise NotFound("No card with this serial.")
+    record = await personalisation(card=card, master_key=ctx.settings.secret("card_master_key"))
+
+    async def log() -> None:
+        await audit.record(actor=ctx.user, action="card.personalisation_export", entity_type="card",
+                           entity_id=card.serial, reason="card bureau personalisation")
+
+    await db.run_in_unit_of_work(ctx.state, log)
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(record).items()}
