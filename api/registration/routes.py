@@ -1,6 +1,11 @@
+from datetime import timedelta
+
+from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.accounts.models import Role
+from api.auth import issue_token
+from api.errors import Unprocessable, validation_fields
 from api.http import Ctx, Router
 from api.registration import review, service
 from api.registration.models import ApplicationKind, ImageKind, Technician
@@ -25,9 +30,6 @@ async def _tech(ctx: Ctx) -> Technician:
 @router.post("/technicians", summary="Register yourself as a technician (簡略型); returns a token", tags=["technicians"],
              body=TechnicianSelfRegisterIn, response=RegisteredTechnicianOut, status=201, errors=(409, 422))
 async def register_technician(ctx: Ctx):
-    from api.auth import issue_token
-    from datetime import timedelta
-
     tech, account = await service.register_self(data=ctx.body)
     token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
     return RegisteredTechnicianOut(technician=await service.to_out(tech), token=token)
@@ -91,11 +93,6 @@ async def put_detailed(ctx: Ctx):
              "(multipart: file, code, acquired_on, expires_on)", tags=["technicians"], roles=EDITORS, uploads=("file",),
              body=QualificationIn, response=QualificationOut, status=201, errors=(404, 409, 413, 422))
 async def add_qualification(ctx: Ctx):
-    from api.errors import Unprocessable
-    from pydantic import ValidationError
-
-    from api.errors import validation_fields
-
     try:
         data = QualificationIn.model_validate({k: v for k, v in ctx.form.items() if v != ""})
     except ValidationError as exc:
