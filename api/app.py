@@ -28,13 +28,16 @@ log = logging.getLogger("openccus")
 
 def routers() -> list[Router]:
     from api.accounts.routes import router as accounts
+    from api.attendance.routes import router as attendance
+    from api.devices.routes import router as devices
+    from api.sites.routes import router as sites
     from api.audit.routes import router as audit
     from api.businesses.routes import router as businesses
     from api.notifications.routes import router as notifications
     from api.registration.review_routes import router as review
     from api.registration.routes import router as registration
 
-    return [accounts, businesses, registration, review, audit, notifications]
+    return [accounts, businesses, registration, review, sites, devices, attendance, audit, notifications]
 
 
 def app_version() -> str:

@@ -18,6 +18,9 @@ MODEL_MODULES = [
     "api.businesses.models",
     "api.registration.models",
     "api.notifications.models",
+    "api.sites.models",
+    "api.devices.models",
+    "api.attendance.models",
 ]
 
 T = TypeVar("T")

@@ -5,6 +5,7 @@ from typing import Any
 
 
 def job_functions() -> list[Callable[..., Any]]:
+    from api.attendance import jobs as attendance
     from api.notifications import jobs as notifications
 
-    return [notifications.notify_application_decision]
+    return [notifications.notify_application_decision, attendance.release_pending_taps]

@@ -48,7 +48,7 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for ep in endpoints:
         path = _PARAM.sub(lambda m: "{" + m.group(1) + "}", ep.path)
-        op: dict[str, Any] = {"summary": ep.summary, "tags": ep.tags, "operationId": ep.handler.__name__,
+        op: dict[str, Any] = {"summary": ep.summary, "tags": ep.tags, "operationId": f"{ep.handler.__module__.split('.')[-2]}_{ep.handler.__name__}",
                               "parameters": _parameters(ep), "responses": {}}
         if ep.roles is not None:
             op["security"] = [{"bearer": []}]

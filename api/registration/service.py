@@ -75,7 +75,7 @@ async def get_visible(*, actor: Account, pk: int) -> Technician:
 
     Anyone else gets 404, not 403, so IDs cannot be probed for existence."""
     tech = await Technician.get_or_none(id=pk)
-    if tech is None or not can_view(actor, tech):
+    if tech is None or not (can_view(actor, tech) or await can_view_on_site(actor, tech)):
         raise NotFound("No such technician.")
     return tech
 
@@ -87,6 +87,26 @@ def can_view(actor: Account, tech: Technician) -> bool:
         return actor.technician_id == tech.id  # type: ignore[attr-defined]
     if actor.role is Role.business_admin:
         return tech.employer_id is not None and actor.business_id == tech.employer_id  # type: ignore[attr-defined]
+    return False
+
+
+async def can_view_on_site(actor: Account, tech: Technician) -> bool:
+    """The prime and the upper tiers see a technician while the technician is on their site (an active roster entry
+    on a site whose accumulation window has not ended); the site's managers likewise."""
+    from api.sites.access import chain_up, is_site_manager, tree
+    from api.sites.models import RosterEntry
+
+    if actor.role not in (Role.business_admin, Role.site_manager):
+        return False
+    entries = await RosterEntry.filter(technician=tech, active=True, site__window_end__gte=today_jst()).select_related(
+        "site")
+    for entry in entries:
+        if await is_site_manager(actor, entry.site):
+            return True
+        if actor.role is Role.business_admin and any(
+            c.business_id == actor.business_id for c in chain_up(await tree(entry.site), entry.employer_id)  # type: ignore
+        ):
+            return True
     return False
 
 

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from api.common import CcusId, Int, Strict
+
+Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$")]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class TapIn(Strict):
+    """One card tap as a reader uploads it (docs/card-profile.md §5.1)."""
+
+    idempotency_key: Key
+    method: Literal["card"] = "card"
+    technician_id: CcusId
+    card_serial: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{16}$")]
+    challenge: Hex32
+    response: Hex32
+    device_time: AwareDatetime = Field(description="ISO 8601 with its UTC offset")
+    device_seq: Int = Field(ge=1)
+    site_id: CcusId | None = Field(default=None, description="optional; when given it must be the device's own site")
+
+
+class TapBatchIn(Strict):
+    taps: list[dict[str, Any]] = Field(min_length=1, max_length=1000, description="up to 1,000 taps (TapIn)")
+
+
+class AttendanceIn(Strict):
+    """One entry or exit pushed by a private attendance system (API連携). Trade and position are required."""
+
+    idempotency_key: Key
+    site_id: CcusId
+    technician_id: CcusId
+    event: Literal["in", "out"]
+    at: AwareDatetime
+    trade: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")]
+    position: Literal["foreman", "team_leader", "worker", "apprentice"]
+    work_content: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class AttendanceBatchIn(Strict):
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=1000, description="up to 1,000 records (AttendanceIn)")
+
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"records": [{
+        "idempotency_key": "gs-2026-11-22-000123", "site_id": "12345678901234", "technician_id": "98765432109876",
+        "event": "in", "at": "2026-11-22T07:58:03+09:00", "trade": "05-01", "position": "foreman",
+        "work_content": "配筋"}]}]}}
+
+
+class TapResult(BaseModel):
+    index: int
+    idempotency_key: str
+    status: Literal["accepted", "pending", "rejected", "duplicate"]
+    reject_reason: str | None = None
+
+
+class ItemError(BaseModel):
+    index: int
+    error: str
+    message: str
+
+
+class BatchOut(BaseModel):
+    results: list[TapResult]
+    errors: list[ItemError]
+
+
+class TapQuery(BaseModel):
+    status: Literal["accepted", "pending", "rejected"] | None = None
+    work_date: date | None = None
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class TapOut(BaseModel):
+    id: int
+    technician_code: str
+    method: str
+    direction: str | None
+    device_pk: int | None
+    device_time: datetime
+    received_at: datetime
+    work_date: date
+    status: str
+    reject_reason: str | None

@@ -1,0 +1,149 @@
+"""Tap ingest: every tap is checked and stored once (idempotency key per sender), rejected taps with their reason.
+
+A batch is handled set-wise: one query each for known keys, cards, technicians, replayed challenges and the contract
+tree, then one bulk insert, so a 1,000-tap batch costs a handful of round trips, not thousands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from api.attendance.models import Tap, TapMethod, TapStatus
+from api.attendance.schemas import BatchOut, ItemError, TapResult
+from api.errors import validation_fields
+from api.registration.card_profile import response_is_valid
+from api.registration.models import Card, CardStatus, Technician
+from api.sites.models import ContractStatus, Site, SiteContract
+from api.timeutil import JST
+
+FUTURE_TOLERANCE = timedelta(minutes=5)  # device clocks drift; beyond this the clock is wrong, not the worker early
+MAX_AGE = timedelta(days=35)  # an offline reader may upload late, but not after the direct-input deadline has passed
+
+
+@dataclass
+class Candidate:
+    index: int
+    client_key: str
+    source_key: str
+    site: Site
+    technician_code: str
+    method: TapMethod
+    device_time: datetime
+    device_id: int | None = None
+    api_client_id: int | None = None
+    device_seq: int | None = None
+    card_serial: str | None = None
+    challenge: str | None = None
+    response: str | None = None
+    direction: str | None = None
+    trade: str | None = None
+    position: str | None = None
+    work_content: str | None = None
+
+
+def work_date(at: datetime, cutoff_hour: int):
+    """The Japan-time work day: hours before the site's cutoff belong to the previous day (night shifts)."""
+    return (at.astimezone(JST) - timedelta(hours=cutoff_hour)).date()
+
+
+def parse_items(items: list[dict[str, Any]], model) -> tuple[list[tuple[int, Any]], list[ItemError]]:
+    good, errors = [], []
+    for i, raw in enumerate(items):
+        try:
+            good.append((i, model.model_validate(raw)))
+        except ValidationError as exc:
+            f = validation_fields(exc)[0]
+            errors.append(ItemError(index=i, error="invalid_tap", message=f"{f['field']}: {f['message']}"))
+    return good, errors
+
+
+async def ingest(*, candidates: list[Candidate], master_key: bytes, received_at: datetime) -> list[TapResult]:
+    known = set(await Tap.filter(source_key__in=[c.source_key for c in candidates]).values_list("source_key", flat=True))
+    serials = {c.card_serial for c in candidates if c.card_serial}
+    cards = {c.serial: c for c in await Card.filter(serial__in=serials)} if serials else {}
+    codes = {c.technician_code for c in candidates}
+    techs = {t.technician_id: t for t in await Technician.filter(technician_id__in=codes)}
+    used = set(await Tap.filter(card_serial__in=serials, challenge__in=[c.challenge for c in candidates if c.challenge])
+               .values_list("card_serial", "challenge")) if serials else set()
+    in_tree: dict[int, set[int]] = {}
+    for site_pk in {c.site.id for c in candidates}:
+        in_tree[site_pk] = set(await SiteContract.filter(site_id=site_pk, status=ContractStatus.approved)
+                               .values_list("business_id", flat=True))
+    results, rows = [], []
+    for c in candidates:
+        if c.source_key in known:
+            results.append(TapResult(index=c.index, idempotency_key=c.client_key, status="duplicate"))
+            continue
+        known.add(c.source_key)
+        tech = techs.get(c.technician_code)
+        card = cards.get(c.card_serial) if c.card_serial else None
+        day = work_date(c.device_time, c.site.cutoff_hour)
+        # A wrong device clock first (it explains everything after it), then the card checks of
+        # docs/card-profile.md §8, then the site's accumulation window.
+        reason = _clock_reason(c, received_at) or (
+            _card_reason(c, card, tech, day, used, master_key) if c.method is TapMethod.card
+            else None if tech is not None else "unknown_technician"
+        ) or (None if c.site.window_start <= day <= c.site.window_end else "outside_window")
+        if reason is None and tech is not None and tech.technician_id is None:
+            reason = "technician_not_registered"
+        if reason is not None:
+            status = TapStatus.rejected
+        elif tech.employer_id is None or tech.employer_id not in in_tree[c.site.id]:  # type: ignore
+            status = TapStatus.pending
+        else:
+            status = TapStatus.accepted
+        if c.challenge:
+            used.add((c.card_serial, c.challenge))
+        rows.append(Tap(
+            source_key=c.source_key, site=c.site, device_id=c.device_id, api_client_id=c.api_client_id,
+            technician=tech, technician_code=c.technician_code, employer_id=tech.employer_id if tech else None,  # type: ignore
+            method=c.method, direction=c.direction, card_serial=c.card_serial,
+            # A replayed challenge is stored without it: the pair stays unique and the reject is still on record.
+            challenge=None if reason == "replayed_challenge" else c.challenge,
+            device_time=c.device_time, device_seq=c.device_seq, received_at=received_at, work_date=day,
+            status=status, reject_reason=reason, trade=c.trade, position=c.position, work_content=c.work_content,
+        ))
+        results.append(TapResult(index=c.index, idempotency_key=c.client_key, status=status.value, reject_reason=reason))
+    if rows:
+        await Tap.bulk_create(rows, batch_size=1000)
+    return results
+
+
+def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, used, master_key: bytes) -> str | None:
+    """docs/card-profile.md §8, in order; the first failing check decides."""
+    if card is None:
+        return "unknown_card"
+    if card.status is not CardStatus.active:
+        return "card_revoked"
+    if tech is None or card.technician_id != tech.id:  # type: ignore[attr-defined]
+        return "technician_mismatch"
+    if not card.issued_on <= day <= card.valid_until:
+        return "card_expired"
+    if (c.card_serial, c.challenge) in used:
+        return "replayed_challenge"
+    if not response_is_valid(master_key=master_key, serial=bytes.fromhex(card.serial), key_version=card.key_version,
+                             challenge=bytes.fromhex(c.challenge or ""), response=bytes.fromhex(c.response or "")):
+        return "bad_card_response"
+    return None
+
+
+def _clock_reason(c: Candidate, received_at: datetime) -> str | None:
+    if c.device_time > received_at + FUTURE_TOLERANCE:
+        return "device_time_in_future"
+    if c.device_time < received_at - MAX_AGE:
+        return "device_time_too_old"
+    return None
+
+
+def batch_out(results: list[TapResult], errors: list[ItemError]) -> BatchOut:
+    return BatchOut(results=sorted(results, key=lambda r: r.index), errors=errors)
+
+
+async def release_pending(*, site_id: int, business_id: int) -> int:
+    """Pending taps of this employer on this site become accepted once it has joined the contract tree."""
+    return await Tap.filter(site_id=site_id, employer_id=business_id, status=TapStatus.pending).update(
+        status=TapStatus.accepted)

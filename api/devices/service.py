@@ -1,0 +1,138 @@
+"""Readers and kiosks: registration, one-time enrolment, heartbeat, secret rotation and revocation; the revoked-card
+list that readers keep offline; API-client credentials for private attendance systems."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from tortoise.timezone import now
+
+from api.accounts.models import AccessToken, Account, Role
+from api.accounts.service import create_account
+from api.audit import service as audit
+from api.auth import issue_token, token_digest
+from api.businesses.models import Business
+from api.devices.models import Device, DeviceKind, Revocation
+from api.devices.schemas import DeviceOut, HeartbeatIn, RevocationsOut
+from api.errors import Conflict, Forbidden, NotFound, Unauthorized
+from api.registration.models import Card, CardStatus
+from api.sites.access import ensure_manages
+from api.sites.models import Site
+
+ENROLMENT_TTL = timedelta(days=7)
+DEVICE_TOKEN_TTL = timedelta(days=3650)  # a reader is enrolled once; rotation or revocation ends the token
+
+
+def device_out(d: Device) -> DeviceOut:
+    return DeviceOut(id=d.id, site_pk=d.site_id, kind=d.kind.value, name=d.name, enrolled_at=d.enrolled_at,  # type: ignore
+                     revoked_at=d.revoked_at, last_seen_at=d.last_seen_at, software_version=d.software_version,
+                     outbox_depth=d.outbox_depth, reader_name=d.reader_name)
+
+
+def _new_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+async def create_device(*, actor: Account, site: Site, kind: str, name: str) -> tuple[Device, str]:
+    await ensure_manages(actor, site)
+    account = await create_account(login=f"device-{secrets.token_hex(6)}", password=secrets.token_urlsafe(24),
+                                   role=Role.device, display_name=name)
+    code = _new_code()
+    device = await Device.create(site=site, account=account, kind=DeviceKind(kind), name=name,
+                                 enrolment_code_hash=token_digest(code), enrolment_expires_at=now() + ENROLMENT_TTL)
+    return device, code
+
+
+async def enrol(*, code: str, software_version: str) -> tuple[Device, str]:
+    device = await Device.get_or_none(enrolment_code_hash=token_digest(code)).select_related("account", "site")
+    if device is None or device.revoked_at or (device.enrolment_expires_at and device.enrolment_expires_at < now()):
+        raise Unauthorized("This enrolment code is unknown, used or expired.", code="invalid_enrolment_code")
+    device.enrolment_code_hash, device.enrolment_expires_at = None, None  # one use only
+    device.enrolled_at, device.software_version = now(), software_version
+    await device.save()
+    token, _ = await issue_token(device.account, ttl=DEVICE_TOKEN_TTL)
+    return device, token
+
+
+async def device_of(account: Account) -> Device:
+    device = await Device.get_or_none(account=account).select_related("site")
+    if device is None or device.revoked_at:
+        raise Forbidden("This device is revoked.", code="device_revoked")
+    return device
+
+
+async def get_device(*, actor: Account, site: Site, pk: int) -> Device:
+    await ensure_manages(actor, site)
+    device = await Device.get_or_none(id=pk, site=site).select_related("account")
+    if device is None:
+        raise NotFound("No such device on this site.")
+    return device
+
+
+async def rotate(*, device: Device) -> str:
+    """A new secret: every token of the device ends now, and it must enrol again with the new one-time code."""
+    if device.revoked_at:
+        raise Conflict("The device is revoked.", code="device_revoked")
+    await AccessToken.filter(account=device.account, revoked_at=None).update(revoked_at=now())
+    code = _new_code()
+    device.enrolment_code_hash, device.enrolment_expires_at = token_digest(code), now() + ENROLMENT_TTL
+    await device.save()
+    return code
+
+
+async def revoke(*, device: Device) -> None:
+    await AccessToken.filter(account=device.account, revoked_at=None).update(revoked_at=now())
+    device.revoked_at, device.enrolment_code_hash = now(), None
+    await device.save()
+    device.account.is_active = False
+    await device.account.save(update_fields=["is_active"])
+
+
+async def heartbeat(*, device: Device, data: HeartbeatIn) -> int:
+    device.last_seen_at, device.software_version = now(), data.software_version
+    device.outbox_depth, device.reader_name = data.outbox_depth, data.reader
+    await device.save(update_fields=["last_seen_at", "software_version", "outbox_depth", "reader_name"])
+    return await revocations_version()
+
+
+async def revocations_version() -> int:
+    last = await Revocation.all().order_by("-id").first()
+    return last.id if last else 0
+
+
+async def revocations_since(*, since: int) -> RevocationsOut:
+    version = await revocations_version()
+    if since == 0 or since > version:  # unknown or from another server: send the whole list
+        serials = await Revocation.all().order_by("id").values_list("card_serial", flat=True)
+        return RevocationsOut(version=version, full=True, revoked=list(serials))
+    serials = await Revocation.filter(id__gt=since).order_by("id").values_list("card_serial", flat=True)
+    return RevocationsOut(version=version, full=False, revoked=list(serials))
+
+
+async def revoke_card(*, actor: Account, serial: str, reason: str) -> Card:
+    card = await Card.get_or_none(serial=serial.lower())
+    if card is None:
+        raise NotFound("No card with this serial.")
+    if actor.role is Role.technician and actor.technician_id != card.technician_id:  # type: ignore[attr-defined]
+        raise NotFound("No card with this serial.")
+    if card.status is not CardStatus.active:
+        raise Conflict(f"The card is already {card.status.value}.", code="card_not_active")
+    before = {"status": card.status.value}
+    card.status = CardStatus.lost if reason == "lost" else CardStatus.revoked
+    await card.save(update_fields=["status"])
+    await Revocation.create(card_serial=card.serial, reason=reason)
+    if actor.role is Role.operator:
+        await audit.record(actor=actor, action="card.revoke", entity_type="card", entity_id=card.serial,
+                           before=before, after={"status": card.status.value}, reason=reason)
+    return card
+
+
+async def create_api_client(*, actor: Account, business: Business, name: str) -> tuple[Account, str]:
+    from api.businesses.service import ensure_can_manage
+
+    ensure_can_manage(actor, business)
+    secret = secrets.token_urlsafe(24)
+    account = await create_account(login=f"api-{secrets.token_hex(6)}", password=secret, role=Role.api_client,
+                                   display_name=name, business=business)
+    return account, secret

@@ -1,0 +1,46 @@
+"""Who may do what on a site. Kept apart from the service so attendance, devices and registration share one rule."""
+
+from __future__ import annotations
+
+from api.accounts.models import Account, Role
+from api.errors import Forbidden, NotFound
+from api.sites.models import ContractStatus, Site, SiteContract, SiteManager
+
+
+async def tree(site: Site) -> dict[int, SiteContract]:
+    return {c.id: c for c in await SiteContract.filter(site=site)}
+
+
+def chain_up(contracts: dict[int, SiteContract], business_id: int) -> list[SiteContract]:
+    """The approved contracts from `business_id`'s own up to the prime, or [] if it is not (approved) in the tree."""
+    own = next((c for c in contracts.values() if c.business_id == business_id  # type: ignore[attr-defined]
+                and c.status is ContractStatus.approved), None)
+    out = []
+    while own is not None:
+        out.append(own)
+        own = contracts.get(own.parent_id) if own.parent_id else None  # type: ignore[attr-defined]
+    return out
+
+
+async def is_site_manager(actor: Account, site: Site) -> bool:
+    """The prime's admins and the site managers assigned to this site run it."""
+    if actor.role is Role.business_admin and actor.business_id == site.prime_id:  # type: ignore[attr-defined]
+        return True
+    if actor.role is Role.site_manager:
+        return await SiteManager.filter(site=site, account=actor).exists()
+    return False
+
+
+async def ensure_manages(actor: Account, site: Site) -> None:
+    if not await is_site_manager(actor, site):
+        raise Forbidden("Only the prime contractor's admins and this site's managers can do this.")
+
+
+async def ensure_can_see(actor: Account, site: Site) -> None:
+    if actor.role is Role.operator or await is_site_manager(actor, site):
+        return
+    if actor.role is Role.business_admin and await SiteContract.filter(
+        site=site, business_id=actor.business_id  # type: ignore[attr-defined]
+    ).exists():
+        return
+    raise NotFound("No such site.")

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from api.common import CcusId, Int, Strict, Text
+
+
+class Geofence(Strict):
+    lat: float = Field(ge=20, le=46, description="Japan only")
+    lon: float = Field(ge=122, le=154)
+    radius_m: Int = Field(ge=20, le=5000)
+
+
+class SiteIn(Strict):
+    name: Text
+    address: Text
+    order_type: Literal["public", "private"]
+    window_start: date = Field(description="就業履歴蓄積期間: first day taps are accepted")
+    window_end: date
+    cutoff_hour: Int = Field(default=0, ge=0, le=12, description="hours after midnight that belong to the previous day")
+    hazardous: bool = False
+    geofence: Geofence | None = None
+    manager_account_ids: list[Int] = Field(default_factory=list, max_length=50)
+
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{
+        "name": "大和ビル新築工事", "address": "東京都千代田区丸の内2-2", "order_type": "private",
+        "window_start": "2026-04-01", "window_end": "2027-09-30", "cutoff_hour": 5}]}}
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.window_end < self.window_start:
+            raise ValueError("window_end is before window_start")
+        return self
+
+
+class SiteOut(BaseModel):
+    id: int
+    site_id: str
+    prime_pk: int
+    name: str
+    address: str
+    order_type: str
+    window_start: date
+    window_end: date
+    cutoff_hour: int
+    hazardous: bool
+    geofence: Geofence | None
+    manager_account_ids: list[int]
+    created_at: datetime
+
+
+class ContractIn(Strict):
+    business_id: CcusId = Field(description="the invited business's 14-digit 事業者ID")
+    parent_contract_id: Int = Field(description="the inviting (direct upper) tier's contract")
+    proxy: bool = Field(default=False, description="register on the lower tier's behalf (代理手続き): no approval step")
+
+
+class ContractOut(BaseModel):
+    id: int
+    business_pk: int
+    business_id: str
+    business_name: str
+    parent_id: int | None
+    tier: int
+    status: str
+    proxy: bool
+
+
+Position = Literal["foreman", "team_leader", "worker", "apprentice"]
+
+
+class RosterIn(Strict):
+    technician_id: CcusId
+    trade: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")]
+    position: Position
+    work_content: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class RosterPatch(Strict):
+    trade: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")] | None = None
+    position: Position | None = None
+    work_content: Annotated[str, StringConstraints(max_length=200)] | None = None
+    active: bool | None = None
+
+
+class RosterOut(BaseModel):
+    id: int
+    technician_pk: int
+    technician_id: str
+    name: str
+    employer_pk: int
+    trade: str
+    position: str
+    work_content: str | None
+    active: bool

@@ -1,0 +1,184 @@
+"""Sites, their contract trees (施工体制) and rosters (施工体制技能者)."""
+
+from __future__ import annotations
+
+from tortoise.timezone import now
+
+from api import db
+from api.accounts.models import Account, Role
+from api.businesses.models import Business, ReviewStatus
+from api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from api.ids import check_ccus_id, new_ccus_id
+from api.registration.masters import trades
+from api.registration.models import Technician
+from api.sites.access import ensure_manages, tree
+from api.sites.models import ContractStatus, RosterEntry, Site, SiteContract, SiteManager
+from api.sites.schemas import ContractIn, ContractOut, Geofence, RosterIn, RosterOut, RosterPatch, SiteIn, SiteOut
+
+
+async def create_site(*, actor: Account, data: SiteIn) -> Site:
+    if actor.role is not Role.business_admin:
+        raise Forbidden("A site is registered by the prime contractor's 管理者ID.")
+    prime = await Business.get(id=actor.business_id)  # type: ignore[attr-defined]
+    if prime.status is not ReviewStatus.approved:
+        raise Conflict("Your business registration must be approved first.", code="business_not_approved")
+    managers = await Account.filter(id__in=data.manager_account_ids, business=prime, role=Role.site_manager)
+    if len(managers) != len(set(data.manager_account_ids)):
+        raise Unprocessable.field("manager_account_ids", "each must be a 現場管理者ID of your business")
+    while await Site.filter(site_id=(site_id := new_ccus_id())).exists():
+        pass
+    geo = data.geofence
+    site = await Site.create(
+        site_id=site_id, prime=prime, **data.model_dump(exclude={"geofence", "manager_account_ids"}),
+        geofence_lat=geo.lat if geo else None, geofence_lon=geo.lon if geo else None,
+        geofence_radius_m=geo.radius_m if geo else None,
+    )
+    for m in managers:
+        await SiteManager.create(site=site, account=m)
+    await SiteContract.create(site=site, business=prime, tier=0, status=ContractStatus.approved, decided_at=now())
+    return site
+
+
+async def get_site(*, pk: int) -> Site:
+    site = await Site.get_or_none(id=pk)
+    if site is None:
+        raise NotFound("No such site.")
+    return site
+
+
+async def site_out(site: Site) -> SiteOut:
+    managers = await SiteManager.filter(site=site).values_list("account_id", flat=True)
+    geo = (Geofence(lat=site.geofence_lat, lon=site.geofence_lon, radius_m=site.geofence_radius_m)
+           if site.geofence_lat is not None else None)
+    return SiteOut(id=site.id, site_id=site.site_id, prime_pk=site.prime_id, name=site.name,  # type: ignore
+                   address=site.address, order_type=site.order_type.value, window_start=site.window_start,
+                   window_end=site.window_end, cutoff_hour=site.cutoff_hour, hazardous=site.hazardous, geofence=geo,
+                   manager_account_ids=sorted(managers), created_at=site.created_at)
+
+
+async def sites_for(*, actor: Account) -> list[Site]:
+    if actor.role is Role.operator:
+        return await Site.all().order_by("-id").limit(500)
+    if actor.role is Role.site_manager:
+        return await Site.filter(managers__account=actor).order_by("-id")
+    if actor.role is Role.business_admin:
+        return await Site.filter(contracts__business_id=actor.business_id).distinct().order_by("-id")  # type: ignore
+    return []
+
+
+async def contracts_out(site: Site) -> list[ContractOut]:
+    rows = await SiteContract.filter(site=site).select_related("business").order_by("tier", "id")
+    return [ContractOut(id=c.id, business_pk=c.business.id, business_id=c.business.business_id,
+                        business_name=c.business.name, parent_id=c.parent_id, tier=c.tier,  # type: ignore
+                        status=c.status.value, proxy=c.proxy) for c in rows]
+
+
+async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContract:
+    """The direct upper tier invites the next tier down (or registers it by proxy, which needs no approval)."""
+    parent = await SiteContract.get_or_none(id=data.parent_contract_id, site=site)
+    if parent is None or parent.status is not ContractStatus.approved:
+        raise Unprocessable.field("parent_contract_id", "no approved contract with this id on this site")
+    acting_for_parent = actor.role is Role.business_admin and actor.business_id == parent.business_id  # type: ignore
+    if not acting_for_parent and not (parent.tier == 0 and await _manages(actor, site)):
+        raise Forbidden("Only the direct upper tier can invite or register this tier.")
+    business = await Business.get_or_none(business_id=check_ccus_id(data.business_id, field="business_id"))
+    if business is None or business.status is not ReviewStatus.approved:
+        raise Unprocessable.field("business_id", "only a registered (approved) business can join a contract tree",
+                                  code="business_not_registered")
+    if await SiteContract.filter(site=site, business=business).exists():
+        raise Conflict("This business is already in the site's contract tree.", code="already_in_tree")
+    contract = await SiteContract.create(
+        site=site, business=business, parent=parent, tier=parent.tier + 1, proxy=data.proxy,
+        status=ContractStatus.approved if data.proxy else ContractStatus.invited,
+        decided_at=now() if data.proxy else None,
+    )
+    if data.proxy:
+        await _joined(site, business)
+    return contract
+
+
+async def _manages(actor: Account, site: Site) -> bool:
+    try:
+        await ensure_manages(actor, site)
+        return True
+    except Forbidden:
+        return False
+
+
+async def decide(*, actor: Account, site: Site, contract_id: int, approve: bool) -> SiteContract:
+    contract = await SiteContract.get_or_none(id=contract_id, site=site)
+    if contract is None:
+        raise NotFound("No such contract on this site.")
+    if not (actor.role is Role.business_admin and actor.business_id == contract.business_id):  # type: ignore
+        raise Forbidden("Only the invited business answers its invitation.")
+    if contract.status is not ContractStatus.invited:
+        raise Conflict(f"The invitation is already {contract.status.value}.", code="already_decided")
+    contract.status = ContractStatus.approved if approve else ContractStatus.declined
+    contract.decided_at = now()
+    await contract.save()
+    if approve:
+        await _joined(site, await contract.business)
+    return contract
+
+
+async def _joined(site: Site, business: Business) -> None:
+    """Taps held as pending because this employer was missing from the tree can now count (seed 000 §⑥ 4)."""
+    await db.defer_job("release_pending_taps", site.id, business.id, job_id=f"release-pending:{site.id}:{business.id}")
+
+
+async def add_roster(*, actor: Account, site: Site, data: RosterIn) -> RosterEntry:
+    """The employer registers its own technician on a site where it is (approved) in the tree."""
+    if actor.role is not Role.business_admin:
+        raise Forbidden("The technician's employer registers the roster entry.")
+    tech = await Technician.get_or_none(technician_id=check_ccus_id(data.technician_id, field="technician_id"))
+    if tech is None or tech.employer_id != actor.business_id:  # type: ignore[attr-defined]
+        raise Unprocessable.field("technician_id", "not a registered technician of your business")
+    contracts = await tree(site)
+    if not any(c.business_id == actor.business_id and c.status is ContractStatus.approved  # type: ignore
+               for c in contracts.values()):
+        raise Conflict("Your business is not (yet) in this site's contract tree.", code="not_in_tree")
+    if data.trade not in trades():
+        raise Unprocessable.field("trade", "unknown trade code")
+    if await RosterEntry.filter(site=site, technician=tech).exists():
+        raise Conflict("This technician is already on the site's roster.", code="already_on_roster")
+    return await RosterEntry.create(site=site, technician=tech, employer_id=actor.business_id,  # type: ignore
+                                    trade=data.trade, position=data.position, work_content=data.work_content)
+
+
+async def update_roster(*, actor: Account, site: Site, entry_id: int, data: RosterPatch) -> RosterEntry:
+    entry = await RosterEntry.get_or_none(id=entry_id, site=site)
+    if entry is None:
+        raise NotFound("No such roster entry.")
+    if not (actor.role is Role.business_admin and actor.business_id == entry.employer_id):  # type: ignore
+        raise Forbidden("Only the technician's employer edits the roster entry.")
+    changes = data.model_dump(exclude_unset=True)
+    if "trade" in changes and changes["trade"] not in trades():
+        raise Unprocessable.field("trade", "unknown trade code")
+    entry.update_from_dict(changes)
+    await entry.save()
+    return entry
+
+
+async def roster_out(*, actor: Account, site: Site) -> list[RosterOut]:
+    """The prime and site managers see everyone; a subcontractor sees its own tier and the tiers below it."""
+    qs = RosterEntry.filter(site=site).select_related("technician").order_by("id")
+    if not await _manages(actor, site) and actor.role is not Role.operator:
+        contracts = await tree(site)
+        visible = _below(contracts, actor.business_id)  # type: ignore[attr-defined]
+        qs = qs.filter(employer_id__in=visible)
+    return [RosterOut(id=e.id, technician_pk=e.technician.id, technician_id=e.technician.technician_id or "",
+                      name=f"{e.technician.family_name} {e.technician.given_name}", employer_pk=e.employer_id,  # type: ignore
+                      trade=e.trade, position=e.position.value, work_content=e.work_content, active=e.active)
+            for e in await qs]
+
+
+def _below(contracts: dict[int, SiteContract], business_id: int) -> set[int]:
+    own = [c.id for c in contracts.values() if c.business_id == business_id]  # type: ignore[attr-defined]
+    seen, stack = set(own), list(own)
+    while stack:
+        cid = stack.pop()
+        for c in contracts.values():
+            if c.parent_id == cid and c.id not in seen:  # type: ignore[attr-defined]
+                seen.add(c.id)
+                stack.append(c.id)
+    return {contracts[c].business_id for c in seen}  # type: ignore[attr-defined]
