@@ -1,0 +1,141 @@
+"""The real OpenCCUS API as a subprocess on real PostgreSQL, seeded through its own HTTP API with an operator, a
+prime contractor, a site, a reader device and approved technicians whose cards are personalised from the server's
+own personalisation export, exactly as a card bureau would receive it."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+from PIL import Image
+from stdnum.jp import cn
+
+from tests.pcsc_stack.openccus import Personalisation
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_BASE = os.environ.get("OPENCCUS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/openccus_test").rpartition("/")[0]
+PASSWORD = "edge-test-password"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 400), (150, 120, 100)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+class RealApi:
+    def __init__(self, tmp: Path) -> None:
+        self.db = "openccus_edge_test"
+        key = base64.urlsafe_b64encode(os.urandom(32)).decode()
+        self.env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
+        self.env.update(DATABASE_URL=f"{PG_BASE}/{self.db}", OPENCCUS_DATA_KEY=key, OPENCCUS_CARD_MASTER_KEY=key,
+                        OPENCCUS_VAR_DIR=str(tmp), OPENCCUS_OPERATOR_PASSWORD=PASSWORD, PYTHONPATH=str(ROOT))
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = tmp / "api.log"
+        self.http = httpx.Client(base_url=self.url, timeout=15)
+        self.seq = 0
+
+    def start(self) -> None:
+        import asyncio
+
+        async def recreate() -> None:
+            conn = await asyncpg.connect(f"{PG_BASE}/postgres")
+            await conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{self.db}"')
+            await conn.close()
+
+        asyncio.run(recreate())
+        cli = [sys.executable, "-m", "api.cli"]
+        subprocess.run([*cli, "migrate"], env=self.env, check=True, capture_output=True, cwd=ROOT)
+        subprocess.run([*cli, "create-operator", "--login", "op"], env=self.env, check=True, capture_output=True, cwd=ROOT)
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen([*cli, "serve", "--port", str(self.port)], env=self.env, cwd=ROOT,
+                                         stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if self.http.get("/api/v1/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("the API did not start: " + self.log.read_text()[-2000:])
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.http.close()
+
+    # -- seeding through the HTTP API ---------------------------------------------------------------------------
+    def post(self, path: str, token: str | None = None, **kw):
+        r = self.http.post(path, headers={"Authorization": f"Bearer {token}"} if token else {}, **kw)
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    def get(self, path: str, token: str, **kw):
+        r = self.http.get(path, headers={"Authorization": f"Bearer {token}"}, **kw)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def seed(self) -> None:
+        self.op = self.post("/api/v1/auth/login", json={"login": "op", "password": PASSWORD})["token"]
+        body = "000000004242"
+        reg = self.post("/api/v1/businesses", json={
+            "corporate_number": cn.calc_check_digit(body) + body, "name": "エッジ建設株式会社", "name_kana": "エッジケンセツ",
+            "capital_yen": 10_000_000, "social_insurance": {"health": "enrolled", "pension": "enrolled",
+                                                           "employment": "enrolled"},
+            "postal_code": "100-0001", "prefecture": "13", "address": "千代田区1-1", "phone": "03-0000-0000",
+            "email": "edge@example.jp", "admin": {"login": "edge-admin", "password": PASSWORD, "display_name": "管理者"}})
+        self.post(f"/api/v1/review/applications/{reg['application_id']}/approve", self.op)
+        self.prime, self.prime_token = reg["business"], reg["token"]
+        today = dt.date.today()
+        self.site = self.post("/api/v1/sites", self.prime_token, json={
+            "name": "エッジ現場", "address": "千代田区2-2", "order_type": "private",
+            "window_start": (today - dt.timedelta(days=30)).isoformat(),
+            "window_end": (today + dt.timedelta(days=30)).isoformat()})
+
+    def enrolment_code(self) -> str:
+        return self.post(f"/api/v1/sites/{self.site['id']}/devices", self.prime_token,
+                         json={"kind": "reader", "name": "ゲート"})["enrolment_code"]
+
+    def technician(self) -> Personalisation:
+        """An approved technician of the prime; returns the card personalisation the server exports."""
+        self.seq += 1
+        reg = self.post("/api/v1/technicians", json={
+            "login": f"edge{self.seq}", "password": PASSWORD, "family_name": "端末", "given_name": f"太郎{self.seq}",
+            "family_name_kana": "タンマツ", "given_name_kana": "タロウ", "birth_date": "1980-01-01", "sex": "male",
+            "postal_code": "100-0001", "address": "東京都", "phone": f"090-2222-{self.seq:04d}", "trades": ["05-01"],
+            "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
+            "retirement_aid": {"kentaikyo": True}, "employer_business_id": self.prime["business_id"]})
+        pk, token = reg["technician"]["id"], reg["token"]
+        for what in ("photo", "id-document"):
+            r = self.http.put(f"/api/v1/technicians/{pk}/{what}", headers={"Authorization": f"Bearer {token}"},
+                              files={"file": ("p.jpg", _jpeg(), "image/jpeg")})
+            assert r.status_code == 200, r.text
+        app = self.post(f"/api/v1/technicians/{pk}/applications", token, json={"kind": "new"})
+        self.post(f"/api/v1/review/applications/{app['id']}/approve", self.op)
+        serial = self.get(f"/api/v1/technicians/{pk}", self.op)["card"]["serial"]
+        rec = self.get(f"/api/v1/cards/{serial}/personalisation", self.op)
+        return Personalisation(rec["technician_id"], bytes.fromhex(rec["card_serial"]),
+                               dt.date.fromisoformat(rec["issued"]), dt.date.fromisoformat(rec["expires"]),
+                               rec["key_version"], bytes.fromhex(rec["card_key"]))
+
+    def taps(self) -> list[dict]:
+        return self.get(f"/api/v1/sites/{self.site['id']}/taps", self.prime_token)

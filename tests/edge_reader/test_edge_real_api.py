@@ -1,0 +1,57 @@
+"""edge_reader against the real API (not the contract stand-in): a card read over real pcscd + vpcd is uploaded,
+verified by the server's card check and stored once; a card revoked on the server is refused by the reader offline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from tests.edge_reader.daemon_proc import edge_cli
+from tests.edge_reader.real_api import RealApi
+from tests.edge_reader.test_edge_pcsc import wait_until
+from tests.pcsc_stack.openccus import openccus_card
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory) -> Iterator[RealApi]:
+    server = RealApi(tmp_path_factory.mktemp("real-api"))
+    server.start()
+    try:
+        server.seed()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_tap_goes_from_the_card_to_the_real_server(api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+    data_dir = tmp_path / "edge"
+    done = edge_cli(data_dir, "--api-url", api.url, "enrol", api.enrolment_code())
+    assert done.returncode == 0, done.stderr
+    reader = pcscd.readers[0]
+    daemon = make_daemon(data_dir, reader_filter=reader.name)
+    daemon.start()
+    perso = api.technician()
+    vpcd_slots[0].insert(openccus_card(perso))
+    ok = daemon.wait_for(lambda e: e.get("result") == "ok", timeout=10)
+    assert ok["technician_id"] == perso.technician_id
+    wait_until(lambda: len(api.taps()) == 1, timeout=15, what="upload to the real API")
+    tap = api.taps()[0]
+    assert (tap["technician_code"], tap["status"], tap["method"]) == (perso.technician_id, "accepted", "card")
+    devices = api.get(f"/api/v1/sites/{api.site['id']}/devices", api.prime_token)
+    wait_until(lambda: api.get(f"/api/v1/sites/{api.site['id']}/devices", api.prime_token)[-1]["reader_name"]
+               == reader.name, timeout=15, what="heartbeat with the reader's name")
+    assert devices[-1]["software_version"]
+
+    # Revoke the card on the server: the reader learns it and refuses the card by itself.
+    owner = perso.technician_id
+    api.post(f"/api/v1/cards/{perso.serial.hex()}/revoke", api.op, json={"reason": "lost"})
+    wait_until(lambda: json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"] == 1, timeout=15,
+               what="revocation list synced")
+    vpcd_slots[0].remove()
+    reader_watch.wait(reader.name, present=False)
+    vpcd_slots[0].insert(openccus_card(perso))
+    refused = daemon.wait_for(lambda e: e.get("event") == "tap" and e.get("result") == "refused", timeout=10)
+    assert refused["reason"] == "card revoked"
+    assert [t["technician_code"] for t in api.taps()] == [owner]  # nothing new recorded
