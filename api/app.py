@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from api import db
 from api.accounts.service import IpLimiter
 from api.crypto import Vault
+from api.devices.service import DeviceCache
 from api.errors import NotFound, exception_handlers
 from api.http import Endpoint, Router
 from api.openapi import DOCS_HTML, build_openapi, swagger_static_dir
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.settings = settings
         app.state.vault = Vault(settings.secret("data_key"))
         app.state.login_limiter = IpLimiter()
+        app.state.device_cache = DeviceCache()
         app.state.queue = await open_queue(settings)
         sweeper = asyncio.create_task(_sweep_outbox(app))
         try:

@@ -18,7 +18,7 @@ router = Router()
 
 
 async def _card_batch(ctx: Ctx, items: list[dict]) -> BatchOut:
-    device = await device_of(ctx.user)
+    device = await device_of(ctx.user, cache=ctx.state.device_cache)
     good, errors = service.parse_items(items, TapIn)
     candidates = []
     for i, tap in good:

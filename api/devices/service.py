@@ -4,6 +4,7 @@ list that readers keep offline; API-client credentials for private attendance sy
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import timedelta
 
 from tortoise.timezone import now
@@ -55,10 +56,32 @@ async def enrol(*, code: str, software_version: str) -> tuple[Device, str]:
     return device, token
 
 
-async def device_of(account: Account) -> Device:
-    device = await Device.get_or_none(account=account).select_related("site")
-    if device is None or device.revoked_at:
-        raise Forbidden("This device is revoked.", code="device_revoked")
+class DeviceCache:
+    """Device and site per device account, for a minute: every tap request needs them, and neither changes under a
+    live token (revoking or rotating a device revokes its tokens, which authentication checks on every request).
+    A changed accumulation window reaches ingest within a minute."""
+
+    def __init__(self, ttl_s: float = 60.0):
+        self.ttl_s, self.entries = ttl_s, {}
+
+    def get(self, account_id: int) -> Device | None:
+        hit = self.entries.get(account_id)
+        return hit[0] if hit and hit[1] > time.monotonic() else None
+
+    def put(self, account_id: int, device: Device) -> None:
+        if len(self.entries) > 100_000:
+            self.entries.clear()
+        self.entries[account_id] = (device, time.monotonic() + self.ttl_s)
+
+
+async def device_of(account: Account, *, cache: DeviceCache | None = None) -> Device:
+    device = cache.get(account.id) if cache else None
+    if device is None:
+        device = await Device.get_or_none(account=account).select_related("site")
+        if device is None or device.revoked_at:
+            raise Forbidden("This device is revoked.", code="device_revoked")
+        if cache:
+            cache.put(account.id, device)
     return device
 
 
