@@ -32,13 +32,14 @@ def routers() -> list[Router]:
     from api.attendance.routes import router as attendance
     from api.devices.routes import router as devices
     from api.sites.routes import router as sites
+    from api.workrecords.routes import router as workrecords
     from api.audit.routes import router as audit
     from api.businesses.routes import router as businesses
     from api.notifications.routes import router as notifications
     from api.registration.review_routes import router as review
     from api.registration.routes import router as registration
 
-    return [accounts, businesses, registration, review, sites, devices, attendance, audit, notifications]
+    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, audit, notifications]
 
 
 def app_version() -> str:

@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "api.sites.models",
     "api.devices.models",
     "api.attendance.models",
+    "api.workrecords.models",
 ]
 
 T = TypeVar("T")

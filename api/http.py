@@ -141,7 +141,7 @@ async def _read_json(request: Request, model: type[BaseModel]) -> BaseModel:
     if len(raw) > request.app.state.settings.max_upload_bytes:
         raise PayloadTooLarge("The request body is too large.")
     try:
-        data = json.loads(raw) if raw else None
+        data = json.loads(raw) if raw else {}  # an empty body is an empty object: fine for all-optional models
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}", code="invalid_json") from None
     if not isinstance(data, dict):

@@ -7,5 +7,12 @@ from typing import Any
 def job_functions() -> list[Callable[..., Any]]:
     from api.attendance import jobs as attendance
     from api.notifications import jobs as notifications
+    from api.workrecords import jobs as workrecords
 
-    return [notifications.notify_application_decision, attendance.release_pending_taps]
+    return [
+        notifications.notify_application_decision,
+        attendance.release_pending_taps,
+        workrecords.fold_recent,
+        workrecords.fold_site,
+        workrecords.nightly_close,
+    ]

@@ -71,7 +71,8 @@ class FacePool:
             return
         context = multiprocessing.get_context(self.start_method)
         self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                             initializer=engine.init_worker)
+                                             initializer=engine.init_worker,
+                                             initargs=(self.config.worker_nice,))
         # With spawn/forkserver the executor starts a process per submission until it has `workers` of them; one
         # warm-up task each gets them all loading their models now, in parallel, instead of on the first check-ins.
         self._warming = [self._executor.submit(engine.warm, self.config) for _ in range(self.workers)]

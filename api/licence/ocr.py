@@ -45,6 +45,7 @@ FIELDS = ("name", "birth_date", "address", "licence_number", "expiry_date")
 MIN_FIELDS = 3
 CARD_ASPECT = 85.6 / 54.0
 OCR_WIDTH = 1400
+LABEL_COLUMN, LABEL_ROWS = 0.080, 0.30  # share of the card's width / height
 MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 
@@ -266,6 +267,10 @@ def normalise_for_ocr(card: Image.Image, width: int = OCR_WIDTH) -> Image.Image:
     flat = np.clip(a / b * 255.0, 0, 255)
     lo, hi = np.percentile(flat, [1, 60])  # stretch so that the darkest text is black
     stretched = np.clip((flat - lo) / max(hi - lo, 1.0) * 255.0, 0, 255)
+    # The labels 氏名 / 住所 / 交付 sit in a narrow column left of the entries (the card face
+    # layout is fixed by the NPA); blanking it keeps them out of the name and the address.
+    h, w = stretched.shape
+    stretched[: int(h * LABEL_ROWS), : int(w * LABEL_COLUMN)] = 255
     return Image.fromarray(stretched.astype(np.uint8))
 
 
@@ -301,11 +306,13 @@ def tesseract_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def run_tesseract(img: Image.Image, *, psm: int = 4, lang: str = "jpn", timeout: float = 60) -> list[Line]:
+def run_tesseract(img: Image.Image, *, psm: int = 4, lang: str = "jpn", whitelist: str | None = None,
+                  timeout: float = 60) -> list[Line]:
     buf = io.BytesIO()
     img.save(buf, "PNG")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", lang, "--psm", str(psm), "tsv"],
+    extra = ["-c", f"tessedit_char_whitelist={whitelist}"] if whitelist else []
+    proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", lang, "--psm", str(psm), *extra, "tsv"],
                           input=buf.getvalue(), capture_output=True, timeout=timeout, env=env, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"tesseract failed: {proc.stderr.decode(errors='replace')[-300:]}")
@@ -318,6 +325,54 @@ def run_tesseract(img: Image.Image, *, psm: int = 4, lang: str = "jpn", timeout:
         lines.setdefault(key, []).append(Word(cols[11].strip(), max(float(cols[10]), 0.0),
                                               int(cols[6]), int(cols[7]), int(cols[8]), int(cols[9])))
     return sorted((Line(ws) for ws in lines.values()), key=lambda ln: (ln.top, ln.left))
+
+
+def _with_text(word: Word, text: str, conf: float) -> Word:
+    return Word(text, conf, word.left, word.top, word.width, word.height)
+
+
+DIGIT_WORD = re.compile(r"\d")
+REREAD_LINE = re.compile(r"有効|まで|第|号|生|\d{4}")
+
+
+def reread_digits(img: Image.Image, lines: list[Line]) -> list[Line]:
+    """The jpn model confuses 0 with 6/9 next to brackets and kanji; the eng model reads
+    digits better.  Every word with a digit on a date or number line is cut out, the cut-outs
+    are stacked into one image and read once with ``-l eng`` restricted to digits; the digits
+    of each word are replaced by that reading when it has as many digits."""
+    targets = [(li, wi, w) for li, line in enumerate(lines)
+               if REREAD_LINE.search("".join(w.text for w in line.words))
+               for wi, w in enumerate(line.words) if DIGIT_WORD.search(w.text)]
+    if not targets:
+        return lines
+    crops = []
+    for _, _, w in targets:
+        pad = max(w.height // 4, 3)
+        crop = img.crop((max(w.left - pad, 0), max(w.top - pad, 0),
+                         min(w.left + w.width + pad, img.width), min(w.top + w.height + pad, img.height)))
+        scale = 56 / max(crop.height, 1)
+        crops.append(crop.resize((max(int(crop.width * scale), 1), 56), Image.Resampling.LANCZOS))
+    gap = 40
+    canvas = Image.new("L", (max(c.width for c in crops) + 2 * gap, len(crops) * (56 + gap) + gap), 255)
+    for i, crop in enumerate(crops):
+        canvas.paste(crop, (gap, gap + i * (56 + gap)))
+    rows: dict[int, list[Word]] = {}
+    for line in run_tesseract(canvas, psm=6, lang="eng", whitelist="0123456789()"):
+        for w in line.words:
+            row = (w.top + w.height // 2 - gap // 2) // (56 + gap)
+            rows.setdefault(row, []).append(w)
+    out = [Line(list(line.words)) for line in lines]
+    for row, (li, wi, word) in enumerate(targets):
+        found = sorted(rows.get(row, []), key=lambda w: w.left)
+        digits = "".join(re.sub(r"\D", "", w.text) for w in found)
+        old_digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", word.text).translate(DIGIT_FIX))
+        if digits and len(digits) == len(old_digits) and digits != old_digits:
+            it = iter(digits)
+            text = "".join(next(it) if c.isdigit() else c
+                           for c in unicodedata.normalize("NFKC", word.text).translate(DIGIT_FIX))
+            conf = float(np.mean([w.conf for w in found]))
+            out[li].words[wi] = _with_text(word, text, conf)
+    return out
 
 
 # --- 7. extraction --------------------------------------------------------------------------
@@ -403,7 +458,6 @@ def _expiry(texts: list[_Text], today: dt.date) -> Suggestion | None:
             except ValueError:
                 continue
             factor, note = 1.0, None
-            inner = BIRTH_RE.pattern  # noqa: F841 - documentation: the bracket holds the era year
             em = re.search(ERA + r"\s*" + N + r"\s*年", m.group(2))
             if em and _era_name(em.group(1)):
                 try:
@@ -470,8 +524,10 @@ def _name(texts: list[_Text], birth_line: int | None, width: int) -> Suggestion 
     return None
 
 
-def _address(texts: list[_Text]) -> Suggestion | None:
+def _address(texts: list[_Text], height: int) -> Suggestion | None:
     for t in texts:
+        if t.line.top > height * 0.35 or "公安" in t.text or "委員会" in t.text:
+            continue
         text = t.text.strip()
         stripped = _strip_label(text, ADDRESS_LABELS)
         pref = next((p for p in PREFECTURES if stripped.replace(" ", "").startswith(p)), None)
@@ -487,7 +543,8 @@ def _address(texts: list[_Text]) -> Suggestion | None:
     return None
 
 
-def extract_fields(lines: list[Line], *, width: int, today: dt.date | None = None) -> dict[str, Suggestion]:
+def extract_fields(lines: list[Line], *, width: int, height: int,
+                   today: dt.date | None = None) -> dict[str, Suggestion]:
     today = today or dt.date.today()
     texts = [_Text(line) for line in lines]
     out: dict[str, Suggestion] = {}
@@ -497,7 +554,7 @@ def extract_fields(lines: list[Line], *, width: int, today: dt.date | None = Non
     name = _name(texts, birth[1] if birth else None, width)
     if name:
         out["name"] = name
-    for key, found in (("address", _address(texts)), ("licence_number", _number(texts)),
+    for key, found in (("address", _address(texts, height)), ("licence_number", _number(texts)),
                        ("expiry_date", _expiry(texts, today))):
         if found:
             out[key] = found
@@ -510,6 +567,11 @@ def _merge(a: dict[str, Suggestion], b: dict[str, Suggestion]) -> dict[str, Sugg
         if k not in out or v.confidence > out[k].confidence:
             out[k] = v
     return out
+
+
+def _read(prepared: Image.Image, psm: int, today: dt.date | None) -> dict[str, Suggestion]:
+    lines = reread_digits(prepared, run_tesseract(prepared, psm=psm))
+    return extract_fields(lines, width=prepared.width, height=prepared.height, today=today)
 
 
 def read_card_face(raw: bytes, *, today: dt.date | None = None, min_confidence: float = 0.6) -> CardFaceResult:
@@ -536,14 +598,12 @@ def read_card_face(raw: bytes, *, today: dt.date | None = None, min_confidence: 
     assert card is not None
     t1 = time.perf_counter()
     prepared = normalise_for_ocr(card)
-    found = extract_fields(run_tesseract(prepared, psm=4), width=prepared.width, today=today)
+    found = _read(prepared, 4, today)
     if sum(1 for s in found.values() if s.confidence >= min_confidence) < len(FIELDS):
-        found = _merge(found, extract_fields(run_tesseract(prepared, psm=11), width=prepared.width,
-                                             today=today))
+        found = _merge(found, _read(prepared, 11, today))
     if sum(1 for s in found.values() if s.confidence >= min_confidence) < 2:
         # upside down?  one more try the other way round
-        flipped = prepared.rotate(180)
-        again = extract_fields(run_tesseract(flipped, psm=4), width=flipped.width, today=today)
+        again = _read(prepared.rotate(180), 4, today)
         if len(again) > len(found):
             found = again
     result.timings["ocr"] = time.perf_counter() - t1

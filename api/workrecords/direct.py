@@ -1,0 +1,86 @@
+"""直接入力: a missing day entered by the technician or their employer, approved by the prime's site manager by the
+end of the month after the work day."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+
+from tortoise.timezone import now
+
+from api.accounts.models import Account, Role
+from api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from api.ids import check_ccus_id
+from api.registration.models import Technician
+from api.sites.access import is_site_manager
+from api.sites.models import RosterEntry, Site, SiteContract
+from api.timeutil import JST, today_jst
+from api.workrecords.models import DirectInput, DirectInputStatus, WorkRecord
+
+
+def deadline(work_date: date) -> date:
+    """The last day of the month after the work day."""
+    year, month = (work_date.year + 1, 1) if work_date.month == 12 else (work_date.year, work_date.month + 1)
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+async def enter(*, actor: Account, site: Site, technician_id: str, start_at: datetime, end_at: datetime | None,
+                reason: str) -> DirectInput:
+    tech = await Technician.get_or_none(technician_id=check_ccus_id(technician_id, field="technician_id"))
+    if tech is None:
+        raise Unprocessable.field("technician_id", "no registered technician with this ID")
+    if not ((actor.role is Role.technician and actor.technician_id == tech.id)  # type: ignore[attr-defined]
+            or (actor.role is Role.business_admin and actor.business_id == tech.employer_id)):  # type: ignore
+        raise Forbidden("Only the technician or their employer enters a direct input.")
+    work_date = (start_at.astimezone(JST)).date()
+    if end_at is not None and end_at <= start_at:
+        raise Unprocessable.field("end_at", "the exit is before the entry")
+    if work_date > today_jst():
+        raise Unprocessable.field("start_at", "a direct input is for a day that has passed")
+    if today_jst() > deadline(work_date):
+        raise Unprocessable.field("start_at", f"the deadline for this day was {deadline(work_date)}",
+                                  code="past_deadline")
+    if not await RosterEntry.filter(site=site, technician=tech).exists():
+        raise Unprocessable.field("technician_id", "the technician never joined this site", code="not_on_site")
+    if not site.window_start <= work_date <= site.window_end:
+        raise Unprocessable.field("start_at", "outside the site's accumulation window", code="outside_window")
+    if await WorkRecord.filter(technician=tech, site=site, work_date=work_date).exists() or await DirectInput.filter(
+            technician=tech, site=site, work_date=work_date, status__in=["pending", "approved"]).exists():
+        raise Conflict("There is already a record (or a direct input) for this day.", code="overlapping_record")
+    return await DirectInput.create(technician=tech, site=site, work_date=work_date, start_at=start_at, end_at=end_at,
+                                    reason=reason, entered_by_id=actor.id)
+
+
+async def get(*, site: Site, pk: int) -> DirectInput:
+    item = await DirectInput.get_or_none(id=pk, site=site)
+    if item is None:
+        raise NotFound("No such direct input on this site.")
+    return item
+
+
+async def decide(*, actor: Account, site: Site, item: DirectInput, approve: bool, note: str | None) -> DirectInput:
+    if not await is_site_manager(actor, site):
+        raise Forbidden("Only the prime contractor's site manager approves direct input.")
+    if item.status is not DirectInputStatus.pending:
+        raise Conflict(f"The direct input is already {item.status.value}.", code="already_decided")
+    if approve and today_jst() > deadline(item.work_date):
+        raise Conflict(f"The approval deadline was {deadline(item.work_date)}.", code="past_deadline")
+    item.status = DirectInputStatus.approved if approve else DirectInputStatus.rejected
+    item.decided_by_id, item.decided_at, item.decision_note = actor.id, now(), note
+    await item.save()
+    if approve:
+        await _record(site, item)
+    return item
+
+
+async def _record(site: Site, item: DirectInput) -> None:
+    tech = await item.technician
+    roster = await RosterEntry.get_or_none(site=site, technician=tech)
+    contract = await SiteContract.get_or_none(site=site, business_id=tech.employer_id)  # type: ignore[attr-defined]
+    await WorkRecord.create(
+        technician=tech, site=site, work_date=item.work_date, first_in=item.start_at, last_out=item.end_at,
+        employer_id=tech.employer_id, tier=contract.tier if contract else None,  # type: ignore[attr-defined]
+        trade=roster.trade if roster else None, position=roster.position.value if roster else None,
+        work_content=roster.work_content if roster else None, method="direct", taps=0,
+        missing_exit=item.end_at is None, folded_at=now(),
+    )

@@ -1,0 +1,28 @@
+"""Batch jobs for work records. Each takes ids or dates, is idempotent at the database level and safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from api.timeutil import today_jst
+from api.workrecords import service
+from api.workrecords.fold import fold_site_days
+
+
+async def fold_recent(ctx: dict[str, Any]) -> int:
+    return await service.fold_since_watermark()
+
+
+async def fold_site(ctx: dict[str, Any], site_id: int, first: str, last: str) -> int:
+    from tortoise.timezone import now
+
+    return await fold_site_days(site_id=site_id, first=date.fromisoformat(first), last=date.fromisoformat(last),
+                                at=now())
+
+
+async def nightly_close(ctx: dict[str, Any]) -> int:
+    """Fold what arrived, then flag missing exits for days before yesterday (a late exit tap may still come in for
+    yesterday's night shift)."""
+    await service.fold_since_watermark()
+    return await service.close_days(through=today_jst() - timedelta(days=2))

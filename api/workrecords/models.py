@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from enum import Enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class WorkRecord(Model):
+    """就業履歴: one per technician × site × work day, folded from accepted taps (or an approved direct input)."""
+
+    id = fields.BigIntField(primary_key=True)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="work_records",
+                                                                   on_delete=fields.RESTRICT)
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="work_records",
+                                                             on_delete=fields.RESTRICT)
+    work_date = fields.DateField()
+    first_in = fields.DatetimeField(null=True)
+    last_out = fields.DatetimeField(null=True)  # never invented: missing exits are flagged by the nightly close
+    employer_id = fields.BigIntField(null=True)
+    tier = fields.SmallIntField(null=True)  # the employer's tier in the contract tree (0 = prime)
+    trade = fields.CharField(max_length=10, null=True)
+    position = fields.CharField(max_length=12, null=True)
+    work_content = fields.CharField(max_length=200, null=True)
+    method = fields.CharField(max_length=10)  # card / face / api / phone / direct / mixed
+    taps = fields.IntField(default=0)
+    missing_exit = fields.BooleanField(default=False)
+    folded_at = fields.DatetimeField()
+
+    class Meta:
+        table = "work_record"
+        unique_together = (("technician", "site", "work_date"),)
+        indexes = (("site_id", "work_date"), ("employer_id", "work_date"))
+
+
+class DirectInputStatus(str, Enum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class DirectInput(Model):
+    """直接入力: a missing day entered by the technician or the employer, approved by the prime's site manager."""
+
+    id = fields.BigIntField(primary_key=True)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="direct_inputs",
+                                                                   on_delete=fields.RESTRICT)
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="direct_inputs",
+                                                             on_delete=fields.RESTRICT)
+    work_date = fields.DateField()
+    start_at = fields.DatetimeField()
+    end_at = fields.DatetimeField(null=True)
+    reason = fields.CharField(max_length=500)
+    entered_by_id = fields.BigIntField()
+    status = fields.CharEnumField(DirectInputStatus, max_length=10, default=DirectInputStatus.pending)
+    decided_by_id = fields.BigIntField(null=True)
+    decided_at = fields.DatetimeField(null=True)
+    decision_note = fields.CharField(max_length=500, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "direct_input"
+        indexes = (("site_id", "status"),)
+
+
+class Watermark(Model):
+    """How far a batch has got (e.g. the receipt time of the last tap folded), so the next run starts there."""
+
+    name = fields.CharField(max_length=60, primary_key=True)
+    value = fields.DatetimeField()
+
+    class Meta:
+        table = "batch_watermark"

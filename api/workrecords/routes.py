@@ -1,0 +1,117 @@
+from datetime import date
+
+from tortoise.timezone import now
+
+from api import db
+from api.accounts.models import Role
+from api.audit import service as audit
+from api.errors import NotFound
+from api.http import Ctx, Router
+from api.registration.service import get_visible
+from api.sites.access import ensure_can_see, ensure_manages
+from api.sites.service import get_site
+from api.workrecords import direct
+from api.workrecords.models import DirectInput, WorkRecord
+from api.workrecords.schemas import (
+    BatchRunOut, DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, MonthQuery, WorkRecordOut,
+)
+
+router = Router()
+BATCHES = {"fold": "fold_recent", "close": "nightly_close"}
+
+
+def record_out(r: WorkRecord) -> WorkRecordOut:
+    return WorkRecordOut(id=r.id, technician_pk=r.technician_id, site_pk=r.site_id, work_date=r.work_date,  # type: ignore
+                         first_in=r.first_in, last_out=r.last_out, employer_pk=r.employer_id, tier=r.tier,
+                         trade=r.trade, position=r.position, work_content=r.work_content, method=r.method, taps=r.taps,
+                         missing_exit=r.missing_exit)
+
+
+def direct_out(d: DirectInput) -> DirectInputOut:
+    return DirectInputOut(id=d.id, technician_pk=d.technician_id, site_pk=d.site_id, work_date=d.work_date,  # type: ignore
+                          start_at=d.start_at, end_at=d.end_at, reason=d.reason, status=d.status.value,
+                          deadline=direct.deadline(d.work_date), decision_note=d.decision_note)
+
+
+def _month(q: MonthQuery) -> tuple[date, date]:
+    y, m = map(int, q.month.split("-"))
+    return date(y, m, 1), (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1))
+
+
+@router.get("/technicians/{pk:int}/work-records", summary="A technician's work records (就業履歴) for a month",
+            tags=["work records"], roles={Role.technician, Role.business_admin, Role.operator, Role.site_manager},
+            query=MonthQuery, response=list[WorkRecordOut], errors=(404,))
+async def technician_records(ctx: Ctx):
+    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    first, nxt = _month(ctx.query)
+    rows = await WorkRecord.filter(technician=tech, work_date__gte=first, work_date__lt=nxt).order_by("work_date")
+    return [record_out(r) for r in rows]
+
+
+@router.get("/sites/{pk:int}/work-records", summary="A site's work records for one day", tags=["work records"],
+            roles={Role.business_admin, Role.site_manager, Role.operator}, query=DayQuery,
+            response=list[WorkRecordOut], errors=(403, 404))
+async def site_records(ctx: Ctx):
+    site = await get_site(pk=int(ctx.path["pk"]))
+    if ctx.user.role is not Role.operator:
+        await ensure_manages(ctx.user, site)
+    rows = await WorkRecord.filter(site=site, work_date=ctx.query.work_date).order_by("technician_id")
+    return [record_out(r) for r in rows]
+
+
+@router.post("/sites/{pk:int}/direct-inputs", summary="Enter a missing day (直接入力) for approval", tags=["work records"],
+             roles={Role.technician, Role.business_admin}, body=DirectInputIn, response=DirectInputOut, status=201,
+             errors=(403, 404, 409, 422))
+async def enter(ctx: Ctx):
+    site = await get_site(pk=int(ctx.path["pk"]))
+    if ctx.user.role is Role.business_admin:
+        await ensure_can_see(ctx.user, site)
+    b = ctx.body
+    item = await direct.enter(actor=ctx.user, site=site, technician_id=b.technician_id, start_at=b.start_at,
+                              end_at=b.end_at, reason=b.reason)
+    return direct_out(item)
+
+
+@router.get("/sites/{pk:int}/direct-inputs", summary="Direct inputs waiting for (or given) approval",
+            tags=["work records"], roles={Role.business_admin, Role.site_manager}, query=DirectInputQuery,
+            response=list[DirectInputOut], errors=(403, 404))
+async def list_direct(ctx: Ctx):
+    site = await get_site(pk=int(ctx.path["pk"]))
+    await ensure_manages(ctx.user, site)
+    qs = DirectInput.filter(site=site).order_by("work_date")
+    if ctx.query.status:
+        qs = qs.filter(status=ctx.query.status)
+    return [direct_out(d) for d in await qs]
+
+
+async def _decide(ctx: Ctx, approve: bool):
+    site = await get_site(pk=int(ctx.path["pk"]))
+    item = await direct.get(site=site, pk=int(ctx.path["did"]))
+    note = ctx.body.note if ctx.body else None
+    return direct_out(await direct.decide(actor=ctx.user, site=site, item=item, approve=approve, note=note))
+
+
+@router.post("/sites/{pk:int}/direct-inputs/{did:int}/approve", summary="Approve (the prime's site manager)",
+             tags=["work records"], roles={Role.business_admin, Role.site_manager}, body=DecisionIn,
+             response=DirectInputOut, errors=(403, 404, 409))
+async def approve(ctx: Ctx):
+    return await _decide(ctx, True)
+
+
+@router.post("/sites/{pk:int}/direct-inputs/{did:int}/reject", summary="Reject with a note", tags=["work records"],
+             roles={Role.business_admin, Role.site_manager}, body=DecisionIn, response=DirectInputOut,
+             errors=(403, 404, 409))
+async def reject(ctx: Ctx):
+    return await _decide(ctx, False)
+
+
+@router.post("/admin/batches/{name}", summary="Run a batch now (fold, close); same job id within a minute",
+             tags=["work records"], roles={Role.operator}, response=BatchRunOut, status=202, errors=(404,))
+async def run_batch(ctx: Ctx):
+    name = ctx.path["name"]
+    if name not in BATCHES:
+        raise NotFound(f"No batch called {name}; there are: {', '.join(BATCHES)}.")
+    job_id = f"{name}:{now().strftime('%Y%m%dT%H%M')}"
+    await db.defer_job(BATCHES[name], job_id=job_id)
+    await audit.record(actor=ctx.user, action="batch.run", entity_type="batch", entity_id=name)
+    return BatchRunOut(job_id=job_id)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+
+from api.common import CcusId, Strict
+
+
+class WorkRecordOut(BaseModel):
+    id: int
+    technician_pk: int
+    site_pk: int
+    work_date: date
+    first_in: datetime | None
+    last_out: datetime | None
+    employer_pk: int | None
+    tier: int | None
+    trade: str | None
+    position: str | None
+    work_content: str | None
+    method: str
+    taps: int
+    missing_exit: bool
+
+
+class MonthQuery(BaseModel):
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(description="YYYY-MM")
+
+
+class DayQuery(BaseModel):
+    work_date: date
+
+
+class DirectInputIn(Strict):
+    technician_id: CcusId
+    start_at: AwareDatetime
+    end_at: AwareDatetime | None = None
+    reason: Annotated[str, StringConstraints(min_length=2, max_length=500)]
+
+
+class DecisionIn(Strict):
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class DirectInputOut(BaseModel):
+    id: int
+    technician_pk: int
+    site_pk: int
+    work_date: date
+    start_at: datetime
+    end_at: datetime | None
+    reason: str
+    status: str
+    deadline: date
+    decision_note: str | None
+
+
+class DirectInputQuery(BaseModel):
+    status: Literal["pending", "approved", "rejected"] | None = "pending"
+
+
+class BatchRunOut(BaseModel):
+    job_id: str
