@@ -62,13 +62,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.login_limiter = IpLimiter()
         app.state.device_cache = DeviceCache()
         app.state.queue = await open_queue(settings)
-        sweeper = asyncio.create_task(_sweep_outbox(app))
+        tasks = [asyncio.create_task(_sweep_outbox(app))]
+        if settings.embedded and settings.run_schedule:
+            tasks.append(asyncio.create_task(app.state.queue.run_schedule()))
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.state.queue.close()
             await db.close()
 

@@ -15,4 +15,6 @@ def job_functions() -> list[Callable[..., Any]]:
         workrecords.fold_recent,
         workrecords.fold_site,
         workrecords.nightly_close,
+        workrecords.monthly_close,
+        notifications.residence_expiry_alerts,
     ]

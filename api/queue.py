@@ -93,6 +93,22 @@ class InProcessQueue(BaseQueue):
                 log.exception("in-process job %s failed (try %d)", job_id, attempt)
                 await asyncio.sleep(0.2 * attempt)
 
+    async def run_schedule(self) -> None:
+        """The embedded default's cron: once a minute, enqueue what api.schedule says is due (Japan time), with a
+        job id per job and minute so a double tick enqueues nothing twice."""
+        from api.schedule import SCHEDULE
+        from api.timeutil import now_jst
+
+        last = None
+        while True:
+            at = now_jst().replace(second=0, microsecond=0)
+            if at != last:
+                for item in SCHEDULE:
+                    if item.due(at):
+                        await self._enqueue(item.job, [], f"cron:{item.job}:{at:%Y%m%dT%H%M}")
+                last = at
+            await asyncio.sleep(20)
+
     async def drain(self) -> None:
         while pending := [t for t in self.tasks.values() if not t.done()]:
             await asyncio.gather(*pending, return_exceptions=True)

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, validation_alias="OPENCCUS_MAX_UPLOAD_BYTES")
     max_image_pixels: int = Field(default=40_000_000, validation_alias="OPENCCUS_MAX_IMAGE_PIXELS")
+    # The embedded default runs the batch schedule in the API process; tests turn it off to run jobs explicitly.
+    run_schedule: bool = Field(default=True, validation_alias="OPENCCUS_RUN_SCHEDULE")
     pwa_dist: Path = Field(default=ROOT / "pwa" / "dist", validation_alias="OPENCCUS_PWA_DIST")
 
     @property

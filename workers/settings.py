@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from datetime import timedelta
+from datetime import timezone as tz
+
+from arq import cron
 from arq.connections import RedisSettings
 
 from api import db
 from api.job_registry import job_functions
 from api.queue import job_context
+from api.schedule import SCHEDULE
 from api.settings import Settings
 
 
@@ -34,8 +39,17 @@ def redis_settings(settings: Settings) -> RedisSettings:
     return RedisSettings.from_dsn(settings.redis_url)
 
 
+def cron_jobs() -> list:
+    by_name = {f.__name__: f for f in job_functions()}
+    return [cron(by_name[s.job], name=s.job, minute=set(s.minute) if s.minute else None,
+                 hour=set(s.hour) if s.hour else None, day=set(s.day) if s.day else None, unique=True)
+            for s in SCHEDULE]
+
+
 class WorkerSettings:
     functions = job_functions()
+    cron_jobs = cron_jobs()
+    timezone = tz(timedelta(hours=9), "JST")  # the schedule is in Japan time, whatever the host's zone
     on_startup = startup
     on_shutdown = shutdown
     max_tries = 5

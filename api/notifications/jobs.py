@@ -42,3 +42,36 @@ async def notify_application_decision(ctx: dict[str, Any], application_id: int, 
     before = await Notification.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
     await Notification.bulk_create(rows, ignore_conflicts=True)
     return len(rows) - before
+
+
+async def residence_expiry_alerts(ctx: dict[str, Any]) -> int:
+    """Daily: technicians whose residence permit (在留期間) ends within 90 and within 30 days are flagged to their
+    employer's admins and to the managers of the sites where they are on the roster. One notice per person,
+    expiry date and threshold, so the daily run repeats nothing."""
+    from datetime import timedelta
+
+    from api.registration.models import Technician
+    from api.sites.models import RosterEntry, SiteManager
+    from api.timeutil import today_jst
+
+    today = today_jst()
+    created = 0
+    for tech in await Technician.filter(residence_expiry__gte=today, residence_expiry__lte=today + timedelta(days=90)):
+        days = (tech.residence_expiry - today).days
+        threshold = 30 if days <= 30 else 90
+        recipients = {a.id: a for a in await Account.filter(business_id=tech.employer_id, role=Role.business_admin)}  # type: ignore
+        entries = await RosterEntry.filter(technician=tech, active=True, site__window_end__gte=today).select_related("site")
+        for entry in entries:
+            for m in await SiteManager.filter(site_id=entry.site.id).select_related("account"):
+                recipients[m.account.id] = m.account
+            for a in await Account.filter(business_id=entry.site.prime_id, role=Role.business_admin, admin_tier=0):  # type: ignore
+                recipients[a.id] = a
+        text = (f"在留期間の満了が近づいています: {tech.family_name} {tech.given_name} "
+                f"（満了日 {tech.residence_expiry.isoformat()}、残り{days}日）")
+        rows = [Notification(account=a, kind=f"residence.{threshold}", message=text,
+                             dedupe_key=f"residence:{tech.id}:{tech.residence_expiry}:{threshold}:{a.id}")
+                for a in recipients.values()]
+        before = await Notification.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
+        await Notification.bulk_create(rows, ignore_conflicts=True)
+        created += len(rows) - before
+    return created

@@ -12,8 +12,9 @@ extensions, emoji, hangul …) is, by choice of the caller:
   missing glyph, itself in cp932) and every replacement is returned in `CsvFile.replacements`, so the caller can
   show a warning next to the download.
 
-Cells starting with = + - @ or a tab / CR get a leading apostrophe so Excel does not run them as formulas (CSV
-injection); the apostrophe is visible in other tools, a price worth paying for text typed by other users.
+Cells starting with = + - @ or a tab / CR (other than a plain negative number) get a leading apostrophe so Excel
+does not run them as formulas (CSV injection); the apostrophe is visible in other tools, a price worth paying for
+text typed by other users.
 Lines end in CRLF, which Excel on Windows expects.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -45,6 +47,7 @@ _CP932_TWINS = str.maketrans({
     "\u00a6": "\uffe4",  # BROKEN BAR → FULLWIDTH BROKEN BAR
 })
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +94,9 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], *, encodi
 
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):  # -31 is a number, not a formula
+        return "'" + text
+    return text
 
 
 def _unencodable_cells(table: list[list[str]]) -> list[Replacement]:

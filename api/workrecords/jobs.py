@@ -26,3 +26,20 @@ async def nightly_close(ctx: dict[str, Any]) -> int:
     yesterday's night shift)."""
     await service.fold_since_watermark()
     return await service.close_days(through=today_jst() - timedelta(days=2))
+
+
+async def monthly_close(ctx: dict[str, Any]) -> int:
+    """On the 1st: fold the whole previous month again for every site that had taps in it (a safety net for anything
+    a watermark run missed), then flag its missing exits. The month's reports are built from what this leaves."""
+    from api.attendance.models import Tap
+
+    first_of_this = today_jst().replace(day=1)
+    first = (first_of_this - timedelta(days=1)).replace(day=1)
+    last = first_of_this - timedelta(days=1)
+    from tortoise.timezone import now
+
+    folded = 0
+    for site_id in await Tap.filter(work_date__gte=first, work_date__lte=last).distinct().values_list("site_id", flat=True):
+        folded += await fold_site_days(site_id=site_id, first=first, last=last, at=now())
+    await service.close_days(through=last)
+    return folded

@@ -17,7 +17,8 @@ from api.workrecords.schemas import (
 )
 
 router = Router()
-BATCHES = {"fold": "fold_recent", "close": "nightly_close"}
+BATCHES = {"fold": "fold_recent", "close": "nightly_close", "monthly-close": "monthly_close",
+           "residence-alerts": "residence_expiry_alerts"}
 
 
 def record_out(r: WorkRecord) -> WorkRecordOut:
