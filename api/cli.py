@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations")
     worker = sub.add_parser("worker", help="run the arq job worker (needs REDIS_URL)")
     worker.add_argument("--burst", action="store_true", help="drain the queue and exit")
+    sub.add_parser("enqueue-due", help="enqueue the scheduled jobs due this minute (serverless batch: run it from a "
+                                       "timer, then `worker --burst`; arq's own cron does not fire in burst mode)")
     sub.add_parser("demo-data", help="load demonstration data (idempotent)")
     op = sub.add_parser("create-operator", help="create an operator account")
     op.add_argument("--login", required=True)
@@ -47,6 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         from workers.main import run
 
         return run(settings, burst=args.burst)
+    if args.command == "enqueue-due":
+        from api.queue import enqueue_due
+
+        if not settings.redis_url:
+            print("openccus: enqueue-due needs REDIS_URL", file=sys.stderr)
+            return 2
+        print("enqueued:", ", ".join(asyncio.run(enqueue_due(settings))) or "nothing due")
+        return 0
     if args.command == "demo-data":
         from api.demo import load
 

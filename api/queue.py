@@ -117,6 +117,23 @@ class InProcessQueue(BaseQueue):
         await self.drain()
 
 
+async def enqueue_due(settings: Settings) -> list[str]:
+    """For the serverless batch layer: put this minute's scheduled jobs on Redis (ids per job and minute, so a timer
+    that fires twice enqueues once); a burst worker then drains them."""
+    from api.schedule import SCHEDULE
+    from api.timeutil import now_jst
+
+    at = now_jst().replace(second=0, microsecond=0)
+    queue = await ArqQueue.connect(settings.redis_url or "")
+    try:
+        due = [item.job for item in SCHEDULE if item.due(at)]
+        for job in due:
+            await queue._enqueue(job, [], f"cron:{job}:{at:%Y%m%dT%H%M}")
+        return due
+    finally:
+        await queue.close()
+
+
 async def open_queue(settings: Settings) -> BaseQueue:
     from api.job_registry import job_functions
 
