@@ -44,7 +44,8 @@ async def migrated(tmp_path_factory) -> dict[str, Settings]:
     """Both back ends migrated once per session from the committed migrations."""
     await _recreate_pg_database(PG_URL)
     pg = Settings(DATABASE_URL=PG_URL, REDIS_URL=REDIS_URL, OPENCCUS_DATA_KEY=TEST_KEY,
-                  OPENCCUS_CARD_MASTER_KEY=TEST_KEY, OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("pgvar"))
+                  OPENCCUS_CARD_MASTER_KEY=TEST_KEY, OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("pgvar"),
+                  OPENCCUS_RUN_SCHEDULE=False)
     await db.migrate(pg)
     template = tmp_path_factory.mktemp("sqlite-template")
     sqlite = Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=template)
@@ -63,7 +64,8 @@ async def settings(backend: str, migrated: dict[str, Settings], tmp_path: Path) 
         return migrated["postgres"].model_copy(update={"var_dir": tmp_path})
     # A fresh copy of the migrated template: the embedded default exactly as `openccus migrate` leaves it.
     shutil.copy(migrated["sqlite"].sqlite_path, tmp_path / "openccus.sqlite3")
-    return Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=tmp_path)
+    # No in-process cron in tests: they run each batch explicitly and check its result.
+    return Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=tmp_path, OPENCCUS_RUN_SCHEDULE=False)
 
 
 async def _empty_postgres() -> None:
