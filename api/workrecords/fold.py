@@ -31,7 +31,7 @@ SELECT t.technician_id, t.site_id, t.work_date,
 FROM tap t
 LEFT JOIN roster_entry r ON r.site_id = t.site_id AND r.technician_id = t.technician_id
 LEFT JOIN site_contract c ON c.site_id = t.site_id AND c.business_id = t.employer_id AND c.status = 'approved'
-WHERE t.site_id = ? AND t.work_date >= ? AND t.work_date <= ? AND t.status = 'accepted'
+WHERE t.site_id >= ? AND t.site_id <= ? AND t.work_date >= ? AND t.work_date <= ? AND t.status = 'accepted'
 GROUP BY t.technician_id, t.site_id, t.work_date
 ON CONFLICT (technician_id, site_id, work_date) DO UPDATE SET
     first_in = excluded.first_in, last_out = excluded.last_out, employer_id = excluded.employer_id,
@@ -69,8 +69,18 @@ def param(value):
     return value
 
 
-async def fold_site_days(*, site_id: int, first: date, last: date, at: datetime) -> int:
-    """Fold one site's taps for work days first..last (inclusive). Idempotent: folding again gives the same rows."""
+async def fold_chunk(*, site_lo: int, site_hi: int, first: date, last: date, at: datetime) -> int:
+    """Fold the taps of sites site_lo..site_hi (by id) for work days first..last, all inclusive. Idempotent: folding
+    again gives the same rows. Returns the number of records written."""
     conn = connections.get("default")
-    rows, _ = await conn.execute_query(_sql(_FOLD), [param(at), site_id, param(first), param(last)])
-    return rows
+    values = [param(at), site_lo, site_hi, param(first), param(last)]
+    if db.dialect() == "postgres":
+        # tortoise reads the OID of asyncpg's "INSERT 0 n" status as the row count; count the RETURNING rows instead.
+        _, rows = await conn.execute_query(f"WITH f AS ({_sql(_FOLD)} RETURNING 1) SELECT count(*) AS n FROM f", values)
+        return rows[0]["n"]
+    written, _ = await conn.execute_query(_sql(_FOLD), values)
+    return written
+
+
+async def fold_site_days(*, site_id: int, first: date, last: date, at: datetime) -> int:
+    return await fold_chunk(site_lo=site_id, site_hi=site_id, first=first, last=last, at=at)

@@ -38,8 +38,7 @@ async def monthly_close(ctx: dict[str, Any]) -> int:
     last = first_of_this - timedelta(days=1)
     from tortoise.timezone import now
 
-    folded = 0
-    for site_id in await Tap.filter(work_date__gte=first, work_date__lte=last).distinct().values_list("site_id", flat=True):
-        folded += await fold_site_days(site_id=site_id, first=first, last=last, at=now())
+    pairs = await Tap.filter(work_date__gte=first, work_date__lte=last).distinct().values_list("site_id", "work_date")
+    folded = await service.fold_pairs(pairs, at=now())
     await service.close_days(through=last)
     return folded

@@ -7,11 +7,13 @@ from datetime import date, timedelta
 from tortoise.timezone import now
 
 from api.attendance.models import Tap
-from api.workrecords.fold import fold_site_days
+from api.workrecords.fold import fold_chunk
 from api.workrecords.models import Watermark, WorkRecord
 
-# Chunks of at most this many days per site keep each statement short even in a large backfill.
+# A statement folds at most this many days for at most this many sites, so even a national backfill is a series
+# of short statements (no timeout, no huge transaction), each idempotent.
 CHUNK_DAYS = 7
+CHUNK_SITES = 200
 
 
 async def fold_since_watermark(*, name: str = "fold") -> int:
@@ -21,15 +23,26 @@ async def fold_since_watermark(*, name: str = "fold") -> int:
     since = mark.value if mark else None
     qs = Tap.filter(received_at__gte=since) if since else Tap.all()
     pairs = await qs.distinct().values_list("site_id", "work_date")
-    by_site: dict[int, list[date]] = {}
-    for site_id, day in pairs:
-        by_site.setdefault(site_id, []).append(day)
-    folded = 0
-    for site_id, days in by_site.items():
-        for first, last in _chunks(sorted(set(days))):
-            folded += await fold_site_days(site_id=site_id, first=first, last=last, at=started)
+    folded = await fold_pairs(pairs, at=started)
     # Taps received while this ran are picked up next time (the mark is the start, not the end).
     await Watermark.update_or_create(name=name, defaults={"value": started})
+    return folded
+
+
+async def fold_pairs(pairs, *, at) -> int:
+    """Fold a set of (site_id, work_date): day ranges of ≤ CHUNK_DAYS, and within each, site-id ranges of
+    ≤ CHUNK_SITES sites that had taps (a range may span sites without any, which costs nothing)."""
+    if not pairs:
+        return 0
+    by_range: dict[tuple[date, date], set[int]] = {}
+    for first, last in _chunks(sorted({day for _, day in pairs})):
+        by_range[(first, last)] = {site for site, day in pairs if first <= day <= last}
+    folded = 0
+    for (first, last), sites in by_range.items():
+        ordered = sorted(sites)
+        for i in range(0, len(ordered), CHUNK_SITES):
+            group = ordered[i:i + CHUNK_SITES]
+            folded += await fold_chunk(site_lo=group[0], site_hi=group[-1], first=first, last=last, at=at)
     return folded
 
 

@@ -39,8 +39,8 @@ async def test_taps_fold_into_one_record_with_roster_data(client, drain):
     assert (rec["trade"], rec["position"], rec["tier"], rec["method"], rec["taps"]) == ("05-01", "foreman", 0, "card", 3)
     # A late tap folds in again, idempotently: still one record, with the later exit.
     await w.upload(me.tap("f4", at=at(day, 18, 45), seq=4))
-    await fold_recent({})
-    await fold_recent({})
+    assert await fold_recent({}) == 1  # the one record of that day, rewritten
+    assert await fold_recent({}) == 0  # nothing new since the watermark
     [rec] = await records(client, w, me, day)
     assert datetime.fromisoformat(rec["last_out"]) == at(day, 18, 45) and rec["taps"] == 4
 

@@ -1,0 +1,115 @@
+"""The work-record fold on PostgreSQL: a national day and (optionally) a month, against one hand-written GROUP BY.
+
+    .venv/bin/python bench/fold.py [--taps 500000] [--days 1] [--sites 5000]
+
+Creates (and drops) `openccus_bench_fold`. Taps are loaded with COPY (2 per technician per day: entry and exit),
+then folded with the same chunked statements the nightly job runs (api.workrecords.service.fold_pairs).
+Targets (issue 4): a day (500,000 taps → ~250,000 records) < 10 s; a month (10,000,000 taps, --days 20) < 180 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from datetime import date, datetime, timedelta
+
+import asyncpg
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from api.timeutil import JST  # noqa: E402
+
+PG = os.environ.get("OPENCCUS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+DB = "openccus_bench_fold"
+
+
+async def load(taps: int, days: int, n_sites: int) -> tuple[int, date]:
+    conn = await asyncpg.connect(f"{PG}/postgres")
+    await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+    await conn.execute(f'CREATE DATABASE "{DB}"')
+    await conn.close()
+    from api import db
+    from api.settings import Settings
+
+    await db.migrate(Settings(DATABASE_URL=f"{PG}/{DB}", OPENCCUS_DATA_KEY="a" * 43 + "=", OPENCCUS_VAR_DIR="/tmp"))
+    conn = await asyncpg.connect(f"{PG}/{DB}")
+    people = taps // (2 * days)
+    now = datetime.now(JST)
+    first_day = now.date() - timedelta(days=days)
+    await conn.execute("""INSERT INTO business (business_id, name, name_kana, sole_proprietor, permitted_industries,
+        social_insurance, postal_code, prefecture, address, phone, email, status, created_at, updated_at)
+        VALUES ('10000000000009', 'b', 'ビ', false, '[]', '{}', '100-0001', '13', 'x', '0', 'e', 'approved', now(), now())""")
+    bid = await conn.fetchval("SELECT id FROM business")
+    await conn.copy_records_to_table("site", columns=["site_id", "prime_id", "name", "address", "order_type", "window_start",
+                                                      "window_end", "cutoff_hour", "hazardous", "created_at"],
+                                     records=[(f"{20000000000000 + i}", bid, "s", "x", "private", first_day,
+                                               now.date(), 0, False, now) for i in range(n_sites)])
+    await conn.execute("INSERT INTO site_contract (site_id, business_id, tier, status, proxy, created_at) "
+                       "SELECT id, $1, 0, 'approved', false, now() FROM site", bid)
+    await conn.copy_records_to_table("technician", columns=[
+        "technician_id", "employer_id", "tier", "status", "family_name", "given_name", "family_name_kana",
+        "given_name_kana", "birth_date", "sex", "nationality", "postal_code", "address", "phone", "trades",
+        "social_insurance", "retirement_aid", "has_identity_document", "detailed", "disclosure", "created_at",
+        "updated_at"], records=[(f"{30000000000000 + i}", bid, "detailed", "approved", "t", "t", "テ", "テ",
+                                 date(1980, 1, 1), "male", "JP", "100-0001", "x", "0", "[]", "{}", "{}", True, "{}",
+                                 "{}", now, now) for i in range(people)])
+    site_ids = [r[0] for r in await conn.fetch("SELECT id FROM site ORDER BY id")]
+    tech_ids = [r[0] for r in await conn.fetch("SELECT id FROM technician ORDER BY id")]
+    cols = ["source_key", "site_id", "technician_id", "technician_code", "employer_id", "method", "device_time",
+            "received_at", "work_date", "status"]
+    t0 = time.perf_counter()
+    for d in range(days):
+        day = first_day + timedelta(days=d)
+        rows = []
+        for i, tech in enumerate(tech_ids):
+            site = site_ids[i % len(site_ids)]
+            for hour in (8, 17):
+                at = datetime(day.year, day.month, day.day, hour, i % 60, tzinfo=JST)
+                rows.append((f"b{d}:{i}:{hour}", site, tech, "x", bid, "card", at, at, day, "accepted"))
+        await conn.copy_records_to_table("tap", columns=cols, records=rows)
+    print(f"loaded {people * 2 * days:,} taps ({people:,} technicians, {n_sites:,} sites, {days} day(s)) "
+          f"in {time.perf_counter() - t0:.1f} s")
+    await conn.execute("ANALYZE")
+    await conn.close()
+    return people * 2 * days, first_day
+
+
+async def main(args) -> None:
+    taps, first_day = await load(args.taps, args.days, args.sites)
+    from tortoise.timezone import now
+
+    from api import db
+    from api.attendance.models import Tap
+    from api.settings import Settings
+    from api.workrecords.service import fold_pairs
+
+    await db.init(Settings(DATABASE_URL=f"{PG}/{DB}", OPENCCUS_DATA_KEY="a" * 43 + "=", OPENCCUS_VAR_DIR="/tmp"))
+    t0 = time.perf_counter()
+    pairs = await Tap.all().distinct().values_list("site_id", "work_date")
+    records = await fold_pairs(pairs, at=now())
+    fold_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    records_again = await fold_pairs(pairs, at=now())
+    refold_s = time.perf_counter() - t0
+    await db.close()
+    conn = await asyncpg.connect(f"{PG}/{DB}")
+    t0 = time.perf_counter()
+    plain = await conn.fetchval("""SELECT count(*) FROM (SELECT technician_id, site_id, work_date, min(device_time),
+        max(device_time), count(*) FROM tap WHERE status = 'accepted' GROUP BY 1, 2, 3) g""")
+    group_s = time.perf_counter() - t0
+    await conn.close()
+    assert records == plain == records_again, (records, plain, records_again)
+    print(f"fold:     {taps:,} taps -> {records:,} records in {fold_s:.2f} s = {taps / fold_s:,.0f} taps/s")
+    print(f"re-fold:  {refold_s:.2f} s (idempotent: same {records_again:,} records)")
+    print(f"GROUP BY: {group_s:.2f} s for the same grouping, no writes; fold / GROUP BY = {fold_s / group_s:.1f}x")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("--taps", type=int, default=500_000)
+    p.add_argument("--days", type=int, default=1)
+    p.add_argument("--sites", type=int, default=5000)
+    asyncio.run(main(p.parse_args()))
