@@ -22,6 +22,9 @@ MODEL_MODULES = [
     "api.devices.models",
     "api.attendance.models",
     "api.workrecords.models",
+    "api.levels.models",
+    "api.face.models",
+    "api.licence.models",
 ]
 
 T = TypeVar("T")

@@ -60,8 +60,15 @@ def evaluate(*, inputs: LevelInputs, criteria: Criteria, on: date) -> LevelResul
     counted = inputs.work_days + max(pre, inputs.certified_prior_days)
     lead = inputs.foreman_days + inputs.team_leader_days
     foreman = inputs.foreman_days
-    met = [counted >= row.min_work_days and lead >= row.min_lead_days and foreman >= row.min_foreman_days
-           and all(len(g.code_set & held) >= g.need for g in row.groups) for row in version.rows]
+    met = []
+    for row in version.rows:  # plain loops: this runs 1.75 million times in a nightly batch
+        ok = counted >= row.min_work_days and lead >= row.min_lead_days and foreman >= row.min_foreman_days
+        if ok:
+            for g in row.groups:
+                if (g.code_set.isdisjoint(held) if g.need == 1 else len(g.code_set & held) < g.need):
+                    ok = False
+                    break
+        met.append(ok)
     level = 1
     for row, ok in zip(version.rows, met):
         if not ok:

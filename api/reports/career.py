@@ -114,7 +114,7 @@ def career_pdf(summary: CareerSummary, *, font_path: Path | None = None) -> byte
         Section("保有資格", ("資格", "取得日", "有効期限"), quals, (20, 7, 7)),
         Section("就業現場", ("現場ID", "現場名", "所属事業者", "職種", "立場", "初日", "最終日", "就業日数"), sites,
                 (9, 14, 10, 6, 4, 8, 8, 5), right=frozenset({7})),
-        Section("年別の就業日数", ("年", "就業日数"), years, (4, 4), right=frozenset({0, 1})),
+        Section("年別の就業日数", ("年", "就業日数"), years, (4, 4), right=frozenset({0, 1}), fraction=0.35),
     ]
     return build_pdf(title="技能者キャリアサマリー", head=head, sections=sections, font_path=font_path, wide=False,
                      notes=["登録前の経験: 最も古い保有資格の取得日から登録日までの日数を 1 年 = 215 日で換算した日数 "

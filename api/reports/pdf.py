@@ -39,6 +39,7 @@ class Section:
     rows: Sequence[Sequence[str]]
     widths: Sequence[float]
     right: frozenset[int] = field(default_factory=frozenset)
+    fraction: float = 1.0  # of the text width; narrow tables (statistics) need not span the page
 
 
 def find_font(font_path: Path | None = None) -> Path:
@@ -90,8 +91,8 @@ def _table(section: Section, width: float, style: ParagraphStyle, font: str) -> 
     data = [[Paragraph(escape(h), style) for h in section.header]]
     for row in section.rows or [["" for _ in section.header]]:
         data.append([Paragraph(escape(v), right if k in section.right else style) for k, v in enumerate(row)])
-    scale = width / sum(section.widths)
-    table = Table(data, colWidths=[w * scale for w in section.widths], repeatRows=1)
+    scale = width * section.fraction / sum(section.widths)
+    table = Table(data, colWidths=[w * scale for w in section.widths], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), font),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.black),

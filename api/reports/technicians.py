@@ -134,7 +134,7 @@ def business_pdf(*, business_id: str, business_name: str, technicians: Sequence[
             Section("", ("技能者ID", "氏名", "フリガナ", "生年月日", "年齢", "国籍", "登録区分", "職種・レベル",
                          "在留資格", "在留期間満了日", "カード有効期限"), rows,
                     (9, 8, 9, 8, 3, 3, 4, 20, 8, 8, 8), right=frozenset({4})),
-            Section("所属技能者統計情報", STAT_COLUMNS, stats, (8, 10, 10, 4), right=frozenset({3})),
+            Section("所属技能者統計情報", STAT_COLUMNS, stats, (8, 10, 10, 4), right=frozenset({3}), fraction=0.6),
         ],
         font_path=font_path,
     )

@@ -29,6 +29,8 @@ class Site(Model):
     geofence_lat = fields.FloatField(null=True)
     geofence_lon = fields.FloatField(null=True)
     geofence_radius_m = fields.IntField(null=True)
+    face_threshold = fields.FloatField(db_default=0.5, default=0.5)  # best distance must be within this
+    face_policy = fields.CharField(max_length=10, db_default="review", default="review")  # accept / review / card
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
