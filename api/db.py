@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "api.levels.models",
     "api.face.models",
     "api.licence.models",
+    "api.keishin.models",
 ]
 
 T = TypeVar("T")

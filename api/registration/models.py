@@ -74,6 +74,7 @@ class Technician(Model):
     )
     proxy_consent_on = fields.DateField(null=True)
     registered_on = fields.DateField(null=True)  # first approval, Japan date
+    employed_since = fields.DateField(null=True)  # with the current employer (経審 counts staff employed > 6 months)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
