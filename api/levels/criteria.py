@@ -126,8 +126,8 @@ def parse_criteria(doc: Mapping[str, Any]) -> Criteria:
     proposed = doc.get("proposed_qualifications") or {}
     if not isinstance(proposed, dict):
         raise CriteriaError("proposed_qualifications must map codes to names")
-    # The registration master's name wins, then the proposal (a plain name for a 経審 code such as 182), then 経審's.
-    names = {**known_qualifications(keishin=True), **proposed, **known_qualifications(keishin=False)}
+    # The criteria's own plain name (e.g. 1級鉄筋施工技能士 for 経審 code 182) wins over the master's form name.
+    names = {**known_qualifications(keishin=True), **known_qualifications(keishin=False), **proposed}
     trades = registration_masters.trades()
     versions: list[CriteriaVersion] = []
     seen: set[str] = set()

@@ -11,9 +11,16 @@ DATA = Path(__file__).parent / "data"
 
 @cache
 def qualifications() -> dict[str, dict[str, str]]:
-    """Qualification codes: the 経審 有資格区分コード (shared with api.keishin) plus training, 登録基幹技能者 and awards."""
-    with open(DATA / "qualifications.csv", encoding="utf-8") as f:
-        return {row["code"]: row for row in csv.DictReader(f)}
+    """Qualification codes: the 経審 有資格区分コード from the 経審 master (api/keishin/data, the newest name of each
+    code) plus training, 登録基幹技能者, awards and other level criteria (qualifications_other.csv)."""
+    out: dict[str, dict[str, str]] = {}
+    with open(DATA.parent.parent / "keishin" / "data" / "qualifications.csv", encoding="utf-8") as f:
+        for row in sorted(csv.DictReader(f), key=lambda r: r["valid_from"]):
+            out[row["code"]] = {"code": row["code"], "name": row["name"], "category": "keishin"}
+    with open(DATA / "qualifications_other.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out[row["code"]] = row
+    return out
 
 
 @cache
