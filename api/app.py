@@ -31,6 +31,7 @@ def routers() -> list[Router]:
     from api.accounts.routes import router as accounts
     from api.attendance.routes import router as attendance
     from api.devices.routes import router as devices
+    from api.levels.routes import router as levels
     from api.sites.routes import router as sites
     from api.workrecords.routes import router as workrecords
     from api.audit.routes import router as audit
@@ -39,7 +40,7 @@ def routers() -> list[Router]:
     from api.registration.review_routes import router as review
     from api.registration.routes import router as registration
 
-    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, audit, notifications]
+    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, audit, notifications]
 
 
 def app_version() -> str:

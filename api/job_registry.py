@@ -6,6 +6,7 @@ from typing import Any
 
 def job_functions() -> list[Callable[..., Any]]:
     from api.attendance import jobs as attendance
+    from api.levels import jobs as levels
     from api.notifications import jobs as notifications
     from api.workrecords import jobs as workrecords
 
@@ -17,4 +18,6 @@ def job_functions() -> list[Callable[..., Any]]:
         workrecords.nightly_close,
         workrecords.monthly_close,
         notifications.residence_expiry_alerts,
+        levels.evaluate_levels,
+        levels.evaluate_all_levels,
     ]

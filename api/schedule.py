@@ -30,6 +30,7 @@ def _set(*values: int) -> frozenset[int]:
 SCHEDULE = [
     Scheduled("fold_recent", minute=_set(5, 20, 35, 50)),  # work records stay within ~15 minutes of the taps
     Scheduled("nightly_close", minute=_set(30), hour=_set(2)),
+    Scheduled("evaluate_all_levels", minute=_set(30), hour=_set(3)),  # after the nightly close
     Scheduled("residence_expiry_alerts", minute=_set(0), hour=_set(6)),
     Scheduled("monthly_close", minute=_set(0), hour=_set(4), day=_set(1)),
 ]

@@ -18,7 +18,7 @@ from api.workrecords.schemas import (
 
 router = Router()
 BATCHES = {"fold": "fold_recent", "close": "nightly_close", "monthly-close": "monthly_close",
-           "residence-alerts": "residence_expiry_alerts"}
+           "residence-alerts": "residence_expiry_alerts", "levels": "evaluate_all_levels"}
 
 
 def record_out(r: WorkRecord) -> WorkRecordOut:

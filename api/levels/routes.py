@@ -1,0 +1,29 @@
+from api.accounts.models import Role
+from api.http import Ctx, Router
+from api.levels.models import LevelRecord
+from api.levels.schemas import LevelHistoryOut, LevelsOut, TradeLevelOut
+from api.levels.service import evaluate_one
+from api.registration.service import get_visible
+from api.timeutil import today_jst
+
+router = Router()
+
+
+@router.post("/technicians/{pk:int}/levels", summary="Evaluate now: level per trade and what is missing for the next",
+             tags=["levels"], roles={Role.technician, Role.business_admin, Role.operator}, response=LevelsOut,
+             errors=(404,))
+async def levels(ctx: Ctx):
+    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    on = today_jst()
+    results = await evaluate_one(tech=tech, on=on)
+    history = await LevelRecord.filter(technician=tech).order_by("-id")
+    return LevelsOut(
+        technician_pk=tech.id, on=on,
+        trades=[TradeLevelOut(trade=r.trade, evaluated=r.evaluated, level=r.level, criteria_version=r.criteria_version,
+                              reason=r.reason, missing_for_next=list(r.missing_for_next),
+                              counted_days=r.evidence.counted_days if r.evidence else None,
+                              foreman_days=r.evidence.foreman_days if r.evidence else None,
+                              lead_days=r.evidence.lead_days if r.evidence else None) for r in results],
+        history=[LevelHistoryOut(trade=h.trade, level=h.level, from_level=h.from_level, direction=h.direction,
+                                 criteria_version=h.criteria_version, on=h.on) for h in history],
+    )

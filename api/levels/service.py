@@ -1,0 +1,81 @@
+"""Levels from the database: aggregate work days per technician × trade, run the engine, keep changes as history.
+
+The aggregation is one GROUP BY per chunk of technicians (work days, 職長 days, 班長 days per trade), so evaluating
+every technician is a series of short queries, not one per person.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from tortoise import connections
+
+from api import db
+from api.levels.criteria import load_criteria
+from api.levels.engine import evaluate
+from api.levels.history import level_change, result_to_dict
+from api.levels.inputs import HeldQualification, LevelInputs, LevelResult
+from api.levels.models import LevelRecord
+from api.registration.models import Qualification, Technician
+from api.workrecords.fold import param
+
+_DAYS = """
+SELECT technician_id, trade, COUNT(*) AS days,
+       SUM(CASE WHEN position = 'foreman' THEN 1 ELSE 0 END) AS foreman,
+       SUM(CASE WHEN position = 'team_leader' THEN 1 ELSE 0 END) AS team_leader
+FROM work_record
+WHERE technician_id >= {lo} AND technician_id <= {hi} AND work_date <= {on} AND trade IS NOT NULL
+GROUP BY technician_id, trade
+"""
+
+
+async def _day_counts(lo: int, hi: int, on: date) -> dict[int, dict[str, tuple[int, int, int]]]:
+    pg = db.dialect() == "postgres"
+    sql = _DAYS.format(lo="$1" if pg else "?", hi="$2" if pg else "?", on="$3" if pg else "?")
+    rows = await connections.get("default").execute_query_dict(sql, [lo, hi, param(on)])
+    out: dict[int, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+    for r in rows:
+        out[r["technician_id"]][r["trade"]] = (int(r["days"]), int(r["foreman"]), int(r["team_leader"]))
+    return out
+
+
+async def evaluate_range(*, lo: int, hi: int, on: date) -> list[LevelResult]:
+    """Evaluate technicians lo..hi (by id) on `on`, for each of their registered trades and any trade they have
+    work records in; store what changed. Returns the results."""
+    criteria = load_criteria()
+    techs = await Technician.filter(id__gte=lo, id__lte=hi, technician_id__not_isnull=True)
+    if not techs:
+        return []
+    days = await _day_counts(lo, hi, on)
+    quals: dict[int, list[Qualification]] = defaultdict(list)
+    for q in await Qualification.filter(technician_id__in=[t.id for t in techs]):
+        quals[q.technician_id].append(q)  # type: ignore[attr-defined]
+    latest = {(r.technician_id, r.trade): r for r in await LevelRecord.filter(  # type: ignore[attr-defined]
+        technician_id__in=[t.id for t in techs]).order_by("id")}
+    results, changes = [], []
+    for tech in techs:
+        held = tuple(HeldQualification(q.code, q.acquired_on, q.expires_on) for q in quals[tech.id])
+        oldest = min((q.acquired_on for q in quals[tech.id]), default=None)
+        for trade in sorted(set(tech.trades) | set(days[tech.id])):
+            d, foreman, leader = days[tech.id].get(trade, (0, 0, 0))
+            result = evaluate(inputs=LevelInputs(
+                technician_id=tech.technician_id, trade=trade, tier=tech.tier.value, work_days=d,
+                foreman_days=foreman, team_leader_days=leader, registered_on=tech.registered_on,
+                oldest_qualification_on=oldest, qualifications=held), criteria=criteria, on=on)
+            results.append(result)
+            prev = latest.get((tech.id, trade))
+            change = level_change(previous_level=prev.level if prev else None,
+                                  previous_version=prev.criteria_version if prev else None, result=result)
+            if change is not None:
+                changes.append(LevelRecord(technician_id=tech.id, trade=trade, level=change.to_level,
+                                           from_level=change.from_level, direction=change.direction,
+                                           criteria_version=change.criteria_version, on=on,
+                                           evidence=result_to_dict(result)["evidence"]))
+    if changes:
+        await LevelRecord.bulk_create(changes)
+    return results
+
+
+async def evaluate_one(*, tech: Technician, on: date) -> list[LevelResult]:
+    return await evaluate_range(lo=tech.id, hi=tech.id, on=on)
