@@ -32,6 +32,7 @@ def routers() -> list[Router]:
     from api.attendance.routes import router as attendance
     from api.devices.routes import router as devices
     from api.levels.routes import router as levels
+    from api.reports.routes import router as reports
     from api.sites.routes import router as sites
     from api.workrecords.routes import router as workrecords
     from api.audit.routes import router as audit
@@ -40,7 +41,7 @@ def routers() -> list[Router]:
     from api.registration.review_routes import router as review
     from api.registration.routes import router as registration
 
-    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, audit, notifications]
+    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, audit, notifications]
 
 
 def app_version() -> str:

@@ -105,9 +105,25 @@ async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("internal_error", "Something went wrong on our side."), status_code=500)
 
 
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    # The pure engines (reports, levels, 経審, tariffs) raise their own errors with a machine code: bad input → 422.
+    code, message = getattr(exc, "code", "invalid"), getattr(exc, "message", str(exc))
+    field = getattr(exc, "field", None)
+    return JSONResponse(error_body(code, message, [{"field": field, "message": message}] if field else []), 422)
+
+
 def exception_handlers() -> dict[Any, Any]:
+    from api.billing.tariffs import TariffError
+    from api.keishin.errors import KeishinError
+    from api.levels.errors import LevelsError
+    from api.reports.errors import ReportError
+
     return {
         AppError: _app_error,
+        ReportError: _domain_error,
+        LevelsError: _domain_error,
+        KeishinError: _domain_error,
+        TariffError: _domain_error,
         ValidationError: _validation_error,
         IntegrityError: _integrity_error,
         HTTPException: _http_error,

@@ -1,0 +1,130 @@
+"""Feeding the report renderers from the database: 作業員名簿, the business technician list, a technician's career
+summary and the 建退共 monthly calendar."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from api.businesses.models import Business
+from api.levels.models import LevelRecord
+from api.levels.service import evaluate_one
+from api.registration.masters import qualifications, trades
+from api.registration.models import Card, Qualification, Technician
+from api.reports.career import CareerSummary, LevelHistoryLine, QualificationLine, SiteLine, TradeCareer
+from api.reports.kentaikyo import Party, WorkDay, monthly_calendar
+from api.reports.technicians import BusinessTechnician, TradeLevel
+from api.reports.worker_roster import RosterHeader, RosterWorker, split_training
+from api.sites.models import RosterEntry, Site, SiteContract
+from api.timeutil import today_jst
+from api.workrecords.models import WorkRecord
+
+
+def _name(t: Technician) -> str:
+    return f"{t.family_name} {t.given_name}"
+
+
+async def _current_levels(tech_ids: list[int]) -> dict[tuple[int, str], int]:
+    out: dict[tuple[int, str], int] = {}
+    for r in await LevelRecord.filter(technician_id__in=tech_ids).order_by("id"):
+        out[(r.technician_id, r.trade)] = r.level  # type: ignore[attr-defined]
+    return out
+
+
+async def worker_roster(*, site: Site, employer: Business) -> tuple[RosterHeader, list[RosterWorker]]:
+    contracts = {c.business_id: c for c in await SiteContract.filter(site=site)}  # type: ignore[attr-defined]
+    prime = await site.prime
+    own = contracts.get(employer.id)
+    first_tier = None
+    if own is not None and own.tier >= 2:
+        node = own
+        while node is not None and node.tier > 1:
+            node = await SiteContract.get_or_none(id=node.parent_id)  # type: ignore[attr-defined]
+        first_tier = await node.business if node else None
+    header = RosterHeader(site_id=site.site_id, site_name=site.name, prime_name=prime.name,
+                          business_id=employer.business_id, business_name=employer.name,
+                          tier=own.tier if own else 0, made_on=today_jst(),
+                          first_tier_name=first_tier.name if first_tier else "",
+                          first_tier_business_id=first_tier.business_id if first_tier else "")
+    entries = await RosterEntry.filter(site=site, employer=employer, active=True).select_related("technician")
+    tech_ids = [e.technician.id for e in entries]
+    quals: dict[int, list[str]] = defaultdict(list)
+    for q in await Qualification.filter(technician_id__in=tech_ids):
+        quals[q.technician_id].append(q.code)  # type: ignore[attr-defined]
+    names = {code: row["name"] for code, row in qualifications().items()}
+    levels = await _current_levels(tech_ids)
+    workers = []
+    for e in entries:
+        t = e.technician
+        education, held = split_training(quals[t.id], names)
+        ins = t.social_insurance or {}
+        workers.append(RosterWorker(
+            technician_id=t.technician_id or "", name=_name(t), kana=f"{t.family_name_kana} {t.given_name_kana}",
+            birth_date=t.birth_date, trade=trades().get(e.trade, e.trade), position=e.position.value,
+            health_insurance=ins.get("health", ""), pension=ins.get("pension", ""),
+            employment_insurance=ins.get("employment", ""), kentaikyo=bool((t.retirement_aid or {}).get("kentaikyo")),
+            chutaikyo=bool((t.retirement_aid or {}).get("chutaikyo")), safety_education=education, qualifications=held,
+            # 作業員名簿 item 6 may be left out when the worker does not want it shown (規則第14条の2).
+            show_qualifications=(t.disclosure or {}).get("show_qualifications_to_sites", True),
+            level=levels.get((t.id, e.trade)), residence_status=t.residence_status,
+            residence_expiry=t.residence_expiry))
+    return header, workers
+
+
+async def business_technicians(*, business: Business) -> list[BusinessTechnician]:
+    techs = await Technician.filter(employer=business).order_by("family_name_kana", "given_name_kana")
+    ids = [t.id for t in techs]
+    levels = await _current_levels(ids)
+    cards = {c.technician_id: c.valid_until for c in await Card.filter(technician_id__in=ids, status="active")}  # type: ignore
+    return [BusinessTechnician(
+        technician_id=t.technician_id or "", name=_name(t), kana=f"{t.family_name_kana} {t.given_name_kana}",
+        birth_date=t.birth_date, tier=t.tier.value,
+        trades=tuple(TradeLevel(trades().get(tr, tr), levels.get((t.id, tr))) for tr in t.trades),
+        nationality=t.nationality, residence_status=t.residence_status, residence_expiry=t.residence_expiry,
+        card_valid_until=cards.get(t.id), kentaikyo=bool((t.retirement_aid or {}).get("kentaikyo")),
+    ) for t in techs]
+
+
+async def career(*, tech: Technician) -> CareerSummary:
+    on = today_jst()
+    results = await evaluate_one(tech=tech, on=on)
+    employer = await tech.employer if tech.employer_id else None  # type: ignore[attr-defined]
+    records = await WorkRecord.filter(technician=tech).select_related("site")
+    by_site: dict[int, list[WorkRecord]] = defaultdict(list)
+    by_year: dict[int, int] = defaultdict(int)
+    for r in records:
+        by_site[r.site.id].append(r)
+        by_year[r.work_date.year] += 1
+    employers = {b.id: b.name for b in await Business.filter(id__in={r.employer_id for r in records if r.employer_id})}
+    sites = [SiteLine(site_id=rs[0].site.site_id, site_name=rs[0].site.name,
+                      employer_name=employers.get(rs[-1].employer_id or 0, ""),
+                      first_day=min(r.work_date for r in rs), last_day=max(r.work_date for r in rs), days=len(rs),
+                      trade=trades().get(rs[-1].trade or "", rs[-1].trade or ""), position=rs[-1].position)
+             for rs in by_site.values()]
+    names = {code: row["name"] for code, row in qualifications().items()}
+    history = await LevelRecord.filter(technician=tech).order_by("id")
+    return CareerSummary(
+        technician_id=tech.technician_id or "", name=_name(tech), kana=f"{tech.family_name_kana} {tech.given_name_kana}",
+        birth_date=tech.birth_date, tier=tech.tier.value, employer_name=employer.name if employer else "", made_on=on,
+        registered_on=tech.registered_on, residence_status=tech.residence_status,
+        residence_expiry=tech.residence_expiry,
+        trades=tuple(TradeCareer.from_result(r, trade_name=trades().get(r.trade, r.trade)) for r in results),
+        history=tuple(LevelHistoryLine(h.on, trades().get(h.trade, h.trade), h.from_level, h.level,
+                                       h.criteria_version) for h in history),
+        qualifications=tuple(QualificationLine(names.get(q.code, q.code), q.acquired_on, q.expires_on)
+                             for q in await Qualification.filter(technician=tech).order_by("acquired_on")),
+        sites=tuple(sorted(sites, key=lambda s: s.first_day)), days_by_year=tuple(sorted(by_year.items())),
+    )
+
+
+async def kentaikyo_month(*, business: Business, year: int, month: int):
+    first = date(year, month, 1)
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    records = await WorkRecord.filter(employer_id=business.id, work_date__gte=first, work_date__lt=nxt).select_related(
+        "technician", "site")
+    techs = {r.technician.technician_id: Party(r.technician.technician_id, _name(r.technician)) for r in records}
+    sites = {r.site.site_id: Party(r.site.site_id, r.site.name) for r in records}
+    return monthly_calendar(
+        year=year, month=month,
+        records=[WorkDay(r.technician.technician_id, r.site.site_id, business.business_id, r.work_date) for r in records],
+        technicians=techs, sites=sites, employers={business.business_id: Party(business.business_id, business.name)})
