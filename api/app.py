@@ -31,6 +31,7 @@ def routers() -> list[Router]:
     from api.accounts.routes import router as accounts
     from api.attendance.routes import router as attendance
     from api.devices.routes import router as devices
+    from api.keishin.routes import router as keishin
     from api.levels.routes import router as levels
     from api.reports.routes import router as reports
     from api.sites.routes import router as sites
@@ -41,7 +42,7 @@ def routers() -> list[Router]:
     from api.registration.review_routes import router as review
     from api.registration.routes import router as registration
 
-    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, audit, notifications]
+    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, keishin, audit, notifications]
 
 
 def app_version() -> str:

@@ -28,3 +28,11 @@ def trades() -> dict[str, str]:
     """職種 codes (大分類-小分類). The official CCUS code list is not public; these are OpenCCUS's own."""
     with open(DATA / "trades.csv", encoding="utf-8") as f:
         return {row["code"]: row["name"] for row in csv.DictReader(f)}
+
+
+@cache
+def trade_industries() -> dict[str, str]:
+    """職種 → the 建設業種 (2-digit) its level evaluation counts for in 経審 (Z1: level 4 = 3 points, level 3 = 2),
+    where the 能力評価基準 maps to one; trades without one are absent."""
+    with open(DATA / "trades.csv", encoding="utf-8") as f:
+        return {row["code"]: row["keishin_industry"] for row in csv.DictReader(f) if row["keishin_industry"]}

@@ -1,0 +1,133 @@
+"""経審 endpoints for a business: 工事経歴書 rows, employment dates, 別紙二 (技術職員名簿), 別紙一 and W1⑩."""
+
+from dataclasses import fields, is_dataclass
+from datetime import date
+from types import MappingProxyType
+from urllib.parse import quote
+
+from starlette.responses import Response
+
+from api.accounts.models import Role
+from api.businesses.service import ensure_can_manage, get_business
+from api.errors import NotFound, Unprocessable
+from api.http import Ctx, Router
+from api.keishin import export, service
+from api.keishin.models import ContractHistory
+from api.keishin.schemas import (
+    ContractHistoryIn, ContractHistoryOut, EmploymentIn, KeishinQuery, W1Query, WorksQuery,
+)
+from api.registration.models import Technician
+
+router = Router()
+ADMINS = {Role.business_admin, Role.operator}
+
+
+def plain(value):
+    """Engine dataclasses (with tuples, dates and read-only mappings) → JSON-ready values."""
+    if is_dataclass(value):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (dict, MappingProxyType)):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+async def _business(ctx: Ctx):
+    business = await get_business(pk=int(ctx.path["pk"]))
+    ensure_can_manage(ctx.user, business)
+    return business
+
+
+def _out(r: ContractHistory) -> ContractHistoryOut:
+    return ContractHistoryOut(id=r.id, customer=r.customer, work_name=r.work_name, prime=r.prime, location=r.location,
+                              amount_thousand_yen=r.amount_thousand_yen, started_on=r.started_on,
+                              completed_on=r.completed_on, industry_code=r.industry_code,
+                              breakdown_code=r.breakdown_code)
+
+
+@router.post("/businesses/{pk:int}/contract-history", summary="Add a 工事経歴書 row", tags=["keishin"], roles=ADMINS,
+             body=ContractHistoryIn, response=ContractHistoryOut, status=201, errors=(403, 404, 422))
+async def add_contract(ctx: Ctx):
+    business = await _business(ctx)
+    data: ContractHistoryIn = ctx.body
+    if data.industry_code is None:
+        raise Unprocessable.field("industry_code", "a contract row needs its industry (業種コード)",
+                                  code="missing_industry")
+    from api.keishin.masters import load_masters
+
+    # Refused now rather than at report time: the industry must exist on the contract's own dates.
+    load_masters().industry(data.industry_code, on=data.completed_on or data.started_on or date.today(),
+                            field="industry_code")
+    return _out(await ContractHistory.create(business=business, **data.model_dump()))
+
+
+@router.get("/businesses/{pk:int}/contract-history", summary="The 工事経歴書 rows", tags=["keishin"], roles=ADMINS,
+            response=list[ContractHistoryOut], errors=(403, 404))
+async def list_contracts(ctx: Ctx):
+    business = await _business(ctx)
+    return [_out(r) for r in await ContractHistory.filter(business=business).order_by("id")]
+
+
+@router.put("/businesses/{pk:int}/employees/{tid:int}/employment", summary="When a technician joined the business",
+            tags=["keishin"], roles={Role.business_admin}, body=EmploymentIn, response=None, status=204,
+            errors=(403, 404))
+async def set_employment(ctx: Ctx):
+    business = await _business(ctx)
+    updated = await Technician.filter(id=int(ctx.path["tid"]), employer=business).update(
+        employed_since=ctx.body.employed_since)
+    if not updated:
+        raise NotFound("No such employee.")
+
+
+def _file(data: bytes, media_type: str, name: str) -> Response:
+    return Response(data, media_type=media_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+@router.get("/businesses/{pk:int}/keishin/staff", summary="別紙二 技術職員名簿 with points (JSON, CSV or PDF)",
+            tags=["keishin"], roles=ADMINS, query=KeishinQuery, errors=(403, 404, 422))
+async def staff(ctx: Ctx):
+    business = await _business(ctx)
+    q: KeishinQuery = ctx.query
+    roster = await service.roster(business=business, base_date=q.base_date, application_date=q.application_date,
+                                  industries=q.industry_list)
+    enc = "shift_jis" if q.encoding == "shift_jis" else "utf-8-bom"
+    if q.format == "csv":
+        return _file(export.roster_csv(roster, encoding=enc), "text/csv", f"技術職員名簿_{business.business_id}.csv")
+    if q.format == "pdf":
+        return _file(export.roster_pdf(roster, business_name=business.name), "application/pdf",
+                     f"技術職員名簿_{business.business_id}.pdf")
+    return plain(roster)
+
+
+@router.get("/businesses/{pk:int}/keishin/completed-works", summary="別紙一 工事種類別完成工事高 (JSON, CSV or PDF)",
+            tags=["keishin"], roles=ADMINS, query=WorksQuery, errors=(403, 404, 422))
+async def works(ctx: Ctx):
+    business = await _business(ctx)
+    q: WorksQuery = ctx.query
+    result = await service.completed_works(business=business, fiscal_year_end=q.fiscal_year_end,
+                                           averaging_years=q.averaging_years, application_date=q.application_date,
+                                           industries=q.industry_list)
+    enc = "shift_jis" if q.encoding == "shift_jis" else "utf-8-bom"
+    if q.format == "csv":
+        return _file(export.completed_works_csv(result, encoding=enc), "text/csv",
+                     f"完成工事高_{business.business_id}.csv")
+    if q.format == "pdf":
+        return _file(export.completed_works_pdf(result, business_name=business.name), "application/pdf",
+                     f"完成工事高_{business.business_id}.pdf")
+    data = plain(result)
+    for row, obj in zip(data["rows"], result.rows):  # the form's derived columns, as printed
+        row["prior"], row["average"] = plain(obj.prior), plain(obj.average)
+    return data
+
+
+@router.get("/businesses/{pk:int}/keishin/w1", summary="W1⑩: CCUS used on all directly contracted sites without "
+            "direct input", tags=["keishin"], roles=ADMINS, query=W1Query, errors=(403, 404, 422))
+async def w1(ctx: Ctx):
+    business = await _business(ctx)
+    q: W1Query = ctx.query
+    return plain(await service.w1(business=business, base_date=q.base_date, fiscal_year_start=q.fiscal_year_start,
+                                  pledge_submitted=q.pledge_submitted))

@@ -1,0 +1,77 @@
+"""経審 from CCUS data: the 技術職員名簿 from the business's technicians, their qualifications and CCUS levels; 別紙一
+from its 工事経歴書 rows; W1⑩ from its directly contracted sites."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from api.businesses.models import Business
+from api.keishin.completed_works import CompletedWorks, ContractRow, FiscalYear, compute_completed_works
+from api.keishin.masters import load_masters
+from api.keishin.models import ContractHistory
+from api.keishin.roster import compute_roster
+from api.keishin.roster_models import CcusLevel, HeldQualification, Roster, Technician as KTechnician
+from api.keishin.w1 import DirectSite, W1Result, w1_ccus_points
+from api.levels.models import LevelRecord
+from api.registration.masters import trade_industries
+from api.registration.models import Qualification, Technician
+from api.sites.models import Site
+from api.workrecords.models import WorkRecord
+
+
+async def roster(*, business: Business, base_date: date, application_date: date | None,
+                 industries: list[str]) -> Roster:
+    masters = load_masters()
+    keishin_codes = {q.code for q in masters.qualifications}
+    techs = await Technician.filter(employer=business, technician_id__not_isnull=True).order_by("id")
+    ids = [t.id for t in techs]
+    quals: dict[int, list[Qualification]] = {i: [] for i in ids}
+    for q in await Qualification.filter(technician_id__in=ids, acquired_on__lte=base_date):
+        quals[q.technician_id].append(q)  # type: ignore[attr-defined]
+    levels: dict[int, dict[str, LevelRecord]] = {i: {} for i in ids}
+    for r in await LevelRecord.filter(technician_id__in=ids, on__lte=base_date).order_by("id"):
+        levels[r.technician_id][r.trade] = r  # type: ignore[attr-defined]
+    mapping = trade_industries()
+    people = []
+    for t in techs:
+        held = tuple(HeldQualification(q.code, q.acquired_on) for q in quals[t.id]
+                     if q.code in keishin_codes)
+        ccus = tuple(CcusLevel(mapping[trade], rec.level, rec.on) for trade, rec in levels[t.id].items()
+                     if trade in mapping and rec.level >= 3)
+        people.append(KTechnician(
+            technician_id=t.technician_id, name=f"{t.family_name} {t.given_name}", birth_date=t.birth_date,
+            # Without a recorded start, the registration approval date is the earliest we can vouch for.
+            employed_since=t.employed_since or t.registered_on or base_date, qualifications=held, ccus_levels=ccus))
+    return compute_roster(technicians=people, base_date=base_date, applied_industries=industries,
+                          application_date=application_date, masters=masters)
+
+
+def fiscal_years(end: date, n: int) -> list[FiscalYear]:
+    out = []
+    for _ in range(n):
+        start = date(end.year - 1, end.month, end.day) + timedelta(days=1) if not (end.month == 2 and end.day == 29) \
+            else date(end.year - 1, 3, 1)
+        out.append(FiscalYear(start, end))
+        end = start - timedelta(days=1)
+    return out
+
+
+async def completed_works(*, business: Business, fiscal_year_end: date, averaging_years: int,
+                          application_date: date | None, industries: list[str]) -> CompletedWorks:
+    rows = await ContractHistory.filter(business=business).order_by("id")
+    contracts = [ContractRow(r.customer, r.work_name, r.prime, r.location, r.amount_thousand_yen, r.started_on,
+                             r.completed_on, r.industry_code, r.breakdown_code) for r in rows]
+    return compute_completed_works(contracts=contracts, fiscal_years=fiscal_years(fiscal_year_end, 3),
+                                   averaging_years=averaging_years, applied_industries=industries,
+                                   application_date=application_date)
+
+
+async def w1(*, business: Business, base_date: date, fiscal_year_start: date, pledge_submitted: bool) -> W1Result:
+    """Every site the business registered as prime whose accumulation window overlaps the fiscal year: registered in
+    CCUS by construction, and checked for any work record that came in as 直接入力."""
+    sites = await Site.filter(prime=business, window_end__gte=fiscal_year_start, window_start__lte=base_date)
+    with_direct = set(await WorkRecord.filter(site_id__in=[s.id for s in sites], method="direct").distinct()
+                      .values_list("site_id", flat=True))
+    return w1_ccus_points(base_date=base_date, pledge_submitted=pledge_submitted, sites=[
+        DirectSite(site_id=s.site_id, name=s.name, public=s.order_type.value == "public", registered_in_ccus=True,
+                   has_direct_input=s.id in with_direct) for s in sites])

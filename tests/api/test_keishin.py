@@ -1,0 +1,112 @@
+"""経審 through the API, from the data firms keep in OpenCCUS: the seed's acceptance cases end to end."""
+
+from datetime import date
+
+from tests.api.helpers import auth, jpeg
+from tests.api.site_world import make_world
+
+SEED = {"base_date": "2015-11-30", "application_date": "2016-06-01", "industries": "01,05,29"}
+
+
+async def _employee(client, w, *codes: str, employed_since="2010-04-01"):
+    worker = await w.worker(w.prime)
+    for code in codes:
+        r = await client.post(f"/api/v1/technicians/{worker.pk}/qualifications", headers=auth(worker.token),
+                              files={"file": ("c.jpg", jpeg(800, 600), "image/jpeg")},
+                              data={"code": code, "acquired_on": "2005-02-01"})
+        assert r.status_code == 201, r.text
+    r = await client.put(f"/api/v1/businesses/{w.prime['business']['id']}/employees/{worker.pk}/employment",
+                         headers=auth(w.prime["token"]), json={"employed_since": employed_since})
+    assert r.status_code == 204
+    return worker
+
+
+async def test_the_three_kagawa_technicians_choose_01_99(client):
+    w = await make_world(client)
+    for _ in range(3):
+        await _employee(client, w, "113", "11C")
+    recent = await _employee(client, w, "113", employed_since="2015-07-01")  # not more than 6 months
+    url = f"/api/v1/businesses/{w.prime['business']['id']}/keishin/staff"
+    r = await client.get(url, headers=auth(w.prime["token"]), params=SEED)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [[(g["industry_code"], g["qualification_code"]) for g in row["groups"]] for row in body["rows"]] == [
+        [("01", "113"), ("99", "11C")]] * 3
+    assert {t["industry_code"]: t["points"] for t in body["totals"]} == {"01": 15, "05": 15, "29": 15, "99": 15}
+    assert [e["code"] for e in body["excluded"]] == ["employed_6_months_or_less"]
+    assert recent.technician_id in [e["technician_id"] for e in body["excluded"]]
+    csv_r = await client.get(url, headers=auth(w.prime["token"]), params={**SEED, "format": "csv", "encoding": "shift_jis"})
+    assert csv_r.status_code == 200 and "113" in csv_r.content.decode("cp932")
+    pdf = await client.get(url, headers=auth(w.prime["token"]), params={**SEED, "format": "pdf"})
+    assert pdf.content.startswith(b"%PDF")
+
+
+async def test_ccus_level_4_counts_3_points_from_2020_04(client):
+    w = await make_world(client)
+    worker = await _employee(client, w)
+    from api.levels.models import LevelRecord
+
+    await LevelRecord.create(technician_id=worker.pk, trade="05-01", level=4, direction="first",
+                             criteria_version="rebar", evidence={}, on=date(2020, 1, 10))
+    url = f"/api/v1/businesses/{w.prime['business']['id']}/keishin/staff"
+    r = await client.get(url, headers=auth(w.prime["token"]), params={"base_date": "2021-03-31", "industries": "12"})
+    assert r.status_code == 200, r.text
+    assert {t["industry_code"]: t["points"] for t in r.json()["totals"]}.get("12") == 3
+    r = await client.get(url, headers=auth(w.prime["token"]), params={"base_date": "2019-12-31", "industries": "12"})
+    assert {t["industry_code"]: t["points"] for t in r.json()["totals"]}.get("12", 0) == 0
+
+
+async def test_completed_works_and_bad_input(client):
+    w = await make_world(client)
+    pk, token = w.prime["business"]["id"], w.prime["token"]
+    rows = [("とび工事A", True, 40_000, "05"), ("解体工事B", False, 10_000, "29")]
+    for name, prime, amount, code in rows:
+        r = await client.post(f"/api/v1/businesses/{pk}/contract-history", headers=auth(token), json={
+            "customer": "○○○", "work_name": name, "prime": prime, "location": "香川県高松市",
+            "amount_thousand_yen": amount, "started_on": "2016-07-01", "completed_on": "2017-01-31",
+            "industry_code": code})
+        assert r.status_code == 201, r.text
+    bad = {"customer": "x", "work_name": "y", "prime": True, "location": "z", "amount_thousand_yen": 1,
+           "completed_on": "2017-01-31"}
+    r = await client.post(f"/api/v1/businesses/{pk}/contract-history", headers=auth(token), json=bad)
+    assert r.status_code == 422 and r.json()["error"] == "missing_industry"
+    r = await client.post(f"/api/v1/businesses/{pk}/contract-history", headers=auth(token),
+                          json={**bad, "industry_code": "30"})
+    assert r.status_code == 422
+    url = f"/api/v1/businesses/{pk}/keishin/completed-works"
+    q = {"base_date": "2017-03-31", "fiscal_year_end": "2017-03-31", "industries": "05,29", "averaging_years": 2}
+    r = await client.get(url, headers=auth(token), params=q)
+    assert r.status_code == 200, r.text
+    by_code = {row["code"]: row for row in r.json()["rows"] if row.get("code")}
+    assert by_code["050"]["years"][0] == {"completed": 40_000, "prime": 40_000}
+    assert by_code["290"]["years"][0] == {"completed": 10_000, "prime": 0}
+    # The transitional 300 total (とび・土工 050 + 解体 290), as in the seed's patterns.
+    assert by_code["300"]["years"][0]["completed"] == 50_000
+    assert by_code["050"]["average"] == {"completed": 20_000, "prime": 20_000}  # 2-year average, one year of work
+    # 99 is valid only 2016-06-01 … 2019-05-31.
+    r = await client.get(f"/api/v1/businesses/{pk}/keishin/staff", headers=auth(token),
+                         params={"base_date": "2020-03-31", "industries": "99"})
+    assert r.status_code == 422
+    r = await client.get(f"/api/v1/businesses/{pk}/keishin/staff", headers=auth(token),
+                         params={"base_date": "2020-03-31", "industries": "30"})
+    assert r.status_code == 422
+    other = w.sub["token"]
+    assert (await client.get(url, headers=auth(other), params=q)).status_code == 403
+
+
+async def test_w1_counts_direct_input_against_the_business(client):
+    w = await make_world(client)
+    pk, token = w.prime["business"]["id"], w.prime["token"]
+    today = date.today()
+    q = {"base_date": today.isoformat(), "fiscal_year_start": date(today.year - 1, 4, 1).isoformat()}
+    r = await client.get(f"/api/v1/businesses/{pk}/keishin/w1", headers=auth(token), params=q)
+    assert r.status_code == 200 and r.json()["points"] == 15
+    from tortoise.timezone import now
+
+    from api.workrecords.models import WorkRecord
+
+    me = await w.worker(w.prime)
+    await WorkRecord.create(technician_id=me.pk, site_id=w.site["id"], work_date=today, method="direct",
+                            folded_at=now())
+    r = await client.get(f"/api/v1/businesses/{pk}/keishin/w1", headers=auth(token), params=q)
+    assert r.json()["points"] == 0 and any("直接入力" in reason for reason in r.json()["reasons"])
