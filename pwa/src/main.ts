@@ -1,0 +1,293 @@
+// Start-up: the shell (header, language switch, connection and outbox status), the router, the service worker.
+
+import { html, nothing, render } from "lit-html";
+import { registerSW } from "virtual:pwa-register";
+import { api, ApiError, NetworkError, session, setUnauthorisedHandler } from "./api";
+import { Flash, navigate, RouteDef, setRenderer, setRouter, state, update, View } from "./app";
+import { getLang, setLang, t, tr } from "./i18n";
+import "./jobs";
+import { flush, listJobs, onJobDone, onOutboxChange, startOutbox } from "./outbox";
+import "./styles.css";
+import type { Me, Role } from "./types";
+import { hydrateImages } from "./ui";
+import { accountsView, businessView, employeesView, siteManagerView } from "./views/firm";
+import { homeFor, loginView } from "./views/login";
+import { notificationsView } from "./views/notifications";
+import { outboxView } from "./views/outbox";
+import { businessRegisterView } from "./views/business-register";
+import { registerView } from "./views/register";
+import { auditView, correctionView, queueView, reviewDetailView } from "./views/review";
+import { myTechnicianPk, technicianView } from "./views/technician";
+
+const TECH: Role[] = ["technician"];
+const FIRM: Role[] = ["business_admin"];
+const OPERATOR: Role[] = ["operator"];
+const ANY: Role[] = ["technician", "business_admin", "site_manager", "operator"];
+
+const routes: RouteDef[] = [
+  { path: "/", load: () => redirectView(homeFor(session.me)) },
+  { path: "/login", load: (_, q) => loginView(q) },
+  { path: "/register", load: () => registerView("self") },
+  { path: "/register/business", load: () => businessRegisterView() },
+  { path: "/outbox", load: () => outboxView() },
+  { path: "/notifications", roles: ANY, load: () => notificationsView() },
+  { path: "/me", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "overview", true) },
+  { path: "/me/edit", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "edit", true) },
+  { path: "/me/detailed", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "detailed", true) },
+  { path: "/me/disclosure", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "disclosure", true) },
+  { path: "/firm", roles: [...FIRM, "site_manager"], load: () => (session.me?.role === "site_manager" ? siteManagerView() : businessView()) },
+  { path: "/firm/employees", roles: FIRM, load: () => employeesView() },
+  { path: "/firm/employees/:pk", roles: FIRM, load: (p) => technicianView(Number(p.pk), "overview", false) },
+  { path: "/firm/employees/:pk/edit", roles: FIRM, load: (p) => technicianView(Number(p.pk), "edit", false) },
+  { path: "/firm/employees/:pk/detailed", roles: FIRM, load: (p) => technicianView(Number(p.pk), "detailed", false) },
+  { path: "/firm/accounts", roles: FIRM, load: () => accountsView() },
+  { path: "/firm/proxy", roles: FIRM, load: () => registerView("proxy") },
+  { path: "/review", roles: OPERATOR, load: (_, q) => queueView(q) },
+  { path: "/review/:pk", roles: OPERATOR, load: (p) => reviewDetailView(Number(p.pk)) },
+  { path: "/admin/technicians/:pk", roles: OPERATOR, load: (p) => correctionView(Number(p.pk)) },
+  { path: "/audit", roles: OPERATOR, load: (_, q) => auditView(q) },
+];
+
+function redirectView(to: string): View {
+  queueMicrotask(() => void navigate(to, { replace: true }));
+  return { title: () => t("app.name"), render: () => html`<p>${t("app.loading")}</p>` };
+}
+
+function messageView(title: string, text: string): View {
+  return {
+    title: () => title,
+    render: () => html`<section class="narrow"><h1 tabindex="-1">${title}</h1><p>${text}</p>
+      <p><a href="/">${t("app.back_home")}</a></p></section>`,
+  };
+}
+
+function match(path: string): { route: RouteDef; params: Record<string, string> } | null {
+  for (const route of routes) {
+    const names: string[] = [];
+    const re = new RegExp(`^${route.path.replace(/:(\w+)/g, (_, n: string) => { names.push(n); return "(\\d+)"; })}/?$`);
+    const m = path.match(re);
+    if (m) return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])])) };
+  }
+  return null;
+}
+
+let navSeq = 0;
+let firstView = true;
+async function go(url: string, flashMsg?: Flash, replace = false): Promise<void> {
+  const target = new URL(url, location.origin);
+  const full = target.pathname + target.search + target.hash;
+  if (full !== location.pathname + location.search + location.hash || replace) {
+    if (replace) history.replaceState(null, "", full);
+    else history.pushState(null, "", full);
+  }
+  await show(flashMsg);
+}
+
+async function show(flashMsg?: Flash): Promise<void> {
+  const seq = ++navSeq;
+  const path = location.pathname;
+  const previousPath = state.path;
+  const m = match(path);
+  state.path = path;
+  state.flash = flashMsg ?? null;
+  let view: View;
+  if (!m) view = messageView(t("app.error_title"), t("app.not_found"));
+  else if (m.route.roles && !session.token) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return go(`/login?next=${next}`, undefined, true);
+  } else if (m.route.roles && session.me && !m.route.roles.includes(session.me.role)) {
+    view = messageView(t("app.error_title"), t("app.forbidden"));
+  } else {
+    state.loading = true;
+    if (path !== previousPath) state.view = null; // never show the old page under the new address
+    update();
+    try {
+      view = await m.route.load(m.params, new URLSearchParams(location.search));
+    } catch (e) {
+      if (seq !== navSeq) return;
+      if (e instanceof ApiError && e.status === 401) return; // the unauthorised handler moves to /login
+      view = e instanceof NetworkError
+        ? messageView(t("app.error_title"), navigator.onLine ? t("app.network_error") : t("app.offline_view"))
+        : e instanceof ApiError
+          ? messageView(t("app.error_title"), e.status === 404 ? t("app.not_found") : e.status === 403 ? t("app.forbidden") : e.message)
+          : messageView(t("app.error_title"), String(e));
+    }
+  }
+  if (seq !== navSeq) return; // a later navigation won
+  state.loading = false;
+  state.view = view;
+  document.title = `${view.title()} | OpenCCUS`;
+  renderApp();
+  // After an in-app navigation, move focus to the new page's heading (or to a message), so keyboard and
+  // screen-reader users start there. The first page of a visit keeps the browser's own start (the skip link).
+  const initial = firstView;
+  firstView = false;
+  requestAnimationFrame(() => {
+    const target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+    if (target) {
+      target.focus();
+      target.scrollIntoView({ block: "center" });
+    } else if (!initial || state.flash) {
+      window.scrollTo(0, 0);
+      (document.getElementById(state.flash ? "flash" : "page-h1") ?? document.querySelector<HTMLElement>("main h1"))?.focus();
+    }
+  });
+}
+
+function navLinks(): [string, string][] {
+  switch (session.me?.role) {
+    case "technician":
+      return [["/me", t("nav.me")], ["/notifications", t("nav.notifications")]];
+    case "business_admin":
+      return [["/firm", t("nav.firm")], ["/notifications", t("nav.notifications")]];
+    case "site_manager":
+      return [["/firm", t("nav.firm")]];
+    case "operator":
+      return [["/review", t("nav.review")], ["/audit", t("nav.audit")]];
+    default:
+      return [["/login", t("nav.login")], ["/register", t("nav.register")], ["/register/business", t("biz.title")]];
+  }
+}
+
+function isCurrent(href: string): boolean {
+  const p = state.path;
+  if (href === "/register") return p === href;
+  return p === href || p.startsWith(`${href}/`);
+}
+
+async function logout() {
+  try {
+    await api("POST", "/auth/logout");
+  } catch {
+    /* offline or already expired: forget the token anyway */
+  }
+  session.clear();
+  await navigate("/login");
+}
+
+function toggleLang() {
+  setLang(getLang() === "ja" ? "en" : "ja");
+  document.title = `${state.view?.title() ?? ""} | OpenCCUS`;
+  renderApp();
+}
+
+function shell() {
+  const view = state.view;
+  return html`
+    <a class="skip" href="#main" @click=${(e: Event) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>${t("app.skip")}</a>
+    <header class="top">
+      <div class="bar">
+        <a class="brand" href="/"><img src="/icons/favicon-64.png" alt="" width="28" height="28" /><span>OpenCCUS</span>
+          <span class="brand-sub">${t("app.name")}</span></a>
+        <div class="top-actions">
+          <button type="button" class="lang" lang=${getLang() === "ja" ? "en" : "ja"} @click=${toggleLang}
+            aria-label=${t("app.lang_switch_label")} data-testid="lang-switch">${t("app.lang_switch")}</button>
+          ${session.me
+            ? html`<span class="who" title=${session.me.login}>${session.me.display_name} <span class="role">${tr("role", session.me.role)}</span></span>
+                <button type="button" class="logout" @click=${logout}>${t("app.logout")}</button>`
+            : nothing}
+        </div>
+      </div>
+      <nav class="main-nav" aria-label=${t("nav.main")}>
+        ${navLinks().map(([href, text]) => html`<a href=${href} aria-current=${isCurrent(href) ? "page" : "false"}>${text}</a>`)}
+        ${state.pending || state.failed ? html`<a href="/outbox" aria-current=${isCurrent("/outbox") ? "page" : "false"}>${t("nav.outbox")}</a>` : nothing}
+      </nav>
+    </header>
+    <div class="status-area" role="status" aria-live="polite">
+      ${state.online ? nothing : html`<p class="banner offline" data-testid="offline-banner">${t("app.offline")}</p>`}
+      ${state.pending
+        ? html`<p class="banner queued" data-testid="queued-banner">${t("app.queued_count", { n: state.pending })} — <a href="/outbox">${t("app.view_outbox")}</a></p>`
+        : nothing}
+      ${state.failed
+        ? html`<p class="banner failed" data-testid="failed-banner">${t("app.failed_count", { n: state.failed })} — <a href="/outbox">${t("app.view_outbox")}</a></p>`
+        : nothing}
+    </div>
+    <main id="main" tabindex="-1" aria-busy=${state.loading ? "true" : "false"}>
+      ${state.flash
+        ? html`<div id="flash" class="flash flash-${state.flash.kind}" role=${state.flash.kind === "error" ? "alert" : "status"} tabindex="-1" data-testid="flash">${state.flash.text}</div>`
+        : nothing}
+      ${state.loading ? html`<p class="loading">${t("app.loading")}</p>` : nothing}
+      ${view ? view.render() : nothing}
+    </main>
+    <footer class="foot"><p>${t("app.footer")}</p></footer>`;
+}
+
+function renderApp() {
+  const root = document.getElementById("app")!;
+  render(shell(), root);
+  hydrateImages(root);
+  // The page heading is the focus target after navigation.
+  const h1 = root.querySelector<HTMLElement>("main h1");
+  if (h1) h1.id = "page-h1";
+}
+
+async function refreshOutboxCounts() {
+  const jobs = await listJobs();
+  state.failed = jobs.filter((j) => j.state === "failed").length;
+  state.pending = jobs.length - state.failed;
+  update();
+}
+
+function start() {
+  document.documentElement.lang = getLang();
+  document.getElementById("app")!.replaceChildren(); // drop the static "Loading…" placeholder
+  setRenderer(renderApp);
+  setRouter(go);
+  setUnauthorisedHandler(() => {
+    session.clear();
+    void go(`/login?next=${encodeURIComponent(location.pathname)}`, { kind: "error", text: t("app.session_expired") }, true);
+  });
+  session.onChange(() => update());
+
+  document.addEventListener("click", (e) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const a = (e.target as Element).closest("a");
+    if (!a || a.target || a.hasAttribute("download")) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+    if (url.pathname === location.pathname && url.search === location.search && url.hash) {
+      // An in-page link (e.g. to a field): let the browser scroll, and move focus there.
+      e.preventDefault();
+      history.replaceState(null, "", url.hash);
+      const el = document.getElementById(url.hash.slice(1));
+      el?.focus();
+      el?.scrollIntoView({ block: "center" });
+      return;
+    }
+    e.preventDefault();
+    void go(url.pathname + url.search + url.hash);
+  });
+  window.addEventListener("popstate", () => void show());
+  window.addEventListener("online", () => {
+    state.online = true;
+    update();
+  });
+  window.addEventListener("offline", () => {
+    state.online = false;
+    update();
+  });
+
+  onOutboxChange(() => void refreshOutboxCounts());
+  onJobDone(async (job) => {
+    state.flash = { kind: "ok", text: t("outbox.sent", { label: getLang() === "ja" ? job.label.ja : job.label.en }) };
+    try {
+      await state.view?.refresh?.();
+    } catch {
+      /* the next visit reloads */
+    }
+    update();
+  });
+  startOutbox();
+  void refreshOutboxCounts();
+
+  // Keep the cached account fresh (role changes, a revoked token).
+  if (session.token && navigator.onLine) {
+    api<Me>("GET", "/auth/me").then((me) => session.set(session.token!, me)).catch(() => {});
+  }
+
+  registerSW({ immediate: true });
+  void show();
+  void flush();
+}
+
+start();

@@ -1,0 +1,138 @@
+// 事業者登録: a firm registers itself with its 事業者責任者 account (tier-0 管理者ID) and applies for review.
+
+import { html, nothing } from "lit-html";
+import { api, session } from "../api";
+import { navigate, update, View } from "../app";
+import { fieldLabel, t } from "../i18n";
+import { industries, prefectures } from "../masters";
+import type { Business, Me } from "../types";
+import {
+  checkbox, emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, requiredErrors, statusFromError,
+} from "../ui";
+
+const FIELDS = [
+  "name", "name_kana", "corporate_number", "capital_yen", "sole_proprietor", "permit_number", "permitted_industries",
+  "social_insurance.health", "social_insurance.pension", "social_insurance.employment", "postal_code", "prefecture",
+  "address", "phone", "email", "admin.display_name", "admin.login", "admin.password", "admin.email",
+];
+
+export function businessRegisterView(): View {
+  let status: FormStatus = emptyStatus();
+  let values: Record<string, unknown> = {};
+
+  async function onSubmit(ev: Event) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const fd = new FormData(form);
+    const s = (n: string) => String(fd.get(n) ?? "").trim();
+    values = Object.fromEntries(FIELDS.map((n) => [n, s(n)]));
+    values.permitted_industries = fd.getAll("permitted_industries").map(String);
+    values.sole_proprietor = fd.get("sole_proprietor") === "true";
+    const errors = requiredErrors(form);
+    if (Object.keys(errors).length) {
+      status = { errors, message: null, busy: false };
+      update();
+      focusErrorSummary();
+      return;
+    }
+    const capital = s("capital_yen").replace(/[,，\s]/g, "");
+    const body: Record<string, unknown> = {
+      name: s("name"), name_kana: s("name_kana"),
+      sole_proprietor: values.sole_proprietor,
+      permitted_industries: values.permitted_industries,
+      social_insurance: { health: s("social_insurance.health"), pension: s("social_insurance.pension"), employment: s("social_insurance.employment") },
+      postal_code: s("postal_code"), prefecture: s("prefecture"), address: s("address"), phone: s("phone"), email: s("email"),
+      admin: { display_name: s("admin.display_name"), login: s("admin.login"), password: String(fd.get("admin.password") ?? "") },
+    };
+    if (s("corporate_number")) body.corporate_number = s("corporate_number");
+    if (capital) body.capital_yen = /^\d+$/.test(capital) ? Number(capital) : capital;
+    if (s("permit_number")) body.permit_number = s("permit_number");
+    if (s("admin.email")) (body.admin as Record<string, unknown>).email = s("admin.email");
+    if (!navigator.onLine) {
+      status = { errors: {}, message: t("biz.offline"), busy: false };
+      update();
+      focusErrorSummary();
+      return;
+    }
+    status = { ...emptyStatus(), busy: true };
+    update();
+    try {
+      // Not queued offline: the answer (the token) is needed at once, and a firm registers from an office.
+      const out = await api<{ token: string; business: Business }>("POST", "/businesses", { json: body, auth: false });
+      const me = await api<Me>("GET", "/auth/me", { token: out.token });
+      session.set(out.token, me);
+      await navigate("/firm", { flash: { kind: "ok", text: t("biz.done") } });
+    } catch (e) {
+      status = statusFromError(e);
+      update();
+      focusErrorSummary();
+    }
+  }
+
+  const ins = (): [string, string][] => (["enrolled", "exempt", "not_enrolled"] as const).map((v) => [v, t(`ins.${v}`)]);
+  const v = (n: string) => (values[n] as string | undefined) ?? "";
+  return {
+    title: () => t("biz.title"),
+    render: () => {
+      const errors = status.errors;
+      const chosen = new Set((values.permitted_industries as string[] | undefined) ?? []);
+      return html`<section>
+        <h1 tabindex="-1">${t("biz.title")}</h1>
+        <p>${t("biz.intro")}</p>
+        ${errorSummary(status, FIELDS)}
+        <form @submit=${onSubmit} novalidate>
+          <fieldset>
+            <legend>${t("biz.section_firm")}</legend>
+            ${field({ name: "name", label: t("biz.name"), value: v("name"), required: true, autocomplete: "organization", errors })}
+            ${field({ name: "name_kana", label: t("biz.name_kana"), value: v("name_kana"), required: true, hint: t("f.kana_hint"), errors })}
+            ${checkbox({ name: "sole_proprietor", label: t("firm.sole_proprietor"), checked: !!values.sole_proprietor, errors })}
+            <div class="grid2">
+              ${field({ name: "corporate_number", label: t("biz.corporate_number"), value: v("corporate_number"), inputmode: "numeric", maxlength: 13, hint: t("biz.corporate_number_hint"), errors })}
+              ${field({ name: "capital_yen", label: t("biz.capital_yen"), value: v("capital_yen"), inputmode: "numeric", hint: t("biz.capital_hint"), errors })}
+            </div>
+            ${field({ name: "permit_number", label: t("biz.permit_number"), value: v("permit_number"), errors })}
+            <fieldset class=${errors.permitted_industries ? "has-error" : ""}>
+              <legend>${fieldLabel("permitted_industries")}</legend>
+              ${errors.permitted_industries ? html`<p class="field-error" id="f-permitted_industries-error">${errors.permitted_industries}</p>` : nothing}
+              <div class="industries" id="f-permitted_industries" tabindex="-1">
+                ${industries.map((i) => html`<div class="field check">
+                  <input type="checkbox" id="f-industry-${i.code}" name="permitted_industries" value=${i.code} ?checked=${chosen.has(i.code)} />
+                  <label for="f-industry-${i.code}">${i.name} (${i.code})</label>
+                </div>`)}
+              </div>
+            </fieldset>
+          </fieldset>
+          <fieldset>
+            <legend>${t("f.social_insurance")}</legend>
+            <div class="grid3">
+              ${field({ name: "social_insurance.health", value: v("social_insurance.health"), options: ins(), required: true, errors })}
+              ${field({ name: "social_insurance.pension", value: v("social_insurance.pension"), options: ins(), required: true, errors })}
+              ${field({ name: "social_insurance.employment", value: v("social_insurance.employment"), options: ins(), required: true, errors })}
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>${t("reg.section_contact")}</legend>
+            <div class="grid2">
+              ${field({ name: "postal_code", value: v("postal_code"), required: true, inputmode: "numeric", autocomplete: "postal-code", placeholder: "100-0001", errors })}
+              ${field({ name: "prefecture", label: t("firm.prefecture"), value: v("prefecture"), required: true, options: prefectures.map((p) => [p.code, p.name]), errors })}
+            </div>
+            ${field({ name: "address", value: v("address"), required: true, autocomplete: "street-address", errors })}
+            <div class="grid2">
+              ${field({ name: "phone", type: "tel", value: v("phone"), required: true, autocomplete: "tel", errors })}
+              ${field({ name: "email", type: "email", value: v("email"), required: true, autocomplete: "email", errors })}
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>${t("biz.section_admin")}</legend>
+            <p class="hint">${t("biz.admin_hint")}</p>
+            ${field({ name: "admin.display_name", label: t("f.display_name"), value: v("admin.display_name"), required: true, autocomplete: "name", errors })}
+            ${field({ name: "admin.login", label: t("f.login"), value: v("admin.login"), required: true, autocomplete: "username", errors })}
+            ${field({ name: "admin.password", label: t("f.password"), type: "password", required: true, autocomplete: "new-password", errors })}
+            ${field({ name: "admin.email", label: t("f.email"), type: "email", value: v("admin.email"), errors })}
+          </fieldset>
+          <button class="primary" type="submit" ?disabled=${status.busy}>${t("biz.submit")}</button>
+        </form>
+      </section>`;
+    },
+  };
+}

@@ -1,0 +1,224 @@
+// The firm portal: business data with the registration fee band, employees and their registration status,
+// 管理者ID / 現場管理者ID. (Sites, contract trees, rosters and invoices come with their API.)
+
+import { html, nothing, TemplateResult } from "lit-html";
+import { get, session } from "../api";
+import { flash, update, View } from "../app";
+import { formatDateTime, formatYen, t, tr } from "../i18n";
+import { requestJob } from "../jobs";
+import { industryName, prefectureName } from "../masters";
+import { submit } from "../outbox";
+import type { Account, Business, TechnicianSummary } from "../types";
+import { badge, dl, emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, statusFromError } from "../ui";
+
+function firmTabs(current: string): TemplateResult {
+  const items: [string, string][] = [
+    ["/firm", t("nav.firm")],
+    ["/firm/employees", t("nav.employees")],
+    ["/firm/accounts", t("nav.accounts")],
+    ["/firm/proxy", t("nav.proxy")],
+  ];
+  return html`<nav class="tabs" aria-label=${t("nav.firm_tabs")}>
+    ${items.map(([href, text]) => html`<a href=${href} aria-current=${href === current ? "page" : "false"}>${text}</a>`)}
+  </nav>`;
+}
+
+function businessPk(): number {
+  const pk = session.me?.business_pk;
+  if (!pk) throw new Error("no business");
+  return pk;
+}
+
+export function siteManagerView(): View {
+  return {
+    title: () => t("role.site_manager"),
+    render: () => html`<section><h1 tabindex="-1">${t("role.site_manager")}</h1><p>${t("firm.site_manager_only")}</p></section>`,
+  };
+}
+
+export async function businessView(): Promise<View> {
+  const pk = businessPk();
+  let [biz, employees] = await Promise.all([get<Business>(`/businesses/${pk}`), get<TechnicianSummary[]>(`/businesses/${pk}/employees`)]);
+  const counts = () => {
+    const c: Record<string, number> = {};
+    for (const e of employees) c[e.status] = (c[e.status] ?? 0) + 1;
+    return c;
+  };
+  return {
+    title: () => `${t("firm.title")} — ${biz.name}`,
+    refresh: async () => {
+      [biz, employees] = await Promise.all([get<Business>(`/businesses/${pk}`), get<TechnicianSummary[]>(`/businesses/${pk}/employees`)]);
+      update();
+    },
+    render: () => html`<section>
+      <h1 tabindex="-1">${t("firm.title")} <span class="sub">${biz.name}</span></h1>
+      ${firmTabs("/firm")}
+      ${biz.status !== "approved" ? html`<p class="notice info">${t("biz.under_review")}</p>` : nothing}
+      <section class="card" aria-labelledby="biz-h">
+        <h2 id="biz-h">${biz.name}</h2>
+        ${dl([
+          [t("firm.business_id"), html`<span class="mono" data-testid="business-id">${biz.business_id}</span>`],
+          [t("firm.status"), badge("status", biz.status)],
+          [t("f.name_kana"), biz.name_kana],
+          [t("f.corporate_number"), biz.corporate_number ?? "—"],
+          [t("f.capital_yen"), biz.capital_yen != null ? formatYen(biz.capital_yen) : "—"],
+          [t("firm.sole_proprietor"), biz.sole_proprietor ? "✓" : "—"],
+          [t("f.permitted_industries"), biz.permitted_industries.map((c) => `${industryName(c)} (${c})`).join("、") || "—"],
+          [t("f.address"), `〒${biz.postal_code} ${prefectureName(biz.prefecture)} ${biz.address}`],
+          [t("f.phone"), biz.phone],
+          [t("f.email"), biz.email],
+        ])}
+      </section>
+      <section class="card" aria-labelledby="fee-h">
+        <h2 id="fee-h">${t("firm.fee")}</h2>
+        ${dl([
+          [t("firm.fee_band"), tr("band", biz.registration_fee.band)],
+          [t("firm.fee_amount"), html`<strong data-testid="fee-amount">${formatYen(biz.registration_fee.amount_yen)}</strong>`],
+          [t("firm.fee_on"), biz.registration_fee.on],
+        ])}
+      </section>
+      <section class="card" aria-labelledby="emp-h">
+        <h2 id="emp-h">${t("firm.employees")}</h2>
+        <p>${Object.entries(counts()).map(([s, n]) => html`${badge("status", s)} ${n} `)}</p>
+        <p><a href="/firm/employees">${t("nav.employees")} (${employees.length})</a></p>
+      </section>
+    </section>`,
+  };
+}
+
+function soon(date: string | null): boolean {
+  if (!date) return false;
+  return new Date(date).getTime() - Date.now() < 90 * 86400_000;
+}
+
+export async function employeesView(): Promise<View> {
+  const pk = businessPk();
+  let employees = await get<TechnicianSummary[]>(`/businesses/${pk}/employees`);
+  return {
+    title: () => t("firm.employees"),
+    refresh: async () => {
+      employees = await get<TechnicianSummary[]>(`/businesses/${pk}/employees`);
+      update();
+    },
+    render: () => html`<section>
+      <h1 tabindex="-1">${t("firm.employees")}</h1>
+      ${firmTabs("/firm/employees")}
+      <p><a class="button" href="/firm/proxy">${t("nav.proxy")}</a></p>
+      ${employees.length
+        ? html`<ul class="list employees" data-testid="employees">
+            ${employees.map((e) => html`<li>
+              <div class="row-head">
+                <a href="/firm/employees/${e.id}"><strong>${e.name}</strong></a>
+                ${badge("status", e.status)} ${badge("tier", e.tier)}
+              </div>
+              <div class="meta">
+                ${t("f.technician_id")}: <span class="mono">${e.technician_id ?? "—"}</span>
+                · ${t("firm.card")}: ${e.card_status ? badge("card", e.card_status) : "—"}
+                ${e.residence_expiry
+                  ? html` · ${t("firm.residence")}: <span class=${soon(e.residence_expiry) ? "warn" : ""}>${e.residence_expiry}
+                      ${soon(e.residence_expiry) ? html`(${t("firm.residence_soon")})` : nothing}</span>`
+                  : nothing}
+              </div>
+            </li>`)}
+          </ul>`
+        : html`<p>${t("firm.no_employees")}</p>`}
+    </section>`,
+  };
+}
+
+export async function accountsView(): Promise<View> {
+  const pk = businessPk();
+  let accounts = await get<Account[]>(`/businesses/${pk}/accounts`);
+  let adminStatus: FormStatus = emptyStatus();
+  let siteStatus: FormStatus = emptyStatus();
+  const myTier = session.me?.admin_tier ?? 0;
+
+  async function reload() {
+    accounts = await get<Account[]>(`/businesses/${pk}/accounts`);
+    update();
+  }
+
+  function onAdd(kind: "admins" | "site-managers") {
+    return async (ev: Event) => {
+      ev.preventDefault();
+      const form = ev.target as HTMLFormElement;
+      const fd = new FormData(form);
+      const body: Record<string, unknown> = {
+        login: String(fd.get("login") || "").trim(),
+        password: String(fd.get("password") || ""),
+        display_name: String(fd.get("display_name") || "").trim(),
+      };
+      const email = String(fd.get("email") || "").trim();
+      if (email) body.email = email;
+      if (kind === "admins") body.tier = Number(fd.get("tier") || myTier + 1);
+      const setStatus = (s: FormStatus) => (kind === "admins" ? (adminStatus = s) : (siteStatus = s));
+      setStatus({ ...emptyStatus(), busy: true });
+      update();
+      try {
+        const label = kind === "admins"
+          ? { ja: `管理者IDの追加（${body.login}）`, en: `New admin ID (${body.login})` }
+          : { ja: `現場管理者IDの追加（${body.login}）`, en: `New site-manager ID (${body.login})` };
+        const outcome = await submit(requestJob(label, { method: "POST", path: `/businesses/${pk}/${kind}`, json: body }));
+        setStatus(emptyStatus());
+        form.reset();
+        if (outcome.queued) flash(t("me.queued"), "info");
+        else {
+          await reload();
+          flash(t("firm.added", { login: String(body.login) }));
+        }
+      } catch (e) {
+        setStatus(statusFromError(e));
+        update();
+        focusErrorSummary();
+      }
+    };
+  }
+
+  const tiers = [1, 2, 3].filter((n) => n > myTier);
+  const subForm = (kind: "admins" | "site-managers", st: FormStatus) => {
+    const prefix = kind === "admins" ? "admin-" : "site-";
+    return html`
+    ${errorSummary(st, ["login", "password", "display_name", "email", "tier"], prefix)}
+    <form @submit=${onAdd(kind)} novalidate>
+      ${field({ name: "display_name", required: true, errors: st.errors, prefix })}
+      ${field({ name: "login", label: t("login.login"), required: true, autocomplete: "off", errors: st.errors, prefix })}
+      ${field({ name: "password", type: "password", required: true, autocomplete: "new-password", errors: st.errors, prefix })}
+      ${field({ name: "email", type: "email", errors: st.errors, prefix })}
+      ${kind === "admins"
+        ? field({ name: "tier", options: tiers.map((n) => [String(n), String(n)]), value: String(tiers[0] ?? ""), required: true, errors: st.errors, prefix })
+        : nothing}
+      <button type="submit" ?disabled=${st.busy}>${kind === "admins" ? t("firm.add_admin") : t("firm.add_site_manager")}</button>
+    </form>`;
+  };
+
+  return {
+    title: () => t("firm.accounts"),
+    refresh: reload,
+    render: () => html`<section>
+      <h1 tabindex="-1">${t("firm.accounts")}</h1>
+      ${firmTabs("/firm/accounts")}
+      <ul class="list accounts" data-testid="accounts">
+        ${accounts.map((a) => html`<li>
+          <strong>${a.display_name}</strong> <span class="mono">${a.login}</span>
+          <span class="badge">${tr("role", a.role)}${a.admin_tier != null ? ` · ${t("firm.tier_label")} ${a.admin_tier}` : ""}</span>
+        </li>`)}
+      </ul>
+      <div class="grid2 wide">
+        ${tiers.length
+          ? html`<section class="card" aria-labelledby="add-admin-h" id="add-admin">
+              <h2 id="add-admin-h">${t("firm.add_admin")}</h2>
+              <p class="hint">${t("firm.add_admin_note")}</p>
+              ${subForm("admins", adminStatus)}
+            </section>`
+          : nothing}
+        <section class="card" aria-labelledby="add-site-h" id="add-site-manager">
+          <h2 id="add-site-h">${t("firm.add_site_manager")}</h2>
+          <p class="hint">${t("firm.add_site_manager_note")}</p>
+          ${subForm("site-managers", siteStatus)}
+        </section>
+      </div>
+    </section>`,
+  };
+}
+
+export { firmTabs, formatDateTime };

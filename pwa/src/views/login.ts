@@ -1,0 +1,72 @@
+import { html } from "lit-html";
+import { api, ApiError, session } from "../api";
+import { navigate, update, View } from "../app";
+import { t } from "../i18n";
+import type { Me } from "../types";
+import { emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, statusFromError } from "../ui";
+
+export function homeFor(me: Me | null): string {
+  switch (me?.role) {
+    case "technician":
+      return "/me";
+    case "business_admin":
+    case "site_manager":
+      return "/firm";
+    case "operator":
+      return "/review";
+    default:
+      return "/login";
+  }
+}
+
+export function loginView(query: URLSearchParams): View {
+  let status: FormStatus = emptyStatus();
+  const next = query.get("next");
+
+  async function onSubmit(ev: Event) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const fd = new FormData(form);
+    if (!navigator.onLine) {
+      status = { errors: {}, message: t("login.offline"), busy: false };
+      update();
+      focusErrorSummary();
+      return;
+    }
+    status = { ...emptyStatus(), busy: true };
+    update();
+    try {
+      const out = await api<{ token: string; account: Me }>("POST", "/auth/login", {
+        json: { login: String(fd.get("login") || "").trim(), password: String(fd.get("password") || "") },
+        auth: false,
+      });
+      session.set(out.token, out.account);
+      await navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : homeFor(out.account), { replace: true });
+    } catch (e) {
+      status = e instanceof ApiError && e.status === 401
+        ? { errors: {}, message: t("login.failed"), busy: false }
+        : statusFromError(e);
+      update();
+      focusErrorSummary();
+    }
+  }
+
+  return {
+    title: () => t("login.title"),
+    render: () => html`
+      <section class="narrow">
+        <h1 tabindex="-1">${t("login.title")}</h1>
+        ${errorSummary(status, ["login", "password"])}
+        <form @submit=${onSubmit} novalidate>
+          ${field({ name: "login", label: t("login.login"), required: true, autocomplete: "username", errors: status.errors })}
+          ${field({ name: "password", label: t("login.password"), type: "password", required: true, autocomplete: "current-password", errors: status.errors })}
+          <button class="primary" type="submit" ?disabled=${status.busy}>${t("login.submit")}</button>
+        </form>
+        <div class="card subtle">
+          <p>${t("login.register_prompt")}</p>
+          <p><a class="button" href="/register">${t("login.register_link")}</a></p>
+          <p>${t("biz.prompt")}: <a href="/register/business">${t("biz.link")}</a></p>
+        </div>
+      </section>`,
+  };
+}

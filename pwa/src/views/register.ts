@@ -1,0 +1,135 @@
+// 簡略型 registration: by the technician (public) or by the employer with consent (代行申請).
+
+import { html, nothing } from "lit-html";
+import { ApiError, session } from "../api";
+import { flash, navigate, update, View } from "../app";
+import { IDENTITY_FIELDS, identitySections, readIdentity, withoutNulls } from "../identity";
+import { t, serverMessage } from "../i18n";
+import { registerJob, RegisterResult } from "../jobs";
+import { submit } from "../outbox";
+import {
+  checkbox, emptyStatus, errorSummary, errorsFrom, field, fileFrom, focusErrorSummary, FormStatus, photoField,
+  requiredErrors, statusFromError,
+} from "../ui";
+
+const EXTRA = ["photo", "id_document", "login", "password", "employer_business_id", "consent_obtained", "consent_on"];
+
+function today(): string {
+  const d = new Date();
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+}
+
+export function registerView(mode: "self" | "proxy"): View {
+  let status: FormStatus = emptyStatus();
+  let queued = false;
+  // Keep what was typed across re-renders (language switch) and failed submissions.
+  let values: Record<string, unknown> = { nationality: "JP", has_identity_document: true, retirement_aid: { kentaikyo: false } };
+
+  async function onSubmit(ev: Event) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const identity = readIdentity(form);
+    values = identity;
+    const fd = new FormData(form);
+    const photo = fileFrom(form, "photo");
+    const idDocument = fileFrom(form, "id_document");
+    const errors: Record<string, string> = requiredErrors(form);
+    if (!photo) errors.photo = t("reg.photo_required");
+    if (identity.has_identity_document && !idDocument) errors.id_document = t("reg.id_required");
+    const data: Record<string, unknown> = {
+      ...withoutNulls(identity),
+      social_insurance: identity.social_insurance,
+      login: String(fd.get("login") || "").trim(),
+      password: String(fd.get("password") || ""),
+    };
+    if (mode === "self") {
+      const employer = String(fd.get("employer_business_id") || "").trim();
+      if (employer) data.employer_business_id = employer;
+    } else {
+      data.consent_obtained = fd.get("consent_obtained") === "true";
+      data.consent_on = String(fd.get("consent_on") || "") || null;
+    }
+    if (Object.keys(errors).length) {
+      status = { errors, message: null, busy: false };
+      update();
+      focusErrorSummary();
+      return;
+    }
+    status = { ...emptyStatus(), busy: true };
+    update();
+    const job = registerJob({
+      mode, businessPk: session.me?.business_pk ?? undefined, data, photo, idDocument,
+    });
+    try {
+      const outcome = await submit<RegisterResult>(job);
+      if (outcome.queued) {
+        if (mode === "self") {
+          queued = true;
+          status = emptyStatus();
+          update();
+          flash(t("reg.queued"), "info");
+        } else {
+          await navigate("/firm/employees", { flash: { kind: "info", text: t("me.queued") } });
+        }
+        return;
+      }
+      const pk = outcome.result.techPk;
+      if (mode === "self") await navigate("/me", { flash: { kind: "ok", text: t("reg.done") } });
+      else await navigate(`/firm/employees/${pk}`, { flash: { kind: "ok", text: t("reg.proxy_done") } });
+    } catch (e) {
+      const pk = (job.progress as { techPk?: number }).techPk;
+      if (pk !== undefined && e instanceof ApiError) {
+        // Created, but a later step (a photo, the application) failed: finish on the registration page.
+        const detail = e.fields.length ? Object.values(errorsFrom(e)).join(" ") : serverMessage(e.message);
+        const text = `${t("reg.partial")} ${detail}`;
+        await navigate(mode === "self" ? "/me/edit" : `/firm/employees/${pk}/edit`, { flash: { kind: "error", text } });
+        return;
+      }
+      status = statusFromError(e);
+      update();
+      focusErrorSummary();
+    }
+  }
+
+  const title = () => (mode === "self" ? t("reg.title") : t("reg.proxy_title"));
+  return {
+    title,
+    render: () => {
+      if (queued) {
+        return html`<section class="narrow">
+          <h1 tabindex="-1">${title()}</h1>
+          <p class="notice info">${t("reg.queued")}</p>
+          <p><a class="button" href="/outbox">${t("app.view_outbox")}</a></p>
+        </section>`;
+      }
+      const errors = status.errors;
+      return html`<section>
+        <h1 tabindex="-1">${title()}</h1>
+        <p>${mode === "self" ? t("reg.intro") : t("reg.proxy_intro")}</p>
+        ${mode === "self" ? html`<p>${t("reg.has_account")} <a href="/login">${t("nav.login")}</a></p>` : nothing}
+        ${errorSummary(status, [...IDENTITY_FIELDS, ...EXTRA])}
+        <form @submit=${onSubmit} novalidate>
+          ${identitySections(values, errors)}
+          <fieldset>
+            <legend>${t("reg.section_photos")}</legend>
+            ${photoField({ name: "photo", capture: "user", required: true, hint: t("f.photo_hint"), errors })}
+            ${photoField({ name: "id_document", capture: "environment", hint: t("f.id_hint"), errors })}
+          </fieldset>
+          ${mode === "self"
+            ? field({ name: "employer_business_id", inputmode: "numeric", maxlength: 14, errors })
+            : html`<fieldset>
+                <legend>${t("reg.section_consent")}</legend>
+                ${checkbox({ name: "consent_obtained", checked: false, errors, required: true })}
+                ${field({ name: "consent_on", type: "date", value: today(), required: true, errors })}
+              </fieldset>`}
+          <fieldset>
+            <legend>${t("reg.section_account")}</legend>
+            ${field({ name: "login", required: true, autocomplete: "username", errors })}
+            ${field({ name: "password", type: "password", required: true, autocomplete: "new-password", errors })}
+          </fieldset>
+          <button class="primary" type="submit" ?disabled=${status.busy}>${t("reg.submit")}</button>
+        </form>
+      </section>`;
+    },
+  };
+}

@@ -1,0 +1,401 @@
+// The operator console: the review queue, one application with the submitted images beside the fields (return
+// with per-field reasons, approve), data corrections with a reason, and the audit trail.
+
+import { html, nothing, TemplateResult } from "lit-html";
+import { get } from "../api";
+import { flash, navigate, update, View } from "../app";
+import { changedFields, IDENTITY_FIELDS, identitySections, readIdentity } from "../identity";
+import { fieldLabel, formatDateTime, formatYen, t, tr } from "../i18n";
+import { requestJob } from "../jobs";
+import { industryName, prefectureName, tradeName } from "../masters";
+import { submit } from "../outbox";
+import type { AuditEntry, Business, ReviewItem, Technician } from "../types";
+import {
+  authImg, badge, dl, emptyStatus, errorSummary, field, fieldId, focusErrorSummary, FormStatus, statusFromError,
+} from "../ui";
+
+function applicantName(item: ReviewItem): string {
+  if (item.technician) return `${item.technician.family_name} ${item.technician.given_name}`;
+  if (item.business) return item.business.name;
+  return `#${item.application.id}`;
+}
+
+export async function queueView(query: URLSearchParams): Promise<View> {
+  const status = query.get("status") || "submitted";
+  const subject = query.get("subject_type") || "";
+  const qs = new URLSearchParams({ status, limit: "100" });
+  if (subject) qs.set("subject_type", subject);
+  let items = await get<ReviewItem[]>(`/review/applications?${qs}`);
+
+  function onFilter(ev: Event) {
+    ev.preventDefault();
+    const fd = new FormData(ev.target as HTMLFormElement);
+    const next = new URLSearchParams();
+    next.set("status", String(fd.get("status") || "submitted"));
+    if (fd.get("subject_type")) next.set("subject_type", String(fd.get("subject_type")));
+    void navigate(`/review?${next}`);
+  }
+
+  return {
+    title: () => t("review.title"),
+    refresh: async () => {
+      items = await get<ReviewItem[]>(`/review/applications?${qs}`);
+      update();
+    },
+    render: () => html`<section>
+      <h1 tabindex="-1">${t("review.title")}</h1>
+      <form class="filters" @submit=${onFilter}>
+        ${field({ name: "status", label: t("review.filter_status"), value: status, required: true, hideRequiredMark: true, errors: {},
+          options: (["submitted", "returned", "approved"] as const).map((s) => [s, t(`status.${s}`)]) })}
+        ${field({ name: "subject_type", label: t("review.filter_subject"), value: subject, errors: {}, emptyLabel: t("review.all"),
+          options: [["technician", t("subject.technician")], ["business", t("subject.business")]] })}
+        <button type="submit">${t("review.apply_filter")}</button>
+      </form>
+      ${items.length
+        ? html`<ul class="list queue" data-testid="queue">
+            ${items.map((it) => html`<li>
+              <div class="row-head">
+                <a href="/review/${it.application.id}"><strong>${applicantName(it)}</strong></a>
+                <span class="badge">${tr("subject", it.application.subject_type)}</span>
+                <span class="badge">${tr("kind", it.application.kind)}</span>
+                ${it.application.proxy ? html`<span class="badge">${t("review.proxy")}</span>` : nothing}
+                ${badge("status", it.application.status)}
+              </div>
+              <div class="meta">#${it.application.id} · ${t("me.submitted_at")}: ${formatDateTime(it.application.submitted_at)}</div>
+            </li>`)}
+          </ul>`
+        : html`<p>${t("review.empty")}</p>`}
+    </section>`,
+  };
+}
+
+/** [field, label, value] rows for a technician, in the order of the form. */
+function technicianRows(tech: Technician, upgrade: boolean): [string, string, unknown][] {
+  const si = tech.social_insurance;
+  const rows: [string, string, unknown][] = [
+    ["family_name", fieldLabel("family_name"), tech.family_name],
+    ["given_name", fieldLabel("given_name"), tech.given_name],
+    ["family_name_kana", fieldLabel("family_name_kana"), tech.family_name_kana],
+    ["given_name_kana", fieldLabel("given_name_kana"), tech.given_name_kana],
+    ["birth_date", fieldLabel("birth_date"), tech.birth_date],
+    ["sex", fieldLabel("sex"), tr("sex", tech.sex)],
+    ["nationality", fieldLabel("nationality"), tech.nationality],
+    ["residence_status", fieldLabel("residence_status"), tech.residence_status ?? "—"],
+    ["residence_expiry", fieldLabel("residence_expiry"), tech.residence_expiry ?? "—"],
+    ["postal_code", fieldLabel("postal_code"), tech.postal_code],
+    ["address", fieldLabel("address"), tech.address],
+    ["phone", fieldLabel("phone"), tech.phone],
+    ["email", fieldLabel("email"), tech.email ?? "—"],
+    ["trades", fieldLabel("trades"), tech.trades.map((c) => `${tradeName(c)} (${c})`).join("、")],
+    ["experience_text", fieldLabel("experience_text"), tech.experience_text ?? "—"],
+    ["social_insurance", fieldLabel("social_insurance"),
+      `${t("f.social_insurance.health")}: ${tr("ins", si.health)} / ${t("f.social_insurance.pension")}: ${tr("ins", si.pension)} / ${t("f.social_insurance.employment")}: ${tr("ins", si.employment)}`],
+    ["retirement_aid", fieldLabel("retirement_aid"),
+      [tech.retirement_aid?.kentaikyo ? "建退共" : "", tech.retirement_aid?.chutaikyo ? "中退共" : ""].filter(Boolean).join("、") || "—"],
+    ["has_identity_document", fieldLabel("has_identity_document"), tech.has_identity_document ? "✓" : "—"],
+    ["photo", fieldLabel("photo"), tech.has_photo ? "✓" : t("f.no_image")],
+    ["id_document", fieldLabel("id_document"), tech.has_id_document ? "✓" : t("f.no_image")],
+  ];
+  if (upgrade || tech.tier === "detailed") {
+    const d = tech.detailed ?? {};
+    rows.push(["detailed", fieldLabel("detailed"), html`
+      ${t("me.labour_insurance_special")}: ${d.labour_insurance_special ? "✓" : "—"}<br />
+      ${(d.health_checks ?? []).map((x) => html`${t("me.health_checks")}: ${x.name} (${x.on})<br />`)}
+      ${(d.trainings ?? []).map((x) => html`${t("me.trainings")}: ${x.name} (${x.on})<br />`)}
+      ${(d.awards ?? []).map((x) => html`${t("me.awards")}: ${x.name} (${x.on})<br />`)}
+      ${(d.education ?? []).map((x) => html`${t("me.education")}: ${x.school} ${x.department ?? ""} ${x.graduated_on ?? ""}<br />`)}`]);
+    rows.push(["qualifications", fieldLabel("qualifications"),
+      tech.qualifications.map((q) => `${q.name} (${q.code}) ${q.acquired_on}${q.expires_on ? `–${q.expires_on}` : ""}`).join("、") || "—"]);
+  }
+  return rows;
+}
+
+function businessRows(b: Business): [string, string, unknown][] {
+  return [
+    ["name", fieldLabel("name"), b.name],
+    ["name_kana", fieldLabel("name_kana"), b.name_kana],
+    ["corporate_number", fieldLabel("corporate_number"), b.corporate_number ?? "—"],
+    ["capital_yen", fieldLabel("capital_yen"), b.capital_yen != null ? formatYen(b.capital_yen) : "—"],
+    ["permit_number", fieldLabel("permit_number"), b.permit_number ?? "—"],
+    ["permitted_industries", fieldLabel("permitted_industries"), b.permitted_industries.map(industryName).join("、") || "—"],
+    ["social_insurance", fieldLabel("social_insurance"),
+      `${tr("ins", b.social_insurance.health)} / ${tr("ins", b.social_insurance.pension)} / ${tr("ins", b.social_insurance.employment)}`],
+    ["postal_code", fieldLabel("postal_code"), b.postal_code],
+    ["", t("firm.prefecture"), prefectureName(b.prefecture)],
+    ["address", fieldLabel("address"), b.address],
+    ["phone", fieldLabel("phone"), b.phone],
+    ["email", fieldLabel("email"), b.email],
+    ["", t("firm.fee"), `${tr("band", b.registration_fee.band)} — ${formatYen(b.registration_fee.amount_yen)}`],
+  ];
+}
+
+export async function reviewDetailView(pk: number): Promise<View> {
+  let item = await get<ReviewItem>(`/review/applications/${pk}`);
+  const returning = new Map<string, string>(); // field → reason typed so far
+  let status: FormStatus = emptyStatus();
+
+  function toggle(fieldName: string) {
+    return (ev: Event) => {
+      const on = (ev.target as HTMLInputElement).checked;
+      if (on) returning.set(fieldName, returning.get(fieldName) ?? "");
+      else returning.delete(fieldName);
+      update();
+      if (on) requestAnimationFrame(() => document.getElementById(fieldId(`reason-${fieldName}`))?.focus());
+    };
+  }
+
+  async function decide(path: string, json: unknown, okText: string) {
+    status = { ...emptyStatus(), busy: true };
+    update();
+    try {
+      const label = { ja: `審査 #${pk}`, en: `Review #${pk}` };
+      const outcome = await submit(requestJob(label, { method: "POST", path, json }));
+      await navigate("/review", { flash: outcome.queued ? { kind: "info", text: t("me.queued") } : { kind: "ok", text: okText } });
+    } catch (e) {
+      status = statusFromError(e);
+      update();
+      focusErrorSummary();
+    }
+  }
+
+  async function onReturn(ev: Event) {
+    ev.preventDefault();
+    const fd = new FormData(ev.target as HTMLFormElement);
+    const reasons = [...returning.keys()]
+      .map((f) => ({ field: f, reason: String(fd.get(`reason-${f}`) || "").trim() }))
+      .filter((r) => r.reason);
+    if (!reasons.length || reasons.length !== returning.size) {
+      status = { errors: {}, message: t("review.need_reason"), busy: false };
+      update();
+      focusErrorSummary();
+      return;
+    }
+    await decide(`/review/applications/${pk}/return`, { reasons }, t("review.returned"));
+  }
+
+  const open = () => item.application.status === "submitted";
+
+  function images(tech: Technician): TemplateResult {
+    const name = `${tech.family_name} ${tech.given_name}`;
+    // On a wide screen the images scroll beside the fields; tabindex lets keyboard users scroll them too.
+    return html`<aside class="images" aria-labelledby="img-h" tabindex="0">
+      <h2 id="img-h">${t("review.images")}</h2>
+      <figure>
+        ${tech.has_photo ? authImg(`/technicians/${tech.id}/photo`, t("review.image_alt_photo", { name }), "review-img") : html`<span class="thumb placeholder">${t("f.no_image")}</span>`}
+        <figcaption>${t("f.photo")}</figcaption>
+      </figure>
+      <figure>
+        ${tech.has_id_document ? authImg(`/technicians/${tech.id}/id-document`, t("review.image_alt_id", { name }), "review-img") : html`<span class="thumb placeholder">${t("f.no_image")}</span>`}
+        <figcaption>${t("f.id_document")}</figcaption>
+      </figure>
+      ${tech.qualifications.filter((q) => q.has_certificate).map((q) => html`<figure>
+        ${authImg(`/technicians/${tech.id}/qualifications/${q.id}/certificate`, t("review.image_alt_cert", { name, q: q.name }), "review-img")}
+        <figcaption>${q.name}</figcaption>
+      </figure>`)}
+    </aside>`;
+  }
+
+  function fieldTable(rows: [string, string, unknown][]): TemplateResult {
+    const canReturn = open();
+    return html`<table class="fields">
+      <caption>${t("review.fields")}</caption>
+      <thead><tr><th scope="col">${t("review.field")}</th><th scope="col">${t("review.value")}</th>
+        ${canReturn ? html`<th scope="col">${t("review.return_this")}</th>` : nothing}</tr></thead>
+      <tbody>
+        ${rows.map(([name, label, value]) => html`<tr class=${returning.has(name) ? "returning" : ""}>
+          <th scope="row">${label}</th>
+          <td data-field=${name}>${value}</td>
+          ${canReturn
+            ? html`<td class="return-cell">${name
+                ? html`<input type="checkbox" id=${fieldId(`return-${name}`)} ?checked=${returning.has(name)} @change=${toggle(name)}
+                    aria-label=${`${t("review.return_this")}: ${label}`} />`
+                : nothing}</td>`
+            : nothing}
+        </tr>
+        ${canReturn && name && returning.has(name)
+          ? html`<tr class="returning reason-row"><td colspan="3">
+              <label for=${fieldId(`reason-${name}`)}>${t("review.return_reason_for", { field: label })}</label>
+              <input id=${fieldId(`reason-${name}`)} name=${`reason-${name}`} type="text" maxlength="500" required
+                value=${returning.get(name) ?? ""} @input=${(e: Event) => returning.set(name, (e.target as HTMLInputElement).value)} />
+            </td></tr>`
+          : nothing}`)}
+      </tbody>
+    </table>`;
+  }
+
+  return {
+    title: () => t("review.detail_title", { id: pk }),
+    refresh: async () => {
+      item = await get<ReviewItem>(`/review/applications/${pk}`);
+      update();
+    },
+    render: () => {
+      const a = item.application;
+      const tech = item.technician;
+      const rows = tech ? technicianRows(tech, a.kind === "upgrade") : item.business ? businessRows(item.business) : [];
+      return html`<section>
+        <h1 tabindex="-1">${t("review.detail_title", { id: pk })} <span class="sub">${applicantName(item)}</span></h1>
+        <p><a href="/review">← ${t("review.back")}</a></p>
+        ${dl([
+          [t("review.filter_subject"), tr("subject", a.subject_type)],
+          [t("review.kind"), html`${tr("kind", a.kind)}${a.proxy ? html` <span class="badge">${t("review.proxy")}</span>` : nothing}`],
+          [t("f.status"), badge("status", a.status)],
+          [t("me.submitted_at"), formatDateTime(a.submitted_at)],
+          ...(tech ? [[t("me.tier"), badge("tier", tech.tier)] as [string, unknown]] : []),
+        ])}
+        ${!open() ? html`<p class="notice info">${t("review.decided", { status: tr("status", a.status) })}</p>` : nothing}
+        ${a.return_reasons.length
+          ? html`<div class="notice returned"><h2>${t("review.previous_reasons")}</h2>
+              <ul>${a.return_reasons.map((r) => html`<li><strong>${fieldLabel(r.field)}</strong>: ${r.reason}</li>`)}</ul></div>`
+          : nothing}
+        ${errorSummary(status)}
+        <form @submit=${onReturn} novalidate>
+          <div class="review-layout">
+            ${tech ? images(tech) : nothing}
+            <div class="review-fields">
+              ${open() ? html`<p>${t("review.return_intro")}</p>` : nothing}
+              ${fieldTable(rows)}
+            </div>
+          </div>
+          ${open()
+            ? html`<div class="actions decision" role="group" aria-label=${t("review.decision")}>
+                <button type="submit" class="danger" ?disabled=${status.busy}>${t("review.do_return")}</button>
+                <button type="button" class="primary" ?disabled=${status.busy}
+                  @click=${() => decide(`/review/applications/${pk}/approve`, undefined, t("review.approved"))}>${t("review.do_approve")}</button>
+              </div>`
+            : nothing}
+        </form>
+        ${tech
+          ? html`<p class="links"><a href="/admin/technicians/${tech.id}">${t("review.correction")}</a>
+              · <a href="/audit?entity_type=technician&entity_id=${tech.id}">${t("review.audit_link")}</a></p>`
+          : nothing}
+      </section>`;
+    },
+  };
+}
+
+export async function correctionView(pk: number): Promise<View> {
+  let tech = await get<Technician>(`/technicians/${pk}`);
+  let status: FormStatus = emptyStatus();
+  let values: Partial<Technician> = tech;
+  let formKey = 0;
+
+  async function onSubmit(ev: Event) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const data = readIdentity(form);
+    values = { ...tech, ...(data as Partial<Technician>) };
+    const changes = changedFields(data, tech);
+    const reason = String(new FormData(form).get("reason") || "").trim();
+    if (!Object.keys(changes).length) {
+      status = { errors: {}, message: t("review.no_changes"), busy: false };
+      update();
+      focusErrorSummary();
+      return;
+    }
+    status = { ...emptyStatus(), busy: true };
+    update();
+    try {
+      const label = { ja: `データ訂正（${tech.family_name} ${tech.given_name}）`, en: `Correction (${tech.family_name} ${tech.given_name})` };
+      const outcome = await submit<Technician>(requestJob(label, { method: "POST", path: `/admin/technicians/${pk}/corrections`, json: { changes, reason } }));
+      status = emptyStatus();
+      if (outcome.queued) flash(t("me.queued"), "info");
+      else {
+        tech = outcome.result;
+        values = tech;
+        formKey++;
+        flash(t("review.corrected"));
+      }
+      update();
+    } catch (e) {
+      status = statusFromError(e);
+      if (status.errors["changes"]) status.errors[""] = status.errors["changes"];
+      // The API names nested fields "changes.phone": show them on the form's own fields.
+      for (const [k, v] of Object.entries(status.errors)) if (k.startsWith("changes.")) status.errors[k.slice(8)] = v;
+      for (const k of Object.keys(status.errors)) if (k.startsWith("changes")) delete status.errors[k];
+      update();
+      focusErrorSummary();
+    }
+  }
+
+  return {
+    title: () => `${t("review.correction")} — ${tech.family_name} ${tech.given_name}`,
+    render: () => html`<section>
+      <h1 tabindex="-1">${t("review.correction")} <span class="sub">${tech.family_name} ${tech.given_name}</span></h1>
+      <p>${t("review.correction_intro")}</p>
+      ${dl([
+        [t("f.status"), badge("status", tech.status)],
+        [t("me.tier"), badge("tier", tech.tier)],
+        [t("f.technician_id"), tech.technician_id ?? "—"],
+      ])}
+      <p><a href="/audit?entity_type=technician&entity_id=${tech.id}">${t("review.audit_link")}</a></p>
+      ${errorSummary(status, [...IDENTITY_FIELDS, "reason"])}
+      <form @submit=${onSubmit} novalidate data-key=${formKey}>
+        ${identitySections(values, status.errors)}
+        ${field({ name: "reason", label: t("review.correction_reason"), type: "textarea", required: true, maxlength: 1000, errors: status.errors })}
+        <button class="primary" type="submit" ?disabled=${status.busy}>${t("review.do_correct")}</button>
+      </form>
+    </section>`,
+  };
+}
+
+export async function auditView(query: URLSearchParams): Promise<View> {
+  const entityType = query.get("entity_type") || "";
+  const entityId = query.get("entity_id") || "";
+  const base = new URLSearchParams({ limit: "50" });
+  if (entityType) base.set("entity_type", entityType);
+  if (entityId) base.set("entity_id", entityId);
+  let entries = await get<AuditEntry[]>(`/audit?${base}`);
+  let more = entries.length === 50;
+
+  async function loadMore() {
+    const qs = new URLSearchParams(base);
+    qs.set("before_id", String(entries[entries.length - 1].id));
+    const next = await get<AuditEntry[]>(`/audit?${qs}`);
+    entries = [...entries, ...next];
+    more = next.length === 50;
+    update();
+  }
+
+  function onFilter(ev: Event) {
+    ev.preventDefault();
+    const fd = new FormData(ev.target as HTMLFormElement);
+    const next = new URLSearchParams();
+    for (const k of ["entity_type", "entity_id"]) {
+      const v = String(fd.get(k) || "").trim();
+      if (v) next.set(k, v);
+    }
+    void navigate(`/audit${next.toString() ? `?${next}` : ""}`);
+  }
+
+  const json = (v: unknown) => (v == null ? "" : JSON.stringify(v, null, 1));
+
+  return {
+    title: () => t("audit.title"),
+    render: () => html`<section>
+      <h1 tabindex="-1">${t("audit.title")}</h1>
+      <form class="filters" @submit=${onFilter}>
+        ${field({ name: "entity_type", label: t("audit.entity_type"), value: entityType, errors: {}, emptyLabel: t("review.all"),
+          options: [["technician", t("subject.technician")], ["application", t("me.applications")], ["business", t("subject.business")], ["card", t("f.card")]] })}
+        ${field({ name: "entity_id", label: t("audit.entity_id"), value: entityId, errors: {}, inputmode: "numeric" })}
+        <button type="submit">${t("audit.filter")}</button>
+      </form>
+      ${entries.length
+        ? html`<ul class="list audit" data-testid="audit">
+            ${entries.map((e) => html`<li>
+              <div class="row-head"><strong>${e.action}</strong>
+                <span class="badge">${e.entity_type} #${e.entity_id}</span></div>
+              <div class="meta">${formatDateTime(e.at)} · ${t("audit.actor")}: ${e.actor_login ?? "—"} (${tr("role", e.actor_role)})</div>
+              ${e.reason ? html`<p><strong>${t("audit.reason")}:</strong> ${e.reason}</p>` : nothing}
+              ${e.before != null || e.after != null
+                ? html`<details><summary>${t("audit.changes")}</summary>
+                    <div class="grid2"><div><h3>${t("audit.before")}</h3><pre>${json(e.before)}</pre></div>
+                    <div><h3>${t("audit.after")}</h3><pre>${json(e.after)}</pre></div></div></details>`
+                : nothing}
+            </li>`)}
+          </ul>
+          ${more ? html`<button type="button" @click=${loadMore}>${t("audit.more")}</button>` : nothing}`
+        : html`<p>${t("audit.empty")}</p>`}
+    </section>`,
+  };
+}

@@ -1,0 +1,158 @@
+"""The PWA in a real browser: Debian's Chromium driven by Playwright against the API on the embedded default.
+
+Session fixtures build the PWA (pwa/build.sh), start the API with uvicorn on a free port over a throwaway SQLite
+database with the demo data (never PostgreSQL or Redis: DATABASE_URL and REDIS_URL are removed from its
+environment), and launch Chromium once. Screenshots go to test-artifacts/pwa/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.pwa.helpers import PASSWORD, PHONE, WAIT_MS
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "pwa"
+CHROMIUM = Path(os.environ.get("OPENCCUS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def _run(cmd: list[str], *, env: dict | None = None, timeout: float) -> None:
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pwa_dist() -> Path:
+    _run(["bash", str(ROOT / "pwa" / "build.sh")], timeout=900)
+    dist = ROOT / "pwa" / "dist"
+    assert (dist / "index.html").is_file() and (dist / "sw.js").is_file()
+    return dist
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if shutil.which("apt-get") and os.geteuid() == 0:
+            _run(["apt-get", "install", "-y", "-qq", "chromium"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+                 timeout=900)
+        if not CHROMIUM.exists():
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server(pwa_dist: Path, tmp_path_factory) -> Iterator[str]:
+    var = tmp_path_factory.mktemp("pwa-var")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(OPENCCUS_VAR_DIR=str(var), OPENCCUS_PWA_DIST=str(pwa_dist), PYTHONUNBUFFERED="1")
+    cli = [sys.executable, "-m", "api.cli"]
+    _run([*cli, "migrate"], env=env, timeout=120)
+    _run([*cli, "demo-data"], env=env, timeout=120)
+    port = _free_port()
+    log = open(var / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError(f"the API did not start:\n{(var / 'server.log').read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=30_000)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+class Api:
+    """A small API client for arranging and checking what the browser did."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.tokens: dict[str, str] = {}
+
+    def token(self, login: str) -> str:
+        if login not in self.tokens:
+            r = httpx.post(f"{self.base}/api/v1/auth/login", json={"login": login, "password": PASSWORD}, timeout=10)
+            r.raise_for_status()
+            self.tokens[login] = r.json()["token"]
+        return self.tokens[login]
+
+    def get(self, login: str, path: str):
+        r = httpx.get(f"{self.base}/api/v1{path}", headers={"Authorization": f"Bearer {self.token(login)}"}, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+
+@pytest.fixture(scope="session")
+def api(server: str) -> Api:
+    return Api(server)
+
+
+@pytest.fixture
+def open_context(browser, server: str):
+    """open_context(viewport) -> a fresh browser context (own storage, own service worker) on the API's origin."""
+    contexts = []
+
+    def make(viewport: dict = PHONE, **kw):
+        ctx = browser.new_context(viewport=viewport, base_url=server, locale="ja-JP", timezone_id="Asia/Tokyo", **kw)
+        ctx.set_default_timeout(WAIT_MS)
+        ctx.set_default_navigation_timeout(WAIT_MS)
+        contexts.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
