@@ -137,5 +137,55 @@ class RealApi:
                                dt.date.fromisoformat(rec["issued"]), dt.date.fromisoformat(rec["expires"]),
                                rec["key_version"], bytes.fromhex(rec["card_key"]))
 
+    def bulk_people(self, n: int) -> list[Personalisation]:
+        """n approved technicians of the prime with cards, written straight into the database (registering 1,000
+        people through the HTTP API would spend the test's time on argon2, not on what it tests)."""
+        import asyncio
+
+        from api.registration.card_profile import derive_card_key
+
+        master = base64.urlsafe_b64decode(self.env["OPENCCUS_CARD_MASTER_KEY"])
+        today = dt.date.today()
+        people = [(f"{40000000000000 + i}", os.urandom(8)) for i in range(n)]
+
+        async def write() -> None:
+            conn = await asyncpg.connect(f"{PG_BASE}/{self.db}")
+            try:
+                bid = await conn.fetchval("SELECT id FROM business WHERE business_id = $1", self.prime["business_id"])
+                now = dt.datetime.now(dt.timezone.utc)
+                await conn.copy_records_to_table("technician", columns=[
+                    "technician_id", "employer_id", "tier", "status", "family_name", "given_name", "family_name_kana",
+                    "given_name_kana", "birth_date", "sex", "nationality", "postal_code", "address", "phone", "trades",
+                    "social_insurance", "retirement_aid", "has_identity_document", "detailed", "disclosure",
+                    "created_at", "updated_at"], records=[
+                    (tid, bid, "simplified", "approved", "一括", str(i), "イッカツ", "タ", dt.date(1985, 1, 1), "male",
+                     "JP", "100-0001", "x", f"080{i:08d}", '["05-01"]', "{}", "{}", True, "{}", "{}", now, now)
+                    for i, (tid, _) in enumerate(people)])
+                ids = dict(await conn.fetch("SELECT technician_id, id FROM technician WHERE technician_id LIKE '4%'"))
+                await conn.copy_records_to_table("card", columns=[
+                    "technician_id", "serial", "issued_on", "valid_until", "status", "key_version", "created_at"],
+                    records=[(ids[tid], serial.hex(), today - dt.timedelta(days=1), today + dt.timedelta(days=3650),
+                              "active", 1, now) for tid, serial in people])
+            finally:
+                await conn.close()
+
+        asyncio.run(write())
+        return [Personalisation(tid, serial, today - dt.timedelta(days=1), today + dt.timedelta(days=3650), 1,
+                                derive_card_key(master_key=master, serial=serial, key_version=1))
+                for tid, serial in people]
+
+    def stored(self) -> list[tuple[str, str, str]]:
+        """(source_key, technician_code, status) of every tap the server holds, read from its database."""
+        import asyncio
+
+        async def read():
+            conn = await asyncpg.connect(f"{PG_BASE}/{self.db}")
+            try:
+                return [tuple(r) for r in await conn.fetch("SELECT source_key, technician_code, status FROM tap")]
+            finally:
+                await conn.close()
+
+        return asyncio.run(read())
+
     def taps(self) -> list[dict]:
         return self.get(f"/api/v1/sites/{self.site['id']}/taps", self.prime_token)

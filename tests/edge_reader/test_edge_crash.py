@@ -68,19 +68,21 @@ def pending_in_outbox(db_path) -> int:  # noqa: ANN001
         db.close()
 
 
-def test_sigkill_and_network_loss_lose_and_double_nothing(
-        pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+def chaos_run(*, pcscd, vpcd_slots, reader_watch, persos, server_port: int, enrolled, make_daemon,  # noqa: ANN001
+              set_fault=None):  # noqa: ANN001
+    """Tap every card once while the daemon is killed and the network fails; return what the people heard.
+
+    `set_fault(mode)` injects server-side faults ("503", "500-after-store", None) where the server supports them."""
     rng = random.Random()
     seed = rng.randrange(1 << 30)
     rng.seed(seed)
     print(f"random seed {seed}")
     deadline = time.monotonic() + TEST_DEADLINE
-    persos = [cards.perso() for _ in range(N_TAPS)]
     people = Technicians(persos)
     from tests.pcsc_stack.openccus import openccus_card
 
     port = free_port()
-    with ChaosProxy(contract.port) as proxy:
+    with ChaosProxy(server_port) as proxy:
         daemon = make_daemon(
             enrolled, api_url=proxy.url, test_vpcd_port=port, debounce_seconds=3600,
             reader_filter=pcscd.readers[0].name[:-2], batch_size=50, http_timeout=0.5,
@@ -149,7 +151,8 @@ def test_sigkill_and_network_loss_lose_and_double_nothing(
             while running.is_set():
                 mode = rng.choice(["up", "up", "reset", "blackhole", "503", "500-after-store"])
                 proxy.set_mode(mode if mode in ("up", "reset", "blackhole") else "up")
-                contract.state.fault = mode if mode in ("503", "500-after-store") else None
+                if set_fault is not None:
+                    set_fault(mode if mode in ("503", "500-after-store") else None)
                 time.sleep(rng.uniform(0.1, 0.8))
 
         workers = [threading.Thread(target=guarded(direct_worker)) for _ in range(DIRECT_WORKERS)]
@@ -168,7 +171,8 @@ def test_sigkill_and_network_loss_lose_and_double_nothing(
 
         # Everyone has heard the beep.  Heal the network, let the daemon drain the outbox.
         proxy.set_mode("up")
-        contract.state.fault = None
+        if set_fault is not None:
+            set_fault(None)
         if not daemon.alive():
             daemon.start()
         db_path = enrolled / "edge.sqlite3"
@@ -177,6 +181,19 @@ def test_sigkill_and_network_loss_lose_and_double_nothing(
             time.sleep(0.1)
         assert daemon.stop() == 0
 
+    return people, kills, daemon, proxy
+
+
+def test_sigkill_and_network_loss_lose_and_double_nothing(
+        pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+    persos = [cards.perso() for _ in range(N_TAPS)]
+
+    def set_fault(mode):  # noqa: ANN001, ANN202
+        contract.state.fault = mode
+
+    people, kills, daemon, proxy = chaos_run(
+        pcscd=pcscd, vpcd_slots=vpcd_slots, reader_watch=reader_watch, persos=persos, server_port=contract.port,
+        enrolled=enrolled, make_daemon=make_daemon, set_fault=set_fault)
     acked_keys = {k for keys in people.acked.values() for k in keys}
     state = contract.state
     stored = state.stored_keys()

@@ -55,3 +55,26 @@ def test_tap_goes_from_the_card_to_the_real_server(api, pcscd, vpcd_slots, reade
     refused = daemon.wait_for(lambda e: e.get("event") == "tap" and e.get("result") == "refused", timeout=10)
     assert refused["reason"] == "card revoked"
     assert [t["technician_code"] for t in api.taps()] == [owner]  # nothing new recorded
+
+
+def test_sigkill_and_network_loss_against_the_real_server(api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+    """The no-loss scenario of test_edge_crash.py, with the real API on PostgreSQL behind the failing network."""
+    from tests.edge_reader.test_edge_crash import N_TAPS, chaos_run
+
+    data_dir = tmp_path / "edge-crash"
+    done = edge_cli(data_dir, "--api-url", api.url, "enrol", api.enrolment_code())
+    assert done.returncode == 0, done.stderr
+    persos = api.bulk_people(N_TAPS)
+    before = {key for key, _, _ in api.stored()}
+    people, kills, daemon, proxy = chaos_run(
+        pcscd=pcscd, vpcd_slots=vpcd_slots, reader_watch=reader_watch, persos=persos, server_port=api.port,
+        enrolled=data_dir, make_daemon=make_daemon)
+    acked = {k for keys in people.acked.values() for k in keys}
+    new = [(key, code, status) for key, code, status in api.stored() if key not in before]
+    # The server namespaces each device's keys ("d<device>:<key>"); strip that to compare with what the reader said.
+    keys = [key.split(":", 1)[1] for key, _, _ in new]
+    assert len(keys) == len(set(keys)) == len(acked) == N_TAPS
+    assert set(keys) == acked
+    assert sorted(code for _, code, _ in new) == sorted(p.technician_id for p in persos)
+    assert {status for _, _, status in new} == {"accepted"}  # every response verified by the server's card check
+    assert kills >= 10 and proxy.aborted > 0
