@@ -42,7 +42,13 @@ def routers() -> list[Router]:
     from api.registration.review_routes import router as review
     from api.registration.routes import router as registration
 
-    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, keishin, audit, notifications]
+    from api.billing.routes import router as billing
+    from api.kpi.routes import router as kpi
+    from api.licence.routes import router as licence
+    from api.payments.routes import router as payments
+
+    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, keishin,
+            licence, billing, payments, kpi, audit, notifications]
 
 
 def app_version() -> str:
@@ -63,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.settings = settings
         app.state.vault = Vault(settings.secret("data_key"))
         app.state.login_limiter = IpLimiter()
+        app.state.ocr_limiter = IpLimiter(limit=20, window_s=600)  # card-face OCR costs seconds of CPU
         app.state.device_cache = DeviceCache()
         app.state.queue = await open_queue(settings)
         tasks = [asyncio.create_task(_sweep_outbox(app))]

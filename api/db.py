@@ -26,6 +26,8 @@ MODEL_MODULES = [
     "api.face.models",
     "api.licence.models",
     "api.keishin.models",
+    "api.billing.models",  # billing
+    "api.payments.models",  # payments
 ]
 
 T = TypeVar("T")

@@ -9,6 +9,7 @@ def job_functions() -> list[Callable[..., Any]]:
     from api.levels import jobs as levels
     from api.notifications import jobs as notifications
     from api.workrecords import jobs as workrecords
+    from api.billing import jobs as billing
 
     return [
         notifications.notify_application_decision,
@@ -20,4 +21,5 @@ def job_functions() -> list[Callable[..., Any]]:
         notifications.residence_expiry_alerts,
         levels.evaluate_levels,
         levels.evaluate_all_levels,
+        billing.billing_close,
     ]

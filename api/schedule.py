@@ -33,4 +33,5 @@ SCHEDULE = [
     Scheduled("evaluate_all_levels", minute=_set(30), hour=_set(3)),  # after the nightly close
     Scheduled("residence_expiry_alerts", minute=_set(0), hour=_set(6)),
     Scheduled("monthly_close", minute=_set(0), hour=_set(4), day=_set(1)),
+    Scheduled("billing_close", minute=_set(0), hour=_set(5), day=_set(1)),  # after monthly_close: the month's records
 ]

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     # The embedded default runs the batch schedule in the API process; tests turn it off to run jobs explicitly.
     run_schedule: bool = Field(default=True, validation_alias="OPENCCUS_RUN_SCHEDULE")
     pwa_dist: Path = Field(default=ROOT / "pwa" / "dist", validation_alias="OPENCCUS_PWA_DIST")
+    # Billing and payments (api/billing, api/payments). Stripe keys are secrets: never committed. The API base is
+    # only overridden in tests, to point the official SDK at a local fake server.
+    stripe_api_key: SecretStr | None = Field(default=None, validation_alias="OPENCCUS_STRIPE_API_KEY")
+    stripe_webhook_secret: SecretStr | None = Field(default=None, validation_alias="OPENCCUS_STRIPE_WEBHOOK_SECRET")
+    stripe_api_base: str | None = Field(default=None, validation_alias="OPENCCUS_STRIPE_API_BASE")
+    invoice_issuer_name: str = Field(default="OpenCCUS 運営主体", validation_alias="OPENCCUS_INVOICE_ISSUER_NAME")
+    # 適格請求書発行事業者登録番号 (T + 13 digits), printed on every invoice.
+    invoice_issuer_number: str = Field(default="T0000000000000", validation_alias="OPENCCUS_INVOICE_ISSUER_NUMBER")
 
     @property
     def embedded(self) -> bool:

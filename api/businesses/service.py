@@ -4,6 +4,7 @@ from datetime import date
 
 from api.accounts.models import Account, Role
 from api.accounts.service import create_account
+from api.billing import events as billing_events
 from api.billing.tariffs import business_registration_fee, capital_band
 from api.businesses.models import Business, ReviewStatus
 from api.businesses.schemas import BusinessOut, BusinessRegisterIn, FeeOut, SubAccountIn
@@ -82,7 +83,9 @@ async def add_sub_account(*, actor: Account, business: Business, data: SubAccoun
             raise Forbidden("You can only create 管理者ID below your own tier.")
     elif data.tier is not None:
         raise Unprocessable.field("tier", "only 管理者ID have a tier")
-    return await create_account(
+    account = await create_account(
         login=data.login, password=data.password, role=role, display_name=data.display_name,
         email=data.email, business=business, admin_tier=data.tier,
     )
+    await billing_events.admin_id_created(account=account, business=business)  # 管理者ID利用料 (api/billing/events.py)
+    return account

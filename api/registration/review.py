@@ -11,6 +11,7 @@ from tortoise.timezone import now
 from api import db
 from api.accounts.models import Account, Role
 from api.audit import service as audit
+from api.billing import events as billing_events
 from api.businesses.models import Business, ReviewStatus
 from api.errors import Conflict, NotFound, Unprocessable
 from api.ids import new_ccus_id
@@ -154,6 +155,7 @@ async def approve(*, actor: Account, app: Application) -> Application:
     await app.save()
     await audit.record(actor=actor, action="application.approve", entity_type="application", entity_id=app.id,
                        before=before, after=app_out(app).model_dump(mode="json"))
+    await billing_events.on_application_approved(app=app)  # registration fees (api/billing/events.py)
     await _notify(app)
     return app
 

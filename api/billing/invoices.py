@@ -1,0 +1,196 @@
+"""Invoices as users see them, immediate invoices for technicians without an employer, credit notes, and the
+payment state of an invoice (the only thing about it that changes after issue)."""
+
+from __future__ import annotations
+
+from tortoise import connections
+
+from api.accounts.models import Account, Role
+from api.audit import service as audit
+from api.billing import invoice_math, numbering
+from api.billing.models import (
+    Charge, CreditNote, CreditNoteLine, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus,
+)
+from api.billing.periods import due_on
+from api.billing.schemas import (
+    AllocationOut, CreditNoteIn, CreditNoteLineOut, CreditNoteOut, InvoiceDetailOut, InvoiceLineOut, InvoiceOut,
+    OnlinePaymentOut, RateTotalOut,
+)
+from api.errors import NotFound, Unprocessable
+from api.timeutil import today_jst
+
+
+def number(inv: Invoice | CreditNote) -> str:
+    return numbering.display_number(inv.series, inv.year, inv.seq)
+
+
+def totals(doc: Invoice | CreditNote) -> invoice_math.InvoiceTotals:
+    by_rate = []
+    if doc.total_10:
+        by_rate.append(invoice_math.RateTotal(10, doc.total_10, doc.tax_10))
+    if doc.total_8:
+        by_rate.append(invoice_math.RateTotal(8, doc.total_8, doc.tax_8))
+    return invoice_math.InvoiceTotals(by_rate=tuple(by_rate))
+
+
+def _rates(doc: Invoice | CreditNote) -> list[RateTotalOut]:
+    return [RateTotalOut(tax_rate_percent=r.tax_rate_percent, amount_yen=r.amount_yen, tax_yen=r.tax_yen)
+            for r in totals(doc).by_rate]
+
+
+def balance(inv: Invoice) -> int:
+    return inv.total_yen - inv.credited_yen - inv.paid_yen
+
+
+def invoice_out(inv: Invoice) -> InvoiceOut:
+    bal = balance(inv)
+    payment_status = ("overpaid" if bal < 0 else "paid" if bal == 0 else "partially_paid" if inv.paid_yen
+                      else "unpaid")
+    return InvoiceOut(
+        id=inv.id, number=number(inv), payment_reference=numbering.payment_reference(inv.year, inv.seq),
+        kind=inv.kind.value, business_pk=inv.business_id, technician_pk=inv.technician_id,  # type: ignore[attr-defined]
+        period=inv.period, issued_on=inv.issued_on, due_on=inv.due_on, total_yen=inv.total_yen, tax_yen=inv.tax_yen,
+        by_rate=_rates(inv), credited_yen=inv.credited_yen, paid_yen=inv.paid_yen, balance_yen=bal,
+        status=inv.status.value, payment_status=payment_status,
+    )
+
+
+def credit_note_out(cn: CreditNote, lines: list[CreditNoteLine] | None = None) -> CreditNoteOut:
+    return CreditNoteOut(
+        id=cn.id, number=number(cn), invoice_pk=cn.invoice_id, issued_on=cn.issued_on,  # type: ignore[attr-defined]
+        total_yen=cn.total_yen, tax_yen=cn.tax_yen, by_rate=_rates(cn), reason=cn.reason,
+        lines=[CreditNoteLineOut(fee_type=x.fee_type, label=x.label, amount_yen=x.amount_yen,
+                                 tax_rate_percent=x.tax_rate_percent) for x in lines or []],
+    )
+
+
+async def detail(inv: Invoice) -> InvoiceDetailOut:
+    from api.payments.models import OnlinePayment, PaymentAllocation
+
+    lines = await InvoiceLine.filter(invoice=inv).order_by("id")
+    notes = await CreditNote.filter(invoice=inv).order_by("id").prefetch_related("lines")
+    allocations = await PaymentAllocation.filter(invoice=inv).order_by("id").select_related("payment")
+    online = await OnlinePayment.filter(invoice=inv).order_by("id")
+    return InvoiceDetailOut(
+        **invoice_out(inv).model_dump(),
+        lines=[InvoiceLineOut(fee_type=x.fee_type, label=x.label, site_pk=x.site_id, unit_price_yen=x.unit_price_yen,
+                              quantity=x.quantity, amount_yen=x.amount_yen, tax_rate_percent=x.tax_rate_percent)
+               for x in lines],
+        credit_notes=[credit_note_out(cn, list(cn.lines)) for cn in notes],
+        payments=[AllocationOut(payment_pk=a.payment.id, source=a.payment.source.value, amount_yen=a.amount_yen,
+                                received_on=a.payment.received_on, matched_by=a.matched_by) for a in allocations],
+        online_payments=[OnlinePaymentOut(intent_id=o.intent_id, method=o.method, amount_yen=o.amount_yen,
+                                          status=o.status, failure_message=o.failure_message) for o in online],
+    )
+
+
+def can_see(actor: Account, inv: Invoice) -> bool:
+    if actor.role is Role.operator:
+        return True
+    if actor.role is Role.business_admin:
+        return inv.business_id is not None and inv.business_id == actor.business_id  # type: ignore[attr-defined]
+    if actor.role is Role.technician:
+        return inv.technician_id is not None and inv.technician_id == actor.technician_id  # type: ignore[attr-defined]
+    return False
+
+
+async def get_visible(*, actor: Account, pk: int) -> Invoice:
+    inv = await Invoice.get_or_none(id=pk)
+    if inv is None or not can_see(actor, inv):
+        raise NotFound("No such invoice.")
+    return inv
+
+
+async def list_for(*, actor: Account, period=None, status=None, limit: int = 100, before_id: int | None = None,
+                   business_id: int | None = None) -> list[Invoice]:
+    qs = Invoice.all()
+    if business_id is not None:
+        qs = qs.filter(business_id=business_id)
+    elif actor.role is Role.business_admin:
+        qs = qs.filter(business_id=actor.business_id)  # type: ignore[attr-defined]
+    elif actor.role is Role.technician:
+        qs = qs.filter(technician_id=actor.technician_id)  # type: ignore[attr-defined]
+    elif actor.role is not Role.operator:
+        return []
+    if period is not None:
+        qs = qs.filter(period=period)
+    if status is not None:
+        qs = qs.filter(status=status)
+    if before_id:
+        qs = qs.filter(id__lt=before_id)
+    return await qs.order_by("-id").limit(limit)
+
+
+async def issue_immediate(*, technician_id: int) -> Invoice | None:
+    """Invoice a technician's pending charges now (a technician without an employer pays as the fee arises)."""
+    charges = await Charge.filter(technician_id=technician_id, invoice_id=None).order_by("id")
+    if not charges:
+        return None
+    t = invoice_math.invoice_totals(lines=[invoice_math.InvoiceLine(c.label, c.amount_yen, c.tax_rate_percent)
+                                           for c in charges])
+    today = today_jst()
+    seq = await numbering.take(connections.get("default"), series="INV", year=today.year)
+    r10, r8 = t.for_rate(10), t.for_rate(8)
+    inv = await Invoice.create(
+        series="INV", year=today.year, seq=seq, technician_id=technician_id, kind=InvoiceKind.immediate,
+        issued_on=today, due_on=due_on(today), total_10=r10.amount_yen if r10 else 0, tax_10=r10.tax_yen if r10 else 0,
+        total_8=r8.amount_yen if r8 else 0, tax_8=r8.tax_yen if r8 else 0, total_yen=t.amount_yen, tax_yen=t.tax_yen,
+    )
+    await Charge.filter(id__in=[c.id for c in charges]).update(invoice_id=inv.id)
+    await InvoiceLine.bulk_create([
+        InvoiceLine(invoice=inv, fee_type=c.fee_type, label=c.label, site_id=c.site_id, unit_price_yen=c.unit_price_yen,
+                    quantity=c.quantity, amount_yen=c.amount_yen, tax_rate_percent=c.tax_rate_percent)
+        for c in charges])
+    return inv
+
+
+async def refresh_state(inv: Invoice) -> None:
+    """Recompute the payment state from the stored amounts (the caller changed paid_yen or credited_yen)."""
+    inv.status = InvoiceStatus.paid if balance(inv) <= 0 else InvoiceStatus.open
+    await Invoice.filter(id=inv.id).update(paid_yen=inv.paid_yen, credited_yen=inv.credited_yen, status=inv.status)
+
+
+async def lock_invoice(pk: int) -> Invoice:
+    """The invoice row, locked for the rest of the transaction on PostgreSQL (payments and credits serialise)."""
+    from api.billing.sql import is_pg
+
+    qs = Invoice.filter(id=pk)
+    if is_pg():
+        qs = qs.select_for_update()
+    inv = await qs.first()
+    if inv is None:
+        raise NotFound("No such invoice.")
+    return inv
+
+
+async def create_credit_note(*, actor: Account, invoice_pk: int, data: CreditNoteIn) -> CreditNote:
+    """A credit note against a finalised invoice: never more, per rate, than the invoice still holds."""
+    inv = await lock_invoice(invoice_pk)
+    lines = [invoice_math.InvoiceLine(x.label, x.amount_yen, x.tax_rate_percent) for x in data.lines]
+    previous = [totals(cn) for cn in await CreditNote.filter(invoice=inv)]
+    try:
+        credit = invoice_math.invoice_totals(lines=lines)
+        invoice_math.check_credit_note(invoice=totals(inv), previous_credits=previous, credit=credit)
+    except invoice_math.InvoiceMathError as exc:
+        raise Unprocessable.field("lines", exc.message, code=exc.code) from None
+    today = today_jst()
+    seq = await numbering.take(connections.get("default"), series="CRN", year=today.year)
+    r10, r8 = credit.for_rate(10), credit.for_rate(8)
+    cn = await CreditNote.create(
+        year=today.year, seq=seq, invoice=inv, issued_on=today, total_10=r10.amount_yen if r10 else 0,
+        tax_10=r10.tax_yen if r10 else 0, total_8=r8.amount_yen if r8 else 0, tax_8=r8.tax_yen if r8 else 0,
+        total_yen=credit.amount_yen, tax_yen=credit.tax_yen, reason=data.reason, created_by_id=actor.id,
+    )
+    await CreditNoteLine.bulk_create([CreditNoteLine(credit_note=cn, fee_type=x.fee_type, label=x.label,
+                                                     amount_yen=x.amount_yen, tax_rate_percent=x.tax_rate_percent)
+                                      for x in data.lines])
+    before = invoice_out(inv).model_dump(mode="json")
+    inv.credited_yen += credit.amount_yen
+    await refresh_state(inv)
+    after = invoice_out(inv).model_dump(mode="json")
+    await audit.record(actor=actor, action="invoice.credit_note", entity_type="invoice", entity_id=inv.id,
+                       before={k: before[k] for k in ("credited_yen", "balance_yen", "status")},
+                       after={k: after[k] for k in ("credited_yen", "balance_yen", "status")} | {
+                           "credit_note": number(cn), "credit_yen": credit.amount_yen},
+                       reason=data.reason)
+    return cn

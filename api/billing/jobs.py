@@ -1,0 +1,18 @@
+"""Billing jobs: the monthly close (cron on the 1st, Japan time, after the work-record monthly close)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.billing.close import run_close
+from api.billing.periods import parse_period, previous_period
+from api.timeutil import today_jst
+
+
+async def billing_close(ctx: dict[str, Any], period: str | None = None) -> dict[str, Any]:
+    """Close `period` (YYYY-MM), by default the previous month. Idempotent: a second run issues nothing new."""
+    month = parse_period(period) if period else previous_period(today_jst())
+    result = await run_close(period=month)
+    return {"period": month.isoformat(), "invoices": result.invoices, "invoiced_yen": result.invoiced_yen,
+            "usage_charges": result.usage_charges, "renewal_charges": result.renewal_charges,
+            "carried_businesses": result.carried_businesses}

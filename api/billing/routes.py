@@ -1,0 +1,212 @@
+"""Billing endpoints: invoices, PDFs, pending charges, lump-sum sites and card reissue for firms and technicians;
+the monthly close and credit notes for the operator."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from api import db
+from api.accounts.models import Role
+from api.audit import service as audit
+from api.billing import events, invoices, lump_sum, tariffs
+from api.billing.models import BillingRun, Charge, LumpSumSite
+from api.billing.pdf import invoice_pdf, receipt_pdf
+from api.billing.periods import parse_period, previous_period
+from api.billing.schemas import (
+    BillingRunOut, ChargeOut, CloseIn, CloseOut, CreditNoteIn, CreditNoteOut, InvoiceDetailOut, InvoiceOut,
+    InvoiceQuery, LumpSumIn, LumpSumOut, ReissueIn, ReissueOut,
+)
+from api.businesses.service import ensure_can_manage, get_business
+from api.errors import Conflict, NotFound, Unprocessable
+from api.http import Ctx, Router
+from api.timeutil import today_jst
+
+router = Router()
+PAYERS = {Role.business_admin, Role.technician, Role.operator}
+OPERATOR = {Role.operator}
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "no-store"})
+
+
+def _period(q: InvoiceQuery) -> date | None:
+    return parse_period(q.period) if q.period else None
+
+
+@router.get("/invoices", summary="Your invoices (your business's, or your own as a technician), newest first",
+            tags=["billing"], roles=PAYERS, query=InvoiceQuery, response=list[InvoiceOut])
+async def my_invoices(ctx: Ctx):
+    q: InvoiceQuery = ctx.query
+    rows = await invoices.list_for(actor=ctx.user, period=_period(q), status=q.status, limit=q.limit,
+                                   before_id=q.before_id)
+    return [invoices.invoice_out(i) for i in rows]
+
+
+@router.get("/businesses/{pk:int}/invoices", summary="A business's invoices (its admins, operator)", tags=["billing"],
+            roles={Role.business_admin, Role.operator}, query=InvoiceQuery, response=list[InvoiceOut],
+            errors=(403, 404))
+async def business_invoices(ctx: Ctx):
+    business = await get_business(pk=int(ctx.path["pk"]))
+    ensure_can_manage(ctx.user, business)
+    q: InvoiceQuery = ctx.query
+    rows = await invoices.list_for(actor=ctx.user, period=_period(q), status=q.status, limit=q.limit,
+                                   before_id=q.before_id, business_id=business.id)
+    return [invoices.invoice_out(i) for i in rows]
+
+
+@router.get("/businesses/{pk:int}/charges", summary="Charges not yet invoiced (carried forward below the threshold)",
+            tags=["billing"], roles={Role.business_admin, Role.operator}, response=list[ChargeOut], errors=(403, 404))
+async def pending_charges(ctx: Ctx):
+    business = await get_business(pk=int(ctx.path["pk"]))
+    ensure_can_manage(ctx.user, business)
+    rows = await Charge.filter(business=business, invoice_id=None).order_by("id").limit(1000)
+    return [ChargeOut(id=c.id, fee_type=c.fee_type, label=c.label, event_date=c.event_date, site_pk=c.site_id,
+                      quantity=c.quantity, unit_price_yen=c.unit_price_yen, amount_yen=c.amount_yen,
+                      counted_in=c.counted_in, invoice_pk=None) for c in rows]
+
+
+@router.get("/invoices/{pk:int}", summary="An invoice with its lines, credit notes and payments", tags=["billing"],
+            roles=PAYERS, response=InvoiceDetailOut, errors=(404,))
+async def get_invoice(ctx: Ctx):
+    return await invoices.detail(await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"])))
+
+
+@router.get("/invoices/{pk:int}/pdf", summary="The invoice (適格請求書) as PDF", tags=["billing"], roles=PAYERS,
+            errors=(404,))
+async def get_invoice_pdf(ctx: Ctx):
+    inv = await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    s = ctx.settings
+    data = await invoice_pdf(inv=inv, issuer_name=s.invoice_issuer_name, issuer_number=s.invoice_issuer_number)
+    return _pdf(data, invoices.number(inv))
+
+
+@router.get("/invoices/{pk:int}/receipt", summary="The receipt (領収書) as PDF, once the invoice is paid",
+            tags=["billing"], roles=PAYERS, errors=(404, 409))
+async def get_receipt_pdf(ctx: Ctx):
+    from api.payments.models import PaymentAllocation
+
+    inv = await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    if invoices.balance(inv) > 0:
+        raise Conflict("The invoice is not paid yet: a receipt is issued once it is.", code="not_paid")
+    last = await PaymentAllocation.filter(invoice=inv).select_related("payment").order_by("-id").first()
+    paid_on = last.payment.received_on if last else inv.issued_on
+    s = ctx.settings
+    data = await receipt_pdf(inv=inv, issuer_name=s.invoice_issuer_name, issuer_number=s.invoice_issuer_number,
+                             paid_on=paid_on)
+    return _pdf(data, "R-" + invoices.number(inv))
+
+
+class TariffQuery(BaseModel):
+    on: date | None = None
+
+
+class TariffOut(BaseModel):
+    fee_type: str
+    variant: str
+    label_ja: str
+    unit: str
+    amount_yen: int
+    valid_from: date
+    valid_to: date | None
+
+
+@router.get("/tariffs", summary="The fee table in force on a day (default today, Japan time)", tags=["billing"],
+            query=TariffQuery, response=list[TariffOut], errors=(422,))
+async def get_tariffs(ctx: Ctx):
+    try:
+        rows = tariffs.tariff_rows(on=ctx.query.on or today_jst())
+    except tariffs.TariffError as exc:
+        raise Unprocessable.field("on", exc.message, code=exc.code) from None
+    return [TariffOut(fee_type=r.fee_type, variant=r.variant, label_ja=r.label_ja, unit=r.unit,
+                      amount_yen=r.amount_yen, valid_from=r.valid_from, valid_to=r.valid_to) for r in rows]
+
+
+# --- lump-sum sites and card reissue --------------------------------------------------------------------------------
+
+
+@router.post("/sites/{pk:int}/lump-sum", summary="Prepay the site's 現場利用料 as a lump sum (一括支払方式)",
+             tags=["billing"], roles={Role.business_admin, Role.operator}, body=LumpSumIn, response=LumpSumOut,
+             status=201, errors=(403, 404, 409, 422))
+async def choose_lump_sum(ctx: Ctx):
+    from api.sites.service import get_site
+
+    site = await get_site(pk=int(ctx.path["pk"]))
+    return lump_sum.out(await lump_sum.choose(actor=ctx.user, site=site, data=ctx.body))
+
+
+@router.get("/sites/{pk:int}/lump-sum", summary="The site's lump-sum choice, if any", tags=["billing"],
+            roles={Role.business_admin, Role.operator, Role.site_manager}, response=LumpSumOut, errors=(404,))
+async def get_lump_sum(ctx: Ctx):
+    row = await LumpSumSite.get_or_none(site_id=int(ctx.path["pk"]))
+    if row is None or (ctx.user.role is not Role.operator and ctx.user.business_id != row.business_id):  # type: ignore
+        raise NotFound("This site is billed per work record.")
+    return lump_sum.out(row)
+
+
+@router.post("/technicians/{pk:int}/card-reissue", summary="Reissue a lost, damaged or outdated card (1,000 yen)",
+             tags=["billing"], roles={Role.technician, Role.business_admin, Role.operator}, body=ReissueIn,
+             response=ReissueOut, status=201, errors=(404, 409))
+async def card_reissue(ctx: Ctx):
+    from api.devices.service import revoke_card
+    from api.registration.cards import issue_card
+    from api.registration.models import Card, CardStatus
+    from api.registration.service import get_visible
+
+    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    old = await Card.filter(technician=tech, status=CardStatus.active).order_by("-id").first()
+    if tech.technician_id is None or old is None:
+        raise Conflict("This technician has no active card to reissue.", code="no_active_card")
+    await revoke_card(actor=ctx.user, serial=old.serial, reason="lost" if ctx.body.reason == "lost" else "reissue")
+    today = today_jst()
+    new = await issue_card(technician=tech, issued_on=today)
+    await events.card_reissued(tech=tech, card_serial=new.serial, on=today)
+    await audit.record(actor=ctx.user, action="card.reissue", entity_type="card", entity_id=new.serial,
+                       before={"serial": old.serial}, after={"serial": new.serial}, reason=ctx.body.reason)
+    return ReissueOut(card_serial=new.serial, valid_until=new.valid_until, revoked_serial=old.serial,
+                      fee_yen=tariffs.fee(fee_type="card_reissue", on=today))
+
+
+# --- operator -----------------------------------------------------------------------------------------------------
+
+
+@router.post("/admin/billing/close", summary="Run the monthly billing close now (idempotent)", tags=["billing"],
+             roles=OPERATOR, body=CloseIn, response=CloseOut, status=202, errors=(422,))
+async def run_close(ctx: Ctx):
+    period = parse_period(ctx.body.period) if ctx.body.period else previous_period(today_jst())
+    tag = period.strftime("%Y-%m")
+    job_id = f"billing-close:{tag}:{uuid.uuid4().hex[:12]}"  # each request runs: the close itself is idempotent
+    await db.defer_job("billing_close", tag, job_id=job_id)
+    await audit.record(actor=ctx.user, action="billing.close", entity_type="billing_run", entity_id=tag)
+    return CloseOut(job_id=job_id, period=tag)
+
+
+@router.get("/admin/billing/runs", summary="Monthly closes and what they did", tags=["billing"], roles=OPERATOR,
+            response=list[BillingRunOut])
+async def runs(ctx: Ctx):
+    return [BillingRunOut(period=r.period, started_at=r.started_at, finished_at=r.finished_at, runs=r.runs,
+                          usage_charges=r.usage_charges, renewal_charges=r.renewal_charges, invoices=r.invoices,
+                          invoiced_yen=r.invoiced_yen, carried_businesses=r.carried_businesses)
+            for r in await BillingRun.all().order_by("-period").limit(60)]
+
+
+@router.get("/admin/invoices", summary="All invoices (filter by period and status)", tags=["billing"], roles=OPERATOR,
+            query=InvoiceQuery, response=list[InvoiceOut])
+async def all_invoices(ctx: Ctx):
+    q: InvoiceQuery = ctx.query
+    rows = await invoices.list_for(actor=ctx.user, period=_period(q), status=q.status, limit=q.limit,
+                                   before_id=q.before_id)
+    return [invoices.invoice_out(i) for i in rows]
+
+
+@router.post("/admin/invoices/{pk:int}/credit-notes", summary="Correct a finalised invoice with a credit note "
+             "(never more than it still holds per tax rate; audited)", tags=["billing"], roles=OPERATOR,
+             body=CreditNoteIn, response=CreditNoteOut, status=201, errors=(404, 422))
+async def credit_note(ctx: Ctx):
+    cn = await invoices.create_credit_note(actor=ctx.user, invoice_pk=int(ctx.path["pk"]), data=ctx.body)
+    return invoices.credit_note_out(cn, list(await cn.lines.all()))

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from api.common import Int, Strict, Yen
+
+Period = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Reason = Annotated[str, StringConstraints(min_length=2, max_length=1000)]
+
+
+class InvoiceLineOut(BaseModel):
+    fee_type: str
+    label: str
+    site_pk: int | None
+    unit_price_yen: int
+    quantity: int
+    amount_yen: int
+    tax_rate_percent: int
+
+
+class RateTotalOut(BaseModel):
+    tax_rate_percent: int
+    amount_yen: int
+    tax_yen: int
+
+
+class CreditNoteLineOut(BaseModel):
+    fee_type: str | None
+    label: str
+    amount_yen: int
+    tax_rate_percent: int
+
+
+class CreditNoteOut(BaseModel):
+    id: int
+    number: str
+    invoice_pk: int
+    issued_on: date
+    total_yen: int
+    tax_yen: int
+    by_rate: list[RateTotalOut]
+    reason: str
+    lines: list[CreditNoteLineOut] = []
+
+
+class AllocationOut(BaseModel):
+    payment_pk: int
+    source: str
+    amount_yen: int
+    received_on: date
+    matched_by: str
+
+
+class OnlinePaymentOut(BaseModel):
+    intent_id: str
+    method: str
+    amount_yen: int
+    status: str
+    failure_message: str | None
+
+
+class InvoiceOut(BaseModel):
+    id: int
+    number: str
+    payment_reference: str = Field(description="10 digits to type before the payer name or in EDI on a bank transfer")
+    kind: str
+    business_pk: int | None
+    technician_pk: int | None
+    period: date | None
+    issued_on: date
+    due_on: date
+    total_yen: int
+    tax_yen: int
+    by_rate: list[RateTotalOut]
+    credited_yen: int
+    paid_yen: int
+    balance_yen: int = Field(description="total − credited − paid (negative: paid too much)")
+    status: str
+    payment_status: Literal["unpaid", "partially_paid", "paid", "overpaid"]
+
+
+class InvoiceDetailOut(InvoiceOut):
+    lines: list[InvoiceLineOut]
+    credit_notes: list[CreditNoteOut]
+    payments: list[AllocationOut]
+    online_payments: list[OnlinePaymentOut]
+
+
+class ChargeOut(BaseModel):
+    id: int
+    fee_type: str
+    label: str
+    event_date: date
+    site_pk: int | None
+    quantity: int
+    unit_price_yen: int
+    amount_yen: int
+    counted_in: date
+    invoice_pk: int | None
+
+
+class InvoiceQuery(BaseModel):
+    period: Period | None = None
+    status: Literal["open", "paid"] | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+    before_id: int | None = None
+
+
+class CloseIn(Strict):
+    period: Period | None = Field(default=None, description="YYYY-MM; default: the previous month (Japan time)")
+
+
+class CloseOut(BaseModel):
+    job_id: str
+    period: str
+
+
+class BillingRunOut(BaseModel):
+    period: date
+    started_at: datetime
+    finished_at: datetime | None
+    runs: int
+    usage_charges: int
+    renewal_charges: int
+    invoices: int
+    invoiced_yen: int
+    carried_businesses: int
+
+
+class CreditLineIn(Strict):
+    label: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    amount_yen: Yen
+    tax_rate_percent: Literal[10, 8] = 10
+    fee_type: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class CreditNoteIn(Strict):
+    lines: list[CreditLineIn] = Field(min_length=1, max_length=50)
+    reason: Reason
+
+
+class LumpSumIn(Strict):
+    contract_amount_yen: Yen | None = Field(default=None, description="請負金額: picks the band and its person-days")
+    estimated_person_days: Annotated[Int, Field(ge=1, le=10_000_000)] | None = None
+
+    @model_validator(mode="after")
+    def one_input(self) -> "LumpSumIn":
+        if (self.contract_amount_yen is None) == (self.estimated_person_days is None):
+            raise ValueError("give either contract_amount_yen or estimated_person_days")
+        return self
+
+
+class LumpSumOut(BaseModel):
+    site_pk: int
+    business_pk: int
+    band: str | None
+    contract_amount_yen: int | None
+    estimated_person_days: int
+    unit_price_yen: int
+    discount_percent: int
+    amount_yen: int
+    chosen_on: date
+
+
+class ReissueIn(Strict):
+    reason: Literal["lost", "damaged", "rewrite"] = Field(description="紛失 / 破損 / 券面書換")
+
+
+class ReissueOut(BaseModel):
+    card_serial: str
+    valid_until: date
+    revoked_serial: str
+    fee_yen: int

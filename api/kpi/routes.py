@@ -1,0 +1,23 @@
+"""Operator KPIs: plan against actual per fiscal quarter."""
+
+from __future__ import annotations
+
+from api.accounts.models import Role
+from api.http import Ctx, Router
+from api.kpi import service
+from api.kpi.schemas import FiscalYearQuery, RegistrationsOut, RevenueOut
+
+router = Router()
+
+
+@router.get("/admin/kpi/revenue", summary="Revenue by fee type against the 2020 revenue plan (seed 000), per quarter",
+            tags=["kpi"], roles={Role.operator}, query=FiscalYearQuery, response=RevenueOut, errors=(422,))
+async def revenue(ctx: Ctx):
+    return await service.revenue(fiscal_year=ctx.query.fiscal_year)
+
+
+@router.get("/admin/kpi/registrations", summary="Registrations and work records by segment (industry, prefecture, "
+            "size) against the 低位推計 targets, per quarter", tags=["kpi"], roles={Role.operator},
+            query=FiscalYearQuery, response=RegistrationsOut, errors=(422,))
+async def registrations(ctx: Ctx):
+    return await service.registrations(fiscal_year=ctx.query.fiscal_year)
