@@ -129,14 +129,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="print enrolment, outbox and revocation state")
     p = sub.add_parser("read-once", help="read one card and print it (records nothing)")
     p.add_argument("--timeout", type=float, default=30.0)
+    from .licence import cli as licence_cli
+
+    licence_cli.add_parser(sub)  # read-licence: the driver's-licence IC chip, PIN-guarded (docs/licence.md)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request at INFO; the uploader logs what matters itself.
     logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     settings = _settings(args)
-    handler = {"enrol": cmd_enrol, "run": cmd_run, "status": cmd_status,
-               "read-once": cmd_read_once}[args.command]
+    handler = {"enrol": cmd_enrol, "run": cmd_run, "status": cmd_status, "read-once": cmd_read_once,
+               "read-licence": lambda a, s: licence_cli.run(a, s.reader_filter)}[args.command]
     return handler(args, settings)
 
 

@@ -6,6 +6,7 @@ never import each other; tests/licence/test_parsers.py checks that they agree.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 # (name, first day); era year 1 = first_day.year.  See docs/licence.md for the bounds rule:
@@ -46,3 +47,21 @@ def check_digit_ok(number: str) -> bool:
 def mask_number(number: str) -> str:
     """The stored form: only the last 4 digits are kept."""
     return "*" * max(len(number) - 4, 0) + number[-4:]
+
+
+def expiry_for_birthday(birth: dt.date, printed_year: int) -> dt.date:
+    """The expiry a licence must carry in ``printed_year`` for someone born on ``birth``.
+
+    道路交通法 §92-2: a licence is valid until the day on which one month has elapsed from
+    the holder's birthday (counted from the birthday itself), i.e. the day before the same day
+    of the next month — or, when the next month has no such day (born 1/31), the last day of
+    that month (民法 §143).  A December birthday can end in January of the next year, so both
+    birthday years are tried and the one ending in ``printed_year`` is returned.
+    """
+    for year in (printed_year, printed_year - 1):
+        y, m = (year + 1, 1) if birth.month == 12 else (year, birth.month + 1)
+        last = calendar.monthrange(y, m)[1]
+        end = dt.date(y, m, last) if birth.day > last else dt.date(y, m, birth.day) - dt.timedelta(days=1)
+        if end.year == printed_year:
+            return end
+    raise ValueError("no expiry in that year")  # pragma: no cover - one of the two always fits

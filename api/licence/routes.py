@@ -1,0 +1,110 @@
+"""Driver's-licence auto-fill for the 簡略型 registration: the card-face photo (phone path, read here with tesseract)
+and the IC chip (read by `edge_reader read-licence` at a counter, its JSON posted here). Either gives a draft with a
+confidence per field; the user confirms or edits. The licence number is only ever stored masked, and the raw read is
+kept (encrypted) only with the person's consent."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.accounts.models import Role
+from api.common import Strict
+from api.errors import NotFound, TooManyRequests
+from api.http import Ctx, Router
+from api.licence import draft as drafts
+from api.licence.models import RegistrationDraft
+
+router = Router()
+SOURCE = {"ic_chip": "ic", "card_photo": "ocr"}
+
+
+class IcReadIn(Strict):
+    licence: dict[str, Any] = Field(description="the JSON `edge_reader read-licence` prints")
+    consent_raw: bool = False
+
+
+class ConfirmIn(Strict):
+    confirmed: list[str] = Field(default_factory=list, max_length=20)
+    edits: dict[str, Any] = Field(default_factory=dict)
+
+
+class DraftOut(BaseModel):
+    id: int | None
+    draft: dict[str, Any]
+
+
+def _key(ctx: Ctx) -> bytes:
+    # A keyed fingerprint of the licence number lets duplicates be found without storing the number.
+    return hashlib.sha256(b"licence-fingerprint" + ctx.settings.secret("data_key")).digest()
+
+
+async def _store(ctx: Ctx, draft: dict, consent: bool) -> int | None:
+    """Kept only for a logged-in person (so they can come back to it); the raw read only with consent, sealed.
+    The raw read is never echoed back in the response."""
+    raw = draft.pop("raw", None)
+    if ctx.principal is None:
+        return None
+    row = await RegistrationDraft.create(
+        owner_account_id=ctx.principal.id, source=SOURCE.get(draft.get("source", ""), "ocr"), fields_json=draft,
+        licence_number_masked=(draft.get("identity_document") or {}).get("number_masked"),
+        raw_sealed=ctx.state.vault.seal(json.dumps(raw, ensure_ascii=False).encode()) if consent and raw else None,
+        consent_raw=consent)
+    return row.id
+
+
+@router.post("/licence/card-photo", summary="Read a driver's licence card face (photo) into a registration draft",
+             tags=["licence"], uploads=("file",), response=DraftOut, errors=(413, 422, 429))
+async def card_photo(ctx: Ctx):
+    from api.auth import authenticate
+    from api.licence import ocr
+
+    ip = ctx.request.client.host if ctx.request.client else "unknown"
+    limiter = ctx.state.ocr_limiter
+    if limiter.blocked(ip):  # tesseract costs seconds of CPU: an open endpoint must not be a DoS lever
+        raise TooManyRequests("Too many card photos from this address; try again in a few minutes.")
+    limiter.fail(ip)
+    ctx.principal = await authenticate(ctx.request)
+    photo = ctx.files["file"]
+    if len(photo) > ctx.settings.max_upload_bytes:
+        from api.errors import PayloadTooLarge
+
+        raise PayloadTooLarge("The photo is too large.")
+    consent = ctx.form.get("consent_raw") == "true"
+    result = await asyncio.to_thread(ocr.read_card_face, photo)  # a tesseract subprocess: off the event loop
+    draft = drafts.draft_from_ocr(result, consent_raw=consent, photo=photo if consent else None,
+                                  fingerprint_key=_key(ctx))
+    return DraftOut(id=await _store(ctx, draft, consent), draft=draft)
+
+
+@router.post("/licence/ic", summary="A driver's licence IC read (from the edge reader) into a registration draft",
+             tags=["licence"], roles={Role.technician, Role.business_admin, Role.operator}, body=IcReadIn,
+             response=DraftOut, errors=(422,))
+async def ic_read(ctx: Ctx):
+    try:
+        draft = drafts.draft_from_ic(ctx.body.licence, consent_raw=ctx.body.consent_raw, fingerprint_key=_key(ctx))
+    except (KeyError, TypeError, ValueError) as exc:
+        from api.errors import Unprocessable
+
+        raise Unprocessable.field("licence", f"not an edge_reader read-licence result: {exc}") from None
+    return DraftOut(id=await _store(ctx, draft, ctx.body.consent_raw), draft=draft)
+
+
+@router.post("/licence/drafts/{pk:int}/confirm", summary="Confirm or edit a draft's fields", tags=["licence"],
+             roles={Role.technician, Role.business_admin, Role.operator}, body=ConfirmIn, response=DraftOut,
+             errors=(404,))
+async def confirm(ctx: Ctx):
+    row = await RegistrationDraft.get_or_none(id=int(ctx.path["pk"]), owner_account_id=ctx.user.id)
+    if row is None:
+        raise NotFound("No such draft.")
+    updated = drafts.confirm(row.fields_json, confirmed=ctx.body.confirmed, edits=ctx.body.edits,
+                             fingerprint_key=_key(ctx))
+    updated.pop("raw", None)
+    row.fields_json = updated
+    row.licence_number_masked = (updated.get("identity_document") or {}).get("number_masked")
+    await row.save()
+    return DraftOut(id=row.id, draft=updated)
