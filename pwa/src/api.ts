@@ -118,3 +118,20 @@ export async function getBlob(path: string): Promise<Blob> {
   if (!res.ok) return fail(res, true);
   return res.blob();
 }
+
+/** A file the API sends as an attachment (CSV, PDF), fetched with the token; its name from Content-Disposition. */
+export async function getFile(path: string): Promise<{ blob: Blob; filename: string }> {
+  const res = await send("GET", path, {});
+  if (!res.ok) return fail(res, true);
+  const cd = res.headers.get("Content-Disposition") ?? "";
+  const star = cd.match(/filename\*=UTF-8''([^;]+)/i);
+  const plain = cd.match(/filename="?([^";]+)"?/i);
+  const fallback = path.split("?")[0].split("/").pop() || "download";
+  let filename = fallback;
+  try {
+    filename = star ? decodeURIComponent(star[1]) : plain ? plain[1] : fallback;
+  } catch {
+    /* a malformed header: keep the fallback */
+  }
+  return { blob: await res.blob(), filename };
+}

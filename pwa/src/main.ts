@@ -10,17 +10,23 @@ import { flush, listJobs, onJobDone, onOutboxChange, startOutbox } from "./outbo
 import "./styles.css";
 import type { Me, Role } from "./types";
 import { hydrateImages } from "./ui";
-import { accountsView, businessView, employeesView, siteManagerView } from "./views/firm";
+import { batchesView } from "./views/batches";
+import { accountsView, businessView, employeesView } from "./views/firm";
+import { keishinStaffView, keishinW1View, keishinWorksView } from "./views/keishin";
 import { homeFor, loginView } from "./views/login";
 import { notificationsView } from "./views/notifications";
 import { outboxView } from "./views/outbox";
 import { businessRegisterView } from "./views/business-register";
 import { registerView } from "./views/register";
 import { auditView, correctionView, queueView, reviewDetailView } from "./views/review";
+import { reportsView } from "./views/reports";
+import { sitesView, siteView } from "./views/sites";
 import { myTechnicianPk, technicianView } from "./views/technician";
+import { levelsView, workView } from "./views/work";
 
 const TECH: Role[] = ["technician"];
 const FIRM: Role[] = ["business_admin"];
+const SITES: Role[] = ["business_admin", "site_manager"];
 const OPERATOR: Role[] = ["operator"];
 const ANY: Role[] = ["technician", "business_admin", "site_manager", "operator"];
 
@@ -35,17 +41,33 @@ const routes: RouteDef[] = [
   { path: "/me/edit", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "edit", true) },
   { path: "/me/detailed", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "detailed", true) },
   { path: "/me/disclosure", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "disclosure", true) },
-  { path: "/firm", roles: [...FIRM, "site_manager"], load: () => (session.me?.role === "site_manager" ? siteManagerView() : businessView()) },
+  { path: "/me/work", roles: TECH, load: async (_, q) => workView(await myTechnicianPk(), true, q) },
+  { path: "/me/levels", roles: TECH, load: async () => levelsView(await myTechnicianPk(), true) },
+  { path: "/firm", roles: SITES, load: () => (session.me?.role === "site_manager" ? redirectView("/firm/sites") : businessView()) },
   { path: "/firm/employees", roles: FIRM, load: () => employeesView() },
   { path: "/firm/employees/:pk", roles: FIRM, load: (p) => technicianView(Number(p.pk), "overview", false) },
   { path: "/firm/employees/:pk/edit", roles: FIRM, load: (p) => technicianView(Number(p.pk), "edit", false) },
   { path: "/firm/employees/:pk/detailed", roles: FIRM, load: (p) => technicianView(Number(p.pk), "detailed", false) },
+  { path: "/firm/employees/:pk/work", roles: FIRM, load: (p, q) => workView(Number(p.pk), false, q) },
+  { path: "/firm/employees/:pk/levels", roles: FIRM, load: (p) => levelsView(Number(p.pk), false) },
+  { path: "/firm/sites", roles: SITES, load: () => sitesView() },
+  { path: "/firm/sites/:pk", roles: SITES, load: (p, q) => siteView(Number(p.pk), "overview", q) },
+  { path: "/firm/sites/:pk/roster", roles: SITES, load: (p, q) => siteView(Number(p.pk), "roster", q) },
+  { path: "/firm/sites/:pk/devices", roles: SITES, load: (p, q) => siteView(Number(p.pk), "devices", q) },
+  { path: "/firm/sites/:pk/records", roles: SITES, load: (p, q) => siteView(Number(p.pk), "records", q) },
+  { path: "/firm/sites/:pk/direct-inputs", roles: SITES, load: (p, q) => siteView(Number(p.pk), "direct", q) },
+  { path: "/firm/sites/:pk/reports", roles: SITES, load: (p, q) => siteView(Number(p.pk), "reports", q) },
+  { path: "/firm/keishin", roles: FIRM, load: () => keishinStaffView() },
+  { path: "/firm/keishin/works", roles: FIRM, load: () => keishinWorksView() },
+  { path: "/firm/keishin/w1", roles: FIRM, load: () => keishinW1View() },
+  { path: "/firm/reports", roles: FIRM, load: () => reportsView() },
   { path: "/firm/accounts", roles: FIRM, load: () => accountsView() },
   { path: "/firm/proxy", roles: FIRM, load: () => registerView("proxy") },
   { path: "/review", roles: OPERATOR, load: (_, q) => queueView(q) },
   { path: "/review/:pk", roles: OPERATOR, load: (p) => reviewDetailView(Number(p.pk)) },
   { path: "/admin/technicians/:pk", roles: OPERATOR, load: (p) => correctionView(Number(p.pk)) },
   { path: "/audit", roles: OPERATOR, load: (_, q) => auditView(q) },
+  { path: "/admin/batches", roles: OPERATOR, load: () => batchesView() },
 ];
 
 function redirectView(to: string): View {
@@ -137,13 +159,13 @@ async function show(flashMsg?: Flash): Promise<void> {
 function navLinks(): [string, string][] {
   switch (session.me?.role) {
     case "technician":
-      return [["/me", t("nav.me")], ["/notifications", t("nav.notifications")]];
+      return [["/me", t("nav.me")], ["/me/work", t("nav.work")], ["/notifications", t("nav.notifications")]];
     case "business_admin":
-      return [["/firm", t("nav.firm")], ["/notifications", t("nav.notifications")]];
+      return [["/firm", t("nav.firm")], ["/firm/sites", t("nav.sites")], ["/notifications", t("nav.notifications")]];
     case "site_manager":
-      return [["/firm", t("nav.firm")]];
+      return [["/firm/sites", t("nav.sites")]];
     case "operator":
-      return [["/review", t("nav.review")], ["/audit", t("nav.audit")]];
+      return [["/review", t("nav.review")], ["/audit", t("nav.audit")], ["/admin/batches", t("nav.batches")]];
     default:
       return [["/login", t("nav.login")], ["/register", t("nav.register")], ["/register/business", t("biz.title")]];
   }
@@ -152,7 +174,10 @@ function navLinks(): [string, string][] {
 function isCurrent(href: string): boolean {
   const p = state.path;
   if (href === "/register") return p === href;
-  return p === href || p.startsWith(`${href}/`);
+  const covers = (h: string) => p === h || p.startsWith(`${h}/`);
+  if (!covers(href)) return false;
+  // The most specific link wins ("/me/work" over "/me").
+  return !navLinks().some(([other]) => other.length > href.length && other.startsWith(href) && covers(other));
 }
 
 async function logout() {
@@ -219,6 +244,14 @@ function renderApp() {
   // The page heading is the focus target after navigation.
   const h1 = root.querySelector<HTMLElement>("main h1");
   if (h1) h1.id = "page-h1";
+  // On a phone the tab rows scroll sideways: keep the current tab in sight.
+  root.querySelectorAll<HTMLElement>(".tabs").forEach((nav) => {
+    const cur = nav.querySelector<HTMLElement>('[aria-current="page"]');
+    if (!cur) return;
+    const n = nav.getBoundingClientRect();
+    const c = cur.getBoundingClientRect();
+    if (c.right > n.right || c.left < n.left) nav.scrollLeft += c.left - n.left - 16;
+  });
 }
 
 async function refreshOutboxCounts() {

@@ -186,3 +186,242 @@ export interface Notice {
   created_at: string;
   read_at: string | null;
 }
+
+// --- sites, contract trees, rosters, devices, taps and work records ---------------------------------------------
+
+export interface Geofence {
+  lat: number;
+  lon: number;
+  radius_m: number;
+}
+
+export interface Site {
+  id: number;
+  site_id: string;
+  prime_pk: number;
+  name: string;
+  address: string;
+  order_type: "public" | "private";
+  window_start: string;
+  window_end: string;
+  cutoff_hour: number;
+  hazardous: boolean;
+  geofence: Geofence | null;
+  manager_account_ids: number[];
+  created_at: string;
+}
+
+export interface Contract {
+  id: number;
+  business_pk: number;
+  business_id: string;
+  business_name: string;
+  parent_id: number | null;
+  tier: number;
+  status: "invited" | "approved" | "declined";
+  proxy: boolean;
+}
+
+export type Position = "foreman" | "team_leader" | "worker" | "apprentice";
+
+export interface RosterEntry {
+  id: number;
+  technician_pk: number;
+  technician_id: string;
+  name: string;
+  employer_pk: number;
+  trade: string;
+  position: Position;
+  work_content: string | null;
+  active: boolean;
+}
+
+export interface Device {
+  id: number;
+  site_pk: number;
+  kind: "reader" | "kiosk";
+  name: string;
+  enrolled_at: string | null;
+  revoked_at: string | null;
+  last_seen_at: string | null;
+  software_version: string | null;
+  outbox_depth: number | null;
+  reader_name: string | null;
+}
+
+export interface DeviceCreated {
+  device: Device;
+  enrolment_code: string;
+}
+
+export interface Tap {
+  id: number;
+  technician_code: string;
+  method: string;
+  direction: string | null;
+  device_pk: number | null;
+  device_time: string;
+  received_at: string;
+  work_date: string;
+  status: "accepted" | "pending" | "rejected";
+  reject_reason: string | null;
+}
+
+export interface WorkRecord {
+  id: number;
+  technician_pk: number;
+  site_pk: number;
+  /** Not in the API yet: shown when it comes (see the README's "API wishes"). */
+  site_name?: string | null;
+  work_date: string;
+  first_in: string | null;
+  last_out: string | null;
+  employer_pk: number | null;
+  tier: number | null;
+  trade: string | null;
+  position: string | null;
+  work_content: string | null;
+  method: string;
+  taps: number;
+  missing_exit: boolean;
+}
+
+export interface DirectInput {
+  id: number;
+  technician_pk: number;
+  site_pk: number;
+  work_date: string;
+  start_at: string;
+  end_at: string | null;
+  reason: string;
+  status: "pending" | "approved" | "rejected";
+  deadline: string;
+  decision_note: string | null;
+}
+
+export interface ApiClient {
+  id: number;
+  client_id: string;
+  client_secret: string;
+}
+
+// --- levels -------------------------------------------------------------------------------------------------------
+
+export interface TradeLevel {
+  trade: string;
+  evaluated: boolean;
+  level: number | null;
+  criteria_version: string | null;
+  reason: string | null;
+  missing_for_next: string[];
+  counted_days: number | null;
+  foreman_days: number | null;
+  lead_days: number | null;
+}
+
+export interface LevelHistory {
+  trade: string;
+  level: number;
+  from_level: number | null;
+  direction: string;
+  criteria_version: string;
+  on: string;
+}
+
+export interface Levels {
+  technician_pk: number;
+  on: string;
+  trades: TradeLevel[];
+  history: LevelHistory[];
+}
+
+// --- 経審 -----------------------------------------------------------------------------------------------------------
+
+export interface ContractHistory {
+  id: number;
+  customer: string;
+  work_name: string;
+  prime: boolean;
+  location: string;
+  amount_thousand_yen: number;
+  started_on: string | null;
+  completed_on: string | null;
+  industry_code: string | null;
+  breakdown_code: string | null;
+}
+
+export interface KeishinGroup {
+  industry_code: string;
+  qualification_code: string;
+  lecture: boolean;
+  credited: Record<string, number>;
+}
+
+export interface KeishinRow {
+  serial: number;
+  technician_id: string;
+  name: string;
+  birth_date: string;
+  age: number;
+  newly_listed: boolean;
+  groups: KeishinGroup[];
+  points: Record<string, number>;
+  applied_points: number;
+  supervisor_certificate_no: string;
+}
+
+export interface KeishinTotal {
+  industry_code: string;
+  name: string;
+  applied: boolean;
+  headcount: number;
+  points: number;
+  by_points: Record<string, number>;
+}
+
+export interface KeishinExclusion {
+  technician_id: string;
+  name: string;
+  code: string;
+  reason: string;
+}
+
+export interface KeishinStaff {
+  base_date: string;
+  application_date: string;
+  applied_industries: string[];
+  rows: KeishinRow[];
+  totals: KeishinTotal[];
+  excluded: KeishinExclusion[];
+  notes: string[];
+}
+
+export interface WorksAmount {
+  completed: number;
+  prime: number;
+}
+
+export interface WorksRow {
+  item_no: number;
+  code: string;
+  name: string;
+  kind: "industry" | "breakdown" | "other" | "total";
+  years: WorksAmount[];
+  prior: WorksAmount;
+  average: WorksAmount;
+}
+
+export interface CompletedWorks {
+  application_date: string;
+  fiscal_years: { start: string; end: string }[];
+  averaging_years: number;
+  applied_industries: string[];
+  rows: WorksRow[];
+  excluded: { index: number; work_name: string; code: string; reason: string }[];
+}
+
+export interface W1Result {
+  points: number;
+  reasons: string[];
+  considered: number;
+}

@@ -135,6 +135,17 @@ class Api:
         r.raise_for_status()
         return r.json()
 
+    def call(self, method: str, login: str | None, path: str, **kw) -> httpx.Response:
+        """Any request (login None: without a token, as a device enrolling); the caller checks the status."""
+        headers = {"Authorization": f"Bearer {self.token(login)}"} if login else {}
+        headers.update(kw.pop("headers", {}))
+        return httpx.request(method, f"{self.base}/api/v1{path}", headers=headers, timeout=15, **kw)
+
+    def ok(self, method: str, login: str | None, path: str, **kw):
+        r = self.call(method, login, path, **kw)
+        assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
+        return r.json() if r.content else None
+
 
 @pytest.fixture(scope="session")
 def api(server: str) -> Api:

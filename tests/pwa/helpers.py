@@ -10,6 +10,8 @@ PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 1024, "height": 768}
 DESKTOP = {"width": 1280, "height": 900}
 WAIT_MS = 10_000  # every wait in these tests is bounded
+AXE = Path(__file__).resolve().parents[2] / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
 def jpeg(width: int = 480, height: int = 600, colour=(210, 180, 150), label: str = "") -> bytes:
@@ -67,3 +69,25 @@ def shot(page, artifacts: Path, name: str) -> Path:
     page.evaluate("window.scrollTo(0, 0)")  # sticky parts (review images, decision bar) then sit where a reader sees them
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def axe_serious(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now (WCAG 2.1 A/AA + best practice)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def flash(page, text: str) -> str:
+    """Wait for the flash message that contains `text` and return its whole text."""
+    loc = page.locator("[data-testid=flash]", has_text=text)
+    loc.wait_for()
+    return loc.inner_text()

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.pwa.helpers import PHONE, TABLET, goto, login, shot
-
-AXE = Path(__file__).resolve().parents[2] / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+from tests.pwa.helpers import AXE, PHONE, TABLET, axe_serious, goto, login, shot
 
 
 def _submitted_application(api, login_name: str) -> int:
@@ -44,20 +40,6 @@ def _views(api) -> list[tuple[str | None, str, str]]:
         ("operator", f"/review/{review_id}", "operator-review"),
         ("operator", "/admin/technicians/1", "operator-correction"),
         ("operator", "/audit", "operator-audit"),
-    ]
-
-
-def axe_serious(page) -> list[dict]:
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        AXE_TAGS,
-    )
-    return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
     ]
 
 

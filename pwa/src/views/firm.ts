@@ -1,5 +1,5 @@
 // The firm portal: business data with the registration fee band, employees and their registration status,
-// 管理者ID / 現場管理者ID. (Sites, contract trees, rosters and invoices come with their API.)
+// 管理者ID / 現場管理者ID. Sites are in sites.ts, 経審 in keishin.ts, reports and API連携 in reports.ts.
 
 import { html, nothing, TemplateResult } from "lit-html";
 import { get, session } from "../api";
@@ -12,12 +12,17 @@ import type { Account, Business, TechnicianSummary } from "../types";
 import { badge, dl, emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, statusFromError } from "../ui";
 
 function firmTabs(current: string): TemplateResult {
-  const items: [string, string][] = [
-    ["/firm", t("nav.firm")],
-    ["/firm/employees", t("nav.employees")],
-    ["/firm/accounts", t("nav.accounts")],
-    ["/firm/proxy", t("nav.proxy")],
-  ];
+  const items: [string, string][] = session.me?.role === "site_manager"
+    ? [["/firm/sites", t("nav.sites")]]
+    : [
+        ["/firm", t("nav.firm")],
+        ["/firm/employees", t("nav.employees")],
+        ["/firm/sites", t("nav.sites")],
+        ["/firm/keishin", t("nav.keishin")],
+        ["/firm/reports", t("nav.reports")],
+        ["/firm/accounts", t("nav.accounts")],
+        ["/firm/proxy", t("nav.proxy")],
+      ];
   return html`<nav class="tabs" aria-label=${t("nav.firm_tabs")}>
     ${items.map(([href, text]) => html`<a href=${href} aria-current=${href === current ? "page" : "false"}>${text}</a>`)}
   </nav>`;
@@ -27,13 +32,6 @@ function businessPk(): number {
   const pk = session.me?.business_pk;
   if (!pk) throw new Error("no business");
   return pk;
-}
-
-export function siteManagerView(): View {
-  return {
-    title: () => t("role.site_manager"),
-    render: () => html`<section><h1 tabindex="-1">${t("role.site_manager")}</h1><p>${t("firm.site_manager_only")}</p></section>`,
-  };
 }
 
 export async function businessView(): Promise<View> {

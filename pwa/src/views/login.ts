@@ -10,8 +10,9 @@ export function homeFor(me: Me | null): string {
     case "technician":
       return "/me";
     case "business_admin":
-    case "site_manager":
       return "/firm";
+    case "site_manager":
+      return "/firm/sites";
     case "operator":
       return "/review";
     default:

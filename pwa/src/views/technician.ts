@@ -17,7 +17,23 @@ import {
   FormStatus, photoField, Reasons, statusFromError,
 } from "../ui";
 
-export type Tab = "overview" | "edit" | "detailed" | "disclosure";
+export type Tab = "overview" | "edit" | "detailed" | "disclosure" | "work" | "levels";
+
+/** The technician's pages: their own ("/me…") or an employee's seen by the employer ("/firm/employees/:pk…"). */
+export function technicianTabs(tab: Tab, self: boolean, pk: number): TemplateResult {
+  const base = self ? "/me" : `/firm/employees/${pk}`;
+  const items: [Tab, string, string][] = [
+    ["overview", base, t("nav.me")],
+    ["edit", `${base}/edit`, t("nav.edit")],
+    ["detailed", `${base}/detailed`, t("nav.detailed")],
+    ["work", `${base}/work`, t("nav.work")],
+    ["levels", `${base}/levels`, t("nav.levels")],
+  ];
+  if (self) items.push(["disclosure", `${base}/disclosure`, t("nav.disclosure")]);
+  return html`<nav class="tabs" aria-label=${t("nav.tech_tabs")}>
+    ${items.map(([k, href, text]) => html`<a href=${href} aria-current=${k === tab ? "page" : "false"}>${text}</a>`)}
+  </nav>`;
+}
 
 interface Row<T> {
   key: number;
@@ -196,17 +212,7 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
 
   // --- rendering -------------------------------------------------------------------------------------------------
 
-  function tabs(): TemplateResult {
-    const items: [Tab, string, string][] = [
-      ["overview", base, t("nav.me")],
-      ["edit", `${base}/edit`, t("nav.edit")],
-      ["detailed", `${base}/detailed`, t("nav.detailed")],
-    ];
-    if (self) items.push(["disclosure", `${base}/disclosure`, t("nav.disclosure")]);
-    return html`<nav class="tabs" aria-label=${t("nav.tech_tabs")}>
-      ${items.map(([k, href, text]) => html`<a href=${href} aria-current=${k === tab ? "page" : "false"}>${text}</a>`)}
-    </nav>`;
-  }
+  const tabs = () => technicianTabs(tab, self, pk);
 
   function photoImg(kind: "photo" | "id-document", cls = "thumb") {
     const has = kind === "photo" ? tech.has_photo : tech.has_id_document;
@@ -223,6 +229,38 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
         ${app.return_reasons.map((r) => html`<li><a href="${editHref}#f-${r.field.replace(/[^a-zA-Z0-9_-]/g, "-")}"><strong>${fieldLabel(r.field)}</strong></a>: ${r.reason}</li>`)}
       </ul>
       ${editHref === location.pathname ? nothing : html`<p><a class="button primary" href=${editHref}>${t("me.fix")}</a></p>`}
+    </div>`;
+  }
+
+  // --- a lost card ---------------------------------------------------------------------------------------------
+
+  let confirmLost = false;
+  let lostSerial = ""; // the API shows no card once it is lost: remember which one was reported
+
+  async function onReportLost(serial: string) {
+    const result = await runAll([requestJob(label("カードの紛失届", "Lost card report"), { method: "POST", path: `/cards/${serial}/revoke`, json: { reason: "lost" } })], t("card.lost_done"));
+    if (result !== "failed") {
+      confirmLost = false;
+      lostSerial = serial;
+    }
+    update();
+  }
+
+  function lostCard(serial: string): TemplateResult {
+    if (!confirmLost) {
+      return html`<p><button type="button" class="danger" data-testid="report-lost" @click=${() => {
+        confirmLost = true;
+        update();
+        requestAnimationFrame(() => document.getElementById("lost-confirm")?.focus());
+      }}>${t("card.report_lost")}</button></p>`;
+    }
+    return html`<div class="notice returned" id="lost-confirm" tabindex="-1" role="group" aria-labelledby="lost-h">
+      <h3 id="lost-h">${t("card.report_lost")}</h3>
+      <p>${t("card.lost_confirm", { serial })}</p>
+      <div class="actions">
+        <button type="button" class="danger" data-testid="confirm-lost" @click=${() => onReportLost(serial)}>${t("card.lost_yes")}</button>
+        <button type="button" @click=${() => { confirmLost = false; update(); }}>${t("card.lost_no")}</button>
+      </div>
     </div>`;
   }
 
@@ -259,7 +297,8 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
                 ])}
               </div>
             </div>`
-          : html`<p>${t("me.no_card")}</p>`}
+          : html`<p data-testid="no-card">${lostSerial ? t("card.lost_notice", { serial: lostSerial }) : tech.status === "approved" ? t("me.no_active_card") : t("me.no_card")}</p>`}
+        ${self && card?.status === "active" ? lostCard(card.serial) : nothing}
       </section>
       <section class="card" aria-labelledby="apps-h">
         <h2 id="apps-h">${t("me.applications")}</h2>

@@ -1,0 +1,508 @@
+// 経審 (経営事項審査) from CCUS data in the firm portal: 別紙二 技術職員名簿 with each technician's 業種コード /
+// 有資格区分コード / points, the totals and who is left out and why, with each employee's employment start; the
+// 工事経歴書 rows and 別紙一 (完成工事高 per industry); W1⑩ (CCUS on every directly contracted site). The tables
+// download as CSV or PDF in the form's layout.
+
+import { html, nothing, TemplateResult } from "lit-html";
+import { get, NetworkError, session } from "../api";
+import { flash, update, View } from "../app";
+import { download, Forms, send, todayJst, values } from "../forms";
+import { getLang, serverMessage, t, tr } from "../i18n";
+import { industries, industryName } from "../masters";
+import type { Business, CompletedWorks, ContractHistory, KeishinStaff, TechnicianSummary, W1Result } from "../types";
+import { checkbox, dl, errorSummary, field, requiredErrors, statusFromError } from "../ui";
+import { firmTabs } from "./firm";
+
+type KTab = "staff" | "works" | "w1";
+
+function businessPk(): number {
+  const pk = session.me?.business_pk;
+  if (!pk) throw new Error("no business");
+  return pk;
+}
+
+/** The most recent 31 March on or before today: the usual 審査基準日 (決算日). */
+function lastFiscalYearEnd(): string {
+  const today = todayJst();
+  const y = Number(today.slice(0, 4));
+  return today >= `${y}-03-31` ? `${y}-03-31` : `${y - 1}-03-31`;
+}
+
+function dayAfterYearBefore(end: string): string {
+  const d = new Date(`${end}T00:00:00Z`);
+  d.setUTCFullYear(d.getUTCFullYear() - 1);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+function keishinTabs(tab: KTab): TemplateResult {
+  const items: [KTab, string, string][] = [
+    ["staff", "/firm/keishin", t("keishin.tab_staff")],
+    ["works", "/firm/keishin/works", t("keishin.tab_works")],
+    ["w1", "/firm/keishin/w1", t("keishin.tab_w1")],
+  ];
+  return html`<nav class="tabs sub-tabs" aria-label=${t("keishin.tabs")}>
+    ${items.map(([k, href, text]) => html`<a href=${href} aria-current=${k === tab ? "page" : "false"}>${text}</a>`)}
+  </nav>`;
+}
+
+function industryChecks(prefix: string, chosen: Set<string>, error?: string): TemplateResult {
+  return html`<fieldset class=${error ? "has-error" : ""} id="f-${prefix}industries" tabindex="-1">
+    <legend>${t("keishin.industries")} <span class="req">${t("f.required")}</span></legend>
+    ${error ? html`<p class="field-error">${error}</p>` : nothing}
+    <div class="industries">
+      ${industries.map((i) => html`<div class="field check">
+        <input type="checkbox" id="f-${prefix}ind-${i.code}" name="industries" value=${i.code} ?checked=${chosen.has(i.code)} />
+        <label for="f-${prefix}ind-${i.code}">${i.code} ${i.name}</label>
+      </div>`)}
+    </div>
+  </fieldset>`;
+}
+
+const yen = (n: number) => n.toLocaleString(getLang() === "ja" ? "ja-JP" : "en-GB");
+
+async function defaultIndustries(pk: number): Promise<string[]> {
+  const biz = await get<Business>(`/businesses/${pk}`).catch(() => null);
+  return biz?.permitted_industries.length ? [...biz.permitted_industries] : ["01"];
+}
+
+function loadError(e: unknown): string {
+  if (e instanceof NetworkError) return navigator.onLine ? t("app.network_error") : t("app.offline_view");
+  const st = statusFromError(e);
+  return [st.message, ...Object.entries(st.errors).map(([k, v]) => `${k}: ${v}`)].filter(Boolean).join(" ");
+}
+
+// --- 別紙二 技術職員名簿 and employment dates ---------------------------------------------------------------------------
+
+export async function keishinStaffView(): Promise<View> {
+  const pk = businessPk();
+  const forms = new Forms();
+  const cond = { base_date: lastFiscalYearEnd(), application_date: "", industries: await defaultIndustries(pk) };
+  let staff: KeishinStaff | null = null;
+  let staffError = "";
+  let employees: TechnicianSummary[] = [];
+  let busy = "";
+
+  const query = (format: string, encoding?: string) => {
+    const qs = new URLSearchParams({ base_date: cond.base_date, industries: cond.industries.join(","), format });
+    if (cond.application_date) qs.set("application_date", cond.application_date);
+    if (encoding) qs.set("encoding", encoding);
+    return `/businesses/${pk}/keishin/staff?${qs}`;
+  };
+
+  async function loadStaff() {
+    try {
+      staff = await get<KeishinStaff>(query("json"));
+      staffError = "";
+    } catch (e) {
+      if (e instanceof NetworkError && !navigator.onLine) throw e;
+      staff = null;
+      staffError = loadError(e);
+    }
+  }
+
+  async function load() {
+    [employees] = await Promise.all([
+      get<TechnicianSummary[]>(`/businesses/${pk}/employees`).then((xs) => xs.filter((e) => e.technician_id)),
+      loadStaff(),
+    ]);
+  }
+  await load();
+
+  async function onConditions(ev: SubmitEvent) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const v = values(form);
+    const chosen = new FormData(form).getAll("industries").map(String);
+    const errors = requiredErrors(form);
+    if (!chosen.length) errors.industries = t("keishin.choose_industry");
+    if (Object.keys(errors).length) return forms.invalid("ks-", errors);
+    Object.assign(cond, { base_date: v("base_date"), application_date: v("application_date"), industries: chosen });
+    forms.set("ks-", { errors: {}, message: null, busy: true });
+    await loadStaff();
+    forms.set("ks-", { errors: {}, message: null, busy: false });
+  }
+
+  async function onEmployment(ev: SubmitEvent, e: TechnicianSummary) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const key = `emp-${e.id}-`;
+    const errors = requiredErrors(form);
+    if (Object.keys(errors).length) return forms.invalid(key, errors);
+    const since = values(form)("employed_since");
+    const sent = await send(forms, key, { ja: `入社日（${e.name}）`, en: `Employment start (${e.name})` },
+      { method: "PUT", path: `/businesses/${pk}/employees/${e.id}/employment`, json: { employed_since: since } });
+    if (sent.state === "done") {
+      await loadStaff();
+      flash(t("keishin.employment_saved", { name: e.name, on: since }));
+    }
+  }
+
+  async function dl_(key: string, path: string) {
+    busy = key;
+    update();
+    await download(path);
+    busy = "";
+    update();
+  }
+
+  function results(s: KeishinStaff): TemplateResult {
+    const applied = s.applied_industries;
+    return html`
+      <p class="meta">${t("keishin.base_date")}: ${s.base_date} · ${t("keishin.application_date")}: ${s.application_date}
+        · ${t("keishin.industries")}: ${applied.join(", ")}</p>
+      <h3 id="staff-rows-h">${t("keishin.rows_title", { n: s.rows.length })}</h3>
+      ${s.rows.length
+        ? html`<div class="table-wrap" role="region" aria-labelledby="staff-rows-h" tabindex="0">
+            <table class="data" data-testid="staff-rows">
+              <thead><tr>
+                <th scope="col">${t("keishin.serial")}</th><th scope="col">${t("keishin.name")}</th>
+                <th scope="col">${t("keishin.birth")}</th><th scope="col">${t("keishin.codes")}</th>
+                <th scope="col">${t("keishin.points")}</th>
+              </tr></thead>
+              <tbody>${s.rows.map((r) => html`<tr>
+                <td>${r.serial}</td>
+                <th scope="row">${r.name}<div class="meta mono">${r.technician_id}</div>${r.newly_listed ? html`<span class="badge">${t("keishin.new")}</span>` : nothing}</th>
+                <td>${r.birth_date}<div class="meta">${t("keishin.age", { n: r.age })}</div></td>
+                <td>${r.groups.map((g) => html`<div class="group">
+                  <span title=${industryName(g.industry_code)}>${t("keishin.industry_code")} <strong class="mono">${g.industry_code}</strong></span>
+                  / ${t("keishin.qualification_code")} <strong class="mono">${g.qualification_code}</strong>
+                  ${g.lecture ? html`<span class="badge">${t("keishin.lecture")}</span>` : nothing}
+                </div>`)}</td>
+                <td><strong data-testid="applied-points">${r.applied_points}</strong>
+                  <div class="meta">${Object.entries(r.points).map(([code, p]) => `${code}: ${p}`).join(" · ")}</div></td>
+              </tr>`)}</tbody>
+            </table>
+          </div>`
+        : html`<p>${t("keishin.no_rows")}</p>`}
+      <h3 id="totals-h">${t("keishin.totals")}</h3>
+      <div class="table-wrap" role="region" aria-labelledby="totals-h" tabindex="0">
+        <table class="data" data-testid="staff-totals">
+          <thead><tr><th scope="col">${t("keishin.industry_code")}</th><th scope="col">${t("keishin.industry")}</th>
+            <th scope="col">${t("keishin.headcount")}</th><th scope="col">${t("keishin.points")}</th></tr></thead>
+          <tbody>${s.totals.map((x) => html`<tr class=${x.applied ? "" : "muted"}>
+            <td class="mono">${x.industry_code}</td><th scope="row">${x.name}${x.applied ? nothing : html` <span class="meta">(${t("keishin.not_applied")})</span>`}</th>
+            <td>${x.headcount}</td><td><strong>${x.points}</strong></td></tr>`)}</tbody>
+        </table>
+      </div>
+      <h3>${t("keishin.excluded", { n: s.excluded.length })}</h3>
+      ${s.excluded.length
+        ? html`<ul class="list excluded" data-testid="staff-excluded">${s.excluded.map((x) => html`<li>
+            <strong>${x.name}</strong> <span class="mono meta">${x.technician_id}</span>
+            <div>${tr("keishin.excl", x.code)}</div><div class="meta">${serverMessage(x.reason)}</div></li>`)}</ul>`
+        : html`<p>${t("keishin.none_excluded")}</p>`}
+      ${s.notes.length ? html`<h3>${t("keishin.notes")}</h3><ul>${s.notes.map((n) => html`<li>${n}</li>`)}</ul>` : nothing}
+      <div class="actions downloads">
+        <button type="button" data-testid="staff-csv" ?disabled=${busy === "csv"} @click=${() => dl_("csv", query("csv", "utf-8"))}>${t("keishin.download_csv")}</button>
+        <button type="button" ?disabled=${busy === "sjis"} @click=${() => dl_("sjis", query("csv", "shift_jis"))}>${t("keishin.download_csv_sjis")}</button>
+        <button type="button" data-testid="staff-pdf" ?disabled=${busy === "pdf"} @click=${() => dl_("pdf", query("pdf"))}>${t("keishin.download_pdf")}</button>
+      </div>`;
+  }
+
+  return {
+    title: () => `${t("keishin.title")} — ${t("keishin.tab_staff")}`,
+    refresh: async () => {
+      await load();
+      update();
+    },
+    render: () => {
+      const st = forms.get("ks-");
+      return html`<section>
+        <h1 tabindex="-1">${t("keishin.title")} <span class="sub">${t("keishin.tab_staff")}</span></h1>
+        ${firmTabs("/firm/keishin")}
+        ${keishinTabs("staff")}
+        <p>${t("keishin.staff_intro")}</p>
+        <section class="card" aria-labelledby="cond-h">
+          <h2 id="cond-h">${t("keishin.conditions")}</h2>
+          ${errorSummary(st, ["base_date", "application_date", "industries"], "ks-")}
+          <form @submit=${onConditions} novalidate>
+            <div class="grid2">
+              ${field({ name: "base_date", prefix: "ks-", label: t("keishin.base_date"), type: "date", required: true, value: cond.base_date, hint: t("keishin.base_date_hint"), errors: st.errors })}
+              ${field({ name: "application_date", prefix: "ks-", label: t("keishin.application_date_optional"), type: "date", value: cond.application_date, errors: st.errors })}
+            </div>
+            ${industryChecks("ks-", new Set(cond.industries), st.errors.industries)}
+            <button type="submit" class="primary" ?disabled=${st.busy}>${t("keishin.show")}</button>
+          </form>
+        </section>
+        <section class="card" aria-labelledby="staff-h">
+          <h2 id="staff-h">${t("keishin.staff_title")}</h2>
+          ${staffError ? html`<p class="notice returned" role="alert">${serverMessage(staffError)}</p>` : nothing}
+          ${staff ? results(staff) : nothing}
+        </section>
+        <section class="card" aria-labelledby="emp-h" id="employment">
+          <h2 id="emp-h">${t("keishin.employment_title")}</h2>
+          <p class="hint">${t("keishin.employment_intro")}</p>
+          ${employees.length
+            ? html`<ul class="list employment" data-testid="employment">${employees.map((e) => {
+                const key = `emp-${e.id}-`;
+                const es = forms.get(key);
+                return html`<li data-employee=${e.id}>
+                  ${errorSummary(es, ["employed_since"], key)}
+                  <form class="inline-form" @submit=${(ev: SubmitEvent) => onEmployment(ev, e)} novalidate>
+                    ${field({ name: "employed_since", prefix: key, label: t("keishin.employed_since", { name: e.name }), type: "date", required: true, errors: es.errors })}
+                    <button type="submit" ?disabled=${es.busy}>${t("me.save")}</button>
+                  </form>
+                </li>`;
+              })}</ul>`
+            : html`<p>${t("firm.no_employees")}</p>`}
+        </section>
+      </section>`;
+    },
+  };
+}
+
+// --- 工事経歴書 and 別紙一 ------------------------------------------------------------------------------------------------
+
+export async function keishinWorksView(): Promise<View> {
+  const pk = businessPk();
+  const forms = new Forms();
+  const end = lastFiscalYearEnd();
+  const cond = { base_date: end, fiscal_year_end: end, averaging_years: "2", application_date: "", industries: await defaultIndustries(pk) };
+  let rows: ContractHistory[] = [];
+  let works: CompletedWorks | null = null;
+  let worksError = "";
+  let busy = "";
+
+  const query = (format: string, encoding?: string) => {
+    const qs = new URLSearchParams({ base_date: cond.base_date, fiscal_year_end: cond.fiscal_year_end,
+      averaging_years: cond.averaging_years, industries: cond.industries.join(","), format });
+    if (cond.application_date) qs.set("application_date", cond.application_date);
+    if (encoding) qs.set("encoding", encoding);
+    return `/businesses/${pk}/keishin/completed-works?${qs}`;
+  };
+
+  async function loadWorks() {
+    try {
+      works = await get<CompletedWorks>(query("json"));
+      worksError = "";
+    } catch (e) {
+      if (e instanceof NetworkError && !navigator.onLine) throw e;
+      works = null;
+      worksError = loadError(e);
+    }
+  }
+
+  async function load() {
+    [rows] = await Promise.all([get<ContractHistory[]>(`/businesses/${pk}/contract-history`), loadWorks()]);
+  }
+  await load();
+
+  async function onAdd(ev: SubmitEvent) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const v = values(form);
+    const errors = requiredErrors(form);
+    const amount = v("amount_thousand_yen").replace(/[,，\s]/g, "");
+    if (amount && !/^\d+$/.test(amount)) errors.amount_thousand_yen = t("keishin.amount_format");
+    if (Object.keys(errors).length) return forms.invalid("ch-", errors);
+    const body = {
+      customer: v("customer"), work_name: v("work_name"), prime: new FormData(form).get("prime") === "true",
+      location: v("location"), amount_thousand_yen: Number(amount), started_on: v("started_on") || null,
+      completed_on: v("completed_on") || null, industry_code: v("industry_code") || null, breakdown_code: v("breakdown_code") || null,
+    };
+    const sent = await send<ContractHistory>(forms, "ch-", { ja: `工事経歴書（${body.work_name}）`, en: `Contract history (${body.work_name})` },
+      { method: "POST", path: `/businesses/${pk}/contract-history`, json: body });
+    if (sent.state === "failed") return;
+    form.reset();
+    if (sent.state === "done") {
+      rows = [...rows, sent.result];
+      await loadWorks();
+      flash(t("keishin.contract_added", { name: body.work_name }));
+    }
+  }
+
+  async function onConditions(ev: SubmitEvent) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const v = values(form);
+    const chosen = new FormData(form).getAll("industries").map(String);
+    const errors = requiredErrors(form);
+    if (!chosen.length) errors.industries = t("keishin.choose_industry");
+    if (Object.keys(errors).length) return forms.invalid("kw-", errors);
+    Object.assign(cond, { base_date: v("base_date"), fiscal_year_end: v("fiscal_year_end"), averaging_years: v("averaging_years"),
+      application_date: v("application_date"), industries: chosen });
+    forms.set("kw-", { errors: {}, message: null, busy: true });
+    await loadWorks();
+    forms.set("kw-", { errors: {}, message: null, busy: false });
+  }
+
+  async function dl_(key: string, path: string) {
+    busy = key;
+    update();
+    await download(path);
+    busy = "";
+    update();
+  }
+
+  const amount = (a: { completed: number; prime: number }) => html`${yen(a.completed)}<div class="meta">${t("keishin.of_which_prime")} ${yen(a.prime)}</div>`;
+
+  function worksTable(w: CompletedWorks): TemplateResult {
+    return html`<p class="meta">${w.fiscal_years.map((fy, i) => `${t("keishin.year_n", { n: i + 1 })}: ${fy.start} – ${fy.end}`).join(" · ")}</p>
+      <div class="table-wrap" role="region" aria-labelledby="works-h" tabindex="0">
+        <table class="data" data-testid="completed-works">
+          <thead><tr><th scope="col">${t("keishin.work_kind")}</th>
+            ${w.fiscal_years.map((_, i) => html`<th scope="col">${t("keishin.year_n", { n: i + 1 })}</th>`)}
+            <th scope="col">${t("keishin.average", { n: w.averaging_years })}</th></tr></thead>
+          <tbody>${w.rows.map((r) => html`<tr class="kind-${r.kind}">
+            <th scope="row">${r.code ? html`<span class="mono">${r.code}</span> ` : nothing}${r.name}</th>
+            ${r.years.map((y) => html`<td>${amount(y)}</td>`)}
+            <td><strong>${amount(r.average)}</strong></td></tr>`)}</tbody>
+        </table>
+      </div>
+      ${w.excluded.length
+        ? html`<h3>${t("keishin.works_excluded")}</h3><ul>${w.excluded.map((x) => html`<li>${x.work_name}: ${tr("keishin.excl", x.code)} <span class="meta">${serverMessage(x.reason)}</span></li>`)}</ul>`
+        : nothing}
+      <div class="actions downloads">
+        <button type="button" ?disabled=${busy === "csv"} @click=${() => dl_("csv", query("csv", "utf-8"))}>${t("keishin.download_csv")}</button>
+        <button type="button" ?disabled=${busy === "pdf"} @click=${() => dl_("pdf", query("pdf"))}>${t("keishin.download_pdf")}</button>
+      </div>`;
+  }
+
+  return {
+    title: () => `${t("keishin.title")} — ${t("keishin.tab_works")}`,
+    refresh: async () => {
+      await load();
+      update();
+    },
+    render: () => {
+      const st = forms.get("ch-");
+      const kw = forms.get("kw-");
+      return html`<section>
+        <h1 tabindex="-1">${t("keishin.title")} <span class="sub">${t("keishin.tab_works")}</span></h1>
+        ${firmTabs("/firm/keishin")}
+        ${keishinTabs("works")}
+        <section class="card" aria-labelledby="ch-h">
+          <h2 id="ch-h">${t("keishin.contracts_title", { n: rows.length })}</h2>
+          ${rows.length
+            ? html`<div class="table-wrap" role="region" aria-labelledby="ch-h" tabindex="0">
+                <table class="data" data-testid="contract-history">
+                  <thead><tr><th scope="col">${t("keishin.work_name")}</th><th scope="col">${t("keishin.customer")}</th>
+                    <th scope="col">${t("keishin.industry_code")}</th><th scope="col">${t("keishin.amount")}</th>
+                    <th scope="col">${t("keishin.period")}</th></tr></thead>
+                  <tbody>${rows.map((r) => html`<tr>
+                    <th scope="row">${r.work_name}${r.prime ? html` <span class="badge">${t("keishin.prime")}</span>` : nothing}<div class="meta">${r.location}</div></th>
+                    <td>${r.customer}</td>
+                    <td class="mono">${r.industry_code ?? "—"}${r.breakdown_code ? ` / ${r.breakdown_code}` : ""}</td>
+                    <td>${yen(r.amount_thousand_yen)}</td>
+                    <td>${r.started_on ?? "—"} – ${r.completed_on ?? t("keishin.not_completed")}</td></tr>`)}</tbody>
+                </table>
+              </div>`
+            : html`<p>${t("keishin.no_contracts")}</p>`}
+          <h3>${t("keishin.add_contract")}</h3>
+          ${errorSummary(st, ["customer", "work_name", "location", "amount_thousand_yen", "started_on", "completed_on", "industry_code", "breakdown_code"], "ch-")}
+          <form @submit=${onAdd} novalidate>
+            <div class="grid2">
+              ${field({ name: "work_name", prefix: "ch-", label: t("keishin.work_name"), required: true, maxlength: 200, errors: st.errors })}
+              ${field({ name: "customer", prefix: "ch-", label: t("keishin.customer"), required: true, maxlength: 200, errors: st.errors })}
+              ${field({ name: "location", prefix: "ch-", label: t("keishin.location"), required: true, maxlength: 200, errors: st.errors })}
+              ${field({ name: "amount_thousand_yen", prefix: "ch-", label: t("keishin.amount"), required: true, inputmode: "numeric", errors: st.errors })}
+              ${field({ name: "started_on", prefix: "ch-", label: t("keishin.started_on"), type: "date", errors: st.errors })}
+              ${field({ name: "completed_on", prefix: "ch-", label: t("keishin.completed_on"), type: "date", hint: t("keishin.completed_hint"), errors: st.errors })}
+              ${field({ name: "industry_code", prefix: "ch-", label: t("keishin.industry"), required: true,
+                options: industries.map((i) => [i.code, `${i.code} ${i.name}`]), errors: st.errors })}
+              ${field({ name: "breakdown_code", prefix: "ch-", label: t("keishin.breakdown_code"), inputmode: "numeric", maxlength: 3, pattern: "\\d{3}", hint: t("keishin.breakdown_hint"), errors: st.errors })}
+            </div>
+            ${checkbox({ name: "prime", label: t("keishin.prime_label"), checked: false, errors: st.errors })}
+            <button type="submit" class="primary" ?disabled=${st.busy}>${t("keishin.add_contract")}</button>
+          </form>
+        </section>
+        <section class="card" aria-labelledby="works-h">
+          <h2 id="works-h">${t("keishin.works_title")}</h2>
+          ${errorSummary(kw, ["base_date", "fiscal_year_end", "averaging_years", "application_date", "industries"], "kw-")}
+          <form @submit=${onConditions} novalidate>
+            <div class="grid2">
+              ${field({ name: "base_date", prefix: "kw-", label: t("keishin.base_date"), type: "date", required: true, value: cond.base_date, errors: kw.errors })}
+              ${field({ name: "fiscal_year_end", prefix: "kw-", label: t("keishin.fiscal_year_end"), type: "date", required: true, value: cond.fiscal_year_end, errors: kw.errors })}
+              ${field({ name: "averaging_years", prefix: "kw-", label: t("keishin.averaging_years"), required: true, hideRequiredMark: true, value: cond.averaging_years,
+                options: [["2", t("keishin.years_n", { n: 2 })], ["3", t("keishin.years_n", { n: 3 })]], errors: kw.errors })}
+              ${field({ name: "application_date", prefix: "kw-", label: t("keishin.application_date_optional"), type: "date", value: cond.application_date, errors: kw.errors })}
+            </div>
+            ${industryChecks("kw-", new Set(cond.industries), kw.errors.industries)}
+            <button type="submit" class="primary" ?disabled=${kw.busy}>${t("keishin.show")}</button>
+          </form>
+          ${worksError ? html`<p class="notice returned" role="alert">${serverMessage(worksError)}</p>` : nothing}
+          ${works ? worksTable(works) : nothing}
+        </section>
+      </section>`;
+    },
+  };
+}
+
+// --- W1⑩ ------------------------------------------------------------------------------------------------------------
+
+export async function keishinW1View(): Promise<View> {
+  const pk = businessPk();
+  const forms = new Forms();
+  const end = lastFiscalYearEnd();
+  const cond = { base_date: end, fiscal_year_start: dayAfterYearBefore(end), pledge_submitted: true };
+  let result: W1Result | null = null;
+  let error = "";
+
+  async function load() {
+    try {
+      const qs = new URLSearchParams({ base_date: cond.base_date, fiscal_year_start: cond.fiscal_year_start,
+        pledge_submitted: String(cond.pledge_submitted) });
+      result = await get<W1Result>(`/businesses/${pk}/keishin/w1?${qs}`);
+      error = "";
+    } catch (e) {
+      if (e instanceof NetworkError && !navigator.onLine) throw e;
+      result = null;
+      error = loadError(e);
+    }
+  }
+  await load();
+
+  async function onConditions(ev: SubmitEvent) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const v = values(form);
+    const errors = requiredErrors(form);
+    if (Object.keys(errors).length) return forms.invalid("w1-", errors);
+    Object.assign(cond, { base_date: v("base_date"), fiscal_year_start: v("fiscal_year_start"),
+      pledge_submitted: new FormData(form).get("pledge_submitted") === "true" });
+    forms.set("w1-", { errors: {}, message: null, busy: true });
+    await load();
+    forms.set("w1-", { errors: {}, message: null, busy: false });
+  }
+
+  return {
+    title: () => `${t("keishin.title")} — ${t("keishin.tab_w1")}`,
+    refresh: async () => {
+      await load();
+      update();
+    },
+    render: () => {
+      const st = forms.get("w1-");
+      return html`<section>
+        <h1 tabindex="-1">${t("keishin.title")} <span class="sub">${t("keishin.tab_w1")}</span></h1>
+        ${firmTabs("/firm/keishin")}
+        ${keishinTabs("w1")}
+        <p>${t("keishin.w1_intro")}</p>
+        <section class="card" aria-labelledby="w1c-h">
+          <h2 id="w1c-h">${t("keishin.conditions")}</h2>
+          ${errorSummary(st, ["base_date", "fiscal_year_start"], "w1-")}
+          <form @submit=${onConditions} novalidate>
+            <div class="grid2">
+              ${field({ name: "base_date", prefix: "w1-", label: t("keishin.base_date"), type: "date", required: true, value: cond.base_date, errors: st.errors })}
+              ${field({ name: "fiscal_year_start", prefix: "w1-", label: t("keishin.fiscal_year_start"), type: "date", required: true, value: cond.fiscal_year_start, errors: st.errors })}
+            </div>
+            ${checkbox({ name: "pledge_submitted", label: t("keishin.pledge"), checked: cond.pledge_submitted, errors: st.errors })}
+            <button type="submit" class="primary" ?disabled=${st.busy}>${t("keishin.show")}</button>
+          </form>
+        </section>
+        <section class="card" aria-labelledby="w1-h">
+          <h2 id="w1-h">${t("keishin.w1_title")}</h2>
+          ${error ? html`<p class="notice returned" role="alert">${serverMessage(error)}</p>` : nothing}
+          ${result
+            ? html`${dl([
+                [t("keishin.w1_points"), html`<strong class="big" data-testid="w1-points">${t("keishin.points_n", { n: result.points })}</strong>`],
+                [t("keishin.w1_considered"), t("keishin.sites_n", { n: result.considered })],
+              ])}
+              <ul data-testid="w1-reasons">${result.reasons.map((r) => html`<li>${serverMessage(r)}</li>`)}</ul>`
+            : nothing}
+        </section>
+      </section>`;
+    },
+  };
+}
+
