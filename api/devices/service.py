@@ -32,7 +32,9 @@ def device_out(d: Device) -> DeviceOut:
 
 
 def _new_code() -> str:
-    return secrets.token_urlsafe(9)
+    # Hex, not urlsafe base64: a code is typed on a site PC's command line, where one starting with "-" would be
+    # taken for an option.
+    return secrets.token_hex(8)
 
 
 async def create_device(*, actor: Account, site: Site, kind: str, name: str) -> tuple[Device, str]:
