@@ -10,11 +10,11 @@ the table again):
 * Upsampling 0. dlib's HOG window finds faces from a 72 px box at upsampling 0 and from ~36 px at 1, but 1 costs four
   times as long on a 640×480 frame (≈130 ms against ≈30 ms) and is where the false faces come from (the mission
   patch of scikit-image's astronaut). A kiosk frame at arm's length holds a 120–250 px face.
-* Minimum face size. Encodings of one photo shrunk until the face measured 40–50 px drifted 0.10–0.24 from the same
-  photo at full size, 60–72 px 0.07–0.16, 100 px and more ≤ 0.09. Same-person photos already sit 0.31–0.43 apart and the
-  threshold is 0.5, so check-in takes everything upsampling 0 finds (≥ 70 px) and enrolment, which every later check-in
-  is compared with, asks for 100 px. When upsampling 0 finds nothing, one pass at upsampling 1 tells "face too small"
-  (move closer) from "no face".
+* Minimum face size. Encodings of one photo shrunk until the face measured 40–50 px drifted 0.16–0.27 from the same
+  photo at full size, 60–80 px 0.10–0.18, 100 px and more ≤ 0.10. Same-person photos already sit 0.33–0.43 apart and
+  the threshold is 0.5, so check-in takes everything upsampling 0 finds (≥ 70 px) and enrolment, which every later
+  check-in is compared with, asks for 100 px. When upsampling 0 finds nothing, one pass at upsampling 1 tells
+  "face too small" (move closer) from "no face".
 * One encoding per check-in (the frame with the largest open-eyed face): the ResNet costs ≈105 ms per face on one core,
   more than detection; the other frames only get a detection near the previous box and landmarks (≈1 ms).
 """
@@ -56,8 +56,9 @@ class EngineConfig:
     several_faces_ratio: float = 0.6
     num_jitters: int = 1
     # Workers yield the CPU to the API process: on a machine with as many workers as cores, the event loop would
-    # otherwise wait for a time slice behind dlib (a loop-latency probe saw 61 ms stalls at nice 0 on 2 cores).
-    worker_nice: int = 10
+    # otherwise wait for its time slice behind dlib. Kept mild: on a host shared with other busy processes a high
+    # nice would slow check-ins down instead.
+    worker_nice: int = 5
     max_pixels: int = 40_000_000
     max_frames: int = 3
     evidence_quality: int = 80
@@ -198,15 +199,24 @@ def _one_face(rgb: np.ndarray, cfg: EngineConfig, min_px: int, what: str) -> Box
 
 
 def _near(rgb: np.ndarray, prev: Box, cfg: EngineConfig, min_px: int) -> Box | None:
-    """The face in a later frame: searched in a window around the previous box first (a fraction of a full pass)."""
+    """The face in a later frame, looked for near the previous box in a window shrunk so the face is ≈100 px.
+
+    The detector only has to find the face again (landmarks and the encoding use the full-resolution frame), and its
+    cost grows with the pixels it scans: a 220 px face costs ≈5 ms this way against ≈35 ms for the whole frame.
+    """
     top, right, bottom, left = prev
     w = right - left
     h, wd = rgb.shape[:2]
-    y0, y1 = max(0, top - w), min(h, bottom + w)
-    x0, x1 = max(0, left - w), min(wd, right + w)
-    faces = _detect(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cfg.upsample)
+    y0, y1 = max(0, top - w // 2), min(h, bottom + w // 2)
+    x0, x1 = max(0, left - w // 2), min(wd, right + w // 2)
+    window = rgb[y0:y1, x0:x1]
+    shrink = min(1.0, 100.0 / max(w, 1))
+    if shrink < 1.0:
+        size = (max(1, round(window.shape[1] * shrink)), max(1, round(window.shape[0] * shrink)))
+        window = np.asarray(Image.fromarray(window).resize(size, Image.Resampling.BILINEAR))
+    faces = _detect(np.ascontiguousarray(window), cfg.upsample)
     if faces:
-        t, r, b, l = faces[0]
+        t, r, b, l = (round(v / shrink) for v in faces[0])
         found = (t + y0, r + x0, b + y0, l + x0)
     else:
         full = _detect(rgb, cfg.upsample)
@@ -244,10 +254,22 @@ def _jpeg(rgb: np.ndarray, quality: int) -> bytes:
 
 
 def enrol_photo(photo: bytes, cfg: EngineConfig = EngineConfig()) -> Enrolment:
-    """The embedding of a registration (or extra) photo: exactly one face, large enough."""
-    decoded = _decode(photo, formats=ENROL_FORMATS, max_side=cfg.enrol_max_side, max_pixels=cfg.max_pixels,
-                      what="the photo")
-    box = _one_face(decoded.rgb, cfg, cfg.enrol_min_face_px, "the photo")
+    """The embedding of a registration (or extra) photo: exactly one face, large enough.
+
+    The photo is analysed at most `enrol_max_side` px; when that shrinks the face under the minimum, it is looked at
+    again at twice the size (up to 4096 px): a full-length photo from a 12 MP phone is slow to check, not refused.
+    """
+    max_side = cfg.enrol_max_side
+    while True:
+        decoded = _decode(photo, formats=ENROL_FORMATS, max_side=max_side, max_pixels=cfg.max_pixels,
+                          what="the photo")
+        try:
+            box = _one_face(decoded.rgb, cfg, cfg.enrol_min_face_px, "the photo")
+            break
+        except FaceError as exc:
+            if exc.code != errors.FACE_TOO_SMALL or decoded.scale <= 1.01 or max_side >= 4096:
+                raise
+            max_side *= 2
     return Enrolment(vector=_encode(decoded.rgb, box, cfg), model_version=model_version(cfg.num_jitters),
                      face_box=_original_box(box, decoded.scale), face_px=_width(box))
 
@@ -256,7 +278,7 @@ def analyse_frames(frames: list[bytes], cfg: EngineConfig = EngineConfig()) -> F
     """Everything a check-in needs from its frames except the roster search (done in the API process)."""
     if not 1 <= len(frames) <= cfg.max_frames:
         raise FaceError(errors.TOO_MANY_FRAMES, f"send between 1 and {cfg.max_frames} frames, not {len(frames)}")
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     decoded = [_decode(f, formats=FRAME_FORMATS, max_side=cfg.frame_max_side, max_pixels=cfg.max_pixels,
                        what=f"frame {i + 1}") for i, f in enumerate(frames)]
     t1 = time.perf_counter()
@@ -305,4 +327,5 @@ def analyse_frames(frames: list[bytes], cfg: EngineConfig = EngineConfig()) -> F
         face_box=_original_box(box, decoded[pick].scale), face_px=_width(box), evidence_jpeg=evidence,
         liveness=liveness,
         timings_ms={"decode": (t1 - t0) * 1e3, "detect": (t2 - t1) * 1e3, "liveness": (t3 - t2) * 1e3,
-                    "encode": (t4 - t3) * 1e3, "evidence": (t5 - t4) * 1e3, "total": (t5 - t0) * 1e3})
+                    "encode": (t4 - t3) * 1e3, "evidence": (t5 - t4) * 1e3, "total": (t5 - t0) * 1e3,
+                    "cpu": (time.process_time() - cpu0) * 1e3})

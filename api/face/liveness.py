@@ -16,7 +16,7 @@ The cues, each measured on real photos (see tests/face/test_liveness.py and docs
   copies of one photo (the landmark detector's own jitter) and 0.11–0.20 between different photos of one person.
 * eye blink: a drop of the eye aspect ratio between frames (Soukupová & Čech 2016).
 * periodic pattern: a screen or a halftone print seen by a camera leaves moiré, isolated peaks in the spectrum of the
-  face region; natural faces scored 18–28 (peak over median, JPEG block harmonics excluded), gratings of 4–6 px 77–126.
+  face region; natural faces scored 18–28 (peak over median, JPEG block harmonics excluded), gratings of 4–6 px 77–152.
   A cue for digital re-injection (a second, shifted JPEG block grid) was tried and did not separate (1.19 vs 1.03–1.10),
   so it is not used.
 """
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -94,6 +95,19 @@ def planar_residual(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.sqrt(((mapped - q) ** 2).sum(1).mean()))
 
 
+@lru_cache(maxsize=32)
+def _spectrum_tools(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The 2-D Hann window and the mask of frequencies that count (not low, not a JPEG block harmonic) for size n."""
+    hann = np.hanning(n).astype(np.float32)
+    fy, fx = np.meshgrid(np.arange(n) - n // 2, np.arange(n) - n // 2, indexing="ij")
+    mask = np.hypot(fy, fx) > n / 8
+    step = n // 8
+    for k in range(-4, 5):
+        for off in (-1, 0, 1):
+            mask &= (fx != k * step + off) & (fy != k * step + off)
+    return np.outer(hann, hann), mask
+
+
 def periodic_peakiness(grey: np.ndarray, box: tuple[int, int, int, int]) -> float:
     """Largest spectral peak over the median in the face region, ignoring low frequencies and JPEG block harmonics.
 
@@ -109,14 +123,8 @@ def periodic_peakiness(grey: np.ndarray, box: tuple[int, int, int, int]) -> floa
     if n < 64:
         return 0.0
     crop = crop[:n, :n]
-    window = np.hanning(n).astype(np.float32)
-    spectrum = np.abs(np.fft.fftshift(np.fft.fft2((crop - crop.mean()) * np.outer(window, window))))
-    fy, fx = np.meshgrid(np.arange(n) - n // 2, np.arange(n) - n // 2, indexing="ij")
-    mask = np.hypot(fy, fx) > n / 8
-    step = n // 8
-    for k in range(-4, 5):
-        for off in (-1, 0, 1):
-            mask &= (fx != k * step + off) & (fy != k * step + off)
+    window, mask = _spectrum_tools(n)
+    spectrum = np.abs(np.fft.fftshift(np.fft.fft2((crop - crop.mean()) * window)))
     values = spectrum[mask]
     median = float(np.median(values))
     return float(values.max() / median) if median > 0 else 0.0

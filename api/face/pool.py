@@ -10,6 +10,7 @@ The roster search runs here, in the calling process (see matching.py): a worker 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Hashable, Sequence
@@ -70,18 +71,23 @@ class FacePool:
         if self._executor is not None:
             return
         context = multiprocessing.get_context(self.start_method)
-        self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                             initializer=engine.init_worker,
-                                             initargs=(self.config.worker_nice,))
-        # With spawn/forkserver the executor starts a process per submission until it has `workers` of them; one
-        # warm-up task each gets them all loading their models now, in parallel, instead of on the first check-ins.
-        self._warming = [self._executor.submit(engine.warm, self.config) for _ in range(self.workers)]
+        with _single_threaded_numpy():
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                                 initializer=engine.init_worker,
+                                                 initargs=(self.config.worker_nice,))
+            # With spawn/forkserver the executor starts a process per submission until it has `workers` of them
+            # (here, synchronously, inside the environment above); one warm-up task each gets them all loading their
+            # models now, in parallel, instead of on the first check-ins.
+            self._warming = [self._executor.submit(engine.warm, self.config) for _ in range(self.workers)]
 
     async def ready(self) -> str:
         """Wait until the workers have loaded the models; returns the model version."""
         if self._executor is None:
             raise RuntimeError("FacePool.start() was not called")
-        results = await asyncio.gather(*(asyncio.wrap_future(f) for f in self._warming))
+        try:
+            results = await asyncio.gather(*(asyncio.wrap_future(f) for f in self._warming))
+        except BrokenProcessPool as exc:  # the initializer failed: the worker's stderr says why
+            raise RuntimeError("the face engine's worker processes could not start (is dlib installed?)") from exc
         self.model_version = results[0][1]
         return self.model_version
 
@@ -165,6 +171,28 @@ class FacePool:
             model_version=analysis.model_version, ident=known.ids[d.index] if accepted else None,
             candidates=tuple(known.ids[i] for i in d.candidates), liveness_cues=dict(analysis.liveness.cues),
             face_px=analysis.face_px, frame_index=analysis.frame_index, timings_ms=dict(analysis.timings_ms))
+
+
+@contextlib.contextmanager
+def _single_threaded_numpy():
+    """Start workers with one BLAS thread each.
+
+    numpy's OpenBLAS otherwise starts a thread per core in every worker, and after each small matrix call (the
+    liveness homography fit) those threads spin, taking the core from dlib: measured, a 3-frame check-in's liveness
+    step went from ≈30 ms to ≈220 ms and the encoding after it from ≈105 to ≈160 ms. The variables are read when a
+    worker imports numpy, so they are set only while the workers are being started and restored afterwards.
+    """
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {n: os.environ.get(n) for n in names}
+    os.environ.update({n: "1" for n in names})
+    try:
+        yield
+    finally:
+        for n, v in saved.items():
+            if v is None:
+                os.environ.pop(n, None)
+            else:
+                os.environ[n] = v
 
 
 def default_workers() -> int:
