@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 from api.billing import numbering, tariffs
 from api.billing.models import BillingRun
 from api.billing.periods import add_months, due_on, month_end
-from api.billing.sql import execute, fetch, is_pg, month_start_expr
+from api.sql import execute, fetch, is_pg, month_start_expr
 from api.timeutil import today_jst
 
 log = logging.getLogger("openccus.billing")

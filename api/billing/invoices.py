@@ -152,7 +152,7 @@ async def refresh_state(inv: Invoice) -> None:
 
 async def lock_invoice(pk: int) -> Invoice:
     """The invoice row, locked for the rest of the transaction on PostgreSQL (payments and credits serialise)."""
-    from api.billing.sql import is_pg
+    from api.sql import is_pg
 
     qs = Invoice.filter(id=pk)
     if is_pg():

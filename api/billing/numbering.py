@@ -7,7 +7,7 @@ from typing import Any
 
 from stdnum import damm
 
-from api.billing.sql import execute, fetch, is_pg
+from api.sql import execute, fetch, is_pg
 
 PREFIX = {"INV": "INV", "CRN": "CRN"}
 

@@ -19,7 +19,7 @@ from typing import Any
 from tortoise import connections
 
 from api.billing.periods import fiscal_quarters
-from api.billing.sql import fetch
+from api.sql import fetch
 from api.billing.tariffs import TariffError, capital_band
 from api.businesses.models import Business, ReviewStatus
 from api.kpi.schemas import (

@@ -11,29 +11,26 @@ from datetime import date
 
 from tortoise import connections
 
-from api import db
+from api import sql
 from api.levels.criteria import load_criteria
 from api.levels.engine import evaluate
 from api.levels.history import level_change, result_to_dict
 from api.levels.inputs import HeldQualification, LevelInputs, LevelResult
 from api.levels.models import LevelRecord
 from api.registration.models import Qualification, Technician
-from api.workrecords.fold import param
 
 _DAYS = """
 SELECT technician_id, trade, COUNT(*) AS days,
        SUM(CASE WHEN position = 'foreman' THEN 1 ELSE 0 END) AS foreman,
        SUM(CASE WHEN position = 'team_leader' THEN 1 ELSE 0 END) AS team_leader
 FROM work_record
-WHERE technician_id >= {lo} AND technician_id <= {hi} AND work_date <= {on} AND trade IS NOT NULL
+WHERE technician_id >= ? AND technician_id <= ? AND work_date <= ? AND trade IS NOT NULL
 GROUP BY technician_id, trade
 """
 
 
 async def _day_counts(lo: int, hi: int, on: date) -> dict[int, dict[str, tuple[int, int, int]]]:
-    pg = db.dialect() == "postgres"
-    sql = _DAYS.format(lo="$1" if pg else "?", hi="$2" if pg else "?", on="$3" if pg else "?")
-    rows = await connections.get("default").execute_query_dict(sql, [lo, hi, param(on)])
+    rows = await sql.fetch(connections.get("default"), _DAYS, [lo, hi, on])
     out: dict[int, dict[str, tuple[int, int, int]]] = defaultdict(dict)
     for r in rows:
         out[r["technician_id"]][r["trade"]] = (int(r["days"]), int(r["foreman"]), int(r["team_leader"]))

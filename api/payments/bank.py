@@ -25,7 +25,7 @@ from api.audit import service as audit
 from api.billing.invoices import lock_invoice, refresh_state
 from api.billing.models import Invoice
 from api.billing.numbering import parse_reference
-from api.billing.sql import fetch
+from api.sql import fetch
 from api.errors import Unprocessable
 from api.payments import zengin
 from api.payments.apply import auto_apply, queue

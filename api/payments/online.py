@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 from api.accounts.models import Account
 from api.billing.invoices import balance, get_visible, number
 from api.billing.models import Invoice
-from api.billing.sql import is_pg
+from api.sql import is_pg
 from api.errors import BadRequest, Conflict
 from api.payments.apply import auto_apply
 from api.payments.models import OnlinePayment, Payment, PaymentSource, WebhookEvent

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from tortoise import connections
 
-from api import db
+from api import sql
 
 _FOLD = """
 INSERT INTO work_record (technician_id, site_id, work_date, first_in, last_out, employer_id, tier, trade, position,
@@ -43,43 +43,10 @@ WHERE work_record.method <> 'direct'
 """
 
 
-def _sql(text: str) -> str:
-    """Our SQL is written with ? placeholders; asyncpg wants $1, $2 …"""
-    if db.dialect() != "postgres":
-        return text.format(false="0")
-    text, n = text.format(false="false"), 0
-    out = []
-    for ch in text:
-        if ch == "?":
-            n += 1
-            out.append(f"${n}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def param(value):
-    """Dates and times as each back end stores them (tortoise keeps SQLite datetimes as ISO text in UTC)."""
-    if db.dialect() == "postgres":
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 async def fold_chunk(*, site_lo: int, site_hi: int, first: date, last: date, at: datetime) -> int:
     """Fold the taps of sites site_lo..site_hi (by id) for work days first..last, all inclusive. Idempotent: folding
     again gives the same rows. Returns the number of records written."""
-    conn = connections.get("default")
-    values = [param(at), site_lo, site_hi, param(first), param(last)]
-    if db.dialect() == "postgres":
-        # tortoise reads the OID of asyncpg's "INSERT 0 n" status as the row count; count the RETURNING rows instead.
-        _, rows = await conn.execute_query(f"WITH f AS ({_sql(_FOLD)} RETURNING 1) SELECT count(*) AS n FROM f", values)
-        return rows[0]["n"]
-    written, _ = await conn.execute_query(_sql(_FOLD), values)
-    return written
+    return await sql.execute(connections.get("default"), _FOLD, [at, site_lo, site_hi, first, last])
 
 
 async def fold_site_days(*, site_id: int, first: date, last: date, at: datetime) -> int:

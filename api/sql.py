@@ -1,4 +1,5 @@
-"""Raw SQL for the set-based billing statements, written once with `?` placeholders for PostgreSQL and SQLite."""
+"""Raw SQL written once with `?` placeholders for PostgreSQL and SQLite (the set-based statements of the fold, the
+levels aggregation and billing)."""
 
 from __future__ import annotations
 
