@@ -6,9 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(python3 python3-venv python3-dev gcc libpcsclite-dev fonts-ipafont-gothic)
+# Runtime: the venv, pyscard's build, the IPA fonts PDFs embed, and tesseract for the licence card-face OCR.
+want=(python3 python3-venv python3-dev gcc libpcsclite-dev fonts-ipafont-gothic fonts-ipafont-mincho tesseract-ocr
+      tesseract-ocr-jpn)
 if [[ "${1:-}" == "--test" ]]; then
-  want+=(postgresql redis-server pcscd vsmartcard-vpcd chromium tesseract-ocr tesseract-ocr-jpn)
+  want+=(postgresql redis-server pcscd vsmartcard-vpcd chromium)
 fi
 
 missing=()
