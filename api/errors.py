@@ -113,17 +113,11 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def exception_handlers() -> dict[Any, Any]:
-    from api.billing.tariffs import TariffError
-    from api.keishin.errors import KeishinError
-    from api.levels.errors import LevelsError
-    from api.reports.errors import ReportError
+    from api.domain_errors import DomainError
 
     return {
         AppError: _app_error,
-        ReportError: _domain_error,
-        LevelsError: _domain_error,
-        KeishinError: _domain_error,
-        TariffError: _domain_error,
+        DomainError: _domain_error,
         ValidationError: _validation_error,
         IntegrityError: _integrity_error,
         HTTPException: _http_error,

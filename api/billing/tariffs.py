@@ -19,19 +19,13 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from api.domain_errors import DomainError
+
 ANY = "any"  # a row that applies whatever the conditions
 
 
-class TariffError(Exception):
+class TariffError(DomainError):
     """A fee could not be determined. `code` is machine-readable so the HTTP layer can map it to a 4xx."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"TariffError({self.code!r}, {self.message!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,18 +7,11 @@ the offending input path (e.g. ``technicians[2].industry_codes``).
 
 from __future__ import annotations
 
+from api.domain_errors import DomainError
 
-class KeishinError(Exception):
+
+class KeishinError(DomainError):
     """Input the 経審 rules refuse, with a stable machine `code`, a human `message` and the input `field`."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-    def __repr__(self) -> str:
-        return f"KeishinError(code={self.code!r}, message={self.message!r}, field={self.field!r})"
 
 
 class MasterDataError(RuntimeError):

@@ -7,16 +7,11 @@ a bug in the shipped data rather than in the user's request.
 
 from __future__ import annotations
 
+from api.domain_errors import DomainError
 
-class LevelsError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
-    def __repr__(self) -> str:
-        return f"LevelsError(code={self.code!r}, message={self.message!r}, field={self.field!r})"
+class LevelsError(DomainError):
+    """Bad input to the level engine (a route maps it to 422)."""
 
 
 class CriteriaError(RuntimeError):

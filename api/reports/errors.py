@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
+from api.domain_errors import DomainError
 
-class ReportError(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
-    def __repr__(self) -> str:
-        return f"ReportError(code={self.code!r}, message={self.message!r}, field={self.field!r})"
+class ReportError(DomainError):
+    """Bad input to a report renderer (a route maps it to 422)."""
