@@ -19,6 +19,8 @@ from api.accounts.service import IpLimiter
 from api.crypto import Vault
 from api.devices.service import DeviceCache
 from api.errors import NotFound, exception_handlers
+from api.face.pool import FacePool
+from api.face.runtime import FaceRuntime
 from api.http import Endpoint, Router
 from api.openapi import DOCS_HTML, build_openapi, swagger_static_dir
 from api.queue import open_queue
@@ -43,12 +45,13 @@ def routers() -> list[Router]:
     from api.registration.routes import router as registration
 
     from api.billing.routes import router as billing
+    from api.face.routes import router as face
     from api.kpi.routes import router as kpi
     from api.licence.routes import router as licence
     from api.payments.routes import router as payments
 
     return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, keishin,
-            licence, billing, payments, kpi, audit, notifications]
+            face, licence, billing, payments, kpi, audit, notifications]
 
 
 def app_version() -> str:
@@ -58,7 +61,9 @@ def app_version() -> str:
         return "0.0.0"
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, face_pool: FacePool | None = None) -> Starlette:
+    """`face_pool`: an already started pool to use (and not close), e.g. one shared by a test session; by default the
+    app starts its own on the first face photo or check-in."""
     settings = settings or Settings()
     endpoints: list[Endpoint] = [ep for r in routers() for ep in r.endpoints]
     openapi = build_openapi(endpoints, version=app_version())
@@ -71,7 +76,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.login_limiter = IpLimiter()
         app.state.ocr_limiter = IpLimiter(limit=20, window_s=600)  # card-face OCR costs seconds of CPU
         app.state.device_cache = DeviceCache()
-        app.state.queue = await open_queue(settings)
+        app.state.face = FaceRuntime(settings, pool=face_pool)
+        app.state.queue = await open_queue(settings, resources={"face": app.state.face})
         tasks = [asyncio.create_task(_sweep_outbox(app))]
         if settings.embedded and settings.run_schedule:
             tasks.append(asyncio.create_task(app.state.queue.run_schedule()))
@@ -83,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await app.state.queue.close()
+            await app.state.face.close()
             await db.close()
 
     async def openapi_json(_: Request) -> Response:

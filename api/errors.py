@@ -112,12 +112,25 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, message, [{"field": field, "message": message}] if field else []), 422)
 
 
+async def _face_error(_: Request, exc: Exception) -> JSONResponse:
+    # The face engine's refusals (no face, several faces, too small…) are the client's to fix: 422 with the sentence
+    # for the person at the kiosk. A busy or restarting engine is ours: 503, worth one retry after a second.
+    from api.face.errors import BUSY, ENGINE_UNAVAILABLE
+
+    code, message = getattr(exc, "code", "face_error"), getattr(exc, "message", str(exc))
+    if code in (BUSY, ENGINE_UNAVAILABLE):
+        return JSONResponse(error_body(code, message), status_code=503, headers={"Retry-After": "1"})
+    return JSONResponse(error_body(code, message), status_code=422)
+
+
 def exception_handlers() -> dict[Any, Any]:
     from api.domain_errors import DomainError
+    from api.face.errors import FaceError
 
     return {
         AppError: _app_error,
         DomainError: _domain_error,
+        FaceError: _face_error,
         ValidationError: _validation_error,
         IntegrityError: _integrity_error,
         HTTPException: _http_error,

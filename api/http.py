@@ -68,7 +68,8 @@ class Endpoint:
     query: type[BaseModel] | None = None
     response: Any = None
     status: int = 200
-    uploads: tuple[str, ...] = ()
+    uploads: tuple[str, ...] = ()  # required files of a multipart request (its other fields validate against `body`)
+    optional_uploads: tuple[str, ...] = ()
     transactional: bool = True
     examples: dict[str, Any] | None = None
     errors: tuple[int, ...] = ()
@@ -123,7 +124,7 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
                 ctx.query = ep.query.model_validate(dict(request.query_params))
             except ValidationError as exc:
                 raise Unprocessable("The query is not valid.", fields=validation_fields(exc)) from None
-        if ep.uploads:
+        if ep.uploads or ep.optional_uploads:
             await _read_form(request, ctx, ep)
         elif ep.body is not None:
             ctx.body = await _read_json(request, ep.body)
@@ -155,23 +156,29 @@ async def _read_json(request: Request, model: type[BaseModel]) -> BaseModel:
 async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
     settings = request.app.state.settings
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > settings.max_upload_bytes * max(1, len(ep.uploads)) + 65536:
+    files = len(ep.uploads) + len(ep.optional_uploads)
+    if length and length.isdigit() and int(length) > settings.max_upload_bytes * max(1, files) + 65536:
         raise PayloadTooLarge("The upload is too large.")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Unprocessable.field("body", "send the file as multipart/form-data", code="multipart_required")
     try:
-        form = await request.form(max_files=len(ep.uploads), max_fields=20, max_part_size=settings.max_upload_bytes + 1)
+        form = await request.form(max_files=files, max_fields=20, max_part_size=settings.max_upload_bytes + 1)
     except Exception as exc:  # python-multipart raises several types for malformed or oversized parts
         raise BadRequest(f"The upload could not be read: {exc}", code="invalid_multipart") from None
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
-            if name in ep.uploads:
+            if name in ep.uploads or name in ep.optional_uploads:
                 ctx.files[name] = await value.read()
         else:
             ctx.form[name] = value
     missing = [n for n in ep.uploads if n not in ctx.files]
     if missing:
         raise Unprocessable.field(missing[0], "a file is required", code="file_required")
+    if ep.body is not None:
+        try:
+            ctx.body = ep.body.model_validate(ctx.form)
+        except ValidationError as exc:
+            raise Unprocessable("The request is not valid.", fields=validation_fields(exc)) from None
 
 
 def _render(result: Any, status: int) -> Response:

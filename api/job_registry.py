@@ -10,6 +10,7 @@ def job_functions() -> list[Callable[..., Any]]:
     from api.notifications import jobs as notifications
     from api.workrecords import jobs as workrecords
     from api.billing import jobs as billing
+    from api.face import jobs as face
 
     return [
         notifications.notify_application_decision,
@@ -22,4 +23,6 @@ def job_functions() -> list[Callable[..., Any]]:
         levels.evaluate_levels,
         levels.evaluate_all_levels,
         billing.billing_close,
+        face.enrol_faces,
+        face.purge_face_evidence,
     ]

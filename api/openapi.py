@@ -53,12 +53,16 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
         if ep.roles is not None:
             op["security"] = [{"bearer": []}]
             op["description"] = "Roles: " + (", ".join(sorted(r.value for r in ep.roles)) or "any logged-in account")
-        if ep.uploads:
-            props: dict[str, Any] = {name: {"type": "string", "format": "binary"} for name in ep.uploads}
+        if ep.uploads or ep.optional_uploads:
+            props: dict[str, Any] = {name: {"type": "string", "format": "binary"}
+                                     for name in ep.uploads + ep.optional_uploads}
+            required = list(ep.uploads)
             if ep.body is not None:
-                props.update(ep.body.model_json_schema()["properties"])
+                schema = ep.body.model_json_schema()
+                props.update(schema["properties"])
+                required += schema.get("required", [])
             op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object", "properties": props, "required": list(ep.uploads)}}}}
+                "type": "object", "properties": props, "required": required}}}}
         elif ep.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": refs[(ep.body, "validation")]}}}
         model, many = _model_of(ep.response)

@@ -134,9 +134,10 @@ async def enqueue_due(settings: Settings) -> list[str]:
         await queue.close()
 
 
-async def open_queue(settings: Settings) -> BaseQueue:
+async def open_queue(settings: Settings, *, resources: dict[str, Any] | None = None) -> BaseQueue:
+    """`resources`: what in-process jobs share with the API process (its face engine); an arq worker makes its own."""
     from api.job_registry import job_functions
 
     if settings.redis_url:
         return await ArqQueue.connect(settings.redis_url)
-    return InProcessQueue(job_functions(), job_context(settings))
+    return InProcessQueue(job_functions(), {**job_context(settings), **(resources or {})})

@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     # 適格請求書発行事業者登録番号 (T + 13 digits), printed on every invoice.
     invoice_issuer_number: str = Field(default="T0000000000000", validation_alias="OPENCCUS_INVOICE_ISSUER_NUMBER")
 
+    # Face check-in (api/face, docs/face.md). Workers: dlib processes (0 = one per core, leaving one core free above
+    # two). The pool starts on first use, so an API that never sees a face never pays for loading the models.
+    face_workers: int = Field(default=0, ge=0, le=64, validation_alias="OPENCCUS_FACE_WORKERS")
+    face_threshold: float = Field(default=0.5, gt=0.0, le=1.0, validation_alias="OPENCCUS_FACE_THRESHOLD")
+    face_margin: float = Field(default=0.06, ge=0.0, lt=1.0, validation_alias="OPENCCUS_FACE_MARGIN")
+    # Liveness risk at or above this goes to the site's policy (review queue or card tap); below it is accepted.
+    face_risk_limit: float = Field(default=0.5, ge=0.0, le=1.0, validation_alias="OPENCCUS_FACE_RISK_LIMIT")
+    face_evidence_days: int = Field(default=90, ge=1, le=3650, validation_alias="OPENCCUS_FACE_EVIDENCE_DAYS")
+    face_max_pending: int = Field(default=0, ge=0, validation_alias="OPENCCUS_FACE_MAX_PENDING")  # 0: 8 per worker
+    # Refuse face photos without exactly one large enough face at upload. Only switched off by tests whose photos
+    # are drawn, not taken.
+    face_check_uploads: bool = Field(default=True, validation_alias="OPENCCUS_FACE_CHECK_UPLOADS")
+
     @property
     def embedded(self) -> bool:
         return self.database_url is None

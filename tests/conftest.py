@@ -45,7 +45,7 @@ async def migrated(tmp_path_factory) -> dict[str, Settings]:
     await _recreate_pg_database(PG_URL)
     pg = Settings(DATABASE_URL=PG_URL, REDIS_URL=REDIS_URL, OPENCCUS_DATA_KEY=TEST_KEY,
                   OPENCCUS_CARD_MASTER_KEY=TEST_KEY, OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("pgvar"),
-                  OPENCCUS_RUN_SCHEDULE=False)
+                  OPENCCUS_RUN_SCHEDULE=False, OPENCCUS_FACE_CHECK_UPLOADS=False)
     await db.migrate(pg)
     template = tmp_path_factory.mktemp("sqlite-template")
     sqlite = Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=template)
@@ -64,8 +64,10 @@ async def settings(backend: str, migrated: dict[str, Settings], tmp_path: Path) 
         return migrated["postgres"].model_copy(update={"var_dir": tmp_path})
     # A fresh copy of the migrated template: the embedded default exactly as `openccus migrate` leaves it.
     shutil.copy(migrated["sqlite"].sqlite_path, tmp_path / "openccus.sqlite3")
-    # No in-process cron in tests: they run each batch explicitly and check its result.
-    return Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=tmp_path, OPENCCUS_RUN_SCHEDULE=False)
+    # No in-process cron in tests: they run each batch explicitly and check its result. Most API tests upload drawn
+    # photos, which the face check would refuse; tests/face turns it on and uploads real ones.
+    return Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=tmp_path, OPENCCUS_RUN_SCHEDULE=False,
+                    OPENCCUS_FACE_CHECK_UPLOADS=False)
 
 
 async def _empty_postgres() -> None:
@@ -90,8 +92,14 @@ async def _flush_redis(url: str) -> None:
 
 
 @pytest.fixture
-async def app(settings: Settings):
-    application = create_app(settings)
+def app_face_pool():
+    """A started FacePool for the app to share (tests/face gives its session pool); None: the app's own, lazily."""
+    return None
+
+
+@pytest.fixture
+async def app(settings: Settings, app_face_pool):
+    application = create_app(settings, face_pool=app_face_pool)
     # The lifespan keeps its resources on app.state (not the lifespan state dict), so the app itself is served.
     async with LifespanManager(application):
         if not settings.embedded:
@@ -123,7 +131,7 @@ def drain(app, settings: Settings) -> Callable[[], Awaitable[int]]:
 
         worker = Worker(
             functions=job_functions(), redis_settings=redis_settings(settings), burst=True, handle_signals=False,
-            poll_delay=0.01, on_startup=startup, on_shutdown=shutdown, ctx={"settings": settings, "db_ready": True},
+            poll_delay=0.01, on_startup=startup, on_shutdown=shutdown, ctx={"settings": settings, "db_ready": True, "face": app.state.face},
         )
         try:
             await worker.main()

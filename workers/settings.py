@@ -14,6 +14,7 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from api import db
+from api.face.runtime import FaceRuntime
 from api.job_registry import job_functions
 from api.queue import job_context
 from api.schedule import SCHEDULE
@@ -26,9 +27,14 @@ async def startup(ctx: dict[str, Any]) -> None:
         await db.init(settings)
         ctx["owns_db"] = True
     ctx.update(job_context(settings))
+    if "face" not in ctx:  # started on the first enrolment job, not here: most workers never see a face
+        ctx["face"] = FaceRuntime(settings)
+        ctx["owns_face"] = True
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.pop("owns_face", False):
+        await ctx.pop("face").close()
     if ctx.get("owns_db"):
         await db.close()
 

@@ -78,6 +78,13 @@ async def employees(ctx: Ctx):
     return await technicians.employees(business=await _managed(ctx))
 
 
+@router.post("/businesses/{pk:int}/employees/{tid:int}/leave",
+             summary="An employee has left: off the business's rosters, no employer, face data deleted",
+             tags=["businesses"], roles={Role.business_admin}, response=None, status=204, errors=(403, 404))
+async def employee_left(ctx: Ctx):
+    await technicians.leave_employer(business=await _managed(ctx), pk=int(ctx.path["tid"]))
+
+
 @router.post("/businesses/{pk:int}/technicians", summary="Register a technician by proxy (代行申請, with consent)",
              tags=["businesses"], roles={Role.business_admin}, body=TechnicianProxyRegisterIn, response=TechnicianOut,
              status=201, errors=(403, 409, 422))

@@ -51,6 +51,7 @@ class FaceCheckin(Model):
     evidence_expires_at = fields.DatetimeField(null=True)
     device_time = fields.DatetimeField()
     idempotency_key = fields.CharField(max_length=100, unique=True)
+    approved = fields.BooleanField(null=True)  # the site manager's decision on a review outcome
     reviewed_by_id = fields.BigIntField(null=True)
     reviewed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -17,6 +17,7 @@ class ImageKind(str, Enum):
     face_photo = "face_photo"
     id_document = "id_document"
     certificate = "certificate"
+    face_extra = "face_extra"  # extra photos for face check-in (up to 3), enrolled with the registration photo
 
 
 class StoredImage(Model):
@@ -75,6 +76,10 @@ class Technician(Model):
     proxy_consent_on = fields.DateField(null=True)
     registered_on = fields.DateField(null=True)  # first approval, Japan date
     employed_since = fields.DateField(null=True)  # with the current employer (経審 counts staff employed > 6 months)
+    # Face check-in only with the technician's own consent; withdrawing it (or leaving the employer) deletes the
+    # embeddings and evidence images (api/face/service.py).
+    face_consent_at = fields.DatetimeField(null=True)
+    face_error = fields.CharField(max_length=200, null=True)  # why the last enrolment failed, for the technician
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -6,6 +6,7 @@ from starlette.responses import Response
 from api.accounts.models import Role
 from api.auth import issue_token
 from api.errors import Unprocessable, validation_fields
+from api.face.service import photo_checker
 from api.http import Ctx, Router
 from api.registration import review, service
 from api.registration.models import ApplicationKind, ImageKind, Technician
@@ -49,13 +50,15 @@ async def patch_technician(ctx: Ctx):
 
 
 async def _upload(ctx: Ctx, kind: ImageKind):
+    check = photo_checker(ctx.state.face, ctx.settings) if kind is ImageKind.face_photo else None
     tech = await service.set_photo(actor=ctx.user, tech=await _tech(ctx), kind=kind, raw=ctx.files["file"],
-                                   settings=ctx.settings, vault=ctx.state.vault)
+                                   settings=ctx.settings, vault=ctx.state.vault, check=check)
     return await service.to_out(tech)
 
 
-@router.put("/technicians/{pk:int}/photo", summary="Upload the face photo (JPEG/PNG/WebP)", tags=["technicians"],
-            roles=EDITORS, uploads=("file",), response=TechnicianOut, errors=(404, 409, 413, 422))
+@router.put("/technicians/{pk:int}/photo", summary="Upload the face photo (JPEG/PNG/WebP): exactly one face, large "
+            "enough (no_face / several_faces / face_too_small are refused)", tags=["technicians"],
+            roles=EDITORS, uploads=("file",), response=TechnicianOut, errors=(404, 409, 413, 422, 503))
 async def put_photo(ctx: Ctx):
     return await _upload(ctx, ImageKind.face_photo)
 

@@ -233,6 +233,7 @@ class TechnicianSummaryOut(BaseModel):
     status: str
     card_status: str | None
     residence_expiry: date | None
+    employed_since: date | None = None
 
 
 class RegisteredTechnicianOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from api.accounts.models import Account, Role
 from api.accounts.service import create_account
 from api.businesses.models import Business, ReviewStatus
@@ -19,7 +20,10 @@ from api.settings import Settings
 from api.timeutil import today_jst
 
 EDITABLE = {ReviewStatus.draft, ReviewStatus.returned}
-IMAGE_SIDES = {ImageKind.face_photo: 1200, ImageKind.id_document: 2400, ImageKind.certificate: 2400}
+IMAGE_SIDES = {ImageKind.face_photo: 1200, ImageKind.id_document: 2400, ImageKind.certificate: 2400,
+               ImageKind.face_extra: 1200}
+# An upload-time check of the normalised image (the face engine's "exactly one face, large enough"), or None.
+ImageCheck = Callable[[bytes, str], Awaitable[None]]
 
 
 def _identity(data: IdentityFields) -> dict:
@@ -134,11 +138,13 @@ def _current_identity(tech: Technician) -> dict:
 
 
 async def store_image(*, actor: Account, tech: Technician, kind: ImageKind, raw: bytes, settings: Settings,
-                      vault: Vault, editable_check: bool = True) -> StoredImage:
+                      vault: Vault, editable_check: bool = True, check: ImageCheck | None = None) -> StoredImage:
     if editable_check:
         ensure_can_edit(actor, tech)
     img = normalise_image(raw, field=kind.value, max_bytes=settings.max_upload_bytes,
                           max_pixels=settings.max_image_pixels, max_side=IMAGE_SIDES[kind])
+    if check is not None:
+        await check(img.data, "file")
     return await StoredImage.create(
         kind=kind, technician=tech, content_type=img.content_type, width=img.width, height=img.height,
         sha256=hashlib.sha256(img.data).hexdigest(), sealed=vault.seal(img.data),
@@ -146,11 +152,15 @@ async def store_image(*, actor: Account, tech: Technician, kind: ImageKind, raw:
 
 
 async def set_photo(*, actor: Account, tech: Technician, kind: ImageKind, raw: bytes, settings: Settings,
-                    vault: Vault) -> Technician:
-    stored = await store_image(actor=actor, tech=tech, kind=kind, raw=raw, settings=settings, vault=vault)
+                    vault: Vault, check: ImageCheck | None = None) -> Technician:
+    stored = await store_image(actor=actor, tech=tech, kind=kind, raw=raw, settings=settings, vault=vault, check=check)
     # Personal data is not kept once replaced.
     await StoredImage.filter(technician=tech, kind=kind, id__lt=stored.id).delete()
     await tech.save(update_fields=["updated_at"])
+    if kind is ImageKind.face_photo:
+        from api.face.service import request_enrolment
+
+        await request_enrolment(tech=tech)  # a new photo means new embeddings (with consent)
     return tech
 
 
@@ -226,9 +236,24 @@ async def employees(*, business: Business) -> list[TechnicianSummaryOut]:
     return [
         TechnicianSummaryOut(id=t.id, technician_id=t.technician_id, name=f"{t.family_name} {t.given_name}",
                              tier=t.tier.value, status=t.status.value, card_status=cards.get(t.id),
-                             residence_expiry=t.residence_expiry)
+                             residence_expiry=t.residence_expiry, employed_since=t.employed_since)
         for t in techs
     ]
+
+
+async def leave_employer(*, business: Business, pk: int) -> Technician:
+    """The technician no longer works for this business: off its rosters, no employer, and their face data is
+    deleted (the consent was given for check-ins while employed here; a new employer asks again)."""
+    from api.face.service import forget
+    from api.sites.models import RosterEntry
+
+    tech = await Technician.get_or_none(id=pk, employer=business)
+    if tech is None:
+        raise NotFound("No such employee.")
+    await RosterEntry.filter(technician=tech, employer=business, active=True).update(active=False)
+    await Technician.filter(id=tech.id).update(employer_id=None, employed_since=None)
+    await forget(tech=tech)
+    return tech
 
 
 async def _active_cards(tech_ids: list[int]):

@@ -49,6 +49,8 @@ class SiteOut(BaseModel):
     hazardous: bool
     geofence: Geofence | None
     manager_account_ids: list[int]
+    face_threshold: float
+    face_policy: str
     created_at: datetime
 
 

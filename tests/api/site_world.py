@@ -43,10 +43,12 @@ class World:
     site: dict = field(default_factory=dict)
     device_token: str = ""
 
-    async def worker(self, employer: dict, *, issued_days_ago: int = 365) -> Worker:
+    async def worker(self, employer: dict, *, issued_days_ago: int = 365, photo: bytes | None = None,
+                     **over) -> Worker:
         """An approved technician with a card. The card is back-dated (as if issued a year ago), so taps on past
         days are inside its validity; issued_days_ago=0 keeps today's issue date."""
-        t = await submitted_technician(self.client, employer_business_id=employer["business"]["business_id"])
+        t = await submitted_technician(self.client, photo=photo, employer_business_id=employer["business"]["business_id"],
+                                       **over)
         r = await self.client.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(self.op))
         assert r.status_code == 200, r.text
         tech = (await self.client.get(f"/api/v1/technicians/{t['pk']}", headers=auth(self.op))).json()
@@ -84,9 +86,9 @@ class World:
                                    json={"technician_id": w.technician_id, "trade": "05-01", "position": position})
         assert r.status_code == 201, r.text
 
-    async def enrol_device(self) -> str:
+    async def enrol_device(self, kind: str = "reader") -> str:
         r = await self.client.post(f"/api/v1/sites/{self.site['id']}/devices", headers=auth(self.prime["token"]),
-                                   json={"kind": "reader", "name": "ゲート1"})
+                                   json={"kind": kind, "name": "ゲート1"})
         assert r.status_code == 201, r.text
         r = await self.client.post("/api/v1/devices/enrol", json={"code": r.json()["enrolment_code"],
                                                                   "software_version": "0.1"})

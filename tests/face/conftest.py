@@ -64,3 +64,17 @@ def roster(enrolled: dict[str, Enrolment], entries: dict[str, list[str]]) -> Kno
     version = next(iter(enrolled.values())).model_version
     matrix = np.stack(vecs) if vecs else np.zeros((0, 128), np.float32)
     return KnownFaces(matrix, ids, model_version=version, key="test")
+
+
+# ------------------------------------------------------------------------------------ the API with the face engine
+
+@pytest.fixture
+def settings(settings):
+    """The API tests here upload real photos, so the upload-time face check is on (it is off for drawn photos)."""
+    return settings.model_copy(update={"face_check_uploads": True})
+
+
+@pytest.fixture
+def app_face_pool(face_pool):
+    """The app shares the session's pool instead of spawning its own per test (≈3 s each)."""
+    return face_pool
