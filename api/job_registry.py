@@ -25,4 +25,5 @@ def job_functions() -> list[Callable[..., Any]]:
         billing.billing_close,
         face.enrol_faces,
         face.purge_face_evidence,
+        face.refresh_face_enrolments,
     ]

@@ -32,6 +32,7 @@ SCHEDULE = [
     Scheduled("nightly_close", minute=_set(30), hour=_set(2)),
     Scheduled("evaluate_all_levels", minute=_set(30), hour=_set(3)),  # after the nightly close
     Scheduled("purge_face_evidence", minute=_set(15), hour=_set(1)),  # evidence images past their retention
+    Scheduled("refresh_face_enrolments", minute=_set(45), hour=_set(1)),  # new model version, lost enrolment jobs
     Scheduled("residence_expiry_alerts", minute=_set(0), hour=_set(6)),
     Scheduled("monthly_close", minute=_set(0), hour=_set(4), day=_set(1)),
     Scheduled("billing_close", minute=_set(0), hour=_set(5), day=_set(1)),  # after monthly_close: the month's records

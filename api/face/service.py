@@ -137,6 +137,23 @@ def _distance(a: bytes, b: bytes) -> float:
     return float(((vector_from_bytes(a) - vector_from_bytes(b)) ** 2).sum() ** 0.5)
 
 
+_STALE = """
+SELECT t.id AS id FROM technician t
+WHERE t.face_consent_at IS NOT NULL
+  -- a registration photo the engine refused stays refused until it changes (that enqueues its own job)
+  AND (t.face_error IS NULL OR EXISTS (SELECT 1 FROM face_embedding o WHERE o.technician_id = t.id))
+  AND EXISTS (SELECT 1 FROM stored_image i WHERE i.technician_id = t.id AND i.kind = 'face_photo')
+  AND NOT EXISTS (SELECT 1 FROM face_embedding e WHERE e.technician_id = t.id AND e.model_version = ?)
+ORDER BY t.id LIMIT ?
+"""
+
+
+async def stale_enrolments(*, model_version: str, limit: int) -> list[int]:
+    """Consenting technicians with a usable photo and no embedding of this model version."""
+    rows = await sql.fetch(connections.get("default"), _STALE, [model_version, limit])
+    return [int(r["id"]) for r in rows]
+
+
 # ---------------------------------------------------------------------------------------------------- consent
 
 def _ensure_self(actor: Account, tech: Technician) -> None:

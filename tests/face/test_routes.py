@@ -132,6 +132,19 @@ async def test_a_new_photo_is_enrolled_again_and_extra_photos_must_match(client,
     assert status["embeddings"] == 2 and "同じ人" in status["error"]
 
 
+async def test_embeddings_of_another_model_version_are_recomputed_nightly(client, drain, app, photos):
+    from api.face.jobs import refresh_face_enrolments
+
+    k = await _kiosk(client, drain, photos)
+    current = (await FaceEmbedding.get(technician_id=k.obama.pk)).model_version
+    await FaceEmbedding.filter(technician_id=k.obama.pk).update(model_version="older-model@000000")
+    ctx = {"settings": app.state.settings, "face": app.state.face}
+    assert await refresh_face_enrolments(ctx) == 1
+    assert await FaceEmbedding.filter(technician_id=k.obama.pk).values_list("model_version", flat=True) == [current]
+    assert await refresh_face_enrolments(ctx) == 0  # nothing left to do
+    assert await FaceEmbedding.filter(technician_id=k.biden.pk).count() == 1
+
+
 # ------------------------------------------------------------------------------------------------ the kiosk
 
 async def test_kiosk_check_in_records_a_face_tap_once(client, drain, photos, enrolled):
