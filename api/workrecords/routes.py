@@ -1,5 +1,6 @@
 from datetime import date
 
+from tortoise.models import Model
 from tortoise.timezone import now
 
 from api import db
@@ -13,25 +14,34 @@ from api.sites.service import get_site
 from api.workrecords import direct
 from api.workrecords.models import DirectInput, WorkRecord
 from api.workrecords.schemas import (
-    BatchRunOut, DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, MonthQuery, WorkRecordOut,
+    BatchRunOut, DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, MonthQuery, MyDirectInputQuery,
+    TechnicianSiteOut, WorkRecordOut,
 )
 
 router = Router()
 BATCHES = {"fold": "fold_recent", "close": "nightly_close", "monthly-close": "monthly_close",
-           "residence-alerts": "residence_expiry_alerts", "levels": "evaluate_all_levels"}
+           "residence-alerts": "residence_expiry_alerts", "levels": "evaluate_all_levels",
+           "face-purge": "purge_face_evidence", "face-refresh": "refresh_face_enrolments"}
+
+
+def _names(r: WorkRecord | DirectInput) -> dict:
+    """Site and technician names when the query fetched them (select_related), so pages need no extra lookups."""
+    site, tech = (v if isinstance(v := getattr(r, name, None), Model) else None for name in ("site", "technician"))
+    return dict(site_id=site.site_id if site else None, site_name=site.name if site else None,
+                technician_name=f"{tech.family_name} {tech.given_name}" if tech else None)
 
 
 def record_out(r: WorkRecord) -> WorkRecordOut:
     return WorkRecordOut(id=r.id, technician_pk=r.technician_id, site_pk=r.site_id, work_date=r.work_date,  # type: ignore
                          first_in=r.first_in, last_out=r.last_out, employer_pk=r.employer_id, tier=r.tier,
                          trade=r.trade, position=r.position, work_content=r.work_content, method=r.method, taps=r.taps,
-                         missing_exit=r.missing_exit)
+                         missing_exit=r.missing_exit, **_names(r))
 
 
 def direct_out(d: DirectInput) -> DirectInputOut:
     return DirectInputOut(id=d.id, technician_pk=d.technician_id, site_pk=d.site_id, work_date=d.work_date,  # type: ignore
                           start_at=d.start_at, end_at=d.end_at, reason=d.reason, status=d.status.value,
-                          deadline=direct.deadline(d.work_date), decision_note=d.decision_note)
+                          deadline=direct.deadline(d.work_date), decision_note=d.decision_note, **_names(d))
 
 
 def _month(q: MonthQuery) -> tuple[date, date]:
@@ -45,8 +55,35 @@ def _month(q: MonthQuery) -> tuple[date, date]:
 async def technician_records(ctx: Ctx):
     tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     first, nxt = _month(ctx.query)
-    rows = await WorkRecord.filter(technician=tech, work_date__gte=first, work_date__lt=nxt).order_by("work_date")
+    rows = await WorkRecord.filter(technician=tech, work_date__gte=first, work_date__lt=nxt).order_by(
+        "work_date").select_related("site")
     return [record_out(r) for r in rows]
+
+
+@router.get("/technicians/{pk:int}/sites", summary="The sites a technician is (or was) on the roster of",
+            tags=["work records"], roles={Role.technician, Role.business_admin, Role.operator},
+            response=list[TechnicianSiteOut], errors=(404,))
+async def technician_sites(ctx: Ctx):
+    from api.sites.models import RosterEntry
+
+    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    entries = await RosterEntry.filter(technician=tech).select_related("site").order_by("-active", "-id")
+    return [TechnicianSiteOut(site_pk=e.site.id, site_id=e.site.site_id, site_name=e.site.name,
+                              site_address=e.site.address, window_start=e.site.window_start,
+                              window_end=e.site.window_end, employer_pk=e.employer_id, trade=e.trade,  # type: ignore
+                              position=e.position.value, work_content=e.work_content, active=e.active)
+            for e in entries]
+
+
+@router.get("/technicians/{pk:int}/direct-inputs", summary="A technician's own direct inputs (直接入力) and decisions",
+            tags=["work records"], roles={Role.technician, Role.business_admin, Role.operator},
+            query=MyDirectInputQuery, response=list[DirectInputOut], errors=(404,))
+async def technician_direct_inputs(ctx: Ctx):
+    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    qs = DirectInput.filter(technician=tech).select_related("site").order_by("-work_date", "-id")
+    if ctx.query.status:
+        qs = qs.filter(status=ctx.query.status)
+    return [direct_out(d) for d in await qs.limit(ctx.query.limit)]
 
 
 @router.get("/sites/{pk:int}/work-records", summary="A site's work records for one day", tags=["work records"],
@@ -56,7 +93,8 @@ async def site_records(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     if ctx.user.role is not Role.operator:
         await ensure_manages(ctx.user, site)
-    rows = await WorkRecord.filter(site=site, work_date=ctx.query.work_date).order_by("technician_id")
+    rows = await WorkRecord.filter(site=site, work_date=ctx.query.work_date).order_by("technician_id").select_related(
+        "technician")
     return [record_out(r) for r in rows]
 
 
@@ -79,7 +117,7 @@ async def enter(ctx: Ctx):
 async def list_direct(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     await ensure_manages(ctx.user, site)
-    qs = DirectInput.filter(site=site).order_by("work_date")
+    qs = DirectInput.filter(site=site).order_by("work_date").select_related("technician")
     if ctx.query.status:
         qs = qs.filter(status=ctx.query.status)
     return [direct_out(d) for d in await qs]

@@ -11,7 +11,10 @@ from api.common import CcusId, Strict
 class WorkRecordOut(BaseModel):
     id: int
     technician_pk: int
+    technician_name: str | None = None
     site_pk: int
+    site_id: str | None = Field(default=None, description="the 14-digit 現場ID")
+    site_name: str | None = None
     work_date: date
     first_in: datetime | None
     last_out: datetime | None
@@ -47,7 +50,10 @@ class DecisionIn(Strict):
 class DirectInputOut(BaseModel):
     id: int
     technician_pk: int
+    technician_name: str | None = None
     site_pk: int
+    site_id: str | None = None
+    site_name: str | None = None
     work_date: date
     start_at: datetime
     end_at: datetime | None
@@ -59,6 +65,27 @@ class DirectInputOut(BaseModel):
 
 class DirectInputQuery(BaseModel):
     status: Literal["pending", "approved", "rejected"] | None = "pending"
+
+
+class MyDirectInputQuery(BaseModel):
+    status: Literal["pending", "approved", "rejected"] | None = None
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class TechnicianSiteOut(BaseModel):
+    """A roster entry seen from the technician: where they are (or were) registered to work."""
+
+    site_pk: int
+    site_id: str
+    site_name: str
+    site_address: str
+    window_start: date
+    window_end: date
+    employer_pk: int
+    trade: str
+    position: str
+    work_content: str | None
+    active: bool
 
 
 class BatchRunOut(BaseModel):

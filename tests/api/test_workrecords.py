@@ -110,6 +110,14 @@ async def test_direct_input_rules(client, drain):
     assert (await client.post(url, headers=auth(w.prime["token"]))).status_code == 409
     [rec] = await records(client, w, me, day)
     assert (rec["method"], rec["tier"], rec["trade"]) == ("direct", 1, "05-01")
+    assert (rec["site_name"], rec["site_id"]) == (w.site["name"], w.site["site_id"])  # the calendar names the site
+    # The technician sees their own direct inputs with the decision, and the sites they are on.
+    mine = (await client.get(f"/api/v1/technicians/{me.pk}/direct-inputs", headers=auth(me.token))).json()
+    assert [(d["id"], d["status"], d["decision_note"], d["site_name"]) for d in mine] == [
+        (item["id"], "approved", "確認済み", w.site["name"])]
+    sites = (await client.get(f"/api/v1/technicians/{me.pk}/sites", headers=auth(me.token))).json()
+    assert [(x["site_id"], x["trade"], x["active"]) for x in sites] == [(w.site["site_id"], "05-01", True)]
+    assert (await client.get(f"/api/v1/technicians/{me.pk}/sites", headers=auth(stranger.token))).status_code == 404
     # Taps arriving later for that day do not overwrite the approved direct record.
     await w.upload(me.tap("late", at=at(day, 9)))
     await run(client, w, drain)
