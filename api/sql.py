@@ -4,6 +4,7 @@ levels aggregation and billing)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from tortoise import connections
@@ -19,7 +20,12 @@ def is_pg(conn: Any | None = None) -> bool:
 
 def q(text: str, conn: Any | None = None) -> str:
     """`?` → `$n` for asyncpg; `{true}`/`{false}` → the back end's boolean literals."""
-    pg = is_pg(conn)
+    return _translate(text, is_pg(conn))
+
+
+@lru_cache(maxsize=1024)
+def _translate(text: str, pg: bool) -> str:
+    # Cached: the same few statements run on every request (authentication, tap ingest).
     text = text.replace("{true}", "true" if pg else "1").replace("{false}", "false" if pg else "0")
     if not pg:
         return text

@@ -25,7 +25,7 @@ async def login(ctx: Ctx):
 
 @router.post("/auth/logout", summary="Revoke the current token", tags=["auth"], roles=ALL_ROLES, status=204)
 async def logout(ctx: Ctx):
-    await service.logout(token_row=ctx.request.state.token_row)
+    await service.logout(token_pk=ctx.request.state.token_pk)
 
 
 @router.get("/auth/me", summary="Who am I", tags=["auth"], roles=ALL_ROLES, response=MeOut)

@@ -72,6 +72,5 @@ async def login(*, login: str, password: str, ip: str, settings: Settings, limit
     return token, row, account
 
 
-async def logout(*, token_row: AccessToken) -> None:
-    token_row.revoked_at = now()
-    await token_row.save(update_fields=["revoked_at"])
+async def logout(*, token_pk: int) -> None:
+    await AccessToken.filter(id=token_pk).update(revoked_at=now())
