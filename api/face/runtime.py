@@ -40,8 +40,9 @@ class FaceRuntime:
         return self._pool
 
     @property
-    def started(self) -> bool:
-        return self._pool is not None and self._pool.model_version is not None
+    def model_version(self) -> str | None:
+        """The engine's model version once the pool has started (None before: nothing is loaded just to ask)."""
+        return self._pool.model_version if self._pool is not None else None
 
     def cached(self, site_pk: int, key: str) -> KnownFaces | None:
         known = self._known.get(site_pk)

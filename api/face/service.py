@@ -187,8 +187,8 @@ async def forget(*, tech: Technician) -> None:
 async def status(*, tech: Technician, face: FaceRuntime) -> FaceStatusOut:
     rows = await FaceEmbedding.filter(technician=tech).values_list("model_version", flat=True)
     extras = await StoredImage.filter(technician=tech, kind=ImageKind.face_extra).count()
-    current = face.started and face._pool is not None and face._pool.model_version
-    usable = [m for m in rows if not current or m == current]
+    current = face.model_version
+    usable = [m for m in rows if current is None or m == current]
     return FaceStatusOut(consent=tech.face_consent_at is not None, consent_at=tech.face_consent_at,
                          enrolled=bool(usable), embeddings=len(rows), extra_photos=extras,
                          model_version=rows[0] if rows else None, error=tech.face_error)
