@@ -2,7 +2,8 @@ from api.accounts.models import Role
 from api.businesses.service import get_business
 from api.devices import service
 from api.devices.schemas import (
-    ApiClientIn, ApiClientOut, DeviceCreatedOut, DeviceIn, DeviceOut, EnrolIn, EnrolOut, HeartbeatIn, HeartbeatOut,
+    ApiClientIn, ApiClientOut, DeviceCreatedOut, DeviceIn, DeviceOut, DeviceSelfOut, EnrolIn, EnrolOut, HeartbeatIn,
+    HeartbeatOut,
     RevocationsOut, RevocationsQuery, RevokeCardIn,
 )
 from api.devices.models import Device
@@ -55,6 +56,14 @@ async def revoke(ctx: Ctx):
 async def enrol(ctx: Ctx):
     device, token = await service.enrol(code=ctx.body.code, software_version=ctx.body.software_version)
     return EnrolOut(device_id=str(device.id), device_token=token, site_id=device.site.site_id)
+
+
+@router.get("/devices/me", summary="The calling device: its kind, name and site", tags=["devices"],
+            roles={Role.device}, response=DeviceSelfOut, errors=(403,))
+async def device_me(ctx: Ctx):
+    d = await service.device_of(ctx.user, cache=ctx.state.device_cache)
+    return DeviceSelfOut(device_id=d.id, kind=d.kind.value, name=d.name, site_pk=d.site.id, site_id=d.site.site_id,
+                         site_name=d.site.name)
 
 
 @router.post("/devices/heartbeat", summary="Device heartbeat; answers the revocation-list version", tags=["devices"],

@@ -40,6 +40,17 @@ class EnrolOut(BaseModel):
     site_id: str
 
 
+class DeviceSelfOut(BaseModel):
+    """What a device may know about itself: the kiosk shows its site's name."""
+
+    device_id: int
+    kind: str
+    name: str
+    site_pk: int
+    site_id: str
+    site_name: str
+
+
 class HeartbeatIn(Strict):
     software_version: Annotated[str, StringConstraints(max_length=40)]
     outbox_depth: Int = Field(ge=0)

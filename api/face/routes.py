@@ -61,6 +61,17 @@ async def evidence(ctx: Ctx):
                     headers={"Cache-Control": "no-store"})
 
 
+@router.get("/sites/{pk:int}/face-checkins/{cid:int}/registered-photo",
+            summary="The matched technician's registered photo (small), to compare with the evidence", tags=["face"],
+            roles=MANAGERS, errors=(403, 404))
+async def registered_photo(ctx: Ctx):
+    c = await service.get_checkin(site=await _managed_site(ctx), pk=int(ctx.path["cid"]))
+    data = await service.thumbnail_bytes(c.technician, ctx.state.vault, side=320) if c.technician else None
+    if data is None:
+        raise NotFound("This check-in matched nobody, or the technician has no photo.")
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
 @router.post("/sites/{pk:int}/face-checkins/{cid:int}/decision",
              summary="Approve (records the tap) or reject a check-in from the review queue", tags=["face"],
              roles=MANAGERS, body=DecisionIn, response=CheckinItemOut, errors=(403, 404, 409))

@@ -337,6 +337,12 @@ async def _out(c: FaceCheckin, *, vault: Vault, duplicate: bool = False) -> Chec
 
 
 async def _thumbnail(tech: Technician, vault: Vault, side: int = 160) -> str | None:
+    data = await thumbnail_bytes(tech, vault, side=side)
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode() if data else None
+
+
+async def thumbnail_bytes(tech: Technician, vault: Vault, *, side: int) -> bytes | None:
+    """The registered face photo, shrunk: enough to recognise someone, not a copy of the original."""
     img = await StoredImage.filter(technician=tech, kind=ImageKind.face_photo).order_by("-id").first()
     if img is None:
         return None
@@ -344,7 +350,7 @@ async def _thumbnail(tech: Technician, vault: Vault, side: int = 160) -> str | N
         im.thumbnail((side, side))
         out = io.BytesIO()
         im.convert("RGB").save(out, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------------- review

@@ -67,6 +67,40 @@ async def create_intent(*, actor: Account, invoice_pk: int, method: str, setting
     return row, intent.client_secret or ""
 
 
+async def create_checkout(*, actor: Account, invoice_pk: int, method: str, return_path: str,
+                          settings: Any) -> tuple[str, int]:
+    """A Checkout Session: the provider's hosted page takes the card (or issues the konbini voucher), so no card
+    number ever touches OpenCCUS or its pages. The PaymentIntent it creates carries the invoice id in its metadata,
+    and the webhook records the money from that (see _intent_row). Returns the page's URL and the amount."""
+    inv = await get_visible(actor=actor, pk=invoice_pk)
+    amount = balance(inv)
+    if amount <= 0:
+        raise Conflict(f"Invoice {number(inv)} is already paid.", code="invoice_already_paid")
+    metadata = {"invoice_id": str(inv.id), "invoice_number": number(inv)}
+    back = settings.public_url.rstrip("/") + return_path
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "payment_method_types": [method],
+        "line_items": [{"quantity": 1, "price_data": {"currency": "jpy", "unit_amount": amount,
+                                                      "product_data": {"name": f"OpenCCUS {number(inv)}"}}}],
+        "payment_intent_data": {"description": f"OpenCCUS {number(inv)}", "metadata": metadata},
+        "metadata": metadata,
+        "success_url": f"{back}?payment=done",
+        "cancel_url": f"{back}?payment=cancelled",
+    }
+    if method == "konbini":
+        params["payment_method_options"] = {"konbini": {"expires_after_days": 3}}
+    key = f"openccus-checkout-{inv.id}-{method}-{amount}-{inv.paid_yen}-{inv.credited_yen}-{return_path}"
+    async with stripe_client(settings) as client:
+        try:
+            session = await client.v1.checkout.sessions.create_async(params=params, options={"idempotency_key": key})
+        except stripe.StripeError as exc:
+            raise ProviderError(f"The payment provider refused: {exc.user_message or exc}") from None
+    if not session.url:
+        raise ProviderError("The payment provider gave no payment page.")
+    return session.url, amount
+
+
 def verify(*, payload: bytes, signature: str | None, settings: Any) -> dict[str, Any]:
     """The provider's signature scheme (t=…,v1=HMAC-SHA256(secret, "t.payload"), with a 5-minute tolerance)."""
     secret = webhook_secret(settings)

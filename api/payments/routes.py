@@ -18,6 +18,12 @@ OPERATOR = {Role.operator}
              tags=["payments"], roles={Role.business_admin, Role.technician}, body=PayIn, response=PayOut, status=201,
              transactional=False, errors=(404, 409, 502, 503))
 async def pay(ctx: Ctx):
+    if ctx.body.return_path:
+        url, amount = await online.create_checkout(actor=ctx.user, invoice_pk=int(ctx.path["pk"]),
+                                                   method=ctx.body.method, return_path=ctx.body.return_path,
+                                                   settings=ctx.settings)
+        return PayOut(intent_id=None, client_secret=None, hosted_url=url, method=ctx.body.method, amount_yen=amount,
+                      status="open")
     row, secret = await online.create_intent(actor=ctx.user, invoice_pk=int(ctx.path["pk"]), method=ctx.body.method,
                                              settings=ctx.settings)
     return PayOut(intent_id=row.intent_id, client_secret=secret, method=row.method, amount_yen=row.amount_yen,

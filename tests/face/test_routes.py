@@ -169,6 +169,11 @@ async def test_kiosk_check_in_records_a_face_tap_once(client, drain, photos, enr
     ev = await client.get(f"/api/v1/sites/{k.w.site['id']}/face-checkins/{out['id']}/evidence",
                           headers=auth(k.w.prime["token"]))
     assert ev.status_code == 200 and ev.content.startswith(b"\xff\xd8") and ev.content not in row.evidence_sealed
+    photo = await client.get(f"/api/v1/sites/{k.w.site['id']}/face-checkins/{out['id']}/registered-photo",
+                             headers=auth(k.w.prime["token"]))
+    assert photo.status_code == 200 and photo.content.startswith(b"\xff\xd8")
+    me = (await client.get("/api/v1/devices/me", headers=auth(k.token))).json()
+    assert (me["kind"], me["site_id"], me["site_name"]) == ("kiosk", k.w.site["site_id"], k.w.site["name"])
     # The evidence is personal data: not for a subcontractor's admin.
     ev = await client.get(f"/api/v1/sites/{k.w.site['id']}/face-checkins/{out['id']}/evidence",
                           headers=auth(k.w.sub["token"]))

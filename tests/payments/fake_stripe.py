@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 WEBHOOK_SECRET = "whsec_test_openccus"
@@ -44,14 +44,20 @@ class FakeStripe:
         self.by_key: dict[str, Any] = {}
         self.ids = itertools.count(1)
         self.fail_next = False
+        self.sessions: dict[str, dict[str, Any]] = {}
+        # Where the hosted page's payments are reported, as Stripe would send its webhooks (None: the test delivers).
+        self.webhook_url: str | None = None
         self.app = Starlette(routes=[
+            Route("/v1/checkout/sessions", self.create_session, methods=["POST"]),
+            Route("/pay/{sid}", self.hosted_page, methods=["GET"]),
+            Route("/pay/{sid}", self.hosted_pay, methods=["POST"]),
             Route("/v1/payment_intents", self.create_intent, methods=["POST"]),
             Route("/v1/payment_intents/{pid}", self.get_intent, methods=["GET"]),
             Route("/v1/refunds", self.create_refund, methods=["POST"]),
         ])
 
     def reset(self) -> None:
-        self.intents.clear(), self.refunds.clear(), self.requests.clear(), self.by_key.clear()
+        self.intents.clear(), self.refunds.clear(), self.requests.clear(), self.by_key.clear(), self.sessions.clear()
         self.fail_next = False
 
     async def _read(self, request: Request) -> dict[str, Any]:
@@ -79,6 +85,70 @@ class FakeStripe:
         self.intents[pid] = intent
         self.by_key[key] = intent
         return JSONResponse(intent)
+
+    async def create_session(self, request: Request):
+        """Checkout Sessions: a hosted page for the payer; paying there creates the PaymentIntent (with the
+        payment_intent_data metadata) and, like Stripe, reports it by webhook."""
+        body = await self._read(request)
+        key = request.headers.get("idempotency-key")
+        if key in self.by_key:
+            return JSONResponse(self.by_key[key])
+        sid = f"cs_fake_{next(self.ids)}"
+        item = body["line_items"]["0"]
+        session = {
+            "id": sid, "object": "checkout.session", "mode": body["mode"], "status": "open",
+            "amount_total": int(item["price_data"]["unit_amount"]) * int(item["quantity"]),
+            "currency": item["price_data"]["currency"], "url": f"{str(request.base_url).rstrip('/')}/pay/{sid}",
+            "success_url": body["success_url"], "cancel_url": body["cancel_url"], "payment_intent": None,
+            "metadata": body.get("metadata", {}),
+            "payment_method_types": list(body.get("payment_method_types", {}).values()),
+            "_intent_metadata": (body.get("payment_intent_data") or {}).get("metadata", {}),
+            "_name": item["price_data"]["product_data"]["name"],
+        }
+        self.sessions[sid] = session
+        self.by_key[key] = {k: v for k, v in session.items() if not k.startswith("_")}
+        return JSONResponse(self.by_key[key])
+
+    async def hosted_page(self, request: Request):
+        s = self.sessions.get(request.path_params["sid"])
+        if s is None:
+            return HTMLResponse("<h1>No such session</h1>", 404)
+        return HTMLResponse(f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pay</title></head>
+<body><main><h1>{s['_name']}</h1><p id="amount">¥{s['amount_total']:,}</p>
+<form method="post"><label for="card">Card number</label> <input id="card" name="card" autocomplete="cc-number">
+<button id="pay" type="submit">Pay</button></form><p><a id="cancel" href="{s['cancel_url']}">Cancel</a></p></main>
+</body></html>""")
+
+    async def hosted_pay(self, request: Request):
+        s = self.sessions.get(request.path_params["sid"])
+        if s is None:
+            return HTMLResponse("<h1>No such session</h1>", 404)
+        form = dict(parse_qsl((await request.body()).decode()))
+        if form.get("card", "").replace(" ", "") != "4242424242424242":
+            return HTMLResponse("<p id='declined'>Your card was declined.</p>", 402)
+        if s["status"] == "open":
+            pid = f"pi_fake_{next(self.ids)}"
+            self.intents[pid] = {
+                "id": pid, "object": "payment_intent", "amount": s["amount_total"], "amount_received": 0,
+                "currency": s["currency"], "status": "requires_payment_method", "client_secret": f"{pid}_secret_x",
+                "metadata": s["_intent_metadata"], "payment_method_types": s["payment_method_types"],
+                "created": int(time.time()), "livemode": False}
+            s.update(status="complete", payment_intent=pid)
+            if self.webhook_url:
+                threading.Thread(target=self._deliver, args=(self.event(pid, "succeeded"),), daemon=True).start()
+        return RedirectResponse(s["success_url"], status_code=303)
+
+    def _deliver(self, event: dict[str, Any]) -> None:
+        import httpx
+
+        payload, headers = signed(event)
+        for _ in range(5):  # Stripe retries failed deliveries
+            try:
+                if httpx.post(self.webhook_url or "", content=payload, headers=headers, timeout=10).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
 
     async def get_intent(self, request: Request):
         intent = self.intents.get(request.path_params["pid"])

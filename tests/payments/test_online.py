@@ -141,3 +141,32 @@ async def test_payment_failure_is_shown_and_the_provider_refusal_is_a_502(client
                           json={"method": "konbini"})
     assert r.status_code == 502 and r.json()["error"] == "payment_provider_error"
     assert await table_counts() == before
+
+
+async def test_hosted_payment_page_pays_through_the_webhook(client, drain, fake_stripe):
+    _, biz, inv = await _invoice(client, drain)
+    url = f"/api/v1/invoices/{inv['id']}/payments"
+    r = await client.post(url, headers=auth(biz["token"]),
+                          json={"method": "card", "return_path": f"/firm/invoices/{inv['id']}"})
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["hosted_url"].endswith("/pay/" + next(iter(fake_stripe.sessions))) and out["client_secret"] is None
+    req = fake_stripe.requests[-1]["body"]
+    assert req["success_url"] == f"http://127.0.0.1:8000/firm/invoices/{inv['id']}?payment=done"
+    assert req["payment_intent_data"]["metadata"]["invoice_id"] == str(inv["id"])
+    assert req["line_items"]["0"]["price_data"]["unit_amount"] == "59400"
+    # A return path outside OpenCCUS (an open redirect) is refused.
+    for bad in ("https://evil.example/x", "//evil.example", "/x?y=1"):
+        r = await client.post(url, headers=auth(biz["token"]), json={"method": "card", "return_path": bad})
+        assert r.status_code == 422, bad
+    # The payer pays on the provider's page; the provider reports it by webhook with the invoice in the metadata.
+    session = next(iter(fake_stripe.sessions.values()))
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake_stripe.app), base_url="http://fake") as page:
+        r = await page.post(f"/pay/{session['id']}", data={"card": "4242 4242 4242 4242"})
+    assert r.status_code == 303 and r.headers["location"].endswith("?payment=done")
+    r = await _post(client, fake_stripe.event(session["payment_intent"], "succeeded"))
+    assert r.status_code == 200 and "applied" in r.json()["result"], r.text
+    detail = (await client.get(f"/api/v1/invoices/{inv['id']}", headers=auth(biz["token"]))).json()
+    assert (detail["status"], detail["paid_yen"]) == ("paid", 59_400)
