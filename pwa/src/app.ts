@@ -6,6 +6,10 @@ import type { Role } from "./types";
 export interface View {
   title(): string;
   render(): TemplateResult;
+  /** A full-screen view without the header, menu and footer (the site kiosk). */
+  bare?: boolean;
+  /** Called when the view is left (stop the camera, timers). */
+  leave?(): void;
   /** Called when a queued job went through or the language changed: reload data if needed. */
   refresh?(): Promise<void> | void;
 }

@@ -1,9 +1,14 @@
 // Japanese first, with an English switch (persisted in localStorage). Each message is [ja, en].
 
+import { BILLING, OPERATOR } from "./messages/billing";
+import { FACE, KIOSK } from "./messages/kiosk";
+import { LICENCE } from "./messages/licence";
+
 export type Lang = "ja" | "en";
 const LANG_KEY = "openccus.lang";
 
-const M = {
+// The pages added later keep their messages beside them in messages/*.ts; all of them are merged here.
+const CORE = {
   "app.name": ["建設キャリアアップ", "Construction Career Up"],
   "app.skip": ["本文へ移動", "Skip to content"],
   "app.loading": ["読み込み中…", "Loading…"],
@@ -780,6 +785,8 @@ const M = {
   "err.generic": ["処理できませんでした。", "The request failed."],
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
+
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE };
 
 export type Key = keyof typeof M;
 

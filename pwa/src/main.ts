@@ -11,12 +11,16 @@ import "./styles.css";
 import type { Me, Role } from "./types";
 import { hydrateImages } from "./ui";
 import { batchesView } from "./views/batches";
+import { invoicesView, invoiceView } from "./views/invoices";
+import { kpiView } from "./views/kpi";
+import { paymentsView } from "./views/payments";
 import { accountsView, businessView, employeesView } from "./views/firm";
 import { keishinStaffView, keishinW1View, keishinWorksView } from "./views/keishin";
 import { homeFor, loginView } from "./views/login";
 import { notificationsView } from "./views/notifications";
 import { outboxView } from "./views/outbox";
 import { businessRegisterView } from "./views/business-register";
+import { kioskView } from "./views/kiosk";
 import { registerView } from "./views/register";
 import { auditView, correctionView, queueView, reviewDetailView } from "./views/review";
 import { reportsView } from "./views/reports";
@@ -36,6 +40,7 @@ const routes: RouteDef[] = [
   { path: "/register", load: () => registerView("self") },
   { path: "/register/business", load: () => businessRegisterView() },
   { path: "/outbox", load: () => outboxView() },
+  { path: "/kiosk", load: () => kioskView() },
   { path: "/notifications", roles: ANY, load: () => notificationsView() },
   { path: "/me", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "overview", true) },
   { path: "/me/edit", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "edit", true) },
@@ -43,6 +48,8 @@ const routes: RouteDef[] = [
   { path: "/me/disclosure", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "disclosure", true) },
   { path: "/me/work", roles: TECH, load: async (_, q) => workView(await myTechnicianPk(), true, q) },
   { path: "/me/levels", roles: TECH, load: async () => levelsView(await myTechnicianPk(), true) },
+  { path: "/me/invoices", roles: TECH, load: (_, q) => invoicesView("me", q) },
+  { path: "/me/invoices/:pk", roles: TECH, load: (p) => invoiceView("me", Number(p.pk)) },
   { path: "/firm", roles: SITES, load: () => (session.me?.role === "site_manager" ? redirectView("/firm/sites") : businessView()) },
   { path: "/firm/employees", roles: FIRM, load: () => employeesView() },
   { path: "/firm/employees/:pk", roles: FIRM, load: (p) => technicianView(Number(p.pk), "overview", false) },
@@ -57,10 +64,13 @@ const routes: RouteDef[] = [
   { path: "/firm/sites/:pk/records", roles: SITES, load: (p, q) => siteView(Number(p.pk), "records", q) },
   { path: "/firm/sites/:pk/direct-inputs", roles: SITES, load: (p, q) => siteView(Number(p.pk), "direct", q) },
   { path: "/firm/sites/:pk/reports", roles: SITES, load: (p, q) => siteView(Number(p.pk), "reports", q) },
+  { path: "/firm/sites/:pk/face", roles: SITES, load: (p, q) => siteView(Number(p.pk), "face", q) },
   { path: "/firm/keishin", roles: FIRM, load: () => keishinStaffView() },
   { path: "/firm/keishin/works", roles: FIRM, load: () => keishinWorksView() },
   { path: "/firm/keishin/w1", roles: FIRM, load: () => keishinW1View() },
   { path: "/firm/reports", roles: FIRM, load: () => reportsView() },
+  { path: "/firm/invoices", roles: FIRM, load: (_, q) => invoicesView("firm", q) },
+  { path: "/firm/invoices/:pk", roles: FIRM, load: (p) => invoiceView("firm", Number(p.pk)) },
   { path: "/firm/accounts", roles: FIRM, load: () => accountsView() },
   { path: "/firm/proxy", roles: FIRM, load: () => registerView("proxy") },
   { path: "/review", roles: OPERATOR, load: (_, q) => queueView(q) },
@@ -68,6 +78,10 @@ const routes: RouteDef[] = [
   { path: "/admin/technicians/:pk", roles: OPERATOR, load: (p) => correctionView(Number(p.pk)) },
   { path: "/audit", roles: OPERATOR, load: (_, q) => auditView(q) },
   { path: "/admin/batches", roles: OPERATOR, load: () => batchesView() },
+  { path: "/admin/payments", roles: OPERATOR, load: (_, q) => paymentsView(q) },
+  { path: "/admin/kpi", roles: OPERATOR, load: (_, q) => kpiView(q) },
+  { path: "/admin/invoices", roles: OPERATOR, load: (_, q) => invoicesView("admin", q) },
+  { path: "/admin/invoices/:pk", roles: OPERATOR, load: (p) => invoiceView("admin", Number(p.pk)) },
 ];
 
 function redirectView(to: string): View {
@@ -137,6 +151,7 @@ async function show(flashMsg?: Flash): Promise<void> {
   }
   if (seq !== navSeq) return; // a later navigation won
   state.loading = false;
+  if (state.view && state.view !== view) state.view.leave?.();
   state.view = view;
   document.title = `${view.title()} | OpenCCUS`;
   renderApp();
@@ -165,7 +180,8 @@ function navLinks(): [string, string][] {
     case "site_manager":
       return [["/firm/sites", t("nav.sites")]];
     case "operator":
-      return [["/review", t("nav.review")], ["/audit", t("nav.audit")], ["/admin/batches", t("nav.batches")]];
+      return [["/review", t("nav.review")], ["/admin/payments", t("nav.payments")], ["/admin/invoices", t("nav.admin_invoices")],
+        ["/admin/kpi", t("nav.kpi")], ["/audit", t("nav.audit")], ["/admin/batches", t("nav.batches")]];
     default:
       return [["/login", t("nav.login")], ["/register", t("nav.register")], ["/register/business", t("biz.title")]];
   }
@@ -198,6 +214,13 @@ function toggleLang() {
 
 function shell() {
   const view = state.view;
+  if (view?.bare) {
+    // The kiosk: the whole screen is the view (it shows its own connection state and language switch).
+    return html`<main id="main" class="bare" tabindex="-1" aria-busy=${state.loading ? "true" : "false"}>
+      ${state.flash ? html`<div id="flash" class="flash flash-${state.flash.kind}" role=${state.flash.kind === "error" ? "alert" : "status"} tabindex="-1" data-testid="flash">${state.flash.text}</div>` : nothing}
+      ${view.render()}
+    </main>`;
+  }
   return html`
     <a class="skip" href="#main" @click=${(e: Event) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>${t("app.skip")}</a>
     <header class="top">

@@ -62,10 +62,25 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(pwa_dist: Path, tmp_path_factory) -> Iterator[str]:
+def stripe():
+    """The payment provider is the one thing faked, at the HTTP boundary: the API's official Stripe SDK talks to the
+    local fake of tests/payments, and the tests deliver its webhooks signed with Stripe's real scheme."""
+    from tests.payments.fake_stripe import FakeStripe, Server
+
+    fake = FakeStripe()
+    with Server(fake) as srv:
+        yield fake, srv.url
+
+
+@pytest.fixture(scope="session")
+def server(pwa_dist: Path, stripe, tmp_path_factory) -> Iterator[str]:
+    from tests.payments.fake_stripe import API_KEY, WEBHOOK_SECRET
+
     var = tmp_path_factory.mktemp("pwa-var")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(OPENCCUS_VAR_DIR=str(var), OPENCCUS_PWA_DIST=str(pwa_dist), PYTHONUNBUFFERED="1")
+    env.update(OPENCCUS_VAR_DIR=str(var), OPENCCUS_PWA_DIST=str(pwa_dist), PYTHONUNBUFFERED="1",
+               OPENCCUS_STRIPE_API_KEY=API_KEY, OPENCCUS_STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+               OPENCCUS_STRIPE_API_BASE=stripe[1])
     cli = [sys.executable, "-m", "api.cli"]
     _run([*cli, "migrate"], env=env, timeout=120)
     _run([*cli, "demo-data"], env=env, timeout=120)
@@ -101,13 +116,55 @@ def server(pwa_dist: Path, tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium: Path):
+def playwright_driver():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=30_000)
-        yield b
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path, playwright_driver):
+    b = playwright_driver.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=30_000)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def camera_context(chromium: Path, playwright_driver, server: str):
+    """camera_context(video.y4m, viewport) -> a context of a Chromium launched with that file as its camera (the file
+    is per launch) and the camera permission granted, as on a kiosk tablet. Closed after the test."""
+    launched = []
+
+    def make(video: Path, viewport: dict):
+        args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}"]
+        b = playwright_driver.chromium.launch(executable_path=str(chromium), args=args, timeout=30_000)
+        launched.append(b)
+        ctx = b.new_context(viewport=viewport, base_url=server, locale="ja-JP", timezone_id="Asia/Tokyo",
+                            permissions=["camera"])
+        ctx.set_default_timeout(WAIT_MS)
+        ctx.set_default_navigation_timeout(WAIT_MS)
+        return ctx
+
+    yield make
+    for b in launched:
         b.close()
+
+
+@pytest.fixture(scope="session")
+def photos() -> dict[str, Path]:
+    """Real face photos (tests/face/photos.py fetches them from registry packages into var/test-photos; never
+    committed): the API checks that a registration photo shows one face, and the kiosk must recognise it."""
+    from tests.face.photos import fetch
+
+    return fetch(("face_recognition",))
+
+
+@pytest.fixture(scope="session")
+def face_photo(photos) -> dict:
+    """A real face photo as a phone camera hands it to the file input."""
+    return {"name": "face.jpg", "mimeType": "image/jpeg", "buffer": photos["obama.jpg"].read_bytes()}
 
 
 @pytest.fixture(scope="session")

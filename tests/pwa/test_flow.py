@@ -19,7 +19,7 @@ def _find_application(api, *, phone: str, kind: str, status: str = "submitted") 
     raise AssertionError(f"no {status} {kind} application for {phone}")
 
 
-def test_register_return_resubmit_approve_upgrade(open_context, api, artifacts):
+def test_register_return_resubmit_approve_upgrade(open_context, api, artifacts, face_photo):
     suffix = uuid.uuid4().hex[:6]
     phone_no = f"090-7{int(suffix, 16) % 1000:03d}-{int(suffix, 16) % 10000:04d}"
     login_id = f"pwa-{suffix}"
@@ -44,7 +44,7 @@ def test_register_return_resubmit_approve_upgrade(open_context, api, artifacts):
     # The inputs ask for the camera on a phone; a test hands them files, as the camera would.
     assert tech.get_attribute("#f-photo", "capture") == "user"
     assert tech.get_attribute("#f-id_document", "capture") == "environment"
-    tech.set_input_files("#f-photo", image_file("face.jpg"))
+    tech.set_input_files("#f-photo", face_photo)
     tech.set_input_files("#f-id_document", image_file("licence.jpg", width=800, height=500, colour=(180, 200, 120)))
     tech.fill("#f-employer_business_id", yamato["business_id"])
     tech.fill("#f-login", login_id)
@@ -193,7 +193,7 @@ def test_operator_correction_is_audited(open_context, api, artifacts):
     shot(page, artifacts, "flow-09-audit")
 
 
-def test_firm_adds_site_manager_and_proxy_registers(open_context, api, artifacts):
+def test_firm_adds_site_manager_and_proxy_registers(open_context, api, artifacts, face_photo):
     suffix = uuid.uuid4().hex[:6]
     page = open_context(PHONE).new_page()
     login(page, "suzuki-admin")
@@ -221,7 +221,7 @@ def test_firm_adds_site_manager_and_proxy_registers(open_context, api, artifacts
     page.select_option("#f-trades", "05-01")
     for part in ("health", "pension", "employment"):
         page.select_option(f"#f-social_insurance-{part}", "enrolled")
-    page.set_input_files("#f-photo", image_file("face.jpg"))
+    page.set_input_files("#f-photo", face_photo)
     page.set_input_files("#f-id_document", image_file("licence.jpg", width=800, height=500))
     page.check("#f-consent_obtained")
     page.fill("#f-login", f"proxy-{suffix}")

@@ -64,7 +64,7 @@ def test_offline_form_is_queued_and_sent_when_back_online(open_context, api, art
     assert api.get("tech05", f"/technicians/{pk}")["disclosure"]["show_levels_publicly"] is want
 
 
-def test_offline_registration_with_photos_is_sent_when_back_online(open_context, api, artifacts):
+def test_offline_registration_with_photos_is_sent_when_back_online(open_context, api, artifacts, face_photo):
     suffix = uuid.uuid4().hex[:6]
     phone_no = f"070-8{int(suffix, 16) % 1000:03d}-{int(suffix, 16) % 10000:04d}"
     ctx = open_context(PHONE)
@@ -84,7 +84,7 @@ def test_offline_registration_with_photos_is_sent_when_back_online(open_context,
     page.select_option("#f-trades", "15-01")
     for part in ("health", "pension", "employment"):
         page.select_option(f"#f-social_insurance-{part}", "enrolled")
-    page.set_input_files("#f-photo", image_file("face.jpg"))
+    page.set_input_files("#f-photo", face_photo)
     page.set_input_files("#f-id_document", image_file("licence.jpg", width=800, height=500))
     page.fill("#f-login", f"offline-{suffix}")
     page.fill("#f-password", "offline-password-1")

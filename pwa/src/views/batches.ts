@@ -7,7 +7,7 @@ import { flash, update, View } from "../app";
 import { formatDateTime, t, tr } from "../i18n";
 import { statusFromError } from "../ui";
 
-const BATCHES = ["fold", "close", "monthly-close", "residence-alerts", "levels"] as const;
+const BATCHES = ["fold", "close", "monthly-close", "residence-alerts", "levels", "face-purge", "face-refresh"] as const;
 
 interface Run {
   name: string;

@@ -20,6 +20,7 @@ function firmTabs(current: string): TemplateResult {
         ["/firm/sites", t("nav.sites")],
         ["/firm/keishin", t("nav.keishin")],
         ["/firm/reports", t("nav.reports")],
+        ["/firm/invoices", t("nav.invoices")],
         ["/firm/accounts", t("nav.accounts")],
         ["/firm/proxy", t("nav.proxy")],
       ];

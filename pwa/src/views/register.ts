@@ -6,6 +6,7 @@ import { flash, navigate, update, View } from "../app";
 import { IDENTITY_FIELDS, identitySections, readIdentity, withoutNulls } from "../identity";
 import { t, serverMessage } from "../i18n";
 import { registerJob, RegisterResult } from "../jobs";
+import { fillForm, LicenceFill } from "../licence";
 import { submit } from "../outbox";
 import {
   checkbox, emptyStatus, errorSummary, errorsFrom, field, fileFrom, focusErrorSummary, FormStatus, photoField,
@@ -24,6 +25,10 @@ export function registerView(mode: "self" | "proxy"): View {
   let queued = false;
   // Keep what was typed across re-renders (language switch) and failed submissions.
   let values: Record<string, unknown> = { nationality: "JP", has_identity_document: true, retirement_aid: { kentaikyo: false } };
+  const licence = new LicenceFill((read) => {
+    values = { ...values, ...read };
+    fillForm(document.getElementById("reg-form") as HTMLFormElement | null, read);
+  });
 
   async function onSubmit(ev: Event) {
     ev.preventDefault();
@@ -107,8 +112,9 @@ export function registerView(mode: "self" | "proxy"): View {
         <h1 tabindex="-1">${title()}</h1>
         <p>${mode === "self" ? t("reg.intro") : t("reg.proxy_intro")}</p>
         ${mode === "self" ? html`<p>${t("reg.has_account")} <a href="/login">${t("nav.login")}</a></p>` : nothing}
+        ${licence.render()}
         ${errorSummary(status, [...IDENTITY_FIELDS, ...EXTRA])}
-        <form @submit=${onSubmit} novalidate>
+        <form id="reg-form" @submit=${onSubmit} novalidate>
           ${identitySections(values, errors)}
           <fieldset>
             <legend>${t("reg.section_photos")}</legend>

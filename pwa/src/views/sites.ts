@@ -15,6 +15,7 @@ import { formatDateTime, t, tr } from "../i18n";
 import { trades, tradeName } from "../masters";
 import type { Account, Contract, Device, DeviceCreated, DirectInput, RosterEntry, Site, Tap, TechnicianSummary, WorkRecord } from "../types";
 import { badge, checkbox, dl, emptyStatus, errorSummary, field, requiredErrors, statusFromError } from "../ui";
+import { facePage } from "./face";
 import { firmTabs } from "./firm";
 
 const POSITIONS = ["foreman", "team_leader", "worker", "apprentice"] as const;
@@ -141,7 +142,7 @@ export async function sitesView(): Promise<View> {
 
 // --- one site ---------------------------------------------------------------------------------------------------
 
-export type SiteTab = "overview" | "roster" | "devices" | "records" | "direct" | "reports";
+export type SiteTab = "overview" | "roster" | "devices" | "records" | "direct" | "reports" | "face";
 
 interface SiteData {
   site: Site;
@@ -172,6 +173,7 @@ function siteTabs(site: Site, tab: SiteTab): TemplateResult {
   ];
   if (manages(site) && session.me?.role !== "operator") items.push(["direct", `${base}/direct-inputs`, t("site.tab_direct")]);
   items.push(["reports", `${base}/reports`, t("site.tab_reports")]);
+  if (manages(site) && session.me?.role !== "operator") items.push(["face", `${base}/face`, t("site.tab_face")]);
   return html`<nav class="tabs" aria-label=${t("site.tabs")}>
     ${items.map(([k, href, text]) => html`<a href=${href} aria-current=${k === tab ? "page" : "false"}>${text}</a>`)}
   </nav>`;
@@ -199,6 +201,7 @@ const siteTitles: Record<SiteTab, () => string> = {
   records: () => t("site.tab_records"),
   direct: () => t("site.tab_direct"),
   reports: () => t("site.tab_reports"),
+  face: () => t("site.tab_face"),
 };
 
 export async function siteView(pk: number, tab: SiteTab, query: URLSearchParams): Promise<View> {
@@ -209,7 +212,8 @@ export async function siteView(pk: number, tab: SiteTab, query: URLSearchParams)
       : tab === "devices" ? devicesPage(d, forms)
         : tab === "records" ? recordsPage(d, query)
           : tab === "direct" ? directPage(d, forms, query)
-            : reportsPage(d, forms));
+            : tab === "face" ? facePage(d.site, query).then((fp) => ({ render: fp.render, reload: (x: SiteData) => fp.reload(x.site) }))
+              : reportsPage(d, forms));
   return {
     title: () => `${siteTitles[tab]()} — ${d.site.name}`,
     refresh: async () => {
@@ -467,7 +471,7 @@ async function rosterPage(first: SiteData, forms: Forms): Promise<Page> {
 async function devicesPage(first: SiteData, forms: Forms): Promise<Page> {
   let d = first;
   let devices = await get<Device[]>(`/sites/${d.site.id}/devices`);
-  let shown: { name: string; code: string } | null = null; // the one-time code, until the page is left
+  let shown: { name: string; code: string; kiosk: boolean } | null = null; // the one-time code, until the page is left
   const confirming = new Set<number>();
   const canRun = () => manages(d.site) && session.me?.role !== "operator";
 
@@ -495,7 +499,7 @@ async function devicesPage(first: SiteData, forms: Forms): Promise<Page> {
   }
 
   function showCode(out: DeviceCreated) {
-    shown = { name: out.device.name, code: out.enrolment_code };
+    shown = { name: out.device.name, code: out.enrolment_code, kiosk: out.device.kind === "kiosk" };
     update();
     requestAnimationFrame(() => document.getElementById("enrol-code")?.focus());
   }
@@ -578,6 +582,7 @@ async function devicesPage(first: SiteData, forms: Forms): Promise<Page> {
               <h2>${t("devices.code_title", { name: shown.name })}</h2>
               <p class="code mono">${shown.code}</p>
               <p>${t("devices.code_hint")}</p>
+              ${shown.kiosk ? html`<p data-testid="kiosk-hint">${t("devices.kiosk_hint", { url: `${location.origin}/kiosk` })}</p>` : nothing}
               <button type="button" @click=${() => { shown = null; update(); }}>${t("devices.code_done")}</button>
             </div>`
           : nothing}

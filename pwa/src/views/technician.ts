@@ -9,6 +9,8 @@ import { flash, update, View } from "../app";
 import { changedFields, IDENTITY_FIELDS, identitySections, readIdentity } from "../identity";
 import { fieldLabel, formatDateTime, t, tr } from "../i18n";
 import { requestJob } from "../jobs";
+import { fillForm, LicenceFill } from "../licence";
+import { FaceConsent } from "./face";
 import { qualifications, tradeName } from "../masters";
 import { Job, submit } from "../outbox";
 import type { Application, DatedItem, Detailed, Education, Notice, Technician } from "../types";
@@ -17,7 +19,7 @@ import {
   FormStatus, photoField, Reasons, statusFromError,
 } from "../ui";
 
-export type Tab = "overview" | "edit" | "detailed" | "disclosure" | "work" | "levels";
+export type Tab = "overview" | "edit" | "detailed" | "disclosure" | "work" | "levels" | "invoices";
 
 /** The technician's pages: their own ("/me…") or an employee's seen by the employer ("/firm/employees/:pk…"). */
 export function technicianTabs(tab: Tab, self: boolean, pk: number): TemplateResult {
@@ -29,7 +31,7 @@ export function technicianTabs(tab: Tab, self: boolean, pk: number): TemplateRes
     ["work", `${base}/work`, t("nav.work")],
     ["levels", `${base}/levels`, t("nav.levels")],
   ];
-  if (self) items.push(["disclosure", `${base}/disclosure`, t("nav.disclosure")]);
+  if (self) items.push(["disclosure", `${base}/disclosure`, t("nav.disclosure")], ["invoices", `${base}/invoices`, t("nav.invoices")]);
   return html`<nav class="tabs" aria-label=${t("nav.tech_tabs")}>
     ${items.map(([k, href, text]) => html`<a href=${href} aria-current=${k === tab ? "page" : "false"}>${text}</a>`)}
   </nav>`;
@@ -59,10 +61,13 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
     education: rows<Education>(tech.detailed?.education),
   };
   const base = self ? "/me" : `/firm/employees/${pk}`;
+  const face = self ? new FaceConsent(pk, () => tech.has_photo) : null;
+  const licence = new LicenceFill((read) => fillForm(document.getElementById("identity-form") as HTMLFormElement | null, read));
 
   async function reload() {
     [tech, apps] = await Promise.all([get<Technician>(`/technicians/${pk}`), get<Application[]>(`/technicians/${pk}/applications`)]);
     if (self) notices = await get<Notice[]>("/notifications").catch(() => notices);
+    await face?.refresh();
     update();
   }
 
@@ -300,6 +305,7 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
           : html`<p data-testid="no-card">${lostSerial ? t("card.lost_notice", { serial: lostSerial }) : tech.status === "approved" ? t("me.no_active_card") : t("me.no_card")}</p>`}
         ${self && card?.status === "active" ? lostCard(card.serial) : nothing}
       </section>
+      ${face && tech.status === "approved" ? face.render() : nothing}
       <section class="card" aria-labelledby="apps-h">
         <h2 id="apps-h">${t("me.applications")}</h2>
         ${apps.length
@@ -337,8 +343,9 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
     return html`
       ${open ? reasonList(open, `${base}/edit`) : nothing}
       ${canEdit ? nothing : html`<p class="notice info">${t("me.edit_locked")}</p>`}
+      ${canEdit ? licence.render() : nothing}
       ${errorSummary(status, [...IDENTITY_FIELDS, "photo", "id_document"])}
-      <form @submit=${onSaveIdentity} novalidate>
+      <form id="identity-form" @submit=${onSaveIdentity} novalidate>
         ${identitySections(tech, errors, reasons, { disabled: !canEdit })}
         <fieldset>
           <legend>${t("me.photos")}</legend>
