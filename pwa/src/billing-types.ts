@@ -87,13 +87,12 @@ export interface Charge {
 
 /** POST /invoices/{pk}/payments. Only client_secret today; the optional fields are what a hosted page would add. */
 export interface PayOut {
-  intent_id: string;
-  client_secret: string;
+  intent_id: string | null; // null on the hosted page: the provider creates the payment when the payer pays
+  client_secret: string | null;
   method: string;
   amount_yen: number;
   status: string;
   hosted_url?: string | null;
-  publishable_key?: string | null;
 }
 
 export interface BillingRun {

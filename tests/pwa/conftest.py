@@ -77,21 +77,23 @@ def server(pwa_dist: Path, stripe, tmp_path_factory) -> Iterator[str]:
     from tests.payments.fake_stripe import API_KEY, WEBHOOK_SECRET
 
     var = tmp_path_factory.mktemp("pwa-var")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(OPENCCUS_VAR_DIR=str(var), OPENCCUS_PWA_DIST=str(pwa_dist), PYTHONUNBUFFERED="1",
                OPENCCUS_STRIPE_API_KEY=API_KEY, OPENCCUS_STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-               OPENCCUS_STRIPE_API_BASE=stripe[1])
+               OPENCCUS_STRIPE_API_BASE=stripe[1], OPENCCUS_PUBLIC_URL=base)
+    # The provider's hosted page sends the payer back to OPENCCUS_PUBLIC_URL and reports payments to the webhook.
+    stripe[0].webhook_url = f"{base}/api/v1/payments/stripe/webhook"
     cli = [sys.executable, "-m", "api.cli"]
     _run([*cli, "migrate"], env=env, timeout=120)
     _run([*cli, "demo-data"], env=env, timeout=120)
-    port = _free_port()
     log = open(var / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from tests.pwa.camera import kiosk_video
 from tests.pwa.helpers import PASSWORD, PHONE, TABLET, WAIT_MS, axe_serious, flash, goto, image_file, login, shot, wait_images
-from tests.pwa.test_billing import deliver_webhook, wait_run
+from tests.pwa.test_billing import pay_on_provider_page, wait_run
 from tests.pwa.test_kiosk import RESULT_WAIT, enrol
 
 ENROL_WAIT_S = 90
@@ -188,6 +188,7 @@ def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_conte
     item.wait_for()
     wait_images(admin)
     assert item.locator("img.evidence").evaluate("i => i.naturalWidth > 0")
+    assert item.locator("img.registered").evaluate("i => i.naturalWidth > 0")  # to compare with the capture
     for vp in (PHONE, TABLET):
         admin.set_viewport_size(vp)
         shot(admin, artifacts, "face-flow-04-site-review")
@@ -218,10 +219,10 @@ def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_conte
     admin.click(f"[data-testid=invoices] tr[data-invoice='{inv['id']}'] a")
     admin.wait_for_selector("[data-testid=pay-submit]")
     admin.click("[data-testid=pay-submit]")
-    admin.locator("[data-testid=pay-started]").wait_for()
-    [intent] = api.get(firm["login"], f"/invoices/{inv['id']}")["online_payments"]
-    deliver_webhook(server, fake.event(intent["intent_id"], "succeeded"))
+    pay_on_provider_page(admin, inv["balance_yen"])
     admin.locator("[data-testid=invoice-paid]").wait_for()
+    [intent] = api.get(firm["login"], f"/invoices/{inv['id']}")["online_payments"]
+    assert intent["status"] == "succeeded" and fake.intents[intent["intent_id"]]["metadata"]["invoice_id"] == str(inv["id"])
     with admin.expect_download() as dl:
         admin.click("[data-testid=invoice-receipt]")
     assert dl.value.suggested_filename == f"R-{inv['number']}.pdf"

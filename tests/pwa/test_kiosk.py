@@ -57,6 +57,7 @@ def test_kiosk_enrols_survives_offline_and_a_rotation(camera_context, api, artif
     enrol(page, k["code"])
     stored = page.evaluate("() => JSON.parse(localStorage.getItem('openccus.kiosk'))")
     assert stored["device_token"] and stored["site_id"] == k["site"]["site_id"]
+    page.locator(".kiosk-site", has_text=k["site"]["name"]).wait_for()  # the kiosk names its site
     device = next(d for d in api.get("yamato-admin", f"/sites/{k['site']['id']}/devices") if d["id"] == k["device"]["id"])
     assert device["software_version"].startswith("pwa-kiosk/")
     assert page.evaluate("() => document.getElementById('kiosk-video').videoWidth") > 0

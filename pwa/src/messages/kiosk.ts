@@ -84,6 +84,7 @@ export const FACE = {
   "face.none": ["確認待ちの顔認証はありません。", "Nothing to review."],
   "face.none_all": ["顔認証の記録はありません。", "No face check-ins."],
   "face.evidence_alt": ["{name} さんの顔認証時の撮影画像", "Image captured at {name}'s check-in"],
+  "face.registered_alt": ["{name} さんの登録写真（比較用）", "{name}'s registered photo, to compare"],
   "face.no_evidence": ["画像なし", "No image"],
   "face.distance": ["距離（小さいほど似ている）", "Distance (lower is closer)"],
   "face.liveness": ["なりすましの疑い", "Spoofing risk"],

@@ -76,9 +76,14 @@ export async function facePage(first: Site, query: URLSearchParams): Promise<Fac
     const who = c.name ?? t("face.unknown");
     const open = c.outcome === "review" && !c.reviewed_at;
     return html`<li class="face-item" data-checkin=${c.id}>
-      ${c.has_evidence
-        ? authImg(`/sites/${site.id}/face-checkins/${c.id}/evidence`, t("face.evidence_alt", { name: who }), "evidence")
-        : html`<span class="thumb placeholder evidence">${t("face.no_evidence")}</span>`}
+      <div class="face-photos">
+        ${c.has_evidence
+          ? authImg(`/sites/${site.id}/face-checkins/${c.id}/evidence`, t("face.evidence_alt", { name: who }), "evidence")
+          : html`<span class="thumb placeholder evidence">${t("face.no_evidence")}</span>`}
+        ${c.technician_pk != null && open
+          ? authImg(`/sites/${site.id}/face-checkins/${c.id}/registered-photo`, t("face.registered_alt", { name: who }), "registered")
+          : nothing}
+      </div>
       <div>
         <div class="row-head"><strong>${who}</strong> ${c.technician_id ? html`<span class="mono meta">${c.technician_id}</span>` : nothing}
           ${badge("outcome", c.outcome)} ${c.reviewed_at ? html`<span class="badge">${t("face.reviewed")}</span>` : nothing}</div>

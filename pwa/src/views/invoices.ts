@@ -166,6 +166,11 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
   let paying = false;
   let pollTimer: number | undefined;
   let pollSince = 0;
+  // Back from the provider's hosted payment page (?payment=done|cancelled): wait for its webhook, or say it stopped.
+  const returned = new URLSearchParams(location.search).get("payment");
+  let returnNote: string | null = returned === "done" && inv.balance_yen > 0 ? t("pay.returned")
+    : returned === "cancelled" ? t("pay.cancelled") : null;
+  if (returned) history.replaceState(history.state, "", location.pathname);
   const canPay = () => scope !== "admin" && inv.balance_yen > 0 && (session.me?.role === "business_admin" || session.me?.role === "technician");
 
   async function reload() {
@@ -221,7 +226,15 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
     paying = true;
     update();
     try {
-      started = await api<PayOut>("POST", `/invoices/${pk}/payments`, { json: { method } });
+      // The card is entered on the provider's own page (no card number touches OpenCCUS); it sends the payer back
+      // here, and its webhook records the money.
+      started = await api<PayOut>("POST", `/invoices/${pk}/payments`, { json: { method, return_path: location.pathname } });
+      if (started.hosted_url) {
+        returnNote = t("pay.redirecting");
+        update();
+        location.assign(started.hosted_url);
+        return;
+      }
       pollSince = Date.now();
       await reload().catch(() => {});
       poll();
@@ -286,6 +299,12 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
     </table></div>`;
   }
 
+  if (returned === "done" && inv.balance_yen > 0) {
+    pollSince = Date.now();
+    poll();
+  } else if (returned === "done") {
+    window.setTimeout(() => flash(t("pay.confirmed")), 0); // the webhook was quicker than the way back
+  }
   const back = BASE[scope];
   return {
     title: () => `${t("invoice.detail_title")} ${inv.number}`,
@@ -294,6 +313,7 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
       <h1 tabindex="-1">${t("invoice.detail_title")} <span class="sub mono">${inv.number}</span></h1>
       <p><a href=${back}>← ${scope === "admin" ? t("invoice.admin_title") : t("invoice.title")}</a></p>
       ${inv.balance_yen <= 0 ? html`<p class="notice paid" role="status" data-testid="invoice-paid">${t("invoice.paid_notice")}</p>` : nothing}
+      ${returnNote && inv.balance_yen > 0 ? html`<p class="notice" role="status" data-testid="pay-returned">${returnNote}</p>` : nothing}
       <section class="card" aria-labelledby="inv-h">
         <h2 id="inv-h">${t("invoice.summary")}</h2>
         ${dl([

@@ -29,6 +29,7 @@ interface Enrolment {
   device_id: string;
   device_token: string;
   site_id: string;
+  site_name?: string; // from GET /devices/me, so the screen names the site, not only its 現場ID
   enrolled_at: string;
 }
 
@@ -126,7 +127,10 @@ class Kiosk {
     document.addEventListener("visibilitychange", this.onVisible);
     this.timers.push(window.setInterval(() => void this.heartbeat(), HEARTBEAT_MS));
     this.scheduleNightlyReload();
-    if (this.enrolment) void this.startCamera();
+    if (this.enrolment) {
+      void this.startCamera();
+      if (!this.enrolment.site_name) void this.loadSite();
+    }
   }
 
   leave(): void {
@@ -170,6 +174,7 @@ class Kiosk {
       }
       this.enrolment = { device_id: String(data.device_id), device_token: data.device_token, site_id: String(data.site_id), enrolled_at: new Date().toISOString() };
       localStorage.setItem(STORE, JSON.stringify(this.enrolment));
+      void this.loadSite();
       this.notice = t("kiosk.enrolled");
       this.phase = "ready";
       void this.startCamera();
@@ -372,6 +377,22 @@ class Kiosk {
     update();
   }
 
+  private async loadSite(): Promise<void> {
+    if (!this.enrolment) return;
+    try {
+      const res = await fetch("/api/v1/devices/me", { cache: "no-store", headers: { Authorization: `Bearer ${this.enrolment.device_token}` } });
+      if (!res.ok) return;
+      const me = await res.json();
+      if (this.enrolment) {
+        this.enrolment.site_name = String(me.site_name);
+        localStorage.setItem(STORE, JSON.stringify(this.enrolment));
+        update();
+      }
+    } catch {
+      /* offline: the 現場ID is shown meanwhile */
+    }
+  }
+
   private async heartbeat(): Promise<void> {
     if (!this.enrolment || !navigator.onLine) return;
     try {
@@ -407,7 +428,7 @@ class Kiosk {
 
   private top(): TemplateResult {
     return html`<header class="kiosk-top">
-      <h1 tabindex="-1">${t("kiosk.title")}${this.enrolment ? html` <span class="kiosk-site">${t("kiosk.site", { pk: this.enrolment.site_id })}</span>` : nothing}</h1>
+      <h1 tabindex="-1">${t("kiosk.title")}${this.enrolment ? html` <span class="kiosk-site">${this.enrolment.site_name ?? t("kiosk.site", { pk: this.enrolment.site_id })}</span>` : nothing}</h1>
       <div class="kiosk-actions">
         ${this.awake ? html`<span class="meta kiosk-awake">${t("kiosk.wake_lock")}</span>` : nothing}
         <button type="button" class="lang" lang=${getLang() === "ja" ? "en" : "ja"} data-testid="lang-switch"
