@@ -210,7 +210,8 @@ async def set_disclosure(*, tech: Technician, data: DisclosureIn) -> Technician:
 
 async def to_out(tech: Technician) -> TechnicianOut:
     quals = await Qualification.filter(technician=tech).order_by("acquired_on")
-    card = await tech.cards.filter(status="active").order_by("-id").first()
+    # The active card, or else the newest one with its status (lost, revoked), so a page can say what happened to it.
+    card = await tech.cards.filter(status="active").order_by("-id").first() or await tech.cards.order_by("-id").first()
     master = qualifications()
     kinds = await image_kinds(tech)
     return TechnicianOut(

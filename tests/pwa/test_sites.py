@@ -322,8 +322,10 @@ def test_technician_reports_lost_card_and_downloads_career_pdf(open_context, api
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
     page.click("[data-testid=confirm-lost]")
     flash(page, "紛失を届け出ました")
-    assert tech["card"]["serial"] in page.locator("[data-testid=no-card]").inner_text()
-    assert api.get("operator", f"/technicians/{tech['id']}")["card"] is None  # the API shows active cards only
+    card = page.locator("[data-testid=card]")
+    card.wait_for()
+    assert tech["card"]["serial"] in card.inner_text() and "紛失" in card.inner_text()  # still shown, as lost
+    assert api.get("operator", f"/technicians/{tech['id']}")["card"]["status"] == "lost"
     assert page.locator("[data-testid=report-lost]").count() == 0
 
     goto(page, "/me/levels")
