@@ -459,6 +459,7 @@ const CORE = {
   "work.reason_hint": ["カードを忘れた、カードリーダーが故障していた、など。", "For example: forgot the card, the reader was broken."],
   "work.end_hint": ["翌日の朝に退場した場合も、時刻だけを入力します。", "If you left the next morning, enter just the time."],
   "work.deadline": ["承認期限", "Approval deadline"],
+  "work.decision_note": ["承認者のコメント", "Reviewer's note"],
   "work.direct_title": ["直接入力（記録のない日）", "Direct input for a missing day"],
   "work.direct_intro": ["カードで記録できなかった日を入力します。元請の現場管理者が承認すると就業履歴になります（就業日の翌月末まで）。",
     "Enter a day the card did not record. It becomes a work record when the prime's site manager approves it (by the end of the next month)."],

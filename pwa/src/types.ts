@@ -271,8 +271,9 @@ export interface WorkRecord {
   id: number;
   technician_pk: number;
   site_pk: number;
-  /** Not in the API yet: shown when it comes (see the README's "API wishes"). */
+  site_id?: string | null;
   site_name?: string | null;
+  technician_name?: string | null;
   work_date: string;
   first_in: string | null;
   last_out: string | null;
@@ -289,7 +290,10 @@ export interface WorkRecord {
 export interface DirectInput {
   id: number;
   technician_pk: number;
+  technician_name?: string | null;
   site_pk: number;
+  site_id?: string | null;
+  site_name?: string | null;
   work_date: string;
   start_at: string;
   end_at: string | null;
@@ -297,6 +301,21 @@ export interface DirectInput {
   status: "pending" | "approved" | "rejected";
   deadline: string;
   decision_note: string | null;
+}
+
+/** A roster entry seen from the technician (GET /technicians/{pk}/sites). */
+export interface TechnicianSite {
+  site_pk: number;
+  site_id: string;
+  site_name: string;
+  site_address: string;
+  window_start: string;
+  window_end: string;
+  employer_pk: number;
+  trade: string;
+  position: string;
+  work_content: string | null;
+  active: boolean;
 }
 
 export interface ApiClient {

@@ -269,6 +269,9 @@ def test_direct_input_entered_by_the_technician_and_approved_by_the_prime(open_c
     goto(page, f"/me/work?month={missing[:7]}")
     assert "worked" in page.locator(f"[data-testid=calendar] td[data-date='{missing}']").get_attribute("class")
     assert "直接入力" in page.locator(f"#rec-{missing}").inner_text()
+    # The technician's own list comes from the API: after a reload it shows the decision and the reviewer's note.
+    mine = page.locator("[data-testid=direct-entered] li", has_text=missing)
+    assert "承認済み" in mine.inner_text() and "職長の日報で確認" in mine.inner_text() and site["name"] in mine.inner_text()
 
 
 # --- 経審 ------------------------------------------------------------------------------------------------------------

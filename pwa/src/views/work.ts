@@ -8,7 +8,7 @@ import { flash, update, View } from "../app";
 import { addDays, addMonths, dateJst, download, Forms, send, timeJst, todayJst, values } from "../forms";
 import { getLang, t, tr } from "../i18n";
 import { tradeName } from "../masters";
-import type { DirectInput, Levels, Site, Technician, WorkRecord } from "../types";
+import type { DirectInput, Levels, Site, Technician, TechnicianSite, WorkRecord } from "../types";
 import { badge, dl, errorSummary, field, requiredErrors } from "../ui";
 import { technicianTabs } from "./technician";
 
@@ -48,9 +48,14 @@ export async function workView(pk: number, self: boolean, query: URLSearchParams
   let records: WorkRecord[];
   let earlier: WorkRecord[][];
   let siteNames = new Map<number, string>(); // the employer can read its sites; a technician only sees numbers
-  const entered: DirectInput[] = [];
+  let onSites: TechnicianSite[] = []; // the roster entries: a direct input may name a site with no record yet
+  let entered: DirectInput[] = []; // the technician's direct inputs with their decisions, newest first
 
   async function load() {
+    [onSites, entered] = await Promise.all([
+      get<TechnicianSite[]>(`/technicians/${pk}/sites`).catch(() => [] as TechnicianSite[]),
+      get<DirectInput[]>(`/technicians/${pk}/direct-inputs?limit=20`).catch(() => [] as DirectInput[]),
+    ]);
     [tech, records, ...earlier] = await Promise.all([
       get<Technician>(`/technicians/${pk}`),
       get<WorkRecord[]>(`/technicians/${pk}/work-records?month=${month}`),
@@ -64,14 +69,24 @@ export async function workView(pk: number, self: boolean, query: URLSearchParams
   }
   await load();
 
-  /** Sites the direct input can name: those of the records we can see (and, for the employer, its own sites). */
+  /** Sites the direct input can name: the technician's roster sites, those of the records we can see (and, for the
+   * employer, its own sites). */
   function siteOptions(): [string, string][] {
     const pks = new Set<number>();
+    for (const s of onSites) pks.add(s.site_pk);
     for (const r of [...records, ...earlier.flat()]) pks.add(r.site_pk);
     if (!self) for (const k of siteNames.keys()) pks.add(k);
     const named = new Map<number, WorkRecord>();
     for (const r of [...records, ...earlier.flat()]) named.set(r.site_pk, r);
-    return [...pks].sort((a, b) => a - b).map((p) => [String(p), siteLabel(p, siteNames, named.get(p))]);
+    const rosterName = new Map(onSites.map((s) => [s.site_pk, s.site_name]));
+    return [...pks].sort((a, b) => a - b).map((p) => [String(p), rosterName.get(p) ?? siteLabel(p, siteNames, named.get(p))]);
+  }
+
+  /** The site of the latest record (where a forgotten card most likely was), else the only choice. */
+  function preferredSite(options: [string, string][]): string {
+    const latest = [...records, ...earlier.flat()].sort((a, b) => a.work_date.localeCompare(b.work_date)).at(-1);
+    if (latest && options.some(([v]) => v === String(latest.site_pk))) return String(latest.site_pk);
+    return options.length === 1 ? options[0][0] : "";
   }
 
   const byDay = () => {
@@ -103,7 +118,7 @@ export async function workView(pk: number, self: boolean, query: URLSearchParams
     if (sent.state === "failed") return;
     form.reset();
     if (sent.state === "done") {
-      entered.unshift(sent.result);
+      entered = [sent.result, ...entered];
       flash(t("work.direct_sent"));
     }
   }
@@ -162,7 +177,7 @@ export async function workView(pk: number, self: boolean, query: URLSearchParams
       ${options.length
         ? html`${errorSummary(st, ["site", "work_date", "start_time", "end_time", "reason"], "di-")}
           <form @submit=${onDirect} novalidate>
-            ${field({ name: "site", prefix: "di-", label: t("work.site"), options, value: options.length === 1 ? options[0][0] : "", required: true, errors: st.errors })}
+            ${field({ name: "site", prefix: "di-", label: t("work.site"), options, value: preferredSite(options), required: true, errors: st.errors })}
             <div class="grid3">
               ${field({ name: "work_date", prefix: "di-", label: t("work.date"), type: "date", required: true, errors: st.errors })}
               ${field({ name: "start_time", prefix: "di-", label: t("work.first_in"), type: "time", required: true, errors: st.errors })}
@@ -175,9 +190,10 @@ export async function workView(pk: number, self: boolean, query: URLSearchParams
       ${entered.length
         ? html`<h3>${t("work.direct_entered")}</h3>
           <ul class="list" data-testid="direct-entered">${entered.map((d) => html`<li>
-            <strong>${d.work_date}</strong> ${badge("di", d.status)}
+            <strong>${d.work_date}</strong> ${d.site_name ?? siteLabel(d.site_pk, siteNames)} ${badge("di", d.status)}
             <div class="meta">${timeJst(d.start_at)}–${timeJst(d.end_at)} · ${t("work.deadline")}: ${d.deadline}</div>
-            <div>${d.reason}</div></li>`)}</ul>`
+            <div>${d.reason}</div>
+            ${d.decision_note ? html`<div class="meta">${t("work.decision_note")}: ${d.decision_note}</div>` : nothing}</li>`)}</ul>`
         : nothing}
     </section>`;
   }
