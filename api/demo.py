@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from api import db
 from api.accounts.models import Account, Role
 from api.accounts.service import create_account
-from api.businesses.models import Business, ReviewStatus
+from api.businesses.models import Business
 from api.businesses.schemas import BusinessRegisterIn
 from api.businesses.service import register_business
 from api.crypto import Vault

@@ -50,6 +50,11 @@ def p(value: Any, conn: Any | None = None) -> Any:
     return value
 
 
+def marks(values: Any) -> str:
+    """The placeholders of an IN list of these values ("?, ?, ?"); NULL for none, which matches nothing."""
+    return ", ".join("?" * len(values)) or "NULL"
+
+
 async def execute(conn: Any, text: str, values: list[Any]) -> int:
     """Run a write and return the number of rows it touched, on both back ends."""
     params = [p(v, conn) for v in values]

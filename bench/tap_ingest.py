@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import base64
 import os
-import statistics
 import subprocess
 import sys
 import time

@@ -45,8 +45,8 @@ echo "==> pip install"
 extras="card,face"
 [[ "${1:-}" == "--test" ]] && extras="card,face,test"
 .venv/bin/python -m pip install -q -e ".[${extras}]"
-# The PWA (Node.js and npm come from apt when missing; npm packages exactly as the lock file says).
-bash pwa/build.sh
 # face_recognition asks for the name "dlib", which PyPI has only as a 9-minute source build; the prebuilt wheel
 # dlib-bin (in the face extra) provides the same module, so face_recognition itself goes in without dependencies.
 .venv/bin/python -m pip install -q --no-deps "face_recognition==1.3.0"
+# The PWA (Node.js and npm come from apt when missing; npm packages exactly as the lock file says).
+bash pwa/build.sh

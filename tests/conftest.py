@@ -7,7 +7,6 @@ Each test starts from empty tables (TRUNCATE on PostgreSQL, a fresh copy of a mi
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import shutil

@@ -17,7 +17,7 @@ from api.attendance.schemas import BatchOut, ItemError, TapResult
 from api.errors import validation_fields
 from api.registration.card_profile import response_is_valid
 from api.registration.models import Card, CardStatus, Technician
-from api.sites.models import ContractStatus, Site, SiteContract
+from api.sites.models import Site
 from api.timeutil import JST
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # device clocks drift; beyond this the clock is wrong, not the worker early
@@ -104,10 +104,6 @@ async def ingest(*, candidates: list[Candidate], master_key: bytes, received_at:
     return results
 
 
-def _marks(values) -> str:
-    return ", ".join("?" * len(values)) or "NULL"
-
-
 async def _lookups(candidates: list[Candidate]):
     """Everything the checks need for a batch, in five plain queries whatever its size.
 
@@ -123,7 +119,7 @@ async def _lookups(candidates: list[Candidate]):
     codes = sorted({c.technician_code for c in candidates})
     site_pks = sorted({c.site.id for c in candidates})
     known = {r["source_key"] for r in await sql.fetch(
-        conn, f"SELECT source_key FROM tap WHERE source_key IN ({_marks(keys)})", keys)}
+        conn, f"SELECT source_key FROM tap WHERE source_key IN ({sql.marks(keys)})", keys)}
     # Exactly the batch's (serial, challenge) pairs: "serial IN (…) AND challenge IN (…)" made PostgreSQL plan the
     # cross product as a sequential scan of the whole tap table (64 ms a batch at 200,000 taps, growing with it);
     # a VALUES list is one index probe per pair on both back ends.
@@ -132,12 +128,12 @@ async def _lookups(candidates: list[Candidate]):
         conn, "SELECT card_serial, challenge FROM tap WHERE (card_serial, challenge) IN (VALUES "
               + ", ".join("(?, ?)" for _ in pairs) + ")", [v for pair in pairs for v in pair])} if pairs else set()
     cards = {r["serial"]: Card._init_from_db(**r) for r in await sql.fetch(
-        conn, f"SELECT * FROM card WHERE serial IN ({_marks(serials)})", serials)} if serials else {}
+        conn, f"SELECT * FROM card WHERE serial IN ({sql.marks(serials)})", serials)} if serials else {}
     techs = {r["technician_id"]: Technician._init_from_db(**r) for r in await sql.fetch(
-        conn, f"SELECT * FROM technician WHERE technician_id IN ({_marks(codes)})", codes)}
+        conn, f"SELECT * FROM technician WHERE technician_id IN ({sql.marks(codes)})", codes)}
     in_tree: dict[int, set[int]] = {pk: set() for pk in site_pks}
     for r in await sql.fetch(conn, f"SELECT site_id, business_id FROM site_contract WHERE status = 'approved' "
-                                   f"AND site_id IN ({_marks(site_pks)})", site_pks):
+                                   f"AND site_id IN ({sql.marks(site_pks)})", site_pks):
         in_tree[int(r["site_id"])].add(int(r["business_id"]))
     return known, cards, techs, used, in_tree
 

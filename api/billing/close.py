@@ -260,7 +260,7 @@ WHERE g.t10 + g.t8 > 0 AND (g.t10 + g.t8 >= ? OR g.oldest <= ?)
     new = "SELECT id FROM invoice WHERE series = 'INV' AND year = ? AND seq > ? AND seq <= ?"
     span = [year, base, base + made]
     if is_pg(conn):
-        assign = f"""UPDATE charge SET invoice_id = i.id FROM invoice i
+        assign = """UPDATE charge SET invoice_id = i.id FROM invoice i
                      WHERE i.series = 'INV' AND i.year = ? AND i.seq > ? AND i.seq <= ?
                        AND charge.business_id = i.business_id AND charge.invoice_id IS NULL AND charge.counted_in <= ?"""
     else:

@@ -34,6 +34,11 @@ def vector_from_bytes(data: bytes) -> np.ndarray:
     return vec
 
 
+def distance(a: bytes, b: bytes) -> float:
+    """Euclidean distance between two stored embeddings (as bytes)."""
+    return float(np.linalg.norm(vector_from_bytes(a) - vector_from_bytes(b)))
+
+
 def vector_to_bytes(vector: np.ndarray | Sequence[float]) -> bytes:
     vec = np.asarray(vector, dtype="<f4").reshape(-1)
     if vec.shape != (DIM,) or not np.all(np.isfinite(vec)):

@@ -20,12 +20,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
 
-import numpy as np
-
 from api.face import engine, errors
 from api.face.engine import EngineConfig, Enrolment, FrameAnalysis
 from api.face.errors import FaceError
-from api.face.matching import KnownFaces, decide, vector_from_bytes
+from api.face.matching import KnownFaces, decide, distance, vector_from_bytes
 
 
 @dataclass(frozen=True)
@@ -139,10 +137,8 @@ class FacePool:
         if not photos:
             raise FaceError(errors.NO_FACE, "no photo was given")
         results = list(await asyncio.gather(*(self.enrol(p) for p in photos)))
-        first = vector_from_bytes(results[0].vector)
         for n, extra in enumerate(results[1:], start=2):
-            distance = float(np.linalg.norm(vector_from_bytes(extra.vector) - first))
-            if distance > threshold:
+            if distance(extra.vector, results[0].vector) > threshold:
                 raise FaceError(errors.DIFFERENT_PERSON,
                                 f"photo {n} does not show the same person as the registration photo")
         return results

@@ -107,7 +107,7 @@ async def face_consent(ctx: Ctx):
              errors=(403, 404, 409, 413, 422, 503))
 async def add_face_photo(ctx: Ctx):
     tech = await service.add_extra_photo(actor=ctx.user, tech=await _tech(ctx), data=ctx.files["file"],
-                                         face=service.photo_checker_runtime(ctx.state.face, ctx.settings),
+                                         check=service.photo_checker(ctx.state.face, ctx.settings),
                                          settings=ctx.settings, vault=ctx.state.vault)
     return await service.status(tech=tech, face=ctx.state.face)
 

@@ -28,12 +28,13 @@ from api.devices.models import Device, DeviceKind
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.face import errors
 from api.face.errors import FaceError
-from api.face.matching import KnownFaces
+from api.face.matching import KnownFaces, distance
 from api.face.models import CheckinOutcome, FaceCheckin, FaceEmbedding
 from api.face.runtime import FaceRuntime
 from api.face.schemas import CheckinItemOut, CheckinOut, FaceStatusOut, RecognisedOut
 from api.face.sealing import known_faces_from_sealed, seal_evidence, seal_vector
 from api.registration.models import ImageKind, StoredImage, Technician
+from api.registration.service import ImageCheck, store_image
 from api.settings import Settings
 from api.sites.models import Site
 
@@ -107,7 +108,7 @@ async def enrol(*, face: FaceRuntime, vault: Vault, technician_pk: int) -> int:
                 continue
             if n == 0:
                 first_vector = result.vector
-            elif _distance(first_vector, result.vector) > 0.5:  # type: ignore[arg-type]
+            elif distance(first_vector, result.vector) > 0.5:  # type: ignore[arg-type]
                 # Without this an extra photo of someone else would let that person check in as the technician.
                 problem = f"追加写真 {n} は登録写真と同じ人に見えません。"
                 continue
@@ -129,12 +130,6 @@ async def enrol(*, face: FaceRuntime, vault: Vault, technician_pk: int) -> int:
             await FaceEmbedding.bulk_create(fresh)
         await Technician.filter(id=technician_pk).update(face_error=problem)
         return await FaceEmbedding.filter(technician=tech).count()
-
-
-def _distance(a: bytes, b: bytes) -> float:
-    from api.face.matching import vector_from_bytes
-
-    return float(((vector_from_bytes(a) - vector_from_bytes(b)) ** 2).sum() ** 0.5)
 
 
 _STALE = """
@@ -194,17 +189,15 @@ async def status(*, tech: Technician, face: FaceRuntime) -> FaceStatusOut:
                          model_version=rows[0] if rows else None, error=tech.face_error)
 
 
-async def add_extra_photo(*, actor: Account, tech: Technician, data: bytes, face: FaceRuntime | None,
+async def add_extra_photo(*, actor: Account, tech: Technician, data: bytes, check: ImageCheck | None,
                           settings: Settings, vault: Vault) -> Technician:
-    from api.registration.service import store_image
-
     _ensure_self(actor, tech)
     if tech.face_consent_at is None:
         raise Conflict("Consent to face check-in first.", code="no_face_consent")
     if await StoredImage.filter(technician=tech, kind=ImageKind.face_extra).count() >= MAX_EXTRA_PHOTOS:
         raise Conflict(f"At most {MAX_EXTRA_PHOTOS} extra photos; delete them to start again.", code="too_many_photos")
     await store_image(actor=actor, tech=tech, kind=ImageKind.face_extra, raw=data, settings=settings, vault=vault,
-                      editable_check=False, check=_checker(face))
+                      editable_check=False, check=check)
     await request_enrolment(tech=tech)
     return tech
 
@@ -216,23 +209,15 @@ async def delete_extra_photos(*, actor: Account, tech: Technician) -> Technician
     return tech
 
 
-def _checker(face: FaceRuntime | None):
-    if face is None:
+def photo_checker(face: FaceRuntime, settings: Settings) -> ImageCheck | None:
+    """The upload-time check of a face photo, unless switched off (tests whose photos are drawn)."""
+    if not settings.face_check_uploads:
         return None
 
     async def check(data: bytes, field: str) -> None:
         await check_photo(face=face, data=data, field=field)
 
     return check
-
-
-def photo_checker(face: FaceRuntime | None, settings: Settings):
-    """The upload-time check for the registration photo, unless switched off (tests with drawn photos)."""
-    return _checker(photo_checker_runtime(face, settings))
-
-
-def photo_checker_runtime(face: FaceRuntime | None, settings: Settings) -> FaceRuntime | None:
-    return face if settings.face_check_uploads else None
 
 
 # ---------------------------------------------------------------------------------------------------- check-in
@@ -306,7 +291,7 @@ async def check_in(*, face: FaceRuntime, device: Device, frames: list[bytes], id
                 await checkin.save(update_fields=["tap_id"])
     except IntegrityError:  # the same key from a retry that raced this one: answer with what it stored
         return await _out(await FaceCheckin.get(idempotency_key=key), vault=vault, duplicate=True)
-    return await _out(checkin, vault=vault)
+    return await _out(checkin, vault=vault, tech=tech)
 
 
 async def _record_tap(*, checkin: FaceCheckin, site: Site, tech: Technician, source_key: str,
@@ -319,8 +304,9 @@ async def _record_tap(*, checkin: FaceCheckin, site: Site, tech: Technician, sou
     return tap.id if tap else None
 
 
-async def _out(c: FaceCheckin, *, vault: Vault, duplicate: bool = False) -> CheckinOut:
-    tech = await Technician.get_or_none(id=c.technician_id) if c.technician_id else None  # type: ignore
+async def _out(c: FaceCheckin, *, vault: Vault, tech: Technician | None = None, duplicate: bool = False) -> CheckinOut:
+    if tech is None and c.technician_id:  # type: ignore[attr-defined]
+        tech = await Technician.get_or_none(id=c.technician_id)  # type: ignore[attr-defined]
     tap = await Tap.get_or_none(id=c.tap_id) if c.tap_id else None
     name = f"{tech.family_name} {tech.given_name}" if tech else ""
     kind = c.outcome.value

@@ -16,7 +16,6 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from tortoise import connections
 
