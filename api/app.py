@@ -49,9 +49,11 @@ def routers() -> list[Router]:
     from api.kpi.routes import router as kpi
     from api.licence.routes import router as licence
     from api.payments.routes import router as payments
+    from api.registration.change_routes import router as changes  # 変更申請 and corrections (issue 18)
+    from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
 
     return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, keishin,
-            face, licence, billing, payments, kpi, audit, notifications]
+            face, licence, billing, payments, kpi, audit, notifications, changes, judged]
 
 
 def app_version() -> str:

@@ -169,6 +169,7 @@ class QualificationOut(BaseModel):
     acquired_on: date
     expires_on: date | None
     has_certificate: bool
+    approved: bool = True  # False until the application that carries it is approved: it counts nowhere before
 
 
 class CardOut(BaseModel):
@@ -190,6 +191,9 @@ class ApplicationOut(BaseModel):
     return_reasons: list[dict]
     submitted_at: datetime
     decided_at: datetime | None
+    change_type: str | None = None  # 変更申請: qualification / data / prior_experience / kaitai
+    payload: dict | None = None
+    has_document: bool = False
 
 
 class TechnicianOut(BaseModel):

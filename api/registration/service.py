@@ -11,7 +11,7 @@ from api.crypto import Vault
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.images import normalise_image
 from api.registration.masters import qualifications
-from api.registration.models import ImageKind, Qualification, StoredImage, Technician
+from api.registration.models import ImageKind, Qualification, StoredImage, Technician, Tier
 from api.registration.schemas import (
     CardOut, DetailedIn, DisclosureIn, IdentityFields, QualificationIn, QualificationOut, TechnicianOut,
     TechnicianPatch, TechnicianProxyRegisterIn, TechnicianSelfRegisterIn, TechnicianSummaryOut,
@@ -195,10 +195,15 @@ async def add_qualification(*, actor: Account, tech: Technician, data: Qualifica
                             settings: Settings, vault: Vault) -> Qualification:
     if actor.role is Role.operator:
         raise Forbidden("Operators change technician data through a correction with a reason.")
+    if tech.status is ReviewStatus.approved and tech.tier is Tier.detailed:
+        # After approval a qualification is reviewed on its own (変更申請): it counts only once approved.
+        raise Conflict("The registration is approved: apply for the new qualification with a change application "
+                       "(POST /technicians/{id}/change-applications).", code="change_application_required")
     if await Qualification.filter(technician=tech, code=data.code).exists():
         raise Conflict("This qualification is already registered.", code="duplicate_qualification")
-    stored = await store_image(actor=actor, tech=tech, kind=ImageKind.certificate, raw=certificate, settings=settings,
-                               vault=vault, editable_check=False)
+    from api.registration.changes import store_document
+
+    stored = await store_document(actor=actor, tech=tech, raw=certificate, settings=settings, vault=vault)
     return await Qualification.create(technician=tech, certificate=stored, **data.model_dump())
 
 
@@ -223,7 +228,8 @@ async def to_out(tech: Technician) -> TechnicianOut:
         qualifications=[
             QualificationOut(id=q.id, code=q.code, name=master[q.code]["name"], category=master[q.code]["category"],
                              acquired_on=q.acquired_on, expires_on=q.expires_on,
-                             has_certificate=q.certificate_id is not None)  # type: ignore[attr-defined]
+                             has_certificate=q.certificate_id is not None,  # type: ignore[attr-defined]
+                             approved=q.approved_at is not None)
             for q in quals
         ],
         card=CardOut(serial=card.serial, issued_on=card.issued_on, valid_until=card.valid_until,
