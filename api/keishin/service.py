@@ -8,11 +8,12 @@ from datetime import date, timedelta
 from api.businesses.models import Business
 from api.keishin.completed_works import CompletedWorks, ContractRow, FiscalYear, compute_completed_works
 from api.keishin.masters import load_masters
-from api.keishin.models import ContractHistory
+from api.keishin.models import ContractHistory, KaitaiEvidence
 from api.keishin.roster import compute_roster
 from api.keishin.roster_models import CcusLevel, HeldQualification, Roster, Technician as KTechnician
 from api.keishin.w1 import DirectSite, W1Result, w1_ccus_points
-from api.levels.models import LevelRecord
+from api.levels.judged import official as judged_official
+from api.levels.models import JudgedLevel
 from api.registration.masters import trade_industries
 from api.registration.models import Qualification, Technician
 from api.sites.models import Site
@@ -26,22 +27,28 @@ async def roster(*, business: Business, base_date: date, application_date: date 
     techs = await Technician.filter(employer=business, technician_id__not_isnull=True).order_by("id")
     ids = [t.id for t in techs]
     quals: dict[int, list[Qualification]] = {i: [] for i in ids}
-    for q in await Qualification.filter(technician_id__in=ids, acquired_on__lte=base_date):
+    # Approved qualifications only (one still in a change application counts nowhere), and only official levels:
+    # judged by the trade's assessment body on or before the base date (the engine's estimate never counts).
+    for q in await Qualification.filter(technician_id__in=ids, acquired_on__lte=base_date, approved_at__not_isnull=True):
         quals[q.technician_id].append(q)  # type: ignore[attr-defined]
-    levels: dict[int, dict[str, LevelRecord]] = {i: {} for i in ids}
-    for r in await LevelRecord.filter(technician_id__in=ids, on__lte=base_date).order_by("id"):
-        levels[r.technician_id][r.trade] = r  # type: ignore[attr-defined]
+    levels: dict[int, dict[str, JudgedLevel]] = {i: {} for i in ids}
+    for (tid, trade), r in (await judged_official(tech_ids=ids, on=base_date)).items():
+        levels[tid][trade] = r
+    kaitai: dict[int, date] = {}
+    for e in await KaitaiEvidence.filter(technician_id__in=ids).order_by("-completed_on"):
+        kaitai[e.technician_id] = e.completed_on  # type: ignore[attr-defined]  (the earliest wins)
     mapping = trade_industries()
     people = []
     for t in techs:
         held = tuple(HeldQualification(q.code, q.acquired_on) for q in quals[t.id]
                      if q.code in keishin_codes)
-        ccus = tuple(CcusLevel(mapping[trade], rec.level, rec.on) for trade, rec in levels[t.id].items()
+        ccus = tuple(CcusLevel(mapping[trade], rec.level, rec.judged_on) for trade, rec in levels[t.id].items()
                      if trade in mapping and rec.level >= 3)
         people.append(KTechnician(
             technician_id=t.technician_id, name=f"{t.family_name} {t.given_name}", birth_date=t.birth_date,
             # Without a recorded start, the registration approval date is the earliest we can vouch for.
-            employed_since=t.employed_since or t.registered_on or base_date, qualifications=held, ccus_levels=ccus))
+            employed_since=t.employed_since or t.registered_on or base_date, qualifications=held, ccus_levels=ccus,
+            kaitai_evidence_on=kaitai.get(t.id)))
     return compute_roster(technicians=people, base_date=base_date, applied_industries=industries,
                           application_date=application_date, masters=masters)
 
