@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from tests.api.changes_helpers import approved_qualification
 from tests.api.helpers import auth, jpeg
 from tests.api.site_world import make_world
 
@@ -10,11 +11,8 @@ SEED = {"base_date": "2015-11-30", "application_date": "2016-06-01", "industries
 
 async def _employee(client, w, *codes: str, employed_since="2010-04-01"):
     worker = await w.worker(w.prime)
-    for code in codes:
-        r = await client.post(f"/api/v1/technicians/{worker.pk}/qualifications", headers=auth(worker.token),
-                              files={"file": ("c.jpg", jpeg(800, 600), "image/jpeg")},
-                              data={"code": code, "acquired_on": "2005-02-01"})
-        assert r.status_code == 201, r.text
+    for code in codes:  # after approval, each qualification is a change application the operator approves
+        await approved_qualification(client, w.op, w.prime["token"], worker.pk, code, "2005-02-01")
     r = await client.put(f"/api/v1/businesses/{w.prime['business']['id']}/employees/{worker.pk}/employment",
                          headers=auth(w.prime["token"]), json={"employed_since": employed_since})
     assert r.status_code == 204
@@ -44,11 +42,20 @@ async def test_the_three_kagawa_technicians_choose_01_99(client):
 async def test_ccus_level_4_counts_3_points_from_2020_04(client):
     w = await make_world(client)
     worker = await _employee(client, w)
-    from api.levels.models import LevelRecord
+    from api.levels.models import AssessmentBody, JudgedLevel, LevelApplication, LevelRecord
 
+    # The engine's estimate (a LevelRecord) is not official: it earns nothing.
     await LevelRecord.create(technician_id=worker.pk, trade="05-01", level=4, direction="first",
                              criteria_version="rebar", evidence={}, on=date(2020, 1, 10))
     url = f"/api/v1/businesses/{w.prime['business']['id']}/keishin/staff"
+    r = await client.get(url, headers=auth(w.prime["token"]), params={"base_date": "2021-03-31", "industries": "12"})
+    assert {t["industry_code"]: t["points"] for t in r.json()["totals"]}.get("12") == 0
+    # A level 4 judged by the trade's body (the judgement itself is tested in tests/api/test_judged_levels.py).
+    body = await AssessmentBody.create(name="鉄筋", trades=["05-01"])
+    app = await LevelApplication.create(technician_id=worker.pk, trade="05-01", body=body, applied_by_id=1,
+                                        status="judged", estimate_level=4, criteria_version="rebar", evidence={})
+    await JudgedLevel.create(technician_id=worker.pk, trade="05-01", level=4, criteria_version="rebar", colour="gold",
+                             body=body, application=app, evidence={}, judged_on=date(2020, 1, 10))
     r = await client.get(url, headers=auth(w.prime["token"]), params={"base_date": "2021-03-31", "industries": "12"})
     assert r.status_code == 200, r.text
     assert {t["industry_code"]: t["points"] for t in r.json()["totals"]}.get("12") == 3
