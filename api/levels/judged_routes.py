@@ -44,7 +44,8 @@ async def list_applications(ctx: Ctx):
             errors=(404,))
 async def official_levels(ctx: Ctx):
     tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
-    rows = await JudgedLevel.filter(technician=tech).order_by("-id").prefetch_related("body")
+    rows = await JudgedLevel.filter(technician=tech).order_by("-id")
+    names = {b.id: b.name for b in await AssessmentBody.all()}
     current = await judged.official(tech_ids=[tech.id])
     levels = []
     for trade in tech.trades:
@@ -52,10 +53,10 @@ async def official_levels(ctx: Ctx):
         levels.append(OfficialLevelOut(trade=trade, level=row.level if row else 1,
                                        colour=row.colour if row else judged.colour(1),
                                        criteria_version=row.criteria_version if row else None,
-                                       body=row.body.name if row else None, judged_on=row.judged_on if row else None))
+                                       body=names[row.body_id] if row else None, judged_on=row.judged_on if row else None))
     return OfficialLevelsOut(technician_pk=tech.id, levels=levels, history=[
         JudgedHistoryOut(trade=r.trade, level=r.level, from_level=r.from_level, colour=r.colour,
-                         criteria_version=r.criteria_version, body=r.body.name, judged_on=r.judged_on) for r in rows])
+                         criteria_version=r.criteria_version, body=names[r.body_id], judged_on=r.judged_on) for r in rows])
 
 
 @router.get("/assessment/level-applications", summary="The assessment body's queue (its own trades only)",

@@ -12,9 +12,9 @@ from tests.api.site_world import make_world
 STAFF = {"base_date": "2026-03-31", "industries": "01"}
 
 
-async def detailed_worker(client, w):
+async def detailed_worker(client, w, **over):
     """An approved 詳細型 technician of the prime (employed long enough to count in 経審)."""
-    worker = await w.worker(w.prime)
+    worker = await w.worker(w.prime, **over)
     h = auth(worker.token)
     assert (await client.put(f"/api/v1/technicians/{worker.pk}/detailed", headers=h,
                              json={"labour_insurance_special": False})).status_code == 200

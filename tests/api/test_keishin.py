@@ -3,7 +3,7 @@
 from datetime import date
 
 from tests.api.changes_helpers import approved_qualification
-from tests.api.helpers import auth, jpeg
+from tests.api.helpers import auth
 from tests.api.site_world import make_world
 
 SEED = {"base_date": "2015-11-30", "application_date": "2016-06-01", "industries": "01,05,29"}
