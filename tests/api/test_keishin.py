@@ -117,3 +117,33 @@ async def test_w1_counts_direct_input_against_the_business(client):
                             folded_at=now())
     r = await client.get(f"/api/v1/businesses/{pk}/keishin/w1", headers=auth(token), params=q)
     assert r.json()["points"] == 0 and any("直接入力" in reason for reason in r.json()["reasons"])
+
+
+async def test_kaitai_evidence_is_a_reviewed_change_before_29_counts(client):
+    """A 1級土木 passed in 1995 earns nothing in 解体 until the technician's 登録解体工事講習 is approved."""
+    from api.timeutil import today_jst
+    from tests.api.changes_helpers import apply_change
+
+    w = await make_world(client)
+    worker = await _employee(client, w)
+    await approved_qualification(client, w.op, w.prime["token"], worker.pk, "113", "1995-08-01")
+    url = f"/api/v1/businesses/{w.prime['business']['id']}/keishin/staff"
+    params = {"base_date": today_jst().isoformat(), "industries": "01,29"}
+
+    async def points() -> dict:
+        r = await client.get(url, headers=auth(w.prime["token"]), params=params)
+        assert r.status_code == 200, r.text
+        return {t["industry_code"]: t["points"] for t in r.json()["totals"]}
+
+    assert await points() == {"01": 5, "29": 0}
+    course = {"kind": "course", "completed_on": "2019-06-30"}
+    r = await apply_change(client, w.prime["token"], worker.pk, "kaitai", course, with_file=False)
+    assert (r.status_code, r.json()["error"]) == (422, "document_required")
+    r = await apply_change(client, w.prime["token"], worker.pk, "kaitai", {"kind": "seminar", "completed_on": "2019-06-30"})
+    assert (r.status_code, r.json()["error"]) == (422, "invalid_payload")
+    r = await apply_change(client, w.prime["token"], worker.pk, "kaitai", course)
+    assert r.status_code == 201
+    assert await points() == {"01": 5, "29": 0}
+    assert (await client.post(f"/api/v1/review/applications/{r.json()['id']}/approve", headers=auth(w.op))
+            ).status_code == 200
+    assert await points() == {"01": 5, "29": 5}
