@@ -101,6 +101,11 @@ async def test_a_level_is_official_only_once_its_body_judges_it(client):
     # Now, and only now, the firm's 経審 points move: level 3 = 703 = 2 points in とび・土工.
     assert await _tobi_points(client, w) == 2
 
+    # W1⑧ counts judged rises only: this one, in the 3 years to the base date.
+    r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/keishin/w1-skills", headers=auth(admin),
+                         params={"base_date": today_jst().isoformat()})
+    assert r.status_code == 200 and (r.json()["risen"], r.json()["risen_ids"]) == (1, [worker.pk])
+
     # Judged levels never go down: the evidence shrinks (an operator deletes T05), the estimate drops, the official
     # level stays, and there is nothing to apply for.
     r = await client.post(f"/api/v1/admin/technicians/{worker.pk}/qualifications/T05/corrections", headers=auth(w.op),

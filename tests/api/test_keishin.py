@@ -1,6 +1,6 @@
 """経審 through the API, from the data firms keep in OpenCCUS: the seed's acceptance cases end to end."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from tests.api.changes_helpers import approved_qualification
 from tests.api.helpers import auth
@@ -101,22 +101,91 @@ async def test_completed_works_and_bad_input(client):
     assert (await client.get(url, headers=auth(other), params=q)).status_code == 403
 
 
-async def test_w1_counts_direct_input_against_the_business(client):
-    w = await make_world(client)
-    pk, token = w.prime["business"]["id"], w.prime["token"]
-    today = date.today()
-    q = {"base_date": today.isoformat(), "fiscal_year_start": date(today.year - 1, 4, 1).isoformat()}
-    r = await client.get(f"/api/v1/businesses/{pk}/keishin/w1", headers=auth(token), params=q)
-    assert r.status_code == 200 and r.json()["points"] == 15
+async def test_w1_compares_the_firms_own_prime_works_with_ccus(client):
+    """Worked example (docs/keishin.md, W1⑩): the year's 元請 works of the 工事経歴書 against CCUS."""
     from tortoise.timezone import now
 
     from api.workrecords.models import WorkRecord
 
+    w = await make_world(client)
+    pk, token = w.prime["business"]["id"], w.prime["token"]
+    today = date.today()
+    q = {"base_date": today.isoformat(), "fiscal_year_start": date(today.year - 1, 4, 1).isoformat()}
+    rows = f"/api/v1/businesses/{pk}/contract-history"
+
+    async def w1() -> dict:
+        r = await client.get(f"/api/v1/businesses/{pk}/keishin/w1", headers=auth(token), params=q)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def work(name: str, **over) -> dict:
+        return {"customer": "高松市", "work_name": name, "prime": True, "location": "香川県高松市",
+                "amount_thousand_yen": 30_000, "started_on": (today - timedelta(days=90)).isoformat(),
+                "completed_on": today.isoformat(), "industry_code": "01", "public": True, **over}
+
+    # A CCUS site alone is no 元請 work of the 工事経歴書: nothing to assess.
+    assert (await w1())["points"] == 0
+    # 市道 is linked to the CCUS site, where a card reader is enrolled: 15.
+    road = await client.post(rows, headers=auth(token), json=work("市道改良工事", site_id=w.site["id"]))
+    assert road.status_code == 201, road.text
+    assert (await w1())["points"] == 15
+    # A single approved direct input on that site does not undo it (the reader was in use).
     me = await w.worker(w.prime)
     await WorkRecord.create(technician_id=me.pk, site_id=w.site["id"], work_date=today, method="direct",
                             folded_at=now())
-    r = await client.get(f"/api/v1/businesses/{pk}/keishin/w1", headers=auth(token), params=q)
-    assert r.json()["points"] == 0 and any("直接入力" in reason for reason in r.json()["reasons"])
+    assert (await w1())["points"] == 15
+    # A public prime work the firm never registered in CCUS (the issue's reproduction): 0.
+    bridge = await client.post(rows, headers=auth(token), json=work("橋梁補修工事"))
+    result = await w1()
+    assert result["points"] == 0 and "橋梁補修工事: site and contract not registered in CCUS" in result["reasons"]
+    # It was 災害応急工事: the exemption is set on the row (a correction, so with a reason) and it is left out.
+    fixed = {**work("橋梁補修工事"), "exemption": "disaster"}
+    r = await client.put(f"{rows}/{bridge.json()['id']}", headers=auth(token), json=fixed)
+    assert (r.status_code, r.json()["error"]) == (422, "reason_required")
+    r = await client.put(f"{rows}/{bridge.json()['id']}", headers=auth(token), json={**fixed, "reason": "災害応急工事"})
+    assert r.status_code == 200 and r.json()["exemption"] == "disaster"
+    result = await w1()
+    assert result["points"] == 15 and "橋梁補修工事: left out (災害応急工事)" in result["reasons"]
+    # A private prime work on a site where only 直接入力 recorded work: the public test still passes (10).
+    shed = await w.create_site(name="倉庫新築工事")
+    await WorkRecord.create(technician_id=me.pk, site_id=shed["id"], work_date=today, method="direct", folded_at=now())
+    r = await client.post(rows, headers=auth(token), json=work("倉庫新築工事", site_id=shed["id"], public=False))
+    assert r.status_code == 201
+    result = await w1()
+    assert result["points"] == 10
+    assert ("倉庫新築工事: no card reader, face kiosk or private system in use on the site (直接入力 only)"
+            in result["reasons"])
+    # A row cannot be linked to another firm's site.
+    other = await client.post(rows, headers=auth(w.sub["token"]).copy(), json=work("他社", site_id=w.site["id"]))
+    assert other.status_code == 403 or other.json()["error"] == "site_not_prime"
+
+
+async def test_contract_rows_are_corrected_and_deleted_with_the_audit_trail(client):
+    w = await make_world(client)
+    pk, token = w.prime["business"]["id"], w.prime["token"]
+    rows = f"/api/v1/businesses/{pk}/contract-history"
+    row = {"customer": "○○○", "work_name": "○○基礎工事", "prime": True, "location": "香川県高松市",
+           "amount_thousand_yen": 10_000, "completed_on": "2019-05-31", "industry_code": "05"}
+    created = (await client.post(rows, headers=auth(token), json=row)).json()
+    url = f"{rows}/{created['id']}"
+    r = await client.put(url, headers=auth(token), json={**row, "amount_thousand_yen": 12_000, "reason": " "})
+    assert (r.status_code, r.json()["error"]) == (422, "reason_required")
+    r = await client.put(url, headers=auth(token), json={**row, "amount_thousand_yen": 12_000, "industry_code": "29",
+                                                         "reason": "決算変更届に合わせて訂正"})
+    assert r.status_code == 200 and (r.json()["amount_thousand_yen"], r.json()["industry_code"]) == (12_000, "29")
+    assert (await client.put(url, headers=auth(w.sub["token"]), json={**row, "reason": "xxx"})).status_code == 403
+    assert (await client.delete(url, headers=auth(token))).json()["error"] == "reason_required"
+    assert (await client.delete(url, headers=auth(token), params={"reason": "重複して登録"})).status_code == 204
+    assert (await client.get(rows, headers=auth(token))).json() == []
+    assert (await client.delete(url, headers=auth(token), params={"reason": "重複して登録"})).status_code == 404
+    trail = (await client.get(f"/api/v1/audit?entity_type=contract_history&entity_id={created['id']}",
+                              headers=auth(w.op))).json()
+    assert [(e["action"], e["reason"], e["actor_role"]) for e in trail] == [
+        ("contract_history.delete", "重複して登録", "business_admin"),
+        ("contract_history.correct", "決算変更届に合わせて訂正", "business_admin")]
+    assert trail[1]["before"] == {"amount_thousand_yen": 10_000, "industry_code": "05"}
+    assert trail[1]["after"] == {"amount_thousand_yen": 12_000, "industry_code": "29"}
+    assert trail[0]["before"]["work_name"] == "○○基礎工事" and trail[0]["after"] is None
 
 
 async def test_kaitai_evidence_is_a_reviewed_change_before_29_counts(client):
