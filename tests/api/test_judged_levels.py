@@ -26,6 +26,13 @@ async def _tobi_points(client, w) -> int:
     return {t["industry_code"]: t["points"] for t in r.json()["totals"]}.get("05", 0)
 
 
+async def _technician_list(client, w) -> str:
+    r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/technician-list",
+                         headers=auth(w.prime["token"]))
+    assert r.status_code == 200
+    return r.content.decode("utf-8-sig")
+
+
 async def test_a_level_is_official_only_once_its_body_judges_it(client):
     w = await make_world(client)
     tobi = await assessment_body(client, w.op, "(一社)日本鳶工業連合会", ["06-01", "07-01"], "tobi-body")
@@ -57,8 +64,9 @@ async def test_a_level_is_official_only_once_its_body_judges_it(client):
     overlap = await apply_change(client, admin, worker.pk, "prior_experience",
                                  {**prior, "period_from": "2015-04-01", "days": 100})
     assert (overlap.status_code, overlap.json()["error"]) == (409, "prior_period_overlaps")
-    # The estimate earns nothing in 経審.
+    # The estimate earns nothing in 経審 and is no level in the reports.
     assert await _tobi_points(client, w) == 0
+    assert "とび工,未評価" in await _technician_list(client, w)
 
     # The employer applies for the technician; one open application per trade.
     url = f"/api/v1/technicians/{worker.pk}/level-applications"
@@ -98,8 +106,9 @@ async def test_a_level_is_official_only_once_its_body_judges_it(client):
                                    "criteria_version": "default-2019-04-01", "body": "(一社)日本鳶工業連合会",
                                    "judged_on": today_jst().isoformat()}]
     assert [(h["level"], h["from_level"]) for h in official["history"]] == [(3, None)]
-    # Now, and only now, the firm's 経審 points move: level 3 = 703 = 2 points in とび・土工.
+    # Now, and only now, the firm's 経審 points move: level 3 = 703 = 2 points in とび・土工; reports print it.
     assert await _tobi_points(client, w) == 2
+    assert "とび工,レベル3" in await _technician_list(client, w)
 
     # W1⑧ counts judged rises only: this one, in the 3 years to the base date.
     r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/keishin/w1-skills", headers=auth(admin),
