@@ -3,6 +3,7 @@
 import { BILLING, OPERATOR } from "./messages/billing";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
+import { ERROR_CODES_JA, REVIEW } from "./messages/review";
 
 export type Lang = "ja" | "en";
 const LANG_KEY = "openccus.lang";
@@ -787,7 +788,7 @@ const CORE = {
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
-const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE };
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW };
 
 export type Key = keyof typeof M;
 
@@ -890,11 +891,18 @@ const SERVER_JA: [RegExp, string | ((m: RegExpMatchArray) => string)][] = [
   [/^no directly contracted work in the year$/i, "審査対象年度に元請工事がありません。"],
   [/^(.+): left out \((.+)\)$/, (m) => `${m[1]}: 対象外（${m[2]}）`],
   [/^(.+): work records entered by 直接入力$/, (m) => `${m[1]}: 直接入力による就業履歴があります`],
+  [/^(.+): no card reader, face kiosk or private system in use on the site \(直接入力 only\)$/,
+    (m) => `${m[1]}: カードリーダー・顔認証端末・民間システムが使われていません（直接入力のみ）`],
   [/^(.+): site and contract not registered in CCUS$/, (m) => `${m[1]}: 現場・契約が CCUS に登録されていません`],
   [/^誓約書 \(様式第6号\) not submitted$/, "誓約書（様式第6号）が提出されていません。"],
   [/^every directly contracted work accumulates in CCUS$/, "すべての元請工事で CCUS に就業履歴を蓄積しています。"],
   [/^every public directly contracted work accumulates in CCUS$/, "すべての公共の元請工事で CCUS に就業履歴を蓄積しています。"],
 ];
+
+/** The Japanese text of an API error code, when the catalogue has one (English keeps the server's message). */
+export function codeMessage(code: string): string | null {
+  return lang === "ja" ? ERROR_CODES_JA[code] ?? null : null;
+}
 
 export function serverMessage(message: string): string {
   if (lang !== "ja") return message;

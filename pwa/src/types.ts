@@ -38,6 +38,7 @@ export interface Qualification {
   acquired_on: string;
   expires_on: string | null;
   has_certificate: boolean;
+  approved?: boolean; // false while its application is under review: counts nowhere yet
 }
 
 export type InsuranceStatus = "enrolled" | "exempt" | "not_enrolled";
@@ -336,6 +337,9 @@ export interface TradeLevel {
   counted_days: number | null;
   foreman_days: number | null;
   lead_days: number | null;
+  estimate?: boolean; // the engine's estimate; official only once an assessment body judges it
+  official_level?: number;
+  official_colour?: "white" | "blue" | "silver" | "gold";
 }
 
 export interface LevelHistory {
@@ -367,6 +371,9 @@ export interface ContractHistory {
   completed_on: string | null;
   industry_code: string | null;
   breakdown_code: string | null;
+  site_id?: number | null;
+  public?: boolean;
+  exemption?: "overseas" | "minor" | "disaster" | null;
 }
 
 export interface KeishinGroup {

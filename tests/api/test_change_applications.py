@@ -6,7 +6,7 @@ import io
 from PIL import Image
 
 from tests.api.changes_helpers import apply_change, approve, approved_qualification
-from tests.api.helpers import auth, jpeg
+from tests.api.helpers import auth, jpeg, table_counts
 from tests.api.site_world import make_world
 
 STAFF = {"base_date": "2026-03-31", "industries": "01"}
@@ -48,7 +48,8 @@ async def test_a_new_qualification_counts_only_after_its_change_application_is_a
                           files={"file": ("c.jpg", jpeg(800, 600), "image/jpeg")},
                           data={"code": "113", "acquired_on": "2017-02-01"})
     assert (r.status_code, r.json()["error"]) == (409, "change_application_required")
-    # Without the certificate, or with a blank one: precise 422s, no application.
+    # Without the certificate, or with a blank one: precise 422s, nothing written (not even the image).
+    before = await table_counts()
     r = await apply_change(client, admin, worker.pk, "qualification", {"code": "113", "acquired_on": "2017-02-01"},
                            with_file=False)
     assert (r.status_code, r.json()["error"]) == (422, "document_required")
@@ -57,6 +58,7 @@ async def test_a_new_qualification_counts_only_after_its_change_application_is_a
     assert (r.status_code, r.json()["error"]) == (422, "blank_document")
     r = await apply_change(client, admin, worker.pk, "qualification", {"code": "nope", "acquired_on": "2017-02-01"})
     assert (r.status_code, r.json()["error"]) == (422, "invalid_payload")
+    assert await table_counts() == before
     assert (await client.get(f"/api/v1/technicians/{worker.pk}/change-applications", headers=auth(admin))).json() == []
 
     # Applied with its certificate: submitted, and counted nowhere yet.
@@ -147,9 +149,10 @@ async def test_operator_corrects_qualifications_and_business_data_with_a_reason(
     await approved_qualification(client, w.op, w.prime["token"], worker.pk, "113", "2017-02-01")
     assert await _points(client, w) == 5
     url = f"/api/v1/admin/technicians/{worker.pk}/qualifications/113/corrections"
+    before = await table_counts()
     r = await client.post(url, headers=auth(w.op), json={"action": "delete"})
     assert (r.status_code, r.json()["error"]) == (422, "reason_required")
-    assert await _points(client, w) == 5
+    assert await table_counts() == before and await _points(client, w) == 5
     r = await client.post(url, headers=auth(w.op), json={"action": "change", "acquired_on": "2018-02-01",
                                                          "reason": "合格証明書と照合"})
     assert r.status_code == 200 and r.json()["qualifications"][0]["acquired_on"] == "2018-02-01"

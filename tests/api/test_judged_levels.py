@@ -7,7 +7,7 @@ card) and earn 2 points (703) in 05 (とび・土工)."""
 
 from api.timeutil import today_jst
 from tests.api.changes_helpers import apply_change, approved_change, approved_qualification
-from tests.api.helpers import auth
+from tests.api.helpers import auth, table_counts
 from tests.api.level_helpers import assessment_body, work_days
 from tests.api.site_world import make_world
 from tests.api.test_change_applications import detailed_worker
@@ -84,8 +84,10 @@ async def test_a_level_is_official_only_once_its_body_judges_it(client):
 
     judge = f"/api/v1/assessment/level-applications/{app['id']}/judgement"
     # The wrong body (not its trade): 403 with a code, nothing decided. Nobody else may judge.
+    before = await table_counts()
     r = await client.post(judge, headers=auth(rebar), json={"decision": "raise", "level": 3})
     assert (r.status_code, r.json()["error"]) == (403, "wrong_assessment_body")
+    assert await table_counts() == before
     assert (await client.post(judge, headers=auth(w.op), json={"decision": "raise", "level": 3})).status_code == 403
     assert (await client.get("/api/v1/assessment/level-applications", headers=auth(rebar))).json() == []
     queue = (await client.get("/api/v1/assessment/level-applications", headers=auth(tobi))).json()
