@@ -106,12 +106,15 @@ export interface Application {
   subject_type: "technician" | "business";
   technician_pk: number | null;
   business_pk: number | null;
-  kind: "new" | "upgrade";
+  kind: "new" | "upgrade" | "change";
   proxy: boolean;
   status: "submitted" | "returned" | "approved";
   return_reasons: ReturnReason[];
   submitted_at: string;
   decided_at: string | null;
+  change_type?: "qualification" | "data" | "prior_experience" | "kaitai" | null;
+  payload?: Record<string, unknown> | null;
+  has_document?: boolean;
 }
 
 export interface Fee {
