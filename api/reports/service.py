@@ -61,7 +61,7 @@ async def worker_roster(*, site: Site, employer: Business) -> tuple[RosterHeader
     entries = await RosterEntry.filter(site=site, employer=employer, active=True).select_related("technician")
     tech_ids = [e.technician.id for e in entries]
     quals: dict[int, list[str]] = defaultdict(list)
-    for q in await Qualification.filter(technician_id__in=tech_ids):
+    for q in await Qualification.filter(technician_id__in=tech_ids, approved_at__not_isnull=True):  # approved only
         quals[q.technician_id].append(q.code)  # type: ignore[attr-defined]
     names = {code: row["name"] for code, row in qualifications().items()}
     levels = await _current_levels(tech_ids)
