@@ -25,12 +25,13 @@ from api.audit import service as audit
 from api.businesses.models import ReviewStatus
 from api.crypto import Vault
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable, validation_fields
-from api.registration.change_schemas import DOCUMENTED, PAYLOADS, RETURNABLE
+from api.registration.change_schemas import DOCUMENTED, PAYLOADS, RETURNABLE, PriorExperienceChange
 from api.registration.models import (
     Application, ApplicationKind, ImageKind, Qualification, StoredImage, SubjectType, Technician,
 )
 from api.registration.schemas import IdentityFields, ReturnIn
 from api.settings import Settings
+from api.timeutil import today_jst
 
 BLANK_STDDEV = 2.0  # a certificate photo whose pixels hardly vary (all white, all black) shows nothing to review
 
@@ -87,22 +88,25 @@ async def _check(tech: Technician, change_type: str, payload: BaseModel) -> None
             raise Unprocessable("The change is not valid.", code="invalid_payload",
                                 fields=validation_fields(exc)) from None
     if change_type == "prior_experience":
-        p = payload
-        if tech.registered_on is not None and p.period_to >= tech.registered_on:  # type: ignore[attr-defined]
-            raise Unprocessable.field("payload.period_to", "a 経歴証明書 certifies experience before CCUS registration "
-                                      f"({tech.registered_on.isoformat()})", code="prior_period_after_registration")
-        from api.levels.models import PriorExperience
-
-        if await PriorExperience.filter(technician=tech, trade=p.trade, period_from__lte=p.period_to,  # type: ignore
-                                        period_to__gte=p.period_from).exists():  # type: ignore[attr-defined]
-            raise Conflict("An approved 経歴証明書 already covers part of this period in this trade.",
-                           code="prior_period_overlaps")
-        calendar = (p.period_to - p.period_from).days + 1  # type: ignore[attr-defined]
-        if p.days > calendar:  # type: ignore[attr-defined]
-            raise Unprocessable.field("payload.days", f"{p.days} work days cannot fit in {calendar} calendar days",  # type: ignore
-                                      code="prior_days_exceed_period")
-    if change_type == "kaitai" and payload.completed_on > date.today():  # type: ignore[attr-defined]
+        await _check_prior(tech, payload)  # type: ignore[arg-type]
+    if change_type == "kaitai" and payload.completed_on > today_jst():  # type: ignore[attr-defined]
         raise Unprocessable.field("payload.completed_on", "completed_on is in the future", code="invalid_payload")
+
+
+async def _check_prior(tech: Technician, p: PriorExperienceChange) -> None:
+    from api.levels.models import PriorExperience
+
+    if tech.registered_on is not None and p.period_to >= tech.registered_on:
+        raise Unprocessable.field("payload.period_to", "a 経歴証明書 certifies experience before CCUS registration "
+                                  f"({tech.registered_on.isoformat()})", code="prior_period_after_registration")
+    if await PriorExperience.filter(technician=tech, trade=p.trade, period_from__lte=p.period_to,
+                                    period_to__gte=p.period_from).exists():
+        raise Conflict("An approved 経歴証明書 already covers part of this period in this trade.",
+                       code="prior_period_overlaps")
+    calendar = (p.period_to - p.period_from).days + 1
+    if p.days > calendar:
+        raise Unprocessable.field("payload.days", f"{p.days} work days cannot fit in {calendar} calendar days",
+                                  code="prior_days_exceed_period")
 
 
 def ensure_applicant(actor: Account, tech: Technician) -> None:
