@@ -279,8 +279,11 @@ def test_direct_input_entered_by_the_technician_and_approved_by_the_prime(open_c
 def test_keishin_staff_roster_and_csv(open_context, api, artifacts):
     tech = _technician(api, "tech04")  # 田中 美咲, 田中内装
     if not any(q["code"] == "120" for q in tech["qualifications"]):
-        api.ok("POST", "tech04", f"/technicians/{tech['id']}/qualifications", data={"code": "120", "acquired_on": "2010-04-01"},
-               files={"file": ("certificate.jpg", jpeg(700, 500), "image/jpeg")})
+        # After approval a qualification is a change application; it counts once the operator approves it.
+        app = api.ok("POST", "tech04", f"/technicians/{tech['id']}/change-applications",
+                     data={"type": "qualification", "payload": json.dumps({"code": "120", "acquired_on": "2010-04-01"})},
+                     files={"file": ("certificate.jpg", jpeg(700, 500), "image/jpeg")})
+        api.ok("POST", "operator", f"/review/applications/{app['id']}/approve")
 
     page = open_context(TABLET).new_page()
     login(page, "tanaka-admin")
