@@ -356,7 +356,7 @@ export async function keishinWorksView(): Promise<View> {
   }
 
   const correctForm = (r: ContractHistory) => html`<tr><td colspan="6">
-    <form class="inline" @submit=${(ev: SubmitEvent) => onCorrect(ev, r)} data-testid="contract-correct">
+    <form class="inline" novalidate @submit=${(ev: SubmitEvent) => onCorrect(ev, r)} data-testid="contract-correct">
       <label>${t("keishin.amount")} <input name="amount_thousand_yen" inputmode="numeric" .value=${String(r.amount_thousand_yen)}></label>
       <label>${t("keishin.industry_code")} <input name="industry_code" maxlength="2" .value=${r.industry_code ?? ""}></label>
       <label><input type="checkbox" name="public" value="true" ?checked=${!!r.public}> ${t("keishin.public_work")}</label>
