@@ -17,6 +17,8 @@ _TEXT = {
     ("technician", "returned", "change"): "変更申請が差し戻されました。理由を確認して再申請してください。",
     ("business", "approved", "new"): "事業者登録が承認されました。",
     ("business", "returned", "new"): "事業者登録の申請が差し戻されました。理由を確認して再申請してください。",
+    ("business", "approved", "change"): "事業者情報の変更申請が承認されました。",
+    ("business", "returned", "change"): "事業者情報の変更申請が差し戻されました。理由を確認して再申請してください。",
 }
 
 

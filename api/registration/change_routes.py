@@ -8,7 +8,9 @@ from api.accounts.models import Role
 from api.errors import NotFound
 from api.http import Ctx, Router
 from api.registration import changes, corrections, service
-from api.registration.change_schemas import BusinessCorrectionIn, ChangeForm, QualificationCorrectionIn
+from api.registration.change_schemas import (
+    BusinessCorrectionIn, BusinessDataChange as BusinessChangeIn, ChangeForm, QualificationCorrectionIn,
+)
 from api.registration.review import app_out
 from api.registration.schemas import ApplicationOut, TechnicianOut
 
@@ -41,13 +43,41 @@ async def list_changes(ctx: Ctx):
              response=ApplicationOut, errors=(404, 409, 413, 422))
 async def resubmit_change(ctx: Ctx):
     app = await changes.get_change(pk=int(ctx.path["pk"]))
-    await service.get_visible(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
+    if app.technician_id is not None:  # type: ignore[attr-defined]
+        await service.get_visible(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
     if ctx.body.type != app.change_type:
         from api.errors import Unprocessable
 
         raise Unprocessable.field("type", "the type of a change application cannot change", code="subject_changed")
     return app_out(await changes.resubmit(actor=ctx.user, app=app, raw_payload=ctx.body.payload,
                                           file=ctx.files.get("file"), settings=ctx.settings, vault=ctx.state.vault))
+
+
+@router.post("/businesses/{pk:int}/change-applications", summary="変更申請 of the business's reviewed data (capital, "
+             "permit and its industries, name, address): {\"changes\": {…}}", tags=["applications"],
+             roles={Role.business_admin}, body=BusinessChangeIn, response=ApplicationOut, status=201,
+             errors=(403, 404, 409, 422))
+async def submit_business_change(ctx: Ctx):
+    import json
+
+    from api.businesses.service import get_business
+
+    business = await get_business(pk=int(ctx.path["pk"]))
+    app = await changes.submit_business(actor=ctx.user, business=business,
+                                        raw_payload=json.dumps(ctx.body.model_dump(mode="json", exclude_unset=True)))
+    return app_out(app)
+
+
+@router.get("/businesses/{pk:int}/change-applications", summary="The business's change applications (history)",
+            tags=["applications"], roles={Role.business_admin, Role.operator}, response=list[ApplicationOut],
+            errors=(403, 404))
+async def list_business_changes(ctx: Ctx):
+    from api.businesses.service import ensure_can_manage, get_business
+    from api.registration.models import Application, ApplicationKind
+
+    business = await get_business(pk=int(ctx.path["pk"]))
+    ensure_can_manage(ctx.user, business)
+    return [app_out(a) for a in await Application.filter(business=business, kind=ApplicationKind.change).order_by("-id")]
 
 
 @router.get("/change-applications/{pk:int}/document", summary="The document image of a change application (JPEG)",

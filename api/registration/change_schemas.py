@@ -11,7 +11,8 @@ from api.common import Text
 from api.registration.masters import trades
 from api.registration.schemas import QualificationIn, TechnicianPatch
 
-ChangeType = Literal["qualification", "data", "prior_experience", "kaitai"]
+ChangeType = Literal["qualification", "data", "prior_experience", "kaitai", "business_data"]
+TECHNICIAN_TYPES = frozenset({"qualification", "data", "prior_experience", "kaitai"})
 # Types whose change is proven by a document image (a certificate, a 経歴証明書, a 講習修了証): required.
 DOCUMENTED = frozenset({"qualification", "prior_experience", "kaitai"})
 Reason = Annotated[str, StringConstraints(min_length=3, max_length=1000)] | None
@@ -65,27 +66,6 @@ class KaitaiChange(BaseModel):
     completed_on: date
 
 
-PAYLOADS: dict[str, type[BaseModel]] = {"qualification": QualificationChange, "data": DataChange,
-                                        "prior_experience": PriorExperienceChange, "kaitai": KaitaiChange}
-# Fields an operator may name when returning a change application of each type.
-RETURNABLE: dict[str, frozenset[str]] = {
-    "qualification": frozenset({"code", "acquired_on", "expires_on", "document"}),
-    "data": frozenset(TechnicianPatch.model_fields),
-    "prior_experience": frozenset({"trade", "days", "period_from", "period_to", "certifier", "document"}),
-    "kaitai": frozenset({"kind", "completed_on", "document"}),
-}
-
-
-class QualificationCorrectionIn(BaseModel):
-    """An operator's correction of an approved qualification (seed No.71): change its dates, or delete it."""
-
-    model_config = {"extra": "forbid"}
-    action: Literal["change", "delete"]
-    acquired_on: date | None = None
-    expires_on: date | None = None
-    reason: Reason = None
-
-
 class BusinessPatch(BaseModel):
     model_config = {"extra": "forbid"}
     name: Text | None = None
@@ -97,6 +77,43 @@ class BusinessPatch(BaseModel):
     postal_code: Text | None = None
     address: Text | None = None
     phone: Text | None = None
+
+    @field_validator("permitted_industries")
+    @classmethod
+    def _unique(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and len(set(v)) != len(v):
+            raise ValueError("an industry is listed twice")
+        return v
+
+
+class BusinessDataChange(BaseModel):
+    """A change of the business's reviewed registration data (capital, permit and its industries, name, address)."""
+
+    model_config = {"extra": "forbid"}
+    changes: BusinessPatch
+
+
+PAYLOADS: dict[str, type[BaseModel]] = {"qualification": QualificationChange, "data": DataChange,
+                                        "prior_experience": PriorExperienceChange, "kaitai": KaitaiChange,
+                                        "business_data": BusinessDataChange}
+# Fields an operator may name when returning a change application of each type.
+RETURNABLE: dict[str, frozenset[str]] = {
+    "qualification": frozenset({"code", "acquired_on", "expires_on", "document"}),
+    "data": frozenset(TechnicianPatch.model_fields),
+    "prior_experience": frozenset({"trade", "days", "period_from", "period_to", "certifier", "document"}),
+    "kaitai": frozenset({"kind", "completed_on", "document"}),
+    "business_data": frozenset(BusinessPatch.model_fields),
+}
+
+
+class QualificationCorrectionIn(BaseModel):
+    """An operator's correction of an approved qualification (seed No.71): change its dates, or delete it."""
+
+    model_config = {"extra": "forbid"}
+    action: Literal["change", "delete"]
+    acquired_on: date | None = None
+    expires_on: date | None = None
+    reason: Reason = None
 
 
 class BusinessCorrectionIn(BaseModel):

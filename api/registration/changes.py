@@ -22,10 +22,10 @@ from tortoise.timezone import now
 
 from api.accounts.models import Account, Role
 from api.audit import service as audit
-from api.businesses.models import ReviewStatus
+from api.businesses.models import Business, ReviewStatus
 from api.crypto import Vault
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable, validation_fields
-from api.registration.change_schemas import DOCUMENTED, PAYLOADS, RETURNABLE, PriorExperienceChange
+from api.registration.change_schemas import DOCUMENTED, PAYLOADS, RETURNABLE, TECHNICIAN_TYPES, PriorExperienceChange
 from api.registration.models import (
     Application, ApplicationKind, ImageKind, Qualification, StoredImage, SubjectType, Technician,
 )
@@ -123,6 +123,9 @@ def ensure_applicant(actor: Account, tech: Technician) -> None:
 async def submit(*, actor: Account, tech: Technician, change_type: str, raw_payload: str, file: bytes | None,
                  settings: Settings, vault: Vault) -> Application:
     ensure_applicant(actor, tech)
+    if change_type not in TECHNICIAN_TYPES:
+        raise Unprocessable.field("type", "business data is changed through POST /businesses/{id}/change-applications",
+                                  code="invalid_change_type")
     if tech.status is not ReviewStatus.approved:
         raise Conflict("Before approval, edit the registration itself; change applications are for approved "
                        "registrations.", code="not_approved")
@@ -142,21 +145,51 @@ async def submit(*, actor: Account, tech: Technician, change_type: str, raw_payl
                        code="change_application_open") from None
 
 
+async def submit_business(*, actor: Account, business: Business, raw_payload: str) -> Application:
+    """A change of the business's own reviewed data (its admin applies; the operator decides)."""
+    from api.businesses.service import ensure_can_manage
+
+    ensure_can_manage(actor, business)
+    if business.status is not ReviewStatus.approved:
+        raise Conflict("Before approval, the registration itself is corrected through its review.",
+                       code="not_approved")
+    payload = parse_payload("business_data", raw_payload)
+    if not payload.changes.model_dump(exclude_unset=True):  # type: ignore[attr-defined]
+        raise Unprocessable.field("payload.changes", "nothing to change", code="nothing_to_change")
+    try:
+        return await Application.create(
+            subject_type=SubjectType.business, business=business, kind=ApplicationKind.change, submitted_at=now(),
+            change_type="business_data", payload=payload.model_dump(mode="json", exclude_unset=True),
+            change_key=f"b{business.id}:business_data", applied_by_id=actor.id)
+    except IntegrityError:
+        raise Conflict("A change application for the business data is already open.",
+                       code="change_application_open") from None
+
+
 async def resubmit(*, actor: Account, app: Application, raw_payload: str, file: bytes | None, settings: Settings,
                    vault: Vault) -> Application:
+    payload = parse_payload(app.change_type, raw_payload)  # type: ignore[arg-type]
+    document_id = app.document_id  # type: ignore[attr-defined]
+    if app.subject_type is SubjectType.business:
+        from api.businesses.service import ensure_can_manage
+
+        ensure_can_manage(actor, await app.business)
+        return await _reopen(app, payload, document_id)
     tech = await app.technician
     ensure_applicant(actor, tech)
-    payload = parse_payload(app.change_type, raw_payload)  # type: ignore[arg-type]
     if _key(tech, app.change_type, payload) != app.change_key:  # type: ignore[arg-type]
         raise Unprocessable.field("payload", "a resubmission changes the same subject; apply anew for another",
                                   code="subject_changed")
     await _check(tech, app.change_type, payload)  # type: ignore[arg-type]
-    document_id = app.document_id  # type: ignore[attr-defined]
     if file:
         document_id = (await store_document(actor=actor, tech=tech, raw=file, settings=settings, vault=vault)).id
+    return await _reopen(app, payload, document_id)
+
+
+async def _reopen(app: Application, payload: BaseModel, document_id: int | None) -> Application:
     updated = await Application.filter(id=app.id, status=ReviewStatus.returned).update(
         status=ReviewStatus.submitted, submitted_at=now(), document_id=document_id,
-        payload=payload.model_dump(mode="json", exclude_unset=app.change_type == "data"))
+        payload=payload.model_dump(mode="json", exclude_unset=app.change_type in ("data", "business_data")))
     if not updated:
         raise Conflict("Only a returned application can be resubmitted.", code="not_returned")
     await app.refresh_from_db()
@@ -195,10 +228,10 @@ async def approve(*, actor: Account, app: Application) -> Application:
     from api.registration.review import _notify
 
     await _claim(app, actor=actor, to=ReviewStatus.approved, reasons=[])
-    tech = await app.technician
-    before, after = await APPLY[app.change_type](tech, app)  # type: ignore[index]
-    await audit.record(actor=actor, action=f"change.{app.change_type}.approve", entity_type="technician",
-                       entity_id=tech.id, before=before, after={**after, "application": app.id})
+    subject = await (app.business if app.subject_type is SubjectType.business else app.technician)
+    before, after = await APPLY[app.change_type](subject, app)  # type: ignore[index]
+    await audit.record(actor=actor, action=f"change.{app.change_type}.approve", entity_type=app.subject_type.value,
+                       entity_id=subject.id, before=before, after={**after, "application": app.id})
     await _notify(app)
     return app
 
@@ -262,8 +295,17 @@ async def _apply_kaitai(tech: Technician, app: Application) -> tuple[dict, dict]
     return {}, {"kaitai": p}
 
 
+async def _apply_business(business: Business, app: Application) -> tuple[dict, dict]:
+    changes = dict(app.payload["changes"])  # type: ignore[index]
+    before, after = audit.diff({k: getattr(business, k) for k in changes}, changes)
+    for key, value in changes.items():
+        setattr(business, key, value)
+    await business.save()
+    return before, after
+
+
 APPLY = {"qualification": _apply_qualification, "data": _apply_data, "prior_experience": _apply_prior,
-         "kaitai": _apply_kaitai}
+         "kaitai": _apply_kaitai, "business_data": _apply_business}
 
 
 async def history(*, tech: Technician) -> list[Application]:

@@ -56,10 +56,6 @@ async def correct_business(*, actor: Account, business: Business, data: Business
     changes = data.changes.model_dump(exclude_unset=True)
     if not changes:
         raise Unprocessable.field("changes", "nothing to change", code="nothing_to_change")
-    if "permitted_industries" in changes and len(set(changes["permitted_industries"])) != len(
-            changes["permitted_industries"]):
-        raise Unprocessable.field("changes.permitted_industries", "an industry is listed twice",
-                                  code="invalid_payload")
     before, after = audit.diff({k: getattr(business, k) for k in changes}, changes)
     for key, value in changes.items():
         setattr(business, key, value)

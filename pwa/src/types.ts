@@ -112,7 +112,7 @@ export interface Application {
   return_reasons: ReturnReason[];
   submitted_at: string;
   decided_at: string | null;
-  change_type?: "qualification" | "data" | "prior_experience" | "kaitai" | null;
+  change_type?: "qualification" | "data" | "prior_experience" | "kaitai" | "business_data" | null;
   payload?: Record<string, unknown> | null;
   has_document?: boolean;
 }

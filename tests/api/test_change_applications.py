@@ -175,3 +175,33 @@ async def test_operator_corrects_qualifications_and_business_data_with_a_reason(
     trail = (await client.get(f"/api/v1/audit?entity_type=business&entity_id={w.prime['business']['id']}",
                               headers=auth(w.op))).json()
     assert trail[0]["action"] == "business.correct" and trail[0]["after"] == {"capital_yen": 50_000_000}
+
+
+async def test_business_data_changes_wait_for_approval(client):
+    w = await make_world(client)
+    pk, token = w.prime["business"]["id"], w.prime["token"]
+    url = f"/api/v1/businesses/{pk}/change-applications"
+    r = await client.post(url, headers=auth(token), json={"changes": {}})
+    assert (r.status_code, r.json()["error"]) == (422, "nothing_to_change")
+    r = await client.post(url, headers=auth(token), json={"changes": {"capital_yen": 80_000_000,
+                                                                      "permitted_industries": ["01", "05", "29"]}})
+    assert r.status_code == 201 and (r.json()["kind"], r.json()["change_type"]) == ("change", "business_data")
+    again = await client.post(url, headers=auth(token), json={"changes": {"address": "千代田区2-2"}})
+    assert (again.status_code, again.json()["error"]) == (409, "change_application_open")
+    assert (await client.post(url, headers=auth(w.sub["token"]), json={"changes": {"capital_yen": 1}})).status_code == 403
+    business = (await client.get(f"/api/v1/businesses/{pk}", headers=auth(token))).json()
+    assert business["capital_yen"] == 30_000_000  # unchanged until approved
+    app = r.json()["id"]
+    r = await client.post(f"/api/v1/review/applications/{app}/return", headers=auth(w.op),
+                          json={"reasons": [{"field": "capital_yen", "reason": "登記簿の資本金と一致しません"}]})
+    assert r.status_code == 200
+    r = await client.post(f"/api/v1/change-applications/{app}/resubmit", headers=auth(token),
+                          files={"type": (None, "business_data"), "payload": (None, '{"changes": {"capital_yen": 50000000}}')})
+    assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
+    assert (await approve(client, w.op, app)).status_code == 200
+    business = (await client.get(f"/api/v1/businesses/{pk}", headers=auth(token))).json()
+    assert business["capital_yen"] == 50_000_000
+    trail = (await client.get(f"/api/v1/audit?entity_type=business&entity_id={pk}", headers=auth(w.op))).json()
+    assert trail[0]["action"] == "change.business_data.approve" and trail[0]["after"]["capital_yen"] == 50_000_000
+    history = (await client.get(url, headers=auth(token))).json()
+    assert [(h["status"], h["payload"]["changes"]) for h in history] == [("approved", {"capital_yen": 50_000_000})]

@@ -24,6 +24,7 @@ export const REVIEW = {
   "change.data": ["登録内容", "Registration data"],
   "change.prior_experience": ["経歴証明書（登録前の経験）", "Certificate of prior experience"],
   "change.kaitai": ["解体の実務経験・登録解体工事講習", "Demolition experience or course"],
+  "change.business_data": ["事業者情報", "Business data"],
   "f.document": ["証明書類", "Document"],
   "f.code": ["資格", "Qualification"],
   "f.days": ["日数", "Days"],
@@ -74,4 +75,5 @@ export const ERROR_CODES_JA: Record<string, string> = {
   duplicate_body: "同じ名前の団体がすでにあります。",
   unknown_trade: "職種が正しくありません。",
   site_not_prime: "自社が元請として登録した現場だけを結び付けられます。",
+  invalid_change_type: "事業者情報の変更は事業者の変更申請で行ってください。",
 };
