@@ -73,7 +73,7 @@ export async function queueView(query: URLSearchParams): Promise<View> {
 /** A change application (変更申請): what is applied for, field by field, and its document beside it. */
 function changeRows(a: ReviewItem["application"]): [string, string, unknown][] {
   const payload = (a.payload ?? {}) as Record<string, unknown>;
-  const entries = a.change_type === "data" ? Object.entries((payload.changes ?? {}) as Record<string, unknown>) : Object.entries(payload);
+  const entries = a.change_type === "data" || a.change_type === "business_data" ? Object.entries((payload.changes ?? {}) as Record<string, unknown>) : Object.entries(payload);
   const rows: [string, string, unknown][] = [["", t("review.change_type"), tr("change", a.change_type ?? "")]];
   for (const [k, v] of entries) rows.push([k, fieldLabel(k), typeof v === "object" ? JSON.stringify(v) : String(v ?? "")]);
   if (a.has_document) rows.push(["document", t("review.change_document"), authImg(`/change-applications/${a.id}/document`, t("review.change_document"), "thumb")]);
