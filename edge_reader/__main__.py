@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 
-from . import card
+from . import card, messages
 from .config import Settings
 from .outbox import Outbox
 
@@ -21,7 +21,7 @@ EXIT_USAGE, EXIT_FAILED = 2, 1
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: v for k, v in {"data_dir": args.data_dir, "api_url": args.api_url,
-                                   "reader_filter": args.reader}.items() if v is not None}
+                                   "reader_filter": args.reader, "lang": args.lang}.items() if v is not None}
     return Settings(**overrides)
 
 
@@ -66,6 +66,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             "outbox": outbox.counts(),
             "revocations_version": outbox.revocations_version(),
             "revoked_cards": outbox.revoked_count(),
+            # The server's verdicts on the newest delivered taps, in words as well.
+            "recent_verdicts": [{**v, "message": messages.verdict(v["status"], v["reject_reason"], settings.lang)}
+                                for v in outbox.recent_verdicts()],
             # Written by a running daemon: unix times, and the readers it had last.
             "reader": outbox.get_meta("reader") or None,
             "last_upload": outbox.get_meta("last_upload"),
@@ -120,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="where the outbox database lives")
     parser.add_argument("--api-url", help="server base URL, e.g. https://ccus.example.jp")
     parser.add_argument("--reader", help="only use readers whose name contains this")
+    parser.add_argument("--lang", choices=("ja", "en"), help="language of messages (default ja, or OPENCCUS_EDGE_LANG)")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("enrol", help="enrol this device with a one-time code from the portal")
@@ -139,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     settings = _settings(args)
     handler = {"enrol": cmd_enrol, "run": cmd_run, "status": cmd_status, "read-once": cmd_read_once,
-               "read-licence": lambda a, s: licence_cli.run(a, s.reader_filter)}[args.command]
+               "read-licence": lambda a, s: licence_cli.run(a, s.reader_filter, lang=s.lang)}[args.command]
     return handler(args, settings)
 
 

@@ -39,7 +39,7 @@ def add_taps(contract: ContractServer, box: Outbox, device_id: str, n: int,
         tap = {"method": "card", "technician_id": p.technician_id, "card_serial": p.serial.hex(),
                "challenge": challenge.hex(), "response": auth_response(p.card_key, challenge).hex(),
                "device_time": "2026-04-01T08:00:00.000+09:00"}
-        keys.append(box.record(device_id, tap, now=time.time(), debounce=0).idempotency_key)
+        keys.append(box.record(device_id, tap, now=time.time()).idempotency_key)
     return keys
 
 
@@ -75,7 +75,7 @@ def test_malformed_taps_become_dead_letters_and_the_rest_is_delivered(contract, 
     bad = box.record(device.device_id, {"method": "card", "technician_id": "123",
                                         "card_serial": "00" * 8, "challenge": "00" * 16,
                                         "response": "00" * 16, "device_time": "yesterday"},
-                     now=time.time(), debounce=0).idempotency_key
+                     now=time.time()).idempotency_key
     assert up.upload_once(api, box) == 3
     assert box.counts() == {"pending": 0, "sent": 2, "dead": 1}
     assert box.db.execute("SELECT error FROM taps WHERE idempotency_key = ?",
@@ -161,8 +161,19 @@ def test_split_answer_trusts_only_entries_matching_what_was_sent():
                     {"index": True, "status": "accepted"}, {"index": 5, "status": "accepted"},
                     "junk"],
         "errors": [{"index": 1, "error": "invalid_tap", "message": "x"}]})
-    assert results == [("d:1", "accepted", None)]
+    assert results == [("d:1", "accepted", None, False)]
     assert errors == [("d:2", "invalid_tap: x")]
+
+
+def test_split_answer_reads_the_stored_verdict_of_a_resent_tap_and_tolerates_the_old_duplicate():
+    taps = [{"idempotency_key": "d:1"}, {"idempotency_key": "d:2"}, {"idempotency_key": "d:3"}]
+    results, _ = split_answer(taps, {"results": [
+        {"index": 0, "idempotency_key": "d:1", "status": "rejected", "duplicate": True,
+         "reject_reason": "bad_card_response"},
+        {"index": 1, "idempotency_key": "d:2", "status": "accepted", "duplicate": True},
+        {"index": 2, "idempotency_key": "d:3", "status": "duplicate"}]})  # a server before the change
+    assert results == [("d:1", "rejected", "bad_card_response", True), ("d:2", "accepted", None, True),
+                       ("d:3", "duplicate", None, True)]
 
 
 def test_enrolment_code_is_single_use(contract):
