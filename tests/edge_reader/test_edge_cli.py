@@ -41,4 +41,6 @@ def test_enrol_refuses_twice_and_bad_codes(contract, tmp_path):
 
 def test_run_refuses_without_enrolment(tmp_path):
     done = edge_cli(tmp_path / "edge", "run", timeout=30)
+    assert done.returncode == 2 and "登録されていません" in done.stderr  # Japanese by default
+    done = edge_cli(tmp_path / "edge", "--lang", "en", "run", timeout=30)
     assert done.returncode == 2 and "not enrolled" in done.stderr
