@@ -37,8 +37,10 @@ def card_valid_until(*, birth_date: date, issued_on: date, has_identity_document
     return first_birthday_after(birth_date, _anniversary(issued_on, issued_on.year + years))
 
 
-async def issue_card(*, technician: Technician, issued_on: date, key_version: int) -> Card:
-    """A new card under master key `key_version` — the newest one (``settings.card_keys().newest``, card profile §7)."""
+async def issue_card(*, technician: Technician, issued_on: date, key_version: int,
+                     valid_until: date | None = None) -> Card:
+    """A new card under master key `key_version` — the newest one (``settings.card_keys().newest``, card profile §7).
+    `valid_until` keeps a registration's expiry (a replacement); by default it is computed from the issue date."""
     while True:
         serial = secrets.token_hex(8)  # lowercase hex, as readers upload it (docs/card-profile.md §5.1)
         if not await Card.filter(serial=serial).exists():
@@ -48,7 +50,7 @@ async def issue_card(*, technician: Technician, issued_on: date, key_version: in
         serial=serial,
         key_version=key_version,
         issued_on=issued_on,
-        valid_until=card_valid_until(
+        valid_until=valid_until or card_valid_until(
             birth_date=technician.birth_date, issued_on=issued_on, has_identity_document=technician.has_identity_document
         ),
     )

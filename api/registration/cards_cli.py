@@ -90,6 +90,9 @@ async def _revoke_version(settings: Settings, version: int) -> int:
         await db.close()
     for old, new in result.reissued:
         print(f"revoked {old} -> reissued {new} (key version {result.new_version}, fee waived)")
-    print(f"key version {version}: {len(result.reissued)} card(s) revoked and reissued, {result.skipped} already "
-          f"revoked meanwhile; readers refuse the old cards once they sync (seconds while online).")
+    for old in result.expired:
+        print(f"revoked {old} (expired: not reissued; the registration is renewed instead)")
+    print(f"key version {version}: {len(result.reissued)} card(s) revoked and reissued, {len(result.expired)} expired "
+          f"card(s) revoked, {result.skipped} already revoked meanwhile; readers refuse the old cards once they sync "
+          "(seconds while online).")
     return 0

@@ -27,6 +27,7 @@ class VersionRevoked:
     new_version: int
     reissued: list[tuple[str, str]] = field(default_factory=list)  # (revoked serial, new serial)
     skipped: int = 0  # no longer active when its turn came (revoked meanwhile by someone else)
+    expired: list[str] = field(default_factory=list)  # revoked, not reissued: the registration needs renewal
 
 
 async def revoke_version(*, version: int, newest: int, state: Any, actor: Any = None) -> VersionRevoked:
@@ -38,12 +39,16 @@ async def revoke_version(*, version: int, newest: int, state: Any, actor: Any = 
     out = VersionRevoked(version=version, new_version=newest)
     ids = await Card.filter(key_version=version, status=CardStatus.active).order_by("id").values_list("id", flat=True)
     for card_id in ids:
-        async def one(card_id: int = card_id) -> tuple[str, str] | None:
+        async def one(card_id: int = card_id) -> tuple[str, str | None] | None:
             card = await Card.get(id=card_id).select_related("technician")
             if not await revoke_serial(card=card, reason=REASON):
                 return None
             today = today_jst()
-            new = await issue_card(technician=card.technician, issued_on=today, key_version=newest)
+            if card.valid_until < today:
+                return card.serial, None  # an expired card is withdrawn; a renewal issues the next one
+            # The replacement keeps the registration's expiry: it replaces the card, it does not renew it.
+            new = await issue_card(technician=card.technician, issued_on=today, key_version=newest,
+                                   valid_until=card.valid_until)
             await audit.record(actor=actor, action="card.reissue_key_version", entity_type="card",
                                entity_id=new.serial, before={"serial": card.serial, "key_version": version},
                                after={"serial": new.serial, "key_version": newest, "fee_yen": 0},
@@ -54,6 +59,8 @@ async def revoke_version(*, version: int, newest: int, state: Any, actor: Any = 
         done = await db.run_in_unit_of_work(state, one)
         if done is None:
             out.skipped += 1
+        elif done[1] is None:
+            out.expired.append(done[0])
         else:
-            out.reissued.append(done)
+            out.reissued.append(done)  # type: ignore[arg-type]
     return out
