@@ -57,6 +57,16 @@ def test_the_key_table_merges_the_single_key_the_versioned_form_and_the_key_file
         load(Settings(DATABASE_URL=PG, OPENCCUS_CARD_MASTER_KEY=K1, OPENCCUS_CARD_MASTER_KEY_FILE=str(key_file)))
 
 
+def test_the_documented_setting_gives_the_documented_master_key():
+    """docs/card-profile.md §7.1: OPENCCUS_CARD_MASTER_KEY is base64 of the master key; test vector 1 of §11."""
+    from api.registration.card_profile import derive_card_key
+
+    keys = load(Settings(DATABASE_URL=PG, OPENCCUS_CARD_MASTER_KEY="AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="))
+    assert keys[1] == bytes(range(32))
+    card_key = derive_card_key(master_key=keys[1], serial=bytes.fromhex("0123456789abcdef"), key_version=1)
+    assert card_key.hex() == "4c7685f908791d135d0e80e1bcc08642"
+
+
 def test_rotate_appends_the_next_version_to_the_key_file_or_only_prints_it(tmp_path):
     key_file = tmp_path / "secrets" / "keys"
     s = Settings(DATABASE_URL=PG, OPENCCUS_CARD_MASTER_KEY=K1, OPENCCUS_CARD_MASTER_KEY_FILE=str(key_file))
