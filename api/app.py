@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         await db.init(settings)
         app.state.settings = settings
         app.state.vault = Vault(settings.secret("data_key"))
+        settings.card_keys()  # a misconfigured card key table stops the start, not the first tap (card_keys.py)
         app.state.login_limiter = IpLimiter()
         app.state.ocr_limiter = IpLimiter(limit=20, window_s=600)  # card-face OCR costs seconds of CPU
         app.state.device_cache = DeviceCache()

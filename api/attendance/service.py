@@ -180,7 +180,8 @@ def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, 
     if card.key_version not in master_keys:  # a version whose key the server no longer (or not yet) holds
         return "unknown_key_version"
     if not response_is_valid(master_key=master_keys[card.key_version], serial=bytes.fromhex(card.serial),
-                             key_version=card.key_version, challenge=bytes.fromhex(c.challenge or ""), response=bytes.fromhex(c.response or "")):
+                             key_version=card.key_version, challenge=bytes.fromhex(c.challenge or ""),
+                             response=bytes.fromhex(c.response or "")):
         return "bad_card_response"
     return None
 

@@ -59,12 +59,18 @@ async def issue_card(*, technician: Technician, issued_on: date, key_version: in
 async def personalisation(*, card: Card, master_keys: Mapping[int, bytes]):
     from api.registration.card_profile import Personalisation, derive_card_key, ef_card
 
+    if card.key_version not in master_keys:
+        from api.errors import Conflict
+
+        raise Conflict(f"このカードの鍵バージョン {card.key_version} のマスター鍵がサーバーに設定されていません。",
+                       code="card_key_version_unavailable")
     tech = await card.technician
     serial = bytes.fromhex(card.serial)
     return Personalisation(
         technician_id=tech.technician_id, card_serial=card.serial, issued=card.issued_on, expires=card.valid_until,
         key_version=card.key_version,
-        card_key=derive_card_key(master_key=master_keys[card.key_version], serial=serial, key_version=card.key_version).hex(),
+        card_key=derive_card_key(master_key=master_keys[card.key_version], serial=serial,
+                                 key_version=card.key_version).hex(),
         ef_card=ef_card(technician_id=tech.technician_id, serial=serial, issued=card.issued_on,
                         expires=card.valid_until, key_version=card.key_version).hex(),
     )

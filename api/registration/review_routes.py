@@ -54,7 +54,7 @@ async def correct(ctx: Ctx):
 
 
 @router.get("/cards/{serial}/personalisation", summary="The personalisation record for the card bureau "
-            "(includes the card key; every export is audited)", tags=["review"], roles=OPERATOR, errors=(404,))
+            "(includes the card key; every export is audited)", tags=["review"], roles=OPERATOR, errors=(404, 409))
 async def card_personalisation(ctx: Ctx):
     from dataclasses import asdict
 

@@ -98,6 +98,8 @@ async def test_new_cards_take_the_newest_version_and_each_verifies_with_its_own(
     settings.card_master_key_file.unlink()
     r = await w.upload(new.tap("k4"), old.tap("k5"))
     assert [x["reject_reason"] for x in r.json()["results"]] == ["unknown_key_version", None]
+    r = await client.get(f"/api/v1/cards/{new.serial}/personalisation", headers=auth(w.op))
+    assert (r.status_code, r.json()["error"]) == (409, "card_key_version_unavailable")
 
 
 async def test_revoke_version_reissues_free_under_the_newest_key_once_and_notifies(client, settings, app, drain):
