@@ -29,23 +29,23 @@ def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
     from .uploader import ApiError, enrol
 
     if not settings.api_url:
-        print("enrol needs --api-url (or OPENCCUS_EDGE_API_URL)", file=sys.stderr)
+        print(messages.text("enrol_needs_url", settings.lang), file=sys.stderr)
         return EXIT_USAGE
     outbox = Outbox(settings.db_path)
     try:
         if outbox.device() is not None and not args.force:
-            print("already enrolled; use --force to enrol again as a new device", file=sys.stderr)
+            print(messages.text("already_enrolled", settings.lang), file=sys.stderr)
             return EXIT_USAGE
         if outbox.counts()["pending"] and args.force:
             # Pending taps keep the old device's keys; they still upload with the new token.
-            print("warning: taps of the previous enrolment are still pending", file=sys.stderr)
+            print(messages.text("previous_taps_pending", settings.lang), file=sys.stderr)
         try:
             device = enrol(settings.api_url, args.code, software_version=settings.software_version,
                            timeout=settings.http_timeout)
         except Exception as exc:  # noqa: BLE001 - report any failure plainly to the installer
             if not isinstance(exc, ApiError):
                 exc = ApiError(f"{type(exc).__name__}: {exc}")
-            print(f"enrolment failed: {exc}", file=sys.stderr)
+            print(messages.text("enrolment_failed", settings.lang, error=exc), file=sys.stderr)
             return EXIT_FAILED
         outbox.save_device(device)
     finally:
@@ -109,10 +109,10 @@ def cmd_read_once(args: argparse.Namespace, settings: Settings) -> int:
     try:
         reader, result = read_one_card(settings.reader_filter, describe, deadline=deadline)
     except TimeoutError:
-        print("no card presented", file=sys.stderr)
+        print(messages.text("no_card", settings.lang), file=sys.stderr)
         return EXIT_FAILED
     except (card.CardError, card.CardGone) as exc:
-        print(f"card read failed: {exc}", file=sys.stderr)
+        print(messages.text("card_read_failed", settings.lang, error=exc), file=sys.stderr)
         return EXIT_FAILED
     print(json.dumps({"reader": reader, **result}))
     return 0

@@ -42,6 +42,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "二重に起動することはできません。先に動いている方を停止してください。",
                         "Another edge_reader (pid {pid}) is already running on the data folder {path}; "
                         "refusing to start a second one. Stop it first."),
+    "enrol_needs_url": ("enrol にはサーバーのURLが必要です（--api-url または OPENCCUS_EDGE_API_URL）。",
+                        "enrol needs --api-url (or OPENCCUS_EDGE_API_URL)."),
+    "already_enrolled": ("この読取機は登録済みです。新しい機器として登録し直すには --force を付けてください。",
+                         "Already enrolled; use --force to enrol again as a new device."),
+    "previous_taps_pending": ("注意：前回の登録で記録したタッチがまだ送信されていません（新しい登録で送信されます）。",
+                              "Warning: taps of the previous enrolment are still pending (they upload with the new "
+                              "enrolment)."),
+    "enrolment_failed": ("登録できませんでした：{error}", "Enrolment failed: {error}"),
+    "card_read_failed": ("カードを読み取れませんでした：{error}", "Card read failed: {error}"),
     "not_enrolled": ("この読取機は登録されていません。先に `python -m edge_reader enrol <コード>` を実行してください。",
                      "This device is not enrolled; run `python -m edge_reader enrol <code>` first."),
     # --- driver's licence (read-licence) ---------------------------------------------------------------------------
