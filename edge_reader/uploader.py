@@ -140,6 +140,23 @@ def _network_failure(exc: Exception) -> bool:
     return isinstance(exc, ApiError) and any(f"HTTP {code}" in str(exc) for code in (502, 503, 504))
 
 
+def wait_or_probe(api: ApiClient, delay: float, *, probe: bool, interval: float, stop: threading.Event) -> str:
+    """Sleep out a back-off; with ``probe``, ask the health endpoint about every ``interval``
+    seconds (jittered) and end the wait as soon as the server answers.
+    Returns "stop", "probe" (the server is back) or "elapsed"."""
+    deadline = time.monotonic() + delay
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return "elapsed"
+        step = min(left, interval * random.uniform(0.75, 1.25)) if probe else left
+        if stop.wait(step):
+            return "stop"
+        if probe and time.monotonic() < deadline and api.healthy():
+            log.info("server answers the health probe again: retrying now")
+            return "probe"
+
+
 class Uploader:
     def __init__(self, settings: Settings, device: Device, *, stop: threading.Event,
                  wake: threading.Event, reader_status: Callable[[], str | None],
@@ -156,20 +173,7 @@ class Uploader:
         return backoff_delay(self.failures, s.backoff_base, s.backoff_cap)
 
     def wait_or_probe(self, api: ApiClient, delay: float, probe: bool) -> str:
-        """Sleep out the back-off; with ``probe``, ask the health endpoint about every
-        probe_interval (jittered) and end the wait as soon as the server answers.
-        Returns "stop", "probe" (server is back) or "elapsed"."""
-        deadline = time.monotonic() + delay
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return "elapsed"
-            step = min(left, self.settings.probe_interval * random.uniform(0.75, 1.25)) if probe else left
-            if self.stop.wait(step):
-                return "stop"
-            if probe and time.monotonic() < deadline and api.healthy():
-                log.info("server answers the health probe again: retrying now")
-                return "probe"
+        return wait_or_probe(api, delay, probe=probe, interval=self.settings.probe_interval, stop=self.stop)
 
     def run(self) -> None:
         outbox = Outbox(self.settings.db_path)
@@ -282,8 +286,9 @@ class RevocationFeed:
                     self.failures += 1
                     delay = backoff_delay(self.failures, max(self.settings.backoff_base, 1.0),
                                           min(self.settings.backoff_cap, 60.0))
-                    log.info("revocation long-poll failed (%s); again in %.1fs", exc, delay)
-                    self.stop.wait(delay)
+                    log.info("revocation long-poll failed (%s); again in %.1fs at most", exc, delay)
+                    wait_or_probe(api, delay, probe=_network_failure(exc), interval=self.settings.probe_interval,
+                                  stop=self.stop)
                     continue
                 self.failures = 0
                 if not changed and time.monotonic() - started < self.MIN_ROUND:

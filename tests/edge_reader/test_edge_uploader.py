@@ -184,3 +184,24 @@ def test_enrolment_code_is_single_use(contract):
         enrol(contract.url, code, software_version="t")
     with pytest.raises(httpx.ConnectError):
         enrol("http://127.0.0.1:9", code, software_version="t", timeout=0.5)
+
+
+def test_backoff_is_capped_and_jittered():
+    from edge_reader.uploader import backoff_delay
+
+    delays = [backoff_delay(n, 1.0, 60.0) for n in range(1, 200)]
+    assert all(d <= 60.0 for d in delays) and all(d >= 30.0 for d in delays[10:])  # capped: 30–60 s from the 7th
+    assert len({round(d, 6) for d in delays[10:]}) > 100  # jittered: readers do not retry in lock-step
+
+
+def test_a_health_probe_ends_the_back_off_as_soon_as_the_server_answers(contract, tmp_path):
+    from edge_reader.uploader import wait_or_probe
+
+    _, _, _, _, api = setup(contract, tmp_path)
+    contract.state.fault = "503"
+    threading.Timer(1.0, lambda: setattr(contract.state, "fault", None)).start()
+    started = time.monotonic()
+    assert wait_or_probe(api, 60.0, probe=True, interval=0.2, stop=threading.Event()) == "probe"
+    assert time.monotonic() - started < 10
+    assert wait_or_probe(api, 0.3, probe=False, interval=0.2, stop=threading.Event()) == "elapsed"
+    api.close()
