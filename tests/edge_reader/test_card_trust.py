@@ -139,6 +139,28 @@ def test_key_rotation_old_cards_verify_until_their_version_is_revoked(
     assert gate.tap(openccus_card(new))["result"] == "ok"
 
 
+def test_a_card_revoked_while_the_reader_is_online_is_refused_within_seconds(
+        api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+    data_dir = tmp_path / "edge"
+    enrol(api, data_dir)
+    reader = pcscd.readers[0]
+    # Production heartbeat (60 s): only the long-poll can bring the revocation in time.
+    daemon = make_daemon(data_dir, reader_filter=reader.name, heartbeat_interval=60, debounce_seconds=0)
+    daemon.start()
+    gate = Gate(daemon, vpcd_slots[0], reader, reader_watch)
+    perso = api.technician()
+    assert gate.tap(openccus_card(perso))["result"] == "ok"
+    time.sleep(1.0)  # the long-poll is waiting now
+    api.post(f"/api/v1/cards/{perso.serial.hex()}/revoke", api.op, json={"reason": "lost"})
+    revoked_at = time.monotonic()
+    wait_until(lambda: json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"] == 1, timeout=10,
+               what="the revocation reached the reader within 10 s")
+    event = gate.tap(openccus_card(perso))
+    assert event["result"] == "refused" and event["reason"] == "card_revoked"
+    assert time.monotonic() - revoked_at < 10
+    assert "long-poll failed" not in daemon.log()
+
+
 def test_a_clone_tapped_first_does_not_mask_the_genuine_card(
         api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
     data_dir = tmp_path / "edge"
