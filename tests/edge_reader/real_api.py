@@ -22,7 +22,8 @@ from stdnum.jp import cn
 from tests.pcsc_stack.openccus import Personalisation
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BASE = os.environ.get("OPENCCUS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/openccus_test").rpartition("/")[0]
+PG_BASE, _, PG_DB = os.environ.get("OPENCCUS_TEST_DATABASE_URL",
+                                   "postgresql://postgres@127.0.0.1:5432/openccus_test").rpartition("/")
 PASSWORD = "edge-test-password"
 
 
@@ -40,7 +41,8 @@ def _jpeg() -> bytes:
 
 class RealApi:
     def __init__(self, tmp: Path, **env: str) -> None:
-        self.db = "openccus_edge_test"
+        # Named after the caller's test database, so that two checkouts never drop each other's server database.
+        self.db = f"{PG_DB}_edge"
         key = base64.urlsafe_b64encode(os.urandom(32)).decode()
         self.env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
         self.env.update(DATABASE_URL=f"{PG_BASE}/{self.db}", OPENCCUS_DATA_KEY=key, OPENCCUS_CARD_MASTER_KEY=key,
