@@ -17,7 +17,8 @@ from starlette.staticfiles import StaticFiles
 from api import db
 from api.accounts.service import IpLimiter
 from api.crypto import Vault
-from api.devices.service import DeviceCache
+from api.devices.service import DeviceCache, revocations_version
+from api.devices.watch import RevocationWatch
 from api.errors import NotFound, exception_handlers
 from api.face.pool import FacePool
 from api.face.runtime import FaceRuntime
@@ -75,9 +76,11 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         await db.init(settings)
         app.state.settings = settings
         app.state.vault = Vault(settings.secret("data_key"))
+        settings.card_keys()  # a misconfigured card key table stops the start, not the first tap (card_keys.py)
         app.state.login_limiter = IpLimiter()
         app.state.ocr_limiter = IpLimiter(limit=20, window_s=600)  # card-face OCR costs seconds of CPU
         app.state.device_cache = DeviceCache()
+        app.state.revocation_watch = RevocationWatch(revocations_version)  # long-polls of readers (api/devices)
         app.state.face = FaceRuntime(settings, pool=face_pool)
         app.state.queue = await open_queue(settings, resources={"face": app.state.face})
         tasks = [asyncio.create_task(_sweep_outbox(app))]
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app.state.revocation_watch.close()
             await app.state.queue.close()
             await app.state.face.close()
             await db.close()

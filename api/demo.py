@@ -115,7 +115,7 @@ async def _load(settings: Settings) -> None:
         )
         business, _ = await register_business(data=data)
         app = await review.submit_business_application(business=business)
-        await review.approve(actor=operator, app=app)
+        await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)
         firms.append(business)
     await create_account(login="yamato-site", password=DEMO_PASSWORD, role=Role.site_manager,
                          display_name="大和建設 現場管理者", business=firms[0])
@@ -143,7 +143,7 @@ async def _load(settings: Settings) -> None:
         app = await review.submit(actor=account, tech=tech, kind=ApplicationKind.new)
         if not approved:
             continue
-        await review.approve(actor=operator, app=app)
+        await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)
         if tier is Tier.detailed:
             await _make_detailed(tech, account, operator, vault, settings)
 
@@ -157,4 +157,4 @@ async def _make_detailed(tech, account, operator, vault, settings) -> None:
                                        settings=settings, vault=vault, editable_check=False)
     await Qualification.create(technician=tech, code="T01", acquired_on=date(2008, 5, 1), certificate=stored)
     app = await review.submit(actor=account, tech=tech, kind=ApplicationKind.upgrade)
-    await review.approve(actor=operator, app=app)
+    await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)

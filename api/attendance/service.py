@@ -6,6 +6,7 @@ tree, then one bulk insert, so a 1,000-tap batch costs a handful of round trips,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,7 +62,8 @@ def parse_items(items: list[dict[str, Any]], model) -> tuple[list[tuple[int, Any
     return good, errors
 
 
-async def ingest(*, candidates: list[Candidate], master_key: bytes, received_at: datetime) -> list[TapResult]:
+async def ingest(*, candidates: list[Candidate], master_keys: Mapping[int, bytes],
+                 received_at: datetime) -> list[TapResult]:
     known, cards, techs, used, in_tree = await _lookups(candidates)
     results, rows = [], []
     for c in candidates:
@@ -75,7 +77,7 @@ async def ingest(*, candidates: list[Candidate], master_key: bytes, received_at:
         # A wrong device clock first (it explains everything after it), then the card checks of
         # docs/card-profile.md §8, then the site's accumulation window.
         reason = _clock_reason(c, received_at) or (
-            _card_reason(c, card, tech, day, used, master_key) if c.method is TapMethod.card
+            _card_reason(c, card, tech, day, used, master_keys) if c.method is TapMethod.card
             else None if tech is not None else "unknown_technician"
         ) or (None if c.site.window_start <= day <= c.site.window_end else "outside_window")
         if reason is None and tech is not None and tech.technician_id is None:
@@ -162,7 +164,8 @@ async def _insert(rows: list[dict[str, Any]]) -> None:
     await connections.get("default").execute_query(_UNNEST_INSERT, columns)
 
 
-def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, used, master_key: bytes) -> str | None:
+def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, used,
+                 master_keys: Mapping[int, bytes]) -> str | None:
     """docs/card-profile.md §8, in order; the first failing check decides."""
     if card is None:
         return "unknown_card"
@@ -174,8 +177,11 @@ def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, 
         return "card_expired"
     if (c.card_serial, c.challenge) in used:
         return "replayed_challenge"
-    if not response_is_valid(master_key=master_key, serial=bytes.fromhex(card.serial), key_version=card.key_version,
-                             challenge=bytes.fromhex(c.challenge or ""), response=bytes.fromhex(c.response or "")):
+    if card.key_version not in master_keys:  # a version whose key the server no longer (or not yet) holds
+        return "unknown_key_version"
+    if not response_is_valid(master_key=master_keys[card.key_version], serial=bytes.fromhex(card.serial),
+                             key_version=card.key_version, challenge=bytes.fromhex(c.challenge or ""),
+                             response=bytes.fromhex(c.response or "")):
         return "bad_card_response"
     return None
 

@@ -164,7 +164,7 @@ async def card_reissue(ctx: Ctx):
         raise Conflict("This technician has no active card to reissue.", code="no_active_card")
     await revoke_card(actor=ctx.user, serial=old.serial, reason="lost" if ctx.body.reason == "lost" else "reissue")
     today = today_jst()
-    new = await issue_card(technician=tech, issued_on=today)
+    new = await issue_card(technician=tech, issued_on=today, key_version=ctx.settings.card_keys().newest)
     await events.card_reissued(tech=tech, card_serial=new.serial, on=today)
     await audit.record(actor=ctx.user, action="card.reissue", entity_type="card", entity_id=new.serial,
                        before={"serial": old.serial}, after={"serial": new.serial}, reason=ctx.body.reason)

@@ -63,6 +63,8 @@ class HeartbeatOut(BaseModel):
 
 class RevocationsQuery(BaseModel):
     since: int = Field(default=0, ge=0)
+    # Long-poll: hold the answer up to this many seconds until the list changes from `since` (0: answer at once).
+    wait: int = Field(default=0, ge=0, le=30)
 
 
 class RevocationsOut(BaseModel):

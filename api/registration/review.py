@@ -140,7 +140,8 @@ async def return_application(*, actor: Account, app: Application, data: ReturnIn
     return app
 
 
-async def approve(*, actor: Account, app: Application) -> Application:
+async def approve(*, actor: Account, app: Application, card_key_version: int) -> Application:
+    """`card_key_version`: the newest master-key version (``settings.card_keys().newest``), for a new card."""
     if app.kind is ApplicationKind.change:
         return await changes.approve(actor=actor, app=app)
     _ensure_open(app)
@@ -155,7 +156,7 @@ async def approve(*, actor: Account, app: Application) -> Application:
             tech.technician_id = await _unique_technician_id()
             tech.status, tech.registered_on = ReviewStatus.approved, today_jst()
             await tech.save(update_fields=["technician_id", "status", "registered_on", "updated_at"])
-            await issue_card(technician=tech, issued_on=today_jst())
+            await issue_card(technician=tech, issued_on=today_jst(), key_version=card_key_version)
         else:
             tech.tier = Tier.detailed
             await tech.save(update_fields=["tier", "updated_at"])
