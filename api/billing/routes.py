@@ -156,9 +156,10 @@ async def card_reissue(ctx: Ctx):
     from api.devices.service import revoke_card
     from api.registration.cards import issue_card
     from api.registration.models import Card, CardStatus
-    from api.registration.service import get_visible
+    from api.registration.service import get_writable
 
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    # Revokes the card everywhere and bills 1,000 yen: never for a prime that only sees the technician on its site.
+    tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
     old = await Card.filter(technician=tech, status=CardStatus.active).order_by("-id").first()
     if tech.technician_id is None or old is None:
         raise Conflict("This technician has no active card to reissue.", code="no_active_card")

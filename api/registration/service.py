@@ -84,6 +84,19 @@ async def get_visible(*, actor: Account, pk: int) -> Technician:
     return tech
 
 
+async def get_writable(*, actor: Account, pk: int) -> Technician:
+    """Writes to a technician (data, photos, qualifications, applications, card reissue, consent) belong to the person,
+    their employer and the operator only. The prime and upper tiers see a technician while on their site — reading
+    is not writing: they get 403; anyone who cannot see the technician at all gets 404."""
+    tech = await Technician.get_or_none(id=pk)
+    if tech is not None and can_view(actor, tech):
+        return tech
+    if tech is not None and await can_view_on_site(actor, tech):
+        raise Forbidden("Only the technician, their employer or the operator can change this technician's data.",
+                        code="technician_read_only")
+    raise NotFound("No such technician.")
+
+
 def can_view(actor: Account, tech: Technician) -> bool:
     if actor.role is Role.operator:
         return True
