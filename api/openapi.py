@@ -97,7 +97,8 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
 def _parameters(ep: Endpoint) -> list[dict[str, Any]]:
     params = [
         {"name": m.group(1), "in": "path", "required": True,
-         "schema": {"type": "integer"} if m.group(2) == "int" else {"type": "string"}}
+         # Ids are non-negative bigints: the route's int converter matches digits only.
+         "schema": {"type": "integer", "minimum": 0} if m.group(2) == "int" else {"type": "string"}}
         for m in _PARAM.finditer(ep.path)
     ]
     if ep.query is not None:
