@@ -133,7 +133,13 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
                                 "<a href='/api/v1/docs'>/api/v1/docs</a>.</p>", headers=no_cache)
         return FileResponse(index, headers=no_cache)
 
-    return [Route("/", shell), Route("/{path:path}", shell)]
+    async def no_endpoint(_: Request) -> Response:
+        raise NotFound("No such endpoint.")
+
+    # Any method on a path under /api that no route matched (an id that is not a number…) is a JSON 404, never the
+    # shell's 405.
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return [Route("/", shell), Route("/api/{rest:path}", no_endpoint, methods=methods), Route("/{path:path}", shell)]
 
 
 async def _sweep_outbox(app: Starlette) -> None:

@@ -79,6 +79,8 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
             codes |= {401, 403}
         if ep.body is not None or ep.query is not None:
             codes |= {400, 422}
+        if _PARAM.search(ep.path):
+            codes |= {404}  # an id that names nothing (or a path segment that is no id)
         for code in sorted(codes):
             op["responses"][str(code)] = {"description": _ERROR_TEXT.get(code, "Error"), "content": {
                 "application/json": {"schema": refs[(ErrorOut, "serialization")]}}}
