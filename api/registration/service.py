@@ -53,7 +53,7 @@ async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, 
     await _check_duplicate(data)
     tech = await Technician.create(**_identity(data), employer=employer)
     account = await create_account(login=data.login, password=data.password, role=Role.technician,
-                                   display_name=f"{data.family_name} {data.given_name}", email=data.email, technician=tech)
+                                   display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech)
     return tech, account
 
 
@@ -70,7 +70,7 @@ async def register_proxy(*, actor: Account, business: Business, data: Technician
     tech = await Technician.create(**_identity(data), employer=business, proxy_registered_by=business,
                                    proxy_consent_on=data.consent_on)
     await create_account(login=data.login, password=data.password, role=Role.technician,
-                         display_name=f"{data.family_name} {data.given_name}", email=data.email, technician=tech)
+                         display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech)
     return tech
 
 
