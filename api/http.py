@@ -171,6 +171,8 @@ async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
         if isinstance(value, UploadFile):
             if name in ep.uploads or name in ep.optional_uploads:
                 ctx.files[name] = await value.read()
+                if len(ctx.files[name]) > settings.max_upload_bytes:  # each file, face check-in frames included
+                    raise PayloadTooLarge(f"{name}: the file is larger than {settings.max_upload_bytes // 2**20} MB")
         else:
             guard.check_values({name: value}, root="form")
             ctx.form[name] = value

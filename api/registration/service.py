@@ -9,7 +9,7 @@ from api.accounts.service import create_account
 from api.businesses.models import Business, ReviewStatus
 from api.crypto import Vault
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
-from api.images import normalise_image
+from api.images import normalise_image_off_loop
 from api.registration.masters import qualifications
 from api.registration.models import ImageKind, Qualification, StoredImage, Technician
 from api.registration.schemas import (
@@ -154,7 +154,7 @@ async def store_image(*, actor: Account, tech: Technician, kind: ImageKind, raw:
                       vault: Vault, editable_check: bool = True, check: ImageCheck | None = None) -> StoredImage:
     if editable_check:
         ensure_can_edit(actor, tech)
-    img = normalise_image(raw, field=kind.value, max_bytes=settings.max_upload_bytes,
+    img = await normalise_image_off_loop(raw, field=kind.value, max_bytes=settings.max_upload_bytes,
                           max_pixels=settings.max_image_pixels, max_side=IMAGE_SIDES[kind])
     if check is not None:
         await check(img.data, "file")
