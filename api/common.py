@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 
 def _no_bool(value: Any) -> Any:
@@ -68,6 +68,17 @@ def _not_future(value: date) -> date:
 
 
 PastDate = Annotated[date, AfterValidator(_not_future)]
+
+
+def _in_years(value: datetime) -> datetime:
+    # Items of a batch (taps, attendance) are validated one by one, past the request guard: the same 1900–2100 bound
+    # here keeps work-day arithmetic (an offset, a cutoff) from overflowing near year 1 or 9999.
+    if not 1900 <= value.year <= 2100:
+        raise ValueError("the time must lie between 1900 and 2100")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_years)]
 
 InsuranceStatus = Literal["enrolled", "exempt", "not_enrolled"]
 

@@ -34,6 +34,8 @@ COMBOS = [
     ("admin_A", "A", "own"), ("admin_A", "B", "sub"), ("admin_A", "C", "other"),
     ("admin_B", "B", "own"), ("admin_B", "C", "other"),
     ("manager_A", "A", "own"), ("manager_A", "B", "sub"), ("manager_A", "C", "other"),
+    # A's other site manager, not assigned to A's site: A's own site is not theirs to run or see.
+    ("manager_A_unassigned", "A", "own"), ("manager_A_unassigned", "B", "sub"),
     ("tech_B", "tB", "own"), ("tech_B", "C", "other"),
     ("device_A", "A", "own"), ("device_A", "C", "other"),
     ("api_client_A", "A", "own"), ("api_client_A", "C", "other"),
@@ -93,7 +95,7 @@ ALLOW: dict[str, str] = {
     "registration_correct": OPERATOR,
     "registration_card_personalisation": OPERATOR,
     "sites_create_site": "admin_A:* admin_B:*",
-    "sites_list_sites": "operator admin_A:* admin_B:* manager_A:*",
+    "sites_list_sites": "operator admin_A:* admin_B:* manager_A:* manager_A_unassigned:*",
     "sites_get_site": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
     "sites_contracts": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
     "sites_invite": "admin_A:own admin_B:own manager_A:own",  # only the direct upper tier (or the prime's managers)

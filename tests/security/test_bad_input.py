@@ -134,3 +134,19 @@ async def test_full_width_corporate_number_is_the_same_firm(client):
     op = await operator_token(client)
     r = await client.get("/api/v1/review/applications", headers=auth(op))
     assert len(r.json()) == 1
+
+
+async def test_batch_items_out_of_range_are_refused_item_by_item(client):
+    """Taps and attendance records are validated one by one: a bad item is refused with its index, the rest count."""
+    w = await make_world(client)
+    tech = await w.worker(w.prime)
+    good = tech.tap("ok-1")
+    bad_time = {**tech.tap("bad-1"), "device_time": "0001-01-01T00:00:00+00:00"}
+    bad_seq = {**tech.tap("bad-2"), "device_seq": str(BIG * 10)}
+    far = {**tech.tap("bad-3"), "device_time": "9999-12-31T23:59:59+09:00"}
+    r = await w.upload(good, bad_time, bad_seq, far)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert sorted(e["index"] for e in body["errors"]) == [1, 2, 3], body
+    assert {e["error"] for e in body["errors"]} == {"invalid_tap"}
+    assert [x["status"] for x in body["results"]] != [], body

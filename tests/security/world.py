@@ -134,6 +134,12 @@ async def build(client: httpx.AsyncClient) -> SecurityWorld:
     assert r.status_code == 201, r.text
     manager_pk = r.json()["id"]
     manager = await login(client, "a-site-manager")
+    # A second site manager of A, not assigned to A's site: runs nothing there.
+    r = await client.post(f"/api/v1/businesses/{firms['A']['business']['id']}/site-managers",
+                          headers=auth(firms["A"]["token"]),
+                          json={"login": "a-other-manager", "password": PASSWORD, "display_name": "現場 次郎"})
+    assert r.status_code == 201, r.text
+    other_manager = await login(client, "a-other-manager")
     sites = {"A": await _site(client, firms["A"], [manager_pk]), "C": await _site(client, firms["C"], [])}
     # B joins A's site under A (registered by proxy: approved at once).
     contracts = (await client.get(f"/api/v1/sites/{sites['A']['id']}/contracts",
@@ -159,6 +165,7 @@ async def build(client: httpx.AsyncClient) -> SecurityWorld:
         apps[k] = r.json()[0]["id"]
     tokens = {
         "operator": op, "admin_A": firms["A"]["token"], "admin_B": firms["B"]["token"], "manager_A": manager,
+        "manager_A_unassigned": other_manager,
         "tech_B": techs["B"].token, "device_A": devices["A"][1], "api_client_A": await _api_client(client, firms["A"]),
     }
     drafts = {"admin_A": await _draft(tokens["admin_A"], client), "tech_B": await _draft(tokens["tech_B"], client),
