@@ -133,7 +133,15 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
                                 "<a href='/api/v1/docs'>/api/v1/docs</a>.</p>", headers=no_cache)
         return FileResponse(index, headers=no_cache)
 
-    async def no_endpoint(_: Request) -> Response:
+    async def no_endpoint(request: Request) -> Response:
+        from starlette.exceptions import HTTPException
+        from starlette.routing import Match
+
+        # A path that an endpoint has with another method keeps its 405.
+        for route in request.app.router.routes:
+            if isinstance(route, Route) and route.endpoint is not no_endpoint and route.path.startswith("/api/") \
+                    and route.matches(request.scope)[0] is Match.PARTIAL:
+                raise HTTPException(405, "Method Not Allowed")
         raise NotFound("No such endpoint.")
 
     # Any method on a path under /api that no route matched (an id that is not a number…) is a JSON 404, never the

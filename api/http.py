@@ -8,7 +8,6 @@ The same declarations build the OpenAPI 3.1 document (`api/openapi.py`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any

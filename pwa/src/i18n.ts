@@ -890,7 +890,7 @@ const SERVER_JA: [RegExp, string | ((m: RegExpMatchArray) => string)][] = [
   [/NUL character or an unpaired surrogate/i, "使用できない文字が含まれています。"],
   [/^the number is too large/i, "数値が大きすぎます。"],
   [/^the date must lie between/i, "日付が有効な範囲（1900年〜2100年）にありません。"],
-  [/^the date is in the future/i, "未来の日付は入力できません。"],
+  [/the date is in the future/i, "未来の日付は入力できません。"],
   [/residence period \(在留期間\) has already expired/i, "在留期間がすでに満了しています。"],
   [/cannot be null \(leave the field out/i, "空にできない項目です。"],
   [/^expected a JSON object/i, "送信内容の形式が正しくありません。"],

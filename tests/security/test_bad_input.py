@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from api.timeutil import today_jst
 from tests.api.helpers import (
     auth, business_payload, corporate_number, operator_token, register_business, table_counts, technician_payload,
