@@ -139,7 +139,21 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
                                 "<a href='/api/v1/docs'>/api/v1/docs</a>.</p>", headers=no_cache)
         return FileResponse(index, headers=no_cache)
 
-    return [Route("/", shell), Route("/{path:path}", shell)]
+    async def no_endpoint(request: Request) -> Response:
+        from starlette.exceptions import HTTPException
+        from starlette.routing import Match
+
+        # A path that an endpoint has with another method keeps its 405.
+        for route in request.app.router.routes:
+            if isinstance(route, Route) and route.endpoint is not no_endpoint and route.path.startswith("/api/") \
+                    and route.matches(request.scope)[0] is Match.PARTIAL:
+                raise HTTPException(405, "Method Not Allowed")
+        raise NotFound("No such endpoint.")
+
+    # Any method on a path under /api that no route matched (an id that is not a number…) is a JSON 404, never the
+    # shell's 405.
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return [Route("/", shell), Route("/api/{rest:path}", no_endpoint, methods=methods), Route("/{path:path}", shell)]
 
 
 async def _sweep_outbox(app: Starlette) -> None:

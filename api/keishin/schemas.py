@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.common import Strict, Text
+from api.common import PastDate, Strict, Text
 
 
 class ContractHistoryIn(Strict):
@@ -61,7 +61,7 @@ class WorksQuery(KeishinQuery):
 
 
 class EmploymentIn(Strict):
-    employed_since: date
+    employed_since: PastDate
 
 
 class W1Query(BaseModel):

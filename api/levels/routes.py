@@ -4,7 +4,7 @@ from api.levels import judged
 from api.levels.models import LevelRecord
 from api.levels.schemas import LevelHistoryOut, LevelsOut, TradeLevelOut
 from api.levels.service import evaluate_one
-from api.registration.service import get_visible
+from api.registration.service import get_writable
 from api.timeutil import today_jst
 
 router = Router()
@@ -20,7 +20,8 @@ def _official(official, tech_pk: int, trade: str) -> int:
              tags=["levels"], roles={Role.technician, Role.business_admin, Role.operator}, response=LevelsOut,
              errors=(404,))
 async def levels(ctx: Ctx):
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    # Evaluating writes the level history: the technician's, the employer's or the operator's to run.
+    tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
     on = today_jst()
     results = await evaluate_one(tech=tech, on=on)
     official = await judged.official(tech_ids=[tech.id])

@@ -9,7 +9,7 @@ from api.accounts.service import create_account
 from api.businesses.models import Business, ReviewStatus
 from api.crypto import Vault
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
-from api.images import normalise_image
+from api.images import normalise_image_off_loop
 from api.registration.masters import qualifications
 from api.registration.models import ImageKind, Qualification, StoredImage, Technician, Tier
 from api.registration.schemas import (
@@ -53,7 +53,7 @@ async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, 
     await _check_duplicate(data)
     tech = await Technician.create(**_identity(data), employer=employer)
     account = await create_account(login=data.login, password=data.password, role=Role.technician,
-                                   display_name=f"{data.family_name} {data.given_name}", email=data.email, technician=tech)
+                                   display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech)
     return tech, account
 
 
@@ -70,7 +70,7 @@ async def register_proxy(*, actor: Account, business: Business, data: Technician
     tech = await Technician.create(**_identity(data), employer=business, proxy_registered_by=business,
                                    proxy_consent_on=data.consent_on)
     await create_account(login=data.login, password=data.password, role=Role.technician,
-                         display_name=f"{data.family_name} {data.given_name}", email=data.email, technician=tech)
+                         display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech)
     return tech
 
 
@@ -82,6 +82,19 @@ async def get_visible(*, actor: Account, pk: int) -> Technician:
     if tech is None or not (can_view(actor, tech) or await can_view_on_site(actor, tech)):
         raise NotFound("No such technician.")
     return tech
+
+
+async def get_writable(*, actor: Account, pk: int) -> Technician:
+    """Writes to a technician (data, photos, qualifications, applications, card reissue, consent) belong to the person,
+    their employer and the operator only. The prime and upper tiers see a technician while on their site — reading
+    is not writing: they get 403; anyone who cannot see the technician at all gets 404."""
+    tech = await Technician.get_or_none(id=pk)
+    if tech is not None and can_view(actor, tech):
+        return tech
+    if tech is not None and await can_view_on_site(actor, tech):
+        raise Forbidden("Only the technician, their employer or the operator can change this technician's data.",
+                        code="technician_read_only")
+    raise NotFound("No such technician.")
 
 
 def can_view(actor: Account, tech: Technician) -> bool:
@@ -141,7 +154,7 @@ async def store_image(*, actor: Account, tech: Technician, kind: ImageKind, raw:
                       vault: Vault, editable_check: bool = True, check: ImageCheck | None = None) -> StoredImage:
     if editable_check:
         ensure_can_edit(actor, tech)
-    img = normalise_image(raw, field=kind.value, max_bytes=settings.max_upload_bytes,
+    img = await normalise_image_off_loop(raw, field=kind.value, max_bytes=settings.max_upload_bytes,
                           max_pixels=settings.max_image_pixels, max_side=IMAGE_SIDES[kind])
     if check is not None:
         await check(img.data, "file")

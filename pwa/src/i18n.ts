@@ -885,6 +885,17 @@ const SERVER_JA: [RegExp, string | ((m: RegExpMatchArray) => string)][] = [
   [/^The card is already/i, "このカードはすでに使えなくなっています。"],
   [/The device is revoked/i, "この機器は失効しています。"],
   [/a contract row needs its industry/i, "業種コードを選んでください。"],
+  // input guards and write permissions (issue 15)
+  [/Only the technician, their employer or the operator can change/i, "この技能者の情報を変更できるのは、本人・所属事業者・運営主体だけです。"],
+  [/JSON is nested too deeply/i, "データの入れ子が深すぎます。"],
+  [/NUL character or an unpaired surrogate/i, "使用できない文字が含まれています。"],
+  [/^the number is too large/i, "数値が大きすぎます。"],
+  [/^the date must lie between/i, "日付が有効な範囲（1900年〜2100年）にありません。"],
+  [/the date is in the future/i, "未来の日付は入力できません。"],
+  [/residence period \(在留期間\) has already expired/i, "在留期間がすでに満了しています。"],
+  [/cannot be null \(leave the field out/i, "空にできない項目です。"],
+  [/^expected a JSON object/i, "送信内容の形式が正しくありません。"],
+  [/the file is larger than/i, "ファイルが大きすぎます。"],
   // 経審: the reasons the API gives
   [/^employed since (\S+): not more than 6 months before the base date (\S+)/i, (m) => `入社日 ${m[1]}: 審査基準日 ${m[2]} の6か月前より後です。`],
   [/^W1⑩ applies to base dates from (\S+)/i, (m) => `W1⑩ は審査基準日が ${m[1]} 以降の場合に適用されます。`],
