@@ -1,38 +1,109 @@
-"""The work-record fold: accepted taps → one 就業履歴 per technician × site × work day, as one set-based statement
-per (site, day range) chunk that runs the same on PostgreSQL and SQLite.
+"""The work-record fold: accepted taps → one 就業履歴 per technician × site × work day, set-based, the same SQL on
+PostgreSQL and SQLite (window functions), per (site range, day range) chunk. The rule is docs/workrecords.md:
 
-First entry is the earliest tap that is not an exit; last exit is the latest tap that is not an entry, and only when
-it is later than the first entry: a single tap leaves the exit empty (the nightly close flags it, never invents it).
-Trade, position and work content come from the roster entry (or, for API pushes, from the tap itself); the employer
-from the tap and its tier from the contract tree. Records made from an approved direct input are left alone.
+* A shift belongs to the Japan date of its entry (入場). An entry ('in') always opens a shift.
+* An exit ('out') closes the shift of the tap just before it (the open entry, or a tap that paired with it) when that
+  shift started at most the site's `shift_hours` earlier; otherwise it is a lone exit.
+* A tap without a direction (a card tap) pairs with a neighbour as first and last of one shift: it closes the shift
+  of the tap before it when both prefer each other — the gap between them is within `shift_hours`, no shorter than
+  the gap to the tap after it, and the tap before did not itself pair backwards. Otherwise it opens a shift. (So
+  20:00 → 05:30 is one shift, and a forgotten exit followed by the next morning's tap does not chain days together.)
+* Taps are grouped by (technician, site, shift date): first entry is the earliest opening tap, last exit the latest
+  closing (or undirected) tap after it. A lone exit joins the record of its own date when there is one; otherwise it
+  is kept in `lone_exit`, shown to the site and never made into a work day.
+
+Every decision looks at no more than three taps before and one after, so a chunk reads its days with a few days of
+context on each side (CONTEXT_BEFORE / CONTEXT_AFTER, for shift lengths up to MAX_SHIFT_HOURS) and the result of a
+day never depends on how the days were chunked. A chunk runs in one transaction under a fold lock (an advisory lock on
+PostgreSQL), so two folds never interleave and the later one always writes from the newer taps.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from api import sql
 
-_FOLD = """
+MAX_SHIFT_HOURS = 36
+CONTEXT_BEFORE = timedelta(days=5)  # three taps back, each at most MAX_SHIFT_HOURS apart when they matter
+CONTEXT_AFTER = timedelta(days=3)  # a shift's last exit (≤ MAX_SHIFT_HOURS later) and the tap after it
+FOLD_LOCK = 7_340_221  # pg_advisory_xact_lock key of the fold
+
+
+def _hours(a: str, b: str, pg: bool) -> str:
+    """a − b in hours."""
+    if pg:
+        return f"(EXTRACT(EPOCH FROM ({a} - {b})) / 3600.0)"
+    return f"((julianday({a}) - julianday({b})) * 24.0)"
+
+
+def _classify(pg: bool) -> str:
+    """Each accepted tap of the chunk's sites and context days, with its shift date (`anchor`) and `lone` flag."""
+    gp, gn, gq = _hours("device_time", "p_time", pg), _hours("n_time", "device_time", pg), _hours("p_time", "q_time", pg)
+    # P (the tap before) wants to pair forwards: it is an entry, or an undirected tap that does not pair backwards.
+    p_wants_next = (f"(p_dir = 'in' OR (p_dir IS NULL AND NOT (q_time IS NOT NULL AND COALESCE(q_dir, '') <> 'out' "
+                    f"AND {gq} <= lim AND {gq} <= {gp})))")
+    # This undirected tap wants to pair backwards: P is no exit, is near enough, and nearer than the tap after.
+    wants_prev = (f"(p_time IS NOT NULL AND COALESCE(p_dir, '') <> 'out' AND {gp} <= lim "
+                  f"AND (n_time IS NULL OR n_dir IS NOT NULL OR {gp} <= {gn}))")
+    closes = f"(direction IS NULL AND {wants_prev} AND {p_wants_next})"
+    gopen = _hours("device_time", "p_open", pg)
+    return f"""
+SELECT id, technician_id, site_id, device_time, direction, method, employer_id, trade, position, work_content,
+       CASE WHEN direction = 'out' AND (p_time IS NULL OR COALESCE(p_dir, '') = 'out' OR {gopen} > lim) THEN 1 ELSE 0
+       END AS lone,
+       CASE WHEN direction = 'out' AND p_time IS NOT NULL AND COALESCE(p_dir, '') <> 'out' AND {gopen} <= lim
+            THEN p_anchor ELSE anchor END AS anchor
+FROM (
+  SELECT c.*, LAG(anchor) OVER w AS p_anchor, LAG(open_time) OVER w AS p_open
+  FROM (
+    SELECT b.*, CASE WHEN {closes} THEN p_date ELSE work_date END AS anchor,
+           CASE WHEN {closes} THEN p_time ELSE device_time END AS open_time
+    FROM (
+      SELECT t.id, t.technician_id, t.site_id, t.work_date, t.device_time, t.direction, t.method, t.employer_id,
+             t.trade, t.position, t.work_content, s.shift_hours AS lim,
+             LAG(t.device_time) OVER w AS p_time, LAG(t.direction) OVER w AS p_dir, LAG(t.work_date) OVER w AS p_date,
+             LAG(t.device_time, 2) OVER w AS q_time, LAG(t.direction, 2) OVER w AS q_dir,
+             LEAD(t.device_time) OVER w AS n_time, LEAD(t.direction) OVER w AS n_dir
+      FROM tap t JOIN site s ON s.id = t.site_id
+      WHERE t.site_id >= ? AND t.site_id <= ? AND t.work_date >= ? AND t.work_date <= ? AND t.status = 'accepted'
+        AND t.technician_id IS NOT NULL
+      WINDOW w AS (PARTITION BY t.technician_id, t.site_id ORDER BY t.device_time, t.id)
+    ) b
+  ) c
+  WINDOW w AS (PARTITION BY technician_id, site_id ORDER BY device_time, id)
+) d"""
+
+
+_COLUMNS = ("id BIGINT, technician_id BIGINT, site_id BIGINT, device_time {ts}, direction VARCHAR(3), method VARCHAR(10), "
+            "employer_id BIGINT, trade VARCHAR(10), position VARCHAR(12), work_content VARCHAR(200), lone INT, "
+            "anchor DATE")
+# One scratch table per connection, emptied at each chunk (and by every commit on PostgreSQL).
+_TEMP_PG = f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMPTZ')}) ON COMMIT DELETE ROWS"
+_TEMP_SQLITE = f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMP')})"
+
+_UPSERT = """
 INSERT INTO work_record (technician_id, site_id, work_date, first_in, last_out, employer_id, tier, trade, position,
                          work_content, method, taps, missing_exit, folded_at)
-SELECT t.technician_id, t.site_id, t.work_date,
-       MIN(CASE WHEN t.direction IS NULL OR t.direction = 'in' THEN t.device_time END),
+SELECT t.technician_id, t.site_id, t.anchor,
+       MIN(CASE WHEN t.lone = 0 AND (t.direction IS NULL OR t.direction = 'in') THEN t.device_time END),
        CASE WHEN MAX(CASE WHEN t.direction IS NULL OR t.direction = 'out' THEN t.device_time END)
-                 > MIN(CASE WHEN t.direction IS NULL OR t.direction = 'in' THEN t.device_time END)
+                 > MIN(CASE WHEN t.lone = 0 AND (t.direction IS NULL OR t.direction = 'in') THEN t.device_time END)
             THEN MAX(CASE WHEN t.direction IS NULL OR t.direction = 'out' THEN t.device_time END) END,
        MAX(t.employer_id), MAX(c.tier),
        COALESCE(MAX(r.trade), MAX(t.trade)), COALESCE(MAX(r.position), MAX(t.position)),
        COALESCE(MAX(r.work_content), MAX(t.work_content)),
        CASE WHEN COUNT(DISTINCT t.method) > 1 THEN 'mixed' ELSE MAX(t.method) END,
        COUNT(*), {false}, ?
-FROM tap t
+FROM fold_tap t
 LEFT JOIN roster_entry r ON r.site_id = t.site_id AND r.technician_id = t.technician_id
 LEFT JOIN site_contract c ON c.site_id = t.site_id AND c.business_id = t.employer_id AND c.status = 'approved'
-WHERE t.site_id >= ? AND t.site_id <= ? AND t.work_date >= ? AND t.work_date <= ? AND t.status = 'accepted'
-GROUP BY t.technician_id, t.site_id, t.work_date
+WHERE t.anchor >= ? AND t.anchor <= ?
+GROUP BY t.technician_id, t.site_id, t.anchor
+HAVING SUM(1 - t.lone) > 0
 ON CONFLICT (technician_id, site_id, work_date) DO UPDATE SET
     first_in = excluded.first_in, last_out = excluded.last_out, employer_id = excluded.employer_id,
     tier = excluded.tier, trade = excluded.trade, position = excluded.position, work_content = excluded.work_content,
@@ -42,11 +113,41 @@ ON CONFLICT (technician_id, site_id, work_date) DO UPDATE SET
 WHERE work_record.method <> 'direct'
 """
 
+# A record whose taps now belong to another shift (an earlier entry uploaded late made its only tap an exit) is
+# removed. Records from approved direct input are never touched.
+_PRUNE = """
+DELETE FROM work_record
+WHERE site_id >= ? AND site_id <= ? AND work_date >= ? AND work_date <= ? AND method <> 'direct'
+  AND NOT EXISTS (SELECT 1 FROM fold_tap t WHERE t.technician_id = work_record.technician_id
+                  AND t.site_id = work_record.site_id AND t.anchor = work_record.work_date AND t.lone = 0)
+"""
+
+_CLEAR_LONE = "DELETE FROM lone_exit WHERE site_id >= ? AND site_id <= ? AND work_date >= ? AND work_date <= ?"
+_LONE = """
+INSERT INTO lone_exit (tap_id, technician_id, site_id, work_date, at)
+SELECT t.id, t.technician_id, t.site_id, t.anchor, t.device_time FROM fold_tap t
+WHERE t.lone = 1 AND t.anchor >= ? AND t.anchor <= ?
+  AND NOT EXISTS (SELECT 1 FROM fold_tap g WHERE g.technician_id = t.technician_id AND g.site_id = t.site_id
+                  AND g.anchor = t.anchor AND g.lone = 0)
+"""
+
 
 async def fold_chunk(*, site_lo: int, site_hi: int, first: date, last: date, at: datetime) -> int:
-    """Fold the taps of sites site_lo..site_hi (by id) for work days first..last, all inclusive. Idempotent: folding
-    again gives the same rows. Returns the number of records written."""
-    return await sql.execute(connections.get("default"), _FOLD, [at, site_lo, site_hi, first, last])
+    """Fold the records of sites site_lo..site_hi (by id) for shift dates first..last, all inclusive. Idempotent:
+    folding again gives the same rows. Returns the number of records written."""
+    async with in_transaction() as conn:
+        pg = sql.is_pg(conn)
+        if pg:
+            await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [FOLD_LOCK])
+        await conn.execute_script(_TEMP_PG if pg else _TEMP_SQLITE)
+        await conn.execute_script("DELETE FROM fold_tap")  # an outer transaction may have folded another chunk
+        await conn.execute_query(sql.q("INSERT INTO fold_tap " + _classify(pg), conn), [
+            site_lo, site_hi, sql.p(first - CONTEXT_BEFORE, conn), sql.p(last + CONTEXT_AFTER, conn)])
+        written = await sql.execute(conn, _UPSERT, [at, first, last])
+        await sql.execute(conn, _PRUNE, [site_lo, site_hi, first, last])
+        await sql.execute(conn, _CLEAR_LONE, [site_lo, site_hi, first, last])
+        await sql.execute(conn, _LONE, [first, last])
+        return written
 
 
 async def fold_site_days(*, site_id: int, first: date, last: date, at: datetime) -> int:
