@@ -8,6 +8,8 @@ PostgreSQL and SQLite (window functions), per (site range, day range) chunk. The
   of the tap before it when both prefer each other — the gap between them is within `shift_hours`, no shorter than
   the gap to the tap after it, and the tap before did not itself pair backwards. Otherwise it opens a shift. (So
   20:00 → 05:30 is one shift, and a forgotten exit followed by the next morning's tap does not chain days together.)
+* An undirected tap within REPEAT_MINUTES of the tap before it (a repeat), or between an entry and the exit that
+  closes it (an 'in' and the next 'out' within the shift length, no other entry between), joins the shift of the tap before it and pairs with nothing.
 * Taps are grouped by (technician, site, shift date): first entry is the earliest opening tap, last exit the latest
   closing (or undirected) tap after it. A lone exit joins the record of its own date when there is one; otherwise it
   is kept in `lone_exit`, shown to the site and never made into a work day.
@@ -28,6 +30,7 @@ from tortoise.transactions import in_transaction
 from api import sql
 
 MAX_SHIFT_HOURS = 36
+REPEAT_MINUTES = 10  # an undirected tap this soon after the one before is the same person tapping again
 CONTEXT_BEFORE = timedelta(days=5)  # three taps back, each at most MAX_SHIFT_HOURS apart when they matter
 CONTEXT_AFTER = timedelta(days=3)  # a shift's last exit (≤ MAX_SHIFT_HOURS later) and the tap after it
 FOLD_LOCK = 7_340_221  # pg_advisory_xact_lock key of the fold
@@ -51,31 +54,55 @@ def _classify(pg: bool) -> str:
                   f"AND (n_time IS NULL OR n_dir IS NOT NULL OR {gp} <= {gn}))")
     closes = f"(direction IS NULL AND {wants_prev} AND {p_wants_next})"
     gopen = _hours("device_time", "p_open", pg)
+    rep = _hours("t.device_time", "LAG(t.device_time) OVER w", pg)
+    last_in = "MAX(CASE WHEN t.direction = 'in' THEN t.device_time END) OVER w"
+    last_out = "MAX(CASE WHEN t.direction = 'out' THEN t.device_time END) OVER w"
+    next_in = "MIN(CASE WHEN t.direction = 'in' THEN t.device_time END) OVER ahead"
+    next_out = "MIN(CASE WHEN t.direction = 'out' THEN t.device_time END) OVER ahead"
+    span = _hours(next_out, last_in, pg)
     return f"""
-SELECT id, technician_id, site_id, device_time, direction, method, employer_id, trade, position, work_content,
-       CASE WHEN direction = 'out' AND (p_time IS NULL OR COALESCE(p_dir, '') = 'out' OR {gopen} > lim) THEN 1 ELSE 0
-       END AS lone,
-       CASE WHEN direction = 'out' AND p_time IS NOT NULL AND COALESCE(p_dir, '') <> 'out' AND {gopen} <= lim
-            THEN p_anchor ELSE anchor END AS anchor
-FROM (
-  SELECT c.*, LAG(anchor) OVER w AS p_anchor, LAG(open_time) OVER w AS p_open
-  FROM (
-    SELECT b.*, CASE WHEN {closes} THEN p_date ELSE work_date END AS anchor,
-           CASE WHEN {closes} THEN p_time ELSE device_time END AS open_time
-    FROM (
-      SELECT t.id, t.technician_id, t.site_id, t.work_date, t.device_time, t.direction, t.method, t.employer_id,
-             t.trade, t.position, t.work_content, s.shift_hours AS lim,
-             LAG(t.device_time) OVER w AS p_time, LAG(t.direction) OVER w AS p_dir, LAG(t.work_date) OVER w AS p_date,
-             LAG(t.device_time, 2) OVER w AS q_time, LAG(t.direction, 2) OVER w AS q_dir,
-             LEAD(t.device_time) OVER w AS n_time, LEAD(t.direction) OVER w AS n_dir
-      FROM tap t JOIN site s ON s.id = t.site_id
-      WHERE t.site_id >= ? AND t.site_id <= ? AND t.work_date >= ? AND t.work_date <= ? AND t.status = 'accepted'
-        AND t.technician_id IS NOT NULL
-      WINDOW w AS (PARTITION BY t.technician_id, t.site_id ORDER BY t.device_time, t.id)
-    ) b
-  ) c
+WITH tt AS (
+  SELECT t.id, t.technician_id, t.site_id, t.work_date, t.device_time, t.direction, t.method, t.employer_id, t.trade,
+         t.position, t.work_content, s.shift_hours AS lim,
+         CASE WHEN t.direction IS NULL AND ({rep} * 60 < {REPEAT_MINUTES}
+                   OR ({last_in} IS NOT NULL AND ({last_out} IS NULL OR {last_out} < {last_in})
+                       AND {next_out} IS NOT NULL AND {span} <= s.shift_hours
+                       AND ({next_in} IS NULL OR {next_in} > {next_out}))) THEN 1 ELSE 0 END AS rep
+  FROM tap t JOIN site s ON s.id = t.site_id
+  WHERE t.site_id >= ? AND t.site_id <= ? AND t.work_date >= ? AND t.work_date <= ? AND t.status = 'accepted'
+    AND t.technician_id IS NOT NULL
+  WINDOW w AS (PARTITION BY t.technician_id, t.site_id ORDER BY t.device_time, t.id),
+         ahead AS (PARTITION BY t.technician_id, t.site_id ORDER BY t.device_time, t.id
+                   ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+), b AS (
+  SELECT tt.*, LAG(device_time) OVER w AS p_time, LAG(direction) OVER w AS p_dir, LAG(work_date) OVER w AS p_date,
+         LAG(device_time, 2) OVER w AS q_time, LAG(direction, 2) OVER w AS q_dir,
+         LEAD(device_time) OVER w AS n_time, LEAD(direction) OVER w AS n_dir
+  FROM tt WHERE rep = 0
   WINDOW w AS (PARTITION BY technician_id, site_id ORDER BY device_time, id)
-) d"""
+), c AS (
+  SELECT b.*, CASE WHEN {closes} THEN p_date ELSE work_date END AS anchor,
+         CASE WHEN {closes} THEN p_time ELSE device_time END AS open_time
+  FROM b
+), d AS (
+  SELECT c.*, LAG(anchor) OVER w AS p_anchor, LAG(open_time) OVER w AS p_open
+  FROM c WINDOW w AS (PARTITION BY technician_id, site_id ORDER BY device_time, id)
+), e AS (
+  SELECT id,
+         CASE WHEN direction = 'out' AND (p_time IS NULL OR COALESCE(p_dir, '') = 'out' OR {gopen} > lim) THEN 1 ELSE 0
+         END AS lone,
+         CASE WHEN direction = 'out' AND p_time IS NOT NULL AND COALESCE(p_dir, '') <> 'out' AND {gopen} <= lim
+              THEN p_anchor ELSE anchor END AS anchor
+  FROM d
+), f AS (
+  -- A skipped undirected tap (a repeat, or one inside an open entry) follows the shift of the tap before it.
+  SELECT tt.*, e.lone AS e_lone, e.anchor AS e_anchor,
+         COUNT(e.id) OVER (PARTITION BY tt.technician_id, tt.site_id ORDER BY tt.device_time, tt.id) AS grp
+  FROM tt LEFT JOIN e ON e.id = tt.id
+)
+SELECT id, technician_id, site_id, device_time, direction, method, employer_id, trade, position, work_content,
+       MAX(e_lone) OVER g AS lone, MAX(e_anchor) OVER g AS anchor
+FROM f WINDOW g AS (PARTITION BY technician_id, site_id, grp)"""
 
 
 _COLUMNS = ("id BIGINT, technician_id BIGINT, site_id BIGINT, device_time {ts}, direction VARCHAR(3), method VARCHAR(10), "
