@@ -19,10 +19,11 @@ from api.levels.inputs import HeldQualification, LevelInputs, LevelResult
 from api.levels.models import LevelRecord
 from api.registration.models import Qualification, Technician
 
+# A day is a day: distinct Japan dates per technician and trade, not records (two sites on one day is one day).
 _DAYS = """
-SELECT technician_id, trade, COUNT(*) AS days,
-       SUM(CASE WHEN position = 'foreman' THEN 1 ELSE 0 END) AS foreman,
-       SUM(CASE WHEN position = 'team_leader' THEN 1 ELSE 0 END) AS team_leader
+SELECT technician_id, trade, COUNT(DISTINCT work_date) AS days,
+       COUNT(DISTINCT CASE WHEN position = 'foreman' THEN work_date END) AS foreman,
+       COUNT(DISTINCT CASE WHEN position = 'team_leader' THEN work_date END) AS team_leader
 FROM work_record
 WHERE technician_id >= ? AND technician_id <= ? AND work_date <= ? AND trade IS NOT NULL
 GROUP BY technician_id, trade
