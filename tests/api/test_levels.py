@@ -75,3 +75,9 @@ async def test_a_day_is_a_day_two_sites_on_one_date_count_once(client):
     rebar = next(t for t in r.json()["trades"] if t["trade"] == "05-01")
     assert (rebar["level"], rebar["counted_days"], rebar["foreman_days"]) == (1, 644, 644)
     assert rebar["missing_for_next"][0] == "就業日数 あと 1 日"
+    # 班長 on a third site on the same dates: still 644 days, and a 職長 day is not also a 班長 day.
+    third = await w.create_site(name="第三現場")
+    await _days(me.pk, third["id"], 644, position="team_leader")
+    r = await client.post(f"/api/v1/technicians/{me.pk}/levels", headers=auth(me.token))
+    rebar = next(t for t in r.json()["trades"] if t["trade"] == "05-01")
+    assert (rebar["counted_days"], rebar["foreman_days"], rebar["lead_days"]) == (644, 644, 644)
