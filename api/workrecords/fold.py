@@ -109,8 +109,10 @@ _COLUMNS = ("id BIGINT, technician_id BIGINT, site_id BIGINT, device_time {ts}, 
             "employer_id BIGINT, trade VARCHAR(10), position VARCHAR(12), work_content VARCHAR(200), lone INT, "
             "anchor DATE")
 # One scratch table per connection, emptied at each chunk (and by every commit on PostgreSQL).
-_TEMP_PG = f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMPTZ')}) ON COMMIT DELETE ROWS"
-_TEMP_SQLITE = f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMP')})"
+_TEMP_PG = (f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMPTZ')}) ON COMMIT DELETE ROWS;"
+            "CREATE INDEX IF NOT EXISTS fold_tap_shift ON fold_tap (technician_id, site_id, anchor)")
+_TEMP_SQLITE = (f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMP')});"
+                "CREATE INDEX IF NOT EXISTS temp.fold_tap_shift ON fold_tap (technician_id, site_id, anchor)")
 
 _UPSERT = """
 INSERT INTO work_record (technician_id, site_id, work_date, first_in, last_out, employer_id, tier, trade, position,
@@ -137,8 +139,14 @@ ON CONFLICT (technician_id, site_id, work_date) DO UPDATE SET
     method = excluded.method, taps = excluded.taps,
     missing_exit = CASE WHEN excluded.last_out IS NULL THEN work_record.missing_exit ELSE {false} END,
     folded_at = excluded.folded_at
-WHERE work_record.method <> 'direct'
+WHERE work_record.method <> 'direct' AND (
+    work_record.first_in IS DISTINCT FROM excluded.first_in OR work_record.last_out IS DISTINCT FROM excluded.last_out
+    OR work_record.taps IS DISTINCT FROM excluded.taps OR work_record.method IS DISTINCT FROM excluded.method
+    OR work_record.employer_id IS DISTINCT FROM excluded.employer_id OR work_record.tier IS DISTINCT FROM excluded.tier
+    OR work_record.trade IS DISTINCT FROM excluded.trade OR work_record.position IS DISTINCT FROM excluded.position
+    OR work_record.work_content IS DISTINCT FROM excluded.work_content)
 """
+# Unchanged records are not rewritten: most days a dirty mark refolds (the days around a new tap) did not change.
 
 # A record whose taps now belong to another shift (an earlier entry uploaded late made its only tap an exit) is
 # removed. Records from approved direct input are never touched.
@@ -170,6 +178,8 @@ async def fold_chunk(*, site_lo: int, site_hi: int, first: date, last: date, at:
         await conn.execute_script("DELETE FROM fold_tap")  # an outer transaction may have folded another chunk
         await conn.execute_query(sql.q("INSERT INTO fold_tap " + _classify(pg), conn), [
             site_lo, site_hi, sql.p(first - CONTEXT_BEFORE, conn), sql.p(last + CONTEXT_AFTER, conn)])
+        if pg:
+            await conn.execute_script("ANALYZE fold_tap")  # a scratch table has no statistics: the joins need some
         written = await sql.execute(conn, _UPSERT, [at, first, last])
         await sql.execute(conn, _PRUNE, [site_lo, site_hi, first, last])
         await sql.execute(conn, _CLEAR_LONE, [site_lo, site_hi, first, last])
