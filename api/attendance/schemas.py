@@ -52,16 +52,24 @@ class AttendanceBatchIn(Strict):
 
 
 class TapResult(BaseModel):
+    """The stored tap's verdict (docs/card-profile.md §5). For a tap that was already stored (a re-sent batch, or two
+    batches racing) `duplicate` is true and `status` / `reject_reason` are still those of the stored tap."""
+
     index: int
     idempotency_key: str
-    status: Literal["accepted", "pending", "rejected", "duplicate"]
+    status: Literal["accepted", "pending", "rejected"]
+    duplicate: bool = False
     reject_reason: str | None = None
 
 
 class ItemError(BaseModel):
+    """An item that was not stored: invalid, for another site, past its upload deadline (`deadline` then says
+    which day it was), or a re-sent key whose content differs (`idempotency_key_reused`)."""
+
     index: int
     error: str
     message: str
+    deadline: date | None = None
 
 
 class BatchOut(BaseModel):

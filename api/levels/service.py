@@ -19,12 +19,16 @@ from api.levels.inputs import HeldQualification, LevelInputs, LevelResult
 from api.levels.models import LevelRecord, PriorExperience
 from api.registration.models import Qualification, Technician
 
+# A day is a day: distinct Japan dates per technician and trade, not records (two sites on one day is one day). A
+# date that was 職長 on one site and 班長 on another counts as a 職長 day (the higher position), never as both.
 _DAYS = """
-SELECT technician_id, trade, COUNT(*) AS days,
-       SUM(CASE WHEN position = 'foreman' THEN 1 ELSE 0 END) AS foreman,
-       SUM(CASE WHEN position = 'team_leader' THEN 1 ELSE 0 END) AS team_leader
-FROM work_record
-WHERE technician_id >= ? AND technician_id <= ? AND work_date <= ? AND trade IS NOT NULL
+SELECT technician_id, trade, COUNT(*) AS days, SUM(f) AS foreman, SUM(CASE WHEN f = 0 THEN tl ELSE 0 END) AS team_leader
+FROM (SELECT technician_id, trade, work_date,
+             MAX(CASE WHEN position = 'foreman' THEN 1 ELSE 0 END) AS f,
+             MAX(CASE WHEN position = 'team_leader' THEN 1 ELSE 0 END) AS tl
+      FROM work_record
+      WHERE technician_id >= ? AND technician_id <= ? AND work_date <= ? AND trade IS NOT NULL
+      GROUP BY technician_id, trade, work_date) d
 GROUP BY technician_id, trade
 """
 

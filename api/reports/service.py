@@ -140,5 +140,5 @@ async def kentaikyo_month(*, business: Business, year: int, month: int):
     sites = {r.site.site_id: Party(r.site.site_id, r.site.name) for r in records}
     return monthly_calendar(
         year=year, month=month,
-        records=[WorkDay(r.technician.technician_id, r.site.site_id, business.business_id, r.work_date) for r in records],
+        records=[WorkDay(r.technician.technician_id, r.site.site_id, business.business_id, r.work_date, r.first_in) for r in records],
         technicians=techs, sites=sites, employers={business.business_id: Party(business.business_id, business.name)})

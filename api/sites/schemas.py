@@ -20,7 +20,11 @@ class SiteIn(Strict):
     order_type: Literal["public", "private"]
     window_start: SiteDate = Field(description="就業履歴蓄積期間: first day taps are accepted")
     window_end: SiteDate
-    cutoff_hour: Int = Field(default=0, ge=0, le=12, description="hours after midnight that belong to the previous day")
+    cutoff_hour: Int = Field(default=0, ge=0, le=12, description=(
+        "kept for old clients; no longer decides work days (a shift belongs to the day of its entry: "
+        "docs/workrecords.md)"))
+    shift_hours: Int = Field(default=24, ge=4, le=36, description=(
+        "longest shift on this site: an exit pairs with the open entry at most this many hours earlier"))
     hazardous: bool = False
     geofence: Geofence | None = None
     manager_account_ids: list[Int] = Field(default_factory=list, max_length=50)
@@ -46,6 +50,7 @@ class SiteOut(BaseModel):
     window_start: date
     window_end: SiteDate
     cutoff_hour: int
+    shift_hours: int
     hazardous: bool
     geofence: Geofence | None
     manager_account_ids: list[int]

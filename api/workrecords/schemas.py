@@ -90,3 +90,13 @@ class TechnicianSiteOut(BaseModel):
 
 class BatchRunOut(BaseModel):
     job_id: str
+
+
+class LoneExitOut(BaseModel):
+    """An exit with no open entry (docs/workrecords.md): kept and shown here, never a work day of its own. A direct
+    input (直接入力) for the day fixes it."""
+
+    tap_pk: int
+    technician_pk: int
+    work_date: date
+    at: datetime

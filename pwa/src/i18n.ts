@@ -643,6 +643,8 @@ const CORE = {
   "reject.unknown_technician": ["登録されていない技能者", "Unknown technician"],
   "reject.wrong_site": ["別の現場の機器", "Device of another site"],
   "reject.site_not_allowed": ["この現場への打刻は許可されていない", "Not allowed on this site"],
+  "reject.idempotency_key_reused": ["送信キーが内容の異なる別の打刻に使われている", "Key already used by a different tap"],
+  "reject.past_upload_deadline": ["送信期限（翌月末）を過ぎた打刻", "Past the upload deadline (end of next month)"],
 
   "direct.intro": ["技能者や所属事業者が入力した直接入力を確認し、承認または却下します（就業日の翌月末まで）。",
     "Check the direct inputs entered by technicians or their employers and approve or reject them (by the end of the month after the work day)."],
