@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from api import db
 from api.accounts.service import IpLimiter
+from api.billing.issuer import warn_at_start as issuer_warning
 from api.crypto import Vault
 from api.devices.service import DeviceCache
 from api.errors import NotFound, exception_handlers
@@ -38,6 +39,7 @@ def routers() -> list[Router]:
     from api.reports.routes import router as reports
     from api.sites.routes import router as sites
     from api.workrecords.routes import router as workrecords
+    from api.batches.routes import router as batches
     from api.audit.routes import router as audit
     from api.businesses.routes import router as businesses
     from api.notifications.routes import router as notifications
@@ -50,8 +52,8 @@ def routers() -> list[Router]:
     from api.licence.routes import router as licence
     from api.payments.routes import router as payments
 
-    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, keishin,
-            face, licence, billing, payments, kpi, audit, notifications]
+    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
+            reports, keishin, face, licence, billing, payments, kpi, audit, notifications]
 
 
 def app_version() -> str:
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.init(settings)
+        issuer_warning(settings)
         app.state.settings = settings
         app.state.vault = Vault(settings.secret("data_key"))
         app.state.login_limiter = IpLimiter()

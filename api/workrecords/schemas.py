@@ -86,7 +86,3 @@ class TechnicianSiteOut(BaseModel):
     position: str
     work_content: str | None
     active: bool
-
-
-class BatchRunOut(BaseModel):
-    job_id: str
