@@ -4,7 +4,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { ifDefined } from "lit-html/directives/if-defined.js";
 import { ApiError, getBlob, NetworkError } from "./api";
-import { fieldLabel, serverMessage, t, tr } from "./i18n";
+import { fieldLabel, has, Key, serverMessage, t, tr } from "./i18n";
 
 export type Errors = Record<string, string>;
 export type Reasons = Record<string, string>;
@@ -39,7 +39,8 @@ export function emptyStatus(): FormStatus {
 export function statusFromError(e: unknown): FormStatus {
   if (e instanceof ApiError) {
     const errors = errorsFrom(e);
-    const message = e.fields.length ? null : serverMessage(e.message);
+    // A stable error code with its own text in the catalogue (errcode.*) reads better than the server's message.
+    const message = e.fields.length ? null : has(`errcode.${e.code}`) ? t(`errcode.${e.code}` as Key) : serverMessage(e.message);
     return { errors, message: message || (Object.keys(errors).length ? null : t("err.generic")), busy: false };
   }
   if (e instanceof NetworkError) return { errors: {}, message: t("app.network_error"), busy: false };
