@@ -252,7 +252,8 @@ async def _usage(conn: Any, *, period: date, at: datetime) -> int:
 INSERT INTO charged_work_record (work_record_id, site_id, work_month, tariff_valid_from, unit_price_yen, charge_key,
                                  charged_at)
 SELECT x.id, x.site_id, x.wm, x.vfrom, x.price,
-       'usage:' || CAST(x.site_id AS TEXT) || ':' || CAST(x.wm AS TEXT) || ':' || CAST(x.vfrom AS TEXT) || ':' || {c.text},
+       'usage:' || CAST(x.site_id AS TEXT) || ':' || CAST(x.wm AS TEXT) || ':' || CAST(x.vfrom AS TEXT) || ':'
+         || {c.text},
        {c.ts}
 FROM (SELECT w.id, w.site_id, {month} AS wm, {vfrom} AS vfrom, {price} AS price
       FROM work_record w
@@ -274,7 +275,8 @@ WHERE k.charge_id IS NULL
 GROUP BY s.prime_id, s.site_id, k.charge_key, k.site_id, k.work_month, k.tariff_valid_from, k.unit_price_yen""",
                          [period, at])
     await execute(conn, """
-UPDATE charged_work_record SET charge_id = (SELECT c.id FROM charge c WHERE c.source_key = charged_work_record.charge_key)
+UPDATE charged_work_record
+SET charge_id = (SELECT c.id FROM charge c WHERE c.source_key = charged_work_record.charge_key)
 WHERE charge_id IS NULL""", [])
     return made
 

@@ -34,8 +34,8 @@ async def pay(ctx: Ctx):
              tags=["payments"], response=WebhookOut, transactional=False, errors=(400, 503))
 async def stripe_webhook(ctx: Ctx):
     payload = await ctx.request.body()
-    return WebhookOut(**await webhooks.handle_webhook(payload=payload, signature=ctx.request.headers.get("stripe-signature"),
-                                                    settings=ctx.settings))
+    signature = ctx.request.headers.get("stripe-signature")
+    return WebhookOut(**await webhooks.handle_webhook(payload=payload, signature=signature, settings=ctx.settings))
 
 
 @router.post("/admin/payments/bank-imports", summary="Import a 全銀 振込入金通知 file (multipart: file) and match it",

@@ -133,7 +133,8 @@ async def upsert_intent(*, intent_id: str, invoice_id: int, method: str, amount_
     await execute(connections.get("default"),
                   "INSERT INTO online_payment (intent_id, invoice_id, method, amount_yen, status, last_event_at, "
                   "refunded_yen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?) "
-                  "ON CONFLICT (intent_id) DO NOTHING", [intent_id, invoice_id, method[:20], amount_yen, status, at, at])
+                  "ON CONFLICT (intent_id) DO NOTHING",
+                  [intent_id, invoice_id, method[:20], amount_yen, status, at, at])
     return await _locked_intent(intent_id)  # type: ignore[return-value]
 
 

@@ -126,8 +126,8 @@ async def test_one_queue_item_three_decisions_at_once_one_wins(live, http, strip
         assert codes == [200, 409, 409], [a.text for a in answers]
         assert all(a.json()["error"] == "already_resolved" for a in answers if a.status_code == 409)
         winner = next(a.json() for a in answers if a.status_code == 200)
-        pay = (await live.fetch("SELECT id, amount_yen, allocated_yen, refunded_yen FROM payment WHERE external_id = $1",
-                                f"stripe:{pid}"))[0]
+        pay = (await live.fetch("SELECT id, amount_yen, allocated_yen, refunded_yen FROM payment "
+                                "WHERE external_id = $1", f"stripe:{pid}"))[0]
         # The money is either applied or refunded, once: never both in full.
         assert pay["allocated_yen"] + pay["refunded_yen"] == pay["amount_yen"] == 1_000
         expected = {"assigned": (1_000, 0), "refunded": (0, 1_000), "split": (400, 600)}[winner["resolution"]]
@@ -158,7 +158,7 @@ async def test_one_bank_file_imported_twice_at_once_records_each_credit_once(liv
         assert sorted(a.json()["new_payments"] for a in answers) == [0, 2]
         assert sorted(a.json()["duplicates"] for a in answers) == [0, 2]
         assert await live.fetchval("SELECT paid_yen FROM invoice WHERE id = $1", inv["id"]) == inv["total_yen"]
-        assert await live.fetchval("SELECT count(*) FROM payment WHERE amount_yen = 7777 AND details->>'inquiry_number' "
-                                   "= $1", f"{i:03d}001") == 1
+        assert await live.fetchval("SELECT count(*) FROM payment WHERE amount_yen = 7777 "
+                                   "AND details->>'inquiry_number' = $1", f"{i:03d}001") == 1
         assert await live.fetchval("SELECT count(*) FROM payment_exception e JOIN payment p ON p.id = e.payment_id "
                                    "WHERE p.details->>'inquiry_number' = $1", f"{i:03d}001") == 1
