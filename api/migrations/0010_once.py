@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='ChargedWorkRecord',
             fields=[
-                ('work_record_id', fields.BigIntField(primary_key=True, unique=True, db_index=True)),
+                ('work_record_id', fields.BigIntField(generated=False, primary_key=True, unique=True, db_index=True)),
                 ('site_id', fields.BigIntField()),
                 ('work_month', fields.DateField()),
                 ('tariff_valid_from', fields.DateField()),

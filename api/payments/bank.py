@@ -24,7 +24,7 @@ from api.audit import service as audit
 from api.billing.invoices import lock_invoice, refresh_state
 from api.billing.models import Invoice
 from api.billing.numbering import parse_reference
-from api.sql import fetch
+from api.sql import fetch, is_pg
 from api.errors import Unprocessable
 from api.payments import zengin
 from api.payments.apply import auto_apply, queue, record_once
@@ -133,7 +133,9 @@ async def _match(t: zengin.Transfer) -> tuple[Invoice | None, tuple[str, str]]:
 
 async def _cancel(payment: Payment, header: zengin.NoticeHeader, t: zengin.Transfer, base: dict) -> LineResult:
     """取消区分 1: the bank withdraws a credit it notified earlier. Undo what that credit did, or queue it."""
-    original = await Payment.get_or_none(external_id=_key(header, dataclasses.replace(t, cancelled=False)))
+    # Locked like every writer of a payment (payment first): an operator's decision on it waits, or goes first.
+    qs = Payment.filter(external_id=_key(header, dataclasses.replace(t, cancelled=False)))
+    original = await (qs.select_for_update() if is_pg() else qs).first()
     if original is None or original.status is not PaymentStatus.received:
         await queue(payment=payment, reason="cancel_without_credit",
                     detail=f"the bank cancels a credit of {t.amount_yen} yen (照会番号 {t.inquiry_number}) that was "

@@ -33,9 +33,9 @@ async def exception_out(e: PaymentException) -> ExceptionOut:
 
 
 async def claim(*, actor: Account, pk: int, resolution: str, reason: str) -> tuple[PaymentException, Payment]:
-    """Take the queue item for this decision, once. The payment is locked first (the order every writer of a
-    payment follows: payment, then its queue items, then invoices, so a provider's refund webhook cannot deadlock
-    with a decision), then a conditional UPDATE … WHERE status = 'open' lets only one of several concurrent
+    """Take the queue item for this decision, once. The payment is locked first (every writer of a payment and its
+    queue items locks the payment before anything else, so a provider's refund webhook or a bank cancellation
+    serialises with a decision instead of deadlocking with it), then a conditional UPDATE … WHERE status = 'open' lets only one of several concurrent
     decisions (assign, split, refund) win. A loser waits for the winner's transaction: if it commits the loser
     matches no row and gets 409 already_resolved; if it rolls back (its input was refused) the loser goes ahead."""
     e = await PaymentException.get_or_none(id=pk)
