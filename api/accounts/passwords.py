@@ -39,13 +39,21 @@ def common_passwords() -> frozenset[str]:
         return frozenset(line.strip() for line in f if line.strip())
 
 
-def _core(password: str) -> str:
-    """The password without leading/trailing digits and symbols, and a repeated unit reduced to one."""
-    core = _PADDING.sub("", password)
-    for size in range(1, len(core) // 2 + 1):
-        if len(core) % size == 0 and core[:size] * (len(core) // size) == core:
-            return core[:size]
-    return core
+def _unit(text: str) -> str:
+    """The shortest unit whose repetition the text is (a prefix of): "qwertyqwertyqw" → "qwerty",
+    "1234567890123456" → "1234567890". At least 4 characters must repeat; otherwise the text itself."""
+    for size in range(1, len(text) - 3):
+        if (text[:size] * (len(text) // size + 1))[:len(text)] == text:
+            return text[:size]
+    return text
+
+
+def _candidates(lowered: str) -> set[str]:
+    """What is looked up in the blocklist: the password, without leading/trailing digits and symbols
+    ("password2026!!" → "password"), without separators, and a repeated unit reduced to one."""
+    core = _PADDING.sub("", lowered)
+    compact = re.sub(r"[\W_]+", "", lowered)
+    return {c for c in (lowered, core, compact, _unit(lowered), _unit(core), _unit(compact)) if c}
 
 
 def check_password(password: str, *, login: str | None, field: str = "password") -> None:
@@ -59,10 +67,7 @@ def check_password(password: str, *, login: str | None, field: str = "password")
     lowered = text.lower()
     if login and login.lower() in lowered:
         raise Unprocessable.field(field, "the password must not contain the login name", code="password_contains_login")
-    common = common_passwords()
-    core = _core(lowered)
-    compact = re.sub(r"[\W_]+", "", lowered)
-    if (lowered in common or core in common or lowered in CONTEXT_WORDS or core in CONTEXT_WORDS
-            or compact in CONTEXT_WORDS or len(set(lowered)) <= 3):
+    blocked = common_passwords() | CONTEXT_WORDS
+    if len(set(lowered)) <= 3 or any(c in blocked for c in _candidates(lowered)):
         raise Unprocessable.field(field, "this password is too common or easy to guess (it appears in lists of "
                                          "breached passwords); choose another", code="password_common")
