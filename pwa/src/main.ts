@@ -233,7 +233,7 @@ function shell() {
           ${session.me
             ? html`<span class="who" title=${session.me.login}>${session.me.display_name} <span class="role">${tr("role", session.me.role)}</span></span>
                 <button type="button" class="logout" @click=${() => logout()}>${t("app.logout")}</button>
-                <button type="button" class="logout" @click=${() => logout(true)} title=${t("app.logout_all_hint")}
+                <button type="button" class="logout-all" @click=${() => logout(true)} title=${t("app.logout_all_hint")}
                   data-testid="logout-all">${t("app.logout_all")}</button>`
             : nothing}
         </div>
