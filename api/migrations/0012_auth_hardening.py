@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_face_wiring')]
+    dependencies = [('models', '0009_records')]
 
     initial = False
 

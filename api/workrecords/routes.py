@@ -12,9 +12,10 @@ from api.registration.service import get_visible
 from api.sites.access import ensure_can_see, ensure_manages
 from api.sites.service import get_site
 from api.workrecords import direct
-from api.workrecords.models import DirectInput, WorkRecord
+from api.workrecords.models import DirectInput, LoneExit, WorkRecord
 from api.workrecords.schemas import (
-    BatchRunOut, DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, MonthQuery, MyDirectInputQuery,
+    BatchRunOut, DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, LoneExitOut, MonthQuery,
+    MyDirectInputQuery,
     TechnicianSiteOut, WorkRecordOut,
 )
 
@@ -96,6 +97,17 @@ async def site_records(ctx: Ctx):
     rows = await WorkRecord.filter(site=site, work_date=ctx.query.work_date).order_by("technician_id").select_related(
         "technician")
     return [record_out(r) for r in rows]
+
+
+@router.get("/sites/{pk:int}/lone-exits", summary="Exits with no open entry on one day (kept, flagged, not work days)",
+            tags=["work records"], roles={Role.business_admin, Role.site_manager, Role.operator}, query=DayQuery,
+            response=list[LoneExitOut], errors=(403, 404))
+async def site_lone_exits(ctx: Ctx):
+    site = await get_site(pk=int(ctx.path["pk"]))
+    if ctx.user.role is not Role.operator:
+        await ensure_manages(ctx.user, site)
+    rows = await LoneExit.filter(site_id=site.id, work_date=ctx.query.work_date).order_by("at")
+    return [LoneExitOut(tap_pk=r.tap_id, technician_pk=r.technician_id, work_date=r.work_date, at=r.at) for r in rows]
 
 
 @router.post("/sites/{pk:int}/direct-inputs", summary="Enter a missing day (直接入力) for approval", tags=["work records"],
