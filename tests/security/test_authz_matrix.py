@@ -62,6 +62,7 @@ OPERATOR = "operator:own"
 ALLOW: dict[str, str] = {
     "accounts_login": EVERYONE,
     "accounts_logout": LOGGED_IN,
+    "accounts_logout_all": LOGGED_IN,  # revokes only the caller's own tokens
     "accounts_me": LOGGED_IN,
     "businesses_register_business": EVERYONE,
     "businesses_get_business": "operator admin_A:own admin_B:own",
@@ -181,7 +182,7 @@ ALLOW: dict[str, str] = {
 
 # Operations that end something the later requests need: run last, in this order.
 LAST = ["billing_card_reissue", "devices_revoke_card", "businesses_employee_left", "devices_rotate", "devices_revoke",
-        "accounts_logout"]
+        "accounts_logout", "accounts_logout_all"]
 
 _seq = itertools.count(1)
 
@@ -331,7 +332,7 @@ async def test_no_unexpected_success(client):
             elif ok and (r.status_code == 403 or (r.status_code == 401 and not public)
                          or (r.status_code == 404 and not missing)):
                 blocked.append(cell)
-            if op_id == "accounts_logout" and r.status_code == 204:
+            if op_id in ("accounts_logout", "accounts_logout_all") and r.status_code in (200, 204):
                 logged_out.add(role)  # its token has ended: the rest of the role's cells would only say 401
             if op_id == "devices_rotate" and r.status_code == 200 and s.value("devices") == world.slices["A"].value(
                     "devices"):
