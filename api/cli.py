@@ -1,4 +1,4 @@
-"""The `openccus` console script: serve, migrate, worker, demo-data, create-operator."""
+"""The `openccus` console script: serve, migrate, worker, demo-data, create-operator, cards."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     op = sub.add_parser("create-operator", help="create an operator account")
     op.add_argument("--login", required=True)
     op.add_argument("--name", default="運営主体")
+    from api.registration import cards_cli
+
+    cards_cli.add_parser(sub)  # openccus cards versions | rotate | revoke-version V
     args = parser.parse_args(argv)
     settings = Settings()
 
@@ -57,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print("enqueued:", ", ".join(asyncio.run(enqueue_due(settings))) or "nothing due")
         return 0
+    if args.command == "cards":
+        return cards_cli.run(args, settings)
     if args.command == "demo-data":
         from api.demo import load
 

@@ -65,6 +65,18 @@ TECHNICIANS = [  # family, given, kana, kana, birth, sex, trades, employer index
 ]
 
 
+# 能力評価実施団体: one per trade body, each judging its own trades' level applications (api/levels/judged.py). The
+# first three are the bodies named by the criteria data (api/levels/data/criteria.json); the others judge under the
+# provisional default criteria until their own are added.
+ASSESSMENT_BODIES = [
+    ("(公社)全国鉄筋工事業協会", ["05-01"], "tekkin-body"),
+    ("(一社)JBN・全国工務店協会", ["02-01"], "jbn-body"),
+    ("全国板硝子工事協同組合連合会", ["16-01"], "glass-body"),
+    ("(一社)日本鳶工業連合会", ["06-01", "07-01"], "tobi-body"),
+    ("(一社)全国建設室内工事業協会", ["15-01"], "interior-body"),
+]
+
+
 async def create_operator(settings: Settings, *, login: str, password: str, name: str) -> None:
     await db.init(settings)
     try:
@@ -85,7 +97,8 @@ async def load(settings: Settings) -> str:
     finally:
         await db.close()
     return (f"demo data loaded. Log in as operator / {DEMO_PASSWORD}; firms: yamato-admin, suzuki-admin, "
-            f"tanaka-admin; technicians: tech01 … tech10 (same password)")
+            f"tanaka-admin; technicians: tech01 … tech10; assessment bodies: "
+            f"{', '.join(login for _, _, login in ASSESSMENT_BODIES)} (same password)")
 
 
 async def _load(settings: Settings) -> None:
@@ -102,10 +115,15 @@ async def _load(settings: Settings) -> None:
         )
         business, _ = await register_business(data=data)
         app = await review.submit_business_application(business=business)
-        await review.approve(actor=operator, app=app)
+        await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)
         firms.append(business)
     await create_account(login="yamato-site", password=DEMO_PASSWORD, role=Role.site_manager,
                          display_name="大和建設 現場管理者", business=firms[0])
+    from api.levels.judged import create_body
+
+    for name, trades, login in ASSESSMENT_BODIES:
+        await create_body(actor=operator, name=name, trades=trades, login=login, password=DEMO_PASSWORD,
+                          display_name=name)
     for i, (fam, giv, fk, gk, birth, sex, trades, emp, tier, nat, approved) in enumerate(TECHNICIANS, start=1):
         foreign = nat != "JP"
         identity = IdentityFields(
@@ -125,7 +143,7 @@ async def _load(settings: Settings) -> None:
         app = await review.submit(actor=account, tech=tech, kind=ApplicationKind.new)
         if not approved:
             continue
-        await review.approve(actor=operator, app=app)
+        await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)
         if tier is Tier.detailed:
             await _make_detailed(tech, account, operator, vault, settings)
 
@@ -139,4 +157,4 @@ async def _make_detailed(tech, account, operator, vault, settings) -> None:
                                        settings=settings, vault=vault, editable_check=False)
     await Qualification.create(technician=tech, code="T01", acquired_on=date(2008, 5, 1), certificate=stored)
     app = await review.submit(actor=account, tech=tech, kind=ApplicationKind.upgrade)
-    await review.approve(actor=operator, app=app)
+    await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)

@@ -14,6 +14,7 @@ def job_functions() -> list[Callable[..., Any]]:
 
     return [
         notifications.notify_application_decision,
+        notifications.notify_card_reissued,
         attendance.release_pending_taps,
         workrecords.fold_recent,
         workrecords.fold_site,

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     # Secrets: never committed. On the embedded default they are generated once into var/secrets/.
     data_key: SecretStr | None = Field(default=None, validation_alias="OPENCCUS_DATA_KEY")
     card_master_key: SecretStr | None = Field(default=None, validation_alias="OPENCCUS_CARD_MASTER_KEY")
+    # Card master keys by key version (docs/card-profile.md §7.1): "1:<base64>,2:<base64>" and/or a key file of
+    # "<version>:<base64>" lines; OPENCCUS_CARD_MASTER_KEY is version 1. Read through card_keys().
+    card_master_keys: SecretStr | None = Field(default=None, validation_alias="OPENCCUS_CARD_MASTER_KEYS")
+    card_master_key_file: Path | None = Field(default=None, validation_alias="OPENCCUS_CARD_MASTER_KEY_FILE")
 
     public_url: str = Field(default="http://127.0.0.1:8000", validation_alias="OPENCCUS_PUBLIC_URL")
     token_ttl_hours: int = Field(default=12, validation_alias="OPENCCUS_TOKEN_TTL_HOURS")
@@ -33,7 +37,7 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, validation_alias="OPENCCUS_LOGIN_LOCK_MINUTES")
 
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, validation_alias="OPENCCUS_MAX_UPLOAD_BYTES")
-    max_image_pixels: int = Field(default=40_000_000, validation_alias="OPENCCUS_MAX_IMAGE_PIXELS")
+    max_image_pixels: int = Field(default=24_000_000, validation_alias="OPENCCUS_MAX_IMAGE_PIXELS")
     # The embedded default runs the batch schedule in the API process; tests turn it off to run jobs explicitly.
     run_schedule: bool = Field(default=True, validation_alias="OPENCCUS_RUN_SCHEDULE")
     pwa_dist: Path = Field(default=ROOT / "pwa" / "dist", validation_alias="OPENCCUS_PWA_DIST")
@@ -75,6 +79,12 @@ class Settings(BaseSettings):
                     return "asyncpg://" + self.database_url[len(prefix):]
             return self.database_url
         return f"sqlite://{self.sqlite_path}"
+
+    def card_keys(self):  # -> api.registration.card_keys.MasterKeys
+        """The card master keys by version; new cards take ``.newest``."""
+        from api.registration.card_keys import load
+
+        return load(self)
 
     def secret(self, name: str) -> bytes:
         """A 32-byte secret from settings, or (embedded default only) one generated once under var/secrets/."""

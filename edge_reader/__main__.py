@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 
-from . import card
+from . import card, messages
 from .config import Settings
 from .outbox import Outbox
 
@@ -21,7 +21,7 @@ EXIT_USAGE, EXIT_FAILED = 2, 1
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: v for k, v in {"data_dir": args.data_dir, "api_url": args.api_url,
-                                   "reader_filter": args.reader}.items() if v is not None}
+                                   "reader_filter": args.reader, "lang": args.lang}.items() if v is not None}
     return Settings(**overrides)
 
 
@@ -29,23 +29,23 @@ def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
     from .uploader import ApiError, enrol
 
     if not settings.api_url:
-        print("enrol needs --api-url (or OPENCCUS_EDGE_API_URL)", file=sys.stderr)
+        print(messages.text("enrol_needs_url", settings.lang), file=sys.stderr)
         return EXIT_USAGE
     outbox = Outbox(settings.db_path)
     try:
         if outbox.device() is not None and not args.force:
-            print("already enrolled; use --force to enrol again as a new device", file=sys.stderr)
+            print(messages.text("already_enrolled", settings.lang), file=sys.stderr)
             return EXIT_USAGE
         if outbox.counts()["pending"] and args.force:
             # Pending taps keep the old device's keys; they still upload with the new token.
-            print("warning: taps of the previous enrolment are still pending", file=sys.stderr)
+            print(messages.text("previous_taps_pending", settings.lang), file=sys.stderr)
         try:
             device = enrol(settings.api_url, args.code, software_version=settings.software_version,
                            timeout=settings.http_timeout)
         except Exception as exc:  # noqa: BLE001 - report any failure plainly to the installer
             if not isinstance(exc, ApiError):
                 exc = ApiError(f"{type(exc).__name__}: {exc}")
-            print(f"enrolment failed: {exc}", file=sys.stderr)
+            print(messages.text("enrolment_failed", settings.lang, error=exc), file=sys.stderr)
             return EXIT_FAILED
         outbox.save_device(device)
     finally:
@@ -66,6 +66,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             "outbox": outbox.counts(),
             "revocations_version": outbox.revocations_version(),
             "revoked_cards": outbox.revoked_count(),
+            # The server's verdicts on the newest delivered taps, in words as well.
+            "recent_verdicts": [{**v, "message": messages.verdict(v["status"], v["reject_reason"], settings.lang)}
+                                for v in outbox.recent_verdicts()],
             # Written by a running daemon: unix times, and the readers it had last.
             "reader": outbox.get_meta("reader") or None,
             "last_upload": outbox.get_meta("last_upload"),
@@ -106,10 +109,10 @@ def cmd_read_once(args: argparse.Namespace, settings: Settings) -> int:
     try:
         reader, result = read_one_card(settings.reader_filter, describe, deadline=deadline)
     except TimeoutError:
-        print("no card presented", file=sys.stderr)
+        print(messages.text("no_card", settings.lang), file=sys.stderr)
         return EXIT_FAILED
     except (card.CardError, card.CardGone) as exc:
-        print(f"card read failed: {exc}", file=sys.stderr)
+        print(messages.text("card_read_failed", settings.lang, error=exc), file=sys.stderr)
         return EXIT_FAILED
     print(json.dumps({"reader": reader, **result}))
     return 0
@@ -120,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="where the outbox database lives")
     parser.add_argument("--api-url", help="server base URL, e.g. https://ccus.example.jp")
     parser.add_argument("--reader", help="only use readers whose name contains this")
+    parser.add_argument("--lang", choices=("ja", "en"), help="language of messages (default ja, or OPENCCUS_EDGE_LANG)")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("enrol", help="enrol this device with a one-time code from the portal")
@@ -139,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     settings = _settings(args)
     handler = {"enrol": cmd_enrol, "run": cmd_run, "status": cmd_status, "read-once": cmd_read_once,
-               "read-licence": lambda a, s: licence_cli.run(a, s.reader_filter)}[args.command]
+               "read-licence": lambda a, s: licence_cli.run(a, s.reader_filter, lang=s.lang)}[args.command]
     return handler(args, settings)
 
 

@@ -8,6 +8,7 @@ counter, so that losing one means losing both (see outbox.py for why that matter
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,9 +34,17 @@ class Settings(BaseSettings):
     upload_interval: float = Field(5.0, gt=0)
     heartbeat_interval: float = Field(60.0, gt=0)
     http_timeout: float = Field(10.0, gt=0)
-    # Retry delay after a failed upload: base * 2**n capped at backoff_cap, with jitter.
+    # Retry delay after a failed upload: base * 2**n capped at backoff_cap, with jitter.  While
+    # waiting after a network failure the uploader probes GET /api/v1/health (no database, no
+    # auth) about every probe_interval seconds and retries at once when the server answers, so a
+    # queue drains within seconds of the server's return, not at the end of a long back-off.
     backoff_base: float = Field(1.0, gt=0)
-    backoff_cap: float = Field(300.0, gt=0)
+    backoff_cap: float = Field(60.0, gt=0)
+    probe_interval: float = Field(2.0, gt=0)
+    # Revocation long-poll: the server holds the request up to this long until the list changes.
+    revocation_wait: int = Field(20, ge=1, le=30)
+    # Messages for people (gate events, errors): Japanese, or English.
+    lang: Literal["ja", "en"] = "ja"
     # How long one SCardGetStatusChange call blocks; also the watchdog's heartbeat period.
     poll_timeout_ms: int = Field(1000, ge=50, le=60000)
     # The PC/SC thread must make progress within this time or the process exits

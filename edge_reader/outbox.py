@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS taps (
     recorded_at REAL NOT NULL,            -- unix time, for the debounce window
     payload TEXT NOT NULL,                -- the JSON object exactly as uploaded
     state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
-    server_status TEXT,                   -- accepted / pending / rejected / duplicate
+    server_status TEXT,                   -- accepted / pending / rejected; duplicate = an old server's "seen it"
     reject_reason TEXT,
     error TEXT,                           -- dead letters: the server's error for the tap
     sent_at REAL
@@ -55,6 +55,23 @@ class Recorded:
     idempotency_key: str
     device_seq: int
     duplicate: bool  # True: debounced, the key is that of the earlier tap
+    server_status: str | None = None  # the earlier tap's verdict, once the server gave it
+    reject_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RecentTap:
+    """A tap of a card within the debounce window, with what identifies it: the challenge and the card's answer."""
+
+    idempotency_key: str
+    device_seq: int
+    challenge: bytes
+    response: bytes
+    server_status: str | None
+    reject_reason: str | None
+
+    def as_recorded(self) -> Recorded:
+        return Recorded(self.idempotency_key, self.device_seq, True, self.server_status, self.reject_reason)
 
 
 class Outbox:
@@ -103,27 +120,31 @@ class Outbox:
                        "site_id": device.site_id, "api_url": device.api_url})
 
     # --- taps ----------------------------------------------------------------------------
-    def recent_tap(self, serial: str, now: float, window: float) -> str | None:
-        """Key of a tap of this card recorded within the debounce window, if any."""
-        if window <= 0:
-            return None
-        row = self.db.execute(
-            "SELECT idempotency_key FROM taps WHERE card_serial = ? AND recorded_at > ? "
-            "AND recorded_at <= ? ORDER BY recorded_at DESC LIMIT 1",
-            (serial, now - window, now)).fetchone()
-        return row[0] if row else None
+    def recent_taps(self, serial: str, now: float, window: float, limit: int = 3) -> list[RecentTap]:
+        """Taps of this card serial recorded within the debounce window, newest first.
 
-    def record(self, device_id: str, tap: dict, *, now: float, debounce: float) -> Recorded:
-        """Debounce-check and append one tap atomically; returns once it is on disk.
+        A serial alone does not identify a tap: a copied card has the genuine card's serial. The caller merges a new
+        tap into one of these only if the card answers that tap's challenge with the same response (daemon.py)."""
+        if window <= 0:
+            return []
+        rows = self.db.execute(
+            "SELECT seq, idempotency_key, payload, server_status, reject_reason FROM taps WHERE card_serial = ? "
+            "AND recorded_at > ? AND recorded_at <= ? ORDER BY recorded_at DESC, seq DESC LIMIT ?",
+            (serial, now - window, now, limit)).fetchall()
+        out = []
+        for seq, key, payload, status, reason in rows:
+            tap = json.loads(payload)
+            out.append(RecentTap(key, seq, bytes.fromhex(tap["challenge"]), bytes.fromhex(tap["response"]),
+                                 status, reason))
+        return out
+
+    def record(self, device_id: str, tap: dict, *, now: float) -> Recorded:
+        """Append one tap; returns once it is on disk.
 
         ``tap`` holds the contract fields except idempotency_key and device_seq, which are
         allocated here inside the same transaction."""
         serial = tap["card_serial"]
         with self._tx() as db:
-            # Re-check inside the write lock: another reader thread may have just
-            # recorded the same card.
-            if (key := self.recent_tap(serial, now, debounce)) is not None:
-                return Recorded(key, int(key.rsplit(":", 1)[1]), duplicate=True)
             row = db.execute("SELECT value FROM meta WHERE key = 'next_seq'").fetchone()
             seq = int(row[0]) if row else 1
             key = f"{device_id}:{seq}"
@@ -139,15 +160,19 @@ class Outbox:
                                "LIMIT ?", (limit,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def apply_results(self, results: Iterable[tuple[str, str, str | None]],
-                      errors: Iterable[tuple[str, str]]) -> None:
-        """Server answers: (key, status, reject_reason) are delivered; (key, error) were not
-        stored by the server and become dead letters (kept, not retried)."""
+    def apply_results(self, results: Iterable[tuple], errors: Iterable[tuple[str, str]]) -> None:
+        """Server answers: (key, status, reject_reason, …) are delivered; (key, error) were not
+        stored by the server and become dead letters (kept, not retried).
+
+        For a re-sent tap the server answers the stored tap's verdict (``duplicate`` set); an
+        old server answered the status "duplicate" instead, which is kept as "verdict unknown"
+        and never overwrites a verdict already known."""
         now = time.time()
         with self._tx() as db:
-            db.executemany("UPDATE taps SET state = 'sent', server_status = ?, reject_reason = ?,"
+            db.executemany("UPDATE taps SET state = 'sent', server_status = CASE WHEN ? = 'duplicate' "
+                           "THEN coalesce(server_status, 'duplicate') ELSE ? END, reject_reason = ?,"
                            " sent_at = ? WHERE idempotency_key = ? AND state = 'pending'",
-                           [(status, reason, now, key) for key, status, reason in results])
+                           [(r[1], r[1], r[2], now, r[0]) for r in results])
             db.executemany("UPDATE taps SET state = 'dead', error = ? WHERE idempotency_key = ?"
                            " AND state = 'pending'", [(err, key) for key, err in errors])
 
@@ -156,6 +181,13 @@ class Outbox:
         with self._tx() as db:
             return db.execute("DELETE FROM taps WHERE state = 'sent' AND recorded_at < ?",
                               (older_than,)).rowcount
+
+    def recent_verdicts(self, limit: int = 10) -> list[dict]:
+        """The newest delivered taps with the server's verdict (for `status` and the gate display)."""
+        rows = self.db.execute("SELECT idempotency_key, payload, server_status, reject_reason FROM taps "
+                               "WHERE state = 'sent' ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        return [{"idempotency_key": key, "technician_id": json.loads(payload).get("technician_id"),
+                 "status": status, "reject_reason": reason} for key, payload, status, reason in rows]
 
     def counts(self) -> dict[str, int]:
         out = {"pending": 0, "sent": 0, "dead": 0}
@@ -170,16 +202,26 @@ class Outbox:
     def revocations_version(self) -> int:
         return int(self.get_meta("revocations_version") or 0)
 
-    def apply_revocations(self, version: int, serials: list[str], *, full: bool) -> None:
+    def apply_revocations(self, version: int, serials: list[str], *, full: bool,
+                          since: int | None = None) -> bool:
         """A full list replaces ours; a delta adds to it (revocation is permanent: a card
-        that is found again is re-issued with a new serial, never un-revoked)."""
+        that is found again is re-issued with a new serial, never un-revoked).
+
+        ``since``: the version the answer was asked for.  If ours moved meanwhile (the
+        long-poll and the heartbeat sync both apply answers), the answer is stale and is
+        dropped, so an older full list can never erase a newer revocation."""
         with self._tx() as db:
+            if since is not None:
+                row = db.execute("SELECT value FROM meta WHERE key = 'revocations_version'").fetchone()
+                if int(row[0] if row else 0) != since:
+                    return False
             if full:
                 db.execute("DELETE FROM revoked")
             db.executemany("INSERT OR IGNORE INTO revoked (card_serial) VALUES (?)",
                            [(s.lower(),) for s in serials])
             db.execute("INSERT INTO meta (key, value) VALUES ('revocations_version', ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(version),))
+        return True
 
     def revoked_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM revoked").fetchone()[0]

@@ -31,7 +31,7 @@ async def _card_batch(ctx: Ctx, items: list[dict]) -> BatchOut:
             device_seq=tap.device_seq, card_serial=tap.card_serial.lower(), challenge=tap.challenge.lower(),
             response=tap.response.lower(),
         ))
-    results, refused = await service.ingest(candidates=candidates, master_key=ctx.settings.secret("card_master_key"),
+    results, refused = await service.ingest(candidates=candidates, master_keys=ctx.settings.card_keys(),
                                             received_at=now())
     return service.batch_out(results, errors + refused)
 
@@ -74,7 +74,7 @@ async def push_attendance(ctx: Ctx):
             technician_code=rec.technician_id, method=TapMethod.api, device_time=rec.at, api_client_id=ctx.user.id,
             direction=rec.event, trade=rec.trade, position=rec.position, work_content=rec.work_content,
         ))
-    results, refused = await service.ingest(candidates=candidates, master_key=ctx.settings.secret("card_master_key"),
+    results, refused = await service.ingest(candidates=candidates, master_keys=ctx.settings.card_keys(),
                                             received_at=now())
     return service.batch_out(results, errors + refused)
 

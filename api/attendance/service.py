@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -79,7 +80,7 @@ def parse_items(items: list[dict[str, Any]], model) -> tuple[list[tuple[int, Any
     return good, errors
 
 
-async def ingest(*, candidates: list[Candidate], master_key: bytes,
+async def ingest(*, candidates: list[Candidate], master_keys: Mapping[int, bytes],
                  received_at: datetime) -> tuple[list[TapResult], list[ItemError]]:
     """Check and store a batch. Each tap is stored once, whoever sends it and however often (INSERT … ON CONFLICT DO
     NOTHING): a tap already stored — by an earlier upload or by a batch racing this one — is answered with the stored
@@ -104,7 +105,7 @@ async def ingest(*, candidates: list[Candidate], master_key: bytes,
                                     message=f"この就業日 ({day}) の送信期限 {last} を過ぎています。直接入力もできません。"))
             continue
         row = _row(c, fp, day, cards=cards, techs=techs, used=used, in_tree=in_tree,
-                   master_key=master_key, received_at=received_at)
+                   master_keys=master_keys, received_at=received_at)
         fresh[c.source_key] = (c, fp, row)
         results[c.index] = TapResult(index=c.index, idempotency_key=c.client_key, status=row["status"],
                                      duplicate=False, reject_reason=row["reject_reason"])
@@ -132,14 +133,14 @@ def _answer_stored(c: Candidate, fp: str, seen: dict, results: dict[int, TapResu
                                  reject_reason=seen["reject_reason"])
 
 
-def _row(c: Candidate, fp: str, day: date, *, cards, techs, used, in_tree, master_key: bytes,
+def _row(c: Candidate, fp: str, day: date, *, cards, techs, used, in_tree, master_keys: Mapping[int, bytes],
          received_at: datetime) -> dict:
     tech = techs.get(c.technician_code)
     card = cards.get(c.card_serial) if c.card_serial else None
     # A wrong device clock first (it explains everything after it), then the card checks of
     # docs/card-profile.md §8, then the site's accumulation window.
     reason = _clock_reason(c, received_at) or (
-        _card_reason(c, card, tech, day, used, master_key) if c.method is TapMethod.card
+        _card_reason(c, card, tech, day, used, master_keys) if c.method is TapMethod.card
         else None if tech is not None else "unknown_technician"
     ) or (None if c.site.window_start <= day <= c.site.window_end else "outside_window")
     if reason is None and tech is not None and tech.technician_id is None:
@@ -282,7 +283,8 @@ async def _insert(rows: list[dict[str, Any]]) -> set[str]:
     return {row["source_key"] for row in rows} - inserted
 
 
-def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, used, master_key: bytes) -> str | None:
+def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, used,
+                 master_keys: Mapping[int, bytes]) -> str | None:
     """docs/card-profile.md §8, in order; the first failing check decides."""
     if card is None:
         return "unknown_card"
@@ -294,8 +296,11 @@ def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, 
         return "card_expired"
     if (c.card_serial, c.challenge) in used:
         return "replayed_challenge"
-    if not response_is_valid(master_key=master_key, serial=bytes.fromhex(card.serial), key_version=card.key_version,
-                             challenge=bytes.fromhex(c.challenge or ""), response=bytes.fromhex(c.response or "")):
+    if card.key_version not in master_keys:  # a version whose key the server no longer (or not yet) holds
+        return "unknown_key_version"
+    if not response_is_valid(master_key=master_keys[card.key_version], serial=bytes.fromhex(card.serial),
+                             key_version=card.key_version, challenge=bytes.fromhex(c.challenge or ""),
+                             response=bytes.fromhex(c.response or "")):
         return "bad_card_response"
     return None
 

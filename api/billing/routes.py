@@ -143,8 +143,15 @@ async def choose_lump_sum(ctx: Ctx):
 @router.get("/sites/{pk:int}/lump-sum", summary="The site's lump-sum choice, if any", tags=["billing"],
             roles={Role.business_admin, Role.operator, Role.site_manager}, response=LumpSumOut, errors=(404,))
 async def get_lump_sum(ctx: Ctx):
-    row = await LumpSumSite.get_or_none(site_id=int(ctx.path["pk"]))
-    if row is None or (ctx.user.role is not Role.operator and ctx.user.business_id != row.business_id):  # type: ignore
+    from api.sites.access import is_site_manager
+    from api.sites.service import get_site
+
+    site = await get_site(pk=int(ctx.path["pk"]))
+    # The prime's admins and this site's managers (not every site manager of the prime), and the operator.
+    if ctx.user.role is not Role.operator and not await is_site_manager(ctx.user, site):
+        raise NotFound("No such site.")
+    row = await LumpSumSite.get_or_none(site_id=site.id)
+    if row is None:
         raise NotFound("This site is billed per work record.")
     return lump_sum.out(row)
 
@@ -156,15 +163,16 @@ async def card_reissue(ctx: Ctx):
     from api.devices.service import revoke_card
     from api.registration.cards import issue_card
     from api.registration.models import Card, CardStatus
-    from api.registration.service import get_visible
+    from api.registration.service import get_writable
 
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    # Revokes the card everywhere and bills 1,000 yen: never for a prime that only sees the technician on its site.
+    tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
     old = await Card.filter(technician=tech, status=CardStatus.active).order_by("-id").first()
     if tech.technician_id is None or old is None:
         raise Conflict("This technician has no active card to reissue.", code="no_active_card")
     await revoke_card(actor=ctx.user, serial=old.serial, reason="lost" if ctx.body.reason == "lost" else "reissue")
     today = today_jst()
-    new = await issue_card(technician=tech, issued_on=today)
+    new = await issue_card(technician=tech, issued_on=today, key_version=ctx.settings.card_keys().newest)
     await events.card_reissued(tech=tech, card_serial=new.serial, on=today)
     await audit.record(actor=ctx.user, action="card.reissue", entity_type="card", entity_id=new.serial,
                        before={"serial": old.serial}, after={"serial": new.serial}, reason=ctx.body.reason)

@@ -5,9 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from api.common import Int, Strict, Yen
+from api.common import Int, Month, Strict, Yen
 
-Period = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Period = Month
 Reason = Annotated[str, StringConstraints(min_length=2, max_length=1000)]
 
 

@@ -73,11 +73,32 @@ async def heartbeat(ctx: Ctx):
     return HeartbeatOut(revocations_version=await service.heartbeat(device=device, data=ctx.body))
 
 
-@router.get("/devices/revocations", summary="Revoked card serials since a version (full list when needed)",
+@router.get("/devices/revocations", summary="Revoked card serials since a version (full list when needed); with "
+            "wait=S a long-poll that answers as soon as the list changes, or after S seconds",
             tags=["devices"], roles={Role.device}, query=RevocationsQuery, response=RevocationsOut)
 async def revocations(ctx: Ctx):
-    await service.device_of(ctx.user)
+    await service.device_of(ctx.user, cache=ctx.state.device_cache)
+    if ctx.query.wait and await service.revocations_version() == ctx.query.since:
+        await _wait_unless_gone(ctx, ctx.state.revocation_watch.wait_for_change(since=ctx.query.since,
+                                                                                timeout=ctx.query.wait))
     return await service.revocations_since(since=ctx.query.since)
+
+
+async def _wait_unless_gone(ctx: Ctx, waiting) -> None:  # noqa: ANN001
+    """Wait, but stop as soon as the reader hangs up (a killed reader must not leave a waiter behind)."""
+    import asyncio
+    import contextlib
+
+    async def gone() -> None:
+        while (await ctx.request.receive())["type"] != "http.disconnect":
+            pass
+
+    tasks = [asyncio.ensure_future(waiting), asyncio.ensure_future(gone())]
+    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @router.post("/cards/{serial}/revoke", summary="Report a card lost, replaced or withdrawn (readers then refuse it)",

@@ -3,12 +3,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.common import Int, Strict, Text
+from api.common import Int, Int32, Name, Strict
 
 
 class DeviceIn(Strict):
     kind: Literal["reader", "kiosk"]
-    name: Text
+    name: Name
 
 
 class DeviceOut(BaseModel):
@@ -53,7 +53,7 @@ class DeviceSelfOut(BaseModel):
 
 class HeartbeatIn(Strict):
     software_version: Annotated[str, StringConstraints(max_length=40)]
-    outbox_depth: Int = Field(ge=0)
+    outbox_depth: Int32 = Field(ge=0)
     reader: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
@@ -63,6 +63,8 @@ class HeartbeatOut(BaseModel):
 
 class RevocationsQuery(BaseModel):
     since: int = Field(default=0, ge=0)
+    # Long-poll: hold the answer up to this many seconds until the list changes from `since` (0: answer at once).
+    wait: int = Field(default=0, ge=0, le=30)
 
 
 class RevocationsOut(BaseModel):
@@ -76,7 +78,7 @@ class RevokeCardIn(Strict):
 
 
 class ApiClientIn(Strict):
-    name: Text
+    name: Name
 
 
 class ApiClientOut(BaseModel):

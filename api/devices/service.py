@@ -17,6 +17,7 @@ from api.businesses.models import Business
 from api.devices.models import Device, DeviceKind, Revocation
 from api.devices.schemas import DeviceOut, HeartbeatIn, RevocationsOut
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized
+from api.registration.cards import is_card_serial
 from api.registration.models import Card, CardStatus
 from api.sites.access import ensure_manages
 from api.sites.models import Site
@@ -135,8 +136,19 @@ async def revocations_since(*, since: int) -> RevocationsOut:
     return RevocationsOut(version=version, full=False, revoked=list(serials))
 
 
+async def revoke_serial(*, card: Card, reason: str) -> bool:
+    """Revoke an active card once: a conditional UPDATE decides, so of two concurrent revocations (a reissue and a
+    key-version revocation, say) exactly one adds the serial to the list. False: it was no longer active."""
+    status = CardStatus.lost if reason == "lost" else CardStatus.revoked
+    if not await Card.filter(id=card.id, status=CardStatus.active).update(status=status):
+        return False
+    card.status = status
+    await Revocation.create(card_serial=card.serial, reason=reason)
+    return True
+
+
 async def revoke_card(*, actor: Account, serial: str, reason: str) -> Card:
-    card = await Card.get_or_none(serial=serial.lower())
+    card = await Card.get_or_none(serial=serial.lower()) if is_card_serial(serial) else None
     if card is None:
         raise NotFound("No card with this serial.")
     if actor.role is Role.technician and actor.technician_id != card.technician_id:  # type: ignore[attr-defined]
@@ -144,9 +156,8 @@ async def revoke_card(*, actor: Account, serial: str, reason: str) -> Card:
     if card.status is not CardStatus.active:
         raise Conflict(f"The card is already {card.status.value}.", code="card_not_active")
     before = {"status": card.status.value}
-    card.status = CardStatus.lost if reason == "lost" else CardStatus.revoked
-    await card.save(update_fields=["status"])
-    await Revocation.create(card_serial=card.serial, reason=reason)
+    if not await revoke_serial(card=card, reason=reason):
+        raise Conflict("The card is no longer active.", code="card_not_active")
     if actor.role is Role.operator:
         await audit.record(actor=actor, action="card.revoke", entity_type="card", entity_id=card.serial,
                            before=before, after={"status": card.status.value}, reason=reason)

@@ -299,7 +299,7 @@ async def _record_tap(*, checkin: FaceCheckin, site: Site, tech: Technician, sou
     await attendance.ingest(candidates=[Candidate(
         index=0, client_key=source_key, source_key=source_key, site=site, technician_code=tech.technician_id or "",
         method=TapMethod.face, device_time=checkin.device_time, device_id=checkin.device_id,  # type: ignore
-    )], master_key=settings.secret("card_master_key"), received_at=now())
+    )], master_keys=settings.card_keys(), received_at=now())
     tap = await Tap.get_or_none(source_key=source_key)
     return tap.id if tap else None
 

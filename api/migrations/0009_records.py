@@ -30,7 +30,7 @@ async def _nothing(apps, schema_editor):
     pass
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_face_wiring')]
+    dependencies = [('models', '0015_qualification_review')]
 
     initial = False
 

@@ -13,8 +13,12 @@ _TEXT = {
     ("technician", "approved", "upgrade"): "詳細型への変更が承認されました。",
     ("technician", "returned", "new"): "技能者登録の申請が差し戻されました。理由を確認して再申請してください。",
     ("technician", "returned", "upgrade"): "詳細型への変更申請が差し戻されました。理由を確認して再申請してください。",
+    ("technician", "approved", "change"): "変更申請が承認されました。",
+    ("technician", "returned", "change"): "変更申請が差し戻されました。理由を確認して再申請してください。",
     ("business", "approved", "new"): "事業者登録が承認されました。",
     ("business", "returned", "new"): "事業者登録の申請が差し戻されました。理由を確認して再申請してください。",
+    ("business", "approved", "change"): "事業者情報の変更申請が承認されました。",
+    ("business", "returned", "change"): "事業者情報の変更申請が差し戻されました。理由を確認して再申請してください。",
 }
 
 
@@ -75,3 +79,25 @@ async def residence_expiry_alerts(ctx: dict[str, Any]) -> int:
         await Notification.bulk_create(rows, ignore_conflicts=True)
         created += len(rows) - before
     return created
+
+
+async def notify_card_reissued(ctx: dict[str, Any], card_id: int, old_serial: str) -> int:
+    """Tell a card's holder (and the employer's 事業者責任者) that the old card was withdrawn with its master key and
+    a new one is on its way, free of charge (api.registration.rekey). Safe to run twice (dedupe key per card)."""
+    from api.registration.models import Card
+
+    card = await Card.get_or_none(id=card_id).select_related("technician")
+    if card is None:
+        return 0
+    tech = card.technician
+    recipients = await Account.filter(technician=tech)
+    if tech.employer_id is not None:  # type: ignore[attr-defined]
+        recipients += await Account.filter(business_id=tech.employer_id, role=Role.business_admin, admin_tier=0)  # type: ignore
+    text = (f"セキュリティ上の理由（カード鍵の更新）により、{tech.family_name} {tech.given_name} さんの建設キャリアアップ"
+            f"カード（番号末尾 {old_serial[-4:].upper()}）は使えなくなりました。新しいカードを無料で再発行します"
+            f"（有効期限 {card.valid_until.isoformat()}）。届くまでは現場の管理者に就業履歴の直接入力を依頼してください。")
+    rows = [Notification(account=a, kind="card.reissued", message=text, dedupe_key=f"card-reissued:{card.id}:{a.id}")
+            for a in recipients]
+    before = await Notification.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
+    await Notification.bulk_create(rows, ignore_conflicts=True)
+    return len(rows) - before

@@ -19,6 +19,7 @@ import stripe
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from api import guard
 from api.accounts.models import Account
 from api.billing.invoices import balance, get_visible, number
 from api.billing.models import Invoice
@@ -104,6 +105,12 @@ async def create_checkout(*, actor: Account, invoice_pk: int, method: str, retur
 def verify(*, payload: bytes, signature: str | None, settings: Any) -> dict[str, Any]:
     """The provider's signature scheme (t=…,v1=HMAC-SHA256(secret, "t.payload"), with a 5-minute tolerance)."""
     secret = webhook_secret(settings)
+    # Our JSON guards first: the SDK fails with a 500 on a body that is a JSON array or nested past recursion.
+    event = guard.parse_json(payload) if payload else None
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
+        raise BadRequest("The webhook payload is not an event.", code="invalid_payload")
+    if not isinstance(event.get("created", 0), int):
+        raise BadRequest("The webhook payload's created is not a timestamp.", code="invalid_payload")
     try:
         stripe.Webhook.construct_event(payload, signature, secret)
     except stripe.SignatureVerificationError as exc:

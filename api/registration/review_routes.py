@@ -43,7 +43,7 @@ async def return_(ctx: Ctx):
              roles=OPERATOR, response=ReviewItemOut, errors=(404, 409))
 async def approve(ctx: Ctx):
     app = await review.get_application(pk=int(ctx.path["pk"]))
-    return await _item(await review.approve(actor=ctx.user, app=app))
+    return await _item(await review.approve(actor=ctx.user, app=app, card_key_version=ctx.settings.card_keys().newest))
 
 
 @router.post("/admin/technicians/{pk:int}/corrections", summary="Correct a technician's data (audited, with reason)",
@@ -54,20 +54,21 @@ async def correct(ctx: Ctx):
 
 
 @router.get("/cards/{serial}/personalisation", summary="The personalisation record for the card bureau "
-            "(includes the card key; every export is audited)", tags=["review"], roles=OPERATOR, errors=(404,))
+            "(includes the card key; every export is audited)", tags=["review"], roles=OPERATOR, errors=(404, 409))
 async def card_personalisation(ctx: Ctx):
     from dataclasses import asdict
 
     from api import db
     from api.audit import service as audit
     from api.errors import NotFound
-    from api.registration.cards import personalisation
+    from api.registration.cards import is_card_serial, personalisation
     from api.registration.models import Card
 
-    card = await Card.get_or_none(serial=ctx.path["serial"].lower())
+    serial = ctx.path["serial"]
+    card = await Card.get_or_none(serial=serial.lower()) if is_card_serial(serial) else None
     if card is None:
         raise NotFound("No card with this serial.")
-    record = await personalisation(card=card, master_key=ctx.settings.secret("card_master_key"))
+    record = await personalisation(card=card, master_keys=ctx.settings.card_keys())
 
     async def log() -> None:
         await audit.record(actor=ctx.user, action="card.personalisation_export", entity_type="card",

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from api.common import CcusId, Int, Strict, Text
+from api.common import CcusId, Int, SiteDate, Strict, Text
 
 
 class Geofence(Strict):
@@ -18,8 +18,8 @@ class SiteIn(Strict):
     name: Text
     address: Text
     order_type: Literal["public", "private"]
-    window_start: date = Field(description="就業履歴蓄積期間: first day taps are accepted")
-    window_end: date
+    window_start: SiteDate = Field(description="就業履歴蓄積期間: first day taps are accepted")
+    window_end: SiteDate
     cutoff_hour: Int = Field(default=0, ge=0, le=12, description=(
         "kept for old clients; no longer decides work days (a shift belongs to the day of its entry: "
         "docs/workrecords.md)"))
@@ -48,7 +48,7 @@ class SiteOut(BaseModel):
     address: str
     order_type: str
     window_start: date
-    window_end: date
+    window_end: SiteDate
     cutoff_hour: int
     shift_hours: int
     hazardous: bool
@@ -91,6 +91,14 @@ class RosterPatch(Strict):
     position: Position | None = None
     work_content: Annotated[str, StringConstraints(max_length=200)] | None = None
     active: bool | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> "RosterPatch":
+        # Omit a field to keep it; null clears only what can be empty (work_content).
+        nulls = [k for k in ("trade", "position", "active") if k in self.model_fields_set and getattr(self, k) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null (leave the field out to keep it)")
+        return self
 
 
 class RosterOut(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from api.common import CcusId, Strict
+from api.common import CcusId, Month, Strict
 
 
 class WorkRecordOut(BaseModel):
@@ -29,7 +29,7 @@ class WorkRecordOut(BaseModel):
 
 
 class MonthQuery(BaseModel):
-    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(description="YYYY-MM")
+    month: Month = Field(description="YYYY-MM")
 
 
 class DayQuery(BaseModel):

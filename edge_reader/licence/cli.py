@@ -68,7 +68,19 @@ def _write_photo(path: Path, j2k: bytes) -> None:
     Image.open(io.BytesIO(j2k)).convert("RGB").save(path)
 
 
-def run(args: argparse.Namespace, reader_filter: str) -> int:
+def advice(exc: Exception, lang: str) -> str:
+    """What the person at the reader should do, in their language (the PIN-blocked case above all: only a
+    licensing centre or a police station can unblock a PIN, and every further try is pointless)."""
+    from ..messages import text
+
+    code = getattr(exc, "code", "card_removed")
+    if isinstance(exc, CardGone):
+        code = "card_removed"
+    return text(code, lang, pin=getattr(exc, "ref", ""), tries_left=getattr(exc, "tries_left", ""))
+
+
+def run(args: argparse.Namespace, reader_filter: str, *, lang: str = "ja") -> int:
+    from ..messages import text
     from ..pcsc import read_one_card
 
     pin1, pin2 = _pins(args)
@@ -80,15 +92,15 @@ def run(args: argparse.Namespace, reader_filter: str) -> int:
     try:
         reader, data = read_one_card(reader_filter, read, deadline=time.monotonic() + args.timeout)
     except TimeoutError:
-        print("no card presented", file=sys.stderr)
+        print(text("no_card", lang), file=sys.stderr)
         return EXIT_FAILED
     except (LicenceError, CardGone) as exc:
-        error = {"error": getattr(exc, "code", "card_gone"), "message": str(exc)}
+        error = {"error": getattr(exc, "code", "card_gone"), "message": str(exc), "advice": advice(exc, lang)}
         if isinstance(exc, PinError):
             error["pin"] = exc.ref
             error["tries_left"] = exc.tries_left
         print(json.dumps(error, ensure_ascii=False))
-        print(f"licence read failed: {exc}", file=sys.stderr)
+        print(error["advice"], file=sys.stderr)
         return EXIT_PIN if isinstance(exc, PinError) else EXIT_FAILED
     finally:
         pin1 = pin2 = None  # noqa: F841 - drop our references early
@@ -103,9 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edge_reader.licence", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reader", default="", help="only use readers whose name contains this")
+    parser.add_argument("--lang", choices=("ja", "en"), default="ja", help="language of the advice (default ja)")
     parser.add_argument("-v", "--verbose", action="store_true")
     add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return run(args, args.reader)
+    return run(args, args.reader, lang=args.lang)

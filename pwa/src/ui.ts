@@ -4,7 +4,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { ifDefined } from "lit-html/directives/if-defined.js";
 import { ApiError, getBlob, NetworkError } from "./api";
-import { fieldLabel, serverMessage, t, tr } from "./i18n";
+import { codeMessage, fieldLabel, serverMessage, t, tr } from "./i18n";
 
 export type Errors = Record<string, string>;
 export type Reasons = Record<string, string>;
@@ -39,6 +39,12 @@ export function emptyStatus(): FormStatus {
 export function statusFromError(e: unknown): FormStatus {
   if (e instanceof ApiError) {
     const errors = errorsFrom(e);
+    const coded = codeMessage(e.code);
+    if (coded && e.fields.length <= 1) {
+      // A coded refusal (change applications, judgements, corrections): one clear sentence, next to its field.
+      const field = e.fields[0]?.field;
+      return { errors: field ? { [field]: coded } : {}, message: field ? null : coded, busy: false };
+    }
     const message = e.fields.length ? null : serverMessage(e.message);
     return { errors, message: message || (Object.keys(errors).length ? null : t("err.generic")), busy: false };
   }

@@ -1,21 +1,8 @@
-from datetime import date, timedelta
+from datetime import date
 
-from api.timeutil import today_jst
 from tests.api.helpers import auth, jpeg
+from tests.api.level_helpers import work_days as _days
 from tests.api.site_world import make_world
-
-
-async def _days(tech_pk: int, site_pk: int, n: int, *, position: str = "worker", trade: str = "05-01",
-                earlier: int = 0) -> None:
-    """n past work days as the fold would have left them (direct rows: folding 645 days of taps is the fold's test)."""
-    from tortoise.timezone import now
-
-    from api.workrecords.models import WorkRecord
-
-    start = today_jst() - timedelta(days=n + 1 + earlier)
-    await WorkRecord.bulk_create([
-        WorkRecord(technician_id=tech_pk, site_id=site_pk, work_date=start + timedelta(days=i), trade=trade,
-                   position=position, method="card", taps=2, folded_at=now()) for i in range(n)])
 
 
 async def _detailed(client, w, worker, op):

@@ -2,8 +2,10 @@
 
 Modes: ``up`` forwards; ``reset`` aborts every connection with a RST and refuses new ones
 (cable pulled, server host down); ``blackhole`` accepts and swallows bytes without an
-answer (a dead NAT/Wi-Fi: the client has to time out).  Leaving ``blackhole`` aborts the
-connections it held, as a real network would once the peer's state is gone.
+answer (a dead NAT/Wi-Fi: the client has to time out); ``mute`` forwards requests to the
+server but swallows its answers (the answer is lost after the server acted on the request).
+Leaving ``blackhole`` or ``mute`` aborts the connections they held, as a real network would
+once the peer's state is gone.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import socket
 import struct
 import threading
 
-MODES = ("up", "reset", "blackhole")
+MODES = ("up", "reset", "blackhole", "mute")
 
 
 def _abort(sock: socket.socket) -> None:
@@ -35,6 +37,7 @@ class ChaosProxy:
         self.mode = "up"
         self._applied = "up"
         self._peers: dict[socket.socket, socket.socket | None] = {}
+        self._upstreams: set[socket.socket] = set()
         self._sel = selectors.DefaultSelector()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="chaos-proxy", daemon=True)
@@ -64,6 +67,7 @@ class ChaosProxy:
             if s is None:
                 continue
             self._peers.pop(s, None)
+            self._upstreams.discard(s)
             try:
                 self._sel.unregister(s)
             except (KeyError, ValueError):
@@ -80,7 +84,7 @@ class ChaosProxy:
         while not self._stop.is_set():
             mode = self.mode
             if mode != self._applied:
-                if mode == "reset" or self._applied == "blackhole":
+                if mode == "reset" or self._applied in ("blackhole", "mute"):
                     self._drop_all()
                 self._applied = mode
             for key, _ in self._sel.select(timeout=0.02):
@@ -98,8 +102,10 @@ class ChaosProxy:
                     self._drop(sock)  # type: ignore[arg-type]
                     continue
                 peer = self._peers[sock]  # type: ignore[index]
-                if mode != "up" or peer is None:
-                    continue  # blackhole: swallow
+                if peer is None or mode == "blackhole" or mode == "reset":
+                    continue  # swallow
+                if mode == "mute" and sock in self._upstreams:
+                    continue  # the server's answer is lost on the way back
                 try:
                     peer.setblocking(True)
                     peer.sendall(data)
@@ -116,13 +122,14 @@ class ChaosProxy:
             _abort(client)
             return
         upstream = None
-        if mode == "up":
+        if mode in ("up", "mute"):
             try:
                 upstream = socket.create_connection(self.target, timeout=2)
             except OSError:
                 _abort(client)
                 return
             upstream.setblocking(False)
+            self._upstreams.add(upstream)
             self._peers[upstream] = client
             self._sel.register(upstream, selectors.EVENT_READ)
         client.setblocking(False)

@@ -176,15 +176,20 @@ def create_app(state: ContractState) -> Starlette:
                     errors.append({"index": i, "error": "invalid_tap", "message": problem})
                     continue
                 key = tap["idempotency_key"]
-                if key in state.taps:
+                if (stored := state.taps.get(key)) is not None:
+                    if stored.tap != tap:  # the same key for a different tap: refused, never merged
+                        errors.append({"index": i, "error": "idempotency_conflict",
+                                       "message": "this key was used for a different tap"})
+                        continue
+                    # A re-sent tap: the stored tap's verdict, marked as a duplicate.
                     state.duplicate_answers += 1
-                    results.append({"index": i, "idempotency_key": key, "status": "duplicate",
-                                    "reject_reason": None})
+                    results.append({"index": i, "idempotency_key": key, "status": stored.status,
+                                    "duplicate": True, "reject_reason": stored.reject_reason})
                     continue
                 status, reason = state.verify(tap)
                 state.taps[key] = StoredTap(key, device_id, tap, status, reason, time.time())
                 results.append({"index": i, "idempotency_key": key, "status": status,
-                                "reject_reason": reason})
+                                "duplicate": False, "reject_reason": reason})
         if state.fault == "500-after-store":
             return JSONResponse({"error": "internal"}, status_code=500)
         return JSONResponse({"results": results, "errors": errors})
@@ -212,7 +217,13 @@ def create_app(state: ContractState) -> Starlette:
             revoked = state.revoked if full else state.revoked[since:]
             return JSONResponse({"version": version, "full": full, "revoked": list(revoked)})
 
+    async def health(request: Request) -> JSONResponse:
+        if state.fault == "503":
+            return JSONResponse({"error": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
     return Starlette(routes=[
+        Route("/api/v1/health", health, methods=["GET"]),
         Route("/api/v1/devices/enrol", enrol, methods=["POST"]),
         Route("/api/v1/taps/batch", batch, methods=["POST"]),
         Route("/api/v1/devices/heartbeat", heartbeat, methods=["POST"]),

@@ -22,7 +22,8 @@ from stdnum.jp import cn
 from tests.pcsc_stack.openccus import Personalisation
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BASE = os.environ.get("OPENCCUS_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/openccus_test").rpartition("/")[0]
+PG_BASE, _, PG_DB = os.environ.get("OPENCCUS_TEST_DATABASE_URL",
+                                   "postgresql://postgres@127.0.0.1:5432/openccus_test").rpartition("/")
 PASSWORD = "edge-test-password"
 
 
@@ -39,13 +40,15 @@ def _jpeg() -> bytes:
 
 
 class RealApi:
-    def __init__(self, tmp: Path) -> None:
-        self.db = "openccus_edge_test"
+    def __init__(self, tmp: Path, **env: str) -> None:
+        # Named after the caller's test database, so that two checkouts never drop each other's server database.
+        self.db = f"{PG_DB}_edge"
         key = base64.urlsafe_b64encode(os.urandom(32)).decode()
         self.env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
         self.env.update(DATABASE_URL=f"{PG_BASE}/{self.db}", OPENCCUS_DATA_KEY=key, OPENCCUS_CARD_MASTER_KEY=key,
                         OPENCCUS_VAR_DIR=str(tmp), OPENCCUS_OPERATOR_PASSWORD=PASSWORD, PYTHONPATH=str(ROOT),
-                        OPENCCUS_FACE_CHECK_UPLOADS="false")  # the technicians here have drawn photos
+                        OPENCCUS_FACE_CHECK_UPLOADS="false",  # the technicians here have drawn photos
+                        OPENCCUS_CARD_MASTER_KEY_FILE=str(tmp / "card_master_keys"), **env)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -81,7 +84,7 @@ class RealApi:
     def stop(self) -> None:
         if self.proc:
             self.proc.terminate()
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=40)  # a reader's long-poll may hold a request up to its wait
         self.http.close()
 
     # -- seeding through the HTTP API ---------------------------------------------------------------------------
@@ -174,6 +177,23 @@ class RealApi:
         return [Personalisation(tid, serial, today - dt.timedelta(days=1), today + dt.timedelta(days=3650), 1,
                                 derive_card_key(master_key=master, serial=serial, key_version=1))
                 for tid, serial in people]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`openccus …` against this server's database and settings (as an operator runs it on an API host)."""
+        return subprocess.run([sys.executable, "-m", "api.cli", *args], env=self.env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    def fetch(self, query: str, *args) -> list[dict]:
+        import asyncio
+
+        async def read():
+            conn = await asyncpg.connect(f"{PG_BASE}/{self.db}")
+            try:
+                return [dict(r) for r in await conn.fetch(query, *args)]
+            finally:
+                await conn.close()
+
+        return asyncio.run(read())
 
     def stored(self) -> list[tuple[str, str, str]]:
         """(source_key, technician_code, status) of every tap the server holds, read from its database."""

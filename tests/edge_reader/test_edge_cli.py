@@ -26,19 +26,23 @@ def test_enrol_refuses_twice_and_bad_codes(contract, tmp_path):
     assert edge_cli(data, "--api-url", contract.url, "enrol",
                     contract.state.add_enrol_code()).returncode == 0
     again = edge_cli(data, "--api-url", contract.url, "enrol", contract.state.add_enrol_code())
-    assert again.returncode == 2 and "already enrolled" in again.stderr
+    assert again.returncode == 2 and "登録済みです" in again.stderr
+    again = edge_cli(data, "--lang", "en", "--api-url", contract.url, "enrol", contract.state.add_enrol_code())
+    assert again.returncode == 2 and "Already enrolled" in again.stderr
     forced = edge_cli(data, "--api-url", contract.url, "enrol", "--force",
                       contract.state.add_enrol_code())
     assert forced.returncode == 0 and json.loads(forced.stdout)["device_id"] == "dev0002"
     bad = edge_cli(tmp_path / "other", "--api-url", contract.url, "enrol", "not-a-code")
-    assert bad.returncode == 1 and "enrolment failed" in bad.stderr
+    assert bad.returncode == 1 and "登録できませんでした" in bad.stderr
     assert json.loads(edge_cli(tmp_path / "other", "status").stdout)["enrolled"] is False
-    down = edge_cli(tmp_path / "third", "--api-url", "http://127.0.0.1:9", "enrol", "x")
-    assert down.returncode == 1 and "enrolment failed" in down.stderr
+    down = edge_cli(tmp_path / "third", "--lang", "en", "--api-url", "http://127.0.0.1:9", "enrol", "x")
+    assert down.returncode == 1 and "Enrolment failed" in down.stderr
     no_url = edge_cli(tmp_path / "fourth", "enrol", "x")
     assert no_url.returncode == 2
 
 
 def test_run_refuses_without_enrolment(tmp_path):
     done = edge_cli(tmp_path / "edge", "run", timeout=30)
+    assert done.returncode == 2 and "登録されていません" in done.stderr  # Japanese by default
+    done = edge_cli(tmp_path / "edge", "--lang", "en", "run", timeout=30)
     assert done.returncode == 2 and "not enrolled" in done.stderr

@@ -27,42 +27,58 @@ def test_connection_is_wal_and_fsyncs_every_commit(tmp_path: Path):
 
 def test_record_allocates_increasing_keys_and_stores_the_contract_payload(tmp_path: Path):
     box = Outbox(tmp_path / "o.db")
-    recs = [box.record("devA", tap(f"{i:016x}"), now=1000.0 + i, debounce=30) for i in range(3)]
+    recs = [box.record("devA", tap(f"{i:016x}"), now=1000.0 + i) for i in range(3)]
     assert [(r.idempotency_key, r.device_seq, r.duplicate) for r in recs] == [
         ("devA:1", 1, False), ("devA:2", 2, False), ("devA:3", 3, False)]
     first = box.pending(10)[0]
     assert first == {"idempotency_key": "devA:1", **tap(f"{0:016x}"), "device_seq": 1}
 
 
-def test_debounce_window(tmp_path: Path):
+def test_recent_taps_are_the_window_of_one_serial_with_their_challenges(tmp_path: Path):
     box = Outbox(tmp_path / "o.db")
-    first = box.record("d", tap(), now=1000.0, debounce=30)
-    again = box.record("d", tap(), now=1029.0, debounce=30)
-    assert again.duplicate and again.idempotency_key == first.idempotency_key
-    other_card = box.record("d", tap("ffffffffffffffff"), now=1029.5, debounce=30)
-    assert not other_card.duplicate
-    later = box.record("d", tap(), now=1031.0, debounce=30)  # 31 s after the first
-    assert not later.duplicate and later.device_seq == 3
-    assert box.record("d", tap(), now=1031.5, debounce=0).device_seq == 4  # 0 = off
-    assert box.counts()["pending"] == 4
+    first = box.record("d", tap(), now=1000.0)
+    second = box.record("d", {**tap(), "challenge": "22" * 16, "response": "33" * 16}, now=1010.0)
+    box.record("d", tap("ffffffffffffffff"), now=1011.0)  # another card
+    recent = box.recent_taps("0123456789abcdef", now=1029.0, window=30)
+    # Newest first, each with what identifies it: the challenge and the card's answer.
+    assert [(r.idempotency_key, r.challenge.hex(), r.response.hex()) for r in recent] == [
+        (second.idempotency_key, "22" * 16, "33" * 16), (first.idempotency_key, "00" * 16, "11" * 16)]
+    assert [r.idempotency_key for r in box.recent_taps("0123456789abcdef", now=1031.0, window=30)] == [
+        second.idempotency_key]  # the first is 31 s old
+    assert box.recent_taps("0123456789abcdef", now=1031.0, window=0) == []  # 0 = off
+    # A known verdict travels with the recent tap (the gate can say it again).
+    box.apply_results([(second.idempotency_key, "rejected", "bad_card_response")], [])
+    rec = box.recent_taps("0123456789abcdef", now=1031.0, window=30)[0].as_recorded()
+    assert (rec.duplicate, rec.server_status, rec.reject_reason) == (True, "rejected", "bad_card_response")
+
+
+def test_an_old_servers_duplicate_never_hides_a_known_verdict(tmp_path: Path):
+    box = Outbox(tmp_path / "o.db")
+    box.record("d", tap(), now=1000.0)
+    box.apply_results([("d:1", "duplicate", None)], [])  # old contract: verdict unknown
+    assert box.recent_verdicts()[0]["status"] == "duplicate"
+    box.record("d", tap("ffffffffffffffff"), now=1001.0)
+    box.apply_results([("d:2", "accepted", None, True)], [])  # new contract: the stored verdict
+    assert [(v["idempotency_key"], v["status"]) for v in box.recent_verdicts()] == [
+        ("d:2", "accepted"), ("d:1", "duplicate")]
 
 
 def test_sequence_is_never_reused_after_delivered_taps_are_pruned(tmp_path: Path):
     """A reused key would be answered 'duplicate' by the server: a silently lost tap."""
     box = Outbox(tmp_path / "o.db")
     for i in range(3):
-        box.record("d", tap(f"{i:016x}"), now=1000.0, debounce=0)
+        box.record("d", tap(f"{i:016x}"), now=1000.0)
     box.apply_results([(f"d:{i}", "accepted", None) for i in (1, 2, 3)], [])
     assert box.prune_sent(older_than=2000.0) == 3
     assert box.counts() == {"pending": 0, "sent": 0, "dead": 0}
     box.close()
-    assert Outbox(tmp_path / "o.db").record("d", tap(), now=3000.0, debounce=0).device_seq == 4
+    assert Outbox(tmp_path / "o.db").record("d", tap(), now=3000.0).device_seq == 4
 
 
 def test_results_deliver_errors_dead_letter_and_unknown_entries_change_nothing(tmp_path: Path):
     box = Outbox(tmp_path / "o.db")
     for i in range(4):
-        box.record("d", tap(f"{i:016x}"), now=1000.0, debounce=0)
+        box.record("d", tap(f"{i:016x}"), now=1000.0)
     box.apply_results([("d:1", "accepted", None), ("d:2", "rejected", "bad_card_response"),
                        ("nope:9", "accepted", None)], [("d:3", "invalid_tap: technician_id")])
     assert box.counts() == {"pending": 1, "sent": 2, "dead": 1}
@@ -102,7 +118,7 @@ def test_a_committed_tap_survives_sigkill(tmp_path: Path):
         box = Outbox(pathlib.Path(sys.argv[1]))
         base = json.loads(sys.argv[2])
         for i in range(50):
-            rec = box.record("d", {**base, "card_serial": f"{i:016x}"}, now=1000.0, debounce=0)
+            rec = box.record("d", {**base, "card_serial": f"{i:016x}"}, now=1000.0)
             print(rec.idempotency_key, flush=True)
         time.sleep(60)
     """)

@@ -90,7 +90,7 @@ def test_revoked_card_is_refused_offline(
     contract.state.fault = "503"
     vpcd_slots[0].insert(openccus_card(revoked))
     refused = daemon.wait_for(lambda e: e.get("event") == "tap", timeout=10)
-    assert refused["result"] == "refused" and refused["reason"] == "card revoked"
+    assert refused["result"] == "refused" and refused["reason"] == "card_revoked"
     vpcd_slots[0].remove()
     reader_watch.wait(reader.name, present=False)
     vpcd_slots[0].insert(openccus_card(good))

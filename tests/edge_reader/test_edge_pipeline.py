@@ -130,9 +130,10 @@ def test_revoked_expired_and_foreign_cards_are_refused_without_a_tap(tmp_path: P
     present(pipeline, openccus_card(perso(2, issued=dt.date(2010, 1, 1),
                                           expires=dt.date(2020, 1, 1))))
     present(pipeline, uid_only_card(b"\x04\x01\x02\x03"))
-    assert [(e["result"], e["reason"]) for e in stream.events] == [
-        ("refused", "card revoked"), ("refused", "card expired"),
-        ("refused", "not an OpenCCUS card")]
+    assert [(e["result"], e["reason"], e["message"]) for e in stream.events] == [
+        ("refused", "card_revoked", "このカードは失効しています。使用できません。"),
+        ("refused", "card_expired", "カードの有効期限が切れています。"),
+        ("refused", "not_openccus", "建設キャリアアップのカードではありません。")]
     assert rows(tmp_path) == []
 
 

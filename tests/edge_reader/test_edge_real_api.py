@@ -53,7 +53,7 @@ def test_tap_goes_from_the_card_to_the_real_server(api, pcscd, vpcd_slots, reade
     reader_watch.wait(reader.name, present=False)
     vpcd_slots[0].insert(openccus_card(perso))
     refused = daemon.wait_for(lambda e: e.get("event") == "tap" and e.get("result") == "refused", timeout=10)
-    assert refused["reason"] == "card revoked"
+    assert refused["reason"] == "card_revoked"
     assert [t["technician_code"] for t in api.taps()] == [owner]  # nothing new recorded
 
 

@@ -39,7 +39,7 @@ def add_taps(contract: ContractServer, box: Outbox, device_id: str, n: int,
         tap = {"method": "card", "technician_id": p.technician_id, "card_serial": p.serial.hex(),
                "challenge": challenge.hex(), "response": auth_response(p.card_key, challenge).hex(),
                "device_time": "2026-04-01T08:00:00.000+09:00"}
-        keys.append(box.record(device_id, tap, now=time.time(), debounce=0).idempotency_key)
+        keys.append(box.record(device_id, tap, now=time.time()).idempotency_key)
     return keys
 
 
@@ -75,7 +75,7 @@ def test_malformed_taps_become_dead_letters_and_the_rest_is_delivered(contract, 
     bad = box.record(device.device_id, {"method": "card", "technician_id": "123",
                                         "card_serial": "00" * 8, "challenge": "00" * 16,
                                         "response": "00" * 16, "device_time": "yesterday"},
-                     now=time.time(), debounce=0).idempotency_key
+                     now=time.time()).idempotency_key
     assert up.upload_once(api, box) == 3
     assert box.counts() == {"pending": 0, "sent": 2, "dead": 1}
     assert box.db.execute("SELECT error FROM taps WHERE idempotency_key = ?",
@@ -161,8 +161,19 @@ def test_split_answer_trusts_only_entries_matching_what_was_sent():
                     {"index": True, "status": "accepted"}, {"index": 5, "status": "accepted"},
                     "junk"],
         "errors": [{"index": 1, "error": "invalid_tap", "message": "x"}]})
-    assert results == [("d:1", "accepted", None)]
+    assert results == [("d:1", "accepted", None, False)]
     assert errors == [("d:2", "invalid_tap: x")]
+
+
+def test_split_answer_reads_the_stored_verdict_of_a_resent_tap_and_tolerates_the_old_duplicate():
+    taps = [{"idempotency_key": "d:1"}, {"idempotency_key": "d:2"}, {"idempotency_key": "d:3"}]
+    results, _ = split_answer(taps, {"results": [
+        {"index": 0, "idempotency_key": "d:1", "status": "rejected", "duplicate": True,
+         "reject_reason": "bad_card_response"},
+        {"index": 1, "idempotency_key": "d:2", "status": "accepted", "duplicate": True},
+        {"index": 2, "idempotency_key": "d:3", "status": "duplicate"}]})  # a server before the change
+    assert results == [("d:1", "rejected", "bad_card_response", True), ("d:2", "accepted", None, True),
+                       ("d:3", "duplicate", None, True)]
 
 
 def test_enrolment_code_is_single_use(contract):
@@ -173,3 +184,24 @@ def test_enrolment_code_is_single_use(contract):
         enrol(contract.url, code, software_version="t")
     with pytest.raises(httpx.ConnectError):
         enrol("http://127.0.0.1:9", code, software_version="t", timeout=0.5)
+
+
+def test_backoff_is_capped_and_jittered():
+    from edge_reader.uploader import backoff_delay
+
+    delays = [backoff_delay(n, 1.0, 60.0) for n in range(1, 200)]
+    assert all(d <= 60.0 for d in delays) and all(d >= 30.0 for d in delays[10:])  # capped: 30–60 s from the 7th
+    assert len({round(d, 6) for d in delays[10:]}) > 100  # jittered: readers do not retry in lock-step
+
+
+def test_a_health_probe_ends_the_back_off_as_soon_as_the_server_answers(contract, tmp_path):
+    from edge_reader.uploader import wait_or_probe
+
+    _, _, _, _, api = setup(contract, tmp_path)
+    contract.state.fault = "503"
+    threading.Timer(1.0, lambda: setattr(contract.state, "fault", None)).start()
+    started = time.monotonic()
+    assert wait_or_probe(api, 60.0, probe=True, interval=0.2, stop=threading.Event()) == "probe"
+    assert time.monotonic() - started < 10
+    assert wait_or_probe(api, 0.3, probe=False, interval=0.2, stop=threading.Event()) == "elapsed"
+    api.close()

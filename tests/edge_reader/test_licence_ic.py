@@ -269,10 +269,26 @@ def test_cli_reads_and_never_prints_or_stores_the_pin(present, tmp_path):
     failed = _cli(reader, "2468\n", cwd=tmp_path)
     assert failed.returncode == 3
     assert json.loads(failed.stdout) == {
-        "error": "wrong_pin", "message": "PIN1 is wrong; 2 tries left", "pin": 1, "tries_left": 2}
+        "error": "wrong_pin", "message": "PIN1 is wrong; 2 tries left", "pin": 1, "tries_left": 2,
+        "advice": "暗証番号（PIN1）が違います。残り2回です。"}
+    assert "暗証番号（PIN1）が違います。残り2回です。" in failed.stderr
     for text in (done.stdout, done.stderr, failed.stdout, failed.stderr):
         assert PIN1 not in text and PIN2 not in text and "2468" not in text
     for path in tmp_path.rglob("*"):
         if path.is_file():
             blob = path.read_bytes()
             assert PIN1.encode() not in blob and PIN2.encode() not in blob, path
+
+
+def test_cli_gives_the_pin_blocked_advice_in_japanese_or_english(present, tmp_path):
+    reader = present(licence_card(holder(), counters=(0, 3)))
+    blocked = _cli(reader, f"{PIN1}\n", cwd=tmp_path)
+    assert blocked.returncode == 3
+    out = json.loads(blocked.stdout)
+    assert (out["error"], out["pin"], out["tries_left"]) == ("pin_blocked", 1, 0)
+    assert "運転免許センター" in out["advice"] and "警察署" in out["advice"] and "ロック" in out["advice"]
+    assert out["advice"] in blocked.stderr
+    english = _cli(reader, f"{PIN1}\n", "--lang", "en", cwd=tmp_path)
+    assert english.returncode == 3
+    assert json.loads(english.stdout)["advice"] == ("PIN1 is blocked. Do not try again: only a driving licence "
+                                                     "centre or a police station can unblock it.")
