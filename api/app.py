@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from api import db
 from api.accounts.service import IpLimiter
+from api.billing.issuer import warn_at_start as issuer_warning
 from api.crypto import Vault
 from api.devices.service import DeviceCache, revocations_version
 from api.devices.watch import RevocationWatch
@@ -39,6 +40,7 @@ def routers() -> list[Router]:
     from api.reports.routes import router as reports
     from api.sites.routes import router as sites
     from api.workrecords.routes import router as workrecords
+    from api.batches.routes import router as batches
     from api.audit.routes import router as audit
     from api.businesses.routes import router as businesses
     from api.notifications.routes import router as notifications
@@ -53,8 +55,8 @@ def routers() -> list[Router]:
     from api.registration.change_routes import router as changes  # 変更申請 and corrections (issue 18)
     from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
 
-    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, keishin,
-            face, licence, billing, payments, kpi, audit, notifications, changes, judged]
+    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
+            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged]
 
 
 def app_version() -> str:
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.init(settings)
+        issuer_warning(settings)
         app.state.settings = settings
         app.state.vault = Vault(settings.secret("data_key"))
         settings.card_keys()  # a misconfigured card key table stops the start, not the first tap (card_keys.py)

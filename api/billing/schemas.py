@@ -116,6 +116,10 @@ class CloseIn(Strict):
 class CloseOut(BaseModel):
     job_id: str
     period: str
+    run_id: int = Field(description="the batch run (GET /api/v1/admin/batches/runs/{run_id} for its status)")
+    status: str = Field(description="queued / running / done / failed")
+    already_running: bool = Field(description="true when a close of this month was already queued or running: "
+                                              "this request started nothing new")
 
 
 class BillingRunOut(BaseModel):

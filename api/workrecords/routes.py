@@ -1,12 +1,8 @@
 from datetime import date
 
 from tortoise.models import Model
-from tortoise.timezone import now
 
-from api import db
 from api.accounts.models import Role
-from api.audit import service as audit
-from api.errors import NotFound
 from api.http import Ctx, Router
 from api.registration.service import get_visible
 from api.sites.access import ensure_can_see, ensure_manages
@@ -14,15 +10,12 @@ from api.sites.service import get_site
 from api.workrecords import direct
 from api.workrecords.models import DirectInput, LoneExit, WorkRecord
 from api.workrecords.schemas import (
-    BatchRunOut, DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, LoneExitOut, MonthQuery,
+    DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, LoneExitOut, MonthQuery,
     MyDirectInputQuery,
     TechnicianSiteOut, WorkRecordOut,
 )
 
 router = Router()
-BATCHES = {"fold": "fold_recent", "close": "nightly_close", "monthly-close": "monthly_close",
-           "residence-alerts": "residence_expiry_alerts", "levels": "evaluate_all_levels",
-           "face-purge": "purge_face_evidence", "face-refresh": "refresh_face_enrolments"}
 
 
 def _names(r: WorkRecord | DirectInput) -> dict:
@@ -154,15 +147,3 @@ async def approve(ctx: Ctx):
              errors=(403, 404, 409))
 async def reject(ctx: Ctx):
     return await _decide(ctx, False)
-
-
-@router.post("/admin/batches/{name}", summary="Run a batch now (fold, close); same job id within a minute",
-             tags=["work records"], roles={Role.operator}, response=BatchRunOut, status=202, errors=(404,))
-async def run_batch(ctx: Ctx):
-    name = ctx.path["name"]
-    if name not in BATCHES:
-        raise NotFound(f"No batch called {name}; there are: {', '.join(BATCHES)}.")
-    job_id = f"{name}:{now().strftime('%Y%m%dT%H%M')}"
-    await db.defer_job(BATCHES[name], job_id=job_id)
-    await audit.record(actor=ctx.user, action="batch.run", entity_type="batch", entity_id=name)
-    return BatchRunOut(job_id=job_id)

@@ -88,10 +88,6 @@ class TechnicianSiteOut(BaseModel):
     active: bool
 
 
-class BatchRunOut(BaseModel):
-    job_id: str
-
-
 class LoneExitOut(BaseModel):
     """An exit with no open entry (docs/workrecords.md): kept and shown here, never a work day of its own. A direct
     input (直接入力) for the day fixes it."""

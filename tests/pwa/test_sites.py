@@ -202,8 +202,8 @@ def test_taps_become_a_work_record_on_the_calendar(open_context, api, artifacts,
     login(op, "operator")
     goto(op, "/admin/batches")
     op.click("button[data-batch=fold]")
-    assert "fold:" in flash(op, "実行を開始しました")
-    assert "fold:" in op.locator("[data-testid=batch-runs]").inner_text()
+    assert "#" in flash(op, "実行を開始しました")
+    assert "打刻の集約" in op.locator("[data-testid=batch-runs]").inner_text()
     shot(op, artifacts, "operator-batches-run")
     record = _wait_for_record(api, tech["id"], day)
     assert record["taps"] == 2 and not record["missing_exit"] and record["site_pk"] == site["id"]
