@@ -530,7 +530,7 @@ const CORE = {
   "sites.window_end": ["蓄積期間の終了日", "Window ends"],
   "sites.window_hint": ["この期間の打刻だけが就業履歴になります。", "Only taps in this window become work records."],
   "sites.cutoff_hour": ["日付の切替時刻（0〜12時）", "Day change hour (0–12)"],
-  "sites.cutoff_hint": ["この時刻より前の打刻は前日の就業になります（夜勤）。", "Taps before this hour count for the previous day (night work)."],
+  "sites.cutoff_hint": ["現在は使われません。就業日は入場した日です（夜勤の退場は入場から24時間以内なら同じ就業履歴）。", "No longer used: a shift counts on the day of its entry (a night shift's exit within 24 h of the entry joins it)."],
   "sites.cutoff_value": ["{n} 時", "{n}:00"],
   "sites.hazardous": ["危険・有害業務を含む現場", "Includes hazardous work"],
   "sites.managers": ["現場管理者", "Site managers"],
