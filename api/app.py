@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from api import db
 from api.accounts.service import IpLimiter
+from api.billing.issuer import warn_at_start as issuer_warning
 from api.crypto import Vault
 from api.devices.service import DeviceCache, revocations_version
 from api.devices.watch import RevocationWatch
@@ -39,6 +40,7 @@ def routers() -> list[Router]:
     from api.reports.routes import router as reports
     from api.sites.routes import router as sites
     from api.workrecords.routes import router as workrecords
+    from api.batches.routes import router as batches
     from api.audit.routes import router as audit
     from api.businesses.routes import router as businesses
     from api.notifications.routes import router as notifications
@@ -50,9 +52,11 @@ def routers() -> list[Router]:
     from api.kpi.routes import router as kpi
     from api.licence.routes import router as licence
     from api.payments.routes import router as payments
+    from api.registration.change_routes import router as changes  # 変更申請 and corrections (issue 18)
+    from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
 
-    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, levels, reports, keishin,
-            face, licence, billing, payments, kpi, audit, notifications]
+    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
+            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged]
 
 
 def app_version() -> str:
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.init(settings)
+        issuer_warning(settings)
         app.state.settings = settings
         app.state.vault = Vault(settings.secret("data_key"))
         settings.card_keys()  # a misconfigured card key table stops the start, not the first tap (card_keys.py)
@@ -137,7 +142,21 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
                                 "<a href='/api/v1/docs'>/api/v1/docs</a>.</p>", headers=no_cache)
         return FileResponse(index, headers=no_cache)
 
-    return [Route("/", shell), Route("/{path:path}", shell)]
+    async def no_endpoint(request: Request) -> Response:
+        from starlette.exceptions import HTTPException
+        from starlette.routing import Match
+
+        # A path that an endpoint has with another method keeps its 405.
+        for route in request.app.router.routes:
+            if isinstance(route, Route) and route.endpoint is not no_endpoint and route.path.startswith("/api/") \
+                    and route.matches(request.scope)[0] is Match.PARTIAL:
+                raise HTTPException(405, "Method Not Allowed")
+        raise NotFound("No such endpoint.")
+
+    # Any method on a path under /api that no route matched (an id that is not a number…) is a JSON 404, never the
+    # shell's 405.
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return [Route("/", shell), Route("/api/{rest:path}", no_endpoint, methods=methods), Route("/{path:path}", shell)]
 
 
 async def _sweep_outbox(app: Starlette) -> None:

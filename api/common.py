@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 
 def _no_bool(value: Any) -> Any:
@@ -17,7 +18,8 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
-Int = Annotated[int, BeforeValidator(_no_bool)]
+Int = Annotated[int, BeforeValidator(_no_bool), Field(ge=-(2**63), le=2**63 - 1)]  # a bigint column
+Int32 = Annotated[int, BeforeValidator(_no_bool), Field(ge=-(2**31), le=2**31 - 1)]  # an integer column
 Yen = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=10**15, description="integer yen")]
 
 _KANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]+$")
@@ -32,18 +34,51 @@ def _kana(value: str) -> str:
 
 
 def _trim(value: str) -> str:
+    # NFKC before any check: full-width digits and letters (１２３, ＡＢＣ) are the same value as their ASCII forms, so
+    # they must validate, compare and be stored as one (a full-width 法人番号 once registered a firm twice).
     return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
 
-Kana = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_kana)]
+# Lengths match the columns (a longer string is refused here, never truncated or failed by the database).
+Kana = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_kana)]
 Text = Annotated[str, BeforeValidator(_trim), StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[str, BeforeValidator(_trim), StringConstraints(min_length=1, max_length=100)]  # person/device names
 LongText = Annotated[str, BeforeValidator(_trim), StringConstraints(max_length=4000)]
-PostalCode = Annotated[str, StringConstraints(pattern=r"^\d{3}-?\d{4}$")]
-Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9\-]{8,18}$")]
+# Digit fields: normalised first, then checked with [0-9] (a pattern's \d also matches full-width and other digits).
+PostalCode = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^[0-9]{3}-?[0-9]{4}$")]
+Phone = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^\+?[0-9][0-9\-]{8,18}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 Login = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9._@-]{3,64}$"), AfterValidator(str.lower)]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
-CcusId = Annotated[str, StringConstraints(pattern=r"^\d{14}$")]
+CcusId = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^[0-9]{14}$")]
+CorporateNumber = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^[0-9]{13}$")]
+# A calendar month within the years the system can hold (`0000-01` and `9999-12` have no neighbouring month).
+Month = Annotated[str, BeforeValidator(_trim),
+                  StringConstraints(pattern=r"^(19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])$")]
+# A site's accumulation window: CCUS sites run in this century, not in year 1 or 9999.
+SiteDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+
+
+def _not_future(value: date) -> date:
+    from api.timeutil import today_jst
+
+    if value > today_jst():
+        raise ValueError("the date is in the future")
+    return value
+
+
+PastDate = Annotated[date, AfterValidator(_not_future)]
+
+
+def _in_years(value: datetime) -> datetime:
+    # Items of a batch (taps, attendance) are validated one by one, past the request guard: the same 1900–2100 bound
+    # here keeps work-day arithmetic (an offset, a cutoff) from overflowing near year 1 or 9999.
+    if not 1900 <= value.year <= 2100:
+        raise ValueError("the time must lie between 1900 and 2100")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_years)]
 
 InsuranceStatus = Literal["enrolled", "exempt", "not_enrolled"]
 

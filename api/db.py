@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "api.keishin.models",
     "api.billing.models",  # billing
     "api.payments.models",  # payments
+    "api.batches.models",  # batch runs
 ]
 
 T = TypeVar("T")

@@ -65,6 +65,18 @@ TECHNICIANS = [  # family, given, kana, kana, birth, sex, trades, employer index
 ]
 
 
+# 能力評価実施団体: one per trade body, each judging its own trades' level applications (api/levels/judged.py). The
+# first three are the bodies named by the criteria data (api/levels/data/criteria.json); the others judge under the
+# provisional default criteria until their own are added.
+ASSESSMENT_BODIES = [
+    ("(公社)全国鉄筋工事業協会", ["05-01"], "tekkin-body"),
+    ("(一社)JBN・全国工務店協会", ["02-01"], "jbn-body"),
+    ("全国板硝子工事協同組合連合会", ["16-01"], "glass-body"),
+    ("(一社)日本鳶工業連合会", ["06-01", "07-01"], "tobi-body"),
+    ("(一社)全国建設室内工事業協会", ["15-01"], "interior-body"),
+]
+
+
 async def create_operator(settings: Settings, *, login: str, password: str, name: str) -> None:
     await db.init(settings)
     try:
@@ -85,7 +97,8 @@ async def load(settings: Settings) -> str:
     finally:
         await db.close()
     return (f"demo data loaded. Log in as operator / {DEMO_PASSWORD}; firms: yamato-admin, suzuki-admin, "
-            f"tanaka-admin; technicians: tech01 … tech10 (same password)")
+            f"tanaka-admin; technicians: tech01 … tech10; assessment bodies: "
+            f"{', '.join(login for _, _, login in ASSESSMENT_BODIES)} (same password)")
 
 
 async def _load(settings: Settings) -> None:
@@ -106,6 +119,11 @@ async def _load(settings: Settings) -> None:
         firms.append(business)
     await create_account(login="yamato-site", password=DEMO_PASSWORD, role=Role.site_manager,
                          display_name="大和建設 現場管理者", business=firms[0])
+    from api.levels.judged import create_body
+
+    for name, trades, login in ASSESSMENT_BODIES:
+        await create_body(actor=operator, name=name, trades=trades, login=login, password=DEMO_PASSWORD,
+                          display_name=name)
     for i, (fam, giv, fk, gk, birth, sex, trades, emp, tier, nat, approved) in enumerate(TECHNICIANS, start=1):
         foreign = nat != "JP"
         identity = IdentityFields(

@@ -8,7 +8,6 @@ The same declarations build the OpenAPI 3.1 document (`api/openapi.py`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api import db
+from api import db, guard
 from api.accounts.models import Account, Role
 from api.auth import authenticate
 from api.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, validation_fields
@@ -118,12 +117,15 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
                 raise Unauthorized("Log in first: a valid bearer token is required.")
             if ep.roles and principal.role not in ep.roles:
                 raise Forbidden(f"This action is not available to the {principal.role.value} role.")
+        guard.check_path(request.path_params)
         ctx = Ctx(request=request, principal=principal, path=dict(request.path_params))
         if ep.query is not None:
+            guard.check_query(request.query_params)
             try:
                 ctx.query = ep.query.model_validate(dict(request.query_params))
             except ValidationError as exc:
                 raise Unprocessable("The query is not valid.", fields=validation_fields(exc)) from None
+            guard.check_values(ctx.query.model_dump(), root="query")
         if ep.uploads or ep.optional_uploads:
             await _read_form(request, ctx, ep)
         elif ep.body is not None:
@@ -141,16 +143,15 @@ async def _read_json(request: Request, model: type[BaseModel]) -> BaseModel:
     raw = await request.body()
     if len(raw) > request.app.state.settings.max_upload_bytes:
         raise PayloadTooLarge("The request body is too large.")
-    try:
-        data = json.loads(raw) if raw else {}  # an empty body is an empty object: fine for all-optional models
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc}", code="invalid_json") from None
+    data = guard.parse_json(raw) if raw else {}  # an empty body is an empty object: fine for all-optional models
     if not isinstance(data, dict):
-        raise Unprocessable.field("body", "expected a JSON object")
+        raise Unprocessable.field("body", "expected a JSON object", code="json_object_required")
     try:
-        return model.model_validate(data)
+        body = model.model_validate(data)
     except ValidationError as exc:
         raise Unprocessable("The request is not valid.", fields=validation_fields(exc)) from None
+    guard.check_values(body.model_dump(), root="body")  # what lax parsing made of strings: big ints, far dates
+    return body
 
 
 async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
@@ -169,7 +170,10 @@ async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
         if isinstance(value, UploadFile):
             if name in ep.uploads or name in ep.optional_uploads:
                 ctx.files[name] = await value.read()
+                if len(ctx.files[name]) > settings.max_upload_bytes:  # each file, face check-in frames included
+                    raise PayloadTooLarge(f"{name}: the file is larger than {settings.max_upload_bytes // 2**20} MB")
         else:
+            guard.check_values({name: value}, root="form")
             ctx.form[name] = value
     missing = [n for n in ep.uploads if n not in ctx.files]
     if missing:
@@ -179,6 +183,7 @@ async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
             ctx.body = ep.body.model_validate(ctx.form)
         except ValidationError as exc:
             raise Unprocessable("The request is not valid.", fields=validation_fields(exc)) from None
+        guard.check_values(ctx.body.model_dump(), root="form")
 
 
 def _render(result: Any, status: int) -> Response:

@@ -2,12 +2,19 @@
 
 Every upload is decoded, checked against byte and pixel limits, turned upright from its EXIF orientation (phone photos
 arrive sideways otherwise), downscaled and re-encoded as a clean JPEG, which also strips EXIF (GPS, device data).
+
+Decoding a large image takes CPU seconds: `normalise_image_off_loop` does it in a small thread pool of its own (Pillow
+releases the GIL while it decodes, resizes and encodes), so one upload never stalls the other requests of the process,
+and at most two images are held decoded in memory at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -15,6 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from api.errors import PayloadTooLarge, Unprocessable
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what many phone cameras write; the first frame is a JPEG
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="images")
 
 
 @dataclass(frozen=True)
@@ -52,3 +60,8 @@ def normalise_image(
     out = io.BytesIO()
     img.save(out, format="JPEG", quality=88, optimize=True)
     return NormalisedImage(data=out.getvalue(), width=img.width, height=img.height)
+
+
+async def normalise_image_off_loop(raw: bytes, **kw) -> NormalisedImage:
+    """`normalise_image` in the image thread pool, never on the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(_POOL, functools.partial(normalise_image, raw, **kw))

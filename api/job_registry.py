@@ -11,6 +11,7 @@ def job_functions() -> list[Callable[..., Any]]:
     from api.workrecords import jobs as workrecords
     from api.billing import jobs as billing
     from api.face import jobs as face
+    from api.batches import jobs as batches
 
     return [
         notifications.notify_application_decision,
@@ -27,4 +28,5 @@ def job_functions() -> list[Callable[..., Any]]:
         face.enrol_faces,
         face.purge_face_evidence,
         face.refresh_face_enrolments,
+        batches.run_batch,
     ]

@@ -79,6 +79,8 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
             codes |= {401, 403}
         if ep.body is not None or ep.query is not None:
             codes |= {400, 422}
+        if _PARAM.search(ep.path):
+            codes |= {404}  # an id that names nothing (or a path segment that is no id)
         for code in sorted(codes):
             op["responses"][str(code)] = {"description": _ERROR_TEXT.get(code, "Error"), "content": {
                 "application/json": {"schema": refs[(ErrorOut, "serialization")]}}}
@@ -97,7 +99,8 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
 def _parameters(ep: Endpoint) -> list[dict[str, Any]]:
     params = [
         {"name": m.group(1), "in": "path", "required": True,
-         "schema": {"type": "integer"} if m.group(2) == "int" else {"type": "string"}}
+         # Ids are non-negative bigints: the route's int converter matches digits only.
+         "schema": {"type": "integer", "minimum": 0} if m.group(2) == "int" else {"type": "string"}}
         for m in _PARAM.finditer(ep.path)
     ]
     if ep.query is not None:

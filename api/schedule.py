@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from api.batches.registry import JOB_OF
+
 
 @dataclass(frozen=True)
 class Scheduled:
@@ -27,13 +29,15 @@ def _set(*values: int) -> frozenset[int]:
     return frozenset(values)
 
 
+# By batch name (api.batches.registry): the same jobs an operator can run now.
 SCHEDULE = [
-    Scheduled("fold_recent", minute=_set(5, 20, 35, 50)),  # work records stay within ~15 minutes of the taps
-    Scheduled("nightly_close", minute=_set(30), hour=_set(2)),
-    Scheduled("evaluate_all_levels", minute=_set(30), hour=_set(3)),  # after the nightly close
-    Scheduled("purge_face_evidence", minute=_set(15), hour=_set(1)),  # evidence images past their retention
-    Scheduled("refresh_face_enrolments", minute=_set(45), hour=_set(1)),  # new model version, lost enrolment jobs
-    Scheduled("residence_expiry_alerts", minute=_set(0), hour=_set(6)),
-    Scheduled("monthly_close", minute=_set(0), hour=_set(4), day=_set(1)),
-    Scheduled("billing_close", minute=_set(0), hour=_set(5), day=_set(1)),  # after monthly_close: the month's records
+    Scheduled(JOB_OF["fold"], minute=_set(5, 20, 35, 50)),  # work records stay within ~15 minutes of the taps
+    Scheduled(JOB_OF["close"], minute=_set(30), hour=_set(2)),
+    Scheduled(JOB_OF["levels"], minute=_set(30), hour=_set(3)),  # after the nightly close
+    Scheduled(JOB_OF["face-purge"], minute=_set(15), hour=_set(1)),  # evidence images past their retention
+    Scheduled(JOB_OF["face-refresh"], minute=_set(45), hour=_set(1)),  # new model version, lost enrolment jobs
+    Scheduled(JOB_OF["residence-alerts"], minute=_set(0), hour=_set(6)),
+    Scheduled(JOB_OF["monthly-close"], minute=_set(0), hour=_set(4), day=_set(1)),
+    # After monthly_close: the month's records. Serialised with any operator-run close by a database lock.
+    Scheduled(JOB_OF["billing-close"], minute=_set(0), hour=_set(5), day=_set(1)),
 ]

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, validation_alias="OPENCCUS_LOGIN_LOCK_MINUTES")
 
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, validation_alias="OPENCCUS_MAX_UPLOAD_BYTES")
-    max_image_pixels: int = Field(default=40_000_000, validation_alias="OPENCCUS_MAX_IMAGE_PIXELS")
+    max_image_pixels: int = Field(default=24_000_000, validation_alias="OPENCCUS_MAX_IMAGE_PIXELS")
     # The embedded default runs the batch schedule in the API process; tests turn it off to run jobs explicitly.
     run_schedule: bool = Field(default=True, validation_alias="OPENCCUS_RUN_SCHEDULE")
     pwa_dist: Path = Field(default=ROOT / "pwa" / "dist", validation_alias="OPENCCUS_PWA_DIST")

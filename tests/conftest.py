@@ -38,13 +38,19 @@ async def _recreate_pg_database(url: str) -> None:
         await conn.close()
 
 
+TEST_ISSUER_NUMBER = "T7123456789012"
+
+
 @pytest.fixture(scope="session")
 async def migrated(tmp_path_factory) -> dict[str, Settings]:
     """Both back ends migrated once per session from the committed migrations."""
     await _recreate_pg_database(PG_URL)
     pg = Settings(DATABASE_URL=PG_URL, REDIS_URL=REDIS_URL, OPENCCUS_DATA_KEY=TEST_KEY,
                   OPENCCUS_CARD_MASTER_KEY=TEST_KEY, OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("pgvar"),
-                  OPENCCUS_RUN_SCHEDULE=False, OPENCCUS_FACE_CHECK_UPLOADS=False)
+                  OPENCCUS_RUN_SCHEDULE=False, OPENCCUS_FACE_CHECK_UPLOADS=False,
+                  # On PostgreSQL the service refuses to finalise invoices with the placeholder 登録番号: a made-up
+                  # number whose 法人番号 check digit is valid.
+                  OPENCCUS_INVOICE_ISSUER_NUMBER=TEST_ISSUER_NUMBER)
     await db.migrate(pg)
     template = tmp_path_factory.mktemp("sqlite-template")
     sqlite = Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=template)

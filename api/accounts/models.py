@@ -13,6 +13,7 @@ class Role(str, Enum):
     operator = "operator"  # 運営主体
     device = "device"  # card reader / face kiosk
     api_client = "api_client"  # private attendance systems (API連携)
+    assessment_body = "assessment_body"  # 能力評価実施団体: judges level applications of its own trades
 
 
 class Account(Model):
@@ -27,6 +28,9 @@ class Account(Model):
     )
     technician: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Technician", related_name="accounts", null=True, on_delete=fields.RESTRICT
+    )
+    assessment_body: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.AssessmentBody", related_name="accounts", null=True, on_delete=fields.RESTRICT
     )
     # 0 = 事業者責任者ID; 1–3 = 第1–第3階層管理者ID. Only for business admins.
     admin_tier = fields.SmallIntField(null=True)

@@ -24,7 +24,9 @@ class Tap(Model):
     """An immutable attendance event. Stored even when rejected, with the reason, so nothing is silently dropped.
 
     `source_key` is the device's or API client's own idempotency key, namespaced by its sender, so a retry is stored
-    once. (card_serial, challenge) is unique, which is what refuses a replayed card response."""
+    once; `fingerprint` is a digest of what the tap says (card, challenge, response, time, direction…), so a re-sent
+    key is only taken for the stored tap when it is the same tap. (card_serial, challenge) is unique, which is what
+    refuses a replayed card response."""
 
     id = fields.BigIntField(primary_key=True)
     source_key = fields.CharField(max_length=100, unique=True)
@@ -45,12 +47,13 @@ class Tap(Model):
     device_time = fields.DatetimeField()
     device_seq = fields.BigIntField(null=True)
     received_at = fields.DatetimeField()
-    work_date = fields.DateField()  # Japan-time work day after the site's cutoff hour
+    work_date = fields.DateField()  # the Japan-time date of device_time (the record it joins may be the day before)
     status = fields.CharEnumField(TapStatus, max_length=10)
     reject_reason = fields.CharField(max_length=40, null=True)
     trade = fields.CharField(max_length=10, null=True)
     position = fields.CharField(max_length=12, null=True)
     work_content = fields.CharField(max_length=200, null=True)
+    fingerprint = fields.CharField(max_length=64, null=True)  # sha256 of the tap's content (null: stored before 0009)
 
     class Meta:
         table = "tap"

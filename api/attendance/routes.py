@@ -8,7 +8,7 @@ from api.attendance.schemas import (
 )
 from api.attendance.service import Candidate
 from api.devices.service import device_of
-from api.errors import Unprocessable
+from api.errors import Conflict, Unprocessable
 from api.http import Ctx, Router
 from api.sites.access import ensure_manages
 from api.sites.models import ContractStatus, Site, SiteContract
@@ -31,9 +31,9 @@ async def _card_batch(ctx: Ctx, items: list[dict]) -> BatchOut:
             device_seq=tap.device_seq, card_serial=tap.card_serial.lower(), challenge=tap.challenge.lower(),
             response=tap.response.lower(),
         ))
-    results = await service.ingest(candidates=candidates, master_keys=ctx.settings.card_keys(),
-                                   received_at=now())
-    return service.batch_out(results, sorted(errors, key=lambda e: e.index))
+    results, refused = await service.ingest(candidates=candidates, master_keys=ctx.settings.card_keys(),
+                                            received_at=now())
+    return service.batch_out(results, errors + refused)
 
 
 @router.post("/taps/batch", summary="Upload card taps from a reader (up to 1,000; each stored once)",
@@ -44,10 +44,12 @@ async def tap_batch(ctx: Ctx):
 
 
 @router.post("/taps", summary="Upload one card tap", tags=["attendance"], roles={Role.device}, body=TapIn,
-             response=TapResult, errors=(403,), transactional=False)
+             response=TapResult, errors=(403, 409, 422), transactional=False)
 async def tap_one(ctx: Ctx):
     out = await _card_batch(ctx, [ctx.body.model_dump(mode="json")])
     if out.errors:
+        if out.errors[0].error == "idempotency_key_reused":
+            raise Conflict(out.errors[0].message, code=out.errors[0].error)
         raise Unprocessable(out.errors[0].message, code=out.errors[0].error)
     return out.results[0]
 
@@ -72,9 +74,9 @@ async def push_attendance(ctx: Ctx):
             technician_code=rec.technician_id, method=TapMethod.api, device_time=rec.at, api_client_id=ctx.user.id,
             direction=rec.event, trade=rec.trade, position=rec.position, work_content=rec.work_content,
         ))
-    results = await service.ingest(candidates=candidates, master_keys=ctx.settings.card_keys(),
-                                   received_at=now())
-    return service.batch_out(results, sorted(errors, key=lambda e: e.index))
+    results, refused = await service.ingest(candidates=candidates, master_keys=ctx.settings.card_keys(),
+                                            received_at=now())
+    return service.batch_out(results, errors + refused)
 
 
 @router.get("/sites/{pk:int}/taps", summary="The site's taps, with reject reasons (site managers)",

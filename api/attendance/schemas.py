@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-from api.common import CcusId, Int, Strict
+from api.common import CcusId, Int, Moment, Strict
 
 Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{32}$")]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -20,7 +20,7 @@ class TapIn(Strict):
     card_serial: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{16}$")]
     challenge: Hex32
     response: Hex32
-    device_time: AwareDatetime = Field(description="ISO 8601 with its UTC offset")
+    device_time: Moment = Field(description="ISO 8601 with its UTC offset")
     device_seq: Int = Field(ge=1)
     site_id: CcusId | None = Field(default=None, description="optional; when given it must be the device's own site")
 
@@ -36,7 +36,7 @@ class AttendanceIn(Strict):
     site_id: CcusId
     technician_id: CcusId
     event: Literal["in", "out"]
-    at: AwareDatetime
+    at: Moment
     trade: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")]
     position: Literal["foreman", "team_leader", "worker", "apprentice"]
     work_content: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -52,16 +52,24 @@ class AttendanceBatchIn(Strict):
 
 
 class TapResult(BaseModel):
+    """The stored tap's verdict (docs/card-profile.md §5). For a tap that was already stored (a re-sent batch, or two
+    batches racing) `duplicate` is true and `status` / `reject_reason` are still those of the stored tap."""
+
     index: int
     idempotency_key: str
-    status: Literal["accepted", "pending", "rejected", "duplicate"]
+    status: Literal["accepted", "pending", "rejected"]
+    duplicate: bool = False
     reject_reason: str | None = None
 
 
 class ItemError(BaseModel):
+    """An item that was not stored: invalid, for another site, past its upload deadline (`deadline` then says
+    which day it was), or a re-sent key whose content differs (`idempotency_key_reused`)."""
+
     index: int
     error: str
     message: str
+    deadline: date | None = None
 
 
 class BatchOut(BaseModel):

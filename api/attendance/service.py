@@ -6,9 +6,11 @@ tree, then one bulk insert, so a 1,000-tap batch costs a handful of round trips,
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,7 +24,6 @@ from api.sites.models import Site
 from api.timeutil import JST
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # device clocks drift; beyond this the clock is wrong, not the worker early
-MAX_AGE = timedelta(days=35)  # an offline reader may upload late, but not after the direct-input deadline has passed
 
 
 @dataclass
@@ -46,9 +47,26 @@ class Candidate:
     work_content: str | None = None
 
 
-def work_date(at: datetime, cutoff_hour: int):
-    """The Japan-time work day: hours before the site's cutoff belong to the previous day (night shifts)."""
-    return (at.astimezone(JST) - timedelta(hours=cutoff_hour)).date()
+def work_date(at: datetime):
+    """The Japan-time date of a moment. A tap keeps its own date; the fold decides which shift (and so which work
+    day) it belongs to: a night shift's exit after midnight joins the record of the day of its entry."""
+    return at.astimezone(JST).date()
+
+
+def upload_deadline(day: date) -> date:
+    """An offline reader or a private system may upload a tap until the direct-input deadline of its day: the end
+    of the following month, Japan time."""
+    from api.workrecords.direct import deadline
+
+    return deadline(day)
+
+
+def fingerprint(c: Candidate) -> str:
+    """What makes a tap this tap: a re-sent idempotency key is the stored tap only when all of this is the same."""
+    parts = (c.method.value, c.site.id, c.technician_code, c.card_serial, c.challenge, c.response,
+             c.device_time.astimezone(timezone.utc).isoformat(), c.device_seq, c.direction, c.trade, c.position,
+             c.work_content)
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
 def parse_items(items: list[dict[str, Any]], model) -> tuple[list[tuple[int, Any]], list[ItemError]]:
@@ -63,47 +81,114 @@ def parse_items(items: list[dict[str, Any]], model) -> tuple[list[tuple[int, Any
 
 
 async def ingest(*, candidates: list[Candidate], master_keys: Mapping[int, bytes],
-                 received_at: datetime) -> list[TapResult]:
-    known, cards, techs, used, in_tree = await _lookups(candidates)
-    results, rows = [], []
+                 received_at: datetime) -> tuple[list[TapResult], list[ItemError]]:
+    """Check and store a batch. Each tap is stored once, whoever sends it and however often (INSERT … ON CONFLICT DO
+    NOTHING): a tap already stored — by an earlier upload or by a batch racing this one — is answered with the stored
+    tap's verdict and `duplicate: true`. A re-sent key whose content differs is not that tap: it is refused
+    (`idempotency_key_reused`), never taken for the stored one. A tap past its upload deadline is refused, naming it."""
+    stored, cards, techs, used, in_tree = await _lookups(candidates)
+    results: dict[int, TapResult] = {}
+    errors: list[ItemError] = []
+    fresh: dict[str, tuple[Candidate, str, dict]] = {}  # source_key → the first new tap with that key in this batch
     for c in candidates:
-        if c.source_key in known:
-            results.append(TapResult(index=c.index, idempotency_key=c.client_key, status="duplicate"))
+        fp = fingerprint(c)
+        seen = stored.get(c.source_key) or (_verdict(fresh[c.source_key][2]) if c.source_key in fresh else None)
+        if seen is not None:
+            _answer_stored(c, fp, seen, results, errors)
             continue
-        known.add(c.source_key)
-        tech = techs.get(c.technician_code)
-        card = cards.get(c.card_serial) if c.card_serial else None
-        day = work_date(c.device_time, c.site.cutoff_hour)
-        # A wrong device clock first (it explains everything after it), then the card checks of
-        # docs/card-profile.md §8, then the site's accumulation window.
-        reason = _clock_reason(c, received_at) or (
-            _card_reason(c, card, tech, day, used, master_keys) if c.method is TapMethod.card
-            else None if tech is not None else "unknown_technician"
-        ) or (None if c.site.window_start <= day <= c.site.window_end else "outside_window")
-        if reason is None and tech is not None and tech.technician_id is None:
-            reason = "technician_not_registered"
-        if reason is not None:
-            status = TapStatus.rejected
-        elif tech.employer_id is None or tech.employer_id not in in_tree[c.site.id]:  # type: ignore
-            status = TapStatus.pending
+        day = work_date(c.device_time)
+        if (last := upload_deadline(day)) < received_at.astimezone(JST).date():
+            errors.append(ItemError(index=c.index, error="past_upload_deadline", deadline=last,
+                                    message=f"この就業日 ({day}) の送信期限 {last} を過ぎています。直接入力もできません。"))
+            continue
+        row = _row(c, fp, day, cards=cards, techs=techs, used=used, in_tree=in_tree,
+                   master_keys=master_keys, received_at=received_at)
+        fresh[c.source_key] = (c, fp, row)
+        results[c.index] = TapResult(index=c.index, idempotency_key=c.client_key, status=row["status"],
+                                     duplicate=False, reject_reason=row["reject_reason"])
+    lost = await _insert([row for _, _, row in fresh.values()]) if fresh else set()
+    if lost:
+        await _settle_lost([fresh[k] for k in lost], results, errors)
+    return [results[i] for i in sorted(results)], sorted(errors, key=lambda e: e.index)
+
+
+def _verdict(row: dict) -> dict:
+    return {"status": row["status"], "reject_reason": row["reject_reason"], "fingerprint": row["fingerprint"]}
+
+
+def _answer_stored(c: Candidate, fp: str, seen: dict, results: dict[int, TapResult], errors: list[ItemError]) -> None:
+    if seen["fingerprint"] is not None and seen["fingerprint"] != fp:
+        results.pop(c.index, None)
+        errors.append(ItemError(index=c.index, error="idempotency_key_reused",
+                                message="この送信キーは内容の異なる別のタッチに使われています。新しいキーで送信してください。"))
+        return
+    results[c.index] = TapResult(index=c.index, idempotency_key=c.client_key, status=seen["status"], duplicate=True,
+                                 reject_reason=seen["reject_reason"])
+
+
+def _row(c: Candidate, fp: str, day: date, *, cards, techs, used, in_tree, master_keys: Mapping[int, bytes],
+         received_at: datetime) -> dict:
+    tech = techs.get(c.technician_code)
+    card = cards.get(c.card_serial) if c.card_serial else None
+    # A wrong device clock first (it explains everything after it), then the card checks of
+    # docs/card-profile.md §8, then the site's accumulation window.
+    reason = _clock_reason(c, received_at) or (
+        _card_reason(c, card, tech, day, used, master_keys) if c.method is TapMethod.card
+        else None if tech is not None else "unknown_technician"
+    ) or (None if c.site.window_start <= day <= c.site.window_end else "outside_window")
+    if reason is None and tech is not None and tech.technician_id is None:
+        reason = "technician_not_registered"
+    if reason is not None:
+        status = TapStatus.rejected
+    elif tech.employer_id is None or tech.employer_id not in in_tree[c.site.id]:  # type: ignore
+        status = TapStatus.pending
+    else:
+        status = TapStatus.accepted
+    if c.challenge:
+        used.add((c.card_serial, c.challenge))
+    return dict(
+        source_key=c.source_key, site_id=c.site.id, device_id=c.device_id, api_client_id=c.api_client_id,
+        technician_id=tech.id if tech else None, technician_code=c.technician_code,
+        employer_id=tech.employer_id if tech else None, method=c.method.value, direction=c.direction,  # type: ignore
+        card_serial=c.card_serial,
+        # A replayed challenge is stored without it: the pair stays unique and the reject is still on record.
+        challenge=None if reason == "replayed_challenge" else c.challenge,
+        device_time=c.device_time.astimezone(timezone.utc), device_seq=c.device_seq, received_at=received_at,
+        work_date=day, status=status.value, reject_reason=reason, trade=c.trade, position=c.position,
+        work_content=c.work_content, fingerprint=fp,
+    )
+
+
+async def _settle_lost(lost: list[tuple[Candidate, str, dict]], results: dict[int, TapResult],
+                       errors: list[ItemError]) -> None:
+    """Taps whose insert hit a unique key. Either another request stored the same idempotency key first (answer with
+    what it stored), or the card's (serial, challenge) was stored first under another key: this tap replays it, and
+    is stored rejected as such."""
+    from tortoise import connections
+
+    stored = await _stored(connections.get("default"), [row["source_key"] for _, _, row in lost])
+    replays = []
+    for c, fp, row in lost:
+        if row["source_key"] in stored:
+            _answer_stored(c, fp, stored[row["source_key"]], results, errors)
         else:
-            status = TapStatus.accepted
-        if c.challenge:
-            used.add((c.card_serial, c.challenge))
-        rows.append(dict(
-            source_key=c.source_key, site_id=c.site.id, device_id=c.device_id, api_client_id=c.api_client_id,
-            technician_id=tech.id if tech else None, technician_code=c.technician_code,
-            employer_id=tech.employer_id if tech else None, method=c.method.value, direction=c.direction,  # type: ignore
-            card_serial=c.card_serial,
-            # A replayed challenge is stored without it: the pair stays unique and the reject is still on record.
-            challenge=None if reason == "replayed_challenge" else c.challenge,
-            device_time=c.device_time, device_seq=c.device_seq, received_at=received_at, work_date=day,
-            status=status.value, reject_reason=reason, trade=c.trade, position=c.position, work_content=c.work_content,
-        ))
-        results.append(TapResult(index=c.index, idempotency_key=c.client_key, status=status.value, reject_reason=reason))
-    if rows:
-        await _insert(rows)
-    return results
+            replays.append((c, fp, {**row, "challenge": None, "status": TapStatus.rejected.value,
+                                    "reject_reason": "replayed_challenge"}))
+            results[c.index] = TapResult(index=c.index, idempotency_key=c.client_key, status="rejected",
+                                         duplicate=False, reject_reason="replayed_challenge")
+    if replays and (again := await _insert([row for _, _, row in replays])):
+        await _settle_lost([r for r in replays if r[2]["source_key"] in again], results, errors)
+
+
+async def _stored(conn, keys: list[str]) -> dict[str, dict]:
+    from api import sql
+
+    if not keys:
+        return {}
+    return {r["source_key"]: {"status": r["status"], "reject_reason": r["reject_reason"],
+                              "fingerprint": r["fingerprint"]}
+            for r in await sql.fetch(conn, "SELECT source_key, status, reject_reason, fingerprint FROM tap "
+                                           f"WHERE source_key IN ({sql.marks(keys)})", keys)}
 
 
 async def _lookups(candidates: list[Candidate]):
@@ -120,8 +205,7 @@ async def _lookups(candidates: list[Candidate]):
     serials = sorted({c.card_serial for c in candidates if c.card_serial})
     codes = sorted({c.technician_code for c in candidates})
     site_pks = sorted({c.site.id for c in candidates})
-    known = {r["source_key"] for r in await sql.fetch(
-        conn, f"SELECT source_key FROM tap WHERE source_key IN ({sql.marks(keys)})", keys)}
+    known = await _stored(conn, keys)
     # Exactly the batch's (serial, challenge) pairs: "serial IN (…) AND challenge IN (…)" made PostgreSQL plan the
     # cross product as a sequential scan of the whole tap table (64 ms a batch at 200,000 taps, growing with it);
     # a VALUES list is one index probe per pair on both back ends.
@@ -144,24 +228,52 @@ _COLUMNS = [("source_key", "text"), ("site_id", "bigint"), ("device_id", "bigint
             ("technician_id", "bigint"), ("technician_code", "text"), ("employer_id", "bigint"), ("method", "text"),
             ("direction", "text"), ("card_serial", "text"), ("challenge", "text"), ("device_time", "timestamptz"),
             ("device_seq", "bigint"), ("received_at", "timestamptz"), ("work_date", "date"), ("status", "text"),
-            ("reject_reason", "text"), ("trade", "text"), ("position", "text"), ("work_content", "text")]
-_UNNEST_INSERT = "INSERT INTO tap ({}) SELECT * FROM unnest({})".format(
-    ", ".join(c for c, _ in _COLUMNS), ", ".join(f"${i}::{t}[]" for i, (_, t) in enumerate(_COLUMNS, start=1)))
+            ("reject_reason", "text"), ("trade", "text"), ("position", "text"), ("work_content", "text"),
+            ("fingerprint", "text")]
+_NAMES = ", ".join(c for c, _ in _COLUMNS)
+# One statement: the taps, and the dirty marks of the (site, date)s that got accepted taps, so the fold sees every
+# committed tap (docs/workrecords.md). Marks in (site, date) order, the order the fold locks them in.
+_UNNEST_INSERT = f"""
+WITH ins AS (
+  INSERT INTO tap ({_NAMES}) SELECT * FROM unnest({", ".join(f"${i}::{t}[]" for i, (_, t) in enumerate(_COLUMNS, 1))})
+  ON CONFLICT DO NOTHING RETURNING source_key, site_id, work_date, status
+), marks AS (
+  INSERT INTO fold_dirty (site_id, work_date, version)
+  SELECT DISTINCT site_id, work_date, 1 FROM ins WHERE status = 'accepted' ORDER BY site_id, work_date
+  ON CONFLICT (site_id, work_date) DO UPDATE SET version = fold_dirty.version + 1
+)
+SELECT source_key FROM ins"""
 
 
-async def _insert(rows: list[dict[str, Any]]) -> None:
-    """One INSERT … SELECT FROM unnest(arrays) on PostgreSQL: a whole batch in one statement and one round trip,
-    without building an ORM object per row (that was most of the time of a 1,000-tap batch). The embedded SQLite
-    default keeps the ORM's bulk insert."""
-    from api import db
+async def _insert(rows: list[dict[str, Any]]) -> set[str]:
+    """Store the rows that no unique key refuses; return the source keys of those it did refuse.
 
-    if db.dialect() != "postgres":
-        await Tap.bulk_create([Tap(**row) for row in rows], batch_size=1000)
-        return
+    PostgreSQL: one INSERT … SELECT FROM unnest(arrays) — a whole batch in one statement and one round trip, without
+    an ORM object per row. SQLite (the embedded default): multi-row INSERT … RETURNING and the marks, in one
+    transaction."""
     from tortoise import connections
+    from tortoise.transactions import in_transaction
 
-    columns = [[row[name] for row in rows] for name, _ in _COLUMNS]
-    await connections.get("default").execute_query(_UNNEST_INSERT, columns)
+    from api import db, sql
+    from api.workrecords.service import mark_dirty
+
+    if db.dialect() == "postgres":
+        columns = [[row[name] for row in rows] for name, _ in _COLUMNS]
+        _, got = await connections.get("default").execute_query(_UNNEST_INSERT, columns)
+        inserted = {r["source_key"] for r in got}
+        return {row["source_key"] for row in rows} - inserted
+    inserted = set()
+    async with in_transaction() as conn:
+        for i in range(0, len(rows), 500):
+            part = rows[i:i + 500]
+            got = await sql.fetch(conn, f"INSERT INTO tap ({_NAMES}) VALUES "
+                                  + ", ".join("(" + ", ".join("?" * len(_COLUMNS)) + ")" for _ in part)
+                                  + " ON CONFLICT DO NOTHING RETURNING source_key",
+                                  [row[name] for row in part for name, _ in _COLUMNS])
+            inserted |= {r["source_key"] for r in got}
+        await mark_dirty(conn, [(row["site_id"], row["work_date"]) for row in rows
+                                if row["source_key"] in inserted and row["status"] == "accepted"])
+    return {row["source_key"] for row in rows} - inserted
 
 
 def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, used,
@@ -189,13 +301,11 @@ def _card_reason(c: Candidate, card: Card | None, tech: Technician | None, day, 
 def _clock_reason(c: Candidate, received_at: datetime) -> str | None:
     if c.device_time > received_at + FUTURE_TOLERANCE:
         return "device_time_in_future"
-    if c.device_time < received_at - MAX_AGE:
-        return "device_time_too_old"
     return None
 
 
 def batch_out(results: list[TapResult], errors: list[ItemError]) -> BatchOut:
-    return BatchOut(results=sorted(results, key=lambda r: r.index), errors=errors)
+    return BatchOut(results=sorted(results, key=lambda r: r.index), errors=sorted(errors, key=lambda e: e.index))
 
 
 async def release_pending(*, site_id: int, business_id: int) -> int:

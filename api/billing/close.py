@@ -1,13 +1,14 @@
 """The monthly close: derive the month's renewals and 現場利用料, then invoice every business whose pending charges
 reach the carry-forward threshold (or have waited six months), in set-based statements on PostgreSQL and SQLite.
 
-Idempotent at the database level: renewal and usage charges have unique natural keys, a business has at most one
-monthly invoice per period (a unique key), and invoices are only made for businesses that have none. Running a
-period again makes nothing new and returns the same invoices.
+Once at the database level, under concurrency too: closes are serialised by a database lock (pg_advisory_xact_lock
+in every close transaction); each work record is charged at most once, ever (charged_work_record is keyed by the work
+record's id); renewal charges have unique natural keys; a business has at most one monthly invoice per period (a
+unique key), and numbers come from the locked gap-free counter. Running a period again makes nothing new.
 
-現場利用料 is billed by difference: for each site, work month and tariff version, the work records that exist now
-minus those already charged. Work records that arrive after a close (late taps, direct input approved next month)
-are therefore charged at the next close, never on an invoice already issued.
+Work records that arrive after a close (late taps, direct input approved next month) are not yet in
+charged_work_record, so the next close charges them, never an invoice already issued. A month that has not ended
+(Japan time) cannot be closed, nor a month after an earlier one still open (check_period).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from tortoise.transactions import in_transaction
 
 from api.billing import numbering, tariffs
 from api.billing.models import BillingRun
-from api.billing.periods import add_months, due_on, month_end
+from api.billing.periods import add_months, due_on, month_end, month_start
+from api.errors import Conflict
 from api.sql import execute, fetch, is_pg, month_start_expr
 from api.timeutil import today_jst
 
@@ -68,15 +70,45 @@ class _Casts:
         return f"DATE '{day.isoformat()}'" if self._pg else f"'{day.isoformat()}'"
 
 
-async def run_close(*, period: date, issued_on: date | None = None, at: datetime | None = None) -> CloseResult:
-    """Close `period` (the first day of a month). Safe to run again, and concurrently: the counter lock and the
-    unique keys keep a second run from issuing anything twice."""
+# Any constant: the key of the PostgreSQL advisory lock that serialises billing closes across processes.
+CLOSE_LOCK_KEY = 0x0CC05_B111
+
+
+async def serialise(conn: Any) -> None:
+    """Hold the billing-close lock until the transaction ends: every close transaction (deriving charges, each
+    invoicing chunk, the run record) takes it first, so closes, whether two requests, a request and the cron job, or
+    two months, run one after the other. On SQLite the database's single writer already does this."""
+    if is_pg(conn):
+        await fetch(conn, "SELECT pg_advisory_xact_lock(?)", [CLOSE_LOCK_KEY])
+
+
+async def check_period(*, period: date, today: date | None = None) -> None:
+    """A close is for a month that has ended (Japan time), and not past an earlier month that is still open: never
+    closed, or its close still running, while some month before it has been closed."""
+    today = today or today_jst()
+    if period >= month_start(today):
+        raise Conflict(f"{period:%Y-%m} has not ended yet (Japan time): it can be closed from "
+                       f"{add_months(period, 1):%Y-%m-%d}.", code="close_month_not_ended")
+    previous = add_months(period, -1)
+    if await BillingRun.filter(period__lt=period).exists() and not await BillingRun.filter(
+            period=previous, finished_at__not_isnull=True).exists():
+        raise Conflict(f"{previous:%Y-%m} is not closed yet: close it before {period:%Y-%m}.",
+                       code="close_earlier_month_open")
+
+
+async def run_close(*, period: date, issued_on: date | None = None, at: datetime | None = None,
+                    today: date | None = None) -> CloseResult:
+    """Close `period` (the first day of a month). Safe to run again and concurrently: closes are serialised by a
+    database lock, each work record is charged once (charged_work_record), renewals have unique keys, a business
+    gets one monthly invoice per period, and numbers come from the locked counter."""
     issued_on = issued_on or today_jst()
     at = at or now()
     result = CloseResult(period=period)
-    run, _ = await BillingRun.get_or_create(period=period, defaults={"started_at": at})
     async with in_transaction():
         conn = connections.get("default")
+        await serialise(conn)
+        await check_period(period=period, today=today)
+        run, _ = await BillingRun.get_or_create(period=period, defaults={"started_at": at})
         result.renewal_charges = await _renewals(conn, period=period, at=at)
         result.usage_charges = await _usage(conn, period=period, at=at)
     if is_pg():
@@ -90,19 +122,23 @@ async def run_close(*, period: date, issued_on: date | None = None, at: datetime
         threshold = tariffs.carry_forward_threshold(usage_month=period)
         for start in range(int(lo), int(hi) + 1, CHUNK_BUSINESSES):
             async with in_transaction():
-                made, yen = await _invoice_chunk(connections.get("default"), period=period, lo=start,
-                                                 hi=start + CHUNK_BUSINESSES - 1, threshold=threshold,
-                                                 issued_on=issued_on, at=at)
+                conn = connections.get("default")
+                await serialise(conn)
+                made, yen = await _invoice_chunk(conn, period=period, lo=start, hi=start + CHUNK_BUSINESSES - 1,
+                                                 threshold=threshold, issued_on=issued_on, at=at)
             result.invoices += made
             result.invoiced_yen += yen
-    carried = await fetch(connections.get("default"),
-                          "SELECT COUNT(DISTINCT business_id) AS n FROM charge WHERE invoice_id IS NULL "
-                          "AND business_id IS NOT NULL AND counted_in <= ?", [period])
-    result.carried_businesses = int(carried[0]["n"])
-    await BillingRun.filter(id=run.id).update(
-        finished_at=now(), runs=run.runs + 1, usage_charges=run.usage_charges + result.usage_charges,
-        renewal_charges=run.renewal_charges + result.renewal_charges, invoices=run.invoices + result.invoices,
-        invoiced_yen=run.invoiced_yen + result.invoiced_yen, carried_businesses=result.carried_businesses)
+    async with in_transaction():
+        conn = connections.get("default")
+        await serialise(conn)
+        carried = await fetch(conn, "SELECT COUNT(DISTINCT business_id) AS n FROM charge WHERE invoice_id IS NULL "
+                                    "AND business_id IS NOT NULL AND counted_in <= ?", [period])
+        result.carried_businesses = int(carried[0]["n"])
+        run = await BillingRun.get(id=run.id)
+        await BillingRun.filter(id=run.id).update(
+            finished_at=now(), runs=run.runs + 1, usage_charges=run.usage_charges + result.usage_charges,
+            renewal_charges=run.renewal_charges + result.renewal_charges, invoices=run.invoices + result.invoices,
+            invoiced_yen=run.invoiced_yen + result.invoiced_yen, carried_businesses=result.carried_businesses)
     log.info("billing close %s: %s", period, result)
     return result
 
@@ -192,7 +228,12 @@ def _capital_case(on: date, c: _Casts) -> tuple[str, list[Any]]:
 
 
 async def _usage(conn: Any, *, period: date, at: datetime) -> int:
-    """現場利用料 by difference, per site × work month × tariff version, charged to the site's prime."""
+    """現場利用料 for every work record not charged before, per site × work month × tariff version, charged to the
+    site's prime.
+
+    Each work record is charged at most once, ever: it is first claimed in charged_work_record, whose primary key is
+    the work record's id (INSERT … ON CONFLICT DO NOTHING), and only the rows this close claimed are priced into its
+    charges. Two closes, of one month or of two, can never both charge a record, whatever the lock does."""
     c = _Casts(conn)
     first = add_months(period, -USAGE_LOOKBACK_MONTHS)
     last = month_end(period)
@@ -201,31 +242,43 @@ async def _usage(conn: Any, *, period: date, at: datetime) -> int:
     if not versions:
         return 0
     versions.sort(key=lambda r: r.valid_from, reverse=True)
-    vfrom = "CASE " + " ".join(f"WHEN work_date >= {c.lit_date(r.valid_from)} THEN {c.lit_date(r.valid_from)}"
+    vfrom = "CASE " + " ".join(f"WHEN w.work_date >= {c.lit_date(r.valid_from)} THEN {c.lit_date(r.valid_from)}"
                                for r in versions) + " END"
-    price = "CASE " + " ".join(f"WHEN work_date >= {c.lit_date(r.valid_from)} THEN {r.amount_yen}"
+    price = "CASE " + " ".join(f"WHEN w.work_date >= {c.lit_date(r.valid_from)} THEN {r.amount_yen}"
                                for r in versions) + " END"
-    month = month_start_expr("work_date", conn)
-    sql = f"""
+    month = month_start_expr("w.work_date", conn)
+    run = f"{period.strftime('%Y-%m')}@{at.strftime('%Y%m%dT%H%M%S%f')}"  # one close: its charges' keys
+    claimed = await execute(conn, f"""
+INSERT INTO charged_work_record (work_record_id, site_id, work_month, tariff_valid_from, unit_price_yen, charge_key,
+                                 charged_at)
+SELECT x.id, x.site_id, x.wm, x.vfrom, x.price,
+       'usage:' || CAST(x.site_id AS TEXT) || ':' || CAST(x.wm AS TEXT) || ':' || CAST(x.vfrom AS TEXT) || ':'
+         || {c.text},
+       {c.ts}
+FROM (SELECT w.id, w.site_id, {month} AS wm, {vfrom} AS vfrom, {price} AS price
+      FROM work_record w
+      WHERE w.work_date >= ? AND w.work_date <= ?
+        AND NOT EXISTS (SELECT 1 FROM charged_work_record k WHERE k.work_record_id = w.id)
+        AND NOT EXISTS (SELECT 1 FROM lump_sum_site l WHERE l.site_id = w.site_id)) x
+WHERE x.vfrom IS NOT NULL
+ON CONFLICT (work_record_id) DO NOTHING""", [run, at, first, last])
+    if not claimed:
+        return 0
+    made = await execute(conn, f"""
 INSERT INTO charge ({_CHARGE_COLUMNS})
-SELECT * FROM (
-  SELECT s.prime_id, {c.null_int}, 'site_usage', 'any', '現場利用料 現場ID ' || s.site_id,
-         'usage:' || CAST(w.site_id AS TEXT) || ':' || CAST(w.wm AS TEXT) || ':' || CAST(w.vfrom AS TEXT) || ':'
-           || {c.text},
-         CASE WHEN w.vfrom > w.wm THEN w.vfrom ELSE w.wm END, w.site_id, w.wm,
-         w.n - COALESCE(u.q, 0) AS qty, w.price, (w.n - COALESCE(u.q, 0)) * w.price AS amount, 10, w.vfrom,
-         {c.date}, {c.null_int}, {c.ts}
-  FROM (SELECT site_id, {month} AS wm, {vfrom} AS vfrom, {price} AS price, COUNT(*) AS n
-        FROM work_record WHERE work_date >= ? AND work_date <= ?
-        GROUP BY site_id, wm, vfrom, price) w
-  JOIN site s ON s.id = w.site_id
-  LEFT JOIN (SELECT site_id, work_month, tariff_valid_from, SUM(quantity) AS q FROM charge
-             WHERE fee_type = 'site_usage' AND work_month >= ? GROUP BY site_id, work_month, tariff_valid_from) u
-    ON u.site_id = w.site_id AND u.work_month = w.wm AND u.tariff_valid_from = w.vfrom
-  WHERE w.vfrom IS NOT NULL AND NOT EXISTS (SELECT 1 FROM lump_sum_site l WHERE l.site_id = w.site_id)
-) x WHERE x.qty > 0
-ON CONFLICT (source_key) DO NOTHING"""
-    return await execute(conn, sql, [period.strftime("%Y-%m"), period, at, first, last, first])
+SELECT s.prime_id, {c.null_int}, 'site_usage', 'any', '現場利用料 現場ID ' || s.site_id, k.charge_key,
+       CASE WHEN k.tariff_valid_from > k.work_month THEN k.tariff_valid_from ELSE k.work_month END, k.site_id,
+       k.work_month, COUNT(*), k.unit_price_yen, COUNT(*) * k.unit_price_yen, 10, k.tariff_valid_from, {c.date},
+       {c.null_int}, {c.ts}
+FROM charged_work_record k JOIN site s ON s.id = k.site_id
+WHERE k.charge_id IS NULL
+GROUP BY s.prime_id, s.site_id, k.charge_key, k.site_id, k.work_month, k.tariff_valid_from, k.unit_price_yen""",
+                         [period, at])
+    await execute(conn, """
+UPDATE charged_work_record
+SET charge_id = (SELECT c.id FROM charge c WHERE c.source_key = charged_work_record.charge_key)
+WHERE charge_id IS NULL""", [])
+    return made
 
 
 async def _invoice_chunk(conn: Any, *, period: date, lo: int, hi: int, threshold: int, issued_on: date,

@@ -17,6 +17,7 @@ from api.billing.schemas import (
     OnlinePaymentOut, RateTotalOut,
 )
 from api.errors import NotFound, Unprocessable
+from api.sql import is_pg
 from api.timeutil import today_jst
 
 
@@ -122,8 +123,14 @@ async def list_for(*, actor: Account, period=None, status=None, limit: int = 100
 
 
 async def issue_immediate(*, technician_id: int) -> Invoice | None:
-    """Invoice a technician's pending charges now (a technician without an employer pays as the fee arises)."""
-    charges = await Charge.filter(technician_id=technician_id, invoice_id=None).order_by("id")
+    """Invoice a technician's pending charges now (a technician without an employer pays as the fee arises).
+
+    The pending charges are locked (FOR UPDATE) before they are read: a second approval or reissue at the same moment
+    waits, then finds them invoiced and issues nothing, instead of a second invoice for the same charges."""
+    qs = Charge.filter(technician_id=technician_id, invoice_id=None).order_by("id")
+    if is_pg():
+        qs = qs.select_for_update()
+    charges = await qs
     if not charges:
         return None
     t = invoice_math.invoice_totals(lines=[invoice_math.InvoiceLine(c.label, c.amount_yen, c.tax_rate_percent)
@@ -152,8 +159,6 @@ async def refresh_state(inv: Invoice) -> None:
 
 async def lock_invoice(pk: int) -> Invoice:
     """The invoice row, locked for the rest of the transaction on PostgreSQL (payments and credits serialise)."""
-    from api.sql import is_pg
-
     qs = Invoice.filter(id=pk)
     if is_pg():
         qs = qs.select_for_update()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.billing.close import run_close
+from api.billing.issuer import ensure_can_finalise
 from api.billing.periods import parse_period, previous_period
 from api.timeutil import today_jst
 
@@ -12,6 +13,8 @@ from api.timeutil import today_jst
 async def billing_close(ctx: dict[str, Any], period: str | None = None) -> dict[str, Any]:
     """Close `period` (YYYY-MM), by default the previous month. Idempotent: a second run issues nothing new."""
     month = parse_period(period) if period else previous_period(today_jst())
+    if ctx.get("settings") is not None:
+        ensure_can_finalise(ctx["settings"])
     result = await run_close(period=month)
     return {"period": month.isoformat(), "invoices": result.invoices, "invoiced_yen": result.invoiced_yen,
             "usage_charges": result.usage_charges, "renewal_charges": result.renewal_charges,

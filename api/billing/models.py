@@ -236,3 +236,22 @@ class BillingRun(Model):
 
     class Meta:
         table = "billing_run"
+
+
+class ChargedWorkRecord(Model):
+    """A work record whose 現場利用料 has been charged: at most once, ever, because the work record's id is the key.
+    The monthly close claims records here (INSERT … ON CONFLICT DO NOTHING) before pricing them into its charges,
+    so no two closes can both charge one. No foreign key: a record's charge outlives a refold of its day."""
+
+    work_record_id = fields.BigIntField(primary_key=True, generated=False)
+    site_id = fields.BigIntField()
+    work_month = fields.DateField()
+    tariff_valid_from = fields.DateField()
+    unit_price_yen = fields.IntField()
+    charge_key = fields.CharField(max_length=160)  # the source_key of the charge that bills it
+    charge_id = fields.BigIntField(null=True)  # set in the same transaction
+    charged_at = fields.DatetimeField()
+
+    class Meta:
+        table = "charged_work_record"
+        indexes = (("charge_id",), ("site_id", "work_month"))

@@ -3,16 +3,16 @@ the monthly close and credit notes for the operator."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from api import db
+from api.batches import service as batches
 from api.accounts.models import Role
 from api.audit import service as audit
-from api.billing import events, invoices, lump_sum, tariffs
+from api.billing import events, invoices, issuer, lump_sum, tariffs
+from api.billing.close import check_period
 from api.billing.models import BillingRun, Charge, LumpSumSite
 from api.billing.pdf import invoice_pdf, receipt_pdf
 from api.billing.periods import parse_period, previous_period
@@ -143,8 +143,15 @@ async def choose_lump_sum(ctx: Ctx):
 @router.get("/sites/{pk:int}/lump-sum", summary="The site's lump-sum choice, if any", tags=["billing"],
             roles={Role.business_admin, Role.operator, Role.site_manager}, response=LumpSumOut, errors=(404,))
 async def get_lump_sum(ctx: Ctx):
-    row = await LumpSumSite.get_or_none(site_id=int(ctx.path["pk"]))
-    if row is None or (ctx.user.role is not Role.operator and ctx.user.business_id != row.business_id):  # type: ignore
+    from api.sites.access import is_site_manager
+    from api.sites.service import get_site
+
+    site = await get_site(pk=int(ctx.path["pk"]))
+    # The prime's admins and this site's managers (not every site manager of the prime), and the operator.
+    if ctx.user.role is not Role.operator and not await is_site_manager(ctx.user, site):
+        raise NotFound("No such site.")
+    row = await LumpSumSite.get_or_none(site_id=site.id)
+    if row is None:
         raise NotFound("This site is billed per work record.")
     return lump_sum.out(row)
 
@@ -156,9 +163,10 @@ async def card_reissue(ctx: Ctx):
     from api.devices.service import revoke_card
     from api.registration.cards import issue_card
     from api.registration.models import Card, CardStatus
-    from api.registration.service import get_visible
+    from api.registration.service import get_writable
 
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    # Revokes the card everywhere and bills 1,000 yen: never for a prime that only sees the technician on its site.
+    tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
     old = await Card.filter(technician=tech, status=CardStatus.active).order_by("-id").first()
     if tech.technician_id is None or old is None:
         raise Conflict("This technician has no active card to reissue.", code="no_active_card")
@@ -175,15 +183,16 @@ async def card_reissue(ctx: Ctx):
 # --- operator -----------------------------------------------------------------------------------------------------
 
 
-@router.post("/admin/billing/close", summary="Run the monthly billing close now (idempotent)", tags=["billing"],
-             roles=OPERATOR, body=CloseIn, response=CloseOut, status=202, errors=(422,))
+@router.post("/admin/billing/close", summary="Run the monthly billing close now (the billing-close batch: once per "
+             "month at a time; refused for a month not ended or after an open one)", tags=["billing"],
+             roles=OPERATOR, body=CloseIn, response=CloseOut, status=202, errors=(409, 422))
 async def run_close(ctx: Ctx):
     period = parse_period(ctx.body.period) if ctx.body.period else previous_period(today_jst())
-    tag = period.strftime("%Y-%m")
-    job_id = f"billing-close:{tag}:{uuid.uuid4().hex[:12]}"  # each request runs: the close itself is idempotent
-    await db.defer_job("billing_close", tag, job_id=job_id)
-    await audit.record(actor=ctx.user, action="billing.close", entity_type="billing_run", entity_id=tag)
-    return CloseOut(job_id=job_id, period=tag)
+    issuer.ensure_can_finalise(ctx.settings)
+    await check_period(period=period)
+    run, created = await batches.start(name="billing-close", period=period, actor=ctx.user)
+    return CloseOut(job_id=batches.job_id(run.id), period=run.period or "", run_id=run.id, status=run.status.value,
+                    already_running=not created)
 
 
 @router.get("/admin/billing/runs", summary="Monthly closes and what they did", tags=["billing"], roles=OPERATOR,
@@ -206,7 +215,8 @@ async def all_invoices(ctx: Ctx):
 
 @router.post("/admin/invoices/{pk:int}/credit-notes", summary="Correct a finalised invoice with a credit note "
              "(never more than it still holds per tax rate; audited)", tags=["billing"], roles=OPERATOR,
-             body=CreditNoteIn, response=CreditNoteOut, status=201, errors=(404, 422))
+             body=CreditNoteIn, response=CreditNoteOut, status=201, errors=(404, 409, 422))
 async def credit_note(ctx: Ctx):
+    issuer.ensure_can_finalise(ctx.settings)
     cn = await invoices.create_credit_note(actor=ctx.user, invoice_pk=int(ctx.path["pk"]), data=ctx.body)
     return invoices.credit_note_out(cn, list(await cn.lines.all()))

@@ -5,9 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from api.common import Int, Strict, Yen
+from api.common import Int, Month, Strict, Yen
 
-Period = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Period = Month
 Reason = Annotated[str, StringConstraints(min_length=2, max_length=1000)]
 
 
@@ -116,6 +116,10 @@ class CloseIn(Strict):
 class CloseOut(BaseModel):
     job_id: str
     period: str
+    run_id: int = Field(description="the batch run (GET /api/v1/admin/batches/runs/{run_id} for its status)")
+    status: str = Field(description="queued / running / done / failed")
+    already_running: bool = Field(description="true when a close of this month was already queued or running: "
+                                              "this request started nothing new")
 
 
 class BillingRunOut(BaseModel):

@@ -6,18 +6,20 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from api.businesses.masters import INDUSTRIES, PREFECTURES
-from api.common import Email, Kana, Login, Password, Phone, PostalCode, SocialInsurance, Strict, Text, Yen
+from api.common import (
+    CorporateNumber, Email, Kana, Login, Name, Password, Phone, PostalCode, SocialInsurance, Strict, Text, Yen,
+)
 
 
 class AdminIn(Strict):
     login: Login
     password: Password
-    display_name: Text
+    display_name: Name
     email: Email | None = None
 
 
 class BusinessRegisterIn(Strict):
-    corporate_number: Annotated[str, StringConstraints(pattern=r"^\d{13}$")] | None = Field(
+    corporate_number: CorporateNumber | None = Field(
         default=None, description="法人番号 (13 digits with its check digit); omit for individual proprietors"
     )
     name: Text
@@ -116,7 +118,7 @@ class RegisteredBusinessOut(BaseModel):
 class SubAccountIn(Strict):
     login: Login
     password: Password
-    display_name: Text
+    display_name: Name
     email: Email | None = None
     tier: int | None = Field(default=None, ge=1, le=3, description="管理者ID tier 1–3 (business admins only)")
 

@@ -3,12 +3,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.common import Int, Strict, Text
+from api.common import Int, Int32, Name, Strict
 
 
 class DeviceIn(Strict):
     kind: Literal["reader", "kiosk"]
-    name: Text
+    name: Name
 
 
 class DeviceOut(BaseModel):
@@ -53,7 +53,7 @@ class DeviceSelfOut(BaseModel):
 
 class HeartbeatIn(Strict):
     software_version: Annotated[str, StringConstraints(max_length=40)]
-    outbox_depth: Int = Field(ge=0)
+    outbox_depth: Int32 = Field(ge=0)
     reader: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
@@ -78,7 +78,7 @@ class RevokeCardIn(Strict):
 
 
 class ApiClientIn(Strict):
-    name: Text
+    name: Name
 
 
 class ApiClientOut(BaseModel):

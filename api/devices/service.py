@@ -17,6 +17,7 @@ from api.businesses.models import Business
 from api.devices.models import Device, DeviceKind, Revocation
 from api.devices.schemas import DeviceOut, HeartbeatIn, RevocationsOut
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized
+from api.registration.cards import is_card_serial
 from api.registration.models import Card, CardStatus
 from api.sites.access import ensure_manages
 from api.sites.models import Site
@@ -147,7 +148,7 @@ async def revoke_serial(*, card: Card, reason: str) -> bool:
 
 
 async def revoke_card(*, actor: Account, serial: str, reason: str) -> Card:
-    card = await Card.get_or_none(serial=serial.lower())
+    card = await Card.get_or_none(serial=serial.lower()) if is_card_serial(serial) else None
     if card is None:
         raise NotFound("No card with this serial.")
     if actor.role is Role.technician and actor.technician_id != card.technician_id:  # type: ignore[attr-defined]

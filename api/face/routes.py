@@ -9,7 +9,7 @@ from api.face.schemas import (
 )
 from api.errors import NotFound
 from api.http import Ctx, Router
-from api.registration.service import get_visible
+from api.registration.service import get_visible, get_writable
 from api.sites.access import ensure_manages
 from api.sites.service import get_site
 
@@ -20,6 +20,10 @@ FRAMES = ("frame1", "frame2", "frame3")
 
 async def _tech(ctx: Ctx):
     return await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+
+
+async def _own(ctx: Ctx):
+    return await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
 
 
 async def _managed_site(ctx: Ctx):
@@ -98,7 +102,7 @@ async def face_status(ctx: Ctx):
             summary="Give or withdraw consent to face check-in (withdrawing deletes the face data)", tags=["face"],
             roles={Role.technician}, body=ConsentIn, response=FaceStatusOut, errors=(403, 404))
 async def face_consent(ctx: Ctx):
-    tech = await service.set_consent(actor=ctx.user, tech=await _tech(ctx), consent=ctx.body.consent)
+    tech = await service.set_consent(actor=ctx.user, tech=await _own(ctx), consent=ctx.body.consent)
     return await service.status(tech=tech, face=ctx.state.face)
 
 
@@ -106,7 +110,7 @@ async def face_consent(ctx: Ctx):
              tags=["face"], roles={Role.technician}, uploads=("file",), response=FaceStatusOut, status=201,
              errors=(403, 404, 409, 413, 422, 503))
 async def add_face_photo(ctx: Ctx):
-    tech = await service.add_extra_photo(actor=ctx.user, tech=await _tech(ctx), data=ctx.files["file"],
+    tech = await service.add_extra_photo(actor=ctx.user, tech=await _own(ctx), data=ctx.files["file"],
                                          check=service.photo_checker(ctx.state.face, ctx.settings),
                                          settings=ctx.settings, vault=ctx.state.vault)
     return await service.status(tech=tech, face=ctx.state.face)
@@ -115,5 +119,5 @@ async def add_face_photo(ctx: Ctx):
 @router.delete("/technicians/{pk:int}/face-photos", summary="Delete the extra face photos", tags=["face"],
                roles={Role.technician}, response=FaceStatusOut, errors=(403, 404))
 async def delete_face_photos(ctx: Ctx):
-    tech = await service.delete_extra_photos(actor=ctx.user, tech=await _tech(ctx))
+    tech = await service.delete_extra_photos(actor=ctx.user, tech=await _own(ctx))
     return await service.status(tech=tech, face=ctx.state.face)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
+from api.keishin.conditions import load_conditions
 from api.keishin.errors import KeishinError
 from api.keishin.masters import Masters, Qualification, load_masters
 from api.keishin.roster_models import (
@@ -49,7 +50,7 @@ EMPLOYMENT_MONTHS = 6
 class _Holding:
     qualification: Qualification
     allowed: frozenset[str] | None  # None: every industry of the table row
-    no_kaitai: bool  # the person also holds this code's 附則第4条 variant
+    no_kaitai: bool  # the person also holds this code's 附則第4条 variant, or lacks its 解体 evidence
 
     def points(self, industry: str) -> int:
         if self.allowed is not None and industry not in self.allowed:
@@ -149,8 +150,28 @@ def _industry_set(codes: Iterable[str], field: str, ctx: _Context) -> frozenset[
     return frozenset(out) or None
 
 
+def _conditions_met(tech: Technician, q_in, ctx: _Context, notes: list[str]) -> tuple[bool, bool]:
+    """(counts at all, counts without its 解体 credit) under the table's conditions (api/keishin/conditions.py)."""
+    cond = load_conditions().get(q_in.code)
+    if cond is None:
+        return True, False
+    if cond.experience_years and cond.experience_from(q_in.acquired_on) > ctx.base_date:
+        notes.append(f"{tech.name}: {q_in.code} needs {cond.experience_years} year(s) of experience after passing "
+                     f"({q_in.acquired_on.isoformat()}); counts from {cond.experience_from(q_in.acquired_on).isoformat()}"
+                     "; not counted")
+        return False, False
+    if cond.needs_kaitai_evidence(q_in.acquired_on):
+        evidence = tech.kaitai_evidence_on
+        if evidence is None or evidence > ctx.base_date:
+            notes.append(f"{tech.name}: {q_in.code} not credited in 解体 (29): passed "
+                         f"{q_in.acquired_on.isoformat()} without 1 year of 解体 experience or the 登録解体工事講習")
+            return True, True
+    return True, False
+
+
 def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[str]) -> list[_Holding]:
     held: list[tuple[Qualification, frozenset[str] | None]] = []
+    without_kaitai: set[str] = set()
     for j, q_in in enumerate(tech.qualifications):
         qfield = f"{field}.qualifications[{j}]"
         if not ctx.masters.qualification_exists(q_in.code):
@@ -176,6 +197,11 @@ def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[str]) -> 
                 "qualification_not_in_industry",
                 f"qualification {q.code} counts in none of {sorted(allowed)}", f"{qfield}.industry_codes",
             )
+        counts, no_kaitai = _conditions_met(tech, q_in, ctx, notes)
+        if not counts:
+            continue
+        if no_kaitai:
+            without_kaitai.add(q.code)
         held.append((q, allowed))
     for k, level in enumerate(tech.ccus_levels):
         lfield = f"{field}.ccus_levels[{k}]"
@@ -195,7 +221,7 @@ def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[str]) -> 
             continue
         held.append((q, allowed))
     variant_bases = {q.base_code for q, _ in held if q.base_code}
-    return [_Holding(q, allowed, q.code in variant_bases) for q, allowed in held]
+    return [_Holding(q, allowed, q.code in variant_bases or q.code in without_kaitai) for q, allowed in held]
 
 
 def _credits(code: str, ctx: _Context) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -51,6 +51,9 @@ class Technician:
     # None: let the optimiser choose the 業種コード. A tuple: the applicant's own choice, validated and kept.
     industry_codes: tuple[str, ...] | None = None
     newly_listed: bool = False
+    # The day the technician's 解体 evidence (1 year of 解体 experience or the 登録解体工事講習) was complete, as
+    # approved; None when there is none. See api/keishin/conditions.py.
+    kaitai_evidence_on: date | None = None
 
 
 @dataclass(frozen=True)

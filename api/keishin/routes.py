@@ -9,12 +9,13 @@ from starlette.responses import Response
 
 from api.accounts.models import Role
 from api.businesses.service import ensure_can_manage, get_business
-from api.errors import NotFound, Unprocessable
+from api.errors import NotFound
 from api.http import Ctx, Router
-from api.keishin import export, service
+from api.keishin import contracts, export, service
 from api.keishin.models import ContractHistory
 from api.keishin.schemas import (
-    ContractHistoryIn, ContractHistoryOut, EmploymentIn, KeishinQuery, W1Query, WorksQuery,
+    ContractCorrectionIn, ContractHistoryIn, ContractHistoryOut, EmploymentIn, KeishinQuery, ReasonQuery, SkillsQuery,
+    W1Query, WorksQuery,
 )
 from api.registration.models import Technician
 
@@ -45,23 +46,32 @@ def _out(r: ContractHistory) -> ContractHistoryOut:
     return ContractHistoryOut(id=r.id, customer=r.customer, work_name=r.work_name, prime=r.prime, location=r.location,
                               amount_thousand_yen=r.amount_thousand_yen, started_on=r.started_on,
                               completed_on=r.completed_on, industry_code=r.industry_code,
-                              breakdown_code=r.breakdown_code)
+                              breakdown_code=r.breakdown_code, site_id=r.site_id, public=r.public,  # type: ignore
+                              exemption=r.exemption)
 
 
 @router.post("/businesses/{pk:int}/contract-history", summary="Add a 工事経歴書 row", tags=["keishin"], roles=ADMINS,
              body=ContractHistoryIn, response=ContractHistoryOut, status=201, errors=(403, 404, 422))
 async def add_contract(ctx: Ctx):
-    business = await _business(ctx)
-    data: ContractHistoryIn = ctx.body
-    if data.industry_code is None:
-        raise Unprocessable.field("industry_code", "a contract row needs its industry (業種コード)",
-                                  code="missing_industry")
-    from api.keishin.masters import load_masters
+    return _out(await contracts.add(business=await _business(ctx), data=ctx.body))
 
-    # Refused now rather than at report time: the industry must exist on the contract's own dates.
-    load_masters().industry(data.industry_code, on=data.completed_on or data.started_on or date.today(),
-                            field="industry_code")
-    return _out(await ContractHistory.create(business=business, **data.model_dump()))
+
+@router.put("/businesses/{pk:int}/contract-history/{cid:int}", summary="Correct a 工事経歴書 row (reason required; "
+            "audited with before and after)", tags=["keishin"], roles=ADMINS, body=ContractCorrectionIn,
+            response=ContractHistoryOut, errors=(403, 404, 422))
+async def correct_contract(ctx: Ctx):
+    body: ContractCorrectionIn = ctx.body
+    data = ContractHistoryIn.model_validate(body.model_dump(exclude={"reason"}))
+    return _out(await contracts.correct(actor=ctx.user, business=await _business(ctx), pk=int(ctx.path["cid"]),
+                                        data=data, reason=body.reason))
+
+
+@router.delete("/businesses/{pk:int}/contract-history/{cid:int}", summary="Delete a 工事経歴書 row (?reason= "
+               "required; audited)", tags=["keishin"], roles=ADMINS, query=ReasonQuery, response=None, status=204,
+               errors=(403, 404, 422))
+async def delete_contract(ctx: Ctx):
+    await contracts.delete(actor=ctx.user, business=await _business(ctx), pk=int(ctx.path["cid"]),
+                           reason=ctx.query.reason)
 
 
 @router.get("/businesses/{pk:int}/contract-history", summary="The 工事経歴書 rows", tags=["keishin"], roles=ADMINS,
@@ -124,10 +134,18 @@ async def works(ctx: Ctx):
     return data
 
 
-@router.get("/businesses/{pk:int}/keishin/w1", summary="W1⑩: CCUS used on all directly contracted sites without "
-            "direct input", tags=["keishin"], roles=ADMINS, query=W1Query, errors=(403, 404, 422))
+@router.get("/businesses/{pk:int}/keishin/w1", summary="W1⑩: every 元請 work of the 工事経歴書 in the year registered "
+            "in CCUS with a reader, kiosk or private system in use", tags=["keishin"], roles=ADMINS, query=W1Query, errors=(403, 404, 422))
 async def w1(ctx: Ctx):
     business = await _business(ctx)
     q: W1Query = ctx.query
     return plain(await service.w1(business=business, base_date=q.base_date, fiscal_year_start=q.fiscal_year_start,
                                   pledge_submitted=q.pledge_submitted))
+
+
+@router.get("/businesses/{pk:int}/keishin/w1-skills", summary="W1⑧ 技能者: 技能者数, 技能レベル向上者数 (judged level "
+            "rises in the 3 years to the base date) and 控除対象者数", tags=["keishin"], roles=ADMINS, query=SkillsQuery,
+            errors=(403, 404))
+async def w1_skills(ctx: Ctx):
+    business = await _business(ctx)
+    return plain(await service.w1_skills(business=business, base_date=ctx.query.base_date))

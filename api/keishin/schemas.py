@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.common import Strict, Text
+from api.common import PastDate, Strict, Text
 
 
 class ContractHistoryIn(Strict):
@@ -19,10 +19,27 @@ class ContractHistoryIn(Strict):
     industry_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")] | None = Field(
         default=None, description="2-digit 業種コード; required (a row without one is refused)")
     breakdown_code: Annotated[str, StringConstraints(pattern=r"^\d{3}$")] | None = None
+    site_id: int | None = Field(default=None, description="W1⑩: the CCUS site (its pk) of this 元請 work")
+    public: bool = Field(default=False, description="W1⑩: ordered by a public body (公共工事)")
+    exemption: Literal["overseas", "minor", "disaster"] | None = Field(
+        default=None, description="W1⑩: left out as 海外 / 軽微 / 災害応急")
 
 
 class ContractHistoryOut(ContractHistoryIn):
     id: int
+
+
+class ContractCorrectionIn(ContractHistoryIn):
+    reason: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, description="required: kept in the audit trail")
+
+
+class ReasonQuery(BaseModel):
+    reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class SkillsQuery(BaseModel):
+    base_date: date
 
 
 class KeishinQuery(BaseModel):
@@ -44,7 +61,7 @@ class WorksQuery(KeishinQuery):
 
 
 class EmploymentIn(Strict):
-    employed_since: date
+    employed_since: PastDate
 
 
 class W1Query(BaseModel):

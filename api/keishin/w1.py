@@ -3,11 +3,15 @@
 For 審査基準日 from 2023-08-14 (reference/ccus-facts.md §7, ciac.jp/keisin/hyotenw/ccus):
 
 * 15 points: on **every** directly contracted work of the year (public and private) the site and contract are
-  registered in CCUS and the work records accumulate **without 直接入力** (card readers, face kiosks, API link);
+  registered in CCUS and the work records can accumulate without 直接入力: a card reader, a face kiosk or a private
+  system (API連携) was in use on the site. An occasional approved 直接入力 (a forgotten card) does not undo that;
+  a site where nothing but 直接入力 recorded work does;
 * 10 points: the same on every **public** directly contracted work;
 * 0 otherwise, and 0 when the year had no directly contracted work; the 誓約書 (様式第6号) is required for any points.
 
-Overseas works, 軽微な工事 and 災害応急工事 are left out before the test. These numbers live here rather than in
+The works are the business's own 元請 works in its 工事経歴書 for the year (not only the sites it registered in
+CCUS: an unregistered public work must count against it). Overseas works, 軽微な工事 and 災害応急工事 are left out
+before the test; the exemption is set per 工事経歴書 row. These numbers live here rather than in
 a data file because they are one rule with one start date, not a table that MLIT revises row by row.
 """
 
@@ -35,7 +39,7 @@ class DirectSite:
     name: str
     public: bool
     registered_in_ccus: bool  # 現場・契約情報 registered in CCUS
-    has_direct_input: bool  # any work record of the site came in as 直接入力
+    recording_in_use: bool  # a card reader, face kiosk or private system (API) recorded work on the site
     exemption: Exemption | None = None
 
 
@@ -85,6 +89,6 @@ def _failures(site: DirectSite) -> list[str]:
     out = []
     if not site.registered_in_ccus:
         out.append("site and contract not registered in CCUS")
-    if site.has_direct_input:
-        out.append("work records entered by 直接入力")
+    elif not site.recording_in_use:
+        out.append("no card reader, face kiosk or private system in use on the site (直接入力 only)")
     return out

@@ -5,7 +5,7 @@ No database and no HTTP: the database side aggregates work records into `LevelIn
 """
 
 from api.levels.criteria import Criteria, CriteriaVersion, LevelRow, QualificationGroup, load_criteria, parse_criteria
-from api.levels.engine import evaluate, pre_registration_days
+from api.levels.engine import evaluate
 from api.levels.errors import CriteriaError, LevelsError
 from api.levels.history import LevelChange, level_change, result_to_dict
 from api.levels.inputs import Evidence, HeldQualification, LevelInputs, LevelResult
@@ -26,6 +26,5 @@ __all__ = [
     "level_change",
     "load_criteria",
     "parse_criteria",
-    "pre_registration_days",
     "result_to_dict",
 ]

@@ -3,13 +3,11 @@
 Counting rules (ccus-facts.md §5):
 
 * Only 詳細型 technicians are evaluated: the qualifications that decide a level are registered only in that tier.
-* Work days = the CCUS work records in the trade + experience from before CCUS registration. That experience is the
-  calendar days from the technician's oldest registered qualification to the registration date, converted at
-  ``days_per_year`` (215) work days per 365 calendar days and rounded down:
-  ``pre = (registered_on - oldest_qualification_on).days * 215 // 365``. Dividing by 365 rather than 365.25 keeps
-  "N whole calendar years ⇒ at least N × 215 days" true whatever the leap days (3 y = 1,095 or 1,096 days → 645).
-  An employer's 経歴証明書 is the other accepted proof; when both exist the larger counts, never the sum, because
-  they cover the same years.
+* Work days = the CCUS work records in the trade + the work days an employer's 経歴証明書 certifies for the years
+  before CCUS registration, once the operator has approved it (a change application of type prior_experience;
+  api/levels/models.PriorExperience). The date of the oldest qualification proves nothing about work done, so it
+  no longer counts (issue 18: a qualification added with a back-dated acquired date gave thousands of days);
+  ``LevelInputs.oldest_qualification_on`` is ignored and the evidence's ``pre_registration_*`` fields stay 0.
 * 職長 / 班長 days count CCUS records only (the pre-registration estimate says nothing about position).
 * A qualification counts from its acquired date through its expiry date inclusive.
 * Levels are cumulative: level N needs the rows of levels 2..N all met.
@@ -24,15 +22,6 @@ from api.levels.errors import LevelsError
 from api.levels.inputs import Evidence, LevelInputs, LevelResult
 
 MAX_LEVEL = 4
-
-
-def pre_registration_days(oldest_qualification_on: date | None, registered_on: date | None,
-                          days_per_year: int = 215) -> tuple[int, int]:
-    """(calendar days, converted work days) of experience before CCUS registration."""
-    if oldest_qualification_on is None or registered_on is None or oldest_qualification_on >= registered_on:
-        return 0, 0
-    calendar = (registered_on - oldest_qualification_on).days
-    return calendar, calendar * days_per_year // 365
 
 
 def evaluate(*, inputs: LevelInputs, criteria: Criteria, on: date) -> LevelResult:
@@ -55,9 +44,8 @@ def evaluate(*, inputs: LevelInputs, criteria: Criteria, on: date) -> LevelResul
     for code in held:  # a renewed certificate (old one expired, new one valid) is simply held
         lapsed.pop(code, None)
 
-    calendar, pre = pre_registration_days(inputs.oldest_qualification_on, inputs.registered_on,
-                                          criteria.days_per_year)
-    counted = inputs.work_days + max(pre, inputs.certified_prior_days)
+    calendar, pre = 0, 0  # see the module docstring: only a certified 経歴証明書 counts before registration
+    counted = inputs.work_days + inputs.certified_prior_days
     lead = inputs.foreman_days + inputs.team_leader_days
     foreman = inputs.foreman_days
     met = []

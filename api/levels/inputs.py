@@ -23,8 +23,9 @@ class HeldQualification:
 class LevelInputs:
     """One technician × one trade, aggregated up to the evaluation date.
 
-    ``work_days`` counts every CCUS work record in the trade (foreman and team-leader days included);
-    ``foreman_days`` / ``team_leader_days`` count the records whose position was 職長 / 班長.
+    ``work_days`` counts the distinct Japan dates with a CCUS work record in the trade (foreman and team-leader days
+    included) — a day is a day: two sites on one date count once; ``foreman_days`` / ``team_leader_days`` count the
+    distinct dates with a record whose position was 職長 / 班長.
     ``oldest_qualification_on`` and ``registered_on`` give the pre-registration experience (see engine.py);
     ``certified_prior_days`` is the alternative an employer's 経歴証明書 gives (already in work days).
     """

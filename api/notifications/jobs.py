@@ -13,8 +13,12 @@ _TEXT = {
     ("technician", "approved", "upgrade"): "詳細型への変更が承認されました。",
     ("technician", "returned", "new"): "技能者登録の申請が差し戻されました。理由を確認して再申請してください。",
     ("technician", "returned", "upgrade"): "詳細型への変更申請が差し戻されました。理由を確認して再申請してください。",
+    ("technician", "approved", "change"): "変更申請が承認されました。",
+    ("technician", "returned", "change"): "変更申請が差し戻されました。理由を確認して再申請してください。",
     ("business", "approved", "new"): "事業者登録が承認されました。",
     ("business", "returned", "new"): "事業者登録の申請が差し戻されました。理由を確認して再申請してください。",
+    ("business", "approved", "change"): "事業者情報の変更申請が承認されました。",
+    ("business", "returned", "change"): "事業者情報の変更申請が差し戻されました。理由を確認して再申請してください。",
 }
 
 

@@ -6,11 +6,36 @@ with a precise reason, for the operator to assign, split or refund (api.payments
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+from tortoise import connections
+from tortoise.timezone import now
 
 from api.billing.invoices import balance, lock_invoice, number, refresh_state
 from api.billing.models import Invoice
-from api.payments.models import Payment, PaymentAllocation, PaymentException
+from api.payments.models import Payment, PaymentAllocation, PaymentException, PaymentSource, PaymentStatus
+from api.sql import fetch
+
+
+async def record_once(*, source: PaymentSource, external_id: str, amount_yen: int, received_on: date,
+                      details: dict[str, Any], payer_name: str = "", reference: str = "",
+                      status: PaymentStatus = PaymentStatus.received, bank_import_id: int | None = None
+                      ) -> Payment | None:
+    """Store money received once per external id: INSERT … ON CONFLICT (external_id) DO NOTHING. None when it was
+    already recorded — on PostgreSQL after waiting for a concurrent import of the same notice to commit, so two
+    imports of one file at once record each credit once (and neither fails on the unique key)."""
+    rows = await fetch(connections.get("default"), """
+        INSERT INTO payment (source, external_id, amount_yen, allocated_yen, refunded_yen, received_on, payer_name,
+                             reference, status, bank_import_id, details, created_at)
+        VALUES (?, ?, ?, 0, 0, ?, ?, ?, ?, ?, '{}', ?)
+        ON CONFLICT (external_id) DO NOTHING RETURNING id""",
+                       [source.value, external_id, amount_yen, received_on, payer_name[:200], reference[:40],
+                        status.value, bank_import_id, now()])
+    if not rows:
+        return None
+    await Payment.filter(id=rows[0]["id"]).update(details=details)  # JSON through the ORM on both back ends
+    return await Payment.get(id=rows[0]["id"])
 
 
 def unapplied(payment: Payment) -> int:

@@ -24,10 +24,10 @@ from api.audit import service as audit
 from api.billing.invoices import lock_invoice, refresh_state
 from api.billing.models import Invoice
 from api.billing.numbering import parse_reference
-from api.sql import fetch
+from api.sql import fetch, is_pg
 from api.errors import Unprocessable
 from api.payments import zengin
-from api.payments.apply import auto_apply, queue
+from api.payments.apply import auto_apply, queue, record_once
 from api.payments.models import (
     BankImport, ExceptionStatus, Payment, PaymentAllocation, PaymentException, PaymentSource, PaymentStatus,
 )
@@ -76,17 +76,16 @@ async def import_notice(*, actor: Account, filename: str, data: bytes) -> tuple[
 
 async def _one(imp: BankImport, header: zengin.NoticeHeader, t: zengin.Transfer) -> LineResult:
     base = {"record": t.line_no, "amount_yen": t.amount_yen, "payer_name": t.payer_name}
-    key = _key(header, t)
-    if await Payment.filter(external_id=key).exists():
-        return LineResult(**base, outcome="duplicate")
     details = {"bank": header.bank_code, "branch": header.branch_code, "account": header.account_number,
                "inquiry_number": t.inquiry_number, "remitting_bank": t.remitting_bank_name,
                "remitting_branch": t.remitting_branch_name, "edi": t.edi_info, "payer_code": t.payer_code,
                "other_bank_cheque_yen": t.other_bank_cheque_yen}
-    payment = await Payment.create(source=PaymentSource.bank_transfer, external_id=key, amount_yen=t.amount_yen,
-                                   received_on=t.posted_on, payer_name=t.payer_name, bank_import=imp,
-                                   reference=(t.edi_info or t.payer_code)[:40], details=details,
-                                   status=PaymentStatus.cancelled if t.cancelled else PaymentStatus.received)
+    payment = await record_once(source=PaymentSource.bank_transfer, external_id=_key(header, t),
+                                amount_yen=t.amount_yen, received_on=t.posted_on, payer_name=t.payer_name,
+                                bank_import_id=imp.id, reference=(t.edi_info or t.payer_code)[:40], details=details,
+                                status=PaymentStatus.cancelled if t.cancelled else PaymentStatus.received)
+    if payment is None:  # this credit was imported before (or by a concurrent import of the same file)
+        return LineResult(**base, outcome="duplicate")
     if t.cancelled:
         return await _cancel(payment, header, t, base)
     invoice, how = await _match(t)
@@ -134,7 +133,9 @@ async def _match(t: zengin.Transfer) -> tuple[Invoice | None, tuple[str, str]]:
 
 async def _cancel(payment: Payment, header: zengin.NoticeHeader, t: zengin.Transfer, base: dict) -> LineResult:
     """取消区分 1: the bank withdraws a credit it notified earlier. Undo what that credit did, or queue it."""
-    original = await Payment.get_or_none(external_id=_key(header, dataclasses.replace(t, cancelled=False)))
+    # Locked like every writer of a payment (payment first): an operator's decision on it waits, or goes first.
+    qs = Payment.filter(external_id=_key(header, dataclasses.replace(t, cancelled=False)))
+    original = await (qs.select_for_update() if is_pg() else qs).first()
     if original is None or original.status is not PaymentStatus.received:
         await queue(payment=payment, reason="cancel_without_credit",
                     detail=f"the bank cancels a credit of {t.amount_yen} yen (照会番号 {t.inquiry_number}) that was "

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import stripe
+from tortoise import connections
 from tortoise.timezone import now
 
 from api.accounts.models import Account
@@ -15,9 +16,10 @@ from api.audit import service as audit
 from api.billing.invoices import balance, lock_invoice, number
 from api.errors import Conflict, NotFound, Unprocessable
 from api.payments.apply import allocate, unapplied
-from api.payments.models import ExceptionStatus, Payment, PaymentException, PaymentSource, PaymentStatus
+from api.payments.models import Payment, PaymentException, PaymentSource, PaymentStatus
 from api.payments.schemas import AssignIn, ExceptionOut, RefundIn, SplitIn
 from api.payments.stripe_client import ProviderError, stripe_client
+from api.sql import execute, is_pg
 
 
 async def exception_out(e: PaymentException) -> ExceptionOut:
@@ -30,13 +32,26 @@ async def exception_out(e: PaymentException) -> ExceptionOut:
     )
 
 
-async def get_open(pk: int) -> tuple[PaymentException, Payment]:
+async def claim(*, actor: Account, pk: int, resolution: str, reason: str) -> tuple[PaymentException, Payment]:
+    """Take the queue item for this decision, once. The payment is locked first (every writer of a payment and its
+    queue items locks the payment before anything else, so a provider's refund webhook or a bank cancellation
+    serialises with a decision instead of deadlocking with it), then a conditional UPDATE … WHERE status = 'open' lets only one of several concurrent
+    decisions (assign, split, refund) win. A loser waits for the winner's transaction: if it commits the loser
+    matches no row and gets 409 already_resolved; if it rolls back (its input was refused) the loser goes ahead."""
     e = await PaymentException.get_or_none(id=pk)
     if e is None:
         raise NotFound("No such item in the correction queue.")
-    if e.status is not ExceptionStatus.open:
+    qs = Payment.filter(id=e.payment_id)  # type: ignore[attr-defined]
+    if is_pg():
+        qs = qs.select_for_update()
+    payment = await qs.get()
+    taken = await execute(connections.get("default"),
+                          "UPDATE payment_exception SET status = 'resolved', resolution = ?, resolved_by_id = ?, "
+                          "resolved_at = ?, note = ? WHERE id = ? AND status = 'open'",
+                          [resolution, actor.id, now(), reason, pk])
+    e = await PaymentException.get(id=pk)
+    if not taken:
         raise Conflict(f"This item was already resolved ({e.resolution}).", code="already_resolved")
-    payment = await e.payment
     if payment.status is not PaymentStatus.received:
         raise Conflict(f"The payment is {payment.status.value}.", code="payment_not_received")
     return e, payment
@@ -47,14 +62,10 @@ def _state(p: Payment) -> dict[str, Any]:
             "status": p.status.value}
 
 
-async def _resolve(*, actor: Account, e: PaymentException, payment: Payment, before: dict[str, Any],
-                   resolution: str, reason: str, extra: dict[str, Any]) -> PaymentException:
-    e.status, e.resolution, e.resolved_by_id, e.resolved_at, e.note = (
-        ExceptionStatus.resolved, resolution, actor.id, now(), reason)
-    await e.save(update_fields=["status", "resolution", "resolved_by_id", "resolved_at", "note"])
+async def _audit(*, actor: Account, payment: Payment, before: dict[str, Any], resolution: str, reason: str,
+                 extra: dict[str, Any]) -> None:
     await audit.record(actor=actor, action=f"payment.{resolution}", entity_type="payment", entity_id=payment.id,
                        before=before, after=_state(payment) | extra, reason=reason)
-    return e
 
 
 async def _fit(inv_pk: int, amount: int, field: str):
@@ -66,17 +77,18 @@ async def _fit(inv_pk: int, amount: int, field: str):
 
 
 async def assign(*, actor: Account, pk: int, data: AssignIn) -> PaymentException:
-    e, payment = await get_open(pk)
+    e, payment = await claim(actor=actor, pk=pk, resolution="assigned", reason=data.reason)
     before = _state(payment)
     amount = unapplied(payment)
     inv = await _fit(data.invoice_id, amount, "invoice_id")
     await allocate(payment=payment, inv=inv, amount=amount, matched_by="operator", actor=actor)
-    return await _resolve(actor=actor, e=e, payment=payment, before=before, resolution="assigned",
-                          reason=data.reason, extra={"invoice": number(inv), "amount_yen": amount})
+    await _audit(actor=actor, payment=payment, before=before, resolution="assigned", reason=data.reason,
+                 extra={"invoice": number(inv), "amount_yen": amount})
+    return e
 
 
 async def split(*, actor: Account, pk: int, data: SplitIn, settings: Any) -> PaymentException:
-    e, payment = await get_open(pk)
+    e, payment = await claim(actor=actor, pk=pk, resolution="split", reason=data.reason)
     before = _state(payment)
     total = sum(part.amount_yen for part in data.parts) + data.refund_yen
     if total != unapplied(payment):
@@ -90,20 +102,22 @@ async def split(*, actor: Account, pk: int, data: SplitIn, settings: Any) -> Pay
         await allocate(payment=payment, inv=inv, amount=amount, matched_by="operator", actor=actor)
     if data.refund_yen:
         await _refund(payment=payment, amount=data.refund_yen, key=f"openccus-refund-{e.id}", settings=settings)
-    return await _resolve(actor=actor, e=e, payment=payment, before=before, resolution="split", reason=data.reason,
-                          extra={"parts": [{"invoice": number(inv), "amount_yen": a} for inv, a in targets],
-                                 "refund_yen": data.refund_yen})
+    await _audit(actor=actor, payment=payment, before=before, resolution="split", reason=data.reason,
+                 extra={"parts": [{"invoice": number(inv), "amount_yen": a} for inv, a in targets],
+                        "refund_yen": data.refund_yen})
+    return e
 
 
 async def refund(*, actor: Account, pk: int, data: RefundIn, settings: Any) -> PaymentException:
-    e, payment = await get_open(pk)
+    e, payment = await claim(actor=actor, pk=pk, resolution="refunded", reason=data.reason)
     before = _state(payment)
     amount = unapplied(payment)
     if amount <= 0:
         raise Conflict("Nothing of this payment is left to refund.", code="nothing_to_refund")
     provider = await _refund(payment=payment, amount=amount, key=f"openccus-refund-{e.id}", settings=settings)
-    return await _resolve(actor=actor, e=e, payment=payment, before=before, resolution="refunded", reason=data.reason,
-                          extra={"refund_yen": amount, "refund_via": provider})
+    await _audit(actor=actor, payment=payment, before=before, resolution="refunded", reason=data.reason,
+                 extra={"refund_yen": amount, "refund_via": provider})
+    return e
 
 
 async def _refund(*, payment: Payment, amount: int, key: str, settings: Any) -> str:

@@ -79,6 +79,7 @@ class OnlinePayment(Model):
     amount_yen = fields.BigIntField()
     status = fields.CharField(max_length=40)
     last_event_at = fields.BigIntField(default=0)  # the provider's created timestamp of the newest applied event
+    refunded_yen = fields.BigIntField(default=0)  # what the provider says it refunded in all (charge.refunded)
     failure_message = fields.CharField(max_length=300, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

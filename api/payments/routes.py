@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.accounts.models import Role
 from api.http import Ctx, Router
-from api.payments import bank, corrections, online
+from api.payments import bank, corrections, online, webhooks
 from api.payments.models import PaymentException
 from api.payments.schemas import (
     AssignIn, BankImportOut, ExceptionOut, ExceptionQuery, ImportLineOut, PayIn, PayOut, RefundIn, SplitIn, WebhookOut,
@@ -34,8 +34,8 @@ async def pay(ctx: Ctx):
              tags=["payments"], response=WebhookOut, transactional=False, errors=(400, 503))
 async def stripe_webhook(ctx: Ctx):
     payload = await ctx.request.body()
-    return WebhookOut(**await online.handle_webhook(payload=payload, signature=ctx.request.headers.get("stripe-signature"),
-                                                    settings=ctx.settings))
+    signature = ctx.request.headers.get("stripe-signature")
+    return WebhookOut(**await webhooks.handle_webhook(payload=payload, signature=signature, settings=ctx.settings))
 
 
 @router.post("/admin/payments/bank-imports", summary="Import a 全銀 振込入金通知 file (multipart: file) and match it",

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import date
 
 from api.registration.models import Card, Technician
+
+
+_SERIAL = re.compile(r"[0-9a-fA-F]{16}")
+
+
+def is_card_serial(text: str) -> bool:
+    """A card serial is 16 hex digits: anything else names no card (and must not reach a varchar(16) lookup)."""
+    return bool(_SERIAL.fullmatch(text))
 
 
 def _anniversary(birth: date, year: int) -> date:

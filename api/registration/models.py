@@ -98,6 +98,9 @@ class Qualification(Model):
     certificate: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.StoredImage", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    # Set when the operator approves the registration, upgrade or change application that carried it; until then
+    # the qualification counts nowhere (levels, reports, 経審). See api/registration/changes.py.
+    approved_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -108,6 +111,7 @@ class Qualification(Model):
 class ApplicationKind(str, Enum):
     new = "new"
     upgrade = "upgrade"  # 簡略型 → 詳細型
+    change = "change"  # 変更申請 after approval (api/registration/changes.py)
 
 
 class SubjectType(str, Enum):
@@ -132,6 +136,15 @@ class Application(Model):
     submitted_at = fields.DatetimeField()
     decided_at = fields.DatetimeField(null=True)
     decided_by_id = fields.BigIntField(null=True)
+    # 変更申請 only: what is applied for (qualification / data / prior_experience / kaitai), its data, its document,
+    # and a key that allows one open application per technician and subject (unique; set to NULL on approval).
+    change_type = fields.CharField(max_length=20, null=True)
+    payload = fields.JSONField(null=True)
+    document: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.StoredImage", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    change_key = fields.CharField(max_length=60, null=True, unique=True)  # NULL once decided for good
+    applied_by_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

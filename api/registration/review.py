@@ -15,8 +15,11 @@ from api.billing import events as billing_events
 from api.businesses.models import Business, ReviewStatus
 from api.errors import Conflict, NotFound, Unprocessable
 from api.ids import new_ccus_id
+from api.registration import changes
 from api.registration.cards import issue_card
-from api.registration.models import Application, ApplicationKind, ImageKind, SubjectType, Technician, Tier
+from api.registration.models import (
+    Application, ApplicationKind, ImageKind, Qualification, SubjectType, Technician, Tier,
+)
 from api.registration.schemas import (
     ApplicationOut, CorrectionIn, IdentityFields, ReturnIn, TechnicianOut,
 )
@@ -32,7 +35,8 @@ def app_out(a: Application) -> ApplicationOut:
     return ApplicationOut(
         id=a.id, subject_type=a.subject_type.value, technician_pk=a.technician_id, business_pk=a.business_id,  # type: ignore
         kind=a.kind.value, proxy=a.proxy, status=a.status.value, return_reasons=a.return_reasons,
-        submitted_at=a.submitted_at, decided_at=a.decided_at,
+        submitted_at=a.submitted_at, decided_at=a.decided_at, change_type=a.change_type, payload=a.payload,
+        has_document=a.document_id is not None,  # type: ignore[attr-defined]
     )
 
 
@@ -42,7 +46,8 @@ async def submit_business_application(*, business: Business) -> Application:
 
 
 async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> Application:
-    if await Application.filter(technician=tech, status__in=[ReviewStatus.submitted, ReviewStatus.returned]).exists():
+    if await Application.filter(technician=tech, status__in=[ReviewStatus.submitted, ReviewStatus.returned],
+                                kind__in=[ApplicationKind.new, ApplicationKind.upgrade]).exists():
         raise Conflict("An application is already open; resubmit that one.", code="application_open")
     if kind is ApplicationKind.new:
         if tech.status is not ReviewStatus.draft:
@@ -114,6 +119,8 @@ def _ensure_open(app: Application) -> None:
 
 
 async def return_application(*, actor: Account, app: Application, data: ReturnIn) -> Application:
+    if app.kind is ApplicationKind.change:
+        return await changes.return_application(actor=actor, app=app, data=data)
     _ensure_open(app)
     unknown = [r.field for r in data.reasons if r.field not in RETURNABLE_FIELDS]
     if unknown:
@@ -135,6 +142,8 @@ async def return_application(*, actor: Account, app: Application, data: ReturnIn
 
 async def approve(*, actor: Account, app: Application, card_key_version: int) -> Application:
     """`card_key_version`: the newest master-key version (``settings.card_keys().newest``), for a new card."""
+    if app.kind is ApplicationKind.change:
+        return await changes.approve(actor=actor, app=app)
     _ensure_open(app)
     before = app_out(app).model_dump(mode="json")
     if app.subject_type is SubjectType.business:
@@ -151,6 +160,8 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
         else:
             tech.tier = Tier.detailed
             await tech.save(update_fields=["tier", "updated_at"])
+        # The qualifications reviewed with this application count from now on (api/registration/changes.py).
+        await Qualification.filter(technician=tech, approved_at=None).update(approved_at=now())
     app.status, app.return_reasons = ReviewStatus.approved, []
     app.decided_at, app.decided_by_id, app.decisions = now(), actor.id, app.decisions + 1
     await app.save()

@@ -61,10 +61,11 @@ async def card_personalisation(ctx: Ctx):
     from api import db
     from api.audit import service as audit
     from api.errors import NotFound
-    from api.registration.cards import personalisation
+    from api.registration.cards import is_card_serial, personalisation
     from api.registration.models import Card
 
-    card = await Card.get_or_none(serial=ctx.path["serial"].lower())
+    serial = ctx.path["serial"]
+    card = await Card.get_or_none(serial=serial.lower()) if is_card_serial(serial) else None
     if card is None:
         raise NotFound("No card with this serial.")
     record = await personalisation(card=card, master_keys=ctx.settings.card_keys())

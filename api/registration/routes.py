@@ -21,11 +21,12 @@ EDITORS = {Role.technician, Role.business_admin}
 
 
 async def _tech(ctx: Ctx) -> Technician:
-    try:
-        pk = int(ctx.path["pk"])
-    except ValueError:
-        pk = -1
-    return await service.get_visible(actor=ctx.user, pk=pk)
+    return await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+
+
+async def _own(ctx: Ctx) -> Technician:
+    """For writes: the technician, the employer or the operator (never a prime that only sees them on its site)."""
+    return await service.get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
 
 
 @router.post("/technicians", summary="Register yourself as a technician (簡略型); returns a token", tags=["technicians"],
@@ -45,13 +46,13 @@ async def get_technician(ctx: Ctx):
 @router.patch("/technicians/{pk:int}", summary="Edit registration data while draft or returned", tags=["technicians"],
               roles=EDITORS, body=TechnicianPatch, response=TechnicianOut, errors=(404, 409, 422))
 async def patch_technician(ctx: Ctx):
-    tech = await service.update(actor=ctx.user, tech=await _tech(ctx), patch=ctx.body)
+    tech = await service.update(actor=ctx.user, tech=await _own(ctx), patch=ctx.body)
     return await service.to_out(tech)
 
 
 async def _upload(ctx: Ctx, kind: ImageKind):
     check = photo_checker(ctx.state.face, ctx.settings) if kind is ImageKind.face_photo else None
-    tech = await service.set_photo(actor=ctx.user, tech=await _tech(ctx), kind=kind, raw=ctx.files["file"],
+    tech = await service.set_photo(actor=ctx.user, tech=await _own(ctx), kind=kind, raw=ctx.files["file"],
                                    settings=ctx.settings, vault=ctx.state.vault, check=check)
     return await service.to_out(tech)
 
@@ -89,7 +90,7 @@ async def get_id_document(ctx: Ctx):
 @router.put("/technicians/{pk:int}/detailed", summary="Set the 詳細型 data", tags=["technicians"], roles=EDITORS,
             body=DetailedIn, response=TechnicianOut, errors=(404, 409, 422))
 async def put_detailed(ctx: Ctx):
-    return await service.to_out(await service.set_detailed(actor=ctx.user, tech=await _tech(ctx), data=ctx.body))
+    return await service.to_out(await service.set_detailed(actor=ctx.user, tech=await _own(ctx), data=ctx.body))
 
 
 @router.post("/technicians/{pk:int}/qualifications", summary="Add a qualification with its certificate image "
@@ -100,7 +101,7 @@ async def add_qualification(ctx: Ctx):
         data = QualificationIn.model_validate({k: v for k, v in ctx.form.items() if v != ""})
     except ValidationError as exc:
         raise Unprocessable("The request is not valid.", fields=validation_fields(exc)) from None
-    tech = await _tech(ctx)
+    tech = await _own(ctx)
     await service.add_qualification(actor=ctx.user, tech=tech, data=data, certificate=ctx.files["file"],
                                     settings=ctx.settings, vault=ctx.state.vault)
     out = await service.to_out(tech)
@@ -118,14 +119,14 @@ async def get_certificate(ctx: Ctx):
 @router.put("/technicians/{pk:int}/disclosure", summary="Disclosure settings (the technician only)",
             tags=["technicians"], roles={Role.technician}, body=DisclosureIn, response=TechnicianOut, errors=(404,))
 async def put_disclosure(ctx: Ctx):
-    return await service.to_out(await service.set_disclosure(tech=await _tech(ctx), data=ctx.body))
+    return await service.to_out(await service.set_disclosure(tech=await _own(ctx), data=ctx.body))
 
 
 @router.post("/technicians/{pk:int}/applications", summary="Apply: new registration or upgrade to 詳細型",
              tags=["applications"], roles=EDITORS, body=ApplicationIn, response=ApplicationOut, status=201,
              errors=(404, 409, 422))
 async def apply(ctx: Ctx):
-    app = await review.submit(actor=ctx.user, tech=await _tech(ctx), kind=ApplicationKind(ctx.body.kind))
+    app = await review.submit(actor=ctx.user, tech=await _own(ctx), kind=ApplicationKind(ctx.body.kind))
     return review.app_out(app)
 
 
@@ -144,7 +145,7 @@ async def resubmit(ctx: Ctx):
 
     app = await review.get_application(pk=int(ctx.path["pk"]))
     if app.technician_id is not None:  # type: ignore[attr-defined]
-        await service.get_visible(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
+        await service.get_writable(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
     else:
         if ctx.user.role is not Role.business_admin:
             raise NotFound("No such application.")

@@ -5,7 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from api.common import CcusId, Email, Kana, LongText, Login, Password, Phone, PostalCode, SocialInsurance, Strict, Text
+from api.common import (
+    CcusId, Email, Kana, LongText, Login, Name, Password, Phone, PostalCode, SocialInsurance, Strict, Text,
+)
 from api.registration.masters import qualifications, trades
 
 Nationality = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -28,8 +30,8 @@ def _check_trades(v: list[str]) -> list[str]:
 class IdentityFields(Strict):
     """簡略型 data, shared by self-registration, proxy registration and edits."""
 
-    family_name: Text
-    given_name: Text
+    family_name: Name
+    given_name: Name
     family_name_kana: Kana
     given_name_kana: Kana
     birth_date: date
@@ -68,10 +70,20 @@ class IdentityFields(Strict):
         return self
 
 
+def _residence_valid_today(expiry: date | None) -> date | None:
+    from api.timeutil import today_jst
+
+    if expiry is not None and expiry < today_jst():
+        raise ValueError("the residence period (在留期間) has already expired")
+    return expiry
+
+
 class TechnicianSelfRegisterIn(IdentityFields):
     login: Login
     password: Password
     employer_business_id: CcusId | None = Field(default=None, description="the employer's 14-digit 事業者ID")
+
+    _residence_expiry = field_validator("residence_expiry")(_residence_valid_today)
 
 
 class TechnicianProxyRegisterIn(IdentityFields):
@@ -82,10 +94,12 @@ class TechnicianProxyRegisterIn(IdentityFields):
     consent_obtained: Literal[True] = Field(description="the technician agreed to the proxy application")
     consent_on: date
 
+    _residence_expiry = field_validator("residence_expiry")(_residence_valid_today)
+
 
 class TechnicianPatch(Strict):
-    family_name: Text | None = None
-    given_name: Text | None = None
+    family_name: Name | None = None
+    given_name: Name | None = None
     family_name_kana: Kana | None = None
     given_name_kana: Kana | None = None
     birth_date: date | None = None
@@ -169,6 +183,7 @@ class QualificationOut(BaseModel):
     acquired_on: date
     expires_on: date | None
     has_certificate: bool
+    approved: bool = True  # False until the application that carries it is approved: it counts nowhere before
 
 
 class CardOut(BaseModel):
@@ -190,6 +205,9 @@ class ApplicationOut(BaseModel):
     return_reasons: list[dict]
     submitted_at: datetime
     decided_at: datetime | None
+    change_type: str | None = None  # 変更申請: qualification / data / prior_experience / kaitai
+    payload: dict | None = None
+    has_document: bool = False
 
 
 class TechnicianOut(BaseModel):

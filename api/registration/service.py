@@ -9,9 +9,9 @@ from api.accounts.service import create_account
 from api.businesses.models import Business, ReviewStatus
 from api.crypto import Vault
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
-from api.images import normalise_image
+from api.images import normalise_image_off_loop
 from api.registration.masters import qualifications
-from api.registration.models import ImageKind, Qualification, StoredImage, Technician
+from api.registration.models import ImageKind, Qualification, StoredImage, Technician, Tier
 from api.registration.schemas import (
     CardOut, DetailedIn, DisclosureIn, IdentityFields, QualificationIn, QualificationOut, TechnicianOut,
     TechnicianPatch, TechnicianProxyRegisterIn, TechnicianSelfRegisterIn, TechnicianSummaryOut,
@@ -53,7 +53,7 @@ async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, 
     await _check_duplicate(data)
     tech = await Technician.create(**_identity(data), employer=employer)
     account = await create_account(login=data.login, password=data.password, role=Role.technician,
-                                   display_name=f"{data.family_name} {data.given_name}", email=data.email, technician=tech)
+                                   display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech)
     return tech, account
 
 
@@ -70,7 +70,7 @@ async def register_proxy(*, actor: Account, business: Business, data: Technician
     tech = await Technician.create(**_identity(data), employer=business, proxy_registered_by=business,
                                    proxy_consent_on=data.consent_on)
     await create_account(login=data.login, password=data.password, role=Role.technician,
-                         display_name=f"{data.family_name} {data.given_name}", email=data.email, technician=tech)
+                         display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech)
     return tech
 
 
@@ -82,6 +82,19 @@ async def get_visible(*, actor: Account, pk: int) -> Technician:
     if tech is None or not (can_view(actor, tech) or await can_view_on_site(actor, tech)):
         raise NotFound("No such technician.")
     return tech
+
+
+async def get_writable(*, actor: Account, pk: int) -> Technician:
+    """Writes to a technician (data, photos, qualifications, applications, card reissue, consent) belong to the person,
+    their employer and the operator only. The prime and upper tiers see a technician while on their site — reading
+    is not writing: they get 403; anyone who cannot see the technician at all gets 404."""
+    tech = await Technician.get_or_none(id=pk)
+    if tech is not None and can_view(actor, tech):
+        return tech
+    if tech is not None and await can_view_on_site(actor, tech):
+        raise Forbidden("Only the technician, their employer or the operator can change this technician's data.",
+                        code="technician_read_only")
+    raise NotFound("No such technician.")
 
 
 def can_view(actor: Account, tech: Technician) -> bool:
@@ -141,7 +154,7 @@ async def store_image(*, actor: Account, tech: Technician, kind: ImageKind, raw:
                       vault: Vault, editable_check: bool = True, check: ImageCheck | None = None) -> StoredImage:
     if editable_check:
         ensure_can_edit(actor, tech)
-    img = normalise_image(raw, field=kind.value, max_bytes=settings.max_upload_bytes,
+    img = await normalise_image_off_loop(raw, field=kind.value, max_bytes=settings.max_upload_bytes,
                           max_pixels=settings.max_image_pixels, max_side=IMAGE_SIDES[kind])
     if check is not None:
         await check(img.data, "file")
@@ -195,10 +208,15 @@ async def add_qualification(*, actor: Account, tech: Technician, data: Qualifica
                             settings: Settings, vault: Vault) -> Qualification:
     if actor.role is Role.operator:
         raise Forbidden("Operators change technician data through a correction with a reason.")
+    if tech.status is ReviewStatus.approved and tech.tier is Tier.detailed:
+        # After approval a qualification is reviewed on its own (変更申請): it counts only once approved.
+        raise Conflict("The registration is approved: apply for the new qualification with a change application "
+                       "(POST /technicians/{id}/change-applications).", code="change_application_required")
     if await Qualification.filter(technician=tech, code=data.code).exists():
         raise Conflict("This qualification is already registered.", code="duplicate_qualification")
-    stored = await store_image(actor=actor, tech=tech, kind=ImageKind.certificate, raw=certificate, settings=settings,
-                               vault=vault, editable_check=False)
+    from api.registration.changes import store_document
+
+    stored = await store_document(actor=actor, tech=tech, raw=certificate, settings=settings, vault=vault)
     return await Qualification.create(technician=tech, certificate=stored, **data.model_dump())
 
 
@@ -223,7 +241,8 @@ async def to_out(tech: Technician) -> TechnicianOut:
         qualifications=[
             QualificationOut(id=q.id, code=q.code, name=master[q.code]["name"], category=master[q.code]["category"],
                              acquired_on=q.acquired_on, expires_on=q.expires_on,
-                             has_certificate=q.certificate_id is not None)  # type: ignore[attr-defined]
+                             has_certificate=q.certificate_id is not None,  # type: ignore[attr-defined]
+                             approved=q.approved_at is not None)
             for q in quals
         ],
         card=CardOut(serial=card.serial, issued_on=card.issued_on, valid_until=card.valid_until,

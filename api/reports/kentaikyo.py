@@ -1,14 +1,14 @@
 """建退共 monthly work-day calendar (月別カレンダー) CSV, seed 000 item No.85.
 
 One row per technician × site × employer for one month: day columns 1–31 holding 1 on a work day, and the total.
-The employer buys 退職金ポイント (or stamps) per work day from these totals, so a day counts once per row however
-many work records or taps it had. The real CCUS 月別カレンダーCSV layout is not public (ccus-facts.md §6b); these
+The employer buys 退職金ポイント (or stamps) per work day from these totals, so a day is a day: it counts once per
+technician however many work records, taps or sites it had. A technician on two sites on the same day has the day
+on one row only (the site entered first that day), so the rows' totals add up to the distinct dates worked. The real CCUS 月別カレンダーCSV layout is not public (ccus-facts.md §6b); these
 columns are OpenCCUS's own, carrying the numbers 建退共 keys on (共済契約者番号 of the employer, 被共済者番号 of the
 technician).
 
 Warnings (returned, not raised) point at what the employer must fix or watch: a missing 共済契約者番号 / 被共済者番号,
-and a technician on two sites of the same employer on the same day — each site row shows the day, but 建退共 pays
-one day per person per day, so buying points from both rows would pay twice.
+and a technician on two sites on the same day (counted once, on the row named in the warning).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from api.reports.csvout import CsvFile, Encoding, Unencodable, write_csv
 from api.reports.errors import ReportError
@@ -34,6 +34,7 @@ class WorkDay:
     site_id: str
     employer_id: str
     work_date: date
+    first_in: datetime | None = None  # decides which site's row counts a day worked on two sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,8 @@ def monthly_calendar(*, year: int, month: int, records: Iterable[WorkDay], techn
                      sites: Mapping[str, Party], employers: Mapping[str, Party]) -> KentaikyoCalendar:
     if not 1 <= month <= 12:
         raise ReportError("invalid_month", f"month must be 1–12, got {month}", "month")
-    cells: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    # (technician, day) → the (first_in, employer, site) of each record of that day
+    worked: dict[tuple[str, int], list[tuple[datetime | None, str, str]]] = defaultdict(list)
     for k, r in enumerate(records):
         if (r.work_date.year, r.work_date.month) != (year, month):
             # A record of another month is a query bug upstream; counting or dropping it silently would both be
@@ -80,28 +82,30 @@ def monthly_calendar(*, year: int, month: int, records: Iterable[WorkDay], techn
                                   (r.employer_id, employers, "employer")):
             if key not in lookup:
                 raise ReportError(f"unknown_{what}", f"records[{k}]: no {what} {key!r} given", f"{what}s")
-        cells[(r.employer_id, r.site_id, r.technician_id)].add(r.work_date.day)
+        worked[(r.technician_id, r.work_date.day)].append((r.first_in, r.employer_id, r.site_id))
+    cells: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    warnings = []
+    for (tech, day), places in sorted(worked.items()):
+        # The site entered first that day carries it (no time: the lowest id), the others do not.
+        kept = min(places, key=lambda p: (p[0] is None, p[0] or datetime.min, p[1], p[2]))
+        cells[(kept[1], kept[2], tech)].add(day)
+        others = sorted({(e, s) for _, e, s in places} - {(kept[1], kept[2])})
+        if others:
+            site_ids = sorted({s for _, _, s in places})
+            warnings.append(f"技能者 {tech}: {year}-{month:02d}-{day:02d} に {len(site_ids)} 現場 ({', '.join(site_ids)}) で"
+                            f"就労 — 建退共の就労日数は 1 日です（現場 {kept[2]} の行に計上）")
 
     rows = tuple(CalendarRow(employers[e], sites[s], technicians[t], frozenset(days))
                  for (e, s, t), days in sorted(cells.items()))
-    return KentaikyoCalendar(year, month, rows, tuple(_warnings(rows, year, month)))
+    return KentaikyoCalendar(year, month, rows, tuple(_warnings(rows) + warnings))
 
 
-def _warnings(rows: tuple[CalendarRow, ...], year: int, month: int) -> list[str]:
+def _warnings(rows: tuple[CalendarRow, ...]) -> list[str]:
     out = []
     employers = {r.employer.id: r.employer for r in rows}
     technicians = {r.technician.id: r.technician for r in rows}
     out += [f"事業者 {p.name} ({p.id}): 共済契約者番号が未登録です" for _, p in sorted(employers.items()) if not p.number]
     out += [f"技能者 {p.name} ({p.id}): 被共済者番号が未登録です" for _, p in sorted(technicians.items()) if not p.number]
-    by_person: dict[tuple[str, str], dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for r in rows:
-        for d in r.days:
-            by_person[(r.employer.id, r.technician.id)][d].append(r.site.id)
-    for (emp, tech), days in sorted(by_person.items()):
-        for d, site_ids in sorted(days.items()):
-            if len(site_ids) > 1:
-                out.append(f"技能者 {tech}: {year}-{month:02d}-{d:02d} に事業者 {emp} の {len(site_ids)} 現場 "
-                           f"({', '.join(sorted(site_ids))}) で就労 — 建退共の就労日数は 1 日です")
     return out
 
 

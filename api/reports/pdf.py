@@ -80,7 +80,10 @@ def build_pdf(*, title: str, head: Sequence[str], sections: Sequence[Section], f
         story += [Paragraph(escape(line), body) for line in notes]
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=margin,
-                            bottomMargin=margin, title=title, invariant=True)
+                            bottomMargin=margin, title=title, invariant=True,
+                            # The canvas starts in the embedded font: its default (Helvetica, one of the base 14)
+                            # would be declared on every page without being embedded, which an archive check refuses.
+                            initialFontName=font)
     doc.build(story)
     return buf.getvalue()
 

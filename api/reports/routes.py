@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from api.accounts.models import Role
 from api.businesses.service import ensure_can_manage, get_business
+from api.common import Month
 from api.errors import Forbidden
 from api.http import Ctx, Router
 from api.registration.service import get_visible
@@ -86,7 +87,7 @@ async def career(ctx: Ctx):
 
 
 class MonthQuery(CsvQuery):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    month: Month = Field(description="YYYY-MM")
 
 
 @router.get("/businesses/{pk:int}/kentaikyo", summary="建退共: monthly work-day calendar per technician, site and "

@@ -4,10 +4,12 @@ summary and the 建退共 monthly calendar."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
 from api.businesses.models import Business
-from api.levels.models import LevelRecord
+from api.levels.judged import official as official_levels
+from api.levels.models import JudgedLevel
 from api.levels.service import evaluate_one
 from api.registration.masters import qualifications, trades
 from api.registration.models import Card, Qualification, Technician
@@ -25,10 +27,20 @@ def _name(t: Technician) -> str:
 
 
 async def _current_levels(tech_ids: list[int]) -> dict[tuple[int, str], int]:
-    out: dict[tuple[int, str], int] = {}
-    for r in await LevelRecord.filter(technician_id__in=tech_ids).order_by("id"):
-        out[(r.technician_id, r.trade)] = r.level  # type: ignore[attr-defined]
-    return out
+    """Official levels only (judged by an assessment body): the engine's estimate is never printed as a level."""
+    return {key: row.level for key, row in (await official_levels(tech_ids=tech_ids)).items()}
+
+
+def _official_trade(result, official: dict, tech: Technician, name: str) -> TradeCareer:
+    """The career summary prints the official level; the estimate only says whether a judgement is worth applying
+    for (its "what is missing" is relative to the estimate, so it is shown only when the two agree)."""
+    line = TradeCareer.from_result(result, trade_name=name)
+    row = official.get((tech.id, result.trade))
+    level = row.level if row else (1 if result.evaluated else None)
+    if result.level is not None and level is not None and result.level > level:
+        return replace(line, level=level, criteria_version=row.criteria_version if row else None,
+                       missing_for_next=(f"推定レベル {result.level}: 能力評価の申請で判定を受けられます",))
+    return replace(line, level=level, criteria_version=row.criteria_version if row else line.criteria_version)
 
 
 async def worker_roster(*, site: Site, employer: Business) -> tuple[RosterHeader, list[RosterWorker]]:
@@ -49,7 +61,7 @@ async def worker_roster(*, site: Site, employer: Business) -> tuple[RosterHeader
     entries = await RosterEntry.filter(site=site, employer=employer, active=True).select_related("technician")
     tech_ids = [e.technician.id for e in entries]
     quals: dict[int, list[str]] = defaultdict(list)
-    for q in await Qualification.filter(technician_id__in=tech_ids):
+    for q in await Qualification.filter(technician_id__in=tech_ids, approved_at__not_isnull=True):  # approved only
         quals[q.technician_id].append(q.code)  # type: ignore[attr-defined]
     names = {code: row["name"] for code, row in qualifications().items()}
     levels = await _current_levels(tech_ids)
@@ -102,17 +114,19 @@ async def career(*, tech: Technician) -> CareerSummary:
                       trade=trades().get(rs[-1].trade or "", rs[-1].trade or ""), position=rs[-1].position)
              for rs in by_site.values()]
     names = {code: row["name"] for code, row in qualifications().items()}
-    history = await LevelRecord.filter(technician=tech).order_by("id")
+    history = await JudgedLevel.filter(technician=tech).order_by("id")
+    official = await official_levels(tech_ids=[tech.id])
     return CareerSummary(
         technician_id=tech.technician_id or "", name=_name(tech), kana=f"{tech.family_name_kana} {tech.given_name_kana}",
         birth_date=tech.birth_date, tier=tech.tier.value, employer_name=employer.name if employer else "", made_on=on,
         registered_on=tech.registered_on, residence_status=tech.residence_status,
         residence_expiry=tech.residence_expiry,
-        trades=tuple(TradeCareer.from_result(r, trade_name=trades().get(r.trade, r.trade)) for r in results),
-        history=tuple(LevelHistoryLine(h.on, trades().get(h.trade, h.trade), h.from_level, h.level,
+        trades=tuple(_official_trade(r, official, tech, trades().get(r.trade, r.trade)) for r in results),
+        history=tuple(LevelHistoryLine(h.judged_on, trades().get(h.trade, h.trade), h.from_level, h.level,
                                        h.criteria_version) for h in history),
         qualifications=tuple(QualificationLine(names.get(q.code, q.code), q.acquired_on, q.expires_on)
-                             for q in await Qualification.filter(technician=tech).order_by("acquired_on")),
+                             for q in await Qualification.filter(technician=tech, approved_at__not_isnull=True)
+                             .order_by("acquired_on")),
         sites=tuple(sorted(sites, key=lambda s: s.first_day)), days_by_year=tuple(sorted(by_year.items())),
     )
 
@@ -126,5 +140,5 @@ async def kentaikyo_month(*, business: Business, year: int, month: int):
     sites = {r.site.site_id: Party(r.site.site_id, r.site.name) for r in records}
     return monthly_calendar(
         year=year, month=month,
-        records=[WorkDay(r.technician.technician_id, r.site.site_id, business.business_id, r.work_date) for r in records],
+        records=[WorkDay(r.technician.technician_id, r.site.site_id, business.business_id, r.work_date, r.first_in) for r in records],
         technicians=techs, sites=sites, employers={business.business_id: Party(business.business_id, business.name)})

@@ -22,9 +22,10 @@ class Site(Model):
     order_type = fields.CharEnumField(OrderType, max_length=10)
     window_start = fields.DateField()  # 就業履歴蓄積期間: taps outside it are stored as rejected
     window_end = fields.DateField()
-    # Hours after midnight (Japan time) that still belong to the previous work day: with 5, a 20:00–05:00 night shift
-    # is one work day.
+    # Kept for old clients only: it no longer decides a tap's work day (docs/workrecords.md). A shift belongs to the
+    # day of its entry, and an exit pairs with the open entry within shift_hours.
     cutoff_hour = fields.SmallIntField(default=0)
+    shift_hours = fields.SmallIntField(db_default=24, default=24)  # longest shift: an exit later than this is lone
     hazardous = fields.BooleanField(default=False)  # 有害物質取扱い
     geofence_lat = fields.FloatField(null=True)
     geofence_lon = fields.FloatField(null=True)

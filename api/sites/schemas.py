@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from api.common import CcusId, Int, Strict, Text
+from api.common import CcusId, Int, SiteDate, Strict, Text
 
 
 class Geofence(Strict):
@@ -18,9 +18,13 @@ class SiteIn(Strict):
     name: Text
     address: Text
     order_type: Literal["public", "private"]
-    window_start: date = Field(description="就業履歴蓄積期間: first day taps are accepted")
-    window_end: date
-    cutoff_hour: Int = Field(default=0, ge=0, le=12, description="hours after midnight that belong to the previous day")
+    window_start: SiteDate = Field(description="就業履歴蓄積期間: first day taps are accepted")
+    window_end: SiteDate
+    cutoff_hour: Int = Field(default=0, ge=0, le=12, description=(
+        "kept for old clients; no longer decides work days (a shift belongs to the day of its entry: "
+        "docs/workrecords.md)"))
+    shift_hours: Int = Field(default=24, ge=4, le=36, description=(
+        "longest shift on this site: an exit pairs with the open entry at most this many hours earlier"))
     hazardous: bool = False
     geofence: Geofence | None = None
     manager_account_ids: list[Int] = Field(default_factory=list, max_length=50)
@@ -44,8 +48,9 @@ class SiteOut(BaseModel):
     address: str
     order_type: str
     window_start: date
-    window_end: date
+    window_end: SiteDate
     cutoff_hour: int
+    shift_hours: int
     hazardous: bool
     geofence: Geofence | None
     manager_account_ids: list[int]
@@ -86,6 +91,14 @@ class RosterPatch(Strict):
     position: Position | None = None
     work_content: Annotated[str, StringConstraints(max_length=200)] | None = None
     active: bool | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> "RosterPatch":
+        # Omit a field to keep it; null clears only what can be empty (work_content).
+        nulls = [k for k in ("trade", "position", "active") if k in self.model_fields_set and getattr(self, k) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null (leave the field out to keep it)")
+        return self
 
 
 class RosterOut(BaseModel):

@@ -52,7 +52,7 @@ async def site_out(site: Site) -> SiteOut:
            if site.geofence_lat is not None else None)
     return SiteOut(id=site.id, site_id=site.site_id, prime_pk=site.prime_id, name=site.name,  # type: ignore
                    address=site.address, order_type=site.order_type.value, window_start=site.window_start,
-                   window_end=site.window_end, cutoff_hour=site.cutoff_hour, hazardous=site.hazardous, geofence=geo,
+                   window_end=site.window_end, cutoff_hour=site.cutoff_hour, shift_hours=site.shift_hours, hazardous=site.hazardous, geofence=geo,
                    manager_account_ids=sorted(managers), face_threshold=site.face_threshold,
                    face_policy=site.face_policy, created_at=site.created_at)
 

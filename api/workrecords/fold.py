@@ -1,52 +1,190 @@
-"""The work-record fold: accepted taps → one 就業履歴 per technician × site × work day, as one set-based statement
-per (site, day range) chunk that runs the same on PostgreSQL and SQLite.
+"""The work-record fold: accepted taps → one 就業履歴 per technician × site × work day, set-based, the same SQL on
+PostgreSQL and SQLite (window functions), per (site range, day range) chunk. The rule is docs/workrecords.md:
 
-First entry is the earliest tap that is not an exit; last exit is the latest tap that is not an entry, and only when
-it is later than the first entry: a single tap leaves the exit empty (the nightly close flags it, never invents it).
-Trade, position and work content come from the roster entry (or, for API pushes, from the tap itself); the employer
-from the tap and its tier from the contract tree. Records made from an approved direct input are left alone.
+* A shift belongs to the Japan date of its entry (入場). An entry ('in') always opens a shift.
+* An exit ('out') closes the shift of the tap just before it (the open entry, or a tap that paired with it) when that
+  shift started at most the site's `shift_hours` earlier; otherwise it is a lone exit.
+* A tap without a direction (a card tap) pairs with a neighbour as first and last of one shift: it closes the shift
+  of the tap before it when both prefer each other — the gap between them is within `shift_hours`, no shorter than
+  the gap to the tap after it, and the tap before did not itself pair backwards. Otherwise it opens a shift. (So
+  20:00 → 05:30 is one shift, and a forgotten exit followed by the next morning's tap does not chain days together.)
+* An undirected tap within REPEAT_MINUTES of the tap before it (a repeat), or between an entry and the exit that
+  closes it (an 'in' and the next 'out' within the shift length, no other entry between), joins the shift of the tap before it and pairs with nothing.
+* Taps are grouped by (technician, site, shift date): first entry is the earliest opening tap, last exit the latest
+  closing (or undirected) tap after it. A lone exit joins the record of its own date when there is one; otherwise it
+  is kept in `lone_exit`, shown to the site and never made into a work day.
+
+Every decision looks at no more than three taps before and one after, so a chunk reads its days with a few days of
+context on each side (CONTEXT_BEFORE / CONTEXT_AFTER, for shift lengths up to MAX_SHIFT_HOURS) and the result of a
+day never depends on how the days were chunked. A chunk runs in one transaction under a fold lock (an advisory lock on
+PostgreSQL), so two folds never interleave and the later one always writes from the newer taps.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from api import sql
 
-_FOLD = """
+MAX_SHIFT_HOURS = 36
+REPEAT_MINUTES = 10  # an undirected tap this soon after the one before is the same person tapping again
+CONTEXT_BEFORE = timedelta(days=5)  # three taps back, each at most MAX_SHIFT_HOURS apart when they matter
+CONTEXT_AFTER = timedelta(days=3)  # a shift's last exit (≤ MAX_SHIFT_HOURS later) and the tap after it
+FOLD_LOCK = 7_340_221  # pg_advisory_xact_lock key of the fold
+
+
+def _hours(a: str, b: str, pg: bool) -> str:
+    """a − b in hours."""
+    if pg:
+        return f"(EXTRACT(EPOCH FROM ({a} - {b})) / 3600.0)"
+    return f"((julianday({a}) - julianday({b})) * 24.0)"
+
+
+def _classify(pg: bool) -> str:
+    """Each accepted tap of the chunk's sites and context days, with its shift date (`anchor`) and `lone` flag."""
+    gp, gn, gq = _hours("device_time", "p_time", pg), _hours("n_time", "device_time", pg), _hours("p_time", "q_time", pg)
+    # P (the tap before) wants to pair forwards: it is an entry, or an undirected tap that does not pair backwards.
+    p_wants_next = (f"(p_dir = 'in' OR (p_dir IS NULL AND NOT (q_time IS NOT NULL AND COALESCE(q_dir, '') <> 'out' "
+                    f"AND {gq} <= lim AND {gq} <= {gp})))")
+    # This undirected tap wants to pair backwards: P is no exit, is near enough, and nearer than the tap after.
+    wants_prev = (f"(p_time IS NOT NULL AND COALESCE(p_dir, '') <> 'out' AND {gp} <= lim "
+                  f"AND (n_time IS NULL OR n_dir IS NOT NULL OR {gp} <= {gn}))")
+    closes = f"(direction IS NULL AND {wants_prev} AND {p_wants_next})"
+    gopen = _hours("device_time", "p_open", pg)
+    rep = _hours("t.device_time", "LAG(t.device_time) OVER w", pg)
+    last_in = "MAX(CASE WHEN t.direction = 'in' THEN t.device_time END) OVER w"
+    last_out = "MAX(CASE WHEN t.direction = 'out' THEN t.device_time END) OVER w"
+    next_in = "MIN(CASE WHEN t.direction = 'in' THEN t.device_time END) OVER ahead"
+    next_out = "MIN(CASE WHEN t.direction = 'out' THEN t.device_time END) OVER ahead"
+    span = _hours(next_out, last_in, pg)
+    return f"""
+WITH tt AS (
+  SELECT t.id, t.technician_id, t.site_id, t.work_date, t.device_time, t.direction, t.method, t.employer_id, t.trade,
+         t.position, t.work_content, s.shift_hours AS lim,
+         CASE WHEN t.direction IS NULL AND ({rep} * 60 < {REPEAT_MINUTES}
+                   OR ({last_in} IS NOT NULL AND ({last_out} IS NULL OR {last_out} < {last_in})
+                       AND {next_out} IS NOT NULL AND {span} <= s.shift_hours
+                       AND ({next_in} IS NULL OR {next_in} > {next_out}))) THEN 1 ELSE 0 END AS rep
+  FROM tap t JOIN site s ON s.id = t.site_id
+  WHERE t.site_id >= ? AND t.site_id <= ? AND t.work_date >= ? AND t.work_date <= ? AND t.status = 'accepted'
+    AND t.technician_id IS NOT NULL
+  WINDOW w AS (PARTITION BY t.technician_id, t.site_id ORDER BY t.device_time, t.id),
+         ahead AS (PARTITION BY t.technician_id, t.site_id ORDER BY t.device_time, t.id
+                   ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+), b AS (
+  SELECT tt.*, LAG(device_time) OVER w AS p_time, LAG(direction) OVER w AS p_dir, LAG(work_date) OVER w AS p_date,
+         LAG(device_time, 2) OVER w AS q_time, LAG(direction, 2) OVER w AS q_dir,
+         LEAD(device_time) OVER w AS n_time, LEAD(direction) OVER w AS n_dir
+  FROM tt WHERE rep = 0
+  WINDOW w AS (PARTITION BY technician_id, site_id ORDER BY device_time, id)
+), c AS (
+  SELECT b.*, CASE WHEN {closes} THEN p_date ELSE work_date END AS anchor,
+         CASE WHEN {closes} THEN p_time ELSE device_time END AS open_time
+  FROM b
+), d AS (
+  SELECT c.*, LAG(anchor) OVER w AS p_anchor, LAG(open_time) OVER w AS p_open
+  FROM c WINDOW w AS (PARTITION BY technician_id, site_id ORDER BY device_time, id)
+), e AS (
+  SELECT id,
+         CASE WHEN direction = 'out' AND (p_time IS NULL OR COALESCE(p_dir, '') = 'out' OR {gopen} > lim) THEN 1 ELSE 0
+         END AS lone,
+         CASE WHEN direction = 'out' AND p_time IS NOT NULL AND COALESCE(p_dir, '') <> 'out' AND {gopen} <= lim
+              THEN p_anchor ELSE anchor END AS anchor
+  FROM d
+), f AS (
+  -- A skipped undirected tap (a repeat, or one inside an open entry) follows the shift of the tap before it.
+  SELECT tt.*, e.lone AS e_lone, e.anchor AS e_anchor,
+         COUNT(e.id) OVER (PARTITION BY tt.technician_id, tt.site_id ORDER BY tt.device_time, tt.id) AS grp
+  FROM tt LEFT JOIN e ON e.id = tt.id
+)
+SELECT id, technician_id, site_id, device_time, direction, method, employer_id, trade, position, work_content,
+       MAX(e_lone) OVER g AS lone, MAX(e_anchor) OVER g AS anchor
+FROM f WINDOW g AS (PARTITION BY technician_id, site_id, grp)"""
+
+
+_COLUMNS = ("id BIGINT, technician_id BIGINT, site_id BIGINT, device_time {ts}, direction VARCHAR(3), method VARCHAR(10), "
+            "employer_id BIGINT, trade VARCHAR(10), position VARCHAR(12), work_content VARCHAR(200), lone INT, "
+            "anchor DATE")
+# One scratch table per connection, emptied at each chunk (and by every commit on PostgreSQL).
+_TEMP_PG = (f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMPTZ')}) ON COMMIT DELETE ROWS;"
+            "CREATE INDEX IF NOT EXISTS fold_tap_shift ON fold_tap (technician_id, site_id, anchor)")
+_TEMP_SQLITE = (f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMP')});"
+                "CREATE INDEX IF NOT EXISTS temp.fold_tap_shift ON fold_tap (technician_id, site_id, anchor)")
+
+_UPSERT = """
 INSERT INTO work_record (technician_id, site_id, work_date, first_in, last_out, employer_id, tier, trade, position,
                          work_content, method, taps, missing_exit, folded_at)
-SELECT t.technician_id, t.site_id, t.work_date,
-       MIN(CASE WHEN t.direction IS NULL OR t.direction = 'in' THEN t.device_time END),
+SELECT t.technician_id, t.site_id, t.anchor,
+       MIN(CASE WHEN t.lone = 0 AND (t.direction IS NULL OR t.direction = 'in') THEN t.device_time END),
        CASE WHEN MAX(CASE WHEN t.direction IS NULL OR t.direction = 'out' THEN t.device_time END)
-                 > MIN(CASE WHEN t.direction IS NULL OR t.direction = 'in' THEN t.device_time END)
+                 > MIN(CASE WHEN t.lone = 0 AND (t.direction IS NULL OR t.direction = 'in') THEN t.device_time END)
             THEN MAX(CASE WHEN t.direction IS NULL OR t.direction = 'out' THEN t.device_time END) END,
        MAX(t.employer_id), MAX(c.tier),
        COALESCE(MAX(r.trade), MAX(t.trade)), COALESCE(MAX(r.position), MAX(t.position)),
        COALESCE(MAX(r.work_content), MAX(t.work_content)),
        CASE WHEN COUNT(DISTINCT t.method) > 1 THEN 'mixed' ELSE MAX(t.method) END,
        COUNT(*), {false}, ?
-FROM tap t
+FROM fold_tap t
 LEFT JOIN roster_entry r ON r.site_id = t.site_id AND r.technician_id = t.technician_id
 LEFT JOIN site_contract c ON c.site_id = t.site_id AND c.business_id = t.employer_id AND c.status = 'approved'
-WHERE t.site_id >= ? AND t.site_id <= ? AND t.work_date >= ? AND t.work_date <= ? AND t.status = 'accepted'
-GROUP BY t.technician_id, t.site_id, t.work_date
+WHERE t.anchor >= ? AND t.anchor <= ?
+GROUP BY t.technician_id, t.site_id, t.anchor
+HAVING SUM(1 - t.lone) > 0
 ON CONFLICT (technician_id, site_id, work_date) DO UPDATE SET
     first_in = excluded.first_in, last_out = excluded.last_out, employer_id = excluded.employer_id,
     tier = excluded.tier, trade = excluded.trade, position = excluded.position, work_content = excluded.work_content,
     method = excluded.method, taps = excluded.taps,
     missing_exit = CASE WHEN excluded.last_out IS NULL THEN work_record.missing_exit ELSE {false} END,
     folded_at = excluded.folded_at
-WHERE work_record.method <> 'direct'
+WHERE work_record.method <> 'direct' AND (
+    work_record.first_in IS DISTINCT FROM excluded.first_in OR work_record.last_out IS DISTINCT FROM excluded.last_out
+    OR work_record.taps IS DISTINCT FROM excluded.taps OR work_record.method IS DISTINCT FROM excluded.method
+    OR work_record.employer_id IS DISTINCT FROM excluded.employer_id OR work_record.tier IS DISTINCT FROM excluded.tier
+    OR work_record.trade IS DISTINCT FROM excluded.trade OR work_record.position IS DISTINCT FROM excluded.position
+    OR work_record.work_content IS DISTINCT FROM excluded.work_content)
+"""
+# Unchanged records are not rewritten: most days a dirty mark refolds (the days around a new tap) did not change.
+
+# A record whose taps now belong to another shift (an earlier entry uploaded late made its only tap an exit) is
+# removed. Records from approved direct input are never touched.
+_PRUNE = """
+DELETE FROM work_record
+WHERE site_id >= ? AND site_id <= ? AND work_date >= ? AND work_date <= ? AND method <> 'direct'
+  AND NOT EXISTS (SELECT 1 FROM fold_tap t WHERE t.technician_id = work_record.technician_id
+                  AND t.site_id = work_record.site_id AND t.anchor = work_record.work_date AND t.lone = 0)
+"""
+
+_CLEAR_LONE = "DELETE FROM lone_exit WHERE site_id >= ? AND site_id <= ? AND work_date >= ? AND work_date <= ?"
+_LONE = """
+INSERT INTO lone_exit (tap_id, technician_id, site_id, work_date, at)
+SELECT t.id, t.technician_id, t.site_id, t.anchor, t.device_time FROM fold_tap t
+WHERE t.lone = 1 AND t.anchor >= ? AND t.anchor <= ?
+  AND NOT EXISTS (SELECT 1 FROM fold_tap g WHERE g.technician_id = t.technician_id AND g.site_id = t.site_id
+                  AND g.anchor = t.anchor AND g.lone = 0)
 """
 
 
 async def fold_chunk(*, site_lo: int, site_hi: int, first: date, last: date, at: datetime) -> int:
-    """Fold the taps of sites site_lo..site_hi (by id) for work days first..last, all inclusive. Idempotent: folding
-    again gives the same rows. Returns the number of records written."""
-    return await sql.execute(connections.get("default"), _FOLD, [at, site_lo, site_hi, first, last])
+    """Fold the records of sites site_lo..site_hi (by id) for shift dates first..last, all inclusive. Idempotent:
+    folding again gives the same rows. Returns the number of records written."""
+    async with in_transaction() as conn:
+        pg = sql.is_pg(conn)
+        if pg:
+            await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [FOLD_LOCK])
+        await conn.execute_script(_TEMP_PG if pg else _TEMP_SQLITE)
+        await conn.execute_script("DELETE FROM fold_tap")  # an outer transaction may have folded another chunk
+        await conn.execute_query(sql.q("INSERT INTO fold_tap " + _classify(pg), conn), [
+            site_lo, site_hi, sql.p(first - CONTEXT_BEFORE, conn), sql.p(last + CONTEXT_AFTER, conn)])
+        if pg:
+            await conn.execute_script("ANALYZE fold_tap")  # a scratch table has no statistics: the joins need some
+        written = await sql.execute(conn, _UPSERT, [at, first, last])
+        await sql.execute(conn, _PRUNE, [site_lo, site_hi, first, last])
+        await sql.execute(conn, _CLEAR_LONE, [site_lo, site_hi, first, last])
+        await sql.execute(conn, _LONE, [first, last])
+        return written
 
 
 async def fold_site_days(*, site_id: int, first: date, last: date, at: datetime) -> int:

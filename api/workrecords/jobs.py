@@ -11,7 +11,8 @@ from api.workrecords.fold import fold_site_days
 
 
 async def fold_recent(ctx: dict[str, Any]) -> int:
-    return await service.fold_since_watermark()
+    """Fold every (site, date) whose taps changed (the dirty marks their ingest left)."""
+    return await service.fold_dirty()
 
 
 async def fold_site(ctx: dict[str, Any], site_id: int, first: str, last: str) -> int:
@@ -24,13 +25,13 @@ async def fold_site(ctx: dict[str, Any], site_id: int, first: str, last: str) ->
 async def nightly_close(ctx: dict[str, Any]) -> int:
     """Fold what arrived, then flag missing exits for days before yesterday (a late exit tap may still come in for
     yesterday's night shift)."""
-    await service.fold_since_watermark()
+    await service.fold_dirty()
     return await service.close_days(through=today_jst() - timedelta(days=2))
 
 
 async def monthly_close(ctx: dict[str, Any]) -> int:
-    """On the 1st: fold the whole previous month again for every site that had taps in it (a safety net for anything
-    a watermark run missed), then flag its missing exits. The month's reports are built from what this leaves."""
+    """On the 1st: fold the whole previous month again for every site that had taps in it (a safety net: the dirty
+    marks already make each run exact), then flag its missing exits. The month's reports are built from what this leaves."""
     from api.attendance.models import Tap
 
     first_of_this = today_jst().replace(day=1)

@@ -63,6 +63,37 @@ class DirectInput(Model):
         indexes = (("site_id", "status"),)
 
 
+class LoneExit(Model):
+    """An exit tap with no open entry (on the same site, within the site's shift length) and no record on its own
+    date: kept and shown to the site, never made into a work day of its own (docs/workrecords.md). Rewritten by
+    every fold of its days."""
+
+    tap_id = fields.BigIntField(primary_key=True, generated=False)
+    technician_id = fields.BigIntField()
+    site_id = fields.BigIntField()
+    work_date = fields.DateField()  # the Japan date of the exit
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "lone_exit"
+        indexes = (("site_id", "work_date"),)
+
+
+class FoldDirty(Model):
+    """A (site, date) whose taps changed since it was last folded. The transaction that stores accepted taps upserts
+    the mark (version + 1); the fold deletes a mark only if its version is still the one it read, so a tap
+    committed while a fold runs keeps its mark and is folded by the next run."""
+
+    id = fields.BigIntField(primary_key=True)
+    site_id = fields.BigIntField()
+    work_date = fields.DateField()
+    version = fields.BigIntField(db_default=1, default=1)
+
+    class Meta:
+        table = "fold_dirty"
+        unique_together = (("site_id", "work_date"),)
+
+
 class Watermark(Model):
     """How far a batch has got (e.g. the receipt time of the last tap folded), so the next run starts there."""
 

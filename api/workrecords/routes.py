@@ -1,27 +1,21 @@
 from datetime import date
 
 from tortoise.models import Model
-from tortoise.timezone import now
 
-from api import db
 from api.accounts.models import Role
-from api.audit import service as audit
-from api.errors import NotFound
 from api.http import Ctx, Router
 from api.registration.service import get_visible
 from api.sites.access import ensure_can_see, ensure_manages
 from api.sites.service import get_site
 from api.workrecords import direct
-from api.workrecords.models import DirectInput, WorkRecord
+from api.workrecords.models import DirectInput, LoneExit, WorkRecord
 from api.workrecords.schemas import (
-    BatchRunOut, DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, MonthQuery, MyDirectInputQuery,
+    DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, LoneExitOut, MonthQuery,
+    MyDirectInputQuery,
     TechnicianSiteOut, WorkRecordOut,
 )
 
 router = Router()
-BATCHES = {"fold": "fold_recent", "close": "nightly_close", "monthly-close": "monthly_close",
-           "residence-alerts": "residence_expiry_alerts", "levels": "evaluate_all_levels",
-           "face-purge": "purge_face_evidence", "face-refresh": "refresh_face_enrolments"}
 
 
 def _names(r: WorkRecord | DirectInput) -> dict:
@@ -98,6 +92,17 @@ async def site_records(ctx: Ctx):
     return [record_out(r) for r in rows]
 
 
+@router.get("/sites/{pk:int}/lone-exits", summary="Exits with no open entry on one day (kept, flagged, not work days)",
+            tags=["work records"], roles={Role.business_admin, Role.site_manager, Role.operator}, query=DayQuery,
+            response=list[LoneExitOut], errors=(403, 404))
+async def site_lone_exits(ctx: Ctx):
+    site = await get_site(pk=int(ctx.path["pk"]))
+    if ctx.user.role is not Role.operator:
+        await ensure_manages(ctx.user, site)
+    rows = await LoneExit.filter(site_id=site.id, work_date=ctx.query.work_date).order_by("at")
+    return [LoneExitOut(tap_pk=r.tap_id, technician_pk=r.technician_id, work_date=r.work_date, at=r.at) for r in rows]
+
+
 @router.post("/sites/{pk:int}/direct-inputs", summary="Enter a missing day (直接入力) for approval", tags=["work records"],
              roles={Role.technician, Role.business_admin}, body=DirectInputIn, response=DirectInputOut, status=201,
              errors=(403, 404, 409, 422))
@@ -142,15 +147,3 @@ async def approve(ctx: Ctx):
              errors=(403, 404, 409))
 async def reject(ctx: Ctx):
     return await _decide(ctx, False)
-
-
-@router.post("/admin/batches/{name}", summary="Run a batch now (fold, close); same job id within a minute",
-             tags=["work records"], roles={Role.operator}, response=BatchRunOut, status=202, errors=(404,))
-async def run_batch(ctx: Ctx):
-    name = ctx.path["name"]
-    if name not in BATCHES:
-        raise NotFound(f"No batch called {name}; there are: {', '.join(BATCHES)}.")
-    job_id = f"{name}:{now().strftime('%Y%m%dT%H%M')}"
-    await db.defer_job(BATCHES[name], job_id=job_id)
-    await audit.record(actor=ctx.user, action="batch.run", entity_type="batch", entity_id=name)
-    return BatchRunOut(job_id=job_id)

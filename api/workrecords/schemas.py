@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from api.common import CcusId, Strict
+from api.common import CcusId, Month, Strict
 
 
 class WorkRecordOut(BaseModel):
@@ -29,7 +29,7 @@ class WorkRecordOut(BaseModel):
 
 
 class MonthQuery(BaseModel):
-    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = Field(description="YYYY-MM")
+    month: Month = Field(description="YYYY-MM")
 
 
 class DayQuery(BaseModel):
@@ -88,5 +88,11 @@ class TechnicianSiteOut(BaseModel):
     active: bool
 
 
-class BatchRunOut(BaseModel):
-    job_id: str
+class LoneExitOut(BaseModel):
+    """An exit with no open entry (docs/workrecords.md): kept and shown here, never a work day of its own. A direct
+    input (直接入力) for the day fixes it."""
+
+    tap_pk: int
+    technician_pk: int
+    work_date: date
+    at: datetime

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from tortoise import connections
 from tortoise.timezone import now
 
-from api.attendance.models import Tap
+from api import sql
 from api.workrecords.fold import fold_chunk
-from api.workrecords.models import Watermark, WorkRecord
+from api.workrecords.models import WorkRecord
 
 # A statement folds at most this many days for at most this many sites, so even a national backfill is a series
 # of short statements (no timeout, no huge transaction), each idempotent.
@@ -16,17 +17,58 @@ CHUNK_DAYS = 7
 CHUNK_SITES = 200
 
 
-async def fold_since_watermark(*, name: str = "fold") -> int:
-    """Fold every (site, work day) that received taps since the last run, chunked by site and week."""
-    started = now()
-    mark = await Watermark.get_or_none(name=name)
-    since = mark.value if mark else None
-    qs = Tap.filter(received_at__gte=since) if since else Tap.all()
-    pairs = await qs.distinct().values_list("site_id", "work_date")
-    folded = await fold_pairs(pairs, at=started)
-    # Taps received while this ran are picked up next time (the mark is the start, not the end).
-    await Watermark.update_or_create(name=name, defaults={"value": started})
-    return folded
+# A tap changes the records of shifts that started up to two days before its date (it may be their exit) and, through
+# the pairing of its neighbours, up to three days after (docs/workrecords.md).
+DIRTY_BEFORE, DIRTY_AFTER = timedelta(days=2), timedelta(days=3)
+MARKS_PER_RUN = 20_000
+
+
+async def mark_dirty(conn, pairs) -> None:
+    """Mark (site_id, date) pairs for the next fold, in the caller's transaction (the one that stored or released
+    the taps). Sorted, so two transactions take the marks' row locks in the same order."""
+    pairs = sorted(set(pairs))
+    for i in range(0, len(pairs), 5000):
+        part = pairs[i:i + 5000]
+        await sql.execute(conn, "INSERT INTO fold_dirty (site_id, work_date, version) VALUES "
+                          + ", ".join("(?, ?, 1)" for _ in part)
+                          + " ON CONFLICT (site_id, work_date) DO UPDATE SET version = fold_dirty.version + 1",
+                          [v for pair in part for v in pair])
+
+
+async def fold_dirty(*, limit: int = MARKS_PER_RUN) -> int:
+    """Fold every (site, date) marked dirty, then consume the marks — only those whose version is still the one read
+    here: a tap committed meanwhile re-dirtied its mark, and the next run folds it. Returns records written."""
+    conn = connections.get("default")
+    folded = 0
+    while True:
+        marks = await sql.fetch(conn, "SELECT site_id, work_date, version FROM fold_dirty "
+                                      "ORDER BY site_id, work_date LIMIT ?", [limit])
+        if not marks:
+            return folded
+        days = {(int(m["site_id"]), sql.as_date(m["work_date"])) for m in marks}
+        folded += await fold_pairs(_around(days), at=now())
+        for i in range(0, len(marks), 3000):
+            part = marks[i:i + 3000]
+            # Locked in (site, date) order, the order tap ingest upserts them in: no deadlock between the two.
+            lock = " ORDER BY site_id, work_date FOR UPDATE" if sql.is_pg(conn) else ""
+            row = "(CAST(? AS BIGINT), CAST(? AS DATE), CAST(? AS BIGINT))" if sql.is_pg(conn) else "(?, ?, ?)"
+            await sql.execute(conn, "DELETE FROM fold_dirty WHERE id IN (SELECT id FROM fold_dirty WHERE "
+                              "(site_id, work_date, version) IN (VALUES " + ", ".join(row for _ in part)
+                              + ")" + lock + ")",
+                              [v for m in part for v in (int(m["site_id"]), sql.as_date(m["work_date"]),
+                                                         int(m["version"]))])
+        if len(marks) < limit:
+            return folded
+
+
+def _around(days):
+    out = set()
+    for site, day in days:
+        d = day - DIRTY_BEFORE
+        while d <= day + DIRTY_AFTER:
+            out.add((site, d))
+            d += timedelta(days=1)
+    return out
 
 
 async def fold_pairs(pairs, *, at) -> int:

@@ -3,6 +3,7 @@
 import { BILLING, OPERATOR } from "./messages/billing";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
+import { ERROR_CODES_JA, REVIEW } from "./messages/review";
 
 export type Lang = "ja" | "en";
 const LANG_KEY = "openccus.lang";
@@ -642,6 +643,8 @@ const CORE = {
   "reject.unknown_technician": ["登録されていない技能者", "Unknown technician"],
   "reject.wrong_site": ["別の現場の機器", "Device of another site"],
   "reject.site_not_allowed": ["この現場への打刻は許可されていない", "Not allowed on this site"],
+  "reject.idempotency_key_reused": ["送信キーが内容の異なる別の打刻に使われている", "Key already used by a different tap"],
+  "reject.past_upload_deadline": ["送信期限（翌月末）を過ぎた打刻", "Past the upload deadline (end of next month)"],
 
   "direct.intro": ["技能者や所属事業者が入力した直接入力を確認し、承認または却下します（就業日の翌月末まで）。",
     "Check the direct inputs entered by technicians or their employers and approve or reject them (by the end of the month after the work day)."],
@@ -764,11 +767,18 @@ const CORE = {
   "keishin.pledge": ["誓約書（様式第6号）を提出する", "The pledge (様式第6号) is submitted"],
 
   "batches.title": ["バッチの実行", "Run a batch"],
-  "batches.intro": ["定期実行される処理を今すぐ実行します。同じ処理は1分以内なら同じジョブとして扱われます。",
-    "Run a scheduled job now. Within the same minute the same job is not started twice."],
+  "batches.intro": ["定期実行される処理を今すぐ実行します。同じ処理は同時に1つだけ実行され、実行中に押すと実行中のものが表示されます。",
+    "Run a scheduled job now. A batch runs once at a time: asking again while it runs shows the running one."],
   "batches.run": ["今すぐ実行", "Run now"],
   "batches.started": ["実行を開始しました: {name}（{id}）", "Started: {name} ({id})"],
-  "batches.runs": ["この画面から実行したジョブ", "Jobs started here"],
+  "batches.runs": ["最近の実行", "Recent runs"],
+  "batches.already_running": ["実行中です: {name}（{id}）", "Already running: {name} ({id})"],
+  "batches.refresh": ["状態を更新", "Refresh"],
+  "batchstatus.queued": ["待機中", "Queued"],
+  "batchstatus.running": ["実行中", "Running"],
+  "batchstatus.done": ["完了", "Done"],
+  "batchstatus.failed": ["失敗", "Failed"],
+  "batch.billing-close": ["請求の月次締め", "Billing close"],
   "batches.no_runs": ["まだありません。", "None yet."],
   "batches.offline": ["バッチの実行には接続が必要です。", "Running a batch needs a connection."],
   "batch.fold": ["打刻の集約（就業履歴の作成）", "Fold taps into work records"],
@@ -787,7 +797,7 @@ const CORE = {
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
-const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE };
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW };
 
 export type Key = keyof typeof M;
 
@@ -884,17 +894,35 @@ const SERVER_JA: [RegExp, string | ((m: RegExpMatchArray) => string)][] = [
   [/^The card is already/i, "このカードはすでに使えなくなっています。"],
   [/The device is revoked/i, "この機器は失効しています。"],
   [/a contract row needs its industry/i, "業種コードを選んでください。"],
+  // input guards and write permissions (issue 15)
+  [/Only the technician, their employer or the operator can change/i, "この技能者の情報を変更できるのは、本人・所属事業者・運営主体だけです。"],
+  [/JSON is nested too deeply/i, "データの入れ子が深すぎます。"],
+  [/NUL character or an unpaired surrogate/i, "使用できない文字が含まれています。"],
+  [/^the number is too large/i, "数値が大きすぎます。"],
+  [/^the date must lie between/i, "日付が有効な範囲（1900年〜2100年）にありません。"],
+  [/the date is in the future/i, "未来の日付は入力できません。"],
+  [/residence period \(在留期間\) has already expired/i, "在留期間がすでに満了しています。"],
+  [/cannot be null \(leave the field out/i, "空にできない項目です。"],
+  [/^expected a JSON object/i, "送信内容の形式が正しくありません。"],
+  [/the file is larger than/i, "ファイルが大きすぎます。"],
   // 経審: the reasons the API gives
   [/^employed since (\S+): not more than 6 months before the base date (\S+)/i, (m) => `入社日 ${m[1]}: 審査基準日 ${m[2]} の6か月前より後です。`],
   [/^W1⑩ applies to base dates from (\S+)/i, (m) => `W1⑩ は審査基準日が ${m[1]} 以降の場合に適用されます。`],
   [/^no directly contracted work in the year$/i, "審査対象年度に元請工事がありません。"],
   [/^(.+): left out \((.+)\)$/, (m) => `${m[1]}: 対象外（${m[2]}）`],
   [/^(.+): work records entered by 直接入力$/, (m) => `${m[1]}: 直接入力による就業履歴があります`],
+  [/^(.+): no card reader, face kiosk or private system in use on the site \(直接入力 only\)$/,
+    (m) => `${m[1]}: カードリーダー・顔認証端末・民間システムが使われていません（直接入力のみ）`],
   [/^(.+): site and contract not registered in CCUS$/, (m) => `${m[1]}: 現場・契約が CCUS に登録されていません`],
   [/^誓約書 \(様式第6号\) not submitted$/, "誓約書（様式第6号）が提出されていません。"],
   [/^every directly contracted work accumulates in CCUS$/, "すべての元請工事で CCUS に就業履歴を蓄積しています。"],
   [/^every public directly contracted work accumulates in CCUS$/, "すべての公共の元請工事で CCUS に就業履歴を蓄積しています。"],
 ];
+
+/** The Japanese text of an API error code, when the catalogue has one (English keeps the server's message). */
+export function codeMessage(code: string): string | null {
+  return lang === "ja" ? ERROR_CODES_JA[code] ?? null : null;
+}
 
 export function serverMessage(message: string): string {
   if (lang !== "ja") return message;

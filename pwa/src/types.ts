@@ -38,6 +38,7 @@ export interface Qualification {
   acquired_on: string;
   expires_on: string | null;
   has_certificate: boolean;
+  approved?: boolean; // false while its application is under review: counts nowhere yet
 }
 
 export type InsuranceStatus = "enrolled" | "exempt" | "not_enrolled";
@@ -105,12 +106,15 @@ export interface Application {
   subject_type: "technician" | "business";
   technician_pk: number | null;
   business_pk: number | null;
-  kind: "new" | "upgrade";
+  kind: "new" | "upgrade" | "change";
   proxy: boolean;
   status: "submitted" | "returned" | "approved";
   return_reasons: ReturnReason[];
   submitted_at: string;
   decided_at: string | null;
+  change_type?: "qualification" | "data" | "prior_experience" | "kaitai" | "business_data" | null;
+  payload?: Record<string, unknown> | null;
+  has_document?: boolean;
 }
 
 export interface Fee {
@@ -336,6 +340,9 @@ export interface TradeLevel {
   counted_days: number | null;
   foreman_days: number | null;
   lead_days: number | null;
+  estimate?: boolean; // the engine's estimate; official only once an assessment body judges it
+  official_level?: number;
+  official_colour?: "white" | "blue" | "silver" | "gold";
 }
 
 export interface LevelHistory {
@@ -367,6 +374,9 @@ export interface ContractHistory {
   completed_on: string | null;
   industry_code: string | null;
   breakdown_code: string | null;
+  site_id?: number | null;
+  public?: boolean;
+  exemption?: "overseas" | "minor" | "disaster" | null;
 }
 
 export interface KeishinGroup {

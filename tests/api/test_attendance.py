@@ -19,9 +19,10 @@ async def test_card_taps_are_checked_and_stored_once(client):
     good = me.tap("dev:1", challenge=challenge)
     r = await w.upload(good)
     assert r.status_code == 200 and r.json()["results"] == [
-        {"index": 0, "idempotency_key": "dev:1", "status": "accepted", "reject_reason": None}]
-    again = await w.upload(good)  # a retry after a lost answer
-    assert again.json()["results"][0]["status"] == "duplicate"
+        {"index": 0, "idempotency_key": "dev:1", "status": "accepted", "duplicate": False, "reject_reason": None}]
+    again = await w.upload(good)  # a retry after a lost answer: the stored verdict, marked as a duplicate
+    assert again.json()["results"] == [
+        {"index": 0, "idempotency_key": "dev:1", "status": "accepted", "duplicate": True, "reject_reason": None}]
     replay = {**good, "idempotency_key": "dev:2", "device_seq": 2}  # a recorded exchange sent again
     forged = me.tap("dev:3", seq=3, response=os.urandom(16))
     r = await w.upload(replay, forged)
@@ -44,21 +45,19 @@ async def test_each_bad_tap_gets_its_reason(client):
     unknown["card_serial"] = "00" * 8
     cases = [
         me.tap("k1", at=now + timedelta(hours=2)),
-        me.tap("k2", at=now - timedelta(days=40)),
         fresh.tap("k3", at=now - timedelta(days=2)),  # before the card was issued (today)
         mismatch,
         unknown,
     ]
     r = await w.upload(*cases)
     reasons = [x["reject_reason"] for x in r.json()["results"]]
-    assert reasons == ["device_time_in_future", "device_time_too_old", "card_expired", "technician_mismatch",
-                       "unknown_card"]
+    assert reasons == ["device_time_in_future", "card_expired", "technician_mismatch", "unknown_card"]
     await client.post(f"/api/v1/cards/{me.serial}/revoke", headers=auth(me.token), json={"reason": "lost"})
     r = await w.upload(me.tap("k7"))
     assert r.json()["results"][0]["reject_reason"] == "card_revoked"
 
 
-async def test_window_and_night_shift_work_day(client):
+async def test_window_and_night_shift_work_day(client, drain):
     w = await make_world(client)
     me = await w.worker(w.prime)
     today = datetime.now(JST).date()
@@ -71,10 +70,18 @@ async def test_window_and_night_shift_work_day(client):
     r = await w.upload(me.tap("n1", at=evening), me.tap("n2", at=night, seq=2), me.tap("n3", at=old, seq=3))
     assert [x["status"] for x in r.json()["results"]] == ["accepted", "accepted", "rejected"]
     assert r.json()["results"][2]["reject_reason"] == "outside_window"
-    taps = {t["technician_code"] + str(t["id"]): t for t in await _taps(client, w)}
-    days = sorted(t["work_date"] for t in taps.values() if t["status"] == "accepted")
-    # 20:30 and 02:30 are one night shift: both belong to the evening's work day.
-    assert days == [evening.date().isoformat()] * 2
+    # A tap keeps its own Japan date; 20:30 and 02:30 are one night shift, one record on the evening's day.
+    days = sorted(t["work_date"] for t in await _taps(client, w) if t["status"] == "accepted")
+    assert days == [evening.date().isoformat(), night.date().isoformat()]
+    assert (await client.post("/api/v1/admin/batches/fold", headers=auth(w.op))).status_code == 202
+    await drain()
+    r = await client.get(f"/api/v1/sites/{w.site['id']}/work-records", headers=auth(w.prime["token"]),
+                         params={"work_date": evening.date().isoformat()})
+    [rec] = r.json()
+    assert datetime.fromisoformat(rec["first_in"]) == evening and datetime.fromisoformat(rec["last_out"]) == night
+    r = await client.get(f"/api/v1/sites/{w.site['id']}/work-records", headers=auth(w.prime["token"]),
+                         params={"work_date": night.date().isoformat()})
+    assert r.json() == []
 
 
 async def test_taps_wait_for_the_employer_to_join_the_tree(client, drain):
@@ -137,7 +144,11 @@ async def test_private_systems_push_attendance(client):
     assert [(x["index"], x["status"]) for x in body["results"]] == [(0, "accepted"), (3, "accepted")]
     assert [(e["index"], e["error"]) for e in body["errors"]] == [(1, "invalid_tap"), (2, "site_not_allowed")]
     r = await client.post("/api/v1/attendance", headers=auth(token), json={"records": [rec]})
-    assert r.json()["results"][0]["status"] == "duplicate"
+    assert r.json()["results"][0] == {"index": 0, "idempotency_key": "gs-1", "status": "accepted", "duplicate": True,
+                                      "reject_reason": None}
+    # The same key with other content is another record, not this one: refused, nothing stored.
+    r = await client.post("/api/v1/attendance", headers=auth(token), json={"records": [{**rec, "event": "out"}]})
+    assert r.json()["results"] == [] and r.json()["errors"][0]["error"] == "idempotency_key_reused"
     assert elsewhere["prime_pk"] == w.prime["business"]["id"]
     stranger = await client.post(f"/api/v1/businesses/{w.sub['business']['id']}/api-clients",
                                  headers=auth(w.sub["token"]), json={"name": "other"})
@@ -146,3 +157,77 @@ async def test_private_systems_push_attendance(client):
     assert r.json()["errors"][0]["error"] == "site_not_allowed"
     taps = await _taps(client, w)
     assert sorted(t["direction"] for t in taps) == ["in", "out"] and {t["method"] for t in taps} == {"api"}
+
+
+async def test_clone_then_genuine_card_within_seconds(client):
+    """A cloned card (right serial, no key) is refused; the genuine card of the same serial tapped right after is a
+    tap of its own, checked and accepted. Only the same tap (same key AND content) is ever a duplicate."""
+    w = await make_world(client)
+    me = await w.worker(w.prime)
+    clone = me.tap("d:1", response=os.urandom(16))
+    genuine = me.tap("d:2", seq=2)
+    r = await w.upload(clone)
+    assert r.json()["results"][0] == {"index": 0, "idempotency_key": "d:1", "status": "rejected", "duplicate": False,
+                                      "reject_reason": "bad_card_response"}
+    r = await w.upload(genuine)
+    assert r.json()["results"][0] == {"index": 0, "idempotency_key": "d:2", "status": "accepted", "duplicate": False,
+                                      "reject_reason": None}
+    # A reader that re-used the clone's key for the genuine tap is told so, not "already recorded".
+    reused = {**me.tap("d:1", seq=3)}
+    r = await w.upload(reused)
+    assert r.json()["results"] == []
+    assert r.json()["errors"][0]["index"] == 0 and r.json()["errors"][0]["error"] == "idempotency_key_reused"
+    r = await client.post("/api/v1/taps", headers=auth(w.device_token), json=reused)
+    assert r.status_code == 409 and r.json()["error"] == "idempotency_key_reused"
+    # The clone's own tap, re-sent after a lost answer: its real verdict.
+    r = await w.upload(clone)
+    assert r.json()["results"][0] == {"index": 0, "idempotency_key": "d:1", "status": "rejected", "duplicate": True,
+                                      "reject_reason": "bad_card_response"}
+    taps = await _taps(client, w)
+    assert sorted((t["status"], t["reject_reason"]) for t in taps) == [("accepted", None),
+                                                                         ("rejected", "bad_card_response")]
+
+
+async def test_overlapping_batches_store_each_tap_once_and_say_which_were_new(client):
+    w = await make_world(client)
+    me = await w.worker(w.prime)
+    a, b, c = me.tap("o:1"), me.tap("o:2", seq=2, response=os.urandom(16)), me.tap("o:3", seq=3)
+    first = (await w.upload(a, b)).json()["results"]
+    second = (await w.upload(b, c, a)).json()["results"]
+    assert [(x["idempotency_key"], x["duplicate"]) for x in first] == [("o:1", False), ("o:2", False)]
+    assert [(x["idempotency_key"], x["status"], x["duplicate"], x["reject_reason"]) for x in second] == [
+        ("o:2", "rejected", True, "bad_card_response"), ("o:3", "accepted", False, None),
+        ("o:1", "accepted", True, None)]
+    # The same key twice in one batch: one tap.
+    d = me.tap("o:4", seq=4)
+    r = (await w.upload(d, d)).json()["results"]
+    assert [(x["status"], x["duplicate"]) for x in r] == [("accepted", False), ("accepted", True)]
+    assert len(await _taps(client, w)) == 4
+
+
+def _first_of_month(d):
+    return d.replace(day=1)
+
+
+async def test_late_upload_until_the_direct_input_deadline(client, monkeypatch):
+    """An offline reader may upload until the end of the month after the tap's day (Japan time), however many days
+    that is; after it the tap is refused with the deadline named, and nothing is stored."""
+    import api.attendance.routes as routes
+
+    w = await make_world(client)
+    me = await w.worker(w.prime)
+    today = datetime.now(JST).date()
+    early = datetime.combine(_first_of_month(today), datetime.min.time(), JST).replace(hour=8)  # the 1st, 08:00
+    late = datetime.combine(_first_of_month(today) - timedelta(days=1), datetime.min.time(), JST).replace(hour=8)
+    monkeypatch.setattr(routes, "now", lambda: early + timedelta(days=40))  # 40 days on: still the next month
+    r = (await w.upload(me.tap("l:1", at=early))).json()
+    assert r["results"][0]["status"] == "accepted" and r["errors"] == []
+    monkeypatch.setattr(routes, "now", lambda: late + timedelta(days=40))  # 40 days on: past the next month's end
+    before = await table_counts()
+    r = (await w.upload(me.tap("l:2", at=late, seq=2))).json()
+    deadline = _first_of_month(_first_of_month(today) + timedelta(days=31)) - timedelta(days=1)
+    assert r["results"] == [] and r["errors"][0]["error"] == "past_upload_deadline"
+    assert r["errors"][0]["deadline"] == deadline.isoformat() and deadline.isoformat() in r["errors"][0]["message"]
+    assert await table_counts() == before
+    r = await client.post("/api/v1/taps", headers=auth(w.device_token), json=me.tap("l:3", at=late, seq=3))
+    assert r.status_code == 422 and r.json()["error"] == "past_upload_deadline"

@@ -26,6 +26,11 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path):
                       ).fetchone() == (1,)
     assert db.execute("select count(*) from card").fetchone() == (7,)
     assert db.execute("select count(*) from account where role='operator'").fetchone() == (1,)
+    # One assessment body per trade body, each with its login; demo qualifications were approved with the upgrade.
+    assert db.execute("select count(*) from assessment_body").fetchone() == (5,)
+    assert db.execute("select count(*) from account where role='assessment_body' and assessment_body_id is not null"
+                      ).fetchone() == (5,)
+    assert db.execute("select count(*) from qualification where approved_at is null").fetchone() == (0,)
 
 
 def test_cli_errors_are_clear(tmp_path):

@@ -1,21 +1,8 @@
-from datetime import date, timedelta
+from datetime import date
 
-from api.timeutil import today_jst
 from tests.api.helpers import auth, jpeg
+from tests.api.level_helpers import work_days as _days
 from tests.api.site_world import make_world
-
-
-async def _days(tech_pk: int, site_pk: int, n: int, *, position: str = "worker", trade: str = "05-01",
-                earlier: int = 0) -> None:
-    """n past work days as the fold would have left them (direct rows: folding 645 days of taps is the fold's test)."""
-    from tortoise.timezone import now
-
-    from api.workrecords.models import WorkRecord
-
-    start = today_jst() - timedelta(days=n + 1 + earlier)
-    await WorkRecord.bulk_create([
-        WorkRecord(technician_id=tech_pk, site_id=site_pk, work_date=start + timedelta(days=i), trade=trade,
-                   position=position, method="card", taps=2, folded_at=now()) for i in range(n)])
 
 
 async def _detailed(client, w, worker, op):
@@ -58,3 +45,26 @@ async def test_level_per_trade_with_what_is_missing_and_history(client):
     assert [t["reason"] for t in r.json()["trades"]] == ["simplified_tier"]
     # Others' levels are private like the rest of their data.
     assert (await client.post(f"/api/v1/technicians/{me.pk}/levels", headers=auth(simple.token))).status_code == 404
+
+
+async def test_a_day_is_a_day_two_sites_on_one_date_count_once(client):
+    """Work days, 職長 days toward levels are distinct Japan dates per technician and trade, not records."""
+    w = await make_world(client)
+    me = await w.worker(w.prime)
+    await _detailed(client, w, me, w.op)
+    from api.registration.models import Technician
+
+    await Technician.filter(id=me.pk).update(registered_on=date(2015, 4, 1))
+    second = await w.create_site(name="第二現場")
+    await _days(me.pk, w.site["id"], 644)  # every one of these dates also on a second site, as foreman there
+    await _days(me.pk, second["id"], 644, position="foreman")
+    r = await client.post(f"/api/v1/technicians/{me.pk}/levels", headers=auth(me.token))
+    rebar = next(t for t in r.json()["trades"] if t["trade"] == "05-01")
+    assert (rebar["level"], rebar["counted_days"], rebar["foreman_days"]) == (1, 644, 644)
+    assert rebar["missing_for_next"][0] == "就業日数 あと 1 日"
+    # 班長 on a third site on the same dates: still 644 days, and a 職長 day is not also a 班長 day.
+    third = await w.create_site(name="第三現場")
+    await _days(me.pk, third["id"], 644, position="team_leader")
+    r = await client.post(f"/api/v1/technicians/{me.pk}/levels", headers=auth(me.token))
+    rebar = next(t for t in r.json()["trades"] if t["trade"] == "05-01")
+    assert (rebar["counted_days"], rebar["foreman_days"], rebar["lead_days"]) == (644, 644, 644)

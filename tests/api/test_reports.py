@@ -71,3 +71,28 @@ async def test_kentaikyo_calendar_and_lists(client, drain):
     assert r.status_code == 200
     r = await client.get(f"/api/v1/technicians/{me.pk}/career.pdf", headers=auth(me.token))
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
+async def test_kentaikyo_two_sites_on_one_day_is_one_day(client):
+    """建退共 days are distinct dates: a technician on two sites of the employer on one day has it once in the CSV."""
+    from datetime import datetime, time, timedelta
+
+    from tortoise.timezone import now
+
+    from api.timeutil import JST, today_jst
+    from api.workrecords.models import WorkRecord
+    from tests.api.site_world import make_world
+
+    w = await make_world(client)
+    me = await w.worker(w.prime)
+    second = await w.create_site(name="第二現場")
+    day = today_jst().replace(day=1) - timedelta(days=1)  # last month's last day: always a whole month behind
+    await WorkRecord.bulk_create([
+        WorkRecord(technician_id=me.pk, site_id=site, work_date=day, employer_id=w.prime["business"]["id"],
+                   first_in=datetime.combine(day, time(hour), JST), method="card", taps=2, folded_at=now())
+        for site, hour in ((w.site["id"], 13), (second["id"], 8))])
+    r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/kentaikyo",
+                         headers=auth(w.prime["token"]), params={"month": day.strftime("%Y-%m")})
+    assert r.status_code == 200, r.text
+    rows = [row for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))) if row["技能者ID"] == me.technician_id]
+    assert [(row["現場ID"], row["就労日数"], row[str(day.day)]) for row in rows] == [(second["site_id"], "1", "1")]

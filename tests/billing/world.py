@@ -19,10 +19,27 @@ def period(day: date) -> str:
     return day.strftime("%Y-%m")
 
 
-async def close(client: httpx.AsyncClient, op: str, drain, day: date = THIS_MONTH) -> dict:
-    r = await client.post("/api/v1/admin/billing/close", headers=auth(op), json={"period": period(day)})
+LAST_MONTH = add_months(THIS_MONTH, -1)
+
+
+async def month_passes() -> None:
+    """A month goes by: fees that arose this month (registration, admin IDs) fall due at the close of the month they
+    are counted in, and only an ended month can be closed, so the pending ones are counted in last month."""
+    from api.billing.models import Charge
+
+    await Charge.filter(invoice_id=None, counted_in__gt=LAST_MONTH).update(counted_in=LAST_MONTH)
+
+
+async def close(client: httpx.AsyncClient, op: str, drain, day: date | None = None) -> dict:
+    """The monthly close through the API (by default of last month, after month_passes), run by the worker; the run
+    must finish done."""
+    if day is None:
+        await month_passes()
+    r = await client.post("/api/v1/admin/billing/close", headers=auth(op), json={"period": period(day or LAST_MONTH)})
     assert r.status_code == 202, r.text
     await drain()
+    run = await client.get(f"/api/v1/admin/batches/runs/{r.json()['run_id']}", headers=auth(op))
+    assert run.json()["status"] == "done", run.text
     return r.json()
 
 

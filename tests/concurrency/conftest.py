@@ -50,7 +50,8 @@ class LiveServer:
         self.env.update(DATABASE_URL=self.db_url, REDIS_URL=REDIS_URL, OPENCCUS_DATA_KEY=key,
                         OPENCCUS_CARD_MASTER_KEY=card_key, OPENCCUS_VAR_DIR=str(tmp), OPENCCUS_RUN_SCHEDULE="false",
                         OPENCCUS_OPERATOR_PASSWORD=PASSWORD, PYTHONPATH=str(ROOT),
-                        OPENCCUS_FACE_CHECK_UPLOADS="false")  # the builders upload drawn photos
+                        OPENCCUS_FACE_CHECK_UPLOADS="false",  # the builders upload drawn photos
+                        OPENCCUS_INVOICE_ISSUER_NUMBER="T7123456789012")  # not the placeholder: invoices finalise
         self.env.update(extra_env or {})
         self.card_master_key = base64.urlsafe_b64decode(card_key)
         self.workers = workers

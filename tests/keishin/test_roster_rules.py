@@ -119,7 +119,8 @@ def test_a_transitional_code_holder_loses_kaitai_when_the_deeming_ends() -> None
         run([tech("113", "11C", codes=("29",))], ["29"], base=date(2021, 3, 31), app=date(2021, 4, 1))
     assert exc.value.code == "no_points_for_industry_code"
     # Someone whose 113 itself qualifies for 解体 (passed FY2016 or later) keeps it.
-    qualified = run([tech("113", codes=("29",))], ["29"], base=date(2021, 3, 31), app=date(2021, 4, 1))
+    qualified = run([tech("113", codes=("29",), acquired=date(2016, 7, 1))], ["29"], base=date(2021, 3, 31),
+                    app=date(2021, 4, 1))
     assert qualified.rows[0].points["29"] == 5
 
 
@@ -141,7 +142,7 @@ def test_an_explicit_choice_outside_the_applied_industries_is_kept_but_not_count
 
 
 def test_after_the_window_99_is_gone_and_05_29_count_on_their_own() -> None:
-    result = run([tech("113")], ["05", "29"], base=date(2019, 5, 31), app=date(2019, 6, 3))
+    result = run([tech("113", acquired=date(2016, 7, 1))], ["05", "29"], base=date(2019, 5, 31), app=date(2019, 6, 3))
     assert result.applied_industries == ("05", "29")
     assert {t.industry_code: t.points for t in result.totals} == {"05": 5, "29": 5}
 

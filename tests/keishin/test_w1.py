@@ -15,7 +15,8 @@ BASE = date(2024, 3, 31)
 def site(
     name: str, *, public: bool, registered: bool = True, direct: bool = False, exemption: Exemption | None = None
 ) -> DirectSite:
-    return DirectSite(f"id-{name}", name, public, registered, direct, exemption)
+    """`direct`: the site's work was recorded by 直接入力 only (no reader, kiosk or private system in use)."""
+    return DirectSite(f"id-{name}", name, public, registered, not direct, exemption)
 
 
 def test_all_works_public_and_private_give_15() -> None:
@@ -28,7 +29,7 @@ def test_all_public_works_but_a_private_one_with_direct_input_give_10() -> None:
     sites = [site("市道", public=True), site("倉庫", public=False, direct=True)]
     result = w1_ccus_points(base_date=BASE, sites=sites, pledge_submitted=True)
     assert result.points == 10
-    assert "倉庫: work records entered by 直接入力" in result.reasons
+    assert "倉庫: no card reader, face kiosk or private system in use on the site (直接入力 only)" in result.reasons
 
 
 def test_a_public_work_not_registered_gives_0() -> None:

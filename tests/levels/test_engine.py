@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from api.levels import LevelsError, evaluate, load_criteria, pre_registration_days
+from api.levels import LevelsError, evaluate, load_criteria
 
 from .helpers import ON, held, tech
 
@@ -173,41 +173,20 @@ def test_inconsistent_position_days_are_refused() -> None:
 # --- pre-registration experience ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("oldest", "registered", "calendar", "converted"), [
-    (date(2017, 4, 1), date(2020, 4, 1), 1096, 645),  # 3 years with a leap day
-    (date(2018, 4, 1), date(2021, 4, 1), 1096, 645),
-    (date(2021, 4, 1), date(2024, 4, 1), 1096, 645),
-    (date(2014, 4, 1), date(2017, 4, 1), 1096, 645),
-    (date(2017, 4, 2), date(2020, 4, 1), 1095, 645),  # 1095 × 215 / 365 = 645 exactly
-    (date(2017, 4, 3), date(2020, 4, 1), 1094, 644),  # rounded down
-    (date(2010, 4, 1), date(2020, 4, 1), 3653, 2151),  # 10 years ≥ 2,150
-    (date(2020, 4, 1), date(2020, 4, 1), 0, 0),
-    (date(2021, 1, 1), date(2020, 4, 1), 0, 0),  # qualification after registration: nothing before it
-])
-def test_pre_registration_conversion(oldest, registered, calendar, converted) -> None:
-    assert pre_registration_days(oldest, registered) == (calendar, converted)
-
-
-def test_whole_years_always_reach_their_threshold() -> None:
-    for start_year in range(1990, 2020):
-        for years, need in ((3, 645), (5, 1075), (7, 1505), (8, 1720), (10, 2150)):
-            start = date(start_year, 3, 1)
-            _, days = pre_registration_days(start, start.replace(year=start_year + years))
-            assert days >= need, (start, years, days)
-
-
-def test_pre_registration_experience_counts_towards_work_days() -> None:
+def test_the_oldest_qualification_date_is_no_experience() -> None:
+    # Issue 18: a qualification back-dated to 2017 gave 645 "pre-registration" days. It proves no work: nothing counts.
     r = level_of(tech("05-01", 0, quals=held("T01", acquired_on=date(2017, 4, 2)), oldest=date(2017, 4, 2),
                       registered_on=date(2020, 4, 1)))
-    assert r.level == 2
-    assert (r.evidence.pre_registration_calendar_days, r.evidence.pre_registration_days) == (1095, 645)
-    r = level_of(tech("05-01", 10, quals=held("T01"), oldest=date(2017, 4, 3), registered_on=date(2020, 4, 1)))
-    assert r.evidence.counted_days == 654 and r.level == 2
+    assert r.level == 1
+    assert (r.evidence.pre_registration_days, r.evidence.counted_days) == (0, 0)
 
 
-def test_certificate_of_experience_is_an_alternative_not_an_addition() -> None:
-    r = level_of(tech("05-01", 100, quals=held("T01"), oldest=date(2019, 4, 1), registered_on=date(2020, 4, 1),
+def test_certified_prior_days_add_to_recorded_days() -> None:
+    # An approved 経歴証明書 (500 days) plus 100 recorded days: 600, 45 short of level 2's 645.
+    r = level_of(tech("05-01", 100, quals=held("T01"), oldest=date(2010, 4, 1), registered_on=date(2020, 4, 1),
                       certified=500))
-    assert r.evidence.pre_registration_days == 215
-    assert r.evidence.counted_days == 600  # 100 + max(215, 500)
+    assert r.evidence.certified_prior_days == 500
+    assert r.evidence.counted_days == 600
     assert r.missing_for_next == ("就業日数 あと 45 日",)
+    r = level_of(tech("05-01", 145, quals=held("T01"), registered_on=date(2020, 4, 1), certified=500))
+    assert r.level == 2

@@ -202,8 +202,8 @@ def test_taps_become_a_work_record_on_the_calendar(open_context, api, artifacts,
     login(op, "operator")
     goto(op, "/admin/batches")
     op.click("button[data-batch=fold]")
-    assert "fold:" in flash(op, "実行を開始しました")
-    assert "fold:" in op.locator("[data-testid=batch-runs]").inner_text()
+    assert "#" in flash(op, "実行を開始しました")
+    assert "打刻の集約" in op.locator("[data-testid=batch-runs]").inner_text()
     shot(op, artifacts, "operator-batches-run")
     record = _wait_for_record(api, tech["id"], day)
     assert record["taps"] == 2 and not record["missing_exit"] and record["site_pk"] == site["id"]
@@ -279,8 +279,11 @@ def test_direct_input_entered_by_the_technician_and_approved_by_the_prime(open_c
 def test_keishin_staff_roster_and_csv(open_context, api, artifacts):
     tech = _technician(api, "tech04")  # 田中 美咲, 田中内装
     if not any(q["code"] == "120" for q in tech["qualifications"]):
-        api.ok("POST", "tech04", f"/technicians/{tech['id']}/qualifications", data={"code": "120", "acquired_on": "2010-04-01"},
-               files={"file": ("certificate.jpg", jpeg(700, 500), "image/jpeg")})
+        # After approval a qualification is a change application; it counts once the operator approves it.
+        app = api.ok("POST", "tech04", f"/technicians/{tech['id']}/change-applications",
+                     data={"type": "qualification", "payload": json.dumps({"code": "120", "acquired_on": "2010-04-01"})},
+                     files={"file": ("certificate.jpg", jpeg(700, 500), "image/jpeg")})
+        api.ok("POST", "operator", f"/review/applications/{app['id']}/approve")
 
     page = open_context(TABLET).new_page()
     login(page, "tanaka-admin")
@@ -308,6 +311,34 @@ def test_keishin_staff_roster_and_csv(open_context, api, artifacts):
     assert csv_text.startswith("通番,")
     assert re.search(r"田中 美咲,[^\n]*,1[69],120,", csv_text), csv_text
     flash(page, "ダウンロードしました")
+
+
+def test_keishin_contract_rows_corrected_and_deleted_with_a_reason(open_context, api):
+    biz = api.get("tanaka-admin", "/auth/me")["business_pk"]
+    row = api.ok("POST", "tanaka-admin", f"/businesses/{biz}/contract-history", json={
+        "customer": "横浜市", "work_name": f"訂正テスト工事{uuid.uuid4().hex[:6]}", "prime": True, "location": "横浜市中区",
+        "amount_thousand_yen": 1000, "completed_on": "2024-06-30", "industry_code": "19"})
+    page = open_context(TABLET).new_page()
+    login(page, "tanaka-admin")
+    goto(page, "/firm/keishin/works")
+    line = page.locator("[data-testid=contract-history] tbody tr", has_text=row["work_name"])
+    line.locator("button", has_text="訂正").click()
+    form = page.locator("[data-testid=contract-correct]")
+    form.locator("input[name=amount_thousand_yen]").fill("1200")
+    form.locator("select[name=exemption]").select_option("minor")
+    form.locator("button[type=submit]").click()
+    assert "理由" in page.locator("p.error").inner_text()  # without a reason: refused, nothing changed
+    assert api.get("tanaka-admin", f"/businesses/{biz}/contract-history")[-1]["amount_thousand_yen"] == 1000
+    form.locator("input[name=reason]").fill("契約変更による増額")
+    form.locator("button[type=submit]").click()
+    flash(page, "訂正しました")
+    assert "軽微な工事" in line.inner_text()
+    page.once("dialog", lambda d: d.accept("重複登録のため"))
+    line.locator("button", has_text="削除").click()
+    flash(page, "削除しました")
+    trail = api.get("operator", "/audit?entity_type=contract_history&entity_id=" + str(row["id"]))
+    assert [(e["action"], e["reason"]) for e in trail] == [("contract_history.delete", "重複登録のため"),
+                                                          ("contract_history.correct", "契約変更による増額")]
 
 
 # --- the technician's card and career ----------------------------------------------------------------------------

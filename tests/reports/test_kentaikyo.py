@@ -43,10 +43,16 @@ def test_columns_are_days_1_to_31_and_the_total() -> None:
     assert COLUMNS[9:] == tuple(str(d) for d in range(1, 32)) + ("就労日数",)
 
 
-def test_two_sites_of_one_employer_on_one_day_is_warned() -> None:
-    cal = make([WorkDay("T1", "S1", "E1", date(2024, 2, 7)), WorkDay("T1", "S2", "E1", date(2024, 2, 7))])
-    assert [r.total for r in cal.rows] == [1, 1]
-    assert any("2024-02-07" in w and "2 現場" in w for w in cal.warnings)
+def test_two_sites_on_one_day_is_one_day() -> None:
+    """建退共 pays one day per person per day: the day is on the row of the site entered first, and warned."""
+    from datetime import datetime
+
+    cal = make([WorkDay("T1", "S1", "E1", date(2024, 2, 7), datetime(2024, 2, 7, 13, 0)),
+                WorkDay("T1", "S2", "E1", date(2024, 2, 7), datetime(2024, 2, 7, 8, 0)),
+                WorkDay("T1", "S1", "E1", date(2024, 2, 8), datetime(2024, 2, 8, 8, 0))])
+    assert [(r.site.id, sorted(r.days), r.total) for r in cal.rows] == [("S1", [8], 1), ("S2", [7], 1)]
+    assert sum(r.total for r in cal.rows) == 2  # two distinct dates
+    assert any("2024-02-07" in w and "2 現場" in w and "S2" in w for w in cal.warnings)
 
 
 def test_missing_kentaikyo_numbers_are_warned() -> None:

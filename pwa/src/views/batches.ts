@@ -1,5 +1,6 @@
 // The operator's "run a batch now" panel: fold taps into work records, the nightly and monthly closes, residence
-// expiry alerts, level evaluation. The API answers 202 with a job id (the same id within a minute).
+// expiry alerts, level evaluation, the billing close. The API answers 202 with the run (or the one already queued or
+// running: a batch runs once at a time); the list shows recent runs with their status and counts from the server.
 
 import { html, nothing } from "lit-html";
 import { api, NetworkError } from "../api";
@@ -10,15 +11,35 @@ import { statusFromError } from "../ui";
 const BATCHES = ["fold", "close", "monthly-close", "residence-alerts", "levels", "face-purge", "face-refresh"] as const;
 
 interface Run {
+  id: number;
   name: string;
-  job_id: string;
-  at: string;
+  period: string | null;
+  status: "queued" | "running" | "done" | "failed";
+  counts: Record<string, unknown>;
+  error: string | null;
+  created_at: string;
+  already_running?: boolean;
 }
 
-const runs: Run[] = []; // this session's runs, newest first (kept across visits to the page)
+const counts = (r: Run) => Object.entries(r.counts).map(([k, v]) => `${k}: ${v}`).join(", ");
 
-export function batchesView(): View {
+export async function batchesView(): Promise<View> {
   let busy = "";
+  let runs: Run[] = [];
+
+  async function load() {
+    try {
+      runs = await api<Run[]>("GET", "/admin/batches/runs?limit=20");
+    } catch {
+      /* offline: keep what is shown */
+    }
+  }
+  await load();
+
+  async function refresh() {
+    await load();
+    update();
+  }
 
   async function run(name: string) {
     if (!navigator.onLine) {
@@ -28,9 +49,9 @@ export function batchesView(): View {
     busy = name;
     update();
     try {
-      const out = await api<{ job_id: string }>("POST", `/admin/batches/${name}`);
-      runs.unshift({ name, job_id: out.job_id, at: new Date().toISOString() });
-      flash(t("batches.started", { name: tr("batch", name), id: out.job_id }));
+      const out = await api<Run>("POST", `/admin/batches/${name}`);
+      flash(t(out.already_running ? "batches.already_running" : "batches.started", { name: tr("batch", name), id: `#${out.id}` }));
+      await load();
     } catch (e) {
       const text = e instanceof NetworkError ? t("app.network_error") : statusFromError(e).message ?? t("err.generic");
       flash(text, "error");
@@ -55,12 +76,14 @@ export function batchesView(): View {
       </ul>
       <section class="card" aria-labelledby="runs-h">
         <h2 id="runs-h">${t("batches.runs")}</h2>
+        <button type="button" data-testid="batch-refresh" @click=${refresh}>${t("batches.refresh")}</button>
         ${runs.length
-          ? html`<ul class="list" data-testid="batch-runs">${runs.map((r) => html`<li>
-              <strong>${tr("batch", r.name)}</strong> <span class="mono">${r.job_id}</span>
-              <div class="meta">${formatDateTime(r.at)}</div></li>`)}</ul>`
+          ? html`<ul class="list" data-testid="batch-runs">${runs.map((r) => html`<li data-run=${r.id} data-status=${r.status}>
+              <strong>${tr("batch", r.name)}</strong>${r.period ? ` ${r.period}` : ""} <span class="mono">#${r.id}</span>
+              <span class="badge status-${r.status}">${tr("batchstatus", r.status)}</span>
+              <div class="meta">${formatDateTime(r.created_at)}${Object.keys(r.counts).length ? ` · ${counts(r)}` : ""}</div>
+              ${r.error ? html`<div class="meta error">${r.error}</div>` : nothing}</li>`)}</ul>`
           : html`<p>${t("batches.no_runs")}</p>`}
-        ${nothing}
       </section>
     </section>`,
   };

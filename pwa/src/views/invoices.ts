@@ -76,9 +76,10 @@ export async function invoicesView(scope: Scope, query: URLSearchParams): Promis
     const v = values(ev.target as HTMLFormElement);
     const period = v("period");
     if (period && !/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) return forms.invalid("close-", { period: t("reports.month_format") });
-    const sent = await send<{ job_id: string; period: string }>(forms, "close-", { ja: `月次締め（${period}）`, en: `Monthly close (${period})` },
+    const sent = await send<{ run_id: number; period: string; already_running: boolean }>(forms, "close-", { ja: `月次締め（${period}）`, en: `Monthly close (${period})` },
       { method: "POST", path: "/admin/billing/close", json: period ? { period } : {} });
-    if (sent.state === "done") flash(t("invoice.close_started", { period: sent.result.period, id: sent.result.job_id }));
+    if (sent.state === "done")
+      flash(t(sent.result.already_running ? "invoice.close_running" : "invoice.close_started", { period: sent.result.period, id: String(sent.result.run_id) }));
   }
 
   function onFilter(ev: SubmitEvent) {

@@ -4,7 +4,7 @@
 // download as CSV or PDF in the form's layout.
 
 import { html, nothing, TemplateResult } from "lit-html";
-import { get, NetworkError, session } from "../api";
+import { api, get, NetworkError, session } from "../api";
 import { flash, update, View } from "../app";
 import { download, Forms, send, todayJst, values } from "../forms";
 import { getLang, serverMessage, t, tr } from "../i18n";
@@ -311,6 +311,62 @@ export async function keishinWorksView(): Promise<View> {
     }
   }
 
+  // 工事経歴書 rows are corrected and deleted with a reason (kept in the audit trail); the W1⑩ fields (public,
+  // exemption) are corrected the same way.
+  let editing: number | null = null;
+  let rowError: string | null = null;
+
+  async function onCorrect(ev: SubmitEvent, row: ContractHistory) {
+    ev.preventDefault();
+    const fd = new FormData(ev.target as HTMLFormElement);
+    const exemption = String(fd.get("exemption") || "");
+    const body = {
+      customer: row.customer, work_name: row.work_name, prime: row.prime, location: row.location,
+      amount_thousand_yen: Number(String(fd.get("amount_thousand_yen") || row.amount_thousand_yen).replace(/[,，\s]/g, "")),
+      started_on: row.started_on, completed_on: row.completed_on, industry_code: String(fd.get("industry_code") || row.industry_code),
+      breakdown_code: row.breakdown_code, site_id: row.site_id ?? null, public: fd.get("public") === "true",
+      exemption: exemption || null, reason: String(fd.get("reason") || ""),
+    };
+    try {
+      const fixed = await api<ContractHistory>("PUT", `/businesses/${pk}/contract-history/${row.id}`, { json: body });
+      rows = rows.map((r) => (r.id === row.id ? fixed : r));
+      editing = null;
+      rowError = null;
+      await loadWorks();
+      flash(t("keishin.contract_corrected", { name: row.work_name }));
+    } catch (e) {
+      rowError = statusFromError(e).message ?? Object.values(statusFromError(e).errors).join(" ");
+    }
+    update();
+  }
+
+  async function onDelete(row: ContractHistory) {
+    const reason = window.prompt(t("keishin.delete_reason", { name: row.work_name }));
+    if (reason === null) return;
+    try {
+      await api("DELETE", `/businesses/${pk}/contract-history/${row.id}?reason=${encodeURIComponent(reason)}`);
+      rows = rows.filter((r) => r.id !== row.id);
+      rowError = null;
+      await loadWorks();
+      flash(t("keishin.contract_deleted", { name: row.work_name }));
+    } catch (e) {
+      rowError = statusFromError(e).message ?? Object.values(statusFromError(e).errors).join(" ");
+    }
+    update();
+  }
+
+  const correctForm = (r: ContractHistory) => html`<tr><td colspan="6">
+    <form class="inline" novalidate @submit=${(ev: SubmitEvent) => onCorrect(ev, r)} data-testid="contract-correct">
+      <label>${t("keishin.amount")} <input name="amount_thousand_yen" inputmode="numeric" .value=${String(r.amount_thousand_yen)}></label>
+      <label>${t("keishin.industry_code")} <input name="industry_code" maxlength="2" .value=${r.industry_code ?? ""}></label>
+      <label><input type="checkbox" name="public" value="true" ?checked=${!!r.public}> ${t("keishin.public_work")}</label>
+      <label>${t("keishin.exemption")} <select name="exemption">
+        ${(["", "overseas", "minor", "disaster"] as const).map((x) => html`<option value=${x} ?selected=${(r.exemption ?? "") === x}>${t(`keishin.exemption_${x || "none"}` as Parameters<typeof t>[0])}</option>`)}
+      </select></label>
+      <label>${t("keishin.correction_reason")} <input name="reason" required maxlength="1000"></label>
+      <button type="submit">${t("keishin.correct_save")}</button>
+    </form></td></tr>`;
+
   async function onConditions(ev: SubmitEvent) {
     ev.preventDefault();
     const form = ev.target as HTMLFormElement;
@@ -378,15 +434,19 @@ export async function keishinWorksView(): Promise<View> {
                 <table class="data" data-testid="contract-history">
                   <thead><tr><th scope="col">${t("keishin.work_name")}</th><th scope="col">${t("keishin.customer")}</th>
                     <th scope="col">${t("keishin.industry_code")}</th><th scope="col">${t("keishin.amount")}</th>
-                    <th scope="col">${t("keishin.period")}</th></tr></thead>
+                    <th scope="col">${t("keishin.period")}</th><th scope="col">${t("keishin.row_actions")}</th></tr></thead>
                   <tbody>${rows.map((r) => html`<tr>
                     <th scope="row">${r.work_name}${r.prime ? html` <span class="badge">${t("keishin.prime")}</span>` : nothing}<div class="meta">${r.location}</div></th>
                     <td>${r.customer}</td>
                     <td class="mono">${r.industry_code ?? "—"}${r.breakdown_code ? ` / ${r.breakdown_code}` : ""}</td>
                     <td>${yen(r.amount_thousand_yen)}</td>
-                    <td>${r.started_on ?? "—"} – ${r.completed_on ?? t("keishin.not_completed")}</td></tr>`)}</tbody>
+                    <td>${r.started_on ?? "—"} – ${r.completed_on ?? t("keishin.not_completed")}${r.exemption ? html` <span class="badge">${t(`keishin.exemption_${r.exemption}` as Parameters<typeof t>[0])}</span>` : nothing}</td>
+                    <td><button type="button" class="link" @click=${() => { editing = editing === r.id ? null : r.id; update(); }}>${t("keishin.correct")}</button>
+                      <button type="button" class="link danger" @click=${() => onDelete(r)}>${t("keishin.delete")}</button></td></tr>
+                    ${editing === r.id ? correctForm(r) : nothing}`)}</tbody>
                 </table>
-              </div>`
+              </div>
+              ${rowError ? html`<p class="error" role="alert">${rowError}</p>` : nothing}`
             : html`<p>${t("keishin.no_contracts")}</p>`}
           <h3>${t("keishin.add_contract")}</h3>
           ${errorSummary(st, ["customer", "work_name", "location", "amount_thousand_yen", "started_on", "completed_on", "industry_code", "breakdown_code"], "ch-")}

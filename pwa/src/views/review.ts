@@ -70,6 +70,16 @@ export async function queueView(query: URLSearchParams): Promise<View> {
 }
 
 /** [field, label, value] rows for a technician, in the order of the form. */
+/** A change application (変更申請): what is applied for, field by field, and its document beside it. */
+function changeRows(a: ReviewItem["application"]): [string, string, unknown][] {
+  const payload = (a.payload ?? {}) as Record<string, unknown>;
+  const entries = a.change_type === "data" || a.change_type === "business_data" ? Object.entries((payload.changes ?? {}) as Record<string, unknown>) : Object.entries(payload);
+  const rows: [string, string, unknown][] = [["", t("review.change_type"), tr("change", a.change_type ?? "")]];
+  for (const [k, v] of entries) rows.push([k, fieldLabel(k), typeof v === "object" ? JSON.stringify(v) : String(v ?? "")]);
+  if (a.has_document) rows.push(["document", t("review.change_document"), authImg(`/change-applications/${a.id}/document`, t("review.change_document"), "thumb")]);
+  return rows;
+}
+
 function technicianRows(tech: Technician, upgrade: boolean): [string, string, unknown][] {
   const si = tech.social_insurance;
   const rows: [string, string, unknown][] = [
@@ -232,7 +242,8 @@ export async function reviewDetailView(pk: number): Promise<View> {
     render: () => {
       const a = item.application;
       const tech = item.technician;
-      const rows = tech ? technicianRows(tech, a.kind === "upgrade") : item.business ? businessRows(item.business) : [];
+      const rows = a.kind === "change" ? changeRows(a) : tech ? technicianRows(tech, a.kind === "upgrade")
+        : item.business ? businessRows(item.business) : [];
       return html`<section>
         <h1 tabindex="-1">${t("review.detail_title", { id: pk })} <span class="sub">${applicantName(item)}</span></h1>
         <p><a href="/review">← ${t("review.back")}</a></p>

@@ -186,15 +186,25 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
       focusErrorSummary();
       return;
     }
+    const expires = String(fd.get("expires_on") || "");
+    qualStatus = { ...emptyStatus(), busy: true };
+    update();
+    if (tech.status === "approved" && tech.tier === "detailed") {
+      // After approval a qualification is a change application (変更申請): it counts once the operator approves it.
+      const payload = { code: String(fd.get("code") || ""), acquired_on: String(fd.get("acquired_on") || ""),
+        ...(expires ? { expires_on: expires } : {}) };
+      const result = await runAll([requestJob(label("資格の変更申請", "Qualification change application"), {
+        method: "POST", path: `/technicians/${pk}/change-applications`,
+        form: [["type", "qualification"], ["payload", JSON.stringify(payload)], ["file", certificate]] })], t("me.change_applied"), "qual");
+      if (result !== "failed") form.reset();
+      return;
+    }
     const parts: [string, string | { blob: Blob; filename: string }][] = [
       ["code", String(fd.get("code") || "")],
       ["acquired_on", String(fd.get("acquired_on") || "")],
     ];
-    const expires = String(fd.get("expires_on") || "");
     if (expires) parts.push(["expires_on", expires]);
     parts.push(["file", certificate]);
-    qualStatus = { ...emptyStatus(), busy: true };
-    update();
     const result = await runAll([requestJob(label("資格の追加", "Qualification"), { method: "POST", path: `/technicians/${pk}/qualifications`, form: parts })], t("me.qualification_added"), "qual");
     if (result !== "failed") form.reset();
   }
@@ -425,7 +435,7 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
         ${tech.qualifications.length
           ? html`<ul class="list quals">${tech.qualifications.map((q) => html`<li>
               ${q.has_certificate ? authImg(`/technicians/${pk}/qualifications/${q.id}/certificate`, t("review.image_alt_cert", { name: name(), q: q.name }), "thumb small", imageVersion) : nothing}
-              <div><strong>${q.name}</strong> <span class="meta">(${q.code})</span>
+              <div><strong>${q.name}</strong> <span class="meta">(${q.code})</span>${q.approved === false ? html` <span class="badge">${t("me.qual_pending")}</span>` : nothing}
               <div class="meta">${t("me.acquired_on")}: ${q.acquired_on}${q.expires_on ? html` · ${t("me.expires_on")}: ${q.expires_on}` : nothing}</div></div>
             </li>`)}</ul>`
           : html`<p>${t("me.no_qualifications")}</p>`}

@@ -9,7 +9,7 @@ import { addDays, addMonths, dateJst, download, Forms, send, timeJst, todayJst, 
 import { getLang, t, tr } from "../i18n";
 import { tradeName } from "../masters";
 import type { DirectInput, Levels, Site, Technician, TechnicianSite, WorkRecord } from "../types";
-import { badge, dl, errorSummary, field, requiredErrors } from "../ui";
+import { badge, dl, errorSummary, field, requiredErrors, statusFromError } from "../ui";
 import { technicianTabs } from "./technician";
 
 const MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -243,6 +243,19 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
   const levelBadge = (l: number | null) =>
     l == null ? html`<span class="badge">${t("levels.none")}</span>` : html`<span class="badge badge-level badge-level-${l}">${t("levels.level_n", { n: l })}</span>`;
 
+  let applyError: string | null = null;
+
+  async function onApplyLevel(trade: string) {
+    try {
+      await api("POST", `/technicians/${pk}/level-applications`, { json: { trade } });
+      applyError = null;
+      flash(t("levels.applied"));
+    } catch (e) {
+      applyError = statusFromError(e).message ?? Object.values(statusFromError(e).errors).join(" ");
+    }
+    update();
+  }
+
   const name = () => `${tech.family_name} ${tech.given_name}`;
   return {
     title: () => `${t("levels.title")} — ${name()}`,
@@ -256,20 +269,25 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
       <p class="meta">${t("levels.evaluated_on", { on: levels.on })}</p>
       ${levels.trades.length
         ? html`<div class="grid2 wide" data-testid="levels">${levels.trades.map((tl) => html`<section class="card" aria-labelledby="lv-${tl.trade}">
-            <h2 id="lv-${tl.trade}">${tradeName(tl.trade)} ${levelBadge(tl.level)}</h2>
+            <h2 id="lv-${tl.trade}">${tradeName(tl.trade)} ${levelBadge(tl.official_level ?? null)}</h2>
             ${dl([
-              [t("levels.level"), tl.evaluated ? levelBadge(tl.level) : html`${levelBadge(null)} ${tl.reason ? tr("levels.reason", tl.reason) : ""}`],
+              [t("levels.official"), html`${levelBadge(tl.official_level ?? null)} ${tl.official_colour ? tr("levels.colour", tl.official_colour) : ""}`],
+              [`${t("levels.level")}（${t("levels.estimate")}）`, tl.evaluated ? levelBadge(tl.level) : html`${levelBadge(null)} ${tl.reason ? tr("levels.reason", tl.reason) : ""}`],
               ...(tl.counted_days != null ? [[t("levels.counted_days"), t("levels.days", { n: tl.counted_days })] as [string, unknown]] : []),
               ...(tl.lead_days != null ? [[t("levels.lead_days"), t("levels.days", { n: tl.lead_days })] as [string, unknown]] : []),
               ...(tl.foreman_days != null ? [[t("levels.foreman_days"), t("levels.days", { n: tl.foreman_days })] as [string, unknown]] : []),
               ...(tl.criteria_version ? [[t("levels.criteria"), html`<span class="mono">${tl.criteria_version}</span>`] as [string, unknown]] : []),
             ])}
+            ${tl.level != null && tl.level > (tl.official_level ?? 1)
+              ? html`<button type="button" data-testid="level-apply" @click=${() => onApplyLevel(tl.trade)}>${t("levels.apply")}</button>`
+              : nothing}
             <h3>${tl.level === 4 ? t("levels.top") : t("levels.missing_title")}</h3>
             ${tl.missing_for_next.length
               ? html`<ul class="missing-list">${tl.missing_for_next.map((m) => html`<li>${m}</li>`)}</ul>`
               : html`<p>${tl.level === 4 ? t("levels.top_text") : t("levels.nothing_missing")}</p>`}
           </section>`)}</div>`
         : html`<p>${t("levels.no_trades")}</p>`}
+      ${applyError ? html`<p class="error" role="alert">${applyError}</p>` : nothing}
       <section class="card" aria-labelledby="lvh-h">
         <h2 id="lvh-h">${t("levels.history")}</h2>
         ${levels.history.length

@@ -1,0 +1,1 @@
+"""Operator-runnable batches: a typed registry, run records with status and counts, the admin endpoints."""

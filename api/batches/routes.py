@@ -1,0 +1,60 @@
+"""Operator batches: list them, run one now (once: asking again while it runs returns the running one), and read
+a run's status and counts. Operator only; every run is audited."""
+
+from __future__ import annotations
+
+from api.accounts.models import Role
+from api.batches import registry, service
+from api.batches.models import BatchRun
+from api.batches.schemas import BatchOut, BatchRunIn, BatchRunOut, RunQuery
+from api.billing.close import check_period
+from api.billing.issuer import ensure_can_finalise
+from api.billing.periods import parse_period, previous_period
+from api.errors import NotFound
+from api.http import Ctx, Router
+from api.timeutil import today_jst
+
+router = Router()
+OPERATOR = {Role.operator}
+
+
+def run_out(run: BatchRun, *, already_running: bool = False) -> BatchRunOut:
+    return BatchRunOut(id=run.id, name=run.name, period=run.period, status=run.status.value,  # type: ignore[arg-type]
+                       counts=run.counts or {}, error=run.error, created_at=run.created_at, started_at=run.started_at,
+                       finished_at=run.finished_at, job_id=service.job_id(run.id), already_running=already_running)
+
+
+@router.get("/admin/batches", summary="The batches an operator can run", tags=["batches"], roles=OPERATOR,
+            response=list[BatchOut])
+async def batches(ctx: Ctx):
+    return [BatchOut(name=b.name, summary=b.summary, takes_period=b.takes_period) for b in registry.BATCHES.values()]
+
+
+@router.get("/admin/batches/runs", summary="Recent batch runs, newest first", tags=["batches"], roles=OPERATOR,
+            query=RunQuery, response=list[BatchRunOut], errors=(422,))
+async def runs(ctx: Ctx):
+    qs = BatchRun.all().order_by("-id")
+    if ctx.query.name:
+        qs = qs.filter(name=ctx.query.name)
+    return [run_out(r) for r in await qs.limit(ctx.query.limit)]
+
+
+@router.get("/admin/batches/runs/{pk:int}", summary="One batch run: queued / running / done / failed, with counts",
+            tags=["batches"], roles=OPERATOR, response=BatchRunOut, errors=(404,))
+async def get_run(ctx: Ctx):
+    run = await BatchRun.get_or_none(id=int(ctx.path["pk"]))
+    if run is None:
+        raise NotFound("No such batch run.", code="no_such_batch_run")
+    return run_out(run)
+
+
+@router.post("/admin/batches/{name}", summary="Run a batch now (202 with its run; while one is queued or running, "
+             "that run)", tags=["batches"], roles=OPERATOR, body=BatchRunIn, response=BatchRunOut, status=202,
+             errors=(404, 409, 422))
+async def run_batch(ctx: Ctx):
+    period = parse_period(ctx.body.period) if ctx.body and ctx.body.period else None
+    if ctx.path["name"] == "billing-close":  # refused at once, not only when the job runs
+        ensure_can_finalise(ctx.settings)
+        await check_period(period=period or previous_period(today_jst()))
+    run, created = await service.start(name=ctx.path["name"], period=period, actor=ctx.user)
+    return run_out(run, already_running=not created)

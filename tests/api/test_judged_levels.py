@@ -1,0 +1,152 @@
+"""Judged levels (issue 18 item 2) and pre-registration experience from a 経歴証明書 (item 3), through the API.
+
+Worked example (docs/levels.md): a とび worker (06-01) with 645 recorded 職長 days, an approved 経歴証明書 of 860
+prior days and the approved T05 (職長・安全衛生責任者教育) is estimated at level 3 (1,505 days ≥ 1,505, 645 lead days ≥
+215, T05; criteria default-2019-04-01). Only when the trade's body judges level 3 does it become official (silver
+card) and earn 2 points (703) in 05 (とび・土工)."""
+
+from api.timeutil import today_jst
+from tests.api.changes_helpers import apply_change, approved_change, approved_qualification
+from tests.api.helpers import auth, table_counts
+from tests.api.level_helpers import assessment_body, work_days
+from tests.api.site_world import make_world
+from tests.api.test_change_applications import detailed_worker
+
+
+async def _estimate(client, token, pk, trade="05-01") -> dict:
+    r = await client.post(f"/api/v1/technicians/{pk}/levels", headers=auth(token))
+    assert r.status_code == 200, r.text
+    return next(t for t in r.json()["trades"] if t["trade"] == trade)
+
+
+async def _tobi_points(client, w) -> int:
+    r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/keishin/staff", headers=auth(w.prime["token"]),
+                         params={"base_date": today_jst().isoformat(), "industries": "05"})
+    assert r.status_code == 200, r.text
+    return {t["industry_code"]: t["points"] for t in r.json()["totals"]}.get("05", 0)
+
+
+async def _technician_list(client, w) -> str:
+    r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/technician-list",
+                         headers=auth(w.prime["token"]))
+    assert r.status_code == 200
+    return r.content.decode("utf-8-sig")
+
+
+async def test_a_level_is_official_only_once_its_body_judges_it(client):
+    w = await make_world(client)
+    tobi = await assessment_body(client, w.op, "(一社)日本鳶工業連合会", ["06-01", "07-01"], "tobi-body")
+    rebar = await assessment_body(client, w.op, "(公社)全国鉄筋工事業協会", ["05-01"], "tekkin-body")
+    worker = await detailed_worker(client, w, trades=["06-01"])
+    admin = w.prime["token"]
+    await approved_qualification(client, w.op, admin, worker.pk, "T05", "2009-04-01")
+    await work_days(worker.pk, w.site["id"], 645, position="foreman", trade="06-01")
+
+    # Item 3: the date of the oldest qualification (2009) is no experience; a 経歴証明書 is, once approved.
+    est = await _estimate(client, worker.token, worker.pk, "06-01")
+    assert (est["level"], est["counted_days"], est["estimate"], est["official_level"]) == (2, 645, True, 1)
+    prior = {"trade": "06-01", "days": 860, "period_from": "2010-04-01", "period_to": "2016-03-31",
+             "certifier": "有限会社前田鉄筋"}
+    r = await apply_change(client, admin, worker.pk, "prior_experience", prior, with_file=False)
+    assert (r.status_code, r.json()["error"]) == (422, "document_required")
+    r = await apply_change(client, admin, worker.pk, "prior_experience", {**prior, "days": 2200,
+                                                                          "period_to": "2010-12-31"})
+    assert (r.status_code, r.json()["error"]) == (422, "prior_days_exceed_period")
+    r = await apply_change(client, admin, worker.pk, "prior_experience", {**prior, "period_to": "2099-01-01"})
+    assert (r.status_code, r.json()["error"]) == (422, "prior_period_after_registration")
+    r = await apply_change(client, admin, worker.pk, "prior_experience", prior)
+    assert r.status_code == 201
+    assert (await _estimate(client, worker.token, worker.pk, "06-01"))["counted_days"] == 645  # not before approval
+    assert (await client.post(f"/api/v1/review/applications/{r.json()['id']}/approve", headers=auth(w.op))
+            ).status_code == 200
+    est = await _estimate(client, worker.token, worker.pk, "06-01")
+    assert (est["level"], est["counted_days"], est["official_level"], est["official_colour"]) == (3, 1505, 1, "white")
+    overlap = await apply_change(client, admin, worker.pk, "prior_experience",
+                                 {**prior, "period_from": "2015-04-01", "days": 100})
+    assert (overlap.status_code, overlap.json()["error"]) == (409, "prior_period_overlaps")
+    # The estimate earns nothing in 経審 and is no level in the reports.
+    assert await _tobi_points(client, w) == 0
+    assert "とび工,未評価" in await _technician_list(client, w)
+
+    # The employer applies for the technician; one open application per trade.
+    url = f"/api/v1/technicians/{worker.pk}/level-applications"
+    r = await client.post(url, headers=auth(admin), json={"trade": "05-01"})
+    assert (r.status_code, r.json()["error"]) == (422, "trade_not_registered")
+    r = await client.post(url, headers=auth(admin), json={"trade": "06-01"})
+    assert r.status_code == 201, r.text
+    app = r.json()
+    assert (app["status"], app["estimate_level"], app["proxy"], app["body"], app["criteria_version"]) == (
+        "submitted", 3, True, "(一社)日本鳶工業連合会", "default-2019-04-01")
+    assert app["evidence"]["evidence"]["lead_days"] == 645 and app["evidence"]["evidence"]["qualifications"] == ["T05"]
+    assert app["evidence"]["evidence"]["certified_prior_days"] == 860
+    again = await client.post(url, headers=auth(worker.token), json={"trade": "06-01"})
+    assert (again.status_code, again.json()["error"]) == (409, "level_application_open")
+
+    judge = f"/api/v1/assessment/level-applications/{app['id']}/judgement"
+    # The wrong body (not its trade): 403 with a code, nothing decided. Nobody else may judge.
+    before = await table_counts()
+    r = await client.post(judge, headers=auth(rebar), json={"decision": "raise", "level": 3})
+    assert (r.status_code, r.json()["error"]) == (403, "wrong_assessment_body")
+    assert await table_counts() == before
+    assert (await client.post(judge, headers=auth(w.op), json={"decision": "raise", "level": 3})).status_code == 403
+    assert (await client.get("/api/v1/assessment/level-applications", headers=auth(rebar))).json() == []
+    queue = (await client.get("/api/v1/assessment/level-applications", headers=auth(tobi))).json()
+    assert [q["id"] for q in queue] == [app["id"]]
+    # More than the evidence supports: refused.
+    r = await client.post(judge, headers=auth(tobi), json={"decision": "raise", "level": 4})
+    assert (r.status_code, r.json()["error"]) == (422, "level_not_supported")
+    r = await client.post(judge, headers=auth(tobi), json={"decision": "reject"})
+    assert (r.status_code, r.json()["error"]) == (422, "reason_required")
+    assert await _tobi_points(client, w) == 0
+
+    r = await client.post(judge, headers=auth(tobi), json={"decision": "raise", "level": 3})
+    assert r.status_code == 200 and (r.json()["status"], r.json()["judged_level"]) == ("judged", 3)
+    second = await client.post(judge, headers=auth(tobi), json={"decision": "raise", "level": 3})
+    assert (second.status_code, second.json()["error"]) == (409, "already_decided")
+    official = (await client.get(f"/api/v1/technicians/{worker.pk}/official-levels", headers=auth(worker.token))).json()
+    assert official["levels"] == [{"trade": "06-01", "level": 3, "colour": "silver",
+                                   "criteria_version": "default-2019-04-01", "body": "(一社)日本鳶工業連合会",
+                                   "judged_on": today_jst().isoformat()}]
+    assert [(h["level"], h["from_level"]) for h in official["history"]] == [(3, None)]
+    # Now, and only now, the firm's 経審 points move: level 3 = 703 = 2 points in とび・土工; reports print it.
+    assert await _tobi_points(client, w) == 2
+    assert "とび工,レベル3" in await _technician_list(client, w)
+
+    # W1⑧ counts judged rises only: this one, in the 3 years to the base date.
+    r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/keishin/w1-skills", headers=auth(admin),
+                         params={"base_date": today_jst().isoformat()})
+    assert r.status_code == 200 and (r.json()["risen"], r.json()["risen_ids"]) == (1, [worker.pk])
+
+    # Judged levels never go down: the evidence shrinks (an operator deletes T05), the estimate drops, the official
+    # level stays, and there is nothing to apply for.
+    r = await client.post(f"/api/v1/admin/technicians/{worker.pk}/qualifications/T05/corrections", headers=auth(w.op),
+                          json={"action": "delete", "reason": "修了証の再確認"})
+    assert r.status_code == 200
+    est = await _estimate(client, worker.token, worker.pk, "06-01")
+    assert (est["level"], est["official_level"], est["official_colour"]) == (2, 3, "silver")
+    r = await client.post(url, headers=auth(admin), json={"trade": "06-01"})
+    assert (r.status_code, r.json()["error"]) == (409, "estimate_not_above_official")
+    assert await _tobi_points(client, w) == 2
+
+
+async def test_a_body_can_reject_with_a_reason_and_other_people_cannot_apply(client):
+    w = await make_world(client)
+    rebar = await assessment_body(client, w.op, "鉄筋協会", ["05-01"], "tekkin2")
+    worker = await detailed_worker(client, w)
+    await approved_qualification(client, w.op, worker.token, worker.pk, "T01", "2012-04-01")
+    await work_days(worker.pk, w.site["id"], 645)
+    url = f"/api/v1/technicians/{worker.pk}/level-applications"
+    assert (await client.post(url, headers=auth(w.sub["token"]), json={"trade": "05-01"})).status_code == 404
+    app = (await client.post(url, headers=auth(worker.token), json={"trade": "05-01"})).json()
+    assert app["proxy"] is False and app["estimate_level"] == 2
+    r = await client.post(f"/api/v1/assessment/level-applications/{app['id']}/judgement", headers=auth(rebar),
+                          json={"decision": "reject", "reason": "就業履歴の現場確認が必要"})
+    assert r.status_code == 200 and (r.json()["status"], r.json()["reason"]) == ("rejected", "就業履歴の現場確認が必要")
+    official = (await client.get(f"/api/v1/technicians/{worker.pk}/official-levels", headers=auth(worker.token))).json()
+    assert official["levels"][0]["level"] == 1 and official["history"] == []
+    # A rejected application frees the trade for a new one.
+    assert (await client.post(url, headers=auth(worker.token), json={"trade": "05-01"})).status_code == 201
+    # A trade without a body cannot be applied for.
+    r = await approved_change(client, w.op, worker.token, worker.pk, "data", {"changes": {"trades": ["05-01", "06-01"]}})
+    r = await client.post(url, headers=auth(worker.token), json={"trade": "06-01"})
+    assert r.status_code == 409 and r.json()["error"] in ("no_assessment_body", "not_evaluable")

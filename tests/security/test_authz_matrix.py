@@ -1,0 +1,342 @@
+"""The authorisation matrix: every operation of the OpenAPI document × every role × own / subcontractor's / other
+firm's resource, against one world (tests/security/world.py).
+
+`ALLOW` is the explicit table of which (operation, role, relation) may succeed. Every other cell must not answer 2xx:
+that is the check that keeps tenant boundaries closed on writes as well as reads. Allowed cells must get past
+authorisation (never 401/403, and 404 only where the world has no such resource), so the table cannot pass by every
+request failing validation. The world is changed as it goes, so the operations that end something (a token, a card,
+a device, an employment) run last.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from api.timeutil import JST
+from tests.api.helpers import PASSWORD, business_payload, jpeg, technician_payload
+from tests.security.world import NOWHERE, SecurityWorld, Slice, build
+
+
+@pytest.fixture
+def backend() -> str:
+    return "postgres"  # the matrix is about handlers, not SQL dialects: one back end keeps it fast
+
+
+# (role, slice, relation): the slice whose ids fill the path and body, and what it is to the caller.
+COMBOS = [
+    ("anon", "A", "own"), ("operator", "A", "own"), ("operator", "C", "own"),
+    ("admin_A", "A", "own"), ("admin_A", "B", "sub"), ("admin_A", "C", "other"),
+    ("admin_B", "B", "own"), ("admin_B", "C", "other"),
+    ("manager_A", "A", "own"), ("manager_A", "B", "sub"), ("manager_A", "C", "other"),
+    # A's other site manager, not assigned to A's site: A's own site is not theirs to run or see.
+    ("manager_A_unassigned", "A", "own"), ("manager_A_unassigned", "B", "sub"),
+    ("tech_B", "tB", "own"), ("tech_B", "C", "other"),
+    ("device_A", "A", "own"), ("device_A", "C", "other"),
+    ("api_client_A", "A", "own"), ("api_client_A", "C", "other"),
+]
+ROLES = sorted({r for r, _, _ in COMBOS})
+
+
+def cells(spec: str) -> set[tuple[str, str]]:
+    """"admin_A:own,sub tech_B:own" → {(admin_A, own), (admin_A, sub), (tech_B, own)}; "*" = every relation."""
+    out = set()
+    for part in spec.split():
+        role, _, rels = part.partition(":")
+        for rel in (rels or "*").split(","):
+            out |= {(role, r) for r in ("own", "sub", "other")} if rel == "*" else {(role, rel)}
+    return out
+
+
+LOGGED_IN = " ".join(f"{r}:*" for r in ROLES if r != "anon")
+EVERYONE = LOGGED_IN + " anon:*"
+OPERATOR = "operator:own"
+
+# Which cells may answer 2xx. `*` cells are operations that name no tenant's resource (or refuse item by item, checked
+# in CHECKS below); a relation names a resource of the caller's own firm, its subcontractor's, or an unrelated firm's.
+ALLOW: dict[str, str] = {
+    "accounts_login": EVERYONE,
+    "accounts_logout": LOGGED_IN,
+    "accounts_me": LOGGED_IN,
+    "businesses_register_business": EVERYONE,
+    "businesses_get_business": "operator admin_A:own admin_B:own",
+    "businesses_lookup": LOGGED_IN,  # name and status of a 事業者ID: what joining a contract tree needs
+    "businesses_list_accounts": "operator admin_A:own admin_B:own",
+    "businesses_add_admin": "admin_A:own admin_B:own",
+    "businesses_add_site_manager": "admin_A:own admin_B:own",
+    "businesses_employees": "operator admin_A:own admin_B:own",
+    "businesses_employee_left": "admin_A:own admin_B:own",
+    "businesses_proxy_register": "admin_A:own admin_B:own",
+    "registration_register_technician": EVERYONE,
+    # Reading: the person, the employer, the operator — and the prime and its site managers while on their site.
+    "registration_get_technician": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "registration_get_photo": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "registration_get_id_document": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "registration_get_certificate": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "registration_list_applications": "operator admin_A:own,sub admin_B:own tech_B:own",
+    # Writing: the person, the employer and the operator only (issue 15 item 1).
+    "registration_patch_technician": "admin_A:own admin_B:own tech_B:own",
+    "registration_put_photo": "admin_A:own admin_B:own tech_B:own",
+    "registration_put_id_document": "admin_A:own admin_B:own tech_B:own",
+    "registration_put_detailed": "admin_A:own admin_B:own tech_B:own",
+    "registration_add_qualification": "admin_A:own admin_B:own tech_B:own",
+    "registration_put_disclosure": "tech_B:own",
+    "registration_apply": "admin_A:own admin_B:own tech_B:own",
+    "registration_resubmit": "admin_A:own admin_B:own tech_B:own",
+    "registration_queue": OPERATOR,
+    "registration_get_one": OPERATOR,
+    "registration_return_": OPERATOR,
+    "registration_approve": OPERATOR,
+    "registration_correct": OPERATOR,
+    "registration_card_personalisation": OPERATOR,
+    "sites_create_site": "admin_A:* admin_B:*",
+    "sites_list_sites": "operator admin_A:* admin_B:* manager_A:* manager_A_unassigned:*",
+    "sites_get_site": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
+    "sites_contracts": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
+    "sites_invite": "admin_A:own admin_B:own manager_A:own",  # only the direct upper tier (or the prime's managers)
+    "sites_approve": "admin_A:own admin_B:own",
+    "sites_decline": "admin_A:own admin_B:own",
+    "sites_roster": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
+    "sites_add_roster": "admin_A:own admin_B:own",
+    "sites_patch_roster": "admin_A:own admin_B:own",
+    "devices_create_device": "admin_A:own,sub manager_A:own,sub",
+    "devices_list_devices": "operator admin_A:own,sub manager_A:own,sub",
+    "devices_rotate": "admin_A:own,sub manager_A:own,sub",
+    "devices_revoke": "admin_A:own,sub manager_A:own,sub",
+    "devices_enrol": EVERYONE,
+    "devices_device_me": "device_A:*",
+    "devices_heartbeat": "device_A:*",
+    "devices_revocations": "device_A:*",
+    "devices_revoke_card": "operator tech_B:own",
+    "devices_create_api_client": "admin_A:own admin_B:own",
+    "attendance_tap_batch": "device_A:*",  # a tap for another site is refused item by item (CHECKS)
+    "attendance_tap_one": "device_A:*",
+    "attendance_push_attendance": "api_client_A:*",  # likewise
+    "attendance_site_taps": "operator admin_A:own,sub manager_A:own,sub",
+    "workrecords_technician_records": "operator admin_A:own,sub admin_B:own manager_A:own,sub tech_B:own",
+    "workrecords_technician_sites": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "workrecords_technician_direct_inputs": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "workrecords_site_records": "operator admin_A:own,sub manager_A:own,sub",
+    "workrecords_enter": "admin_A:own admin_B:own tech_B:own",
+    "workrecords_list_direct": "admin_A:own,sub manager_A:own,sub",
+    "workrecords_approve": "admin_A:own,sub manager_A:own,sub",
+    "workrecords_reject": "admin_A:own,sub manager_A:own,sub",
+    "workrecords_run_batch": OPERATOR,
+    "levels_levels": "operator admin_A:own admin_B:own tech_B:own",
+    "reports_worker_roster": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
+    "reports_technician_list": "operator admin_A:own admin_B:own",
+    "reports_career": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "reports_kentaikyo": "operator admin_A:own admin_B:own",
+    "keishin_add_contract": "operator admin_A:own admin_B:own",
+    "keishin_list_contracts": "operator admin_A:own admin_B:own",
+    "keishin_set_employment": "admin_A:own admin_B:own",
+    "keishin_staff": "operator admin_A:own admin_B:own",
+    "keishin_works": "operator admin_A:own admin_B:own",
+    "keishin_w1": "operator admin_A:own admin_B:own",
+    "face_check_in": "device_A:*",
+    "face_list_checkins": "admin_A:own,sub manager_A:own,sub",
+    "face_evidence": "admin_A:own,sub manager_A:own,sub",
+    "face_registered_photo": "admin_A:own,sub manager_A:own,sub",
+    "face_decide": "admin_A:own,sub manager_A:own,sub",
+    "face_face_settings": "admin_A:own,sub manager_A:own,sub",
+    "face_face_status": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "face_face_consent": "tech_B:own",
+    "face_add_face_photo": "tech_B:own",
+    "face_delete_face_photos": "tech_B:own",
+    "licence_card_photo": EVERYONE,
+    "licence_ic_read": "operator admin_A:* admin_B:* tech_B:*",
+    "licence_confirm": "admin_A:own tech_B:own",  # one's own drafts only
+    "billing_my_invoices": "operator admin_A:* admin_B:* tech_B:*",
+    "billing_business_invoices": "operator admin_A:own admin_B:own",
+    "billing_pending_charges": "operator admin_A:own admin_B:own",
+    "billing_get_invoice": "operator admin_A:own admin_B:own tech_B:own",
+    "billing_get_invoice_pdf": "operator admin_A:own admin_B:own tech_B:own",
+    "billing_get_receipt_pdf": "operator admin_A:own admin_B:own tech_B:own",
+    "billing_get_tariffs": EVERYONE,
+    "billing_choose_lump_sum": "operator admin_A:own,sub",
+    "billing_get_lump_sum": "operator admin_A:own,sub manager_A:own,sub",
+    "billing_card_reissue": "operator admin_A:own admin_B:own tech_B:own",
+    "billing_run_close": OPERATOR,
+    "billing_runs": OPERATOR,
+    "billing_all_invoices": OPERATOR,
+    "billing_credit_note": OPERATOR,
+    "payments_pay": "admin_A:own admin_B:own tech_B:own",
+    "payments_stripe_webhook": EVERYONE,
+    "payments_bank_import": OPERATOR,
+    "payments_exceptions": OPERATOR,
+    "payments_assign": OPERATOR,
+    "payments_split": OPERATOR,
+    "payments_refund": OPERATOR,
+    "kpi_revenue": OPERATOR,
+    "kpi_registrations": OPERATOR,
+    "audit_list_audit": OPERATOR,
+    "notifications_mine": LOGGED_IN,
+    "notifications_mark_read": LOGGED_IN,
+}
+
+# Operations that end something the later requests need: run last, in this order.
+LAST = ["billing_card_reissue", "devices_revoke_card", "businesses_employee_left", "devices_rotate", "devices_revoke",
+        "accounts_logout"]
+
+_seq = itertools.count(1)
+
+
+def _when(days: int = 1) -> str:
+    return (datetime.now(JST).replace(hour=8, minute=0, second=0, microsecond=0) - timedelta(days=days)).isoformat()
+
+
+def _tap(s: Slice) -> dict:
+    return {"idempotency_key": f"m-{next(_seq)}", "technician_id": s.technician_id, "card_serial": s.card_serial,
+            "challenge": "00" * 16, "response": "00" * 16, "device_time": _when(0), "device_seq": 1,
+            "site_id": s.ids.get("site_code")}
+
+
+def _file() -> dict:
+    return {"file": ("p.jpg", jpeg(), "image/jpeg")}
+
+
+# A valid request per operation (JSON body, or multipart form + files), filled from the target slice.
+Body = Callable[[Slice], dict[str, Any]]
+BODIES: dict[str, Body] = {
+    "accounts_login": lambda s: {"json": {"login": "a-site-manager", "password": PASSWORD}},
+    "businesses_register_business": lambda s: {"json": business_payload(admin={
+        "login": f"m-admin{next(_seq)}", "password": PASSWORD, "display_name": "責任者"})},
+    "businesses_add_admin": lambda s: {"json": {"login": f"m-adm{next(_seq)}", "password": PASSWORD,
+                                                "display_name": "管理者", "tier": 2}},
+    "businesses_add_site_manager": lambda s: {"json": {"login": f"m-mgr{next(_seq)}", "password": PASSWORD,
+                                                       "display_name": "現場"}},
+    "businesses_proxy_register": lambda s: {"json": {**technician_payload(login=f"m-proxy{next(_seq)}"),
+                                                     "consent_obtained": True, "consent_on": "2026-01-05"}},
+    "registration_register_technician": lambda s: {"json": technician_payload(login=f"m-self{next(_seq)}")},
+    "registration_patch_technician": lambda s: {"json": {"address": "東京都港区1-1"}},
+    "registration_put_photo": lambda s: {"files": _file()},
+    "registration_put_id_document": lambda s: {"files": _file()},
+    "registration_put_detailed": lambda s: {"json": {"labour_insurance_special": True}},
+    "registration_add_qualification": lambda s: {"data": {"code": "T02", "acquired_on": "2016-04-01"},
+                                                 "files": _file()},
+    "registration_put_disclosure": lambda s: {"json": {"show_qualifications_to_sites": True}},
+    "registration_apply": lambda s: {"json": {"kind": "upgrade"}},
+    "registration_return_": lambda s: {"json": {"reasons": [{"field": "address", "reason": "番地がありません"}]}},
+    "registration_correct": lambda s: {"json": {"changes": {"address": "東京都港区2-2"}, "reason": "転居届による"}},
+    "sites_create_site": lambda s: {"json": {"name": "新現場", "address": "東京都港区3-3", "order_type": "private",
+                                             "window_start": "2026-01-01", "window_end": "2027-12-31"}},
+    "sites_invite": lambda s: {"json": {"business_id": s.business_id, "parent_contract_id": s.value("contracts"),
+                                        "proxy": True}},
+    "sites_add_roster": lambda s: {"json": {"technician_id": s.technician_id, "trade": "05-01",
+                                            "position": "worker"}},
+    "sites_patch_roster": lambda s: {"json": {"work_content": "型枠"}},
+    "devices_create_device": lambda s: {"json": {"kind": "reader", "name": "ゲート2"}},
+    "devices_enrol": lambda s: {"json": {"code": "NO-SUCH-CODE"}},
+    "devices_heartbeat": lambda s: {"json": {"software_version": "0.1", "outbox_depth": 0}},
+    "devices_revoke_card": lambda s: {"json": {"reason": "lost"}},
+    "devices_create_api_client": lambda s: {"json": {"name": "勤怠2"}},
+    "attendance_tap_batch": lambda s: {"json": {"taps": [_tap(s)]}},
+    "attendance_tap_one": lambda s: {"json": {k: v for k, v in _tap(s).items() if v is not None}},
+    "attendance_push_attendance": lambda s: {"json": {"records": [{
+        "idempotency_key": f"m-{next(_seq)}", "site_id": s.ids.get("site_code"), "technician_id": s.technician_id,
+        "event": "in", "at": _when(0), "trade": "05-01", "position": "worker"}]}},
+    "workrecords_enter": lambda s: {"json": {"technician_id": s.technician_id, "start_at": _when(2),
+                                             "reason": "カードを忘れた"}},
+    "workrecords_approve": lambda s: {"json": {"note": "確認済み"}},
+    "workrecords_reject": lambda s: {"json": {"note": "記録なし"}},
+    "keishin_add_contract": lambda s: {"json": {"customer": "発注者", "work_name": "工事", "prime": True,
+                                                "location": "東京都", "amount_thousand_yen": 1000,
+                                                "completed_on": "2025-03-31", "industry_code": "01"}},
+    "keishin_set_employment": lambda s: {"json": {"employed_since": "2020-04-01"}},
+    "face_check_in": lambda s: {"data": {"idempotency_key": "k1", "device_time": _when(0)}},  # no frame: never runs dlib
+    "face_decide": lambda s: {"json": {"approve": True}},
+    "face_face_settings": lambda s: {"json": {"threshold": 0.5, "policy": "review"}},
+    "face_face_consent": lambda s: {"json": {"consent": False}},
+    "face_add_face_photo": lambda s: {"files": _file()},
+    "licence_card_photo": lambda s: {"files": {"file": ("p.jpg", b"not an image", "image/jpeg")}},
+    "licence_ic_read": lambda s: {"json": {"licence": {}}},
+    "licence_confirm": lambda s: {"json": {}},
+    "billing_choose_lump_sum": lambda s: {"json": {"estimated_person_days": 100}},
+    "billing_card_reissue": lambda s: {"json": {"reason": "lost"}},
+    "billing_run_close": lambda s: {"json": {}},
+    "billing_credit_note": lambda s: {"json": {"lines": [{"invoice_line_id": 1, "amount_yen": 1}], "reason": "返金"}},
+    "payments_pay": lambda s: {"json": {"method": "card"}},
+    "payments_stripe_webhook": lambda s: {"content": b"{}"},
+    "payments_bank_import": lambda s: {"files": {"file": ("n.txt", b"", "text/plain")}},
+    "payments_assign": lambda s: {"json": {"invoice_id": 1, "reason": "振込人名の誤り"}},
+    "payments_split": lambda s: {"json": {"reason": "二重振込"}},
+    "payments_refund": lambda s: {"json": {"reason": "二重振込"}},
+}
+
+# Operations whose 2xx refuses each item on its own: the other firm's site must be refused item by item.
+CHECKS: dict[str, Callable[[dict], bool]] = {
+    "attendance_tap_batch": lambda b: not b["results"] or b["results"][0]["status"] == "rejected",
+    "attendance_push_attendance": lambda b: bool(b["errors"]) and b["errors"][0]["error"] == "site_not_allowed",
+}
+
+_PARAM = re.compile(r"{(\w+)}")
+
+
+def fill(path: str, s: Slice) -> tuple[str, bool]:
+    """The path with each parameter taken from the slice by the segment before it (and the one before that, for
+    `review/applications`, `admin/technicians`); also whether some id exists nowhere in the world."""
+    parts = path.split("/")
+    missing = False
+    for i, part in enumerate(parts):
+        m = _PARAM.fullmatch(part)
+        if not m:
+            continue
+        value = s.ids.get(f"{parts[i - 2]}/{parts[i - 1]}", s.value(parts[i - 1]))
+        missing |= value == NOWHERE
+        parts[i] = str(value)
+    return "/".join(parts), missing
+
+
+def operations(doc: dict) -> list[tuple[str, str, str]]:
+    ops = [(op["operationId"], method.upper(), path) for path, item in doc["paths"].items()
+           for method, op in item.items()]
+    return sorted(ops, key=lambda o: (LAST.index(o[0]) if o[0] in LAST else -1, o[0]))
+
+
+async def test_every_operation_is_in_the_table(client):
+    doc = (await client.get("/api/v1/openapi.json")).json()
+    ids = {op for op, _, _ in operations(doc)}
+    assert ids == set(ALLOW), f"missing from ALLOW: {sorted(ids - set(ALLOW))}; stale: {sorted(set(ALLOW) - ids)}"
+
+
+async def test_no_unexpected_success(client):
+    doc = (await client.get("/api/v1/openapi.json")).json()
+    world: SecurityWorld = await build(client)
+    for key, site in (("A", world.sites["A"]), ("B", world.sites["A"]), ("tB", world.sites["A"]),
+                      ("C", world.sites["C"])):
+        world.slices[key].ids["site_code"] = site["site_id"]
+    unexpected, blocked = [], []
+    logged_out: set[str] = set()
+    for op_id, method, path in operations(doc):
+        allowed = cells(ALLOW[op_id])
+        public = "security" not in doc["paths"][path][method.lower()]
+        for role, slice_name, relation in COMBOS:
+            if role in logged_out:
+                continue
+            s = world.slices[slice_name]
+            url, missing = fill(path, s)
+            kw = BODIES[op_id](s) if op_id in BODIES else {}
+            headers = {} if role == "anon" else {"Authorization": f"Bearer {world.tokens[role]}"}
+            r = await client.request(method, url, headers=headers, **kw)
+            cell = f"{op_id} {role}/{relation} → {r.status_code} {r.text[:160]}"
+            assert r.status_code != 500, cell  # 502/503: the payment provider, documented
+            ok = (role, relation) in allowed
+            if 200 <= r.status_code < 300 and not ok:
+                unexpected.append(cell)
+            elif ok and (r.status_code == 403 or (r.status_code == 401 and not public)
+                         or (r.status_code == 404 and not missing)):
+                blocked.append(cell)
+            if op_id == "accounts_logout" and r.status_code == 204:
+                logged_out.add(role)  # its token has ended: the rest of the role's cells would only say 401
+            if op_id == "devices_rotate" and r.status_code == 200 and s.value("devices") == world.slices["A"].value(
+                    "devices"):
+                logged_out.add("device_A")  # a new secret ends the reader's token
+            if 200 <= r.status_code < 300 and relation == "other" and op_id in CHECKS:
+                assert CHECKS[op_id](r.json()), cell
+    assert not unexpected, "unexpected 2xx:\n" + "\n".join(unexpected)
+    assert not blocked, "allowed cells refused (the table or the world is wrong):\n" + "\n".join(blocked)

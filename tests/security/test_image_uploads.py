@@ -1,0 +1,74 @@
+"""No stall from one upload (issue 15 item 6): photos are decoded and re-encoded off the event loop, a decompression
+bomb is refused by its pixel count before it is decoded, and face check-in frames obey the upload size limit."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+
+from PIL import Image
+
+import api.images
+from tests.api.helpers import auth, register_technician, upload
+from tests.api.site_world import make_world
+
+
+def _png(width: int, height: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("L", (width, height), 200).save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+async def test_a_decompression_bomb_is_refused_with_its_code(client):
+    reg = await register_technician(client)
+    bomb = _png(7000, 5500)  # 38.5 megapixels in a few dozen KB
+    assert len(bomb) < 200_000
+    r = await upload(client, reg["token"], reg["technician"]["id"], "photo", bomb)
+    assert r.status_code == 413, r.text
+    assert r.json()["error"] == "payload_too_large"
+    me = (await client.get(f"/api/v1/technicians/{reg['technician']['id']}", headers=auth(reg["token"]))).json()
+    assert me["has_photo"] is False
+
+
+async def test_other_requests_are_answered_while_a_photo_is_decoded(client, monkeypatch):
+    """The decode is held open until another request has been answered: if it ran on the event loop, nothing else
+    could be answered meanwhile, and the upload would finish first."""
+    started, release = threading.Event(), threading.Event()
+    real = api.images.normalise_image
+
+    def held(raw, **kw):
+        started.set()
+        release.wait(timeout=30)
+        return real(raw, **kw)
+
+    monkeypatch.setattr(api.images, "normalise_image", held)
+    reg = await register_technician(client)
+    order: list[str] = []
+
+    async def do_upload():
+        r = await upload(client, reg["token"], reg["technician"]["id"], "photo", _png(5000, 4000))  # 20 MP: allowed
+        order.append("upload")
+        return r
+
+    task = asyncio.create_task(do_upload())
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    # A request that needs only the event loop (on SQLite a write transaction holds the one connection anyway).
+    r = await client.get("/api/v1/health")
+    assert r.status_code == 200
+    order.append("other")
+    release.set()
+    r = await task
+    assert r.status_code == 200, r.text
+    assert order == ["other", "upload"]
+
+
+async def test_face_checkin_frames_obey_the_upload_limit(client, settings):
+    w = await make_world(client)
+    frame = b"\xff\xd8" + b"\0" * (settings.max_upload_bytes + 10)
+    r = await client.post("/api/v1/face/checkins", headers=auth(w.device_token),
+                          data={"idempotency_key": "k1", "device_time": "2026-12-01T08:00:00+09:00"},
+                          files={"frame1": ("f.jpg", frame, "image/jpeg")})
+    assert r.status_code == 413, r.text
+    assert r.json()["error"] == "payload_too_large"
