@@ -76,6 +76,12 @@ class Feedback:
         self._emit(event="tap", result="retry", reason=reason, reader=reader,
                    message=messages.text(reason, self.lang))
 
+    def undelivered(self, tap: dict, error: str) -> None:
+        """The server refused to store the tap (a dead letter): say why."""
+        self._emit(event="undelivered", idempotency_key=tap["idempotency_key"],
+                   technician_id=tap.get("technician_id"), card_serial=tap.get("card_serial"), error=error,
+                   message=messages.text("undelivered", self.lang, reason=messages.text(error, self.lang)))
+
     def verdict(self, tap: dict, status: str, reason: str | None, duplicate: bool) -> None:
         """The server's verdict on an uploaded tap (also after a lost answer: then ``duplicate``)."""
         self._emit(event="verdict", idempotency_key=tap["idempotency_key"],

@@ -36,7 +36,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "device_time_in_future": ("読取機の時計が進んでいます。", "the reader's clock is ahead"),
     "device_time_too_old": ("タッチから日数が経ちすぎています。直接入力を依頼してください。",
                             "the tap is too old; ask for a direct input"),
-    "idempotency_conflict": ("同じ番号で内容の異なるタッチが送信されました。", "a different tap was sent under the same key"),
+    "idempotency_key_reused": ("同じ番号で内容の異なるタッチが送信されました。", "a different tap was sent under the same key"),
+    "past_upload_deadline": ("直接入力の期限を過ぎたため送信できませんでした。直接入力を依頼してください。",
+                             "uploaded after the direct-input deadline; ask for a direct input"),
+    "invalid_tap": ("タッチの内容が正しくありません。", "the tap's data is not valid"),
+    "wrong_site": ("この読取機の現場ではありません。", "not this reader's site"),
+    "undelivered": ("送信できませんでした：{reason}", "Not delivered: {reason}"),
     # --- the daemon ----------------------------------------------------------------------------------------------
     "already_running": ("データフォルダ {path} では既に edge_reader が動作しています（PID {pid}）。"
                         "二重に起動することはできません。先に動いている方を停止してください。",

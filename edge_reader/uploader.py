@@ -226,6 +226,8 @@ class Uploader:
             by_key = {t["idempotency_key"]: t for t in taps}
             for key, status, reason, duplicate in results:
                 self.feedback.verdict(by_key[key], status, reason, duplicate)  # type: ignore[attr-defined]
+            for key, err in errors:
+                self.feedback.undelivered(by_key[key], err.split(":", 1)[0])  # type: ignore[attr-defined]
         for key, err in errors:
             log.error("tap %s refused as malformed, kept as dead letter: %s", key, err)
         if not results and not errors:

@@ -178,7 +178,7 @@ def create_app(state: ContractState) -> Starlette:
                 key = tap["idempotency_key"]
                 if (stored := state.taps.get(key)) is not None:
                     if stored.tap != tap:  # the same key for a different tap: refused, never merged
-                        errors.append({"index": i, "error": "idempotency_conflict",
+                        errors.append({"index": i, "error": "idempotency_key_reused",
                                        "message": "this key was used for a different tap"})
                         continue
                     # A re-sent tap: the stored tap's verdict, marked as a duplicate.

@@ -151,9 +151,10 @@ def test_a_card_revoked_while_the_reader_is_online_is_refused_within_seconds(
     perso = api.technician()
     assert gate.tap(openccus_card(perso))["result"] == "ok"
     time.sleep(1.0)  # the long-poll is waiting now
+    known = json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"]  # earlier tests' revocations
     api.post(f"/api/v1/cards/{perso.serial.hex()}/revoke", api.op, json={"reason": "lost"})
     revoked_at = time.monotonic()
-    wait_until(lambda: json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"] == 1, timeout=10,
+    wait_until(lambda: json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"] == known + 1, timeout=10,
                what="the revocation reached the reader within 10 s")
     event = gate.tap(openccus_card(perso))
     assert event["result"] == "refused" and event["reason"] == "card_revoked"
@@ -274,12 +275,17 @@ def test_queued_taps_drain_within_seconds_of_the_servers_return(
         daemon.start()
         gate = Gate(daemon, vpcd_slots[0], reader, reader_watch)
         proxy.set_mode("reset")
-        outage = time.monotonic()
         for perso in people:
             assert gate.tap(openccus_card(perso))["result"] == "ok"
-        time.sleep(max(0.0, 25 - (time.monotonic() - outage)))  # back-offs 2-4, 4-8, 8-16 s have passed
+
+        def long_wait_begun() -> bool:  # the uploader has just begun a back-off of 8 s or more
+            waits = re.findall(r"upload failed .* retry in ([0-9.]+)s at most", daemon.log())
+            return bool(waits) and float(waits[-1]) >= 8
+
+        wait_until(long_wait_begun, timeout=60, what="a long back-off")
+        time.sleep(1.0)
         assert all(not server_taps(api, p.technician_id) for p in people)
-        proxy.set_mode("up")
+        proxy.set_mode("up")  # at least 7 s before the back-off would end
         back = time.monotonic()
         wait_until(lambda: all(server_taps(api, p.technician_id) for p in people), timeout=30, what="drain")
         drained = time.monotonic() - back

@@ -70,7 +70,14 @@ def test_an_answer_lost_after_the_server_stored_is_resent_and_answered_duplicate
 
 
 def test_malformed_taps_become_dead_letters_and_the_rest_is_delivered(contract, tmp_path):
+    import io
+    import json
+
+    from edge_reader.daemon import Feedback
+
     s, device, box, up, api = setup(contract, tmp_path)
+    shown = io.StringIO()
+    up.feedback = Feedback(shown)
     good = add_taps(contract, box, device.device_id, 2)
     bad = box.record(device.device_id, {"method": "card", "technician_id": "123",
                                         "card_serial": "00" * 8, "challenge": "00" * 16,
@@ -82,6 +89,11 @@ def test_malformed_taps_become_dead_letters_and_the_rest_is_delivered(contract, 
                           (bad,)).fetchone()[0] == "invalid_tap: technician_id"
     assert up.upload_once(api, box) == 0  # never retried
     assert sorted(contract.state.stored_keys()) == sorted(good)
+    events = [json.loads(line) for line in shown.getvalue().splitlines()]
+    assert sorted((e["event"], e["idempotency_key"]) for e in events) == sorted(
+        [("verdict", k) for k in good] + [("undelivered", bad)])
+    assert next(e for e in events if e["event"] == "undelivered")["message"] == (
+        "送信できませんでした：タッチの内容が正しくありません。")
 
 
 def test_server_trouble_is_retried_and_unauthorized_is_reported(contract, tmp_path):
