@@ -93,12 +93,12 @@ async def change_document(ctx: Ctx):
     return Response(ctx.state.vault.open(img.sealed), media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
-@router.post("/admin/technicians/{pk:int}/qualifications/{code}/corrections", summary="Correct or delete an "
+@router.post("/admin/technicians/{pk:int}/qualifications/{qid:int}/corrections", summary="Correct or delete an "
              "approved qualification (operator; reason required; audited)", tags=["review"], roles={Role.operator},
              body=QualificationCorrectionIn, response=TechnicianOut, errors=(404, 422))
 async def correct_qualification(ctx: Ctx):
     tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
-    await corrections.correct_qualification(actor=ctx.user, tech=tech, code=ctx.path["code"], data=ctx.body)
+    await corrections.correct_qualification(actor=ctx.user, tech=tech, pk=int(ctx.path["qid"]), data=ctx.body)
     return await service.to_out(tech)
 
 
