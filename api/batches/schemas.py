@@ -6,11 +6,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.batches.registry import BatchName
-from api.common import Strict
+from api.common import Month, Strict
 
 
 class BatchRunIn(Strict):
-    period: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+    period: Month | None = Field(default=None,  # Month: 0000-01 / 9999-12 have no neighbouring month
                                description="for a month-scoped batch (billing-close): the month, YYYY-MM; by default "
                                            "the previous month (Japan time)")
 
