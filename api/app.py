@@ -15,7 +15,6 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import db
-from api.accounts.service import IpLimiter
 from api.billing.issuer import warn_at_start as issuer_warning
 from api.crypto import Vault
 from api.devices.service import DeviceCache, revocations_version
@@ -24,8 +23,10 @@ from api.errors import NotFound, exception_handlers
 from api.face.pool import FacePool
 from api.face.runtime import FaceRuntime
 from api.http import Endpoint, Router
-from api.openapi import DOCS_HTML, build_openapi, swagger_static_dir
+from api.middleware import middleware
+from api.openapi import DOCS_HTML, DOCS_SCRIPT, build_openapi, swagger_static_dir
 from api.queue import open_queue
+from api.ratelimit import Limits
 from api.settings import Settings
 
 log = logging.getLogger("openccus")
@@ -80,8 +81,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         app.state.settings = settings
         app.state.vault = Vault(settings.secret("data_key"))
         settings.card_keys()  # a misconfigured card key table stops the start, not the first tap (card_keys.py)
-        app.state.login_limiter = IpLimiter()
-        app.state.ocr_limiter = IpLimiter(limit=20, window_s=600)  # card-face OCR costs seconds of CPU
+        app.state.limits = Limits(settings.redis_url)  # login, OCR and registration limits, shared by all processes
         app.state.device_cache = DeviceCache()
         app.state.revocation_watch = RevocationWatch(revocations_version)  # long-polls of readers (api/devices)
         app.state.face = FaceRuntime(settings, pool=face_pool)
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
                     await task
             await app.state.revocation_watch.close()
             await app.state.queue.close()
+            await app.state.limits.close()
             await app.state.face.close()
             await db.close()
 
@@ -118,7 +119,8 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         Route("/api/v1/health", health),
     ]
     routes += _pwa_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers())
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers(),
+                     middleware=middleware(settings, docs_inline_script=DOCS_SCRIPT))
 
 
 def _pwa_routes(settings: Settings) -> list[Route | Mount]:
@@ -160,9 +162,17 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
 
 
 async def _sweep_outbox(app: Starlette) -> None:
+    """Relay what the outbox still holds: every 10 s, jobs older than 5 s (a request relays its own jobs at once;
+    these are the ones a crash or a Redis outage left). Every API process sweeps; arq's job ids make that harmless."""
+    from datetime import timedelta
+
+    from api.queue import QUEUE_DOWN
+
     while True:
         try:
-            await app.state.queue.sweep()
-        except Exception:  # a database hiccup must not kill the sweeper; the next round retries
-            log.exception("outbox sweep failed")
-        await asyncio.sleep(60)
+            await app.state.queue.sweep(older_than=timedelta(seconds=5))
+        except QUEUE_DOWN as exc:
+            log.warning("outbox sweep: queue unreachable (%s); retrying", type(exc).__name__)
+        except Exception as exc:  # a database hiccup must not kill the sweeper; the next round retries
+            log.error("outbox sweep failed: %s", type(exc).__name__)
+        await asyncio.sleep(10)

@@ -1,13 +1,18 @@
-"""Passwords (argon2), bearer tokens and the principal of a request.
+"""Passwords (argon2), tokens and the principal of a request.
 
-Tokens are opaque random strings; only their SHA-256 is stored, so a database leak does not leak sessions. The PWA
-sends them in the Authorization header (no cookies, hence no CSRF surface).
+Tokens are opaque random strings; only their SHA-256 is stored, so a database leak does not leak sessions. API clients,
+devices and scripts send them as bearer tokens (`Authorization: Bearer …`). The PWA never sees its token: the API
+sets it as an `HttpOnly; SameSite=Strict` cookie (Secure on https and loopback), so script injected into the page
+cannot read it. A cookie is sent by the browser on its own, so every state-changing request authenticated by the
+cookie must also carry `X-CSRF-Token`, a value derived from the session token that the API sets as a second,
+script-readable cookie (double submit, bound to the session): another site can neither read it nor add the header.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -15,6 +20,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from starlette.requests import Request
 from tortoise.timezone import now
+
+from api.errors import Forbidden
+
+SESSION_COOKIE = "oc_session"
+CSRF_COOKIE = "oc_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _hasher = PasswordHasher()
 # Verifying against this when the login is unknown keeps the timing the same as for a wrong password.
@@ -46,6 +58,28 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def csrf_token(session_token: str) -> str:
+    """The CSRF value of a session: derived one-way from its token, so knowing it does not give the session."""
+    return hashlib.sha256(b"openccus-csrf\0" + session_token.encode()).hexdigest()[:40]
+
+
+def request_token(request: Request) -> str | None:
+    """The bearer token, or the session cookie's token after its CSRF check (state-changing methods only)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), csrf_token(cookie).encode()):
+            raise Forbidden("The request lacks the X-CSRF-Token header of this session; reload the page.",
+                            code="csrf_token_invalid")
+    return cookie
+
+
 async def issue_token(account, *, ttl: timedelta) -> tuple[str, object]:
     from api.accounts.models import AccessToken
 
@@ -71,11 +105,10 @@ async def authenticate(request: Request):
     from api import sql
     from api.accounts.models import Account
 
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = request_token(request)
+    if token is None:
         return None
-    rows = await sql.fetch(connections.get("default"), _PRINCIPAL, [token_digest(token.strip()), now()])
+    rows = await sql.fetch(connections.get("default"), _PRINCIPAL, [token_digest(token), now()])
     if not rows:
         return None
     row = dict(rows[0])

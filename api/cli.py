@@ -39,8 +39,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers > 1 and settings.embedded:
             print("openccus: --workers > 1 needs PostgreSQL (DATABASE_URL); SQLite allows one writer.", file=sys.stderr)
             return 2
+        from api.logs import log_config
+
         print(f"OpenCCUS is starting on http://{args.host}:{args.port}/  (API docs: /api/v1/docs)", flush=True)
-        uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True)
+        # Forwarded headers are handled by the app itself, and only from OPENCCUS_TRUSTED_PROXIES (api/middleware.py):
+        # uvicorn's own handling would believe any peer at 127.0.0.1. Its access log (with query strings) is off.
+        uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=False,
+                    access_log=False, log_config=log_config(), server_header=False)
         return 0
     if args.command == "migrate":
         from api import db
@@ -71,10 +76,15 @@ def main(argv: list[str] | None = None) -> int:
         password = os.environ.get("OPENCCUS_OPERATOR_PASSWORD") or getpass.getpass("password: ")
         from api.demo import create_operator
 
+        from api.errors import AppError
+
         try:
             asyncio.run(create_operator(settings, login=args.login, password=password, name=args.name))
         except ValueError as exc:
             print(f"openccus: {exc}", file=sys.stderr)
+            return 2
+        except AppError as exc:  # the password policy (api/accounts/passwords.py)
+            print(f"openccus: {exc.code}: {exc.message}", file=sys.stderr)
             return 2
         print(f"operator {args.login} created")
         return 0

@@ -49,7 +49,10 @@ PostalCode = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"
 Phone = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^\+?[0-9][0-9\-]{8,18}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 Login = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9._@-]{3,64}$"), AfterValidator(str.lower)]
-Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
+# A new password: its policy (length 15–200, not common, not containing the login) is checked by
+# api/accounts/passwords.py with a specific error code each; the schema documents the length.
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1000),
+                     Field(json_schema_extra={"minLength": 15, "maxLength": 200})]
 CcusId = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^[0-9]{14}$")]
 CorporateNumber = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^[0-9]{13}$")]
 # A calendar month within the years the system can hold (`0000-01` and `9999-12` have no neighbouring month).

@@ -86,7 +86,9 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     # Services check uniqueness first; this catches the race where two requests pass the check together.
-    log.info("integrity error rendered as 409: %s", exc)
+    from api.logs import safe_description
+
+    log.info("integrity error rendered as 409: %s", safe_description(exc))  # never the values it quotes
     return JSONResponse(error_body("conflict", "This conflicts with existing data."), status_code=409)
 
 

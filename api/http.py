@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from api import db, guard
 from api.accounts.models import Account, Role
-from api.auth import authenticate
+from api.auth import CSRF_COOKIE, SESSION_COOKIE, authenticate, csrf_token
 from api.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, validation_fields
 
 PUBLIC: frozenset[Role] = frozenset()
@@ -37,6 +37,8 @@ class Ctx:
     query: Any = None
     files: dict[str, bytes] = field(default_factory=dict)
     form: dict[str, str] = field(default_factory=dict)
+    # Set-Cookie changes the handler asked for (the PWA's session), applied to whatever response it returns.
+    cookies: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def settings(self):
@@ -50,6 +52,45 @@ class Ctx:
     def user(self) -> Account:
         assert self.principal is not None  # guaranteed by the route's roles
         return self.principal
+
+    @property
+    def client_address(self) -> str:
+        """The client's address: the peer's, or from X-Forwarded-For when the peer is a trusted proxy (api/app.py
+        installs the proxy-headers middleware only for the configured proxies)."""
+        return self.request.client.host if self.request.client else "unknown"
+
+    @property
+    def wants_cookie_session(self) -> bool:
+        """The PWA asks for its session as an HttpOnly cookie (`X-OpenCCUS-Session: cookie`) instead of a token."""
+        return self.request.headers.get(SESSION_MODE_HEADER, "").lower() == "cookie"
+
+    def issue_session(self, token: str, *, ttl_s: int) -> str | None:
+        """Hand a new token to the client: as cookies to the PWA (then None is returned, never the token), else as is."""
+        if not self.wants_cookie_session:
+            return token
+        opts = {"max_age": ttl_s, "path": "/", "samesite": "strict", "secure": _secure_cookie(self.request)}
+        self.cookies.append((SESSION_COOKIE, token, {**opts, "httponly": True}))
+        self.cookies.append((CSRF_COOKIE, csrf_token(token), {**opts, "httponly": False}))
+        return None
+
+    def end_session(self) -> None:
+        for name in (SESSION_COOKIE, CSRF_COOKIE):
+            self.cookies.append((name, "", {"max_age": 0, "path": "/", "samesite": "strict",
+                                            "secure": _secure_cookie(self.request), "httponly": name == SESSION_COOKIE}))
+
+
+SESSION_MODE_HEADER = "x-openccus-session"
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _secure_cookie(request: Request) -> bool:
+    """Secure whenever the browser will still store it: over https, and on loopback http (the embedded default on
+    http://127.0.0.1:8000), which Chromium and Firefox treat as a secure context. `OPENCCUS_COOKIE_SECURE=never` is
+    for plain http on a LAN address, which browsers would refuse a Secure cookie from (docs/deploy.md)."""
+    mode = request.app.state.settings.cookie_secure
+    if mode != "auto":
+        return mode == "always"
+    return request.url.scheme == "https" or (request.url.hostname or "") in _LOOPBACK
 
 
 Handler = Callable[[Ctx], Awaitable[Any]]
@@ -134,7 +175,10 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
             result = await db.run_in_unit_of_work(request.app.state, lambda: ep.handler(ctx))
         else:
             result = await ep.handler(ctx)
-        return _render(result, ep.status)
+        response = _render(result, ep.status)
+        for name, value, opts in ctx.cookies:
+            response.set_cookie(name, value, **opts)
+        return response
 
     return endpoint
 

@@ -7,6 +7,7 @@ enqueued with a deterministic job id, so a retry or a second enqueuer never doub
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -18,6 +19,16 @@ from api.settings import Settings
 log = logging.getLogger("openccus.queue")
 
 
+def _queue_down_errors() -> tuple[type[BaseException], ...]:
+    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+
+    return (OSError, asyncio.TimeoutError, RedisConnectionError, RedisTimeoutError)
+
+
+# What an unreachable Redis raises (redis-py's errors are not OSErrors).
+QUEUE_DOWN = _queue_down_errors()
+
+
 def job_context(settings: Settings) -> dict[str, Any]:
     """The resources every job finds in ctx, in a worker and in-process alike."""
     return {"settings": settings}
@@ -27,13 +38,21 @@ class BaseQueue:
     async def _enqueue(self, name: str, args: list[Any], job_id: str) -> None:
         raise NotImplementedError
 
-    async def push_outbox(self, job_ids: Iterable[str]) -> None:
-        for row in await JobOutbox.filter(job_id__in=list(job_ids)):
-            await self._enqueue(row.name, row.args, row.job_id)
-            await row.delete()
+    async def push_outbox(self, job_ids: Iterable[str]) -> bool:
+        """Relay these committed outbox rows to the queue. The request that wrote them has committed, so a queue that
+        is unreachable (Redis down) must not fail it: the rows stay and the sweeper relays them later. False then."""
+        try:
+            for row in await JobOutbox.filter(job_id__in=list(job_ids)):
+                await self._enqueue(row.name, row.args, row.job_id)
+                await row.delete()
+        except QUEUE_DOWN as exc:
+            log.warning("queue unreachable (%s): jobs wait in the outbox", type(exc).__name__)
+            return False
+        return True
 
     async def sweep(self, *, older_than: timedelta = timedelta(seconds=30)) -> int:
-        """Push outbox rows a crashed process left behind (committed, never enqueued)."""
+        """Relay outbox rows that a crashed process or a queue outage left behind (committed, never enqueued).
+        Raises while the queue is unreachable; the rows stay for the next sweep."""
         from tortoise.timezone import now
 
         rows = await JobOutbox.filter(created_at__lt=now() - older_than).order_by("id").limit(500)
@@ -50,22 +69,46 @@ class BaseQueue:
 
 
 class ArqQueue(BaseQueue):
-    def __init__(self, pool: Any):
-        self.pool = pool
+    """arq on Redis. The pool is made on first use and again after an outage, so an API process starts, and keeps
+    answering, while Redis is down (jobs wait in the outbox meanwhile)."""
+
+    def __init__(self, redis_url: str):
+        self.redis_url = redis_url
+        self.pool: Any = None
 
     @classmethod
     async def connect(cls, redis_url: str) -> "ArqQueue":
-        from arq import create_pool
-        from arq.connections import RedisSettings
+        queue = cls(redis_url)
+        try:
+            await queue._pool()
+        except QUEUE_DOWN as exc:
+            log.warning("Redis unreachable at start (%s): jobs wait in the outbox until it answers", type(exc).__name__)
+        return queue
 
-        return cls(await create_pool(RedisSettings.from_dsn(redis_url)))
+    async def _pool(self) -> Any:
+        if self.pool is None:
+            from arq import create_pool
+            from arq.connections import RedisSettings
+
+            settings = RedisSettings.from_dsn(self.redis_url)
+            settings.conn_retries = 0  # no waiting inside a request: the outbox keeps the job
+            self.pool = await create_pool(settings)
+        return self.pool
 
     async def _enqueue(self, name: str, args: list[Any], job_id: str) -> None:
-        # arq returns None when a job with this id is queued, running or has a kept result: that is the dedupe.
-        await self.pool.enqueue_job(name, *args, _job_id=job_id)
+        pool = await self._pool()
+        try:
+            # arq returns None when a job with this id is queued, running or has a kept result: that is the dedupe.
+            await pool.enqueue_job(name, *args, _job_id=job_id)
+        except QUEUE_DOWN:
+            self.pool = None
+            with contextlib.suppress(Exception):
+                await pool.aclose()
+            raise
 
     async def close(self) -> None:
-        await self.pool.aclose()
+        if self.pool is not None:
+            await self.pool.aclose()
 
 
 class InProcessQueue(BaseQueue):

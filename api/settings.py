@@ -33,8 +33,20 @@ class Settings(BaseSettings):
 
     public_url: str = Field(default="http://127.0.0.1:8000", validation_alias="OPENCCUS_PUBLIC_URL")
     token_ttl_hours: int = Field(default=12, validation_alias="OPENCCUS_TOKEN_TTL_HOURS")
-    login_max_failures: int = Field(default=5, validation_alias="OPENCCUS_LOGIN_MAX_FAILURES")
-    login_lock_minutes: int = Field(default=15, validation_alias="OPENCCUS_LOGIN_LOCK_MINUTES")
+    login_max_failures: int = Field(default=5, ge=1, validation_alias="OPENCCUS_LOGIN_MAX_FAILURES")
+    login_lock_minutes: int = Field(default=15, ge=1, validation_alias="OPENCCUS_LOGIN_LOCK_MINUTES")
+    # Failed logins from one client address (any login names) within the window block that address for the window.
+    login_max_failures_per_address: int = Field(default=30, ge=1,
+                                                validation_alias="OPENCCUS_LOGIN_MAX_FAILURES_PER_ADDRESS")
+    login_address_window_minutes: int = Field(default=5, ge=1, validation_alias="OPENCCUS_LOGIN_ADDRESS_WINDOW_MINUTES")
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR networks, comma
+    # separated). Empty: the peer's own address is the client's, and forwarded headers are ignored.
+    trusted_proxies: str = Field(default="", validation_alias="OPENCCUS_TRUSTED_PROXIES")
+    # The PWA's session cookie gets the Secure attribute: "auto" = when the request came over https or from a
+    # loopback address (browsers treat http://127.0.0.1 and localhost as secure contexts), "always", or "never".
+    cookie_secure: str = Field(default="auto", pattern="^(auto|always|never)$", validation_alias="OPENCCUS_COOKIE_SECURE")
+    # Strict-Transport-Security max-age on responses served over https (0 turns HSTS off).
+    hsts_seconds: int = Field(default=31_536_000, ge=0, validation_alias="OPENCCUS_HSTS_SECONDS")
 
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, validation_alias="OPENCCUS_MAX_UPLOAD_BYTES")
     max_image_pixels: int = Field(default=24_000_000, validation_alias="OPENCCUS_MAX_IMAGE_PIXELS")
@@ -62,6 +74,9 @@ class Settings(BaseSettings):
     # Refuse face photos without exactly one large enough face at upload. Only switched off by tests whose photos
     # are drawn, not taken.
     face_check_uploads: bool = Field(default=True, validation_alias="OPENCCUS_FACE_CHECK_UPLOADS")
+
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def embedded(self) -> bool:

@@ -55,3 +55,18 @@ class AccessToken(Model):
 
     class Meta:
         table = "access_token"
+
+
+class LoginThrottle(Model):
+    """Attempt counters of api/ratelimit.py when Redis is not configured (or unreachable). The key is a digest of
+    the scope and the login name or address; times are epoch seconds, compared the same way on both back ends."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    failures = fields.IntField(db_default=0, default=0)
+    busy = fields.IntField(db_default=0, default=0)  # attempts in flight (reserved, not yet decided)
+    last_failure = fields.FloatField(db_default=0, default=0)
+    busy_since = fields.FloatField(db_default=0, default=0)
+    locked_until = fields.FloatField(db_default=0, default=0)
+
+    class Meta:
+        table = "login_throttle"

@@ -1,6 +1,6 @@
 from api.accounts import service
 from api.accounts.models import Account, Role
-from api.accounts.schemas import LoginIn, MeOut, TokenOut
+from api.accounts.schemas import LoginIn, LogoutAllOut, MeOut, TokenOut
 from api.http import Ctx, Router
 
 router = Router()
@@ -12,20 +12,31 @@ def me_out(a: Account) -> MeOut:
                  business_pk=a.business_id, technician_pk=a.technician_id)  # type: ignore[attr-defined]
 
 
-@router.post("/auth/login", summary="Log in; returns a bearer token", tags=["auth"], body=LoginIn, response=TokenOut,
+@router.post("/auth/login", summary="Log in; returns a bearer token (or, with `X-OpenCCUS-Session: cookie`, sets the "
+             "PWA's HttpOnly session cookie and returns no token)", tags=["auth"], body=LoginIn, response=TokenOut,
              transactional=False, errors=(401, 429))
 async def login(ctx: Ctx):
     body: LoginIn = ctx.body
-    ip = ctx.request.client.host if ctx.request.client else "unknown"
     token, row, account = await service.login(
-        login=body.login, password=body.password, ip=ip, settings=ctx.settings, limiter=ctx.state.login_limiter
+        login=body.login, password=body.password, ip=ctx.client_address, settings=ctx.settings, limits=ctx.state.limits
     )
-    return TokenOut(token=token, expires_at=row.expires_at, account=me_out(account))
+    token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
+    return TokenOut(token=token_out, expires_at=row.expires_at, account=me_out(account))
 
 
-@router.post("/auth/logout", summary="Revoke the current token", tags=["auth"], roles=ALL_ROLES, status=204)
+@router.post("/auth/logout", summary="Revoke the current token (and clear the session cookie)", tags=["auth"],
+             roles=ALL_ROLES, status=204)
 async def logout(ctx: Ctx):
     await service.logout(token_pk=ctx.request.state.token_pk)
+    ctx.end_session()
+
+
+@router.post("/auth/logout-all", summary="Log out everywhere: revoke every token of this account", tags=["auth"],
+             roles=ALL_ROLES, response=LogoutAllOut)
+async def logout_all(ctx: Ctx):
+    revoked = await service.logout_everywhere(account=ctx.user)
+    ctx.end_session()
+    return LogoutAllOut(revoked=revoked)
 
 
 @router.get("/auth/me", summary="Who am I", tags=["auth"], roles=ALL_ROLES, response=MeOut)

@@ -24,6 +24,10 @@ class MeOut(BaseModel):
 
 
 class TokenOut(BaseModel):
-    token: str
+    token: str | None = None  # None when the session was set as a cookie (the PWA)
     expires_at: datetime
     account: MeOut
+
+
+class LogoutAllOut(BaseModel):
+    revoked: int

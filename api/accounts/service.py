@@ -1,76 +1,129 @@
+"""Accounts, login and sessions.
+
+Login reveals nothing about which login names exist: an unknown name costs the same argon2 verification (against a
+dummy hash), gets the same answer, and is throttled and locked exactly like a real one — the throttle is keyed by the
+login name, whether or not an account has it (api/ratelimit.py). The limits are decided before the password is
+verified, atomically and shared by every API process.
+"""
+
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from api.accounts.models import AccessToken, Account, Role
+from api.accounts.passwords import check_password
 from api.auth import hash_password_off_loop, issue_token, verify_password
 from api.errors import Conflict, TooManyRequests, Unauthorized
+from api.ratelimit import Limits, Rule, Verdict
 from api.settings import Settings
+
+T = TypeVar("T")
+
+# Login names nobody may register: they look like the service's own accounts (devices and API clients get
+# generated `device-…` / `api-…` names).
+RESERVED_LOGINS = frozenset({"admin", "administrator", "root", "system", "operator", "support", "openccus", "ccus"})
+RESERVED_PREFIXES = ("device-", "api-")
+SELF_CHOSEN = frozenset({Role.technician, Role.business_admin, Role.site_manager})  # roles whose names people pick
+
+
+def login_rules(settings: Settings) -> tuple[Rule, Rule]:
+    """(per login name, per client address)."""
+    lock_s = settings.login_lock_minutes * 60
+    return (Rule("login", settings.login_max_failures, lock_s, lock_s),
+            Rule("login-address", settings.login_max_failures_per_address, settings.login_address_window_minutes * 60,
+                 settings.login_address_window_minutes * 60))
+
+
+# Taken or reserved login names answered at public registration, per address: bounds how fast registration can be
+# used to find out which login names exist (an available name is registered on the spot, which an enumerator pays for).
+UNAVAILABLE_LOGINS = Rule("register-login", 20, 3600, 3600)
+
+
+def normalise_login(login: str) -> str:
+    return login.strip().lower()
 
 
 async def create_account(
     *, login: str, password: str, role: Role, display_name: str, email: str | None = None,
-    business=None, technician=None, admin_tier: int | None = None,
+    business=None, technician=None, admin_tier: int | None = None, password_field: str = "password",
+    login_field: str = "login",
 ) -> Account:
-    if await Account.filter(login=login).exists():
-        raise Conflict("This login name is taken.", code="duplicate_login", fields=[{"field": "login", "message": "taken"}])
+    login = normalise_login(login)
+    check_password(password, login=login, field=password_field)
+    reserved = role in SELF_CHOSEN and (login in RESERVED_LOGINS or login.startswith(RESERVED_PREFIXES))
+    if reserved or await Account.filter(login=login).exists():
+        # The same answer for a taken and a reserved name, and it says what to do next.
+        raise Conflict("This login name cannot be used. Choose another one.", code="login_unavailable",
+                       fields=[{"field": login_field, "message": "choose another login name"}])
     return await Account.create(
-        login=login, password_hash=await hash_password_off_loop(password), role=role, display_name=display_name, email=email,
-        business=business, technician=technician, admin_tier=admin_tier,
+        login=login, password_hash=await hash_password_off_loop(password), role=role, display_name=display_name,
+        email=email, business=business, technician=technician, admin_tier=admin_tier,
     )
 
 
-class IpLimiter:
-    """Failed logins per client address in a sliding window: slows password spraying across many logins.
-
-    Per process; the per-account lock below is in the database and so holds across processes.
-    """
-
-    def __init__(self, *, limit: int = 30, window_s: float = 300.0):
-        self.limit, self.window_s = limit, window_s
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, ip: str) -> bool:
-        q = self.failures[ip]
-        cutoff = time.monotonic() - self.window_s
-        while q and q[0] < cutoff:
-            q.popleft()
-        return len(q) >= self.limit
-
-    def fail(self, ip: str) -> None:
-        self.failures[ip].append(time.monotonic())
-
-
-async def login(*, login: str, password: str, ip: str, settings: Settings, limiter: IpLimiter) -> tuple[str, AccessToken, Account]:
-    if limiter.blocked(ip):
+async def login(*, login: str, password: str, ip: str, settings: Settings, limits: Limits) -> tuple[str, AccessToken, Account]:
+    name = normalise_login(login)
+    by_name, by_address = login_rules(settings)
+    if await limits.admit(by_address, ip) is not Verdict.ok:
         raise TooManyRequests("Too many failed logins from this address; try again later.")
-    login = login.lower()
-    account = await Account.get_or_none(login=login)
-    if account is not None and account.locked_until and account.locked_until > now():
-        raise TooManyRequests("This account is locked after repeated failed logins; try again later.", code="account_locked")
-    if account is None or not account.is_active or not await verify_password(account.password_hash, password):
-        limiter.fail(ip)
-        if account is not None:
-            # Its own transaction: the failure must count even though the request then fails.
-            async with in_transaction():
-                account.failed_logins += 1
-                if account.failed_logins >= settings.login_max_failures:
-                    account.locked_until = now() + timedelta(minutes=settings.login_lock_minutes)
-                    account.failed_logins = 0
-                await account.save(update_fields=["failed_logins", "locked_until"])
+    verdict = await limits.admit(by_name, name)
+    if verdict is not Verdict.ok:
+        await limits.release(by_address, ip)
+        # The same for an unknown name: it "locks" too, so a lock does not tell that the account exists.
+        raise TooManyRequests("This login is locked after repeated failed logins; try again later.",
+                              code="account_locked")
+    try:
+        account = await Account.get_or_none(login=name)
+        usable = account is not None and account.is_active
+        # Always one argon2 verification: against a dummy hash when there is no usable account, so an unknown
+        # name takes as long as a wrong password.
+        ok = await verify_password(account.password_hash if usable else None, password) and usable  # type: ignore[union-attr]
+    except BaseException:
+        await limits.release(by_name, name)
+        await limits.release(by_address, ip)
+        raise
+    if not ok:
+        await limits.failed(by_name, name)
+        await limits.failed(by_address, ip)
         raise Unauthorized("The login name or password is wrong.", code="invalid_credentials")
+    await limits.release(by_name, name, reset=True)
+    await limits.release(by_address, ip)
     async with in_transaction():
-        if account.failed_logins or account.locked_until:
-            account.failed_logins, account.locked_until = 0, None
-            await account.save(update_fields=["failed_logins", "locked_until"])
         token, row = await issue_token(account, ttl=timedelta(hours=settings.token_ttl_hours))
-    return token, row, account
+    return token, row, account  # type: ignore[return-value]
 
 
 async def logout(*, token_pk: int) -> None:
     await AccessToken.filter(id=token_pk).update(revoked_at=now())
+
+
+async def logout_everywhere(*, account: Account) -> int:
+    """Revoke every live token of the account (all browsers, phones and scripts it is logged in on)."""
+    return await AccessToken.filter(account_id=account.id, revoked_at=None).update(revoked_at=now())
+
+
+async def public_registration(*, limits: Limits, ip: str, run: Callable[[], Awaitable[T]]) -> T:
+    """Run a public registration (`run`: its unit of work), counting the answers "login name unavailable" per client
+    address: beyond UNAVAILABLE_LOGINS the address gets 429 for an hour. Counted outside the registration's
+    transaction, which the refusal rolls back."""
+    if await limits.admit(UNAVAILABLE_LOGINS, ip) is not Verdict.ok:
+        raise TooManyRequests("Too many registrations with unavailable login names from this address; try again "
+                              "later.", code="too_many_registrations")
+    try:
+        result = await run()
+    except Conflict as exc:
+        if exc.code == "login_unavailable":
+            await limits.failed(UNAVAILABLE_LOGINS, ip)
+        else:
+            await limits.release(UNAVAILABLE_LOGINS, ip)
+        raise
+    except BaseException:
+        await limits.release(UNAVAILABLE_LOGINS, ip)
+        raise
+    await limits.release(UNAVAILABLE_LOGINS, ip)
+    return result

@@ -90,10 +90,13 @@ async def ingest(*, candidates: list[Candidate], master_keys: Mapping[int, bytes
     results: dict[int, TapResult] = {}
     errors: list[ItemError] = []
     fresh: dict[str, tuple[Candidate, str, dict]] = {}  # source_key → the first new tap with that key in this batch
+    repeats: list[tuple[Candidate, str]] = []
     for c in candidates:
         fp = fingerprint(c)
-        seen = stored.get(c.source_key) or (_verdict(fresh[c.source_key][2]) if c.source_key in fresh else None)
-        if seen is not None:
+        if c.source_key in fresh:  # the same key twice in this batch: answered once the first is settled
+            repeats.append((c, fp))
+            continue
+        if (seen := stored.get(c.source_key)) is not None:
             _answer_stored(c, fp, seen, results, errors)
             continue
         day = work_date(c.device_time)
@@ -109,11 +112,15 @@ async def ingest(*, candidates: list[Candidate], master_keys: Mapping[int, bytes
     lost = await _insert([row for _, _, row in fresh.values()]) if fresh else set()
     if lost:
         await _settle_lost([fresh[k] for k in lost], results, errors)
+    for c, fp in repeats:
+        first = results.get(fresh[c.source_key][0].index)
+        seen = {"status": first.status, "reject_reason": first.reject_reason, "fingerprint": fresh[c.source_key][1]} \
+            if first else {"status": "rejected", "reject_reason": None, "fingerprint": None}
+        if first is None:  # the first was refused as a reused key: so is this one
+            _answer_stored(c, "", {**seen, "fingerprint": "-"}, results, errors)
+        else:
+            _answer_stored(c, fp, seen, results, errors)
     return [results[i] for i in sorted(results)], sorted(errors, key=lambda e: e.index)
-
-
-def _verdict(row: dict) -> dict:
-    return {"status": row["status"], "reject_reason": row["reject_reason"], "fingerprint": row["fingerprint"]}
 
 
 def _answer_stored(c: Candidate, fp: str, seen: dict, results: dict[int, TapResult], errors: list[ItemError]) -> None:

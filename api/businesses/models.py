@@ -17,6 +17,9 @@ class Business(Model):
     id = fields.BigIntField(primary_key=True)
     business_id = fields.CharField(max_length=14, unique=True)  # 14 digits, Damm check digit (api.ids)
     corporate_number = fields.CharField(max_length=13, unique=True, null=True)  # 法人番号; none for individuals
+    # A 法人番号 that another registration already holds: kept here (not unique) for the operator, who decides at
+    # review; the applicant gets the same answer as any new registration, so registering tells nobody who is in.
+    corporate_number_claim = fields.CharField(max_length=13, null=True)
     name = fields.CharField(max_length=200)
     name_kana = fields.CharField(max_length=200)
     capital_yen = fields.BigIntField(null=True)  # None for individual proprietors

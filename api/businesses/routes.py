@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from api.accounts.models import Account, Role
+from api import db
+from api.accounts.service import public_registration
 from api.auth import issue_token
 from api.businesses import service
 from api.businesses.schemas import (
@@ -17,12 +19,19 @@ MANAGERS = {Role.business_admin, Role.operator}
 
 
 @router.post("/businesses", summary="Register a business (事業者登録) with its 事業者責任者 account", tags=["businesses"],
-             body=BusinessRegisterIn, response=RegisteredBusinessOut, status=201, errors=(409, 422))
+             body=BusinessRegisterIn, response=RegisteredBusinessOut, status=201, errors=(409, 422, 429),
+             transactional=False)
 async def register_business(ctx: Ctx):
-    business, admin = await service.register_business(data=ctx.body)
-    app = await review.submit_business_application(business=business)
-    token, _ = await issue_token(admin, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
-    return RegisteredBusinessOut(business=service.to_out(business), token=token, application_id=app.id)
+    async def run():
+        business, admin = await service.register_business(data=ctx.body)
+        app = await review.submit_business_application(business=business)
+        token, _ = await issue_token(admin, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
+        return business, app, token
+
+    business, app, token = await public_registration(
+        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run))
+    token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
+    return RegisteredBusinessOut(business=service.to_out(business), token=token_out, application_id=app.id)
 
 
 async def _managed(ctx: Ctx):

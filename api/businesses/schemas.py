@@ -111,7 +111,7 @@ class BusinessPublicOut(BaseModel):
 
 class RegisteredBusinessOut(BaseModel):
     business: BusinessOut
-    token: str
+    token: str | None = None  # None when the session was set as a cookie (the PWA)
     application_id: int
 
 

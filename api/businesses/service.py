@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
 from api.accounts.models import Account, Role
 from api.accounts.service import create_account
 from api.billing import events as billing_events
@@ -14,19 +17,26 @@ from api.timeutil import today_jst
 
 
 async def register_business(*, data: BusinessRegisterIn) -> tuple[Business, Account]:
+    """A taken 法人番号 gets the same answer as a free one (no "already registered" for anyone to probe): the
+    registration is kept with the number as a claim, and the operator's review settles it (api/registration/review)."""
     if data.corporate_number is not None:
         check_corporate_number(data.corporate_number)
-        if await Business.filter(corporate_number=data.corporate_number).exists():
-            raise Conflict("A business with this 法人番号 is already registered.", code="duplicate_business")
-    business = await Business.create(
-        business_id=await _unique_business_id(),
-        **data.model_dump(exclude={"admin", "social_insurance"}),
-        social_insurance=data.social_insurance.model_dump(),
-        status=ReviewStatus.submitted,
-    )
+    fields = dict(business_id=await _unique_business_id(), **data.model_dump(exclude={"admin", "social_insurance"}),
+                  social_insurance=data.social_insurance.model_dump(), status=ReviewStatus.submitted)
+    business = None
+    if data.corporate_number is not None and not await Business.filter(corporate_number=data.corporate_number).exists():
+        try:
+            async with in_transaction():  # a savepoint: a concurrent registration of the same number may win
+                business = await Business.create(**fields)
+        except IntegrityError:
+            business = None
+    if business is None:
+        claim = fields.pop("corporate_number")
+        business = await Business.create(**fields, corporate_number=None, corporate_number_claim=claim)
     admin = await create_account(
         login=data.admin.login, password=data.admin.password, role=Role.business_admin,
         display_name=data.admin.display_name, email=data.admin.email, business=business, admin_tier=0,
+        password_field="admin.password", login_field="admin.login",
     )
     return business, admin
 
@@ -47,6 +57,7 @@ def registration_fee(business: Business, *, on: date | None = None) -> FeeOut:
 
 def to_out(business: Business) -> BusinessOut:
     data = {k: getattr(business, k) for k in BusinessOut.model_fields if k != "registration_fee"}
+    data["corporate_number"] = business.corporate_number or business.corporate_number_claim
     return BusinessOut(**data, registration_fee=registration_fee(business))
 
 

@@ -9,7 +9,7 @@ from api.levels.schemas import (
     OfficialLevelOut, OfficialLevelsOut, QueueQuery,
 )
 from api.registration.masters import trades as trade_master
-from api.registration.service import get_visible
+from api.registration.service import get_visible, get_writable
 
 router = Router()
 APPLICANTS = {Role.technician, Role.business_admin}
@@ -28,7 +28,7 @@ async def _out(app: LevelApplication) -> LevelApplicationOut:
              "technician, or the employer for them)", tags=["levels"], roles=APPLICANTS, body=LevelApplicationIn,
              response=LevelApplicationOut, status=201, errors=(404, 409, 422))
 async def apply(ctx: Ctx):
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))  # the technician's or the employer's to file
     return await _out(await judged.apply(actor=ctx.user, tech=tech, trade=ctx.body.trade))
 
 

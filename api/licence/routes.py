@@ -18,8 +18,10 @@ from api.errors import NotFound, TooManyRequests
 from api.http import Ctx, Router
 from api.licence import draft as drafts
 from api.licence.models import RegistrationDraft
+from api.ratelimit import Rule
 
 router = Router()
+OCR_RATE = Rule("licence-ocr", 20, 600, 600)  # card photos per client address per 10 minutes
 SOURCE = {"ic_chip": "ic", "card_photo": "ocr"}
 
 
@@ -63,11 +65,9 @@ async def card_photo(ctx: Ctx):
     from api.auth import authenticate
     from api.licence import ocr
 
-    ip = ctx.request.client.host if ctx.request.client else "unknown"
-    limiter = ctx.state.ocr_limiter
-    if limiter.blocked(ip):  # tesseract costs seconds of CPU: an open endpoint must not be a DoS lever
+    # tesseract costs seconds of CPU: an open endpoint must not be a DoS lever (the count is shared by all processes)
+    if not await ctx.state.limits.hit(OCR_RATE, ctx.client_address):
         raise TooManyRequests("Too many card photos from this address; try again in a few minutes.")
-    limiter.fail(ip)
     ctx.principal = await authenticate(ctx.request)
     photo = ctx.files["file"]
     if len(photo) > ctx.settings.max_upload_bytes:

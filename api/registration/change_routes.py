@@ -23,7 +23,7 @@ APPLICANTS = {Role.technician, Role.business_admin}
              "except for data)", tags=["applications"], roles=APPLICANTS, uploads=(), optional_uploads=("file",),
              body=ChangeForm, response=ApplicationOut, status=201, errors=(404, 409, 413, 422))
 async def submit_change(ctx: Ctx):
-    tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    tech = await service.get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))  # never a prime that only sees them
     app = await changes.submit(actor=ctx.user, tech=tech, change_type=ctx.body.type, raw_payload=ctx.body.payload,
                                file=ctx.files.get("file"), settings=ctx.settings, vault=ctx.state.vault)
     return app_out(app)
@@ -44,7 +44,7 @@ async def list_changes(ctx: Ctx):
 async def resubmit_change(ctx: Ctx):
     app = await changes.get_change(pk=int(ctx.path["pk"]))
     if app.technician_id is not None:  # type: ignore[attr-defined]
-        await service.get_visible(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
+        await service.get_writable(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
     if ctx.body.type != app.change_type:
         from api.errors import Unprocessable
 
@@ -93,12 +93,12 @@ async def change_document(ctx: Ctx):
     return Response(ctx.state.vault.open(img.sealed), media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
-@router.post("/admin/technicians/{pk:int}/qualifications/{code}/corrections", summary="Correct or delete an "
+@router.post("/admin/technicians/{pk:int}/qualifications/{qid:int}/corrections", summary="Correct or delete an "
              "approved qualification (operator; reason required; audited)", tags=["review"], roles={Role.operator},
              body=QualificationCorrectionIn, response=TechnicianOut, errors=(404, 422))
 async def correct_qualification(ctx: Ctx):
     tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
-    await corrections.correct_qualification(actor=ctx.user, tech=tech, code=ctx.path["code"], data=ctx.body)
+    await corrections.correct_qualification(actor=ctx.user, tech=tech, pk=int(ctx.path["qid"]), data=ctx.body)
     return await service.to_out(tech)
 
 

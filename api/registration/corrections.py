@@ -24,12 +24,13 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-async def correct_qualification(*, actor: Account, tech: Technician, code: str,
+async def correct_qualification(*, actor: Account, tech: Technician, pk: int,
                                 data: QualificationCorrectionIn) -> None:
     reason = require_reason(data.reason)
-    q = await Qualification.get_or_none(technician=tech, code=code)
+    q = await Qualification.get_or_none(id=pk, technician=tech)
     if q is None:
         raise NotFound("The technician has no such qualification.")
+    code = q.code
     before = {"code": q.code, "acquired_on": _iso(q.acquired_on), "expires_on": _iso(q.expires_on),
               "approved": q.approved_at is not None}
     if data.action == "delete":

@@ -148,11 +148,22 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
     before = app_out(app).model_dump(mode="json")
     if app.subject_type is SubjectType.business:
         business = await app.business
+        if business.corporate_number_claim:
+            holder = await Business.get_or_none(corporate_number=business.corporate_number_claim)
+            if holder is not None:
+                raise Conflict(f"事業者ID {holder.business_id} already holds this 法人番号: return this application "
+                               "(the firm's 事業者責任者 can add 管理者ID there).", code="duplicate_business")
         business.status, business.approved_at = ReviewStatus.approved, now()
         await business.save(update_fields=["status", "approved_at", "updated_at"])
     else:
         tech = await app.technician
         if app.kind is ApplicationKind.new:
+            from api.registration.service import registered_twin
+
+            twin = await registered_twin(tech)
+            if twin is not None:
+                raise Conflict(f"技能者ID {twin.technician_id} has the same name, birth date and phone: return this "
+                               "application (the person logs in with that registration).", code="duplicate_technician")
             tech.technician_id = await _unique_technician_id()
             tech.status, tech.registered_on = ReviewStatus.approved, today_jst()
             await tech.save(update_fields=["technician_id", "status", "registered_on", "updated_at"])

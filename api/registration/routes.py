@@ -4,6 +4,8 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.accounts.models import Role
+from api import db
+from api.accounts.service import public_registration
 from api.auth import issue_token
 from api.errors import Unprocessable, validation_fields
 from api.face.service import photo_checker
@@ -30,11 +32,18 @@ async def _own(ctx: Ctx) -> Technician:
 
 
 @router.post("/technicians", summary="Register yourself as a technician (簡略型); returns a token", tags=["technicians"],
-             body=TechnicianSelfRegisterIn, response=RegisteredTechnicianOut, status=201, errors=(409, 422))
+             body=TechnicianSelfRegisterIn, response=RegisteredTechnicianOut, status=201, errors=(409, 422, 429),
+             transactional=False)
 async def register_technician(ctx: Ctx):
-    tech, account = await service.register_self(data=ctx.body)
-    token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
-    return RegisteredTechnicianOut(technician=await service.to_out(tech), token=token)
+    async def run():
+        tech, account = await service.register_self(data=ctx.body)
+        token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
+        return tech, token
+
+    tech, token = await public_registration(
+        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run))
+    token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
+    return RegisteredTechnicianOut(technician=await service.to_out(tech), token=token_out)
 
 
 @router.get("/technicians/{pk:int}", summary="A technician's data (self, employer, operator)", tags=["technicians"],

@@ -30,14 +30,14 @@ def _identity(data: IdentityFields) -> dict:
     return data.model_dump(include=set(IdentityFields.model_fields), mode="python")
 
 
-async def _check_duplicate(data: IdentityFields) -> None:
-    # The same person registering twice would split their work history across two IDs.
-    if await Technician.filter(
-        family_name_kana=data.family_name_kana, given_name_kana=data.given_name_kana, birth_date=data.birth_date,
-        phone=data.phone,
-    ).exists():
-        raise Conflict("A technician with the same name, birth date and phone is already registered.",
-                       code="duplicate_technician")
+async def registered_twin(tech: Technician) -> Technician | None:
+    """An approved technician with the same name, birth date and phone: the same person registering twice would split
+    their work history across two IDs. Checked when the operator approves, not at registration, whose answer must not
+    tell anyone whether a person is registered (the operator returns the second registration instead)."""
+    return await Technician.filter(
+        family_name_kana=tech.family_name_kana, given_name_kana=tech.given_name_kana, birth_date=tech.birth_date,
+        phone=tech.phone, status=ReviewStatus.approved,
+    ).exclude(id=tech.id).first()
 
 
 async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, Account]:
@@ -50,7 +50,6 @@ async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, 
         if employer is None:
             raise Unprocessable.field("employer_business_id", "no business is registered with this 事業者ID",
                                       code="unknown_business")
-    await _check_duplicate(data)
     tech = await Technician.create(**_identity(data), employer=employer)
     account = await create_account(login=data.login, password=data.password, role=Role.technician,
                                    display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech)
@@ -66,7 +65,6 @@ async def register_proxy(*, actor: Account, business: Business, data: Technician
                        code="business_not_approved")
     if data.consent_on > today_jst():
         raise Unprocessable.field("consent_on", "the consent date is in the future")
-    await _check_duplicate(data)
     tech = await Technician.create(**_identity(data), employer=business, proxy_registered_by=business,
                                    proxy_consent_on=data.consent_on)
     await create_account(login=data.login, password=data.password, role=Role.technician,

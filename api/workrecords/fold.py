@@ -149,12 +149,14 @@ WHERE work_record.method <> 'direct' AND (
 # Unchanged records are not rewritten: most days a dirty mark refolds (the days around a new tap) did not change.
 
 # A record whose taps now belong to another shift (an earlier entry uploaded late made its only tap an exit) is
-# removed. Records from approved direct input are never touched.
+# removed — unless its 現場利用料 was already charged (charged_work_record): a charged record is never deleted by a
+# refold; it stays as it was, for the operator to settle. Records from approved direct input are never touched.
 _PRUNE = """
 DELETE FROM work_record
 WHERE site_id >= ? AND site_id <= ? AND work_date >= ? AND work_date <= ? AND method <> 'direct'
   AND NOT EXISTS (SELECT 1 FROM fold_tap t WHERE t.technician_id = work_record.technician_id
                   AND t.site_id = work_record.site_id AND t.anchor = work_record.work_date AND t.lone = 0)
+  AND NOT EXISTS (SELECT 1 FROM charged_work_record k WHERE k.work_record_id = work_record.id)
 """
 
 _CLEAR_LONE = "DELETE FROM lone_exit WHERE site_id >= ? AND site_id <= ? AND work_date >= ? AND work_date <= ?"

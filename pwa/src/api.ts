@@ -1,10 +1,19 @@
-// The API client: bearer token from the session, JSON errors as ApiError, a lost connection as NetworkError.
+// The API client: the session is an HttpOnly cookie the API sets at login (script never sees the token); every
+// state-changing request carries the session's CSRF value (from the readable oc_csrf cookie) in X-CSRF-Token.
+// JSON errors become ApiError, a lost connection NetworkError.
 
 import type { FieldError, Me } from "./types";
 
 const BASE = "/api/v1";
-const TOKEN_KEY = "openccus.token";
 const ME_KEY = "openccus.me";
+/** Asks the API to set the session as cookies instead of returning a token (login and registration). */
+export const COOKIE_SESSION = { "X-OpenCCUS-Session": "cookie" };
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function csrfToken(): string | null {
+  const m = document.cookie.match(/(?:^|;\s*)oc_csrf=([^;]+)/);
+  return m ? decodeURIComponent(m[1]) : null;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -31,20 +40,19 @@ function readMe(): Me | null {
   }
 }
 
+// Only who is logged in is kept (to draw the menus offline); the credential is the cookie. A token left in
+// localStorage by an older version is removed.
+localStorage.removeItem("openccus.token");
+
 export const session = {
-  token: localStorage.getItem(TOKEN_KEY),
   me: readMe(),
-  set(token: string, me: Me): void {
-    this.token = token;
+  set(me: Me): void {
     this.me = me;
-    localStorage.setItem(TOKEN_KEY, token);
     localStorage.setItem(ME_KEY, JSON.stringify(me));
     listeners.forEach((l) => l());
   },
   clear(): void {
-    this.token = null;
     this.me = null;
-    localStorage.removeItem(TOKEN_KEY);
     localStorage.removeItem(ME_KEY);
     listeners.forEach((l) => l());
   },
@@ -59,9 +67,11 @@ export type FormPart = string | { blob: Blob; filename: string };
 export interface RequestOptions {
   json?: unknown;
   form?: [string, FormPart][];
-  /** Send this token instead of the session's (a queued job keeps the token it was made with). */
+  /** A bearer token to send instead of the session cookie (devices keep theirs). */
   token?: string | null;
+  /** false: a public call; a 401 then does not end the session. */
   auth?: boolean;
+  headers?: Record<string, string>;
 }
 
 let onUnauthorised: () => void = () => {};
@@ -70,9 +80,10 @@ export function setUnauthorisedHandler(fn: () => void): void {
 }
 
 async function send(method: string, path: string, opts: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json" };
-  const token = opts.token !== undefined ? opts.token : session.token;
-  if (opts.auth !== false && token) headers.Authorization = `Bearer ${token}`;
+  const headers: Record<string, string> = { Accept: "application/json", ...(opts.headers || {}) };
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  const csrf = csrfToken();
+  if (!SAFE.has(method) && csrf) headers["X-CSRF-Token"] = csrf;
   let body: BodyInit | undefined;
   if (opts.json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -86,7 +97,7 @@ async function send(method: string, path: string, opts: RequestOptions): Promise
     body = fd;
   }
   try {
-    return await fetch(BASE + path, { method, headers, body, cache: "no-store" });
+    return await fetch(BASE + path, { method, headers, body, cache: "no-store", credentials: "same-origin" });
   } catch (e) {
     throw new NetworkError(e instanceof Error ? e.message : String(e));
   }
@@ -112,14 +123,14 @@ export async function api<T = unknown>(method: string, path: string, opts: Reque
 
 export const get = <T>(path: string) => api<T>("GET", path);
 
-/** Images need the bearer header, so they are fetched as blobs and shown through object URLs. */
+/** Images behind the session, fetched as blobs and shown through object URLs. */
 export async function getBlob(path: string): Promise<Blob> {
   const res = await send("GET", path, {});
   if (!res.ok) return fail(res, true);
   return res.blob();
 }
 
-/** A file the API sends as an attachment (CSV, PDF), fetched with the token; its name from Content-Disposition. */
+/** A file the API sends as an attachment (CSV, PDF); its name from Content-Disposition. */
 export async function getFile(path: string): Promise<{ blob: Blob; filename: string }> {
   const res = await send("GET", path, {});
   if (!res.ok) return fail(res, true);

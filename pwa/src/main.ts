@@ -128,7 +128,7 @@ async function show(flashMsg?: Flash): Promise<void> {
   state.flash = flashMsg ?? null;
   let view: View;
   if (!m) view = messageView(t("app.error_title"), t("app.not_found"));
-  else if (m.route.roles && !session.token) {
+  else if (m.route.roles && !session.me) {
     const next = encodeURIComponent(location.pathname + location.search);
     return go(`/login?next=${next}`, undefined, true);
   } else if (m.route.roles && session.me && !m.route.roles.includes(session.me.role)) {
@@ -196,11 +196,11 @@ function isCurrent(href: string): boolean {
   return !navLinks().some(([other]) => other.length > href.length && other.startsWith(href) && covers(other));
 }
 
-async function logout() {
+async function logout(everywhere = false) {
   try {
-    await api("POST", "/auth/logout");
+    await api("POST", everywhere ? "/auth/logout-all" : "/auth/logout");
   } catch {
-    /* offline or already expired: forget the token anyway */
+    /* offline or already expired: forget the session anyway */
   }
   session.clear();
   await navigate("/login");
@@ -232,7 +232,9 @@ function shell() {
             aria-label=${t("app.lang_switch_label")} data-testid="lang-switch">${t("app.lang_switch")}</button>
           ${session.me
             ? html`<span class="who" title=${session.me.login}>${session.me.display_name} <span class="role">${tr("role", session.me.role)}</span></span>
-                <button type="button" class="logout" @click=${logout}>${t("app.logout")}</button>`
+                <button type="button" class="logout" @click=${() => logout()}>${t("app.logout")}</button>
+                <button type="button" class="logout-all" @click=${() => logout(true)} title=${t("app.logout_all_hint")}
+                  data-testid="logout-all">${t("app.logout_all")}</button>`
             : nothing}
         </div>
       </div>
@@ -337,8 +339,8 @@ function start() {
   void refreshOutboxCounts();
 
   // Keep the cached account fresh (role changes, a revoked token).
-  if (session.token && navigator.onLine) {
-    api<Me>("GET", "/auth/me").then((me) => session.set(session.token!, me)).catch(() => {});
+  if (session.me && navigator.onLine) {
+    api<Me>("GET", "/auth/me").then((me) => session.set(me)).catch(() => {});
   }
 
   registerSW({ immediate: true });

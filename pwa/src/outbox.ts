@@ -7,7 +7,7 @@
 // after each step, so a replay resumes where the connection dropped instead of starting again.
 
 import { createStore, del, get as idbGet, keys, set as idbSet } from "idb-keyval";
-import { ApiError, NetworkError } from "./api";
+import { ApiError, NetworkError, session } from "./api";
 import type { FieldError } from "./types";
 
 export interface Job<P = unknown> {
@@ -16,7 +16,8 @@ export interface Job<P = unknown> {
   /** What the user sees in the outbox, in both languages. */
   label: { ja: string; en: string };
   created: number;
-  token: string | null;
+  /** The account that made it (null: anyone's, e.g. a self-registration): it is sent only in that account's session. */
+  owner: number | null;
   payload: P;
   progress: Record<string, unknown>;
   state: "pending" | "sending" | "failed";
@@ -64,11 +65,11 @@ export async function discard(id: string): Promise<void> {
 }
 
 let seq = 0;
-export function newJob<P>(kind: string, label: { ja: string; en: string }, payload: P, token: string | null): Job<P> {
+export function newJob<P>(kind: string, label: { ja: string; en: string }, payload: P, owner: number | null): Job<P> {
   const created = Date.now();
   return {
     id: `${created.toString().padStart(15, "0")}-${(seq++).toString().padStart(4, "0")}-${Math.random().toString(36).slice(2, 8)}`,
-    kind, label, created, token, payload, progress: {}, state: "pending",
+    kind, label, created, owner, payload, progress: {}, state: "pending",
   };
 }
 
@@ -116,6 +117,8 @@ export function flush(): Promise<void> {
 async function doFlush(): Promise<void> {
   for (const job of await listJobs()) {
     if (job.state === "failed") continue;
+    // Another account's job waits for that account to log in again on this device.
+    if (job.owner != null && session.me?.id !== job.owner) continue;
     if (!navigator.onLine) return;
     job.state = "sending";
     await save(job);

@@ -39,3 +39,96 @@ async def test_malformed_login_body(client):
     assert r.status_code == 400 and r.json()["error"] == "invalid_json"
     r = await client.post("/api/v1/auth/login", json={"login": "x"})
     assert r.status_code == 422 and r.json()["fields"][0]["field"] == "password"
+
+
+# --- login that reveals nothing (issue 15 item 2) --------------------------------------------------------------------
+
+async def _guess(client, login_name: str, password: str = "wrong-password-guess", **kw):
+    return await client.post("/api/v1/auth/login", json={"login": login_name, "password": password}, **kw)
+
+
+async def test_unknown_login_locks_exactly_like_an_existing_one(client, settings):
+    await create_operator("real-op")
+    answers = {}
+    for name in ("real-op", "nobody-here"):
+        seq = [await _guess(client, name) for _ in range(settings.login_max_failures + 1)]
+        answers[name] = [(r.status_code, r.json()) for r in seq]
+    assert answers["real-op"] == answers["nobody-here"]
+    assert [s for s, _ in answers["real-op"]] == [401] * settings.login_max_failures + [429]
+    assert answers["real-op"][-1][1]["error"] == "account_locked"
+    # Locked means locked: the right password is refused too, without being checked.
+    r = await _guess(client, "real-op", PASSWORD)
+    assert r.status_code == 429 and r.json()["error"] == "account_locked"
+
+
+async def test_a_successful_login_forgets_earlier_failures(client, settings):
+    await create_operator("typo-op")
+    for _ in range(settings.login_max_failures - 1):
+        assert (await _guess(client, "typo-op")).status_code == 401
+    assert (await _guess(client, "typo-op", PASSWORD)).status_code == 200
+    for _ in range(settings.login_max_failures - 1):
+        assert (await _guess(client, "typo-op")).status_code == 401
+    assert (await _guess(client, "typo-op", PASSWORD)).status_code == 200
+
+
+async def test_unknown_and_existing_names_take_the_same_time(client):
+    """Both verify one argon2 hash (a dummy one for an unknown name): today's gap was 22 ms vs 227 ms. The guesses
+    alternate (so machine load hits both alike) under a generous bound that the old 10× gap could never meet; each
+    name is guessed fewer times than the lock needs (a lock answers without verifying)."""
+    import statistics
+    import time
+
+    await create_operator("timed-op")
+    known, unknown = [], []
+    for i in range(4):
+        for name, bucket in (("timed-op", known), (f"timed-ghost-{i}", unknown)):
+            started = time.perf_counter()
+            r = await _guess(client, name if name == "timed-op" or i else name)
+            bucket.append(time.perf_counter() - started)
+            assert r.status_code == 401
+    k, u = statistics.median(known), statistics.median(unknown)
+    assert 0.5 < u / k < 2.0, (known, unknown)
+
+
+async def test_log_out_everywhere_revokes_every_token(client):
+    await create_operator("multi-op")
+    tokens = [await login(client, "multi-op") for _ in range(3)]
+    r = await client.post("/api/v1/auth/logout-all", headers=auth(tokens[0]))
+    assert r.status_code == 200 and r.json() == {"revoked": 3}
+    for token in tokens:
+        assert (await client.get("/api/v1/auth/me", headers=auth(token))).status_code == 401
+    assert (await client.get("/api/v1/auth/me", headers=auth(await login(client, "multi-op")))).status_code == 200
+
+
+# --- the password policy (NIST SP 800-63B) ---------------------------------------------------------------------------
+
+async def test_password_policy_has_a_code_per_rule(client):
+    from tests.api.helpers import technician_payload
+
+    cases = {
+        "too-short-pw": "password_too_short",  # 12 characters
+        "x" * 201: "password_too_long",
+        "password1234567": "password_common",  # a breached password padded with digits
+        "qwertyqwertyqwerty": "password_common",  # a common one repeated
+        "1234567890123456": "password_common",
+        "OpenCCUS-2026-!!!": "password_common",  # the service's own name
+        "aaaaaaaaaaaaaaaaaaaa": "password_common",
+        "my-name-is-kenji-tanaka": "password_contains_login",
+    }
+    for password, code in cases.items():
+        r = await client.post("/api/v1/technicians", json=technician_payload(login="kenji-tanaka", password=password))
+        assert r.status_code == 422, (password, r.text)
+        assert r.json()["error"] == code and r.json()["fields"][0]["field"] == "password", (password, r.text)
+    r = await client.post("/api/v1/technicians",
+                          json=technician_payload(login="kenji-tanaka", password="blue tractor on a rainy hill"))
+    assert r.status_code == 201, r.text
+
+
+async def test_business_admin_password_policy_names_the_nested_field(client):
+    from tests.api.helpers import business_payload
+
+    data = business_payload()
+    data["admin"]["password"] = "iloveyou1234567"
+    r = await client.post("/api/v1/businesses", json=data)
+    assert r.status_code == 422 and r.json()["error"] == "password_common"
+    assert r.json()["fields"][0]["field"] == "admin.password"

@@ -202,7 +202,11 @@ async def test_overlapping_batches_store_each_tap_once_and_say_which_were_new(cl
     d = me.tap("o:4", seq=4)
     r = (await w.upload(d, d)).json()["results"]
     assert [(x["status"], x["duplicate"]) for x in r] == [("accepted", False), ("accepted", True)]
-    assert len(await _taps(client, w)) == 4
+    # … and the same key twice with different content: the second is not that tap.
+    e = me.tap("o:5", seq=5)
+    r = (await w.upload(e, {**e, "device_seq": 6})).json()
+    assert [x["index"] for x in r["results"]] == [0] and r["errors"][0]["error"] == "idempotency_key_reused"
+    assert len(await _taps(client, w)) == 5
 
 
 def _first_of_month(d):

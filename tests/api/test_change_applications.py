@@ -148,7 +148,8 @@ async def test_operator_corrects_qualifications_and_business_data_with_a_reason(
     worker = await detailed_worker(client, w)
     await approved_qualification(client, w.op, w.prime["token"], worker.pk, "113", "2017-02-01")
     assert await _points(client, w) == 5
-    url = f"/api/v1/admin/technicians/{worker.pk}/qualifications/113/corrections"
+    qid = (await client.get(f"/api/v1/technicians/{worker.pk}", headers=auth(w.op))).json()["qualifications"][0]["id"]
+    url = f"/api/v1/admin/technicians/{worker.pk}/qualifications/{qid}/corrections"
     before = await table_counts()
     r = await client.post(url, headers=auth(w.op), json={"action": "delete"})
     assert (r.status_code, r.json()["error"]) == (422, "reason_required")

@@ -119,7 +119,8 @@ async def test_a_level_is_official_only_once_its_body_judges_it(client):
 
     # Judged levels never go down: the evidence shrinks (an operator deletes T05), the estimate drops, the official
     # level stays, and there is nothing to apply for.
-    r = await client.post(f"/api/v1/admin/technicians/{worker.pk}/qualifications/T05/corrections", headers=auth(w.op),
+    qid = (await client.get(f"/api/v1/technicians/{worker.pk}", headers=auth(w.op))).json()["qualifications"][0]["id"]
+    r = await client.post(f"/api/v1/admin/technicians/{worker.pk}/qualifications/{qid}/corrections", headers=auth(w.op),
                           json={"action": "delete", "reason": "修了証の再確認"})
     assert r.status_code == 200
     est = await _estimate(client, worker.token, worker.pk, "06-01")

@@ -147,3 +147,27 @@ async def test_shift_length_is_a_validated_site_setting(client):
             "name": "x", "address": "y", "order_type": "private", "window_start": "2026-01-01",
             "window_end": "2027-01-01", "shift_hours": bad})
         assert r.status_code == 422 and r.json()["fields"][0]["field"] == "shift_hours", (bad, r.text)
+
+
+async def test_a_charged_record_is_never_deleted_by_a_refold(client, drain):
+    """The exit-only record was charged before the night's entry arrived late: the refold keeps it."""
+    from tortoise.timezone import now
+
+    from api.billing.models import ChargedWorkRecord
+    from api.workrecords.models import WorkRecord
+
+    w = await make_world(client)
+    me = await w.worker(w.prime)
+    d = datetime.now(JST).date() - timedelta(days=3)
+    nxt = d + timedelta(days=1)
+    await w.upload(me.tap("y2", at=at(nxt, 5, 30), seq=2))
+    await fold(client, w, drain)
+    rec = await WorkRecord.get(technician_id=me.pk, work_date=nxt)
+    await ChargedWorkRecord.create(work_record_id=rec.id, site_id=rec.site_id, work_month=nxt.replace(day=1),  # type: ignore
+                                   tariff_valid_from=nxt.replace(day=1), unit_price_yen=10, charge_key="t",
+                                   charged_at=now())
+    await w.upload(me.tap("y1", at=at(d, 20)))
+    await fold(client, w, drain)
+    assert await WorkRecord.filter(id=rec.id).exists()
+    [night] = await site_records(client, w, d)
+    assert datetime.fromisoformat(night["last_out"]) == at(nxt, 5, 30)

@@ -133,7 +133,7 @@ def browser(chromium: Path, playwright_driver):
 
 
 @pytest.fixture
-def camera_context(chromium: Path, playwright_driver, server: str):
+def camera_context(chromium: Path, playwright_driver, server: str, csp_violations):
     """camera_context(video.y4m, viewport) -> a context of a Chromium launched with that file as its camera (the file
     is per launch) and the camera permission granted, as on a kiosk tablet. Closed after the test."""
     launched = []
@@ -147,6 +147,7 @@ def camera_context(chromium: Path, playwright_driver, server: str):
                             permissions=["camera"])
         ctx.set_default_timeout(WAIT_MS)
         ctx.set_default_navigation_timeout(WAIT_MS)
+        watch_csp(ctx, csp_violations)
         return ctx
 
     yield make
@@ -211,8 +212,21 @@ def api(server: str) -> Api:
     return Api(server)
 
 
+def watch_csp(ctx, violations: list[str]) -> None:
+    """Collect what the browser refuses under the API's Content-Security-Policy (api/middleware.py): Chromium reports
+    each refusal on the console. A test whose pages broke the policy fails at teardown."""
+    ctx.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+
+
 @pytest.fixture
-def open_context(browser, server: str):
+def csp_violations():
+    found: list[str] = []
+    yield found
+    assert not found, f"the PWA broke its Content-Security-Policy: {found}"
+
+
+@pytest.fixture
+def open_context(browser, server: str, csp_violations):
     """open_context(viewport) -> a fresh browser context (own storage, own service worker) on the API's origin."""
     contexts = []
 
@@ -220,6 +234,7 @@ def open_context(browser, server: str):
         ctx = browser.new_context(viewport=viewport, base_url=server, locale="ja-JP", timezone_id="Asia/Tokyo", **kw)
         ctx.set_default_timeout(WAIT_MS)
         ctx.set_default_navigation_timeout(WAIT_MS)
+        watch_csp(ctx, csp_violations)
         contexts.append(ctx)
         return ctx
 

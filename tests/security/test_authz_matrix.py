@@ -39,6 +39,7 @@ COMBOS = [
     ("tech_B", "tB", "own"), ("tech_B", "C", "other"),
     ("device_A", "A", "own"), ("device_A", "C", "other"),
     ("api_client_A", "A", "own"), ("api_client_A", "C", "other"),
+    ("assessment_body", "A", "own"), ("assessment_body", "C", "other"),
 ]
 ROLES = sorted({r for r, _, _ in COMBOS})
 
@@ -62,6 +63,7 @@ OPERATOR = "operator:own"
 ALLOW: dict[str, str] = {
     "accounts_login": EVERYONE,
     "accounts_logout": LOGGED_IN,
+    "accounts_logout_all": LOGGED_IN,  # revokes only the caller's own tokens
     "accounts_me": LOGGED_IN,
     "businesses_register_business": EVERYONE,
     "businesses_get_business": "operator admin_A:own admin_B:own",
@@ -122,6 +124,7 @@ ALLOW: dict[str, str] = {
     "workrecords_technician_sites": "operator admin_A:own,sub admin_B:own tech_B:own",
     "workrecords_technician_direct_inputs": "operator admin_A:own,sub admin_B:own tech_B:own",
     "workrecords_site_records": "operator admin_A:own,sub manager_A:own,sub",
+    "workrecords_site_lone_exits": "operator admin_A:own,sub manager_A:own,sub",
     "workrecords_enter": "admin_A:own admin_B:own tech_B:own",
     "workrecords_list_direct": "admin_A:own,sub manager_A:own,sub",
     "workrecords_approve": "admin_A:own,sub manager_A:own,sub",
@@ -138,6 +141,26 @@ ALLOW: dict[str, str] = {
     "keishin_staff": "operator admin_A:own admin_B:own",
     "keishin_works": "operator admin_A:own admin_B:own",
     "keishin_w1": "operator admin_A:own admin_B:own",
+    "keishin_correct_contract": "operator admin_A:own admin_B:own",
+    "keishin_delete_contract": "operator admin_A:own admin_B:own",
+    "keishin_w1_skills": "operator admin_A:own admin_B:own",
+    # Level applications and judgements (issue 18): only assessment bodies judge, and no role here is one.
+    "levels_apply": "admin_A:own admin_B:own tech_B:own",
+    "levels_list_applications": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "levels_official_levels": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "levels_body_queue": "",
+    "levels_judge": "",
+    "levels_create_body": OPERATOR,
+    "levels_bodies": "operator admin_A:* admin_B:* tech_B:*",
+    # Change applications (変更申請) and corrections.
+    "registration_submit_change": "admin_A:own admin_B:own tech_B:own",
+    "registration_list_changes": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "registration_resubmit_change": "admin_A:own admin_B:own tech_B:own",
+    "registration_change_document": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "registration_submit_business_change": "admin_A:own admin_B:own",
+    "registration_list_business_changes": "operator admin_A:own admin_B:own",
+    "registration_correct_qualification": OPERATOR,
+    "registration_correct_business": OPERATOR,
     "face_check_in": "device_A:*",
     "face_list_checkins": "admin_A:own,sub manager_A:own,sub",
     "face_evidence": "admin_A:own,sub manager_A:own,sub",
@@ -177,11 +200,31 @@ ALLOW: dict[str, str] = {
     "audit_list_audit": OPERATOR,
     "notifications_mine": LOGGED_IN,
     "notifications_mark_read": LOGGED_IN,
+    "workrecords_site_lone_exits": "operator admin_A:own,sub manager_A:own,sub",
+    "keishin_correct_contract": "operator admin_A:own admin_B:own",
+    "keishin_delete_contract": "operator admin_A:own admin_B:own",
+    "keishin_w1_skills": "operator admin_A:own admin_B:own",
+    # 変更申請: filed by the technician or the employer (never a prime that only sees them); read like the technician.
+    "registration_submit_change": "admin_A:own admin_B:own tech_B:own",
+    "registration_resubmit_change": "admin_A:own admin_B:own tech_B:own",
+    "registration_list_changes": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "registration_change_document": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "registration_submit_business_change": "admin_A:own admin_B:own",
+    "registration_list_business_changes": "operator admin_A:own admin_B:own",
+    "registration_correct_qualification": OPERATOR,
+    "registration_correct_business": OPERATOR,
+    "levels_apply": "admin_A:own admin_B:own tech_B:own",
+    "levels_list_applications": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "levels_official_levels": "operator admin_A:own,sub admin_B:own tech_B:own",
+    "levels_body_queue": "assessment_body:*",
+    "levels_judge": "assessment_body:*",
+    "levels_create_body": OPERATOR,
+    "levels_bodies": "operator admin_A:* admin_B:* tech_B:* assessment_body:*",
 }
 
 # Operations that end something the later requests need: run last, in this order.
 LAST = ["billing_card_reissue", "devices_revoke_card", "businesses_employee_left", "devices_rotate", "devices_revoke",
-        "accounts_logout"]
+        "accounts_logout", "accounts_logout_all"]
 
 _seq = itertools.count(1)
 
@@ -266,6 +309,22 @@ BODIES: dict[str, Body] = {
     "payments_assign": lambda s: {"json": {"invoice_id": 1, "reason": "振込人名の誤り"}},
     "payments_split": lambda s: {"json": {"reason": "二重振込"}},
     "payments_refund": lambda s: {"json": {"reason": "二重振込"}},
+    "keishin_correct_contract": lambda s: {"json": {"customer": "発注者", "work_name": "工事", "prime": True,
+                                                    "location": "東京都", "amount_thousand_yen": 1000,
+                                                    "completed_on": "2025-03-31", "industry_code": "01",
+                                                    "reason": "金額の誤り"}},
+    "registration_submit_change": lambda s: {"data": {"type": "data", "payload": '{"address": "東京都港区1-1"}'},
+                                         "files": _file()},
+    "registration_resubmit_change": lambda s: {"data": {"type": "data", "payload": '{"address": "東京都港区1-1"}'},
+                                         "files": _file()},
+    "registration_submit_business_change": lambda s: {"json": {"changes": {"address": "港区5-5"}}},
+    "registration_correct_qualification": lambda s: {"json": {"action": "delete"}},
+    "registration_correct_business": lambda s: {"json": {"changes": {"address": "港区6-6"}, "reason": "転居"}},
+    "levels_apply": lambda s: {"json": {"trade": "05-01"}},
+    "levels_judge": lambda s: {"json": {"decision": "reject", "reason": "経験不足"}},
+    "levels_create_body": lambda s: {"json": {"name": f"評価団体{next(_seq)}", "trades": ["05-01"],
+                                              "login": f"m-body{next(_seq)}", "password": PASSWORD,
+                                              "display_name": "評価"}},
 }
 
 # Operations whose 2xx refuses each item on its own: the other firm's site must be refused item by item.
@@ -331,7 +390,7 @@ async def test_no_unexpected_success(client):
             elif ok and (r.status_code == 403 or (r.status_code == 401 and not public)
                          or (r.status_code == 404 and not missing)):
                 blocked.append(cell)
-            if op_id == "accounts_logout" and r.status_code == 204:
+            if op_id in ("accounts_logout", "accounts_logout_all") and r.status_code in (200, 204):
                 logged_out.add(role)  # its token has ended: the rest of the role's cells would only say 401
             if op_id == "devices_rotate" and r.status_code == 200 and s.value("devices") == world.slices["A"].value(
                     "devices"):

@@ -30,6 +30,9 @@ async def test_prime_reads_but_cannot_write_a_subcontractors_technician(client):
         ("POST", "/levels", {}),
         ("PATCH", "", {"json": {"address": "東京都港区1-1"}}),
         ("PUT", "/photo", {"files": {"file": ("p.jpg", jpeg(), "image/jpeg")}}),
+        ("POST", "/change-applications", {"data": {"type": "data", "payload": '{"address": "東京都港区1-1"}'},
+                                          "files": {"file": ("d.jpg", jpeg(), "image/jpeg")}}),
+        ("POST", "/level-applications", {"json": {"trade": "05-01"}}),
     ]
     for method, suffix, kw in writes:
         r = await client.request(method, base + suffix, headers=prime, **kw)

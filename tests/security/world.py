@@ -125,6 +125,14 @@ async def _draft(account_token: str, client: httpx.AsyncClient) -> int:
     return row.id
 
 
+async def _assessment_body(client: httpx.AsyncClient, op: str) -> str:
+    r = await client.post("/api/v1/admin/assessment-bodies", headers=auth(op), json={
+        "name": "能力評価実施団体", "trades": ["05-01"], "login": "assessor", "password": PASSWORD,
+        "display_name": "評価担当"})
+    assert r.status_code == 201, r.text
+    return await login(client, "assessor")
+
+
 async def build(client: httpx.AsyncClient) -> SecurityWorld:
     op = await operator_token(client)
     firms = {k: await approved_business(client, op) for k in "ABC"}
@@ -166,6 +174,7 @@ async def build(client: httpx.AsyncClient) -> SecurityWorld:
     tokens = {
         "operator": op, "admin_A": firms["A"]["token"], "admin_B": firms["B"]["token"], "manager_A": manager,
         "manager_A_unassigned": other_manager,
+        "assessment_body": await _assessment_body(client, op),
         "tech_B": techs["B"].token, "device_A": devices["A"][1], "api_client_A": await _api_client(client, firms["A"]),
     }
     drafts = {"admin_A": await _draft(tokens["admin_A"], client), "tech_B": await _draft(tokens["tech_B"], client),

@@ -1,7 +1,7 @@
 // 事業者登録: a firm registers itself with its 事業者責任者 account (tier-0 管理者ID) and applies for review.
 
 import { html, nothing } from "lit-html";
-import { api, session } from "../api";
+import { api, COOKIE_SESSION, session } from "../api";
 import { navigate, update, View } from "../app";
 import { fieldLabel, t } from "../i18n";
 import { industries, prefectures } from "../masters";
@@ -58,9 +58,9 @@ export function businessRegisterView(): View {
     update();
     try {
       // Not queued offline: the answer (the token) is needed at once, and a firm registers from an office.
-      const out = await api<{ token: string; business: Business }>("POST", "/businesses", { json: body, auth: false });
-      const me = await api<Me>("GET", "/auth/me", { token: out.token });
-      session.set(out.token, me);
+      await api<{ business: Business }>("POST", "/businesses", { json: body, auth: false, headers: COOKIE_SESSION });
+      const me = await api<Me>("GET", "/auth/me");
+      session.set(me);
       await navigate("/firm", { flash: { kind: "ok", text: t("biz.done") } });
     } catch (e) {
       status = statusFromError(e);

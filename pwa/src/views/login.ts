@@ -1,5 +1,5 @@
 import { html } from "lit-html";
-import { api, ApiError, session } from "../api";
+import { api, ApiError, COOKIE_SESSION, session } from "../api";
 import { navigate, update, View } from "../app";
 import { t } from "../i18n";
 import type { Me } from "../types";
@@ -37,11 +37,12 @@ export function loginView(query: URLSearchParams): View {
     status = { ...emptyStatus(), busy: true };
     update();
     try {
-      const out = await api<{ token: string; account: Me }>("POST", "/auth/login", {
+      const out = await api<{ account: Me }>("POST", "/auth/login", {
         json: { login: String(fd.get("login") || "").trim(), password: String(fd.get("password") || "") },
         auth: false,
+        headers: COOKIE_SESSION,
       });
-      session.set(out.token, out.account);
+      session.set(out.account);
       await navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : homeFor(out.account), { replace: true });
     } catch (e) {
       status = e instanceof ApiError && e.status === 401
