@@ -215,15 +215,6 @@ def lost_answers(*, proxy, daemon, gate, genuine, copied, stored) -> dict[str, d
     return {"ok": ok, "bad": bad}
 
 
-def _server_has_the_stored_verdict_contract() -> bool:
-    from api.attendance.schemas import TapResult
-
-    return "duplicate" in TapResult.model_fields
-
-
-@pytest.mark.skipif(not _server_has_the_stored_verdict_contract(),
-                    reason="the API's tap ingest still answers a re-sent tap with status 'duplicate'; this runs once "
-                           "the stored-verdict contract (TapResult.duplicate) is merged")
 def test_lost_answer_the_reader_shows_the_stored_verdict(
         api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
     with ChaosProxy(api.port) as proxy:
