@@ -124,7 +124,6 @@ ALLOW: dict[str, str] = {
     "workrecords_technician_sites": "operator admin_A:own,sub admin_B:own tech_B:own",
     "workrecords_technician_direct_inputs": "operator admin_A:own,sub admin_B:own tech_B:own",
     "workrecords_site_records": "operator admin_A:own,sub manager_A:own,sub",
-    "workrecords_site_lone_exits": "operator admin_A:own,sub manager_A:own,sub",
     "workrecords_enter": "admin_A:own admin_B:own tech_B:own",
     "workrecords_list_direct": "admin_A:own,sub manager_A:own,sub",
     "workrecords_approve": "admin_A:own,sub manager_A:own,sub",
