@@ -53,8 +53,8 @@ async def load(n_business: int, n_records: int, n_sites: int) -> None:
         for i in range(n_business)])
     bids = [r[0] for r in await conn.fetch("SELECT id FROM business ORDER BY id")]
     await conn.copy_records_to_table("account", columns=[
-        "login", "password_hash", "role", "display_name", "business_id", "admin_tier", "is_active", "failed_logins",
-        "created_at"], records=[(f"admin{i}", "x", "business_admin", "責任者", b, 0, True, 0, now)
+        "login", "password_hash", "role", "display_name", "business_id", "admin_tier", "is_active",
+        "created_at"], records=[(f"admin{i}", "x", "business_admin", "責任者", b, 0, True, now)
                                 for i, b in enumerate(bids)])
     accounts = await conn.fetch("SELECT id, business_id FROM account ORDER BY id")
     year_ago = PERIOD.replace(year=PERIOD.year - 1, day=10)

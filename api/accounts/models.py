@@ -35,8 +35,6 @@ class Account(Model):
     # 0 = 事業者責任者ID; 1–3 = 第1–第3階層管理者ID. Only for business admins.
     admin_tier = fields.SmallIntField(null=True)
     is_active = fields.BooleanField(db_default=True, default=True)
-    failed_logins = fields.IntField(db_default=0, default=0)
-    locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

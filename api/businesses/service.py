@@ -11,7 +11,7 @@ from api.billing import events as billing_events
 from api.billing.tariffs import business_registration_fee, capital_band
 from api.businesses.models import Business, ReviewStatus
 from api.businesses.schemas import BusinessOut, BusinessRegisterIn, FeeOut, SubAccountIn
-from api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from api.errors import Forbidden, NotFound, Unprocessable
 from api.ids import check_corporate_number, new_ccus_id
 from api.timeutil import today_jst
 

@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.common import Int, Int32, Name, Strict
+from api.common import Int32, Name, Strict
 
 
 class DeviceIn(Strict):

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from api import sql

@@ -93,12 +93,3 @@ class FoldDirty(Model):
         table = "fold_dirty"
         unique_together = (("site_id", "work_date"),)
 
-
-class Watermark(Model):
-    """How far a batch has got (e.g. the receipt time of the last tap folded), so the next run starts there."""
-
-    name = fields.CharField(max_length=60, primary_key=True)
-    value = fields.DatetimeField()
-
-    class Meta:
-        table = "batch_watermark"

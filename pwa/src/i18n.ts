@@ -931,8 +931,11 @@ const SERVER_JA: [RegExp, string | ((m: RegExpMatchArray) => string)][] = [
   [/^every public directly contracted work accumulates in CCUS$/, "すべての公共の元請工事で CCUS に就業履歴を蓄積しています。"],
 ];
 
-/** The Japanese text of an API error code, when the catalogue has one (English keeps the server's message). */
+/** The text of an API error code: the bilingual `errcode.*` catalogue first, then the Japanese-only table of the
+ * review codes (English keeps the server's message there). One lookup for every view. */
 export function codeMessage(code: string): string | null {
+  const key = `errcode.${code}`;
+  if (has(key)) return t(key);
   return lang === "ja" ? ERROR_CODES_JA[code] ?? null : null;
 }
 

@@ -4,7 +4,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { ifDefined } from "lit-html/directives/if-defined.js";
 import { ApiError, getBlob, NetworkError } from "./api";
-import { codeMessage, fieldLabel, has, Key, serverMessage, t, tr } from "./i18n";
+import { codeMessage, fieldLabel, serverMessage, t, tr } from "./i18n";
 
 export type Errors = Record<string, string>;
 export type Reasons = Record<string, string>;
@@ -39,7 +39,7 @@ export function emptyStatus(): FormStatus {
 export function statusFromError(e: unknown): FormStatus {
   if (e instanceof ApiError) {
     const errors = errorsFrom(e);
-    const coded = codeMessage(e.code) ?? (has(`errcode.${e.code}`) ? t(`errcode.${e.code}` as Key) : null);
+    const coded = codeMessage(e.code);
     if (coded && e.fields.length <= 1) {
       // A stable error code with its own text in a catalogue reads better than the server's message; one clear
       // sentence, next to its field when it names one.

@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:  # `pytest` run without `python -m` from the repo 
 
 from tests.edge_reader.contract_server import ContractServer  # noqa: E402
 from tests.edge_reader.daemon_proc import EdgeDaemon, edge_cli  # noqa: E402
+from tests.edge_reader.real_api import RealApi  # noqa: E402
 from tests.pcsc_stack.fixtures import pcscd, reader_watch, vpcd_slots  # noqa: E402,F401
 from tests.pcsc_stack.iso7816 import Card  # noqa: E402
 from tests.pcsc_stack.openccus import Personalisation, openccus_card  # noqa: E402
@@ -79,3 +80,15 @@ def make_daemon(tmp_path: Path) -> Iterator:
     yield make
     for daemon in daemons:
         daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory) -> Iterator[RealApi]:
+    """The real API on PostgreSQL (tests/edge_reader/real_api.py), seeded, shared by one test module's tests."""
+    server = RealApi(tmp_path_factory.mktemp("real-api"))
+    server.start()
+    try:
+        server.seed()
+        yield server
+    finally:
+        server.stop()

@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 
-import pytest
 
 from tests.edge_reader.chaos import ChaosProxy
 from tests.edge_reader.daemon_proc import edge_cli
@@ -17,16 +15,6 @@ from tests.edge_reader.real_api import RealApi
 from tests.edge_reader.test_edge_pcsc import wait_until
 from tests.pcsc_stack.openccus import Personalisation, openccus_card
 
-
-@pytest.fixture(scope="module")
-def api(tmp_path_factory) -> Iterator[RealApi]:
-    server = RealApi(tmp_path_factory.mktemp("trust-api"))
-    server.start()
-    try:
-        server.seed()
-        yield server
-    finally:
-        server.stop()
 
 
 def enrol(api: RealApi, data_dir, url: str | None = None) -> None:  # noqa: ANN001

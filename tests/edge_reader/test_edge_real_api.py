@@ -4,25 +4,12 @@ verified by the server's card check and stored once; a card revoked on the serve
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 
 from tests.edge_reader.daemon_proc import edge_cli
-from tests.edge_reader.real_api import RealApi
 from tests.edge_reader.test_edge_pcsc import wait_until
 from tests.pcsc_stack.openccus import openccus_card
 
-
-@pytest.fixture(scope="module")
-def api(tmp_path_factory) -> Iterator[RealApi]:
-    server = RealApi(tmp_path_factory.mktemp("real-api"))
-    server.start()
-    try:
-        server.seed()
-        yield server
-    finally:
-        server.stop()
 
 
 def test_tap_goes_from_the_card_to_the_real_server(api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):

@@ -33,14 +33,15 @@ def _p95(values: list[float]) -> float:
     return sorted(values)[int(0.95 * (len(values) - 1))]
 
 
-async def test_event_loop_stays_responsive_during_four_check_ins(face_pool, photos, enrolled):
+async def test_event_loop_stays_responsive_during_eight_check_ins(face_pool, photos, enrolled):
     site = roster(enrolled, {"T-obama": ["obama"], "T-biden": ["biden"]})
     img = frames.upright(photos["obama2.jpg"])
     frame_list = [frames.kiosk_frame(img, enrolled["obama2"].face_box, dx=dx) for dx in (0, 6, 12)]
     stop, lateness = asyncio.Event(), []
     probe = asyncio.create_task(_probe(stop, lateness))
     t0, cpu0 = time.perf_counter(), time.thread_time()
-    results = await asyncio.gather(*(face_pool.check_in(frame_list, site) for _ in range(4)))
+    # Eight, not four: on a quiet machine four check-ins ended in 0.25 s, too soon for the sampling below.
+    results = await asyncio.gather(*(face_pool.check_in(frame_list, site) for _ in range(8)))
     elapsed, loop_cpu = time.perf_counter() - t0, time.thread_time() - cpu0
     stop.set()
     await probe

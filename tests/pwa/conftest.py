@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -73,10 +76,16 @@ def stripe():
 
 
 @pytest.fixture(scope="session")
-def server(pwa_dist: Path, stripe, tmp_path_factory) -> Iterator[str]:
+def pwa_var(tmp_path_factory) -> Path:
+    """The server's var/ folder: its SQLite database and generated secrets."""
+    return tmp_path_factory.mktemp("pwa-var")
+
+
+@pytest.fixture(scope="session")
+def server(pwa_dist: Path, stripe, pwa_var: Path) -> Iterator[str]:
     from tests.payments.fake_stripe import API_KEY, WEBHOOK_SECRET
 
-    var = tmp_path_factory.mktemp("pwa-var")
+    var = pwa_var
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
@@ -117,7 +126,9 @@ def server(pwa_dist: Path, stripe, tmp_path_factory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread while it lives,
+# and pytest-asyncio cannot run the async tests of the directories collected after tests/pwa (tests/security…).
+@pytest.fixture(scope="package")
 def playwright_driver():
     from playwright.sync_api import sync_playwright
 
@@ -125,7 +136,7 @@ def playwright_driver():
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium: Path, playwright_driver):
     b = playwright_driver.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, timeout=30_000)
     yield b
@@ -241,3 +252,19 @@ def open_context(browser, server: str, csp_violations):
     yield make
     for ctx in contexts:
         ctx.close()
+
+
+@pytest.fixture(scope="session")
+def month_passes(server: str, pwa_var: Path):
+    """month_passes() -> the month to close ("YYYY-MM"). Only an ended month can be closed (close_month_not_ended), so
+    a month goes by: the pending fees of this month (registrations, admin IDs) are counted in last month, as
+    tests/billing/world.month_passes does through the ORM."""
+
+    def run() -> str:
+        last = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+        with closing(sqlite3.connect(pwa_var / "openccus.sqlite3", timeout=30)) as db, db:
+            db.execute("UPDATE charge SET counted_in = ? WHERE invoice_id IS NULL AND counted_in > ?",
+                       [last.isoformat(), last.isoformat()])
+        return last.strftime("%Y-%m")
+
+    return run

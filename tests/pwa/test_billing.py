@@ -19,9 +19,6 @@ import pytest
 
 from tests.pwa.helpers import PHONE, TABLET, WAIT_MS, axe_serious, flash, goto, login, shot
 
-THIS_MONTH = date.today().strftime("%Y-%m")
-
-
 def pay_on_provider_page(page, amount: int) -> None:
     """On the (fake) provider's hosted page: a declined card first, then the test card."""
     page.wait_for_url("**/pay/cs_fake_*", timeout=WAIT_MS)
@@ -50,25 +47,27 @@ def check_axe(page, artifacts, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def closed(browser, server, api, artifacts) -> dict:
-    """This month closed by the operator from the invoices page (the demo firms' registration and admin-ID fees)."""
+def closed(browser, server, api, artifacts, month_passes) -> dict:
+    """Last month closed by the operator from the invoices page (the demo firms' registration and admin-ID fees, after
+    a month has gone by: the current month cannot be closed)."""
+    month = month_passes()
     ctx = browser.new_context(viewport=TABLET, base_url=server, locale="ja-JP", timezone_id="Asia/Tokyo")
     ctx.set_default_timeout(WAIT_MS)
     page = ctx.new_page()
     login(page, "operator")
     goto(page, "/admin/invoices")
-    page.fill("#f-close-period", THIS_MONTH)
+    page.fill("#f-close-period", month)
     page.click("form.inline-form button[type=submit]")
-    assert THIS_MONTH in flash(page, "締め処理を開始しました")
-    wait_run(api, THIS_MONTH)
+    assert month in flash(page, "締め処理を開始しました")
+    wait_run(api, month)
     goto(page, "/admin/invoices")
-    page.locator("[data-testid=billing-runs]", has_text=THIS_MONTH).wait_for()
+    page.locator("[data-testid=billing-runs]", has_text=month).wait_for()
     assert page.locator("[data-testid=invoices] tbody tr").count() >= 3
     check_axe(page, artifacts, "admin-invoices")
     ctx.close()
     yamato = api.get("yamato-admin", "/auth/me")["business_pk"]
-    [inv] = [i for i in api.get("yamato-admin", f"/businesses/{yamato}/invoices") if i["period"].startswith(THIS_MONTH)]
-    return {"invoice": inv}
+    [inv] = [i for i in api.get("yamato-admin", f"/businesses/{yamato}/invoices") if i["period"].startswith(month)]
+    return {"invoice": inv, "period": month}
 
 
 def test_firm_pays_an_invoice_online(open_context, api, server, stripe, closed, artifacts):
@@ -119,7 +118,7 @@ def test_operator_corrects_payments_from_a_bank_file(open_context, api, closed, 
     from api.payments import zengin
 
     suzuki = api.get("suzuki-admin", "/auth/me")["business_pk"]
-    [inv] = [i for i in api.get("suzuki-admin", f"/businesses/{suzuki}/invoices") if i["period"].startswith(THIS_MONTH)]
+    [inv] = [i for i in api.get("suzuki-admin", f"/businesses/{suzuki}/invoices") if i["period"].startswith(closed["period"])]
     today = date.today()
     header = zengin.NoticeHeader(created_on=today, period_from=today, period_to=today, bank_code="0005",
                                  bank_name="ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", branch_code="001", branch_name="ﾎﾝﾃﾝ", account_type="1",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.pwa.camera import kiosk_video
 from tests.pwa.helpers import PASSWORD, PHONE, TABLET, WAIT_MS, axe_serious, flash, goto, image_file, login, shot, wait_images
@@ -45,7 +45,7 @@ def _firm(api) -> dict:
 
 
 def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_context, api, server, stripe, photos,
-                                                      artifacts, tmp_path):
+                                                      artifacts, tmp_path, month_passes):
     fake, _ = stripe
     firm = _firm(api)
     suffix = uuid.uuid4().hex[:6]
@@ -199,8 +199,8 @@ def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_conte
     decided = next(c for c in api.get(firm["login"], f"/sites/{site['id']}/face-checkins?limit=10") if c["id"] == pending["id"])
     assert decided["approved"] is True and decided["reviewed_at"]
 
-    # --- 7. the month is closed; the employer pays the invoice online; the receipt -------------------------------------
-    month = date.today().strftime("%Y-%m")
+    # --- 7. a month goes by and is closed; the employer pays the invoice online; the receipt ------------------------
+    month = month_passes()
     goto(op, "/admin/invoices")
     op.fill("#f-close-period", month)
     op.click("form.inline-form button[type=submit]")
