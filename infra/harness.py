@@ -57,8 +57,11 @@ def domain_cycles() -> tuple[int, str]:
 
     graph = grimp.build_graph("api")
     domains = sorted(m for m in graph.find_children("api") if graph.find_children(m) and m != "api.migrations")
-    edges = {(a, b) for a, b in itertools.permutations(domains, 2)
-             if graph.direct_import_exists(importer=a, imported=b, as_packages=True)}
+    edges = {
+        (a, b)
+        for a, b in itertools.permutations(domains, 2)
+        if graph.direct_import_exists(importer=a, imported=b, as_packages=True)
+    }
     reach = {d: {b for a, b in edges if a == d} for d in domains}
     changed = True
     while changed:  # transitive closure; 19 domains, so a few passes
@@ -78,8 +81,12 @@ def import_contracts() -> tuple[bool, str]:
 
 
 CHECKS = {"ruff": ruff_lint, "format": ruff_format, "mypy": mypy, "domain_cycles": domain_cycles}
-HOW = {"ruff": ".venv/bin/ruff check .", "format": ".venv/bin/ruff format .", "mypy": ".venv/bin/mypy",
-       "domain_cycles": ".venv/bin/python infra/harness.py (lists the imports)"}
+HOW = {
+    "ruff": ".venv/bin/ruff check .",
+    "format": ".venv/bin/ruff format .",
+    "mypy": ".venv/bin/mypy",
+    "domain_cycles": ".venv/bin/python infra/harness.py (lists the imports)",
+}
 
 
 def main() -> int:

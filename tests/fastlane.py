@@ -9,15 +9,28 @@ from __future__ import annotations
 import pytest
 
 SERVICE_FIXTURES = {
-    "migrated", "live", "server", "browser", "chromium", "pwa_dist", "contract", "cards", "enrolled", "make_daemon",
-    "face_pool", "stripe_server", "fake_stripe", "app_with",
+    "migrated",
+    "live",
+    "server",
+    "browser",
+    "chromium",
+    "pwa_dist",
+    "contract",
+    "cards",
+    "enrolled",
+    "make_daemon",
+    "face_pool",
+    "stripe_server",
+    "fake_stripe",
+    "app_with",
 }
 SERVICE_DIRS = ("tests/concurrency/", "tests/edge_reader/", "tests/pcsc_stack/", "tests/pwa/")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--fast", action="store_true", help="run only the pure unit tests (no database, server, "
-                     "browser or card reader)")
+    parser.addoption(
+        "--fast", action="store_true", help="run only the pure unit tests (no database, server, browser or card reader)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
