@@ -6,7 +6,7 @@ from starlette.responses import Response
 from api.accounts.models import Role
 from api import db
 from api.accounts.service import public_registration
-from api.auth import issue_token
+from api.accounts.credentials import issue_token
 from api.errors import Unprocessable, validation_fields
 from api.face.service import photo_checker
 from api.http import Ctx, Router
