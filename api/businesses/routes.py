@@ -12,7 +12,13 @@ from api.http import Ctx, Router
 from api.ids import check_ccus_id
 from api.registration import review
 from api.registration import service as technicians
-from api.registration.schemas import TechnicianOut, TechnicianProxyRegisterIn, TechnicianSummaryOut
+from api.registration.schemas import (
+    ProxyRegistrationForm,
+    TechnicianOut,
+    TechnicianProxyRegisterIn,
+    TechnicianSummaryOut,
+    WholeRegistrationOut,
+)
 
 router = Router()
 MANAGERS = {Role.business_admin, Role.operator}
@@ -92,6 +98,23 @@ async def employees(ctx: Ctx):
              tags=["businesses"], roles={Role.business_admin}, response=None, status=204, errors=(403, 404))
 async def employee_left(ctx: Ctx):
     await technicians.leave_employer(business=await _managed(ctx), pk=int(ctx.path["tid"]))
+
+
+@router.post("/businesses/{pk:int}/technicians/register", summary="Register a technician by proxy and apply in one "
+             "request (代行申請, with consent): the data, the face photo and the identity document; a refused photo "
+             "leaves nothing behind", tags=["businesses"], roles={Role.business_admin}, body=ProxyRegistrationForm,
+             uploads=("photo",), optional_uploads=("id_document",), response=WholeRegistrationOut, status=201,
+             errors=(403, 409, 413, 422, 503))
+async def proxy_register_whole(ctx: Ctx):
+    from api.face.service import photo_checker
+    from api.registration import whole
+
+    business = await service.get_business(pk=int(ctx.path["pk"]))
+    tech, application = await whole.register_proxy_whole(
+        actor=ctx.user, business=business, data=ctx.body.data, photo=ctx.files["photo"],
+        id_document=ctx.files.get("id_document"), settings=ctx.settings, vault=ctx.state.vault,
+        check=photo_checker(ctx.state.face, ctx.settings))
+    return WholeRegistrationOut(technician=await technicians.to_out(tech), application=review.app_out(application))
 
 
 @router.post("/businesses/{pk:int}/technicians", summary="Register a technician by proxy (代行申請, with consent)",

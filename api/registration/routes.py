@@ -10,11 +10,12 @@ from api.accounts.credentials import issue_token
 from api.errors import Unprocessable, validation_fields
 from api.face.service import photo_checker
 from api.http import Ctx, Router
-from api.registration import review, service
+from api.registration import review, service, whole
 from api.registration.models import ApplicationKind, ImageKind, Technician
 from api.registration.schemas import (
     ApplicationIn, ApplicationOut, DetailedIn, DisclosureIn, QualificationIn, QualificationOut,
-    RegisteredTechnicianOut, TechnicianOut, TechnicianPatch, TechnicianSelfRegisterIn,
+    RegisteredTechnicianOut, SelfRegistrationForm, TechnicianOut, TechnicianPatch, TechnicianSelfRegisterIn,
+    WholeRegistrationOut,
 )
 
 router = Router()
@@ -44,6 +45,25 @@ async def register_technician(ctx: Ctx):
         limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run))
     token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
     return RegisteredTechnicianOut(technician=await service.to_out(tech), token=token_out)
+
+
+@router.post("/technicians/register", summary="Register yourself and apply in one request (簡略型): the data, the face "
+             "photo and the identity document; a refused photo leaves nothing behind", tags=["technicians"],
+             body=SelfRegistrationForm, uploads=("photo",), optional_uploads=("id_document",),
+             response=WholeRegistrationOut, status=201, errors=(409, 413, 422, 429, 503), transactional=False)
+async def register_technician_whole(ctx: Ctx):
+    async def run():
+        tech, account, application = await whole.register_self_whole(
+            data=ctx.body.data, photo=ctx.files["photo"], id_document=ctx.files.get("id_document"),
+            settings=ctx.settings, vault=ctx.state.vault, check=photo_checker(ctx.state.face, ctx.settings))
+        token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
+        return tech, application, token
+
+    tech, application, token = await public_registration(
+        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run))
+    token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
+    return WholeRegistrationOut(technician=await service.to_out(tech), application=review.app_out(application),
+                                token=token_out)
 
 
 @router.get("/technicians/{pk:int}", summary="A technician's data (self, employer, operator)", tags=["technicians"],

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, Json, StringConstraints, field_validator, model_validator
 
 from api.common import (
     CcusId, Email, Kana, LongText, Login, Name, Password, Phone, PostalCode, SocialInsurance, Strict, Text,
@@ -295,3 +295,23 @@ class PersonalisationOut(BaseModel):
     key_version: int = Field(description="the master-key version the card key derives from")
     card_key: str = Field(description="the card's own key (hex), derived from the master key and the serial")
     ef_card: str = Field(description="the EF.CARD file's bytes (hex)")
+
+
+class SelfRegistrationForm(BaseModel):
+    """The multipart form of a whole self-registration: `data` is the JSON of TechnicianSelfRegisterIn, beside the
+    files `photo` (required) and `id_document`."""
+
+    data: Json[TechnicianSelfRegisterIn]
+
+
+class ProxyRegistrationForm(BaseModel):
+    """The multipart form of a whole 代行申請: `data` is the JSON of TechnicianProxyRegisterIn, beside the files."""
+
+    data: Json[TechnicianProxyRegisterIn]
+
+
+class WholeRegistrationOut(BaseModel):
+    technician: TechnicianOut
+    application: ApplicationOut
+    token: str | None = Field(default=None, description="self-registration by an API client: its bearer token (the "
+                              "PWA gets a session cookie instead)")

@@ -1,7 +1,7 @@
-// The kinds of outbox job: a single API request, and a technician's registration in its steps
-// (create → face photo → identity document → apply), which resumes where it stopped.
+// The kinds of outbox job: a single API request, and a technician's registration (data, photos and application in
+// one request, so it is made whole or not at all).
 
-import { api, COOKIE_SESSION, FormPart, session } from "./api";
+import { api, ApiError, COOKIE_SESSION, FormPart, session } from "./api";
 import { Job, newJob, registerRunner } from "./outbox";
 import type { Me, Technician } from "./types";
 
@@ -42,42 +42,38 @@ export function registerJob(payload: RegisterPayload): Job<RegisterPayload> {
   return newJob("register-technician", label, payload, payload.mode === "self" ? null : session.me?.id ?? null);
 }
 
-registerRunner("register-technician", async (job: Job<RegisterPayload>, save) => {
+registerRunner("register-technician", async (job: Job<RegisterPayload>) => {
+  // One request: the data, the photos and the application, written whole or not at all (a refused photo leaves no
+  // half-made account behind; the form shows the refusal and the applicant sends again).
   const p = job.payload;
-  const progress = job.progress as { techPk?: number; owner?: number; photo?: boolean; idDocument?: boolean; applied?: boolean };
-  if (progress.techPk === undefined) {
-    if (p.mode === "self") {
-      // The API sets the new technician's session cookie: logged in from here on, so a later step that fails is
-      // fixed on the "my registration" page.
-      const out = await api<{ technician: Technician }>("POST", "/technicians", { json: p.data, auth: false, headers: COOKIE_SESSION });
-      progress.techPk = out.technician.id;
-      const me = await api<Me>("GET", "/auth/me");
-      session.set(me);
-      progress.owner = me.id;
-      job.owner = me.id; // the remaining steps belong to the new account's session
-      await save();
-    } else {
-      const tech = await api<Technician>("POST", `/businesses/${p.businessPk}/technicians`, { json: p.data });
-      progress.techPk = tech.id;
-      await save();
+  const form: [string, FormPart][] = [["data", JSON.stringify(p.data)]];
+  if (p.photo) form.push(["photo", p.photo]);
+  if (p.idDocument) form.push(["id_document", p.idDocument]);
+  if (p.mode === "self") {
+    let techPk: number;
+    try {
+      // The API sets the new technician's session cookie: logged in from here on.
+      const out = await api<{ technician: Technician }>("POST", "/technicians/register",
+        { form, auth: false, headers: COOKIE_SESSION });
+      techPk = out.technician.id;
+    } catch (e) {
+      // Sent again after an answer that was lost (offline at the wrong moment): the account was made by the first
+      // send. Logging in with what was chosen shows it; a login taken by someone else still gets its refusal.
+      if (!(e instanceof ApiError && e.code === "login_unavailable")) throw e;
+      try {
+        await api("POST", "/auth/login", { json: { login: p.data.login, password: p.data.password }, auth: false,
+          headers: COOKIE_SESSION });
+      } catch {
+        throw e;
+      }
+      const again = await api<Me>("GET", "/auth/me");
+      if (again.technician_pk == null) throw e;
+      techPk = again.technician_pk;
     }
+    session.set(await api<Me>("GET", "/auth/me"));
+    job.owner = session.me?.id ?? null;
+    return { techPk, mode: p.mode } satisfies RegisterResult;
   }
-  if (job.owner != null && session.me?.id !== job.owner) throw new Error("session changed");
-  const pk = progress.techPk;
-  if (p.photo && !progress.photo) {
-    await api("PUT", `/technicians/${pk}/photo`, { form: [["file", p.photo]] });
-    progress.photo = true;
-    await save();
-  }
-  if (p.idDocument && !progress.idDocument) {
-    await api("PUT", `/technicians/${pk}/id-document`, { form: [["file", p.idDocument]] });
-    progress.idDocument = true;
-    await save();
-  }
-  if (!progress.applied) {
-    await api("POST", `/technicians/${pk}/applications`, { json: { kind: "new" } });
-    progress.applied = true;
-    await save();
-  }
-  return { techPk: pk, mode: p.mode } satisfies RegisterResult;
+  const out = await api<{ technician: Technician }>("POST", `/businesses/${p.businessPk}/technicians/register`, { form });
+  return { techPk: out.technician.id, mode: p.mode } satisfies RegisterResult;
 });

@@ -17,7 +17,8 @@ export function fieldId(name: string, prefix = ""): string {
 export function errorsFrom(e: ApiError): Errors {
   const out: Errors = {};
   for (const f of e.fields) {
-    let key = f.field === "face_photo" ? "photo" : f.field;
+    // The one-request registration sends its data as the form field "data": "data.family_name" is family_name.
+    let key = f.field === "face_photo" ? "photo" : f.field.replace(/^(form\.)?data\./, "");
     // A whole-body (cross-field) error: the residence rule belongs next to the residence fields.
     if (key === "body") key = /residence/i.test(f.message) ? "residence_status" : "";
     out[key] = out[key] ? `${out[key]} ${serverMessage(f.message)}` : serverMessage(f.message);

@@ -1,15 +1,15 @@
 // 簡略型 registration: by the technician (public) or by the employer with consent (代行申請).
 
 import { html, nothing } from "lit-html";
-import { ApiError, session } from "../api";
+import { session } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { IDENTITY_FIELDS, identitySections, readIdentity, withoutNulls } from "../identity";
-import { t, serverMessage } from "../i18n";
+import { t } from "../i18n";
 import { registerJob, RegisterResult } from "../jobs";
 import { fillForm, LicenceFill } from "../licence";
 import { submit } from "../outbox";
 import {
-  checkbox, emptyStatus, errorSummary, errorsFrom, field, fileFrom, focusErrorSummary, FormStatus, photoField,
+  checkbox, emptyStatus, errorSummary, field, fileFrom, focusErrorSummary, FormStatus, photoField,
   requiredErrors, statusFromError,
 } from "../ui";
 
@@ -82,14 +82,7 @@ export function registerView(mode: "self" | "proxy"): View {
       if (mode === "self") await navigate("/me", { flash: { kind: "ok", text: t("reg.done") } });
       else await navigate(`/firm/employees/${pk}`, { flash: { kind: "ok", text: t("reg.proxy_done") } });
     } catch (e) {
-      const pk = (job.progress as { techPk?: number }).techPk;
-      if (pk !== undefined && e instanceof ApiError) {
-        // Created, but a later step (a photo, the application) failed: finish on the registration page.
-        const detail = e.fields.length ? Object.values(errorsFrom(e)).join(" ") : serverMessage(e.message);
-        const text = `${t("reg.partial")} ${detail}`;
-        await navigate(mode === "self" ? "/me/edit" : `/firm/employees/${pk}/edit`, { flash: { kind: "error", text } });
-        return;
-      }
+      // Nothing was written (the registration is one request): the form shows what to fix and keeps the input.
       status = statusFromError(e);
       update();
       focusErrorSummary();

@@ -1,0 +1,120 @@
+"""A registration that fails, fails whole (issue 19.6): the identity data, the face photo, the identity document and
+the application in one request. Everything a refusal can come from is checked first — the images decoded and the
+face found, before any row exists — and then the technician, the account, the images and the application are
+written in the request's one transaction. A refused photo leaves nothing behind and keeps nothing of the identity
+document; the applicant fixes the photo and sends again.
+
+The step-by-step endpoints (create, upload each image, apply) stay for API clients that want them."""
+
+from __future__ import annotations
+
+import hashlib
+
+from api.accounts.models import Account
+from api.businesses.models import Business
+from api.crypto import Vault
+from api.errors import Unprocessable
+from api.images import NormalisedImage, normalise_image_off_loop
+from api.registration import review
+from api.registration.models import Application, ApplicationKind, ImageKind, StoredImage, Technician
+from api.registration.schemas import TechnicianProxyRegisterIn, TechnicianSelfRegisterIn
+from api.registration.service import IMAGE_SIDES, ImageCheck, register_proxy, register_self
+from api.settings import Settings
+
+
+async def check_images(
+    *,
+    photo: bytes,
+    id_document: bytes | None,
+    has_identity_document: bool,
+    settings: Settings,
+    check: ImageCheck | None,
+) -> tuple[NormalisedImage, NormalisedImage | None]:
+    """Decode and check both images; raise the first refusal. Writes nothing."""
+    if has_identity_document and id_document is None:
+        raise Unprocessable.field(
+            "id_document", "upload the identity document, or declare you have none", code="id_document_required"
+        )
+    face = await _normalise(photo, ImageKind.face_photo, "photo", settings)
+    if check is not None:
+        await check(face.data, "photo")
+    doc = await _normalise(id_document, ImageKind.id_document, "id_document", settings) if id_document else None
+    return face, doc
+
+
+async def _normalise(raw: bytes, kind: ImageKind, field: str, settings: Settings) -> NormalisedImage:
+    return await normalise_image_off_loop(
+        raw,
+        field=field,
+        max_bytes=settings.max_upload_bytes,
+        max_pixels=settings.max_image_pixels,
+        max_side=IMAGE_SIDES[kind],
+    )
+
+
+async def _save(tech: Technician, kind: ImageKind, img: NormalisedImage, vault: Vault) -> None:
+    await StoredImage.create(
+        kind=kind,
+        technician=tech,
+        content_type=img.content_type,
+        width=img.width,
+        height=img.height,
+        sha256=hashlib.sha256(img.data).hexdigest(),
+        sealed=vault.seal(img.data),
+    )
+
+
+async def _finish(
+    *, actor: Account, tech: Technician, face: NormalisedImage, doc: NormalisedImage | None, vault: Vault
+) -> Application:
+    await _save(tech, ImageKind.face_photo, face, vault)
+    if doc is not None:
+        await _save(tech, ImageKind.id_document, doc, vault)
+    from api.face.service import request_enrolment
+
+    await request_enrolment(tech=tech)
+    return await review.submit(actor=actor, tech=tech, kind=ApplicationKind.new)
+
+
+async def register_self_whole(
+    *,
+    data: TechnicianSelfRegisterIn,
+    photo: bytes,
+    id_document: bytes | None,
+    settings: Settings,
+    vault: Vault,
+    check: ImageCheck | None,
+) -> tuple[Technician, Account, Application]:
+    face, doc = await check_images(
+        photo=photo,
+        id_document=id_document,
+        settings=settings,
+        check=check,
+        has_identity_document=data.has_identity_document,
+    )
+    tech, account = await register_self(data=data)
+    application = await _finish(actor=account, tech=tech, face=face, doc=doc, vault=vault)
+    return tech, account, application
+
+
+async def register_proxy_whole(
+    *,
+    actor: Account,
+    business: Business,
+    data: TechnicianProxyRegisterIn,
+    photo: bytes,
+    id_document: bytes | None,
+    settings: Settings,
+    vault: Vault,
+    check: ImageCheck | None,
+) -> tuple[Technician, Application]:
+    face, doc = await check_images(
+        photo=photo,
+        id_document=id_document,
+        settings=settings,
+        check=check,
+        has_identity_document=data.has_identity_document,
+    )
+    tech = await register_proxy(actor=actor, business=business, data=data)
+    application = await _finish(actor=actor, tech=tech, face=face, doc=doc, vault=vault)
+    return tech, application
