@@ -46,6 +46,7 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
     keys = [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs]
     refs, defs = models_json_schema(keys, ref_template="#/components/schemas/{model}")
     paths: dict[str, dict[str, Any]] = {}
+    extra_defs: dict[str, Any] = {}
     for ep in endpoints:
         path = _PARAM.sub(lambda m: "{" + m.group(1) + "}", ep.path)
         op: dict[str, Any] = {"summary": ep.summary, "tags": ep.tags, "operationId": f"{ep.handler.__module__.split('.')[-2]}_{ep.handler.__name__}",
@@ -58,7 +59,8 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
                                      for name in ep.uploads + ep.optional_uploads}
             required = list(ep.uploads)
             if ep.body is not None:
-                schema = ep.body.model_json_schema()
+                schema = ep.body.model_json_schema(ref_template="#/components/schemas/{model}")
+                extra_defs.update(schema.pop("$defs", {}))  # a JSON part's model (`data`) lives in the components
                 props.update(schema["properties"])
                 required += schema.get("required", [])
             op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -95,7 +97,7 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
                  "description": "Construction Career Up System (建設キャリアアップシステム), open source. "
                                 "Errors are JSON: {error, message, fields}."},
         "paths": paths,
-        "components": {"schemas": defs.get("$defs", {}),
+        "components": {"schemas": {**extra_defs, **defs.get("$defs", {})},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
 

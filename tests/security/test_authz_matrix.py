@@ -10,6 +10,8 @@ a device, an employment) run last.
 
 from __future__ import annotations
 
+import json
+
 import itertools
 import re
 from collections.abc import Callable
@@ -77,6 +79,8 @@ ALLOW: dict[str, str] = {
     "businesses_employee_left": "admin_A:own admin_B:own",
     "businesses_proxy_register": "admin_A:own admin_B:own",
     "registration_register_technician": EVERYONE,
+    "registration_register_technician_whole": EVERYONE,
+    "businesses_proxy_register_whole": "admin_A:own admin_B:own",
     # Reading: the person, the employer, the operator — and the prime and its site managers while on their site.
     "registration_get_technician": "operator admin_A:own,sub admin_B:own tech_B:own",
     "registration_get_photo": "operator admin_A:own,sub admin_B:own tech_B:own",
@@ -240,6 +244,13 @@ BODIES: dict[str, Body] = {
     "businesses_proxy_register": lambda s: {"json": {**technician_payload(login=f"m-proxy{next(_seq)}"),
                                                      "consent_obtained": True, "consent_on": "2026-01-05"}},
     "registration_register_technician": lambda s: {"json": technician_payload(login=f"m-self{next(_seq)}")},
+    "registration_register_technician_whole": lambda s: {"files": {
+        "data": (None, json.dumps(technician_payload(login=f"m-whole{next(_seq)}"))),
+        "photo": ("p.jpg", jpeg(), "image/jpeg"), "id_document": ("d.jpg", jpeg(), "image/jpeg")}},
+    "businesses_proxy_register_whole": lambda s: {"files": {
+        "data": (None, json.dumps({**technician_payload(login=f"m-pwhole{next(_seq)}"), "consent_obtained": True,
+                                   "consent_on": "2026-01-05"})),
+        "photo": ("p.jpg", jpeg(), "image/jpeg"), "id_document": ("d.jpg", jpeg(), "image/jpeg")}},
     "registration_patch_technician": lambda s: {"json": {"address": "東京都港区1-1"}},
     "registration_put_photo": lambda s: {"files": _file()},
     "registration_put_id_document": lambda s: {"files": _file()},

@@ -1010,6 +1010,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/businesses/{pk}/technicians/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a technician by proxy and apply in one request (代行申請, with consent): the data, the face photo and the identity document; a refused photo leaves nothing behind
+         * @description Roles: business_admin
+         */
+        post: operations["businesses_proxy_register_whole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/businesses/by-id/{business_id}": {
         parameters: {
             query?: never;
@@ -2515,6 +2535,23 @@ export interface paths {
         get: operations["workrecords_technician_records"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/technicians/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register yourself and apply in one request (簡略型): the data, the face photo and the identity document; a refused photo leaves nothing behind */
+        post: operations["registration_register_technician_whole"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4489,6 +4526,14 @@ export interface components {
             technician_id: string;
         };
         /**
+         * ProxyRegistrationForm
+         * @description The multipart form of a whole 代行申請: `data` is the JSON of TechnicianProxyRegisterIn, beside the files.
+         */
+        ProxyRegistrationForm: {
+            /** Data */
+            data: string;
+        };
+        /**
          * QualificationCorrectionIn
          * @description An operator's correction of an approved qualification (seed No.71): change its dates, or delete it.
          */
@@ -4837,6 +4882,15 @@ export interface components {
             technicians: number;
             /** Work Records */
             work_records: number;
+        };
+        /**
+         * SelfRegistrationForm
+         * @description The multipart form of a whole self-registration: `data` is the JSON of TechnicianSelfRegisterIn, beside the
+         *     files `photo` (required) and `id_document`.
+         */
+        SelfRegistrationForm: {
+            /** Data */
+            data: string;
         };
         /**
          * SiteIn
@@ -5585,6 +5639,17 @@ export interface components {
              * @enum {string}
              */
             status: "processed" | "duplicate";
+        };
+        /** WholeRegistrationOut */
+        WholeRegistrationOut: {
+            application: components["schemas"]["ApplicationOut"];
+            technician: components["schemas"]["TechnicianOut"];
+            /**
+             * Token
+             * @description self-registration by an API client: its bearer token (the PWA gets a session cookie instead)
+             * @default null
+             */
+            token: string | null;
         };
         /** WorkRecordOut */
         WorkRecordOut: {
@@ -9005,6 +9070,111 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    businesses_proxy_register_whole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Data */
+                    data: string;
+                    /** Format: binary */
+                    id_document?: string;
+                    /** Format: binary */
+                    photo: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WholeRegistrationOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Error */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14468,6 +14638,91 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    registration_register_technician_whole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Data */
+                    data: string;
+                    /** Format: binary */
+                    id_document?: string;
+                    /** Format: binary */
+                    photo: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WholeRegistrationOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Error */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
