@@ -58,7 +58,10 @@ def closed(browser, server, api, artifacts, month_passes) -> dict:
     goto(page, "/admin/invoices")
     page.fill("#f-close-period", month)
     page.click("form.inline-form button[type=submit]")
-    assert month in flash(page, "締め処理を開始しました")
+    # A human message: the month in words and what the close did, no internal run id.
+    year, mon = month.split("-")
+    text = flash(page, f"{int(year)}年{int(mon)}月の締め処理")
+    assert "#" not in text and "完了しました" in text and "請求書" in text, text
     wait_run(api, month)
     goto(page, "/admin/invoices")
     page.locator("[data-testid=billing-runs]", has_text=month).wait_for()

@@ -125,12 +125,20 @@ def test_site_invitation_roster_and_reader(open_context, api, artifacts):
     prime.fill("#f-site-window_end", (today + timedelta(days=200)).isoformat())
     prime.fill("#f-site-cutoff_hour", "5")
     prime.get_by_label(re.compile("yamato-site")).check()
+    # The longest shift: 24 hours unless set; outside the API's 4–36 the form says so and sends nothing.
+    assert prime.locator("#f-site-shift_hours").input_value() == "24"
+    assert prime.get_by_label("1勤務の最長時間（4〜36時間）").count() == 1
+    prime.fill("#f-site-shift_hours", "40")
+    prime.click("#new-site button[type=submit]")
+    prime.locator("#f-site-shift_hours-error", has_text="4〜36").wait_for()
+    prime.fill("#f-site-shift_hours", "12")
     prime.click("#new-site button[type=submit]")
     prime.wait_for_url(re.compile(r"/firm/sites/\d+$"))
     assert "現場ID" in flash(prime, "現場を登録しました")
     site_pk = int(prime.url.rsplit("/", 1)[1])
     site = api.get("yamato-admin", f"/sites/{site_pk}")
     assert site["order_type"] == "public" and site["cutoff_hour"] == 5 and len(site["manager_account_ids"]) == 1
+    assert site["shift_hours"] == 12 and "12 時間" in prime.locator("#site-h + dl").inner_text()
     assert prime.locator("[data-testid=site-id]").inner_text() == site["site_id"]
 
     # … and invites 鈴木鉄筋 by its 事業者ID.
