@@ -211,8 +211,8 @@ def test_kpi_dashboard_charts_and_tables(open_context, api, closed, artifacts):
     page.select_option("#f-kpi-segment", "prefecture")
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**segment=prefecture**")
-    page.wait_for_selector("#seg-h")
-    assert "都道府県" in page.locator("#seg-h").inner_text()
+    # The URL changes before the view re-renders: wait for the new segment's heading, not any heading.
+    page.locator("#seg-h", has_text="都道府県").wait_for()
     page.click("[data-testid=lang-switch]")
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert "KPI dashboard" in page.locator("main h1").inner_text()
