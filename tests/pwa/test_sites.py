@@ -421,3 +421,23 @@ def test_new_views_screenshots_and_accessibility(open_context, api, artifacts, t
     report.write_text(json.dumps(problems, ensure_ascii=False, indent=1))
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
 
+
+
+def test_keishin_w1_shows_w1_8_beside_w1_10(open_context, api):
+    """W1⑧ on the W1 page: without 技術者数 no 評点 is guessed; with it, the page shows the API's 評点."""
+    page = open_context(TABLET).new_page()
+    login(page, "yamato-admin")
+    goto(page, "/firm/keishin/w1")
+    assert "技術者数を入力すると計算します" in page.locator("[data-testid=w18-points]").inner_text()
+    page.fill("#f-w1-engineer_value", "11")
+    page.click("section[aria-labelledby=w1c-h] button[type=submit]")
+    page.locator("#f-w1-engineer_value-error", has_text="0〜10").wait_for()
+    page.fill("#f-w1-engineers", "2")
+    page.fill("#f-w1-engineer_value", "5")
+    page.click("section[aria-labelledby=w1c-h] button[type=submit]")
+    page.locator("[data-testid=w18-points]", has_text="点").wait_for()
+    pk = api.get("yamato-admin", "/auth/me")["business_pk"]
+    base = page.locator("#f-w1-base_date").input_value()
+    skills = api.get("yamato-admin", f"/businesses/{pk}/keishin/w1-skills?base_date={base}&engineers=2&engineer_value=5")
+    assert page.locator("[data-testid=w18-points]").inner_text() == f"{skills['points']} 点"
+    assert page.locator("[data-testid=w18-risen]").inner_text() == f"{skills['risen']} 人"
