@@ -1,6 +1,6 @@
 """A late entry re-pairs a charged record while a monthly close runs (live server, PostgreSQL, two API processes):
 the fold (this process, as the cron job would run it) hands the record's charge to the night shift's record while the
-worker runs the close requested over HTTP. Twelve rounds; after each, every shift is one record, charged exactly
+worker runs the close requested over HTTP. Eight rounds; after each, every shift is one record, charged exactly
 once, and the charges bill exactly the charged records (docs/workrecords.md "Billing: the charge follows the shift")."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tests.api.helpers import approved_business, auth, login
 from tests.api.site_world import World
 from tests.concurrency.conftest import race
 
-ROUNDS = 12
+ROUNDS = 8
 M0 = add_months(month_start(today_jst()), -1)  # last month: closable, and its taps are still within the deadline
 
 
@@ -25,7 +25,8 @@ def at(day, hh, mm=0):
 
 
 @pytest.fixture(scope="module")
-async def world(live):
+async def world(live, fold_process):
+    """Back-dated cards (their taps are last month's) are written through this process's ORM."""
     async with live.client() as http:
         op = await login(http, "op")
         w = World(client=http, op=op, prime=await approved_business(http, op), sub=await approved_business(http, op),
