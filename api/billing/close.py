@@ -7,7 +7,9 @@ record's id); renewal charges have unique natural keys; a business has at most o
 unique key), and numbers come from the locked gap-free counter. Running a period again makes nothing new.
 
 Work records that arrive after a close (late taps, direct input approved next month) are not yet in
-charged_work_record, so the next close charges them, never an invoice already issued. A month that has not ended
+charged_work_record, so the next close charges them, never an invoice already issued. A charged record that a late
+tap re-pairs into another shift hands its claim to that shift's record in the fold (api/workrecords/fold.py), so the
+shift is not charged again. A month that has not ended
 (Japan time) cannot be closed, nor a month after an earlier one still open (check_period).
 """
 

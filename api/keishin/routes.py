@@ -139,13 +139,20 @@ async def works(ctx: Ctx):
 async def w1(ctx: Ctx):
     business = await _business(ctx)
     q: W1Query = ctx.query
-    return plain(await service.w1(business=business, base_date=q.base_date, fiscal_year_start=q.fiscal_year_start,
-                                  pledge_submitted=q.pledge_submitted))
+    out = plain(await service.w1(business=business, base_date=q.base_date, fiscal_year_start=q.fiscal_year_start,
+                                 pledge_submitted=q.pledge_submitted))
+    # W1⑧ beside W1⑩: the two W1 items CCUS data feeds.
+    out["skills"] = plain(await service.w1_skills(business=business, base_date=q.base_date, engineers=q.engineers,
+                                                  engineer_value=q.engineer_value))
+    return out
 
 
-@router.get("/businesses/{pk:int}/keishin/w1-skills", summary="W1⑧ 技能者: 技能者数, 技能レベル向上者数 (judged level "
-            "rises in the 3 years to the base date) and 控除対象者数", tags=["keishin"], roles=ADMINS, query=SkillsQuery,
-            errors=(403, 404), replica=True, media=("application/json",))
+@router.get("/businesses/{pk:int}/keishin/w1-skills", summary="W1⑧: 技能者数, 技能レベル向上者数 (judged level "
+            "rises in the 3 years to the base date), 控除対象者数, the 技能者 value and, with 技術者数, the 評点",
+            tags=["keishin"], roles=ADMINS, query=SkillsQuery, errors=(403, 404, 422), replica=True,
+            media=("application/json",))
 async def w1_skills(ctx: Ctx):
     business = await _business(ctx)
-    return plain(await service.w1_skills(business=business, base_date=ctx.query.base_date))
+    q: SkillsQuery = ctx.query
+    return plain(await service.w1_skills(business=business, base_date=q.base_date, engineers=q.engineers,
+                                         engineer_value=q.engineer_value))

@@ -40,6 +40,9 @@ class ReasonQuery(BaseModel):
 
 class SkillsQuery(BaseModel):
     base_date: date
+    engineers: int | None = Field(default=None, ge=0, le=100_000,
+                                  description="W1⑧: 技術者数 (監理・主任技術者の資格者と技士補), entered by the business")
+    engineer_value: int = Field(default=0, ge=0, le=10, description="W1⑧: A, the 技術者 value (0–10) from their CPD units")
 
 
 class KeishinQuery(BaseModel):
@@ -68,3 +71,6 @@ class W1Query(BaseModel):
     base_date: date
     fiscal_year_start: date
     pledge_submitted: bool = True
+    engineers: int | None = Field(default=None, ge=0, le=100_000,
+                                  description="W1⑧: 技術者数 (監理・主任技術者の資格者と技士補), entered by the business")
+    engineer_value: int = Field(default=0, ge=0, le=10, description="W1⑧: A, the 技術者 value (0–10) from their CPD units")

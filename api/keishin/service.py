@@ -106,9 +106,12 @@ async def w1(*, business: Business, base_date: date, fiscal_year_start: date, pl
     return w1_ccus_points(base_date=base_date, pledge_submitted=pledge_submitted, sites=works)
 
 
-async def w1_skills(*, business: Business, base_date: date) -> SkillRises:
-    """W1⑧'s 技能者 inputs from judged levels only (the estimate never counts): see api/keishin/skills.py."""
+async def w1_skills(*, business: Business, base_date: date, engineers: int | None = None,
+                    engineer_value: int = 0) -> SkillRises:
+    """W1⑧ from judged levels only (the estimate never counts), with the 技術者 part the business enters: see
+    api/keishin/skills.py."""
     techs = await Technician.filter(employer=business, technician_id__not_isnull=True).values_list("id", flat=True)
     rows = await JudgedLevel.filter(technician_id__in=list(techs), judged_on__lte=base_date).order_by("id")
     return skill_rises(technicians=list(techs), judgements=[
-        Judgement(r.technician_id, r.trade, r.level, r.judged_on) for r in rows], base_date=base_date)  # type: ignore
+        Judgement(r.technician_id, r.trade, r.level, r.judged_on) for r in rows],  # type: ignore[attr-defined]
+        base_date=base_date, engineers=engineers, engineer_value=engineer_value)

@@ -22,11 +22,14 @@ PostgreSQL), so two folds never interleave and the later one always writes from 
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
 from api import sql
+
+log = logging.getLogger("openccus.workrecords")
 
 MAX_SHIFT_HOURS = 36
 REPEAT_MINUTES = 10  # an undirected tap this soon after the one before is the same person tapping again
@@ -147,9 +150,35 @@ WHERE work_record.method <> 'direct' AND (
 """
 # Unchanged records are not rewritten: most days a dirty mark refolds (the days around a new tap) did not change.
 
+# A charged record that no shift starts on any more (an entry uploaded late made its only tap the exit of the night
+# before) hands its charge to the record that now holds its first tap: the charge follows the shift, so the next
+# close, which charges every record not in charged_work_record, does not charge that shift again. Only when the
+# receiving record is not charged itself (two charged records merged into one shift: the operator settles that with a
+# credit note, and the orphan stays as it was). One (old, new) pair per row: the caller moves each new record once.
+_CHARGE_MOVES = """
+SELECT w.id AS old_id, MIN(n.id) AS new_id
+FROM work_record w
+JOIN charged_work_record k ON k.work_record_id = w.id
+JOIN fold_tap t ON t.technician_id = w.technician_id AND t.site_id = w.site_id AND t.lone = 0
+               AND t.device_time = COALESCE(w.first_in, w.last_out)
+JOIN work_record n ON n.technician_id = w.technician_id AND n.site_id = w.site_id AND n.work_date = t.anchor
+WHERE w.site_id >= ? AND w.site_id <= ? AND w.work_date >= ? AND w.work_date <= ? AND w.method <> 'direct'
+  AND n.id <> w.id
+  AND NOT EXISTS (SELECT 1 FROM fold_tap g WHERE g.technician_id = w.technician_id AND g.site_id = w.site_id
+                  AND g.anchor = w.work_date AND g.lone = 0)
+  AND NOT EXISTS (SELECT 1 FROM charged_work_record c WHERE c.work_record_id = n.id)
+GROUP BY w.id
+ORDER BY w.id
+"""
+_MOVE_CHARGE = """
+UPDATE charged_work_record SET work_record_id = ?
+WHERE work_record_id = ? AND NOT EXISTS (SELECT 1 FROM charged_work_record c WHERE c.work_record_id = ?)
+"""
+
 # A record whose taps now belong to another shift (an earlier entry uploaded late made its only tap an exit) is
-# removed — unless its 現場利用料 was already charged (charged_work_record): a charged record is never deleted by a
-# refold; it stays as it was, for the operator to settle. Records from approved direct input are never touched.
+# removed — unless its 現場利用料 is still charged to it (charged_work_record; see above): such a record is never
+# deleted by a refold; it stays as it was, for the operator to settle. Records from approved direct input are never
+# touched.
 _PRUNE = """
 DELETE FROM work_record
 WHERE site_id >= ? AND site_id <= ? AND work_date >= ? AND work_date <= ? AND method <> 'direct'
@@ -182,10 +211,35 @@ async def fold_chunk(*, site_lo: int, site_hi: int, first: date, last: date, at:
         if pg:
             await conn.execute_script("ANALYZE fold_tap")  # a scratch table has no statistics: the joins need some
         written = await sql.execute(conn, _UPSERT, [at, first, last])
+        await _move_charges(conn, pg=pg, site_lo=site_lo, site_hi=site_hi, first=first, last=last)
         await sql.execute(conn, _PRUNE, [site_lo, site_hi, first, last])
         await sql.execute(conn, _CLEAR_LONE, [site_lo, site_hi, first, last])
         await sql.execute(conn, _LONE, [first, last])
         return written
+
+
+async def _move_charges(conn, *, pg: bool, site_lo: int, site_hi: int, first: date, last: date) -> int:
+    """Hand the charges of records no shift starts on any more to the records that now hold their shifts (rare: an
+    entry uploaded late after its exit's record was charged). Returns the number of charges moved."""
+    args = [site_lo, site_hi, first, last]
+    if not await sql.fetch(conn, _CHARGE_MOVES, args):
+        return 0
+    if pg:
+        # A close claims records under its own lock; hold it too, then look again, so a close committing between the
+        # look and the move can neither charge the receiving record as well nor make the move collide with its claim.
+        from api.billing.close import CLOSE_LOCK_KEY
+
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CLOSE_LOCK_KEY])
+    moved, taken = 0, set()
+    for row in await sql.fetch(conn, _CHARGE_MOVES, args):
+        old, new = int(row["old_id"]), int(row["new_id"])
+        if new in taken:  # two charged records merged into one shift: only one charge can follow it
+            continue
+        if await sql.execute(conn, _MOVE_CHARGE, [new, old, new]):
+            taken.add(new)
+            moved += 1
+            log.info("work record %s: its 現場利用料 charge follows its shift to record %s", old, new)
+    return moved
 
 
 async def fold_site_days(*, site_id: int, first: date, last: date, at: datetime) -> int:

@@ -209,6 +209,7 @@ export interface Site {
   window_start: string;
   window_end: string;
   cutoff_hour: number;
+  shift_hours: number; // the longest shift (4–36 h): an exit this long after the entry still closes it
   hazardous: boolean;
   geofence: Geofence | null;
   manager_account_ids: number[];
@@ -453,4 +454,19 @@ export interface W1Result {
   points: number;
   reasons: string[];
   considered: number;
+  skills: W1Skills; // W1⑧, beside W1⑩
+}
+
+/** W1⑧ from judged level rises (api/keishin/skills.py). */
+export interface W1Skills {
+  technicians: number;
+  risen: number;
+  deducted: number;
+  ratio: number | null;
+  skill_value: number;
+  skill_value_status: string;
+  engineers: number | null;
+  engineer_value: number | null;
+  computed_value: number | null;
+  points: number | null;
 }

@@ -102,6 +102,8 @@ interface FieldOpts {
   disabled?: boolean;
   maxlength?: number;
   pattern?: string;
+  min?: number; // number inputs: the API's bounds, so the spinner stays inside them
+  max?: number;
   reasonKey?: string; // the returned-field name when it differs from the input name
   prefix?: string; // keeps ids unique when two forms on a page share field names
   emptyLabel?: string; // the label of an optional select's empty choice
@@ -159,7 +161,8 @@ export function field(o: FieldOpts): TemplateResult {
     control = html`<input id=${id} name=${o.name} type=${o.type ?? "text"} value=${value}
       ?required=${!!o.required} ?disabled=${!!o.disabled} autocomplete=${ifDefined(o.autocomplete)}
       inputmode=${ifDefined(o.inputmode)} placeholder=${ifDefined(o.placeholder)} maxlength=${ifDefined(o.maxlength)}
-      pattern=${ifDefined(o.pattern)} aria-invalid=${ifDefined(invalid)} aria-describedby=${ifDefined(describedBy(o))} />`;
+      pattern=${ifDefined(o.pattern)} min=${ifDefined(o.min)} max=${ifDefined(o.max)}
+      aria-invalid=${ifDefined(invalid)} aria-describedby=${ifDefined(describedBy(o))} />`;
   }
   return html`<div class=${wrapClass(o)}>
     <label for=${id}>${label}${requiredMark(o.required && !o.hideRequiredMark)}</label>

@@ -149,25 +149,46 @@ async def test_shift_length_is_a_validated_site_setting(client):
         assert r.status_code == 422 and r.json()["fields"][0]["field"] == "shift_hours", (bad, r.text)
 
 
-async def test_a_charged_record_is_never_deleted_by_a_refold(client, drain):
-    """The exit-only record was charged before the night's entry arrived late: the refold keeps it."""
+async def charge(rec, day):
+    """What the close writes when it charges a record (the close itself: tests/billing/test_refold_charges.py)."""
     from tortoise.timezone import now
 
+    from api.billing.models import ChargedWorkRecord
+
+    await ChargedWorkRecord.create(work_record_id=rec.id, site_id=rec.site_id, work_month=day.replace(day=1),  # type: ignore
+                                   tariff_valid_from=day.replace(day=1), unit_price_yen=10, charge_key="t",
+                                   charged_at=now())
+
+
+async def test_a_charge_follows_its_shift_when_a_late_entry_re_pairs_it(client, drain):
+    """The exit-only record was charged before the night's entry arrived late: the refold moves the charge to the
+    night's record and removes the exit-only one — unless the night's record is charged itself (an approved direct
+    input for that day): then nothing can follow, and the charged record stays as it was."""
     from api.billing.models import ChargedWorkRecord
     from api.workrecords.models import WorkRecord
 
     w = await make_world(client)
-    me = await w.worker(w.prime)
+    me, other = await w.worker(w.prime), await w.worker(w.prime)
     d = datetime.now(JST).date() - timedelta(days=3)
     nxt = d + timedelta(days=1)
-    await w.upload(me.tap("y2", at=at(nxt, 5, 30), seq=2))
+    await w.upload(me.tap("y2", at=at(nxt, 5, 30), seq=2), other.tap("z2", at=at(nxt, 5, 30), seq=3))
     await fold(client, w, drain)
     rec = await WorkRecord.get(technician_id=me.pk, work_date=nxt)
-    await ChargedWorkRecord.create(work_record_id=rec.id, site_id=rec.site_id, work_month=nxt.replace(day=1),  # type: ignore
-                                   tariff_valid_from=nxt.replace(day=1), unit_price_yen=10, charge_key="t",
-                                   charged_at=now())
-    await w.upload(me.tap("y1", at=at(d, 20)))
+    kept = await WorkRecord.get(technician_id=other.pk, work_date=nxt)
+    await charge(rec, nxt)
+    await charge(kept, nxt)
+    # other's day was also entered by hand, approved and charged: a direct record the fold never touches.
+    direct = await WorkRecord.create(technician_id=other.pk, site_id=rec.site_id, work_date=d, first_in=at(d, 20),
+                                     method="direct", folded_at=at(d, 20))
+    await charge(direct, d)
+    await w.upload(me.tap("y1", at=at(d, 20)), other.tap("z1", at=at(d, 20), seq=4))
     await fold(client, w, drain)
-    assert await WorkRecord.filter(id=rec.id).exists()
-    [night] = await site_records(client, w, d)
-    assert datetime.fromisoformat(night["last_out"]) == at(nxt, 5, 30)
+    assert not await WorkRecord.filter(id=rec.id).exists()
+    night = await WorkRecord.get(technician_id=me.pk, work_date=d)
+    assert await ChargedWorkRecord.filter(work_record_id=night.id).exists()
+    assert not await ChargedWorkRecord.filter(work_record_id=rec.id).exists()
+    assert await WorkRecord.filter(id=kept.id).exists() and await WorkRecord.filter(id=direct.id).exists()
+    assert await ChargedWorkRecord.filter(work_record_id__in=[kept.id, direct.id]).count() == 2
+    assert await ChargedWorkRecord.all().count() == 3
+    [mine] = [x for x in await site_records(client, w, d) if x["technician_pk"] == me.pk]
+    assert datetime.fromisoformat(mine["last_out"]) == at(nxt, 5, 30)

@@ -125,12 +125,20 @@ def test_site_invitation_roster_and_reader(open_context, api, artifacts):
     prime.fill("#f-site-window_end", (today + timedelta(days=200)).isoformat())
     prime.fill("#f-site-cutoff_hour", "5")
     prime.get_by_label(re.compile("yamato-site")).check()
+    # The longest shift: 24 hours unless set; outside the API's 4–36 the form says so and sends nothing.
+    assert prime.locator("#f-site-shift_hours").input_value() == "24"
+    assert prime.get_by_label("1勤務の最長時間（4〜36時間）").count() == 1
+    prime.fill("#f-site-shift_hours", "40")
+    prime.click("#new-site button[type=submit]")
+    prime.locator("#f-site-shift_hours-error", has_text="4〜36").wait_for()
+    prime.fill("#f-site-shift_hours", "12")
     prime.click("#new-site button[type=submit]")
     prime.wait_for_url(re.compile(r"/firm/sites/\d+$"))
     assert "現場ID" in flash(prime, "現場を登録しました")
     site_pk = int(prime.url.rsplit("/", 1)[1])
     site = api.get("yamato-admin", f"/sites/{site_pk}")
     assert site["order_type"] == "public" and site["cutoff_hour"] == 5 and len(site["manager_account_ids"]) == 1
+    assert site["shift_hours"] == 12 and "12 時間" in prime.locator("#site-h + dl").inner_text()
     assert prime.locator("[data-testid=site-id]").inner_text() == site["site_id"]
 
     # … and invites 鈴木鉄筋 by its 事業者ID.
@@ -413,3 +421,23 @@ def test_new_views_screenshots_and_accessibility(open_context, api, artifacts, t
     report.write_text(json.dumps(problems, ensure_ascii=False, indent=1))
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
 
+
+
+def test_keishin_w1_shows_w1_8_beside_w1_10(open_context, api):
+    """W1⑧ on the W1 page: without 技術者数 no 評点 is guessed; with it, the page shows the API's 評点."""
+    page = open_context(TABLET).new_page()
+    login(page, "yamato-admin")
+    goto(page, "/firm/keishin/w1")
+    assert "技術者数を入力すると計算します" in page.locator("[data-testid=w18-points]").inner_text()
+    page.fill("#f-w1-engineer_value", "11")
+    page.click("section[aria-labelledby=w1c-h] button[type=submit]")
+    page.locator("#f-w1-engineer_value-error", has_text="0〜10").wait_for()
+    page.fill("#f-w1-engineers", "2")
+    page.fill("#f-w1-engineer_value", "5")
+    page.click("section[aria-labelledby=w1c-h] button[type=submit]")
+    page.locator("[data-testid=w18-points]", has_text="点").wait_for()
+    pk = api.get("yamato-admin", "/auth/me")["business_pk"]
+    base = page.locator("#f-w1-base_date").input_value()
+    skills = api.get("yamato-admin", f"/businesses/{pk}/keishin/w1-skills?base_date={base}&engineers=2&engineer_value=5")
+    assert page.locator("[data-testid=w18-points]").inner_text() == f"{skills['points']} 点"
+    assert page.locator("[data-testid=w18-risen]").inner_text() == f"{skills['risen']} 人"

@@ -15,6 +15,12 @@ import { badge, dl, errorSummary, field, statusFromError } from "../ui";
 import { firmTabs } from "./firm-tabs";
 import { technicianTabs } from "./technician";
 
+/** "2026-11" → 2026年11月 / November 2026, in the page's language. */
+function monthLabel(period: string): string {
+  const [y, m] = period.split("-").map(Number);
+  return t("invoice.month_label", { y, m, en: new Date(Date.UTC(y, m - 1, 1)).toLocaleString("en", { month: "long", timeZone: "UTC" }) });
+}
+
 export type Scope = "firm" | "me" | "admin";
 
 const BASE: Record<Scope, string> = { firm: "/firm/invoices", me: "/me/invoices", admin: "/admin/invoices" };
@@ -78,8 +84,35 @@ export async function invoicesView(scope: Scope, query: URLSearchParams): Promis
     if (period && !/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) return forms.invalid("close-", { period: t("reports.month_format") });
     const sent = await send<{ run_id: number; period: string; already_running: boolean }>(forms, "close-", { ja: `月次締め（${period}）`, en: `Monthly close (${period})` },
       { method: "POST", path: "/admin/billing/close", json: period ? { period } : {} });
-    if (sent.state === "done")
-      flash(t(sent.result.already_running ? "invoice.close_running" : "invoice.close_started", { period: sent.result.period, id: String(sent.result.run_id) }));
+    if (sent.state !== "done") return;
+    // The close runs as a batch: wait a little for it, then say what it did in words (month, counts), never its id.
+    const month = monthLabel(sent.result.period);
+    const run = await finishedRun(sent.result.run_id);
+    d = await load();
+    if (run?.status === "done") {
+      const c = run.counts as Record<string, number>;
+      flash(t("invoice.close_done", { month, invoices: c.invoices ?? 0, yen: formatYen(c.invoiced_yen ?? 0),
+        usage: c.usage_charges ?? 0, renewals: c.renewal_charges ?? 0, carried: c.carried_businesses ?? 0 }));
+    } else if (run?.status === "failed") {
+      flash(t("invoice.close_failed", { month }), "error");
+    } else {
+      flash(t(sent.result.already_running ? "invoice.close_running" : "invoice.close_started", { month }));
+    }
+  }
+
+  /** The batch run once it has finished, or null if it is still queued or running after a few seconds (a long close:
+   * the list of closes below shows it when it ends). */
+  async function finishedRun(id: number): Promise<{ status: string; counts: Record<string, unknown> } | null> {
+    for (let i = 0; i < 20; i++) {
+      try {
+        const run = await get<{ status: string; counts: Record<string, unknown> }>(`/admin/batches/runs/${id}`);
+        if (run.status === "done" || run.status === "failed") return run;
+      } catch {
+        return null;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return null;
   }
 
   function onFilter(ev: SubmitEvent) {

@@ -33,6 +33,11 @@ function isAdmin(): boolean {
 
 // --- the list and a new site ----------------------------------------------------------------------------------
 
+// The site's shift length, as the API bounds it (api/sites/schemas.py: 4–36 h, default 24).
+const SHIFT_MIN = 4;
+const SHIFT_MAX = 36;
+const SHIFT_DEFAULT = 24;
+
 export async function sitesView(): Promise<View> {
   const forms = new Forms();
   const me = myBusiness();
@@ -61,6 +66,9 @@ export async function sitesView(): Promise<View> {
     const form = ev.target as HTMLFormElement;
     const v = values(form);
     const errors = requiredErrors(form);
+    const shift = Number(v("shift_hours") || SHIFT_DEFAULT);
+    if (!Number.isInteger(shift) || shift < SHIFT_MIN || shift > SHIFT_MAX)
+      errors.shift_hours = t("sites.shift_hours_range", { min: SHIFT_MIN, max: SHIFT_MAX });
     if (Object.keys(errors).length) return forms.invalid("site-", errors);
     const body = {
       name: v("name"),
@@ -69,6 +77,7 @@ export async function sitesView(): Promise<View> {
       window_start: v("window_start"),
       window_end: v("window_end"),
       cutoff_hour: Number(v("cutoff_hour") || 0),
+      shift_hours: shift,
       hazardous: new FormData(form).get("hazardous") === "true",
       manager_account_ids: new FormData(form).getAll("manager").map(Number),
     };
@@ -85,7 +94,7 @@ export async function sitesView(): Promise<View> {
     return html`<section class="card" aria-labelledby="new-site-h" id="new-site">
       <h2 id="new-site-h">${t("sites.new")}</h2>
       <p class="hint">${t("sites.new_intro")}</p>
-      ${errorSummary(st, ["name", "address", "order_type", "window_start", "window_end", "cutoff_hour", "manager_account_ids"], "site-")}
+      ${errorSummary(st, ["name", "address", "order_type", "window_start", "window_end", "shift_hours", "cutoff_hour", "manager_account_ids"], "site-")}
       <form @submit=${onCreate} novalidate>
         ${field({ name: "name", prefix: "site-", label: t("sites.name"), required: true, maxlength: 200, errors: st.errors })}
         ${field({ name: "address", prefix: "site-", label: t("sites.address"), required: true, maxlength: 200, errors: st.errors })}
@@ -95,6 +104,8 @@ export async function sitesView(): Promise<View> {
           ${field({ name: "window_start", prefix: "site-", label: t("sites.window_start"), type: "date", required: true, value: today, hint: t("sites.window_hint"), errors: st.errors })}
           ${field({ name: "window_end", prefix: "site-", label: t("sites.window_end"), type: "date", required: true, errors: st.errors })}
         </div>
+        ${field({ name: "shift_hours", prefix: "site-", label: t("sites.shift_hours"), type: "number", value: SHIFT_DEFAULT,
+          inputmode: "numeric", min: SHIFT_MIN, max: SHIFT_MAX, hint: t("sites.shift_hours_hint"), errors: st.errors })}
         ${field({ name: "cutoff_hour", prefix: "site-", label: t("sites.cutoff_hour"), type: "number", value: 0, inputmode: "numeric", hint: t("sites.cutoff_hint"), errors: st.errors })}
         ${checkbox({ name: "hazardous", label: t("sites.hazardous"), checked: false, errors: st.errors })}
         <fieldset id="f-site-manager_account_ids" tabindex="-1">
@@ -336,6 +347,7 @@ async function overviewPage(first: SiteData, forms: Forms, cur: () => SiteData, 
             [t("sites.address"), s.address],
             [t("sites.order_type"), tr("order", s.order_type)],
             [t("sites.window"), `${s.window_start} – ${s.window_end}`],
+            [t("sites.shift_hours"), t("sites.shift_hours_value", { n: s.shift_hours })],
             [t("sites.cutoff_hour"), t("sites.cutoff_value", { n: s.cutoff_hour })],
             [t("sites.hazardous"), s.hazardous ? "✓" : "—"],
             [t("sites.managers"), names.join("、") || "—"],
