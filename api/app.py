@@ -50,6 +50,7 @@ def routers() -> list[Router]:
 
     from api.billing.routes import router as billing
     from api.face.routes import router as face
+    from api.phone.routes import router as phone
     from api.kpi.routes import router as kpi
     from api.licence.routes import router as licence
     from api.payments.routes import router as payments
@@ -57,7 +58,7 @@ def routers() -> list[Router]:
     from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
 
     return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
-            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged]
+            reports, keishin, face, phone, licence, billing, payments, kpi, audit, notifications, changes, judged]
 
 
 def app_version() -> str:
