@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('reviewed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'phone_checkin', 'app': 'models', 'unique_together': (('signed_by_id', 'nonce'),), 'indexes': [Index(fields=['site_id', 'outcome']), Index(fields=['technician_id', 'client_time'])], 'pk_attr': 'id', 'table_description': "A check-in from the technician's own phone. A refused one is never stored (the answer names the reason); a"},
+            options={'table': 'phone_checkin', 'app': 'models', 'unique_together': (('signed_by_id', 'nonce'),), 'indexes': [Index(fields=['site_id', 'outcome']), Index(fields=['technician_id', 'client_time'])], 'pk_attr': 'id', 'table_description': "A check-in from the technician's own phone. A refused one is never stored (the answer names the reason), a"},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('public_key', fields.TextField(unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'phone_device_key', 'app': 'models', 'pk_attr': 'id', 'table_description': "A phone's ECDSA P-256 public key, enrolled at login; its private key never leaves the phone."},
+            options={'table': 'phone_device_key', 'app': 'models', 'pk_attr': 'id', 'table_description': "A phone's ECDSA P-256 public key, enrolled at login: its private key never leaves the phone."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                 ('selfie_required', fields.BooleanField(default=False)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'phone_settings', 'app': 'models', 'pk_attr': 'id', 'table_description': "A site's phone check-in settings (docs/phone.md). The circle fence is the site's own geofence columns; a"},
+            options={'table': 'phone_settings', 'app': 'models', 'pk_attr': 'id', 'table_description': "A site's phone check-in settings (docs/phone.md). The circle fence is the site's own geofence columns, a"},
             bases=['Model'],
         ),
     ]

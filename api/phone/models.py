@@ -7,7 +7,7 @@ from tortoise.models import Model
 
 
 class PhoneSettings(Model):
-    """A site's phone check-in settings (docs/phone.md). The circle fence is the site's own geofence columns; a
+    """A site's phone check-in settings (docs/phone.md). The circle fence is the site's own geofence columns, a
     polygon, when set, replaces it. No row: phone check-in is off on the site."""
 
     id = fields.BigIntField(primary_key=True)
@@ -29,7 +29,7 @@ class PhoneOutcome(str, Enum):
 
 
 class PhoneCheckin(Model):
-    """A check-in from the technician's own phone. A refused one is never stored (the answer names the reason); a
+    """A check-in from the technician's own phone. A refused one is never stored (the answer names the reason), a
     kept one becomes a tap with method `phone` through the attendance ingest, at once or when its review approves."""
 
     id = fields.BigIntField(primary_key=True)
@@ -79,7 +79,7 @@ class PhoneQrUse(Model):
 
 
 class PhoneDeviceKey(Model):
-    """A phone's ECDSA P-256 public key, enrolled at login; its private key never leaves the phone."""
+    """A phone's ECDSA P-256 public key, enrolled at login: its private key never leaves the phone."""
 
     id = fields.BigIntField(primary_key=True)
     account_id = fields.BigIntField()

@@ -3,7 +3,7 @@ is worth nothing today.
 
 Payload: ``OCQR1.<site_id>.<yyyymmdd>.<sig>``, sig = the first 16 bytes of HMAC-SHA256(key, "<site_id>.<yyyymmdd>")
 in hex; key = HMAC-SHA256(data key, "openccus-gate-qr"), so no extra secret has to be configured. The printed code
-holds a PWA link with the payload (``<public url>/#/phone?qr=<payload>``) so the phone's own camera app opens the
+holds a PWA link with the payload (``<public url>/phone?qr=<payload>``) so the phone's own camera app opens the
 check-in page.
 """
 

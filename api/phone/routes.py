@@ -103,7 +103,7 @@ async def phone_map(ctx: Ctx):
 def _gate(ctx: Ctx, site) -> GateQrOut:
     day = ctx.query.day or today_jst()
     payload = qr.payload(qr.qr_key(ctx.settings.secret("data_key")), site.site_id, day)
-    url = f"{ctx.settings.public_url.rstrip('/')}/#/phone?qr={payload}"
+    url = f"{ctx.settings.public_url.rstrip('/')}/phone?qr={payload}"
     return GateQrOut(site_id=site.site_id, day=day, payload=payload, url=url, svg=qr.svg(url))
 
 

@@ -27,6 +27,7 @@ import { reportsView } from "./views/reports";
 import { sitesView, siteView } from "./views/sites";
 import { myTechnicianPk, technicianView } from "./views/technician";
 import { levelsView, workView } from "./views/work";
+import { phoneView } from "./views/phone";
 
 const TECH: Role[] = ["technician"];
 const FIRM: Role[] = ["business_admin"];
@@ -48,6 +49,7 @@ const routes: RouteDef[] = [
   { path: "/me/disclosure", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "disclosure", true) },
   { path: "/me/work", roles: TECH, load: async (_, q) => workView(await myTechnicianPk(), true, q) },
   { path: "/me/levels", roles: TECH, load: async () => levelsView(await myTechnicianPk(), true) },
+  { path: "/phone", roles: TECH, load: (_, q) => phoneView(q) },
   { path: "/me/invoices", roles: TECH, load: (_, q) => invoicesView("me", q) },
   { path: "/me/invoices/:pk", roles: TECH, load: (p) => invoiceView("me", Number(p.pk)) },
   { path: "/firm", roles: SITES, load: () => (session.me?.role === "site_manager" ? redirectView("/firm/sites") : businessView()) },
@@ -65,6 +67,7 @@ const routes: RouteDef[] = [
   { path: "/firm/sites/:pk/direct-inputs", roles: SITES, load: (p, q) => siteView(Number(p.pk), "direct", q) },
   { path: "/firm/sites/:pk/reports", roles: SITES, load: (p, q) => siteView(Number(p.pk), "reports", q) },
   { path: "/firm/sites/:pk/face", roles: SITES, load: (p, q) => siteView(Number(p.pk), "face", q) },
+  { path: "/firm/sites/:pk/phone", roles: SITES, load: (p, q) => siteView(Number(p.pk), "phone", q) },
   { path: "/firm/keishin", roles: FIRM, load: () => keishinStaffView() },
   { path: "/firm/keishin/works", roles: FIRM, load: () => keishinWorksView() },
   { path: "/firm/keishin/w1", roles: FIRM, load: () => keishinW1View() },
@@ -174,7 +177,7 @@ async function show(flashMsg?: Flash): Promise<void> {
 function navLinks(): [string, string][] {
   switch (session.me?.role) {
     case "technician":
-      return [["/me", t("nav.me")], ["/me/work", t("nav.work")], ["/notifications", t("nav.notifications")]];
+      return [["/me", t("nav.me")], ["/phone", t("nav.phone")], ["/me/work", t("nav.work")], ["/notifications", t("nav.notifications")]];
     case "business_admin":
       return [["/firm", t("nav.firm")], ["/firm/sites", t("nav.sites")], ["/notifications", t("nav.notifications")]];
     case "site_manager":
