@@ -124,4 +124,6 @@ async def gate_qr_print(ctx: Ctx):
         "code{font-size:10pt;word-break:break-all}</style>"
         f"<h1>{escape(site.name)}</h1><p>現場ID {site.site_id}</p><h2>入退場コード {g.day:%Y年%m月%d日} 限り</h2>"
         f"{g.svg}<p>スマートフォンのカメラで読み取り、OpenCCUS で入場・退場を記録してください。</p>"
-        f"<p><code>{escape(g.payload)}</code></p></html>", headers={"Cache-Control": "no-store"})
+        f"<p><code>{escape(g.payload)}</code></p></html>",
+        # A page without script: its own policy allows only its inline style (the app's policy would refuse it).
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

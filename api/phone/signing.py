@@ -9,7 +9,7 @@ import base64
 import binascii
 import hashlib
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -26,7 +26,7 @@ def _spki(text: str) -> bytes:
     try:
         der = base64.b64decode(text, validate=True)
         key = load_der_public_key(der)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, UnsupportedAlgorithm):
         raise Unprocessable.field("public_key", "Not a base64 SPKI public key.", code="device_key_invalid") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise Unprocessable.field("public_key", "The key must be ECDSA P-256.", code="device_key_invalid")
