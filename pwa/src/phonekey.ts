@@ -21,6 +21,7 @@ export interface QueuedCheckin {
   keyId: string;
   message: string;
   signature: string;
+  selfie?: string;
   made: number;
 }
 
@@ -54,13 +55,13 @@ export async function ensureDeviceKey(): Promise<string | null> {
 }
 
 /** Sign a check-in and keep it on the phone. Null when this phone has no key (never logged in online). */
-export async function keepSigned(body: Record<string, unknown>): Promise<QueuedCheckin | null> {
+export async function keepSigned(body: Record<string, unknown>, selfie?: string): Promise<QueuedCheckin | null> {
   const k = await storedKey();
   if (!k || !session.me) return null;
   const message = JSON.stringify(body);
   const sig = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, k.privateKey, new TextEncoder().encode(message));
   const item: QueuedCheckin = { id: String(body.idempotency_key), account: session.me.id, keyId: k.keyId, message,
-    signature: b64(sig), made: Date.now() };
+    signature: b64(sig), selfie, made: Date.now() };
   await idbSet(item.id, item, queueStore);
   return item;
 }
@@ -83,7 +84,7 @@ export async function uploadQueued<T>(): Promise<Uploaded<T>[]> {
   for (const item of await queued()) {
     try {
       const result = await api<T>("POST", "/phone/checkins/signed",
-        { json: { key_id: item.keyId, message: item.message, signature: item.signature } });
+        { json: { key_id: item.keyId, message: item.message, signature: item.signature, selfie: item.selfie } });
       await del(item.id, queueStore);
       out.push({ item, result });
     } catch (e) {

@@ -10,6 +10,8 @@ export const PHONE = {
   "phone.out": ["退場", "Out"],
   "phone.dir.in": ["入場", "in"],
   "phone.dir.out": ["退場", "out"],
+  "phone.selfie": ["自撮り（現場が求める場合）", "Selfie (when the site asks for one)"],
+  "phone.selfie_hint": ["顔がはっきり写るように撮影してください。登録した顔写真と照合します。", "Take it with your face clearly visible: it is matched with your registered photo."],
   "phone.locating": ["現在地を取得しています…", "Getting your position…"],
   "phone.no_position": ["現在地を取得できません。位置情報の利用を許可して、屋外でもう一度お試しください。",
     "Your position is not available. Allow location access and try again outdoors."],

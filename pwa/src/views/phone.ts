@@ -43,6 +43,15 @@ function reasonText(r: Reason): string {
   return `${tr("phone.reason", r.code)}（${r.detail}）`;
 }
 
+function dataUrl(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}
+
 function position(): Promise<GeolocationPosition> {
   return new Promise((resolve, reject) => {
     if (!navigator.geolocation) return reject(new Error("no geolocation"));
@@ -95,9 +104,12 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
         nonce: randomId(),
       };
       if (qr && (!chosen || chosen === qrSite)) body.qr = qr;
+      // The selfie travels beside the signed message (sites that ask for it match it 1:1 with the enrolled face).
+      const file = (document.getElementById("phone-selfie") as HTMLInputElement | null)?.files?.[0];
+      const selfie = file ? await dataUrl(file) : undefined;
       if (navigator.onLine) {
         try {
-          result = { kind: "done", out: await api<CheckinOut>("POST", "/phone/checkins", { json: body }) };
+          result = { kind: "done", out: await api<CheckinOut>("POST", "/phone/checkins", { json: { ...body, selfie } }) };
           return;
         } catch (e) {
           if (e instanceof ApiError) {
@@ -107,7 +119,7 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
           if (!(e instanceof NetworkError)) throw e;
         }
       }
-      const kept = await keepSigned(body);
+      const kept = await keepSigned(body, selfie);
       result = kept ? { kind: "kept" } : { kind: "error", text: t("phone.no_key") };
       waiting = (await queued()).length;
     } finally {
@@ -150,6 +162,9 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
               ${qrSite && !sites.some((s) => s.site_id === qrSite) ? html`<option value=${qrSite} ?selected=${chosen === qrSite}>${qrSite}</option>` : nothing}
               ${sites.map((s) => html`<option value=${s.site_id} ?selected=${chosen === s.site_id}>${s.site_name}（${s.site_id}）</option>`)}
             </select></div>
+          <div class="field"><label for="phone-selfie">${t("phone.selfie")}</label>
+            <input type="file" id="phone-selfie" accept="image/jpeg" capture="user" />
+            <p class="hint">${t("phone.selfie_hint")}</p></div>
           <div class="actions">
             <button type="button" class="primary" data-testid="phone-in" ?disabled=${busy} @click=${() => checkIn("in")}>${t("phone.in")}</button>
             <button type="button" data-testid="phone-out" ?disabled=${busy} @click=${() => checkIn("out")}>${t("phone.out")}</button>
