@@ -255,3 +255,17 @@ async def test_signed_offline_check_in_is_accepted_late_once(client):
     r = await client.post("/api/v1/phone/device-keys", headers=auth(stranger.token), json={"public_key": spki})
     assert (r.status_code, r.json()["error"]) == (409, "device_key_taken")
     assert await table_counts() == before
+
+
+async def test_the_ingest_rules_apply_window_and_pending_employer(client):
+    w, me = await _setup(client)
+    today = datetime.now(JST).date()
+    # A site whose accumulation window has ended: the check-in is kept, its tap rejected with the ingest's reason.
+    w.site = await w.create_site(window_start=(today - timedelta(days=60)).isoformat(),
+                                 window_end=(today - timedelta(days=1)).isoformat())
+    await w.roster(w.prime, me)
+    r = await client.put(f"/api/v1/sites/{w.site['id']}/phone-settings", headers=auth(w.prime["token"]),
+                         json={"geofence": {"lat": LAT, "lon": LON, "radius_m": 100}})
+    assert r.status_code == 200, r.text
+    out = (await _checkin(client, me, _body(w))).json()
+    assert (out["outcome"], out["tap_status"], out["reject_reason"]) == ("accepted", "rejected", "outside_window")

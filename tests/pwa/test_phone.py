@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.pwa.helpers import PHONE, TABLET, goto, login, wait_images
+from tests.pwa.helpers import PHONE, TABLET, axe_serious, goto, login, shot, wait_images
 
 LAT, LON = 35.689487, 139.691711
 TECH = "tech06"  # 渡辺 拓也, employed by the prime (大和建設)
@@ -47,7 +47,7 @@ def _result(page, outcome: str):
     return box
 
 
-def test_gate_code_in_fence_out_of_fence_replay_and_review(open_context, api, phone_site):
+def test_gate_code_in_fence_out_of_fence_replay_and_review(open_context, api, phone_site, artifacts):
     gate = api.get("yamato-site", f"/sites/{phone_site['id']}/gate-qr")
     ctx, page = _phone(open_context)
     login(page, TECH)
@@ -64,6 +64,8 @@ def test_gate_code_in_fence_out_of_fence_replay_and_review(open_context, api, ph
     box = _result(page, "review")
     assert box.query_selector("[data-reason=out_of_fence]") is not None
     assert "m outside the fence" in box.inner_text()
+    shot(page, artifacts, "phone-checkin")
+    assert axe_serious(page) == [], "phone check-in page"
 
     queue = api.get("yamato-site", f"/sites/{phone_site['id']}/phone-checkins?outcome=review&undecided=true")
     assert sorted(r["code"] for q in queue for r in q["reasons"]) == ["out_of_fence", "qr_replayed"]
@@ -77,6 +79,8 @@ def test_gate_code_in_fence_out_of_fence_replay_and_review(open_context, api, ph
     assert len(mpage.query_selector_all("[data-phone-checkin]")) == 2
     wait_images(mpage)
     assert mpage.eval_on_selector("img.phone-map", "i => i.naturalWidth") > 0
+    shot(mpage, artifacts, "site-phone")
+    assert axe_serious(mpage) == [], "site phone tab"
     item = mpage.locator(f"[data-phone-checkin='{far['id']}']")
     item.locator("[data-testid=phone-approve]").click()
     mpage.wait_for_selector(f"[data-phone-checkin='{far['id']}']", state="detached")
