@@ -25,7 +25,7 @@ def project(ref: tuple[float, float], p: tuple[float, float]) -> tuple[float, fl
 
 def _inside(pt: tuple[float, float], poly: Sequence[tuple[float, float]]) -> bool:
     x, y, inside = pt[0], pt[1], False
-    for (x1, y1), (x2, y2) in zip(poly, [*poly[1:], poly[0]]):
+    for (x1, y1), (x2, y2) in zip(poly, [*poly[1:], poly[0]], strict=True):
         if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
             inside = not inside
     return inside
@@ -44,7 +44,7 @@ def distance_to_polygon(p: tuple[float, float], polygon: Sequence[Sequence[float
     q = project(ref, p)
     if _inside(q, pts):
         return 0.0
-    return min(_to_segment(q, a, b) for a, b in zip(pts, [*pts[1:], pts[0]]))
+    return min(_to_segment(q, a, b) for a, b in zip(pts, [*pts[1:], pts[0]], strict=True))
 
 
 def distance_to_circle(p: tuple[float, float], centre: tuple[float, float], radius_m: float) -> float:

@@ -13,9 +13,9 @@ class PhoneSettings(Model):
     id = fields.BigIntField(primary_key=True)
     site: fields.OneToOneRelation = fields.OneToOneField("models.Site", related_name="phone_settings",
                                                          on_delete=fields.CASCADE)
-    polygon = fields.JSONField(null=True)  # [[lat, lon], …], at least 3 points
+    polygon: fields.JSONField[list | None] = fields.JSONField(null=True)  # [[lat, lon], …], at least 3 points
     max_accuracy_m = fields.IntField(default=50)
-    policy = fields.JSONField()  # check → "review" | "refuse"
+    policy: fields.JSONField[dict] = fields.JSONField()  # check → "review" | "refuse"
     selfie_required = fields.BooleanField(default=False)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -49,7 +49,7 @@ class PhoneCheckin(Model):
     via_qr = fields.BooleanField(default=False)
     signed_by_id = fields.BigIntField(null=True)  # the PhoneDeviceKey of an offline (signed) check-in
     nonce = fields.CharField(max_length=64, null=True)
-    reasons = fields.JSONField()  # [{"code": …, "detail": …}]
+    reasons: fields.JSONField[list] = fields.JSONField()  # [{"code": …, "detail": …}]
     outcome = fields.CharEnumField(PhoneOutcome, max_length=10)
     tap_id = fields.BigIntField(null=True)
     approved = fields.BooleanField(null=True)

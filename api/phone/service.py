@@ -8,7 +8,7 @@ import base64
 import binascii
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -43,8 +43,9 @@ TRAVEL_MIN_SECONDS = 60  # two check-ins a few seconds apart measure GPS noise, 
 # ---------------------------------------------------------------------------------------------------- settings
 
 def settings_out(site: Site, ps: PhoneSettings | None) -> PhoneSettingsOut:
-    geofence = (Geofence(lat=site.geofence_lat, lon=site.geofence_lon, radius_m=site.geofence_radius_m)
-                if site.geofence_lat is not None else None)
+    geofence = None
+    if site.geofence_lat is not None and site.geofence_lon is not None and site.geofence_radius_m is not None:
+        geofence = Geofence(lat=site.geofence_lat, lon=site.geofence_lon, radius_m=site.geofence_radius_m)
     return PhoneSettingsOut(enabled=ps is not None, geofence=geofence, polygon=ps.polygon if ps else None,
                             max_accuracy_m=ps.max_accuracy_m if ps else 50,
                             policy=PhonePolicy(**ps.policy) if ps else PhonePolicy(),
@@ -61,8 +62,8 @@ async def put_settings(*, actor: Account, site: Site, data: PhoneSettingsIn) -> 
         site.geofence_lat, site.geofence_lon, site.geofence_radius_m = (data.geofence.lat, data.geofence.lon,
                                                                           data.geofence.radius_m)
         await site.save(update_fields=["geofence_lat", "geofence_lon", "geofence_radius_m"])
-    values = dict(polygon=data.polygon, max_accuracy_m=data.max_accuracy_m, policy=data.policy.model_dump(),
-                  selfie_required=data.selfie_required)
+    values = {"polygon": data.polygon, "max_accuracy_m": data.max_accuracy_m, "policy": data.policy.model_dump(),
+              "selfie_required": data.selfie_required}
     # One row per site (the unique site_id); the upsert leaves no window for two first saves to collide.
     await sql.execute(
         connections.get("default"), "INSERT INTO phone_settings (site_id, polygon, max_accuracy_m, policy, selfie_required, updated_at) "
@@ -87,7 +88,7 @@ def fence_distance(site: Site, ps: PhoneSettings, lat: float, lon: float) -> flo
 # ---------------------------------------------------------------------------------------------------- check-in
 
 def _fingerprint(body: PhoneCheckinIn, signed_by: int | None) -> str:
-    parts = (body.site_id, body.qr, body.direction, body.client_time.astimezone(timezone.utc).isoformat(), body.lat,
+    parts = (body.site_id, body.qr, body.direction, body.client_time.astimezone(UTC).isoformat(), body.lat,
              body.lon, body.accuracy_m, hashlib.sha256((body.selfie or "").encode()).hexdigest(), body.nonce,
              signed_by)
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()

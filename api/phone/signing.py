@@ -61,8 +61,9 @@ async def verify(*, actor: Account, key_id: str, message: str, signature: str) -
         raise Unprocessable.field("signature", "The signature is not a raw P-256 signature.", code="signature_invalid")
     der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
     public = load_der_public_key(base64.b64decode(key.public_key))
+    assert isinstance(public, ec.EllipticCurvePublicKey)  # enrol() stores P-256 keys only
     try:
-        public.verify(der, message.encode(), ec.ECDSA(hashes.SHA256()))  # type: ignore[union-attr,call-arg]
+        public.verify(der, message.encode(), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         raise Unprocessable.field("signature", "The signature does not match the check-in: it was altered or signed "
                                                "by another phone.", code="signature_invalid") from None

@@ -31,8 +31,8 @@ def render(site: Site, ps: PhoneSettings | None, items: list[PhoneItemOut]) -> s
     def xy(p: tuple[float, float]) -> tuple[float, float]:
         return SIZE / 2 + p[0] * k, SIZE / 2 - p[1] * k  # north up
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE} {SIZE}" width="{SIZE}" height="{SIZE}" '
-           f'role="img" aria-label="{escape(site.name)}">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE} {SIZE}" width="{SIZE}" height="{SIZE}" '
+            f'role="img" aria-label="{escape(site.name)}">'),
            f'<rect width="{SIZE}" height="{SIZE}" fill="#f7f7f2"/>',
            f'<title>{escape(site.name)} ({escape(site.site_id)})</title>']
     if fence_pts:

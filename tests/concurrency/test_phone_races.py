@@ -57,7 +57,8 @@ async def test_a_review_is_decided_once(http, world):
         r = await http.post("/api/v1/phone/checkins", headers=auth(me.token), json=_body(w, lat=LAT + 0.0027))
         assert r.status_code == 200 and r.json()["outcome"] == "review", r.text
         url = f"/api/v1/sites/{w.site['id']}/phone-checkins/{r.json()['id']}/decision"
-        rs = await race(*(lambda i=i: http.post(url, headers=auth(w.prime["token"]), json={"approve": (i + n) % 2 == 0})
+        rs = await race(*(lambda i=i, url=url, n=n: http.post(url, headers=auth(w.prime["token"]),
+                                                              json={"approve": (i + n) % 2 == 0})
                           for i in range(6)))
         assert sorted(x.status_code for x in rs) == [200] + [409] * 5, [x.text for x in rs]
         assert {x.json()["error"] for x in rs if x.status_code == 409} == {"already_decided"}
@@ -71,8 +72,8 @@ async def test_a_gate_code_is_first_used_once(http, world):
     gate = (await http.get(f"/api/v1/sites/{w.site['id']}/gate-qr", headers=auth(w.prime["token"]))).json()
     for x in workers[1:]:
         for direction in ("in", "out"):
-            rs = await race(*(lambda: http.post("/api/v1/phone/checkins", headers=auth(x.token),
-                                                json=_body(w, qr=gate["payload"], direction=direction))
+            rs = await race(*(lambda x=x, d=direction: http.post("/api/v1/phone/checkins", headers=auth(x.token),
+                                                                 json=_body(w, qr=gate["payload"], direction=d))
                               for _ in range(5)))
             assert all(r.status_code == 200 for r in rs), [r.text for r in rs]
             outcomes = sorted((r.json()["outcome"], tuple(c["code"] for c in r.json()["reasons"])) for r in rs)
@@ -102,7 +103,8 @@ async def test_a_signed_nonce_is_used_once(http, world):
         assert {r.json()["error"] for r in rs if r.status_code == 409} == {"signature_replayed"}
         same = json.dumps(_body(w, nonce=uuid.uuid4().hex))  # one key five times: a retry, one row
         signed = {"key_id": key_id, "message": same, "signature": _sign(private, same)}
-        rs = await race(*(lambda: http.post("/api/v1/phone/checkins/signed", headers=auth(me.token), json=signed)
+        rs = await race(*(lambda signed=signed: http.post("/api/v1/phone/checkins/signed", headers=auth(me.token),
+                                                          json=signed)
                           for _ in range(5)))
         assert all(r.status_code == 200 for r in rs) and len({r.json()["id"] for r in rs}) == 1, [r.text for r in rs]
         assert sorted(r.json()["duplicate"] for r in rs) == [False] + [True] * 4
