@@ -257,7 +257,7 @@ async def test_signed_offline_check_in_is_accepted_late_once(client):
     assert await table_counts() == before
 
 
-async def test_the_ingest_rules_apply_window_and_pending_employer(client):
+async def test_the_ingest_rules_apply_window(client):
     w, me = await _setup(client)
     today = datetime.now(JST).date()
     # A site whose accumulation window has ended: the check-in is kept, its tap rejected with the ingest's reason.
@@ -269,3 +269,19 @@ async def test_the_ingest_rules_apply_window_and_pending_employer(client):
     assert r.status_code == 200, r.text
     out = (await _checkin(client, me, _body(w))).json()
     assert (out["outcome"], out["tap_status"], out["reject_reason"]) == ("accepted", "rejected", "outside_window")
+
+
+async def test_an_approval_after_the_upload_deadline_records_nothing(client):
+    from api.phone.models import PhoneCheckin
+
+    w, me = await _setup(client)
+    out = (await _checkin(client, me, _body(w, lat=LAT + 0.0027))).json()
+    assert out["outcome"] == "review"
+    # The check-in waited in the queue past its day's deadline (the end of the following month).
+    await PhoneCheckin.filter(id=out["id"]).update(client_time=datetime.now(JST) - timedelta(days=70))
+    before = await table_counts()
+    r = await client.post(f"/api/v1/sites/{w.site['id']}/phone-checkins/{out['id']}/decision",
+                          headers=auth(w.prime["token"]), json={"approve": True})
+    assert (r.status_code, r.json()["error"]) == (422, "past_upload_deadline")
+    assert await table_counts() == before
+    assert [q["id"] for q in await _queue(client, w, outcome="review", undecided="true")] == [out["id"]]
