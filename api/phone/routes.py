@@ -3,6 +3,7 @@ from html import escape
 from starlette.responses import HTMLResponse, Response
 
 from api.accounts.models import Role
+from api import guard
 from api.errors import Unprocessable
 from api.http import Ctx, Router
 from api.phone import qr, service, signing, svgmap
@@ -45,6 +46,7 @@ async def check_in_signed(ctx: Ctx):
     except ValueError:
         raise Unprocessable.field("message", "The signed message is not a check-in.", code="signed_message_invalid") \
             from None
+    guard.check_values(inner.model_dump(), root="message")  # the same input guard as a request body (NUL, sizes)
     if inner.nonce is None:
         raise Unprocessable.field("message", "A signed check-in needs its nonce.", code="signed_message_invalid")
     if inner.selfie is None and body.selfie is not None:

@@ -246,6 +246,10 @@ async def test_signed_offline_check_in_is_accepted_late_once(client):
     r = await client.post("/api/v1/phone/checkins/signed", headers=auth(me.token),
                           json={**signed, "signature": _sign(other_private, message)})
     assert (r.status_code, r.json()["error"]) == (422, "signature_invalid")
+    nul = json.dumps(_body(w, key="a\u0000b", nonce="z" * 20))  # signed by the phone, still guarded like a body
+    r = await client.post("/api/v1/phone/checkins/signed", headers=auth(me.token),
+                          json={"key_id": key_id, "message": nul, "signature": _sign(private, nul)})
+    assert r.status_code == 422, r.text
     late = json.dumps(_body(w, at=datetime.now(JST) - timedelta(days=70), nonce="m" * 20))
     r = await client.post("/api/v1/phone/checkins/signed", headers=auth(me.token),
                           json={"key_id": key_id, "message": late, "signature": _sign(private, late)})
