@@ -91,5 +91,6 @@ export const PHONE = {
   "errcode.device_key_unknown": ["この端末は登録されていません。オンラインでログインし直してください。", "This phone is not registered: log in again while online."],
   "errcode.device_key_invalid": ["端末の鍵の形式が正しくありません。ブラウザを更新してください。", "The phone's key is not valid: update the browser."],
   "errcode.device_key_taken": ["この端末の鍵は別のアカウントに登録されています。", "This phone's key belongs to another account."],
+  "errcode.idempotency_key_reused": ["この送信キーは内容の異なる別の記録に使われています。もう一度操作してください。", "This request key was used for a different record: try again."],
   "errcode.not_in_review": ["確認待ちの入退場ではありません。", "This check-in is not waiting for review."],
 } as const;
