@@ -52,6 +52,7 @@ def routers() -> list[Router]:
 
     from api.billing.routes import router as billing
     from api.face.routes import router as face
+    from api.phone.routes import router as phone
     from api.kpi.routes import router as kpi
     from api.licence.routes import router as licence
     from api.masters.routes import router as masters
@@ -60,7 +61,8 @@ def routers() -> list[Router]:
     from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
 
     return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
-            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged, masters]
+            reports, keishin, face, phone, licence, billing, payments, kpi, audit, notifications, changes, judged,
+            masters]
 
 
 def app_version() -> str:

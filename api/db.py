@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "api.workrecords.models",
     "api.levels.models",
     "api.face.models",
+    "api.phone.models",
     "api.licence.models",
     "api.keishin.models",
     "api.billing.models",  # billing

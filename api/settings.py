@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # are drawn, not taken.
     face_check_uploads: bool = Field(default=True, validation_alias="OPENCCUS_FACE_CHECK_UPLOADS")
 
+    # Phone check-in (api/phone, docs/phone.md): faster than this between two of a person's check-ins is
+    # `implausible_travel`. 300 km/h: a Shinkansen trip between two sites is still plausible.
+    phone_max_speed_kmh: float = Field(default=300.0, gt=0, le=2000, validation_alias="OPENCCUS_PHONE_MAX_SPEED_KMH")
+
     def trusted_proxy_list(self) -> list[str]:
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 

@@ -71,7 +71,7 @@ export default defineConfig({
         // the firm portal and the operator console (issue 19.8: under 100 KB transferred).
         globPatterns: [
           "index.html", "manifest.webmanifest", "icons/*.png", "assets/index-*.{js,css}", "assets/workbox-window*.js",
-          "assets/{technician,work,outbox,kiosk,face,masters,identity,forms,licence,register}-*.{js,css}",
+          "assets/{technician,work,phone,outbox,kiosk,face,masters,identity,forms,licence,register}-*.{js,css}",
         ],
         runtimeCaching: [
           {

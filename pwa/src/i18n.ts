@@ -3,6 +3,7 @@
 import { BILLING, OPERATOR } from "./messages/billing";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
+import { PHONE } from "./messages/phone";
 import { ERROR_CODES_JA, REVIEW } from "./messages/review";
 
 export type Lang = "ja" | "en";
@@ -824,7 +825,7 @@ const CORE = {
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
-const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW };
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE };
 
 export type Key = keyof typeof M;
 

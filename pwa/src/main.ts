@@ -25,6 +25,7 @@ const views = {
   notifications: () => import("./views/notifications"),
   outbox: () => import("./views/outbox"),
   payments: () => import("./views/payments"),
+  phone: () => import("./views/phone"),
   register: () => import("./views/register"),
   reports: () => import("./views/reports"),
   review: () => import("./views/review"),
@@ -36,7 +37,7 @@ const views = {
 // After login (and at start, when logged in) the role's own pages are fetched in the background while online, so
 // they work offline later; the service worker keeps what was fetched (vite.config.ts, runtime cache).
 const ROLE_VIEWS: Partial<Record<Role, (keyof typeof views)[]>> = {
-  technician: ["technician", "work", "invoices", "notifications", "outbox"],
+  technician: ["technician", "work", "phone", "invoices", "notifications", "outbox"],
   business_admin: ["firm", "sites", "technician", "work", "keishin", "reports", "invoices", "register", "notifications", "outbox"],
   site_manager: ["sites", "firm", "technician", "notifications", "outbox"],
   operator: ["review", "batches", "payments", "kpi", "invoices", "notifications", "outbox"],
@@ -69,6 +70,7 @@ const routes: RouteDef[] = [
   { path: "/me/disclosure", roles: TECH, load: async () => (await views.technician()).technicianView(await (await views.technician()).myTechnicianPk(), "disclosure", true) },
   { path: "/me/work", roles: TECH, load: async (_, q) => (await views.work()).workView(await (await views.technician()).myTechnicianPk(), true, q) },
   { path: "/me/levels", roles: TECH, load: async () => (await views.work()).levelsView(await (await views.technician()).myTechnicianPk(), true) },
+  { path: "/phone", roles: TECH, load: async (_, q) => (await views.phone()).phoneView(q) },
   { path: "/me/invoices", roles: TECH, load: async (_, q) => (await views.invoices()).invoicesView("me", q) },
   { path: "/me/invoices/:pk", roles: TECH, load: async (p) => (await views.invoices()).invoiceView("me", Number(p.pk)) },
   { path: "/firm", roles: SITES, load: async () => (session.me?.role === "site_manager" ? redirectView("/firm/sites") : (await views.firm()).businessView()) },
@@ -86,6 +88,7 @@ const routes: RouteDef[] = [
   { path: "/firm/sites/:pk/direct-inputs", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "direct", q) },
   { path: "/firm/sites/:pk/reports", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "reports", q) },
   { path: "/firm/sites/:pk/face", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "face", q) },
+  { path: "/firm/sites/:pk/phone", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "phone", q) },
   { path: "/firm/keishin", roles: FIRM, load: async () => (await views.keishin()).keishinStaffView() },
   { path: "/firm/keishin/works", roles: FIRM, load: async () => (await views.keishin()).keishinWorksView() },
   { path: "/firm/keishin/w1", roles: FIRM, load: async () => (await views.keishin()).keishinW1View() },
@@ -195,7 +198,7 @@ async function show(flashMsg?: Flash): Promise<void> {
 function navLinks(): [string, string][] {
   switch (session.me?.role) {
     case "technician":
-      return [["/me", t("nav.me")], ["/me/work", t("nav.work")], ["/notifications", t("nav.notifications")]];
+      return [["/me", t("nav.me")], ["/phone", t("nav.phone")], ["/me/work", t("nav.work")], ["/notifications", t("nav.notifications")]];
     case "business_admin":
       return [["/firm", t("nav.firm")], ["/firm/sites", t("nav.sites")], ["/notifications", t("nav.notifications")]];
     case "site_manager":

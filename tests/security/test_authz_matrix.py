@@ -159,6 +159,16 @@ ALLOW: dict[str, str] = {
     "face_face_consent": "tech_B:own",
     "face_add_face_photo": "tech_B:own",
     "face_delete_face_photos": "tech_B:own",
+    "phone_check_in": "tech_B:*",  # the technician's own check-in; the site's settings and roster decide the rest
+    "phone_check_in_signed": "tech_B:*",
+    "phone_device_key": "tech_B:*",
+    "phone_get_settings": "admin_A:own,sub manager_A:own,sub",
+    "phone_put_settings": "admin_A:own,sub manager_A:own,sub",
+    "phone_list_checkins": "admin_A:own,sub manager_A:own,sub",
+    "phone_decide": "admin_A:own,sub manager_A:own,sub",
+    "phone_phone_map": "admin_A:own,sub manager_A:own,sub",
+    "phone_gate_qr": "admin_A:own,sub manager_A:own,sub",
+    "phone_gate_qr_print": "admin_A:own,sub manager_A:own,sub",
     "licence_card_photo": EVERYONE,
     "licence_ic_read": "operator admin_A:* admin_B:* tech_B:*",
     "licence_confirm": "admin_A:own tech_B:own",  # one's own drafts only
@@ -231,6 +241,19 @@ def _file() -> dict:
     return {"file": ("p.jpg", jpeg(), "image/jpeg")}
 
 
+def _phone_key() -> str:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return base64.b64encode(ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+
+
+_PHONE_KEY = _phone_key()  # one phone's key: enrolling it again is a no-op for its owner
+
+
 # A valid request per operation (JSON body, or multipart form + files), filled from the target slice.
 Body = Callable[[Slice], dict[str, Any]]
 BODIES: dict[str, Body] = {
@@ -291,6 +314,13 @@ BODIES: dict[str, Body] = {
     "face_face_settings": lambda s: {"json": {"threshold": 0.5, "policy": "review"}},
     "face_face_consent": lambda s: {"json": {"consent": False}},
     "face_add_face_photo": lambda s: {"files": _file()},
+    "phone_check_in": lambda s: {"json": {"idempotency_key": f"p-{next(_seq)}", "site_id": s.ids.get("site_code"),
+                                          "direction": "in", "client_time": datetime.now(JST).isoformat(), "lat": 35.68, "lon": 139.76,
+                                          "accuracy_m": 10}},
+    "phone_check_in_signed": lambda s: {"json": {"key_id": "0" * 64, "message": "{}", "signature": "AAAA"}},
+    "phone_device_key": lambda s: {"json": {"public_key": _PHONE_KEY}},
+    "phone_put_settings": lambda s: {"json": {"geofence": {"lat": 35.68, "lon": 139.76, "radius_m": 100}}},
+    "phone_decide": lambda s: {"json": {"approve": True}},
     "licence_card_photo": lambda s: {"files": {"file": ("p.jpg", b"not an image", "image/jpeg")}},
     "licence_ic_read": lambda s: {"json": {"licence": {}}},
     "licence_confirm": lambda s: {"json": {}},

@@ -1,6 +1,7 @@
 import { html } from "lit-html";
 import { api, ApiError, COOKIE_SESSION, session } from "../api";
 import { navigate, update, View } from "../app";
+import { ensureDeviceKey } from "../phonekey";
 import { t } from "../i18n";
 import type { Me } from "../types";
 import { emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, statusFromError } from "../ui";
@@ -43,6 +44,8 @@ export function loginView(query: URLSearchParams): View {
         headers: COOKIE_SESSION,
       });
       session.set(out.account);
+      // The phone's key for check-ins kept offline (docs/phone.md): made now, while there is a connection.
+      if (out.account.role === "technician") await ensureDeviceKey().catch(() => null);
       await navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : homeFor(out.account), { replace: true });
     } catch (e) {
       status = e instanceof ApiError && e.status === 401

@@ -17,6 +17,7 @@ import type { Account, Contract, Device, DeviceCreated, DirectInput, RosterEntry
 import { badge, checkbox, dl, emptyStatus, errorSummary, field, requiredErrors, statusFromError } from "../ui";
 import { facePage } from "./face";
 import { firmTabs } from "./firm-tabs";
+import { phonePage } from "./phone";
 
 const POSITIONS = ["foreman", "team_leader", "worker", "apprentice"] as const;
 
@@ -153,7 +154,7 @@ export async function sitesView(): Promise<View> {
 
 // --- one site ---------------------------------------------------------------------------------------------------
 
-export type SiteTab = "overview" | "roster" | "devices" | "records" | "direct" | "reports" | "face";
+export type SiteTab = "overview" | "roster" | "devices" | "records" | "direct" | "reports" | "face" | "phone";
 
 interface SiteData {
   site: Site;
@@ -185,6 +186,7 @@ function siteTabs(site: Site, tab: SiteTab): TemplateResult {
   if (manages(site) && session.me?.role !== "operator") items.push(["direct", `${base}/direct-inputs`, t("site.tab_direct")]);
   items.push(["reports", `${base}/reports`, t("site.tab_reports")]);
   if (manages(site) && session.me?.role !== "operator") items.push(["face", `${base}/face`, t("site.tab_face")]);
+  if (manages(site) && session.me?.role !== "operator") items.push(["phone", `${base}/phone`, t("site.tab_phone")]);
   return html`<nav class="tabs" aria-label=${t("site.tabs")}>
     ${items.map(([k, href, text]) => html`<a href=${href} aria-current=${k === tab ? "page" : "false"}>${text}</a>`)}
   </nav>`;
@@ -213,6 +215,7 @@ const siteTitles: Record<SiteTab, () => string> = {
   direct: () => t("site.tab_direct"),
   reports: () => t("site.tab_reports"),
   face: () => t("site.tab_face"),
+  phone: () => t("site.tab_phone"),
 };
 
 export async function siteView(pk: number, tab: SiteTab, query: URLSearchParams): Promise<View> {
@@ -224,6 +227,7 @@ export async function siteView(pk: number, tab: SiteTab, query: URLSearchParams)
         : tab === "records" ? recordsPage(d, query)
           : tab === "direct" ? directPage(d, forms, query)
             : tab === "face" ? facePage(d.site, query).then((fp) => ({ render: fp.render, reload: (x: SiteData) => fp.reload(x.site) }))
+              : tab === "phone" ? phonePage(d.site).then((pp) => ({ render: pp.render, reload: (x: SiteData) => pp.reload(x.site) }))
               : reportsPage(d, forms));
   return {
     title: () => `${siteTitles[tab]()} — ${d.site.name}`,
