@@ -231,7 +231,7 @@ async def check_in(*, actor: Account, body: PhoneCheckinIn, settings: Settings, 
         if policy.get(r.code, "review") == "refuse":
             raise _refuse(r)
     try:
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             if code is not None and not any(r.code.startswith("qr_") for r in reasons):
                 claimed = await sql.fetch(
                     conn, "INSERT INTO phone_qr_use (site_id, technician_id, day, direction) VALUES (?, ?, ?, ?) "
