@@ -113,6 +113,9 @@ class Endpoint:
     transactional: bool = True
     examples: dict[str, Any] | None = None
     errors: tuple[int, ...] = ()
+    # A read that may lag behind the primary by the replica's delay (reports, KPIs, exports: docs/scale-out.md):
+    # with DATABASE_REPLICA_URL set, its ORM reads and `db.read_connection()` go to the replica.
+    replica: bool = False
 
 
 class Router:
@@ -123,6 +126,7 @@ class Router:
     def _add(self, method: str, path: str, **kw: Any) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
             roles = kw.pop("roles", PUBLIC)
+            assert not kw.get("replica") or method == "GET", "only a read may be served from the replica"
             self.endpoints.append(
                 Endpoint(method=method, path=self.prefix + path, handler=fn, roles=None if roles is PUBLIC else frozenset(roles), **kw)
             )
@@ -173,6 +177,12 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
             ctx.body = await _read_json(request, ep.body)
         if ep.transactional and ep.method != "GET":
             result = await db.run_in_unit_of_work(request.app.state, lambda: ep.handler(ctx))
+        elif ep.replica:
+            token = db.replica_reads()
+            try:
+                result = await ep.handler(ctx)
+            finally:
+                db.primary_reads(token)
         else:
             result = await ep.handler(ctx)
         response = _render(result, ep.status)

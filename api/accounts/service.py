@@ -108,7 +108,7 @@ async def login(*, login: str, password: str, ip: str, settings: Settings, limit
         raise Unauthorized("The login name or password is wrong.", code="invalid_credentials")
     await limits.release(by_name, name, reset=True)
     await limits.release(by_address, ip)
-    async with in_transaction():
+    async with in_transaction("default"):
         token, row = await issue_token(account, ttl=timedelta(hours=settings.token_ttl_hours))
     return token, row, account  # type: ignore[return-value]
 
