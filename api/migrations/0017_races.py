@@ -3,11 +3,10 @@ from tortoise.migrations import operations as ops
 
 # Once means once (docs/architecture.md): at most one open (submitted or returned) registration application — new or
 # upgrade — per technician and per business. Submitting locks the technician's row as well; the index holds without it.
-_INDEXES = (
-    "CREATE UNIQUE INDEX application_one_open_technician ON application (technician_id) "
-    "WHERE technician_id IS NOT NULL AND status IN ('submitted', 'returned') AND kind IN ('new', 'upgrade')",
-    "CREATE UNIQUE INDEX application_one_open_business ON application (business_id) "
-    "WHERE business_id IS NOT NULL AND status IN ('submitted', 'returned') AND kind IN ('new', 'upgrade')",
+_INDEXES = tuple(
+    f"CREATE UNIQUE INDEX application_one_open_{subject} ON application ({subject}_id) "
+    f"WHERE {subject}_id IS NOT NULL AND status IN ('submitted', 'returned') AND kind IN ('new', 'upgrade')"
+    for subject in ("technician", "business")
 )
 
 
@@ -22,7 +21,7 @@ async def _backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0016_dead_state')]
+    dependencies = [("models", "0016_dead_state")]
 
     initial = False
 

@@ -101,16 +101,16 @@ async def _require_documents(tech: Technician) -> None:
 async def resubmit(*, app: Application) -> Application:
     if app.status is not ReviewStatus.returned:
         raise _not_returned()
-    if app.subject_type is SubjectType.technician and app.kind is ApplicationKind.new:
-        await _require_documents(await app.technician)
+    tech = await app.technician if app.subject_type is SubjectType.technician else None
+    if tech is not None and app.kind is ApplicationKind.new:
+        await _require_documents(tech)
     # Once: returned → submitted is a conditional write; a second resubmission at the same moment matches no row.
     if not await Application.filter(id=app.id, status=ReviewStatus.returned).update(
             status=ReviewStatus.submitted, submitted_at=now()):
         raise _not_returned()
     await app.refresh_from_db()
-    if app.subject_type is SubjectType.technician:
+    if tech is not None:
         if app.kind is ApplicationKind.new:
-            tech = await app.technician
             tech.status = ReviewStatus.submitted
             await tech.save(update_fields=["status", "updated_at"])
     else:

@@ -5,11 +5,21 @@ Every round checks the database: one card, one technician ID, one charge, one au
 
 from __future__ import annotations
 
+from functools import partial
+
 from redis.asyncio import Redis
 
 from tests.api.helpers import (
-    auth, business_payload, corporate_number, jpeg, login, register_business, register_technician,
-    submitted_technician, technician_payload, upload,
+    auth,
+    business_payload,
+    corporate_number,
+    jpeg,
+    login,
+    register_business,
+    register_technician,
+    submitted_technician,
+    technician_payload,
+    upload,
 )
 from tests.concurrency.conftest import REDIS_URL, race
 
@@ -28,8 +38,12 @@ async def _notice_jobs(app_id: int) -> int:
 
 async def _decide(http, op: str, app_id: int, *how: str) -> list:
     url = f"/api/v1/review/applications/{app_id}"
-    calls = [(lambda: http.post(f"{url}/approve", headers=auth(op))) if h == "approve" else
-             (lambda: http.post(f"{url}/return", headers=auth(op), json=RETURN)) for h in how]
+    calls = [
+        partial(http.post, f"{url}/approve", headers=auth(op))
+        if h == "approve"
+        else partial(http.post, f"{url}/return", headers=auth(op), json=RETURN)
+        for h in how
+    ]
     return await race(*calls)
 
 
@@ -45,12 +59,15 @@ def _one_winner(results: list, loser_code: str = "already_decided") -> int:
 async def _technician_effects(live, pk: int, app_id: int) -> dict:
     row = await live.fetch("SELECT status, technician_id FROM technician WHERE id = $1", pk)
     return {
-        "status": row[0]["status"], "technician_id": row[0]["technician_id"],
+        "status": row[0]["status"],
+        "technician_id": row[0]["technician_id"],
         "cards": await live.fetchval("SELECT count(*) FROM card WHERE technician_id = $1", pk),
-        "charges": await live.fetchval("SELECT count(*) FROM charge WHERE source_key = $1",
-                                       f"technician_registration:{app_id}"),
-        "audits": await live.fetchval("SELECT count(*) FROM audit_entry WHERE entity_type = 'application' "
-                                      "AND entity_id = $1", str(app_id)),
+        "charges": await live.fetchval(
+            "SELECT count(*) FROM charge WHERE source_key = $1", f"technician_registration:{app_id}"
+        ),
+        "audits": await live.fetchval(
+            "SELECT count(*) FROM audit_entry WHERE entity_type = 'application' AND entity_id = $1", str(app_id)
+        ),
         "decisions": await live.fetchval("SELECT decisions FROM application WHERE id = $1", app_id),
         "notices": await _notice_jobs(app_id),
     }
@@ -73,7 +90,8 @@ async def test_a_new_registration_is_approved_or_returned_once(live, http):
             assert (got["status"], got["technician_id"], got["cards"], got["charges"]) == ("returned", None, 0, 0), got
         assert (got["audits"], got["decisions"], got["notices"]) == (1, 1, 1), got
         assert await live.fetchval("SELECT status FROM application WHERE id = $1", app_id) == (
-            "approved" if won == "approve" else "returned")
+            "approved" if won == "approve" else "returned"
+        )
     assert approvals  # both outcomes happen over the rounds, or the test did not race what it claims
     assert approvals < ROUNDS
 
@@ -93,11 +111,11 @@ async def test_a_returned_application_is_resubmitted_once_and_then_decided_once(
     for _ in range(ROUNDS):
         t = await submitted_technician(http)
         app_id = t["application"]["id"]
-        assert (await http.post(f"/api/v1/review/applications/{app_id}/return", headers=auth(op),
-                                json=RETURN)).status_code == 200
+        assert (
+            await http.post(f"/api/v1/review/applications/{app_id}/return", headers=auth(op), json=RETURN)
+        ).status_code == 200
         url = f"/api/v1/applications/{app_id}/resubmit"
-        results = await race(lambda: http.post(url, headers=auth(t["token"])),
-                             lambda: http.post(url, headers=auth(t["token"])))
+        results = await race(*[partial(http.post, url, headers=auth(t["token"]))] * 2)
         _one_winner(results, "not_returned")
         assert await live.fetchval("SELECT status FROM application WHERE id = $1", app_id) == "submitted"
         assert await live.fetchval("SELECT status FROM technician WHERE id = $1", t["pk"]) == "submitted"
@@ -114,7 +132,7 @@ async def test_an_application_sent_twice_at_once_is_one_application(live, http):
         assert (await upload(http, token, pk, "photo", jpeg())).status_code == 200
         assert (await upload(http, token, pk, "id-document", jpeg(800, 500))).status_code == 200
         url = f"/api/v1/technicians/{pk}/applications"
-        results = await race(*[lambda: http.post(url, headers=auth(token), json={"kind": "new"})] * 3)
+        results = await race(*[partial(http.post, url, headers=auth(token), json={"kind": "new"})] * 3)
         codes = sorted(r.status_code for r in results)
         assert codes == [201, 409, 409], [r.text for r in results]
         assert {r.json()["error"] for r in results if r.status_code == 409} == {"application_open"}
@@ -132,19 +150,28 @@ async def test_a_business_application_is_decided_once(live, http):
         won = how[_one_winner(await _decide(http, op, app_id, *how))]
         approvals += won == "approve"
         assert await live.fetchval("SELECT status FROM business WHERE id = $1", pk) == (
-            "approved" if won == "approve" else "returned")
-        assert await live.fetchval("SELECT count(*) FROM charge WHERE source_key = $1",
-                                   f"business_registration:{pk}:0") == (won == "approve")
-        assert await live.fetchval("SELECT count(*) FROM audit_entry WHERE entity_type = 'application' "
-                                   "AND entity_id = $1", str(app_id)) == 1
+            "approved" if won == "approve" else "returned"
+        )
+        assert await live.fetchval(
+            "SELECT count(*) FROM charge WHERE source_key = $1", f"business_registration:{pk}:0"
+        ) == (won == "approve")
+        assert (
+            await live.fetchval(
+                "SELECT count(*) FROM audit_entry WHERE entity_type = 'application' AND entity_id = $1", str(app_id)
+            )
+            == 1
+        )
         assert await _notice_jobs(app_id) == 1
         if won == "return":  # the business resubmits, twice at once: one resubmission, then one approval
             url = f"/api/v1/applications/{app_id}/resubmit"
-            _one_winner(await race(lambda: http.post(url, headers=auth(reg["token"])),
-                                   lambda: http.post(url, headers=auth(reg["token"]))), "not_returned")
+            _one_winner(await race(*[partial(http.post, url, headers=auth(reg["token"]))] * 2), "not_returned")
             _one_winner(await _decide(http, op, app_id, "approve", "approve"))
-            assert await live.fetchval("SELECT count(*) FROM charge WHERE source_key = $1",
-                                       f"business_registration:{pk}:0") == 1
+            assert (
+                await live.fetchval(
+                    "SELECT count(*) FROM charge WHERE source_key = $1", f"business_registration:{pk}:0"
+                )
+                == 1
+            )
     assert 0 < approvals < ROUNDS
 
 
@@ -155,7 +182,7 @@ async def test_one_login_name_registered_twice_at_once_is_one_account(live, http
         biz = business_payload(admin={"login": name, "password": tech["password"], "display_name": "責任者"})
         pairs = [(tech, technician_payload(login=name)), (biz, tech)][n % 2]
         urls = ["/api/v1/technicians" if "family_name" in p else "/api/v1/businesses" for p in pairs]
-        results = await race(lambda: http.post(urls[0], json=pairs[0]), lambda: http.post(urls[1], json=pairs[1]))
+        results = await race(partial(http.post, urls[0], json=pairs[0]), partial(http.post, urls[1], json=pairs[1]))
         codes = sorted(r.status_code for r in results)
         assert codes == [201, 409], [r.text for r in results]
         loser = next(r for r in results if r.status_code == 409).json()
@@ -165,7 +192,8 @@ async def test_one_login_name_registered_twice_at_once_is_one_account(live, http
         orphans = await live.fetchval(
             "SELECT (SELECT count(*) FROM technician t WHERE NOT EXISTS "
             "(SELECT 1 FROM account a WHERE a.technician_id = t.id)) + (SELECT count(*) FROM business b WHERE NOT "
-            "EXISTS (SELECT 1 FROM account a WHERE a.business_id = b.id))")
+            "EXISTS (SELECT 1 FROM account a WHERE a.business_id = b.id))"
+        )
         assert orphans == 0
 
 
@@ -174,16 +202,29 @@ async def test_one_corporate_number_registered_twice_at_once_is_one_business(liv
     for n in range(ROUNDS):
         number = corporate_number(900_000 + n)
         a, b = business_payload(corporate_number=number), business_payload(corporate_number=number)
-        results = await race(lambda: http.post("/api/v1/businesses", json=a),
-                             lambda: http.post("/api/v1/businesses", json=b))
+        results = await race(
+            partial(http.post, "/api/v1/businesses", json=a), partial(http.post, "/api/v1/businesses", json=b)
+        )
         # Both get the answer of any new registration (it tells nobody who is registered) …
         assert [r.status_code for r in results] == [201, 201], [r.text for r in results]
         # … and one of them holds the number; the other keeps it as a claim for the operator.
         assert await live.fetchval("SELECT count(*) FROM business WHERE corporate_number = $1", number) == 1
         assert await live.fetchval("SELECT count(*) FROM business WHERE corporate_number_claim = $1", number) == 1
-        decided = await race(*[lambda r=r: http.post(f"/api/v1/review/applications/{r.json()['application_id']}/approve",
-                                                     headers=auth(op)) for r in results])
+        decided = await race(
+            *[
+                partial(
+                    http.post, f"/api/v1/review/applications/{r.json()['application_id']}/approve", headers=auth(op)
+                )
+                for r in results
+            ]
+        )
         assert sorted(r.status_code for r in decided) == [200, 409], [r.text for r in decided]
         assert next(r for r in decided if r.status_code == 409).json()["error"] == "duplicate_business"
-        assert await live.fetchval("SELECT count(*) FROM business WHERE status = 'approved' AND "
-                                   "(corporate_number = $1 OR corporate_number_claim = $1)", number) == 1
+        assert (
+            await live.fetchval(
+                "SELECT count(*) FROM business WHERE status = 'approved' AND "
+                "(corporate_number = $1 OR corporate_number_claim = $1)",
+                number,
+            )
+            == 1
+        )

@@ -6,7 +6,9 @@ check-in in review decided twice."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from redis.asyncio import Redis
 
@@ -36,7 +38,7 @@ def _one_winner(results: list, loser_code: str, *, win: int = 200, lose: int = 4
 class World:
     """An approved prime with a technician of its own, and sites made on demand."""
 
-    def __init__(self, http, live) -> None:  # noqa: ANN001
+    def __init__(self, http, live) -> None:
         self.http, self.live = http, live
 
     async def setup(self) -> None:
@@ -51,10 +53,18 @@ class World:
 
     async def site(self) -> dict:
         today = datetime.now(JST).date()
-        r = await self.http.post("/api/v1/sites", headers=self.h, json={
-            "name": "並行現場", "address": "千代田区", "order_type": "private",
-            "window_start": (today - timedelta(days=60)).isoformat(),
-            "window_end": (today + timedelta(days=300)).isoformat(), "cutoff_hour": 5})
+        r = await self.http.post(
+            "/api/v1/sites",
+            headers=self.h,
+            json={
+                "name": "並行現場",
+                "address": "千代田区",
+                "order_type": "private",
+                "window_start": (today - timedelta(days=60)).isoformat(),
+                "window_end": (today + timedelta(days=300)).isoformat(),
+                "cutoff_hour": 5,
+            },
+        )
         assert r.status_code == 201, r.text
         return r.json()
 
@@ -62,9 +72,13 @@ class World:
         contracts = (await self.http.get(f"/api/v1/sites/{site['id']}/contracts", headers=self.h)).json()
         return next(c["id"] for c in contracts if c["tier"] == 0)
 
-    def roster_add(self, site: dict):  # noqa: ANN201
-        return lambda: self.http.post(f"/api/v1/sites/{site['id']}/roster", headers=self.h, json={
-            "technician_id": self.tech["technician_id"], "trade": "05-01", "position": "worker"})
+    def roster_add(self, site: dict) -> Callable[[], Awaitable]:
+        return partial(
+            self.http.post,
+            f"/api/v1/sites/{site['id']}/roster",
+            headers=self.h,
+            json={"technician_id": self.tech["technician_id"], "trade": "05-01", "position": "worker"},
+        )
 
 
 def _day(n: int) -> datetime:
@@ -75,13 +89,21 @@ def _day(n: int) -> datetime:
 
 def _input(w: World, n: int) -> dict:
     start = _day(n)
-    return {"technician_id": w.tech["technician_id"], "start_at": start.isoformat(),
-            "end_at": (start + timedelta(hours=9)).isoformat(), "reason": "カードを忘れたため"}
+    return {
+        "technician_id": w.tech["technician_id"],
+        "start_at": start.isoformat(),
+        "end_at": (start + timedelta(hours=9)).isoformat(),
+        "reason": "カードを忘れたため",
+    }
 
 
 async def _records(live, tech_pk: int, site_pk: int, start: datetime) -> int:
-    return await live.fetchval("SELECT count(*) FROM work_record WHERE technician_id = $1 AND site_id = $2 AND "
-                               "work_date = $3", tech_pk, site_pk, start.date())
+    return await live.fetchval(
+        "SELECT count(*) FROM work_record WHERE technician_id = $1 AND site_id = $2 AND work_date = $3",
+        tech_pk,
+        site_pk,
+        start.date(),
+    )
 
 
 async def test_a_direct_input_is_decided_once_and_a_day_entered_twice_is_one_input(live, http):
@@ -94,15 +116,23 @@ async def test_a_direct_input_is_decided_once_and_a_day_entered_twice_is_one_inp
     for n in range(ROUNDS):
         body = _input(w, n)
         # The technician and the employer enter the same day at one moment: one direct input.
-        entered = await race(lambda: http.post(base, headers=auth(w.tech["token"]), json=body),
-                             lambda: http.post(base, headers=w.h, json=body))
+        entered = await race(
+            partial(http.post, base, headers=auth(w.tech["token"]), json=body),
+            partial(http.post, base, headers=w.h, json=body),
+        )
         _one_winner(entered, "overlapping_record", win=201)
         item = next(r.json() for r in entered if r.status_code == 201)
-        assert await live.fetchval("SELECT count(*) FROM direct_input WHERE site_id = $1 AND work_date = $2",
-                                   site["id"], _day(n).date()) == 1
-        calls = [lambda: http.post(f"{base}/{item['id']}/approve", headers=w.h, json={"note": "確認"}),
-                 lambda: http.post(f"{base}/{item['id']}/approve", headers=w.h, json={"note": "確認"}),
-                 lambda: http.post(f"{base}/{item['id']}/reject", headers=w.h, json={"note": "不明"})]
+        assert (
+            await live.fetchval(
+                "SELECT count(*) FROM direct_input WHERE site_id = $1 AND work_date = $2", site["id"], _day(n).date()
+            )
+            == 1
+        )
+        calls = [
+            partial(http.post, f"{base}/{item['id']}/approve", headers=w.h, json={"note": "確認"}),
+            partial(http.post, f"{base}/{item['id']}/approve", headers=w.h, json={"note": "確認"}),
+            partial(http.post, f"{base}/{item['id']}/reject", headers=w.h, json={"note": "不明"}),
+        ]
         if n % 2:
             calls.reverse()
         results = await race(*calls)
@@ -128,16 +158,22 @@ async def test_two_direct_inputs_of_one_day_approved_at_once_make_one_work_recor
         second = await live.fetchval(
             "INSERT INTO direct_input (technician_id, site_id, work_date, start_at, end_at, reason, entered_by_id, "
             "status, created_at) SELECT technician_id, site_id, work_date, start_at + interval '1 hour', end_at, "
-            "reason, entered_by_id, 'pending', now() FROM direct_input WHERE id = $1 RETURNING id", first)
-        results = await race(lambda: http.post(f"{base}/{first}/approve", headers=w.h),
-                             lambda: http.post(f"{base}/{second}/approve", headers=w.h))
+            "reason, entered_by_id, 'pending', now() FROM direct_input WHERE id = $1 RETURNING id",
+            first,
+        )
+        results = await race(
+            partial(http.post, f"{base}/{first}/approve", headers=w.h),
+            partial(http.post, f"{base}/{second}/approve", headers=w.h),
+        )
         won = _one_winner(results, "overlapping_record")
         assert await _records(live, w.tech["pk"], site["id"], _day(n)) == 1
         # The loser was not marked approved: its record could not be written. It stays for a rejection.
         statuses = await live.fetch("SELECT id, status FROM direct_input WHERE id IN ($1, $2)", first, second)
         winner_id = (first, second)[won]
-        assert {s["id"]: s["status"] for s in statuses} == {winner_id: "approved",
-                                                             (second if won == 0 else first): "pending"}
+        assert {s["id"]: s["status"] for s in statuses} == {
+            winner_id: "approved",
+            (second if won == 0 else first): "pending",
+        }
         loser = second if won == 0 else first
         r = await http.post(f"{base}/{loser}/reject", headers=w.h, json={"note": "重複"})
         assert r.status_code == 200 and r.json()["status"] == "rejected", r.text
@@ -153,14 +189,13 @@ async def test_an_invitation_is_answered_once_and_sent_once(live, http):
         parent = await w.prime_contract(site)
         url = f"/api/v1/sites/{site['id']}/contracts"
         invite = {"business_id": w.sub["business"]["business_id"], "parent_contract_id": parent}
-        sent = await race(lambda: http.post(url, headers=w.h, json=invite),
-                          lambda: http.post(url, headers=w.h, json=invite))
+        sent = await race(*[partial(http.post, url, headers=w.h, json=invite)] * 2)
         _one_winner(sent, "already_in_tree", win=201)
         assert await live.fetchval("SELECT count(*) FROM site_contract WHERE site_id = $1", site["id"]) == 2
         tree = next(r.json() for r in sent if r.status_code == 201)  # the invite answers with the whole tree
         cid = next(c["id"] for c in tree if c["business_pk"] == w.sub["business"]["id"])
         answers = ["approve", "decline", "approve"] if n % 2 else ["decline", "approve", "approve"]
-        results = await race(*[lambda a=a: http.post(f"{url}/{cid}/{a}", headers=sub_h) for a in answers])
+        results = await race(*[partial(http.post, f"{url}/{cid}/{a}", headers=sub_h) for a in answers])
         won = answers[_one_winner(results, "already_decided")]
         accepted += won == "approve"
         status = await live.fetchval("SELECT status FROM site_contract WHERE id = $1", cid)
@@ -168,8 +203,9 @@ async def test_an_invitation_is_answered_once_and_sent_once(live, http):
         # The held taps of the employer are released once, and only on acceptance.
         assert await _jobs(f"release-pending:{site['id']}:{w.sub['business']['id']}") == (won == "approve")
         # One roster entry however many times it is added at once.
-        _one_winner(await race(w.roster_add(site), w.roster_add(site), w.roster_add(site)), "already_on_roster",
-                    win=201)
+        _one_winner(
+            await race(w.roster_add(site), w.roster_add(site), w.roster_add(site)), "already_on_roster", win=201
+        )
         assert await live.fetchval("SELECT count(*) FROM roster_entry WHERE site_id = $1", site["id"]) == 1
     assert 0 < accepted < ROUNDS
 
@@ -179,19 +215,34 @@ async def test_an_enrolment_code_enrols_one_device(live, http):
     await w.setup()
     site = await w.site()
     for _ in range(ROUNDS):
-        r = await http.post(f"/api/v1/sites/{site['id']}/devices", headers=w.h, json={"kind": "reader", "name": "ゲート"})
+        r = await http.post(
+            f"/api/v1/sites/{site['id']}/devices", headers=w.h, json={"kind": "reader", "name": "ゲート"}
+        )
         assert r.status_code == 201, r.text
         device, code = r.json()["device"]["id"], r.json()["enrolment_code"]
-        results = await race(*[lambda v=v: http.post("/api/v1/devices/enrol", json={"code": code,
-                                                                                     "software_version": v})
-                               for v in ("a", "b", "c")])
+        results = await race(
+            *[
+                partial(http.post, "/api/v1/devices/enrol", json={"code": code, "software_version": v})
+                for v in ("a", "b", "c")
+            ]
+        )
         won = _one_winner(results, "invalid_enrolment_code", win=201, lose=401)
         token = results[won].json()["device_token"]
-        assert await live.fetchval("SELECT count(*) FROM access_token t JOIN device d ON d.account_id = t.account_id "
-                                   "WHERE d.id = $1", device) == 1
+        assert (
+            await live.fetchval(
+                "SELECT count(*) FROM access_token t JOIN device d ON d.account_id = t.account_id WHERE d.id = $1",
+                device,
+            )
+            == 1
+        )
         assert await live.fetchval("SELECT software_version FROM device WHERE id = $1", device) == "abc"[won]
-        assert (await http.post("/api/v1/devices/heartbeat", headers=auth(token),
-                                json={"software_version": "abc"[won], "outbox_depth": 0})).status_code == 200
+        assert (
+            await http.post(
+                "/api/v1/devices/heartbeat",
+                headers=auth(token),
+                json={"software_version": "abc"[won], "outbox_depth": 0},
+            )
+        ).status_code == 200
 
 
 async def test_a_face_check_in_in_review_is_decided_once(live, http):
@@ -208,10 +259,15 @@ async def test_a_face_check_in_in_review_is_decided_once(live, http):
             "INSERT INTO face_checkin (site_id, device_id, technician_id, outcome, distance, liveness_risk, "
             "model_version, device_time, idempotency_key, created_at) VALUES ($1, $2, $3, 'review', 0.3, 1.0, "
             "'test', now() - make_interval(days => $4), $5, now()) RETURNING id",
-            site["id"], device, w.tech["pk"], n + 1, f"race-face-{n}")
+            site["id"],
+            device,
+            w.tech["pk"],
+            n + 1,
+            f"race-face-{n}",
+        )
         url = f"/api/v1/sites/{site['id']}/face-checkins/{cid}/decision"
         answers = [True, True, False] if n % 2 else [False, True, True]
-        results = await race(*[lambda a=a: http.post(url, headers=w.h, json={"approve": a}) for a in answers])
+        results = await race(*[partial(http.post, url, headers=w.h, json={"approve": a}) for a in answers])
         won = answers[_one_winner(results, "already_decided")]
         approved += won
         row = (await live.fetch("SELECT approved, tap_id FROM face_checkin WHERE id = $1", cid))[0]
