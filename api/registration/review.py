@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.timezone import now
@@ -27,7 +28,7 @@ from api.registration.models import (
 from api.registration.schemas import (
     ApplicationOut, CorrectionIn, IdentityFields, ReturnIn, TechnicianOut,
 )
-from api.sql import is_pg
+from api.sql import fetch, is_pg
 from api.timeutil import today_jst
 
 # Fields an operator may name when returning an application (besides the data fields themselves).
@@ -201,6 +202,11 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
         if app.kind is ApplicationKind.new:
             from api.registration.service import registered_twin
 
+            if is_pg():
+                # Two applications of one person approved at the same moment: each waits for the other's approval
+                # to commit before it looks for a twin, so the second one finds the first.
+                await fetch(connections.get("default"), "SELECT pg_advisory_xact_lock(hashtext(?))", [
+                    f"technician-twin:{tech.family_name_kana}:{tech.given_name_kana}:{tech.birth_date}:{tech.phone}"])
             twin = await registered_twin(tech)
             if twin is not None:
                 raise Conflict(f"技能者ID {twin.technician_id} has the same name, birth date and phone: return this "

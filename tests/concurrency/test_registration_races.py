@@ -228,3 +228,27 @@ async def test_one_corporate_number_registered_twice_at_once_is_one_business(liv
             )
             == 1
         )
+
+
+async def test_one_person_registered_twice_is_approved_once(live, http):
+    """The operator approves two registrations of one person (same name, birth date, phone) at one moment: one
+    technician ID; the other is refused as the twin it is."""
+    op = await login(http, "op")
+    for n in range(ROUNDS):
+        same = {"given_name": f"双子{n}", "given_name_kana": f"フタゴ{chr(0x30A2 + n)}", "phone": f"080-2222-{n:04d}"}
+        apps = [(await submitted_technician(http, **same))["application"]["id"] for _ in range(2)]
+        results = await race(
+            *[partial(http.post, f"/api/v1/review/applications/{a}/approve", headers=auth(op)) for a in apps]
+        )
+        _one_winner(results, "duplicate_technician")
+        approved = await live.fetchval(
+            "SELECT count(*) FROM technician WHERE phone = $1 AND technician_id IS NOT NULL", same["phone"]
+        )
+        assert approved == 1
+        assert (
+            await live.fetchval(
+                "SELECT count(*) FROM card c JOIN technician t ON t.id = c.technician_id WHERE t.phone = $1",
+                same["phone"],
+            )
+            == 1
+        )
