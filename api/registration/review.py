@@ -53,8 +53,8 @@ async def submit_business_application(*, business: Business) -> Application:
 
 async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> Application:
     """Once per technician: the technician's row is locked first, so a second application sent at the same moment
-    waits and then sees the first one open; the partial unique index `application_one_open_technician` (migration 0017) holds
-    even without the lock."""
+    waits and then sees the first one open; the partial unique index `application_one_open_technician` (migration
+    0017) holds even without the lock."""
     if is_pg():
         await Technician.filter(id=tech.id).select_for_update().first()
         await tech.refresh_from_db()
