@@ -116,6 +116,11 @@ class Endpoint:
     # A read that may lag behind the primary by the replica's delay (reports, KPIs, exports: docs/scale-out.md):
     # with DATABASE_REPLICA_URL set, its ORM reads and `db.read_connection()` go to the replica.
     replica: bool = False
+    # A path parameter that takes one of a fixed set of values (a batch name, a code table): listed in the OpenAPI
+    # document as an enum.
+    path_values: dict[str, list[str]] = field(default_factory=dict)
+    # What a response that is not a JSON model is: its media types (a JPEG, a CSV or PDF by `?format=`, …).
+    media: tuple[str, ...] = ()
 
 
 class Router:

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from api.accounts.models import AccessToken, Account, Role
 from api.accounts.passwords import check_password
-from api.auth import hash_password_off_loop, issue_token, verify_password
+from api.accounts.credentials import hash_password_off_loop, issue_token, verify_password
 from api.errors import Conflict, TooManyRequests, Unauthorized
 from api.ratelimit import Limits, Rule, Verdict
 from api.settings import Settings

@@ -65,6 +65,8 @@ ALLOW: dict[str, str] = {
     "accounts_logout": LOGGED_IN,
     "accounts_logout_all": LOGGED_IN,  # revokes only the caller's own tokens
     "accounts_me": LOGGED_IN,
+    "masters_masters": EVERYONE,  # public code tables
+    "masters_master": EVERYONE,
     "businesses_register_business": EVERYONE,
     "businesses_get_business": "operator admin_A:own admin_B:own",
     "businesses_lookup": LOGGED_IN,  # name and status of a 事業者ID: what joining a contract tree needs
