@@ -112,7 +112,6 @@ async def test_a_direct_input_is_decided_once_and_a_day_entered_twice_is_one_inp
     site = await w.site()
     assert (await w.roster_add(site)()).status_code == 201
     base = f"/api/v1/sites/{site['id']}/direct-inputs"
-    approved = 0
     for n in range(ROUNDS):
         body = _input(w, n)
         # The technician and the employer enter the same day at one moment: one direct input.
@@ -138,10 +137,8 @@ async def test_a_direct_input_is_decided_once_and_a_day_entered_twice_is_one_inp
         results = await race(*calls)
         won = _one_winner(results, "already_decided")
         status = results[won].json()["status"]
-        approved += status == "approved"
         assert await live.fetchval("SELECT status FROM direct_input WHERE id = $1", item["id"]) == status
         assert await _records(live, w.tech["pk"], site["id"], _day(n)) == (status == "approved")
-    assert 0 < approved < ROUNDS
 
 
 async def test_two_direct_inputs_of_one_day_approved_at_once_make_one_work_record(live, http):
@@ -183,7 +180,6 @@ async def test_an_invitation_is_answered_once_and_sent_once(live, http):
     w = World(http, live)
     await w.setup()
     sub_h = auth(w.sub["token"])
-    accepted = 0
     for n in range(ROUNDS):
         site = await w.site()
         parent = await w.prime_contract(site)
@@ -197,7 +193,6 @@ async def test_an_invitation_is_answered_once_and_sent_once(live, http):
         answers = ["approve", "decline", "approve"] if n % 2 else ["decline", "approve", "approve"]
         results = await race(*[partial(http.post, f"{url}/{cid}/{a}", headers=sub_h) for a in answers])
         won = answers[_one_winner(results, "already_decided")]
-        accepted += won == "approve"
         status = await live.fetchval("SELECT status FROM site_contract WHERE id = $1", cid)
         assert status == ("approved" if won == "approve" else "declined")
         # The held taps of the employer are released once, and only on acceptance.
@@ -207,7 +202,6 @@ async def test_an_invitation_is_answered_once_and_sent_once(live, http):
             await race(w.roster_add(site), w.roster_add(site), w.roster_add(site)), "already_on_roster", win=201
         )
         assert await live.fetchval("SELECT count(*) FROM roster_entry WHERE site_id = $1", site["id"]) == 1
-    assert 0 < accepted < ROUNDS
 
 
 async def test_an_enrolment_code_enrols_one_device(live, http):
@@ -252,7 +246,6 @@ async def test_a_face_check_in_in_review_is_decided_once(live, http):
     assert (await w.roster_add(site)()).status_code == 201
     r = await http.post(f"/api/v1/sites/{site['id']}/devices", headers=w.h, json={"kind": "kiosk", "name": "顔"})
     device = r.json()["device"]["id"]
-    approved = 0
     for n in range(ROUNDS):
         # A check-in the kiosk put in the review queue (liveness risk above the site's policy).
         cid = await live.fetchval(
@@ -269,9 +262,7 @@ async def test_a_face_check_in_in_review_is_decided_once(live, http):
         answers = [True, True, False] if n % 2 else [False, True, True]
         results = await race(*[partial(http.post, url, headers=w.h, json={"approve": a}) for a in answers])
         won = answers[_one_winner(results, "already_decided")]
-        approved += won
         row = (await live.fetch("SELECT approved, tap_id FROM face_checkin WHERE id = $1", cid))[0]
         assert row["approved"] is won
         taps = await live.fetchval("SELECT count(*) FROM tap WHERE source_key = $1", f"face-review:{cid}")
         assert taps == int(won) and (row["tap_id"] is not None) == won
-    assert 0 < approved < ROUNDS
