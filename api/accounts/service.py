@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 
+from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
@@ -57,13 +58,27 @@ async def create_account(
     check_password(password, login=login, field=password_field)
     reserved = role in SELF_CHOSEN and (login in RESERVED_LOGINS or login.startswith(RESERVED_PREFIXES))
     if reserved or await Account.filter(login=login).exists():
-        # The same answer for a taken and a reserved name, and it says what to do next.
-        raise Conflict("This login name cannot be used. Choose another one.", code="login_unavailable",
-                       fields=[{"field": login_field, "message": "choose another login name"}])
-    return await Account.create(
-        login=login, password_hash=await hash_password_off_loop(password), role=role, display_name=display_name,
-        email=email, business=business, technician=technician, admin_tier=admin_tier,
-    )
+        raise _login_unavailable(login_field)
+    password_hash = await hash_password_off_loop(password)
+    try:
+        # A savepoint: the unique key on login decides between two registrations of one name at the same moment
+        # (the check above is only the fast answer). The loser gets the same answer as for a taken name, and the
+        # Conflict rolls back everything its request made (the business, the technician).
+        async with in_transaction():
+            return await Account.create(
+                login=login, password_hash=password_hash, role=role, display_name=display_name,
+                email=email, business=business, technician=technician, admin_tier=admin_tier,
+            )
+    except IntegrityError:
+        if await Account.filter(login=login).exists():
+            raise _login_unavailable(login_field) from None
+        raise
+
+
+def _login_unavailable(login_field: str) -> Conflict:
+    # The same answer for a taken and a reserved name, and it says what to do next.
+    return Conflict("This login name cannot be used. Choose another one.", code="login_unavailable",
+                    fields=[{"field": login_field, "message": "choose another login name"}])
 
 
 async def login(*, login: str, password: str, ip: str, settings: Settings, limits: Limits) -> tuple[str, AccessToken, Account]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
+from tortoise.exceptions import IntegrityError
+
 from api.accounts.models import Account, Role
 from api.audit import service as audit
 from api.billing import events, tariffs
@@ -95,8 +97,11 @@ async def choose(*, actor: Account, site, data: LumpSumIn) -> LumpSumSite:
     today = today_jst()
     priced = price(data=data, on=today)
     valid_from = priced.pop("tariff_valid_from")
-    row = await LumpSumSite.create(site_id=site.id, business_id=site.prime_id, chosen_on=today,
-                                   created_by_id=actor.id, **priced)
+    try:  # one per site (the one-to-one key): of two choices at the same moment one is refused, whole
+        row = await LumpSumSite.create(site_id=site.id, business_id=site.prime_id, chosen_on=today,
+                                       created_by_id=actor.id, **priced)
+    except IntegrityError:
+        raise Conflict("This site is already prepaid as a lump sum.", code="already_lump_sum") from None
     await events.record_amount(
         source_key=f"site_lump_sum:{site.id}", fee_type="site_lump_sum", variant=priced["band"] or "person_days",
         label=f"現場利用料 一括支払 現場ID {site.site_id}（{priced['estimated_person_days']}人日）", event_date=today,

@@ -51,12 +51,22 @@ async def create_device(*, actor: Account, site: Site, kind: str, name: str) -> 
 async def enrol(*, code: str, software_version: str) -> tuple[Device, str]:
     device = await Device.get_or_none(enrolment_code_hash=token_digest(code)).select_related("account", "site")
     if device is None or device.revoked_at or (device.enrolment_expires_at and device.enrolment_expires_at < now()):
-        raise Unauthorized("This enrolment code is unknown, used or expired.", code="invalid_enrolment_code")
-    device.enrolment_code_hash, device.enrolment_expires_at = None, None  # one use only
+        raise _invalid_code()
+    # One use only, under concurrency too: the code is spent by a conditional write on its hash, so of two devices
+    # presenting it at the same moment one matches the row and the other (waiting on it) matches nothing.
     device.enrolled_at, device.software_version = now(), software_version
-    await device.save()
+    if not await Device.filter(id=device.id, enrolment_code_hash=device.enrolment_code_hash, revoked_at=None).update(
+            enrolment_code_hash=None, enrolment_expires_at=None, enrolled_at=device.enrolled_at,
+            software_version=software_version):
+        raise _invalid_code()
+    device.enrolment_code_hash, device.enrolment_expires_at = None, None
     token, _ = await issue_token(device.account, ttl=DEVICE_TOKEN_TTL)
     return device, token
+
+
+def _invalid_code() -> Unauthorized:
+    # The same answer for a code spent a moment ago by another device as for one spent yesterday.
+    return Unauthorized("This enrolment code is unknown, used or expired.", code="invalid_enrolment_code")
 
 
 class DeviceCache:

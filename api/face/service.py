@@ -371,13 +371,22 @@ async def decide(*, actor: Account, site: Site, pk: int, approve: bool, settings
     if c.outcome is not CheckinOutcome.review:
         raise Conflict("Only check-ins in the review queue are decided.", code="not_in_review")
     if c.reviewed_at is not None:
-        raise Conflict("This check-in has already been decided.", code="already_decided")
+        raise _decided_already()
+    # Once: the decision is a conditional write (`… WHERE reviewed_at IS NULL`); a concurrent decision waits on the
+    # row and then matches nothing. Only the winner records the tap (whose source key is unique besides).
+    c.approved, c.reviewed_by_id, c.reviewed_at = approve, actor.id, now()
+    if not await FaceCheckin.filter(id=c.id, outcome=CheckinOutcome.review, reviewed_at__isnull=True).update(
+            approved=c.approved, reviewed_by_id=c.reviewed_by_id, reviewed_at=c.reviewed_at):
+        raise _decided_already()
     if approve and c.technician is not None:
         c.tap_id = await _record_tap(checkin=c, site=site, tech=c.technician, source_key=f"face-review:{c.id}",
                                      settings=settings)
-    c.approved, c.reviewed_by_id, c.reviewed_at = approve, actor.id, now()
-    await c.save(update_fields=["tap_id", "approved", "reviewed_by_id", "reviewed_at"])
+        await FaceCheckin.filter(id=c.id).update(tap_id=c.tap_id)
     return _item(c)
+
+
+def _decided_already() -> Conflict:
+    return Conflict("This check-in has already been decided.", code="already_decided")
 
 
 async def set_site_settings(*, site: Site, threshold: float, policy: str) -> Site:

@@ -6,6 +6,11 @@ makes the registration 詳細型. Every operator decision and correction goes in
 
 from __future__ import annotations
 
+from typing import Any
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.timezone import now
 
 from api import db
@@ -23,6 +28,7 @@ from api.registration.models import (
 from api.registration.schemas import (
     ApplicationOut, CorrectionIn, IdentityFields, ReturnIn, TechnicianOut,
 )
+from api.sql import fetch, is_pg
 from api.timeutil import today_jst
 
 # Fields an operator may name when returning an application (besides the data fields themselves).
@@ -46,9 +52,15 @@ async def submit_business_application(*, business: Business) -> Application:
 
 
 async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> Application:
+    """Once per technician: the technician's row is locked first, so a second application sent at the same moment
+    waits and then sees the first one open; the partial unique index `application_one_open_technician` (migration
+    0017) holds even without the lock."""
+    if is_pg():
+        await Technician.filter(id=tech.id).select_for_update().first()
+        await tech.refresh_from_db()
     if await Application.filter(technician=tech, status__in=[ReviewStatus.submitted, ReviewStatus.returned],
                                 kind__in=[ApplicationKind.new, ApplicationKind.upgrade]).exists():
-        raise Conflict("An application is already open; resubmit that one.", code="application_open")
+        raise _open_already()
     if kind is ApplicationKind.new:
         if tech.status is not ReviewStatus.draft:
             raise Conflict("This technician has already applied.", code="already_applied")
@@ -61,10 +73,17 @@ async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> 
     tech_status = ReviewStatus.submitted if kind is ApplicationKind.new else tech.status
     tech.status = tech_status
     await tech.save(update_fields=["status", "updated_at"])
-    return await Application.create(
-        subject_type=SubjectType.technician, technician=tech, kind=kind, submitted_at=now(),
-        proxy=actor.role is Role.business_admin,
-    )
+    try:
+        return await Application.create(
+            subject_type=SubjectType.technician, technician=tech, kind=kind, submitted_at=now(),
+            proxy=actor.role is Role.business_admin,
+        )
+    except IntegrityError:  # a refusal (the whole request rolls back), never taken for success
+        raise _open_already() from None
+
+
+def _open_already() -> Conflict:
+    return Conflict("An application is already open; resubmit that one.", code="application_open")
 
 
 async def _require_documents(tech: Technician) -> None:
@@ -82,20 +101,28 @@ async def _require_documents(tech: Technician) -> None:
 
 async def resubmit(*, app: Application) -> Application:
     if app.status is not ReviewStatus.returned:
-        raise Conflict("Only a returned application can be resubmitted.", code="not_returned")
-    if app.subject_type is SubjectType.technician:
-        tech = await app.technician
+        raise _not_returned()
+    tech = await app.technician if app.subject_type is SubjectType.technician else None
+    if tech is not None and app.kind is ApplicationKind.new:
+        await _require_documents(tech)
+    # Once: returned → submitted is a conditional write; a second resubmission at the same moment matches no row.
+    if not await Application.filter(id=app.id, status=ReviewStatus.returned).update(
+            status=ReviewStatus.submitted, submitted_at=now()):
+        raise _not_returned()
+    await app.refresh_from_db()
+    if tech is not None:
         if app.kind is ApplicationKind.new:
-            await _require_documents(tech)
             tech.status = ReviewStatus.submitted
             await tech.save(update_fields=["status", "updated_at"])
     else:
         business = await app.business
         business.status = ReviewStatus.submitted
         await business.save(update_fields=["status", "updated_at"])
-    app.status, app.submitted_at = ReviewStatus.submitted, now()
-    await app.save()
     return app
+
+
+def _not_returned() -> Conflict:
+    return Conflict("Only a returned application can be resubmitted.", code="not_returned")
 
 
 async def get_application(*, pk: int) -> Application:
@@ -114,8 +141,24 @@ async def review_queue(*, status: str, subject_type: str | None, limit: int) -> 
 
 def _ensure_open(app: Application) -> None:
     if app.status is not ReviewStatus.submitted:
-        raise Conflict(f"The application is {app.status.value}; only a submitted one can be decided.",
-                       code="not_submitted")
+        raise _decided_already(app.status)
+
+
+def _decided_already(status: ReviewStatus | None = None) -> Conflict:
+    state = f" ({status.value})" if status else ""
+    return Conflict(f"The application has already been decided{state}; only a submitted one can be decided.",
+                    code="already_decided")
+
+
+async def _claim(app: Application, *, actor: Account, to: ReviewStatus, reasons: list[dict]) -> None:
+    """The decision itself, once: `UPDATE … WHERE status = 'submitted'`. A concurrent decision waits on the row and
+    then matches nothing (409 already_decided); whatever the decision does next (IDs, card, fee, audit, notice)
+    runs only in the request that made it, and a refusal after the claim rolls the claim back with everything."""
+    values: dict[str, Any] = {"status": to, "return_reasons": reasons, "decided_at": now(), "decided_by_id": actor.id,
+                              "decisions": F("decisions") + 1}
+    if not await Application.filter(id=app.id, status=ReviewStatus.submitted).update(**values):
+        raise _decided_already()
+    await app.refresh_from_db()
 
 
 async def return_application(*, actor: Account, app: Application, data: ReturnIn) -> Application:
@@ -126,9 +169,7 @@ async def return_application(*, actor: Account, app: Application, data: ReturnIn
     if unknown:
         raise Unprocessable.field("reasons", f"unknown field(s): {', '.join(unknown)}", code="unknown_field")
     before = app_out(app).model_dump(mode="json")
-    app.status, app.return_reasons = ReviewStatus.returned, [r.model_dump() for r in data.reasons]
-    app.decided_at, app.decided_by_id, app.decisions = now(), actor.id, app.decisions + 1
-    await app.save()
+    await _claim(app, actor=actor, to=ReviewStatus.returned, reasons=[r.model_dump() for r in data.reasons])
     subject = await (app.technician if app.subject_type is SubjectType.technician else app.business)
     if app.kind is ApplicationKind.new:
         subject.status = ReviewStatus.returned
@@ -146,6 +187,7 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
         return await changes.approve(actor=actor, app=app)
     _ensure_open(app)
     before = app_out(app).model_dump(mode="json")
+    await _claim(app, actor=actor, to=ReviewStatus.approved, reasons=[])
     if app.subject_type is SubjectType.business:
         business = await app.business
         if business.corporate_number_claim:
@@ -160,6 +202,11 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
         if app.kind is ApplicationKind.new:
             from api.registration.service import registered_twin
 
+            if is_pg():
+                # Two applications of one person approved at the same moment: each waits for the other's approval
+                # to commit before it looks for a twin, so the second one finds the first.
+                await fetch(connections.get("default"), "SELECT pg_advisory_xact_lock(hashtext(?))", [
+                    f"technician-twin:{tech.family_name_kana}:{tech.given_name_kana}:{tech.birth_date}:{tech.phone}"])
             twin = await registered_twin(tech)
             if twin is not None:
                 raise Conflict(f"技能者ID {twin.technician_id} has the same name, birth date and phone: return this "
@@ -173,9 +220,6 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
             await tech.save(update_fields=["tier", "updated_at"])
         # The qualifications reviewed with this application count from now on (api/registration/changes.py).
         await Qualification.filter(technician=tech, approved_at=None).update(approved_at=now())
-    app.status, app.return_reasons = ReviewStatus.approved, []
-    app.decided_at, app.decided_by_id, app.decisions = now(), actor.id, app.decisions + 1
-    await app.save()
     await audit.record(actor=actor, action="application.approve", entity_type="application", entity_id=app.id,
                        before=before, after=app_out(app).model_dump(mode="json"))
     await billing_events.on_application_approved(app=app)  # registration fees (api/billing/events.py)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+
+from tortoise.exceptions import IntegrityError
+
 from api.accounts.models import Account, Role
 from api.accounts.service import create_account
 from api.businesses.models import Business, ReviewStatus
@@ -215,7 +218,10 @@ async def add_qualification(*, actor: Account, tech: Technician, data: Qualifica
     from api.registration.changes import store_document
 
     stored = await store_document(actor=actor, tech=tech, raw=certificate, settings=settings, vault=vault)
-    return await Qualification.create(technician=tech, certificate=stored, **data.model_dump())
+    try:  # the (technician, code) unique key decides between two additions at the same moment
+        return await Qualification.create(technician=tech, certificate=stored, **data.model_dump())
+    except IntegrityError:  # a refusal: the request rolls back
+        raise Conflict("This qualification is already registered.", code="duplicate_qualification") from None
 
 
 async def set_disclosure(*, tech: Technician, data: DisclosureIn) -> Technician:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 
 from api import db
@@ -87,12 +88,15 @@ async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContrac
         raise Unprocessable.field("business_id", "only a registered (approved) business can join a contract tree",
                                   code="business_not_registered")
     if await SiteContract.filter(site=site, business=business).exists():
-        raise Conflict("This business is already in the site's contract tree.", code="already_in_tree")
-    contract = await SiteContract.create(
-        site=site, business=business, parent=parent, tier=parent.tier + 1, proxy=data.proxy,
-        status=ContractStatus.approved if data.proxy else ContractStatus.invited,
-        decided_at=now() if data.proxy else None,
-    )
+        raise _in_tree_already()
+    try:  # the (site, business) unique key decides between two invitations sent at the same moment
+        contract = await SiteContract.create(
+            site=site, business=business, parent=parent, tier=parent.tier + 1, proxy=data.proxy,
+            status=ContractStatus.approved if data.proxy else ContractStatus.invited,
+            decided_at=now() if data.proxy else None,
+        )
+    except IntegrityError:  # a refusal: the request rolls back
+        raise _in_tree_already() from None
     if data.proxy:
         await _joined(site, business)
     return contract
@@ -114,9 +118,12 @@ async def decide(*, actor: Account, site: Site, contract_id: int, approve: bool)
         raise Forbidden("Only the invited business answers its invitation.")
     if contract.status is not ContractStatus.invited:
         raise Conflict(f"The invitation is already {contract.status.value}.", code="already_decided")
+    # Once: invited → approved / declined is a conditional write; a concurrent answer matches nothing.
     contract.status = ContractStatus.approved if approve else ContractStatus.declined
     contract.decided_at = now()
-    await contract.save()
+    if not await SiteContract.filter(id=contract.id, status=ContractStatus.invited).update(
+            status=contract.status, decided_at=contract.decided_at):
+        raise Conflict("The invitation has already been answered.", code="already_decided")
     if approve:
         await _joined(site, await contract.business)
     return contract
@@ -141,9 +148,20 @@ async def add_roster(*, actor: Account, site: Site, data: RosterIn) -> RosterEnt
     if data.trade not in trades():
         raise Unprocessable.field("trade", "unknown trade code")
     if await RosterEntry.filter(site=site, technician=tech).exists():
-        raise Conflict("This technician is already on the site's roster.", code="already_on_roster")
-    return await RosterEntry.create(site=site, technician=tech, employer_id=actor.business_id,  # type: ignore
-                                    trade=data.trade, position=data.position, work_content=data.work_content)
+        raise _on_roster_already()
+    try:  # the (site, technician) unique key decides between two additions at the same moment
+        return await RosterEntry.create(site=site, technician=tech, employer_id=actor.business_id,  # type: ignore
+                                        trade=data.trade, position=data.position, work_content=data.work_content)
+    except IntegrityError:  # a refusal: the request rolls back
+        raise _on_roster_already() from None
+
+
+def _in_tree_already() -> Conflict:
+    return Conflict("This business is already in the site's contract tree.", code="already_in_tree")
+
+
+def _on_roster_already() -> Conflict:
+    return Conflict("This technician is already on the site's roster.", code="already_on_roster")
 
 
 async def update_roster(*, actor: Account, site: Site, entry_id: int, data: RosterPatch) -> RosterEntry:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime
 
+from tortoise import connections
 from tortoise.timezone import now
 
 from api.accounts.models import Account, Role
@@ -14,6 +15,7 @@ from api.ids import check_ccus_id
 from api.registration.models import Technician
 from api.sites.access import is_site_manager
 from api.sites.models import RosterEntry, Site, SiteContract
+from api.sql import execute, is_pg
 from api.timeutil import JST, today_jst
 from api.workrecords.models import DirectInput, DirectInputStatus, WorkRecord
 
@@ -40,7 +42,10 @@ async def enter(*, actor: Account, site: Site, technician_id: str, start_at: dat
     if today_jst() > deadline(work_date):
         raise Unprocessable.field("start_at", f"the deadline for this day was {deadline(work_date)}",
                                   code="past_deadline")
-    if not await RosterEntry.filter(site=site, technician=tech).exists():
+    # The roster entry is locked first: a direct input for the same day entered at the same moment (the technician
+    # and the employer, say) waits here and then sees this one.
+    roster = RosterEntry.filter(site=site, technician=tech)
+    if not await (roster.select_for_update() if is_pg() else roster).first():
         raise Unprocessable.field("technician_id", "the technician never joined this site", code="not_on_site")
     if not site.window_start <= work_date <= site.window_end:
         raise Unprocessable.field("start_at", "outside the site's accumulation window", code="outside_window")
@@ -59,28 +64,44 @@ async def get(*, site: Site, pk: int) -> DirectInput:
 
 
 async def decide(*, actor: Account, site: Site, item: DirectInput, approve: bool, note: str | None) -> DirectInput:
+    """Once: the decision is `UPDATE … WHERE status = 'pending'` (a concurrent decision matches nothing: 409
+    already_decided), and an approval writes its work record with `INSERT … ON CONFLICT (technician, site, work_date)
+    DO NOTHING` — one record per technician × site × day (the table's unique key). When a record for that day exists
+    already (another direct input approved at the same moment, or the fold's from taps) the approval is refused with
+    409 overlapping_record and rolled back, so the direct input stays pending for a rejection."""
     if not await is_site_manager(actor, site):
         raise Forbidden("Only the prime contractor's site manager approves direct input.")
     if item.status is not DirectInputStatus.pending:
-        raise Conflict(f"The direct input is already {item.status.value}.", code="already_decided")
+        raise _decided_already(item.status)
     if approve and today_jst() > deadline(item.work_date):
         raise Conflict(f"The approval deadline was {deadline(item.work_date)}.", code="past_deadline")
-    item.status = DirectInputStatus.approved if approve else DirectInputStatus.rejected
-    item.decided_by_id, item.decided_at, item.decision_note = actor.id, now(), note
-    await item.save()
-    if approve:
-        await _record(site, item)
+    status = DirectInputStatus.approved if approve else DirectInputStatus.rejected
+    if not await DirectInput.filter(id=item.id, status=DirectInputStatus.pending).update(
+            status=status, decided_by_id=actor.id, decided_at=now(), decision_note=note):
+        raise _decided_already()
+    await item.refresh_from_db()
+    if approve and not await _record(site, item):
+        raise Conflict(f"There is already a work record for {item.work_date} on this site: reject this direct "
+                       "input.", code="overlapping_record")
     return item
 
 
-async def _record(site: Site, item: DirectInput) -> None:
+def _decided_already(status: DirectInputStatus | None = None) -> Conflict:
+    return Conflict(f"The direct input is already {status.value if status else 'decided'}.", code="already_decided")
+
+
+async def _record(site: Site, item: DirectInput) -> bool:
+    """The approved day's work record; False when the day has one already."""
     tech = await item.technician
     roster = await RosterEntry.get_or_none(site=site, technician=tech)
     contract = await SiteContract.get_or_none(site=site, business_id=tech.employer_id)  # type: ignore[attr-defined]
-    await WorkRecord.create(
-        technician=tech, site=site, work_date=item.work_date, first_in=item.start_at, last_out=item.end_at,
-        employer_id=tech.employer_id, tier=contract.tier if contract else None,  # type: ignore[attr-defined]
-        trade=roster.trade if roster else None, position=roster.position.value if roster else None,
-        work_content=roster.work_content if roster else None, method="direct", taps=0,
-        missing_exit=item.end_at is None, folded_at=now(),
-    )
+    return bool(await execute(
+        connections.get("default"),
+        "INSERT INTO work_record (technician_id, site_id, work_date, first_in, last_out, employer_id, tier, trade, "
+        "position, work_content, method, taps, missing_exit, folded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'direct', 0, ?, ?) "
+        "ON CONFLICT (technician_id, site_id, work_date) DO NOTHING",
+        [tech.id, site.id, item.work_date, item.start_at, item.end_at, tech.employer_id,  # type: ignore[attr-defined]
+         contract.tier if contract else None, roster.trade if roster else None,
+         roster.position.value if roster else None, roster.work_content if roster else None, item.end_at is None,
+         now()]))

@@ -127,6 +127,32 @@ async def test_direct_input_rules(client, drain):
     assert pending == []
 
 
+async def test_a_direct_input_whose_day_got_a_record_is_not_approved(client, drain):
+    """Taps of the day folded after the direct input was entered: one record per technician × site × day, so the
+    approval is refused with overlapping_record, writes nothing and leaves the input pending for a rejection."""
+    w = await make_world(client)
+    me = await w.worker(w.prime)
+    await w.roster(w.prime, me)
+    site = w.site["id"]
+    day = datetime.now(JST).date() - timedelta(days=2)
+    r = await client.post(f"/api/v1/sites/{site}/direct-inputs", headers=auth(me.token), json={
+        "technician_id": me.technician_id, "start_at": at(day, 8).isoformat(), "end_at": at(day, 17).isoformat(),
+        "reason": "カードを忘れたため"})
+    assert r.status_code == 201, r.text
+    item = r.json()
+    await w.upload(me.tap("d1", at=at(day, 8, 5)), me.tap("d2", at=at(day, 17, 5), seq=2))
+    await run(client, w, drain)
+    [before] = await records(client, w, me, day)
+    url = f"/api/v1/sites/{site}/direct-inputs/{item['id']}"
+    r = await client.post(f"{url}/approve", headers=auth(w.prime["token"]))
+    assert (r.status_code, r.json()["error"]) == (409, "overlapping_record"), r.text
+    assert await records(client, w, me, day) == [before]  # the folded record, untouched
+    waiting = (await client.get(f"/api/v1/sites/{site}/direct-inputs", headers=auth(w.prime["token"]))).json()
+    assert [(d["id"], d["status"]) for d in waiting] == [(item["id"], "pending")]
+    r = await client.post(f"{url}/reject", headers=auth(w.prime["token"]), json={"note": "打刻あり"})
+    assert r.status_code == 200 and r.json()["status"] == "rejected"
+
+
 async def test_batch_names_are_checked(client):
     w = await make_world(client)
     assert (await client.post("/api/v1/admin/batches/everything", headers=auth(w.op))).status_code == 404
