@@ -93,7 +93,7 @@ async def decide(ctx: Ctx):
 
 
 @router.get("/sites/{pk:int}/phone-map", summary="The site's plan (SVG): the fence and the day's phone check-ins",
-            tags=["phone"], roles=MANAGERS, query=MapQuery, errors=(403, 404))
+            tags=["phone"], roles=MANAGERS, query=MapQuery, errors=(403, 404), media=("image/svg+xml",))
 async def phone_map(ctx: Ctx):
     site = await _managed_site(ctx)
     day = ctx.query.work_date or today_jst()
@@ -116,7 +116,7 @@ async def gate_qr(ctx: Ctx):
 
 
 @router.get("/sites/{pk:int}/gate-qr/print", summary="The gate code as a printable page (A4)", tags=["phone"],
-            roles=MANAGERS, query=GateQrQuery, errors=(403, 404))
+            roles=MANAGERS, query=GateQrQuery, errors=(403, 404), media=("text/html",))
 async def gate_qr_print(ctx: Ctx):
     site = await _managed_site(ctx)
     g = _gate(ctx, site)

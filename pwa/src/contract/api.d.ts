@@ -918,7 +918,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * W1⑧ 技能者: 技能者数, 技能レベル向上者数 (judged level rises in the 3 years to the base date) and 控除対象者数
+         * W1⑧: 技能者数, 技能レベル向上者数 (judged level rises in the 3 years to the base date), 控除対象者数, the 技能者 value and, with 技術者数, the 評点
          * @description Roles: business_admin, operator
          */
         get: operations["keishin_w1_skills"];
@@ -1475,6 +1475,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/phone/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check in or out from the technician's own phone (position, optional QR, selfie)
+         * @description Roles: technician
+         */
+        post: operations["phone_check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/phone/checkins/signed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a check-in kept offline, signed by the phone's enrolled key
+         * @description Roles: technician
+         */
+        post: operations["phone_check_in_signed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/phone/device-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register this phone's public key (signs check-ins kept offline)
+         * @description Roles: technician
+         */
+        post: operations["phone_device_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/review/applications": {
         parameters: {
             query?: never;
@@ -1891,6 +1951,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{pk}/gate-qr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site's gate code of a day (it rotates daily)
+         * @description Roles: business_admin, site_manager
+         */
+        get: operations["phone_gate_qr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{pk}/gate-qr/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The gate code as a printable page (A4)
+         * @description Roles: business_admin, site_manager
+         */
+        get: operations["phone_gate_qr_print"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{pk}/lone-exits": {
         parameters: {
             query?: never;
@@ -1929,6 +2029,90 @@ export interface paths {
          * @description Roles: business_admin, operator
          */
         post: operations["billing_choose_lump_sum"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{pk}/phone-checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site's phone check-ins (the review queue with outcome=review&undecided=true)
+         * @description Roles: business_admin, site_manager
+         */
+        get: operations["phone_list_checkins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{pk}/phone-checkins/{cid}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve (records the tap) or reject a phone check-in of the review queue
+         * @description Roles: business_admin, site_manager
+         */
+        post: operations["phone_decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{pk}/phone-map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site's plan (SVG): the fence and the day's phone check-ins
+         * @description Roles: business_admin, site_manager
+         */
+        get: operations["phone_phone_map"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{pk}/phone-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site's phone check-in settings
+         * @description Roles: business_admin, site_manager
+         */
+        get: operations["phone_get_settings"];
+        /**
+         * Turn phone check-in on: fence, accuracy, policy per check, selfie
+         * @description Roles: business_admin, site_manager
+         */
+        put: operations["phone_put_settings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2628,6 +2812,11 @@ export interface components {
         };
         /** DecisionIn */
         api__face__schemas__DecisionIn: {
+            /** Approve */
+            approve: boolean;
+        };
+        /** DecisionIn */
+        api__phone__schemas__DecisionIn: {
             /** Approve */
             approve: boolean;
         };
@@ -3662,6 +3851,19 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** DeviceKeyIn */
+        DeviceKeyIn: {
+            /**
+             * Public Key
+             * @description SPKI of an ECDSA P-256 public key, base64
+             */
+            public_key: string;
+        };
+        /** DeviceKeyOut */
+        DeviceKeyOut: {
+            /** Key Id */
+            key_id: string;
+        };
         /** DeviceOut */
         DeviceOut: {
             /** Enrolled At */
@@ -3940,6 +4142,22 @@ export interface components {
             band: string;
             /** On */
             on: string;
+        };
+        /** GateQrOut */
+        GateQrOut: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Payload */
+            payload: string;
+            /** Site Id */
+            site_id: string;
+            /** Svg */
+            svg: string;
+            /** Url */
+            url: string;
         };
         /** Geofence */
         Geofence: {
@@ -4526,6 +4744,223 @@ export interface components {
             technician_id: string;
         };
         /**
+         * PhoneCheckinIn
+         * @description A check-in from the technician's own phone: the site (picked from the roster) or the gate QR code, or both.
+         */
+        PhoneCheckinIn: {
+            /** Accuracy M */
+            accuracy_m: number;
+            /**
+             * Client Time
+             * Format: date-time
+             */
+            client_time: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "in" | "out";
+            /** Idempotency Key */
+            idempotency_key: string;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /**
+             * Nonce
+             * @default null
+             */
+            nonce: string | null;
+            /**
+             * Qr
+             * @default null
+             */
+            qr: string | null;
+            /**
+             * Selfie
+             * @description JPEG, base64 (a data: URL is fine)
+             * @default null
+             */
+            selfie: string | null;
+            /**
+             * Site Id
+             * @default null
+             */
+            site_id: string | null;
+        };
+        /** PhoneCheckinOut */
+        PhoneCheckinOut: {
+            /**
+             * Client Time
+             * Format: date-time
+             */
+            client_time: string;
+            /**
+             * Delay S
+             * @description how long after the check-in it reached the server (offline uploads)
+             */
+            delay_s: number;
+            /** Direction */
+            direction: string;
+            /** Distance M */
+            distance_m: number;
+            /**
+             * Duplicate
+             * @default false
+             */
+            duplicate: boolean;
+            /** Id */
+            id: number;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "accepted" | "review";
+            /** Reasons */
+            reasons: components["schemas"]["Reason"][];
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Signed */
+            signed: boolean;
+            /** Site Id */
+            site_id: string;
+            /** Site Name */
+            site_name: string;
+            /** Site Pk */
+            site_pk: number;
+            /** Tap Status */
+            tap_status: string | null;
+        };
+        /** PhoneItemOut */
+        PhoneItemOut: {
+            /** Accuracy M */
+            accuracy_m: number;
+            /** Approved */
+            approved: boolean | null;
+            /**
+             * Client Time
+             * Format: date-time
+             */
+            client_time: string;
+            /** Delay S */
+            delay_s: number;
+            /** Direction */
+            direction: string;
+            /** Distance M */
+            distance_m: number;
+            /** Id */
+            id: number;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /** Name */
+            name: string;
+            /** Outcome */
+            outcome: string;
+            /** Reasons */
+            reasons: components["schemas"]["Reason"][];
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Signed */
+            signed: boolean;
+            /** Tap Id */
+            tap_id: number | null;
+            /** Technician Id */
+            technician_id: string | null;
+            /** Technician Pk */
+            technician_pk: number;
+            /** Via Qr */
+            via_qr: boolean;
+        };
+        /** PhonePolicy */
+        PhonePolicy: {
+            /**
+             * Face Mismatch
+             * @default review
+             * @enum {string}
+             */
+            face_mismatch: "review" | "refuse";
+            /**
+             * Implausible Travel
+             * @default review
+             * @enum {string}
+             */
+            implausible_travel: "review" | "refuse";
+            /**
+             * Low Accuracy
+             * @default review
+             * @enum {string}
+             */
+            low_accuracy: "review" | "refuse";
+            /**
+             * Out Of Fence
+             * @default review
+             * @enum {string}
+             */
+            out_of_fence: "review" | "refuse";
+            /**
+             * Qr Expired
+             * @default refuse
+             * @enum {string}
+             */
+            qr_expired: "review" | "refuse";
+            /**
+             * Qr Other Site
+             * @default refuse
+             * @enum {string}
+             */
+            qr_other_site: "review" | "refuse";
+            /**
+             * Qr Replayed
+             * @default review
+             * @enum {string}
+             */
+            qr_replayed: "review" | "refuse";
+        };
+        /**
+         * PhoneSettingsIn
+         * @description A circle (`geofence`) or a `polygon` of [lat, lon] points; the polygon wins when both are given.
+         */
+        PhoneSettingsIn: {
+            /** @default null */
+            geofence: components["schemas"]["Geofence"] | null;
+            /**
+             * Max Accuracy M
+             * @default 50
+             */
+            max_accuracy_m: number;
+            policy?: components["schemas"]["PhonePolicy"];
+            /**
+             * Polygon
+             * @default null
+             */
+            polygon: number[][] | null;
+            /**
+             * Selfie Required
+             * @default false
+             */
+            selfie_required: boolean;
+        };
+        /** PhoneSettingsOut */
+        PhoneSettingsOut: {
+            /** Enabled */
+            enabled: boolean;
+            geofence: components["schemas"]["Geofence"] | null;
+            /** Max Accuracy M */
+            max_accuracy_m: number;
+            policy: components["schemas"]["PhonePolicy"];
+            /** Polygon */
+            polygon: number[][] | null;
+            /** Selfie Required */
+            selfie_required: boolean;
+        };
+        /**
          * ProxyRegistrationForm
          * @description The multipart form of a whole 代行申請: `data` is the JSON of TechnicianProxyRegisterIn, beside the files.
          */
@@ -4636,6 +5071,13 @@ export interface components {
             tax_rate_percent: number;
             /** Tax Yen */
             tax_yen: number;
+        };
+        /** Reason */
+        Reason: {
+            /** Code */
+            code: string;
+            /** Detail */
+            detail: string;
         };
         /** RecognisedOut */
         RecognisedOut: {
@@ -4891,6 +5333,24 @@ export interface components {
         SelfRegistrationForm: {
             /** Data */
             data: string;
+        };
+        /**
+         * SignedCheckinIn
+         * @description An offline check-in: `message` is the PhoneCheckinIn JSON (without the selfie) exactly as the phone signed it
+         *     with its enrolled key (ECDSA P-256 / SHA-256, raw r‖s signature, base64).
+         */
+        SignedCheckinIn: {
+            /** Key Id */
+            key_id: string;
+            /** Message */
+            message: string;
+            /**
+             * Selfie
+             * @default null
+             */
+            selfie: string | null;
+            /** Signature */
+            signature: string;
         };
         /**
          * SiteIn
@@ -8641,6 +9101,8 @@ export interface operations {
         parameters: {
             query: {
                 base_date: string;
+                engineer_value?: number;
+                engineers?: number | null;
                 fiscal_year_start: string;
                 pledge_submitted?: boolean;
             };
@@ -8712,6 +9174,8 @@ export interface operations {
         parameters: {
             query: {
                 base_date: string;
+                engineer_value?: number;
+                engineers?: number | null;
             };
             header?: never;
             path: {
@@ -10505,6 +10969,249 @@ export interface operations {
             };
         };
     };
+    phone_check_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneCheckinIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCheckinOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    phone_check_in_signed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignedCheckinIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCheckinOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    phone_device_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceKeyIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceKeyOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     registration_queue: {
         parameters: {
             query?: {
@@ -12018,6 +12725,144 @@ export interface operations {
             };
         };
     };
+    phone_gate_qr: {
+        parameters: {
+            query?: {
+                day?: string | null;
+            };
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateQrOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    phone_gate_qr_print: {
+        parameters: {
+            query?: {
+                day?: string | null;
+            };
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     workrecords_site_lone_exits: {
         parameters: {
             query: {
@@ -12198,6 +13043,348 @@ export interface operations {
             };
             /** @description Conflicts with existing data */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    phone_list_checkins: {
+        parameters: {
+            query?: {
+                limit?: number;
+                outcome?: ("accepted" | "review") | null;
+                undecided?: boolean;
+                work_date?: string | null;
+            };
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneItemOut"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    phone_decide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cid: number;
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__phone__schemas__DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneItemOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    phone_phone_map: {
+        parameters: {
+            query?: {
+                work_date?: string | null;
+            };
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    phone_get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneSettingsOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    phone_put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneSettingsOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
