@@ -178,3 +178,26 @@ class ReissueOut(BaseModel):
     valid_until: date
     revoked_serial: str
     fee_yen: int
+
+
+class QuoteQuery(BaseModel):
+    kind: Literal["technician_registration", "business_registration", "technician_upgrade", "card_reissue",
+                  "renewal"]
+    tier: Literal["simplified", "detailed"] | None = Field(default=None, description="technician registration and "
+                                                           "renewal: 簡略型 / 詳細型")
+    capital_yen: Annotated[int, Field(ge=0, le=10**15)] | None = Field(
+        default=None, description="business registration: 資本金 in yen; omit for an individual proprietor")
+    sole_proprietor: bool | None = Field(default=None, description="business registration: 一人親方")
+    on: date | None = Field(default=None, description="the submission day to price (default today, Japan time)")
+
+
+class QuoteOut(BaseModel):
+    kind: str
+    fee_type: str
+    variant: str
+    label_ja: str
+    amount_yen: int
+    priced_on: date
+    tariff_valid_from: date
+    tariff_valid_to: date | None
+    source: str

@@ -6,16 +6,18 @@ makes the registration 詳細型. Every operator decision and correction goes in
 
 from __future__ import annotations
 
+from tortoise.expressions import F
 from tortoise.timezone import now
 
 from api import db
 from api.accounts.models import Account, Role
 from api.audit import service as audit
 from api.billing import events as billing_events
+from api.billing import fees
 from api.businesses.models import Business, ReviewStatus
 from api.errors import Conflict, NotFound, Unprocessable
 from api.ids import new_ccus_id
-from api.registration import changes
+from api.registration import changes, renewal
 from api.registration.cards import issue_card
 from api.registration.models import (
     Application, ApplicationKind, ImageKind, Qualification, SubjectType, Technician, Tier,
@@ -37,15 +39,27 @@ def app_out(a: Application) -> ApplicationOut:
         kind=a.kind.value, proxy=a.proxy, status=a.status.value, return_reasons=a.return_reasons,
         submitted_at=a.submitted_at, decided_at=a.decided_at, change_type=a.change_type, payload=a.payload,
         has_document=a.document_id is not None,  # type: ignore[attr-defined]
+        priced_on=a.priced_on, fee_yen=a.fee_yen,
     )
 
 
+def _price(app: Application, subject, on) -> None:
+    """Price the application on `on` (its first submission day) and keep the quote on it (api/billing/fees.py)."""
+    q = fees.application_quote(app=app, subject=subject, on=on)
+    app.priced_on, app.fee_yen = on, (q.amount_yen if q else None)
+
+
 async def submit_business_application(*, business: Business) -> Application:
-    return await Application.create(subject_type=SubjectType.business, business=business, kind=ApplicationKind.new,
-                                    submitted_at=now())
+    app = Application(subject_type=SubjectType.business, business=business, kind=ApplicationKind.new,
+                      submitted_at=now())
+    _price(app, business, today_jst())
+    await app.save()
+    return app
 
 
 async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> Application:
+    if kind is ApplicationKind.renewal:
+        return await _submit_renewal(actor=actor, tech=tech)
     if await Application.filter(technician=tech, status__in=[ReviewStatus.submitted, ReviewStatus.returned],
                                 kind__in=[ApplicationKind.new, ApplicationKind.upgrade]).exists():
         raise Conflict("An application is already open; resubmit that one.", code="application_open")
@@ -61,10 +75,28 @@ async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> 
     tech_status = ReviewStatus.submitted if kind is ApplicationKind.new else tech.status
     tech.status = tech_status
     await tech.save(update_fields=["status", "updated_at"])
-    return await Application.create(
-        subject_type=SubjectType.technician, technician=tech, kind=kind, submitted_at=now(),
-        proxy=actor.role is Role.business_admin,
-    )
+    app = Application(subject_type=SubjectType.technician, technician=tech, kind=kind, submitted_at=now(),
+                      proxy=actor.role is Role.business_admin)
+    _price(app, tech, today_jst())
+    await app.save()
+    return app
+
+
+async def _submit_renewal(*, actor: Account, tech: Technician) -> Application:
+    """登録更新 (api/registration/renewal.py): from 6 months before expiry; one open renewal per technician (the
+    unique change_key, so two sent at once make one)."""
+    today = today_jst()
+    await renewal.check_can_renew(tech=tech, today=today)
+    app = Application(subject_type=SubjectType.technician, technician=tech, kind=ApplicationKind.renewal,
+                      submitted_at=now(), proxy=actor.role is Role.business_admin, change_key=renewal.renewal_key(tech))
+    _price(app, tech, today)
+    from tortoise.exceptions import IntegrityError
+
+    try:
+        await app.save()
+    except IntegrityError:
+        raise Conflict("A renewal is already open; resubmit that one.", code="renewal_open") from None
+    return app
 
 
 async def _require_documents(tech: Technician) -> None:
@@ -93,6 +125,10 @@ async def resubmit(*, app: Application) -> Application:
         business = await app.business
         business.status = ReviewStatus.submitted
         await business.save(update_fields=["status", "updated_at"])
+    # The first submission's pricing date is kept (docs/billing.md §4); the fee is requoted on it, as the returned
+    # data (tier, capital) may have changed.
+    subject = await (app.technician if app.subject_type is SubjectType.technician else app.business)
+    _price(app, subject, fees.pricing_date(app))
     app.status, app.submitted_at = ReviewStatus.submitted, now()
     await app.save()
     return app
@@ -141,11 +177,15 @@ async def return_application(*, actor: Account, app: Application, data: ReturnIn
 
 
 async def approve(*, actor: Account, app: Application, card_key_version: int) -> Application:
-    """`card_key_version`: the newest master-key version (``settings.card_keys().newest``), for a new card."""
+    """`card_key_version`: the newest master-key version (``settings.card_keys().newest``), for a new card.
+
+    The application is claimed with a conditional write (submitted → approved) before anything is issued or charged:
+    of two approvals sent at once exactly one issues the ID, the card and the charge; the other answers 409."""
     if app.kind is ApplicationKind.change:
         return await changes.approve(actor=actor, app=app)
     _ensure_open(app)
     before = app_out(app).model_dump(mode="json")
+    business = tech = None
     if app.subject_type is SubjectType.business:
         business = await app.business
         if business.corporate_number_claim:
@@ -153,8 +193,6 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
             if holder is not None:
                 raise Conflict(f"事業者ID {holder.business_id} already holds this 法人番号: return this application "
                                "(the firm's 事業者責任者 can add 管理者ID there).", code="duplicate_business")
-        business.status, business.approved_at = ReviewStatus.approved, now()
-        await business.save(update_fields=["status", "approved_at", "updated_at"])
     else:
         tech = await app.technician
         if app.kind is ApplicationKind.new:
@@ -164,18 +202,37 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
             if twin is not None:
                 raise Conflict(f"技能者ID {twin.technician_id} has the same name, birth date and phone: return this "
                                "application (the person logs in with that registration).", code="duplicate_technician")
+    decided_at = now()
+    claimed = await Application.filter(id=app.id, status=ReviewStatus.submitted).update(
+        status=ReviewStatus.approved, return_reasons=[], decided_at=decided_at, decided_by_id=actor.id,
+        decisions=F("decisions") + 1, change_key=None)
+    if not claimed:
+        raise Conflict("The application was decided meanwhile; only a submitted one can be decided.",
+                       code="not_submitted")
+    await app.refresh_from_db()
+    today = today_jst()
+    if business is not None:
+        business.status, business.approved_at = ReviewStatus.approved, now()
+        await business.save(update_fields=["status", "approved_at", "updated_at"])
+    else:
+        assert tech is not None
+        if app.kind is ApplicationKind.new:
             tech.technician_id = await _unique_technician_id()
-            tech.status, tech.registered_on = ReviewStatus.approved, today_jst()
+            tech.status, tech.registered_on = ReviewStatus.approved, today
             await tech.save(update_fields=["technician_id", "status", "registered_on", "updated_at"])
-            await issue_card(technician=tech, issued_on=today_jst(), key_version=card_key_version)
+            await issue_card(technician=tech, issued_on=today, key_version=card_key_version)
+        elif app.kind is ApplicationKind.renewal:
+            # The next period: from the current expiry, not from today, so renewing early loses nothing. The current
+            # card stays valid to its own expiry (the holder taps with it until the new one arrives).
+            old_expiry = await renewal.registration_expiry(tech)
+            assert old_expiry is not None  # a renewal is only accepted for a registration with a card
+            await issue_card(technician=tech, issued_on=today, key_version=card_key_version,
+                             valid_until=renewal.next_expiry(tech=tech, old_expiry=old_expiry))
         else:
             tech.tier = Tier.detailed
             await tech.save(update_fields=["tier", "updated_at"])
         # The qualifications reviewed with this application count from now on (api/registration/changes.py).
         await Qualification.filter(technician=tech, approved_at=None).update(approved_at=now())
-    app.status, app.return_reasons = ReviewStatus.approved, []
-    app.decided_at, app.decided_by_id, app.decisions = now(), actor.id, app.decisions + 1
-    await app.save()
     await audit.record(actor=actor, action="application.approve", entity_type="application", entity_id=app.id,
                        before=before, after=app_out(app).model_dump(mode="json"))
     await billing_events.on_application_approved(app=app)  # registration fees (api/billing/events.py)
