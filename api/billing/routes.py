@@ -147,18 +147,19 @@ async def fee_quote(ctx: Ctx):
 # --- lump-sum sites and card reissue --------------------------------------------------------------------------------
 
 
-@router.post("/sites/{pk:int}/lump-sum", summary="Prepay the site's 現場利用料 as a lump sum (一括支払方式)",
+@router.post("/sites/{pk:int}/lump-sum", summary="Prepay the site's 現場利用料 as a lump sum (一括支払方式; off by default "
+             "while its official price is not public: 409 lump_sum_disabled)",
              tags=["billing"], roles={Role.business_admin, Role.operator}, body=LumpSumIn, response=LumpSumOut,
              status=201, errors=(403, 404, 409, 422))
 async def choose_lump_sum(ctx: Ctx):
     from api.sites.service import get_site
 
     site = await get_site(pk=int(ctx.path["pk"]))
-    return lump_sum.out(await lump_sum.choose(actor=ctx.user, site=site, data=ctx.body))
+    return lump_sum.out(await lump_sum.choose(actor=ctx.user, site=site, data=ctx.body, settings=ctx.settings), site)
 
 
 @router.get("/sites/{pk:int}/lump-sum", summary="The site's lump-sum choice, if any", tags=["billing"],
-            roles={Role.business_admin, Role.operator, Role.site_manager}, response=LumpSumOut, errors=(404,))
+            roles={Role.business_admin, Role.operator, Role.site_manager}, response=LumpSumOut, errors=(404, 409))
 async def get_lump_sum(ctx: Ctx):
     from api.sites.access import is_site_manager
     from api.sites.service import get_site
@@ -169,8 +170,9 @@ async def get_lump_sum(ctx: Ctx):
         raise NotFound("No such site.")
     row = await LumpSumSite.get_or_none(site_id=site.id)
     if row is None:
+        lump_sum.ensure_enabled(ctx.settings)  # off: say why there is no lump sum (a choice made before still shows)
         raise NotFound("This site is billed per work record.")
-    return lump_sum.out(row)
+    return lump_sum.out(row, site)
 
 
 @router.post("/technicians/{pk:int}/card-reissue", summary="Reissue a lost, damaged or outdated card (1,000 yen; "

@@ -167,6 +167,12 @@ class LumpSumOut(BaseModel):
     discount_percent: int
     amount_yen: int
     chosen_on: date
+    settles_after: date = Field(description="After this day (the late-record deadline of the window's last day) the "
+                                "records are compared with the estimate and the excess charged")
+    settled_on: date | None = None
+    actual_person_days: int | None = None
+    excess_person_days: int | None = None
+    excess_yen: int | None = None
 
 
 class ReissueIn(Strict):
