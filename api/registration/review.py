@@ -6,6 +6,7 @@ makes the registration 詳細型. Every operator decision and correction goes in
 
 from __future__ import annotations
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.timezone import now
 
@@ -90,8 +91,6 @@ async def _submit_renewal(*, actor: Account, tech: Technician) -> Application:
     app = Application(subject_type=SubjectType.technician, technician=tech, kind=ApplicationKind.renewal,
                       submitted_at=now(), proxy=actor.role is Role.business_admin, change_key=renewal.renewal_key(tech))
     _price(app, tech, today)
-    from tortoise.exceptions import IntegrityError
-
     try:
         await app.save()
     except IntegrityError:

@@ -148,7 +148,7 @@ async def test_reissue_keeps_the_expiry_and_an_expired_registration_is_not_reiss
     assert await table_counts() == before
 
 
-async def test_renewal_opens_six_months_before_expiry_is_reviewed_charged_and_issues_the_next_card(client):
+async def test_renewal_opens_six_months_before_expiry_is_reviewed_charged_and_issues_the_next_card(client, drain):
     op = await operator_token(client)
     t = await _approved_technician(client, op)
     apply = lambda: client.post(f"/api/v1/technicians/{t['pk']}/applications", headers=auth(t["token"]),  # noqa
@@ -194,6 +194,12 @@ async def test_renewal_opens_six_months_before_expiry_is_reviewed_charged_and_is
     from api.registration.models import Card
 
     assert await Card.filter(technician_id=t["pk"], valid_until=new_expiry).count() == 1
+    # The holder is told of each decision.
+    await drain()
+    notes = (await client.get("/api/v1/notifications", headers=auth(t["token"]))).json()
+    texts = [n["message"] for n in notes]
+    assert any("登録の更新が承認されました" in x for x in texts) and any("登録の更新の申請が差し戻されました" in x
+                                                                  for x in texts), texts
 
 
 async def test_expired_registration_can_be_renewed_and_others_cannot_apply(client):
