@@ -25,6 +25,7 @@ def job_functions() -> list[Callable[..., Any]]:
         levels.evaluate_levels,
         levels.evaluate_all_levels,
         billing.billing_close,
+        billing.settle_lump_sums,
         face.enrol_faces,
         face.purge_face_evidence,
         face.refresh_face_enrolments,

@@ -40,4 +40,6 @@ SCHEDULE = [
     Scheduled(JOB_OF["monthly-close"], minute=_set(0), hour=_set(4), day=_set(1)),
     # After monthly_close: the month's records. Serialised with any operator-run close by a database lock.
     Scheduled(JOB_OF["billing-close"], minute=_set(0), hour=_set(5), day=_set(1)),
+    # Daily: a site is due the day after its window's late-record deadline; idempotent (settled once per site).
+    Scheduled(JOB_OF["lump-sum-settle"], minute=_set(30), hour=_set(5)),
 ]

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     invoice_issuer_name: str = Field(default="OpenCCUS 運営主体", validation_alias="OPENCCUS_INVOICE_ISSUER_NAME")
     # 適格請求書発行事業者登録番号 (T + 13 digits), printed on every invoice.
     invoice_issuer_number: str = Field(default="T0000000000000", validation_alias="OPENCCUS_INVOICE_ISSUER_NUMBER")
+    # 一括支払方式 (seed ⑥-6, api/billing/lump_sum.py): its official price is not public, so the bands are
+    # assumptions and the option is off until an operator sets a price and turns it on.
+    lump_sum_enabled: bool = Field(default=False, validation_alias="OPENCCUS_LUMP_SUM_ENABLED")
 
     # Face check-in (api/face, docs/face.md). Workers: dlib processes (0 = one per core, leaving one core free above
     # two). The pool starts on first use, so an API that never sees a face never pays for loading the models.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 BatchName = Literal["fold", "close", "monthly-close", "residence-alerts", "levels", "face-purge", "face-refresh",
-                    "billing-close"]
+                    "billing-close", "lump-sum-settle"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ BATCHES: dict[str, Batch] = {b.name: b for b in (
     Batch("face-refresh", "refresh_face_enrolments", "Enrol faces that are missing or of an old model version"),
     Batch("billing-close", "billing_close", "Monthly billing close: charges, renewals and invoices of a month",
           takes_period=True),
+    Batch("lump-sum-settle", "settle_lump_sums", "Settle lump-sum sites past their window: charge work records beyond "
+          "the estimate, once"),
 )}
 assert set(BATCHES) == set(get_args(BatchName)), "every typed batch name is registered"
 

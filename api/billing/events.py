@@ -40,11 +40,13 @@ async def record_amount(*, source_key: str, fee_type: str, variant: str, label: 
 
 async def record(*, source_key: str, fee_type: str, event_date: date, label: str | None = None, quantity: int = 1,
                  business_id: int | None = None, technician_id: int | None = None, site_id: int | None = None,
-                 **conditions: Any) -> Charge | None:
-    """Price an event from the tariff in force on its date and store it. No tariff for that date (an event before
-    2019-04 or a fee that did not exist yet) records nothing: the approval itself must not fail for it."""
+                 priced_on: date | None = None, **conditions: Any) -> Charge | None:
+    """Price an event from the tariff in force on `priced_on` (by default its date) and store it. An application's
+    fee is priced on its submission day (api/billing/fees.pricing_date) and counted on its approval day. No tariff
+    for that date (an event before 2019-04 or a fee that did not exist yet) records nothing: the approval itself
+    must not fail for it."""
     try:
-        row = tariffs.tariff_row(fee_type=fee_type, on=event_date, **conditions)
+        row = tariffs.tariff_row(fee_type=fee_type, on=priced_on or event_date, **conditions)
     except tariffs.TariffError as exc:
         log.warning("no charge for %s: %s", source_key, exc.message)
         return None
@@ -70,32 +72,40 @@ async def _bill_technician_now(payer: dict[str, int | None]) -> None:
 
 async def on_application_approved(*, app: Any) -> None:
     """Called by api.registration.review.approve for every approval, in the same transaction."""
+    from api.billing.fees import pricing_date
     from api.registration.models import ApplicationKind, SubjectType
 
     today = today_jst()
+    priced_on = pricing_date(app)  # the submission day: the price the applicant was quoted (docs/billing.md §4)
     if app.subject_type is SubjectType.business:
-        await business_approved(business=await app.business, on=today)
+        await business_approved(business=await app.business, on=today, priced_on=priced_on)
         return
     tech = await app.technician
     payer = await _payer_for_technician(tech)
     who = tech.technician_id or f"#{tech.id}"
     if app.kind is ApplicationKind.new:
         charge = await record(source_key=f"technician_registration:{app.id}", fee_type="technician_registration",
-                              event_date=today, tier=tech.tier.value, **payer,
+                              event_date=today, priced_on=priced_on, tier=tech.tier.value, **payer,
                               label=f"技能者登録料 {who}")
+    elif app.kind is ApplicationKind.renewal:
+        # The registration fee of the tier, once per renewal application (the source key is unique).
+        charge = await record(source_key=f"technician_renewal:{app.id}", fee_type="technician_registration",
+                              event_date=today, priced_on=priced_on, tier=tech.tier.value, **payer,
+                              label=f"技能者登録 更新 {who}")
     else:
         charge = await record(source_key=f"technician_upgrade:{app.id}", fee_type="technician_upgrade",
-                              event_date=today, label=f"技能者登録 簡略型→詳細型 {who}", **payer)
+                              event_date=today, priced_on=priced_on, label=f"技能者登録 簡略型→詳細型 {who}", **payer)
     if charge is not None:
         await _bill_technician_now(payer)
 
 
-async def business_approved(*, business: Business, on: date) -> None:
-    """事業者登録料 for the first five years, and the 管理者ID利用料 of every admin ID the business already has."""
+async def business_approved(*, business: Business, on: date, priced_on: date | None = None) -> None:
+    """事業者登録料 for the first five years (priced on the application's submission day), and the 管理者ID利用料
+    of every admin ID the business already has (acquired on approval, priced that day)."""
     await BillingAnchor.get_or_create(kind=AnchorKind.business_registration, business=business, account=None,
                                       defaults={"anchored_on": on})
     await record(source_key=f"business_registration:{business.id}:0", fee_type="business_registration",
-                 event_date=on, business_id=business.id, capital_yen=business.capital_yen,
+                 event_date=on, priced_on=priced_on, business_id=business.id, capital_yen=business.capital_yen,
                  sole_proprietor=business.sole_proprietor, label="事業者登録料（5年）")
     for account in await Account.filter(business=business, role=Role.business_admin, is_active=True):
         await _admin_id(account=account, business=business, on=on)

@@ -215,6 +215,12 @@ class LumpSumSite(Model):
     chosen_on = fields.DateField()
     created_by_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Settlement after the accumulation window (api/billing/lump_sum.py settle): set once by a conditional UPDATE
+    # (WHERE settled_on IS NULL); the excess charge has the unique source key site_lump_sum_excess:{site}.
+    settled_on = fields.DateField(null=True)
+    actual_person_days = fields.IntField(null=True)
+    excess_person_days = fields.IntField(null=True)
+    excess_yen = fields.BigIntField(null=True)
 
     class Meta:
         table = "lump_sum_site"

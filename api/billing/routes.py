@@ -11,14 +11,14 @@ from starlette.responses import Response
 from api.batches import service as batches
 from api.accounts.models import Role
 from api.audit import service as audit
-from api.billing import events, invoices, issuer, lump_sum, tariffs
+from api.billing import events, fees, invoices, issuer, lump_sum, tariffs
 from api.billing.close import check_period
 from api.billing.models import BillingRun, Charge, LumpSumSite
 from api.billing.pdf import invoice_pdf, receipt_pdf
 from api.billing.periods import parse_period, previous_period
 from api.billing.schemas import (
     BillingRunOut, ChargeOut, CloseIn, CloseOut, CreditNoteIn, CreditNoteOut, InvoiceDetailOut, InvoiceOut,
-    InvoiceQuery, LumpSumIn, LumpSumOut, ReissueIn, ReissueOut,
+    InvoiceQuery, LumpSumIn, LumpSumOut, QuoteOut, QuoteQuery, ReissueIn, ReissueOut,
 )
 from api.businesses.service import ensure_can_manage, get_business
 from api.errors import Conflict, NotFound, Unprocessable
@@ -127,21 +127,39 @@ async def get_tariffs(ctx: Ctx):
                       amount_yen=r.amount_yen, valid_from=r.valid_from, valid_to=r.valid_to) for r in rows]
 
 
+@router.get("/fees/quote", summary="What an application costs if submitted on a day (default today, Japan time): "
+            "technician registration by tier, business registration by capital, upgrade, card reissue, renewal. "
+            "Applications are charged the price of their submission day.", tags=["billing"], query=QuoteQuery,
+            response=QuoteOut, errors=(422,))
+async def fee_quote(ctx: Ctx):
+    q: QuoteQuery = ctx.query
+    try:
+        quoted = fees.quote(kind=q.kind, on=q.on or today_jst(), tier=q.tier, capital_yen=q.capital_yen,
+                            sole_proprietor=q.sole_proprietor)
+    except tariffs.TariffError as exc:
+        field = "on" if exc.code == "no_tariff_for_date" else {
+            "technician_registration": "tier", "renewal": "tier", "business_registration": "sole_proprietor",
+        }.get(q.kind, "kind")
+        raise Unprocessable.field(field, exc.message, code=exc.code) from None
+    return QuoteOut(**{k: getattr(quoted, k) for k in QuoteOut.model_fields})
+
+
 # --- lump-sum sites and card reissue --------------------------------------------------------------------------------
 
 
-@router.post("/sites/{pk:int}/lump-sum", summary="Prepay the site's 現場利用料 as a lump sum (一括支払方式)",
+@router.post("/sites/{pk:int}/lump-sum", summary="Prepay the site's 現場利用料 as a lump sum (一括支払方式; off by default "
+             "while its official price is not public: 409 lump_sum_disabled)",
              tags=["billing"], roles={Role.business_admin, Role.operator}, body=LumpSumIn, response=LumpSumOut,
              status=201, errors=(403, 404, 409, 422))
 async def choose_lump_sum(ctx: Ctx):
     from api.sites.service import get_site
 
     site = await get_site(pk=int(ctx.path["pk"]))
-    return lump_sum.out(await lump_sum.choose(actor=ctx.user, site=site, data=ctx.body))
+    return lump_sum.out(await lump_sum.choose(actor=ctx.user, site=site, data=ctx.body, settings=ctx.settings), site)
 
 
 @router.get("/sites/{pk:int}/lump-sum", summary="The site's lump-sum choice, if any", tags=["billing"],
-            roles={Role.business_admin, Role.operator, Role.site_manager}, response=LumpSumOut, errors=(404,))
+            roles={Role.business_admin, Role.operator, Role.site_manager}, response=LumpSumOut, errors=(404, 409))
 async def get_lump_sum(ctx: Ctx):
     from api.sites.access import is_site_manager
     from api.sites.service import get_site
@@ -152,11 +170,13 @@ async def get_lump_sum(ctx: Ctx):
         raise NotFound("No such site.")
     row = await LumpSumSite.get_or_none(site_id=site.id)
     if row is None:
+        lump_sum.ensure_enabled(ctx.settings)  # off: say why there is no lump sum (a choice made before still shows)
         raise NotFound("This site is billed per work record.")
-    return lump_sum.out(row)
+    return lump_sum.out(row, site)
 
 
-@router.post("/technicians/{pk:int}/card-reissue", summary="Reissue a lost, damaged or outdated card (1,000 yen)",
+@router.post("/technicians/{pk:int}/card-reissue", summary="Reissue a lost, damaged or outdated card (1,000 yen; "
+             "keeps the registration's expiry; an expired registration is refused, 409 registration_expired)",
              tags=["billing"], roles={Role.technician, Role.business_admin, Role.operator}, body=ReissueIn,
              response=ReissueOut, status=201, errors=(404, 409))
 async def card_reissue(ctx: Ctx):
@@ -166,13 +186,22 @@ async def card_reissue(ctx: Ctx):
     from api.registration.service import get_writable
 
     # Revokes the card everywhere and bills 1,000 yen: never for a prime that only sees the technician on its site.
+    from api.registration.renewal import registration_expiry
+
     tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
+    today = today_jst()
+    expiry = await registration_expiry(tech)
+    if tech.technician_id is not None and expiry is not None and expiry < today:
+        # A reissue replaces a card; it never extends the registration. An expired one is renewed (登録更新).
+        raise Conflict(f"The registration expired on {expiry.isoformat()}: apply for its renewal instead of a "
+                       "reissue.", code="registration_expired")
     old = await Card.filter(technician=tech, status=CardStatus.active).order_by("-id").first()
     if tech.technician_id is None or old is None:
         raise Conflict("This technician has no active card to reissue.", code="no_active_card")
     await revoke_card(actor=ctx.user, serial=old.serial, reason="lost" if ctx.body.reason == "lost" else "reissue")
-    today = today_jst()
-    new = await issue_card(technician=tech, issued_on=today, key_version=ctx.settings.card_keys().newest)
+    # The replacement keeps the registration's expiry (the card it replaces): a reissue is not a renewal.
+    new = await issue_card(technician=tech, issued_on=today, key_version=ctx.settings.card_keys().newest,
+                           valid_until=old.valid_until)
     await events.card_reissued(tech=tech, card_serial=new.serial, on=today)
     await audit.record(actor=ctx.user, action="card.reissue", entity_type="card", entity_id=new.serial,
                        before={"serial": old.serial}, after={"serial": new.serial}, reason=ctx.body.reason)

@@ -167,6 +167,12 @@ class LumpSumOut(BaseModel):
     discount_percent: int
     amount_yen: int
     chosen_on: date
+    settles_after: date = Field(description="After this day (the late-record deadline of the window's last day) the "
+                                "records are compared with the estimate and the excess charged")
+    settled_on: date | None = None
+    actual_person_days: int | None = None
+    excess_person_days: int | None = None
+    excess_yen: int | None = None
 
 
 class ReissueIn(Strict):
@@ -178,3 +184,26 @@ class ReissueOut(BaseModel):
     valid_until: date
     revoked_serial: str
     fee_yen: int
+
+
+class QuoteQuery(BaseModel):
+    kind: Literal["technician_registration", "business_registration", "technician_upgrade", "card_reissue",
+                  "renewal"]
+    tier: Literal["simplified", "detailed"] | None = Field(default=None, description="technician registration and "
+                                                           "renewal: 簡略型 / 詳細型")
+    capital_yen: Annotated[int, Field(ge=0, le=10**15)] | None = Field(
+        default=None, description="business registration: 資本金 in yen; omit for an individual proprietor")
+    sole_proprietor: bool | None = Field(default=None, description="business registration: 一人親方")
+    on: date | None = Field(default=None, description="the submission day to price (default today, Japan time)")
+
+
+class QuoteOut(BaseModel):
+    kind: str
+    fee_type: str
+    variant: str
+    label_ja: str
+    amount_yen: int
+    priced_on: date
+    tariff_valid_from: date
+    tariff_valid_to: date | None
+    source: str

@@ -13,6 +13,8 @@ _TEXT = {
     ("technician", "approved", "upgrade"): "詳細型への変更が承認されました。",
     ("technician", "returned", "new"): "技能者登録の申請が差し戻されました。理由を確認して再申請してください。",
     ("technician", "returned", "upgrade"): "詳細型への変更申請が差し戻されました。理由を確認して再申請してください。",
+    ("technician", "approved", "renewal"): "登録の更新が承認されました。新しい有効期限のカードが発行されます。",
+    ("technician", "returned", "renewal"): "登録の更新の申請が差し戻されました。理由を確認して再申請してください。",
     ("technician", "approved", "change"): "変更申請が承認されました。",
     ("technician", "returned", "change"): "変更申請が差し戻されました。理由を確認して再申請してください。",
     ("business", "approved", "new"): "事業者登録が承認されました。",

@@ -112,6 +112,7 @@ class ApplicationKind(str, Enum):
     new = "new"
     upgrade = "upgrade"  # 簡略型 → 詳細型
     change = "change"  # 変更申請 after approval (api/registration/changes.py)
+    renewal = "renewal"  # 登録更新: opens 6 months before expiry, issues the next period's card (renewal.py)
 
 
 class SubjectType(str, Enum):
@@ -134,6 +135,12 @@ class Application(Model):
     return_reasons = fields.JSONField(default=list)  # [{"field": ..., "reason": ...}]
     decisions = fields.IntField(default=0)  # counts returns and approvals; part of the notice job id
     submitted_at = fields.DatetimeField()
+    # The fee is priced on the Japan date of the FIRST submission (docs/billing.md §4): a return and resubmission
+    # keeps it, so neither the applicant's corrections nor the review's pace move the price. `fee_yen` is the fee
+    # quoted then (recomputed on resubmission from that same date, as the returned data may have changed the tier or
+    # the capital band); approval charges the tariff of `priced_on`. NULL for kinds without a fee (change).
+    priced_on = fields.DateField(null=True)
+    fee_yen = fields.IntField(null=True)
     decided_at = fields.DatetimeField(null=True)
     decided_by_id = fields.BigIntField(null=True)
     # 変更申請 only: what is applied for (qualification / data / prior_experience / kaitai), its data, its document,

@@ -17,10 +17,11 @@ from api import db
 from api.accounts.models import Account, Role
 from api.audit import service as audit
 from api.billing import events as billing_events
+from api.billing import fees
 from api.businesses.models import Business, ReviewStatus
 from api.errors import Conflict, NotFound, Unprocessable
 from api.ids import new_ccus_id
-from api.registration import changes
+from api.registration import changes, renewal
 from api.registration.cards import issue_card
 from api.registration.models import (
     Application, ApplicationKind, ImageKind, Qualification, SubjectType, Technician, Tier,
@@ -43,18 +44,30 @@ def app_out(a: Application) -> ApplicationOut:
         kind=a.kind.value, proxy=a.proxy, status=a.status.value, return_reasons=a.return_reasons,
         submitted_at=a.submitted_at, decided_at=a.decided_at, change_type=a.change_type, payload=a.payload,
         has_document=a.document_id is not None,  # type: ignore[attr-defined]
+        priced_on=a.priced_on, fee_yen=a.fee_yen,
     )
 
 
+def _price(app: Application, subject, on) -> None:
+    """Price the application on `on` (its first submission day) and keep the quote on it (api/billing/fees.py)."""
+    q = fees.application_quote(app=app, subject=subject, on=on)
+    app.priced_on, app.fee_yen = on, (q.amount_yen if q else None)
+
+
 async def submit_business_application(*, business: Business) -> Application:
-    return await Application.create(subject_type=SubjectType.business, business=business, kind=ApplicationKind.new,
-                                    submitted_at=now())
+    app = Application(subject_type=SubjectType.business, business=business, kind=ApplicationKind.new,
+                      submitted_at=now())
+    _price(app, business, today_jst())
+    await app.save()
+    return app
 
 
 async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> Application:
     """Once per technician: the technician's row is locked first, so a second application sent at the same moment
     waits and then sees the first one open; the partial unique index `application_one_open_technician` (migration
     0017) holds even without the lock."""
+    if kind is ApplicationKind.renewal:
+        return await _submit_renewal(actor=actor, tech=tech)
     if is_pg():
         await Technician.filter(id=tech.id).select_for_update().first()
         await tech.refresh_from_db()
@@ -73,17 +86,33 @@ async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> 
     tech_status = ReviewStatus.submitted if kind is ApplicationKind.new else tech.status
     tech.status = tech_status
     await tech.save(update_fields=["status", "updated_at"])
+    app = Application(subject_type=SubjectType.technician, technician=tech, kind=kind, submitted_at=now(),
+                      proxy=actor.role is Role.business_admin)
+    _price(app, tech, today_jst())
     try:
-        return await Application.create(
-            subject_type=SubjectType.technician, technician=tech, kind=kind, submitted_at=now(),
-            proxy=actor.role is Role.business_admin,
-        )
+        await app.save()
     except IntegrityError:  # a refusal (the whole request rolls back), never taken for success
         raise _open_already() from None
+    return app
 
 
 def _open_already() -> Conflict:
     return Conflict("An application is already open; resubmit that one.", code="application_open")
+
+
+async def _submit_renewal(*, actor: Account, tech: Technician) -> Application:
+    """登録更新 (api/registration/renewal.py): from 6 months before expiry; one open renewal per technician (the
+    unique change_key, so two sent at once make one)."""
+    today = today_jst()
+    await renewal.check_can_renew(tech=tech, today=today)
+    app = Application(subject_type=SubjectType.technician, technician=tech, kind=ApplicationKind.renewal,
+                      submitted_at=now(), proxy=actor.role is Role.business_admin, change_key=renewal.renewal_key(tech))
+    _price(app, tech, today)
+    try:
+        await app.save()
+    except IntegrityError:
+        raise Conflict("A renewal is already open; resubmit that one.", code="renewal_open") from None
+    return app
 
 
 async def _require_documents(tech: Technician) -> None:
@@ -118,6 +147,11 @@ async def resubmit(*, app: Application) -> Application:
         business = await app.business
         business.status = ReviewStatus.submitted
         await business.save(update_fields=["status", "updated_at"])
+    # The first submission's pricing date is kept (docs/billing.md §4); the fee is requoted on it, as the returned
+    # data (tier, capital) may have changed.
+    subject = tech if tech is not None else await app.business
+    _price(app, subject, fees.pricing_date(app))
+    await app.save(update_fields=["priced_on", "fee_yen"])
     return app
 
 
@@ -182,12 +216,16 @@ async def return_application(*, actor: Account, app: Application, data: ReturnIn
 
 
 async def approve(*, actor: Account, app: Application, card_key_version: int) -> Application:
-    """`card_key_version`: the newest master-key version (``settings.card_keys().newest``), for a new card."""
+    """`card_key_version`: the newest master-key version (``settings.card_keys().newest``), for a new card.
+
+    The application is claimed with a conditional write (submitted → approved) before anything is issued or charged:
+    of two approvals sent at once exactly one issues the ID, the card and the charge; the other answers 409."""
     if app.kind is ApplicationKind.change:
         return await changes.approve(actor=actor, app=app)
     _ensure_open(app)
     before = app_out(app).model_dump(mode="json")
     await _claim(app, actor=actor, to=ReviewStatus.approved, reasons=[])
+    business = tech = None
     if app.subject_type is SubjectType.business:
         business = await app.business
         if business.corporate_number_claim:
@@ -195,8 +233,6 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
             if holder is not None:
                 raise Conflict(f"事業者ID {holder.business_id} already holds this 法人番号: return this application "
                                "(the firm's 事業者責任者 can add 管理者ID there).", code="duplicate_business")
-        business.status, business.approved_at = ReviewStatus.approved, now()
-        await business.save(update_fields=["status", "approved_at", "updated_at"])
     else:
         tech = await app.technician
         if app.kind is ApplicationKind.new:
@@ -211,10 +247,27 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
             if twin is not None:
                 raise Conflict(f"技能者ID {twin.technician_id} has the same name, birth date and phone: return this "
                                "application (the person logs in with that registration).", code="duplicate_technician")
+    if app.change_key is not None:  # an approved renewal is no longer the open one: a later renewal may open
+        await Application.filter(id=app.id).update(change_key=None)
+        app.change_key = None
+    today = today_jst()
+    if business is not None:
+        business.status, business.approved_at = ReviewStatus.approved, now()
+        await business.save(update_fields=["status", "approved_at", "updated_at"])
+    else:
+        assert tech is not None
+        if app.kind is ApplicationKind.new:
             tech.technician_id = await _unique_technician_id()
-            tech.status, tech.registered_on = ReviewStatus.approved, today_jst()
+            tech.status, tech.registered_on = ReviewStatus.approved, today
             await tech.save(update_fields=["technician_id", "status", "registered_on", "updated_at"])
-            await issue_card(technician=tech, issued_on=today_jst(), key_version=card_key_version)
+            await issue_card(technician=tech, issued_on=today, key_version=card_key_version)
+        elif app.kind is ApplicationKind.renewal:
+            # The next period: from the current expiry, not from today, so renewing early loses nothing. The current
+            # card stays valid to its own expiry (the holder taps with it until the new one arrives).
+            old_expiry = await renewal.registration_expiry(tech)
+            assert old_expiry is not None  # a renewal is only accepted for a registration with a card
+            await issue_card(technician=tech, issued_on=today, key_version=card_key_version,
+                             valid_until=renewal.next_expiry(tech=tech, old_expiry=old_expiry))
         else:
             tech.tier = Tier.detailed
             await tech.save(update_fields=["tier", "updated_at"])

@@ -208,6 +208,9 @@ class ApplicationOut(BaseModel):
     change_type: str | None = None  # 変更申請: qualification / data / prior_experience / kaitai
     payload: dict | None = None
     has_document: bool = False
+    priced_on: date | None = Field(default=None, description="The fee is priced on this Japan date: the first "
+                                   "submission (a resubmission after a return keeps it)")
+    fee_yen: int | None = Field(default=None, description="The fee charged on approval (tax included); null: none")
 
 
 class TechnicianOut(BaseModel):
@@ -241,6 +244,11 @@ class TechnicianOut(BaseModel):
     proxy: bool
     qualifications: list[QualificationOut]
     card: CardOut | None
+    registration_expires_on: date | None = Field(default=None, description="The registration is valid to this day "
+                                                 "(its newest card's expiry); renew it, a reissue keeps it")
+    renewal_opens_on: date | None = Field(default=None, description="登録更新 may be applied for from this day "
+                                          "(6 months before expiry)")
+    open_renewal_pk: int | None = Field(default=None, description="The renewal application still open, if any")
 
 
 class TechnicianSummaryOut(BaseModel):
@@ -269,7 +277,8 @@ class ReturnIn(Strict):
 
 
 class ApplicationIn(Strict):
-    kind: Literal["new", "upgrade"]
+    kind: Literal["new", "upgrade", "renewal"] = Field(description="new registration, 簡略型→詳細型 upgrade, or "
+                                                        "renewal (登録更新, from 6 months before expiry)")
 
 
 class ReviewQuery(BaseModel):

@@ -236,7 +236,13 @@ async def to_out(tech: Technician) -> TechnicianOut:
     card = await tech.cards.filter(status="active").order_by("-id").first() or await tech.cards.order_by("-id").first()
     master = qualifications()
     kinds = await image_kinds(tech)
+    from api.registration import renewal
+
+    expiry = await renewal.registration_expiry(tech) if card else None
+    open_renewal = await renewal.open_renewal(tech) if card else None
     return TechnicianOut(
+        registration_expires_on=expiry, renewal_opens_on=renewal.renewal_opens_on(expiry) if expiry else None,
+        open_renewal_pk=open_renewal.id if open_renewal else None,
         **{k: getattr(tech, k) for k in IdentityFields.model_fields},
         id=tech.id, technician_id=tech.technician_id, employer_pk=tech.employer_id,  # type: ignore[attr-defined]
         tier=tech.tier.value, status=tech.status.value, detailed=tech.detailed, disclosure=tech.disclosure,

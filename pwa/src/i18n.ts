@@ -1,6 +1,7 @@
 // Japanese first, with an English switch (persisted in localStorage). Each message is [ja, en].
 
 import { BILLING, OPERATOR } from "./messages/billing";
+import { FEES } from "./messages/fees";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
 import { PHONE } from "./messages/phone";
@@ -825,7 +826,7 @@ const CORE = {
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
-const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE };
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...FEES };
 
 export type Key = keyof typeof M;
 

@@ -99,6 +99,9 @@ export interface Technician {
   proxy: boolean;
   qualifications: Qualification[];
   card: Card | null;
+  registration_expires_on?: string | null;
+  renewal_opens_on?: string | null;
+  open_renewal_pk?: number | null;
 }
 
 export interface Application {
@@ -106,7 +109,7 @@ export interface Application {
   subject_type: "technician" | "business";
   technician_pk: number | null;
   business_pk: number | null;
-  kind: "new" | "upgrade" | "change";
+  kind: "new" | "upgrade" | "change" | "renewal";
   proxy: boolean;
   status: "submitted" | "returned" | "approved";
   return_reasons: ReturnReason[];
@@ -115,6 +118,8 @@ export interface Application {
   change_type?: "qualification" | "data" | "prior_experience" | "kaitai" | "business_data" | null;
   payload?: Record<string, unknown> | null;
   has_document?: boolean;
+  priced_on?: string | null; // the fee's pricing date: the first submission
+  fee_yen?: number | null;
 }
 
 export interface Fee {

@@ -3,11 +3,20 @@ qualified-invoice tax, 現場利用料 by tariff version, carry-forward, late wo
 
 from datetime import date
 
+import pytest
+
 from api.billing.jobs import billing_close
 from tests.api.helpers import auth, submitted_technician, table_counts
 from tests.billing.world import (
     THIS_MONTH, add_months, billed_business, close, invoices_of, month_days, site_for, technicians, work_records,
 )
+
+
+@pytest.fixture
+async def settings(settings):
+    """The lump-sum option on (it is off by default while its official price is not public: tests/billing/
+    test_lump_sum.py)."""
+    return settings.model_copy(update={"lump_sum_enabled": True})
 
 
 async def test_registration_fees_are_invoiced_once_with_gap_free_numbers(client, drain):

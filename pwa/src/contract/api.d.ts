@@ -1227,6 +1227,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fees/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What an application costs if submitted on a day (default today, Japan time): technician registration by tier, business registration by capital, upgrade, card reissue, renewal. Applications are charged the price of their submission day. */
+        get: operations["billing_fee_quote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices": {
         parameters: {
             query?: never;
@@ -2025,7 +2042,7 @@ export interface paths {
         get: operations["billing_get_lump_sum"];
         put?: never;
         /**
-         * Prepay the site's 現場利用料 as a lump sum (一括支払方式)
+         * Prepay the site's 現場利用料 as a lump sum (一括支払方式; off by default while its official price is not public: 409 lump_sum_disabled)
          * @description Roles: business_admin, operator
          */
         post: operations["billing_choose_lump_sum"];
@@ -2355,7 +2372,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reissue a lost, damaged or outdated card (1,000 yen)
+         * Reissue a lost, damaged or outdated card (1,000 yen; keeps the registration's expiry; an expired registration is refused, 409 registration_expired)
          * @description Roles: business_admin, operator, technician
          */
         post: operations["billing_card_reissue"];
@@ -2804,7 +2821,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close";
+            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle";
             /** Summary */
             summary: string;
             /** Takes Period */
@@ -2849,9 +2866,10 @@ export interface components {
         ApplicationIn: {
             /**
              * Kind
+             * @description new registration, 簡略型→詳細型 upgrade, or renewal (登録更新, from 6 months before expiry)
              * @enum {string}
              */
-            kind: "new" | "upgrade";
+            kind: "new" | "upgrade" | "renewal";
         };
         /** ApplicationOut */
         ApplicationOut: {
@@ -2864,6 +2882,12 @@ export interface components {
             change_type: string | null;
             /** Decided At */
             decided_at: string | null;
+            /**
+             * Fee Yen
+             * @description The fee charged on approval (tax included); null: none
+             * @default null
+             */
+            fee_yen: number | null;
             /**
              * Has Document
              * @default false
@@ -2880,6 +2904,12 @@ export interface components {
             payload: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * Priced On
+             * @description The fee is priced on this Japan date: the first submission (a resubmission after a return keeps it)
+             * @default null
+             */
+            priced_on: string | null;
             /** Proxy */
             proxy: boolean;
             /** Return Reasons */
@@ -3068,7 +3098,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close";
+            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle";
             /** Period */
             period: string | null;
             /** Started At */
@@ -4532,6 +4562,11 @@ export interface components {
         };
         /** LumpSumOut */
         LumpSumOut: {
+            /**
+             * Actual Person Days
+             * @default null
+             */
+            actual_person_days: number | null;
             /** Amount Yen */
             amount_yen: number;
             /** Band */
@@ -4549,6 +4584,27 @@ export interface components {
             discount_percent: number;
             /** Estimated Person Days */
             estimated_person_days: number;
+            /**
+             * Excess Person Days
+             * @default null
+             */
+            excess_person_days: number | null;
+            /**
+             * Excess Yen
+             * @default null
+             */
+            excess_yen: number | null;
+            /**
+             * Settled On
+             * @default null
+             */
+            settled_on: string | null;
+            /**
+             * Settles After
+             * Format: date
+             * @description After this day (the late-record deadline of the window's last day) the records are compared with the estimate and the excess charged
+             */
+            settles_after: string;
             /** Site Pk */
             site_pk: number;
             /** Unit Price Yen */
@@ -5062,6 +5118,33 @@ export interface components {
             };
             technicians: components["schemas"]["Measure"];
             work_records: components["schemas"]["Measure"];
+        };
+        /** QuoteOut */
+        QuoteOut: {
+            /** Amount Yen */
+            amount_yen: number;
+            /** Fee Type */
+            fee_type: string;
+            /** Kind */
+            kind: string;
+            /** Label Ja */
+            label_ja: string;
+            /**
+             * Priced On
+             * Format: date
+             */
+            priced_on: string;
+            /** Source */
+            source: string;
+            /**
+             * Tariff Valid From
+             * Format: date
+             */
+            tariff_valid_from: string;
+            /** Tariff Valid To */
+            tariff_valid_to: string | null;
+            /** Variant */
+            variant: string;
         };
         /** RateTotalOut */
         RateTotalOut: {
@@ -5705,6 +5788,12 @@ export interface components {
             id: number;
             /** Nationality */
             nationality: string;
+            /**
+             * Open Renewal Pk
+             * @description The renewal application still open, if any
+             * @default null
+             */
+            open_renewal_pk: number | null;
             /** Phone */
             phone: string;
             /** Postal Code */
@@ -5713,6 +5802,18 @@ export interface components {
             proxy: boolean;
             /** Qualifications */
             qualifications: components["schemas"]["QualificationOut"][];
+            /**
+             * Registration Expires On
+             * @description The registration is valid to this day (its newest card's expiry); renew it, a reissue keeps it
+             * @default null
+             */
+            registration_expires_on: string | null;
+            /**
+             * Renewal Opens On
+             * @description 登録更新 may be applied for from this day (6 months before expiry)
+             * @default null
+             */
+            renewal_opens_on: string | null;
             /** Residence Expiry */
             residence_expiry: string | null;
             /** Residence Status */
@@ -6282,7 +6383,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close";
+                name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle";
             };
             cookie?: never;
         };
@@ -6361,7 +6462,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                name?: ("fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close") | null;
+                name?: ("fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle") | null;
             };
             header?: never;
             path?: never;
@@ -10293,6 +10394,50 @@ export interface operations {
             };
         };
     };
+    billing_fee_quote: {
+        parameters: {
+            query: {
+                capital_yen?: number | null;
+                kind: "technician_registration" | "business_registration" | "technician_upgrade" | "card_reissue" | "renewal";
+                on?: string | null;
+                sole_proprietor?: boolean | null;
+                tier?: ("simplified" | "detailed") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     billing_my_invoices: {
         parameters: {
             query?: {
@@ -12972,6 +13117,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,6 +3,7 @@
 import { html, nothing } from "lit-html";
 import { api, COOKIE_SESSION, session } from "../api";
 import { navigate, update, View } from "../app";
+import { feeNotice, quote, Quote } from "../fees";
 import { fieldLabel, t } from "../i18n";
 import { industries, prefectures } from "../masters";
 import type { Business, Me } from "../types";
@@ -19,6 +20,20 @@ const FIELDS = [
 export function businessRegisterView(): View {
   let status: FormStatus = emptyStatus();
   let values: Record<string, unknown> = {};
+  // 事業者登録料 by capital band, as charged if the application is submitted today; requoted as the form changes.
+  let fee: Quote | null | undefined;
+  let feeKey = "";
+  function requote(form: HTMLFormElement | null) {
+    const sole = !!(form?.elements.namedItem("sole_proprietor") as HTMLInputElement | null)?.checked;
+    const raw = String((form?.elements.namedItem("capital_yen") as HTMLInputElement | null)?.value ?? "").replace(/[,，\s]/g, "");
+    const params: Record<string, string> = { kind: "business_registration", sole_proprietor: String(sole) };
+    if (!sole && /^\d+$/.test(raw)) params.capital_yen = raw;
+    const key = JSON.stringify(params);
+    if (key === feeKey) return;
+    feeKey = key;
+    void quote(params).then((q) => { if (feeKey === key) { fee = q; update(); } });
+  }
+  requote(null);
 
   async function onSubmit(ev: Event) {
     ev.preventDefault();
@@ -80,7 +95,7 @@ export function businessRegisterView(): View {
         <h1 tabindex="-1">${t("biz.title")}</h1>
         <p>${t("biz.intro")}</p>
         ${errorSummary(status, FIELDS)}
-        <form @submit=${onSubmit} novalidate>
+        <form @submit=${onSubmit} @change=${(e: Event) => requote(e.currentTarget as HTMLFormElement)} novalidate>
           <fieldset>
             <legend>${t("biz.section_firm")}</legend>
             ${field({ name: "name", label: t("biz.name"), value: v("name"), required: true, autocomplete: "organization", errors })}
@@ -130,6 +145,7 @@ export function businessRegisterView(): View {
             ${field({ name: "admin.password", label: t("f.password"), type: "password", required: true, autocomplete: "new-password", errors })}
             ${field({ name: "admin.email", label: t("f.email"), type: "email", value: v("admin.email"), errors })}
           </fieldset>
+          ${feeNotice(fee)}
           <button class="primary" type="submit" ?disabled=${status.busy}>${t("biz.submit")}</button>
         </form>
       </section>`;

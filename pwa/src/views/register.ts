@@ -4,6 +4,7 @@ import { html, nothing } from "lit-html";
 import { session } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { IDENTITY_FIELDS, identitySections, readIdentity, withoutNulls } from "../identity";
+import { feeNotice, quote, Quote } from "../fees";
 import { t } from "../i18n";
 import { registerJob, RegisterResult } from "../jobs";
 import { fillForm, LicenceFill } from "../licence";
@@ -23,6 +24,9 @@ function today(): string {
 export function registerView(mode: "self" | "proxy"): View {
   let status: FormStatus = emptyStatus();
   let queued = false;
+  // A new registration is 簡略型: its fee, as charged if the application is submitted today.
+  let fee: Quote | null | undefined;
+  void quote({ kind: "technician_registration", tier: "simplified" }).then((q) => { fee = q; update(); });
   // Keep what was typed across re-renders (language switch) and failed submissions.
   let values: Record<string, unknown> = { nationality: "JP", has_identity_document: true, retirement_aid: { kentaikyo: false } };
   const licence = new LicenceFill((read) => {
@@ -126,6 +130,7 @@ export function registerView(mode: "self" | "proxy"): View {
             ${field({ name: "login", required: true, autocomplete: "username", errors })}
             ${field({ name: "password", type: "password", required: true, autocomplete: "new-password", errors })}
           </fieldset>
+          ${feeNotice(fee)}
           <button class="primary" type="submit" ?disabled=${status.busy}>${t("reg.submit")}</button>
         </form>
       </section>`;

@@ -7,7 +7,8 @@ import { repeat } from "lit-html/directives/repeat.js";
 import { api, get, session } from "../api";
 import { flash, update, View } from "../app";
 import { changedFields, IDENTITY_FIELDS, identitySections, readIdentity } from "../identity";
-import { fieldLabel, formatDateTime, t, tr } from "../i18n";
+import { feeNotice, quote, Quote } from "../fees";
+import { fieldLabel, formatDateTime, formatYen, t, tr } from "../i18n";
 import { requestJob } from "../jobs";
 import { fillForm, LicenceFill } from "../licence";
 import { FaceConsent } from "./face";
@@ -63,6 +64,18 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
   const base = self ? "/me" : `/firm/employees/${pk}`;
   const face = self ? new FaceConsent(pk, () => tech.has_photo) : null;
   const licence = new LicenceFill((read) => fillForm(document.getElementById("identity-form") as HTMLFormElement | null, read));
+  // The fees of what can be applied for from these pages, quoted before submitting (undefined: loading).
+  const fees: Record<"new" | "upgrade" | "renewal", Quote | null | undefined> = { new: undefined, upgrade: undefined, renewal: undefined };
+  function loadFees() {
+    const tier = tech.tier;
+    const kinds: [keyof typeof fees, Record<string, string>][] = [
+      ["new", { kind: "technician_registration", tier }], ["upgrade", { kind: "technician_upgrade" }],
+      ["renewal", { kind: "renewal", tier }],
+    ];
+    for (const [k, params] of kinds) void quote(params).then((q) => { fees[k] = q; update(); });
+  }
+  loadFees();
+  const todayJst = () => new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Tokyo" });
 
   async function reload() {
     [tech, apps] = await Promise.all([get<Technician>(`/technicians/${pk}`), get<Application[]>(`/technicians/${pk}/applications`)]);
@@ -209,6 +222,10 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
     if (result !== "failed") form.reset();
   }
 
+  async function onApplyRenewal() {
+    await runAll([requestJob(label("登録の更新", "Renewal"), { method: "POST", path: `/technicians/${pk}/applications`, json: { kind: "renewal" } })], t("renewal.applied"));
+  }
+
   async function onApplyUpgrade() {
     await runAll([requestJob(label("詳細型への変更申請", "Upgrade application"), { method: "POST", path: `/technicians/${pk}/applications`, json: { kind: "upgrade" } })], t("me.upgrade_applied"));
   }
@@ -279,6 +296,27 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
     </div>`;
   }
 
+  /** The registration's expiry and, from 6 months before it, the renewal (登録更新) with its fee. */
+  function renewalSection(): TemplateResult | typeof nothing {
+    const expires = tech.registration_expires_on;
+    const opens = tech.renewal_opens_on;
+    if (!expires || !opens || tech.status !== "approved") return nothing;
+    const today = todayJst();
+    const pending = tech.open_renewal_pk != null;
+    const canApply = !pending && today >= opens;
+    return html`<section class="card" aria-labelledby="renewal-h" data-testid="renewal">
+      <h2 id="renewal-h">${t("renewal.title")}</h2>
+      ${dl([[t("renewal.expires"), html`<strong data-testid="registration-expires">${expires}</strong>`], [t("renewal.opens"), opens]])}
+      ${expires < today ? html`<p class="notice returned">${t("renewal.expired")}</p>` : nothing}
+      ${pending ? html`<p>${t("renewal.pending")}</p>` : nothing}
+      ${!pending && today < opens ? html`<p>${t("renewal.not_yet", { on: opens })}</p>` : nothing}
+      ${canApply
+        ? html`<p>${t("renewal.open_now")}</p>${feeNotice(fees.renewal, "renewal-fee")}
+            <p><button class="primary" type="button" data-testid="apply-renewal" ?disabled=${status.busy} @click=${onApplyRenewal}>${t("renewal.apply")}</button></p>`
+        : nothing}
+    </section>`;
+  }
+
   function overview(): TemplateResult {
     const open = openApp();
     const card = tech.card;
@@ -315,6 +353,7 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
           : html`<p data-testid="no-card">${lostSerial ? t("card.lost_notice", { serial: lostSerial }) : tech.status === "approved" ? t("me.no_active_card") : t("me.no_card")}</p>`}
         ${self && card?.status === "active" ? lostCard(card.serial) : nothing}
       </section>
+      ${renewalSection()}
       ${face && tech.status === "approved" ? face.render() : nothing}
       <section class="card" aria-labelledby="apps-h">
         <h2 id="apps-h">${t("me.applications")}</h2>
@@ -324,7 +363,8 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
                 <strong>${tr("kind", a.kind)}</strong> ${badge("status", a.status)}
                 ${a.proxy ? html`<span class="badge">${t("review.proxy")}</span>` : nothing}
                 <div class="meta">${t("me.submitted_at")}: ${formatDateTime(a.submitted_at)}
-                  ${a.decided_at ? html` · ${t("me.decided_at")}: ${formatDateTime(a.decided_at)}` : nothing}</div>
+                  ${a.decided_at ? html` · ${t("me.decided_at")}: ${formatDateTime(a.decided_at)}` : nothing}
+                  ${a.fee_yen != null && a.priced_on ? html` · <span data-testid="application-fee">${t("fee.application", { amount: formatYen(a.fee_yen), on: a.priced_on })}</span>` : nothing}</div>
                 ${a.status === "returned"
                   ? html`<button type="button" @click=${() => onResubmit(a)}>${t("me.resubmit")}</button>`
                   : nothing}
@@ -364,6 +404,7 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
                 ${photoField({ name: "id_document", label: t("f.id_document"), capture: "environment", hint: t("f.id_hint"), errors, reasons, current: photoImg("id-document") })}`
             : html`<div class="photo-row">${photoImg("photo")} ${photoImg("id-document")}</div>`}
         </fieldset>
+        ${canEdit && tech.status === "draft" ? feeNotice(fees.new) : nothing}
         ${canEdit
           ? html`<div class="actions">
               ${tech.status === "returned" && open
@@ -460,7 +501,8 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
         </form>
       </section>
       ${canUpgrade
-        ? html`<p><button class="primary" type="button" @click=${onApplyUpgrade}>${t("me.apply_upgrade")}</button></p>`
+        ? html`${feeNotice(fees.upgrade, "upgrade-fee")}
+            <p><button class="primary" type="button" @click=${onApplyUpgrade}>${t("me.apply_upgrade")}</button></p>`
         : nothing}`;
   }
 

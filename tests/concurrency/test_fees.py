@@ -1,0 +1,105 @@
+"""Issue 14 items 6 and 7 under concurrency on the live server, ten rounds each: a renewal approved twice at one
+moment issues one card and one charge (and two renewals applied for at once make one application); lump-sum
+settlements at once — the batch run by the worker in one process while two settlements run here — settle every due
+site once and charge its excess once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from api import db
+from api.billing.lump_sum import settle
+from api.billing.periods import add_months, month_start
+from api.settings import Settings
+from api.timeutil import today_jst
+from tests.api.helpers import approved_business, auth, login, submitted_technician
+from tests.billing.world import month_days, site_for, technicians, work_records
+from tests.concurrency.conftest import race, start_live
+
+ROUNDS = 10
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """This module's server with the lump-sum option on (off by default)."""
+    server = start_live(tmp_path_factory.mktemp("live-fees"), "fees",
+                        extra_env={"OPENCCUS_LUMP_SUM_ENABLED": "true"})
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def orm(live, tmp_path):
+    settings = Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"], OPENCCUS_VAR_DIR=tmp_path)
+    await db.init(settings)
+    try:
+        yield settings
+    finally:
+        await db.close()
+
+
+async def test_settlements_at_once_charge_each_excess_once(live, http, orm):
+    op = await login(http, "op")
+    prime = await approved_business(http, op)
+    techs = await technicians(3, prime["business"]["id"])
+    ended = add_months(month_start(today_jst()), -1) - timedelta(days=1)  # its late-record deadline has passed
+    for n in range(ROUNDS):
+        sites = []
+        for _ in range(3):
+            site = await site_for(prime)
+            r = await http.post(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]),
+                                json={"estimated_person_days": 2})
+            assert r.status_code == 201, r.text
+            await work_records(site, techs, month_days(add_months(ended, -1), n + 1))  # 3(n+1) records
+            await live.fetch("UPDATE site SET window_end = $1 WHERE id = $2", ended, site)
+            sites.append(site)
+
+        async def batch():
+            r = await http.post("/api/v1/admin/batches/lump-sum-settle", headers=auth(op))
+            assert r.status_code == 202, r.text
+            await asyncio.to_thread(live.drain)
+
+        results = await race(lambda: settle(), lambda: settle(), batch)
+        assert not [r for r in results if isinstance(r, Exception)], results
+        excess = 3 * (n + 1) - 2
+        rows = await live.fetch("SELECT site_id, quantity, amount_yen FROM charge WHERE fee_type = "
+                                "'site_lump_sum_excess' AND site_id = ANY($1::bigint[])", sites)
+        assert sorted((r["site_id"], r["quantity"], r["amount_yen"]) for r in rows) == \
+            [(s, excess, excess * 10) for s in sorted(sites)]
+        settled = await live.fetch("SELECT excess_person_days FROM lump_sum_site WHERE site_id = ANY($1::bigint[]) "
+                                   "AND settled_on IS NOT NULL", sites)
+        assert [r["excess_person_days"] for r in settled] == [excess] * 3
+
+
+async def test_a_renewal_is_applied_for_once_and_approved_once(live, http):
+    op = await login(http, "op")
+    biz = await approved_business(http, op)
+    for n in range(ROUNDS):
+        t = await submitted_technician(http, employer_business_id=biz["business"]["business_id"])
+        r = await http.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
+        assert r.status_code == 200, r.text
+        # Time passes: the registration expires in 100 days, on a birthday.
+        expiry = today_jst() + timedelta(days=100)
+        if (expiry.month, expiry.day) == (2, 29):
+            expiry += timedelta(days=1)
+        await live.fetch("UPDATE technician SET birth_date = $1 WHERE id = $2", expiry.replace(year=1980), t["pk"])
+        await live.fetch("UPDATE card SET valid_until = $1 WHERE technician_id = $2", expiry, t["pk"])
+        url = f"/api/v1/technicians/{t['pk']}/applications"
+        applied = await race(*[lambda: http.post(url, headers=auth(t["token"]), json={"kind": "renewal"})] * 2)
+        assert sorted(a.status_code for a in applied) == [201, 409], [a.text for a in applied]
+        assert {a.json()["error"] for a in applied if a.status_code == 409} == {"renewal_open"}
+        app_id = next(a.json()["id"] for a in applied if a.status_code == 201)
+        approve = f"/api/v1/review/applications/{app_id}/approve"
+        answers = await race(*[lambda: http.post(approve, headers=auth(op))] * 2)
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+        new_expiry = expiry.replace(year=expiry.year + 10)
+        cards = await live.fetchval("SELECT count(*) FROM card WHERE technician_id = $1 AND valid_until = $2",
+                                    t["pk"], new_expiry)
+        charges = await live.fetch("SELECT amount_yen FROM charge WHERE source_key = $1",
+                                   f"technician_renewal:{app_id}")
+        assert cards == 1 and [c["amount_yen"] for c in charges] == [2_500]
