@@ -64,7 +64,7 @@ async def create_account(
         # A savepoint: the unique key on login decides between two registrations of one name at the same moment
         # (the check above is only the fast answer). The loser gets the same answer as for a taken name, and the
         # Conflict rolls back everything its request made (the business, the technician).
-        async with in_transaction():
+        async with in_transaction("default"):
             return await Account.create(
                 login=login, password_hash=password_hash, role=role, display_name=display_name,
                 email=email, business=business, technician=technician, admin_tier=admin_tier,

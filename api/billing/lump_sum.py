@@ -150,7 +150,7 @@ async def settle_one(*, lump_id: int, today: date) -> int | None:
     call did not settle it (not due, or settled already — by an earlier or a concurrent run)."""
     from tortoise.transactions import in_transaction
 
-    async with in_transaction():
+    async with in_transaction("default"):
         row = await LumpSumSite.get_or_none(id=lump_id).select_related("site")
         if row is None or row.settled_on is not None or today <= settles_after(row.site.window_end):
             return None
