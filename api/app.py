@@ -51,13 +51,14 @@ def routers() -> list[Router]:
     from api.billing.routes import router as billing
     from api.face.routes import router as face
     from api.kpi.routes import router as kpi
+    from api.kentaikyo.routes import router as kentaikyo
     from api.licence.routes import router as licence
     from api.payments.routes import router as payments
     from api.registration.change_routes import router as changes  # 変更申請 and corrections (issue 18)
     from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
 
     return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
-            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged]
+            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged, kentaikyo]
 
 
 def app_version() -> str:
