@@ -1,6 +1,7 @@
 // Japanese first, with an English switch (persisted in localStorage). Each message is [ja, en].
 
 import { BILLING, OPERATOR } from "./messages/billing";
+import { KENTAIKYO } from "./messages/kentaikyo";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
 import { ERROR_CODES_JA, REVIEW } from "./messages/review";
@@ -799,7 +800,7 @@ const CORE = {
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
-const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW };
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...KENTAIKYO };
 
 export type Key = keyof typeof M;
 

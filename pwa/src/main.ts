@@ -23,6 +23,7 @@ import { businessRegisterView } from "./views/business-register";
 import { kioskView } from "./views/kiosk";
 import { registerView } from "./views/register";
 import { auditView, correctionView, queueView, reviewDetailView } from "./views/review";
+import { kentaikyoView } from "./views/kentaikyo";
 import { reportsView } from "./views/reports";
 import { sitesView, siteView } from "./views/sites";
 import { myTechnicianPk, technicianView } from "./views/technician";
@@ -69,6 +70,7 @@ const routes: RouteDef[] = [
   { path: "/firm/keishin/works", roles: FIRM, load: () => keishinWorksView() },
   { path: "/firm/keishin/w1", roles: FIRM, load: () => keishinW1View() },
   { path: "/firm/reports", roles: FIRM, load: () => reportsView() },
+  { path: "/firm/kentaikyo", roles: FIRM, load: (_, q) => kentaikyoView(q) },
   { path: "/firm/invoices", roles: FIRM, load: (_, q) => invoicesView("firm", q) },
   { path: "/firm/invoices/:pk", roles: FIRM, load: (p) => invoiceView("firm", Number(p.pk)) },
   { path: "/firm/accounts", roles: FIRM, load: () => accountsView() },
