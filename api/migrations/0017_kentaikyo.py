@@ -77,4 +77,19 @@ class Migration(migrations.Migration):
             options={'table': 'kentaikyo_adjustment', 'app': 'models', 'unique_together': (('month', 'technician', 'site', 'work_date'),), 'pk_attr': 'id', 'table_description': "The employer's change to one technician × site × day of an open month: worked (a day added) or not (a day"},
             bases=['Model'],
         ),
+        ops.AddField(
+            model_name='Business',
+            name='merged_into_id',
+            field=fields.BigIntField(null=True),
+        ),
+        ops.AddField(
+            model_name='Business',
+            name='placeholder',
+            field=fields.BooleanField(default=False, db_default=False),
+        ),
+        ops.AddField(
+            model_name='Business',
+            name='placeholder_corporate_number',
+            field=fields.CharField(null=True, unique=True, max_length=13),
+        ),
     ]

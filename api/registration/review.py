@@ -155,6 +155,10 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
                                "(the firm's 事業者責任者 can add 管理者ID there).", code="duplicate_business")
         business.status, business.approved_at = ReviewStatus.approved, now()
         await business.save(update_fields=["status", "approved_at", "updated_at"])
+        # A placeholder entered for this 法人番号 by a prime (a missing upper tier) becomes this business, once.
+        from api.sites.placeholders import adopt
+
+        await adopt(business=business)
     else:
         tech = await app.technician
         if app.kind is ApplicationKind.new:
