@@ -4,6 +4,7 @@ import { BILLING, OPERATOR } from "./messages/billing";
 import { KENTAIKYO } from "./messages/kentaikyo";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
+import { PLACEHOLDERS } from "./messages/sites";
 import { ERROR_CODES_JA, REVIEW } from "./messages/review";
 
 export type Lang = "ja" | "en";
@@ -800,7 +801,7 @@ const CORE = {
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
-const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...KENTAIKYO };
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...KENTAIKYO, ...PLACEHOLDERS };
 
 export type Key = keyof typeof M;
 

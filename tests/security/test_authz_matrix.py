@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from api.timeutil import JST
-from tests.api.helpers import PASSWORD, business_payload, jpeg, technician_payload
+from tests.api.helpers import PASSWORD, business_payload, corporate_number, jpeg, technician_payload
 from tests.security.world import NOWHERE, SecurityWorld, Slice, build
 
 
@@ -101,6 +101,8 @@ ALLOW: dict[str, str] = {
     "sites_get_site": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
     "sites_contracts": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
     "sites_invite": "admin_A:own admin_B:own manager_A:own",  # only the direct upper tier (or the prime's managers)
+    # A missing upper tier: the prime's side under any tier of its site, a firm under its own contract (issue 21.3).
+    "sites_add_placeholder": "admin_A:own,sub admin_B:own manager_A:own,sub",
     "sites_approve": "admin_A:own admin_B:own",
     "sites_decline": "admin_A:own admin_B:own",
     "sites_roster": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
@@ -261,6 +263,8 @@ BODIES: dict[str, Body] = {
                                              "window_start": "2026-01-01", "window_end": "2027-12-31"}},
     "sites_invite": lambda s: {"json": {"business_id": s.business_id, "parent_contract_id": s.value("contracts"),
                                         "proxy": True}},
+    "sites_add_placeholder": lambda s: {"json": {"parent_contract_id": s.value("contracts"), "name": "未登録建設",
+                                                 "corporate_number": corporate_number(880_000 + next(_seq))}},
     "sites_add_roster": lambda s: {"json": {"technician_id": s.technician_id, "trade": "05-01",
                                             "position": "worker"}},
     "sites_patch_roster": lambda s: {"json": {"work_content": "型枠"}},
