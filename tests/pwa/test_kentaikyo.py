@@ -41,13 +41,13 @@ def test_employer_confirms_and_exports_a_month(open_context, api, pwa_var, artif
     assert page.locator("[data-testid=kt-status]").inner_text() == "未確定"
 
     # An adjustment without a reason is refused with the API's own sentence; with a reason it is saved.
-    page.select_option("#ka-cell", f"{tech['technician_id']}/{site['site_id']}")
-    page.fill("#ka-work_date", last.replace(day=12).isoformat())
-    page.select_option("#ka-worked", "true")
+    page.select_option("#f-ka-cell", f"{tech['technician_id']}/{site['site_id']}")
+    page.fill("#f-ka-work_date", last.replace(day=12).isoformat())
+    page.select_option("#f-ka-worked", "true")
     page.click("[data-testid=kt-adjust] button[type=submit]")
     page.locator(".error-summary", has_text="調整には理由が必要です").wait_for()
     assert row.locator("[data-testid=kt-total]").inner_text() == "2"
-    page.fill("#ka-reason", "カード忘れ（日報で確認）")
+    page.fill("#f-ka-reason", "カード忘れ（日報で確認）")
     page.click("[data-testid=kt-adjust] button[type=submit]")
     flash(page, "調整を登録しました")
     assert row.locator("[data-testid=kt-total]").inner_text() == "3"
