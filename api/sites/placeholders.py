@@ -69,10 +69,15 @@ ON CONFLICT (placeholder_corporate_number) DO NOTHING""", [await _new_business_i
     if business.merged_into_id is not None:
         raise Conflict("The firm with this 法人番号 has registered: invite it with its 事業者ID instead.",
                        code="business_already_registered")
-    if await SiteContract.filter(site=site, business=business).exists():
+    # Once per site: the unique (site, business) decides between two entries racing, never a check before it.
+    at = now()
+    made = await execute(conn, "INSERT INTO site_contract (site_id, business_id, parent_id, tier, status, proxy, "
+                               "decided_at, created_at) VALUES (?, ?, ?, ?, 'approved', {true}, ?, ?) "
+                               "ON CONFLICT (site_id, business_id) DO NOTHING",
+                         [site.id, business.id, parent.id, parent.tier + 1, at, at])
+    if not made:
         raise Conflict("This firm is already in the site's contract tree.", code="already_in_tree")
-    return await SiteContract.create(site=site, business=business, parent=parent, tier=parent.tier + 1,
-                                     status=ContractStatus.approved, proxy=True, decided_at=now())
+    return await SiteContract.get(site=site, business=business)
 
 
 async def _new_business_id() -> str:
