@@ -29,7 +29,6 @@ from api.sites.access import is_site_manager
 from api.sites.models import ContractStatus, RosterEntry, Site, SiteContract
 from api.sql import execute, fetch, marks
 from api.timeutil import today_jst
-from api.workrecords.models import WorkRecord
 
 MAX_ROWS = 5000
 REQUIRED = ("対象年月", "現場ID", "技能者ID")
@@ -63,8 +62,7 @@ def parse(data: bytes) -> tuple[list[_Row], list[dict[str, str]]]:
     header = [h.strip() for h in next(reader, [])]
     missing = [c for c in (*REQUIRED, *DAY_COLUMNS[:28]) if c not in header]
     if missing:
-        raise Unprocessable.field("file", f"the header lacks the column(s): {', '.join(missing)}",
-                                  code="import_header")
+        raise Unprocessable.field("file", f"the header lacks the column(s): {', '.join(missing)}", code="import_header")
     col = {h: i for i, h in enumerate(header)}
     rows: list[_Row] = []
     errors: list[dict[str, str]] = []
@@ -77,7 +75,10 @@ def parse(data: bytes) -> tuple[list[_Row], list[dict[str, str]]]:
             continue
         if len(rows) + len(errors) >= MAX_ROWS:
             raise Unprocessable.field("file", f"at most {MAX_ROWS} rows per file", code="import_too_many_rows")
-        get = (lambda name: cells[col[name]].strip() if name in col and col[name] < len(cells) else "")  # noqa: E731
+
+        def get(name: str, cells: list[str] = cells) -> str:
+            return cells[col[name]].strip() if name in col and col[name] < len(cells) else ""
+
         n_errors = len(errors)
         m = _MONTH.match(get("対象年月"))
         month = None
@@ -117,53 +118,92 @@ async def import_report(*, actor: Account, business: Business, filename: str, da
     rows, errors = parse(data)
     techs = {t.technician_id: t for t in await Technician.filter(technician_id__in={r.technician_id for r in rows})}
     sites = {s.site_id: s for s in await Site.filter(site_id__in={r.site_id for r in rows})}
-    in_tree = set(await SiteContract.filter(business=business, status=ContractStatus.approved,
-                                            site_id__in=[s.id for s in sites.values()])
-                  .values_list("site_id", flat=True))
+    in_tree = set(
+        await SiteContract.filter(
+            business=business, status=ContractStatus.approved, site_id__in=[s.id for s in sites.values()]
+        ).values_list("site_id", flat=True)
+    )
     seen: dict[tuple[str, str, date], int] = {}
     cells: list[tuple[Technician, Site, date]] = []
     for r in rows:
         n_errors = len(errors)
         tech, site = techs.get(r.technician_id), sites.get(r.site_id)
         if tech is None:
-            errors.append({"field": f"line {r.line} 技能者ID", "code": "unknown_technician",
-                           "message": "no registered technician with this ID"})
+            errors.append(
+                {
+                    "field": f"line {r.line} 技能者ID",
+                    "code": "unknown_technician",
+                    "message": "no registered technician with this ID",
+                }
+            )
         elif tech.employer_id != business.id:  # type: ignore[attr-defined]
-            errors.append({"field": f"line {r.line} 技能者ID", "code": "not_your_technician",
-                           "message": "not a technician of this employer"})
+            errors.append(
+                {
+                    "field": f"line {r.line} 技能者ID",
+                    "code": "not_your_technician",
+                    "message": "not a technician of this employer",
+                }
+            )
         if site is None:
             errors.append({"field": f"line {r.line} 現場ID", "code": "unknown_site", "message": "no site with this ID"})
         elif site.id not in in_tree:
-            errors.append({"field": f"line {r.line} 現場ID", "code": "site_not_in_tree",
-                           "message": "this employer is not in the site's contract tree"})
+            errors.append(
+                {
+                    "field": f"line {r.line} 現場ID",
+                    "code": "site_not_in_tree",
+                    "message": "this employer is not in the site's contract tree",
+                }
+            )
         key = (r.technician_id, r.site_id, r.month)
         if key in seen:
-            errors.append({"field": f"line {r.line}", "code": "duplicate_row",
-                           "message": f"the same technician, site and month as line {seen[key]}"})
+            errors.append(
+                {
+                    "field": f"line {r.line}",
+                    "code": "duplicate_row",
+                    "message": f"the same technician, site and month as line {seen[key]}",
+                }
+            )
         seen.setdefault(key, r.line)
         if len(errors) > n_errors or tech is None or site is None:
             continue
         for d in r.days:
             day = date(r.month.year, r.month.month, d)
             if not site.window_start <= day <= site.window_end:
-                errors.append({"field": f"line {r.line} {d}", "code": "outside_window",
-                               "message": f"{day} is outside the site's accumulation window"})
+                errors.append(
+                    {
+                        "field": f"line {r.line} {d}",
+                        "code": "outside_window",
+                        "message": f"{day} is outside the site's accumulation window",
+                    }
+                )
             else:
                 cells.append((tech, site, day))
     if errors:
         errors.sort(key=lambda e: int(e["field"].split()[1]))
-        raise Unprocessable(f"{len({e['field'].split()[1] for e in errors})} row(s) are malformed; the file was not "
-                            "imported (fix them and upload the whole file again).", code="import_rows_invalid",
-                            fields=errors)
-    source = await KentaikyoImport.create(business=business, filename=filename[:200], rows=len(rows), days=len(cells),
-                                          candidates=0, created_by_id=actor.id)
+        raise Unprocessable(
+            f"{len({e['field'].split()[1] for e in errors})} row(s) are malformed; the file was not "
+            "imported (fix them and upload the whole file again).",
+            code="import_rows_invalid",
+            fields=errors,
+        )
+    source = await KentaikyoImport.create(
+        business=business,
+        filename=filename[:200],
+        rows=len(rows),
+        days=len(cells),
+        candidates=0,
+        created_by_id=actor.id,
+    )
     conn = connections.get("default")
     have = set()
     if cells:
         tech_pks = sorted({t.id for t, _, _ in cells})
-        for rec in await fetch(conn, f"SELECT technician_id, site_id, work_date FROM work_record WHERE technician_id "
-                                     f"IN ({marks(tech_pks)}) AND work_date >= ? AND work_date <= ?",
-                               [*tech_pks, min(c[2] for c in cells), max(c[2] for c in cells)]):
+        for rec in await fetch(
+            conn,
+            f"SELECT technician_id, site_id, work_date FROM work_record WHERE technician_id "
+            f"IN ({marks(tech_pks)}) AND work_date >= ? AND work_date <= ?",
+            [*tech_pks, min(c[2] for c in cells), max(c[2] for c in cells)],
+        ):
             wd = rec["work_date"]
             have.add((rec["technician_id"], rec["site_id"], wd if isinstance(wd, date) else date.fromisoformat(wd)))
     created = 0
@@ -171,14 +211,22 @@ async def import_report(*, actor: Account, business: Business, filename: str, da
         if (tech.id, site.id, day) in have:
             continue
         # One candidate per technician × site × day, ever: a re-import (or a concurrent one) does not ask twice.
-        created += await execute(conn, "INSERT INTO kentaikyo_candidate (source_id, business_id, technician_id, "
-                                       "site_id, work_date, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) "
-                                       "ON CONFLICT (technician_id, site_id, work_date) DO NOTHING",
-                                 [source.id, business.id, tech.id, site.id, day, now()])
+        created += await execute(
+            conn,
+            "INSERT INTO kentaikyo_candidate (source_id, business_id, technician_id, "
+            "site_id, work_date, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?) "
+            "ON CONFLICT (technician_id, site_id, work_date) DO NOTHING",
+            [source.id, business.id, tech.id, site.id, day, now()],
+        )
     source.candidates = created
     await source.save(update_fields=["candidates"])
-    return {"id": source.id, "rows": len(rows), "days": len(cells), "already_recorded": len(
-        [c for c in cells if (c[0].id, c[1].id, c[2]) in have]), "candidates": created}
+    return {
+        "id": source.id,
+        "rows": len(rows),
+        "days": len(cells),
+        "already_recorded": len([c for c in cells if (c[0].id, c[1].id, c[2]) in have]),
+        "candidates": created,
+    }
 
 
 async def candidates(*, actor: Account, site: Site, status: str | None) -> list[KentaikyoCandidate]:
@@ -198,7 +246,8 @@ async def decide(*, actor: Account, site: Site, pk: int, approve: bool, note: st
         raise NotFound("No such 建退共 candidate on this site.")
     status = CandidateStatus.approved if approve else CandidateStatus.rejected
     taken = await KentaikyoCandidate.filter(id=pk, status=CandidateStatus.pending).update(
-        status=status, decided_by_id=actor.id, decided_at=now(), note=note)
+        status=status, decided_by_id=actor.id, decided_at=now(), note=note
+    )
     if not taken:
         await item.refresh_from_db()
         raise Conflict(f"This candidate is already {item.status.value}.", code="candidate_already_decided")
@@ -213,11 +262,22 @@ async def _record(site: Site, item: KentaikyoCandidate) -> None:
     appeared meanwhile (a late tap folded) is kept as it is: the day exists once either way."""
     roster = await RosterEntry.get_or_none(site=site, technician_id=item.technician_id)  # type: ignore[attr-defined]
     contract = await SiteContract.get_or_none(site=site, business_id=item.business_id)  # type: ignore[attr-defined]
-    await execute(connections.get("default"), """
+    await execute(
+        connections.get("default"),
+        """
 INSERT INTO work_record (technician_id, site_id, work_date, first_in, last_out, employer_id, tier, trade, position,
                          work_content, method, taps, missing_exit, folded_at)
 VALUES (?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, 'kentaikyo', 0, {false}, ?)
 ON CONFLICT (technician_id, site_id, work_date) DO NOTHING""",
-                  [item.technician_id, site.id, item.work_date, item.business_id,  # type: ignore[attr-defined]
-                   contract.tier if contract else None, roster.trade if roster else None,
-                   roster.position.value if roster else None, roster.work_content if roster else None, now()])
+        [
+            item.technician_id,  # type: ignore[attr-defined]
+            site.id,
+            item.work_date,
+            item.business_id,  # type: ignore[attr-defined]
+            contract.tier if contract else None,
+            roster.trade if roster else None,
+            roster.position.value if roster else None,
+            roster.work_content if roster else None,
+            now(),
+        ],
+    )

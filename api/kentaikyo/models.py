@@ -17,15 +17,16 @@ class KentaikyoMonth(Model):
     whatever the code around it does."""
 
     id = fields.BigIntField(primary_key=True)
-    business: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Business", related_name="kentaikyo_months",
-                                                                 on_delete=fields.RESTRICT)
+    business: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Business", related_name="kentaikyo_months", on_delete=fields.RESTRICT
+    )
     month = fields.DateField()  # the first day of the month
     status = fields.CharEnumField(MonthStatus, max_length=10, default=MonthStatus.open)
     confirmed_by_id = fields.BigIntField(null=True)
     confirmed_at = fields.DatetimeField(null=True)
     # The confirmed calendar rows and warnings, frozen: later records (a late tap, an approved candidate) never
     # change what was reported to 建退共.
-    snapshot = fields.JSONField(null=True)
+    snapshot: fields.Field = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -39,12 +40,14 @@ class KentaikyoAdjustment(Model):
 
     id = fields.BigIntField(primary_key=True)
     month: fields.ForeignKeyRelation[KentaikyoMonth] = fields.ForeignKeyField(
-        "models.KentaikyoMonth", related_name="adjustments", on_delete=fields.RESTRICT)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician",
-                                                                   related_name="kentaikyo_adjustments",
-                                                                   on_delete=fields.RESTRICT)
-    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="kentaikyo_adjustments",
-                                                             on_delete=fields.RESTRICT)
+        "models.KentaikyoMonth", related_name="adjustments", on_delete=fields.RESTRICT
+    )
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="kentaikyo_adjustments", on_delete=fields.RESTRICT
+    )
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Site", related_name="kentaikyo_adjustments", on_delete=fields.RESTRICT
+    )
     work_date = fields.DateField()
     worked = fields.BooleanField()
     reason = fields.CharField(max_length=500)
@@ -60,8 +63,9 @@ class KentaikyoImport(Model):
     """One accepted upload of the employer's 就労実績報告 (a refused file leaves no row)."""
 
     id = fields.BigIntField(primary_key=True)
-    business: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Business", related_name="kentaikyo_imports",
-                                                                 on_delete=fields.RESTRICT)
+    business: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Business", related_name="kentaikyo_imports", on_delete=fields.RESTRICT
+    )
     filename = fields.CharField(max_length=200)
     rows = fields.IntField()
     days = fields.IntField()  # technician × site × day cells reported
@@ -85,15 +89,17 @@ class KentaikyoCandidate(Model):
 
     id = fields.BigIntField(primary_key=True)
     source: fields.ForeignKeyRelation[KentaikyoImport] = fields.ForeignKeyField(
-        "models.KentaikyoImport", related_name="candidate_days", on_delete=fields.RESTRICT)
-    business: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Business",
-                                                                 related_name="kentaikyo_candidates",
-                                                                 on_delete=fields.RESTRICT)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician",
-                                                                   related_name="kentaikyo_candidates",
-                                                                   on_delete=fields.RESTRICT)
-    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="kentaikyo_candidates",
-                                                             on_delete=fields.RESTRICT)
+        "models.KentaikyoImport", related_name="candidate_days", on_delete=fields.RESTRICT
+    )
+    business: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Business", related_name="kentaikyo_candidates", on_delete=fields.RESTRICT
+    )
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="kentaikyo_candidates", on_delete=fields.RESTRICT
+    )
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Site", related_name="kentaikyo_candidates", on_delete=fields.RESTRICT
+    )
     work_date = fields.DateField()
     status = fields.CharEnumField(CandidateStatus, max_length=10, default=CandidateStatus.pending)
     decided_by_id = fields.BigIntField(null=True)

@@ -42,8 +42,12 @@ def _name(t: Technician) -> str:
 
 async def _ensure_month(business: Business, first: date, *, lock: bool) -> KentaikyoMonth:
     conn = connections.get("default")
-    await execute(conn, "INSERT INTO kentaikyo_month (business_id, month, status, created_at) VALUES (?, ?, 'open', ?) "
-                        "ON CONFLICT (business_id, month) DO NOTHING", [business.id, first, now()])
+    await execute(
+        conn,
+        "INSERT INTO kentaikyo_month (business_id, month, status, created_at) VALUES (?, ?, 'open', ?) "
+        "ON CONFLICT (business_id, month) DO NOTHING",
+        [business.id, first, now()],
+    )
     qs = KentaikyoMonth.filter(business=business, month=first)
     if lock and is_pg():
         qs = qs.select_for_update()  # every writer of the month takes this lock before reading its status
@@ -62,8 +66,10 @@ async def month_view(*, business: Business, month: str) -> dict:
 async def _build(business: Business, first: date, nxt: date, row: KentaikyoMonth | None) -> dict:
     """The month as it stands: the records with the adjustments applied, rendered by the 月別カレンダー."""
     records = await WorkRecord.filter(employer_id=business.id, work_date__gte=first, work_date__lt=nxt)
-    cells: dict[tuple[int, int, date], object] = {(r.technician_id, r.site_id, r.work_date): r.first_in  # type: ignore
-                                                  for r in records}
+    cells: dict[tuple[int, int, date], object] = {
+        (r.technician_id, r.site_id, r.work_date): r.first_in  # type: ignore
+        for r in records
+    }
     adjustments = (await KentaikyoAdjustment.filter(month=row).order_by("work_date", "id")) if row else []
     for a in adjustments:
         key = (a.technician_id, a.site_id, a.work_date)  # type: ignore[attr-defined]
@@ -78,52 +84,93 @@ async def _build(business: Business, first: date, nxt: date, row: KentaikyoMonth
     tid = {pk: t.technician_id or str(pk) for pk, t in techs.items()}
     sid = {pk: s.site_id for pk, s in sites.items()}
     cal = monthly_calendar(
-        year=first.year, month=first.month,
+        year=first.year,
+        month=first.month,
         records=[WorkDay(tid[t], sid[s], business.business_id, d, fi) for (t, s, d), fi in cells.items()],  # type: ignore
         technicians={tid[pk]: Party(tid[pk], _name(t)) for pk, t in techs.items()},
         sites={sid[pk]: Party(sid[pk], s.name) for pk, s in sites.items()},
-        employers={business.business_id: Party(business.business_id, business.name)})
+        employers={business.business_id: Party(business.business_id, business.name)},
+    )
     tech_by_id = {v: k for k, v in tid.items()}
     site_by_id = {v: k for k, v in sid.items()}
-    rows = [{"technician_pk": tech_by_id[r.technician.id], "technician_id": r.technician.id,
-             "name": r.technician.name, "technician_number": r.technician.number,
-             "site_pk": site_by_id[r.site.id], "site_id": r.site.id, "site_name": r.site.name,
-             "employer_number": r.employer.number, "days": sorted(r.days), "total": r.total} for r in cal.rows]
+    rows = [
+        {
+            "technician_pk": tech_by_id[r.technician.id],
+            "technician_id": r.technician.id,
+            "name": r.technician.name,
+            "technician_number": r.technician.number,
+            "site_pk": site_by_id[r.site.id],
+            "site_id": r.site.id,
+            "site_name": r.site.name,
+            "employer_number": r.employer.number,
+            "days": sorted(r.days),
+            "total": r.total,
+        }
+        for r in cal.rows
+    ]
     return {
-        "month": f"{first.year}-{first.month:02d}", "business_id": business.business_id, "business_name": business.name,
-        "rows": rows, "total_days": sum(r["total"] for r in rows), "warnings": list(cal.warnings),
-        "adjustments": [{"technician_pk": a.technician_id, "technician_id": tid.get(a.technician_id, ""),  # type: ignore
-                         "site_pk": a.site_id, "site_id": sid.get(a.site_id, ""),  # type: ignore[attr-defined]
-                         "work_date": a.work_date.isoformat(), "worked": a.worked, "reason": a.reason,
-                         "at": a.at.isoformat()} for a in adjustments],
+        "month": f"{first.year}-{first.month:02d}",
+        "business_id": business.business_id,
+        "business_name": business.name,
+        "rows": rows,
+        "total_days": sum(r["total"] for r in rows),
+        "warnings": list(cal.warnings),
+        "adjustments": [
+            {
+                "technician_pk": a.technician_id,  # type: ignore[attr-defined]
+                "technician_id": tid.get(a.technician_id, ""),  # type: ignore
+                "site_pk": a.site_id,  # type: ignore[attr-defined]
+                "site_id": sid.get(a.site_id, ""),  # type: ignore[attr-defined]
+                "work_date": a.work_date.isoformat(),
+                "worked": a.worked,
+                "reason": a.reason,
+                "at": a.at.isoformat(),
+            }
+            for a in adjustments
+        ],
     }
 
 
-async def adjust(*, actor: Account, business: Business, technician_id: str, site_id: str, work_date: date,
-                 worked: bool, reason: str) -> dict:
+async def adjust(
+    *, actor: Account, business: Business, technician_id: str, site_id: str, work_date: date, worked: bool, reason: str
+) -> dict:
     reason = reason.strip()
     if not reason:
-        raise Unprocessable.field("reason", "an adjustment needs its reason (kept with the confirmed month)",
-                                  code="adjustment_reason_required")
+        raise Unprocessable.field(
+            "reason",
+            "an adjustment needs its reason (kept with the confirmed month)",
+            code="adjustment_reason_required",
+        )
     if work_date > today_jst():
         raise Unprocessable.field("work_date", "a day that has not come yet cannot be worked", code="future_day")
     tech = await Technician.get_or_none(technician_id=technician_id)
     first = work_date.replace(day=1)
     nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    if tech is None or not (tech.employer_id == business.id or await WorkRecord.filter(  # type: ignore[attr-defined]
-            technician=tech, employer_id=business.id, work_date__gte=first, work_date__lt=nxt).exists()):
-        raise Unprocessable.field("technician_id", "not a technician of this employer (nor on its records that month)",
-                                  code="not_your_technician")
+    if tech is None or not (
+        tech.employer_id == business.id  # type: ignore[attr-defined]
+        or await WorkRecord.filter(  # type: ignore[attr-defined]
+            technician=tech, employer_id=business.id, work_date__gte=first, work_date__lt=nxt
+        ).exists()
+    ):
+        raise Unprocessable.field(
+            "technician_id",
+            "not a technician of this employer (nor on its records that month)",
+            code="not_your_technician",
+        )
     site = await Site.get_or_none(site_id=site_id)
-    if site is None or not await SiteContract.filter(site=site, business=business,
-                                                     status=ContractStatus.approved).exists():
-        raise Unprocessable.field("site_id", "this employer is not in the site's contract tree",
-                                  code="site_not_in_tree")
+    if (
+        site is None
+        or not await SiteContract.filter(site=site, business=business, status=ContractStatus.approved).exists()
+    ):
+        raise Unprocessable.field(
+            "site_id", "this employer is not in the site's contract tree", code="site_not_in_tree"
+        )
     row = await _ensure_month(business, first, lock=True)
     if row.status is not MonthStatus.open:
         raise Conflict(f"{first:%Y-%m} is confirmed and locked; it cannot be changed.", code="kentaikyo_month_locked")
-    recorded = await WorkRecord.filter(technician=tech, site=site, work_date=work_date,
-                                       employer_id=business.id).exists()
+    recorded = await WorkRecord.filter(
+        technician=tech, site=site, work_date=work_date, employer_id=business.id
+    ).exists()
     existing = await KentaikyoAdjustment.get_or_none(month=row, technician=tech, site=site, work_date=work_date)
     if worked == recorded:
         # Back to what the records say: the adjustment is withdrawn (the reason is still asked for, as for any change).
@@ -133,8 +180,16 @@ async def adjust(*, actor: Account, business: Business, technician_id: str, site
         existing.worked, existing.reason, existing.by_id, existing.at = worked, reason, actor.id, now()
         await existing.save()
     else:
-        await KentaikyoAdjustment.create(month=row, technician=tech, site=site, work_date=work_date, worked=worked,
-                                         reason=reason, by_id=actor.id, at=now())
+        await KentaikyoAdjustment.create(
+            month=row,
+            technician=tech,
+            site=site,
+            work_date=work_date,
+            worked=worked,
+            reason=reason,
+            by_id=actor.id,
+            at=now(),
+        )
     return await month_view(business=business, month=f"{first:%Y-%m}")
 
 
@@ -148,7 +203,8 @@ async def confirm(*, actor: Account, business: Business, month: str) -> dict:
     snapshot = await _build(business, first, nxt, row)
     at = now()
     taken = await KentaikyoMonth.filter(id=row.id, status=MonthStatus.open).update(
-        status=MonthStatus.confirmed, confirmed_by_id=actor.id, confirmed_at=at, snapshot=snapshot)
+        status=MonthStatus.confirmed, confirmed_by_id=actor.id, confirmed_at=at, snapshot=snapshot
+    )
     if not taken:  # the lock makes this unreachable on PostgreSQL; the condition still decides
         raise Conflict(f"{month} is already confirmed.", code="kentaikyo_month_confirmed")
     return {**snapshot, "status": "confirmed", "confirmed_at": at}
@@ -158,8 +214,9 @@ async def export(*, business: Business, month: str, encoding: Encoding) -> CsvFi
     first, _ = month_bounds(month)
     row = await KentaikyoMonth.get_or_none(business=business, month=first)
     if row is None or row.status is not MonthStatus.confirmed:
-        raise Conflict(f"{month} is not confirmed yet: confirm it first, then export.",
-                       code="kentaikyo_month_not_confirmed")
+        raise Conflict(
+            f"{month} is not confirmed yet: confirm it first, then export.", code="kentaikyo_month_not_confirmed"
+        )
     return snapshot_csv(row.snapshot, encoding=encoding)  # type: ignore[arg-type]
 
 
@@ -169,8 +226,21 @@ def snapshot_csv(snap: dict, *, encoding: Encoding) -> CsvFile:
     import calendar
 
     last = calendar.monthrange(y, m)[1]
-    rows = [[snap["month"], r["employer_number"], snap["business_id"], snap["business_name"], r["site_id"],
-             r["site_name"], r["technician_id"], r["name"], r["technician_number"],
-             *["1" if d in r["days"] else "" for d in range(1, last + 1)], *[""] * (31 - last), str(r["total"])]
-            for r in snap["rows"]]
+    rows = [
+        [
+            snap["month"],
+            r["employer_number"],
+            snap["business_id"],
+            snap["business_name"],
+            r["site_id"],
+            r["site_name"],
+            r["technician_id"],
+            r["name"],
+            r["technician_number"],
+            *["1" if d in r["days"] else "" for d in range(1, last + 1)],
+            *[""] * (31 - last),
+            str(r["total"]),
+        ]
+        for r in snap["rows"]
+    ]
     return write_csv(COLUMNS, rows, encoding=encoding)

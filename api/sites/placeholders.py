@@ -46,35 +46,48 @@ async def add(*, actor: Account, site: Site, parent_contract_id: int, name: str,
         raise Unprocessable.field("parent_contract_id", "no approved contract with this id on this site")
     parent_business = await parent.business
     acting_for_parent = actor.role is Role.business_admin and actor.business_id == parent.business_id  # type: ignore
-    if not (acting_for_parent or await is_site_manager(actor, site)
-            or (parent_business.placeholder and await may_act_for(actor, site, parent))):
-        raise Forbidden("Only the prime's side or the direct upper tier enters a missing firm.",
-                        code="not_upper_tier")
+    if not (
+        acting_for_parent
+        or await is_site_manager(actor, site)
+        or (parent_business.placeholder and await may_act_for(actor, site, parent))
+    ):
+        raise Forbidden("Only the prime's side or the direct upper tier enters a missing firm.", code="not_upper_tier")
     name = normalise(name)
     if not name:
         raise Unprocessable.field("name", "the firm's name is needed", code="placeholder_name_required")
     number = check_corporate_number(normalise(corporate_number).replace("-", "").replace(" ", ""))
     if await Business.filter(corporate_number=number).exists():
-        raise Conflict("A business with this 法人番号 is registered in CCUS: invite it with its 事業者ID instead.",
-                       code="business_already_registered")
+        raise Conflict(
+            "A business with this 法人番号 is registered in CCUS: invite it with its 事業者ID instead.",
+            code="business_already_registered",
+        )
     conn = connections.get("default")
     # One placeholder per 法人番号, whoever enters it first (two sites may need the same missing firm at once).
-    await execute(conn, """
+    await execute(
+        conn,
+        """
 INSERT INTO business (business_id, placeholder_corporate_number, name, name_kana, permitted_industries, social_insurance,
                       postal_code, prefecture, address, phone, email, status, placeholder, sole_proprietor, created_at,
                       updated_at)
 VALUES (?, ?, ?, '', '[]', '{}', '', '', '', '', '', 'draft', {true}, {false}, ?, ?)
-ON CONFLICT (placeholder_corporate_number) DO NOTHING""", [await _new_business_id(), number, name, now(), now()])
+ON CONFLICT (placeholder_corporate_number) DO NOTHING""",
+        [await _new_business_id(), number, name, now(), now()],
+    )
     business = await Business.get(placeholder_corporate_number=number)
     if business.merged_into_id is not None:
-        raise Conflict("The firm with this 法人番号 has registered: invite it with its 事業者ID instead.",
-                       code="business_already_registered")
+        raise Conflict(
+            "The firm with this 法人番号 has registered: invite it with its 事業者ID instead.",
+            code="business_already_registered",
+        )
     # Once per site: the unique (site, business) decides between two entries racing, never a check before it.
     at = now()
-    made = await execute(conn, "INSERT INTO site_contract (site_id, business_id, parent_id, tier, status, proxy, "
-                               "decided_at, created_at) VALUES (?, ?, ?, ?, 'approved', {true}, ?, ?) "
-                               "ON CONFLICT (site_id, business_id) DO NOTHING",
-                         [site.id, business.id, parent.id, parent.tier + 1, at, at])
+    made = await execute(
+        conn,
+        "INSERT INTO site_contract (site_id, business_id, parent_id, tier, status, proxy, "
+        "decided_at, created_at) VALUES (?, ?, ?, ?, 'approved', {true}, ?, ?) "
+        "ON CONFLICT (site_id, business_id) DO NOTHING",
+        [site.id, business.id, parent.id, parent.tier + 1, at, at],
+    )
     if not made:
         raise Conflict("This firm is already in the site's contract tree.", code="already_in_tree")
     return await SiteContract.get(site=site, business=business)
@@ -95,17 +108,23 @@ async def adopt(*, business: Business) -> int:
         return 0
     conn = connections.get("default")
     # The conditional write decides: of two approvals racing, one merges, the other finds it done.
-    taken = await fetch(conn, "UPDATE business SET merged_into_id = ? WHERE placeholder_corporate_number = ? AND "
-                              "placeholder = {true} AND merged_into_id IS NULL RETURNING id", [business.id, number])
+    taken = await fetch(
+        conn,
+        "UPDATE business SET merged_into_id = ? WHERE placeholder_corporate_number = ? AND "
+        "placeholder = {true} AND merged_into_id IS NULL RETURNING id",
+        [business.id, number],
+    )
     if not taken:
         return 0
     placeholder_pk = taken[0]["id"]
     # A site where the firm is already in the tree under its own ID keeps both places (the prime settles it).
-    moved = await execute(conn, "UPDATE site_contract SET business_id = ? WHERE business_id = ? AND site_id NOT IN "
-                                "(SELECT site_id FROM site_contract WHERE business_id = ?)",
-                          [business.id, placeholder_pk, business.id])
+    moved = await execute(
+        conn,
+        "UPDATE site_contract SET business_id = ? WHERE business_id = ? AND site_id NOT IN "
+        "(SELECT site_id FROM site_contract WHERE business_id = ?)",
+        [business.id, placeholder_pk, business.id],
+    )
     from api.sites.service import joined_sites
 
     await joined_sites(business)
     return moved
-

@@ -8,7 +8,7 @@ import csv
 import io
 import sqlite3
 from contextlib import closing
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from tests.pwa.helpers import TABLET, axe_serious, flash, goto, login, shot
 
@@ -17,18 +17,34 @@ def test_employer_confirms_and_exports_a_month(open_context, api, pwa_var, artif
     last = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
     month = last.strftime("%Y-%m")
     yamato = api.get("yamato-admin", "/auth/me")["business_pk"]
-    site = api.ok("POST", "yamato-admin", "/sites", json={
-        "name": "建退共確認現場", "address": "東京都千代田区1-1", "order_type": "private", "window_start": "2020-01-01",
-        "window_end": "2030-12-31"})
+    site = api.ok(
+        "POST",
+        "yamato-admin",
+        "/sites",
+        json={
+            "name": "建退共確認現場",
+            "address": "東京都千代田区1-1",
+            "order_type": "private",
+            "window_start": "2020-01-01",
+            "window_end": "2030-12-31",
+        },
+    )
     tech = next(e for e in api.get("yamato-admin", f"/businesses/{yamato}/employees") if e["technician_id"])
     # Two work records of last month, written as the fold would (the fold has its own tests).
     with closing(sqlite3.connect(pwa_var / "openccus.sqlite3", timeout=30)) as db, db:
         for day in (10, 11):
-            db.execute("INSERT INTO work_record (technician_id, site_id, work_date, first_in, employer_id, tier, method, "
-                       "taps, missing_exit, folded_at) VALUES (?, ?, ?, ?, ?, 0, 'card', 2, 0, ?)",
-                       [tech["id"], site["id"], last.replace(day=day).isoformat(),
-                        datetime(last.year, last.month, day, 8, tzinfo=timezone(timedelta(hours=9))).isoformat(sep=" "),
-                        yamato, datetime.now(timezone.utc).isoformat(sep=" ")])
+            db.execute(
+                "INSERT INTO work_record (technician_id, site_id, work_date, first_in, employer_id, tier, method, "
+                "taps, missing_exit, folded_at) VALUES (?, ?, ?, ?, ?, 0, 'card', 2, 0, ?)",
+                [
+                    tech["id"],
+                    site["id"],
+                    last.replace(day=day).isoformat(),
+                    datetime(last.year, last.month, day, 8, tzinfo=timezone(timedelta(hours=9))).isoformat(sep=" "),
+                    yamato,
+                    datetime.now(UTC).isoformat(sep=" "),
+                ],
+            )
 
     page = open_context(TABLET, accept_downloads=True).new_page()
     login(page, "yamato-admin")
@@ -63,7 +79,8 @@ def test_employer_confirms_and_exports_a_month(open_context, api, pwa_var, artif
     assert page.locator("[data-testid=kt-adjust]").count() == 0  # locked: nothing to adjust
     with page.expect_download() as dl:
         page.click("[data-testid=kt-export-utf-8]")
-    data = open(dl.value.path(), "rb").read()
+    with open(dl.value.path(), "rb") as f:
+        data = f.read()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = [r for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig"))) if r["技能者ID"] == tech["technician_id"]]
     assert [(r["現場ID"], r["就労日数"], r["12"]) for r in rows] == [(site["site_id"], "3", "1")]
