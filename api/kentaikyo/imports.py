@@ -57,7 +57,15 @@ def _decode(data: bytes) -> str:
 
 
 def parse(data: bytes) -> tuple[list[_Row], list[dict[str, str]]]:
-    """The rows, and every malformed cell as {field, code, message} (field = `line N 列名`)."""
+    """The rows, and every malformed cell as {field, code, message} (field = `line N 列名`, N counting CSV records
+    with the header as 1)."""
+    try:
+        return _parse(data)
+    except csv.Error as exc:  # a NUL byte, an unterminated quote at the end: not a CSV at all
+        raise Unprocessable.field("file", f"not a CSV file: {exc}", code="import_not_csv") from exc
+
+
+def _parse(data: bytes) -> tuple[list[_Row], list[dict[str, str]]]:
     reader = csv.reader(io.StringIO(_decode(data)))
     header = [h.strip() for h in next(reader, [])]
     missing = [c for c in (*REQUIRED, *DAY_COLUMNS[:28]) if c not in header]
@@ -82,13 +90,13 @@ def parse(data: bytes) -> tuple[list[_Row], list[dict[str, str]]]:
         n_errors = len(errors)
         m = _MONTH.match(get("対象年月"))
         month = None
-        if m and 1 <= int(m[2]) <= 12:
+        if m and 2000 <= int(m[1]) <= 2099 and 1 <= int(m[2]) <= 12:
             month = date(int(m[1]), int(m[2]), 1)
         else:
             bad(line, "対象年月", "bad_month", "対象年月 must be YYYY-MM")
         for name, code in (("技能者ID", "bad_technician_id"), ("現場ID", "bad_site_id")):
             value = get(name)
-            if not (len(value) == 14 and value.isdigit() and ids.damm.is_valid(value)):
+            if not (len(value) == 14 and value.isascii() and value.isdigit() and ids.damm.is_valid(value)):
                 bad(line, name, code, f"{name} must be 14 digits with a valid check digit")
         days = []
         last = calendar.monthrange(month.year, month.month)[1] if month else 31
@@ -105,7 +113,7 @@ def parse(data: bytes) -> tuple[list[_Row], list[dict[str, str]]]:
             else:
                 days.append(int(d))
         total = get("就労日数")
-        if total and (not total.isdigit() or int(total) != len(days)):
+        if total and (not (total.isascii() and total.isdigit()) or int(total) != len(days)):
             bad(line, "就労日数", "total_mismatch", f"就労日数 {total} is not the {len(days)} days marked")
         if len(errors) == n_errors and month:
             rows.append(_Row(line, month, get("技能者ID"), get("現場ID"), days))

@@ -55,6 +55,8 @@ async def add(*, actor: Account, site: Site, parent_contract_id: int, name: str,
     name = normalise(name)
     if not name:
         raise Unprocessable.field("name", "the firm's name is needed", code="placeholder_name_required")
+    if len(name) > 200:  # NFKC can lengthen a name (㍿ → 株式会社)
+        raise Unprocessable.field("name", "at most 200 characters once normalised", code="placeholder_name_too_long")
     number = check_corporate_number(normalise(corporate_number).replace("-", "").replace(" ", ""))
     if await Business.filter(corporate_number=number).exists():
         raise Conflict(

@@ -209,6 +209,10 @@ async def test_import_candidates_decided_once_and_billed(client, drain):
         (b"a,b\r\n1,2\r\n", "import_header"),
         (_report([]), "import_empty"),
         (b"\xff\xfe\x00\x81", "import_encoding"),
+        (
+            ("対象年月,現場ID,技能者ID," + ",".join(str(d) for d in range(1, 32)) + '\r\n"2026-01\x00').encode(),
+            "import_not_csv",
+        ),
     ):
         r = await client.post(f"{_base(w)}/imports", headers=h, files={"file": ("x.csv", data, "text/csv")})
         assert r.status_code == 422 and r.json()["error"] == code, r.text

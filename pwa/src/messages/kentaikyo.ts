@@ -59,6 +59,7 @@ export const KENTAIKYO = {
   "errcode.import_encoding": ["ファイルの文字コードが UTF-8 でも Shift_JIS でもありません。CSVで保存し直してください。", "The file is neither UTF-8 nor Shift_JIS: save it as CSV again."],
   "errcode.import_header": ["見出し行に必要な列（対象年月・現場ID・技能者ID・1〜28日）がありません。", "The header lacks required columns (month, site ID, technician ID, days 1–28)."],
   "errcode.import_too_many_rows": ["1ファイル 5,000 行までです。ファイルを分けてください。", "At most 5,000 rows per file: split the file."],
+  "errcode.import_not_csv": ["CSVファイルとして読めません。Excel から「CSV」形式で保存し直してください。", "Not readable as CSV: save it from Excel as CSV again."],
   "errcode.import_empty": ["ファイルに行がありません。", "The file has no rows."],
   "errcode.import_rows_invalid": ["不正な行があるため、ファイル全体を取り込みませんでした。各行を直して、もう一度ファイル全体を取り込んでください。", "Some rows are malformed, so nothing was imported: fix them and upload the whole file again."],
   "errcode.bad_month": ["対象年月は YYYY-MM で入力してください。", "The month must be YYYY-MM."],
