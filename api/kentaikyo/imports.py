@@ -61,7 +61,7 @@ def parse(data: bytes) -> tuple[list[_Row], list[dict[str, str]]]:
     with the header as 1)."""
     try:
         return _parse(data)
-    except csv.Error as exc:  # a NUL byte, an unterminated quote at the end: not a CSV at all
+    except csv.Error as exc:  # e.g. a cell past the module's field limit: not a CSV a person made
         raise Unprocessable.field("file", f"not a CSV file: {exc}", code="import_not_csv") from exc
 
 

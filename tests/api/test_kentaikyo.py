@@ -210,7 +210,8 @@ async def test_import_candidates_decided_once_and_billed(client, drain):
         (_report([]), "import_empty"),
         (b"\xff\xfe\x00\x81", "import_encoding"),
         (
-            ("対象年月,現場ID,技能者ID," + ",".join(str(d) for d in range(1, 32)) + '\r\n"2026-01\x00').encode(),
+            # a cell past the csv module's field limit (131,072 characters)
+            ("対象年月,現場ID,技能者ID," + ",".join(str(d) for d in range(1, 32)) + "\r\n" + "x" * 140_000).encode(),
             "import_not_csv",
         ),
     ):

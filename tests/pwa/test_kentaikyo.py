@@ -57,7 +57,8 @@ def test_employer_confirms_and_exports_a_month(open_context, api, pwa_var, artif
     assert page.locator("[data-testid=kt-status]").inner_text() == "未確定"
 
     # An adjustment without a reason is refused with the API's own sentence; with a reason it is saved.
-    page.select_option("#f-ka-cell", f"{tech['technician_id']}/{site['site_id']}")
+    page.select_option("#f-ka-technician_id", tech["technician_id"])
+    page.select_option("#f-ka-site_id", site["site_id"])
     page.fill("#f-ka-work_date", last.replace(day=12).isoformat())
     page.select_option("#f-ka-worked", "true")
     page.click("[data-testid=kt-adjust] button[type=submit]")

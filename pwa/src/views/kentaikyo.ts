@@ -36,7 +36,13 @@ export async function kentaikyoView(query: URLSearchParams): Promise<View> {
   const base = `/businesses/${pk}/kentaikyo`;
   const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(query.get("month") ?? "") ? query.get("month")! : addMonths(todayJst().slice(0, 7), -1);
   const forms = new Forms();
-  let m = await get<Month>(`${base}/month?month=${month}`);
+  // The adjustment form offers every technician of the firm and every site it is on, so a day can be added for
+  // someone with no record that month.
+  let [m, employees, sites] = await Promise.all([
+    get<Month>(`${base}/month?month=${month}`),
+    get<{ technician_id: string | null; name: string }[]>(`/businesses/${pk}/employees`).catch(() => []),
+    get<{ site_id: string; name: string }[]>("/sites").catch(() => []),
+  ]);
   let importLines: string[] = [];
 
   const reload = async () => {
@@ -57,7 +63,7 @@ export async function kentaikyoView(query: URLSearchParams): Promise<View> {
     const v = values(form);
     const errors = requiredErrors(form);
     if (Object.keys(errors).length) return forms.invalid("ka-", errors);
-    const [technician_id, site_id] = v("cell").split("/");
+    const technician_id = v("technician_id"), site_id = v("site_id");
     forms.set("ka-", { ...emptyStatus(), busy: true });
     try {
       m = await api<Month>("POST", `${base}/adjustments`, {
@@ -137,7 +143,14 @@ export async function kentaikyoView(query: URLSearchParams): Promise<View> {
     render: () => {
       const ka = forms.get("ka-"), kc = forms.get("kc-"), ki = forms.get("ki-"), km = forms.get("km-");
       const open = m.status === "open";
-      const cells: [string, string][] = m.rows.map((r) => [`${r.technician_id}/${r.site_id}`, `${r.name}（${r.site_name}）`]);
+      const techOptions: [string, string][] = [...new Map([
+        ...m.rows.map((r) => [r.technician_id, `${r.name}（${r.technician_id}）`] as [string, string]),
+        ...employees.filter((e) => e.technician_id).map((e) => [e.technician_id!, `${e.name}（${e.technician_id}）`] as [string, string]),
+      ])];
+      const siteOptions: [string, string][] = [...new Map([
+        ...m.rows.map((r) => [r.site_id, `${r.site_name}（${r.site_id}）`] as [string, string]),
+        ...sites.map((x) => [x.site_id, `${x.name}（${x.site_id}）`] as [string, string]),
+      ])];
       return html`<section>
         <h1 tabindex="-1">${t("kt.title")}</h1>
         ${firmTabs("/firm/reports")}
@@ -157,12 +170,13 @@ export async function kentaikyoView(query: URLSearchParams): Promise<View> {
           <ul data-testid="kt-adjustments">${m.adjustments.map((a) => html`<li>${a.work_date} ${a.technician_id} ${a.site_id}:
             ${t(a.worked ? "kt.worked.true" : "kt.worked.false")} — ${a.reason}</li>`)}</ul></section>` : nothing}
         <div class="grid2 wide">
-          ${open && cells.length ? html`<section class="card" aria-labelledby="ka-h">
+          ${open && techOptions.length && siteOptions.length ? html`<section class="card" aria-labelledby="ka-h">
             <h2 id="ka-h">${t("kt.adjust")}</h2>
             <p class="hint">${t("kt.adjust_intro")}</p>
-            ${errorSummary(ka, ["cell", "work_date", "worked", "reason"], "ka-")}
+            ${errorSummary(ka, ["technician_id", "site_id", "work_date", "worked", "reason"], "ka-")}
             <form @submit=${onAdjust} novalidate data-testid="kt-adjust">
-              ${field({ name: "cell", prefix: "ka-", label: `${t("kt.technician")}・${t("kt.site")}`, required: true, options: cells, value: cells[0][0], errors: ka.errors })}
+              ${field({ name: "technician_id", prefix: "ka-", label: t("kt.technician"), required: true, options: techOptions, value: techOptions[0][0], errors: ka.errors })}
+              ${field({ name: "site_id", prefix: "ka-", label: t("kt.site"), required: true, options: siteOptions, value: siteOptions[0][0], errors: ka.errors })}
               ${field({ name: "work_date", prefix: "ka-", label: t("kt.work_date"), type: "date", required: true, value: `${month}-01`, errors: ka.errors })}
               ${field({ name: "worked", prefix: "ka-", label: t("kt.worked"), required: true, value: "true", options: [["true", t("kt.worked.true")], ["false", t("kt.worked.false")]], errors: ka.errors })}
               ${field({ name: "reason", prefix: "ka-", label: t("kt.reason"), maxlength: 500, errors: ka.errors })}
