@@ -478,6 +478,7 @@ const CORE = {
   "method.api": ["API連携", "API link"],
   "method.direct": ["直接入力", "Direct input"],
   "method.phone": ["スマートフォン", "Phone"],
+  "method.kentaikyo": ["建退共の報告から", "From the Kentaikyo report"],
   "position.foreman": ["職長", "Foreman"],
   "position.team_leader": ["班長", "Team leader"],
   "position.worker": ["一般", "Worker"],
