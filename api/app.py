@@ -54,6 +54,7 @@ def routers() -> list[Router]:
     from api.face.routes import router as face
     from api.phone.routes import router as phone
     from api.kpi.routes import router as kpi
+    from api.kentaikyo.routes import router as kentaikyo
     from api.licence.routes import router as licence
     from api.masters.routes import router as masters
     from api.payments.routes import router as payments
@@ -62,7 +63,7 @@ def routers() -> list[Router]:
 
     return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
             reports, keishin, face, phone, licence, billing, payments, kpi, audit, notifications, changes, judged,
-            masters]
+            masters, kentaikyo]
 
 
 def app_version() -> str:

@@ -31,6 +31,7 @@ MODEL_MODULES = [
     "api.billing.models",  # billing
     "api.payments.models",  # payments
     "api.batches.models",  # batch runs
+    "api.kentaikyo.models",  # 建退共 months, adjustments, imports, candidates
 ]
 
 T = TypeVar("T")

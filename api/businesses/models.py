@@ -33,6 +33,13 @@ class Business(Model):
     phone = fields.CharField(max_length=20)
     email = fields.CharField(max_length=254)
     status = fields.CharEnumField(ReviewStatus, max_length=12, default=ReviewStatus.submitted)
+    # A missing upper tier entered by the prime (or the tier above) so the tiers below can join a contract tree at
+    # their real 次数 (seed ⑥-4, api/sites/placeholders.py): a name and a 法人番号, no accounts, never billed. Its
+    # 法人番号 is kept apart from corporate_number so the firm itself can still register with it; on the approval of
+    # that registration the placeholder's contracts move to it and merged_into_id records the move (once).
+    placeholder = fields.BooleanField(default=False, db_default=False)
+    placeholder_corporate_number = fields.CharField(max_length=13, unique=True, null=True)
+    merged_into_id = fields.BigIntField(null=True)
     approved_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

@@ -85,7 +85,7 @@ def _size(capital: int | None, sole: bool) -> str:
 
 
 async def _segment_keys() -> dict[int, dict[str, list[str]]]:
-    rows = await Business.all().values_list("id", "permitted_industries", "prefecture", "capital_yen",
+    rows = await Business.filter(placeholder=False).values_list("id", "permitted_industries", "prefecture", "capital_yen",
                                             "sole_proprietor")
     out = {}
     for pk, industries, prefecture, capital, sole in rows:

@@ -254,6 +254,10 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
     if business is not None:
         business.status, business.approved_at = ReviewStatus.approved, now()
         await business.save(update_fields=["status", "approved_at", "updated_at"])
+        # A placeholder entered for this 法人番号 by a prime (a missing upper tier) becomes this business, once.
+        from api.sites.placeholders import adopt
+
+        await adopt(business=business)
     else:
         assert tech is not None
         if app.kind is ApplicationKind.new:

@@ -1,8 +1,8 @@
 from api.accounts.models import Role
 from api.http import Ctx, Router
-from api.sites import service
+from api.sites import placeholders, service
 from api.sites.access import ensure_can_see
-from api.sites.schemas import ContractIn, ContractOut, RosterIn, RosterOut, RosterPatch, SiteIn, SiteOut
+from api.sites.schemas import ContractIn, ContractOut, PlaceholderIn, RosterIn, RosterOut, RosterPatch, SiteIn, SiteOut
 
 router = Router()
 PORTAL = {Role.business_admin, Role.site_manager, Role.operator}
@@ -43,6 +43,18 @@ async def contracts(ctx: Ctx):
 async def invite(ctx: Ctx):
     site = await _site(ctx)
     await service.invite(actor=ctx.user, site=site, data=ctx.body)
+    return await service.contracts_out(site)
+
+
+@router.post("/sites/{pk:int}/contracts/placeholders", summary="Enter a missing upper tier (a firm not registered in "
+             "CCUS) by name and 法人番号, so the tiers below join at their real 次数", tags=["sites"],
+             roles={Role.business_admin, Role.site_manager}, body=PlaceholderIn, response=list[ContractOut],
+             status=201, errors=(403, 404, 409, 422))
+async def add_placeholder(ctx: Ctx):
+    site = await _site(ctx)
+    b = ctx.body
+    await placeholders.add(actor=ctx.user, site=site, parent_contract_id=b.parent_contract_id, name=b.name,
+                           corporate_number=b.corporate_number)
     return await service.contracts_out(site)
 
 

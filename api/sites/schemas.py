@@ -74,6 +74,15 @@ class ContractOut(BaseModel):
     tier: int
     status: str
     proxy: bool
+    placeholder: bool = Field(default=False, description="a missing upper tier entered by name and 法人番号")
+    corporate_number: str | None = Field(default=None, description="the placeholder's 法人番号")
+
+
+class PlaceholderIn(Strict):
+    parent_contract_id: Int = Field(description="the contract of the tier directly above the missing firm")
+    name: Annotated[str, StringConstraints(max_length=200)] = Field(description="the firm's name (NFKC-normalised)")
+    corporate_number: Annotated[str, StringConstraints(max_length=40)] = Field(
+        description="法人番号, 13 digits with its check digit (full-width digits and hyphens accepted)")
 
 
 Position = Literal["foreman", "team_leader", "worker", "apprentice"]

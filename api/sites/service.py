@@ -12,6 +12,7 @@ from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.ids import check_ccus_id, new_ccus_id
 from api.registration.masters import trades
 from api.registration.models import Technician
+from api.sites import placeholders
 from api.sites.access import ensure_manages, tree
 from api.sites.models import ContractStatus, RosterEntry, Site, SiteContract, SiteManager
 from api.sites.schemas import ContractIn, ContractOut, Geofence, RosterIn, RosterOut, RosterPatch, SiteIn, SiteOut
@@ -72,7 +73,9 @@ async def contracts_out(site: Site) -> list[ContractOut]:
     rows = await SiteContract.filter(site=site).select_related("business").order_by("tier", "id")
     return [ContractOut(id=c.id, business_pk=c.business.id, business_id=c.business.business_id,
                         business_name=c.business.name, parent_id=c.parent_id, tier=c.tier,  # type: ignore
-                        status=c.status.value, proxy=c.proxy) for c in rows]
+                        status=c.status.value, proxy=c.proxy, placeholder=c.business.placeholder,
+                        corporate_number=c.business.placeholder_corporate_number if c.business.placeholder else None)
+            for c in rows]
 
 
 async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContract:
@@ -81,7 +84,9 @@ async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContrac
     if parent is None or parent.status is not ContractStatus.approved:
         raise Unprocessable.field("parent_contract_id", "no approved contract with this id on this site")
     acting_for_parent = actor.role is Role.business_admin and actor.business_id == parent.business_id  # type: ignore
-    if not acting_for_parent and not (parent.tier == 0 and await _manages(actor, site)):
+    # A placeholder (a missing upper tier, api/sites/placeholders.py) has no admins: whoever entered it acts for it.
+    for_placeholder = (await parent.business).placeholder and await placeholders.may_act_for(actor, site, parent)
+    if not acting_for_parent and not for_placeholder and not (parent.tier == 0 and await _manages(actor, site)):
         raise Forbidden("Only the direct upper tier can invite or register this tier.")
     business = await Business.get_or_none(business_id=check_ccus_id(data.business_id, field="business_id"))
     if business is None or business.status is not ReviewStatus.approved:
@@ -127,6 +132,12 @@ async def decide(*, actor: Account, site: Site, contract_id: int, approve: bool)
     if approve:
         await _joined(site, await contract.business)
     return contract
+
+
+async def joined_sites(business: Business) -> None:
+    """After a placeholder's contracts became `business`'s: its technicians' held taps on those sites can count."""
+    for site_pk in await SiteContract.filter(business=business).values_list("site_id", flat=True):
+        await db.defer_job("release_pending_taps", site_pk, business.id, job_id=f"release-pending:{site_pk}:{business.id}")
 
 
 async def _joined(site: Site, business: Business) -> None:

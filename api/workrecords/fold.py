@@ -141,7 +141,7 @@ ON CONFLICT (technician_id, site_id, work_date) DO UPDATE SET
     method = excluded.method, taps = excluded.taps,
     missing_exit = CASE WHEN excluded.last_out IS NULL THEN work_record.missing_exit ELSE {false} END,
     folded_at = excluded.folded_at
-WHERE work_record.method <> 'direct' AND (
+WHERE work_record.method NOT IN ('direct', 'kentaikyo') AND (
     work_record.first_in IS DISTINCT FROM excluded.first_in OR work_record.last_out IS DISTINCT FROM excluded.last_out
     OR work_record.taps IS DISTINCT FROM excluded.taps OR work_record.method IS DISTINCT FROM excluded.method
     OR work_record.employer_id IS DISTINCT FROM excluded.employer_id OR work_record.tier IS DISTINCT FROM excluded.tier
@@ -177,11 +177,11 @@ WHERE work_record_id = ? AND NOT EXISTS (SELECT 1 FROM charged_work_record c WHE
 
 # A record whose taps now belong to another shift (an earlier entry uploaded late made its only tap an exit) is
 # removed — unless its 現場利用料 is still charged to it (charged_work_record; see above): such a record is never
-# deleted by a refold; it stays as it was, for the operator to settle. Records from approved direct input are never
-# touched.
+# deleted by a refold; it stays as it was, for the operator to settle. Records from approved direct input and approved
+# 建退共 candidates (method kentaikyo) are never touched.
 _PRUNE = """
 DELETE FROM work_record
-WHERE site_id >= ? AND site_id <= ? AND work_date >= ? AND work_date <= ? AND method <> 'direct'
+WHERE site_id >= ? AND site_id <= ? AND work_date >= ? AND work_date <= ? AND method NOT IN ('direct', 'kentaikyo')
   AND NOT EXISTS (SELECT 1 FROM fold_tap t WHERE t.technician_id = work_record.technician_id
                   AND t.site_id = work_record.site_id AND t.anchor = work_record.work_date AND t.lone = 0)
   AND NOT EXISTS (SELECT 1 FROM charged_work_record k WHERE k.work_record_id = work_record.id)

@@ -99,5 +99,7 @@ def _chunks(days: list[date]):
 
 
 async def close_days(*, through: date) -> int:
-    """The nightly close: records up to `through` with no exit are flagged; no exit time is ever made up."""
-    return await WorkRecord.filter(work_date__lte=through, last_out=None, missing_exit=False).update(missing_exit=True)
+    """The nightly close: records up to `through` with no exit are flagged; no exit time is ever made up. A day
+    approved from the 建退共 report (method kentaikyo) has no times at all, by nature, and is not flagged."""
+    return await WorkRecord.filter(work_date__lte=through, last_out=None, missing_exit=False).exclude(
+        method="kentaikyo").update(missing_exit=True)

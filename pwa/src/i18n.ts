@@ -2,9 +2,11 @@
 
 import { BILLING, OPERATOR } from "./messages/billing";
 import { FEES } from "./messages/fees";
+import { KENTAIKYO } from "./messages/kentaikyo";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
 import { PHONE } from "./messages/phone";
+import { PLACEHOLDERS } from "./messages/sites";
 import { ERROR_CODES_JA, REVIEW } from "./messages/review";
 
 export type Lang = "ja" | "en";
@@ -479,6 +481,7 @@ const CORE = {
   "method.api": ["API連携", "API link"],
   "method.direct": ["直接入力", "Direct input"],
   "method.phone": ["スマートフォン", "Phone"],
+  "method.kentaikyo": ["建退共の報告から", "From the Kentaikyo report"],
   "position.foreman": ["職長", "Foreman"],
   "position.team_leader": ["班長", "Team leader"],
   "position.worker": ["一般", "Worker"],
@@ -826,7 +829,8 @@ const CORE = {
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
-const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...FEES };
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...FEES, ...KENTAIKYO,
+  ...PLACEHOLDERS };
 
 export type Key = keyof typeof M;
 

@@ -20,6 +20,7 @@ const views = {
   firm: () => import("./views/firm"),
   invoices: () => import("./views/invoices"),
   keishin: () => import("./views/keishin"),
+  kentaikyo: () => import("./views/kentaikyo"),
   kiosk: () => import("./views/kiosk"),
   kpi: () => import("./views/kpi"),
   notifications: () => import("./views/notifications"),
@@ -38,7 +39,7 @@ const views = {
 // they work offline later; the service worker keeps what was fetched (vite.config.ts, runtime cache).
 const ROLE_VIEWS: Partial<Record<Role, (keyof typeof views)[]>> = {
   technician: ["technician", "work", "phone", "invoices", "notifications", "outbox"],
-  business_admin: ["firm", "sites", "technician", "work", "keishin", "reports", "invoices", "register", "notifications", "outbox"],
+  business_admin: ["firm", "sites", "technician", "work", "keishin", "reports", "kentaikyo", "invoices", "register", "notifications", "outbox"],
   site_manager: ["sites", "firm", "technician", "notifications", "outbox"],
   operator: ["review", "batches", "payments", "kpi", "invoices", "notifications", "outbox"],
 };
@@ -93,6 +94,7 @@ const routes: RouteDef[] = [
   { path: "/firm/keishin/works", roles: FIRM, load: async () => (await views.keishin()).keishinWorksView() },
   { path: "/firm/keishin/w1", roles: FIRM, load: async () => (await views.keishin()).keishinW1View() },
   { path: "/firm/reports", roles: FIRM, load: async () => (await views.reports()).reportsView() },
+  { path: "/firm/kentaikyo", roles: FIRM, load: async (_, q) => (await views.kentaikyo()).kentaikyoView(q) },
   { path: "/firm/invoices", roles: FIRM, load: async (_, q) => (await views.invoices()).invoicesView("firm", q) },
   { path: "/firm/invoices/:pk", roles: FIRM, load: async (p) => (await views.invoices()).invoiceView("firm", Number(p.pk)) },
   { path: "/firm/accounts", roles: FIRM, load: async () => (await views.firm()).accountsView() },

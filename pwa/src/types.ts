@@ -230,6 +230,9 @@ export interface Contract {
   tier: number;
   status: "invited" | "approved" | "declined";
   proxy: boolean;
+  /** A missing upper tier entered by name and 法人番号 (not registered in CCUS). */
+  placeholder?: boolean;
+  corporate_number?: string | null;
 }
 
 export type Position = "foreman" | "team_leader" | "worker" | "apprentice";

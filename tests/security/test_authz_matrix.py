@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from api.timeutil import JST
-from tests.api.helpers import PASSWORD, business_payload, jpeg, technician_payload
+from tests.api.helpers import PASSWORD, business_payload, corporate_number, jpeg, technician_payload
 from tests.security.world import NOWHERE, SecurityWorld, Slice, build
 
 
@@ -107,6 +107,8 @@ ALLOW: dict[str, str] = {
     "sites_get_site": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
     "sites_contracts": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
     "sites_invite": "admin_A:own admin_B:own manager_A:own",  # only the direct upper tier (or the prime's managers)
+    # A missing upper tier: the prime's side under any tier of its site, a firm under its own contract (issue 21.3).
+    "sites_add_placeholder": "admin_A:own,sub admin_B:own manager_A:own,sub",
     "sites_approve": "admin_A:own admin_B:own",
     "sites_decline": "admin_A:own admin_B:own",
     "sites_roster": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
@@ -143,6 +145,15 @@ ALLOW: dict[str, str] = {
     "reports_technician_list": "operator admin_A:own admin_B:own",
     "reports_career": "operator admin_A:own,sub admin_B:own tech_B:own",
     "reports_kentaikyo": "operator admin_A:own admin_B:own",
+    # 建退共 (issue 21.2): the employer's own month and imports; the prime's side decides the candidate days.
+    "kentaikyo_month": "operator admin_A:own admin_B:own",
+    "kentaikyo_adjust": "admin_A:own admin_B:own",
+    "kentaikyo_confirm": "admin_A:own admin_B:own",
+    "kentaikyo_export": "operator admin_A:own admin_B:own",
+    "kentaikyo_import_report": "admin_A:own admin_B:own",
+    "kentaikyo_candidates": "admin_A:own,sub manager_A:own,sub",
+    "kentaikyo_approve_candidate": "admin_A:own,sub manager_A:own,sub",
+    "kentaikyo_reject_candidate": "admin_A:own,sub manager_A:own,sub",
     "keishin_add_contract": "operator admin_A:own admin_B:own",
     "keishin_list_contracts": "operator admin_A:own admin_B:own",
     "keishin_set_employment": "admin_A:own admin_B:own",
@@ -289,6 +300,8 @@ BODIES: dict[str, Body] = {
                                              "window_start": "2026-01-01", "window_end": "2027-12-31"}},
     "sites_invite": lambda s: {"json": {"business_id": s.business_id, "parent_contract_id": s.value("contracts"),
                                         "proxy": True}},
+    "sites_add_placeholder": lambda s: {"json": {"parent_contract_id": s.value("contracts"), "name": "未登録建設",
+                                                 "corporate_number": corporate_number(880_000 + next(_seq))}},
     "sites_add_roster": lambda s: {"json": {"technician_id": s.technician_id, "trade": "05-01",
                                             "position": "worker"}},
     "sites_patch_roster": lambda s: {"json": {"work_content": "型枠"}},
@@ -305,6 +318,15 @@ BODIES: dict[str, Body] = {
     "workrecords_enter": lambda s: {"json": {"technician_id": s.technician_id, "start_at": _when(2),
                                              "reason": "カードを忘れた"}},
     "workrecords_approve": lambda s: {"json": {"note": "確認済み"}},
+    "kentaikyo_adjust": lambda s: {"json": {"technician_id": s.technician_id, "site_id": s.ids.get("site_code"),
+                                            "work_date": _when(3)[:10], "worked": True, "reason": "日報で確認"}},
+    "kentaikyo_confirm": lambda s: {"json": {"month": "2026-01"}},
+    "kentaikyo_month": lambda s: {"params": {"month": "2026-01"}},
+    "kentaikyo_export": lambda s: {"params": {"month": "2026-01"}},
+    "kentaikyo_import_report": lambda s: {"files": {"file": ("r.csv", "対象年月,現場ID,技能者ID\r\n".encode(),
+                                                             "text/csv")}},
+    "kentaikyo_approve_candidate": lambda s: {"json": {"note": "日報あり"}},
+    "kentaikyo_reject_candidate": lambda s: {"json": {"note": "記録なし"}},
     "workrecords_reject": lambda s: {"json": {"note": "記録なし"}},
     "keishin_add_contract": lambda s: {"json": {"customer": "発注者", "work_name": "工事", "prime": True,
                                                 "location": "東京都", "amount_thousand_yen": 1000,

@@ -89,6 +89,7 @@ export function reportsView(): View {
           <section class="card" aria-labelledby="kt-h">
             <h2 id="kt-h">${t("reports.kentaikyo")}</h2>
             <p class="hint">${t("reports.kentaikyo_intro")}</p>
+            <p><a href="/firm/kentaikyo" data-testid="kt-link">${t("kt.link")}</a></p>
             ${errorSummary(kt, ["month"], "kt-")}
             <form @submit=${onKentaikyo} novalidate>
               ${field({ name: "month", prefix: "kt-", label: t("reports.month"), type: "month", required: true, value: lastMonth(), placeholder: "2026-04", errors: kt.errors })}

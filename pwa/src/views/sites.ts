@@ -257,10 +257,59 @@ async function overviewPage(first: SiteData, forms: Forms, cur: () => SiteData, 
     managers = await get<Account[]>(`/businesses/${me}/accounts`).catch(() => [] as Account[]);
   }
 
-  /** Contracts I may invite under: my own approved one, and the prime's when I run the site. */
+  /** Contracts I may invite under: my own approved one, the prime's when I run the site, and a placeholder I act
+   * for (the prime's side, or the firm directly above it). */
   function parents(d: SiteData): Contract[] {
     return d.contracts.filter((c) => c.status === "approved"
-      && ((isAdmin() && c.business_pk === me) || (c.tier === 0 && manages(d.site))));
+      && ((isAdmin() && c.business_pk === me) || (c.tier === 0 && manages(d.site)) || actsFor(d, c)));
+  }
+
+  function actsFor(d: SiteData, c: Contract): boolean {
+    if (!c.placeholder) return false;
+    const above = d.contracts.find((x) => x.id === c.parent_id);
+    return manages(d.site) || (isAdmin() && above?.business_pk === me);
+  }
+
+  /** Contracts a missing firm may be entered under: any approved one when I run the site, else my own (and the
+   * placeholders I act for). */
+  function placeholderParents(d: SiteData): Contract[] {
+    return d.contracts.filter((c) => c.status === "approved"
+      && (manages(d.site) || (isAdmin() && c.business_pk === me) || actsFor(d, c)));
+  }
+
+  async function onPlaceholder(ev: SubmitEvent) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const v = values(form);
+    const errors = requiredErrors(form);
+    if (Object.keys(errors).length) return forms.invalid("ph-", errors);
+    const body = { name: v("name"), corporate_number: v("corporate_number"), parent_contract_id: Number(v("parent_contract_id")) };
+    const sent = await send<Contract[]>(forms, "ph-", { ja: `未登録の会社の仮登録（${body.name}）`, en: `Missing firm (${body.name})` },
+      { method: "POST", path: `/sites/${cur().site.id}/contracts/placeholders`, json: body });
+    if (sent.state === "failed") return;
+    form.reset();
+    if (sent.state === "done") {
+      set({ ...cur(), contracts: sent.result });
+      flash(t("ph.added", { name: body.name }));
+    }
+  }
+
+  function placeholderForm(d: SiteData): TemplateResult | typeof nothing {
+    const options = placeholderParents(d);
+    if (!options.length) return nothing;
+    const st = forms.get("ph-");
+    return html`<section class="card" aria-labelledby="ph-h" id="placeholder">
+      <h2 id="ph-h">${t("ph.title")}</h2>
+      <p class="hint">${t("ph.intro")}</p>
+      ${errorSummary(st, ["name", "corporate_number", "parent_contract_id"], "ph-")}
+      <form @submit=${onPlaceholder} novalidate data-testid="placeholder-form">
+        ${field({ name: "name", prefix: "ph-", label: t("ph.name"), required: true, maxlength: 200, errors: st.errors })}
+        ${field({ name: "corporate_number", prefix: "ph-", label: t("ph.corporate_number"), required: true, maxlength: 40, hint: t("ph.corporate_number_hint"), errors: st.errors })}
+        ${field({ name: "parent_contract_id", prefix: "ph-", label: t("ph.parent"), required: true, value: String(options[0].id),
+          options: options.map((c) => [String(c.id), `${c.business_name}（${tierLabel(c.tier)}）`]), errors: st.errors })}
+        <button type="submit" ?disabled=${st.busy}>${t("ph.submit")}</button>
+      </form>
+    </section>`;
   }
 
   async function onInvite(ev: SubmitEvent) {
@@ -302,8 +351,11 @@ async function overviewPage(first: SiteData, forms: Forms, cur: () => SiteData, 
         <span class="badge">${tierLabel(c.tier)}</span>
         <strong>${c.business_name}</strong>
         ${badge("cstatus", c.status)}
-        ${c.proxy ? html`<span class="badge">${t("contract.proxy")}</span>` : nothing}
-        <div class="meta">${t("firm.business_id")}: <span class="mono">${c.business_id}</span></div>
+        ${c.placeholder ? html`<span class="badge badge-submitted" data-testid="placeholder">${t("ph.badge")}</span>`
+          : c.proxy ? html`<span class="badge">${t("contract.proxy")}</span>` : nothing}
+        ${c.placeholder
+          ? html`<div class="meta">${t("ph.number")}: <span class="mono">${c.corporate_number}</span></div>`
+          : html`<div class="meta">${t("firm.business_id")}: <span class="mono">${c.business_id}</span></div>`}
         ${mine && c.status === "invited"
           ? html`${errorSummary(st, [], `dec-${c.id}-`)}
             <div class="actions">
@@ -362,7 +414,8 @@ async function overviewPage(first: SiteData, forms: Forms, cur: () => SiteData, 
           <h2 id="tree-h">${t("contract.tree")}</h2>
           <ul class="tree" data-testid="contract-tree">${roots.map((c) => node(d, c))}</ul>
         </section>
-        ${inviteForm(d)}`;
+        ${inviteForm(d)}
+        ${placeholderForm(d)}`;
     },
   };
 }
