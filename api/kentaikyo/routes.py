@@ -91,6 +91,7 @@ async def confirm(ctx: Ctx):
     roles={Role.business_admin, Role.operator},
     query=ExportQuery,
     errors=(403, 404, 409, 422),
+    media=("text/csv",),
 )
 async def export(ctx: Ctx):
     business = await _business(ctx)

@@ -950,6 +950,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/businesses/{pk}/kentaikyo/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 建退共: add or remove one technician × site × day of an open month, with the reason
+         * @description Roles: business_admin
+         */
+        post: operations["kentaikyo_adjust"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/businesses/{pk}/kentaikyo/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 建退共: confirm a month that has ended (once; it is then locked)
+         * @description Roles: business_admin
+         */
+        post: operations["kentaikyo_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/businesses/{pk}/kentaikyo/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 建退共: the confirmed month as the 就労実績報告 CSV (UTF-8 with BOM, or Shift_JIS)
+         * @description Roles: business_admin, operator
+         */
+        get: operations["kentaikyo_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/businesses/{pk}/kentaikyo/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 建退共: import the employer's 就労実績報告 (multipart: file); days missing in OpenCCUS become candidates for the prime. A file with a malformed row is refused whole
+         * @description Roles: business_admin
+         */
+        post: operations["kentaikyo_import_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/businesses/{pk}/kentaikyo/month": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 建退共: one month's work days per technician and site, with the employer's adjustments (open) or as confirmed
+         * @description Roles: business_admin, operator
+         */
+        get: operations["kentaikyo_month"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/businesses/{pk}/site-managers": {
         parameters: {
             query?: never;
@@ -1740,6 +1840,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sites/{pk}/contracts/placeholders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enter a missing upper tier (a firm not registered in CCUS) by name and 法人番号, so the tiers below join at their real 次数
+         * @description Roles: business_admin, site_manager
+         */
+        post: operations["sites_add_placeholder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sites/{pk}/devices": {
         parameters: {
             query?: never;
@@ -2002,6 +2122,66 @@ export interface paths {
         get: operations["phone_gate_qr_print"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{pk}/kentaikyo-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Days reported to 建退共 but missing in OpenCCUS, for the prime's site manager
+         * @description Roles: business_admin, site_manager
+         */
+        get: operations["kentaikyo_candidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{pk}/kentaikyo-candidates/{cid}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a 建退共 candidate: it becomes a work record (method kentaikyo), once
+         * @description Roles: business_admin, site_manager
+         */
+        post: operations["kentaikyo_approve_candidate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sites/{pk}/kentaikyo-candidates/{cid}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a 建退共 candidate, once
+         * @description Roles: business_admin, site_manager
+         */
+        post: operations["kentaikyo_reject_candidate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2778,6 +2958,53 @@ export interface components {
             /** Role */
             role: string;
         };
+        /** AdjustmentIn */
+        AdjustmentIn: {
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+            /** Site Id */
+            site_id: string;
+            /** Technician Id */
+            technician_id: string;
+            /**
+             * Work Date
+             * Format: date
+             */
+            work_date: string;
+            /**
+             * Worked
+             * @description true: the day was worked (added); false: it was not (removed)
+             */
+            worked: boolean;
+        };
+        /** AdjustmentOut */
+        AdjustmentOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Reason */
+            reason: string;
+            /** Site Id */
+            site_id: string;
+            /** Site Pk */
+            site_pk: number;
+            /** Technician Id */
+            technician_id: string;
+            /** Technician Pk */
+            technician_pk: number;
+            /**
+             * Work Date
+             * Format: date
+             */
+            work_date: string;
+            /** Worked */
+            worked: boolean;
+        };
         /** AdminIn */
         AdminIn: {
             /** Display Name */
@@ -2831,6 +3058,14 @@ export interface components {
         api__face__schemas__DecisionIn: {
             /** Approve */
             approve: boolean;
+        };
+        /** DecisionIn */
+        api__kentaikyo__schemas__DecisionIn: {
+            /**
+             * Note
+             * @default null
+             */
+            note: string | null;
         };
         /** DecisionIn */
         api__phone__schemas__DecisionIn: {
@@ -3322,6 +3557,32 @@ export interface components {
              */
             sole_proprietor: boolean;
         };
+        /** CandidateOut */
+        CandidateOut: {
+            /** Decided At */
+            decided_at: string | null;
+            /** Employer Name */
+            employer_name: string;
+            /** Employer Pk */
+            employer_pk: number;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string | null;
+            /** Status */
+            status: string;
+            /** Technician Id */
+            technician_id: string;
+            /** Technician Name */
+            technician_name: string;
+            /** Technician Pk */
+            technician_pk: number;
+            /**
+             * Work Date
+             * Format: date
+             */
+            work_date: string;
+        };
         /** CardOut */
         CardOut: {
             /**
@@ -3750,10 +4011,22 @@ export interface components {
             business_name: string;
             /** Business Pk */
             business_pk: number;
+            /**
+             * Corporate Number
+             * @description the placeholder's 法人番号
+             * @default null
+             */
+            corporate_number: string | null;
             /** Id */
             id: number;
             /** Parent Id */
             parent_id: number | null;
+            /**
+             * Placeholder
+             * @description a missing upper tier entered by name and 法人番号
+             * @default false
+             */
+            placeholder: boolean;
             /** Proxy */
             proxy: boolean;
             /** Status */
@@ -4251,6 +4524,31 @@ export interface components {
             /** Record */
             record: number;
         };
+        /** ImportOut */
+        ImportOut: {
+            /**
+             * Already Recorded
+             * @description of which OpenCCUS already has a work record
+             */
+            already_recorded: number;
+            /**
+             * Candidates
+             * @description of which new candidates for the prime's site manager
+             */
+            candidates: number;
+            /**
+             * Days
+             * @description technician × site × day cells reported
+             */
+            days: number;
+            /** Id */
+            id: number;
+            /**
+             * Rows
+             * @description rows in the file
+             */
+            rows: number;
+        };
         /** InvoiceDetailOut */
         InvoiceDetailOut: {
             /**
@@ -4665,6 +4963,61 @@ export interface components {
             /** Technician Pk */
             technician_pk: number | null;
         };
+        /** MonthIn */
+        MonthIn: {
+            /**
+             * Month
+             * @description YYYY-MM
+             */
+            month: string;
+        };
+        /** MonthOut */
+        MonthOut: {
+            /** Adjustments */
+            adjustments: components["schemas"]["AdjustmentOut"][];
+            /** Business Id */
+            business_id: string;
+            /** Business Name */
+            business_name: string;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Month */
+            month: string;
+            /** Rows */
+            rows: components["schemas"]["MonthRowOut"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "confirmed";
+            /** Total Days */
+            total_days: number;
+            /** Warnings */
+            warnings: string[];
+        };
+        /** MonthRowOut */
+        MonthRowOut: {
+            /** Days */
+            days: number[];
+            /** Employer Number */
+            employer_number: string;
+            /** Name */
+            name: string;
+            /** Site Id */
+            site_id: string;
+            /** Site Name */
+            site_name: string;
+            /** Site Pk */
+            site_pk: number;
+            /** Technician Id */
+            technician_id: string;
+            /** Technician Number */
+            technician_number: string;
+            /** Technician Pk */
+            technician_pk: number;
+            /** Total */
+            total: number;
+        };
         /** NotificationOut */
         NotificationOut: {
             /**
@@ -5015,6 +5368,24 @@ export interface components {
             polygon: number[][] | null;
             /** Selfie Required */
             selfie_required: boolean;
+        };
+        /** PlaceholderIn */
+        PlaceholderIn: {
+            /**
+             * Corporate Number
+             * @description 法人番号, 13 digits with its check digit (full-width digits and hyphens accepted)
+             */
+            corporate_number: string;
+            /**
+             * Name
+             * @description the firm's name (NFKC-normalised)
+             */
+            name: string;
+            /**
+             * Parent Contract Id
+             * @description the contract of the tier directly above the missing firm
+             */
+            parent_contract_id: number;
         };
         /**
          * ProxyRegistrationForm
@@ -9412,6 +9783,388 @@ export interface operations {
             };
         };
     };
+    kentaikyo_adjust: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdjustmentIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonthIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_export: {
+        parameters: {
+            query: {
+                encoding?: "utf-8" | "shift_jis";
+                month: string;
+            };
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_import_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_month: {
+        parameters: {
+            query: {
+                month: string;
+            };
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     businesses_add_site_manager: {
         parameters: {
             query?: never;
@@ -12007,6 +12760,86 @@ export interface operations {
             };
         };
     };
+    sites_add_placeholder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceholderIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractOut"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     devices_list_devices: {
         parameters: {
             query?: never;
@@ -12990,6 +13823,237 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_candidates: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "approved" | "rejected") | null;
+            };
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateOut"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_approve_candidate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cid: number;
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__kentaikyo__schemas__DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_reject_candidate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cid: number;
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["api__kentaikyo__schemas__DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidateOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
