@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     invoice_issuer_name: str = Field(default="OpenCCUS 運営主体", validation_alias="OPENCCUS_INVOICE_ISSUER_NAME")
     # 適格請求書発行事業者登録番号 (T + 13 digits), printed on every invoice.
     invoice_issuer_number: str = Field(default="T0000000000000", validation_alias="OPENCCUS_INVOICE_ISSUER_NUMBER")
+    # 振込先: the account payers transfer to, on every invoice page and PDF (issue 19.4). Unset with PostgreSQL: the
+    # invoice says to ask the operator, and the service warns at start; the embedded default shows a demo account,
+    # labelled as one.
+    bank_name: str | None = Field(default=None, validation_alias="OPENCCUS_BANK_NAME")
+    bank_branch: str | None = Field(default=None, validation_alias="OPENCCUS_BANK_BRANCH")
+    bank_account_type: Literal["普通", "当座"] = Field(default="普通", validation_alias="OPENCCUS_BANK_ACCOUNT_TYPE")
+    bank_account_number: str | None = Field(default=None, validation_alias="OPENCCUS_BANK_ACCOUNT_NUMBER",
+                                            pattern=r"^[0-9]{7}$")
+    bank_account_holder: str | None = Field(default=None, validation_alias="OPENCCUS_BANK_ACCOUNT_HOLDER",
+                                            description="the holder's name in half-width kana, as the bank prints it")
     # 一括支払方式 (seed ⑥-6, api/billing/lump_sum.py): its official price is not public, so the bands are
     # assumptions and the option is off until an operator sets a price and turns it on.
     lump_sum_enabled: bool = Field(default=False, validation_alias="OPENCCUS_LUMP_SUM_ENABLED")
@@ -107,6 +117,20 @@ class Settings(BaseSettings):
 
     def replica_url(self) -> str | None:
         return _tortoise_url(self.database_replica_url) if self.database_replica_url and self.database_url else None
+
+    def transfer_account(self) -> dict | None:
+        """The 振込先, or None when it is not configured (a demo account on the embedded default)."""
+        if self.bank_name and self.bank_branch and self.bank_account_number and self.bank_account_holder:
+            return {"bank": self.bank_name, "branch": self.bank_branch, "account_type": self.bank_account_type,
+                    "account_number": self.bank_account_number, "holder": self.bank_account_holder, "demo": False}
+        if self.embedded:
+            return {"bank": "デモ銀行", "branch": "本店営業部", "account_type": "普通", "account_number": "1234567",
+                    "holder": "ｵｰﾌﾟﾝｼｰｼｰﾕｰｴｽ", "demo": True}
+        return None
+
+    @property
+    def online_payment_available(self) -> bool:
+        return self.stripe_api_key is not None
 
     def card_keys(self):  # -> api.registration.card_keys.MasterKeys
         """The card master keys by version; new cards take ``.newest``."""

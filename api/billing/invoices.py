@@ -17,6 +17,7 @@ from api.billing.schemas import (
     OnlinePaymentOut, RateTotalOut,
 )
 from api.errors import NotFound, Unprocessable
+from api.settings import Settings
 from api.sql import is_pg
 from api.timeutil import today_jst
 
@@ -65,7 +66,7 @@ def credit_note_out(cn: CreditNote, lines: list[CreditNoteLine] | None = None) -
     )
 
 
-async def detail(inv: Invoice) -> InvoiceDetailOut:
+async def detail(inv: Invoice, *, settings: Settings) -> InvoiceDetailOut:
     from api.payments.models import OnlinePayment, PaymentAllocation
 
     lines = await InvoiceLine.filter(invoice=inv).order_by("id")
@@ -82,6 +83,7 @@ async def detail(inv: Invoice) -> InvoiceDetailOut:
                                 received_on=a.payment.received_on, matched_by=a.matched_by) for a in allocations],
         online_payments=[OnlinePaymentOut(intent_id=o.intent_id, method=o.method, amount_yen=o.amount_yen,
                                           status=o.status, failure_message=o.failure_message) for o in online],
+        transfer_to=settings.transfer_account(), online_payment_available=settings.online_payment_available,
     )
 
 

@@ -41,6 +41,9 @@ def warn_at_start(settings: Any) -> None:
     if why and not settings.embedded:
         log.warning("OPENCCUS_INVOICE_ISSUER_NUMBER %s: invoices and credit notes will not be finalised until the "
                     "issuer's 登録番号 is set", why)
+    if settings.transfer_account() is None:
+        log.warning("OPENCCUS_BANK_NAME / _BRANCH / _ACCOUNT_NUMBER / _ACCOUNT_HOLDER are not set: invoices tell payers "
+                    "to ask the operator for the 振込先")
 
 
 def ensure_can_finalise(settings: Any) -> None:

@@ -24,7 +24,16 @@ def _rate_rows(doc) -> list[list[str]]:
     return [[f"{r.tax_rate_percent}%対象", _yen(r.amount_yen), _yen(r.tax_yen)] for r in totals(doc).by_rate]
 
 
-async def invoice_pdf(*, inv: Invoice, issuer_name: str, issuer_number: str) -> bytes:
+def transfer_line(account: dict | None) -> str:
+    """振込先 as one line of the invoice; without a configured account, where to ask (never a dead end)."""
+    if account is None:
+        return "お振込先は運営主体にお問い合わせください。"
+    demo = "（デモ用の口座です。振り込まないでください）" if account["demo"] else ""
+    return (f"お振込先 {account['bank']} {account['branch']} {account['account_type']} {account['account_number']} "
+            f"口座名義 {account['holder']}{demo}")
+
+
+async def invoice_pdf(*, inv: Invoice, issuer_name: str, issuer_number: str, transfer_to: dict | None = None) -> bytes:
     lines = await InvoiceLine.filter(invoice=inv).order_by("id")
     notes = await CreditNote.filter(invoice=inv).order_by("id")
     head = [
@@ -33,6 +42,7 @@ async def invoice_pdf(*, inv: Invoice, issuer_name: str, issuer_number: str) -> 
         f"請求元 {issuer_name}　登録番号 {issuer_number}",
         f"対象月 {inv.period:%Y年%m月}" if inv.period else "随時請求",
         f"ご請求金額（税込） {_yen(inv.total_yen)}　うち消費税 {_yen(inv.tax_yen)}",
+        transfer_line(transfer_to),
         f"お振込の際は振込依頼人名の前に {payment_reference(inv.year, inv.seq)} をご入力ください。",
     ]
     sections = [

@@ -74,7 +74,8 @@ async def pending_charges(ctx: Ctx):
 @router.get("/invoices/{pk:int}", summary="An invoice with its lines, credit notes and payments", tags=["billing"],
             roles=PAYERS, response=InvoiceDetailOut, errors=(404,))
 async def get_invoice(ctx: Ctx):
-    return await invoices.detail(await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"])))
+    return await invoices.detail(await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"])),
+                                 settings=ctx.settings)
 
 
 @router.get("/invoices/{pk:int}/pdf", summary="The invoice (適格請求書) as PDF", tags=["billing"], roles=PAYERS,
@@ -82,7 +83,8 @@ async def get_invoice(ctx: Ctx):
 async def get_invoice_pdf(ctx: Ctx):
     inv = await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     s = ctx.settings
-    data = await invoice_pdf(inv=inv, issuer_name=s.invoice_issuer_name, issuer_number=s.invoice_issuer_number)
+    data = await invoice_pdf(inv=inv, issuer_name=s.invoice_issuer_name, issuer_number=s.invoice_issuer_number,
+                             transfer_to=s.transfer_account())
     return _pdf(data, invoices.number(inv))
 
 

@@ -82,11 +82,26 @@ class InvoiceOut(BaseModel):
     payment_status: Literal["unpaid", "partially_paid", "paid", "overpaid"]
 
 
+class TransferAccountOut(BaseModel):
+    """振込先: where to transfer the invoice's amount (type the payment reference before the payer name)."""
+
+    bank: str
+    branch: str
+    account_type: str = Field(description="普通 or 当座")
+    account_number: str
+    holder: str = Field(description="the holder's name as the bank prints it (half-width kana)")
+    demo: bool = Field(description="true on the embedded demo: not a real account")
+
+
 class InvoiceDetailOut(InvoiceOut):
     lines: list[InvoiceLineOut]
     credit_notes: list[CreditNoteOut]
     payments: list[AllocationOut]
     online_payments: list[OnlinePaymentOut]
+    transfer_to: TransferAccountOut | None = Field(default=None, description="振込先; null: not configured, ask the "
+                                                   "operator")
+    online_payment_available: bool = Field(default=False, description="whether card / konbini payment can be "
+                                           "started (a payment provider is configured)")
 
 
 class ChargeOut(BaseModel):

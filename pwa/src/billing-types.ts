@@ -65,11 +65,22 @@ export interface OnlinePayment {
   failure_message: string | null;
 }
 
+export interface TransferAccount {
+  bank: string;
+  branch: string;
+  account_type: string;
+  account_number: string;
+  holder: string;
+  demo: boolean;
+}
+
 export interface InvoiceDetail extends Invoice {
   lines: InvoiceLine[];
   credit_notes: CreditNote[];
   payments: Allocation[];
   online_payments: OnlinePayment[];
+  transfer_to: TransferAccount | null;
+  online_payment_available: boolean;
 }
 
 export interface Charge {

@@ -4582,6 +4582,12 @@ export interface components {
             lines: components["schemas"]["InvoiceLineOut"][];
             /** Number */
             number: string;
+            /**
+             * Online Payment Available
+             * @description whether card / konbini payment can be started (a payment provider is configured)
+             * @default false
+             */
+            online_payment_available: boolean;
             /** Online Payments */
             online_payments: components["schemas"]["OnlinePaymentOut"][];
             /** Paid Yen */
@@ -4608,6 +4614,11 @@ export interface components {
             technician_pk: number | null;
             /** Total Yen */
             total_yen: number;
+            /**
+             * @description 振込先; null: not configured, ask the operator
+             * @default null
+             */
+            transfer_to: components["schemas"]["TransferAccountOut"] | null;
         };
         /** InvoiceLineOut */
         InvoiceLineOut: {
@@ -6556,6 +6567,33 @@ export interface components {
             reason: string | null;
             /** Trade */
             trade: string;
+        };
+        /**
+         * TransferAccountOut
+         * @description 振込先: where to transfer the invoice's amount (type the payment reference before the payer name).
+         */
+        TransferAccountOut: {
+            /** Account Number */
+            account_number: string;
+            /**
+             * Account Type
+             * @description 普通 or 当座
+             */
+            account_type: string;
+            /** Bank */
+            bank: string;
+            /** Branch */
+            branch: string;
+            /**
+             * Demo
+             * @description true on the embedded demo: not a real account
+             */
+            demo: boolean;
+            /**
+             * Holder
+             * @description the holder's name as the bank prints it (half-width kana)
+             */
+            holder: string;
         };
         /** WebhookOut */
         WebhookOut: {

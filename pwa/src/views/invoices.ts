@@ -303,7 +303,9 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
             ${started.hosted_url ? html`<p><a class="button primary" href=${started.hosted_url} rel="noopener">${t("pay.open_provider")}</a></p>` : nothing}
             <p class="meta" aria-live="off">${t("pay.waiting")}</p>
           </div>`
-        : html`<p>${t("pay.intro", { amount: formatYen(inv.balance_yen) })}</p>
+        : !inv.online_payment_available
+          ? html`<p data-testid="pay-online-unavailable">${t("pay.online_unavailable")}</p>`
+          : html`<p>${t("pay.intro", { amount: formatYen(inv.balance_yen) })}</p>
           <form @submit=${onPay} novalidate>
             <fieldset>
               <legend>${t("pay.method")}</legend>
@@ -315,8 +317,25 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
             </fieldset>
             <button type="submit" class="primary" data-testid="pay-submit" ?disabled=${paying}>${t("pay.submit", { amount: formatYen(inv.balance_yen) })}</button>
           </form>`}
-      <p class="hint">${t("pay.transfer", { ref: inv.payment_reference })}</p>
+      ${transferBox()}
     </section>`;
+  }
+
+  // 振込先 with the payment reference to type: always there while something is owed, so paying never dead-ends.
+  function transferBox(): TemplateResult {
+    const a = inv.transfer_to;
+    return html`<div class="transfer" data-testid="transfer-to">
+      <h3>${t("pay.transfer_title")}</h3>
+      ${a
+        ? dl([
+            [t("pay.bank"), `${a.bank} ${a.branch}`],
+            [t("pay.account"), `${a.account_type} ${a.account_number}`],
+            [t("pay.holder"), a.holder],
+          ])
+        : html`<p>${t("pay.transfer_ask")}</p>`}
+      ${a?.demo ? html`<p class="notice warn">${t("pay.transfer_demo")}</p>` : nothing}
+      <p class="hint">${t("pay.transfer", { ref: inv.payment_reference })}</p>
+    </div>`;
   }
 
   function linesTable(): TemplateResult {
