@@ -55,9 +55,10 @@ def routers() -> list[Router]:
     from api.payments.routes import router as payments
     from api.registration.change_routes import router as changes  # 変更申請 and corrections (issue 18)
     from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
+    from api.mail.routes import router as mail  # outgoing e-mail (operator console)
 
     return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
-            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged]
+            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged, mail]
 
 
 def app_version() -> str:

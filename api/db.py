@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "api.billing.models",  # billing
     "api.payments.models",  # payments
     "api.batches.models",  # batch runs
+    "api.mail.models",  # outgoing e-mail
 ]
 
 T = TypeVar("T")

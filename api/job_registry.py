@@ -12,10 +12,13 @@ def job_functions() -> list[Callable[..., Any]]:
     from api.billing import jobs as billing
     from api.face import jobs as face
     from api.batches import jobs as batches
+    from api.accounts import recovery
 
     return [
         notifications.notify_application_decision,
         notifications.notify_card_reissued,
+        notifications.notify_contract_invitation,
+        notifications.notify_invoice_issued,
         attendance.release_pending_taps,
         workrecords.fold_recent,
         workrecords.fold_site,
@@ -29,4 +32,5 @@ def job_functions() -> list[Callable[..., Any]]:
         face.purge_face_evidence,
         face.refresh_face_enrolments,
         batches.run_batch,
+        recovery.password_reset_mail,
     ]

@@ -95,6 +95,8 @@ async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContrac
     )
     if data.proxy:
         await _joined(site, business)
+    else:
+        await db.defer_job("notify_contract_invitation", contract.id, job_id=f"notify-contract-invited:{contract.id}")
     return contract
 
 
