@@ -59,9 +59,11 @@ class AccessToken(Model):
 
 
 class PasswordResetToken(Model):
-    """A one-time password-reset link. Only the token's SHA-256 is stored; the token itself is derived (HMAC with the
-    data key) from `request_key` when the mail is sent, so a job that runs twice sends the same link and a database
-    leak yields no usable link. Used once: a conditional UPDATE sets `used_at` (api/accounts/recovery.py)."""
+    """A one-time password-reset link, stored as the SHA-256 of its token.
+
+    The token itself is derived (HMAC with the data key) from `request_key` when the mail is sent, so a job that runs
+    twice sends the same link and a database leak yields no usable link. Used once: a conditional UPDATE sets
+    `used_at` (api/accounts/recovery.py)."""
 
     id = fields.BigIntField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(

@@ -3,8 +3,9 @@ from tortoise.models import Model
 
 
 class Mail(Model):
-    """One e-mail to send (or, on the embedded default, to write under var/mail/). Created by a job; sent once: a job
-    claims it with a conditional UPDATE and marks it sent with another (api/mail/service.py)."""
+    """One e-mail to send (or, on the embedded default, to write under var/mail/), created by a job.
+
+    Sent once: a job claims it with a conditional UPDATE and marks it sent with another (api/mail/service.py)."""
 
     id = fields.BigIntField(primary_key=True)
     account: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('message_id', fields.CharField(null=True, max_length=200)),
                 ('last_error', fields.CharField(null=True, max_length=200)),
             ],
-            options={'table': 'mail', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One e-mail to send (or, on the embedded default, to write under var/mail/). Created by a job; sent once: a job'},
+            options={'table': 'mail', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One e-mail to send (or, on the embedded default, to write under var/mail/), created by a job.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'password_reset_token', 'app': 'models', 'pk_attr': 'id', 'table_description': "A one-time password-reset link. Only the token's SHA-256 is stored; the token itself is derived (HMAC with the"},
+            options={'table': 'password_reset_token', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A one-time password-reset link, stored as the SHA-256 of its token.'},
             bases=['Model'],
         ),
         ops.AddField(
