@@ -64,7 +64,9 @@ def reset_token(settings: Settings, *, request_key: str, account_id: int) -> str
 
 
 def reset_url(settings: Settings, token: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/#/reset?token={token}"
+    """The PWA's reset page with the token in the fragment: browsers never send a fragment to the server, so the token
+    stays out of access logs, proxies and Referer headers."""
+    return f"{settings.public_url.rstrip('/')}/reset#token={token}"
 
 
 async def reset_url_for_mail(settings: Settings, mail: Any) -> str:

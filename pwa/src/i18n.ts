@@ -3,6 +3,7 @@
 import { BILLING, OPERATOR } from "./messages/billing";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
+import { ACCOUNT } from "./messages/account";
 import { ERROR_CODES_JA, REVIEW } from "./messages/review";
 
 export type Lang = "ja" | "en";
@@ -799,7 +800,7 @@ const CORE = {
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
-const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW };
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...ACCOUNT };
 
 export type Key = keyof typeof M;
 

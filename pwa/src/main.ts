@@ -17,6 +17,8 @@ import { paymentsView } from "./views/payments";
 import { accountsView, businessView, employeesView } from "./views/firm";
 import { keishinStaffView, keishinW1View, keishinWorksView } from "./views/keishin";
 import { homeFor, loginView } from "./views/login";
+import { forgotView, passwordView, resetView } from "./views/account";
+import { mailListView, mailView } from "./views/mail";
 import { notificationsView } from "./views/notifications";
 import { outboxView } from "./views/outbox";
 import { businessRegisterView } from "./views/business-register";
@@ -37,6 +39,9 @@ const ANY: Role[] = ["technician", "business_admin", "site_manager", "operator"]
 const routes: RouteDef[] = [
   { path: "/", load: () => redirectView(homeFor(session.me)) },
   { path: "/login", load: (_, q) => loginView(q) },
+  { path: "/forgot", load: () => forgotView() },
+  { path: "/reset", load: () => resetView() },
+  { path: "/password", roles: ANY, load: () => passwordView() },
   { path: "/register", load: () => registerView("self") },
   { path: "/register/business", load: () => businessRegisterView() },
   { path: "/outbox", load: () => outboxView() },
@@ -82,6 +87,8 @@ const routes: RouteDef[] = [
   { path: "/admin/kpi", roles: OPERATOR, load: (_, q) => kpiView(q) },
   { path: "/admin/invoices", roles: OPERATOR, load: (_, q) => invoicesView("admin", q) },
   { path: "/admin/invoices/:pk", roles: OPERATOR, load: (p) => invoiceView("admin", Number(p.pk)) },
+  { path: "/admin/mail", roles: OPERATOR, load: () => mailListView() },
+  { path: "/admin/mail/:pk", roles: OPERATOR, load: (p) => mailView(Number(p.pk)) },
 ];
 
 function redirectView(to: string): View {
@@ -131,6 +138,9 @@ async function show(flashMsg?: Flash): Promise<void> {
   else if (m.route.roles && !session.me) {
     const next = encodeURIComponent(location.pathname + location.search);
     return go(`/login?next=${next}`, undefined, true);
+  } else if (m.route.roles && session.me?.must_change_password && path !== "/password") {
+    // Someone else chose this account's password: the API opens nothing else until the holder picks their own.
+    return go("/password", undefined, true);
   } else if (m.route.roles && session.me && !m.route.roles.includes(session.me.role)) {
     view = messageView(t("app.error_title"), t("app.forbidden"));
   } else {
@@ -181,7 +191,8 @@ function navLinks(): [string, string][] {
       return [["/firm/sites", t("nav.sites")]];
     case "operator":
       return [["/review", t("nav.review")], ["/admin/payments", t("nav.payments")], ["/admin/invoices", t("nav.admin_invoices")],
-        ["/admin/kpi", t("nav.kpi")], ["/audit", t("nav.audit")], ["/admin/batches", t("nav.batches")]];
+        ["/admin/kpi", t("nav.kpi")], ["/audit", t("nav.audit")], ["/admin/batches", t("nav.batches")],
+        ["/admin/mail", t("nav.mail")]];
     default:
       return [["/login", t("nav.login")], ["/register", t("nav.register")], ["/register/business", t("biz.title")]];
   }
@@ -232,6 +243,7 @@ function shell() {
             aria-label=${t("app.lang_switch_label")} data-testid="lang-switch">${t("app.lang_switch")}</button>
           ${session.me
             ? html`<span class="who" title=${session.me.login}>${session.me.display_name} <span class="role">${tr("role", session.me.role)}</span></span>
+                <a class="logout" href="/password" data-testid="change-password">${t("acct.change_link")}</a>
                 <button type="button" class="logout" @click=${() => logout()}>${t("app.logout")}</button>
                 <button type="button" class="logout-all" @click=${() => logout(true)} title=${t("app.logout_all_hint")}
                   data-testid="logout-all">${t("app.logout_all")}</button>`

@@ -65,7 +65,7 @@ def _text(msg) -> str:
 
 
 def _token(msg) -> str:
-    m = re.search(r"#/reset\?token=(\S+)", _text(msg))
+    m = re.search(r"/reset#token=(\S+)", _text(msg))
     assert m, _text(msg)
     return m.group(1)
 
