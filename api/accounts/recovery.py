@@ -136,14 +136,14 @@ async def confirm_reset(*, token: str, password: str) -> Account:
     row = await PasswordResetToken.get_or_none(token_hash=token_digest(token)).select_related("account")
     t = now()
     if row is None or row.used_at or row.revoked_at or row.expires_at <= t or not row.account.is_active:
-        raise BadRequest(INVALID_TOKEN, code="reset_token_invalid", fields=[{"field": "token", "message": INVALID_TOKEN}])
+        raise BadRequest(INVALID_TOKEN, code="reset_token_invalid")
     account = row.account
     check_password(password, login=account.login, field="password")  # a refused password does not use the token
     hashed = await hash_password_off_loop(password)
     used = await PasswordResetToken.filter(id=row.id, used_at=None, revoked_at=None, expires_at__gt=now()) \
         .update(used_at=now())
     if not used:
-        raise BadRequest(INVALID_TOKEN, code="reset_token_invalid", fields=[{"field": "token", "message": INVALID_TOKEN}])
+        raise BadRequest(INVALID_TOKEN, code="reset_token_invalid")
     await Account.filter(id=account.id).update(password_hash=hashed, must_change_password=False)
     await PasswordResetToken.filter(account_id=account.id, used_at=None, revoked_at=None).update(revoked_at=now())
     await AccessToken.filter(account_id=account.id, revoked_at=None).update(revoked_at=now())
