@@ -13,6 +13,7 @@ def job_functions() -> list[Callable[..., Any]]:
     from api.face import jobs as face
     from api.batches import jobs as batches
     from api.accounts import recovery
+    from api.mail import jobs as mail
 
     return [
         notifications.notify_application_decision,
@@ -33,4 +34,5 @@ def job_functions() -> list[Callable[..., Any]]:
         face.refresh_face_enrolments,
         batches.run_batch,
         recovery.password_reset_mail,
+        mail.send_pending_mail,
     ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 BatchName = Literal["fold", "close", "monthly-close", "residence-alerts", "levels", "face-purge", "face-refresh",
-                    "billing-close"]
+                    "billing-close", "mail"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ BATCHES: dict[str, Batch] = {b.name: b for b in (
     Batch("face-refresh", "refresh_face_enrolments", "Enrol faces that are missing or of an old model version"),
     Batch("billing-close", "billing_close", "Monthly billing close: charges, renewals and invoices of a month",
           takes_period=True),
+    Batch("mail", "send_pending_mail", "Send the e-mail left unsent (a failed SMTP send is retried)"),
 )}
 assert set(BATCHES) == set(get_args(BatchName)), "every typed batch name is registered"
 

@@ -46,7 +46,7 @@ def smtp():
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
-    inbox.port = controller.port
+    inbox.port, inbox.controller = controller.port, controller
     try:
         yield inbox
     finally:
@@ -271,3 +271,28 @@ async def test_returned_application_is_mailed_with_reason_and_name(client, drain
     assert "高橋 一郎" in text and "住所が本人確認書類と一致しません" in text
     notices = (await client.get("/api/v1/notifications", headers=auth(t["token"]))).json()
     assert len(notices) == 1 and "高橋 一郎" in notices[0]["message"]
+
+
+async def test_a_failed_send_is_retried_by_the_sweep_and_sent_once(app, settings, smtp):
+    from tortoise.timezone import now
+
+    from api.mail.jobs import send_pending_mail
+    from api.mail.models import Mail
+    from api.mail.service import deliver, queue_mail
+
+    smtp.controller.stop()  # the SMTP server is down
+    mail = await queue_mail(account=None, to="retry@example.jp", kind="notice.test", subject="【OpenCCUS】再送の確認",
+                            body="再送のテストです。", dedupe_key="test:retry")
+    with pytest.raises(OSError):
+        await deliver(settings, mail.id)
+    row = await Mail.get(id=mail.id)
+    assert row.sent_at is None and row.claimed_at is None and row.attempts == 1 and row.last_error
+    assert "retry@example.jp" not in row.last_error
+
+    smtp.controller.start()  # back up
+    await Mail.filter(id=mail.id).update(created_at=now() - timedelta(minutes=2))
+    assert await send_pending_mail({"settings": settings}) == {"sent": 1, "failed": 0}
+    assert await send_pending_mail({"settings": settings}) == {"sent": 0, "failed": 0}
+    assert await deliver(settings, mail.id) is False  # already sent: never twice
+    [msg] = smtp.to("retry@example.jp")
+    assert msg["Subject"] == "【OpenCCUS】再送の確認" and "再送のテストです。" in _text(msg)
