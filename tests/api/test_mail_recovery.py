@@ -50,7 +50,7 @@ def smtp():
     try:
         yield inbox
     finally:
-        controller.stop()
+        inbox.controller.stop()  # a test may have replaced it (a server that went down and came back)
 
 
 @pytest.fixture
@@ -289,7 +289,8 @@ async def test_a_failed_send_is_retried_by_the_sweep_and_sent_once(app, settings
     assert row.sent_at is None and row.claimed_at is None and row.attempts == 1 and row.last_error
     assert "retry@example.jp" not in row.last_error
 
-    smtp.controller.start()  # back up
+    smtp.controller = Controller(smtp, hostname="127.0.0.1", port=smtp.port)  # back up, on the same port
+    smtp.controller.start()
     await Mail.filter(id=mail.id).update(created_at=now() - timedelta(minutes=2))
     assert await send_pending_mail({"settings": settings}) == {"sent": 1, "failed": 0}
     assert await send_pending_mail({"settings": settings}) == {"sent": 0, "failed": 0}
