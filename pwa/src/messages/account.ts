@@ -40,6 +40,12 @@ export const ACCOUNT = {
   "acct.current_password": ["現在のパスワード（受け取ったパスワード）", "Current password (the one you were given)"],
   "acct.change_submit": ["パスワードを変更する", "Change the password"],
   "acct.changed": ["パスワードを変更しました。", "Your password was changed."],
+  // Kinds of notices (in the app and by e-mail) that had no label of their own.
+  "notes.kind.contract.invited": ["施工体制への招待", "Contract tree invitation"],
+  "notes.kind.invoice.issued": ["請求書の発行", "Invoice issued"],
+  "notes.kind.residence.90": ["在留期間（90日前）", "Residence expiry (90 days)"],
+  "notes.kind.residence.30": ["在留期間（30日前）", "Residence expiry (30 days)"],
+  "notes.kind.card.reissued": ["カード再発行", "Card reissued"],
   "nav.mail": ["送信メール", "Mail"],
   "batch.mail": ["未送信メールの再送", "Resend unsent mail"],
   "batch.desc.mail": ["送信に失敗した（または送信されていない）メールを送り直します。5分ごとに自動で実行されます。",
