@@ -297,3 +297,36 @@ async def test_a_failed_send_is_retried_by_the_sweep_and_sent_once(app, settings
     assert await deliver(settings, mail.id) is False  # already sent: never twice
     [msg] = smtp.to("retry@example.jp")
     assert msg["Subject"] == "【OpenCCUS】再送の確認" and "再送のテストです。" in _text(msg)
+
+
+async def test_invitation_to_a_contract_tree_is_mailed_naming_inviter_and_site(client, drain, smtp):
+    from tests.api.site_world import make_world
+
+    w = await make_world(client)
+    invited = await approved_business(client, w.op, admin={"login": "inv-admin", "password": PASSWORD,
+                                                            "display_name": "招待 太郎", "email": "inv@example.jp"})
+    await w.join(invited, w.prime, proxy=False)
+    await drain()
+    # The admin also had the mail about the business registration's approval.
+    assert sorted(m["Subject"] for m in smtp.to("inv@example.jp")) == ["【OpenCCUS】施工体制への招待が届いています",
+                                                                        "【OpenCCUS】申請が承認されました"]
+    [msg] = [m for m in smtp.to("inv@example.jp") if "招待" in m["Subject"]]
+    text = _text(msg)
+    assert w.prime["business"]["name"] in text and "大和ビル新築工事" in text and invited["business"]["name"] in text
+    assert "招待 太郎 様" in text
+    notices = (await client.get("/api/v1/notifications", headers=auth(invited["token"]))).json()
+    assert sorted(n["kind"] for n in notices) == ["application.approved", "contract.invited"]
+
+
+async def test_invoice_issued_is_mailed_to_the_payer(client, drain, smtp):
+    op = await operator_token(client)
+    t = await submitted_technician(client, login="payer-r", email="payer@example.jp", family_name="中村",
+                                   given_name="優")
+    r = await client.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
+    assert r.status_code == 200, r.text
+    await drain()
+    subjects = sorted(m["Subject"] for m in smtp.to("payer@example.jp"))
+    assert subjects[0] == "【OpenCCUS】申請が承認されました" and subjects[1].startswith("【OpenCCUS】請求書 ")
+    invoice_mail = next(m for m in smtp.to("payer@example.jp") if "請求書" in m["Subject"])
+    text = _text(invoice_mail)
+    assert "中村 優" in text and "2,500円" in text and "お支払期限" in text
