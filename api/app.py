@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import mimetypes
 from collections.abc import AsyncIterator
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -52,13 +54,15 @@ def routers() -> list[Router]:
     from api.face.routes import router as face
     from api.kpi.routes import router as kpi
     from api.licence.routes import router as licence
+    from api.masters.routes import router as masters
     from api.payments.routes import router as payments
     from api.registration.change_routes import router as changes  # 変更申請 and corrections (issue 18)
     from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
     from api.mail.routes import router as mail  # outgoing e-mail (operator console)
+    from api.recovery.routes import router as recovery  # password reset by e-mail, password change
 
     return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
-            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged, mail]
+            reports, keishin, face, licence, billing, payments, kpi, audit, notifications, changes, judged, masters, mail, recovery]
 
 
 def app_version() -> str:
@@ -138,12 +142,12 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
         if path and candidate.is_file() and dist.resolve() in candidate.parents:
             headers = no_cache if candidate.name in {"sw.js", "manifest.webmanifest", "index.html"} else {
                 "Cache-Control": "public, max-age=31536000, immutable"} if "/assets/" in f"/{path}" else {}
-            return FileResponse(candidate, headers=headers)
+            return _static(request, candidate, headers)
         index = dist / "index.html"
         if not index.is_file():
             return HTMLResponse("<h1>OpenCCUS</h1><p>The PWA is not built. The API is at "
                                 "<a href='/api/v1/docs'>/api/v1/docs</a>.</p>", headers=no_cache)
-        return FileResponse(index, headers=no_cache)
+        return _static(request, index, no_cache)
 
     async def no_endpoint(request: Request) -> Response:
         from starlette.exceptions import HTTPException
@@ -160,6 +164,23 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
     # shell's 405.
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     return [Route("/", shell), Route("/api/{rest:path}", no_endpoint, methods=methods), Route("/{path:path}", shell)]
+
+
+# The build writes file.br and file.gz beside every text file (pwa/vite.config.ts): sent as they are, so a
+# technician's first load transfers the compressed bytes without compressing on every request.
+_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+
+
+def _static(request: Request, file: Path, headers: dict[str, str]) -> FileResponse:
+    accepted = {part.split(";")[0].strip() for part in request.headers.get("accept-encoding", "").split(",")}
+    media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    for encoding, suffix in _ENCODINGS:
+        packed = file.with_name(file.name + suffix)
+        if encoding in accepted and packed.is_file():
+            return FileResponse(packed, media_type=media_type,
+                                headers={**headers, "Content-Encoding": encoding, "Vary": "Accept-Encoding"})
+    return FileResponse(file, media_type=media_type, headers={**headers, "Vary": "Accept-Encoding"})
 
 
 async def _sweep_outbox(app: Starlette) -> None:

@@ -1,4 +1,4 @@
-"""Passwords (argon2), tokens and the principal of a request.
+"""The principal of a request: its token (bearer header, or the session cookie with its CSRF check) and account.
 
 Tokens are opaque random strings; only their SHA-256 is stored, so a database leak does not leak sessions. API clients,
 devices and scripts send them as bearer tokens (`Authorization: Bearer …`). The PWA never sees its token: the API
@@ -10,57 +10,26 @@ script-readable cookie (double submit, bound to the session): another site can n
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import hmac
-import secrets
-from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from starlette.requests import Request
 from tortoise.timezone import now
 
+# Credentials live in api/accounts/credentials.py (no web layer); re-exported for the request side.
+from api.accounts.credentials import (  # noqa: F401
+    csrf_token,
+    hash_password,
+    hash_password_off_loop,
+    issue_token,
+    token_digest,
+    verify_password,
+)
 from api.errors import Forbidden
 
 SESSION_COOKIE = "oc_session"
 CSRF_COOKIE = "oc_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-_hasher = PasswordHasher()
-# Verifying against this when the login is unknown keeps the timing the same as for a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def _verify(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerifyMismatchError, InvalidHashError):
-        return False
-
-
-# argon2 takes ~100 ms of CPU on purpose; on the event loop it would stall every other request for that long.
-# argon2-cffi releases the GIL, so a worker thread keeps the loop answering.
-async def hash_password_off_loop(password: str) -> str:
-    return await asyncio.to_thread(hash_password, password)
-
-
-async def verify_password(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(_verify, password_hash, password)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def csrf_token(session_token: str) -> str:
-    """The CSRF value of a session: derived one-way from its token, so knowing it does not give the session."""
-    return hashlib.sha256(b"openccus-csrf\0" + session_token.encode()).hexdigest()[:40]
 
 
 def request_token(request: Request) -> str | None:
@@ -78,14 +47,6 @@ def request_token(request: Request) -> str | None:
             raise Forbidden("The request lacks the X-CSRF-Token header of this session; reload the page.",
                             code="csrf_token_invalid")
     return cookie
-
-
-async def issue_token(account, *, ttl: timedelta) -> tuple[str, object]:
-    from api.accounts.models import AccessToken
-
-    token = "oc_" + secrets.token_urlsafe(32)
-    row = await AccessToken.create(account=account, token_hash=token_digest(token), expires_at=now() + ttl)
-    return token, row
 
 
 _PRINCIPAL = """

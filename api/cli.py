@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from api.settings import Settings
 
@@ -24,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("enqueue-due", help="enqueue the scheduled jobs due this minute (serverless batch: run it from a "
                                        "timer, then `worker --burst`; arq's own cron does not fire in burst mode)")
     sub.add_parser("demo-data", help="load demonstration data (idempotent)")
+    doc = sub.add_parser("openapi", help="write the OpenAPI document (the PWA's API types are generated from it)")
+    doc.add_argument("--out", help="file to write (default: standard output)")
     op = sub.add_parser("create-operator", help="create an operator account")
     op.add_argument("--login", required=True)
     op.add_argument("--name", default="運営主体")
@@ -67,6 +70,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "cards":
         return cards_cli.run(args, settings)
+    if args.command == "openapi":
+        from api.openapi import document_text
+
+        text = document_text()
+        if args.out:
+            Path(args.out).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
     if args.command == "demo-data":
         from api.demo import load
 

@@ -92,7 +92,7 @@ async def load(settings: Settings) -> str:
     try:
         if await Business.filter(corporate_number=corporate_number(BUSINESSES[0][0] + "000000")).exists():
             return "demo data already loaded"
-        async with in_transaction():
+        async with in_transaction("default"):
             await _load(settings)
     finally:
         await db.close()

@@ -115,6 +115,14 @@ class Endpoint:
     transactional: bool = True
     examples: dict[str, Any] | None = None
     errors: tuple[int, ...] = ()
+    # A read that may lag behind the primary by the replica's delay (reports, KPIs, exports: docs/scale-out.md):
+    # with DATABASE_REPLICA_URL set, its ORM reads and `db.read_connection()` go to the replica.
+    replica: bool = False
+    # A path parameter that takes one of a fixed set of values (a batch name, a code table): listed in the OpenAPI
+    # document as an enum.
+    path_values: dict[str, list[str]] = field(default_factory=dict)
+    # What a response that is not a JSON model is: its media types (a JPEG, a CSV or PDF by `?format=`, …).
+    media: tuple[str, ...] = ()
 
 
 class Router:
@@ -125,6 +133,7 @@ class Router:
     def _add(self, method: str, path: str, **kw: Any) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
             roles = kw.pop("roles", PUBLIC)
+            assert not kw.get("replica") or method == "GET", "only a read may be served from the replica"
             self.endpoints.append(
                 Endpoint(method=method, path=self.prefix + path, handler=fn, roles=None if roles is PUBLIC else frozenset(roles), **kw)
             )
@@ -178,6 +187,12 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
             ctx.body = await _read_json(request, ep.body)
         if ep.transactional and ep.method != "GET":
             result = await db.run_in_unit_of_work(request.app.state, lambda: ep.handler(ctx))
+        elif ep.replica:
+            token = db.replica_reads()
+            try:
+                result = await ep.handler(ctx)
+            finally:
+                db.primary_reads(token)
         else:
             result = await ep.handler(ctx)
         response = _render(result, ep.status)

@@ -12,7 +12,7 @@ def job_functions() -> list[Callable[..., Any]]:
     from api.billing import jobs as billing
     from api.face import jobs as face
     from api.batches import jobs as batches
-    from api.accounts import recovery
+    from api.recovery import jobs as recovery
     from api.mail import jobs as mail
 
     return [

@@ -73,7 +73,11 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
         elif ep.status == 204:
             op["responses"]["204"] = {"description": "Done"}
         else:
-            op["responses"][str(ep.status)] = {"description": "OK (see summary for the media type)"}
+            assert ep.media, f"{ep.method} {ep.path}: declare response= (a model) or media= (its media types)"
+            op["responses"][str(ep.status)] = {"description": "OK", "content": {
+                m: {"schema": {"type": "object"} if m == "application/json" else
+                    {"type": "string"} if m.startswith("text/") else {"type": "string", "format": "binary"}}
+                for m in ep.media}}
         codes = set(ep.errors)
         if ep.roles is not None:
             codes |= {401, 403}
@@ -96,11 +100,24 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
     }
 
 
+def document_text() -> str:
+    """The document as the service serves it, as stable text: what `openccus openapi` writes and the PWA's generated
+    API types (pwa/src/contract/api.d.ts) are made from."""
+    import json
+
+    from api.app import app_version, routers
+
+    doc = build_openapi([ep for r in routers() for ep in r.endpoints], version=app_version())
+    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
 def _parameters(ep: Endpoint) -> list[dict[str, Any]]:
     params = [
         {"name": m.group(1), "in": "path", "required": True,
          # Ids are non-negative bigints: the route's int converter matches digits only.
-         "schema": {"type": "integer", "minimum": 0} if m.group(2) == "int" else {"type": "string"}}
+         "schema": {"type": "integer", "minimum": 0} if m.group(2) == "int"
+         else {"type": "string", "enum": ep.path_values[m.group(1)]} if m.group(1) in ep.path_values
+         else {"type": "string"}}
         for m in _PARAM.finditer(ep.path)
     ]
     if ep.query is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,12 @@ class Settings(BaseSettings):
     # With no DATABASE_URL the service runs on the embedded default: SQLite under var/, jobs in-process.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    # A streaming replica of DATABASE_URL: the read-only operations that may lag (reports, KPIs, the career view,
+    # exports; docs/scale-out.md lists them) read from it. Unset: everything reads from the primary.
+    database_replica_url: str | None = Field(default=None, validation_alias="DATABASE_REPLICA_URL")
+    # `transaction` when DATABASE_URL points at PgBouncer in transaction pooling mode: no named prepared statements
+    # (a server connection is not ours between transactions) and no startup parameters (docs/deploy.md).
+    database_pooler: Literal["none", "transaction"] = Field(default="none", validation_alias="OPENCCUS_DB_POOLER")
     var_dir: Path = Field(default=ROOT / "var", validation_alias="OPENCCUS_VAR_DIR")
 
     # Secrets: never committed. On the embedded default they are generated once into var/secrets/.
@@ -59,7 +66,7 @@ class Settings(BaseSettings):
     smtp_tls: bool = Field(default=False, validation_alias="OPENCCUS_SMTP_TLS")
     smtp_timeout_s: float = Field(default=30.0, gt=0, validation_alias="OPENCCUS_SMTP_TIMEOUT")
     mail_from: str = Field(default="OpenCCUS <no-reply@localhost>", validation_alias="OPENCCUS_MAIL_FROM")
-    # Password-reset links (api/accounts/recovery.py): how long one is valid, and how many mails an account gets.
+    # Password-reset links (api/recovery/service.py): how long one is valid, and how many mails an account gets.
     reset_token_minutes: int = Field(default=30, ge=5, le=24 * 60, validation_alias="OPENCCUS_RESET_TOKEN_MINUTES")
     reset_max_per_account: int = Field(default=3, ge=1, validation_alias="OPENCCUS_RESET_MAX_PER_ACCOUNT")
     reset_max_per_address: int = Field(default=10, ge=1, validation_alias="OPENCCUS_RESET_MAX_PER_ADDRESS")
@@ -104,12 +111,11 @@ class Settings(BaseSettings):
 
     def db_url(self) -> str:
         if self.database_url:
-            # tortoise names the asyncpg back end "asyncpg://"; accept the usual postgres spellings too.
-            for prefix in ("postgresql://", "postgres://"):
-                if self.database_url.startswith(prefix):
-                    return "asyncpg://" + self.database_url[len(prefix):]
-            return self.database_url
+            return _tortoise_url(self.database_url)
         return f"sqlite://{self.sqlite_path}"
+
+    def replica_url(self) -> str | None:
+        return _tortoise_url(self.database_replica_url) if self.database_replica_url and self.database_url else None
 
     def card_keys(self):  # -> api.registration.card_keys.MasterKeys
         """The card master keys by version; new cards take ``.newest``."""
@@ -130,3 +136,11 @@ class Settings(BaseSettings):
             path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
             path.chmod(0o600)
         return base64.urlsafe_b64decode(path.read_text().strip())
+
+
+def _tortoise_url(url: str) -> str:
+    # tortoise names the asyncpg back end "asyncpg://"; accept the usual postgres spellings too.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "asyncpg://" + url[len(prefix):]
+    return url

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 want=(python3 python3-venv python3-dev gcc libpcsclite-dev fonts-ipafont-gothic fonts-ipafont-mincho tesseract-ocr
       tesseract-ocr-jpn)
 if [[ "${1:-}" == "--test" ]]; then
-  want+=(postgresql redis-server pcscd vsmartcard-vpcd chromium)
+  want+=(postgresql redis-server pgbouncer pcscd vsmartcard-vpcd chromium)
 fi
 
 missing=()

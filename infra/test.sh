@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Installs everything and runs the whole test suite on real PostgreSQL, Redis and pcscd.
+# Installs everything, checks the harness (lint, format, types, import contracts: infra/harness.py) and runs the whole
+# test suite on real PostgreSQL, Redis and pcscd.
+#   bash infra/test.sh          everything (what CI runs)
+#   bash infra/test.sh --fast   the harness and the pure unit tests only (no services; about a minute)
 # Uses the PostgreSQL on 127.0.0.1:5432 and the Redis on :6379 when they answer; otherwise starts throwaway ones
 # under var/test-services/ and stops them afterwards. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 infra/install.sh --test
+.venv/bin/python infra/harness.py
+if [[ "${1:-}" == "--fast" ]]; then
+  shift
+  exec .venv/bin/python -m pytest -q -p no:cacheprovider --fast "$@"
+fi
 . infra/test-services.sh
 start_test_services
 trap stop_test_services EXIT

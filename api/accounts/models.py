@@ -63,7 +63,7 @@ class PasswordResetToken(Model):
 
     The token itself is derived (HMAC with the data key) from `request_key` when the mail is sent, so a job that runs
     twice sends the same link and a database leak yields no usable link. Used once: a conditional UPDATE sets
-    `used_at` (api/accounts/recovery.py)."""
+    `used_at` (api/recovery/service.py)."""
 
     id = fields.BigIntField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(

@@ -1,7 +1,6 @@
-from api.accounts import recovery, service
+from api.accounts import service
 from api.accounts.models import Account, Role
-from api.accounts.schemas import (LoginIn, LogoutAllOut, MeOut, PasswordChangeIn, PasswordChangeOut,
-                                  PasswordResetConfirmIn, PasswordResetIn, PasswordResetOut, TokenOut)
+from api.accounts.schemas import LoginIn, LogoutAllOut, MeOut, TokenOut
 from api.http import Ctx, Router
 
 router = Router()
@@ -44,36 +43,3 @@ async def logout_all(ctx: Ctx):
 @router.get("/auth/me", summary="Who am I", tags=["auth"], roles=ALL_ROLES, response=MeOut)
 async def me(ctx: Ctx):
     return me_out(ctx.user)
-
-
-RESET_ANSWER = ("If an account with this login name or e-mail address has an e-mail address, a link to set a new "
-                "password has been sent to it. Accounts without an e-mail address: ask your employer or the operator.")
-
-
-@router.post("/auth/password-reset", summary="Ask for a password-reset link by e-mail (the same answer whether or not "
-             "the account exists)", tags=["auth"], body=PasswordResetIn, response=PasswordResetOut, status=202,
-             errors=(429,))
-async def password_reset(ctx: Ctx):
-    body: PasswordResetIn = ctx.body
-    await recovery.request_reset(identifier=body.login, ip=ctx.client_address, settings=ctx.settings,
-                                 limits=ctx.state.limits)
-    return PasswordResetOut(message=RESET_ANSWER)
-
-
-@router.post("/auth/password-reset/confirm", summary="Set a new password with the token of a reset link (once); "
-             "logs the account out everywhere", tags=["auth"], body=PasswordResetConfirmIn, status=204,
-             errors=(400, 422))
-async def password_reset_confirm(ctx: Ctx):
-    body: PasswordResetConfirmIn = ctx.body
-    await recovery.confirm_reset(token=body.token, password=body.password)
-
-
-@router.post("/auth/password", summary="Change my password (with the current one); logs out my other sessions",
-             tags=["auth"], roles=ALL_ROLES, body=PasswordChangeIn, response=PasswordChangeOut, transactional=False,
-             errors=(422, 429))
-async def change_password(ctx: Ctx):
-    body: PasswordChangeIn = ctx.body
-    revoked = await recovery.change_password(
-        account=ctx.user, token_pk=ctx.request.state.token_pk, current_password=body.current_password,
-        new_password=body.new_password, settings=ctx.settings, limits=ctx.state.limits)
-    return PasswordChangeOut(revoked=revoked)

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from api.accounts.models import AccessToken, Account, Role
 from api.accounts.passwords import check_password
-from api.auth import hash_password_off_loop, issue_token, verify_password
+from api.accounts.credentials import hash_password_off_loop, issue_token, verify_password
 from api.errors import Conflict, TooManyRequests, Unauthorized
 from api.ratelimit import Limits, Rule, Verdict
 from api.settings import Settings
@@ -96,7 +96,7 @@ async def login(*, login: str, password: str, ip: str, settings: Settings, limit
         raise Unauthorized("The login name or password is wrong.", code="invalid_credentials")
     await limits.release(by_name, name, reset=True)
     await limits.release(by_address, ip)
-    async with in_transaction():
+    async with in_transaction("default"):
         token, row = await issue_token(account, ttl=timedelta(hours=settings.token_ttl_hours))
     return token, row, account  # type: ignore[return-value]
 

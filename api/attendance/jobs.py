@@ -14,7 +14,7 @@ from api.workrecords.service import DIRTY_AFTER, DIRTY_BEFORE, mark_dirty
 async def release_pending_taps(ctx: dict[str, Any], site_id: int, business_id: int) -> int:
     """Run when a business joins a site's contract tree: its pending taps count from now on, and the days they fall
     on are folded again. Safe to run twice."""
-    async with in_transaction():  # released and refolded together, or not at all (then the retry does both)
+    async with in_transaction("default"):  # released and refolded together, or not at all (then the retry does both)
         return await _release(site_id, business_id)
 
 

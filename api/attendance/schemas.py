@@ -25,8 +25,19 @@ class TapIn(Strict):
     site_id: CcusId | None = Field(default=None, description="optional; when given it must be the device's own site")
 
 
+def _items_of(model: type[BaseModel]) -> Any:
+    """The items' schema in the document, although each item is validated on its own (one bad tap is refused with
+    its index and reason, not the whole batch): the field is typed `dict` for that, the contract names the model."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema["items"] = {"title": model.__name__, **model.model_json_schema()}
+
+    return extra
+
+
 class TapBatchIn(Strict):
-    taps: list[dict[str, Any]] = Field(min_length=1, max_length=1000, description="up to 1,000 taps (TapIn)")
+    taps: list[dict[str, Any]] = Field(min_length=1, max_length=1000, description="up to 1,000 taps (TapIn)",
+                                       json_schema_extra=_items_of(TapIn))
 
 
 class AttendanceIn(Strict):
@@ -43,7 +54,8 @@ class AttendanceIn(Strict):
 
 
 class AttendanceBatchIn(Strict):
-    records: list[dict[str, Any]] = Field(min_length=1, max_length=1000, description="up to 1,000 records (AttendanceIn)")
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=1000, description="up to 1,000 records (AttendanceIn)",
+                                          json_schema_extra=_items_of(AttendanceIn))
 
     model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"records": [{
         "idempotency_key": "gs-2026-11-22-000123", "site_id": "12345678901234", "technician_id": "98765432109876",

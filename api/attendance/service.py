@@ -270,7 +270,7 @@ async def _insert(rows: list[dict[str, Any]]) -> set[str]:
         inserted = {r["source_key"] for r in got}
         return {row["source_key"] for row in rows} - inserted
     inserted = set()
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         for i in range(0, len(rows), 500):
             part = rows[i:i + 500]
             got = await sql.fetch(conn, f"INSERT INTO tap ({_NAMES}) VALUES "

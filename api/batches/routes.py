@@ -3,9 +3,12 @@ a run's status and counts. Operator only; every run is audited."""
 
 from __future__ import annotations
 
+from typing import get_args
+
 from api.accounts.models import Role
 from api.batches import registry, service
 from api.batches.models import BatchRun
+from api.batches.registry import BatchName
 from api.batches.schemas import BatchOut, BatchRunIn, BatchRunOut, RunQuery
 from api.billing.close import check_period
 from api.billing.issuer import ensure_can_finalise
@@ -50,7 +53,7 @@ async def get_run(ctx: Ctx):
 
 @router.post("/admin/batches/{name}", summary="Run a batch now (202 with its run; while one is queued or running, "
              "that run)", tags=["batches"], roles=OPERATOR, body=BatchRunIn, response=BatchRunOut, status=202,
-             errors=(404, 409, 422))
+             errors=(404, 409, 422), path_values={"name": list(get_args(BatchName))})
 async def run_batch(ctx: Ctx):
     period = parse_period(ctx.body.period) if ctx.body and ctx.body.period else None
     if ctx.path["name"] == "billing-close":  # refused at once, not only when the job runs

@@ -104,7 +104,7 @@ async def run_close(*, period: date, issued_on: date | None = None, at: datetime
     issued_on = issued_on or today_jst()
     at = at or now()
     result = CloseResult(period=period)
-    async with in_transaction():
+    async with in_transaction("default"):
         conn = connections.get("default")
         await serialise(conn)
         await check_period(period=period, today=today)
@@ -121,14 +121,14 @@ async def run_close(*, period: date, issued_on: date | None = None, at: datetime
     if lo is not None:
         threshold = tariffs.carry_forward_threshold(usage_month=period)
         for start in range(int(lo), int(hi) + 1, CHUNK_BUSINESSES):
-            async with in_transaction():
+            async with in_transaction("default"):
                 conn = connections.get("default")
                 await serialise(conn)
                 made, yen = await _invoice_chunk(conn, period=period, lo=start, hi=start + CHUNK_BUSINESSES - 1,
                                                  threshold=threshold, issued_on=issued_on, at=at)
             result.invoices += made
             result.invoiced_yen += yen
-    async with in_transaction():
+    async with in_transaction("default"):
         conn = connections.get("default")
         await serialise(conn)
         carried = await fetch(conn, "SELECT COUNT(DISTINCT business_id) AS n FROM charge WHERE invoice_id IS NULL "

@@ -16,7 +16,8 @@ async def _notify_issued(ctx: dict[str, Any], month) -> None:
     from api.billing.models import Invoice, InvoiceKind
     from api.notifications.jobs import notify_invoice_issued
 
-    for pk in await Invoice.filter(period=month, kind=InvoiceKind.monthly).order_by("id").values_list("id", flat=True):
+    pks: list[Any] = await Invoice.filter(period=month, kind=InvoiceKind.monthly).order_by("id").values_list("id", flat=True)
+    for pk in pks:
         await notify_invoice_issued(ctx, pk)
 
 

@@ -78,7 +78,7 @@ async def get_invoice(ctx: Ctx):
 
 
 @router.get("/invoices/{pk:int}/pdf", summary="The invoice (適格請求書) as PDF", tags=["billing"], roles=PAYERS,
-            errors=(404,))
+            errors=(404,), media=("application/pdf",))
 async def get_invoice_pdf(ctx: Ctx):
     inv = await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     s = ctx.settings
@@ -87,7 +87,7 @@ async def get_invoice_pdf(ctx: Ctx):
 
 
 @router.get("/invoices/{pk:int}/receipt", summary="The receipt (領収書) as PDF, once the invoice is paid",
-            tags=["billing"], roles=PAYERS, errors=(404, 409))
+            tags=["billing"], roles=PAYERS, errors=(404, 409), media=("application/pdf",))
 async def get_receipt_pdf(ctx: Ctx):
     from api.payments.models import PaymentAllocation
 

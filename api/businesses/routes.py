@@ -3,7 +3,7 @@ from datetime import timedelta
 from api.accounts.models import Account, Role
 from api import db
 from api.accounts.service import public_registration
-from api.auth import issue_token
+from api.accounts.credentials import issue_token
 from api.businesses import service
 from api.businesses.schemas import (
     AccountOut, BusinessOut, BusinessPublicOut, BusinessRegisterIn, RegisteredBusinessOut, SubAccountIn,

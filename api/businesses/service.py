@@ -26,7 +26,7 @@ async def register_business(*, data: BusinessRegisterIn) -> tuple[Business, Acco
     business = None
     if data.corporate_number is not None and not await Business.filter(corporate_number=data.corporate_number).exists():
         try:
-            async with in_transaction():  # a savepoint: a concurrent registration of the same number may win
+            async with in_transaction("default"):  # a savepoint: a concurrent registration of the same number may win
                 business = await Business.create(**fields)
         except IntegrityError:
             business = None

@@ -12,7 +12,7 @@ from tortoise.timezone import now
 from api.accounts.models import AccessToken, Account, Role
 from api.accounts.service import create_account
 from api.audit import service as audit
-from api.auth import issue_token, token_digest
+from api.accounts.credentials import issue_token, token_digest
 from api.businesses.models import Business
 from api.devices.models import Device, DeviceKind, Revocation
 from api.devices.schemas import DeviceOut, HeartbeatIn, RevocationsOut

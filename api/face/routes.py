@@ -56,7 +56,7 @@ async def list_checkins(ctx: Ctx):
 
 
 @router.get("/sites/{pk:int}/face-checkins/{cid:int}/evidence", summary="The evidence image of a check-in (JPEG)",
-            tags=["face"], roles=MANAGERS, errors=(403, 404))
+            tags=["face"], roles=MANAGERS, errors=(403, 404), media=("image/jpeg",))
 async def evidence(ctx: Ctx):
     c = await service.get_checkin(site=await _managed_site(ctx), pk=int(ctx.path["cid"]))
     if c.evidence_sealed is None:
@@ -67,7 +67,7 @@ async def evidence(ctx: Ctx):
 
 @router.get("/sites/{pk:int}/face-checkins/{cid:int}/registered-photo",
             summary="The matched technician's registered photo (small), to compare with the evidence", tags=["face"],
-            roles=MANAGERS, errors=(403, 404))
+            roles=MANAGERS, errors=(403, 404), media=("image/jpeg",))
 async def registered_photo(ctx: Ctx):
     c = await service.get_checkin(site=await _managed_site(ctx), pk=int(ctx.path["cid"]))
     data = await service.thumbnail_bytes(c.technician, ctx.state.vault, side=320) if c.technician else None

@@ -116,7 +116,7 @@ async def enrol(*, face: FaceRuntime, vault: Vault, technician_pk: int) -> int:
             if (img.sha256, model) not in have:
                 new.append(FaceEmbedding(technician=tech, photo_sha256=img.sha256, model_version=model,
                                          sealed=seal_vector(vault, result.vector)))
-    async with in_transaction():
+    async with in_transaction("default"):
         current = await Technician.get_or_none(id=technician_pk).select_for_update()
         if current is None or current.face_consent_at != consent:
             return 0
@@ -277,7 +277,7 @@ async def check_in(*, face: FaceRuntime, device: Device, frames: list[bytes], id
     tech = await Technician.get(id=result.ident) if result.ident is not None else None
     recognised = outcome in (CheckinOutcome.accepted, CheckinOutcome.review, CheckinOutcome.needs_card)
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             checkin = await FaceCheckin.create(
                 site=site, device=device, technician=tech, outcome=outcome, distance=result.distance,
                 second_distance=result.second_distance, liveness_risk=result.liveness_risk,

@@ -98,7 +98,7 @@ def _file(data: bytes, media_type: str, name: str) -> Response:
 
 
 @router.get("/businesses/{pk:int}/keishin/staff", summary="別紙二 技術職員名簿 with points (JSON, CSV or PDF)",
-            tags=["keishin"], roles=ADMINS, query=KeishinQuery, errors=(403, 404, 422))
+            tags=["keishin"], roles=ADMINS, query=KeishinQuery, errors=(403, 404, 422), replica=True, media=("application/json", "text/csv", "application/pdf"))
 async def staff(ctx: Ctx):
     business = await _business(ctx)
     q: KeishinQuery = ctx.query
@@ -114,7 +114,7 @@ async def staff(ctx: Ctx):
 
 
 @router.get("/businesses/{pk:int}/keishin/completed-works", summary="別紙一 工事種類別完成工事高 (JSON, CSV or PDF)",
-            tags=["keishin"], roles=ADMINS, query=WorksQuery, errors=(403, 404, 422))
+            tags=["keishin"], roles=ADMINS, query=WorksQuery, errors=(403, 404, 422), replica=True, media=("application/json", "text/csv", "application/pdf"))
 async def works(ctx: Ctx):
     business = await _business(ctx)
     q: WorksQuery = ctx.query
@@ -135,7 +135,7 @@ async def works(ctx: Ctx):
 
 
 @router.get("/businesses/{pk:int}/keishin/w1", summary="W1⑩: every 元請 work of the 工事経歴書 in the year registered "
-            "in CCUS with a reader, kiosk or private system in use", tags=["keishin"], roles=ADMINS, query=W1Query, errors=(403, 404, 422))
+            "in CCUS with a reader, kiosk or private system in use", tags=["keishin"], roles=ADMINS, query=W1Query, errors=(403, 404, 422), replica=True, media=("application/json",))
 async def w1(ctx: Ctx):
     business = await _business(ctx)
     q: W1Query = ctx.query
@@ -145,7 +145,7 @@ async def w1(ctx: Ctx):
 
 @router.get("/businesses/{pk:int}/keishin/w1-skills", summary="W1⑧ 技能者: 技能者数, 技能レベル向上者数 (judged level "
             "rises in the 3 years to the base date) and 控除対象者数", tags=["keishin"], roles=ADMINS, query=SkillsQuery,
-            errors=(403, 404))
+            errors=(403, 404), replica=True, media=("application/json",))
 async def w1_skills(ctx: Ctx):
     business = await _business(ctx)
     return plain(await service.w1_skills(business=business, base_date=ctx.query.base_date))

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from importlib import resources
 from typing import Any
 
-from tortoise import connections
+from api import db
 
 from api.billing.periods import fiscal_quarters
 from api.sql import fetch
@@ -43,7 +43,7 @@ def _start(day: date) -> datetime:
 async def revenue(*, fiscal_year: int) -> RevenueOut:
     quarters = fiscal_quarters(fiscal_year)
     first, last = quarters[0][1], quarters[-1][2]
-    conn = connections.get("default")
+    conn = db.read_connection()
     rows = await fetch(conn, "SELECT fee_type, event_date, SUM(amount_yen) AS s FROM charge "
                              "WHERE event_date >= ? AND event_date <= ? GROUP BY fee_type, event_date", [first, last])
     by_fee: dict[str, Counter] = defaultdict(Counter)
@@ -110,7 +110,7 @@ def _targets(fiscal_year: int) -> dict[str, tuple[int | None, int | None, int | 
 
 
 async def registrations(*, fiscal_year: int) -> RegistrationsOut:
-    conn = connections.get("default")
+    conn = db.read_connection()
     keys = await _segment_keys()
     targets = _targets(fiscal_year)
     year_to_date: Counter = Counter()

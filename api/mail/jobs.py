@@ -22,13 +22,21 @@ async def send_pending_mail(ctx: dict[str, Any]) -> dict[str, int]:
     """Every few minutes: send the mails left unsent (at least a minute old, so the job that made one has had its
     turn). Safe to run twice or beside the creating jobs: `deliver` claims each mail with a conditional UPDATE."""
     t = now()
-    ids = await Mail.filter(Q(claimed_at=None) | Q(claimed_at__lt=t - CLAIM_LEASE), sent_at=None,
-                            attempts__lt=MAX_ATTEMPTS, created_at__lt=t - timedelta(minutes=1)) \
-        .order_by("id").limit(500).values_list("id", flat=True)
+    ids: list[Any] = (
+        await Mail.filter(
+            Q(claimed_at=None) | Q(claimed_at__lt=t - CLAIM_LEASE),
+            sent_at=None,
+            attempts__lt=MAX_ATTEMPTS,
+            created_at__lt=t - timedelta(minutes=1),
+        )
+        .order_by("id")
+        .limit(500)
+        .values_list("id", flat=True)
+    )
     sent = failed = 0
     for pk in ids:
         try:
             sent += await deliver(ctx["settings"], pk)
-        except Exception:  # noqa: BLE001 - logged by deliver; the next sweep tries again
+        except Exception:  # logged by deliver; the next sweep tries again
             failed += 1
     return {"sent": sent, "failed": failed}

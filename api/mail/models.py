@@ -15,7 +15,7 @@ class Mail(Model):
     kind = fields.CharField(max_length=40)  # password_reset, notice.application.returned, …
     subject = fields.CharField(max_length=200)
     # The text. A password-reset mail holds the placeholder {reset_url}: the link is derived when the mail is sent
-    # (api/accounts/recovery.py), so the database never holds a usable reset token.
+    # (api/recovery/service.py), so the database never holds a usable reset token.
     body = fields.TextField()
     # One mail per event per person: a job that runs twice creates nothing the second time.
     dedupe_key = fields.CharField(max_length=200, unique=True)

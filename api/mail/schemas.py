@@ -19,8 +19,10 @@ class MailOut(BaseModel):
 
 
 class MailDetailOut(MailOut):
-    text: str | None = Field(description="the text as written to var/mail/ (embedded default); null when sent over "
-                                         "SMTP, whose copy is the recipient's")
+    text: str | None = Field(
+        description="the text as written to var/mail/ (embedded default); null when sent over "
+        "SMTP, whose copy is the recipient's"
+    )
 
 
 class MailQuery(Strict):

@@ -13,18 +13,18 @@ from __future__ import annotations
 import email.policy
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from typing import Any
 
 from tortoise.expressions import F, Q
 from tortoise.timezone import now
 
-from api.accounts.models import Account
 from api.errors import NotFound
 from api.mail.models import Mail
 from api.settings import Settings
@@ -32,14 +32,18 @@ from api.settings import Settings
 log = logging.getLogger("openccus.mail")
 
 CLAIM_LEASE = timedelta(minutes=5)
-FOOTER = ("\n\n-- \nこのメールは OpenCCUS（建設キャリアアップシステム）から自動送信されています。"
-          "返信はできません。お心当たりのない場合は破棄してください。\n{public_url}\n")
+FOOTER = (
+    "\n\n-- \nこのメールは OpenCCUS（建設キャリアアップシステム）から自動送信されています。"
+    "返信はできません。お心当たりのない場合は破棄してください。\n{public_url}\n"
+)
 
 
-async def queue_mail(*, account: Account | None, to: str, kind: str, subject: str, body: str, dedupe_key: str) -> Mail:
+async def queue_mail(*, account: Any, to: str, kind: str, subject: str, body: str, dedupe_key: str) -> Mail:
     """The mail of one event for one person; the existing row when this event was queued before."""
-    mail, _ = await Mail.get_or_create(dedupe_key=dedupe_key, defaults={
-        "account": account, "to_address": to, "kind": kind, "subject": subject[:200], "body": body})
+    mail, _ = await Mail.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={"account": account, "to_address": to, "kind": kind, "subject": subject[:200], "body": body},
+    )
     return mail
 
 
@@ -67,21 +71,31 @@ def compose(settings: Settings, mail: Mail, body: str) -> EmailMessage:
     return msg
 
 
-async def _render_body(settings: Settings, mail: Mail) -> str:
-    if mail.kind == "password_reset":
-        from api.accounts.recovery import reset_url_for_mail
+# Mail kinds whose text holds a {reset_url} placeholder, with the function that derives the link at sending time
+# (registered by the domain that owns the link: api/recovery/service.py for password resets).
+_LINKS: dict[str, Callable[[Settings, Mail], Awaitable[str]]] = {}
 
-        return mail.body.replace("{reset_url}", await reset_url_for_mail(settings, mail))
-    return mail.body
+
+def register_link(kind: str, fn: Callable[[Settings, Mail], Awaitable[str]]) -> None:
+    _LINKS[kind] = fn
+
+
+async def _render_body(settings: Settings, mail: Mail) -> str:
+    link = _LINKS.get(mail.kind)  # registered on import; the job registry imports every job's domain
+    return mail.body.replace("{reset_url}", await link(settings, mail)) if link else mail.body
 
 
 async def _send_smtp(settings: Settings, msg: EmailMessage) -> None:
     import aiosmtplib
 
     await aiosmtplib.send(
-        msg, hostname=settings.smtp_host, port=settings.smtp_port, username=settings.smtp_user,
+        msg,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_user,
         password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        use_tls=settings.smtp_tls, start_tls=False if settings.smtp_tls else settings.smtp_starttls,
+        use_tls=settings.smtp_tls,
+        start_tls=False if settings.smtp_tls else settings.smtp_starttls,
         timeout=settings.smtp_timeout_s,
     )
 
@@ -100,8 +114,9 @@ async def deliver(settings: Settings, mail_id: int) -> bool:
     """Send one queued mail unless it was sent or another sender holds it. True when this call sent it. Raises when
     the SMTP server refuses or cannot be reached (the job fails and is retried; the claim lapses)."""
     t = now()
-    claimed = await Mail.filter(Q(claimed_at=None) | Q(claimed_at__lt=t - CLAIM_LEASE), id=mail_id, sent_at=None) \
-        .update(claimed_at=t, attempts=F("attempts") + 1)
+    claimed = await Mail.filter(
+        Q(claimed_at=None) | Q(claimed_at__lt=t - CLAIM_LEASE), id=mail_id, sent_at=None
+    ).update(claimed_at=t, attempts=F("attempts") + 1)
     if not claimed:
         return False
     mail = await Mail.get(id=mail_id)
@@ -115,11 +130,13 @@ async def deliver(settings: Settings, mail_id: int) -> bool:
     except Exception as exc:
         code = getattr(exc, "code", "")
         await Mail.filter(id=mail_id, sent_at=None).update(
-            claimed_at=None, last_error=f"{type(exc).__name__} {code}".strip()[:200])
+            claimed_at=None, last_error=f"{type(exc).__name__} {code}".strip()[:200]
+        )
         log.warning("mail %s not sent: %s %s", mail_id, type(exc).__name__, code)  # never the address or text
         raise
-    await Mail.filter(id=mail_id, sent_at=None).update(sent_at=now(), transport=transport, file_name=file_name,
-                                                       message_id=msg["Message-ID"], last_error=None)
+    await Mail.filter(id=mail_id, sent_at=None).update(
+        sent_at=now(), transport=transport, file_name=file_name, message_id=msg["Message-ID"], last_error=None
+    )
     return True
 
 
@@ -129,7 +146,7 @@ async def deliver_all(settings: Settings, mails: Iterable[Mail]) -> int:
     for mail in mails:
         try:
             sent += await deliver(settings, mail.id)
-        except Exception as exc:  # noqa: BLE001 - one bad address must not hold back the others
+        except Exception as exc:  # one bad address must not hold back the others
             error = error or exc
     if error is not None:
         raise error
@@ -137,6 +154,7 @@ async def deliver_all(settings: Settings, mails: Iterable[Mail]) -> int:
 
 
 # --- the operator console (embedded default: the mails written to var/mail/) ----------------------------------------
+
 
 def _plain_text(raw: bytes) -> str:
     msg = BytesParser(policy=email.policy.default).parsebytes(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.accounts.models import Account, Role
+from api.businesses.models import Business
 from api.notifications.service import post
 from api.registration.models import Application, SubjectType
 
@@ -43,7 +44,7 @@ async def notify_application_decision(ctx: dict[str, Any], application_id: int, 
         if tech.employer_id is not None:  # type: ignore[attr-defined]
             recipients += await Account.filter(business_id=tech.employer_id, role=Role.business_admin, admin_tier=0)  # type: ignore
     else:
-        business = await app.business
+        business = await Business.get(id=app.business_id)  # type: ignore[attr-defined]
         about = f"対象: 事業者 {business.name}"
         recipients = await Account.filter(business_id=app.business_id, role=Role.business_admin)  # type: ignore
     text = f"{_TEXT[(app.subject_type.value, status, app.kind.value)]}（{about}）"
@@ -132,8 +133,10 @@ async def notify_invoice_issued(ctx: dict[str, Any], invoice_id: int) -> int:
         payer = inv.business.name
         recipients = await Account.filter(business_id=inv.business.id, role=Role.business_admin, admin_tier=0)
     else:
-        payer = f"{inv.technician.family_name} {inv.technician.given_name}"
-        recipients = await Account.filter(technician_id=inv.technician.id)
+        tech = inv.technician
+        assert tech is not None  # an invoice has a business or a technician as payer
+        payer = f"{tech.family_name} {tech.given_name}"
+        recipients = await Account.filter(technician_id=tech.id)
     text = (f"請求書 {number(inv)} を発行しました（宛先: {payer}、請求額 {inv.total_yen:,}円（うち消費税 "
             f"{inv.tax_yen:,}円）、お支払期限 {inv.due_on:%Y年%m月%d日}）。請求書の画面でご確認ください。")
     return await post(ctx, recipients=recipients, kind="invoice.issued", message=text, key=f"invoice-issued:{inv.id}",

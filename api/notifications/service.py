@@ -19,8 +19,9 @@ _MAIL = """{name} 様
 {public_url}"""
 
 
-async def post(ctx: dict[str, Any], *, recipients: Iterable[Account], kind: str, key: str, message: str,
-               subject: str) -> int:
+async def post(
+    ctx: dict[str, Any], *, recipients: Iterable[Account], kind: str, key: str, message: str, subject: str
+) -> int:
     """Post `message` to each recipient (once; `key` names the event) and mail it to those with an address.
     Returns how many in-app notices were new. Mail failures raise after the notices are written (the job is retried;
     the notices are not posted twice and sent mails are not sent again)."""
@@ -35,8 +36,16 @@ async def post(ctx: dict[str, Any], *, recipients: Iterable[Account], kind: str,
     for a in people.values():
         if a.email and settings is not None:
             body = _MAIL.format(name=a.display_name, message=message, public_url=settings.public_url)
-            mails.append(await queue_mail(account=a, to=a.email, kind=f"notice.{kind}"[:40], subject=subject,
-                                          body=body, dedupe_key=f"notice:{key}:{a.id}"))
-    if mails:
+            mails.append(
+                await queue_mail(
+                    account=a,
+                    to=a.email,
+                    kind=f"notice.{kind}"[:40],
+                    subject=subject,
+                    body=body,
+                    dedupe_key=f"notice:{key}:{a.id}",
+                )
+            )
+    if mails and settings is not None:
         await deliver_all(settings, mails)
     return len(rows) - before

@@ -40,7 +40,7 @@ async def create_intent(*, actor: Account, invoice_pk: int, method: str, setting
             raise ProviderError(f"The payment provider refused: {exc.user_message or exc}") from None
     # A double click, or the provider's webhook, may store the same intent at this moment: an upsert, not a
     # check-then-insert, so neither side fails on the unique intent id.
-    async with in_transaction():
+    async with in_transaction("default"):
         row = await upsert_intent(intent_id=intent.id, invoice_id=inv.id, method=method, amount_yen=intent.amount,
                                   status=intent.status or "requires_payment_method")
     return row, intent.client_secret or ""

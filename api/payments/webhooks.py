@@ -82,7 +82,7 @@ def verify(*, payload: bytes, signature: str | None, settings: Any, at: float | 
 
 async def handle_webhook(*, payload: bytes, signature: str | None, settings: Any) -> dict[str, Any]:
     event = verify(payload=payload, signature=signature, settings=settings)
-    async with in_transaction():
+    async with in_transaction("default"):
         conn = connections.get("default")
         stored = await fetch(conn, "INSERT INTO webhook_event (provider, event_id, type, created, payload, result, "
                                    "received_at) VALUES ('stripe', ?, ?, ?, '{}', '', ?) "

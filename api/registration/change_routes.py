@@ -4,6 +4,7 @@ Deciding a change application uses the review queue's own endpoints (/review/app
 
 from starlette.responses import Response
 
+from api.businesses.schemas import BusinessOut
 from api.accounts.models import Role
 from api.errors import NotFound
 from api.http import Ctx, Router
@@ -81,7 +82,7 @@ async def list_business_changes(ctx: Ctx):
 
 
 @router.get("/change-applications/{pk:int}/document", summary="The document image of a change application (JPEG)",
-            tags=["applications"], roles={*APPLICANTS, Role.operator}, errors=(404,))
+            tags=["applications"], roles={*APPLICANTS, Role.operator}, errors=(404,), media=("image/jpeg",))
 async def change_document(ctx: Ctx):
     from api.registration.models import StoredImage
 
@@ -103,7 +104,8 @@ async def correct_qualification(ctx: Ctx):
 
 
 @router.post("/admin/businesses/{pk:int}/corrections", summary="Correct a business's data (operator; reason "
-             "required; audited)", tags=["review"], roles={Role.operator}, body=BusinessCorrectionIn, errors=(404, 422))
+             "required; audited)", tags=["review"], roles={Role.operator}, body=BusinessCorrectionIn, errors=(404, 422),
+             response=BusinessOut)
 async def correct_business(ctx: Ctx):
     from api.businesses.service import get_business, to_out
 

@@ -4,7 +4,14 @@ from api.accounts.models import Role
 from api.businesses.service import to_out as business_out
 from api.http import Ctx, Router
 from api.registration import review, service
-from api.registration.schemas import CorrectionIn, ReturnIn, ReviewItemOut, ReviewQuery, TechnicianOut
+from api.registration.schemas import (
+    CorrectionIn,
+    PersonalisationOut,
+    ReturnIn,
+    ReviewItemOut,
+    ReviewQuery,
+    TechnicianOut,
+)
 
 router = Router()
 OPERATOR = {Role.operator}
@@ -54,7 +61,8 @@ async def correct(ctx: Ctx):
 
 
 @router.get("/cards/{serial}/personalisation", summary="The personalisation record for the card bureau "
-            "(includes the card key; every export is audited)", tags=["review"], roles=OPERATOR, errors=(404, 409))
+            "(includes the card key; every export is audited)", tags=["review"], roles=OPERATOR, errors=(404, 409),
+            response=PersonalisationOut)
 async def card_personalisation(ctx: Ctx):
     from dataclasses import asdict
 
@@ -75,4 +83,4 @@ async def card_personalisation(ctx: Ctx):
                            entity_id=card.serial, reason="card bureau personalisation")
 
     await db.run_in_unit_of_work(ctx.state, log)
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(record).items()}
+    return PersonalisationOut(**asdict(record))

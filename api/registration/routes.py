@@ -6,7 +6,7 @@ from starlette.responses import Response
 from api.accounts.models import Role
 from api import db
 from api.accounts.service import public_registration
-from api.auth import issue_token
+from api.accounts.credentials import issue_token
 from api.errors import Unprocessable, validation_fields
 from api.face.service import photo_checker
 from api.http import Ctx, Router
@@ -85,13 +85,13 @@ def _jpeg(data: bytes) -> Response:
 
 
 @router.get("/technicians/{pk:int}/photo", summary="The face photo (JPEG)", tags=["technicians"], roles=VIEWERS,
-            errors=(404,))
+            errors=(404,), media=("image/jpeg",))
 async def get_photo(ctx: Ctx):
     return _jpeg(await service.image_bytes(tech=await _tech(ctx), kind=ImageKind.face_photo, vault=ctx.state.vault))
 
 
 @router.get("/technicians/{pk:int}/id-document", summary="The identity document (JPEG)", tags=["technicians"],
-            roles=VIEWERS, errors=(404,))
+            roles=VIEWERS, errors=(404,), media=("image/jpeg",))
 async def get_id_document(ctx: Ctx):
     return _jpeg(await service.image_bytes(tech=await _tech(ctx), kind=ImageKind.id_document, vault=ctx.state.vault))
 
@@ -118,7 +118,7 @@ async def add_qualification(ctx: Ctx):
 
 
 @router.get("/technicians/{pk:int}/qualifications/{qid:int}/certificate", summary="A certificate image (JPEG)",
-            tags=["technicians"], roles=VIEWERS, errors=(404,))
+            tags=["technicians"], roles=VIEWERS, errors=(404,), media=("image/jpeg",))
 async def get_certificate(ctx: Ctx):
     data = await service.image_bytes(tech=await _tech(ctx), kind=ImageKind.certificate, vault=ctx.state.vault,
                                      qualification_id=int(ctx.path["qid"]))

@@ -282,3 +282,16 @@ class ReviewItemOut(BaseModel):
     application: ApplicationOut
     technician: TechnicianOut | None = None
     business: dict | None = None
+
+
+class PersonalisationOut(BaseModel):
+    """What the card bureau writes onto a new card (docs/card-profile.md §7); hand it over encrypted and destroy it
+    once the card works."""
+
+    technician_id: str = Field(description="the holder's 14-digit 技能者ID")
+    card_serial: str = Field(description="the card's serial, 16 hex digits")
+    issued: date
+    expires: date
+    key_version: int = Field(description="the master-key version the card key derives from")
+    card_key: str = Field(description="the card's own key (hex), derived from the master key and the serial")
+    ef_card: str = Field(description="the EF.CARD file's bytes (hex)")

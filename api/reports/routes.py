@@ -44,7 +44,7 @@ def _encoding(q: CsvQuery) -> str:
 
 @router.get("/sites/{pk:int}/worker-roster", summary="作業員名簿 for one employer on a site (CSV or PDF)",
             tags=["reports"], roles={Role.business_admin, Role.site_manager, Role.operator}, query=RosterQuery,
-            errors=(403, 404, 422))
+            errors=(403, 404, 422), replica=True, media=("text/csv", "application/pdf"))
 async def worker_roster(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     q: RosterQuery = ctx.query
@@ -65,7 +65,7 @@ class ListQuery(CsvQuery):
 
 
 @router.get("/businesses/{pk:int}/technician-list", summary="The business's technicians (CSV/PDF) or statistics",
-            tags=["reports"], roles={Role.business_admin, Role.operator}, query=ListQuery, errors=(403, 404))
+            tags=["reports"], roles={Role.business_admin, Role.operator}, query=ListQuery, errors=(403, 404), replica=True, media=("text/csv", "application/pdf", "application/json"))
 async def technician_list(ctx: Ctx):
     business = await get_business(pk=int(ctx.path["pk"]))
     ensure_can_manage(ctx.user, business)
@@ -80,7 +80,7 @@ async def technician_list(ctx: Ctx):
 
 
 @router.get("/technicians/{pk:int}/career.pdf", summary="A technician's career summary (PDF)", tags=["reports"],
-            roles={Role.technician, Role.business_admin, Role.operator}, errors=(404,))
+            roles={Role.technician, Role.business_admin, Role.operator}, errors=(404,), replica=True, media=("application/pdf",))
 async def career(ctx: Ctx):
     tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     return _file(career_pdf(await service.career(tech=tech)), "application/pdf", f"キャリア_{tech.technician_id}.pdf")
@@ -92,7 +92,7 @@ class MonthQuery(CsvQuery):
 
 @router.get("/businesses/{pk:int}/kentaikyo", summary="建退共: monthly work-day calendar per technician, site and "
             "employer (CSV)", tags=["reports"], roles={Role.business_admin, Role.operator}, query=MonthQuery,
-            errors=(403, 404, 422))
+            errors=(403, 404, 422), replica=True, media=("text/csv",))
 async def kentaikyo(ctx: Ctx):
     business = await get_business(pk=int(ctx.path["pk"]))
     ensure_can_manage(ctx.user, business)

@@ -171,7 +171,7 @@ WHERE t.lone = 1 AND t.anchor >= ? AND t.anchor <= ?
 async def fold_chunk(*, site_lo: int, site_hi: int, first: date, last: date, at: datetime) -> int:
     """Fold the records of sites site_lo..site_hi (by id) for shift dates first..last, all inclusive. Idempotent:
     folding again gives the same rows. Returns the number of records written."""
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         pg = sql.is_pg(conn)
         if pg:
             await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [FOLD_LOCK])

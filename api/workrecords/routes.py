@@ -45,7 +45,7 @@ def _month(q: MonthQuery) -> tuple[date, date]:
 
 @router.get("/technicians/{pk:int}/work-records", summary="A technician's work records (就業履歴) for a month",
             tags=["work records"], roles={Role.technician, Role.business_admin, Role.operator, Role.site_manager},
-            query=MonthQuery, response=list[WorkRecordOut], errors=(404,))
+            query=MonthQuery, response=list[WorkRecordOut], errors=(404,), replica=True)
 async def technician_records(ctx: Ctx):
     tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     first, nxt = _month(ctx.query)
@@ -82,7 +82,7 @@ async def technician_direct_inputs(ctx: Ctx):
 
 @router.get("/sites/{pk:int}/work-records", summary="A site's work records for one day", tags=["work records"],
             roles={Role.business_admin, Role.site_manager, Role.operator}, query=DayQuery,
-            response=list[WorkRecordOut], errors=(403, 404))
+            response=list[WorkRecordOut], errors=(403, 404), replica=True)
 async def site_records(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     if ctx.user.role is not Role.operator:

@@ -10,25 +10,46 @@ import { flush, listJobs, onJobDone, onOutboxChange, startOutbox } from "./outbo
 import "./styles.css";
 import type { Me, Role } from "./types";
 import { hydrateImages } from "./ui";
-import { batchesView } from "./views/batches";
-import { invoicesView, invoiceView } from "./views/invoices";
-import { kpiView } from "./views/kpi";
-import { paymentsView } from "./views/payments";
-import { accountsView, businessView, employeesView } from "./views/firm";
-import { keishinStaffView, keishinW1View, keishinWorksView } from "./views/keishin";
 import { homeFor, loginView } from "./views/login";
-import { forgotView, passwordView, resetView } from "./views/account";
-import { mailListView, mailView } from "./views/mail";
-import { notificationsView } from "./views/notifications";
-import { outboxView } from "./views/outbox";
-import { businessRegisterView } from "./views/business-register";
-import { kioskView } from "./views/kiosk";
-import { registerView } from "./views/register";
-import { auditView, correctionView, queueView, reviewDetailView } from "./views/review";
-import { reportsView } from "./views/reports";
-import { sitesView, siteView } from "./views/sites";
-import { myTechnicianPk, technicianView } from "./views/technician";
-import { levelsView, workView } from "./views/work";
+
+// Each view is its own chunk, fetched when first shown: a technician's first load carries only the shell and
+// the technician's pages, not every role's (issue 19.8).
+const views = {
+  batches: () => import("./views/batches"),
+  business_register: () => import("./views/business-register"),
+  firm: () => import("./views/firm"),
+  invoices: () => import("./views/invoices"),
+  keishin: () => import("./views/keishin"),
+  kiosk: () => import("./views/kiosk"),
+  kpi: () => import("./views/kpi"),
+  notifications: () => import("./views/notifications"),
+  outbox: () => import("./views/outbox"),
+  payments: () => import("./views/payments"),
+  register: () => import("./views/register"),
+  account: () => import("./views/account"),
+  mail: () => import("./views/mail"),
+  reports: () => import("./views/reports"),
+  review: () => import("./views/review"),
+  sites: () => import("./views/sites"),
+  technician: () => import("./views/technician"),
+  work: () => import("./views/work"),
+};
+
+// After login (and at start, when logged in) the role's own pages are fetched in the background while online, so
+// they work offline later; the service worker keeps what was fetched (vite.config.ts, runtime cache).
+const ROLE_VIEWS: Partial<Record<Role, (keyof typeof views)[]>> = {
+  technician: ["technician", "work", "invoices", "notifications", "outbox"],
+  business_admin: ["firm", "sites", "technician", "work", "keishin", "reports", "invoices", "register", "notifications", "outbox"],
+  site_manager: ["sites", "firm", "technician", "notifications", "outbox"],
+  operator: ["review", "batches", "payments", "kpi", "invoices", "notifications", "outbox"],
+};
+
+function prefetchRoleViews(): void {
+  const role = session.me?.role;
+  if (!role || !navigator.onLine) return;
+  const later = (fn: () => void) => ("requestIdleCallback" in window ? requestIdleCallback(fn) : setTimeout(fn, 2000));
+  later(() => (ROLE_VIEWS[role] ?? []).forEach((k) => void views[k]().catch(() => {})));
+}
 
 const TECH: Role[] = ["technician"];
 const FIRM: Role[] = ["business_admin"];
@@ -39,56 +60,56 @@ const ANY: Role[] = ["technician", "business_admin", "site_manager", "operator"]
 const routes: RouteDef[] = [
   { path: "/", load: () => redirectView(homeFor(session.me)) },
   { path: "/login", load: (_, q) => loginView(q) },
-  { path: "/forgot", load: () => forgotView() },
-  { path: "/reset", load: () => resetView() },
-  { path: "/password", roles: ANY, load: () => passwordView() },
-  { path: "/register", load: () => registerView("self") },
-  { path: "/register/business", load: () => businessRegisterView() },
-  { path: "/outbox", load: () => outboxView() },
-  { path: "/kiosk", load: () => kioskView() },
-  { path: "/notifications", roles: ANY, load: () => notificationsView() },
-  { path: "/me", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "overview", true) },
-  { path: "/me/edit", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "edit", true) },
-  { path: "/me/detailed", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "detailed", true) },
-  { path: "/me/disclosure", roles: TECH, load: async () => technicianView(await myTechnicianPk(), "disclosure", true) },
-  { path: "/me/work", roles: TECH, load: async (_, q) => workView(await myTechnicianPk(), true, q) },
-  { path: "/me/levels", roles: TECH, load: async () => levelsView(await myTechnicianPk(), true) },
-  { path: "/me/invoices", roles: TECH, load: (_, q) => invoicesView("me", q) },
-  { path: "/me/invoices/:pk", roles: TECH, load: (p) => invoiceView("me", Number(p.pk)) },
-  { path: "/firm", roles: SITES, load: () => (session.me?.role === "site_manager" ? redirectView("/firm/sites") : businessView()) },
-  { path: "/firm/employees", roles: FIRM, load: () => employeesView() },
-  { path: "/firm/employees/:pk", roles: FIRM, load: (p) => technicianView(Number(p.pk), "overview", false) },
-  { path: "/firm/employees/:pk/edit", roles: FIRM, load: (p) => technicianView(Number(p.pk), "edit", false) },
-  { path: "/firm/employees/:pk/detailed", roles: FIRM, load: (p) => technicianView(Number(p.pk), "detailed", false) },
-  { path: "/firm/employees/:pk/work", roles: FIRM, load: (p, q) => workView(Number(p.pk), false, q) },
-  { path: "/firm/employees/:pk/levels", roles: FIRM, load: (p) => levelsView(Number(p.pk), false) },
-  { path: "/firm/sites", roles: SITES, load: () => sitesView() },
-  { path: "/firm/sites/:pk", roles: SITES, load: (p, q) => siteView(Number(p.pk), "overview", q) },
-  { path: "/firm/sites/:pk/roster", roles: SITES, load: (p, q) => siteView(Number(p.pk), "roster", q) },
-  { path: "/firm/sites/:pk/devices", roles: SITES, load: (p, q) => siteView(Number(p.pk), "devices", q) },
-  { path: "/firm/sites/:pk/records", roles: SITES, load: (p, q) => siteView(Number(p.pk), "records", q) },
-  { path: "/firm/sites/:pk/direct-inputs", roles: SITES, load: (p, q) => siteView(Number(p.pk), "direct", q) },
-  { path: "/firm/sites/:pk/reports", roles: SITES, load: (p, q) => siteView(Number(p.pk), "reports", q) },
-  { path: "/firm/sites/:pk/face", roles: SITES, load: (p, q) => siteView(Number(p.pk), "face", q) },
-  { path: "/firm/keishin", roles: FIRM, load: () => keishinStaffView() },
-  { path: "/firm/keishin/works", roles: FIRM, load: () => keishinWorksView() },
-  { path: "/firm/keishin/w1", roles: FIRM, load: () => keishinW1View() },
-  { path: "/firm/reports", roles: FIRM, load: () => reportsView() },
-  { path: "/firm/invoices", roles: FIRM, load: (_, q) => invoicesView("firm", q) },
-  { path: "/firm/invoices/:pk", roles: FIRM, load: (p) => invoiceView("firm", Number(p.pk)) },
-  { path: "/firm/accounts", roles: FIRM, load: () => accountsView() },
-  { path: "/firm/proxy", roles: FIRM, load: () => registerView("proxy") },
-  { path: "/review", roles: OPERATOR, load: (_, q) => queueView(q) },
-  { path: "/review/:pk", roles: OPERATOR, load: (p) => reviewDetailView(Number(p.pk)) },
-  { path: "/admin/technicians/:pk", roles: OPERATOR, load: (p) => correctionView(Number(p.pk)) },
-  { path: "/audit", roles: OPERATOR, load: (_, q) => auditView(q) },
-  { path: "/admin/batches", roles: OPERATOR, load: () => batchesView() },
-  { path: "/admin/payments", roles: OPERATOR, load: (_, q) => paymentsView(q) },
-  { path: "/admin/kpi", roles: OPERATOR, load: (_, q) => kpiView(q) },
-  { path: "/admin/invoices", roles: OPERATOR, load: (_, q) => invoicesView("admin", q) },
-  { path: "/admin/invoices/:pk", roles: OPERATOR, load: (p) => invoiceView("admin", Number(p.pk)) },
-  { path: "/admin/mail", roles: OPERATOR, load: () => mailListView() },
-  { path: "/admin/mail/:pk", roles: OPERATOR, load: (p) => mailView(Number(p.pk)) },
+  { path: "/forgot", load: async () => (await views.account()).forgotView() },
+  { path: "/reset", load: async () => (await views.account()).resetView() },
+  { path: "/password", roles: ANY, load: async () => (await views.account()).passwordView() },
+  { path: "/register", load: async () => (await views.register()).registerView("self") },
+  { path: "/register/business", load: async () => (await views.business_register()).businessRegisterView() },
+  { path: "/outbox", load: async () => (await views.outbox()).outboxView() },
+  { path: "/kiosk", load: async () => (await views.kiosk()).kioskView() },
+  { path: "/notifications", roles: ANY, load: async () => (await views.notifications()).notificationsView() },
+  { path: "/me", roles: TECH, load: async () => (await views.technician()).technicianView(await (await views.technician()).myTechnicianPk(), "overview", true) },
+  { path: "/me/edit", roles: TECH, load: async () => (await views.technician()).technicianView(await (await views.technician()).myTechnicianPk(), "edit", true) },
+  { path: "/me/detailed", roles: TECH, load: async () => (await views.technician()).technicianView(await (await views.technician()).myTechnicianPk(), "detailed", true) },
+  { path: "/me/disclosure", roles: TECH, load: async () => (await views.technician()).technicianView(await (await views.technician()).myTechnicianPk(), "disclosure", true) },
+  { path: "/me/work", roles: TECH, load: async (_, q) => (await views.work()).workView(await (await views.technician()).myTechnicianPk(), true, q) },
+  { path: "/me/levels", roles: TECH, load: async () => (await views.work()).levelsView(await (await views.technician()).myTechnicianPk(), true) },
+  { path: "/me/invoices", roles: TECH, load: async (_, q) => (await views.invoices()).invoicesView("me", q) },
+  { path: "/me/invoices/:pk", roles: TECH, load: async (p) => (await views.invoices()).invoiceView("me", Number(p.pk)) },
+  { path: "/firm", roles: SITES, load: async () => (session.me?.role === "site_manager" ? redirectView("/firm/sites") : (await views.firm()).businessView()) },
+  { path: "/firm/employees", roles: FIRM, load: async () => (await views.firm()).employeesView() },
+  { path: "/firm/employees/:pk", roles: FIRM, load: async (p) => (await views.technician()).technicianView(Number(p.pk), "overview", false) },
+  { path: "/firm/employees/:pk/edit", roles: FIRM, load: async (p) => (await views.technician()).technicianView(Number(p.pk), "edit", false) },
+  { path: "/firm/employees/:pk/detailed", roles: FIRM, load: async (p) => (await views.technician()).technicianView(Number(p.pk), "detailed", false) },
+  { path: "/firm/employees/:pk/work", roles: FIRM, load: async (p, q) => (await views.work()).workView(Number(p.pk), false, q) },
+  { path: "/firm/employees/:pk/levels", roles: FIRM, load: async (p) => (await views.work()).levelsView(Number(p.pk), false) },
+  { path: "/firm/sites", roles: SITES, load: async () => (await views.sites()).sitesView() },
+  { path: "/firm/sites/:pk", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "overview", q) },
+  { path: "/firm/sites/:pk/roster", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "roster", q) },
+  { path: "/firm/sites/:pk/devices", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "devices", q) },
+  { path: "/firm/sites/:pk/records", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "records", q) },
+  { path: "/firm/sites/:pk/direct-inputs", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "direct", q) },
+  { path: "/firm/sites/:pk/reports", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "reports", q) },
+  { path: "/firm/sites/:pk/face", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "face", q) },
+  { path: "/firm/keishin", roles: FIRM, load: async () => (await views.keishin()).keishinStaffView() },
+  { path: "/firm/keishin/works", roles: FIRM, load: async () => (await views.keishin()).keishinWorksView() },
+  { path: "/firm/keishin/w1", roles: FIRM, load: async () => (await views.keishin()).keishinW1View() },
+  { path: "/firm/reports", roles: FIRM, load: async () => (await views.reports()).reportsView() },
+  { path: "/firm/invoices", roles: FIRM, load: async (_, q) => (await views.invoices()).invoicesView("firm", q) },
+  { path: "/firm/invoices/:pk", roles: FIRM, load: async (p) => (await views.invoices()).invoiceView("firm", Number(p.pk)) },
+  { path: "/firm/accounts", roles: FIRM, load: async () => (await views.firm()).accountsView() },
+  { path: "/firm/proxy", roles: FIRM, load: async () => (await views.register()).registerView("proxy") },
+  { path: "/review", roles: OPERATOR, load: async (_, q) => (await views.review()).queueView(q) },
+  { path: "/review/:pk", roles: OPERATOR, load: async (p) => (await views.review()).reviewDetailView(Number(p.pk)) },
+  { path: "/admin/technicians/:pk", roles: OPERATOR, load: async (p) => (await views.review()).correctionView(Number(p.pk)) },
+  { path: "/audit", roles: OPERATOR, load: async (_, q) => (await views.review()).auditView(q) },
+  { path: "/admin/batches", roles: OPERATOR, load: async () => (await views.batches()).batchesView() },
+  { path: "/admin/payments", roles: OPERATOR, load: async (_, q) => (await views.payments()).paymentsView(q) },
+  { path: "/admin/kpi", roles: OPERATOR, load: async (_, q) => (await views.kpi()).kpiView(q) },
+  { path: "/admin/invoices", roles: OPERATOR, load: async (_, q) => (await views.invoices()).invoicesView("admin", q) },
+  { path: "/admin/invoices/:pk", roles: OPERATOR, load: async (p) => (await views.invoices()).invoiceView("admin", Number(p.pk)) },
+  { path: "/admin/mail", roles: OPERATOR, load: async () => (await views.mail()).mailListView() },
+  { path: "/admin/mail/:pk", roles: OPERATOR, load: async (p) => (await views.mail()).mailView(Number(p.pk)) },
 ];
 
 function redirectView(to: string): View {
@@ -358,6 +379,8 @@ function start() {
   registerSW({ immediate: true });
   void show();
   void flush();
+  session.onChange(prefetchRoleViews);
+  window.addEventListener("load", prefetchRoleViews, { once: true });
 }
 
 start();

@@ -13,8 +13,16 @@ from datetime import timedelta
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.api.helpers import (PASSWORD, approved_business, auth, change_password, login, operator_token,
-                               register_technician, submitted_technician)
+from tests.api.helpers import (
+    PASSWORD,
+    approved_business,
+    auth,
+    change_password,
+    login,
+    operator_token,
+    register_technician,
+    submitted_technician,
+)
 
 NEW_PASSWORD = "a-new-long-password-for-tests"
 
@@ -56,8 +64,14 @@ def smtp():
 @pytest.fixture
 def settings(settings, smtp):
     """The app of these tests sends over SMTP to the local server (plain: aiosmtpd here offers no STARTTLS)."""
-    return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_starttls": False,
-                                       "mail_from": "OpenCCUS 運営 <no-reply@openccus.test>"})
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp.port,
+            "smtp_starttls": False,
+            "mail_from": "OpenCCUS 運営 <no-reply@openccus.test>",
+        }
+    )
 
 
 def _text(msg) -> str:
@@ -68,7 +82,6 @@ def _token(msg) -> str:
     m = re.search(r"/reset#token=(\S+)", _text(msg))
     assert m, _text(msg)
     return m.group(1)
-
 
 
 async def _ask(client, login_or_mail: str, **kw):
@@ -98,7 +111,9 @@ async def test_reset_by_mail_works_once_and_logs_out_everywhere(client, drain, s
     r = await _confirm(client, token)
     assert r.status_code == 204, r.text
     # The new password works, the old one not, and the session logged in before the reset is gone.
-    assert (await client.post("/api/v1/auth/login", json={"login": "yamada-r", "password": PASSWORD})).status_code == 401
+    assert (
+        await client.post("/api/v1/auth/login", json={"login": "yamada-r", "password": PASSWORD})
+    ).status_code == 401
     await login(client, "yamada-r", NEW_PASSWORD)
     assert (await client.get("/api/v1/auth/me", headers=auth(session))).status_code == 401
     # Used once: the same link again is refused.
@@ -187,14 +202,21 @@ async def test_reset_rate_limits_per_account_and_per_address(client, drain, smtp
 async def test_password_change_revokes_other_sessions(client):
     elsewhere = (await register_technician(client, login="change-r"))["token"]  # registration logs in too
     here = await login(client, "change-r")
-    r = await client.post("/api/v1/auth/password", headers=auth(here),
-                          json={"current_password": "wrong-password-given", "new_password": NEW_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/password",
+        headers=auth(here),
+        json={"current_password": "wrong-password-given", "new_password": NEW_PASSWORD},
+    )
     assert r.status_code == 422 and r.json()["error"] == "current_password_wrong"
-    r = await client.post("/api/v1/auth/password", headers=auth(here),
-                          json={"current_password": PASSWORD, "new_password": PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/password", headers=auth(here), json={"current_password": PASSWORD, "new_password": PASSWORD}
+    )
     assert r.status_code == 422 and r.json()["error"] == "password_unchanged"
-    r = await client.post("/api/v1/auth/password", headers=auth(here),
-                          json={"current_password": PASSWORD, "new_password": "password123456789"})
+    r = await client.post(
+        "/api/v1/auth/password",
+        headers=auth(here),
+        json={"current_password": PASSWORD, "new_password": "password123456789"},
+    )
     assert r.status_code == 422 and r.json()["error"] == "password_common"
     r = await change_password(client, here, PASSWORD, NEW_PASSWORD)
     assert r.json()["revoked"] == 1
@@ -207,11 +229,15 @@ async def test_wrong_current_passwords_lock_the_login(client, settings):
     await register_technician(client, login="guess-r")
     token = await login(client, "guess-r")
     for _ in range(settings.login_max_failures):
-        r = await client.post("/api/v1/auth/password", headers=auth(token),
-                              json={"current_password": "not-the-password", "new_password": NEW_PASSWORD})
+        r = await client.post(
+            "/api/v1/auth/password",
+            headers=auth(token),
+            json={"current_password": "not-the-password", "new_password": NEW_PASSWORD},
+        )
         assert r.status_code == 422
-    r = await client.post("/api/v1/auth/password", headers=auth(token),
-                          json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/password", headers=auth(token), json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
     assert r.status_code == 429 and r.json()["error"] == "account_locked"
 
 
@@ -219,8 +245,11 @@ async def test_forced_change_at_first_login_for_accounts_made_by_someone_else(cl
     op = await operator_token(client)
     firm = await approved_business(client, op)
     root, pk = firm["token"], firm["business"]["id"]
-    r = await client.post(f"/api/v1/businesses/{pk}/site-managers", headers=auth(root),
-                          json={"login": "forced-mgr", "password": PASSWORD, "display_name": "現場 花子"})
+    r = await client.post(
+        f"/api/v1/businesses/{pk}/site-managers",
+        headers=auth(root),
+        json={"login": "forced-mgr", "password": PASSWORD, "display_name": "現場 花子"},
+    )
     assert r.status_code == 201, r.text
     r = await client.post("/api/v1/auth/login", json={"login": "forced-mgr", "password": PASSWORD})
     assert r.status_code == 200 and r.json()["account"]["must_change_password"] is True
@@ -257,11 +286,13 @@ async def test_proxy_registered_technician_must_change_password(client):
 
 async def test_returned_application_is_mailed_with_reason_and_name(client, drain, smtp):
     op = await operator_token(client)
-    t = await submitted_technician(client, login="notice-r", email="notice@example.jp", family_name="高橋",
-                                   given_name="一郎")
+    t = await submitted_technician(
+        client, login="notice-r", email="notice@example.jp", family_name="高橋", given_name="一郎"
+    )
     reasons = {"reasons": [{"field": "address", "reason": "住所が本人確認書類と一致しません"}]}
-    r = await client.post(f"/api/v1/review/applications/{t['application']['id']}/return", headers=auth(op),
-                          json=reasons)
+    r = await client.post(
+        f"/api/v1/review/applications/{t['application']['id']}/return", headers=auth(op), json=reasons
+    )
     assert r.status_code == 200, r.text
     await drain()
     await drain()  # a second run (a retried job) sends nothing again
@@ -281,8 +312,14 @@ async def test_a_failed_send_is_retried_by_the_sweep_and_sent_once(app, settings
     from api.mail.service import deliver, queue_mail
 
     smtp.controller.stop()  # the SMTP server is down
-    mail = await queue_mail(account=None, to="retry@example.jp", kind="notice.test", subject="【OpenCCUS】再送の確認",
-                            body="再送のテストです。", dedupe_key="test:retry")
+    mail = await queue_mail(
+        account=None,
+        to="retry@example.jp",
+        kind="notice.test",
+        subject="【OpenCCUS】再送の確認",
+        body="再送のテストです。",
+        dedupe_key="test:retry",
+    )
     with pytest.raises(OSError):
         await deliver(settings, mail.id)
     row = await Mail.get(id=mail.id)
@@ -303,13 +340,18 @@ async def test_invitation_to_a_contract_tree_is_mailed_naming_inviter_and_site(c
     from tests.api.site_world import make_world
 
     w = await make_world(client)
-    invited = await approved_business(client, w.op, admin={"login": "inv-admin", "password": PASSWORD,
-                                                            "display_name": "招待 太郎", "email": "inv@example.jp"})
+    invited = await approved_business(
+        client,
+        w.op,
+        admin={"login": "inv-admin", "password": PASSWORD, "display_name": "招待 太郎", "email": "inv@example.jp"},
+    )
     await w.join(invited, w.prime, proxy=False)
     await drain()
     # The admin also had the mail about the business registration's approval.
-    assert sorted(m["Subject"] for m in smtp.to("inv@example.jp")) == ["【OpenCCUS】施工体制への招待が届いています",
-                                                                        "【OpenCCUS】申請が承認されました"]
+    assert sorted(m["Subject"] for m in smtp.to("inv@example.jp")) == [
+        "【OpenCCUS】施工体制への招待が届いています",
+        "【OpenCCUS】申請が承認されました",
+    ]
     [msg] = [m for m in smtp.to("inv@example.jp") if "招待" in m["Subject"]]
     text = _text(msg)
     assert w.prime["business"]["name"] in text and "大和ビル新築工事" in text and invited["business"]["name"] in text
@@ -320,8 +362,9 @@ async def test_invitation_to_a_contract_tree_is_mailed_naming_inviter_and_site(c
 
 async def test_invoice_issued_is_mailed_to_the_payer(client, drain, smtp):
     op = await operator_token(client)
-    t = await submitted_technician(client, login="payer-r", email="payer@example.jp", family_name="中村",
-                                   given_name="優")
+    t = await submitted_technician(
+        client, login="payer-r", email="payer@example.jp", family_name="中村", given_name="優"
+    )
     r = await client.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
     assert r.status_code == 200, r.text
     await drain()

@@ -26,3 +26,70 @@ async def test_docs_page_and_unknown_api_paths(client):
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     r = await client.delete("/api/v1/auth/me")
     assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
+
+
+async def test_the_document_is_enough_for_an_integrator(client):
+    """What an integrator needs is in the contract: every operation's success response with its media type, the
+    batch items' schemas, the batch names, the ID check digit."""
+    from typing import get_args
+
+    from api.batches.registry import BatchName
+
+    doc = (await client.get("/api/v1/openapi.json")).json()
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            ok = [c for c in op["responses"] if c.startswith("2")]
+            assert ok, f"{method} {path} documents no success response"
+            for c in ok:
+                assert c == "204" or op["responses"][c].get("content"), f"{method} {path} {c} has no content"
+    schemas = doc["components"]["schemas"]
+    # The batch endpoints validate each item on its own, but the document names the item's fields.
+    records = schemas["AttendanceBatchIn"]["properties"]["records"]["items"]
+    assert {"idempotency_key", "site_id", "technician_id", "event", "at", "trade", "position"} <= set(
+        records["properties"]
+    )
+    taps = schemas["TapBatchIn"]["properties"]["taps"]["items"]
+    assert {"idempotency_key", "card_serial", "challenge", "response"} <= set(taps["properties"])
+    personalisation = doc["paths"]["/api/v1/cards/{serial}/personalisation"]["get"]["responses"]["200"]
+    ref = personalisation["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert {"card_key", "ef_card", "key_version", "expires"} <= set(schemas[ref]["properties"])
+    run = doc["paths"]["/api/v1/admin/batches/{name}"]["post"]["parameters"]
+    assert next(p for p in run if p["name"] == "name")["schema"]["enum"] == list(get_args(BatchName))
+    assert records["properties"]["technician_id"]["x-check-digit"] == "damm"
+    pdf = doc["paths"]["/api/v1/invoices/{pk}/pdf"]["get"]["responses"]["200"]["content"]
+    assert pdf == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+
+
+def test_the_pwa_types_are_generated_from_this_document(tmp_path):
+    """The PWA's API types (pwa/src/contract/api.d.ts, from openapi-typescript) are made from the document the
+    service serves: a change to a schema or an operation without regenerating them (pwa/scripts/api-types.sh)
+    fails here."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from api.openapi import document_text
+
+    pwa = Path(__file__).resolve().parents[2] / "pwa"
+    committed = (pwa / "src" / "contract" / "openapi.json").read_text(encoding="utf-8")
+    assert committed == document_text(), "the API changed: run `bash pwa/scripts/api-types.sh` and commit"
+    (tmp_path / "openapi.json").write_text(committed, encoding="utf-8")
+    npx = shutil.which("npx")
+    assert npx, "Node.js is part of the test set-up (pwa/build.sh)"
+    subprocess.run(
+        [
+            npx,
+            "--no-install",
+            "openapi-typescript",
+            str(tmp_path / "openapi.json"),
+            "-o",
+            str(tmp_path / "api.d.ts"),
+            "--alphabetize",
+        ],
+        cwd=pwa,
+        check=True,
+        capture_output=True,
+    )
+    assert (tmp_path / "api.d.ts").read_text(encoding="utf-8") == (pwa / "src" / "contract" / "api.d.ts").read_text(
+        encoding="utf-8"
+    ), "the committed API types are stale: run `bash pwa/scripts/api-types.sh` and commit"

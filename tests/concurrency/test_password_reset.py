@@ -24,14 +24,24 @@ async def test_one_link_sets_the_password_once(live, http):
         [mail] = [m for m in mails if m["to_address"] == f"{name}@example.jp"]
         text = (await http.get(f"/api/v1/mail/{mail['id']}", headers=auth(op))).json()["text"]
         token = re.search(r"/reset#token=(\S+)", text).group(1)
-        results = await race(*[
-            (lambda k=k: http.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": f"{NEW}-{k}"}))
-            for k in range(4)])
+        results = await race(
+            *[
+                (
+                    lambda k=k, token=token: http.post(
+                        "/api/v1/auth/password-reset/confirm", json={"token": token, "password": f"{NEW}-{k}"}
+                    )
+                )
+                for k in range(4)
+            ]
+        )
         codes = sorted(r.status_code for r in results)
         assert codes == [204, 400, 400, 400], [r.text for r in results]
         assert all(r.json()["error"] == "reset_token_invalid" for r in results if r.status_code == 400)
-        used = await live.fetchval("SELECT count(*) FROM password_reset_token t JOIN account a ON a.id = t.account_id "
-                                   "WHERE a.login = $1 AND t.used_at IS NOT NULL", name)
+        used = await live.fetchval(
+            "SELECT count(*) FROM password_reset_token t JOIN account a ON a.id = t.account_id "
+            "WHERE a.login = $1 AND t.used_at IS NOT NULL",
+            name,
+        )
         assert used == 1
         winner = next(k for k, r in enumerate(results) if r.status_code == 204)
         await login(http, name, f"{NEW}-{winner}")

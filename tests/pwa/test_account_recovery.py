@@ -21,9 +21,14 @@ def _no_english(page) -> None:
 def test_reset_by_mail_in_japanese(open_context, api, artifacts):
     suffix = uuid.uuid4().hex[:6]
     name = f"mail-tech-{suffix}"
-    api.ok("POST", None, "/technicians", json=technician_payload(login=name, password=PASSWORD,
-                                                                    email=f"{name}@example.jp",
-                                                                    phone=f"090-7{int(suffix, 16) % 1000:03d}-0001"))
+    api.ok(
+        "POST",
+        None,
+        "/technicians",
+        json=technician_payload(
+            login=name, password=PASSWORD, email=f"{name}@example.jp", phone=f"090-7{int(suffix, 16) % 1000:03d}-0001"
+        ),
+    )
     page = open_context(PHONE).new_page()
     goto(page, "/login")
     page.click("[data-testid=forgot-link]")
@@ -78,8 +83,12 @@ def test_forced_change_at_first_login_in_japanese(open_context, api, artifacts):
     suffix = uuid.uuid4().hex[:6]
     firm = api.get("yamato-admin", "/auth/me")["business_pk"]
     name = f"first-mgr-{suffix}"
-    api.ok("POST", "yamato-admin", f"/businesses/{firm}/site-managers",
-           json={"login": name, "password": PASSWORD, "display_name": "大和建設 現場担当"})
+    api.ok(
+        "POST",
+        "yamato-admin",
+        f"/businesses/{firm}/site-managers",
+        json={"login": name, "password": PASSWORD, "display_name": "大和建設 現場担当"},
+    )
     page = open_context(PHONE).new_page()
     login(page, name)
     assert page.url.endswith("/password")
@@ -99,5 +108,9 @@ def test_forced_change_at_first_login_in_japanese(open_context, api, artifacts):
     flash(page, "パスワードを変更しました")
     page.wait_for_url(re.compile(r"/firm/sites$"))
     shot(page, artifacts, "first-login-changed")
-    assert api.call("POST", None, "/auth/login", json={"login": name, "password": NEW_PASSWORD}).json()[
-        "account"]["must_change_password"] is False
+    assert (
+        api.call("POST", None, "/auth/login", json={"login": name, "password": NEW_PASSWORD}).json()["account"][
+            "must_change_password"
+        ]
+        is False
+    )

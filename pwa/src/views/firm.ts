@@ -1,7 +1,7 @@
 // The firm portal: business data with the registration fee band, employees and their registration status,
 // 管理者ID / 現場管理者ID. Sites are in sites.ts, 経審 in keishin.ts, reports and API連携 in reports.ts.
 
-import { html, nothing, TemplateResult } from "lit-html";
+import { html, nothing } from "lit-html";
 import { get, session } from "../api";
 import { flash, update, View } from "../app";
 import { formatDateTime, formatYen, t, tr } from "../i18n";
@@ -9,25 +9,8 @@ import { requestJob } from "../jobs";
 import { industryName, prefectureName } from "../masters";
 import { submit } from "../outbox";
 import type { Account, Business, TechnicianSummary } from "../types";
+import { firmTabs } from "./firm-tabs";
 import { badge, dl, emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, statusFromError } from "../ui";
-
-function firmTabs(current: string): TemplateResult {
-  const items: [string, string][] = session.me?.role === "site_manager"
-    ? [["/firm/sites", t("nav.sites")]]
-    : [
-        ["/firm", t("nav.firm")],
-        ["/firm/employees", t("nav.employees")],
-        ["/firm/sites", t("nav.sites")],
-        ["/firm/keishin", t("nav.keishin")],
-        ["/firm/reports", t("nav.reports")],
-        ["/firm/invoices", t("nav.invoices")],
-        ["/firm/accounts", t("nav.accounts")],
-        ["/firm/proxy", t("nav.proxy")],
-      ];
-  return html`<nav class="tabs" aria-label=${t("nav.firm_tabs")}>
-    ${items.map(([href, text]) => html`<a href=${href} aria-current=${href === current ? "page" : "false"}>${text}</a>`)}
-  </nav>`;
-}
 
 function businessPk(): number {
   const pk = session.me?.business_pk;

@@ -12,7 +12,7 @@ import type { BillingRun, Charge, Invoice, InvoiceDetail, PayOut } from "../bill
 import { download, Forms, send, values } from "../forms";
 import { formatDateTime, formatYen, serverMessage, t, tr } from "../i18n";
 import { badge, dl, errorSummary, field, statusFromError } from "../ui";
-import { firmTabs } from "./firm";
+import { firmTabs } from "./firm-tabs";
 import { technicianTabs } from "./technician";
 
 export type Scope = "firm" | "me" | "admin";

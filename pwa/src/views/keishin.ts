@@ -11,7 +11,7 @@ import { getLang, serverMessage, t, tr } from "../i18n";
 import { industries, industryName } from "../masters";
 import type { Business, CompletedWorks, ContractHistory, KeishinStaff, TechnicianSummary, W1Result } from "../types";
 import { checkbox, dl, errorSummary, field, requiredErrors, statusFromError } from "../ui";
-import { firmTabs } from "./firm";
+import { firmTabs } from "./firm-tabs";
 
 type KTab = "staff" | "works" | "w1";
 

@@ -8,7 +8,7 @@ import { download, Forms, focusSummary, todayJst, values } from "../forms";
 import { t } from "../i18n";
 import type { ApiClient } from "../types";
 import { emptyStatus, errorSummary, field, requiredErrors, statusFromError } from "../ui";
-import { firmTabs } from "./firm";
+import { firmTabs } from "./firm-tabs";
 
 const ENCODINGS: [string, string][] = [["utf-8", "UTF-8"], ["shift_jis", "Shift_JIS"]];
 

@@ -16,7 +16,7 @@ import { trades, tradeName } from "../masters";
 import type { Account, Contract, Device, DeviceCreated, DirectInput, RosterEntry, Site, Tap, TechnicianSummary, WorkRecord } from "../types";
 import { badge, checkbox, dl, emptyStatus, errorSummary, field, requiredErrors, statusFromError } from "../ui";
 import { facePage } from "./face";
-import { firmTabs } from "./firm";
+import { firmTabs } from "./firm-tabs";
 
 const POSITIONS = ["foreman", "team_leader", "worker", "apprentice"] as const;
 

@@ -12,27 +12,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import secrets
-from datetime import timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from api import db
+from api.accounts.credentials import hash_password_off_loop, token_digest, verify_password
 from api.accounts.models import AccessToken, Account, PasswordResetToken, Role
 from api.accounts.passwords import check_password
-from api.accounts.service import login_rules, normalise_login
-from api.auth import hash_password_off_loop, token_digest, verify_password
+from api.accounts.service import login_rules
 from api.errors import BadRequest, TooManyRequests, Unprocessable
+from api.mail.service import register_link
 from api.ratelimit import Limits, Rule, Verdict
 from api.settings import Settings
-from api.timeutil import JST
-
-log = logging.getLogger("openccus.recovery")
 
 # People reset their passwords; devices and API clients get new secrets from their admins instead.
 RECOVERABLE = frozenset({Role.technician, Role.business_admin, Role.site_manager, Role.operator, Role.assessment_body})
@@ -50,16 +44,19 @@ def account_rule(settings: Settings) -> Rule:
 async def request_reset(*, identifier: str, ip: str, settings: Settings, limits: Limits) -> None:
     """Count the client address and leave the rest to the job (the same work, and answer, for every identifier)."""
     if not await limits.hit(address_rule(settings), ip):
-        raise TooManyRequests("Too many password-reset requests from this address; try again in an hour.",
-                              code="too_many_reset_requests")
+        raise TooManyRequests(
+            "Too many password-reset requests from this address; try again in an hour.", code="too_many_reset_requests"
+        )
     request_key = secrets.token_hex(16)
-    await db.defer_job("password_reset_mail", identifier.strip()[:254], request_key,
-                       job_id=f"password-reset:{request_key}")
+    await db.defer_job(
+        "password_reset_mail", identifier.strip()[:254], request_key, job_id=f"password-reset:{request_key}"
+    )
 
 
 def reset_token(settings: Settings, *, request_key: str, account_id: int) -> str:
-    mac = hmac.new(settings.secret("data_key"), f"password-reset\0{request_key}\0{account_id}".encode(),
-                   hashlib.sha256).digest()
+    mac = hmac.new(
+        settings.secret("data_key"), f"password-reset\0{request_key}\0{account_id}".encode(), hashlib.sha256
+    ).digest()
     return "rt_" + base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
@@ -75,58 +72,8 @@ async def reset_url_for_mail(settings: Settings, mail: Any) -> str:
     return reset_url(settings, reset_token(settings, request_key=request_key, account_id=int(account_id)))
 
 
-_SUBJECT = "【OpenCCUS】パスワード再設定のご案内"
-_BODY = """{name} 様
-
-OpenCCUS（建設キャリアアップシステム）のログインID「{login}」について、パスワードの再設定が申請されました。
-次のリンクを開き、新しいパスワードを設定してください。
-
-{{reset_url}}
-
-・このリンクは {expires}（日本時間）まで、1回だけ使えます。
-・期限が過ぎた場合は、ログイン画面の「パスワードを忘れた方」からもう一度申請してください。
-・お心当たりのない場合は、このメールを破棄してください。パスワードは変わりません。"""
-
-
-async def password_reset_mail(ctx: dict[str, Any], identifier: str, request_key: str) -> int:
-    """The job behind POST /auth/password-reset: for each active person whose login or e-mail address is
-    `identifier` and who has an address, a one-time token and a mail with its link. An account that has had
-    `reset_max_per_account` mails in the hour gets no more (silently: the requester must not learn it exists).
-    Safe to run twice: one token per request and account, one mail per token. Returns the mails sent."""
-    from api.mail.service import deliver_all, queue_mail
-
-    settings: Settings = ctx["settings"]
-    text = identifier.strip()
-    if not text:
-        return 0
-    accounts = await Account.filter(Q(login=normalise_login(text)) | Q(email__iexact=text), is_active=True,
-                                    email__not_isnull=True).order_by("id").limit(5)
-    mails = []
-    limits = Limits(settings.redis_url)
-    try:
-        for account in accounts:
-            if account.role not in RECOVERABLE or not account.email:
-                continue
-            token = reset_token(settings, request_key=request_key, account_id=account.id)
-            row = await PasswordResetToken.get_or_none(request_key=f"{request_key}:{account.id}")
-            if row is None:
-                if not await limits.hit(account_rule(settings), str(account.id)):
-                    log.info("password reset for account %s over its hourly limit: no mail", account.id)
-                    continue
-                try:
-                    row = await PasswordResetToken.create(
-                        account=account, request_key=f"{request_key}:{account.id}", token_hash=token_digest(token),
-                        expires_at=now() + timedelta(minutes=settings.reset_token_minutes))
-                except IntegrityError:  # the same job, running twice at once
-                    row = await PasswordResetToken.get(request_key=f"{request_key}:{account.id}")
-            expires = row.expires_at.astimezone(JST)
-            body = _BODY.format(name=account.display_name, login=account.login,
-                                expires=f"{expires:%Y年%m月%d日 %H:%M}")
-            mails.append(await queue_mail(account=account, to=account.email, kind="password_reset", subject=_SUBJECT,
-                                          body=body, dedupe_key=f"password-reset:{request_key}:{account.id}"))
-    finally:
-        await limits.close()
-    return await deliver_all(settings, mails)
+# The mail package fills the link in when it sends (it does not import this domain: no import cycle).
+register_link("password_reset", reset_url_for_mail)
 
 
 async def confirm_reset(*, token: str, password: str) -> Account:
@@ -140,8 +87,9 @@ async def confirm_reset(*, token: str, password: str) -> Account:
     account = row.account
     check_password(password, login=account.login, field="password")  # a refused password does not use the token
     hashed = await hash_password_off_loop(password)
-    used = await PasswordResetToken.filter(id=row.id, used_at=None, revoked_at=None, expires_at__gt=now()) \
-        .update(used_at=now())
+    used = await PasswordResetToken.filter(id=row.id, used_at=None, revoked_at=None, expires_at__gt=now()).update(
+        used_at=now()
+    )
     if not used:
         raise BadRequest(INVALID_TOKEN, code="reset_token_invalid")
     await Account.filter(id=account.id).update(password_hash=hashed, must_change_password=False)
@@ -150,15 +98,17 @@ async def confirm_reset(*, token: str, password: str) -> Account:
     return account
 
 
-async def change_password(*, account: Account, token_pk: int, current_password: str, new_password: str,
-                          settings: Settings, limits: Limits) -> int:
+async def change_password(
+    *, account: Account, token_pk: int, current_password: str, new_password: str, settings: Settings, limits: Limits
+) -> int:
     """Change the password with the current one. Wrong current passwords count towards the login lock of this login
     name (a stolen session must not become a password-guessing oracle). Every other session and every open reset link
     of the account is revoked; the session that made the change stays. Returns the sessions revoked."""
     by_name, _ = login_rules(settings)
     if await limits.admit(by_name, account.login) is not Verdict.ok:
-        raise TooManyRequests("This login is locked after repeated wrong passwords; try again later.",
-                              code="account_locked")
+        raise TooManyRequests(
+            "This login is locked after repeated wrong passwords; try again later.", code="account_locked"
+        )
     try:
         ok = await verify_password(account.password_hash, current_password)
     except BaseException:
@@ -170,11 +120,15 @@ async def change_password(*, account: Account, token_pk: int, current_password: 
     await limits.release(by_name, account.login, reset=True)
     check_password(new_password, login=account.login, field="new_password")
     if new_password == current_password:
-        raise Unprocessable.field("new_password", "choose a password different from the current one",
-                                  code="password_unchanged")
+        raise Unprocessable.field(
+            "new_password", "choose a password different from the current one", code="password_unchanged"
+        )
     hashed = await hash_password_off_loop(new_password)
     async with in_transaction():
         await Account.filter(id=account.id).update(password_hash=hashed, must_change_password=False)
         await PasswordResetToken.filter(account_id=account.id, used_at=None, revoked_at=None).update(revoked_at=now())
-        return await AccessToken.filter(account_id=account.id, revoked_at=None).exclude(id=token_pk) \
+        return (
+            await AccessToken.filter(account_id=account.id, revoked_at=None)
+            .exclude(id=token_pk)
             .update(revoked_at=now())
+        )
