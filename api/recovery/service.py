@@ -124,7 +124,7 @@ async def change_password(
             "new_password", "choose a password different from the current one", code="password_unchanged"
         )
     hashed = await hash_password_off_loop(new_password)
-    async with in_transaction():
+    async with in_transaction("default"):
         await Account.filter(id=account.id).update(password_hash=hashed, must_change_password=False)
         await PasswordResetToken.filter(account_id=account.id, used_at=None, revoked_at=None).update(revoked_at=now())
         return (
