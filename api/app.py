@@ -60,10 +60,12 @@ def routers() -> list[Router]:
     from api.payments.routes import router as payments
     from api.registration.change_routes import router as changes  # 変更申請 and corrections (issue 18)
     from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
+    from api.mail.routes import router as mail  # outgoing e-mail (operator console)
+    from api.recovery.routes import router as recovery  # password reset by e-mail, password change
 
     return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
             reports, keishin, face, phone, licence, billing, payments, kpi, audit, notifications, changes, judged,
-            masters, kentaikyo]
+            masters, kentaikyo, mail, recovery]
 
 
 def app_version() -> str:

@@ -32,6 +32,7 @@ MODEL_MODULES = [
     "api.payments.models",  # payments
     "api.batches.models",  # batch runs
     "api.kentaikyo.models",  # 建退共 months, adjustments, imports, candidates
+    "api.mail.models",  # outgoing e-mail
 ]
 
 T = TypeVar("T")

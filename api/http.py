@@ -24,6 +24,8 @@ from api.auth import CSRF_COOKIE, SESSION_COOKIE, authenticate, csrf_token
 from api.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, validation_fields
 
 PUBLIC: frozenset[Role] = frozenset()
+# What a token opens while its account must change a password someone else chose (Account.must_change_password).
+PASSWORD_CHANGE_PATHS = frozenset(f"/api/v1/auth/{p}" for p in ("me", "password", "logout", "logout-all"))
 
 
 @dataclass
@@ -167,6 +169,9 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
                 raise Unauthorized("Log in first: a valid bearer token is required.")
             if ep.roles and principal.role not in ep.roles:
                 raise Forbidden(f"This action is not available to the {principal.role.value} role.")
+            if principal.must_change_password and ep.path not in PASSWORD_CHANGE_PATHS:
+                raise Forbidden("Choose your own password first: someone else set this account's password.",
+                                code="password_change_required")
         guard.check_path(request.path_params)
         ctx = Ctx(request=request, principal=principal, path=dict(request.path_params))
         if ep.query is not None:

@@ -12,10 +12,14 @@ def job_functions() -> list[Callable[..., Any]]:
     from api.billing import jobs as billing
     from api.face import jobs as face
     from api.batches import jobs as batches
+    from api.recovery import jobs as recovery
+    from api.mail import jobs as mail
 
     return [
         notifications.notify_application_decision,
         notifications.notify_card_reissued,
+        notifications.notify_contract_invitation,
+        notifications.notify_invoice_issued,
         attendance.release_pending_taps,
         workrecords.fold_recent,
         workrecords.fold_site,
@@ -30,4 +34,6 @@ def job_functions() -> list[Callable[..., Any]]:
         face.purge_face_evidence,
         face.refresh_face_enrolments,
         batches.run_batch,
+        recovery.password_reset_mail,
+        mail.send_pending_mail,
     ]

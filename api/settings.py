@@ -55,6 +55,22 @@ class Settings(BaseSettings):
     # Strict-Transport-Security max-age on responses served over https (0 turns HSTS off).
     hsts_seconds: int = Field(default=31_536_000, ge=0, validation_alias="OPENCCUS_HSTS_SECONDS")
 
+    # E-mail (api/mail). With no SMTP host (the embedded default) mails are written to var/mail/ as .eml files and the
+    # operator console shows them. STARTTLS is required by default whenever a host is set: credentials and reset links
+    # never cross the network in clear; OPENCCUS_SMTP_TLS is implicit TLS (port 465) instead.
+    smtp_host: str | None = Field(default=None, validation_alias="OPENCCUS_SMTP_HOST")
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="OPENCCUS_SMTP_PORT")
+    smtp_user: str | None = Field(default=None, validation_alias="OPENCCUS_SMTP_USER")
+    smtp_password: SecretStr | None = Field(default=None, validation_alias="OPENCCUS_SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=True, validation_alias="OPENCCUS_SMTP_STARTTLS")
+    smtp_tls: bool = Field(default=False, validation_alias="OPENCCUS_SMTP_TLS")
+    smtp_timeout_s: float = Field(default=30.0, gt=0, validation_alias="OPENCCUS_SMTP_TIMEOUT")
+    mail_from: str = Field(default="OpenCCUS <no-reply@localhost>", validation_alias="OPENCCUS_MAIL_FROM")
+    # Password-reset links (api/recovery/service.py): how long one is valid, and how many mails an account gets.
+    reset_token_minutes: int = Field(default=30, ge=5, le=24 * 60, validation_alias="OPENCCUS_RESET_TOKEN_MINUTES")
+    reset_max_per_account: int = Field(default=3, ge=1, validation_alias="OPENCCUS_RESET_MAX_PER_ACCOUNT")
+    reset_max_per_address: int = Field(default=10, ge=1, validation_alias="OPENCCUS_RESET_MAX_PER_ADDRESS")
+
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, validation_alias="OPENCCUS_MAX_UPLOAD_BYTES")
     max_image_pixels: int = Field(default=24_000_000, validation_alias="OPENCCUS_MAX_IMAGE_PIXELS")
     # The embedded default runs the batch schedule in the API process; tests turn it off to run jobs explicitly.

@@ -35,6 +35,9 @@ class Account(Model):
     # 0 = 事業者責任者ID; 1–3 = 第1–第3階層管理者ID. Only for business admins.
     admin_tier = fields.SmallIntField(null=True)
     is_active = fields.BooleanField(db_default=True, default=True)
+    # Set when someone else chose the password (proxy registration, an admin's sub-account, an operator-made
+    # account): until the holder picks their own, the account's tokens open only /auth/me, /auth/password and logout.
+    must_change_password = fields.BooleanField(db_default=False, default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -53,6 +56,28 @@ class AccessToken(Model):
 
     class Meta:
         table = "access_token"
+
+
+class PasswordResetToken(Model):
+    """A one-time password-reset link, stored as the SHA-256 of its token.
+
+    The token itself is derived (HMAC with the data key) from `request_key` when the mail is sent, so a job that runs
+    twice sends the same link and a database leak yields no usable link. Used once: a conditional UPDATE sets
+    `used_at` (api/recovery/service.py)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="reset_tokens", on_delete=fields.CASCADE
+    )
+    request_key = fields.CharField(max_length=64, unique=True)  # one token per reset request and account
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "password_reset_token"
 
 
 class LoginThrottle(Model):

@@ -9,7 +9,8 @@ ALL_ROLES = set(Role)
 
 def me_out(a: Account) -> MeOut:
     return MeOut(id=a.id, login=a.login, role=a.role.value, display_name=a.display_name, admin_tier=a.admin_tier,
-                 business_pk=a.business_id, technician_pk=a.technician_id)  # type: ignore[attr-defined]
+                 business_pk=a.business_id, technician_pk=a.technician_id,  # type: ignore[attr-defined]
+                 must_change_password=a.must_change_password)
 
 
 @router.post("/auth/login", summary="Log in; returns a bearer token (or, with `X-OpenCCUS-Session: cookie`, sets the "

@@ -21,6 +21,7 @@ class MeOut(BaseModel):
     admin_tier: int | None
     business_pk: int | None
     technician_pk: int | None
+    must_change_password: bool = False  # someone else chose the password: the PWA shows the change form first
 
 
 class TokenOut(BaseModel):

@@ -52,8 +52,10 @@ def normalise_login(login: str) -> str:
 async def create_account(
     *, login: str, password: str, role: Role, display_name: str, email: str | None = None,
     business=None, technician=None, admin_tier: int | None = None, password_field: str = "password",
-    login_field: str = "login",
+    login_field: str = "login", must_change_password: bool = False,
 ) -> Account:
+    """`must_change_password`: someone else chose the password (proxy registration, an admin's sub-account, an
+    operator-made account); the holder must choose their own at first login (api/http.py refuses everything else)."""
     login = normalise_login(login)
     check_password(password, login=login, field=password_field)
     reserved = role in SELF_CHOSEN and (login in RESERVED_LOGINS or login.startswith(RESERVED_PREFIXES))
@@ -68,6 +70,7 @@ async def create_account(
             return await Account.create(
                 login=login, password_hash=password_hash, role=role, display_name=display_name,
                 email=email, business=business, technician=technician, admin_tier=admin_tier,
+                must_change_password=must_change_password,
             )
     except IntegrityError:
         if await Account.filter(login=login).exists():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 BatchName = Literal["fold", "close", "monthly-close", "residence-alerts", "levels", "face-purge", "face-refresh",
-                    "billing-close", "lump-sum-settle"]
+                    "billing-close", "lump-sum-settle", "mail"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ BATCHES: dict[str, Batch] = {b.name: b for b in (
           takes_period=True),
     Batch("lump-sum-settle", "settle_lump_sums", "Settle lump-sum sites past their window: charge work records beyond "
           "the estimate, once"),
+    Batch("mail", "send_pending_mail", "Send the e-mail left unsent (a failed SMTP send is retried)"),
 )}
 assert set(BATCHES) == set(get_args(BatchName)), "every typed batch name is registered"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tortoise import connections
 
+from api import db
 from api.accounts.models import Account, Role
 from api.audit import service as audit
 from api.billing import invoice_math, numbering
@@ -150,6 +151,7 @@ async def issue_immediate(*, technician_id: int) -> Invoice | None:
         InvoiceLine(invoice=inv, fee_type=c.fee_type, label=c.label, site_id=c.site_id, unit_price_yen=c.unit_price_yen,
                     quantity=c.quantity, amount_yen=c.amount_yen, tax_rate_percent=c.tax_rate_percent)
         for c in charges])
+    await db.defer_job("notify_invoice_issued", inv.id, job_id=f"notify-invoice-issued:{inv.id}")
     return inv
 
 

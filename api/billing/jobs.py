@@ -11,12 +11,24 @@ from api.billing.periods import parse_period, previous_period
 from api.timeutil import today_jst
 
 
+async def _notify_issued(ctx: dict[str, Any], month) -> None:
+    """The month's invoices to their payers, in app and by mail (once each: the notices' dedupe keys; a rerun of the
+    close sends nothing again)."""
+    from api.billing.models import Invoice, InvoiceKind
+    from api.notifications.jobs import notify_invoice_issued
+
+    pks: list[Any] = await Invoice.filter(period=month, kind=InvoiceKind.monthly).order_by("id").values_list("id", flat=True)
+    for pk in pks:
+        await notify_invoice_issued(ctx, pk)
+
+
 async def billing_close(ctx: dict[str, Any], period: str | None = None) -> dict[str, Any]:
     """Close `period` (YYYY-MM), by default the previous month. Idempotent: a second run issues nothing new."""
     month = parse_period(period) if period else previous_period(today_jst())
     if ctx.get("settings") is not None:
         ensure_can_finalise(ctx["settings"])
     result = await run_close(period=month)
+    await _notify_issued(ctx, month)
     return {"period": month.isoformat(), "invoices": result.invoices, "invoiced_yen": result.invoiced_yen,
             "usage_charges": result.usage_charges, "renewal_charges": result.renewal_charges,
             "carried_businesses": result.carried_businesses}

@@ -97,6 +97,7 @@ async def add_sub_account(*, actor: Account, business: Business, data: SubAccoun
     account = await create_account(
         login=data.login, password=data.password, role=role, display_name=data.display_name,
         email=data.email, business=business, admin_tier=data.tier,
+        must_change_password=True,  # the creating admin chose it: the holder picks their own at first login
     )
     await billing_events.admin_id_created(account=account, business=business)  # 管理者ID利用料 (api/billing/events.py)
     return account

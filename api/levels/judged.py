@@ -157,7 +157,7 @@ async def create_body(*, actor: Account, name: str, trades: list[str], login: st
         raise Conflict("An assessment body with this name exists.", code="duplicate_body")
     body = await AssessmentBody.create(name=name, trades=trades)
     account = await create_account(login=login, password=password, role=Role.assessment_body,
-                                   display_name=display_name)
+                                   display_name=display_name, must_change_password=True)  # the operator chose it
     await Account.filter(id=account.id).update(assessment_body_id=body.id)
     await audit.record(actor=actor, action="assessment_body.create", entity_type="assessment_body",
                        entity_id=body.id, after={"name": name, "trades": trades, "login": login})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from api.accounts.models import Account, Role
-from api.notifications.models import Notification
+from api.businesses.models import Business
+from api.notifications.service import post
 from api.registration.models import Application, SubjectType
 
 _TEXT = {
@@ -24,9 +25,15 @@ _TEXT = {
 }
 
 
+def _reasons(app: Application) -> str:
+    reasons = [r.get("reason", "") for r in (app.return_reasons or []) if isinstance(r, dict) and r.get("reason")]
+    return ("\n理由: " + " / ".join(reasons)) if reasons else ""
+
+
 async def notify_application_decision(ctx: dict[str, Any], application_id: int, decision_no: int, status: str) -> int:
     """Tell the applicant (and, for a technician, the employer's 事業者責任者) about decision number `decision_no`,
-    whose outcome (`status`) travels with the job: by the time it runs, a later decision may have followed.
+    whose outcome (`status`) travels with the job: by the time it runs, a later decision may have followed. The notice
+    names whom it is about and, for a return, the reasons (as they stand when the job runs).
 
     Safe to run twice: each notice has a unique dedupe key. Returns how many notices were new."""
     app = await Application.get_or_none(id=application_id)
@@ -34,20 +41,20 @@ async def notify_application_decision(ctx: dict[str, Any], application_id: int, 
         return 0
     if app.subject_type is SubjectType.technician:
         tech = await app.technician
+        about = f"対象: 技能者 {tech.family_name} {tech.given_name}"
         recipients = await Account.filter(technician=tech)
         if tech.employer_id is not None:  # type: ignore[attr-defined]
             recipients += await Account.filter(business_id=tech.employer_id, role=Role.business_admin, admin_tier=0)  # type: ignore
     else:
+        business = await Business.get(id=app.business_id)  # type: ignore[attr-defined]
+        about = f"対象: 事業者 {business.name}"
         recipients = await Account.filter(business_id=app.business_id, role=Role.business_admin)  # type: ignore
-    text = _TEXT[(app.subject_type.value, status, app.kind.value)]
-    rows = [
-        Notification(account=a, kind=f"application.{status}", message=text,
-                     dedupe_key=f"application:{app.id}:{decision_no}:{a.id}")
-        for a in recipients
-    ]
-    before = await Notification.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
-    await Notification.bulk_create(rows, ignore_conflicts=True)
-    return len(rows) - before
+    text = f"{_TEXT[(app.subject_type.value, status, app.kind.value)]}（{about}）"
+    if status == "returned":
+        text += _reasons(app)
+    subject = "【OpenCCUS】申請が承認されました" if status == "approved" else "【OpenCCUS】申請が差し戻されました"
+    return await post(ctx, recipients=recipients, kind=f"application.{status}", message=text, subject=subject,
+                      key=f"application:{app.id}:{decision_no}")
 
 
 async def residence_expiry_alerts(ctx: dict[str, Any]) -> int:
@@ -74,12 +81,9 @@ async def residence_expiry_alerts(ctx: dict[str, Any]) -> int:
                 recipients[a.id] = a
         text = (f"在留期間の満了が近づいています: {tech.family_name} {tech.given_name} "
                 f"（満了日 {tech.residence_expiry.isoformat()}、残り{days}日）")
-        rows = [Notification(account=a, kind=f"residence.{threshold}", message=text,
-                             dedupe_key=f"residence:{tech.id}:{tech.residence_expiry}:{threshold}:{a.id}")
-                for a in recipients.values()]
-        before = await Notification.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
-        await Notification.bulk_create(rows, ignore_conflicts=True)
-        created += len(rows) - before
+        created += await post(ctx, recipients=recipients.values(), kind=f"residence.{threshold}", message=text,
+                              subject="【OpenCCUS】在留期間の満了が近づいています",
+                              key=f"residence:{tech.id}:{tech.residence_expiry}:{threshold}")
     return created
 
 
@@ -98,8 +102,44 @@ async def notify_card_reissued(ctx: dict[str, Any], card_id: int, old_serial: st
     text = (f"セキュリティ上の理由（カード鍵の更新）により、{tech.family_name} {tech.given_name} さんの建設キャリアアップ"
             f"カード（番号末尾 {old_serial[-4:].upper()}）は使えなくなりました。新しいカードを無料で再発行します"
             f"（有効期限 {card.valid_until.isoformat()}）。届くまでは現場の管理者に就業履歴の直接入力を依頼してください。")
-    rows = [Notification(account=a, kind="card.reissued", message=text, dedupe_key=f"card-reissued:{card.id}:{a.id}")
-            for a in recipients]
-    before = await Notification.filter(dedupe_key__in=[r.dedupe_key for r in rows]).count()
-    await Notification.bulk_create(rows, ignore_conflicts=True)
-    return len(rows) - before
+    return await post(ctx, recipients=recipients, kind="card.reissued", message=text, key=f"card-reissued:{card.id}",
+                      subject="【OpenCCUS】カード再発行のお知らせ")
+
+
+async def notify_contract_invitation(ctx: dict[str, Any], contract_id: int) -> int:
+    """Tell the invited business's admins that an upper tier invited them into a site's contract tree (施工体制), naming
+    the inviter and the site. Safe to run twice (dedupe key per contract)."""
+    from api.sites.models import ContractStatus, SiteContract
+
+    contract = await SiteContract.get_or_none(id=contract_id).select_related("site", "business", "parent__business")
+    if contract is None or contract.status is not ContractStatus.invited:
+        return 0
+    inviter = contract.parent.business.name if contract.parent else contract.site.name
+    text = (f"{inviter} から、現場「{contract.site.name}」（現場ID {contract.site.site_id}）の施工体制への招待が"
+            f"届いています（宛先: {contract.business.name}、{contract.tier}次）。現場の画面で承認または辞退してください。")
+    recipients = await Account.filter(business_id=contract.business_id, role=Role.business_admin)  # type: ignore
+    return await post(ctx, recipients=recipients, kind="contract.invited", message=text,
+                      subject="【OpenCCUS】施工体制への招待が届いています", key=f"contract-invited:{contract.id}")
+
+
+async def notify_invoice_issued(ctx: dict[str, Any], invoice_id: int) -> int:
+    """Tell the payer that an invoice was issued: a business's 事業者責任者, or a technician without an employer.
+    Names the payer, the number, the amount and the due date. Safe to run twice (dedupe key per invoice)."""
+    from api.billing.invoices import number
+    from api.billing.models import Invoice
+
+    inv = await Invoice.get_or_none(id=invoice_id).select_related("business", "technician")
+    if inv is None:
+        return 0
+    if inv.business is not None:
+        payer = inv.business.name
+        recipients = await Account.filter(business_id=inv.business.id, role=Role.business_admin, admin_tier=0)
+    else:
+        tech = inv.technician
+        assert tech is not None  # an invoice has a business or a technician as payer
+        payer = f"{tech.family_name} {tech.given_name}"
+        recipients = await Account.filter(technician_id=tech.id)
+    text = (f"請求書 {number(inv)} を発行しました（宛先: {payer}、請求額 {inv.total_yen:,}円（うち消費税 "
+            f"{inv.tax_yen:,}円）、お支払期限 {inv.due_on:%Y年%m月%d日}）。請求書の画面でご確認ください。")
+    return await post(ctx, recipients=recipients, kind="invoice.issued", message=text, key=f"invoice-issued:{inv.id}",
+                      subject=f"【OpenCCUS】請求書 {number(inv)} を発行しました")

@@ -70,8 +70,10 @@ async def register_proxy(*, actor: Account, business: Business, data: Technician
         raise Unprocessable.field("consent_on", "the consent date is in the future")
     tech = await Technician.create(**_identity(data), employer=business, proxy_registered_by=business,
                                    proxy_consent_on=data.consent_on)
+    # The employer chose the password: the technician picks their own at first login.
     await create_account(login=data.login, password=data.password, role=Role.technician,
-                         display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech)
+                         display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech,
+                         must_change_password=True)
     return tech
 
 

@@ -104,6 +104,8 @@ async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContrac
         raise _in_tree_already() from None
     if data.proxy:
         await _joined(site, business)
+    else:
+        await db.defer_job("notify_contract_invitation", contract.id, job_id=f"notify-contract-invited:{contract.id}")
     return contract
 
 

@@ -5,6 +5,7 @@ import { FEES } from "./messages/fees";
 import { KENTAIKYO } from "./messages/kentaikyo";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
+import { ACCOUNT } from "./messages/account";
 import { PHONE } from "./messages/phone";
 import { PLACEHOLDERS } from "./messages/sites";
 import { ERROR_CODES_JA, REVIEW } from "./messages/review";
@@ -830,7 +831,7 @@ const CORE = {
 } as const satisfies Record<string, readonly [string, string]>;
 
 const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...FEES, ...KENTAIKYO,
-  ...PLACEHOLDERS };
+  ...PLACEHOLDERS, ...ACCOUNT };
 
 export type Key = keyof typeof M;
 

@@ -28,6 +28,8 @@ const views = {
   payments: () => import("./views/payments"),
   phone: () => import("./views/phone"),
   register: () => import("./views/register"),
+  account: () => import("./views/account"),
+  mail: () => import("./views/mail"),
   reports: () => import("./views/reports"),
   review: () => import("./views/review"),
   sites: () => import("./views/sites"),
@@ -60,6 +62,9 @@ const ANY: Role[] = ["technician", "business_admin", "site_manager", "operator"]
 const routes: RouteDef[] = [
   { path: "/", load: () => redirectView(homeFor(session.me)) },
   { path: "/login", load: (_, q) => loginView(q) },
+  { path: "/forgot", load: async () => (await views.account()).forgotView() },
+  { path: "/reset", load: async () => (await views.account()).resetView() },
+  { path: "/password", roles: ANY, load: async () => (await views.account()).passwordView() },
   { path: "/register", load: async () => (await views.register()).registerView("self") },
   { path: "/register/business", load: async () => (await views.business_register()).businessRegisterView() },
   { path: "/outbox", load: async () => (await views.outbox()).outboxView() },
@@ -108,6 +113,8 @@ const routes: RouteDef[] = [
   { path: "/admin/kpi", roles: OPERATOR, load: async (_, q) => (await views.kpi()).kpiView(q) },
   { path: "/admin/invoices", roles: OPERATOR, load: async (_, q) => (await views.invoices()).invoicesView("admin", q) },
   { path: "/admin/invoices/:pk", roles: OPERATOR, load: async (p) => (await views.invoices()).invoiceView("admin", Number(p.pk)) },
+  { path: "/admin/mail", roles: OPERATOR, load: async () => (await views.mail()).mailListView() },
+  { path: "/admin/mail/:pk", roles: OPERATOR, load: async (p) => (await views.mail()).mailView(Number(p.pk)) },
 ];
 
 function redirectView(to: string): View {
@@ -157,6 +164,9 @@ async function show(flashMsg?: Flash): Promise<void> {
   else if (m.route.roles && !session.me) {
     const next = encodeURIComponent(location.pathname + location.search);
     return go(`/login?next=${next}`, undefined, true);
+  } else if (m.route.roles && session.me?.must_change_password && path !== "/password") {
+    // Someone else chose this account's password: the API opens nothing else until the holder picks their own.
+    return go("/password", undefined, true);
   } else if (m.route.roles && session.me && !m.route.roles.includes(session.me.role)) {
     view = messageView(t("app.error_title"), t("app.forbidden"));
   } else {
@@ -207,7 +217,8 @@ function navLinks(): [string, string][] {
       return [["/firm/sites", t("nav.sites")]];
     case "operator":
       return [["/review", t("nav.review")], ["/admin/payments", t("nav.payments")], ["/admin/invoices", t("nav.admin_invoices")],
-        ["/admin/kpi", t("nav.kpi")], ["/audit", t("nav.audit")], ["/admin/batches", t("nav.batches")]];
+        ["/admin/kpi", t("nav.kpi")], ["/audit", t("nav.audit")], ["/admin/batches", t("nav.batches")],
+        ["/admin/mail", t("nav.mail")]];
     default:
       return [["/login", t("nav.login")], ["/register", t("nav.register")], ["/register/business", t("biz.title")]];
   }
@@ -258,6 +269,7 @@ function shell() {
             aria-label=${t("app.lang_switch_label")} data-testid="lang-switch">${t("app.lang_switch")}</button>
           ${session.me
             ? html`<span class="who" title=${session.me.login}>${session.me.display_name} <span class="role">${tr("role", session.me.role)}</span></span>
+                <a class="logout" href="/password" data-testid="change-password">${t("acct.change_link")}</a>
                 <button type="button" class="logout" @click=${() => logout()}>${t("app.logout")}</button>
                 <button type="button" class="logout-all" @click=${() => logout(true)} title=${t("app.logout_all_hint")}
                   data-testid="logout-all">${t("app.logout_all")}</button>`

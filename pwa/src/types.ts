@@ -10,6 +10,7 @@ export interface Me {
   admin_tier: number | null;
   business_pk: number | null;
   technician_pk: number | null;
+  must_change_password?: boolean;
 }
 
 export interface FieldError {

@@ -69,9 +69,23 @@ async def create_operator(login: str = "op") -> None:
 
 
 async def login(client: httpx.AsyncClient, login_name: str, password: str = PASSWORD) -> str:
+    """A token; for an account whose password someone else chose, after the forced change at first login — to a
+    temporary password and back, so the test's password keeps working (tests/api/test_mail_recovery.py tests the
+    refusal before the change)."""
     r = await client.post("/api/v1/auth/login", json={"login": login_name, "password": password})
     assert r.status_code == 200, r.text
-    return r.json()["token"]
+    token = r.json()["token"]
+    if r.json()["account"].get("must_change_password"):
+        await change_password(client, token, password, password + "-first-login")
+        await change_password(client, token, password + "-first-login", password)
+    return token
+
+
+async def change_password(client: httpx.AsyncClient, token: str, current: str, new: str) -> httpx.Response:
+    r = await client.post("/api/v1/auth/password", headers=auth(token),
+                          json={"current_password": current, "new_password": new})
+    assert r.status_code == 200, r.text
+    return r
 
 
 async def operator_token(client: httpx.AsyncClient) -> str:

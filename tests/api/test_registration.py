@@ -42,10 +42,11 @@ async def test_simplified_registration_review_cycle(client, drain):
 
     await drain()
     notices = (await client.get("/api/v1/notifications", headers=auth(token))).json()
-    # One notice per decision (a burst worker may run the two jobs in either order).
-    assert sorted(n["kind"] for n in notices) == ["application.approved", "application.returned"]
+    # One notice per decision (a burst worker may run the two jobs in either order), and the registration fee's
+    # invoice (a technician without an employer pays it).
+    assert sorted(n["kind"] for n in notices) == ["application.approved", "application.returned", "invoice.issued"]
     await drain()  # running the queue again adds nothing
-    assert len((await client.get("/api/v1/notifications", headers=auth(token))).json()) == 2
+    assert len((await client.get("/api/v1/notifications", headers=auth(token))).json()) == 3
 
 
 async def test_return_needs_known_fields(client):

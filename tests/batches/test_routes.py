@@ -9,7 +9,7 @@ async def test_batches_are_listed_run_and_reported(client, drain, settings):
     op = await operator_token(client)
     listed = (await client.get("/api/v1/admin/batches", headers=auth(op))).json()
     assert {b["name"] for b in listed} == {"fold", "close", "monthly-close", "residence-alerts", "levels",
-                                           "face-purge", "face-refresh", "billing-close", "lump-sum-settle"}
+                                           "face-purge", "face-refresh", "billing-close", "lump-sum-settle", "mail"}
     assert [b["takes_period"] for b in listed if b["name"] == "billing-close"] == [True]
 
     r = await client.post("/api/v1/admin/batches/fold", headers=auth(op))

@@ -67,6 +67,11 @@ ALLOW: dict[str, str] = {
     "accounts_logout": LOGGED_IN,
     "accounts_logout_all": LOGGED_IN,  # revokes only the caller's own tokens
     "accounts_me": LOGGED_IN,
+    "recovery_password_reset": EVERYONE,  # the same 202 for everyone (or 429 per address)
+    "recovery_password_reset_confirm": EVERYONE,  # the token is the credential
+    "recovery_change_password": LOGGED_IN,  # one's own password, with the current one
+    "mail_list_mail": OPERATOR,
+    "mail_show_mail": OPERATOR,
     "masters_masters": EVERYONE,  # public code tables
     "masters_master": EVERYONE,
     "businesses_register_business": EVERYONE,
@@ -270,6 +275,11 @@ _PHONE_KEY = _phone_key()  # one phone's key: enrolling it again is a no-op for 
 Body = Callable[[Slice], dict[str, Any]]
 BODIES: dict[str, Body] = {
     "accounts_login": lambda s: {"json": {"login": "a-site-manager", "password": PASSWORD}},
+    "recovery_password_reset": lambda s: {"json": {"login": "a-site-manager"}},
+    "recovery_password_reset_confirm": lambda s: {"json": {"token": "rt_not-a-real-token", "password": PASSWORD}},
+    # A wrong current password: gets past authorisation (422) without changing anyone's password.
+    "recovery_change_password": lambda s: {"json": {"current_password": "not-the-password",
+                                                    "new_password": "another-long-password"}},
     "businesses_register_business": lambda s: {"json": business_payload(admin={
         "login": f"m-admin{next(_seq)}", "password": PASSWORD, "display_name": "責任者"})},
     "businesses_add_admin": lambda s: {"json": {"login": f"m-adm{next(_seq)}", "password": PASSWORD,

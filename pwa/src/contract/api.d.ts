@@ -581,6 +581,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change my password (with the current one); logs out my other sessions
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         */
+        post: operations["recovery_change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for a password-reset link by e-mail (the same answer whether or not the account exists) */
+        post: operations["recovery_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the token of a reset link (once); logs the account out everywhere */
+        post: operations["recovery_password_reset_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/businesses": {
         parameters: {
             query?: never;
@@ -1495,6 +1549,46 @@ export interface paths {
          * @description Roles: business_admin, operator, technician
          */
         post: operations["licence_ic_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Outgoing e-mail, newest first (the embedded default writes it to var/mail/)
+         * @description Roles: operator
+         */
+        get: operations["mail_list_mail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mail/{pk}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One outgoing e-mail with its text
+         * @description Roles: operator
+         */
+        get: operations["mail_show_mail"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3048,7 +3142,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle";
+            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail";
             /** Summary */
             summary: string;
             /** Takes Period */
@@ -3333,7 +3427,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle";
+            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail";
             /** Period */
             period: string | null;
             /** Started At */
@@ -4919,6 +5013,63 @@ export interface components {
             /** Unit Price Yen */
             unit_price_yen: number;
         };
+        /** MailDetailOut */
+        MailDetailOut: {
+            /** Account Pk */
+            account_pk: number | null;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Subject */
+            subject: string;
+            /**
+             * Text
+             * @description the text as written to var/mail/ (embedded default); null when sent over SMTP, whose copy is the recipient's
+             */
+            text: string | null;
+            /** To Address */
+            to_address: string;
+            /** Transport */
+            transport: string | null;
+        };
+        /** MailOut */
+        MailOut: {
+            /** Account Pk */
+            account_pk: number | null;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Subject */
+            subject: string;
+            /** To Address */
+            to_address: string;
+            /** Transport */
+            transport: string | null;
+        };
         /** MastersOut */
         MastersOut: {
             /**
@@ -4969,6 +5120,11 @@ export interface components {
             id: number;
             /** Login */
             login: string;
+            /**
+             * Must Change Password
+             * @default false
+             */
+            must_change_password: boolean;
             /** Role */
             role: string;
             /** Technician Pk */
@@ -5081,6 +5237,49 @@ export interface components {
             method: string;
             /** Status */
             status: string;
+        };
+        /** PasswordChangeIn */
+        PasswordChangeIn: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
+        /** PasswordChangeOut */
+        PasswordChangeOut: {
+            /**
+             * Revoked
+             * @description other sessions of the account that were logged out
+             */
+            revoked: number;
+        };
+        /** PasswordResetConfirmIn */
+        PasswordResetConfirmIn: {
+            /** Password */
+            password: string;
+            /**
+             * Token
+             * @description the token of the link in the reset mail
+             */
+            token: string;
+        };
+        /**
+         * PasswordResetIn
+         * @example {
+         *       "login": "tanaka"
+         *     }
+         */
+        PasswordResetIn: {
+            /**
+             * Login
+             * @description the login name or the e-mail address of the account
+             */
+            login: string;
+        };
+        /** PasswordResetOut */
+        PasswordResetOut: {
+            /** Message */
+            message: string;
         };
         /** PayIn */
         PayIn: {
@@ -6792,7 +6991,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle";
+                name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail";
             };
             cookie?: never;
         };
@@ -6871,7 +7070,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                name?: ("fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle") | null;
+                name?: ("fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail") | null;
             };
             header?: never;
             path?: never;
@@ -8460,6 +8659,166 @@ export interface operations {
             };
             /** @description Not allowed for this role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    recovery_change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordChangeOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    recovery_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    recovery_password_reset_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmIn"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11720,6 +12079,114 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    mail_list_mail: {
+        parameters: {
+            query?: {
+                before_id?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailOut"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    mail_show_mail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailDetailOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -44,6 +44,8 @@ export function loginView(query: URLSearchParams): View {
         headers: COOKIE_SESSION,
       });
       session.set(out.account);
+      // An account whose password someone else chose (proxy registration, an admin, the operator): the change first.
+      if (out.account.must_change_password) return void (await navigate("/password", { replace: true }));
       // The phone's key for check-ins kept offline (docs/phone.md): made now, while there is a connection.
       if (out.account.role === "technician") await ensureDeviceKey().catch(() => null);
       await navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : homeFor(out.account), { replace: true });
@@ -67,6 +69,7 @@ export function loginView(query: URLSearchParams): View {
           ${field({ name: "password", label: t("login.password"), type: "password", required: true, autocomplete: "current-password", errors: status.errors })}
           <button class="primary" type="submit" ?disabled=${status.busy}>${t("login.submit")}</button>
         </form>
+        <p><a href="/forgot" data-testid="forgot-link">${t("acct.forgot_link")}</a></p>
         <div class="card subtle">
           <p>${t("login.register_prompt")}</p>
           <p><a class="button" href="/register">${t("login.register_link")}</a></p>
