@@ -4,7 +4,7 @@ import { html, nothing } from "lit-html";
 import { ApiError, session } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { IDENTITY_FIELDS, identitySections, readIdentity, withoutNulls } from "../identity";
-import { t, serverMessage } from "../i18n";
+import { errorMessage, t } from "../i18n";
 import { registerJob, RegisterResult } from "../jobs";
 import { fillForm, LicenceFill } from "../licence";
 import { submit } from "../outbox";
@@ -85,7 +85,7 @@ export function registerView(mode: "self" | "proxy"): View {
       const pk = (job.progress as { techPk?: number }).techPk;
       if (pk !== undefined && e instanceof ApiError) {
         // Created, but a later step (a photo, the application) failed: finish on the registration page.
-        const detail = e.fields.length ? Object.values(errorsFrom(e)).join(" ") : serverMessage(e.message);
+        const detail = e.fields.length ? Object.values(errorsFrom(e)).join(" ") : errorMessage(e.code, e.message);
         const text = `${t("reg.partial")} ${detail}`;
         await navigate(mode === "self" ? "/me/edit" : `/firm/employees/${pk}/edit`, { flash: { kind: "error", text } });
         return;
