@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from api import error_codes
-from tests.api.helpers import auth, corporate_number, register_business
+from tests.api.helpers import auth, register_business
 
 ROOT = Path(__file__).resolve().parents[2]
 API = ROOT / "api"
