@@ -28,7 +28,8 @@ class AppError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
-        self.fields = fields or []
+        # A field item names what went wrong by `type` (like pydantic's); the error's own code when it says no more.
+        self.fields = [f if "type" in f else {**f, "type": code} for f in fields or []]
 
 
 class BadRequest(AppError):

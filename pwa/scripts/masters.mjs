@@ -50,7 +50,8 @@ if (existsSync(legacy)) {
     quals.set(r.code, { code: r.code, name: r.name, category: r.category });
   }
 }
-const qualifications = [...quals.values()];
+// A name annotated with the seed table's row label (`… [row label「その他」]`) shows the label the Japanese way.
+const qualifications = [...quals.values()].map((q) => ({ ...q, name: q.name.replace(/\s*\[row label「(.+?)」\]/, "（$1）") }));
 
 const py = readFileSync(join(api, "businesses", "masters.py"), "utf8");
 const indBlock = py.match(/INDUSTRIES[^=]*=\s*\{([\s\S]*?)\}/);

@@ -20,7 +20,7 @@ export function errorsFrom(e: ApiError): Errors {
     let key = f.field === "face_photo" ? "photo" : f.field;
     // A whole-body (cross-field) error: the residence rules belong next to the residence fields.
     if (key === "body") key = f.type?.startsWith("residence_") ? "residence_status" : "";
-    const text = fieldMessage(f);
+    const text = fieldMessage(f.type ? f : { ...f, type: e.code });
     out[key] = out[key] ? `${out[key]} ${text}` : text;
   }
   return out;
