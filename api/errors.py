@@ -61,8 +61,8 @@ class Unprocessable(AppError):
 
     @classmethod
     def field(cls, field: str, message: str, *, code: str) -> "Unprocessable":
-        # The field item carries the code as its `type`, like pydantic's items, so clients translate both alike.
-        return cls(message, code=code, fields=[{"field": field, "message": message, "type": code}])
+        # The field item carries the code as its `type` (AppError adds it), like pydantic's items.
+        return cls(message, code=code, fields=[{"field": field, "message": message}])
 
 
 class TooManyRequests(AppError):
