@@ -3,8 +3,9 @@
 Every refusal names a stable, specific `code` (`site_not_found`, `not_own_business`…): clients translate by code, so
 `code` is a required keyword of every AppError, and each code is listed once in the catalogue api/data/error_codes.csv
 (HTTP status, Japanese and English text; tests/api/test_error_codes.py keeps raises and catalogue in step). The
-generic codes (`validation_error`, `not_found`, `method_not_allowed`, `http_error`, `internal_error`) are produced
-only by the framework handlers below: request-schema validation and paths no route serves."""
+generic codes (`validation_error`, `not_found`, `method_not_allowed`, `http_error`, `write_conflict`,
+`internal_error`; api/error_codes.FRAMEWORK) are produced only by the framework handlers below: request-schema
+validation, HTTP errors of paths no route serves, a unique constraint that caught a race, our own failure."""
 
 from __future__ import annotations
 
@@ -75,8 +76,10 @@ def error_body(code: str, message: str, fields: list[dict[str, Any]] | None = No
 
 def _plain(value: Any) -> Any:
     # ctx holds what the message quotes (a length, a bound, the allowed values); anything else becomes its text.
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (bool, str)):
         return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2**53 else str(value)  # a bigint bound read exactly by JavaScript too
     if isinstance(value, float):
         return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
     return str(value)
