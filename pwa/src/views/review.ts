@@ -360,6 +360,12 @@ function auditAction(action: string) {
   return html`<span class="mono">${action}</span>`;
 }
 
+/** A return's reason is stored as "field: reason; field: reason" (api/registration/review.py): the fields by label. */
+function auditReason(action: string, reason: string): string {
+  if (action !== "application.return") return reason;
+  return reason.replace(/(^|; )([a-z_][a-z0-9_.]*): /g, (_, sep: string, f: string) => `${sep}${fieldLabel(f)}: `);
+}
+
 export async function auditView(query: URLSearchParams): Promise<View> {
   const entityType = query.get("entity_type") || "";
   const entityId = query.get("entity_id") || "";
@@ -407,7 +413,7 @@ export async function auditView(query: URLSearchParams): Promise<View> {
               <div class="row-head"><strong>${auditAction(e.action)}</strong>
                 <span class="badge">${has(`subject.${e.entity_type}`) ? tr("subject", e.entity_type) : html`<span class="mono">${e.entity_type}</span>`} #${e.entity_id}</span></div>
               <div class="meta">${formatDateTime(e.at)} · ${t("audit.actor")}: ${e.actor_login ?? "—"} (${tr("role", e.actor_role)})</div>
-              ${e.reason ? html`<p><strong>${t("audit.reason")}:</strong> ${e.reason}</p>` : nothing}
+              ${e.reason ? html`<p><strong>${t("audit.reason")}:</strong> ${auditReason(e.action, e.reason)}</p>` : nothing}
               ${e.before != null || e.after != null
                 ? html`<details><summary>${t("audit.changes")}</summary>
                     <div class="grid2"><div><h3>${t("audit.before")}</h3><pre class="mono">${json(e.before)}</pre></div>
