@@ -140,7 +140,7 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
     async def shell(request: Request) -> Response:
         path = request.path_params.get("path", "")
         if path == "api" or path.startswith("api/"):
-            raise NotFound("No such endpoint.")  # an API typo gets JSON, never the app shell
+            raise NotFound("No such endpoint.", code="no_such_endpoint")  # an API typo gets JSON, never the app shell
         candidate = (dist / path).resolve()
         if path and candidate.is_file() and dist.resolve() in candidate.parents:
             headers = no_cache if candidate.name in {"sw.js", "manifest.webmanifest", "index.html"} else {
@@ -161,7 +161,7 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
             if isinstance(route, Route) and route.endpoint is not no_endpoint and route.path.startswith("/api/") \
                     and route.matches(request.scope)[0] is Match.PARTIAL:
                 raise HTTPException(405, "Method Not Allowed")
-        raise NotFound("No such endpoint.")
+        raise NotFound("No such endpoint.", code="no_such_endpoint")
 
     # Any method on a path under /api that no route matched (an id that is not a number…) is a JSON 404, never the
     # shell's 405.

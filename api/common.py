@@ -8,13 +8,20 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+
+def invalid(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
+    """A validation error with its own stable `type` (instead of pydantic's catch-all `value_error`): clients word
+    field messages by type from api/data/field_errors.csv, with `ctx` filling its placeholders."""
+    return PydanticCustomError(kind, message, ctx or None)
 
 
 def _no_bool(value: Any) -> Any:
     # pydantic's lax mode turns true/false into 1/0; an integer field should refuse them (strict mode would also
     # refuse 392.0, which the JSON schema allows).
     if isinstance(value, bool):
-        raise ValueError("expected a number, not a boolean")
+        raise invalid("number_not_boolean", "expected a number, not a boolean")
     return value
 
 
@@ -29,7 +36,7 @@ def _kana(value: str) -> str:
     # NFKC turns half-width ｶﾀｶﾅ into full-width, which is how kana are stored and compared.
     value = unicodedata.normalize("NFKC", value).strip()
     if not _KANA.match(value):
-        raise ValueError("must be written in katakana")
+        raise invalid("katakana_required", "must be written in katakana")
     return value
 
 
@@ -72,7 +79,7 @@ def _not_future(value: date) -> date:
     from api.timeutil import today_jst
 
     if value > today_jst():
-        raise ValueError("the date is in the future")
+        raise invalid("date_in_future", "the date is in the future")
     return value
 
 
@@ -83,7 +90,7 @@ def _in_years(value: datetime) -> datetime:
     # Items of a batch (taps, attendance) are validated one by one, past the request guard: the same 1900–2100 bound
     # here keeps work-day arithmetic (an offset, a cutoff) from overflowing near year 1 or 9999.
     if not 1900 <= value.year <= 2100:
-        raise ValueError("the time must lie between 1900 and 2100")
+        raise invalid("time_out_of_range", "the time must lie between 1900 and 2100")
     return value
 
 

@@ -84,9 +84,9 @@ def check_path(params: dict[str, Any]) -> None:
     """Path ids beyond 64 bits name nothing (every primary key is a bigint); text with NUL names nothing either."""
     for value in params.values():
         if isinstance(value, int) and not 0 <= value <= INT64_MAX:
-            raise NotFound("Not found.")
+            raise NotFound("Not found.", code="record_not_found")
         if isinstance(value, str) and _BAD_TEXT.search(value):
-            raise NotFound("Not found.")
+            raise NotFound("Not found.", code="record_not_found")
 
 
 def check_query(params: Any) -> None:

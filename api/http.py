@@ -166,9 +166,10 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         if ep.roles is not None:
             principal = await authenticate(request)
             if principal is None:
-                raise Unauthorized("Log in first: a valid bearer token is required.")
+                raise Unauthorized("Log in first: a valid bearer token is required.", code="login_required")
             if ep.roles and principal.role not in ep.roles:
-                raise Forbidden(f"This action is not available to the {principal.role.value} role.")
+                raise Forbidden(f"This action is not available to the {principal.role.value} role.",
+                                code="role_not_allowed")
             if principal.must_change_password and ep.path not in PASSWORD_CHANGE_PATHS:
                 raise Forbidden("Choose your own password first: someone else set this account's password.",
                                 code="password_change_required")
@@ -179,7 +180,8 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
             try:
                 ctx.query = ep.query.model_validate(dict(request.query_params))
             except ValidationError as exc:
-                raise Unprocessable("The query is not valid.", fields=validation_fields(exc)) from None
+                raise Unprocessable("The query is not valid.", fields=validation_fields(exc),
+                                    code="validation_error") from None
             guard.check_values(ctx.query.model_dump(), root="query")
         if ep.uploads or ep.optional_uploads:
             await _read_form(request, ctx, ep)
@@ -206,14 +208,15 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
 async def _read_json(request: Request, model: type[BaseModel]) -> BaseModel:
     raw = await request.body()
     if len(raw) > request.app.state.settings.max_upload_bytes:
-        raise PayloadTooLarge("The request body is too large.")
+        raise PayloadTooLarge("The request body is too large.", code="body_too_large")
     data = guard.parse_json(raw) if raw else {}  # an empty body is an empty object: fine for all-optional models
     if not isinstance(data, dict):
         raise Unprocessable.field("body", "expected a JSON object", code="json_object_required")
     try:
         body = model.model_validate(data)
     except ValidationError as exc:
-        raise Unprocessable("The request is not valid.", fields=validation_fields(exc)) from None
+        raise Unprocessable("The request is not valid.", fields=validation_fields(exc),
+                            code="validation_error") from None
     guard.check_values(body.model_dump(), root="body")  # what lax parsing made of strings: big ints, far dates
     return body
 
@@ -223,7 +226,7 @@ async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
     length = request.headers.get("content-length")
     files = len(ep.uploads) + len(ep.optional_uploads)
     if length and length.isdigit() and int(length) > settings.max_upload_bytes * max(1, files) + 65536:
-        raise PayloadTooLarge("The upload is too large.")
+        raise PayloadTooLarge("The upload is too large.", code="upload_too_large")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Unprocessable.field("body", "send the file as multipart/form-data", code="multipart_required")
     try:
@@ -235,7 +238,8 @@ async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
             if name in ep.uploads or name in ep.optional_uploads:
                 ctx.files[name] = await value.read()
                 if len(ctx.files[name]) > settings.max_upload_bytes:  # each file, face check-in frames included
-                    raise PayloadTooLarge(f"{name}: the file is larger than {settings.max_upload_bytes // 2**20} MB")
+                    raise PayloadTooLarge(f"{name}: the file is larger than {settings.max_upload_bytes // 2**20} MB",
+                                          code="file_too_large")
         else:
             guard.check_values({name: value}, root="form")
             ctx.form[name] = value
@@ -246,7 +250,8 @@ async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
         try:
             ctx.body = ep.body.model_validate(ctx.form)
         except ValidationError as exc:
-            raise Unprocessable("The request is not valid.", fields=validation_fields(exc)) from None
+            raise Unprocessable("The request is not valid.", fields=validation_fields(exc),
+                                code="validation_error") from None
         guard.check_values(ctx.body.model_dump(), root="form")
 
 

@@ -7,7 +7,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from api.http import Endpoint
@@ -17,12 +17,15 @@ _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 
 class ErrorField(BaseModel):
     field: str
-    message: str
+    message: str = Field(description="English, for developers; word it for users from `type` and `ctx`")
+    type: str | None = Field(default=None, description="pydantic's error type (`missing`, `string_too_long`…), "
+                             "one of ours (api/data/field_errors.csv) or the error code of a field refusal")
+    ctx: dict[str, Any] | None = Field(default=None, description="the values the message quotes (`max_length`…)")
 
 
 class ErrorOut(BaseModel):
-    error: str
-    message: str
+    error: str = Field(description="a stable code from the catalogue (see x-error-codes): translate by it")
+    message: str = Field(description="English, for developers and logs")
     fields: list[ErrorField]
 
 
@@ -91,6 +94,7 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
             op["responses"][str(code)] = {"description": _ERROR_TEXT.get(code, "Error"), "content": {
                 "application/json": {"schema": refs[(ErrorOut, "serialization")]}}}
         paths.setdefault(path, {})[ep.method.lower()] = op
+    _document_codes(defs.get("$defs", {}).get("ErrorOut"))
     return {
         "openapi": "3.1.0",
         "info": {"title": "OpenCCUS API", "version": version,
@@ -111,6 +115,19 @@ def document_text() -> str:
 
     doc = build_openapi([ep for r in routers() for ep in r.endpoints], version=app_version())
     return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def _document_codes(schema: dict[str, Any] | None) -> None:
+    """The Error schema lists every code with its status and text (api/data/error_codes.csv), so a client can build
+    its own catalogue from the document."""
+    from api.error_codes import catalogue
+
+    if schema is None:
+        return
+    codes = catalogue()
+    schema["properties"]["error"]["enum"] = sorted(codes)
+    schema["x-error-codes"] = {c.code: {"status": c.status, "description": c.en, "ja": c.ja}
+                               for c in sorted(codes.values())}
 
 
 def _parameters(ep: Endpoint) -> list[dict[str, Any]]:

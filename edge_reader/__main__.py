@@ -16,6 +16,19 @@ from . import card, messages
 from .config import Settings
 from .outbox import Outbox
 
+log = logging.getLogger("edge_reader")
+
+
+def _enrolment_reason(exc: Exception, lang: str) -> str:
+    """The server's refusal in the installer's language: its error code when it sent one, never its English text."""
+    from .uploader import ApiError
+
+    if isinstance(exc, ApiError) and exc.code in messages.CATALOGUE:
+        return messages.text(exc.code, lang)
+    if isinstance(exc, ApiError) and exc.status is not None:
+        return messages.text("enrolment_http_error", lang, status=exc.status)
+    return messages.text("server_unreachable", lang)
+
 EXIT_USAGE, EXIT_FAILED = 2, 1
 
 
@@ -26,7 +39,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
-    from .uploader import ApiError, enrol
+    from .uploader import enrol
 
     if not settings.api_url:
         print(messages.text("enrol_needs_url", settings.lang), file=sys.stderr)
@@ -43,9 +56,9 @@ def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
             device = enrol(settings.api_url, args.code, software_version=settings.software_version,
                            timeout=settings.http_timeout)
         except Exception as exc:  # noqa: BLE001 - report any failure plainly to the installer
-            if not isinstance(exc, ApiError):
-                exc = ApiError(f"{type(exc).__name__}: {exc}")
-            print(messages.text("enrolment_failed", settings.lang, error=exc), file=sys.stderr)
+            log.warning("enrolment failed: %s", exc)
+            print(messages.text("enrolment_failed", settings.lang, error=_enrolment_reason(exc, settings.lang)),
+                  file=sys.stderr)
             return EXIT_FAILED
         outbox.save_device(device)
     finally:
@@ -112,6 +125,7 @@ def cmd_read_once(args: argparse.Namespace, settings: Settings) -> int:
         print(messages.text("no_card", settings.lang), file=sys.stderr)
         return EXIT_FAILED
     except (card.CardError, card.CardGone) as exc:
+        log.warning("card read failed: %s", exc)
         print(messages.text("card_read_failed", settings.lang, error=exc), file=sys.stderr)
         return EXIT_FAILED
     print(json.dumps({"reader": reader, **result}))

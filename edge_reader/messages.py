@@ -55,7 +55,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "Warning: taps of the previous enrolment are still pending (they upload with the new "
                               "enrolment)."),
     "enrolment_failed": ("登録できませんでした：{error}", "Enrolment failed: {error}"),
-    "card_read_failed": ("カードを読み取れませんでした：{error}", "Card read failed: {error}"),
+    # the server's refusal of an enrolment, by its error code (api/data/error_codes.csv)
+    "invalid_enrolment_code": ("登録コードが正しくないか、使用済み・期限切れです。現場の管理者に新しいコードを発行してもらってください。",
+                               "the enrolment code is unknown, used or expired; ask the site manager for a new one"),
+    "device_revoked": ("この読取機は失効しています。現場の管理者に連絡してください。",
+                       "this device is revoked; contact the site manager"),
+    "too_many_requests": ("試行が多すぎます。時間をおいてお試しください。", "too many attempts; try again later"),
+    "enrolment_http_error": ("サーバーが登録を受け付けませんでした（HTTP {status}）。",
+                             "the server refused the enrolment (HTTP {status})"),
+    "server_unreachable": ("サーバーに接続できませんでした。URLとネットワークを確認してください。",
+                           "the server could not be reached; check the URL and the network"),
+    # The card's own answer (a status word, a malformed file) is for the log; a person reads one Japanese sentence.
+    "card_read_failed": ("カードを読み取れませんでした。カードを置き直してください。", "Card read failed: {error}"),
     "not_enrolled": ("この読取機は登録されていません。先に `python -m edge_reader enrol <コード>` を実行してください。",
                      "This device is not enrolled; run `python -m edge_reader enrol <code>` first."),
     # --- driver's licence (read-licence) ---------------------------------------------------------------------------
@@ -83,7 +94,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 def text(code: str, lang: str = "ja", **values: object) -> str:
     entry = CATALOGUE.get(code)
     if entry is None:
-        return code  # an unknown server reason is still shown, as its code
+        # An unknown server reason (a newer server) is still shown, as its code, inside a sentence of the language.
+        return f"理由コード {code}" if lang != "en" else code
     template = entry[1] if lang == "en" else entry[0]
     try:
         return template.format(**values)

@@ -36,7 +36,13 @@ PRUNE_AFTER = 7 * 86400.0  # delivered taps are kept this long (debounce, diagno
 
 
 class ApiError(Exception):
-    """Retry later with back-off (5xx, connection trouble, unexpected answers)."""
+    """Retry later with back-off (5xx, connection trouble, unexpected answers). `code` is the server's error code
+    when it sent one (api/data/error_codes.csv), for messages.text."""
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
 
 
 class ApiUnauthorized(ApiError):
@@ -66,7 +72,12 @@ def enrol(api_url: str, code: str, *, software_version: str, timeout: float = 10
         resp = client.post("/api/v1/devices/enrol",
                            json={"code": code, "software_version": software_version})
     if resp.status_code != 201:
-        raise ApiError(f"enrolment refused: HTTP {resp.status_code} {resp.text[:200]!r}")
+        try:
+            code = resp.json().get("error")
+        except (ValueError, AttributeError):
+            code = None
+        raise ApiError(f"enrolment refused: HTTP {resp.status_code} {resp.text[:200]!r}",
+                       code=code if isinstance(code, str) else None, status=resp.status_code)
     body = _json(resp)
     return Device(str(body["device_id"]), str(body["device_token"]), str(body["site_id"]), api_url)
 

@@ -31,11 +31,12 @@ if [ ! -f "$stamp_modules" ] || [ package-lock.json -nt "$stamp_modules" ] || [ 
   touch "$stamp_modules"
 fi
 
-# The build's inputs: our sources, the lock file, and the API's master data (trades, qualifications, industries).
+# The build's inputs: our sources, the lock file, and the API's master data (trades, qualifications, industries, and
+# the error catalogue api/data/error_codes.csv + field_errors.csv).
 # (A listed path that does not exist is ignored by find's 2>/dev/null.)
 stamp=dist/.build-stamp
 inputs=(index.html package.json package-lock.json tsconfig.json vite.config.ts build.sh src public scripts
-        ../api/registration/data ../api/keishin/data/qualifications.csv ../api/businesses/masters.py)
+        ../api/registration/data ../api/data ../api/keishin/data/qualifications.csv ../api/businesses/masters.py)
 if [ "${FORCE:-0}" != "1" ] && [ -f "$stamp" ] && [ -f dist/index.html ] && [ -f dist/sw.js ]; then
   newer=$(find "${inputs[@]}" -newer "$stamp" -not -path 'src/generated/*' -print -quit 2>/dev/null || true)
   if [ -z "$newer" ]; then

@@ -88,7 +88,8 @@ async def login(*, login: str, password: str, ip: str, settings: Settings, limit
     name = normalise_login(login)
     by_name, by_address = login_rules(settings)
     if await limits.admit(by_address, ip) is not Verdict.ok:
-        raise TooManyRequests("Too many failed logins from this address; try again later.")
+        raise TooManyRequests("Too many failed logins from this address; try again later.",
+                              code="too_many_failed_logins")
     verdict = await limits.admit(by_name, name)
     if verdict is not Verdict.ok:
         await limits.release(by_address, ip)

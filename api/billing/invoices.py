@@ -101,7 +101,7 @@ def can_see(actor: Account, inv: Invoice) -> bool:
 async def get_visible(*, actor: Account, pk: int) -> Invoice:
     inv = await Invoice.get_or_none(id=pk)
     if inv is None or not can_see(actor, inv):
-        raise NotFound("No such invoice.")
+        raise NotFound("No such invoice.", code="invoice_not_found")
     return inv
 
 
@@ -168,7 +168,7 @@ async def lock_invoice(pk: int) -> Invoice:
         qs = qs.select_for_update()
     inv = await qs.first()
     if inv is None:
-        raise NotFound("No such invoice.")
+        raise NotFound("No such invoice.", code="invoice_not_found")
     return inv
 
 

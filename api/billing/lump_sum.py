@@ -115,7 +115,8 @@ def settles_after(window_end: date) -> date:
 async def choose(*, actor: Account, site, data: LumpSumIn, settings) -> LumpSumSite:
     ensure_enabled(settings)
     if actor.role is not Role.operator and actor.business_id != site.prime_id:  # type: ignore[attr-defined]
-        raise Forbidden("Only the prime that registered the site chooses how its usage is paid.")
+        raise Forbidden("Only the prime that registered the site chooses how its usage is paid.",
+                        code="not_prime_contractor")
     if await LumpSumSite.filter(site_id=site.id).exists():
         raise Conflict("This site is already prepaid as a lump sum.", code="already_lump_sum")
     if await Charge.filter(site_id=site.id, fee_type="site_usage").exists():

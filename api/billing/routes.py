@@ -169,11 +169,11 @@ async def get_lump_sum(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     # The prime's admins and this site's managers (not every site manager of the prime), and the operator.
     if ctx.user.role is not Role.operator and not await is_site_manager(ctx.user, site):
-        raise NotFound("No such site.")
+        raise NotFound("No such site.", code="site_not_found")
     row = await LumpSumSite.get_or_none(site_id=site.id)
     if row is None:
         lump_sum.ensure_enabled(ctx.settings)  # off: say why there is no lump sum (a choice made before still shows)
-        raise NotFound("This site is billed per work record.")
+        raise NotFound("This site is billed per work record.", code="site_not_lump_sum")
     return lump_sum.out(row, site)
 
 

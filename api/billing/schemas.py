@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from api.common import Int, Month, Strict, Yen
+from api.common import Int, Month, Strict, Yen, invalid
 
 Period = Month
 Reason = Annotated[str, StringConstraints(min_length=2, max_length=1000)]
@@ -168,7 +168,7 @@ class LumpSumIn(Strict):
     @model_validator(mode="after")
     def one_input(self) -> "LumpSumIn":
         if (self.contract_amount_yen is None) == (self.estimated_person_days is None):
-            raise ValueError("give either contract_amount_yen or estimated_person_days")
+            raise invalid("amount_or_days_required", "give either contract_amount_yen or estimated_person_days")
         return self
 
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 
 from api.businesses.masters import INDUSTRIES, PREFECTURES
 from api.common import (
+    invalid,
     CorporateNumber, Email, Kana, Login, Name, Password, Phone, PostalCode, SocialInsurance, Strict, Text, Yen,
 )
 
@@ -55,24 +56,24 @@ class BusinessRegisterIn(Strict):
     def _industries(cls, v: list[str]) -> list[str]:
         unknown = [c for c in v if c not in INDUSTRIES]
         if unknown:
-            raise ValueError(f"unknown industry code(s): {', '.join(unknown)} (01–29)")
+            raise invalid("unknown_industry", "unknown industry code(s): {codes} (01–29)", codes=", ".join(unknown))
         if len(set(v)) != len(v):
-            raise ValueError("an industry code is listed twice")
+            raise invalid("industry_listed_twice", "an industry code is listed twice")
         return sorted(v)
 
     @field_validator("prefecture")
     @classmethod
     def _prefecture(cls, v: str) -> str:
         if v not in PREFECTURES:
-            raise ValueError("unknown prefecture code (01–47)")
+            raise invalid("unknown_prefecture", "unknown prefecture code (01–47)")
         return v
 
     @model_validator(mode="after")
     def _corporate(self) -> "BusinessRegisterIn":
         if self.sole_proprietor and self.capital_yen is not None:
-            raise ValueError("a 一人親方 has no capital; omit capital_yen")
+            raise invalid("sole_proprietor_no_capital", "a 一人親方 has no capital; omit capital_yen")
         if self.corporate_number is not None and self.capital_yen is None:
-            raise ValueError("a corporation must give capital_yen")
+            raise invalid("capital_required", "a corporation must give capital_yen")
         return self
 
 

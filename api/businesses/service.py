@@ -67,20 +67,20 @@ def ensure_can_manage(actor: Account, business: Business) -> None:
         return
     if actor.role is Role.business_admin and actor.business_id == business.id:  # type: ignore[attr-defined]
         return
-    raise Forbidden("You can only manage your own business.")
+    raise Forbidden("You can only manage your own business.", code="not_own_business")
 
 
 async def get_business(*, pk: int) -> Business:
     business = await Business.get_or_none(id=pk)
     if business is None:
-        raise NotFound("No such business.")
+        raise NotFound("No such business.", code="business_not_found")
     return business
 
 
 async def find_by_ccus_id(*, business_id: str) -> Business:
     business = await Business.get_or_none(business_id=business_id)
     if business is None:
-        raise NotFound("No business with this 事業者ID.")
+        raise NotFound("No business with this 事業者ID.", code="business_not_found")
     return business
 
 
@@ -88,12 +88,12 @@ async def add_sub_account(*, actor: Account, business: Business, data: SubAccoun
     ensure_can_manage(actor, business)
     if role is Role.business_admin:
         if data.tier is None:
-            raise Unprocessable.field("tier", "a 管理者ID needs a tier from 1 to 3")
+            raise Unprocessable.field("tier", "a 管理者ID needs a tier from 1 to 3", code="tier_required")
         # An admin may create admins only below their own tier (事業者責任者 = 0 creates 1–3, tier 1 creates 2–3…).
         if actor.role is Role.business_admin and data.tier <= (actor.admin_tier or 0):
-            raise Forbidden("You can only create 管理者ID below your own tier.")
+            raise Forbidden("You can only create 管理者ID below your own tier.", code="tier_not_below_own")
     elif data.tier is not None:
-        raise Unprocessable.field("tier", "only 管理者ID have a tier")
+        raise Unprocessable.field("tier", "only 管理者ID have a tier", code="tier_not_allowed")
     account = await create_account(
         login=data.login, password=data.password, role=role, display_name=data.display_name,
         email=data.email, business=business, admin_tier=data.tier,

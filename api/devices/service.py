@@ -102,14 +102,14 @@ async def get_device(*, actor: Account, site: Site, pk: int) -> Device:
     await ensure_manages(actor, site)
     device = await Device.get_or_none(id=pk, site=site).select_related("account")
     if device is None:
-        raise NotFound("No such device on this site.")
+        raise NotFound("No such device on this site.", code="device_not_found")
     return device
 
 
 async def rotate(*, device: Device) -> str:
     """A new secret: every token of the device ends now, and it must enrol again with the new one-time code."""
     if device.revoked_at:
-        raise Conflict("The device is revoked.", code="device_revoked")
+        raise Conflict("The device is revoked.", code="device_already_revoked")
     await AccessToken.filter(account=device.account, revoked_at=None).update(revoked_at=now())
     code = _new_code()
     device.enrolment_code_hash, device.enrolment_expires_at = token_digest(code), now() + ENROLMENT_TTL
@@ -160,9 +160,9 @@ async def revoke_serial(*, card: Card, reason: str) -> bool:
 async def revoke_card(*, actor: Account, serial: str, reason: str) -> Card:
     card = await Card.get_or_none(serial=serial.lower()) if is_card_serial(serial) else None
     if card is None:
-        raise NotFound("No card with this serial.")
+        raise NotFound("No card with this serial.", code="card_not_found")
     if actor.role is Role.technician and actor.technician_id != card.technician_id:  # type: ignore[attr-defined]
-        raise NotFound("No card with this serial.")
+        raise NotFound("No card with this serial.", code="card_not_found")
     if card.status is not CardStatus.active:
         raise Conflict(f"The card is already {card.status.value}.", code="card_not_active")
     before = {"status": card.status.value}

@@ -60,7 +60,8 @@ async def list_checkins(ctx: Ctx):
 async def evidence(ctx: Ctx):
     c = await service.get_checkin(site=await _managed_site(ctx), pk=int(ctx.path["cid"]))
     if c.evidence_sealed is None:
-        raise NotFound("No evidence image is kept for this check-in (refused, expired or deleted).")
+        raise NotFound("No evidence image is kept for this check-in (refused, expired or deleted).",
+                       code="evidence_not_found")
     return Response(ctx.state.vault.open(c.evidence_sealed), media_type="image/jpeg",
                     headers={"Cache-Control": "no-store"})
 
@@ -72,7 +73,7 @@ async def registered_photo(ctx: Ctx):
     c = await service.get_checkin(site=await _managed_site(ctx), pk=int(ctx.path["cid"]))
     data = await service.thumbnail_bytes(c.technician, ctx.state.vault, side=320) if c.technician else None
     if data is None:
-        raise NotFound("This check-in matched nobody, or the technician has no photo.")
+        raise NotFound("This check-in matched nobody, or the technician has no photo.", code="face_not_found")
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 

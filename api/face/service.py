@@ -153,7 +153,8 @@ async def stale_enrolments(*, model_version: str, limit: int) -> list[int]:
 
 def _ensure_self(actor: Account, tech: Technician) -> None:
     if actor.role is not Role.technician or actor.technician_id != tech.id:  # type: ignore[attr-defined]
-        raise Forbidden("Only the technician can give or withdraw consent to face check-in.")
+        raise Forbidden("Only the technician can give or withdraw consent to face check-in.",
+                        code="consent_by_technician_only")
 
 
 async def set_consent(*, actor: Account, tech: Technician, consent: bool) -> Technician:
@@ -362,7 +363,7 @@ def _item(c: FaceCheckin) -> CheckinItemOut:
 async def get_checkin(*, site: Site, pk: int) -> FaceCheckin:
     c = await FaceCheckin.get_or_none(id=pk, site=site).select_related("technician")
     if c is None:
-        raise NotFound("No such check-in on this site.")
+        raise NotFound("No such check-in on this site.", code="checkin_not_found")
     return c
 
 

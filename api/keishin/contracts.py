@@ -48,7 +48,7 @@ async def add(*, business: Business, data: ContractHistoryIn) -> ContractHistory
 async def _row(business: Business, pk: int) -> ContractHistory:
     row = await ContractHistory.get_or_none(id=pk, business=business)
     if row is None:
-        raise NotFound("No such 工事経歴書 row.")
+        raise NotFound("No such 工事経歴書 row.", code="contract_work_not_found")
     return row
 
 

@@ -131,7 +131,7 @@ def _check_unique_ids(technicians: Sequence[Technician]) -> None:
     for i, tech in enumerate(technicians):
         if tech.technician_id in seen:
             raise KeishinError(
-                "duplicate_technician", f"technician {tech.technician_id} is listed twice",
+                "technician_listed_twice", f"technician {tech.technician_id} is listed twice",
                 f"technicians[{i}].technician_id",
             )
         seen.add(tech.technician_id)

@@ -89,7 +89,7 @@ async def set_employment(ctx: Ctx):
     updated = await Technician.filter(id=int(ctx.path["tid"]), employer=business).update(
         employed_since=ctx.body.employed_since)
     if not updated:
-        raise NotFound("No such employee.")
+        raise NotFound("No such employee.", code="employee_not_found")
 
 
 def _file(data: bytes, media_type: str, name: str) -> Response:

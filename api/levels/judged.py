@@ -61,7 +61,7 @@ async def apply(*, actor: Account, tech: Technician, trade: str) -> LevelApplica
     from api.registration.service import can_view
 
     if actor.role not in (Role.technician, Role.business_admin) or not can_view(actor, tech):
-        raise NotFound("No such technician.")
+        raise NotFound("No such technician.", code="technician_not_found")
     if tech.status is not ReviewStatus.approved or tech.tier is not Tier.detailed:
         raise Conflict("Only an approved 詳細型 registration can apply for a level judgement.", code="not_detailed")
     if trade not in tech.trades:
@@ -95,7 +95,7 @@ async def get_for_body(*, actor: Account, pk: int) -> tuple[LevelApplication, As
     body = await body_of(actor)
     app = await LevelApplication.get_or_none(id=pk)
     if app is None:
-        raise NotFound("No such level application.")
+        raise NotFound("No such level application.", code="level_application_not_found")
     if app.trade not in body.trades:
         raise Forbidden(f"{body.name} does not judge trade {app.trade}.", code="wrong_assessment_body")
     return app, body

@@ -67,13 +67,14 @@ async def card_photo(ctx: Ctx):
 
     # tesseract costs seconds of CPU: an open endpoint must not be a DoS lever (the count is shared by all processes)
     if not await ctx.state.limits.hit(OCR_RATE, ctx.client_address):
-        raise TooManyRequests("Too many card photos from this address; try again in a few minutes.")
+        raise TooManyRequests("Too many card photos from this address; try again in a few minutes.",
+                              code="too_many_licence_photos")
     ctx.principal = await authenticate(ctx.request)
     photo = ctx.files["file"]
     if len(photo) > ctx.settings.max_upload_bytes:
         from api.errors import PayloadTooLarge
 
-        raise PayloadTooLarge("The photo is too large.")
+        raise PayloadTooLarge("The photo is too large.", code="file_too_large")
     consent = ctx.form.get("consent_raw") == "true"
     result = await asyncio.to_thread(ocr.read_card_face, photo)  # a tesseract subprocess: off the event loop
     draft = drafts.draft_from_ocr(result, consent_raw=consent, photo=photo if consent else None,
@@ -90,7 +91,8 @@ async def ic_read(ctx: Ctx):
     except (KeyError, TypeError, ValueError) as exc:
         from api.errors import Unprocessable
 
-        raise Unprocessable.field("licence", f"not an edge_reader read-licence result: {exc}") from None
+        raise Unprocessable.field("licence", f"not an edge_reader read-licence result: {exc}",
+                                  code="invalid_licence_read") from None
     return DraftOut(id=await _store(ctx, draft, ctx.body.consent_raw), draft=draft)
 
 
@@ -100,7 +102,7 @@ async def ic_read(ctx: Ctx):
 async def confirm(ctx: Ctx):
     row = await RegistrationDraft.get_or_none(id=int(ctx.path["pk"]), owner_account_id=ctx.user.id)
     if row is None:
-        raise NotFound("No such draft.")
+        raise NotFound("No such draft.", code="draft_not_found")
     updated = drafts.confirm(row.fields_json, confirmed=ctx.body.confirmed, edits=ctx.body.edits,
                              fingerprint_key=_key(ctx))
     updated.pop("raw", None)

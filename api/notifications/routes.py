@@ -24,7 +24,7 @@ async def mine(ctx: Ctx):
 async def mark_read(ctx: Ctx):
     n = await Notification.get_or_none(id=int(ctx.path["pk"]), account=ctx.user)
     if n is None:
-        raise NotFound("No such notice.")
+        raise NotFound("No such notice.", code="notice_not_found")
     if n.read_at is None:
         n.read_at = now()
         await n.save(update_fields=["read_at"])

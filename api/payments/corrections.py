@@ -40,7 +40,7 @@ async def claim(*, actor: Account, pk: int, resolution: str, reason: str) -> tup
     matches no row and gets 409 already_resolved; if it rolls back (its input was refused) the loser goes ahead."""
     e = await PaymentException.get_or_none(id=pk)
     if e is None:
-        raise NotFound("No such item in the correction queue.")
+        raise NotFound("No such item in the correction queue.", code="correction_not_found")
     qs = Payment.filter(id=e.payment_id)  # type: ignore[attr-defined]
     if is_pg():
         qs = qs.select_for_update()

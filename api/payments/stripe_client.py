@@ -15,11 +15,17 @@ from api.errors import AppError
 
 
 class PaymentsNotConfigured(AppError):
-    status, code = 503, "payments_not_configured"
+    status = 503
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="payments_not_configured")
 
 
 class ProviderError(AppError):
-    status, code = 502, "payment_provider_error"
+    status = 502
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="payment_provider_error")
 
 
 class _HTTPXClient(stripe.HTTPXClient):

@@ -63,16 +63,16 @@ def verify(*, payload: bytes, signature: str | None, settings: Any, at: float | 
     # Our JSON guards first: the SDK fails with a 500 on a body that is a JSON array or nested past recursion.
     event = guard.parse_json(payload) if payload else None
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
-        raise BadRequest("The webhook payload is not an event.", code="invalid_payload")
+        raise BadRequest("The webhook payload is not an event.", code="invalid_webhook_payload")
     if not isinstance(event.get("created", 0), int):
-        raise BadRequest("The webhook payload's created is not a timestamp.", code="invalid_payload")
+        raise BadRequest("The webhook payload's created is not a timestamp.", code="invalid_webhook_payload")
     try:
         stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE_SECONDS)
     except stripe.SignatureVerificationError as exc:
         raise BadRequest(f"The webhook signature does not verify: {exc.user_message or exc}",
                          code="bad_signature") from None
     except ValueError:
-        raise BadRequest("The webhook payload is not valid JSON.", code="invalid_payload") from None
+        raise BadRequest("The webhook payload is not valid JSON.", code="invalid_webhook_payload") from None
     signed_at = _signed_at(signature or "")
     if signed_at is None or signed_at > (at or time.time()) + TOLERANCE_SECONDS:
         raise BadRequest("The webhook signature is dated in the future beyond the tolerance.",

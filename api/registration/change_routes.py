@@ -90,7 +90,7 @@ async def change_document(ctx: Ctx):
     await service.get_visible(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
     img = await StoredImage.get_or_none(id=app.document_id) if app.document_id else None  # type: ignore[attr-defined]
     if img is None:
-        raise NotFound("This application has no document.")
+        raise NotFound("This application has no document.", code="document_not_found")
     return Response(ctx.state.vault.open(img.sealed), media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 

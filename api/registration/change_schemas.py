@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from api.common import Text
+from api.common import Text, invalid
 from api.registration.masters import trades
 from api.registration.schemas import QualificationIn, TechnicianPatch
 
@@ -48,13 +48,13 @@ class PriorExperienceChange(BaseModel):
     @classmethod
     def _trade(cls, v: str) -> str:
         if v not in trades():
-            raise ValueError("unknown trade code")
+            raise invalid("unknown_trade_code", "unknown trade code(s): {codes}", codes=v)
         return v
 
     @model_validator(mode="after")
     def _period(self):
         if self.period_to < self.period_from:
-            raise ValueError("period_to is before period_from")
+            raise invalid("period_end_before_start", "period_to is before period_from")
         return self
 
 
@@ -82,7 +82,7 @@ class BusinessPatch(BaseModel):
     @classmethod
     def _unique(cls, v: list[str] | None) -> list[str] | None:
         if v is not None and len(set(v)) != len(v):
-            raise ValueError("an industry is listed twice")
+            raise invalid("industry_listed_twice", "an industry is listed twice")
         return v
 
 

@@ -117,7 +117,7 @@ def ensure_applicant(actor: Account, tech: Technician) -> None:
         raise Forbidden("Operators change approved data through a correction with a reason.",
                         code="operator_corrects")
     if actor.role not in (Role.technician, Role.business_admin) or not can_view(actor, tech):
-        raise NotFound("No such technician.")
+        raise NotFound("No such technician.", code="technician_not_found")
 
 
 async def submit(*, actor: Account, tech: Technician, change_type: str, raw_payload: str, file: bytes | None,
@@ -315,5 +315,5 @@ async def history(*, tech: Technician) -> list[Application]:
 async def get_change(*, pk: int) -> Application:
     app = await Application.get_or_none(id=pk, kind=ApplicationKind.change)
     if app is None:
-        raise NotFound("No such change application.")
+        raise NotFound("No such change application.", code="change_application_not_found")
     return app

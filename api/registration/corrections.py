@@ -29,7 +29,7 @@ async def correct_qualification(*, actor: Account, tech: Technician, pk: int,
     reason = require_reason(data.reason)
     q = await Qualification.get_or_none(id=pk, technician=tech)
     if q is None:
-        raise NotFound("The technician has no such qualification.")
+        raise NotFound("The technician has no such qualification.", code="qualification_not_found")
     code = q.code
     before = {"code": q.code, "acquired_on": _iso(q.acquired_on), "expires_on": _iso(q.expires_on),
               "approved": q.approved_at is not None}

@@ -82,7 +82,8 @@ async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> 
         if tech.status is not ReviewStatus.approved or tech.tier is not Tier.simplified:
             raise Conflict("Only an approved 簡略型 registration can be upgraded to 詳細型.", code="not_upgradable")
         if not tech.detailed:
-            raise Unprocessable.field("detailed", "fill in the 詳細型 data before applying for the upgrade")
+            raise Unprocessable.field("detailed", "fill in the 詳細型 data before applying for the upgrade",
+                                      code="detailed_data_required")
     tech_status = ReviewStatus.submitted if kind is ApplicationKind.new else tech.status
     tech.status = tech_status
     await tech.save(update_fields=["status", "updated_at"])
@@ -162,7 +163,7 @@ def _not_returned() -> Conflict:
 async def get_application(*, pk: int) -> Application:
     app = await Application.get_or_none(id=pk)
     if app is None:
-        raise NotFound("No such application.")
+        raise NotFound("No such application.", code="application_not_found")
     return app
 
 
@@ -300,7 +301,7 @@ async def correct(*, actor: Account, tech: Technician, data: CorrectionIn) -> Te
     """An operator's data correction (seed 000 No.71): any status, always with a reason, always audited."""
     changes = data.changes.model_dump(exclude_unset=True, mode="json")
     if not changes:
-        raise Unprocessable.field("changes", "nothing to change")
+        raise Unprocessable.field("changes", "nothing to change", code="nothing_to_change")
     current = {k: getattr(tech, k) for k in IdentityFields.model_fields}
     merged = IdentityFields.model_validate({**current, **data.changes.model_dump(exclude_unset=True)})
     before, after = audit.diff(

@@ -75,7 +75,7 @@ async def card_personalisation(ctx: Ctx):
     serial = ctx.path["serial"]
     card = await Card.get_or_none(serial=serial.lower()) if is_card_serial(serial) else None
     if card is None:
-        raise NotFound("No card with this serial.")
+        raise NotFound("No card with this serial.", code="card_not_found")
     record = await personalisation(card=card, master_keys=ctx.settings.card_keys())
 
     async def log() -> None:

@@ -129,7 +129,8 @@ async def add_qualification(ctx: Ctx):
     try:
         data = QualificationIn.model_validate({k: v for k, v in ctx.form.items() if v != ""})
     except ValidationError as exc:
-        raise Unprocessable("The request is not valid.", fields=validation_fields(exc)) from None
+        raise Unprocessable("The request is not valid.", fields=validation_fields(exc),
+                            code="validation_error") from None
     tech = await _own(ctx)
     await service.add_qualification(actor=ctx.user, tech=tech, data=data, certificate=ctx.files["file"],
                                     settings=ctx.settings, vault=ctx.state.vault)
@@ -177,6 +178,6 @@ async def resubmit(ctx: Ctx):
         await service.get_writable(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
     else:
         if ctx.user.role is not Role.business_admin:
-            raise NotFound("No such application.")
+            raise NotFound("No such application.", code="application_not_found")
         ensure_can_manage(ctx.user, await app.business)
     return review.app_out(await review.resubmit(app=app))

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, Json, StringConstraints, field_validator, model_validator
 
 from api.common import (
-    CcusId, Email, Kana, LongText, Login, Name, Password, Phone, PostalCode, SocialInsurance, Strict, Text,
+    CcusId, Email, Kana, LongText, Login, Name, Password, Phone, PostalCode, SocialInsurance, Strict, Text, invalid,
 )
 from api.registration.masters import qualifications, trades
 
@@ -21,9 +21,9 @@ class RetirementAid(Strict):
 def _check_trades(v: list[str]) -> list[str]:
     unknown = [c for c in v if c not in trades()]
     if unknown:
-        raise ValueError(f"unknown trade code(s): {', '.join(unknown)}")
+        raise invalid("unknown_trade_code", "unknown trade code(s): {codes}", codes=", ".join(unknown))
     if len(set(v)) != len(v):
-        raise ValueError("a trade is listed twice")
+        raise invalid("trade_listed_twice", "a trade is listed twice")
     return v
 
 
@@ -58,15 +58,16 @@ class IdentityFields(Strict):
     @classmethod
     def _age(cls, v: date) -> date:
         if not (date(1900, 1, 1) <= v <= date.today().replace(year=date.today().year - 15)):
-            raise ValueError("birth date must make the technician at least 15 years old")
+            raise invalid("too_young", "birth date must make the technician at least 15 years old")
         return v
 
     @model_validator(mode="after")
     def _residence(self):
         if self.nationality != "JP" and (self.residence_status is None or self.residence_expiry is None):
-            raise ValueError("a foreign technician needs residence_status and residence_expiry (在留資格・在留期間)")
+            raise invalid("residence_required",
+                          "a foreign technician needs residence_status and residence_expiry (在留資格・在留期間)")
         if self.nationality == "JP" and (self.residence_status or self.residence_expiry):
-            raise ValueError("residence status applies to foreign technicians only")
+            raise invalid("residence_foreign_only", "residence status applies to foreign technicians only")
         return self
 
 
@@ -74,7 +75,7 @@ def _residence_valid_today(expiry: date | None) -> date | None:
     from api.timeutil import today_jst
 
     if expiry is not None and expiry < today_jst():
-        raise ValueError("the residence period (在留期間) has already expired")
+        raise invalid("residence_expired", "the residence period (在留期間) has already expired")
     return expiry
 
 
@@ -158,15 +159,15 @@ class QualificationIn(Strict):
     @classmethod
     def _known(cls, v: str) -> str:
         if v not in qualifications():
-            raise ValueError("unknown qualification code")
+            raise invalid("unknown_qualification", "unknown qualification code")
         return v
 
     @model_validator(mode="after")
     def _dates(self):
         if self.acquired_on > date.today():
-            raise ValueError("acquired_on is in the future")
+            raise invalid("acquired_in_future", "acquired_on is in the future")
         if self.expires_on is not None and self.expires_on <= self.acquired_on:
-            raise ValueError("expires_on must be after acquired_on")
+            raise invalid("expiry_before_acquired", "expires_on must be after acquired_on")
         return self
 
 

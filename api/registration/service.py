@@ -67,7 +67,7 @@ async def register_proxy(*, actor: Account, business: Business, data: Technician
         raise Conflict("Your business registration must be approved before you apply for technicians.",
                        code="business_not_approved")
     if data.consent_on > today_jst():
-        raise Unprocessable.field("consent_on", "the consent date is in the future")
+        raise Unprocessable.field("consent_on", "the consent date is in the future", code="consent_date_in_future")
     tech = await Technician.create(**_identity(data), employer=business, proxy_registered_by=business,
                                    proxy_consent_on=data.consent_on)
     # The employer chose the password: the technician picks their own at first login.
@@ -83,7 +83,7 @@ async def get_visible(*, actor: Account, pk: int) -> Technician:
     Anyone else gets 404, not 403, so IDs cannot be probed for existence."""
     tech = await Technician.get_or_none(id=pk)
     if tech is None or not (can_view(actor, tech) or await can_view_on_site(actor, tech)):
-        raise NotFound("No such technician.")
+        raise NotFound("No such technician.", code="technician_not_found")
     return tech
 
 
@@ -97,7 +97,7 @@ async def get_writable(*, actor: Account, pk: int) -> Technician:
     if tech is not None and await can_view_on_site(actor, tech):
         raise Forbidden("Only the technician, their employer or the operator can change this technician's data.",
                         code="technician_read_only")
-    raise NotFound("No such technician.")
+    raise NotFound("No such technician.", code="technician_not_found")
 
 
 def can_view(actor: Account, tech: Technician) -> bool:
@@ -132,7 +132,8 @@ async def can_view_on_site(actor: Account, tech: Technician) -> bool:
 
 def ensure_can_edit(actor: Account, tech: Technician) -> None:
     if actor.role is Role.operator:
-        raise Forbidden("Operators change technician data through a correction with a reason.")
+        raise Forbidden("Operators change technician data through a correction with a reason.",
+                        code="operator_corrects")
     if tech.status not in EDITABLE:
         raise Conflict(f"The registration is {tech.status.value}; it can be edited only while draft or returned.",
                        code="not_editable")
@@ -193,7 +194,7 @@ async def image_bytes(*, tech: Technician, kind: ImageKind, vault: Vault, qualif
     else:
         img = await StoredImage.filter(technician=tech, kind=kind).order_by("-id").first()
     if img is None:
-        raise NotFound("No image of this kind has been uploaded.")
+        raise NotFound("No image of this kind has been uploaded.", code="image_not_found")
     return vault.open(img.sealed)
 
 
@@ -201,7 +202,8 @@ async def set_detailed(*, actor: Account, tech: Technician, data: DetailedIn) ->
     if tech.status not in EDITABLE and tech.status is not ReviewStatus.approved:
         raise Conflict("The registration is under review; wait for the decision.", code="not_editable")
     if actor.role is Role.operator:
-        raise Forbidden("Operators change technician data through a correction with a reason.")
+        raise Forbidden("Operators change technician data through a correction with a reason.",
+                        code="operator_corrects")
     tech.detailed = data.model_dump(mode="json")
     await tech.save(update_fields=["detailed", "updated_at"])
     return tech
@@ -210,7 +212,8 @@ async def set_detailed(*, actor: Account, tech: Technician, data: DetailedIn) ->
 async def add_qualification(*, actor: Account, tech: Technician, data: QualificationIn, certificate: bytes,
                             settings: Settings, vault: Vault) -> Qualification:
     if actor.role is Role.operator:
-        raise Forbidden("Operators change technician data through a correction with a reason.")
+        raise Forbidden("Operators change technician data through a correction with a reason.",
+                        code="operator_corrects")
     if tech.status is ReviewStatus.approved and tech.tier is Tier.detailed:
         # After approval a qualification is reviewed on its own (変更申請): it counts only once approved.
         raise Conflict("The registration is approved: apply for the new qualification with a change application "
@@ -281,7 +284,7 @@ async def leave_employer(*, business: Business, pk: int) -> Technician:
 
     tech = await Technician.get_or_none(id=pk, employer=business)
     if tech is None:
-        raise NotFound("No such employee.")
+        raise NotFound("No such employee.", code="employee_not_found")
     await RosterEntry.filter(technician=tech, employer=business, active=True).update(active=False)
     await Technician.filter(id=tech.id).update(employer_id=None, employed_since=None)
     await forget(tech=tech)

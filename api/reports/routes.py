@@ -52,7 +52,7 @@ async def worker_roster(ctx: Ctx):
     # The prime's people see every employer's roster; a subcontractor only its own.
     if not (ctx.user.role is Role.operator or await is_site_manager(ctx.user, site)
             or ctx.user.business_id == q.employer_pk):  # type: ignore[attr-defined]
-        raise Forbidden("A subcontractor downloads only its own 作業員名簿.")
+        raise Forbidden("A subcontractor downloads only its own 作業員名簿.", code="not_own_roster")
     header, workers = await service.worker_roster(site=site, employer=await get_business(pk=q.employer_pk))
     if q.format == "pdf":
         return _file(roster_pdf(header, workers), "application/pdf", f"作業員名簿_{site.site_id}.pdf")

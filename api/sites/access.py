@@ -33,7 +33,8 @@ async def is_site_manager(actor: Account, site: Site) -> bool:
 
 async def ensure_manages(actor: Account, site: Site) -> None:
     if not await is_site_manager(actor, site):
-        raise Forbidden("Only the prime contractor's admins and this site's managers can do this.")
+        raise Forbidden("Only the prime contractor's admins and this site's managers can do this.",
+                        code="not_site_staff")
 
 
 async def ensure_can_see(actor: Account, site: Site) -> None:
@@ -43,4 +44,4 @@ async def ensure_can_see(actor: Account, site: Site) -> None:
         site=site, business_id=actor.business_id  # type: ignore[attr-defined]
     ).exists():
         return
-    raise NotFound("No such site.")
+    raise NotFound("No such site.", code="site_not_found")

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from api.common import CcusId, Int, SiteDate, Strict, Text
+from api.common import CcusId, Int, SiteDate, Strict, Text, invalid
 
 
 class Geofence(Strict):
@@ -36,7 +36,7 @@ class SiteIn(Strict):
     @model_validator(mode="after")
     def _window(self):
         if self.window_end < self.window_start:
-            raise ValueError("window_end is before window_start")
+            raise invalid("window_end_before_start", "window_end is before window_start")
         return self
 
 
@@ -106,7 +106,8 @@ class RosterPatch(Strict):
         # Omit a field to keep it; null clears only what can be empty (work_content).
         nulls = [k for k in ("trade", "position", "active") if k in self.model_fields_set and getattr(self, k) is None]
         if nulls:
-            raise ValueError(f"{', '.join(nulls)} cannot be null (leave the field out to keep it)")
+            raise invalid("null_not_allowed", "{fields} cannot be null (leave the field out to keep it)",
+                          fields=", ".join(nulls))
         return self
 
 

@@ -20,13 +20,14 @@ from api.sites.schemas import ContractIn, ContractOut, Geofence, RosterIn, Roste
 
 async def create_site(*, actor: Account, data: SiteIn) -> Site:
     if actor.role is not Role.business_admin:
-        raise Forbidden("A site is registered by the prime contractor's 管理者ID.")
+        raise Forbidden("A site is registered by the prime contractor's 管理者ID.", code="prime_admin_only")
     prime = await Business.get(id=actor.business_id)  # type: ignore[attr-defined]
     if prime.status is not ReviewStatus.approved:
         raise Conflict("Your business registration must be approved first.", code="business_not_approved")
     managers = await Account.filter(id__in=data.manager_account_ids, business=prime, role=Role.site_manager)
     if len(managers) != len(set(data.manager_account_ids)):
-        raise Unprocessable.field("manager_account_ids", "each must be a 現場管理者ID of your business")
+        raise Unprocessable.field("manager_account_ids", "each must be a 現場管理者ID of your business",
+                                  code="not_own_site_manager")
     while await Site.filter(site_id=(site_id := new_ccus_id())).exists():
         pass
     geo = data.geofence
@@ -44,7 +45,7 @@ async def create_site(*, actor: Account, data: SiteIn) -> Site:
 async def get_site(*, pk: int) -> Site:
     site = await Site.get_or_none(id=pk)
     if site is None:
-        raise NotFound("No such site.")
+        raise NotFound("No such site.", code="site_not_found")
     return site
 
 
@@ -82,12 +83,13 @@ async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContrac
     """The direct upper tier invites the next tier down (or registers it by proxy, which needs no approval)."""
     parent = await SiteContract.get_or_none(id=data.parent_contract_id, site=site)
     if parent is None or parent.status is not ContractStatus.approved:
-        raise Unprocessable.field("parent_contract_id", "no approved contract with this id on this site")
+        raise Unprocessable.field("parent_contract_id", "no approved contract with this id on this site",
+                                  code="parent_contract_not_found")
     acting_for_parent = actor.role is Role.business_admin and actor.business_id == parent.business_id  # type: ignore
     # A placeholder (a missing upper tier, api/sites/placeholders.py) has no admins: whoever entered it acts for it.
     for_placeholder = (await parent.business).placeholder and await placeholders.may_act_for(actor, site, parent)
     if not acting_for_parent and not for_placeholder and not (parent.tier == 0 and await _manages(actor, site)):
-        raise Forbidden("Only the direct upper tier can invite or register this tier.")
+        raise Forbidden("Only the direct upper tier can invite or register this tier.", code="not_direct_upper_tier")
     business = await Business.get_or_none(business_id=check_ccus_id(data.business_id, field="business_id"))
     if business is None or business.status is not ReviewStatus.approved:
         raise Unprocessable.field("business_id", "only a registered (approved) business can join a contract tree",
@@ -120,9 +122,9 @@ async def _manages(actor: Account, site: Site) -> bool:
 async def decide(*, actor: Account, site: Site, contract_id: int, approve: bool) -> SiteContract:
     contract = await SiteContract.get_or_none(id=contract_id, site=site)
     if contract is None:
-        raise NotFound("No such contract on this site.")
+        raise NotFound("No such contract on this site.", code="contract_not_found")
     if not (actor.role is Role.business_admin and actor.business_id == contract.business_id):  # type: ignore
-        raise Forbidden("Only the invited business answers its invitation.")
+        raise Forbidden("Only the invited business answers its invitation.", code="not_invited_business")
     if contract.status is not ContractStatus.invited:
         raise Conflict(f"The invitation is already {contract.status.value}.", code="already_decided")
     # Once: invited → approved / declined is a conditional write; a concurrent answer matches nothing.
@@ -150,16 +152,17 @@ async def _joined(site: Site, business: Business) -> None:
 async def add_roster(*, actor: Account, site: Site, data: RosterIn) -> RosterEntry:
     """The employer registers its own technician on a site where it is (approved) in the tree."""
     if actor.role is not Role.business_admin:
-        raise Forbidden("The technician's employer registers the roster entry.")
+        raise Forbidden("The technician's employer registers the roster entry.", code="not_employer")
     tech = await Technician.get_or_none(technician_id=check_ccus_id(data.technician_id, field="technician_id"))
     if tech is None or tech.employer_id != actor.business_id:  # type: ignore[attr-defined]
-        raise Unprocessable.field("technician_id", "not a registered technician of your business")
+        raise Unprocessable.field("technician_id", "not a registered technician of your business",
+                                  code="not_own_technician")
     contracts = await tree(site)
     if not any(c.business_id == actor.business_id and c.status is ContractStatus.approved  # type: ignore
                for c in contracts.values()):
         raise Conflict("Your business is not (yet) in this site's contract tree.", code="not_in_tree")
     if data.trade not in trades():
-        raise Unprocessable.field("trade", "unknown trade code")
+        raise Unprocessable.field("trade", "unknown trade code", code="unknown_trade")
     if await RosterEntry.filter(site=site, technician=tech).exists():
         raise _on_roster_already()
     try:  # the (site, technician) unique key decides between two additions at the same moment
@@ -180,12 +183,12 @@ def _on_roster_already() -> Conflict:
 async def update_roster(*, actor: Account, site: Site, entry_id: int, data: RosterPatch) -> RosterEntry:
     entry = await RosterEntry.get_or_none(id=entry_id, site=site)
     if entry is None:
-        raise NotFound("No such roster entry.")
+        raise NotFound("No such roster entry.", code="roster_entry_not_found")
     if not (actor.role is Role.business_admin and actor.business_id == entry.employer_id):  # type: ignore
-        raise Forbidden("Only the technician's employer edits the roster entry.")
+        raise Forbidden("Only the technician's employer edits the roster entry.", code="not_employer")
     changes = data.model_dump(exclude_unset=True)
     if "trade" in changes and changes["trade"] not in trades():
-        raise Unprocessable.field("trade", "unknown trade code")
+        raise Unprocessable.field("trade", "unknown trade code", code="unknown_trade")
     entry.update_from_dict(changes)
     await entry.save()
     return entry

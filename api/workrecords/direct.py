@@ -30,15 +30,17 @@ async def enter(*, actor: Account, site: Site, technician_id: str, start_at: dat
                 reason: str) -> DirectInput:
     tech = await Technician.get_or_none(technician_id=check_ccus_id(technician_id, field="technician_id"))
     if tech is None:
-        raise Unprocessable.field("technician_id", "no registered technician with this ID")
+        raise Unprocessable.field("technician_id", "no registered technician with this ID",
+                                  code="technician_not_registered")
     if not ((actor.role is Role.technician and actor.technician_id == tech.id)  # type: ignore[attr-defined]
             or (actor.role is Role.business_admin and actor.business_id == tech.employer_id)):  # type: ignore
-        raise Forbidden("Only the technician or their employer enters a direct input.")
+        raise Forbidden("Only the technician or their employer enters a direct input.",
+                        code="not_technician_or_employer")
     work_date = (start_at.astimezone(JST)).date()
     if end_at is not None and end_at <= start_at:
-        raise Unprocessable.field("end_at", "the exit is before the entry")
+        raise Unprocessable.field("end_at", "the exit is before the entry", code="exit_before_entry")
     if work_date > today_jst():
-        raise Unprocessable.field("start_at", "a direct input is for a day that has passed")
+        raise Unprocessable.field("start_at", "a direct input is for a day that has passed", code="day_not_passed")
     if today_jst() > deadline(work_date):
         raise Unprocessable.field("start_at", f"the deadline for this day was {deadline(work_date)}",
                                   code="past_deadline")
@@ -59,7 +61,7 @@ async def enter(*, actor: Account, site: Site, technician_id: str, start_at: dat
 async def get(*, site: Site, pk: int) -> DirectInput:
     item = await DirectInput.get_or_none(id=pk, site=site)
     if item is None:
-        raise NotFound("No such direct input on this site.")
+        raise NotFound("No such direct input on this site.", code="direct_input_not_found")
     return item
 
 
@@ -70,11 +72,12 @@ async def decide(*, actor: Account, site: Site, item: DirectInput, approve: bool
     already (another direct input approved at the same moment, or the fold's from taps) the approval is refused with
     409 overlapping_record and rolled back, so the direct input stays pending for a rejection."""
     if not await is_site_manager(actor, site):
-        raise Forbidden("Only the prime contractor's site manager approves direct input.")
+        raise Forbidden("Only the prime contractor's site manager approves direct input.",
+                        code="not_prime_site_manager")
     if item.status is not DirectInputStatus.pending:
         raise _decided_already(item.status)
     if approve and today_jst() > deadline(item.work_date):
-        raise Conflict(f"The approval deadline was {deadline(item.work_date)}.", code="past_deadline")
+        raise Conflict(f"The approval deadline was {deadline(item.work_date)}.", code="approval_deadline_passed")
     status = DirectInputStatus.approved if approve else DirectInputStatus.rejected
     if not await DirectInput.filter(id=item.id, status=DirectInputStatus.pending).update(
             status=status, decided_by_id=actor.id, decided_at=now(), decision_note=note):

@@ -50,7 +50,8 @@ if (existsSync(legacy)) {
     quals.set(r.code, { code: r.code, name: r.name, category: r.category });
   }
 }
-const qualifications = [...quals.values()];
+// A name annotated with the seed table's row label (`… [row label「その他」]`) shows the label the Japanese way.
+const qualifications = [...quals.values()].map((q) => ({ ...q, name: q.name.replace(/\s*\[row label「(.+?)」\]/, "（$1）") }));
 
 const py = readFileSync(join(api, "businesses", "masters.py"), "utf8");
 const indBlock = py.match(/INDUSTRIES[^=]*=\s*\{([\s\S]*?)\}/);
@@ -72,3 +73,13 @@ const json = JSON.stringify({ trades, qualifications, industries, prefectures },
 let old = "";
 try { old = readFileSync(join(out, "masters.json"), "utf8"); } catch { /* first build */ }
 if (old !== json) writeFileSync(join(out, "masters.json"), json);
+
+// The error catalogue (api/data/error_codes.csv: code,status,ja,en) and the field-error texts by pydantic type
+// (api/data/field_errors.csv: type,ja,en) become src/generated/errors.json: the PWA translates by code only.
+const codes = Object.fromEntries(csv(join(api, "data", "error_codes.csv")).map((r) => [r.code, [r.ja, r.en]]));
+const fieldTypes = Object.fromEntries(csv(join(api, "data", "field_errors.csv")).map((r) => [r.type, [r.ja, r.en]]));
+if (Object.keys(codes).length < 1 || Object.keys(fieldTypes).length < 1) throw new Error("errors: empty catalogue");
+const errorsJson = JSON.stringify({ codes, fields: fieldTypes }, null, 0).replace(/\],/g, "],\n") + "\n";
+let oldErrors = "";
+try { oldErrors = readFileSync(join(out, "errors.json"), "utf8"); } catch { /* first build */ }
+if (oldErrors !== errorsJson) writeFileSync(join(out, "errors.json"), errorsJson);

@@ -3,7 +3,7 @@
 
 import { getFile, NetworkError } from "./api";
 import { flash, update } from "./app";
-import { serverMessage, t } from "./i18n";
+import { t } from "./i18n";
 import { requestJob, RequestPayload } from "./jobs";
 import { submit } from "./outbox";
 import { emptyStatus, FormStatus, statusFromError } from "./ui";
@@ -90,7 +90,7 @@ export async function download(path: string): Promise<boolean> {
   } catch (e) {
     const text = e instanceof NetworkError ? (navigator.onLine ? t("app.network_error") : t("dl.offline"))
       : statusFromError(e).message ?? Object.values(statusFromError(e).errors).join(" ");
-    flash(`${t("dl.failed")} ${serverMessage(text)}`, "error");
+    flash(`${t("dl.failed")} ${text}`, "error");
     return false;
   }
 }

@@ -8,7 +8,9 @@ import { LICENCE } from "./messages/licence";
 import { ACCOUNT } from "./messages/account";
 import { PHONE } from "./messages/phone";
 import { PLACEHOLDERS } from "./messages/sites";
-import { ERROR_CODES_JA, REVIEW } from "./messages/review";
+import { REVIEW } from "./messages/review";
+import { errorCodeText, fieldErrorText } from "./messages/errors";
+import type { FieldError } from "./types";
 
 export type Lang = "ja" | "en";
 const LANG_KEY = "openccus.lang";
@@ -827,6 +829,7 @@ const CORE = {
 
   "err.summary": ["入力内容を確認してください（{n} 件）", "Please check the form ({n} problems)"],
   "err.generic": ["処理できませんでした。", "The request failed."],
+  "err.field_generic": ["入力内容を確認してください。", "Check this value."],
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
@@ -870,114 +873,20 @@ export function fieldLabel(field: string): string {
   return has(`f.${base}`) ? `${t(`f.${base}` as Key)} (${field})` : field;
 }
 
-// The API's validation messages are English (pydantic); the common ones are shown in Japanese too.
-const SERVER_JA: [RegExp, string | ((m: RegExpMatchArray) => string)][] = [
-  [/^Field required$/i, "入力してください。"],
-  [/must be written in katakana/i, "全角カタカナで入力してください。"],
-  [/at least 15 years old/i, "15歳以上である必要があります。"],
-  [/^String should have at least (\d+) characters?/i, (m) => `${m[1]}文字以上で入力してください。`],
-  [/^String should have at most (\d+) characters?/i, (m) => `${m[1]}文字以内で入力してください。`],
-  [/^Value should have at least 1 item/i, "入力してください。"],
-  [/^String should match pattern/i, "形式が正しくありません。"],
-  [/^Input should be a valid date/i, "日付の形式が正しくありません。"],
-  [/^Input should be '/i, "選択肢から選んでください。"],
-  [/unknown trade code/i, "職種が正しくありません。"],
-  [/a trade is listed twice/i, "同じ職種が2回選ばれています。"],
-  [/foreign technician needs residence_status/i, "外国籍の方は在留資格と在留期間の満了日を入力してください。"],
-  [/residence status applies to foreign technicians only/i, "在留資格は外国籍の方のみ入力します。"],
-  [/already registered/i, "すでに登録されています。"],
-  [/^taken$|login name is taken/i, "このログインIDは使用されています。"],
-  // accounts and login (codes login_unavailable, password_*, account_locked, too_many_*, csrf_token_invalid)
-  [/^choose another login name$|This login name cannot be used/i, "このログインIDは使えません。別のログインIDを選んでください。"],
-  [/^use at least (\d+) characters/i, (m) => `${m[1]}文字以上にしてください（いくつかの単語をつなげた文が覚えやすく安全です）。`],
-  [/^use at most (\d+) characters/i, (m) => `${m[1]}文字以内にしてください。`],
-  [/must not contain the login name/i, "パスワードにログインIDを含めないでください。"],
-  [/too common or easy to guess/i, "よく使われている（流出したことのある）パスワードです。別のものにしてください。"],
-  [/locked after repeated failed logins/i, "ログインの失敗が続いたため、しばらくログインできません。時間をおいてお試しください。"],
-  [/Too many failed logins from this address/i, "この接続元からのログイン失敗が多すぎます。時間をおいてお試しください。"],
-  [/Too many registrations with unavailable login names/i, "登録の試行が多すぎます。時間をおいてお試しください。"],
-  [/lacks the X-CSRF-Token header/i, "画面を再読み込みしてから、もう一度お試しください。"],
-  [/same name, birth date and phone/i, "同じ氏名・生年月日・電話番号の技能者がすでに登録されています。"],
-  [/a face photo is required/i, "顔写真を登録してください。"],
-  [/upload the identity document/i, "本人確認書類を登録するか、書類なしを選んでください。"],
-  [/no business is registered with this/i, "この事業者IDの事業者は登録されていません。"],
-  [/check digit/i, "チェックデジットが正しくありません。"],
-  [/acquired_on is in the future/i, "取得日が未来の日付です。"],
-  [/expires_on must be after acquired_on/i, "有効期限は取得日より後にしてください。"],
-  [/unknown qualification code/i, "資格が正しくありません。"],
-  [/consent date is in the future/i, "同意日が未来の日付です。"],
-  [/business registration must be approved/i, "事業者登録の承認後に代行申請できます。"],
-  [/法人番号 is already registered/i, "この法人番号の事業者はすでに登録されています。"],
-  [/^Input should be greater than or equal to/i, "0以上の数値を入力してください。"],
-  [/^Input should be a valid integer/i, "数値で入力してください。"],
-  [/only JPEG, PNG or WebP|not a readable image|the file is empty/i, "画像を読み込めませんでした。JPEG・PNG・WebP の写真を選んでください。"],
-  [/image is too small \(at least (\d+) px/i, (m) => `画像が小さすぎます（一辺 ${m[1]} px 以上）。`],
-  [/larger than|more than \d+ pixels/i, "画像が大きすぎます。"],
-  // sites, contract trees, rosters, direct input
-  [/^window_end is before window_start/i, "蓄積期間の終了日が開始日より前です。"],
-  [/each must be a 現場管理者ID of your business/i, "自社の現場管理者IDを選んでください。"],
-  [/no approved contract with this id on this site/i, "この現場の承認済みの契約を選んでください。"],
-  [/Only the direct upper tier can invite/i, "直接の上位の会社だけが招待できます。"],
-  [/only a registered \(approved\) business can join/i, "登録（承認）済みの事業者だけが施工体制に加われます。"],
-  [/already in the site's contract tree/i, "この事業者はすでに施工体制に入っています。"],
-  [/^The invitation is already/i, "この招待はすでに回答済みです。"],
-  [/not a registered technician of your business/i, "自社に所属する登録済みの技能者ではありません。"],
-  [/Your business is not \(yet\) in this site's contract tree/i, "自社はまだこの現場の施工体制に入っていません。"],
-  [/already on the site's roster/i, "この技能者はすでに作業員名簿に登録されています。"],
-  [/Your business registration must be approved first/i, "事業者登録の承認後に現場を登録できます。"],
-  [/a direct input is for a day that has passed/i, "直接入力は過ぎた日についてのみできます。"],
-  [/the deadline for this day was (\S+)/i, (m) => `この日の期限（${m[1]}）を過ぎています。`],
-  [/The approval deadline was (\S+)/i, (m) => `承認期限（${m[1]}）を過ぎています。`],
-  [/the technician never joined this site/i, "この技能者はこの現場の作業員名簿に登録されていません。"],
-  [/outside the site's accumulation window/i, "現場の就業履歴蓄積期間の外です。"],
-  [/already a record \(or a direct input\) for this day/i, "この日にはすでに就業履歴（または直接入力）があります。"],
-  [/the exit is before the entry/i, "退場が入場より前になっています。"],
-  [/no registered technician with this ID/i, "この技能者IDの技能者は登録されていません。"],
-  [/Only the prime contractor's site manager approves/i, "元請の現場管理者だけが承認できます。"],
-  [/The direct input is already/i, "この直接入力はすでに処理されています。"],
-  [/^The card is already/i, "このカードはすでに使えなくなっています。"],
-  [/The device is revoked/i, "この機器は失効しています。"],
-  [/a contract row needs its industry/i, "業種コードを選んでください。"],
-  // input guards and write permissions (issue 15)
-  [/Only the technician, their employer or the operator can change/i, "この技能者の情報を変更できるのは、本人・所属事業者・運営主体だけです。"],
-  [/JSON is nested too deeply/i, "データの入れ子が深すぎます。"],
-  [/NUL character or an unpaired surrogate/i, "使用できない文字が含まれています。"],
-  [/^the number is too large/i, "数値が大きすぎます。"],
-  [/^the date must lie between/i, "日付が有効な範囲（1900年〜2100年）にありません。"],
-  [/the date is in the future/i, "未来の日付は入力できません。"],
-  [/residence period \(在留期間\) has already expired/i, "在留期間がすでに満了しています。"],
-  [/cannot be null \(leave the field out/i, "空にできない項目です。"],
-  [/^expected a JSON object/i, "送信内容の形式が正しくありません。"],
-  [/the file is larger than/i, "ファイルが大きすぎます。"],
-  // 経審: the reasons the API gives
-  [/^employed since (\S+): not more than 6 months before the base date (\S+)/i, (m) => `入社日 ${m[1]}: 審査基準日 ${m[2]} の6か月前より後です。`],
-  [/^W1⑩ applies to base dates from (\S+)/i, (m) => `W1⑩ は審査基準日が ${m[1]} 以降の場合に適用されます。`],
-  [/^no directly contracted work in the year$/i, "審査対象年度に元請工事がありません。"],
-  [/^(.+): left out \((.+)\)$/, (m) => `${m[1]}: 対象外（${m[2]}）`],
-  [/^(.+): work records entered by 直接入力$/, (m) => `${m[1]}: 直接入力による就業履歴があります`],
-  [/^(.+): no card reader, face kiosk or private system in use on the site \(直接入力 only\)$/,
-    (m) => `${m[1]}: カードリーダー・顔認証端末・民間システムが使われていません（直接入力のみ）`],
-  [/^(.+): site and contract not registered in CCUS$/, (m) => `${m[1]}: 現場・契約が CCUS に登録されていません`],
-  [/^誓約書 \(様式第6号\) not submitted$/, "誓約書（様式第6号）が提出されていません。"],
-  [/^every directly contracted work accumulates in CCUS$/, "すべての元請工事で CCUS に就業履歴を蓄積しています。"],
-  [/^every public directly contracted work accumulates in CCUS$/, "すべての公共の元請工事で CCUS に就業履歴を蓄積しています。"],
-];
-
-/** The text of an API error code: the bilingual `errcode.*` catalogue first, then the Japanese-only table of the
- * review codes (English keeps the server's message there). One lookup for every view. */
+/** The text of an API error code in the current language (the server's catalogue, messages/errors.ts), or null. */
 export function codeMessage(code: string): string | null {
-  const key = `errcode.${code}`;
-  if (has(key)) return t(key);
-  return lang === "ja" ? ERROR_CODES_JA[code] ?? null : null;
+  return errorCodeText(code, lang);
 }
 
-export function serverMessage(message: string): string {
-  if (lang !== "ja") return message;
-  for (const [re, ja] of SERVER_JA) {
-    const m = message.match(re);
-    if (m) return typeof ja === "string" ? ja : ja(m);
-  }
-  return message;
+/** What a user reads for a refusal: the catalogue's text for its code. In Japanese never the server's English: an
+ * unknown code (a newer server) reads as the generic sentence. */
+export function errorMessage(code: string, serverText: string): string {
+  return errorCodeText(code, lang) ?? (lang === "ja" ? t("err.generic") : serverText);
+}
+
+/** A field's message from its `type` and `ctx` (pydantic's type, one of ours, or an error code). */
+export function fieldMessage(f: FieldError): string {
+  return fieldErrorText(f.type, f.ctx, lang) ?? (lang === "ja" ? t("err.field_generic") : f.message);
 }
 
 export function formatDateTime(iso: string | null | undefined): string {

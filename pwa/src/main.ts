@@ -4,7 +4,7 @@ import { html, nothing, render } from "lit-html";
 import { registerSW } from "virtual:pwa-register";
 import { api, ApiError, NetworkError, session, setUnauthorisedHandler } from "./api";
 import { Flash, navigate, RouteDef, setRenderer, setRouter, state, update, View } from "./app";
-import { getLang, setLang, t, tr } from "./i18n";
+import { errorMessage, getLang, setLang, t, tr } from "./i18n";
 import "./jobs";
 import { flush, listJobs, onJobDone, onOutboxChange, startOutbox } from "./outbox";
 import "./styles.css";
@@ -181,7 +181,7 @@ async function show(flashMsg?: Flash): Promise<void> {
       view = e instanceof NetworkError
         ? messageView(t("app.error_title"), navigator.onLine ? t("app.network_error") : t("app.offline_view"))
         : e instanceof ApiError
-          ? messageView(t("app.error_title"), e.status === 404 ? t("app.not_found") : e.status === 403 ? t("app.forbidden") : e.message)
+          ? messageView(t("app.error_title"), errorMessage(e.code, e.message))
           : messageView(t("app.error_title"), String(e));
     }
   }

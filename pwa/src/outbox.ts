@@ -21,7 +21,7 @@ export interface Job<P = unknown> {
   payload: P;
   progress: Record<string, unknown>;
   state: "pending" | "sending" | "failed";
-  error?: { message: string; fields: FieldError[]; status: number };
+  error?: { message: string; fields: FieldError[]; status: number; code?: string };
 }
 
 export type Runner = (job: Job<any>, save: () => Promise<void>) => Promise<unknown>;
@@ -137,7 +137,7 @@ async function doFlush(): Promise<void> {
       }
       job.state = "failed";
       job.error = e instanceof ApiError
-        ? { message: e.message, fields: e.fields, status: e.status }
+        ? { message: e.message, fields: e.fields, status: e.status, code: e.code }
         : { message: String(e), fields: [], status: 0 };
       await save(job);
       changed();

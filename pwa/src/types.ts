@@ -15,7 +15,10 @@ export interface Me {
 
 export interface FieldError {
   field: string;
+  /** English, for developers: users read the text for `type` (pydantic's error type or an error code). */
   message: string;
+  type?: string;
+  ctx?: Record<string, string | number | boolean | null>;
 }
 
 export interface ReturnReason {

@@ -4,7 +4,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { ifDefined } from "lit-html/directives/if-defined.js";
 import { ApiError, getBlob, NetworkError } from "./api";
-import { codeMessage, fieldLabel, serverMessage, t, tr } from "./i18n";
+import { errorMessage, fieldLabel, fieldMessage, t, tr } from "./i18n";
 
 export type Errors = Record<string, string>;
 export type Reasons = Record<string, string>;
@@ -19,9 +19,10 @@ export function errorsFrom(e: ApiError): Errors {
   for (const f of e.fields) {
     // The one-request registration sends its data as the form field "data": "data.family_name" is family_name.
     let key = f.field === "face_photo" ? "photo" : f.field.replace(/^(form\.)?data\./, "");
-    // A whole-body (cross-field) error: the residence rule belongs next to the residence fields.
-    if (key === "body") key = /residence/i.test(f.message) ? "residence_status" : "";
-    out[key] = out[key] ? `${out[key]} ${serverMessage(f.message)}` : serverMessage(f.message);
+    // A whole-body (cross-field) error: the residence rules belong next to the residence fields.
+    if (key === "body") key = f.type?.startsWith("residence_") ? "residence_status" : "";
+    const text = fieldMessage(f.type ? f : { ...f, type: e.code });
+    out[key] = out[key] ? `${out[key]} ${text}` : text;
   }
   return out;
 }
@@ -39,16 +40,11 @@ export function emptyStatus(): FormStatus {
 /** Turn a failed submission into the form's status (field errors and a top message). */
 export function statusFromError(e: unknown): FormStatus {
   if (e instanceof ApiError) {
+    // Translated by code only (messages/errors.ts, built from the server's catalogue): the field items by their
+    // `type`, a refusal without fields by its code.
     const errors = errorsFrom(e);
-    const coded = codeMessage(e.code);
-    if (coded && e.fields.length <= 1) {
-      // A stable error code with its own text in a catalogue reads better than the server's message; one clear
-      // sentence, next to its field when it names one.
-      const field = e.fields[0]?.field;
-      return { errors: field ? { [field]: coded } : {}, message: field ? null : coded, busy: false };
-    }
-    const message = e.fields.length ? null : serverMessage(e.message);
-    return { errors, message: message || (Object.keys(errors).length ? null : t("err.generic")), busy: false };
+    if (Object.keys(errors).length) return { errors, message: null, busy: false };
+    return { errors: {}, message: errorMessage(e.code, e.message), busy: false };
   }
   if (e instanceof NetworkError) return { errors: {}, message: t("app.network_error"), busy: false };
   return { errors: {}, message: String(e), busy: false };

@@ -31,7 +31,7 @@ async def test_account_locks_after_repeated_failures(client, settings):
 async def test_missing_or_bad_token_is_401(client):
     assert (await client.get("/api/v1/auth/me")).status_code == 401
     r = await client.get("/api/v1/auth/me", headers=auth("oc_forged"))
-    assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+    assert r.status_code == 401 and r.json()["error"] == "login_required"
 
 
 async def test_malformed_login_body(client):

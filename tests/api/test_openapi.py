@@ -23,7 +23,7 @@ async def test_docs_page_and_unknown_api_paths(client):
     assert r.status_code == 200 and "swagger-ui-bundle.js" in r.text
     assert (await client.get("/api/v1/docs/static/swagger-ui-bundle.js")).status_code == 200
     r = await client.get("/api/v1/no-such-thing")
-    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert r.status_code == 404 and r.json()["error"] == "no_such_endpoint"
     r = await client.delete("/api/v1/auth/me")
     assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
 

@@ -107,5 +107,5 @@ async def test_per_address_limit_is_shared_by_both_processes(http):
     statuses = Counter(r.status_code for r in results)
     assert statuses == {401: 30, 429: 10}, statuses
     r = await _login(http, "sprayed", PASSWORD, address)
-    assert r.status_code == 429 and r.json()["error"] == "too_many_requests"
+    assert r.status_code == 429 and r.json()["error"] == "too_many_failed_logins"
     assert (await _login(http, "sprayed", PASSWORD, "203.0.113.78")).status_code == 200

@@ -186,7 +186,7 @@ def test_operator_correction_is_audited(open_context, api, artifacts):
 
     goto(page, "/audit?entity_type=technician&entity_id=6")
     entry = page.locator("[data-testid=audit] li").first
-    assert "technician.correct" in entry.inner_text()
+    assert "技能者情報の修正" in entry.inner_text()  # the audit action technician.correct, in words
     assert "書面確認済み" in entry.inner_text()
     entry.locator("summary").click()
     assert new in entry.inner_text()

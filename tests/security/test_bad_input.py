@@ -55,7 +55,7 @@ async def test_integers_beyond_their_columns(client):
     for path in (f"/api/v1/sites/{BIG}", f"/api/v1/technicians/{BIG}", f"/api/v1/sites/{site}/roster/{BIG * 10}"):
         r = await client.get(path, headers=prime) if "roster/" not in path else await client.patch(
             path, headers=prime, json={"work_content": "x"})
-        await _refused(r, 404, "not_found")
+        await _refused(r, 404, "record_not_found")
     # Query and body integers: 64-bit and 32-bit columns.
     r = await client.get("/api/v1/invoices", headers=prime, params={"before_id": str(BIG)})
     assert r.status_code == 422, r.text
@@ -118,9 +118,9 @@ async def test_roster_patch_null_and_long_card_serial(client):
     assert r.status_code == 422, r.text
     serial = "0" * 40
     r = await client.post(f"/api/v1/cards/{serial}/revoke", headers=auth(w.op), json={"reason": "lost"})
-    await _refused(r, 404, "not_found")
+    await _refused(r, 404, "card_not_found")
     r = await client.get(f"/api/v1/cards/{serial}/personalisation", headers=auth(w.op))
-    await _refused(r, 404, "not_found")
+    await _refused(r, 404, "card_not_found")
 
 
 async def test_full_width_corporate_number_is_the_same_firm(client):

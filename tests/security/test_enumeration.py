@@ -65,8 +65,8 @@ async def test_taken_and_reserved_login_names_get_one_answer_that_says_what_to_d
     assert {a[0] for a in answers} == {409}
     assert len({str(a[1]) for a in answers}) == 1, answers
     body = answers[0][1]
-    assert body["error"] == "login_unavailable" and body["fields"] == [{"field": "login",
-                                                                         "message": "choose another login name"}]
+    assert body["error"] == "login_unavailable" and body["fields"] == [{
+        "field": "login", "message": "choose another login name", "type": "login_unavailable"}]
     assert await table_counts() == before
     data = business_payload()
     data["admin"]["login"] = "taken-name"

@@ -26,7 +26,7 @@ async def test_a_decompression_bomb_is_refused_with_its_code(client):
     assert len(bomb) < 200_000
     r = await upload(client, reg["token"], reg["technician"]["id"], "photo", bomb)
     assert r.status_code == 413, r.text
-    assert r.json()["error"] == "payload_too_large"
+    assert r.json()["error"] == "image_too_many_pixels"
     me = (await client.get(f"/api/v1/technicians/{reg['technician']['id']}", headers=auth(reg["token"]))).json()
     assert me["has_photo"] is False
 
@@ -71,4 +71,4 @@ async def test_face_checkin_frames_obey_the_upload_limit(client, settings):
                           data={"idempotency_key": "k1", "device_time": "2026-12-01T08:00:00+09:00"},
                           files={"frame1": ("f.jpg", frame, "image/jpeg")})
     assert r.status_code == 413, r.text
-    assert r.json()["error"] == "payload_too_large"
+    assert r.json()["error"] == "file_too_large"

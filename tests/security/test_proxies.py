@@ -19,7 +19,7 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(app_with):
             assert (await _guess(c, i, f"192.0.2.{i + 1}")).status_code == 401
         # Every guess counted against the peer itself, whatever address it claimed.
         r = await _guess(c, 9, "192.0.2.200")
-        assert r.status_code == 429 and r.json()["error"] == "too_many_requests"
+        assert r.status_code == 429 and r.json()["error"] == "too_many_failed_logins"
         r = await c.post("/api/v1/auth/login", json={"login": "proxy-op", "password": PASSWORD},
                          headers={"X-Forwarded-For": "192.0.2.201"})
         assert r.status_code == 429

@@ -20,12 +20,12 @@ def settings(settings):
 
 
 @pytest.mark.parametrize("payload, code", [
-    (b"[]", "invalid_payload"),
-    (b'[{"id": "evt_1", "type": "payment_intent.succeeded"}]', "invalid_payload"),
-    (b'"text"', "invalid_payload"),
+    (b"[]", "invalid_webhook_payload"),
+    (b'[{"id": "evt_1", "type": "payment_intent.succeeded"}]', "invalid_webhook_payload"),
+    (b'"text"', "invalid_webhook_payload"),
     (b'{"id": "evt_1", "type": "x", "data": ' + b"[" * 5000 + b"]" * 5000 + b"}", "json_too_deep"),
     (json.dumps({"id": "evt\u0000", "type": "payment_intent.succeeded"}).encode(), "invalid_character"),
-    (b'{"id": "evt_2", "type": "payment_intent.succeeded", "created": "soon"}', "invalid_payload"),
+    (b'{"id": "evt_2", "type": "payment_intent.succeeded", "created": "soon"}', "invalid_webhook_payload"),
 ])
 async def test_signed_webhook_that_is_not_an_event(client, payload, code):
     before = await table_counts()

@@ -1,14 +1,6 @@
 // Messages of the invoice pages, online payment, the payment correction queue and the KPI dashboard ([ja, en]).
 
 export const BILLING = {
-  // Error codes of money and batch endpoints, shown instead of the server's English message (ui.statusFromError).
-  "errcode.close_month_not_ended": ["この月はまだ終わっていないため締められません（日本時間）。", "This month has not ended yet (Japan time): it cannot be closed."],
-  "errcode.close_earlier_month_open": ["前の月がまだ締められていません。先に前の月を締めてください。", "An earlier month is still open: close it first."],
-  "errcode.invoice_issuer_number_placeholder": ["登録番号（適格請求書発行事業者）が設定されていないため、請求書を確定できません。", "The issuer's registration number is not set: invoices cannot be finalised."],
-  "errcode.already_resolved": ["この入金はすでに他の操作で処理されました。", "This payment was already resolved by another action."],
-  "errcode.signature_in_future": ["署名の時刻が未来です。", "The signature is dated in the future."],
-  "errcode.no_such_batch": ["そのバッチはありません。", "No such batch."],
-  "errcode.no_such_batch_run": ["その実行記録はありません。", "No such batch run."],
   "nav.invoices": ["請求・支払い", "Invoices"],
   "invoice.title": ["請求書とお支払い", "Invoices and payment"],
   "invoice.admin_title": ["請求書（全事業者）", "Invoices (all payers)"],

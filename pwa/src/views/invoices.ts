@@ -10,7 +10,7 @@ import { api, ApiError, get, NetworkError, session } from "../api";
 import { flash, navigate, update, View } from "../app";
 import type { BillingRun, Charge, Invoice, InvoiceDetail, PayOut } from "../billing-types";
 import { download, Forms, send, values } from "../forms";
-import { formatDateTime, formatYen, serverMessage, t, tr } from "../i18n";
+import { formatDateTime, formatYen, getLang, t, tr } from "../i18n";
 import { badge, dl, errorSummary, field, statusFromError } from "../ui";
 import { firmTabs } from "./firm-tabs";
 import { technicianTabs } from "./technician";
@@ -234,7 +234,8 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
         }
         const mine = started && inv.online_payments.find((o) => o.intent_id === started!.intent_id);
         if (mine && (mine.status === "canceled" || (mine.status === "requires_payment_method" && mine.failure_message))) {
-          payError = mine.failure_message ? serverMessage(mine.failure_message) : t("pay.failed");
+          // The provider's reason is its own English text: Japanese users read our sentence.
+          payError = mine.failure_message && getLang() === "en" ? mine.failure_message : t("pay.failed");
           started = null;
           stopPolling();
           update();
@@ -406,7 +407,7 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
           ? html`<h3>${t("invoice.online_payments")}</h3>
             <ul class="list">${inv.online_payments.map((o) => html`<li><span class="mono">${o.intent_id}</span>
               ${tr("pay.method", o.method)} ${formatYen(o.amount_yen)} — ${tr("intent", o.status)}
-              ${o.failure_message ? html`<div class="warn">${serverMessage(o.failure_message)}</div>` : nothing}</li>`)}</ul>`
+              ${o.failure_message ? html`<div class="warn">${getLang() === "en" ? o.failure_message : t("pay.failed")}</div>` : nothing}</li>`)}</ul>`
           : nothing}
       </section>
     </section>`,

@@ -7,7 +7,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { api, get, NetworkError, session } from "../api";
 import { flash, update, View } from "../app";
 import { download, Forms, send, todayJst, values } from "../forms";
-import { getLang, serverMessage, t, tr } from "../i18n";
+import { getLang, t, tr } from "../i18n";
 import { industries, industryName } from "../masters";
 import type { Business, CompletedWorks, ContractHistory, KeishinStaff, TechnicianSummary, W1Result, W1Skills } from "../types";
 import { checkbox, dl, errorSummary, field, requiredErrors, statusFromError } from "../ui";
@@ -64,6 +64,32 @@ const yen = (n: number) => n.toLocaleString(getLang() === "ja" ? "ja-JP" : "en-G
 async function defaultIndustries(pk: number): Promise<string[]> {
   const biz = await get<Business>(`/businesses/${pk}`).catch(() => null);
   return biz?.permitted_industries.length ? [...biz.permitted_industries] : ["01"];
+}
+
+// The 経審 results explain themselves in sentences (W1⑩ reasons, why a person or a work is left out): result text, not
+// refusals, so they are not in the error catalogue. Their Japanese wording lives here, with the view that shows them.
+// (Refusals are translated by code: messages/errors.ts.)
+const REASONS_JA: [RegExp, string | ((m: RegExpMatchArray) => string)][] = [
+  [/^employed since (\S+): not more than 6 months before the base date (\S+)/i, (m) => `入社日 ${m[1]}: 審査基準日 ${m[2]} の6か月前より後です。`],
+  [/^W1⑩ applies to base dates from (\S+)/i, (m) => `W1⑩ は審査基準日が ${m[1]} 以降の場合に適用されます。`],
+  [/^no directly contracted work in the year$/i, "審査対象年度に元請工事がありません。"],
+  [/^(.+): left out \((.+)\)$/, (m) => `${m[1]}: 対象外（${m[2]}）`],
+  [/^(.+): work records entered by 直接入力$/, (m) => `${m[1]}: 直接入力による就業履歴があります`],
+  [/^(.+): no card reader, face kiosk or private system in use on the site \(直接入力 only\)$/,
+    (m) => `${m[1]}: カードリーダー・顔認証端末・民間システムが使われていません（直接入力のみ）`],
+  [/^(.+): site and contract not registered in CCUS$/, (m) => `${m[1]}: 現場・契約が CCUS に登録されていません`],
+  [/^誓約書 \(様式第6号\) not submitted$/, "誓約書（様式第6号）が提出されていません。"],
+  [/^every directly contracted work accumulates in CCUS$/, "すべての元請工事で CCUS に就業履歴を蓄積しています。"],
+  [/^every public directly contracted work accumulates in CCUS$/, "すべての公共の元請工事で CCUS に就業履歴を蓄積しています。"],
+];
+
+function keishinReason(text: string): string {
+  if (getLang() !== "ja") return text;
+  for (const [re, ja] of REASONS_JA) {
+    const m = text.match(re);
+    if (m) return typeof ja === "string" ? ja : ja(m);
+  }
+  return text;
 }
 
 function loadError(e: unknown): string {
@@ -189,7 +215,7 @@ export async function keishinStaffView(): Promise<View> {
       ${s.excluded.length
         ? html`<ul class="list excluded" data-testid="staff-excluded">${s.excluded.map((x) => html`<li>
             <strong>${x.name}</strong> <span class="mono meta">${x.technician_id}</span>
-            <div>${tr("keishin.excl", x.code)}</div><div class="meta">${serverMessage(x.reason)}</div></li>`)}</ul>`
+            <div>${tr("keishin.excl", x.code)}</div><div class="meta">${keishinReason(x.reason)}</div></li>`)}</ul>`
         : html`<p>${t("keishin.none_excluded")}</p>`}
       ${s.notes.length ? html`<h3>${t("keishin.notes")}</h3><ul>${s.notes.map((n) => html`<li>${n}</li>`)}</ul>` : nothing}
       <div class="actions downloads">
@@ -226,7 +252,7 @@ export async function keishinStaffView(): Promise<View> {
         </section>
         <section class="card" aria-labelledby="staff-h">
           <h2 id="staff-h">${t("keishin.staff_title")}</h2>
-          ${staffError ? html`<p class="notice returned" role="alert">${serverMessage(staffError)}</p>` : nothing}
+          ${staffError ? html`<p class="notice returned" role="alert">${staffError}</p>` : nothing}
           ${staff ? results(staff) : nothing}
         </section>
         <section class="card" aria-labelledby="emp-h" id="employment">
@@ -406,7 +432,7 @@ export async function keishinWorksView(): Promise<View> {
         </table>
       </div>
       ${w.excluded.length
-        ? html`<h3>${t("keishin.works_excluded")}</h3><ul>${w.excluded.map((x) => html`<li>${x.work_name}: ${tr("keishin.excl", x.code)} <span class="meta">${serverMessage(x.reason)}</span></li>`)}</ul>`
+        ? html`<h3>${t("keishin.works_excluded")}</h3><ul>${w.excluded.map((x) => html`<li>${x.work_name}: ${tr("keishin.excl", x.code)} <span class="meta">${keishinReason(x.reason)}</span></li>`)}</ul>`
         : nothing}
       <div class="actions downloads">
         <button type="button" ?disabled=${busy === "csv"} @click=${() => dl_("csv", query("csv", "utf-8"))}>${t("keishin.download_csv")}</button>
@@ -480,7 +506,7 @@ export async function keishinWorksView(): Promise<View> {
             ${industryChecks("kw-", new Set(cond.industries), kw.errors.industries)}
             <button type="submit" class="primary" ?disabled=${kw.busy}>${t("keishin.show")}</button>
           </form>
-          ${worksError ? html`<p class="notice returned" role="alert">${serverMessage(worksError)}</p>` : nothing}
+          ${worksError ? html`<p class="notice returned" role="alert">${worksError}</p>` : nothing}
           ${works ? worksTable(works) : nothing}
         </section>
       </section>`;
@@ -583,13 +609,13 @@ export async function keishinW1View(): Promise<View> {
         </section>
         <section class="card" aria-labelledby="w1-h">
           <h2 id="w1-h">${t("keishin.w1_title")}</h2>
-          ${error ? html`<p class="notice returned" role="alert">${serverMessage(error)}</p>` : nothing}
+          ${error ? html`<p class="notice returned" role="alert">${error}</p>` : nothing}
           ${result
             ? html`${dl([
                 [t("keishin.w1_points"), html`<strong class="big" data-testid="w1-points">${t("keishin.points_n", { n: result.points })}</strong>`],
                 [t("keishin.w1_considered"), t("keishin.sites_n", { n: result.considered })],
               ])}
-              <ul data-testid="w1-reasons">${result.reasons.map((r) => html`<li>${serverMessage(r)}</li>`)}</ul>`
+              <ul data-testid="w1-reasons">${result.reasons.map((r) => html`<li>${keishinReason(r)}</li>`)}</ul>`
             : nothing}
         </section>
         ${result ? skillsCard(result.skills) : nothing}

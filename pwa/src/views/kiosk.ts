@@ -13,7 +13,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import pkg from "../../package.json";
 import { update, View } from "../app";
-import { getLang, has, setLang, t, tr } from "../i18n";
+import { codeMessage, getLang, has, setLang, t, tr } from "../i18n";
 import "../kiosk.css";
 
 const STORE = "openccus.kiosk";
@@ -169,7 +169,7 @@ class Kiosk {
       });
       const data = await res.json().catch(() => ({}));
       if (!res.ok) {
-        this.enrolError = res.status === 401 ? t("kiosk.bad_code") : data.message || t("kiosk.error");
+        this.enrolError = res.status === 401 ? t("kiosk.bad_code") : (typeof data.error === "string" && codeMessage(data.error)) || t("kiosk.error");
         return this.focus("enrol-error");
       }
       this.enrolment = { device_id: String(data.device_id), device_token: data.device_token, site_id: String(data.site_id), enrolled_at: new Date().toISOString() };
@@ -354,9 +354,9 @@ class Kiosk {
     }
     if (res.ok) return this.show({ kind: "checkin", out: data as CheckinOut });
     if (res.status === 422 && typeof data.error === "string") {
-      // Our own words for the known refusals (one person at a time, come closer…); the API's sentence otherwise.
+      // The kiosk's own words for the known refusals (one person at a time, come closer…); the catalogue's otherwise.
       const key = `kiosk.err.${data.error}`;
-      return this.show({ kind: "error", text: has(key) ? t(key) : data.message || t("kiosk.error") });
+      return this.show({ kind: "error", text: has(key) ? t(key) : codeMessage(data.error) || t("kiosk.error") });
     }
     this.show({ kind: "error", text: res.status === 503 ? t("kiosk.busy") : t("kiosk.error") });
   }

@@ -157,7 +157,7 @@ export async function kpiView(query: URLSearchParams): Promise<View> {
         <h2 id="reg-h">${t("kpi.registrations")}</h2>
         <p class="hint">${t("kpi.registrations_intro")}</p>
         ${MEASURES.map(measureChart)}
-        <p class="meta">${t("kpi.source")}: ${regs.target_source}</p>
+        <p class="meta">${t("kpi.source")}: ${regs.target_source.replace(/\s*—\s*seed lines[^)）]*/g, "")}</p>
       </section>
       ${segmentSection()}
     </section>`,

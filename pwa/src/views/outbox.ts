@@ -1,6 +1,6 @@
 import { html, nothing } from "lit-html";
 import { update, View } from "../app";
-import { fieldLabel, formatDateTime, getLang, serverMessage, t } from "../i18n";
+import { errorMessage, fieldLabel, fieldMessage, formatDateTime, getLang, t } from "../i18n";
 import { discard, Job, listJobs, retry } from "../outbox";
 
 export async function outboxView(): Promise<View> {
@@ -26,8 +26,8 @@ export async function outboxView(): Promise<View> {
               <span class="badge badge-${j.state === "failed" ? "returned" : "submitted"}">${stateText(j)}</span>
               <div class="meta">${t("outbox.created")}: ${formatDateTime(new Date(j.created).toISOString())}</div>
               ${j.error
-                ? html`<div class="field-error">${serverMessage(j.error.message)}
-                    ${j.error.fields.length ? html`<ul>${j.error.fields.map((f) => html`<li>${fieldLabel(f.field)}: ${serverMessage(f.message)}</li>`)}</ul>` : nothing}</div>`
+                ? html`<div class="field-error">${errorMessage(j.error.code ?? "", j.error.message)}
+                    ${j.error.fields.length ? html`<ul>${j.error.fields.map((f) => html`<li>${fieldLabel(f.field)}: ${fieldMessage(f)}</li>`)}</ul>` : nothing}</div>`
                 : nothing}
               <div class="actions">
                 <button type="button" @click=${async () => { await retry(j.id); await reload(); }}>${t("outbox.retry")}</button>

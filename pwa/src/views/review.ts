@@ -5,7 +5,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { get } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { changedFields, IDENTITY_FIELDS, identitySections, readIdentity } from "../identity";
-import { fieldLabel, formatDateTime, formatYen, t, tr } from "../i18n";
+import { fieldLabel, formatDateTime, formatYen, has, t, tr } from "../i18n";
 import { requestJob } from "../jobs";
 import { industryName, prefectureName, tradeName } from "../masters";
 import { submit } from "../outbox";
@@ -350,6 +350,22 @@ export async function correctionView(pk: number): Promise<View> {
   };
 }
 
+/** An audit action (`application.approve`, `change.data.approve`, `level.judged`…) in words; one without a label is
+ * shown as the code it is. */
+function auditAction(action: string) {
+  if (has(`auditaction.${action}`)) return tr("auditaction", action);
+  const [head, ...rest] = action.split(".");
+  const tail = rest[rest.length - 1] ?? "";
+  if (has(`auditaction.${head}.*`) && has(`auditverb.${tail}`)) return `${tr("auditaction", `${head}.*`)}（${tr("auditverb", tail)}）`;
+  return html`<span class="mono">${action}</span>`;
+}
+
+/** A return's reason is stored as "field: reason; field: reason" (api/registration/review.py): the fields by label. */
+function auditReason(action: string, reason: string): string {
+  if (action !== "application.return") return reason;
+  return reason.replace(/(^|; )([a-z_][a-z0-9_.]*): /g, (_, sep: string, f: string) => `${sep}${fieldLabel(f)}: `);
+}
+
 export async function auditView(query: URLSearchParams): Promise<View> {
   const entityType = query.get("entity_type") || "";
   const entityId = query.get("entity_id") || "";
@@ -394,14 +410,14 @@ export async function auditView(query: URLSearchParams): Promise<View> {
       ${entries.length
         ? html`<ul class="list audit" data-testid="audit">
             ${entries.map((e) => html`<li>
-              <div class="row-head"><strong>${e.action}</strong>
-                <span class="badge">${e.entity_type} #${e.entity_id}</span></div>
+              <div class="row-head"><strong>${auditAction(e.action)}</strong>
+                <span class="badge">${has(`subject.${e.entity_type}`) ? tr("subject", e.entity_type) : html`<span class="mono">${e.entity_type}</span>`} #${e.entity_id}</span></div>
               <div class="meta">${formatDateTime(e.at)} · ${t("audit.actor")}: ${e.actor_login ?? "—"} (${tr("role", e.actor_role)})</div>
-              ${e.reason ? html`<p><strong>${t("audit.reason")}:</strong> ${e.reason}</p>` : nothing}
+              ${e.reason ? html`<p><strong>${t("audit.reason")}:</strong> ${auditReason(e.action, e.reason)}</p>` : nothing}
               ${e.before != null || e.after != null
                 ? html`<details><summary>${t("audit.changes")}</summary>
-                    <div class="grid2"><div><h3>${t("audit.before")}</h3><pre>${json(e.before)}</pre></div>
-                    <div><h3>${t("audit.after")}</h3><pre>${json(e.after)}</pre></div></div></details>`
+                    <div class="grid2"><div><h3>${t("audit.before")}</h3><pre class="mono">${json(e.before)}</pre></div>
+                    <div><h3>${t("audit.after")}</h3><pre class="mono">${json(e.after)}</pre></div></div></details>`
                 : nothing}
             </li>`)}
           </ul>
