@@ -251,7 +251,7 @@ async def decide(*, actor: Account, site: Site, pk: int, approve: bool, note: st
         raise Forbidden("Only the prime contractor's site manager decides 建退共 candidates.", code="not_site_manager")
     item = await KentaikyoCandidate.get_or_none(id=pk, site=site)
     if item is None:
-        raise NotFound("No such 建退共 candidate on this site.")
+        raise NotFound("No such 建退共 candidate on this site.", code="candidate_not_found")
     status = CandidateStatus.approved if approve else CandidateStatus.rejected
     taken = await KentaikyoCandidate.filter(id=pk, status=CandidateStatus.pending).update(
         status=status, decided_by_id=actor.id, decided_at=now(), note=note

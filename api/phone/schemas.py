@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from api.common import CcusId, Int, Moment, Strict
+from api.common import CcusId, Int, Moment, Strict, invalid
 from api.sites.schemas import Geofence
 
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -40,10 +40,10 @@ class PhoneSettingsIn(Strict):
     @model_validator(mode="after")
     def _fence(self):
         if self.geofence is None and self.polygon is None:
-            raise ValueError("give a geofence (centre and radius) or a polygon")
+            raise invalid("geofence_required", "give a geofence (centre and radius) or a polygon")
         for lat, lon in self.polygon or []:
             if not (20 <= lat <= 46 and 122 <= lon <= 154):
-                raise ValueError("polygon points must be [lat, lon] in Japan")
+                raise invalid("polygon_outside_japan", "polygon points must be [lat, lon] in Japan")
         return self
 
 

@@ -325,7 +325,7 @@ async def decide(*, actor: Account, site: Site, pk: int, approve: bool, settings
         approved=approve, reviewed_by_id=actor.id, reviewed_at=at)
     c = await PhoneCheckin.get_or_none(id=pk, site=site).select_related("technician")
     if c is None:
-        raise NotFound("No such phone check-in on this site.")
+        raise NotFound("No such phone check-in on this site.", code="phone_checkin_not_found")
     if not won:
         if c.outcome is not PhoneOutcome.review:
             raise Conflict("Only check-ins in the review queue are decided.", code="not_in_review")

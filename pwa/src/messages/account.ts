@@ -3,15 +3,6 @@
 
 export const ACCOUNT = {
   // Error codes of the recovery endpoints, shown instead of the server's English message (ui.statusFromError).
-  "errcode.reset_token_invalid": ["このリンクは無効です（使用済み、期限切れ、または新しいリンクの発行で無効になりました）。もう一度再設定を申請してください。",
-    "This link is invalid (used, expired, or replaced by a newer one). Ask for a new one."],
-  "errcode.too_many_reset_requests": ["この接続元からの再設定の申請が多すぎます。1時間ほどおいてからお試しください。",
-    "Too many reset requests from this address. Try again in about an hour."],
-  "errcode.current_password_wrong": ["現在のパスワードが違います。", "The current password is wrong."],
-  "errcode.password_unchanged": ["現在と違うパスワードを入力してください。", "Choose a password different from the current one."],
-  "errcode.password_change_required": ["最初に、ご自分でパスワードを設定してください（他の人が設定したパスワードのままでは使えません）。",
-    "First choose your own password (a password someone else set cannot be kept)."],
-  "errcode.mail_not_found": ["そのメールはありません。", "No such mail."],
   "acct.forgot_link": ["パスワードを忘れた方", "Forgot your password?"],
   "acct.forgot_title": ["パスワードの再設定", "Reset your password"],
   "acct.forgot_intro": ["ログインIDまたは登録したメールアドレスを入力してください。再設定用のリンクをメールでお送りします。",

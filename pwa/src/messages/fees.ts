@@ -2,23 +2,6 @@
 // error codes (issue 14 items 5–7). One block, so the error catalogue can be merged or moved as a whole.
 
 export const FEES = {
-  // --- error codes (errcode.*) ---
-  "errcode.registration_expired": ["登録の有効期限が切れているため、カードの再発行はできません。登録の更新を申請してください。",
-    "The registration has expired, so the card cannot be reissued. Apply for the renewal of the registration."],
-  "errcode.renewal_not_open_until": ["登録の更新はまだ申請できません。有効期限の6か月前から申請できます（開始日はメッセージのとおり）。",
-    "The renewal cannot be applied for yet: it opens 6 months before the expiry (the opening date is in the message)."],
-  "errcode.renewal_open": ["登録の更新はすでに申請中です。差し戻された場合は再申請してください。",
-    "A renewal is already open. If it was returned, resubmit it."],
-  "errcode.not_renewable": ["承認済みでカードが発行された登録だけが更新できます。",
-    "Only an approved registration with a card can be renewed."],
-  "errcode.not_submitted": ["この申請はすでに審査済み（または差戻し中）です。画面を更新してください。",
-    "This application has already been decided (or returned). Reload the page."],
-  "errcode.person_days_below_records": ["申告する人日数が、この現場にすでにある就業履歴の件数を下回っています。件数以上を入力してください。",
-    "The person-days declared are fewer than the work records the site already has. Declare at least that many."],
-  "errcode.lump_sum_disabled": ["一括支払方式は公式の料金が公表されていないため、現在利用できません。この現場は就業履歴1件ごとに請求されます。",
-    "The lump-sum option is off: its official price is not public. The site is billed per work record."],
-  "errcode.invalid_conditions": ["料金の条件（登録の種類・資本金など）を確認してください。", "Check the fee conditions (tier, capital…)."],
-  "errcode.no_tariff_for_date": ["その日に適用される料金がありません。", "No fee is in force on that day."],
   // --- fee quotes (before an application is submitted) ---
   "fee.quote": ["手数料 {amount}（税込）", "Fee {amount} (tax included)"],
   "fee.quote_note": ["申請した日の料金が適用され、承認後に請求されます。差し戻し後の再申請でも最初の申請日の料金のままです。",

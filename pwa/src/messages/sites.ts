@@ -13,10 +13,4 @@ export const PLACEHOLDERS = {
   "ph.added": ["「{name}」を仮登録しました。", "\"{name}\" entered."],
   "ph.badge": ["未登録（仮登録）", "Not registered (placeholder)"],
   "ph.number": ["法人番号", "Corporate number"],
-  "errcode.invalid_corporate_number": ["法人番号が正しくありません（13桁・チェックデジット）。", "Not a valid corporate number (13 digits with its check digit)."],
-  "errcode.placeholder_name_required": ["会社名を入力してください。", "Enter the firm's name."],
-  "errcode.placeholder_name_too_long": ["会社名が長すぎます（200文字まで）。", "The firm's name is too long (200 characters at most)."],
-  "errcode.business_already_registered": ["この法人番号の会社は CCUS に登録済みです。事業者IDで招待してください。", "A firm with this corporate number is registered in CCUS: invite it with its business ID."],
-  "errcode.not_upper_tier": ["元請側か直近上位の会社だけが登録できます。", "Only the prime's side or the tier directly above can do this."],
-  "errcode.already_in_tree": ["この会社はすでにこの現場の施工体制に入っています。", "This firm is already in the site's contract tree."],
 } as const satisfies Record<string, readonly [string, string]>;

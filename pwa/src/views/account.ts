@@ -4,7 +4,7 @@
 import { html } from "lit-html";
 import { api, session } from "../api";
 import { navigate, update, View } from "../app";
-import { t } from "../i18n";
+import { codeMessage, t } from "../i18n";
 import { emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, statusFromError } from "../ui";
 import { homeFor } from "./login";
 
@@ -85,7 +85,7 @@ export function resetView(): View {
               <button class="primary" type="submit" ?disabled=${status.busy}>${t("acct.reset_submit")}</button>
             </form>
             <p><a href="/forgot">${t("acct.ask_again")}</a></p>`
-        : html`<p class="notice returned" role="alert">${t("errcode.reset_token_invalid")}</p>
+        : html`<p class="notice returned" role="alert">${codeMessage("reset_token_invalid")}</p>
             <p><a href="/forgot">${t("acct.ask_again")}</a></p>`}
     </section>`,
   };
