@@ -63,9 +63,34 @@ def routers() -> list[Router]:
     from api.mail.routes import router as mail  # outgoing e-mail (operator console)
     from api.recovery.routes import router as recovery  # password reset by e-mail, password change
 
-    return [accounts, businesses, registration, review, sites, devices, attendance, workrecords, batches, levels,
-            reports, keishin, face, phone, licence, billing, payments, kpi, audit, notifications, changes, judged,
-            masters, kentaikyo, mail, recovery]
+    return [
+        accounts,
+        businesses,
+        registration,
+        review,
+        sites,
+        devices,
+        attendance,
+        workrecords,
+        batches,
+        levels,
+        reports,
+        keishin,
+        face,
+        phone,
+        licence,
+        billing,
+        payments,
+        kpi,
+        audit,
+        notifications,
+        changes,
+        judged,
+        masters,
+        kentaikyo,
+        mail,
+        recovery,
+    ]
 
 
 def app_version() -> str:
@@ -127,8 +152,12 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         Route("/api/v1/health", health),
     ]
     routes += _pwa_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers(),
-                     middleware=middleware(settings, docs_inline_script=DOCS_SCRIPT))
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=exception_handlers(),
+        middleware=middleware(settings, docs_inline_script=DOCS_SCRIPT),
+    )
 
 
 def _pwa_routes(settings: Settings) -> list[Route | Mount]:
@@ -143,13 +172,20 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
             raise NotFound("No such endpoint.", code="no_such_endpoint")  # an API typo gets JSON, never the app shell
         candidate = (dist / path).resolve()
         if path and candidate.is_file() and dist.resolve() in candidate.parents:
-            headers = no_cache if candidate.name in {"sw.js", "manifest.webmanifest", "index.html"} else {
-                "Cache-Control": "public, max-age=31536000, immutable"} if "/assets/" in f"/{path}" else {}
+            headers = (
+                no_cache
+                if candidate.name in {"sw.js", "manifest.webmanifest", "index.html"}
+                else {"Cache-Control": "public, max-age=31536000, immutable"}
+                if "/assets/" in f"/{path}"
+                else {}
+            )
             return _static(request, candidate, headers)
         index = dist / "index.html"
         if not index.is_file():
-            return HTMLResponse("<h1>OpenCCUS</h1><p>The PWA is not built. The API is at "
-                                "<a href='/api/v1/docs'>/api/v1/docs</a>.</p>", headers=no_cache)
+            return HTMLResponse(
+                "<h1>OpenCCUS</h1><p>The PWA is not built. The API is at <a href='/api/v1/docs'>/api/v1/docs</a>.</p>",
+                headers=no_cache,
+            )
         return _static(request, index, no_cache)
 
     async def no_endpoint(request: Request) -> Response:
@@ -158,8 +194,12 @@ def _pwa_routes(settings: Settings) -> list[Route | Mount]:
 
         # A path that an endpoint has with another method keeps its 405.
         for route in request.app.router.routes:
-            if isinstance(route, Route) and route.endpoint is not no_endpoint and route.path.startswith("/api/") \
-                    and route.matches(request.scope)[0] is Match.PARTIAL:
+            if (
+                isinstance(route, Route)
+                and route.endpoint is not no_endpoint
+                and route.path.startswith("/api/")
+                and route.matches(request.scope)[0] is Match.PARTIAL
+            ):
                 raise HTTPException(405, "Method Not Allowed")
         raise NotFound("No such endpoint.", code="no_such_endpoint")
 
@@ -181,8 +221,11 @@ def _static(request: Request, file: Path, headers: dict[str, str]) -> FileRespon
     for encoding, suffix in _ENCODINGS:
         packed = file.with_name(file.name + suffix)
         if encoding in accepted and packed.is_file():
-            return FileResponse(packed, media_type=media_type,
-                                headers={**headers, "Content-Encoding": encoding, "Vary": "Accept-Encoding"})
+            return FileResponse(
+                packed,
+                media_type=media_type,
+                headers={**headers, "Content-Encoding": encoding, "Vary": "Accept-Encoding"},
+            )
     return FileResponse(file, media_type=media_type, headers={**headers, "Vary": "Accept-Encoding"})
 
 

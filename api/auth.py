@@ -44,8 +44,9 @@ def request_token(request: Request) -> str | None:
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), csrf_token(cookie).encode()):
-            raise Forbidden("The request lacks the X-CSRF-Token header of this session; reload the page.",
-                            code="csrf_token_invalid")
+            raise Forbidden(
+                "The request lacks the X-CSRF-Token header of this session; reload the page.", code="csrf_token_invalid"
+            )
     return cookie
 
 

@@ -22,8 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations")
     worker = sub.add_parser("worker", help="run the arq job worker (needs REDIS_URL)")
     worker.add_argument("--burst", action="store_true", help="drain the queue and exit")
-    sub.add_parser("enqueue-due", help="enqueue the scheduled jobs due this minute (serverless batch: run it from a "
-                                       "timer, then `worker --burst`; arq's own cron does not fire in burst mode)")
+    sub.add_parser(
+        "enqueue-due",
+        help="enqueue the scheduled jobs due this minute (serverless batch: run it from a "
+        "timer, then `worker --burst`; arq's own cron does not fire in burst mode)",
+    )
     sub.add_parser("demo-data", help="load demonstration data (idempotent)")
     doc = sub.add_parser("openapi", help="write the OpenAPI document (the PWA's API types are generated from it)")
     doc.add_argument("--out", help="file to write (default: standard output)")
@@ -47,8 +50,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"OpenCCUS is starting on http://{args.host}:{args.port}/  (API docs: /api/v1/docs)", flush=True)
         # Forwarded headers are handled by the app itself, and only from OPENCCUS_TRUSTED_PROXIES (api/middleware.py):
         # uvicorn's own handling would believe any peer at 127.0.0.1. Its access log (with query strings) is off.
-        uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=False,
-                    access_log=False, log_config=log_config(), server_header=False)
+        uvicorn.run(
+            "api.asgi:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=False,
+            access_log=False,
+            log_config=log_config(),
+            server_header=False,
+        )
         return 0
     if args.command == "migrate":
         from api import db

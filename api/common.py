@@ -58,19 +58,31 @@ Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", 
 Login = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9._@-]{3,64}$"), AfterValidator(str.lower)]
 # A new password: its policy (length 15–200, not common, not containing the login) is checked by
 # api/accounts/passwords.py with a specific error code each; the schema documents the length.
-Password = Annotated[str, StringConstraints(min_length=1, max_length=1000),
-                     Field(json_schema_extra={"minLength": 15, "maxLength": 200})]
+Password = Annotated[
+    str, StringConstraints(min_length=1, max_length=1000), Field(json_schema_extra={"minLength": 15, "maxLength": 200})
+]
 # The 14-digit 技能者ID / 事業者ID / 現場ID: the 14th digit is a Damm check digit over the first 13 (api/ids.py),
 # checked where the ID is looked up (422 invalid_check_digit). The schema says so, for integrators.
-CcusId = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^[0-9]{14}$"),
-                   Field(json_schema_extra={"x-check-digit": "damm",
-                                            "$comment": "14 digits; the 14th is a Damm check digit over the first 13"})]
+CcusId = Annotated[
+    str,
+    BeforeValidator(_trim),
+    StringConstraints(pattern=r"^[0-9]{14}$"),
+    Field(
+        json_schema_extra={
+            "x-check-digit": "damm",
+            "$comment": "14 digits; the 14th is a Damm check digit over the first 13",
+        }
+    ),
+]
 # 法人番号: 13 digits, the first a check digit (国税庁).
-CorporateNumber = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^[0-9]{13}$"),
-                            Field(json_schema_extra={"x-check-digit": "nta-corporate-number"})]
+CorporateNumber = Annotated[
+    str,
+    BeforeValidator(_trim),
+    StringConstraints(pattern=r"^[0-9]{13}$"),
+    Field(json_schema_extra={"x-check-digit": "nta-corporate-number"}),
+]
 # A calendar month within the years the system can hold (`0000-01` and `9999-12` have no neighbouring month).
-Month = Annotated[str, BeforeValidator(_trim),
-                  StringConstraints(pattern=r"^(19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, BeforeValidator(_trim), StringConstraints(pattern=r"^(19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])$")]
 # A site's accumulation window: CCUS sites run in this century, not in year 1 or 9999.
 SiteDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
 

@@ -46,7 +46,16 @@ def avatar(seed: int) -> bytes:
 
 
 BUSINESSES = [
-    ("100001", "株式会社大和建設", "ヤマトケンセツ", 300_000_000, ["01", "02", "05"], "13", "千代田区丸の内1-1-1", "yamato"),
+    (
+        "100001",
+        "株式会社大和建設",
+        "ヤマトケンセツ",
+        300_000_000,
+        ["01", "02", "05"],
+        "13",
+        "千代田区丸の内1-1-1",
+        "yamato",
+    ),
     ("100002", "有限会社鈴木鉄筋", "スズキテッキン", 8_000_000, ["12"], "11", "さいたま市浦和区高砂2-2", "suzuki"),
     ("100003", "田中内装株式会社", "タナカナイソウ", 20_000_000, ["19", "16"], "14", "横浜市中区本町3-3", "tanaka"),
 ]
@@ -60,7 +69,19 @@ TECHNICIANS = [  # family, given, kana, kana, birth, sex, trades, employer index
     ("渡辺", "拓也", "ワタナベ", "タクヤ", date(1988, 2, 29), "male", ["06-01"], 0, Tier.simplified, "JP", True),
     ("山本", "修", "ヤマモト", "オサム", date(1970, 7, 7), "male", ["07-01"], 0, Tier.simplified, "JP", False),
     ("中村", "優", "ナカムラ", "ユウ", date(2001, 3, 15), "female", ["13-01"], 2, Tier.simplified, "JP", False),
-    ("グエン", "ヴァン アン", "グエン", "ヴァン アン", date(1996, 5, 21), "male", ["05-01"], 1, Tier.simplified, "VN", True),
+    (
+        "グエン",
+        "ヴァン アン",
+        "グエン",
+        "ヴァン アン",
+        date(1996, 5, 21),
+        "male",
+        ["05-01"],
+        1,
+        Tier.simplified,
+        "VN",
+        True,
+    ),
     ("小林", "剛", "コバヤシ", "ツヨシ", date(1985, 12, 1), "male", ["03-01"], 0, Tier.simplified, "JP", False),
 ]
 
@@ -96,50 +117,84 @@ async def load(settings: Settings) -> str:
             await _load(settings)
     finally:
         await db.close()
-    return (f"demo data loaded. Log in as operator / {DEMO_PASSWORD}; firms: yamato-admin, suzuki-admin, "
-            f"tanaka-admin; technicians: tech01 … tech10; assessment bodies: "
-            f"{', '.join(login for _, _, login in ASSESSMENT_BODIES)} (same password)")
+    return (
+        f"demo data loaded. Log in as operator / {DEMO_PASSWORD}; firms: yamato-admin, suzuki-admin, "
+        f"tanaka-admin; technicians: tech01 … tech10; assessment bodies: "
+        f"{', '.join(login for _, _, login in ASSESSMENT_BODIES)} (same password)"
+    )
 
 
 async def _load(settings: Settings) -> None:
     vault = Vault(settings.secret("data_key"))
-    operator = await create_account(login="operator", password=DEMO_PASSWORD, role=Role.operator,
-                                    display_name="運営主体 審査担当")
+    operator = await create_account(
+        login="operator", password=DEMO_PASSWORD, role=Role.operator, display_name="運営主体 審査担当"
+    )
     firms = []
     for body, name, kana, capital, industries, pref, address, login in BUSINESSES:
         data = BusinessRegisterIn(
-            corporate_number=corporate_number(body + "000000"), name=name, name_kana=kana, capital_yen=capital,
-            permitted_industries=industries, social_insurance=INSURED, postal_code="100-0001", prefecture=pref,
-            address=address, phone="03-0000-0000", email=f"info@{login}.example.jp",
+            corporate_number=corporate_number(body + "000000"),
+            name=name,
+            name_kana=kana,
+            capital_yen=capital,
+            permitted_industries=industries,
+            social_insurance=INSURED,
+            postal_code="100-0001",
+            prefecture=pref,
+            address=address,
+            phone="03-0000-0000",
+            email=f"info@{login}.example.jp",
             admin={"login": f"{login}-admin", "password": DEMO_PASSWORD, "display_name": f"{name} 事業者責任者"},
         )
         business, _ = await register_business(data=data)
         app = await review.submit_business_application(business=business)
         await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)
         firms.append(business)
-    await create_account(login="yamato-site", password=DEMO_PASSWORD, role=Role.site_manager,
-                         display_name="大和建設 現場管理者", business=firms[0])
+    await create_account(
+        login="yamato-site",
+        password=DEMO_PASSWORD,
+        role=Role.site_manager,
+        display_name="大和建設 現場管理者",
+        business=firms[0],
+    )
     from api.levels.judged import create_body
 
     for name, trades, login in ASSESSMENT_BODIES:
-        await create_body(actor=operator, name=name, trades=trades, login=login, password=DEMO_PASSWORD,
-                          display_name=name)
+        await create_body(
+            actor=operator, name=name, trades=trades, login=login, password=DEMO_PASSWORD, display_name=name
+        )
     for i, (fam, giv, fk, gk, birth, sex, trades, emp, tier, nat, approved) in enumerate(TECHNICIANS, start=1):
         foreign = nat != "JP"
         identity = IdentityFields(
-            family_name=fam, given_name=giv, family_name_kana=fk, given_name_kana=gk, birth_date=birth, sex=sex,
-            nationality=nat, postal_code="100-0001", address="東京都千代田区", phone=f"090-0000-{i:04d}",
-            trades=trades, social_insurance=INSURED, retirement_aid={"kentaikyo": True},
+            family_name=fam,
+            given_name=giv,
+            family_name_kana=fk,
+            given_name_kana=gk,
+            birth_date=birth,
+            sex=sex,
+            nationality=nat,
+            postal_code="100-0001",
+            address="東京都千代田区",
+            phone=f"090-0000-{i:04d}",
+            trades=trades,
+            social_insurance=INSURED,
+            retirement_aid={"kentaikyo": True},
             residence_status="特定技能2号" if foreign else None,
             residence_expiry=today_jst() + timedelta(days=60) if foreign else None,
         )
         tech = await service.Technician.create(**identity.model_dump(), employer=firms[emp])
-        account = await create_account(login=f"tech{i:02d}", password=DEMO_PASSWORD, role=Role.technician,
-                                       display_name=f"{fam} {giv}", technician=tech)
-        await service.set_photo(actor=account, tech=tech, kind=ImageKind.face_photo, raw=avatar(i), settings=settings,
-                                vault=vault)
-        await service.set_photo(actor=account, tech=tech, kind=ImageKind.id_document, raw=avatar(i + 50),
-                                settings=settings, vault=vault)
+        account = await create_account(
+            login=f"tech{i:02d}",
+            password=DEMO_PASSWORD,
+            role=Role.technician,
+            display_name=f"{fam} {giv}",
+            technician=tech,
+        )
+        await service.set_photo(
+            actor=account, tech=tech, kind=ImageKind.face_photo, raw=avatar(i), settings=settings, vault=vault
+        )
+        await service.set_photo(
+            actor=account, tech=tech, kind=ImageKind.id_document, raw=avatar(i + 50), settings=settings, vault=vault
+        )
         app = await review.submit(actor=account, tech=tech, kind=ApplicationKind.new)
         if not approved:
             continue
@@ -149,12 +204,24 @@ async def _load(settings: Settings) -> None:
 
 
 async def _make_detailed(tech, account, operator, vault, settings) -> None:
-    await service.set_detailed(actor=account, tech=tech, data=DetailedIn(
-        labour_insurance_special=False, health_checks=[{"name": "定期健康診断", "on": "2026-04-10"}],
-        trainings=[{"name": "職長・安全衛生責任者教育", "on": "2015-06-01"}],
-    ))
-    stored = await service.store_image(actor=account, tech=tech, kind=ImageKind.certificate, raw=avatar(99),
-                                       settings=settings, vault=vault, editable_check=False)
+    await service.set_detailed(
+        actor=account,
+        tech=tech,
+        data=DetailedIn(
+            labour_insurance_special=False,
+            health_checks=[{"name": "定期健康診断", "on": "2026-04-10"}],
+            trainings=[{"name": "職長・安全衛生責任者教育", "on": "2015-06-01"}],
+        ),
+    )
+    stored = await service.store_image(
+        actor=account,
+        tech=tech,
+        kind=ImageKind.certificate,
+        raw=avatar(99),
+        settings=settings,
+        vault=vault,
+        editable_check=False,
+    )
     await Qualification.create(technician=tech, code="T01", acquired_on=date(2008, 5, 1), certificate=stored)
     app = await review.submit(actor=account, tech=tech, kind=ApplicationKind.upgrade)
     await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)

@@ -61,7 +61,7 @@ class Unprocessable(AppError):
     status = 422
 
     @classmethod
-    def field(cls, field: str, message: str, *, code: str) -> "Unprocessable":
+    def field(cls, field: str, message: str, *, code: str) -> Unprocessable:
         # The field item carries the code as its `type` (AppError adds it), like pydantic's items.
         return cls(message, code=code, fields=[{"field": field, "message": message}])
 
@@ -142,8 +142,9 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     # The pure engines (reports, levels, 経審, tariffs) raise their own errors with a machine code: bad input → 422.
     code, message = getattr(exc, "code", "invalid"), getattr(exc, "message", str(exc))
     field = getattr(exc, "field", None)
-    return JSONResponse(error_body(code, message, [{"field": field, "message": message, "type": code}] if field else []),
-                        422)
+    return JSONResponse(
+        error_body(code, message, [{"field": field, "message": message, "type": code}] if field else []), 422
+    )
 
 
 async def _face_error(_: Request, exc: Exception) -> JSONResponse:

@@ -33,8 +33,9 @@ def parse_json(raw: bytes) -> Any:
     try:
         data = json.loads(raw, parse_constant=_no_constant)
     except RecursionError:
-        raise BadRequest(f"The JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
-                         code="json_too_deep") from None
+        raise BadRequest(
+            f"The JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels).", code="json_too_deep"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}", code="invalid_json") from None
     check_values(data, root="body", depth_limit=MAX_JSON_DEPTH)
@@ -70,14 +71,16 @@ def check_values(value: Any, *, root: str = "body", depth_limit: int | None = No
         elif isinstance(v, (date, datetime)):
             day = v.date() if isinstance(v, datetime) else v
             if not MIN_DATE <= day <= MAX_DATE:
-                raise Unprocessable.field(path or root, f"the date must lie between {MIN_DATE} and {MAX_DATE}",
-                                          code="date_out_of_range")
+                raise Unprocessable.field(
+                    path or root, f"the date must lie between {MIN_DATE} and {MAX_DATE}", code="date_out_of_range"
+                )
 
 
 def _check_text(text: str, path: str, root: str) -> None:
     if _BAD_TEXT.search(text):
-        raise Unprocessable.field(path or root, "the text contains a NUL character or an unpaired surrogate",
-                                  code="invalid_character")
+        raise Unprocessable.field(
+            path or root, "the text contains a NUL character or an unpaired surrogate", code="invalid_character"
+        )
 
 
 def check_path(params: dict[str, Any]) -> None:

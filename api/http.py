@@ -77,8 +77,19 @@ class Ctx:
 
     def end_session(self) -> None:
         for name in (SESSION_COOKIE, CSRF_COOKIE):
-            self.cookies.append((name, "", {"max_age": 0, "path": "/", "samesite": "strict",
-                                            "secure": _secure_cookie(self.request), "httponly": name == SESSION_COOKIE}))
+            self.cookies.append(
+                (
+                    name,
+                    "",
+                    {
+                        "max_age": 0,
+                        "path": "/",
+                        "samesite": "strict",
+                        "secure": _secure_cookie(self.request),
+                        "httponly": name == SESSION_COOKIE,
+                    },
+                )
+            )
 
 
 SESSION_MODE_HEADER = "x-openccus-session"
@@ -135,7 +146,13 @@ class Router:
             roles = kw.pop("roles", PUBLIC)
             assert not kw.get("replica") or method == "GET", "only a read may be served from the replica"
             self.endpoints.append(
-                Endpoint(method=method, path=self.prefix + path, handler=fn, roles=None if roles is PUBLIC else frozenset(roles), **kw)
+                Endpoint(
+                    method=method,
+                    path=self.prefix + path,
+                    handler=fn,
+                    roles=None if roles is PUBLIC else frozenset(roles),
+                    **kw,
+                )
             )
             return fn
 
@@ -168,11 +185,14 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
             if principal is None:
                 raise Unauthorized("Log in first: a valid bearer token is required.", code="login_required")
             if ep.roles and principal.role not in ep.roles:
-                raise Forbidden(f"This action is not available to the {principal.role.value} role.",
-                                code="role_not_allowed")
+                raise Forbidden(
+                    f"This action is not available to the {principal.role.value} role.", code="role_not_allowed"
+                )
             if principal.must_change_password and ep.path not in PASSWORD_CHANGE_PATHS:
-                raise Forbidden("Choose your own password first: someone else set this account's password.",
-                                code="password_change_required")
+                raise Forbidden(
+                    "Choose your own password first: someone else set this account's password.",
+                    code="password_change_required",
+                )
         guard.check_path(request.path_params)
         ctx = Ctx(request=request, principal=principal, path=dict(request.path_params))
         if ep.query is not None:
@@ -180,8 +200,9 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
             try:
                 ctx.query = ep.query.model_validate(dict(request.query_params))
             except ValidationError as exc:
-                raise Unprocessable("The query is not valid.", fields=validation_fields(exc),
-                                    code="validation_error") from None
+                raise Unprocessable(
+                    "The query is not valid.", fields=validation_fields(exc), code="validation_error"
+                ) from None
             guard.check_values(ctx.query.model_dump(), root="query")
         if ep.uploads or ep.optional_uploads:
             await _read_form(request, ctx, ep)
@@ -215,8 +236,9 @@ async def _read_json(request: Request, model: type[BaseModel]) -> BaseModel:
     try:
         body = model.model_validate(data)
     except ValidationError as exc:
-        raise Unprocessable("The request is not valid.", fields=validation_fields(exc),
-                            code="validation_error") from None
+        raise Unprocessable(
+            "The request is not valid.", fields=validation_fields(exc), code="validation_error"
+        ) from None
     guard.check_values(body.model_dump(), root="body")  # what lax parsing made of strings: big ints, far dates
     return body
 
@@ -238,8 +260,10 @@ async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
             if name in ep.uploads or name in ep.optional_uploads:
                 ctx.files[name] = await value.read()
                 if len(ctx.files[name]) > settings.max_upload_bytes:  # each file, face check-in frames included
-                    raise PayloadTooLarge(f"{name}: the file is larger than {settings.max_upload_bytes // 2**20} MB",
-                                          code="file_too_large")
+                    raise PayloadTooLarge(
+                        f"{name}: the file is larger than {settings.max_upload_bytes // 2**20} MB",
+                        code="file_too_large",
+                    )
         else:
             guard.check_values({name: value}, root="form")
             ctx.form[name] = value
@@ -250,8 +274,9 @@ async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
         try:
             ctx.body = ep.body.model_validate(ctx.form)
         except ValidationError as exc:
-            raise Unprocessable("The request is not valid.", fields=validation_fields(exc),
-                                code="validation_error") from None
+            raise Unprocessable(
+                "The request is not valid.", fields=validation_fields(exc), code="validation_error"
+            ) from None
         guard.check_values(ctx.body.model_dump(), root="form")
 
 

@@ -37,8 +37,9 @@ def normalise_image(
     raw: bytes, *, field: str, max_bytes: int, max_pixels: int, max_side: int, min_side: int = 64
 ) -> NormalisedImage:
     if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"{field}: the file is larger than {max_bytes // (1024 * 1024)} MB",
-                              code="file_too_large")
+        raise PayloadTooLarge(
+            f"{field}: the file is larger than {max_bytes // (1024 * 1024)} MB", code="file_too_large"
+        )
     if not raw:
         raise Unprocessable.field(field, "the file is empty", code="not_an_image")
     try:
@@ -49,15 +50,17 @@ def normalise_image(
             if img.format not in ALLOWED_FORMATS:
                 raise Unprocessable.field(field, "only JPEG, PNG or WebP photos are accepted", code="not_an_image")
             if img.width * img.height > max_pixels:
-                raise PayloadTooLarge(f"{field}: the image has more than {max_pixels} pixels",
-                                      code="image_too_many_pixels")
+                raise PayloadTooLarge(
+                    f"{field}: the image has more than {max_pixels} pixels", code="image_too_many_pixels"
+                )
             img.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise Unprocessable.field(field, "the file is not a readable image", code="not_an_image") from exc
     img = ImageOps.exif_transpose(img)
     if min(img.width, img.height) < min_side:
-        raise Unprocessable.field(field, f"the image is too small (at least {min_side} px a side)",
-                                  code="image_too_small")
+        raise Unprocessable.field(
+            field, f"the image is too small (at least {min_side} px a side)", code="image_too_small"
+        )
     img = img.convert("RGB")
     img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()

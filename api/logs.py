@@ -62,15 +62,17 @@ def format_exception(exc: BaseException) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
-    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+    def formatException(self, ei: Any) -> str:
         return format_exception(ei[1]) if ei and ei[1] is not None else super().formatException(ei)
 
     def format(self, record: logging.LogRecord) -> str:
         # An exception passed as a %-argument ("failed: %s", exc) would print its message: describe it instead.
-        if isinstance(record.args, tuple) and any(isinstance(a, BaseException) and _is_data_bearing(a)
-                                                  for a in record.args):
-            record.args = tuple(safe_description(a) if isinstance(a, BaseException) and _is_data_bearing(a) else a
-                                for a in record.args)
+        if isinstance(record.args, tuple) and any(
+            isinstance(a, BaseException) and _is_data_bearing(a) for a in record.args
+        ):
+            record.args = tuple(
+                safe_description(a) if isinstance(a, BaseException) and _is_data_bearing(a) else a for a in record.args
+            )
         return super().format(record)
 
 
@@ -80,7 +82,9 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"redacting": {"()": RedactingFormatter, "format": FORMAT}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "redacting", "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "redacting", "stream": "ext://sys.stderr"}
+        },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "uvicorn": {"level": level, "handlers": [], "propagate": True},

@@ -31,8 +31,10 @@ APP_CSP = (
 def docs_csp(inline_script: str) -> str:
     """The Swagger UI page: its one inline script by hash; Swagger UI sets inline styles and data: images itself."""
     digest = base64.b64encode(hashlib.sha256(inline_script.encode()).digest()).decode()
-    return (f"default-src 'self'; script-src 'self' 'sha256-{digest}'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+    return (
+        f"default-src 'self'; script-src 'self' 'sha256-{digest}'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 class SecurityHeaders:
@@ -91,8 +93,13 @@ class AccessLog:
         try:
             await self.app(scope, receive, capture)
         finally:
-            access_log.info('"%s %s" %s %.1fms', scope["method"], scope["path"], status["code"],
-                            (time.perf_counter() - started) * 1000)
+            access_log.info(
+                '"%s %s" %s %.1fms',
+                scope["method"],
+                scope["path"],
+                status["code"],
+                (time.perf_counter() - started) * 1000,
+            )
 
 
 def middleware(settings: Settings, *, docs_inline_script: str) -> list[Any]:

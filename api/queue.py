@@ -77,7 +77,7 @@ class ArqQueue(BaseQueue):
         self.pool: Any = None
 
     @classmethod
-    async def connect(cls, redis_url: str) -> "ArqQueue":
+    async def connect(cls, redis_url: str) -> ArqQueue:
         queue = cls(redis_url)
         try:
             await queue._pool()

@@ -95,8 +95,10 @@ class _RedisBackend:
 
         # Short timeouts: while Redis is down a login falls back to the database instead of hanging.
         self.redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
-        self.scripts = {name: self.redis.register_script(src)
-                        for name, src in (("admit", _ADMIT), ("failed", _FAILED), ("release", _RELEASE), ("hit", _HIT))}
+        self.scripts = {
+            name: self.redis.register_script(src)
+            for name, src in (("admit", _ADMIT), ("failed", _FAILED), ("release", _RELEASE), ("hit", _HIT))
+        }
 
     @staticmethod
     def _keys(key: str) -> list[str]:
@@ -121,8 +123,10 @@ class _RedisBackend:
 
 # --- the database ---------------------------------------------------------------------------------------------------
 # Times are epoch seconds (floats): the same arithmetic on PostgreSQL and SQLite, no time-zone text to compare.
-_ENSURE = "INSERT INTO login_throttle (key, failures, busy, last_failure, busy_since, locked_until) " \
-          "VALUES (?, 0, 0, 0, 0, 0) ON CONFLICT (key) DO NOTHING"
+_ENSURE = (
+    "INSERT INTO login_throttle (key, failures, busy, last_failure, busy_since, locked_until) "
+    "VALUES (?, 0, 0, 0, 0, 0) ON CONFLICT (key) DO NOTHING"
+)
 # Lapsed failures, reservations and locks are cleared in the same statement that decides, so the decision is one
 # conditional write: on PostgreSQL concurrent UPDATEs of the row queue on its lock and re-check the WHERE clause.
 _ADMIT_SQL = """
@@ -144,8 +148,9 @@ UPDATE login_throttle SET
 WHERE key = ?
 RETURNING failures
 """
-_RELEASE_SQL = "UPDATE login_throttle SET busy = CASE WHEN busy > 0 THEN busy - 1 ELSE 0 END{reset} WHERE key = ? " \
-               "RETURNING busy"
+_RELEASE_SQL = (
+    "UPDATE login_throttle SET busy = CASE WHEN busy > 0 THEN busy - 1 ELSE 0 END{reset} WHERE key = ? RETURNING busy"
+)
 # A plain rate in the same table: `failures` counts hits since `last_failure` (the window's start).
 _HIT_SQL = """
 UPDATE login_throttle SET
@@ -177,8 +182,9 @@ class _DatabaseBackend:
     async def admit(self, rule: Rule, key: str) -> Verdict:
         await self._ensure(key)
         t = time.time()
-        rows = await self._returning(_ADMIT_SQL, [t - rule.window_s, t - BUSY_TTL_S, t, key, t, t - rule.window_s,
-                                                  t - BUSY_TTL_S, rule.limit])
+        rows = await self._returning(
+            _ADMIT_SQL, [t - rule.window_s, t - BUSY_TTL_S, t, key, t, t - rule.window_s, t - BUSY_TTL_S, rule.limit]
+        )
         if rows:
             return Verdict.ok
         locked = await self._returning(_LOCKED_SQL, [key])
@@ -212,7 +218,7 @@ class Limits:
         if self.redis is not None:
             try:
                 return await getattr(self.redis, op)(*args, **kw)
-            except (OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError) as exc:
                 log.warning("Redis unreachable for rate limits (%s); using the database", type(exc).__name__)
             except Exception as exc:  # redis-py's ConnectionError/TimeoutError are not OSErrors
                 if type(exc).__module__.split(".")[0] != "redis":

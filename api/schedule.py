@@ -21,8 +21,10 @@ class Scheduled:
     day: frozenset[int] | None = None
 
     def due(self, at: datetime) -> bool:
-        return all(allowed is None or value in allowed
-                   for allowed, value in ((self.minute, at.minute), (self.hour, at.hour), (self.day, at.day)))
+        return all(
+            allowed is None or value in allowed
+            for allowed, value in ((self.minute, at.minute), (self.hour, at.hour), (self.day, at.day))
+        )
 
 
 def _set(*values: int) -> frozenset[int]:

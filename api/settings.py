@@ -43,15 +43,18 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, validation_alias="OPENCCUS_LOGIN_MAX_FAILURES")
     login_lock_minutes: int = Field(default=15, ge=1, validation_alias="OPENCCUS_LOGIN_LOCK_MINUTES")
     # Failed logins from one client address (any login names) within the window block that address for the window.
-    login_max_failures_per_address: int = Field(default=30, ge=1,
-                                                validation_alias="OPENCCUS_LOGIN_MAX_FAILURES_PER_ADDRESS")
+    login_max_failures_per_address: int = Field(
+        default=30, ge=1, validation_alias="OPENCCUS_LOGIN_MAX_FAILURES_PER_ADDRESS"
+    )
     login_address_window_minutes: int = Field(default=5, ge=1, validation_alias="OPENCCUS_LOGIN_ADDRESS_WINDOW_MINUTES")
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDR networks, comma
     # separated). Empty: the peer's own address is the client's, and forwarded headers are ignored.
     trusted_proxies: str = Field(default="", validation_alias="OPENCCUS_TRUSTED_PROXIES")
     # The PWA's session cookie gets the Secure attribute: "auto" = when the request came over https or from a
     # loopback address (browsers treat http://127.0.0.1 and localhost as secure contexts), "always", or "never".
-    cookie_secure: str = Field(default="auto", pattern="^(auto|always|never)$", validation_alias="OPENCCUS_COOKIE_SECURE")
+    cookie_secure: str = Field(
+        default="auto", pattern="^(auto|always|never)$", validation_alias="OPENCCUS_COOKIE_SECURE"
+    )
     # Strict-Transport-Security max-age on responses served over https (0 turns HSTS off).
     hsts_seconds: int = Field(default=31_536_000, ge=0, validation_alias="OPENCCUS_HSTS_SECONDS")
 
@@ -90,10 +93,14 @@ class Settings(BaseSettings):
     bank_name: str | None = Field(default=None, validation_alias="OPENCCUS_BANK_NAME")
     bank_branch: str | None = Field(default=None, validation_alias="OPENCCUS_BANK_BRANCH")
     bank_account_type: Literal["普通", "当座"] = Field(default="普通", validation_alias="OPENCCUS_BANK_ACCOUNT_TYPE")
-    bank_account_number: str | None = Field(default=None, validation_alias="OPENCCUS_BANK_ACCOUNT_NUMBER",
-                                            pattern=r"^[0-9]{7}$")
-    bank_account_holder: str | None = Field(default=None, validation_alias="OPENCCUS_BANK_ACCOUNT_HOLDER",
-                                            description="the holder's name in half-width kana, as the bank prints it")
+    bank_account_number: str | None = Field(
+        default=None, validation_alias="OPENCCUS_BANK_ACCOUNT_NUMBER", pattern=r"^[0-9]{7}$"
+    )
+    bank_account_holder: str | None = Field(
+        default=None,
+        validation_alias="OPENCCUS_BANK_ACCOUNT_HOLDER",
+        description="the holder's name in half-width kana, as the bank prints it",
+    )
     # 一括支払方式 (seed ⑥-6, api/billing/lump_sum.py): its official price is not public, so the bands are
     # assumptions and the option is off until an operator sets a price and turns it on.
     lump_sum_enabled: bool = Field(default=False, validation_alias="OPENCCUS_LUMP_SUM_ENABLED")
@@ -137,11 +144,23 @@ class Settings(BaseSettings):
     def transfer_account(self) -> dict | None:
         """The 振込先, or None when it is not configured (a demo account on the embedded default)."""
         if self.bank_name and self.bank_branch and self.bank_account_number and self.bank_account_holder:
-            return {"bank": self.bank_name, "branch": self.bank_branch, "account_type": self.bank_account_type,
-                    "account_number": self.bank_account_number, "holder": self.bank_account_holder, "demo": False}
+            return {
+                "bank": self.bank_name,
+                "branch": self.bank_branch,
+                "account_type": self.bank_account_type,
+                "account_number": self.bank_account_number,
+                "holder": self.bank_account_holder,
+                "demo": False,
+            }
         if self.embedded:
-            return {"bank": "デモ銀行", "branch": "本店営業部", "account_type": "普通", "account_number": "1234567",
-                    "holder": "ｵｰﾌﾟﾝｼｰｼｰﾕｰｴｽ", "demo": True}
+            return {
+                "bank": "デモ銀行",
+                "branch": "本店営業部",
+                "account_type": "普通",
+                "account_number": "1234567",
+                "holder": "ｵｰﾌﾟﾝｼｰｼｰﾕｰｴｽ",
+                "demo": True,
+            }
         return None
 
     @property
@@ -173,5 +192,5 @@ def _tortoise_url(url: str) -> str:
     # tortoise names the asyncpg back end "asyncpg://"; accept the usual postgres spellings too.
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "asyncpg://" + url[len(prefix):]
+            return "asyncpg://" + url[len(prefix) :]
     return url

@@ -60,8 +60,9 @@ async def execute(conn: Any, text: str, values: list[Any]) -> int:
     params = [p(v, conn) for v in values]
     if is_pg(conn):
         # tortoise reads asyncpg's "INSERT 0 n" status badly; count RETURNING rows instead.
-        _, rows = await conn.execute_query(f"WITH w AS ({q(text, conn)} RETURNING 1) SELECT count(*) AS n FROM w",
-                                           params)
+        _, rows = await conn.execute_query(
+            f"WITH w AS ({q(text, conn)} RETURNING 1) SELECT count(*) AS n FROM w", params
+        )
         return int(rows[0]["n"])
     written, _ = await conn.execute_query(q(text, conn), params)
     return int(written)

@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from api.timeutil import JST  # noqa: E402
+from api.timeutil import JST
 
 PG = os.environ.get("OPENCCUS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DB = "openccus_bench_face"
@@ -43,8 +43,14 @@ PORT = 8097
 
 def env_for(key: bytes, face_workers: int) -> dict[str, str]:
     k = base64.urlsafe_b64encode(key).decode()
-    env = {**os.environ, "DATABASE_URL": f"{PG}/{DB}", "OPENCCUS_DATA_KEY": k, "OPENCCUS_CARD_MASTER_KEY": k,
-           "OPENCCUS_FACE_WORKERS": str(face_workers), "OPENCCUS_FACE_MAX_PENDING": "64"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{DB}",
+        "OPENCCUS_DATA_KEY": k,
+        "OPENCCUS_CARD_MASTER_KEY": k,
+        "OPENCCUS_FACE_WORKERS": str(face_workers),
+        "OPENCCUS_FACE_MAX_PENDING": "64",
+    }
     env.pop("REDIS_URL", None)
     return env
 
@@ -78,16 +84,17 @@ async def setup(key: bytes, roster: int, photos: dict) -> tuple[str, list[bytes]
     pool = FacePool(2)
     pool.start()
     await pool.ready()
-    real = {n: await pool.enrol(photos[n].read_bytes()) for n in ("obama.jpg", "obama2.jpg", "obama3.jpg",
-                                                                   "biden.jpg")}
+    real = {n: await pool.enrol(photos[n].read_bytes()) for n in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg")}
     others = []
     for n in ("biden.jpg", "Tom_Hanks_54745.png", "t1.jpg"):
         try:
             others.append(np.frombuffer((await pool.enrol(photos[n].read_bytes())).vector, "<f4"))
         except Exception:  # group photo / small face: not usable as a base, skip
             pass
-    shots = [frames.kiosk_frame(frames.upright(photos[n]), real[n].face_box) for n in
-             ("obama2.jpg", "obama3.jpg", "obama.jpg")]
+    shots = [
+        frames.kiosk_frame(frames.upright(photos[n]), real[n].face_box)
+        for n in ("obama2.jpg", "obama3.jpg", "obama.jpg")
+    ]
     await pool.close()
 
     await db.init(Settings(DATABASE_URL=f"{PG}/{DB}", OPENCCUS_DATA_KEY=env["OPENCCUS_DATA_KEY"]))
@@ -100,25 +107,64 @@ async def setup(key: bytes, roster: int, photos: dict) -> tuple[str, list[bytes]
         v = (others[len(vectors) % len(others)] + rng.normal(0, 0.04, 128)).astype("<f4")
         if np.linalg.norm(v - probe) >= 0.6:
             vectors.append(v)
-    prime = await Business.create(business_id=new_ccus_id(), name="ベンチ建設", name_kana="ベンチ", capital_yen=10**8,
-                                  postal_code="100-0001", prefecture="13", address="x", phone="03-0000-0000",
-                                  email="b@example.jp", status=ReviewStatus.approved)
+    prime = await Business.create(
+        business_id=new_ccus_id(),
+        name="ベンチ建設",
+        name_kana="ベンチ",
+        capital_yen=10**8,
+        postal_code="100-0001",
+        prefecture="13",
+        address="x",
+        phone="03-0000-0000",
+        email="b@example.jp",
+        status=ReviewStatus.approved,
+    )
     today = datetime.now(JST).date()
-    site = await Site.create(site_id=new_ccus_id(), prime=prime, name="ベンチ現場", address="x", order_type="private",
-                             window_start=today - timedelta(days=30), window_end=today + timedelta(days=30),
-                             face_policy="accept")
+    site = await Site.create(
+        site_id=new_ccus_id(),
+        prime=prime,
+        name="ベンチ現場",
+        address="x",
+        order_type="private",
+        window_start=today - timedelta(days=30),
+        window_end=today + timedelta(days=30),
+        face_policy="accept",
+    )
     await SiteContract.create(site=site, business=prime, tier=0, status=ContractStatus.approved)
-    await Technician.bulk_create([Technician(
-        technician_id=new_ccus_id(), employer=prime, family_name="ベ", given_name=str(i), family_name_kana="ベ",
-        given_name_kana="ン", birth_date=date(1980, 1, 1), sex="male", nationality="JP", postal_code="100-0001",
-        address="x", phone=f"090{i:08d}", status=ReviewStatus.approved, face_consent_at=now())
-        for i in range(roster)], batch_size=1000)
+    await Technician.bulk_create(
+        [
+            Technician(
+                technician_id=new_ccus_id(),
+                employer=prime,
+                family_name="ベ",
+                given_name=str(i),
+                family_name_kana="ベ",
+                given_name_kana="ン",
+                birth_date=date(1980, 1, 1),
+                sex="male",
+                nationality="JP",
+                postal_code="100-0001",
+                address="x",
+                phone=f"090{i:08d}",
+                status=ReviewStatus.approved,
+                face_consent_at=now(),
+            )
+            for i in range(roster)
+        ],
+        batch_size=1000,
+    )
     techs = await Technician.all().order_by("id")
-    await RosterEntry.bulk_create([RosterEntry(site=site, technician=t, employer=prime, trade="05-01",
-                                               position=Position.worker) for t in techs], batch_size=1000)
-    await FaceEmbedding.bulk_create([FaceEmbedding(technician=t, photo_sha256=f"{t.id:064x}", model_version=model,
-                                                   sealed=seal_vector(vault, v)) for t, v in zip(techs, vectors)],
-                                    batch_size=1000)
+    await RosterEntry.bulk_create(
+        [RosterEntry(site=site, technician=t, employer=prime, trade="05-01", position=Position.worker) for t in techs],
+        batch_size=1000,
+    )
+    await FaceEmbedding.bulk_create(
+        [
+            FaceEmbedding(technician=t, photo_sha256=f"{t.id:064x}", model_version=model, sealed=seal_vector(vault, v))
+            for t, v in zip(techs, vectors)
+        ],
+        batch_size=1000,
+    )
     acc = await Account.create(login="bench-kiosk", password_hash="!", role=Role.device, display_name="kiosk")
     await Device.create(site=site, account=acc, kind=DeviceKind.kiosk, name="kiosk")
     token = (await issue_token(acc, ttl=timedelta(days=1)))[0]
@@ -147,8 +193,12 @@ async def main(args) -> None:
     photos = fetch()
     key = os.urandom(32)
     token, shots = await setup(key, args.roster, photos)
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(PORT)],
-                              env=env_for(key, args.face_workers), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(PORT)],
+        env=env_for(key, args.face_workers),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=120) as client:
             for _ in range(300):
@@ -162,10 +212,12 @@ async def main(args) -> None:
             print(f"first check-in after start-up (pool start, models, roster of {args.roster}): {first * 1000:.0f} ms")
             await checkin(client, token, shots)
             seq = [(await checkin(client, token, shots))[0] for _ in range(args.checkins)]
-            print(f"sequential, 3 frames, roster {args.roster}, {args.face_workers} face worker(s): "
-                  f"p50 {pct(seq, .5):.0f} ms, p95 {pct(seq, .95):.0f} ms")
+            print(
+                f"sequential, 3 frames, roster {args.roster}, {args.face_workers} face worker(s): "
+                f"p50 {pct(seq, 0.5):.0f} ms, p95 {pct(seq, 0.95):.0f} ms"
+            )
             one = [(await checkin(client, token, shots[:1]))[0] for _ in range(args.checkins)]
-            print(f"sequential, 1 frame:  p50 {pct(one, .5):.0f} ms, p95 {pct(one, .95):.0f} ms")
+            print(f"sequential, 1 frame:  p50 {pct(one, 0.5):.0f} ms, p95 {pct(one, 0.95):.0f} ms")
 
             async def kiosk(n: int) -> list[float]:
                 return [(await checkin(client, token, shots))[0] for _ in range(n)]
@@ -174,14 +226,16 @@ async def main(args) -> None:
             t0 = time.perf_counter()
             lat = [x for xs in await asyncio.gather(*(kiosk(per) for _ in range(args.concurrency))) for x in xs]
             secs = time.perf_counter() - t0
-            print(f"{args.concurrency} kiosks at once: {len(lat) / secs:.2f} check-ins/s, p50 {pct(lat, .5):.0f} ms, "
-                  f"p95 {pct(lat, .95):.0f} ms")
+            print(
+                f"{args.concurrency} kiosks at once: {len(lat) / secs:.2f} check-ins/s, p50 {pct(lat, 0.5):.0f} ms, "
+                f"p95 {pct(lat, 0.95):.0f} ms"
+            )
             health = []
             for _ in range(50):
                 t0 = time.perf_counter()
                 await client.get("/api/v1/health")
                 health.append(time.perf_counter() - t0)
-            print(f"health while idle: p50 {pct(health, .5):.1f} ms (HTTP floor of this client)")
+            print(f"health while idle: p50 {pct(health, 0.5):.1f} ms (HTTP floor of this client)")
     finally:
         server.terminate()
         server.wait()

@@ -37,11 +37,11 @@ from PIL import Image, ImageEnhance, ImageOps
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from api.crypto import Vault  # noqa: E402
-from api.face import EngineConfig, FaceError, FacePool, KnownFaces, decide  # noqa: E402
-from api.face.sealing import known_faces_from_sealed, seal_vector  # noqa: E402
-from tests.face import frames as fx  # noqa: E402
-from tests.face.photos import ROOT, TEST_SOURCES, fetch  # noqa: E402
+from api.crypto import Vault
+from api.face import EngineConfig, FaceError, FacePool, KnownFaces, decide
+from api.face.sealing import known_faces_from_sealed, seal_vector
+from tests.face import frames as fx
+from tests.face.photos import ROOT, TEST_SOURCES, fetch
 
 WORK = ROOT / "var" / "bench-face"
 THRESHOLD, MARGIN = 0.5, 0.06
@@ -191,8 +191,9 @@ async def latency(pool: FacePool, known: KnownFaces, probes, rounds: int, n_fram
     outcomes = defaultdict(int)
     for _ in range(rounds):
         for name, data, expected in probes:
-            frame_list = [data] if n_frames == 1 else [data, fx.recompressed(data, 84), fx.recompressed(data, 83)][
-                :n_frames]
+            frame_list = (
+                [data] if n_frames == 1 else [data, fx.recompressed(data, 84), fx.recompressed(data, 83)][:n_frames]
+            )
             t = time.perf_counter()
             r = await pool.check_in(frame_list, known, threshold=THRESHOLD, margin=MARGIN)
             walls.append((time.perf_counter() - t) * 1e3)
@@ -279,8 +280,15 @@ def cpu_seconds(root: int) -> float:
 def run_cli(known_dir: Path, frames_dir: Path, cpus: int) -> dict:
     exe = shutil.which("face_recognition", path=str(Path(sys.executable).parent)) or shutil.which("face_recognition")
     cmd = ([exe] if exe else [sys.executable, "-m", "face_recognition.face_recognition_cli"]) + [
-        "--cpus", str(cpus), "--tolerance", str(THRESHOLD), "--show-distance", "true", str(known_dir),
-        str(frames_dir)]
+        "--cpus",
+        str(cpus),
+        "--tolerance",
+        str(THRESHOLD),
+        "--show-distance",
+        "true",
+        str(known_dir),
+        str(frames_dir),
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore"}
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
@@ -309,10 +317,16 @@ def run_cli(known_dir: Path, frames_dir: Path, cpus: int) -> dict:
     times = sorted(first_seen.values())
     gaps = [b - a for a, b in zip(times, times[1:])]
     cpus_seen = sorted(cpu_at.values())
-    return {"total_s": total, "first_result_s": times[0], "images": len(times),
-            "per_image_ms": [g * 1e3 for g in gaps], "rate": (len(times) - 1) / (times[-1] - times[0]),
-            "cpu_per_image_ms": (cpus_seen[-1] - cpus_seen[0]) / (len(cpus_seen) - 1) * 1e3,
-            "matches": matches, "known_warnings": warnings_seen}
+    return {
+        "total_s": total,
+        "first_result_s": times[0],
+        "images": len(times),
+        "per_image_ms": [g * 1e3 for g in gaps],
+        "rate": (len(times) - 1) / (times[-1] - times[0]),
+        "cpu_per_image_ms": (cpus_seen[-1] - cpus_seen[0]) / (len(cpus_seen) - 1) * 1e3,
+        "matches": matches,
+        "known_warnings": warnings_seen,
+    }
 
 
 def cli_outcomes(result: dict, probes) -> dict:
@@ -322,8 +336,10 @@ def cli_outcomes(result: dict, probes) -> dict:
         if not found:
             out["no match"] += 1
         else:
-            out[("nearest right" if found[0][1] == expected else "nearest wrong") +
-                (", several matches" if len(found) > 1 else "")] += 1
+            out[
+                ("nearest right" if found[0][1] == expected else "nearest wrong")
+                + (", several matches" if len(found) > 1 else "")
+            ] += 1
     return dict(out)
 
 
@@ -338,8 +354,10 @@ async def main(args) -> None:
     pool2.start()
     await pool2.ready()
     known, enrol_rate, refused = await enrol_roster(pool2, known_dir, args.roster)
-    print(f"roster: {len(known)} technicians enrolled ({refused} variants refused and dropped), "
-          f"{enrol_rate:.1f} photos/s on 2 workers")
+    print(
+        f"roster: {len(known)} technicians enrolled ({refused} variants refused and dropped), "
+        f"{enrol_rate:.1f} photos/s on 2 workers"
+    )
     rate2, cores2, busy2 = await throughput(pool2, known, probes, args.rounds)
     await pool2.close()
 
@@ -359,13 +377,19 @@ async def main(args) -> None:
     print("   in the worker (p50 ms): " + "  ".join(f"{k} {pct(v, 50):.1f}" for k, v in parts1.items()))
     print(f"check-in, 3 frames (liveness), one worker: p50 {pct(walls3, 50):.0f} ms  p95 {pct(walls3, 95):.0f} ms")
     print("   in the worker (p50 ms): " + "  ".join(f"{k} {pct(v, 50):.1f}" for k, v in parts3.items()))
-    print(f"{len(known)}-way matching (decide): {costs['decide_ms']:.3f} ms "
-          f"(pickling the roster to a worker instead: {costs['pickle_roster_ms']:.2f} ms per call; "
-          f"opening {len(known)} sealed embeddings: {costs['open_sealed_roster_ms']:.0f} ms, once per roster version)")
-    print(f"throughput: {rate1:.2f} check-ins/s with 1 worker, {rate2:.2f} check-ins/s with 2 workers "
-          f"(CPU-bound ceiling from the worker's CPU time: {1000 / pct(parts1['cpu'], 50):.2f} per core)")
-    print(f"   cores our workers got: {cores1:.2f} (1 worker), {cores2:.2f} (2 workers); the machine was busy "
-          f"{busy1:.0%} / {busy2:.0%} of the time (other processes included)")
+    print(
+        f"{len(known)}-way matching (decide): {costs['decide_ms']:.3f} ms "
+        f"(pickling the roster to a worker instead: {costs['pickle_roster_ms']:.2f} ms per call; "
+        f"opening {len(known)} sealed embeddings: {costs['open_sealed_roster_ms']:.0f} ms, once per roster version)"
+    )
+    print(
+        f"throughput: {rate1:.2f} check-ins/s with 1 worker, {rate2:.2f} check-ins/s with 2 workers "
+        f"(CPU-bound ceiling from the worker's CPU time: {1000 / pct(parts1['cpu'], 50):.2f} per core)"
+    )
+    print(
+        f"   cores our workers got: {cores1:.2f} (1 worker), {cores2:.2f} (2 workers); the machine was busy "
+        f"{busy1:.0%} / {busy2:.0%} of the time (other processes included)"
+    )
     print("decisions (status, identity): " + ", ".join(f"{k[0]}/{k[1]}: {v}" for k, v in sorted(outcomes1.items())))
 
     if args.skip_cli:
@@ -374,35 +398,47 @@ async def main(args) -> None:
     print("(each run first encodes every known image itself, on one core: minutes for 2,000)", flush=True)
     cli1 = run_cli(known_dir, frames_dir, 1)
     known_scan = cli1["first_result_s"] - statistics.median(cli1["per_image_ms"]) / 1e3
-    print(f"--cpus 1: total {cli1['total_s']:.0f} s, known-face scan ≈ {known_scan:.0f} s "
-          f"({len(known) / known_scan:.1f} photos/s), per image p50 {pct(cli1['per_image_ms'], 50):.0f} ms "
-          f"p95 {pct(cli1['per_image_ms'], 95):.0f} ms, {cli1['rate']:.2f} images/s, "
-          f"CPU {cli1['cpu_per_image_ms']:.0f} ms per image")
+    print(
+        f"--cpus 1: total {cli1['total_s']:.0f} s, known-face scan ≈ {known_scan:.0f} s "
+        f"({len(known) / known_scan:.1f} photos/s), per image p50 {pct(cli1['per_image_ms'], 50):.0f} ms "
+        f"p95 {pct(cli1['per_image_ms'], 95):.0f} ms, {cli1['rate']:.2f} images/s, "
+        f"CPU {cli1['cpu_per_image_ms']:.0f} ms per image"
+    )
     print(f"   results: {cli_outcomes(cli1, probes)}; {load()}")
     cli2 = None
     if not args.skip_cli_pool:
         cli2 = run_cli(known_dir, frames_dir, 2)
-        print(f"--cpus 2: total {cli2['total_s']:.0f} s, {cli2['rate']:.2f} images/s once its pool runs, "
-              f"CPU {cli2['cpu_per_image_ms']:.0f} ms per image; {load()}")
+        print(
+            f"--cpus 2: total {cli2['total_s']:.0f} s, {cli2['rate']:.2f} images/s once its pool runs, "
+            f"CPU {cli2['cpu_per_image_ms']:.0f} ms per image; {load()}"
+        )
 
     print("\n== ratios (ours / CLI; > 1 means ours is better) ==")
-    print(f"latency, one core: CLI p50 {pct(cli1['per_image_ms'], 50):.0f} ms / ours p50 {pct(walls1, 50):.0f} ms "
-          f"= {pct(cli1['per_image_ms'], 50) / pct(walls1, 50):.2f}×")
+    print(
+        f"latency, one core: CLI p50 {pct(cli1['per_image_ms'], 50):.0f} ms / ours p50 {pct(walls1, 50):.0f} ms "
+        f"= {pct(cli1['per_image_ms'], 50) / pct(walls1, 50):.2f}×"
+    )
     print(f"throughput, one core: ours {rate1:.2f} / CLI {cli1['rate']:.2f} = {rate1 / cli1['rate']:.2f}×")
     if cli2:
         print(f"throughput, two cores: ours {rate2:.2f} / CLI {cli2['rate']:.2f} = {rate2 / cli2['rate']:.2f}×")
     ours_cpu = pct(parts1["cpu"], 50)
-    print(f"CPU per image (independent of other load on the machine): CLI {cli1['cpu_per_image_ms']:.0f} ms / "
-          f"ours {ours_cpu:.0f} ms = {cli1['cpu_per_image_ms'] / ours_cpu:.2f}× "
-          f"(so per core: ours {1000 / ours_cpu:.2f} vs CLI {1000 / cli1['cpu_per_image_ms']:.2f} images/s)")
-    print(f"enrolment vs CLI known-face scan: ours {enrol_rate:.1f} photos/s (2 workers) / CLI "
-          f"{len(known) / known_scan:.1f} photos/s (1 core) = {enrol_rate / (len(known) / known_scan):.2f}×")
+    print(
+        f"CPU per image (independent of other load on the machine): CLI {cli1['cpu_per_image_ms']:.0f} ms / "
+        f"ours {ours_cpu:.0f} ms = {cli1['cpu_per_image_ms'] / ours_cpu:.2f}× "
+        f"(so per core: ours {1000 / ours_cpu:.2f} vs CLI {1000 / cli1['cpu_per_image_ms']:.2f} images/s)"
+    )
+    print(
+        f"enrolment vs CLI known-face scan: ours {enrol_rate:.1f} photos/s (2 workers) / CLI "
+        f"{len(known) / known_scan:.1f} photos/s (1 core) = {enrol_rate / (len(known) / known_scan):.2f}×"
+    )
     print("\n== targets ==")
-    print(f"p50 ≤ 250 ms: {'met' if pct(walls1, 50) <= 250 else 'MISSED'} ({pct(walls1, 50):.0f} ms); "
-          f"2,000-way comparison < 5 ms: {'met' if costs['decide_ms'] < 5 else 'MISSED'} "
-          f"({costs['decide_ms']:.3f} ms); throughput ≥ CLI: wall-clock "
-          f"{'met' if rate2 >= (cli2 or cli1)['rate'] else 'MISSED'}, per CPU "
-          f"{'met' if ours_cpu <= cli1['cpu_per_image_ms'] else 'MISSED'}")
+    print(
+        f"p50 ≤ 250 ms: {'met' if pct(walls1, 50) <= 250 else 'MISSED'} ({pct(walls1, 50):.0f} ms); "
+        f"2,000-way comparison < 5 ms: {'met' if costs['decide_ms'] < 5 else 'MISSED'} "
+        f"({costs['decide_ms']:.3f} ms); throughput ≥ CLI: wall-clock "
+        f"{'met' if rate2 >= (cli2 or cli1)['rate'] else 'MISSED'}, per CPU "
+        f"{'met' if ours_cpu <= cli1['cpu_per_image_ms'] else 'MISSED'}"
+    )
 
 
 # ------------------------------------------------------------------------------------------------ calibration
@@ -413,8 +449,18 @@ def calibrate() -> None:
     fr = _fr()
     photos = fetch(TEST_SOURCES + ("face-api",))
     print("== detection at upsampling 0 and 1 (largest side 640) ==")
-    for name in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "astronaut.png", "t1.jpg", "coffee.png",
-                 "rocket.jpg", "sample1.jpg", "sample5.jpg"):
+    for name in (
+        "obama.jpg",
+        "obama2.jpg",
+        "obama3.jpg",
+        "biden.jpg",
+        "astronaut.png",
+        "t1.jpg",
+        "coffee.png",
+        "rocket.jpg",
+        "sample1.jpg",
+        "sample5.jpg",
+    ):
         img = fx.upright(photos[name])
         img.thumbnail((640, 640))
         row = []
@@ -444,8 +490,16 @@ def calibrate() -> None:
 
     print("\n== distances between real faces (upsampling 0, faces ≥ 70 px, photos at most 1280 px) ==")
     vecs, who = [], []
-    for name in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "astronaut.png", "Tom_Hanks_54745.png",
-                 "t1.jpg", *(f"sample{i}.jpg" for i in range(1, 7))):
+    for name in (
+        "obama.jpg",
+        "obama2.jpg",
+        "obama3.jpg",
+        "biden.jpg",
+        "astronaut.png",
+        "Tom_Hanks_54745.png",
+        "t1.jpg",
+        *(f"sample{i}.jpg" for i in range(1, 7)),
+    ):
         img = fx.upright(photos[name])
         if name == "astronaut.png":
             img = img.crop((100, 0, 350, 260))
@@ -462,9 +516,11 @@ def calibrate() -> None:
             (same if who[i] == who[j] == "obama" else diff).append(float(np.linalg.norm(m[i] - m[j])))
     diff.sort()
     print(f"same person (3 photos): {', '.join(f'{d:.2f}' for d in sorted(same))}")
-    print(f"{len(vecs)} faces, {len(diff)} pairs of different people (face-api's photos may repeat a person): "
-          f"min {diff[0]:.2f}, 1st percentile {pct(diff, 1):.2f}, median {pct(diff, 50):.2f}, "
-          f"{sum(d < 0.6 for d in diff)} under 0.6, {sum(d < 0.5 for d in diff)} under 0.5")
+    print(
+        f"{len(vecs)} faces, {len(diff)} pairs of different people (face-api's photos may repeat a person): "
+        f"min {diff[0]:.2f}, 1st percentile {pct(diff, 1):.2f}, median {pct(diff, 50):.2f}, "
+        f"{sum(d < 0.6 for d in diff)} under 0.6, {sum(d < 0.5 for d in diff)} under 0.5"
+    )
 
     print("\n== liveness cues (engine in this process) ==")
     from api.face import engine
@@ -477,10 +533,15 @@ def calibrate() -> None:
     cases = {
         "identical ×3": [frame("obama.jpg")] * 3,
         "recompressed q60": [frame("obama.jpg"), fx.recompressed(frame("obama.jpg"), 60)],
-        "shifted/rotated/scaled copies": [frame("obama.jpg"), frame("obama.jpg", dx=9, dy=-5, angle=4),
-                                          frame("obama.jpg", dx=-14, dy=6, angle=-3, face_px=185, quality=70)],
-        "darker copy": [frame("obama.jpg"), fx.kiosk_frame(fx.darker(fx.upright(photos["obama.jpg"]), 0.7),
-                                                           boxes["obama.jpg"])],
+        "shifted/rotated/scaled copies": [
+            frame("obama.jpg"),
+            frame("obama.jpg", dx=9, dy=-5, angle=4),
+            frame("obama.jpg", dx=-14, dy=6, angle=-3, face_px=185, quality=70),
+        ],
+        "darker copy": [
+            frame("obama.jpg"),
+            fx.kiosk_frame(fx.darker(fx.upright(photos["obama.jpg"]), 0.7), boxes["obama.jpg"]),
+        ],
         "obama / obama2": [frame("obama.jpg"), frame("obama2.jpg")],
         "obama / obama3": [frame("obama.jpg"), frame("obama3.jpg")],
         "obama2 / obama3": [frame("obama2.jpg"), frame("obama3.jpg")],
@@ -488,8 +549,11 @@ def calibrate() -> None:
     }
     for what, frame_list in cases.items():
         report = engine.analyse_frames(frame_list).liveness
-        cues = {k: report.cues[k] for k in ("min_frame_difference", "planar_residual", "eye_aspect_drop",
-                                             "periodic_peak") if k in report.cues}
+        cues = {
+            k: report.cues[k]
+            for k in ("min_frame_difference", "planar_residual", "eye_aspect_drop", "periodic_peak")
+            if k in report.cues
+        }
         print(f"{what:32s} risk {report.risk:.2f}  {cues}")
 
     print("\n== masked faces (insightface's photos) ==")

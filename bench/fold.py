@@ -20,7 +20,7 @@ import asyncpg
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from api.timeutil import JST  # noqa: E402
+from api.timeutil import JST
 
 PG = os.environ.get("OPENCCUS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DB = "openccus_bench_fold"
@@ -43,23 +43,98 @@ async def load(taps: int, days: int, n_sites: int) -> tuple[int, date]:
         social_insurance, postal_code, prefecture, address, phone, email, status, created_at, updated_at)
         VALUES ('10000000000009', 'b', 'ビ', false, '[]', '{}', '100-0001', '13', 'x', '0', 'e', 'approved', now(), now())""")
     bid = await conn.fetchval("SELECT id FROM business")
-    await conn.copy_records_to_table("site", columns=["site_id", "prime_id", "name", "address", "order_type", "window_start",
-                                                      "window_end", "cutoff_hour", "hazardous", "created_at"],
-                                     records=[(f"{20000000000000 + i}", bid, "s", "x", "private", first_day,
-                                               now.date(), 0, False, now) for i in range(n_sites)])
-    await conn.execute("INSERT INTO site_contract (site_id, business_id, tier, status, proxy, created_at) "
-                       "SELECT id, $1, 0, 'approved', false, now() FROM site", bid)
-    await conn.copy_records_to_table("technician", columns=[
-        "technician_id", "employer_id", "tier", "status", "family_name", "given_name", "family_name_kana",
-        "given_name_kana", "birth_date", "sex", "nationality", "postal_code", "address", "phone", "trades",
-        "social_insurance", "retirement_aid", "has_identity_document", "detailed", "disclosure", "created_at",
-        "updated_at"], records=[(f"{30000000000000 + i}", bid, "detailed", "approved", "t", "t", "テ", "テ",
-                                 date(1980, 1, 1), "male", "JP", "100-0001", "x", "0", "[]", "{}", "{}", True, "{}",
-                                 "{}", now, now) for i in range(people)])
+    await conn.copy_records_to_table(
+        "site",
+        columns=[
+            "site_id",
+            "prime_id",
+            "name",
+            "address",
+            "order_type",
+            "window_start",
+            "window_end",
+            "cutoff_hour",
+            "hazardous",
+            "created_at",
+        ],
+        records=[
+            (f"{20000000000000 + i}", bid, "s", "x", "private", first_day, now.date(), 0, False, now)
+            for i in range(n_sites)
+        ],
+    )
+    await conn.execute(
+        "INSERT INTO site_contract (site_id, business_id, tier, status, proxy, created_at) "
+        "SELECT id, $1, 0, 'approved', false, now() FROM site",
+        bid,
+    )
+    await conn.copy_records_to_table(
+        "technician",
+        columns=[
+            "technician_id",
+            "employer_id",
+            "tier",
+            "status",
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+            "birth_date",
+            "sex",
+            "nationality",
+            "postal_code",
+            "address",
+            "phone",
+            "trades",
+            "social_insurance",
+            "retirement_aid",
+            "has_identity_document",
+            "detailed",
+            "disclosure",
+            "created_at",
+            "updated_at",
+        ],
+        records=[
+            (
+                f"{30000000000000 + i}",
+                bid,
+                "detailed",
+                "approved",
+                "t",
+                "t",
+                "テ",
+                "テ",
+                date(1980, 1, 1),
+                "male",
+                "JP",
+                "100-0001",
+                "x",
+                "0",
+                "[]",
+                "{}",
+                "{}",
+                True,
+                "{}",
+                "{}",
+                now,
+                now,
+            )
+            for i in range(people)
+        ],
+    )
     site_ids = [r[0] for r in await conn.fetch("SELECT id FROM site ORDER BY id")]
     tech_ids = [r[0] for r in await conn.fetch("SELECT id FROM technician ORDER BY id")]
-    cols = ["source_key", "site_id", "technician_id", "technician_code", "employer_id", "method", "device_time",
-            "received_at", "work_date", "status"]
+    cols = [
+        "source_key",
+        "site_id",
+        "technician_id",
+        "technician_code",
+        "employer_id",
+        "method",
+        "device_time",
+        "received_at",
+        "work_date",
+        "status",
+    ]
     t0 = time.perf_counter()
     for d in range(days):
         day = first_day + timedelta(days=d)
@@ -70,8 +145,10 @@ async def load(taps: int, days: int, n_sites: int) -> tuple[int, date]:
                 at = datetime(day.year, day.month, day.day, hour, i % 60, tzinfo=JST)
                 rows.append((f"b{d}:{i}:{hour}", site, tech, "x", bid, "card", at, at, day, "accepted"))
         await conn.copy_records_to_table("tap", columns=cols, records=rows)
-    print(f"loaded {people * 2 * days:,} taps ({people:,} technicians, {n_sites:,} sites, {days} day(s)) "
-          f"in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"loaded {people * 2 * days:,} taps ({people:,} technicians, {n_sites:,} sites, {days} day(s)) "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
     await conn.execute("ANALYZE")
     await conn.close()
     return people * 2 * days, first_day

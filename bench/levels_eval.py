@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from api.levels import HeldQualification, LevelInputs, evaluate, load_criteria  # noqa: E402
+from api.levels import HeldQualification, LevelInputs, evaluate, load_criteria
 
 ON = date(2025, 4, 1)
 TARGET_S = 120.0
@@ -52,13 +52,19 @@ def chunk(rng: random.Random, start: int, n: int, pool: list) -> list[LevelInput
         foreman = rng.randint(0, work // 2)
         team = rng.randint(0, (work - foreman) // 3)
         oldest = min((q.acquired_on for q in quals), default=None)
-        out.append(LevelInputs(
-            technician_id=f"{k:014d}", trade=TRADES[k % len(TRADES)],
-            tier="simplified" if k % 10 == 0 else "detailed",
-            work_days=work, foreman_days=foreman, team_leader_days=team,
-            registered_on=date(2019, 4, 1) + timedelta(days=k % 1500), oldest_qualification_on=oldest,
-            qualifications=quals,
-        ))
+        out.append(
+            LevelInputs(
+                technician_id=f"{k:014d}",
+                trade=TRADES[k % len(TRADES)],
+                tier="simplified" if k % 10 == 0 else "detailed",
+                work_days=work,
+                foreman_days=foreman,
+                team_leader_days=team,
+                registered_on=date(2019, 4, 1) + timedelta(days=k % 1500),
+                oldest_qualification_on=oldest,
+                qualifications=quals,
+            )
+        )
     return out
 
 
@@ -81,8 +87,10 @@ def main(n: int) -> None:
     rate = n / elapsed
     print(f"technicians evaluated : {n:,} (technician × trade aggregates)")
     print(f"evaluation time       : {elapsed:.2f} s wall, {cpu:.2f} s CPU (one process, generation excluded)")
-    print(f"rate                  : {rate:,.0f} evaluations/s wall, {n / cpu:,.0f}/s CPU "
-          "(they differ when the machine is shared)")
+    print(
+        f"rate                  : {rate:,.0f} evaluations/s wall, {n / cpu:,.0f}/s CPU "
+        "(they differ when the machine is shared)"
+    )
     projected = 1_750_000 / rate
     print(f"time for 1,750,000    : {projected:.1f} s = {projected / TARGET_S:.1%} of the {TARGET_S:.0f} s budget")
     print("levels                : " + ", ".join(f"{k}: {v:,}" for k, v in sorted(levels.items(), key=str)))

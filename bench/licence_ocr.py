@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from api.licence.ocr import FIELDS, read_card_face, tesseract_available  # noqa: E402
-from tests.licence.cardface import CONDITIONS, people, photo_bytes  # noqa: E402
+from api.licence.ocr import FIELDS, read_card_face, tesseract_available
+from tests.licence.cardface import CONDITIONS, people, photo_bytes
 
 TODAY = dt.date(2025, 1, 15)
 
@@ -56,8 +56,10 @@ def main() -> int:
         print("tesseract not installed (apt-get install tesseract-ocr tesseract-ocr-jpn)")
         return 1
     persons = people(args.n)
-    print(f"licence card-face OCR: {args.n} rendered cards x {len(CONDITIONS)} conditions, "
-          f"tesseract jpn, fields: {', '.join(FIELDS)}")
+    print(
+        f"licence card-face OCR: {args.n} rendered cards x {len(CONDITIONS)} conditions, "
+        f"tesseract jpn, fields: {', '.join(FIELDS)}"
+    )
     header = f"{'condition':10} {'field':15} {'accuracy':>9} {'wrong':>6} {'recall':>7}"
     rows, overall = [], {"ok": 0, "wrong": 0, "total": 0}
     for cond in CONDITIONS:
@@ -93,13 +95,17 @@ def main() -> int:
             overall["wrong"] += s["wrong"]
             overall["total"] += args.n
         all_ok = sum(s["ok"] for s in stats.values()) / (args.n * len(FIELDS))
-        rows.append(f"{cond:10} {'ALL FIELDS':15} {all_ok:9.0%} {sum(s['wrong'] for s in stats.values()):6d}"
-                    f"    retake asked: {retakes}/{args.n}; per photo median {statistics.median(seconds):.2f} s wall, "
-                    f"{statistics.median(cpu_seconds):.2f} s CPU")
+        rows.append(
+            f"{cond:10} {'ALL FIELDS':15} {all_ok:9.0%} {sum(s['wrong'] for s in stats.values()):6d}"
+            f"    retake asked: {retakes}/{args.n}; per photo median {statistics.median(seconds):.2f} s wall, "
+            f"{statistics.median(cpu_seconds):.2f} s CPU"
+        )
     print(header)
     print("\n".join(rows))
-    print(f"overall: {overall['ok'] / overall['total']:.0%} of fields pre-filled correctly, "
-          f"{overall['wrong']} wrong pre-fills out of {overall['total']}")
+    print(
+        f"overall: {overall['ok'] / overall['total']:.0%} of fields pre-filled correctly, "
+        f"{overall['wrong']} wrong pre-fills out of {overall['total']}"
+    )
     return 0
 
 

@@ -21,8 +21,8 @@ import httpx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from api.auth import hash_password  # noqa: E402
-from tests.api.helpers import technician_payload  # noqa: E402
+from api.auth import hash_password
+from tests.api.helpers import technician_payload
 
 URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/openccus_bench")
 PORT = 8097
@@ -42,8 +42,12 @@ async def main(n: int, concurrency: int = 8) -> None:
     env = {**os.environ, "DATABASE_URL": URL, "OPENCCUS_DATA_KEY": key, "OPENCCUS_CARD_MASTER_KEY": key}
     env.pop("REDIS_URL", None)
     subprocess.run([sys.executable, "-m", "api.cli", "migrate"], env=env, check=True, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(PORT)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(PORT)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
             for _ in range(100):

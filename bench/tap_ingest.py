@@ -24,8 +24,8 @@ import httpx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from api.registration.card_profile import card_response, derive_card_key  # noqa: E402
-from api.timeutil import JST  # noqa: E402
+from api.registration.card_profile import card_response, derive_card_key
+from api.timeutil import JST
 
 PG = os.environ.get("OPENCCUS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 DB = "openccus_bench_taps"
@@ -53,31 +53,71 @@ async def setup(master: bytes, readers: int) -> tuple[list[str], list[tuple[str,
     from api.sites.models import ContractStatus, Site, SiteContract
 
     await db.init(Settings(DATABASE_URL=f"{PG}/{DB}", OPENCCUS_DATA_KEY=env["OPENCCUS_DATA_KEY"]))
-    prime = await Business.create(business_id=new_ccus_id(), name="ベンチ建設", name_kana="ベンチ", capital_yen=10**8,
-                                  postal_code="100-0001", prefecture="13", address="x", phone="03-0000-0000",
-                                  email="b@example.jp", status=ReviewStatus.approved)
+    prime = await Business.create(
+        business_id=new_ccus_id(),
+        name="ベンチ建設",
+        name_kana="ベンチ",
+        capital_yen=10**8,
+        postal_code="100-0001",
+        prefecture="13",
+        address="x",
+        phone="03-0000-0000",
+        email="b@example.jp",
+        status=ReviewStatus.approved,
+    )
     today = datetime.now(JST).date()
-    site = await Site.create(site_id=new_ccus_id(), prime=prime, name="ベンチ現場", address="x", order_type="private",
-                             window_start=today - timedelta(days=30), window_end=today + timedelta(days=30))
+    site = await Site.create(
+        site_id=new_ccus_id(),
+        prime=prime,
+        name="ベンチ現場",
+        address="x",
+        order_type="private",
+        window_start=today - timedelta(days=30),
+        window_end=today + timedelta(days=30),
+    )
     await SiteContract.create(site=site, business=prime, tier=0, status=ContractStatus.approved)
     tokens = []
     for i in range(readers):
         acc = await Account.create(login=f"bench-dev-{i}", password_hash="!", role=Role.device, display_name=f"r{i}")
         await Device.create(site=site, account=acc, kind=DeviceKind.reader, name=f"r{i}")
         tokens.append((await issue_token(acc, ttl=timedelta(days=1)))[0])
-    techs = await Technician.bulk_create([Technician(
-        technician_id=new_ccus_id(), employer=prime, family_name="ベ", given_name=str(i), family_name_kana="ベ",
-        given_name_kana="ン", birth_date=date(1980, 1, 1), sex="male", nationality="JP", postal_code="100-0001",
-        address="x", phone=f"090{i:08d}", status=ReviewStatus.approved) for i in range(N_TECHS)])
+    techs = await Technician.bulk_create(
+        [
+            Technician(
+                technician_id=new_ccus_id(),
+                employer=prime,
+                family_name="ベ",
+                given_name=str(i),
+                family_name_kana="ベ",
+                given_name_kana="ン",
+                birth_date=date(1980, 1, 1),
+                sex="male",
+                nationality="JP",
+                postal_code="100-0001",
+                address="x",
+                phone=f"090{i:08d}",
+                status=ReviewStatus.approved,
+            )
+            for i in range(N_TECHS)
+        ]
+    )
     techs = await Technician.all()
     cards = []
     for t in techs:
         serial = os.urandom(8)
-        cards.append(Card(technician=t, serial=serial.hex(), issued_on=today - timedelta(days=365),
-                          valid_until=today + timedelta(days=3000)))
+        cards.append(
+            Card(
+                technician=t,
+                serial=serial.hex(),
+                issued_on=today - timedelta(days=365),
+                valid_until=today + timedelta(days=3000),
+            )
+        )
     await Card.bulk_create(cards)
-    people = [(t.technician_id, c.serial, derive_card_key(master_key=master, serial=bytes.fromhex(c.serial), key_version=1))
-              for t, c in zip(techs, cards)]
+    people = [
+        (t.technician_id, c.serial, derive_card_key(master_key=master, serial=bytes.fromhex(c.serial), key_version=1))
+        for t, c in zip(techs, cards)
+    ]
     await Tortoise.close_connections()
     return tokens, people
 
@@ -92,9 +132,16 @@ def bench_env(master: bytes) -> dict[str, str]:
 def make_tap(reader: int, seq: int, person: tuple[str, str, bytes], now: str) -> dict:
     tech_id, serial, key = person
     challenge = os.urandom(16)
-    return {"idempotency_key": f"r{reader}:{seq}", "method": "card", "technician_id": tech_id, "card_serial": serial,
-            "challenge": challenge.hex(), "response": card_response(card_key=key, challenge=challenge).hex(),
-            "device_time": now, "device_seq": seq}
+    return {
+        "idempotency_key": f"r{reader}:{seq}",
+        "method": "card",
+        "technician_id": tech_id,
+        "card_serial": serial,
+        "challenge": challenge.hex(),
+        "response": card_response(card_key=key, challenge=challenge).hex(),
+        "device_time": now,
+        "device_seq": seq,
+    }
 
 
 def pct(values: list[float], p: float) -> float:
@@ -104,15 +151,21 @@ def pct(values: list[float], p: float) -> float:
 
 async def run_batched(client, tokens, people, batches: int, size: int) -> tuple[int, float, list[float]]:
     now = datetime.now(JST).isoformat(timespec="milliseconds")
-    work = [[[make_tap(r, b * size + i + 1, people[(r * 7919 + b * size + i) % len(people)], now) for i in range(size)]
-             for b in range(batches)] for r in range(len(tokens))]
+    work = [
+        [
+            [make_tap(r, b * size + i + 1, people[(r * 7919 + b * size + i) % len(people)], now) for i in range(size)]
+            for b in range(batches)
+        ]
+        for r in range(len(tokens))
+    ]
     latencies: list[float] = []
 
     async def reader(r: int) -> None:
         for batch in work[r]:
             t0 = time.perf_counter()
-            resp = await client.post("/api/v1/taps/batch", json={"taps": batch},
-                                     headers={"Authorization": f"Bearer {tokens[r]}"})
+            resp = await client.post(
+                "/api/v1/taps/batch", json={"taps": batch}, headers={"Authorization": f"Bearer {tokens[r]}"}
+            )
             latencies.append(time.perf_counter() - t0)
             assert resp.status_code == 200 and not resp.json()["errors"], resp.text[:300]
 
@@ -144,11 +197,37 @@ async def copy_rate(n: int, people) -> float:
     site_id = await conn.fetchval("SELECT id FROM site LIMIT 1")
     tech_ids = dict(await conn.fetch("SELECT technician_id, id FROM technician"))
     now = datetime.now(JST)
-    rows = [(f"copy:{i}", site_id, tech_ids[p[0]], p[0], "card", p[1], os.urandom(16).hex(), now, i + 1, now,
-             now.date(), "accepted")
-            for i, p in ((i, people[i % len(people)]) for i in range(n))]
-    cols = ["source_key", "site_id", "technician_id", "technician_code", "method", "card_serial", "challenge",
-            "device_time", "device_seq", "received_at", "work_date", "status"]
+    rows = [
+        (
+            f"copy:{i}",
+            site_id,
+            tech_ids[p[0]],
+            p[0],
+            "card",
+            p[1],
+            os.urandom(16).hex(),
+            now,
+            i + 1,
+            now,
+            now.date(),
+            "accepted",
+        )
+        for i, p in ((i, people[i % len(people)]) for i in range(n))
+    ]
+    cols = [
+        "source_key",
+        "site_id",
+        "technician_id",
+        "technician_code",
+        "method",
+        "card_serial",
+        "challenge",
+        "device_time",
+        "device_seq",
+        "received_at",
+        "work_date",
+        "status",
+    ]
     t0 = time.perf_counter()
     await conn.copy_records_to_table("tap", records=rows, columns=cols)
     elapsed = time.perf_counter() - t0
@@ -159,9 +238,12 @@ async def copy_rate(n: int, people) -> float:
 async def main(args) -> None:
     master = os.urandom(32)
     tokens, people = await setup(master, args.readers)
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(PORT), "--workers",
-                               str(args.workers)], env=bench_env(master), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(PORT), "--workers", str(args.workers)],
+        env=bench_env(master),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         limits = httpx.Limits(max_connections=args.readers + 10)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=120, limits=limits) as client:
@@ -173,11 +255,15 @@ async def main(args) -> None:
                     await asyncio.sleep(0.1)
             n, secs, lat = await run_batched(client, tokens, people, args.batches, args.batch_size)
             batched_rate = n / secs
-            print(f"batched: {n} taps from {args.readers} readers in batches of {args.batch_size}: {secs:.1f} s = "
-                  f"{batched_rate:,.0f} taps/s; request p50 {pct(lat, .5):.0f} ms, p99 {pct(lat, .99):.0f} ms")
+            print(
+                f"batched: {n} taps from {args.readers} readers in batches of {args.batch_size}: {secs:.1f} s = "
+                f"{batched_rate:,.0f} taps/s; request p50 {pct(lat, 0.5):.0f} ms, p99 {pct(lat, 0.99):.0f} ms"
+            )
             n, secs, lat = await run_single(client, tokens, people, args.singles, args.single_concurrency)
-            print(f"single:  {n} taps, {args.single_concurrency} concurrent readers: {n / secs:,.0f} taps/s; "
-                  f"p50 {pct(lat, .5):.1f} ms, p99 {pct(lat, .99):.1f} ms")
+            print(
+                f"single:  {n} taps, {args.single_concurrency} concurrent readers: {n / secs:,.0f} taps/s; "
+                f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms"
+            )
     finally:
         server.terminate()
         server.wait()

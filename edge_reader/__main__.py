@@ -29,12 +29,21 @@ def _enrolment_reason(exc: Exception, lang: str) -> str:
         return messages.text("enrolment_http_error", lang, status=exc.status)
     return messages.text("server_unreachable", lang)
 
+
 EXIT_USAGE, EXIT_FAILED = 2, 1
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {k: v for k, v in {"data_dir": args.data_dir, "api_url": args.api_url,
-                                   "reader_filter": args.reader, "lang": args.lang}.items() if v is not None}
+    overrides = {
+        k: v
+        for k, v in {
+            "data_dir": args.data_dir,
+            "api_url": args.api_url,
+            "reader_filter": args.reader,
+            "lang": args.lang,
+        }.items()
+        if v is not None
+    }
     return Settings(**overrides)
 
 
@@ -53,12 +62,15 @@ def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
             # Pending taps keep the old device's keys; they still upload with the new token.
             print(messages.text("previous_taps_pending", settings.lang), file=sys.stderr)
         try:
-            device = enrol(settings.api_url, args.code, software_version=settings.software_version,
-                           timeout=settings.http_timeout)
-        except Exception as exc:  # noqa: BLE001 - report any failure plainly to the installer
+            device = enrol(
+                settings.api_url, args.code, software_version=settings.software_version, timeout=settings.http_timeout
+            )
+        except Exception as exc:
             log.warning("enrolment failed: %s", exc)
-            print(messages.text("enrolment_failed", settings.lang, error=_enrolment_reason(exc, settings.lang)),
-                  file=sys.stderr)
+            print(
+                messages.text("enrolment_failed", settings.lang, error=_enrolment_reason(exc, settings.lang)),
+                file=sys.stderr,
+            )
             return EXIT_FAILED
         outbox.save_device(device)
     finally:
@@ -80,8 +92,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             "revocations_version": outbox.revocations_version(),
             "revoked_cards": outbox.revoked_count(),
             # The server's verdicts on the newest delivered taps, in words as well.
-            "recent_verdicts": [{**v, "message": messages.verdict(v["status"], v["reject_reason"], settings.lang)}
-                                for v in outbox.recent_verdicts()],
+            "recent_verdicts": [
+                {**v, "message": messages.verdict(v["status"], v["reject_reason"], settings.lang)}
+                for v in outbox.recent_verdicts()
+            ],
             # Written by a running daemon: unix times, and the readers it had last.
             "reader": outbox.get_meta("reader") or None,
             "last_upload": outbox.get_meta("last_upload"),
@@ -113,10 +127,16 @@ def cmd_read_once(args: argparse.Namespace, settings: Settings) -> int:
             return {"profile": "uid", "uid": card.read_uid(transmit).hex()}
         challenge = card.new_challenge()
         response = card.internal_authenticate(transmit, challenge)
-        return {"profile": "openccus", "technician_id": ident.technician_id,
-                "card_serial": ident.serial_hex, "issued": ident.issued.isoformat(),
-                "expires": ident.expires.isoformat(), "key_version": ident.key_version,
-                "challenge": challenge.hex(), "response": response.hex()}
+        return {
+            "profile": "openccus",
+            "technician_id": ident.technician_id,
+            "card_serial": ident.serial_hex,
+            "issued": ident.issued.isoformat(),
+            "expires": ident.expires.isoformat(),
+            "key_version": ident.key_version,
+            "challenge": challenge.hex(),
+            "response": response.hex(),
+        }
 
     deadline = time.monotonic() + args.timeout
     try:
@@ -151,13 +171,21 @@ def main(argv: list[str] | None = None) -> int:
 
     licence_cli.add_parser(sub)  # read-licence: the driver's-licence IC chip, PIN-guarded (docs/licence.md)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     # httpx logs every request at INFO; the uploader logs what matters itself.
     logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     settings = _settings(args)
-    handler = {"enrol": cmd_enrol, "run": cmd_run, "status": cmd_status, "read-once": cmd_read_once,
-               "read-licence": lambda a, s: licence_cli.run(a, s.reader_filter, lang=s.lang)}[args.command]
+    handler = {
+        "enrol": cmd_enrol,
+        "run": cmd_run,
+        "status": cmd_status,
+        "read-once": cmd_read_once,
+        "read-licence": lambda a, s: licence_cli.run(a, s.reader_filter, lang=s.lang),
+    }[args.command]
     return handler(args, settings)
 
 

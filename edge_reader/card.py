@@ -24,8 +24,7 @@ SW_OK = 0x9000
 SW_END_OF_FILE = 0x6282
 SW_FILE_NOT_FOUND = 0x6A82
 
-TAG_FORMAT, TAG_TECHNICIAN, TAG_SERIAL, TAG_ISSUED, TAG_EXPIRES, TAG_KEY_VERSION = (
-    0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5)
+TAG_FORMAT, TAG_TECHNICIAN, TAG_SERIAL, TAG_ISSUED, TAG_EXPIRES, TAG_KEY_VERSION = (0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5)
 _REQUIRED = (TAG_FORMAT, TAG_TECHNICIAN, TAG_SERIAL, TAG_ISSUED, TAG_EXPIRES, TAG_KEY_VERSION)
 
 # (APDU bytes) -> (response data, SW1SW2).  Raises CardGone when the card went away.
@@ -130,8 +129,9 @@ def parse_ef_card(data: bytes) -> CardIdentity:
     kv = fields[TAG_KEY_VERSION]
     if len(kv) != 1 or kv[0] == 0:
         raise CardError("key version is not one byte 1..255")
-    return CardIdentity(tech.decode("ascii"), fields[TAG_SERIAL], _date(fields[TAG_ISSUED]),
-                        _date(fields[TAG_EXPIRES]), kv[0])
+    return CardIdentity(
+        tech.decode("ascii"), fields[TAG_SERIAL], _date(fields[TAG_ISSUED]), _date(fields[TAG_EXPIRES]), kv[0]
+    )
 
 
 def read_identity(transmit: Transmit) -> CardIdentity:

@@ -63,31 +63,55 @@ class Feedback:
         message = messages.text("tap_already_recorded" if rec.duplicate else "tap_ok", self.lang)
         if rec.duplicate and rec.server_status:  # the earlier tap's verdict is known: say it
             message += " " + messages.verdict(rec.server_status, rec.reject_reason, self.lang)
-        self._emit(event="tap", result="ok", duplicate=rec.duplicate, reader=reader,
-                   idempotency_key=rec.idempotency_key, technician_id=ident.technician_id,
-                   card_serial=ident.serial_hex, server_status=rec.server_status,
-                   reject_reason=rec.reject_reason, message=message)
+        self._emit(
+            event="tap",
+            result="ok",
+            duplicate=rec.duplicate,
+            reader=reader,
+            idempotency_key=rec.idempotency_key,
+            technician_id=ident.technician_id,
+            card_serial=ident.serial_hex,
+            server_status=rec.server_status,
+            reject_reason=rec.reject_reason,
+            message=message,
+        )
 
     def refused(self, reader: str, reason: str, serial: str | None = None) -> None:
-        self._emit(event="tap", result="refused", reason=reason, reader=reader,
-                   card_serial=serial, message=messages.text(reason, self.lang))
+        self._emit(
+            event="tap",
+            result="refused",
+            reason=reason,
+            reader=reader,
+            card_serial=serial,
+            message=messages.text(reason, self.lang),
+        )
 
     def retry(self, reader: str, reason: str) -> None:
-        self._emit(event="tap", result="retry", reason=reason, reader=reader,
-                   message=messages.text(reason, self.lang))
+        self._emit(event="tap", result="retry", reason=reason, reader=reader, message=messages.text(reason, self.lang))
 
     def undelivered(self, tap: dict, error: str) -> None:
         """The server refused to store the tap (a dead letter): say why."""
-        self._emit(event="undelivered", idempotency_key=tap["idempotency_key"],
-                   technician_id=tap.get("technician_id"), card_serial=tap.get("card_serial"), error=error,
-                   message=messages.text("undelivered", self.lang, reason=messages.text(error, self.lang)))
+        self._emit(
+            event="undelivered",
+            idempotency_key=tap["idempotency_key"],
+            technician_id=tap.get("technician_id"),
+            card_serial=tap.get("card_serial"),
+            error=error,
+            message=messages.text("undelivered", self.lang, reason=messages.text(error, self.lang)),
+        )
 
     def verdict(self, tap: dict, status: str, reason: str | None, duplicate: bool) -> None:
         """The server's verdict on an uploaded tap (also after a lost answer: then ``duplicate``)."""
-        self._emit(event="verdict", idempotency_key=tap["idempotency_key"],
-                   technician_id=tap.get("technician_id"), card_serial=tap.get("card_serial"),
-                   status=status, reject_reason=reason, duplicate=duplicate,
-                   message=messages.verdict(status, reason, self.lang))
+        self._emit(
+            event="verdict",
+            idempotency_key=tap["idempotency_key"],
+            technician_id=tap.get("technician_id"),
+            card_serial=tap.get("card_serial"),
+            status=status,
+            reject_reason=reason,
+            duplicate=duplicate,
+            message=messages.verdict(status, reason, self.lang),
+        )
 
     def started(self, device_id: str) -> None:
         self._emit(event="started", device_id=device_id)
@@ -97,8 +121,7 @@ class TapPipeline:
     """Turns a card on a reader into a durable tap (or a refusal).  Thread-safe: each
     calling thread gets its own outbox connection."""
 
-    def __init__(self, settings: Settings, device: Device, feedback: Feedback,
-                 wake: threading.Event) -> None:
+    def __init__(self, settings: Settings, device: Device, feedback: Feedback, wake: threading.Event) -> None:
         self.settings, self.device, self.feedback, self.wake = settings, device, feedback, wake
         self._local = threading.local()
 
@@ -128,7 +151,7 @@ class TapPipeline:
             self.feedback.refused(reader, "card_revoked", serial)
             return
         now = time.time()
-        local_now = dt.datetime.now(dt.timezone.utc).astimezone()
+        local_now = dt.datetime.now(dt.UTC).astimezone()
         if ident.expires < local_now.date():
             self.feedback.refused(reader, "card_expired", serial)
             return
@@ -139,14 +162,22 @@ class TapPipeline:
             if hmac.compare_digest(card.internal_authenticate(transmit, recent.challenge), recent.response):
                 self.feedback.tap_ok(reader, ident, recent.as_recorded())
                 return
-            log.warning("card %s answered the challenge of tap %s differently: another card with the same "
-                        "serial (a copy?); recorded as a tap of its own for the server to check",
-                        serial, recent.idempotency_key)
+            log.warning(
+                "card %s answered the challenge of tap %s differently: another card with the same "
+                "serial (a copy?); recorded as a tap of its own for the server to check",
+                serial,
+                recent.idempotency_key,
+            )
         challenge = card.new_challenge()
         response = card.internal_authenticate(transmit, challenge)
-        tap = {"method": "card", "technician_id": ident.technician_id, "card_serial": serial,
-               "challenge": challenge.hex(), "response": response.hex(),
-               "device_time": local_now.isoformat(timespec="milliseconds")}
+        tap = {
+            "method": "card",
+            "technician_id": ident.technician_id,
+            "card_serial": serial,
+            "challenge": challenge.hex(),
+            "response": response.hex(),
+            "device_time": local_now.isoformat(timespec="milliseconds"),
+        }
         rec = outbox.record(self.device.device_id, tap, now=now)
         self.feedback.tap_ok(reader, ident, rec)  # after the commit, never before
         self.wake.set()
@@ -207,14 +238,19 @@ def _run(settings: Settings, feedback: Feedback | None) -> int:
     threads: list[threading.Thread] = []
     owner: PcscOwner | None = None
 
-    def start(target, name: str) -> None:  # noqa: ANN001
+    def start(target, name: str) -> None:
         t = threading.Thread(target=target, name=name, daemon=True)
         t.start()
         threads.append(t)
 
     if settings.pcsc_enabled:
-        owner = PcscOwner(pipeline.handle_card, reader_filter=settings.reader_filter, stop=stop,
-                          health=health, poll_timeout_ms=settings.poll_timeout_ms)
+        owner = PcscOwner(
+            pipeline.handle_card,
+            reader_filter=settings.reader_filter,
+            stop=stop,
+            health=health,
+            poll_timeout_ms=settings.poll_timeout_ms,
+        )
         start(owner.run, "pcsc")
         start(Watchdog(owner, health, timeout=settings.watchdog_seconds, stop=stop).run, "watchdog")
     if settings.test_vpcd_port is not None:
@@ -223,8 +259,7 @@ def _run(settings: Settings, feedback: Feedback | None) -> int:
         source = DirectVpcdSource(settings.test_vpcd_port, pipeline.handle_card, stop)
         source.bind()
         start(source.run, "test-vpcd")
-    uploader = Uploader(settings, device, stop=stop, wake=wake, reader_status=health.reader,
-                        feedback=feedback)
+    uploader = Uploader(settings, device, stop=stop, wake=wake, reader_status=health.reader, feedback=feedback)
     start(uploader.run, "uploader")
     start(RevocationFeed(settings, device, stop=stop).run, "revocations")
 

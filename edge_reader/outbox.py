@@ -106,8 +106,10 @@ class Outbox:
 
     def set_meta(self, items: dict[str, str]) -> None:
         with self._tx() as db:
-            db.executemany("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
-                           "DO UPDATE SET value = excluded.value", items.items())
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                items.items(),
+            )
 
     def device(self) -> Device | None:
         values = [self.get_meta(k) for k in ("device_id", "device_token", "site_id", "api_url")]
@@ -116,8 +118,14 @@ class Outbox:
         return Device(*values)  # type: ignore[arg-type]
 
     def save_device(self, device: Device) -> None:
-        self.set_meta({"device_id": device.device_id, "device_token": device.device_token,
-                       "site_id": device.site_id, "api_url": device.api_url})
+        self.set_meta(
+            {
+                "device_id": device.device_id,
+                "device_token": device.device_token,
+                "site_id": device.site_id,
+                "api_url": device.api_url,
+            }
+        )
 
     # --- taps ----------------------------------------------------------------------------
     def recent_taps(self, serial: str, now: float, window: float, limit: int = 3) -> list[RecentTap]:
@@ -130,12 +138,14 @@ class Outbox:
         rows = self.db.execute(
             "SELECT seq, idempotency_key, payload, server_status, reject_reason FROM taps WHERE card_serial = ? "
             "AND recorded_at > ? AND recorded_at <= ? ORDER BY recorded_at DESC, seq DESC LIMIT ?",
-            (serial, now - window, now, limit)).fetchall()
+            (serial, now - window, now, limit),
+        ).fetchall()
         out = []
         for seq, key, payload, status, reason in rows:
             tap = json.loads(payload)
-            out.append(RecentTap(key, seq, bytes.fromhex(tap["challenge"]), bytes.fromhex(tap["response"]),
-                                 status, reason))
+            out.append(
+                RecentTap(key, seq, bytes.fromhex(tap["challenge"]), bytes.fromhex(tap["response"]), status, reason)
+            )
         return out
 
     def record(self, device_id: str, tap: dict, *, now: float) -> Recorded:
@@ -149,15 +159,21 @@ class Outbox:
             seq = int(row[0]) if row else 1
             key = f"{device_id}:{seq}"
             payload = {"idempotency_key": key, **tap, "device_seq": seq}
-            db.execute("INSERT INTO taps (seq, idempotency_key, card_serial, recorded_at, payload)"
-                       " VALUES (?, ?, ?, ?, ?)", (seq, key, serial, now, json.dumps(payload)))
-            db.execute("INSERT INTO meta (key, value) VALUES ('next_seq', ?) ON CONFLICT (key) "
-                       "DO UPDATE SET value = excluded.value", (str(seq + 1),))
+            db.execute(
+                "INSERT INTO taps (seq, idempotency_key, card_serial, recorded_at, payload) VALUES (?, ?, ?, ?, ?)",
+                (seq, key, serial, now, json.dumps(payload)),
+            )
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('next_seq', ?) ON CONFLICT (key) "
+                "DO UPDATE SET value = excluded.value",
+                (str(seq + 1),),
+            )
         return Recorded(key, seq, duplicate=False)
 
     def pending(self, limit: int) -> list[dict]:
-        rows = self.db.execute("SELECT payload FROM taps WHERE state = 'pending' ORDER BY seq "
-                               "LIMIT ?", (limit,)).fetchall()
+        rows = self.db.execute(
+            "SELECT payload FROM taps WHERE state = 'pending' ORDER BY seq LIMIT ?", (limit,)
+        ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
     def apply_results(self, results: Iterable[tuple], errors: Iterable[tuple[str, str]]) -> None:
@@ -169,25 +185,38 @@ class Outbox:
         and never overwrites a verdict already known."""
         now = time.time()
         with self._tx() as db:
-            db.executemany("UPDATE taps SET state = 'sent', server_status = CASE WHEN ? = 'duplicate' "
-                           "THEN coalesce(server_status, 'duplicate') ELSE ? END, reject_reason = ?,"
-                           " sent_at = ? WHERE idempotency_key = ? AND state = 'pending'",
-                           [(r[1], r[1], r[2], now, r[0]) for r in results])
-            db.executemany("UPDATE taps SET state = 'dead', error = ? WHERE idempotency_key = ?"
-                           " AND state = 'pending'", [(err, key) for key, err in errors])
+            db.executemany(
+                "UPDATE taps SET state = 'sent', server_status = CASE WHEN ? = 'duplicate' "
+                "THEN coalesce(server_status, 'duplicate') ELSE ? END, reject_reason = ?,"
+                " sent_at = ? WHERE idempotency_key = ? AND state = 'pending'",
+                [(r[1], r[1], r[2], now, r[0]) for r in results],
+            )
+            db.executemany(
+                "UPDATE taps SET state = 'dead', error = ? WHERE idempotency_key = ? AND state = 'pending'",
+                [(err, key) for key, err in errors],
+            )
 
     def prune_sent(self, older_than: float) -> int:
         """Forget delivered taps once they are older than any debounce window."""
         with self._tx() as db:
-            return db.execute("DELETE FROM taps WHERE state = 'sent' AND recorded_at < ?",
-                              (older_than,)).rowcount
+            return db.execute("DELETE FROM taps WHERE state = 'sent' AND recorded_at < ?", (older_than,)).rowcount
 
     def recent_verdicts(self, limit: int = 10) -> list[dict]:
         """The newest delivered taps with the server's verdict (for `status` and the gate display)."""
-        rows = self.db.execute("SELECT idempotency_key, payload, server_status, reject_reason FROM taps "
-                               "WHERE state = 'sent' ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
-        return [{"idempotency_key": key, "technician_id": json.loads(payload).get("technician_id"),
-                 "status": status, "reject_reason": reason} for key, payload, status, reason in rows]
+        rows = self.db.execute(
+            "SELECT idempotency_key, payload, server_status, reject_reason FROM taps "
+            "WHERE state = 'sent' ORDER BY seq DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            {
+                "idempotency_key": key,
+                "technician_id": json.loads(payload).get("technician_id"),
+                "status": status,
+                "reject_reason": reason,
+            }
+            for key, payload, status, reason in rows
+        ]
 
     def counts(self) -> dict[str, int]:
         out = {"pending": 0, "sent": 0, "dead": 0}
@@ -196,14 +225,12 @@ class Outbox:
 
     # --- revocations -----------------------------------------------------------------------
     def is_revoked(self, serial: str) -> bool:
-        return self.db.execute("SELECT 1 FROM revoked WHERE card_serial = ?",
-                               (serial,)).fetchone() is not None
+        return self.db.execute("SELECT 1 FROM revoked WHERE card_serial = ?", (serial,)).fetchone() is not None
 
     def revocations_version(self) -> int:
         return int(self.get_meta("revocations_version") or 0)
 
-    def apply_revocations(self, version: int, serials: list[str], *, full: bool,
-                          since: int | None = None) -> bool:
+    def apply_revocations(self, version: int, serials: list[str], *, full: bool, since: int | None = None) -> bool:
         """A full list replaces ours; a delta adds to it (revocation is permanent: a card
         that is found again is re-issued with a new serial, never un-revoked).
 
@@ -217,10 +244,12 @@ class Outbox:
                     return False
             if full:
                 db.execute("DELETE FROM revoked")
-            db.executemany("INSERT OR IGNORE INTO revoked (card_serial) VALUES (?)",
-                           [(s.lower(),) for s in serials])
-            db.execute("INSERT INTO meta (key, value) VALUES ('revocations_version', ?) "
-                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(version),))
+            db.executemany("INSERT OR IGNORE INTO revoked (card_serial) VALUES (?)", [(s.lower(),) for s in serials])
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('revocations_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(version),),
+            )
         return True
 
     def revoked_count(self) -> int:

@@ -32,11 +32,19 @@ PNP_READER = "\\\\?PnP?\\Notification"  # pcsc-lite's pseudo reader: reader adde
 
 # Errors meaning "the card is gone or unusable": end this read, no tap.
 _CARD_ERRORS = {
-    scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_RESET_CARD,
-    scard.SCARD_E_NOT_TRANSACTED, scard.SCARD_W_UNRESPONSIVE_CARD,
-    scard.SCARD_W_UNPOWERED_CARD, scard.SCARD_E_PROTO_MISMATCH, scard.SCARD_E_TIMEOUT,
-    scard.SCARD_F_COMM_ERROR, scard.SCARD_E_COMM_DATA_LOST, scard.SCARD_W_UNSUPPORTED_CARD,
-    scard.SCARD_E_SHARING_VIOLATION, scard.SCARD_E_READER_UNAVAILABLE,
+    scard.SCARD_W_REMOVED_CARD,
+    scard.SCARD_E_NO_SMARTCARD,
+    scard.SCARD_W_RESET_CARD,
+    scard.SCARD_E_NOT_TRANSACTED,
+    scard.SCARD_W_UNRESPONSIVE_CARD,
+    scard.SCARD_W_UNPOWERED_CARD,
+    scard.SCARD_E_PROTO_MISMATCH,
+    scard.SCARD_E_TIMEOUT,
+    scard.SCARD_F_COMM_ERROR,
+    scard.SCARD_E_COMM_DATA_LOST,
+    scard.SCARD_W_UNSUPPORTED_CARD,
+    scard.SCARD_E_SHARING_VIOLATION,
+    scard.SCARD_E_READER_UNAVAILABLE,
     scard.SCARD_E_UNKNOWN_READER,
 }
 
@@ -78,8 +86,15 @@ class Health:
 
 
 class PcscOwner:
-    def __init__(self, handle_card: HandleCard, *, reader_filter: str, stop: threading.Event,
-                 health: Health, poll_timeout_ms: int = 1000) -> None:
+    def __init__(
+        self,
+        handle_card: HandleCard,
+        *,
+        reader_filter: str,
+        stop: threading.Event,
+        health: Health,
+        poll_timeout_ms: int = 1000,
+    ) -> None:
         self.handle_card = handle_card
         self.reader_filter = reader_filter
         self.stop = stop
@@ -145,7 +160,7 @@ class PcscOwner:
         self.health.set("ready" if readers else "no reader", readers)
         # Last state seen per reader, including pcsc-lite's event counter in the high 16
         # bits: a card swapped between two polls shows up as a counter change.
-        states = {r: scard.SCARD_STATE_UNAWARE for r in readers}
+        states = dict.fromkeys(readers, scard.SCARD_STATE_UNAWARE)
         pnp = scard.SCARD_STATE_UNAWARE
         while not self.stop.is_set():
             self.health.tick()
@@ -178,8 +193,9 @@ class PcscOwner:
 
     def _read(self, reader: str) -> None:
         """Connect, hand the card to the tap pipeline inside a transaction, disconnect."""
-        hr, hcard, proto = scard.SCardConnect(self.ctx, reader, scard.SCARD_SHARE_SHARED,
-                                              scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+        hr, hcard, proto = scard.SCardConnect(
+            self.ctx, reader, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1
+        )
         if hr in _CARD_ERRORS:
             log.info("card on %s not readable: %s", reader, scard.SCardGetErrorMessage(hr))
             return
@@ -207,14 +223,22 @@ class PcscOwner:
             if len(resp) < 2:
                 raise CardGone("short response")
             return bytes(resp[:-2]), (resp[-2] << 8) | resp[-1]
+
         return transmit
 
 
 class Watchdog:
     """Exit the process when the PC/SC thread stops making progress."""
 
-    def __init__(self, owner: PcscOwner, health: Health, *, timeout: float,
-                 stop: threading.Event, exit: Callable[[int], None] = os._exit) -> None:
+    def __init__(
+        self,
+        owner: PcscOwner,
+        health: Health,
+        *,
+        timeout: float,
+        stop: threading.Event,
+        exit: Callable[[int], None] = os._exit,
+    ) -> None:
         self.owner, self.health, self.timeout, self.stop = owner, health, timeout, stop
         self._exit = exit
 
@@ -230,15 +254,17 @@ class Watchdog:
                 self.owner.cancel()
                 cancelled = True
             elif stalled >= 2 * self.timeout:
-                log.critical("PC/SC thread still stalled after %.1fs; exiting with %d so that "
-                             "the service manager restarts us", stalled, EXIT_WATCHDOG)
+                log.critical(
+                    "PC/SC thread still stalled after %.1fs; exiting with %d so that the service manager restarts us",
+                    stalled,
+                    EXIT_WATCHDOG,
+                )
                 logging.shutdown()
                 self._exit(EXIT_WATCHDOG)
                 return
 
 
-def read_one_card(reader_filter: str, fn: Callable[[Transmit], object], *,
-                  deadline: float) -> tuple[str, object]:
+def read_one_card(reader_filter: str, fn: Callable[[Transmit], object], *, deadline: float) -> tuple[str, object]:
     """For the ``read-once`` CLI: wait for a card on a matching reader, run ``fn`` on it.
     A short-lived context of its own (the CLI is its own process, not the daemon)."""
     result: list[tuple[str, object]] = []
@@ -252,8 +278,7 @@ def read_one_card(reader_filter: str, fn: Callable[[Transmit], object], *,
             failure.append(exc)
         stop.set()
 
-    owner = PcscOwner(handle, reader_filter=reader_filter, stop=stop, health=Health(),
-                      poll_timeout_ms=200)
+    owner = PcscOwner(handle, reader_filter=reader_filter, stop=stop, health=Health(), poll_timeout_ms=200)
     thread = threading.Thread(target=owner.run, name="read-once", daemon=True)
     thread.start()
     while not stop.wait(0.05):

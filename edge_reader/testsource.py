@@ -54,8 +54,7 @@ def _call(sock: socket.socket, payload: bytes) -> bytes:
 
 
 class DirectVpcdSource:
-    def __init__(self, port: int, handle_card: Callable[[str, Transmit], None],
-                 stop: threading.Event) -> None:
+    def __init__(self, port: int, handle_card: Callable[[str, Transmit], None], stop: threading.Event) -> None:
         self.port, self.handle_card, self.stop = port, handle_card, stop
         self.name = f"test-vpcd:{port}"
         self.server: socket.socket | None = None

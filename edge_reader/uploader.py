@@ -69,15 +69,17 @@ def _ok(resp: httpx.Response, expected: int = 200) -> dict:
 
 def enrol(api_url: str, code: str, *, software_version: str, timeout: float = 10.0) -> Device:
     with httpx.Client(base_url=api_url, timeout=timeout) as client:
-        resp = client.post("/api/v1/devices/enrol",
-                           json={"code": code, "software_version": software_version})
+        resp = client.post("/api/v1/devices/enrol", json={"code": code, "software_version": software_version})
     if resp.status_code != 201:
         try:
             code = resp.json().get("error")
         except (ValueError, AttributeError):
             code = None
-        raise ApiError(f"enrolment refused: HTTP {resp.status_code} {resp.text[:200]!r}",
-                       code=code if isinstance(code, str) else None, status=resp.status_code)
+        raise ApiError(
+            f"enrolment refused: HTTP {resp.status_code} {resp.text[:200]!r}",
+            code=code if isinstance(code, str) else None,
+            status=resp.status_code,
+        )
     body = _json(resp)
     return Device(str(body["device_id"]), str(body["device_token"]), str(body["site_id"]), api_url)
 
@@ -85,8 +87,10 @@ def enrol(api_url: str, code: str, *, software_version: str, timeout: float = 10
 class ApiClient:
     def __init__(self, device: Device, settings: Settings) -> None:
         self.client = httpx.Client(
-            base_url=settings.api_url or device.api_url, timeout=settings.http_timeout,
-            headers={"Authorization": f"Bearer {device.device_token}"})
+            base_url=settings.api_url or device.api_url,
+            timeout=settings.http_timeout,
+            headers={"Authorization": f"Bearer {device.device_token}"},
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -105,8 +109,9 @@ class ApiClient:
     def healthy(self) -> bool:
         """The cheap probe: is the server answering at all?"""
         try:
-            return self.client.get("/api/v1/health", timeout=min(5.0, self.client.timeout.read or 5.0)
-                                   ).status_code == 200
+            return (
+                self.client.get("/api/v1/health", timeout=min(5.0, self.client.timeout.read or 5.0)).status_code == 200
+            )
         except httpx.HTTPError:
             return False
 
@@ -169,9 +174,16 @@ def wait_or_probe(api: ApiClient, delay: float, *, probe: bool, interval: float,
 
 
 class Uploader:
-    def __init__(self, settings: Settings, device: Device, *, stop: threading.Event,
-                 wake: threading.Event, reader_status: Callable[[], str | None],
-                 feedback: object | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        device: Device,
+        *,
+        stop: threading.Event,
+        wake: threading.Event,
+        reader_status: Callable[[], str | None],
+        feedback: object | None = None,
+    ) -> None:
         self.settings, self.device = settings, device
         self.stop, self.wake = stop, wake
         self.reader_status = reader_status
@@ -252,9 +264,13 @@ class Uploader:
         reader = self.reader_status()
         outbox.set_meta({"reader": reader or ""})  # for `status`; the daemon's view
         try:
-            body = api.heartbeat({"software_version": self.settings.software_version,
-                                  "outbox_depth": outbox.counts()["pending"],
-                                  "reader": reader})
+            body = api.heartbeat(
+                {
+                    "software_version": self.settings.software_version,
+                    "outbox_depth": outbox.counts()["pending"],
+                    "reader": reader,
+                }
+            )
             server_version = body.get("revocations_version")
             if isinstance(server_version, int) and server_version != outbox.revocations_version():
                 self.sync_revocations(api, outbox)
@@ -297,11 +313,13 @@ class RevocationFeed:
                     changed = apply_revocations(outbox, body, since)
                 except (ApiError, httpx.HTTPError) as exc:
                     self.failures += 1
-                    delay = backoff_delay(self.failures, max(self.settings.backoff_base, 1.0),
-                                          min(self.settings.backoff_cap, 60.0))
+                    delay = backoff_delay(
+                        self.failures, max(self.settings.backoff_base, 1.0), min(self.settings.backoff_cap, 60.0)
+                    )
                     log.info("revocation long-poll failed (%s); again in %.1fs at most", exc, delay)
-                    wait_or_probe(api, delay, probe=_network_failure(exc), interval=self.settings.probe_interval,
-                                  stop=self.stop)
+                    wait_or_probe(
+                        api, delay, probe=_network_failure(exc), interval=self.settings.probe_interval, stop=self.stop
+                    )
                     continue
                 self.failures = 0
                 if not changed and time.monotonic() - started < self.MIN_ROUND:
@@ -320,6 +338,5 @@ def apply_revocations(outbox: Outbox, body: dict, since: int) -> bool:
         return False
     if not outbox.apply_revocations(version, [str(s) for s in revoked], full=bool(body.get("full")), since=since):
         return True  # another sync got there first; ours was stale
-    log.info("revocations: version %d (%s, %d serials)", version, "full" if body.get("full") else "delta",
-             len(revoked))
+    log.info("revocations: version %d (%s, %d serials)", version, "full" if body.get("full") else "delta", len(revoked))
     return True

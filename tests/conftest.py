@@ -45,12 +45,18 @@ TEST_ISSUER_NUMBER = "T7123456789012"
 async def migrated(tmp_path_factory) -> dict[str, Settings]:
     """Both back ends migrated once per session from the committed migrations."""
     await _recreate_pg_database(PG_URL)
-    pg = Settings(DATABASE_URL=PG_URL, REDIS_URL=REDIS_URL, OPENCCUS_DATA_KEY=TEST_KEY,
-                  OPENCCUS_CARD_MASTER_KEY=TEST_KEY, OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("pgvar"),
-                  OPENCCUS_RUN_SCHEDULE=False, OPENCCUS_FACE_CHECK_UPLOADS=False,
-                  # On PostgreSQL the service refuses to finalise invoices with the placeholder 登録番号: a made-up
-                  # number whose 法人番号 check digit is valid.
-                  OPENCCUS_INVOICE_ISSUER_NUMBER=TEST_ISSUER_NUMBER)
+    pg = Settings(
+        DATABASE_URL=PG_URL,
+        REDIS_URL=REDIS_URL,
+        OPENCCUS_DATA_KEY=TEST_KEY,
+        OPENCCUS_CARD_MASTER_KEY=TEST_KEY,
+        OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("pgvar"),
+        OPENCCUS_RUN_SCHEDULE=False,
+        OPENCCUS_FACE_CHECK_UPLOADS=False,
+        # On PostgreSQL the service refuses to finalise invoices with the placeholder 登録番号: a made-up
+        # number whose 法人番号 check digit is valid.
+        OPENCCUS_INVOICE_ISSUER_NUMBER=TEST_ISSUER_NUMBER,
+    )
     await db.migrate(pg)
     template = tmp_path_factory.mktemp("sqlite-template")
     sqlite = Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=template)
@@ -71,8 +77,13 @@ async def settings(backend: str, migrated: dict[str, Settings], tmp_path: Path) 
     shutil.copy(migrated["sqlite"].sqlite_path, tmp_path / "openccus.sqlite3")
     # No in-process cron in tests: they run each batch explicitly and check its result. Most API tests upload drawn
     # photos, which the face check would refuse; tests/face turns it on and uploads real ones.
-    return Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=tmp_path, OPENCCUS_RUN_SCHEDULE=False,
-                    OPENCCUS_FACE_CHECK_UPLOADS=False)
+    return Settings(
+        DATABASE_URL=None,
+        REDIS_URL=None,
+        OPENCCUS_VAR_DIR=tmp_path,
+        OPENCCUS_RUN_SCHEDULE=False,
+        OPENCCUS_FACE_CHECK_UPLOADS=False,
+    )
 
 
 async def _empty_postgres() -> None:
@@ -135,8 +146,14 @@ def drain(app, settings: Settings) -> Callable[[], Awaitable[int]]:
         from workers.settings import redis_settings, shutdown, startup
 
         worker = Worker(
-            functions=job_functions(), redis_settings=redis_settings(settings), burst=True, handle_signals=False,
-            poll_delay=0.01, on_startup=startup, on_shutdown=shutdown, ctx={"settings": settings, "db_ready": True, "face": app.state.face},
+            functions=job_functions(),
+            redis_settings=redis_settings(settings),
+            burst=True,
+            handle_signals=False,
+            poll_delay=0.01,
+            on_startup=startup,
+            on_shutdown=shutdown,
+            ctx={"settings": settings, "db_ready": True, "face": app.state.face},
         )
         try:
             await worker.main()
@@ -147,5 +164,3 @@ def drain(app, settings: Settings) -> Callable[[], Awaitable[int]]:
             await worker.close()
 
     return run
-
-

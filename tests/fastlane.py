@@ -24,7 +24,7 @@ SERVICE_FIXTURES = {
     "fake_stripe",
     "app_with",
 }
-SERVICE_DIRS = ("tests/concurrency/", "tests/edge_reader/", "tests/pcsc_stack/", "tests/pwa/")
+SERVICE_DIRS = ("tests/concurrency/", "tests/db/", "tests/edge_reader/", "tests/pcsc_stack/", "tests/pwa/")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

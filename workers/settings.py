@@ -47,9 +47,17 @@ def redis_settings(settings: Settings) -> RedisSettings:
 
 def cron_jobs() -> list:
     by_name = {f.__name__: f for f in job_functions()}
-    return [cron(by_name[s.job], name=s.job, minute=set(s.minute) if s.minute else None,
-                 hour=set(s.hour) if s.hour else None, day=set(s.day) if s.day else None, unique=True)
-            for s in SCHEDULE]
+    return [
+        cron(
+            by_name[s.job],
+            name=s.job,
+            minute=set(s.minute) if s.minute else None,
+            hour=set(s.hour) if s.hour else None,
+            day=set(s.day) if s.day else None,
+            unique=True,
+        )
+        for s in SCHEDULE
+    ]
 
 
 class WorkerSettings:

@@ -26,10 +26,19 @@ MIN_LENGTH = 15
 MAX_LENGTH = 200
 _DATA = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
 # Context-specific words (SP 800-63B: "the name of the service"): with padding stripped these are refused too.
-CONTEXT_WORDS = frozenset({
-    "openccus", "ccus", "kensetsu", "careerup", "kensetsucareerup", "construction", "constructioncareerup",
-    "kensetsucareerupsystem", "ccuscard",
-})
+CONTEXT_WORDS = frozenset(
+    {
+        "openccus",
+        "ccus",
+        "kensetsu",
+        "careerup",
+        "kensetsucareerup",
+        "construction",
+        "constructioncareerup",
+        "kensetsucareerupsystem",
+        "ccuscard",
+    }
+)
 _PADDING = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 
 
@@ -43,7 +52,7 @@ def _unit(text: str) -> str:
     """The shortest unit whose repetition the text is (a prefix of): "qwertyqwertyqw" → "qwerty",
     "1234567890123456" → "1234567890". At least 4 characters must repeat; otherwise the text itself."""
     for size in range(1, len(text) - 3):
-        if (text[:size] * (len(text) // size + 1))[:len(text)] == text:
+        if (text[:size] * (len(text) // size + 1))[: len(text)] == text:
             return text[:size]
     return text
 
@@ -60,8 +69,11 @@ def check_password(password: str, *, login: str | None, field: str = "password")
     """Raise a 422 with a specific code when the password breaks the policy."""
     text = unicodedata.normalize("NFKC", password)
     if len(text) < MIN_LENGTH:
-        raise Unprocessable.field(field, f"use at least {MIN_LENGTH} characters (a phrase of several words is easiest)",
-                                  code="password_too_short")
+        raise Unprocessable.field(
+            field,
+            f"use at least {MIN_LENGTH} characters (a phrase of several words is easiest)",
+            code="password_too_short",
+        )
     if len(text) > MAX_LENGTH:
         raise Unprocessable.field(field, f"use at most {MAX_LENGTH} characters", code="password_too_long")
     lowered = text.lower()
@@ -69,5 +81,8 @@ def check_password(password: str, *, login: str | None, field: str = "password")
         raise Unprocessable.field(field, "the password must not contain the login name", code="password_contains_login")
     blocked = common_passwords() | CONTEXT_WORDS
     if len(set(lowered)) <= 3 or any(c in blocked for c in _candidates(lowered)):
-        raise Unprocessable.field(field, "this password is too common or easy to guess (it appears in lists of "
-                                         "breached passwords); choose another", code="password_common")
+        raise Unprocessable.field(
+            field,
+            "this password is too common or easy to guess (it appears in lists of breached passwords); choose another",
+            code="password_common",
+        )

@@ -8,14 +8,28 @@ ALL_ROLES = set(Role)
 
 
 def me_out(a: Account) -> MeOut:
-    return MeOut(id=a.id, login=a.login, role=a.role.value, display_name=a.display_name, admin_tier=a.admin_tier,
-                 business_pk=a.business_id, technician_pk=a.technician_id,  # type: ignore[attr-defined]
-                 must_change_password=a.must_change_password)
+    return MeOut(
+        id=a.id,
+        login=a.login,
+        role=a.role.value,
+        display_name=a.display_name,
+        admin_tier=a.admin_tier,
+        business_pk=a.business_id,  # type: ignore[attr-defined]
+        technician_pk=a.technician_id,
+        must_change_password=a.must_change_password,
+    )
 
 
-@router.post("/auth/login", summary="Log in; returns a bearer token (or, with `X-OpenCCUS-Session: cookie`, sets the "
-             "PWA's HttpOnly session cookie and returns no token)", tags=["auth"], body=LoginIn, response=TokenOut,
-             transactional=False, errors=(401, 429))
+@router.post(
+    "/auth/login",
+    summary="Log in; returns a bearer token (or, with `X-OpenCCUS-Session: cookie`, sets the "
+    "PWA's HttpOnly session cookie and returns no token)",
+    tags=["auth"],
+    body=LoginIn,
+    response=TokenOut,
+    transactional=False,
+    errors=(401, 429),
+)
 async def login(ctx: Ctx):
     body: LoginIn = ctx.body
     token, row, account = await service.login(
@@ -25,15 +39,25 @@ async def login(ctx: Ctx):
     return TokenOut(token=token_out, expires_at=row.expires_at, account=me_out(account))
 
 
-@router.post("/auth/logout", summary="Revoke the current token (and clear the session cookie)", tags=["auth"],
-             roles=ALL_ROLES, status=204)
+@router.post(
+    "/auth/logout",
+    summary="Revoke the current token (and clear the session cookie)",
+    tags=["auth"],
+    roles=ALL_ROLES,
+    status=204,
+)
 async def logout(ctx: Ctx):
     await service.logout(token_pk=ctx.request.state.token_pk)
     ctx.end_session()
 
 
-@router.post("/auth/logout-all", summary="Log out everywhere: revoke every token of this account", tags=["auth"],
-             roles=ALL_ROLES, response=LogoutAllOut)
+@router.post(
+    "/auth/logout-all",
+    summary="Log out everywhere: revoke every token of this account",
+    tags=["auth"],
+    roles=ALL_ROLES,
+    response=LogoutAllOut,
+)
 async def logout_all(ctx: Ctx):
     revoked = await service.logout_everywhere(account=ctx.user)
     ctx.end_session()

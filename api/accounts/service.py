@@ -35,9 +35,15 @@ SELF_CHOSEN = frozenset({Role.technician, Role.business_admin, Role.site_manager
 def login_rules(settings: Settings) -> tuple[Rule, Rule]:
     """(per login name, per client address)."""
     lock_s = settings.login_lock_minutes * 60
-    return (Rule("login", settings.login_max_failures, lock_s, lock_s),
-            Rule("login-address", settings.login_max_failures_per_address, settings.login_address_window_minutes * 60,
-                 settings.login_address_window_minutes * 60))
+    return (
+        Rule("login", settings.login_max_failures, lock_s, lock_s),
+        Rule(
+            "login-address",
+            settings.login_max_failures_per_address,
+            settings.login_address_window_minutes * 60,
+            settings.login_address_window_minutes * 60,
+        ),
+    )
 
 
 # Taken or reserved login names answered at public registration, per address: bounds how fast registration can be
@@ -50,9 +56,18 @@ def normalise_login(login: str) -> str:
 
 
 async def create_account(
-    *, login: str, password: str, role: Role, display_name: str, email: str | None = None,
-    business=None, technician=None, admin_tier: int | None = None, password_field: str = "password",
-    login_field: str = "login", must_change_password: bool = False,
+    *,
+    login: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    email: str | None = None,
+    business=None,
+    technician=None,
+    admin_tier: int | None = None,
+    password_field: str = "password",
+    login_field: str = "login",
+    must_change_password: bool = False,
 ) -> Account:
     """`must_change_password`: someone else chose the password (proxy registration, an admin's sub-account, an
     operator-made account); the holder must choose their own at first login (api/http.py refuses everything else)."""
@@ -68,8 +83,14 @@ async def create_account(
         # Conflict rolls back everything its request made (the business, the technician).
         async with in_transaction("default"):
             return await Account.create(
-                login=login, password_hash=password_hash, role=role, display_name=display_name,
-                email=email, business=business, technician=technician, admin_tier=admin_tier,
+                login=login,
+                password_hash=password_hash,
+                role=role,
+                display_name=display_name,
+                email=email,
+                business=business,
+                technician=technician,
+                admin_tier=admin_tier,
                 must_change_password=must_change_password,
             )
     except IntegrityError:
@@ -80,22 +101,29 @@ async def create_account(
 
 def _login_unavailable(login_field: str) -> Conflict:
     # The same answer for a taken and a reserved name, and it says what to do next.
-    return Conflict("This login name cannot be used. Choose another one.", code="login_unavailable",
-                    fields=[{"field": login_field, "message": "choose another login name"}])
+    return Conflict(
+        "This login name cannot be used. Choose another one.",
+        code="login_unavailable",
+        fields=[{"field": login_field, "message": "choose another login name"}],
+    )
 
 
-async def login(*, login: str, password: str, ip: str, settings: Settings, limits: Limits) -> tuple[str, AccessToken, Account]:
+async def login(
+    *, login: str, password: str, ip: str, settings: Settings, limits: Limits
+) -> tuple[str, AccessToken, Account]:
     name = normalise_login(login)
     by_name, by_address = login_rules(settings)
     if await limits.admit(by_address, ip) is not Verdict.ok:
-        raise TooManyRequests("Too many failed logins from this address; try again later.",
-                              code="too_many_failed_logins")
+        raise TooManyRequests(
+            "Too many failed logins from this address; try again later.", code="too_many_failed_logins"
+        )
     verdict = await limits.admit(by_name, name)
     if verdict is not Verdict.ok:
         await limits.release(by_address, ip)
         # The same for an unknown name: it "locks" too, so a lock does not tell that the account exists.
-        raise TooManyRequests("This login is locked after repeated failed logins; try again later.",
-                              code="account_locked")
+        raise TooManyRequests(
+            "This login is locked after repeated failed logins; try again later.", code="account_locked"
+        )
     try:
         account = await Account.get_or_none(login=name)
         usable = account is not None and account.is_active
@@ -131,8 +159,10 @@ async def public_registration(*, limits: Limits, ip: str, run: Callable[[], Awai
     address: beyond UNAVAILABLE_LOGINS the address gets 429 for an hour. Counted outside the registration's
     transaction, which the refusal rolls back."""
     if await limits.admit(UNAVAILABLE_LOGINS, ip) is not Verdict.ok:
-        raise TooManyRequests("Too many registrations with unavailable login names from this address; try again "
-                              "later.", code="too_many_registrations")
+        raise TooManyRequests(
+            "Too many registrations with unavailable login names from this address; try again later.",
+            code="too_many_registrations",
+        )
     try:
         result = await run()
     except Conflict as exc:

@@ -19,8 +19,11 @@ async def release_pending_taps(ctx: dict[str, Any], site_id: int, business_id: i
 
 
 async def _release(site_id: int, business_id: int) -> int:
-    days = await Tap.filter(site_id=site_id, employer_id=business_id, status="pending").distinct().values_list(
-        "work_date", flat=True)
+    days = (
+        await Tap.filter(site_id=site_id, employer_id=business_id, status="pending")
+        .distinct()
+        .values_list("work_date", flat=True)
+    )
     released = await release_pending(site_id=site_id, business_id=business_id)
     if days:
         # Marked dirty in this transaction too, so a fold running meanwhile (which may have read the taps while

@@ -30,10 +30,12 @@ class Tap(Model):
 
     id = fields.BigIntField(primary_key=True)
     source_key = fields.CharField(max_length=100, unique=True)
-    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="taps",
-                                                             on_delete=fields.RESTRICT)
-    device: fields.ForeignKeyNullableRelation = fields.ForeignKeyField("models.Device", related_name="taps", null=True,
-                                                                       on_delete=fields.RESTRICT)
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Site", related_name="taps", on_delete=fields.RESTRICT
+    )
+    device: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Device", related_name="taps", null=True, on_delete=fields.RESTRICT
+    )
     api_client_id = fields.BigIntField(null=True)
     technician: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Technician", related_name="taps", null=True, on_delete=fields.RESTRICT

@@ -4,7 +4,15 @@ from api.accounts.models import Role
 from api.attendance import service
 from api.attendance.models import Tap, TapMethod
 from api.attendance.schemas import (
-    AttendanceBatchIn, AttendanceIn, BatchOut, ItemError, TapBatchIn, TapIn, TapOut, TapQuery, TapResult,
+    AttendanceBatchIn,
+    AttendanceIn,
+    BatchOut,
+    ItemError,
+    TapBatchIn,
+    TapIn,
+    TapOut,
+    TapQuery,
+    TapResult,
 )
 from api.attendance.service import Candidate
 from api.devices.service import device_of
@@ -25,26 +33,52 @@ async def _card_batch(ctx: Ctx, items: list[dict]) -> BatchOut:
         if tap.site_id is not None and tap.site_id != device.site.site_id:
             errors.append(ItemError(index=i, error="wrong_site", message="this device belongs to another site"))
             continue
-        candidates.append(Candidate(
-            index=i, client_key=tap.idempotency_key, source_key=f"d{device.id}:{tap.idempotency_key}", site=device.site,
-            technician_code=tap.technician_id, method=TapMethod.card, device_time=tap.device_time, device_id=device.id,
-            device_seq=tap.device_seq, card_serial=tap.card_serial.lower(), challenge=tap.challenge.lower(),
-            response=tap.response.lower(),
-        ))
-    results, refused = await service.ingest(candidates=candidates, master_keys=ctx.settings.card_keys(),
-                                            received_at=now())
+        candidates.append(
+            Candidate(
+                index=i,
+                client_key=tap.idempotency_key,
+                source_key=f"d{device.id}:{tap.idempotency_key}",
+                site=device.site,
+                technician_code=tap.technician_id,
+                method=TapMethod.card,
+                device_time=tap.device_time,
+                device_id=device.id,
+                device_seq=tap.device_seq,
+                card_serial=tap.card_serial.lower(),
+                challenge=tap.challenge.lower(),
+                response=tap.response.lower(),
+            )
+        )
+    results, refused = await service.ingest(
+        candidates=candidates, master_keys=ctx.settings.card_keys(), received_at=now()
+    )
     return service.batch_out(results, errors + refused)
 
 
-@router.post("/taps/batch", summary="Upload card taps from a reader (up to 1,000; each stored once)",
-             tags=["attendance"], roles={Role.device}, body=TapBatchIn, response=BatchOut, errors=(403,),
-             transactional=False)  # one INSERT statement, atomic by itself: no BEGIN/COMMIT round trips
+@router.post(
+    "/taps/batch",
+    summary="Upload card taps from a reader (up to 1,000; each stored once)",
+    tags=["attendance"],
+    roles={Role.device},
+    body=TapBatchIn,
+    response=BatchOut,
+    errors=(403,),
+    transactional=False,
+)  # one INSERT statement, atomic by itself: no BEGIN/COMMIT round trips
 async def tap_batch(ctx: Ctx):
     return await _card_batch(ctx, ctx.body.taps)
 
 
-@router.post("/taps", summary="Upload one card tap", tags=["attendance"], roles={Role.device}, body=TapIn,
-             response=TapResult, errors=(403, 409, 422), transactional=False)
+@router.post(
+    "/taps",
+    summary="Upload one card tap",
+    tags=["attendance"],
+    roles={Role.device},
+    body=TapIn,
+    response=TapResult,
+    errors=(403, 409, 422),
+    transactional=False,
+)
 async def tap_one(ctx: Ctx):
     out = await _card_batch(ctx, [ctx.body.model_dump(mode="json")])
     if out.errors:
@@ -54,34 +88,69 @@ async def tap_one(ctx: Ctx):
     return out.results[0]
 
 
-@router.post("/attendance", summary="Push entries/exits from a private attendance system (API連携)",
-             tags=["attendance"], roles={Role.api_client}, body=AttendanceBatchIn, response=BatchOut, errors=(403,),
-             transactional=False)
+@router.post(
+    "/attendance",
+    summary="Push entries/exits from a private attendance system (API連携)",
+    tags=["attendance"],
+    roles={Role.api_client},
+    body=AttendanceBatchIn,
+    response=BatchOut,
+    errors=(403,),
+    transactional=False,
+)
 async def push_attendance(ctx: Ctx):
     good, errors = service.parse_items(ctx.body.records, AttendanceIn)
     sites = {s.site_id: s for s in await Site.filter(site_id__in=[r.site_id for _, r in good])}
-    allowed = set(await SiteContract.filter(business_id=ctx.user.business_id, status=ContractStatus.approved,  # type: ignore
-                                            site_id__in=[s.id for s in sites.values()]).values_list("site_id", flat=True))
+    allowed = set(
+        await SiteContract.filter(
+            business_id=ctx.user.business_id,  # type: ignore[attr-defined]
+            status=ContractStatus.approved,
+            site_id__in=[s.id for s in sites.values()],
+        ).values_list("site_id", flat=True)
+    )
     candidates = []
     for i, rec in good:
         site = sites.get(rec.site_id)
         if site is None or site.id not in allowed:
-            errors.append(ItemError(index=i, error="site_not_allowed",
-                                    message="no such site, or your business is not in its contract tree"))
+            errors.append(
+                ItemError(
+                    index=i,
+                    error="site_not_allowed",
+                    message="no such site, or your business is not in its contract tree",
+                )
+            )
             continue
-        candidates.append(Candidate(
-            index=i, client_key=rec.idempotency_key, source_key=f"a{ctx.user.id}:{rec.idempotency_key}", site=site,
-            technician_code=rec.technician_id, method=TapMethod.api, device_time=rec.at, api_client_id=ctx.user.id,
-            direction=rec.event, trade=rec.trade, position=rec.position, work_content=rec.work_content,
-        ))
-    results, refused = await service.ingest(candidates=candidates, master_keys=ctx.settings.card_keys(),
-                                            received_at=now())
+        candidates.append(
+            Candidate(
+                index=i,
+                client_key=rec.idempotency_key,
+                source_key=f"a{ctx.user.id}:{rec.idempotency_key}",
+                site=site,
+                technician_code=rec.technician_id,
+                method=TapMethod.api,
+                device_time=rec.at,
+                api_client_id=ctx.user.id,
+                direction=rec.event,
+                trade=rec.trade,
+                position=rec.position,
+                work_content=rec.work_content,
+            )
+        )
+    results, refused = await service.ingest(
+        candidates=candidates, master_keys=ctx.settings.card_keys(), received_at=now()
+    )
     return service.batch_out(results, errors + refused)
 
 
-@router.get("/sites/{pk:int}/taps", summary="The site's taps, with reject reasons (site managers)",
-            tags=["attendance"], roles={Role.business_admin, Role.site_manager, Role.operator}, query=TapQuery,
-            response=list[TapOut], errors=(403, 404))
+@router.get(
+    "/sites/{pk:int}/taps",
+    summary="The site's taps, with reject reasons (site managers)",
+    tags=["attendance"],
+    roles={Role.business_admin, Role.site_manager, Role.operator},
+    query=TapQuery,
+    response=list[TapOut],
+    errors=(403, 404),
+)
 async def site_taps(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     if ctx.user.role is not Role.operator:
@@ -92,7 +161,18 @@ async def site_taps(ctx: Ctx):
         qs = qs.filter(status=q.status)
     if q.work_date:
         qs = qs.filter(work_date=q.work_date)
-    return [TapOut(id=t.id, technician_code=t.technician_code, method=t.method.value, direction=t.direction,
-                   device_pk=t.device_id, device_time=t.device_time, received_at=t.received_at,  # type: ignore
-                   work_date=t.work_date, status=t.status.value, reject_reason=t.reject_reason)
-            for t in await qs.limit(q.limit)]
+    return [
+        TapOut(
+            id=t.id,
+            technician_code=t.technician_code,
+            method=t.method.value,
+            direction=t.direction,
+            device_pk=t.device_id,  # type: ignore[attr-defined]
+            device_time=t.device_time,
+            received_at=t.received_at,
+            work_date=t.work_date,
+            status=t.status.value,
+            reject_reason=t.reject_reason,
+        )
+        for t in await qs.limit(q.limit)
+    ]

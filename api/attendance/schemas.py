@@ -36,8 +36,9 @@ def _items_of(model: type[BaseModel]) -> Any:
 
 
 class TapBatchIn(Strict):
-    taps: list[dict[str, Any]] = Field(min_length=1, max_length=1000, description="up to 1,000 taps (TapIn)",
-                                       json_schema_extra=_items_of(TapIn))
+    taps: list[dict[str, Any]] = Field(
+        min_length=1, max_length=1000, description="up to 1,000 taps (TapIn)", json_schema_extra=_items_of(TapIn)
+    )
 
 
 class AttendanceIn(Strict):
@@ -54,13 +55,34 @@ class AttendanceIn(Strict):
 
 
 class AttendanceBatchIn(Strict):
-    records: list[dict[str, Any]] = Field(min_length=1, max_length=1000, description="up to 1,000 records (AttendanceIn)",
-                                          json_schema_extra=_items_of(AttendanceIn))
+    records: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=1000,
+        description="up to 1,000 records (AttendanceIn)",
+        json_schema_extra=_items_of(AttendanceIn),
+    )
 
-    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"records": [{
-        "idempotency_key": "gs-2026-11-22-000123", "site_id": "12345678901234", "technician_id": "98765432109876",
-        "event": "in", "at": "2026-11-22T07:58:03+09:00", "trade": "05-01", "position": "foreman",
-        "work_content": "配筋"}]}]}}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "records": [
+                        {
+                            "idempotency_key": "gs-2026-11-22-000123",
+                            "site_id": "12345678901234",
+                            "technician_id": "98765432109876",
+                            "event": "in",
+                            "at": "2026-11-22T07:58:03+09:00",
+                            "trade": "05-01",
+                            "position": "foreman",
+                            "work_content": "配筋",
+                        }
+                    ]
+                }
+            ]
+        },
+    }
 
 
 class TapResult(BaseModel):

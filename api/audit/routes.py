@@ -6,8 +6,14 @@ from api.http import Ctx, Router
 router = Router()
 
 
-@router.get("/audit", summary="The audit trail of operator changes (newest first)", tags=["audit"],
-            roles={Role.operator}, query=AuditQuery, response=list[AuditEntryOut])
+@router.get(
+    "/audit",
+    summary="The audit trail of operator changes (newest first)",
+    tags=["audit"],
+    roles={Role.operator},
+    query=AuditQuery,
+    response=list[AuditEntryOut],
+)
 async def list_audit(ctx: Ctx):
     q: AuditQuery = ctx.query
     rows = await service.entries(entity_type=q.entity_type, entity_id=q.entity_id, limit=q.limit, before_id=q.before_id)

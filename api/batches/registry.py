@@ -9,8 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-BatchName = Literal["fold", "close", "monthly-close", "residence-alerts", "levels", "face-purge", "face-refresh",
-                    "billing-close", "lump-sum-settle", "mail"]
+BatchName = Literal[
+    "fold",
+    "close",
+    "monthly-close",
+    "residence-alerts",
+    "levels",
+    "face-purge",
+    "face-refresh",
+    "billing-close",
+    "lump-sum-settle",
+    "mail",
+]
 
 
 @dataclass(frozen=True)
@@ -21,20 +31,30 @@ class Batch:
     takes_period: bool = False  # run for one month (YYYY-MM), by default the previous one
 
 
-BATCHES: dict[str, Batch] = {b.name: b for b in (
-    Batch("fold", "fold_recent", "Fold taps received since the last run into work records (就業履歴)"),
-    Batch("close", "nightly_close", "Nightly close: fold, then flag missing exits"),
-    Batch("monthly-close", "monthly_close", "Refold the previous month and flag its missing exits"),
-    Batch("residence-alerts", "residence_expiry_alerts", "Residence-expiry (在留期間) alerts at 90 and 30 days"),
-    Batch("levels", "evaluate_all_levels", "Evaluate the levels of every 詳細型 technician"),
-    Batch("face-purge", "purge_face_evidence", "Delete face evidence images past their retention"),
-    Batch("face-refresh", "refresh_face_enrolments", "Enrol faces that are missing or of an old model version"),
-    Batch("billing-close", "billing_close", "Monthly billing close: charges, renewals and invoices of a month",
-          takes_period=True),
-    Batch("lump-sum-settle", "settle_lump_sums", "Settle lump-sum sites past their window: charge work records beyond "
-          "the estimate, once"),
-    Batch("mail", "send_pending_mail", "Send the e-mail left unsent (a failed SMTP send is retried)"),
-)}
+BATCHES: dict[str, Batch] = {
+    b.name: b
+    for b in (
+        Batch("fold", "fold_recent", "Fold taps received since the last run into work records (就業履歴)"),
+        Batch("close", "nightly_close", "Nightly close: fold, then flag missing exits"),
+        Batch("monthly-close", "monthly_close", "Refold the previous month and flag its missing exits"),
+        Batch("residence-alerts", "residence_expiry_alerts", "Residence-expiry (在留期間) alerts at 90 and 30 days"),
+        Batch("levels", "evaluate_all_levels", "Evaluate the levels of every 詳細型 technician"),
+        Batch("face-purge", "purge_face_evidence", "Delete face evidence images past their retention"),
+        Batch("face-refresh", "refresh_face_enrolments", "Enrol faces that are missing or of an old model version"),
+        Batch(
+            "billing-close",
+            "billing_close",
+            "Monthly billing close: charges, renewals and invoices of a month",
+            takes_period=True,
+        ),
+        Batch(
+            "lump-sum-settle",
+            "settle_lump_sums",
+            "Settle lump-sum sites past their window: charge work records beyond the estimate, once",
+        ),
+        Batch("mail", "send_pending_mail", "Send the e-mail left unsent (a failed SMTP send is retried)"),
+    )
+}
 assert set(BATCHES) == set(get_args(BatchName)), "every typed batch name is registered"
 
 # The job function a scheduled batch runs, by batch name (api.schedule refers to batches by these names).

@@ -22,19 +22,41 @@ OPERATOR = {Role.operator}
 
 
 def run_out(run: BatchRun, *, already_running: bool = False) -> BatchRunOut:
-    return BatchRunOut(id=run.id, name=run.name, period=run.period, status=run.status.value,  # type: ignore[arg-type]
-                       counts=run.counts or {}, error=run.error, created_at=run.created_at, started_at=run.started_at,
-                       finished_at=run.finished_at, job_id=service.job_id(run.id), already_running=already_running)
+    return BatchRunOut(
+        id=run.id,
+        name=run.name,  # type: ignore[arg-type]
+        period=run.period,
+        status=run.status.value,
+        counts=run.counts or {},
+        error=run.error,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        job_id=service.job_id(run.id),
+        already_running=already_running,
+    )
 
 
-@router.get("/admin/batches", summary="The batches an operator can run", tags=["batches"], roles=OPERATOR,
-            response=list[BatchOut])
+@router.get(
+    "/admin/batches",
+    summary="The batches an operator can run",
+    tags=["batches"],
+    roles=OPERATOR,
+    response=list[BatchOut],
+)
 async def batches(ctx: Ctx):
     return [BatchOut(name=b.name, summary=b.summary, takes_period=b.takes_period) for b in registry.BATCHES.values()]
 
 
-@router.get("/admin/batches/runs", summary="Recent batch runs, newest first", tags=["batches"], roles=OPERATOR,
-            query=RunQuery, response=list[BatchRunOut], errors=(422,))
+@router.get(
+    "/admin/batches/runs",
+    summary="Recent batch runs, newest first",
+    tags=["batches"],
+    roles=OPERATOR,
+    query=RunQuery,
+    response=list[BatchRunOut],
+    errors=(422,),
+)
 async def runs(ctx: Ctx):
     qs = BatchRun.all().order_by("-id")
     if ctx.query.name:
@@ -42,8 +64,14 @@ async def runs(ctx: Ctx):
     return [run_out(r) for r in await qs.limit(ctx.query.limit)]
 
 
-@router.get("/admin/batches/runs/{pk:int}", summary="One batch run: queued / running / done / failed, with counts",
-            tags=["batches"], roles=OPERATOR, response=BatchRunOut, errors=(404,))
+@router.get(
+    "/admin/batches/runs/{pk:int}",
+    summary="One batch run: queued / running / done / failed, with counts",
+    tags=["batches"],
+    roles=OPERATOR,
+    response=BatchRunOut,
+    errors=(404,),
+)
 async def get_run(ctx: Ctx):
     run = await BatchRun.get_or_none(id=int(ctx.path["pk"]))
     if run is None:
@@ -51,9 +79,17 @@ async def get_run(ctx: Ctx):
     return run_out(run)
 
 
-@router.post("/admin/batches/{name}", summary="Run a batch now (202 with its run; while one is queued or running, "
-             "that run)", tags=["batches"], roles=OPERATOR, body=BatchRunIn, response=BatchRunOut, status=202,
-             errors=(404, 409, 422), path_values={"name": list(get_args(BatchName))})
+@router.post(
+    "/admin/batches/{name}",
+    summary="Run a batch now (202 with its run; while one is queued or running, that run)",
+    tags=["batches"],
+    roles=OPERATOR,
+    body=BatchRunIn,
+    response=BatchRunOut,
+    status=202,
+    errors=(404, 409, 422),
+    path_values={"name": list(get_args(BatchName))},
+)
 async def run_batch(ctx: Ctx):
     period = parse_period(ctx.body.period) if ctx.body and ctx.body.period else None
     if ctx.path["name"] == "billing-close":  # refused at once, not only when the job runs

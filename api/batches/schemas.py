@@ -10,9 +10,11 @@ from api.common import Month, Strict
 
 
 class BatchRunIn(Strict):
-    period: Month | None = Field(default=None,  # Month: 0000-01 / 9999-12 have no neighbouring month
-                               description="for a month-scoped batch (billing-close): the month, YYYY-MM; by default "
-                                           "the previous month (Japan time)")
+    period: Month | None = Field(
+        default=None,  # Month: 0000-01 / 9999-12 have no neighbouring month
+        description="for a month-scoped batch (billing-close): the month, YYYY-MM; by default "
+        "the previous month (Japan time)",
+    )
 
 
 class BatchOut(BaseModel):
@@ -32,8 +34,10 @@ class BatchRunOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     job_id: str = Field(description="the queue's job id of this run")
-    already_running: bool = Field(default=False, description="true when this request found the run already queued "
-                                                             "or running and started nothing new")
+    already_running: bool = Field(
+        default=False,
+        description="true when this request found the run already queued or running and started nothing new",
+    )
 
 
 class RunQuery(BaseModel):

@@ -49,19 +49,30 @@ async def start(*, name: str, period: date | None, actor: Any) -> tuple[BatchRun
     key = f"{name}:{tag}" if tag else name
     conn = connections.get("default")
     at = now()
-    await execute(conn, "UPDATE batch_run SET status = 'failed', error = 'abandoned: no result within 6 hours', "
-                        "finished_at = ? WHERE run_key = ? AND status IN ('queued', 'running') AND created_at < ?",
-                  [at, key, at - STALE_AFTER])
+    await execute(
+        conn,
+        "UPDATE batch_run SET status = 'failed', error = 'abandoned: no result within 6 hours', "
+        "finished_at = ? WHERE run_key = ? AND status IN ('queued', 'running') AND created_at < ?",
+        [at, key, at - STALE_AFTER],
+    )
     for _ in range(3):  # the active run may finish between the insert and the read: then try again
-        rows = await fetch(conn, "INSERT INTO batch_run (name, run_key, period, status, counts, requested_by_id, "
-                                 "created_at) VALUES (?, ?, ?, 'queued', '{}', ?, ?) "
-                                 "ON CONFLICT (run_key) WHERE status IN ('queued', 'running') DO NOTHING RETURNING id",
-                           [name, key, tag, getattr(actor, "id", None), at])
+        rows = await fetch(
+            conn,
+            "INSERT INTO batch_run (name, run_key, period, status, counts, requested_by_id, "
+            "created_at) VALUES (?, ?, ?, 'queued', '{}', ?, ?) "
+            "ON CONFLICT (run_key) WHERE status IN ('queued', 'running') DO NOTHING RETURNING id",
+            [name, key, tag, getattr(actor, "id", None), at],
+        )
         if rows:
             run = await BatchRun.get(id=rows[0]["id"])
             await db.defer_job("run_batch", run.id, job_id=job_id(run.id))
-            await audit.record(actor=actor, action="batch.run", entity_type="batch_run", entity_id=run.id,
-                               after={"name": name, "period": tag})
+            await audit.record(
+                actor=actor,
+                action="batch.run",
+                entity_type="batch_run",
+                entity_id=run.id,
+                after={"name": name, "period": tag},
+            )
             return run, True
         run = await BatchRun.filter(run_key=key, status__in=ACTIVE).order_by("-id").first()
         if run is not None:
@@ -74,8 +85,11 @@ async def run(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
     from api.job_registry import job_functions
 
     conn = connections.get("default")
-    claimed = await execute(conn, "UPDATE batch_run SET status = 'running', started_at = ? "
-                                  "WHERE id = ? AND status = 'queued'", [now(), run_id])
+    claimed = await execute(
+        conn,
+        "UPDATE batch_run SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
+        [now(), run_id],
+    )
     if not claimed:
         return {"skipped": "not queued"}
     row = await BatchRun.get(id=run_id)
@@ -96,5 +110,6 @@ async def run(ctx: dict[str, Any], run_id: int) -> dict[str, Any]:
 
 
 async def _finish(run_id: int, status: RunStatus, counts: dict[str, Any], error: str | None) -> None:
-    await BatchRun.filter(id=run_id).update(status=status, counts=counts, error=error and error[:500],
-                                            finished_at=now())
+    await BatchRun.filter(id=run_id).update(
+        status=status, counts=counts, error=error and error[:500], finished_at=now()
+    )

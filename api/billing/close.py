@@ -39,9 +39,11 @@ MAX_CARRY_MONTHS = 6  # invoice_math.carry_forward: billed at the latest at the 
 RENEWAL_TERMS = {"business_registration": 60, "admin_id": 12}
 SYSTEM_START = date(2019, 4, 1)
 
-_CHARGE_COLUMNS = ("business_id, technician_id, fee_type, variant, label, source_key, event_date, site_id, work_month, "
-                   "quantity, unit_price_yen, amount_yen, tax_rate_percent, tariff_valid_from, counted_in, invoice_id, "
-                   "created_at")
+_CHARGE_COLUMNS = (
+    "business_id, technician_id, fee_type, variant, label, source_key, event_date, site_id, work_month, "
+    "quantity, unit_price_yen, amount_yen, tax_rate_percent, tariff_valid_from, counted_in, invoice_id, "
+    "created_at"
+)
 
 
 @dataclass
@@ -89,17 +91,23 @@ async def check_period(*, period: date, today: date | None = None) -> None:
     closed, or its close still running, while some month before it has been closed."""
     today = today or today_jst()
     if period >= month_start(today):
-        raise Conflict(f"{period:%Y-%m} has not ended yet (Japan time): it can be closed from "
-                       f"{add_months(period, 1):%Y-%m-%d}.", code="close_month_not_ended")
+        raise Conflict(
+            f"{period:%Y-%m} has not ended yet (Japan time): it can be closed from {add_months(period, 1):%Y-%m-%d}.",
+            code="close_month_not_ended",
+        )
     previous = add_months(period, -1)
-    if await BillingRun.filter(period__lt=period).exists() and not await BillingRun.filter(
-            period=previous, finished_at__not_isnull=True).exists():
-        raise Conflict(f"{previous:%Y-%m} is not closed yet: close it before {period:%Y-%m}.",
-                       code="close_earlier_month_open")
+    if (
+        await BillingRun.filter(period__lt=period).exists()
+        and not await BillingRun.filter(period=previous, finished_at__not_isnull=True).exists()
+    ):
+        raise Conflict(
+            f"{previous:%Y-%m} is not closed yet: close it before {period:%Y-%m}.", code="close_earlier_month_open"
+        )
 
 
-async def run_close(*, period: date, issued_on: date | None = None, at: datetime | None = None,
-                    today: date | None = None) -> CloseResult:
+async def run_close(
+    *, period: date, issued_on: date | None = None, at: datetime | None = None, today: date | None = None
+) -> CloseResult:
     """Close `period` (the first day of a month). Safe to run again and concurrently: closes are serialised by a
     database lock, each work record is charged once (charged_work_record), renewals have unique keys, a business
     gets one monthly invoice per period, and numbers come from the locked counter."""
@@ -116,9 +124,12 @@ async def run_close(*, period: date, issued_on: date | None = None, at: datetime
     if is_pg():
         # Fresh statistics for the invoicing statements: the charges just written can be most of the table.
         await connections.get("default").execute_script("ANALYZE charge")
-    bounds = await fetch(connections.get("default"),
-                         "SELECT MIN(business_id) AS lo, MAX(business_id) AS hi FROM charge "
-                         "WHERE invoice_id IS NULL AND business_id IS NOT NULL AND counted_in <= ?", [period])
+    bounds = await fetch(
+        connections.get("default"),
+        "SELECT MIN(business_id) AS lo, MAX(business_id) AS hi FROM charge "
+        "WHERE invoice_id IS NULL AND business_id IS NOT NULL AND counted_in <= ?",
+        [period],
+    )
     lo, hi = bounds[0]["lo"], bounds[0]["hi"]
     if lo is not None:
         threshold = tariffs.carry_forward_threshold(usage_month=period)
@@ -126,21 +137,37 @@ async def run_close(*, period: date, issued_on: date | None = None, at: datetime
             async with in_transaction("default"):
                 conn = connections.get("default")
                 await serialise(conn)
-                made, yen = await _invoice_chunk(conn, period=period, lo=start, hi=start + CHUNK_BUSINESSES - 1,
-                                                 threshold=threshold, issued_on=issued_on, at=at)
+                made, yen = await _invoice_chunk(
+                    conn,
+                    period=period,
+                    lo=start,
+                    hi=start + CHUNK_BUSINESSES - 1,
+                    threshold=threshold,
+                    issued_on=issued_on,
+                    at=at,
+                )
             result.invoices += made
             result.invoiced_yen += yen
     async with in_transaction("default"):
         conn = connections.get("default")
         await serialise(conn)
-        carried = await fetch(conn, "SELECT COUNT(DISTINCT business_id) AS n FROM charge WHERE invoice_id IS NULL "
-                                    "AND business_id IS NOT NULL AND counted_in <= ?", [period])
+        carried = await fetch(
+            conn,
+            "SELECT COUNT(DISTINCT business_id) AS n FROM charge WHERE invoice_id IS NULL "
+            "AND business_id IS NOT NULL AND counted_in <= ?",
+            [period],
+        )
         result.carried_businesses = int(carried[0]["n"])
         run = await BillingRun.get(id=run.id)
         await BillingRun.filter(id=run.id).update(
-            finished_at=now(), runs=run.runs + 1, usage_charges=run.usage_charges + result.usage_charges,
-            renewal_charges=run.renewal_charges + result.renewal_charges, invoices=run.invoices + result.invoices,
-            invoiced_yen=run.invoiced_yen + result.invoiced_yen, carried_businesses=result.carried_businesses)
+            finished_at=now(),
+            runs=run.runs + 1,
+            usage_charges=run.usage_charges + result.usage_charges,
+            renewal_charges=run.renewal_charges + result.renewal_charges,
+            invoices=run.invoices + result.invoices,
+            invoiced_yen=run.invoiced_yen + result.invoiced_yen,
+            carried_businesses=result.carried_businesses,
+        )
     log.info("billing close %s: %s", period, result)
     return result
 
@@ -175,13 +202,29 @@ SELECT * FROM (
          10, CASE WHEN b.sole_proprietor THEN {c.date} ELSE {c.date} END, {c.date}, {c.null_int}, {c.ts}
   FROM billing_anchor a JOIN business b ON b.id = a.business_id JOIN account acc ON acc.id = a.account_id
   WHERE a.kind = 'admin_id' AND acc.is_active AND b.status = 'approved'
-    AND {month_start_expr('a.anchored_on', conn)} IN ({marks})
+    AND {month_start_expr("a.anchored_on", conn)} IN ({marks})
 ) x WHERE x.amount > 0
 ON CONFLICT (source_key) DO NOTHING"""
         sp, std = rows[True], rows[False]
-        written += await execute(conn, sql, [
-            sp.variant, std.variant, tag, period, sp.amount_yen, std.amount_yen, sp.amount_yen, std.amount_yen,
-            sp.valid_from, std.valid_from, period, at, *months])
+        written += await execute(
+            conn,
+            sql,
+            [
+                sp.variant,
+                std.variant,
+                tag,
+                period,
+                sp.amount_yen,
+                std.amount_yen,
+                sp.amount_yen,
+                std.amount_yen,
+                sp.valid_from,
+                std.valid_from,
+                period,
+                at,
+                *months,
+            ],
+        )
     months = _anchor_months(period, RENEWAL_TERMS["business_registration"])
     if months:
         cases, values = _capital_case(period, c)
@@ -196,7 +239,7 @@ SELECT * FROM (
   FROM billing_anchor a JOIN business b ON b.id = a.business_id
   JOIN ({cases}) v ON v.band = {_band_expr()}
   WHERE a.kind = 'business_registration' AND b.status = 'approved'
-    AND {month_start_expr('a.anchored_on', conn)} IN ({marks})
+    AND {month_start_expr("a.anchored_on", conn)} IN ({marks})
 ) x WHERE x.amount > 0
 ON CONFLICT (source_key) DO NOTHING"""
         written += await execute(conn, sql, [tag, period, period, at, *values, *months])
@@ -239,18 +282,29 @@ async def _usage(conn: Any, *, period: date, at: datetime) -> int:
     c = _Casts(conn)
     first = add_months(period, -USAGE_LOOKBACK_MONTHS)
     last = month_end(period)
-    versions = [r for r in tariffs.load_tariffs() if r.fee_type == "site_usage"
-                and r.valid_from <= last and (r.valid_to is None or r.valid_to >= first)]
+    versions = [
+        r
+        for r in tariffs.load_tariffs()
+        if r.fee_type == "site_usage" and r.valid_from <= last and (r.valid_to is None or r.valid_to >= first)
+    ]
     if not versions:
         return 0
     versions.sort(key=lambda r: r.valid_from, reverse=True)
-    vfrom = "CASE " + " ".join(f"WHEN w.work_date >= {c.lit_date(r.valid_from)} THEN {c.lit_date(r.valid_from)}"
-                               for r in versions) + " END"
-    price = "CASE " + " ".join(f"WHEN w.work_date >= {c.lit_date(r.valid_from)} THEN {r.amount_yen}"
-                               for r in versions) + " END"
+    vfrom = (
+        "CASE "
+        + " ".join(f"WHEN w.work_date >= {c.lit_date(r.valid_from)} THEN {c.lit_date(r.valid_from)}" for r in versions)
+        + " END"
+    )
+    price = (
+        "CASE "
+        + " ".join(f"WHEN w.work_date >= {c.lit_date(r.valid_from)} THEN {r.amount_yen}" for r in versions)
+        + " END"
+    )
     month = month_start_expr("w.work_date", conn)
     run = f"{period.strftime('%Y-%m')}@{at.strftime('%Y%m%dT%H%M%S%f')}"  # one close: its charges' keys
-    claimed = await execute(conn, f"""
+    claimed = await execute(
+        conn,
+        f"""
 INSERT INTO charged_work_record (work_record_id, site_id, work_month, tariff_valid_from, unit_price_yen, charge_key,
                                  charged_at)
 SELECT x.id, x.site_id, x.wm, x.vfrom, x.price,
@@ -263,10 +317,14 @@ FROM (SELECT w.id, w.site_id, {month} AS wm, {vfrom} AS vfrom, {price} AS price
         AND NOT EXISTS (SELECT 1 FROM charged_work_record k WHERE k.work_record_id = w.id)
         AND NOT EXISTS (SELECT 1 FROM lump_sum_site l WHERE l.site_id = w.site_id)) x
 WHERE x.vfrom IS NOT NULL
-ON CONFLICT (work_record_id) DO NOTHING""", [run, at, first, last])
+ON CONFLICT (work_record_id) DO NOTHING""",
+        [run, at, first, last],
+    )
     if not claimed:
         return 0
-    made = await execute(conn, f"""
+    made = await execute(
+        conn,
+        f"""
 INSERT INTO charge ({_CHARGE_COLUMNS})
 SELECT s.prime_id, {c.null_int}, 'site_usage', 'any', '現場利用料 現場ID ' || s.site_id, k.charge_key,
        CASE WHEN k.tariff_valid_from > k.work_month THEN k.tariff_valid_from ELSE k.work_month END, k.site_id,
@@ -275,16 +333,22 @@ SELECT s.prime_id, {c.null_int}, 'site_usage', 'any', '現場利用料 現場ID 
 FROM charged_work_record k JOIN site s ON s.id = k.site_id
 WHERE k.charge_id IS NULL
 GROUP BY s.prime_id, s.site_id, k.charge_key, k.site_id, k.work_month, k.tariff_valid_from, k.unit_price_yen""",
-                         [period, at])
-    await execute(conn, """
+        [period, at],
+    )
+    await execute(
+        conn,
+        """
 UPDATE charged_work_record
 SET charge_id = (SELECT c.id FROM charge c WHERE c.source_key = charged_work_record.charge_key)
-WHERE charge_id IS NULL""", [])
+WHERE charge_id IS NULL""",
+        [],
+    )
     return made
 
 
-async def _invoice_chunk(conn: Any, *, period: date, lo: int, hi: int, threshold: int, issued_on: date,
-                         at: datetime) -> tuple[int, int]:
+async def _invoice_chunk(
+    conn: Any, *, period: date, lo: int, hi: int, threshold: int, issued_on: date, at: datetime
+) -> tuple[int, int]:
     """Invoice the businesses lo..hi (ids) that are due, numbering them in business order after the counter."""
     c = _Casts(conn)
     year = issued_on.year
@@ -305,8 +369,11 @@ SELECT 'INV', {c.int}, {c.int} + ROW_NUMBER() OVER (ORDER BY g.business_id), g.b
 FROM ({pending}) g
 WHERE g.t10 + g.t8 > 0 AND (g.t10 + g.t8 >= ? OR g.oldest <= ?)
   AND NOT EXISTS (SELECT 1 FROM invoice i WHERE i.business_id = g.business_id AND i.period = ? AND i.kind = 'monthly')"""
-    made = await execute(conn, sql, [year, base, period, issued_on, due_on(issued_on), at, lo, hi, period,
-                                     threshold, oldest_allowed, period])
+    made = await execute(
+        conn,
+        sql,
+        [year, base, period, issued_on, due_on(issued_on), at, lo, hi, period, threshold, oldest_allowed, period],
+    )
     if not made:
         return 0, 0
     await numbering.advance(conn, series="INV", year=year, count=made)
@@ -319,21 +386,29 @@ WHERE g.t10 + g.t8 > 0 AND (g.t10 + g.t8 >= ? OR g.oldest <= ?)
                      WHERE i.series = 'INV' AND i.year = ? AND i.seq > ? AND i.seq <= ?
                        AND charge.business_id = i.business_id AND charge.invoice_id IS NULL AND charge.counted_in <= ?"""
     else:
-        assign = f"""UPDATE charge SET invoice_id = i.id FROM ({new.replace('SELECT id', 'SELECT id, business_id')}) i
+        assign = f"""UPDATE charge SET invoice_id = i.id FROM ({new.replace("SELECT id", "SELECT id, business_id")}) i
                      WHERE charge.business_id = i.business_id AND charge.invoice_id IS NULL AND charge.counted_in <= ?"""
     await execute(conn, assign, [*span, period])
-    await execute(conn, f"""
+    await execute(
+        conn,
+        f"""
 INSERT INTO invoice_line (invoice_id, fee_type, label, site_id, unit_price_yen, quantity, amount_yen, tax_rate_percent)
 SELECT invoice_id, fee_type, label, site_id, unit_price_yen, SUM(quantity), SUM(amount_yen), tax_rate_percent
 FROM charge WHERE invoice_id IN ({new})
 GROUP BY invoice_id, fee_type, label, site_id, unit_price_yen, tax_rate_percent
-ORDER BY invoice_id, MIN(id)""", span)
+ORDER BY invoice_id, MIN(id)""",
+        span,
+    )
     # The totals were computed from the same charges the UPDATE just assigned; check it, and roll back if a
     # concurrent writer slipped a charge in between (never observed, but an invoice must equal its lines).
-    check = await fetch(conn, f"""
+    check = await fetch(
+        conn,
+        f"""
 SELECT (SELECT COALESCE(SUM(total_yen), 0) FROM invoice WHERE series = 'INV' AND year = ? AND seq > ? AND seq <= ?) AS t,
        (SELECT COALESCE(SUM(amount_yen), 0) FROM invoice_line WHERE invoice_id IN ({new})) AS l,
-       (SELECT COUNT(DISTINCT invoice_id) FROM invoice_line WHERE invoice_id IN ({new})) AS n""", [*span, *span, *span])
+       (SELECT COUNT(DISTINCT invoice_id) FROM invoice_line WHERE invoice_id IN ({new})) AS n""",
+        [*span, *span, *span],
+    )
     if int(check[0]["t"]) != int(check[0]["l"]) or int(check[0]["n"]) != made:
         raise RuntimeError(f"invoices {span} do not equal their lines ({check[0]}); the chunk is rolled back")
     return made, int(check[0]["t"])

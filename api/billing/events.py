@@ -21,26 +21,57 @@ from api.timeutil import today_jst
 log = logging.getLogger("openccus.billing")
 
 
-async def record_amount(*, source_key: str, fee_type: str, variant: str, label: str, event_date: date,
-                        unit_price_yen: int, tariff_valid_from: date, quantity: int = 1,
-                        business_id: int | None = None, technician_id: int | None = None,
-                        site_id: int | None = None) -> Charge | None:
+async def record_amount(
+    *,
+    source_key: str,
+    fee_type: str,
+    variant: str,
+    label: str,
+    event_date: date,
+    unit_price_yen: int,
+    tariff_valid_from: date,
+    quantity: int = 1,
+    business_id: int | None = None,
+    technician_id: int | None = None,
+    site_id: int | None = None,
+) -> Charge | None:
     """Store one charge (once per source_key). A zero amount (一人親方 registration, free IDs) is not a charge."""
     amount = unit_price_yen * quantity
     if amount <= 0:
         return None
-    charge, _ = await Charge.get_or_create(source_key=source_key, defaults={
-        "business_id": business_id, "technician_id": technician_id, "fee_type": fee_type, "variant": variant,
-        "label": label, "event_date": event_date, "site_id": site_id, "quantity": quantity,
-        "unit_price_yen": unit_price_yen, "amount_yen": amount, "tariff_valid_from": tariff_valid_from,
-        "counted_in": month_start(event_date),
-    })
+    charge, _ = await Charge.get_or_create(
+        source_key=source_key,
+        defaults={
+            "business_id": business_id,
+            "technician_id": technician_id,
+            "fee_type": fee_type,
+            "variant": variant,
+            "label": label,
+            "event_date": event_date,
+            "site_id": site_id,
+            "quantity": quantity,
+            "unit_price_yen": unit_price_yen,
+            "amount_yen": amount,
+            "tariff_valid_from": tariff_valid_from,
+            "counted_in": month_start(event_date),
+        },
+    )
     return charge
 
 
-async def record(*, source_key: str, fee_type: str, event_date: date, label: str | None = None, quantity: int = 1,
-                 business_id: int | None = None, technician_id: int | None = None, site_id: int | None = None,
-                 priced_on: date | None = None, **conditions: Any) -> Charge | None:
+async def record(
+    *,
+    source_key: str,
+    fee_type: str,
+    event_date: date,
+    label: str | None = None,
+    quantity: int = 1,
+    business_id: int | None = None,
+    technician_id: int | None = None,
+    site_id: int | None = None,
+    priced_on: date | None = None,
+    **conditions: Any,
+) -> Charge | None:
     """Price an event from the tariff in force on `priced_on` (by default its date) and store it. An application's
     fee is priced on its submission day (api/billing/fees.pricing_date) and counted on its approval day. No tariff
     for that date (an event before 2019-04 or a fee that did not exist yet) records nothing: the approval itself
@@ -50,10 +81,19 @@ async def record(*, source_key: str, fee_type: str, event_date: date, label: str
     except tariffs.TariffError as exc:
         log.warning("no charge for %s: %s", source_key, exc.message)
         return None
-    return await record_amount(source_key=source_key, fee_type=fee_type, variant=row.variant,
-                               label=label or row.label_ja, event_date=event_date, unit_price_yen=row.amount_yen,
-                               tariff_valid_from=row.valid_from, quantity=quantity, business_id=business_id,
-                               technician_id=technician_id, site_id=site_id)
+    return await record_amount(
+        source_key=source_key,
+        fee_type=fee_type,
+        variant=row.variant,
+        label=label or row.label_ja,
+        event_date=event_date,
+        unit_price_yen=row.amount_yen,
+        tariff_valid_from=row.valid_from,
+        quantity=quantity,
+        business_id=business_id,
+        technician_id=technician_id,
+        site_id=site_id,
+    )
 
 
 async def _payer_for_technician(tech: Any) -> dict[str, int | None]:
@@ -84,17 +124,35 @@ async def on_application_approved(*, app: Any) -> None:
     payer = await _payer_for_technician(tech)
     who = tech.technician_id or f"#{tech.id}"
     if app.kind is ApplicationKind.new:
-        charge = await record(source_key=f"technician_registration:{app.id}", fee_type="technician_registration",
-                              event_date=today, priced_on=priced_on, tier=tech.tier.value, **payer,
-                              label=f"技能者登録料 {who}")
+        charge = await record(
+            source_key=f"technician_registration:{app.id}",
+            fee_type="technician_registration",
+            event_date=today,
+            priced_on=priced_on,
+            tier=tech.tier.value,
+            **payer,
+            label=f"技能者登録料 {who}",
+        )
     elif app.kind is ApplicationKind.renewal:
         # The registration fee of the tier, once per renewal application (the source key is unique).
-        charge = await record(source_key=f"technician_renewal:{app.id}", fee_type="technician_registration",
-                              event_date=today, priced_on=priced_on, tier=tech.tier.value, **payer,
-                              label=f"技能者登録 更新 {who}")
+        charge = await record(
+            source_key=f"technician_renewal:{app.id}",
+            fee_type="technician_registration",
+            event_date=today,
+            priced_on=priced_on,
+            tier=tech.tier.value,
+            **payer,
+            label=f"技能者登録 更新 {who}",
+        )
     else:
-        charge = await record(source_key=f"technician_upgrade:{app.id}", fee_type="technician_upgrade",
-                              event_date=today, priced_on=priced_on, label=f"技能者登録 簡略型→詳細型 {who}", **payer)
+        charge = await record(
+            source_key=f"technician_upgrade:{app.id}",
+            fee_type="technician_upgrade",
+            event_date=today,
+            priced_on=priced_on,
+            label=f"技能者登録 簡略型→詳細型 {who}",
+            **payer,
+        )
     if charge is not None:
         await _bill_technician_now(payer)
 
@@ -102,11 +160,19 @@ async def on_application_approved(*, app: Any) -> None:
 async def business_approved(*, business: Business, on: date, priced_on: date | None = None) -> None:
     """事業者登録料 for the first five years (priced on the application's submission day), and the 管理者ID利用料
     of every admin ID the business already has (acquired on approval, priced that day)."""
-    await BillingAnchor.get_or_create(kind=AnchorKind.business_registration, business=business, account=None,
-                                      defaults={"anchored_on": on})
-    await record(source_key=f"business_registration:{business.id}:0", fee_type="business_registration",
-                 event_date=on, priced_on=priced_on, business_id=business.id, capital_yen=business.capital_yen,
-                 sole_proprietor=business.sole_proprietor, label="事業者登録料（5年）")
+    await BillingAnchor.get_or_create(
+        kind=AnchorKind.business_registration, business=business, account=None, defaults={"anchored_on": on}
+    )
+    await record(
+        source_key=f"business_registration:{business.id}:0",
+        fee_type="business_registration",
+        event_date=on,
+        priced_on=priced_on,
+        business_id=business.id,
+        capital_yen=business.capital_yen,
+        sole_proprietor=business.sole_proprietor,
+        label="事業者登録料（5年）",
+    )
     for account in await Account.filter(business=business, role=Role.business_admin, is_active=True):
         await _admin_id(account=account, business=business, on=on)
 
@@ -120,15 +186,27 @@ async def admin_id_created(*, account: Account, business: Business) -> None:
 
 
 async def _admin_id(*, account: Account, business: Business, on: date) -> None:
-    await BillingAnchor.get_or_create(kind=AnchorKind.admin_id, business=business, account=account,
-                                      defaults={"anchored_on": on})
-    await record(source_key=f"admin_id:{account.id}:0", fee_type="admin_id", event_date=on, business_id=business.id,
-                 sole_proprietor=business.sole_proprietor, label=f"管理者ID利用料 {account.login}（1年）")
+    await BillingAnchor.get_or_create(
+        kind=AnchorKind.admin_id, business=business, account=account, defaults={"anchored_on": on}
+    )
+    await record(
+        source_key=f"admin_id:{account.id}:0",
+        fee_type="admin_id",
+        event_date=on,
+        business_id=business.id,
+        sole_proprietor=business.sole_proprietor,
+        label=f"管理者ID利用料 {account.login}（1年）",
+    )
 
 
 async def card_reissued(*, tech: Any, card_serial: str, on: date) -> None:
     payer = await _payer_for_technician(tech)
-    charge = await record(source_key=f"card_reissue:{card_serial}", fee_type="card_reissue", event_date=on,
-                          label=f"カード再発行手数料 {tech.technician_id}", **payer)
+    charge = await record(
+        source_key=f"card_reissue:{card_serial}",
+        fee_type="card_reissue",
+        event_date=on,
+        label=f"カード再発行手数料 {tech.technician_id}",
+        **payer,
+    )
     if charge is not None:
         await _bill_technician_now(payer)

@@ -15,8 +15,7 @@ from typing import Any, Literal
 from api.billing import tariffs
 from api.timeutil import JST
 
-QuoteKind = Literal["technician_registration", "business_registration", "technician_upgrade", "card_reissue",
-                    "renewal"]
+QuoteKind = Literal["technician_registration", "business_registration", "technician_upgrade", "card_reissue", "renewal"]
 
 # The tariff fee type behind each kind. A renewal (登録更新) costs the registration fee of its tier (ccus-facts §1a:
 # "paid once per registration and per 10-year renewal").
@@ -42,8 +41,9 @@ class Quote:
     source: str
 
 
-def quote(*, kind: str, on: date, tier: str | None = None, capital_yen: int | None = None,
-          sole_proprietor: bool | None = None) -> Quote:
+def quote(
+    *, kind: str, on: date, tier: str | None = None, capital_yen: int | None = None, sole_proprietor: bool | None = None
+) -> Quote:
     """Raises tariffs.TariffError (codes invalid_conditions / no_tariff_for_date / unknown_fee_type)."""
     fee_type = FEE_TYPE.get(kind)
     if fee_type is None:
@@ -56,8 +56,17 @@ def quote(*, kind: str, on: date, tier: str | None = None, capital_yen: int | No
             raise tariffs.TariffError("invalid_conditions", "business_registration needs sole_proprietor")
         conditions.update(capital_yen=capital_yen, sole_proprietor=sole_proprietor)
     row = tariffs.tariff_row(fee_type=fee_type, on=on, **conditions)
-    return Quote(kind=kind, fee_type=fee_type, variant=row.variant, label_ja=row.label_ja, amount_yen=row.amount_yen,
-                 priced_on=on, tariff_valid_from=row.valid_from, tariff_valid_to=row.valid_to, source=row.source)
+    return Quote(
+        kind=kind,
+        fee_type=fee_type,
+        variant=row.variant,
+        label_ja=row.label_ja,
+        amount_yen=row.amount_yen,
+        priced_on=on,
+        tariff_valid_from=row.valid_from,
+        tariff_valid_to=row.valid_to,
+        source=row.source,
+    )
 
 
 def application_quote(*, app: Any, subject: Any, on: date) -> Quote | None:
@@ -67,8 +76,12 @@ def application_quote(*, app: Any, subject: Any, on: date) -> Quote | None:
 
     try:
         if app.subject_type is SubjectType.business:
-            return quote(kind="business_registration", on=on, capital_yen=subject.capital_yen,
-                         sole_proprietor=subject.sole_proprietor)
+            return quote(
+                kind="business_registration",
+                on=on,
+                capital_yen=subject.capital_yen,
+                sole_proprietor=subject.sole_proprietor,
+            )
         if app.kind is ApplicationKind.new:
             return quote(kind="technician_registration", on=on, tier=subject.tier.value)
         if app.kind is ApplicationKind.upgrade:

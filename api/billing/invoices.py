@@ -10,12 +10,25 @@ from api.accounts.models import Account, Role
 from api.audit import service as audit
 from api.billing import invoice_math, numbering
 from api.billing.models import (
-    Charge, CreditNote, CreditNoteLine, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus,
+    Charge,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
 )
 from api.billing.periods import due_on
 from api.billing.schemas import (
-    AllocationOut, CreditNoteIn, CreditNoteLineOut, CreditNoteOut, InvoiceDetailOut, InvoiceLineOut, InvoiceOut,
-    OnlinePaymentOut, RateTotalOut,
+    AllocationOut,
+    CreditNoteIn,
+    CreditNoteLineOut,
+    CreditNoteOut,
+    InvoiceDetailOut,
+    InvoiceLineOut,
+    InvoiceOut,
+    OnlinePaymentOut,
+    RateTotalOut,
 )
 from api.errors import NotFound, Unprocessable
 from api.settings import Settings
@@ -37,8 +50,10 @@ def totals(doc: Invoice | CreditNote) -> invoice_math.InvoiceTotals:
 
 
 def _rates(doc: Invoice | CreditNote) -> list[RateTotalOut]:
-    return [RateTotalOut(tax_rate_percent=r.tax_rate_percent, amount_yen=r.amount_yen, tax_yen=r.tax_yen)
-            for r in totals(doc).by_rate]
+    return [
+        RateTotalOut(tax_rate_percent=r.tax_rate_percent, amount_yen=r.amount_yen, tax_yen=r.tax_yen)
+        for r in totals(doc).by_rate
+    ]
 
 
 def balance(inv: Invoice) -> int:
@@ -47,23 +62,44 @@ def balance(inv: Invoice) -> int:
 
 def invoice_out(inv: Invoice) -> InvoiceOut:
     bal = balance(inv)
-    payment_status = ("overpaid" if bal < 0 else "paid" if bal == 0 else "partially_paid" if inv.paid_yen
-                      else "unpaid")
+    payment_status = "overpaid" if bal < 0 else "paid" if bal == 0 else "partially_paid" if inv.paid_yen else "unpaid"
     return InvoiceOut(
-        id=inv.id, number=number(inv), payment_reference=numbering.payment_reference(inv.year, inv.seq),
-        kind=inv.kind.value, business_pk=inv.business_id, technician_pk=inv.technician_id,  # type: ignore[attr-defined]
-        period=inv.period, issued_on=inv.issued_on, due_on=inv.due_on, total_yen=inv.total_yen, tax_yen=inv.tax_yen,
-        by_rate=_rates(inv), credited_yen=inv.credited_yen, paid_yen=inv.paid_yen, balance_yen=bal,
-        status=inv.status.value, payment_status=payment_status,
+        id=inv.id,
+        number=number(inv),
+        payment_reference=numbering.payment_reference(inv.year, inv.seq),
+        kind=inv.kind.value,
+        business_pk=inv.business_id,  # type: ignore[attr-defined]
+        technician_pk=inv.technician_id,
+        period=inv.period,
+        issued_on=inv.issued_on,
+        due_on=inv.due_on,
+        total_yen=inv.total_yen,
+        tax_yen=inv.tax_yen,
+        by_rate=_rates(inv),
+        credited_yen=inv.credited_yen,
+        paid_yen=inv.paid_yen,
+        balance_yen=bal,
+        status=inv.status.value,
+        payment_status=payment_status,
     )
 
 
 def credit_note_out(cn: CreditNote, lines: list[CreditNoteLine] | None = None) -> CreditNoteOut:
     return CreditNoteOut(
-        id=cn.id, number=number(cn), invoice_pk=cn.invoice_id, issued_on=cn.issued_on,  # type: ignore[attr-defined]
-        total_yen=cn.total_yen, tax_yen=cn.tax_yen, by_rate=_rates(cn), reason=cn.reason,
-        lines=[CreditNoteLineOut(fee_type=x.fee_type, label=x.label, amount_yen=x.amount_yen,
-                                 tax_rate_percent=x.tax_rate_percent) for x in lines or []],
+        id=cn.id,
+        number=number(cn),
+        invoice_pk=cn.invoice_id,  # type: ignore[attr-defined]
+        issued_on=cn.issued_on,
+        total_yen=cn.total_yen,
+        tax_yen=cn.tax_yen,
+        by_rate=_rates(cn),
+        reason=cn.reason,
+        lines=[
+            CreditNoteLineOut(
+                fee_type=x.fee_type, label=x.label, amount_yen=x.amount_yen, tax_rate_percent=x.tax_rate_percent
+            )
+            for x in lines or []
+        ],
     )
 
 
@@ -76,15 +112,41 @@ async def detail(inv: Invoice, *, settings: Settings) -> InvoiceDetailOut:
     online = await OnlinePayment.filter(invoice=inv).order_by("id")
     return InvoiceDetailOut(
         **invoice_out(inv).model_dump(),
-        lines=[InvoiceLineOut(fee_type=x.fee_type, label=x.label, site_pk=x.site_id, unit_price_yen=x.unit_price_yen,
-                              quantity=x.quantity, amount_yen=x.amount_yen, tax_rate_percent=x.tax_rate_percent)
-               for x in lines],
+        lines=[
+            InvoiceLineOut(
+                fee_type=x.fee_type,
+                label=x.label,
+                site_pk=x.site_id,
+                unit_price_yen=x.unit_price_yen,
+                quantity=x.quantity,
+                amount_yen=x.amount_yen,
+                tax_rate_percent=x.tax_rate_percent,
+            )
+            for x in lines
+        ],
         credit_notes=[credit_note_out(cn, list(cn.lines)) for cn in notes],
-        payments=[AllocationOut(payment_pk=a.payment.id, source=a.payment.source.value, amount_yen=a.amount_yen,
-                                received_on=a.payment.received_on, matched_by=a.matched_by) for a in allocations],
-        online_payments=[OnlinePaymentOut(intent_id=o.intent_id, method=o.method, amount_yen=o.amount_yen,
-                                          status=o.status, failure_message=o.failure_message) for o in online],
-        transfer_to=settings.transfer_account(), online_payment_available=settings.online_payment_available,
+        payments=[
+            AllocationOut(
+                payment_pk=a.payment.id,
+                source=a.payment.source.value,
+                amount_yen=a.amount_yen,
+                received_on=a.payment.received_on,
+                matched_by=a.matched_by,
+            )
+            for a in allocations
+        ],
+        online_payments=[
+            OnlinePaymentOut(
+                intent_id=o.intent_id,
+                method=o.method,
+                amount_yen=o.amount_yen,
+                status=o.status,
+                failure_message=o.failure_message,
+            )
+            for o in online
+        ],
+        transfer_to=settings.transfer_account(),
+        online_payment_available=settings.online_payment_available,
     )
 
 
@@ -105,8 +167,15 @@ async def get_visible(*, actor: Account, pk: int) -> Invoice:
     return inv
 
 
-async def list_for(*, actor: Account, period=None, status=None, limit: int = 100, before_id: int | None = None,
-                   business_id: int | None = None) -> list[Invoice]:
+async def list_for(
+    *,
+    actor: Account,
+    period=None,
+    status=None,
+    limit: int = 100,
+    before_id: int | None = None,
+    business_id: int | None = None,
+) -> list[Invoice]:
     qs = Invoice.all()
     if business_id is not None:
         qs = qs.filter(business_id=business_id)
@@ -136,21 +205,43 @@ async def issue_immediate(*, technician_id: int) -> Invoice | None:
     charges = await qs
     if not charges:
         return None
-    t = invoice_math.invoice_totals(lines=[invoice_math.InvoiceLine(c.label, c.amount_yen, c.tax_rate_percent)
-                                           for c in charges])
+    t = invoice_math.invoice_totals(
+        lines=[invoice_math.InvoiceLine(c.label, c.amount_yen, c.tax_rate_percent) for c in charges]
+    )
     today = today_jst()
     seq = await numbering.take(connections.get("default"), series="INV", year=today.year)
     r10, r8 = t.for_rate(10), t.for_rate(8)
     inv = await Invoice.create(
-        series="INV", year=today.year, seq=seq, technician_id=technician_id, kind=InvoiceKind.immediate,
-        issued_on=today, due_on=due_on(today), total_10=r10.amount_yen if r10 else 0, tax_10=r10.tax_yen if r10 else 0,
-        total_8=r8.amount_yen if r8 else 0, tax_8=r8.tax_yen if r8 else 0, total_yen=t.amount_yen, tax_yen=t.tax_yen,
+        series="INV",
+        year=today.year,
+        seq=seq,
+        technician_id=technician_id,
+        kind=InvoiceKind.immediate,
+        issued_on=today,
+        due_on=due_on(today),
+        total_10=r10.amount_yen if r10 else 0,
+        tax_10=r10.tax_yen if r10 else 0,
+        total_8=r8.amount_yen if r8 else 0,
+        tax_8=r8.tax_yen if r8 else 0,
+        total_yen=t.amount_yen,
+        tax_yen=t.tax_yen,
     )
     await Charge.filter(id__in=[c.id for c in charges]).update(invoice_id=inv.id)
-    await InvoiceLine.bulk_create([
-        InvoiceLine(invoice=inv, fee_type=c.fee_type, label=c.label, site_id=c.site_id, unit_price_yen=c.unit_price_yen,
-                    quantity=c.quantity, amount_yen=c.amount_yen, tax_rate_percent=c.tax_rate_percent)
-        for c in charges])
+    await InvoiceLine.bulk_create(
+        [
+            InvoiceLine(
+                invoice=inv,
+                fee_type=c.fee_type,
+                label=c.label,
+                site_id=c.site_id,
+                unit_price_yen=c.unit_price_yen,
+                quantity=c.quantity,
+                amount_yen=c.amount_yen,
+                tax_rate_percent=c.tax_rate_percent,
+            )
+            for c in charges
+        ]
+    )
     await db.defer_job("notify_invoice_issued", inv.id, job_id=f"notify-invoice-issued:{inv.id}")
     return inv
 
@@ -186,20 +277,43 @@ async def create_credit_note(*, actor: Account, invoice_pk: int, data: CreditNot
     seq = await numbering.take(connections.get("default"), series="CRN", year=today.year)
     r10, r8 = credit.for_rate(10), credit.for_rate(8)
     cn = await CreditNote.create(
-        year=today.year, seq=seq, invoice=inv, issued_on=today, total_10=r10.amount_yen if r10 else 0,
-        tax_10=r10.tax_yen if r10 else 0, total_8=r8.amount_yen if r8 else 0, tax_8=r8.tax_yen if r8 else 0,
-        total_yen=credit.amount_yen, tax_yen=credit.tax_yen, reason=data.reason, created_by_id=actor.id,
+        year=today.year,
+        seq=seq,
+        invoice=inv,
+        issued_on=today,
+        total_10=r10.amount_yen if r10 else 0,
+        tax_10=r10.tax_yen if r10 else 0,
+        total_8=r8.amount_yen if r8 else 0,
+        tax_8=r8.tax_yen if r8 else 0,
+        total_yen=credit.amount_yen,
+        tax_yen=credit.tax_yen,
+        reason=data.reason,
+        created_by_id=actor.id,
     )
-    await CreditNoteLine.bulk_create([CreditNoteLine(credit_note=cn, fee_type=x.fee_type, label=x.label,
-                                                     amount_yen=x.amount_yen, tax_rate_percent=x.tax_rate_percent)
-                                      for x in data.lines])
+    await CreditNoteLine.bulk_create(
+        [
+            CreditNoteLine(
+                credit_note=cn,
+                fee_type=x.fee_type,
+                label=x.label,
+                amount_yen=x.amount_yen,
+                tax_rate_percent=x.tax_rate_percent,
+            )
+            for x in data.lines
+        ]
+    )
     before = invoice_out(inv).model_dump(mode="json")
     inv.credited_yen += credit.amount_yen
     await refresh_state(inv)
     after = invoice_out(inv).model_dump(mode="json")
-    await audit.record(actor=actor, action="invoice.credit_note", entity_type="invoice", entity_id=inv.id,
-                       before={k: before[k] for k in ("credited_yen", "balance_yen", "status")},
-                       after={k: after[k] for k in ("credited_yen", "balance_yen", "status")} | {
-                           "credit_note": number(cn), "credit_yen": credit.amount_yen},
-                       reason=data.reason)
+    await audit.record(
+        actor=actor,
+        action="invoice.credit_note",
+        entity_type="invoice",
+        entity_id=inv.id,
+        before={k: before[k] for k in ("credited_yen", "balance_yen", "status")},
+        after={k: after[k] for k in ("credited_yen", "balance_yen", "status")}
+        | {"credit_note": number(cn), "credit_yen": credit.amount_yen},
+        reason=data.reason,
+    )
     return cn

@@ -39,16 +39,23 @@ def problem(number: str) -> str | None:
 def warn_at_start(settings: Any) -> None:
     why = problem(settings.invoice_issuer_number)
     if why and not settings.embedded:
-        log.warning("OPENCCUS_INVOICE_ISSUER_NUMBER %s: invoices and credit notes will not be finalised until the "
-                    "issuer's 登録番号 is set", why)
+        log.warning(
+            "OPENCCUS_INVOICE_ISSUER_NUMBER %s: invoices and credit notes will not be finalised until the "
+            "issuer's 登録番号 is set",
+            why,
+        )
     if settings.transfer_account() is None:
-        log.warning("OPENCCUS_BANK_NAME / _BRANCH / _ACCOUNT_NUMBER / _ACCOUNT_HOLDER are not set: invoices tell payers "
-                    "to ask the operator for the 振込先")
+        log.warning(
+            "OPENCCUS_BANK_NAME / _BRANCH / _ACCOUNT_NUMBER / _ACCOUNT_HOLDER are not set: invoices tell payers "
+            "to ask the operator for the 振込先"
+        )
 
 
 def ensure_can_finalise(settings: Any) -> None:
     """409 invoice_issuer_number_placeholder on PostgreSQL while the number is not a real one."""
     why = problem(settings.invoice_issuer_number)
     if why and not settings.embedded:
-        raise Conflict(f"Invoices are not finalised: the issuer's 登録番号 (OPENCCUS_INVOICE_ISSUER_NUMBER) {why}.",
-                       code="invoice_issuer_number_placeholder")
+        raise Conflict(
+            f"Invoices are not finalised: the issuer's 登録番号 (OPENCCUS_INVOICE_ISSUER_NUMBER) {why}.",
+            code="invoice_issuer_number_placeholder",
+        )

@@ -17,7 +17,9 @@ async def _notify_issued(ctx: dict[str, Any], month) -> None:
     from api.billing.models import Invoice, InvoiceKind
     from api.notifications.jobs import notify_invoice_issued
 
-    pks: list[Any] = await Invoice.filter(period=month, kind=InvoiceKind.monthly).order_by("id").values_list("id", flat=True)
+    pks: list[Any] = (
+        await Invoice.filter(period=month, kind=InvoiceKind.monthly).order_by("id").values_list("id", flat=True)
+    )
     for pk in pks:
         await notify_invoice_issued(ctx, pk)
 
@@ -29,9 +31,14 @@ async def billing_close(ctx: dict[str, Any], period: str | None = None) -> dict[
         ensure_can_finalise(ctx["settings"])
     result = await run_close(period=month)
     await _notify_issued(ctx, month)
-    return {"period": month.isoformat(), "invoices": result.invoices, "invoiced_yen": result.invoiced_yen,
-            "usage_charges": result.usage_charges, "renewal_charges": result.renewal_charges,
-            "carried_businesses": result.carried_businesses}
+    return {
+        "period": month.isoformat(),
+        "invoices": result.invoices,
+        "invoiced_yen": result.invoiced_yen,
+        "usage_charges": result.usage_charges,
+        "renewal_charges": result.renewal_charges,
+        "carried_businesses": result.carried_businesses,
+    }
 
 
 async def settle_lump_sums(ctx: dict[str, Any], lump_ids: list[int] | None = None) -> dict[str, Any]:

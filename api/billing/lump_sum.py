@@ -36,9 +36,11 @@ from api.billing.schemas import LumpSumIn, LumpSumOut
 from api.errors import Conflict, Forbidden, Unprocessable
 from api.timeutil import today_jst
 
-DISABLED_MESSAGE = ("一括支払方式 is off: its official price is not public (seed 000 §⑥-6 leaves it open), so the bands "
-                    "in api/billing/data/lump_sum_bands.csv are assumptions. The site is billed per work record; the "
-                    "operator can enable the option (OPENCCUS_LUMP_SUM_ENABLED) once a price is set.")
+DISABLED_MESSAGE = (
+    "一括支払方式 is off: its official price is not public (seed 000 §⑥-6 leaves it open), so the bands "
+    "in api/billing/data/lump_sum_bands.csv are assumptions. The site is billed per work record; the "
+    "operator can enable the option (OPENCCUS_LUMP_SUM_ENABLED) once a price is set."
+)
 
 
 def ensure_enabled(settings) -> None:
@@ -64,11 +66,19 @@ def bands() -> tuple[Band, ...]:
     text = resources.files("api.billing.data").joinpath("lump_sum_bands.csv").read_text(encoding="utf-8")
     out = []
     for raw in csv.DictReader(io.StringIO(text)):
-        out.append(Band(raw["band"], raw["label_ja"], int(raw["min_contract_yen"]),
-                        int(raw["max_contract_yen"]) if raw["max_contract_yen"] else None,
-                        int(raw["estimated_person_days"]), int(raw["discount_percent"]),
-                        date.fromisoformat(raw["valid_from"]),
-                        date.fromisoformat(raw["valid_to"]) if raw["valid_to"] else None, raw["source"]))
+        out.append(
+            Band(
+                raw["band"],
+                raw["label_ja"],
+                int(raw["min_contract_yen"]),
+                int(raw["max_contract_yen"]) if raw["max_contract_yen"] else None,
+                int(raw["estimated_person_days"]),
+                int(raw["discount_percent"]),
+                date.fromisoformat(raw["valid_from"]),
+                date.fromisoformat(raw["valid_to"]) if raw["valid_to"] else None,
+                raw["source"],
+            )
+        )
     return tuple(out)
 
 
@@ -77,8 +87,9 @@ def band_for(*, contract_amount_yen: int, on: date) -> Band:
         in_force = b.valid_from <= on and (b.valid_to is None or on <= b.valid_to)
         if in_force and b.min_yen <= contract_amount_yen and (b.max_yen is None or contract_amount_yen < b.max_yen):
             return b
-    raise Unprocessable.field("contract_amount_yen", f"no lump-sum band is in force on {on.isoformat()}",
-                              code="no_lump_sum_band")
+    raise Unprocessable.field(
+        "contract_amount_yen", f"no lump-sum band is in force on {on.isoformat()}", code="no_lump_sum_band"
+    )
 
 
 def price(*, data: LumpSumIn, on: date) -> dict:
@@ -93,18 +104,34 @@ def price(*, data: LumpSumIn, on: date) -> dict:
     else:
         days, discount = int(data.estimated_person_days or 0), 0
     amount = days * unit.amount_yen * (100 - discount) // 100
-    return {"band": band.band if band else None, "contract_amount_yen": data.contract_amount_yen,
-            "estimated_person_days": days, "unit_price_yen": unit.amount_yen, "discount_percent": discount,
-            "amount_yen": amount, "tariff_valid_from": unit.valid_from}
+    return {
+        "band": band.band if band else None,
+        "contract_amount_yen": data.contract_amount_yen,
+        "estimated_person_days": days,
+        "unit_price_yen": unit.amount_yen,
+        "discount_percent": discount,
+        "amount_yen": amount,
+        "tariff_valid_from": unit.valid_from,
+    }
 
 
 def out(row: LumpSumSite, site: Site) -> LumpSumOut:
-    return LumpSumOut(site_pk=row.site_id, business_pk=row.business_id, band=row.band,  # type: ignore[attr-defined]
-                      contract_amount_yen=row.contract_amount_yen, estimated_person_days=row.estimated_person_days,
-                      unit_price_yen=row.unit_price_yen, discount_percent=row.discount_percent,
-                      amount_yen=row.amount_yen, chosen_on=row.chosen_on, settled_on=row.settled_on,
-                      actual_person_days=row.actual_person_days, excess_person_days=row.excess_person_days,
-                      excess_yen=row.excess_yen, settles_after=settles_after(site.window_end))
+    return LumpSumOut(
+        site_pk=row.site_id,  # type: ignore[attr-defined]
+        business_pk=row.business_id,
+        band=row.band,
+        contract_amount_yen=row.contract_amount_yen,
+        estimated_person_days=row.estimated_person_days,
+        unit_price_yen=row.unit_price_yen,
+        discount_percent=row.discount_percent,
+        amount_yen=row.amount_yen,
+        chosen_on=row.chosen_on,
+        settled_on=row.settled_on,
+        actual_person_days=row.actual_person_days,
+        excess_person_days=row.excess_person_days,
+        excess_yen=row.excess_yen,
+        settles_after=settles_after(site.window_end),
+    )
 
 
 def settles_after(window_end: date) -> date:
@@ -115,33 +142,51 @@ def settles_after(window_end: date) -> date:
 async def choose(*, actor: Account, site, data: LumpSumIn, settings) -> LumpSumSite:
     ensure_enabled(settings)
     if actor.role is not Role.operator and actor.business_id != site.prime_id:  # type: ignore[attr-defined]
-        raise Forbidden("Only the prime that registered the site chooses how its usage is paid.",
-                        code="not_prime_contractor")
+        raise Forbidden(
+            "Only the prime that registered the site chooses how its usage is paid.", code="not_prime_contractor"
+        )
     if await LumpSumSite.filter(site_id=site.id).exists():
         raise Conflict("This site is already prepaid as a lump sum.", code="already_lump_sum")
     if await Charge.filter(site_id=site.id, fee_type="site_usage").exists():
-        raise Conflict("Work records of this site were already charged per record; it cannot switch to a lump sum.",
-                       code="usage_already_charged")
+        raise Conflict(
+            "Work records of this site were already charged per record; it cannot switch to a lump sum.",
+            code="usage_already_charged",
+        )
     today = today_jst()
     priced = price(data=data, on=today)
     records = await WorkRecord.filter(site_id=site.id).count()
     if priced["estimated_person_days"] < records:
         raise Unprocessable.field(
-            "estimated_person_days", f"the site already has {records} work records (person-days); the lump sum "
-            f"must cover at least that many, not {priced['estimated_person_days']}", code="person_days_below_records")
+            "estimated_person_days",
+            f"the site already has {records} work records (person-days); the lump sum "
+            f"must cover at least that many, not {priced['estimated_person_days']}",
+            code="person_days_below_records",
+        )
     valid_from = priced.pop("tariff_valid_from")
     try:  # one per site (the one-to-one key): of two choices at the same moment one is refused, whole
-        row = await LumpSumSite.create(site_id=site.id, business_id=site.prime_id, chosen_on=today,
-                                       created_by_id=actor.id, **priced)
+        row = await LumpSumSite.create(
+            site_id=site.id, business_id=site.prime_id, chosen_on=today, created_by_id=actor.id, **priced
+        )
     except IntegrityError:
         raise Conflict("This site is already prepaid as a lump sum.", code="already_lump_sum") from None
     await events.record_amount(
-        source_key=f"site_lump_sum:{site.id}", fee_type="site_lump_sum", variant=priced["band"] or "person_days",
-        label=f"現場利用料 一括支払 現場ID {site.site_id}（{priced['estimated_person_days']}人日）", event_date=today,
-        unit_price_yen=priced["amount_yen"], tariff_valid_from=valid_from, business_id=site.prime_id,
-        site_id=site.id)
-    await audit.record(actor=actor, action="site.lump_sum", entity_type="site", entity_id=site.id,
-                       after=out(row, site).model_dump(mode="json"))
+        source_key=f"site_lump_sum:{site.id}",
+        fee_type="site_lump_sum",
+        variant=priced["band"] or "person_days",
+        label=f"現場利用料 一括支払 現場ID {site.site_id}（{priced['estimated_person_days']}人日）",
+        event_date=today,
+        unit_price_yen=priced["amount_yen"],
+        tariff_valid_from=valid_from,
+        business_id=site.prime_id,
+        site_id=site.id,
+    )
+    await audit.record(
+        actor=actor,
+        action="site.lump_sum",
+        entity_type="site",
+        entity_id=site.id,
+        after=out(row, site).model_dump(mode="json"),
+    )
     return row
 
 
@@ -161,21 +206,36 @@ async def settle_one(*, lump_id: int, today: date) -> int | None:
         # The claim: of two runs at once exactly one changes the row (PostgreSQL makes the second wait for the
         # first's commit, then finds settled_on set); the charge's unique source key backs it up.
         claimed = await LumpSumSite.filter(id=row.id, settled_on=None).update(
-            settled_on=today, actual_person_days=actual, excess_person_days=excess, excess_yen=amount)
+            settled_on=today, actual_person_days=actual, excess_person_days=excess, excess_yen=amount
+        )
         if not claimed:
             return None
         if excess:
             unit = tariffs.tariff_row(fee_type="site_usage", on=row.chosen_on)
             await events.record_amount(
-                source_key=f"site_lump_sum_excess:{row.site_id}", fee_type="site_lump_sum_excess",  # type: ignore
-                variant="excess", label=f"現場利用料 一括支払 超過分 現場ID {row.site.site_id}（{excess}人日）",
-                event_date=today, unit_price_yen=row.unit_price_yen, quantity=excess,
-                tariff_valid_from=unit.valid_from, business_id=row.business_id,  # type: ignore[attr-defined]
-                site_id=row.site_id)  # type: ignore[attr-defined]
-        await audit.record(actor=None, action="site.lump_sum_settled", entity_type="site",
-                           entity_id=row.site_id,  # type: ignore[attr-defined]
-                           after={"estimated_person_days": row.estimated_person_days, "actual_person_days": actual,
-                                  "excess_person_days": excess, "excess_yen": amount})
+                source_key=f"site_lump_sum_excess:{row.site_id}",  # type: ignore[attr-defined]
+                fee_type="site_lump_sum_excess",
+                variant="excess",
+                label=f"現場利用料 一括支払 超過分 現場ID {row.site.site_id}（{excess}人日）",
+                event_date=today,
+                unit_price_yen=row.unit_price_yen,
+                quantity=excess,
+                tariff_valid_from=unit.valid_from,
+                business_id=row.business_id,  # type: ignore[attr-defined]
+                site_id=row.site_id,  # type: ignore[attr-defined]
+            )
+        await audit.record(
+            actor=None,
+            action="site.lump_sum_settled",
+            entity_type="site",
+            entity_id=row.site_id,  # type: ignore[attr-defined]
+            after={
+                "estimated_person_days": row.estimated_person_days,
+                "actual_person_days": actual,
+                "excess_person_days": excess,
+                "excess_yen": amount,
+            },
+        )
         return amount
 
 

@@ -51,7 +51,12 @@ class Charge(Model):
 
     class Meta:
         table = "charge"
-        indexes = (("business_id", "invoice_id"), ("invoice_id",), ("site_id", "work_month"), ("fee_type", "event_date"))
+        indexes = (
+            ("business_id", "invoice_id"),
+            ("invoice_id",),
+            ("site_id", "work_month"),
+            ("fee_type", "event_date"),
+        )
 
 
 class AnchorKind(str, Enum):
@@ -201,8 +206,9 @@ class LumpSumSite(Model):
     """一括支払方式: a site whose 現場利用料 is prepaid as one amount instead of per work record."""
 
     id = fields.BigIntField(primary_key=True)
-    site: fields.OneToOneRelation = fields.OneToOneField("models.Site", related_name="lump_sum",
-                                                         on_delete=fields.RESTRICT)
+    site: fields.OneToOneRelation = fields.OneToOneField(
+        "models.Site", related_name="lump_sum", on_delete=fields.RESTRICT
+    )
     business: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.Business", related_name="lump_sum_sites", on_delete=fields.RESTRICT
     )

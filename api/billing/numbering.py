@@ -14,21 +14,28 @@ PREFIX = {"INV": "INV", "CRN": "CRN"}
 
 async def lock(conn: Any, *, series: str, year: int) -> int:
     """Lock the counter row (creating it at 0) and return the last number issued."""
-    await execute(conn, "INSERT INTO invoice_counter (series, year, last_seq) VALUES (?, ?, 0) "
-                        "ON CONFLICT (series, year) DO NOTHING", [series, year])
+    await execute(
+        conn,
+        "INSERT INTO invoice_counter (series, year, last_seq) VALUES (?, ?, 0) ON CONFLICT (series, year) DO NOTHING",
+        [series, year],
+    )
     # A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite before anything is read, so two
     # runs never read the same last number.
     await execute(conn, "UPDATE invoice_counter SET last_seq = last_seq WHERE series = ? AND year = ?", [series, year])
     suffix = " FOR UPDATE" if is_pg(conn) else ""
-    rows = await fetch(conn, f"SELECT last_seq FROM invoice_counter WHERE series = ? AND year = ?{suffix}",
-                       [series, year])
+    rows = await fetch(
+        conn, f"SELECT last_seq FROM invoice_counter WHERE series = ? AND year = ?{suffix}", [series, year]
+    )
     return int(rows[0]["last_seq"])
 
 
 async def advance(conn: Any, *, series: str, year: int, count: int) -> None:
     if count:
-        await execute(conn, "UPDATE invoice_counter SET last_seq = last_seq + ? WHERE series = ? AND year = ?",
-                      [count, series, year])
+        await execute(
+            conn,
+            "UPDATE invoice_counter SET last_seq = last_seq + ? WHERE series = ? AND year = ?",
+            [count, series, year],
+        )
 
 
 async def take(conn: Any, *, series: str, year: int) -> int:

@@ -29,8 +29,10 @@ def transfer_line(account: dict | None) -> str:
     if account is None:
         return "お振込先は運営主体にお問い合わせください。"
     demo = "（デモ用の口座です。振り込まないでください）" if account["demo"] else ""
-    return (f"お振込先 {account['bank']} {account['branch']} {account['account_type']} {account['account_number']} "
-            f"口座名義 {account['holder']}{demo}")
+    return (
+        f"お振込先 {account['bank']} {account['branch']} {account['account_type']} {account['account_number']} "
+        f"口座名義 {account['holder']}{demo}"
+    )
 
 
 async def invoice_pdf(*, inv: Invoice, issuer_name: str, issuer_number: str, transfer_to: dict | None = None) -> bytes:
@@ -46,18 +48,44 @@ async def invoice_pdf(*, inv: Invoice, issuer_name: str, issuer_number: str, tra
         f"お振込の際は振込依頼人名の前に {payment_reference(inv.year, inv.seq)} をご入力ください。",
     ]
     sections = [
-        Section("明細（税込）", ["内容", "単価", "数量", "金額", "税率"],
-                [[x.label, _yen(x.unit_price_yen), f"{x.quantity:,}", _yen(x.amount_yen), f"{x.tax_rate_percent}%"]
-                 for x in lines], widths=[8, 2, 1.5, 2.5, 1], right=frozenset({1, 2, 3, 4})),
-        Section("税率ごとの合計と消費税（端数は請求書ごと・税率ごとに1回切捨て）", ["税率", "合計（税込）", "消費税"],
-                _rate_rows(inv), widths=[2, 3, 3], right=frozenset({1, 2}), fraction=0.6),
+        Section(
+            "明細（税込）",
+            ["内容", "単価", "数量", "金額", "税率"],
+            [
+                [x.label, _yen(x.unit_price_yen), f"{x.quantity:,}", _yen(x.amount_yen), f"{x.tax_rate_percent}%"]
+                for x in lines
+            ],
+            widths=[8, 2, 1.5, 2.5, 1],
+            right=frozenset({1, 2, 3, 4}),
+        ),
+        Section(
+            "税率ごとの合計と消費税（端数は請求書ごと・税率ごとに1回切捨て）",
+            ["税率", "合計（税込）", "消費税"],
+            _rate_rows(inv),
+            widths=[2, 3, 3],
+            right=frozenset({1, 2}),
+            fraction=0.6,
+        ),
     ]
     if notes:
-        sections.append(Section("返還（クレジットノート）", ["番号", "発行日", "金額（税込）", "理由"],
-                                [[number(cn), cn.issued_on.isoformat(), _yen(cn.total_yen), cn.reason] for cn in notes],
-                                widths=[3, 2, 2, 6], right=frozenset({2})))
-    return build_pdf(title="請求書（適格請求書）", head=head, sections=sections, wide=False,
-                     notes=["価格はすべて税込です。確定した請求書は変更されません。訂正は返還請求書（クレジットノート）で行います。"])
+        sections.append(
+            Section(
+                "返還（クレジットノート）",
+                ["番号", "発行日", "金額（税込）", "理由"],
+                [[number(cn), cn.issued_on.isoformat(), _yen(cn.total_yen), cn.reason] for cn in notes],
+                widths=[3, 2, 2, 6],
+                right=frozenset({2}),
+            )
+        )
+    return build_pdf(
+        title="請求書（適格請求書）",
+        head=head,
+        sections=sections,
+        wide=False,
+        notes=[
+            "価格はすべて税込です。確定した請求書は変更されません。訂正は返還請求書（クレジットノート）で行います。"
+        ],
+    )
 
 
 async def receipt_pdf(*, inv: Invoice, issuer_name: str, issuer_number: str, paid_on) -> bytes:
@@ -69,8 +97,16 @@ async def receipt_pdf(*, inv: Invoice, issuer_name: str, issuer_number: str, pai
         f"但し 建設キャリアアップシステム利用料等として（請求書 {number(inv)}）",
         f"上記正に領収いたしました。　{issuer_name}　登録番号 {issuer_number}",
     ]
-    sections = [Section("税率ごとの内訳", ["税率", "金額（税込）", "消費税"], _rate_rows(inv), widths=[2, 3, 3],
-                        right=frozenset({1, 2}), fraction=0.6)]
+    sections = [
+        Section(
+            "税率ごとの内訳",
+            ["税率", "金額（税込）", "消費税"],
+            _rate_rows(inv),
+            widths=[2, 3, 3],
+            right=frozenset({1, 2}),
+            fraction=0.6,
+        )
+    ]
     notes = [f"返還済み {_yen(inv.credited_yen)} を差し引いた額です。"] if inv.credited_yen else []
     if balance(inv) < 0:
         notes.append(f"過入金 {_yen(-balance(inv))} は別途返金します。")

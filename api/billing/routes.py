@@ -17,8 +17,21 @@ from api.billing.models import BillingRun, Charge, LumpSumSite
 from api.billing.pdf import invoice_pdf, receipt_pdf
 from api.billing.periods import parse_period, previous_period
 from api.billing.schemas import (
-    BillingRunOut, ChargeOut, CloseIn, CloseOut, CreditNoteIn, CreditNoteOut, InvoiceDetailOut, InvoiceOut,
-    InvoiceQuery, LumpSumIn, LumpSumOut, QuoteOut, QuoteQuery, ReissueIn, ReissueOut,
+    BillingRunOut,
+    ChargeOut,
+    CloseIn,
+    CloseOut,
+    CreditNoteIn,
+    CreditNoteOut,
+    InvoiceDetailOut,
+    InvoiceOut,
+    InvoiceQuery,
+    LumpSumIn,
+    LumpSumOut,
+    QuoteOut,
+    QuoteQuery,
+    ReissueIn,
+    ReissueOut,
 )
 from api.businesses.service import ensure_can_manage, get_business
 from api.errors import Conflict, NotFound, Unprocessable
@@ -31,65 +44,128 @@ OPERATOR = {Role.operator}
 
 
 def _pdf(data: bytes, name: str) -> Response:
-    return Response(data, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "no-store"})
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "no-store"},
+    )
 
 
 def _period(q: InvoiceQuery) -> date | None:
     return parse_period(q.period) if q.period else None
 
 
-@router.get("/invoices", summary="Your invoices (your business's, or your own as a technician), newest first",
-            tags=["billing"], roles=PAYERS, query=InvoiceQuery, response=list[InvoiceOut])
+@router.get(
+    "/invoices",
+    summary="Your invoices (your business's, or your own as a technician), newest first",
+    tags=["billing"],
+    roles=PAYERS,
+    query=InvoiceQuery,
+    response=list[InvoiceOut],
+)
 async def my_invoices(ctx: Ctx):
     q: InvoiceQuery = ctx.query
-    rows = await invoices.list_for(actor=ctx.user, period=_period(q), status=q.status, limit=q.limit,
-                                   before_id=q.before_id)
+    rows = await invoices.list_for(
+        actor=ctx.user, period=_period(q), status=q.status, limit=q.limit, before_id=q.before_id
+    )
     return [invoices.invoice_out(i) for i in rows]
 
 
-@router.get("/businesses/{pk:int}/invoices", summary="A business's invoices (its admins, operator)", tags=["billing"],
-            roles={Role.business_admin, Role.operator}, query=InvoiceQuery, response=list[InvoiceOut],
-            errors=(403, 404))
+@router.get(
+    "/businesses/{pk:int}/invoices",
+    summary="A business's invoices (its admins, operator)",
+    tags=["billing"],
+    roles={Role.business_admin, Role.operator},
+    query=InvoiceQuery,
+    response=list[InvoiceOut],
+    errors=(403, 404),
+)
 async def business_invoices(ctx: Ctx):
     business = await get_business(pk=int(ctx.path["pk"]))
     ensure_can_manage(ctx.user, business)
     q: InvoiceQuery = ctx.query
-    rows = await invoices.list_for(actor=ctx.user, period=_period(q), status=q.status, limit=q.limit,
-                                   before_id=q.before_id, business_id=business.id)
+    rows = await invoices.list_for(
+        actor=ctx.user,
+        period=_period(q),
+        status=q.status,
+        limit=q.limit,
+        before_id=q.before_id,
+        business_id=business.id,
+    )
     return [invoices.invoice_out(i) for i in rows]
 
 
-@router.get("/businesses/{pk:int}/charges", summary="Charges not yet invoiced (carried forward below the threshold)",
-            tags=["billing"], roles={Role.business_admin, Role.operator}, response=list[ChargeOut], errors=(403, 404))
+@router.get(
+    "/businesses/{pk:int}/charges",
+    summary="Charges not yet invoiced (carried forward below the threshold)",
+    tags=["billing"],
+    roles={Role.business_admin, Role.operator},
+    response=list[ChargeOut],
+    errors=(403, 404),
+)
 async def pending_charges(ctx: Ctx):
     business = await get_business(pk=int(ctx.path["pk"]))
     ensure_can_manage(ctx.user, business)
     rows = await Charge.filter(business=business, invoice_id=None).order_by("id").limit(1000)
-    return [ChargeOut(id=c.id, fee_type=c.fee_type, label=c.label, event_date=c.event_date, site_pk=c.site_id,
-                      quantity=c.quantity, unit_price_yen=c.unit_price_yen, amount_yen=c.amount_yen,
-                      counted_in=c.counted_in, invoice_pk=None) for c in rows]
+    return [
+        ChargeOut(
+            id=c.id,
+            fee_type=c.fee_type,
+            label=c.label,
+            event_date=c.event_date,
+            site_pk=c.site_id,
+            quantity=c.quantity,
+            unit_price_yen=c.unit_price_yen,
+            amount_yen=c.amount_yen,
+            counted_in=c.counted_in,
+            invoice_pk=None,
+        )
+        for c in rows
+    ]
 
 
-@router.get("/invoices/{pk:int}", summary="An invoice with its lines, credit notes and payments", tags=["billing"],
-            roles=PAYERS, response=InvoiceDetailOut, errors=(404,))
+@router.get(
+    "/invoices/{pk:int}",
+    summary="An invoice with its lines, credit notes and payments",
+    tags=["billing"],
+    roles=PAYERS,
+    response=InvoiceDetailOut,
+    errors=(404,),
+)
 async def get_invoice(ctx: Ctx):
-    return await invoices.detail(await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"])),
-                                 settings=ctx.settings)
+    return await invoices.detail(
+        await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"])), settings=ctx.settings
+    )
 
 
-@router.get("/invoices/{pk:int}/pdf", summary="The invoice (適格請求書) as PDF", tags=["billing"], roles=PAYERS,
-            errors=(404,), media=("application/pdf",))
+@router.get(
+    "/invoices/{pk:int}/pdf",
+    summary="The invoice (適格請求書) as PDF",
+    tags=["billing"],
+    roles=PAYERS,
+    errors=(404,),
+    media=("application/pdf",),
+)
 async def get_invoice_pdf(ctx: Ctx):
     inv = await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     s = ctx.settings
-    data = await invoice_pdf(inv=inv, issuer_name=s.invoice_issuer_name, issuer_number=s.invoice_issuer_number,
-                             transfer_to=s.transfer_account())
+    data = await invoice_pdf(
+        inv=inv,
+        issuer_name=s.invoice_issuer_name,
+        issuer_number=s.invoice_issuer_number,
+        transfer_to=s.transfer_account(),
+    )
     return _pdf(data, invoices.number(inv))
 
 
-@router.get("/invoices/{pk:int}/receipt", summary="The receipt (領収書) as PDF, once the invoice is paid",
-            tags=["billing"], roles=PAYERS, errors=(404, 409), media=("application/pdf",))
+@router.get(
+    "/invoices/{pk:int}/receipt",
+    summary="The receipt (領収書) as PDF, once the invoice is paid",
+    tags=["billing"],
+    roles=PAYERS,
+    errors=(404, 409),
+    media=("application/pdf",),
+)
 async def get_receipt_pdf(ctx: Ctx):
     from api.payments.models import PaymentAllocation
 
@@ -99,8 +175,9 @@ async def get_receipt_pdf(ctx: Ctx):
     last = await PaymentAllocation.filter(invoice=inv).select_related("payment").order_by("-id").first()
     paid_on = last.payment.received_on if last else inv.issued_on
     s = ctx.settings
-    data = await receipt_pdf(inv=inv, issuer_name=s.invoice_issuer_name, issuer_number=s.invoice_issuer_number,
-                             paid_on=paid_on)
+    data = await receipt_pdf(
+        inv=inv, issuer_name=s.invoice_issuer_name, issuer_number=s.invoice_issuer_number, paid_on=paid_on
+    )
     return _pdf(data, "R-" + invoices.number(inv))
 
 
@@ -118,30 +195,63 @@ class TariffOut(BaseModel):
     valid_to: date | None
 
 
-@router.get("/tariffs", summary="The fee table in force on a day (default today, Japan time)", tags=["billing"],
-            query=TariffQuery, response=list[TariffOut], errors=(422,))
+@router.get(
+    "/tariffs",
+    summary="The fee table in force on a day (default today, Japan time)",
+    tags=["billing"],
+    query=TariffQuery,
+    response=list[TariffOut],
+    errors=(422,),
+)
 async def get_tariffs(ctx: Ctx):
     try:
         rows = tariffs.tariff_rows(on=ctx.query.on or today_jst())
     except tariffs.TariffError as exc:
         raise Unprocessable.field("on", exc.message, code=exc.code) from None
-    return [TariffOut(fee_type=r.fee_type, variant=r.variant, label_ja=r.label_ja, unit=r.unit,
-                      amount_yen=r.amount_yen, valid_from=r.valid_from, valid_to=r.valid_to) for r in rows]
+    return [
+        TariffOut(
+            fee_type=r.fee_type,
+            variant=r.variant,
+            label_ja=r.label_ja,
+            unit=r.unit,
+            amount_yen=r.amount_yen,
+            valid_from=r.valid_from,
+            valid_to=r.valid_to,
+        )
+        for r in rows
+    ]
 
 
-@router.get("/fees/quote", summary="What an application costs if submitted on a day (default today, Japan time): "
-            "technician registration by tier, business registration by capital, upgrade, card reissue, renewal. "
-            "Applications are charged the price of their submission day.", tags=["billing"], query=QuoteQuery,
-            response=QuoteOut, errors=(422,))
+@router.get(
+    "/fees/quote",
+    summary="What an application costs if submitted on a day (default today, Japan time): "
+    "technician registration by tier, business registration by capital, upgrade, card reissue, renewal. "
+    "Applications are charged the price of their submission day.",
+    tags=["billing"],
+    query=QuoteQuery,
+    response=QuoteOut,
+    errors=(422,),
+)
 async def fee_quote(ctx: Ctx):
     q: QuoteQuery = ctx.query
     try:
-        quoted = fees.quote(kind=q.kind, on=q.on or today_jst(), tier=q.tier, capital_yen=q.capital_yen,
-                            sole_proprietor=q.sole_proprietor)
+        quoted = fees.quote(
+            kind=q.kind,
+            on=q.on or today_jst(),
+            tier=q.tier,
+            capital_yen=q.capital_yen,
+            sole_proprietor=q.sole_proprietor,
+        )
     except tariffs.TariffError as exc:
-        field = "on" if exc.code == "no_tariff_for_date" else {
-            "technician_registration": "tier", "renewal": "tier", "business_registration": "sole_proprietor",
-        }.get(q.kind, "kind")
+        field = (
+            "on"
+            if exc.code == "no_tariff_for_date"
+            else {
+                "technician_registration": "tier",
+                "renewal": "tier",
+                "business_registration": "sole_proprietor",
+            }.get(q.kind, "kind")
+        )
         raise Unprocessable.field(field, exc.message, code=exc.code) from None
     return QuoteOut(**{k: getattr(quoted, k) for k in QuoteOut.model_fields})
 
@@ -149,10 +259,17 @@ async def fee_quote(ctx: Ctx):
 # --- lump-sum sites and card reissue --------------------------------------------------------------------------------
 
 
-@router.post("/sites/{pk:int}/lump-sum", summary="Prepay the site's 現場利用料 as a lump sum (一括支払方式; off by default "
-             "while its official price is not public: 409 lump_sum_disabled)",
-             tags=["billing"], roles={Role.business_admin, Role.operator}, body=LumpSumIn, response=LumpSumOut,
-             status=201, errors=(403, 404, 409, 422))
+@router.post(
+    "/sites/{pk:int}/lump-sum",
+    summary="Prepay the site's 現場利用料 as a lump sum (一括支払方式; off by default "
+    "while its official price is not public: 409 lump_sum_disabled)",
+    tags=["billing"],
+    roles={Role.business_admin, Role.operator},
+    body=LumpSumIn,
+    response=LumpSumOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
 async def choose_lump_sum(ctx: Ctx):
     from api.sites.service import get_site
 
@@ -160,8 +277,14 @@ async def choose_lump_sum(ctx: Ctx):
     return lump_sum.out(await lump_sum.choose(actor=ctx.user, site=site, data=ctx.body, settings=ctx.settings), site)
 
 
-@router.get("/sites/{pk:int}/lump-sum", summary="The site's lump-sum choice, if any", tags=["billing"],
-            roles={Role.business_admin, Role.operator, Role.site_manager}, response=LumpSumOut, errors=(404, 409))
+@router.get(
+    "/sites/{pk:int}/lump-sum",
+    summary="The site's lump-sum choice, if any",
+    tags=["billing"],
+    roles={Role.business_admin, Role.operator, Role.site_manager},
+    response=LumpSumOut,
+    errors=(404, 409),
+)
 async def get_lump_sum(ctx: Ctx):
     from api.sites.access import is_site_manager
     from api.sites.service import get_site
@@ -177,10 +300,17 @@ async def get_lump_sum(ctx: Ctx):
     return lump_sum.out(row, site)
 
 
-@router.post("/technicians/{pk:int}/card-reissue", summary="Reissue a lost, damaged or outdated card (1,000 yen; "
-             "keeps the registration's expiry; an expired registration is refused, 409 registration_expired)",
-             tags=["billing"], roles={Role.technician, Role.business_admin, Role.operator}, body=ReissueIn,
-             response=ReissueOut, status=201, errors=(404, 409))
+@router.post(
+    "/technicians/{pk:int}/card-reissue",
+    summary="Reissue a lost, damaged or outdated card (1,000 yen; "
+    "keeps the registration's expiry; an expired registration is refused, 409 registration_expired)",
+    tags=["billing"],
+    roles={Role.technician, Role.business_admin, Role.operator},
+    body=ReissueIn,
+    response=ReissueOut,
+    status=201,
+    errors=(404, 409),
+)
 async def card_reissue(ctx: Ctx):
     from api.devices.service import revoke_card
     from api.registration.cards import issue_card
@@ -195,58 +325,114 @@ async def card_reissue(ctx: Ctx):
     expiry = await registration_expiry(tech)
     if tech.technician_id is not None and expiry is not None and expiry < today:
         # A reissue replaces a card; it never extends the registration. An expired one is renewed (登録更新).
-        raise Conflict(f"The registration expired on {expiry.isoformat()}: apply for its renewal instead of a "
-                       "reissue.", code="registration_expired")
+        raise Conflict(
+            f"The registration expired on {expiry.isoformat()}: apply for its renewal instead of a reissue.",
+            code="registration_expired",
+        )
     old = await Card.filter(technician=tech, status=CardStatus.active).order_by("-id").first()
     if tech.technician_id is None or old is None:
         raise Conflict("This technician has no active card to reissue.", code="no_active_card")
     await revoke_card(actor=ctx.user, serial=old.serial, reason="lost" if ctx.body.reason == "lost" else "reissue")
     # The replacement keeps the registration's expiry (the card it replaces): a reissue is not a renewal.
-    new = await issue_card(technician=tech, issued_on=today, key_version=ctx.settings.card_keys().newest,
-                           valid_until=old.valid_until)
+    new = await issue_card(
+        technician=tech, issued_on=today, key_version=ctx.settings.card_keys().newest, valid_until=old.valid_until
+    )
     await events.card_reissued(tech=tech, card_serial=new.serial, on=today)
-    await audit.record(actor=ctx.user, action="card.reissue", entity_type="card", entity_id=new.serial,
-                       before={"serial": old.serial}, after={"serial": new.serial}, reason=ctx.body.reason)
-    return ReissueOut(card_serial=new.serial, valid_until=new.valid_until, revoked_serial=old.serial,
-                      fee_yen=tariffs.fee(fee_type="card_reissue", on=today))
+    await audit.record(
+        actor=ctx.user,
+        action="card.reissue",
+        entity_type="card",
+        entity_id=new.serial,
+        before={"serial": old.serial},
+        after={"serial": new.serial},
+        reason=ctx.body.reason,
+    )
+    return ReissueOut(
+        card_serial=new.serial,
+        valid_until=new.valid_until,
+        revoked_serial=old.serial,
+        fee_yen=tariffs.fee(fee_type="card_reissue", on=today),
+    )
 
 
 # --- operator -----------------------------------------------------------------------------------------------------
 
 
-@router.post("/admin/billing/close", summary="Run the monthly billing close now (the billing-close batch: once per "
-             "month at a time; refused for a month not ended or after an open one)", tags=["billing"],
-             roles=OPERATOR, body=CloseIn, response=CloseOut, status=202, errors=(409, 422))
+@router.post(
+    "/admin/billing/close",
+    summary="Run the monthly billing close now (the billing-close batch: once per "
+    "month at a time; refused for a month not ended or after an open one)",
+    tags=["billing"],
+    roles=OPERATOR,
+    body=CloseIn,
+    response=CloseOut,
+    status=202,
+    errors=(409, 422),
+)
 async def run_close(ctx: Ctx):
     period = parse_period(ctx.body.period) if ctx.body.period else previous_period(today_jst())
     issuer.ensure_can_finalise(ctx.settings)
     await check_period(period=period)
     run, created = await batches.start(name="billing-close", period=period, actor=ctx.user)
-    return CloseOut(job_id=batches.job_id(run.id), period=run.period or "", run_id=run.id, status=run.status.value,
-                    already_running=not created)
+    return CloseOut(
+        job_id=batches.job_id(run.id),
+        period=run.period or "",
+        run_id=run.id,
+        status=run.status.value,
+        already_running=not created,
+    )
 
 
-@router.get("/admin/billing/runs", summary="Monthly closes and what they did", tags=["billing"], roles=OPERATOR,
-            response=list[BillingRunOut])
+@router.get(
+    "/admin/billing/runs",
+    summary="Monthly closes and what they did",
+    tags=["billing"],
+    roles=OPERATOR,
+    response=list[BillingRunOut],
+)
 async def runs(ctx: Ctx):
-    return [BillingRunOut(period=r.period, started_at=r.started_at, finished_at=r.finished_at, runs=r.runs,
-                          usage_charges=r.usage_charges, renewal_charges=r.renewal_charges, invoices=r.invoices,
-                          invoiced_yen=r.invoiced_yen, carried_businesses=r.carried_businesses)
-            for r in await BillingRun.all().order_by("-period").limit(60)]
+    return [
+        BillingRunOut(
+            period=r.period,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            runs=r.runs,
+            usage_charges=r.usage_charges,
+            renewal_charges=r.renewal_charges,
+            invoices=r.invoices,
+            invoiced_yen=r.invoiced_yen,
+            carried_businesses=r.carried_businesses,
+        )
+        for r in await BillingRun.all().order_by("-period").limit(60)
+    ]
 
 
-@router.get("/admin/invoices", summary="All invoices (filter by period and status)", tags=["billing"], roles=OPERATOR,
-            query=InvoiceQuery, response=list[InvoiceOut])
+@router.get(
+    "/admin/invoices",
+    summary="All invoices (filter by period and status)",
+    tags=["billing"],
+    roles=OPERATOR,
+    query=InvoiceQuery,
+    response=list[InvoiceOut],
+)
 async def all_invoices(ctx: Ctx):
     q: InvoiceQuery = ctx.query
-    rows = await invoices.list_for(actor=ctx.user, period=_period(q), status=q.status, limit=q.limit,
-                                   before_id=q.before_id)
+    rows = await invoices.list_for(
+        actor=ctx.user, period=_period(q), status=q.status, limit=q.limit, before_id=q.before_id
+    )
     return [invoices.invoice_out(i) for i in rows]
 
 
-@router.post("/admin/invoices/{pk:int}/credit-notes", summary="Correct a finalised invoice with a credit note "
-             "(never more than it still holds per tax rate; audited)", tags=["billing"], roles=OPERATOR,
-             body=CreditNoteIn, response=CreditNoteOut, status=201, errors=(404, 409, 422))
+@router.post(
+    "/admin/invoices/{pk:int}/credit-notes",
+    summary="Correct a finalised invoice with a credit note (never more than it still holds per tax rate; audited)",
+    tags=["billing"],
+    roles=OPERATOR,
+    body=CreditNoteIn,
+    response=CreditNoteOut,
+    status=201,
+    errors=(404, 409, 422),
+)
 async def credit_note(ctx: Ctx):
     issuer.ensure_can_finalise(ctx.settings)
     cn = await invoices.create_credit_note(actor=ctx.user, invoice_pk=int(ctx.path["pk"]), data=ctx.body)

@@ -98,10 +98,12 @@ class InvoiceDetailOut(InvoiceOut):
     credit_notes: list[CreditNoteOut]
     payments: list[AllocationOut]
     online_payments: list[OnlinePaymentOut]
-    transfer_to: TransferAccountOut | None = Field(default=None, description="振込先; null: not configured, ask the "
-                                                   "operator")
-    online_payment_available: bool = Field(default=False, description="whether card / konbini payment can be "
-                                           "started (a payment provider is configured)")
+    transfer_to: TransferAccountOut | None = Field(
+        default=None, description="振込先; null: not configured, ask the operator"
+    )
+    online_payment_available: bool = Field(
+        default=False, description="whether card / konbini payment can be started (a payment provider is configured)"
+    )
 
 
 class ChargeOut(BaseModel):
@@ -133,8 +135,9 @@ class CloseOut(BaseModel):
     period: str
     run_id: int = Field(description="the batch run (GET /api/v1/admin/batches/runs/{run_id} for its status)")
     status: str = Field(description="queued / running / done / failed")
-    already_running: bool = Field(description="true when a close of this month was already queued or running: "
-                                              "this request started nothing new")
+    already_running: bool = Field(
+        description="true when a close of this month was already queued or running: this request started nothing new"
+    )
 
 
 class BillingRunOut(BaseModel):
@@ -166,7 +169,7 @@ class LumpSumIn(Strict):
     estimated_person_days: Annotated[Int, Field(ge=1, le=10_000_000)] | None = None
 
     @model_validator(mode="after")
-    def one_input(self) -> "LumpSumIn":
+    def one_input(self) -> LumpSumIn:
         if (self.contract_amount_yen is None) == (self.estimated_person_days is None):
             raise invalid("amount_or_days_required", "give either contract_amount_yen or estimated_person_days")
         return self
@@ -182,8 +185,10 @@ class LumpSumOut(BaseModel):
     discount_percent: int
     amount_yen: int
     chosen_on: date
-    settles_after: date = Field(description="After this day (the late-record deadline of the window's last day) the "
-                                "records are compared with the estimate and the excess charged")
+    settles_after: date = Field(
+        description="After this day (the late-record deadline of the window's last day) the "
+        "records are compared with the estimate and the excess charged"
+    )
     settled_on: date | None = None
     actual_person_days: int | None = None
     excess_person_days: int | None = None
@@ -202,12 +207,13 @@ class ReissueOut(BaseModel):
 
 
 class QuoteQuery(BaseModel):
-    kind: Literal["technician_registration", "business_registration", "technician_upgrade", "card_reissue",
-                  "renewal"]
-    tier: Literal["simplified", "detailed"] | None = Field(default=None, description="technician registration and "
-                                                           "renewal: 簡略型 / 詳細型")
+    kind: Literal["technician_registration", "business_registration", "technician_upgrade", "card_reissue", "renewal"]
+    tier: Literal["simplified", "detailed"] | None = Field(
+        default=None, description="technician registration and renewal: 簡略型 / 詳細型"
+    )
     capital_yen: Annotated[int, Field(ge=0, le=10**15)] | None = Field(
-        default=None, description="business registration: 資本金 in yen; omit for an individual proprietor")
+        default=None, description="business registration: 資本金 in yen; omit for an individual proprietor"
+    )
     sole_proprietor: bool | None = Field(default=None, description="business registration: 一人親方")
     on: date | None = Field(default=None, description="the submission day to price (default today, Japan time)")
 

@@ -6,7 +6,12 @@ from api.accounts.service import public_registration
 from api.accounts.credentials import issue_token
 from api.businesses import service
 from api.businesses.schemas import (
-    AccountOut, BusinessOut, BusinessPublicOut, BusinessRegisterIn, RegisteredBusinessOut, SubAccountIn,
+    AccountOut,
+    BusinessOut,
+    BusinessPublicOut,
+    BusinessRegisterIn,
+    RegisteredBusinessOut,
+    SubAccountIn,
 )
 from api.http import Ctx, Router
 from api.ids import check_ccus_id
@@ -24,9 +29,16 @@ router = Router()
 MANAGERS = {Role.business_admin, Role.operator}
 
 
-@router.post("/businesses", summary="Register a business (事業者登録) with its 事業者責任者 account", tags=["businesses"],
-             body=BusinessRegisterIn, response=RegisteredBusinessOut, status=201, errors=(409, 422, 429),
-             transactional=False)
+@router.post(
+    "/businesses",
+    summary="Register a business (事業者登録) with its 事業者責任者 account",
+    tags=["businesses"],
+    body=BusinessRegisterIn,
+    response=RegisteredBusinessOut,
+    status=201,
+    errors=(409, 422, 429),
+    transactional=False,
+)
 async def register_business(ctx: Ctx):
     async def run():
         business, admin = await service.register_business(data=ctx.body)
@@ -35,7 +47,8 @@ async def register_business(ctx: Ctx):
         return business, app, token
 
     business, app, token = await public_registration(
-        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run))
+        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run)
+    )
     token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
     return RegisteredBusinessOut(business=service.to_out(business), token=token_out, application_id=app.id)
 
@@ -46,80 +59,154 @@ async def _managed(ctx: Ctx):
     return business
 
 
-@router.get("/businesses/{pk:int}", summary="A business (its admins, operator)", tags=["businesses"], roles=MANAGERS,
-            response=BusinessOut, errors=(403, 404))
+@router.get(
+    "/businesses/{pk:int}",
+    summary="A business (its admins, operator)",
+    tags=["businesses"],
+    roles=MANAGERS,
+    response=BusinessOut,
+    errors=(403, 404),
+)
 async def get_business(ctx: Ctx):
     return service.to_out(await _managed(ctx))
 
 
-@router.get("/businesses/by-id/{business_id}", summary="Look up a business by its 14-digit 事業者ID (name only)",
-            tags=["businesses"], roles=set(Role), response=BusinessPublicOut, errors=(404, 422))
+@router.get(
+    "/businesses/by-id/{business_id}",
+    summary="Look up a business by its 14-digit 事業者ID (name only)",
+    tags=["businesses"],
+    roles=set(Role),
+    response=BusinessPublicOut,
+    errors=(404, 422),
+)
 async def lookup(ctx: Ctx):
     business = await service.find_by_ccus_id(business_id=check_ccus_id(ctx.path["business_id"], field="business_id"))
     return BusinessPublicOut(business_id=business.business_id, name=business.name, status=business.status.value)
 
 
 def _account_out(a: Account) -> AccountOut:
-    return AccountOut(id=a.id, login=a.login, role=a.role.value, display_name=a.display_name, admin_tier=a.admin_tier,
-                      business_pk=a.business_id)  # type: ignore[attr-defined]
+    return AccountOut(
+        id=a.id,
+        login=a.login,
+        role=a.role.value,
+        display_name=a.display_name,
+        admin_tier=a.admin_tier,
+        business_pk=a.business_id,  # type: ignore[attr-defined]
+    )
 
 
-@router.get("/businesses/{pk:int}/accounts", summary="The business's 管理者ID and 現場管理者ID", tags=["businesses"],
-            roles=MANAGERS, response=list[AccountOut], errors=(403, 404))
+@router.get(
+    "/businesses/{pk:int}/accounts",
+    summary="The business's 管理者ID and 現場管理者ID",
+    tags=["businesses"],
+    roles=MANAGERS,
+    response=list[AccountOut],
+    errors=(403, 404),
+)
 async def list_accounts(ctx: Ctx):
     business = await _managed(ctx)
     return [_account_out(a) for a in await Account.filter(business=business).order_by("id")]
 
 
-@router.post("/businesses/{pk:int}/admins", summary="Add a 管理者ID (tier 1–3, below your own)", tags=["businesses"],
-             roles={Role.business_admin}, body=SubAccountIn, response=AccountOut, status=201, errors=(403, 409, 422))
+@router.post(
+    "/businesses/{pk:int}/admins",
+    summary="Add a 管理者ID (tier 1–3, below your own)",
+    tags=["businesses"],
+    roles={Role.business_admin},
+    body=SubAccountIn,
+    response=AccountOut,
+    status=201,
+    errors=(403, 409, 422),
+)
 async def add_admin(ctx: Ctx):
     business = await service.get_business(pk=int(ctx.path["pk"]))
     account = await service.add_sub_account(actor=ctx.user, business=business, data=ctx.body, role=Role.business_admin)
     return _account_out(account)
 
 
-@router.post("/businesses/{pk:int}/site-managers", summary="Add a 現場管理者ID (free of charge)", tags=["businesses"],
-             roles={Role.business_admin}, body=SubAccountIn, response=AccountOut, status=201, errors=(403, 409, 422))
+@router.post(
+    "/businesses/{pk:int}/site-managers",
+    summary="Add a 現場管理者ID (free of charge)",
+    tags=["businesses"],
+    roles={Role.business_admin},
+    body=SubAccountIn,
+    response=AccountOut,
+    status=201,
+    errors=(403, 409, 422),
+)
 async def add_site_manager(ctx: Ctx):
     business = await service.get_business(pk=int(ctx.path["pk"]))
     account = await service.add_sub_account(actor=ctx.user, business=business, data=ctx.body, role=Role.site_manager)
     return _account_out(account)
 
 
-@router.get("/businesses/{pk:int}/employees", summary="The business's technicians and their registration status",
-            tags=["businesses"], roles=MANAGERS, response=list[TechnicianSummaryOut], errors=(403, 404))
+@router.get(
+    "/businesses/{pk:int}/employees",
+    summary="The business's technicians and their registration status",
+    tags=["businesses"],
+    roles=MANAGERS,
+    response=list[TechnicianSummaryOut],
+    errors=(403, 404),
+)
 async def employees(ctx: Ctx):
     return await technicians.employees(business=await _managed(ctx))
 
 
-@router.post("/businesses/{pk:int}/employees/{tid:int}/leave",
-             summary="An employee has left: off the business's rosters, no employer, face data deleted",
-             tags=["businesses"], roles={Role.business_admin}, response=None, status=204, errors=(403, 404))
+@router.post(
+    "/businesses/{pk:int}/employees/{tid:int}/leave",
+    summary="An employee has left: off the business's rosters, no employer, face data deleted",
+    tags=["businesses"],
+    roles={Role.business_admin},
+    response=None,
+    status=204,
+    errors=(403, 404),
+)
 async def employee_left(ctx: Ctx):
     await technicians.leave_employer(business=await _managed(ctx), pk=int(ctx.path["tid"]))
 
 
-@router.post("/businesses/{pk:int}/technicians/register", summary="Register a technician by proxy and apply in one "
-             "request (代行申請, with consent): the data, the face photo and the identity document; a refused photo "
-             "leaves nothing behind", tags=["businesses"], roles={Role.business_admin}, body=ProxyRegistrationForm,
-             uploads=("photo",), optional_uploads=("id_document",), response=WholeRegistrationOut, status=201,
-             errors=(403, 409, 413, 422, 503))
+@router.post(
+    "/businesses/{pk:int}/technicians/register",
+    summary="Register a technician by proxy and apply in one "
+    "request (代行申請, with consent): the data, the face photo and the identity document; a refused photo "
+    "leaves nothing behind",
+    tags=["businesses"],
+    roles={Role.business_admin},
+    body=ProxyRegistrationForm,
+    uploads=("photo",),
+    optional_uploads=("id_document",),
+    response=WholeRegistrationOut,
+    status=201,
+    errors=(403, 409, 413, 422, 503),
+)
 async def proxy_register_whole(ctx: Ctx):
     from api.face.service import photo_checker
     from api.registration import whole
 
     business = await service.get_business(pk=int(ctx.path["pk"]))
     tech, application = await whole.register_proxy_whole(
-        actor=ctx.user, business=business, data=ctx.body.data, photo=ctx.files["photo"],
-        id_document=ctx.files.get("id_document"), settings=ctx.settings, vault=ctx.state.vault,
-        check=photo_checker(ctx.state.face, ctx.settings))
+        actor=ctx.user,
+        business=business,
+        data=ctx.body.data,
+        photo=ctx.files["photo"],
+        id_document=ctx.files.get("id_document"),
+        settings=ctx.settings,
+        vault=ctx.state.vault,
+        check=photo_checker(ctx.state.face, ctx.settings),
+    )
     return WholeRegistrationOut(technician=await technicians.to_out(tech), application=review.app_out(application))
 
 
-@router.post("/businesses/{pk:int}/technicians", summary="Register a technician by proxy (代行申請, with consent)",
-             tags=["businesses"], roles={Role.business_admin}, body=TechnicianProxyRegisterIn, response=TechnicianOut,
-             status=201, errors=(403, 409, 422))
+@router.post(
+    "/businesses/{pk:int}/technicians",
+    summary="Register a technician by proxy (代行申請, with consent)",
+    tags=["businesses"],
+    roles={Role.business_admin},
+    body=TechnicianProxyRegisterIn,
+    response=TechnicianOut,
+    status=201,
+    errors=(403, 409, 422),
+)
 async def proxy_register(ctx: Ctx):
     business = await service.get_business(pk=int(ctx.path["pk"]))
     tech = await technicians.register_proxy(actor=ctx.user, business=business, data=ctx.body)

@@ -8,7 +8,18 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator, model
 from api.businesses.masters import INDUSTRIES, PREFECTURES
 from api.common import (
     invalid,
-    CorporateNumber, Email, Kana, Login, Name, Password, Phone, PostalCode, SocialInsurance, Strict, Text, Yen,
+    CorporateNumber,
+    Email,
+    Kana,
+    Login,
+    Name,
+    Password,
+    Phone,
+    PostalCode,
+    SocialInsurance,
+    Strict,
+    Text,
+    Yen,
 )
 
 
@@ -40,14 +51,26 @@ class BusinessRegisterIn(Strict):
     model_config = {
         "extra": "forbid",
         "json_schema_extra": {
-            "examples": [{
-                "corporate_number": "7000012050002", "name": "株式会社サンプル建設", "name_kana": "サンプルケンセツ",
-                "capital_yen": 30000000, "permitted_industries": ["01", "02"],
-                "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
-                "postal_code": "100-0001", "prefecture": "13", "address": "千代田区千代田1-1", "phone": "03-1234-5678",
-                "email": "info@example.jp",
-                "admin": {"login": "sample-admin", "password": "correct horse battery", "display_name": "山田 太郎"},
-            }]
+            "examples": [
+                {
+                    "corporate_number": "7000012050002",
+                    "name": "株式会社サンプル建設",
+                    "name_kana": "サンプルケンセツ",
+                    "capital_yen": 30000000,
+                    "permitted_industries": ["01", "02"],
+                    "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
+                    "postal_code": "100-0001",
+                    "prefecture": "13",
+                    "address": "千代田区千代田1-1",
+                    "phone": "03-1234-5678",
+                    "email": "info@example.jp",
+                    "admin": {
+                        "login": "sample-admin",
+                        "password": "correct horse battery",
+                        "display_name": "山田 太郎",
+                    },
+                }
+            ]
         },
     }
 
@@ -69,7 +92,7 @@ class BusinessRegisterIn(Strict):
         return v
 
     @model_validator(mode="after")
-    def _corporate(self) -> "BusinessRegisterIn":
+    def _corporate(self) -> BusinessRegisterIn:
         if self.sole_proprietor and self.capital_yen is not None:
             raise invalid("sole_proprietor_no_capital", "a 一人親方 has no capital; omit capital_yen")
         if self.corporate_number is not None and self.capital_yen is None:

@@ -21,8 +21,12 @@ async def register_business(*, data: BusinessRegisterIn) -> tuple[Business, Acco
     registration is kept with the number as a claim, and the operator's review settles it (api/registration/review)."""
     if data.corporate_number is not None:
         check_corporate_number(data.corporate_number)
-    fields = dict(business_id=await _unique_business_id(), **data.model_dump(exclude={"admin", "social_insurance"}),
-                  social_insurance=data.social_insurance.model_dump(), status=ReviewStatus.submitted)
+    fields = dict(
+        business_id=await _unique_business_id(),
+        **data.model_dump(exclude={"admin", "social_insurance"}),
+        social_insurance=data.social_insurance.model_dump(),
+        status=ReviewStatus.submitted,
+    )
     business = None
     if data.corporate_number is not None and not await Business.filter(corporate_number=data.corporate_number).exists():
         try:
@@ -34,9 +38,15 @@ async def register_business(*, data: BusinessRegisterIn) -> tuple[Business, Acco
         claim = fields.pop("corporate_number")
         business = await Business.create(**fields, corporate_number=None, corporate_number_claim=claim)
     admin = await create_account(
-        login=data.admin.login, password=data.admin.password, role=Role.business_admin,
-        display_name=data.admin.display_name, email=data.admin.email, business=business, admin_tier=0,
-        password_field="admin.password", login_field="admin.login",
+        login=data.admin.login,
+        password=data.admin.password,
+        role=Role.business_admin,
+        display_name=data.admin.display_name,
+        email=data.admin.email,
+        business=business,
+        admin_tier=0,
+        password_field="admin.password",
+        login_field="admin.login",
     )
     return business, admin
 
@@ -50,7 +60,9 @@ async def _unique_business_id() -> str:
 
 def registration_fee(business: Business, *, on: date | None = None) -> FeeOut:
     on = on or today_jst()
-    amount = business_registration_fee(capital_yen=business.capital_yen, sole_proprietor=business.sole_proprietor, on=on)
+    amount = business_registration_fee(
+        capital_yen=business.capital_yen, sole_proprietor=business.sole_proprietor, on=on
+    )
     band = capital_band(capital_yen=business.capital_yen, sole_proprietor=business.sole_proprietor)
     return FeeOut(band=band, amount_yen=amount, on=on.isoformat())
 
@@ -95,8 +107,13 @@ async def add_sub_account(*, actor: Account, business: Business, data: SubAccoun
     elif data.tier is not None:
         raise Unprocessable.field("tier", "only 管理者ID have a tier", code="tier_not_allowed")
     account = await create_account(
-        login=data.login, password=data.password, role=role, display_name=data.display_name,
-        email=data.email, business=business, admin_tier=data.tier,
+        login=data.login,
+        password=data.password,
+        role=role,
+        display_name=data.display_name,
+        email=data.email,
+        business=business,
+        admin_tier=data.tier,
         must_change_password=True,  # the creating admin chose it: the holder picks their own at first login
     )
     await billing_events.admin_id_created(account=account, business=business)  # 管理者ID利用料 (api/billing/events.py)

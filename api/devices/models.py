@@ -16,10 +16,12 @@ class Device(Model):
     so rotating or revoking the secret is revoking tokens, with the same machinery as any login."""
 
     id = fields.BigIntField(primary_key=True)
-    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="devices",
-                                                             on_delete=fields.CASCADE)
-    account: fields.OneToOneRelation = fields.OneToOneField("models.Account", related_name="device",
-                                                            on_delete=fields.RESTRICT)
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Site", related_name="devices", on_delete=fields.CASCADE
+    )
+    account: fields.OneToOneRelation = fields.OneToOneField(
+        "models.Account", related_name="device", on_delete=fields.RESTRICT
+    )
     kind = fields.CharEnumField(DeviceKind, max_length=10)
     name = fields.CharField(max_length=100)
     enrolment_code_hash = fields.CharField(max_length=64, null=True, unique=True)

@@ -2,9 +2,19 @@ from api.accounts.models import Role
 from api.businesses.service import get_business
 from api.devices import service
 from api.devices.schemas import (
-    ApiClientIn, ApiClientOut, DeviceCreatedOut, DeviceIn, DeviceOut, DeviceSelfOut, EnrolIn, EnrolOut, HeartbeatIn,
+    ApiClientIn,
+    ApiClientOut,
+    DeviceCreatedOut,
+    DeviceIn,
+    DeviceOut,
+    DeviceSelfOut,
+    EnrolIn,
+    EnrolOut,
+    HeartbeatIn,
     HeartbeatOut,
-    RevocationsOut, RevocationsQuery, RevokeCardIn,
+    RevocationsOut,
+    RevocationsQuery,
+    RevokeCardIn,
 )
 from api.devices.models import Device
 from api.http import Ctx, Router
@@ -16,16 +26,30 @@ router = Router()
 MANAGERS = {Role.business_admin, Role.site_manager}
 
 
-@router.post("/sites/{pk:int}/devices", summary="Register a card reader or face kiosk; returns a one-time code",
-             tags=["devices"], roles=MANAGERS, body=DeviceIn, response=DeviceCreatedOut, status=201, errors=(403, 404))
+@router.post(
+    "/sites/{pk:int}/devices",
+    summary="Register a card reader or face kiosk; returns a one-time code",
+    tags=["devices"],
+    roles=MANAGERS,
+    body=DeviceIn,
+    response=DeviceCreatedOut,
+    status=201,
+    errors=(403, 404),
+)
 async def create_device(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     device, code = await service.create_device(actor=ctx.user, site=site, kind=ctx.body.kind, name=ctx.body.name)
     return DeviceCreatedOut(device=service.device_out(device), enrolment_code=code)
 
 
-@router.get("/sites/{pk:int}/devices", summary="The site's devices with last seen, version and outbox depth",
-            tags=["devices"], roles=MANAGERS | {Role.operator}, response=list[DeviceOut], errors=(403, 404))
+@router.get(
+    "/sites/{pk:int}/devices",
+    summary="The site's devices with last seen, version and outbox depth",
+    tags=["devices"],
+    roles=MANAGERS | {Role.operator},
+    response=list[DeviceOut],
+    errors=(403, 404),
+)
 async def list_devices(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     if ctx.user.role is not Role.operator:
@@ -33,58 +57,99 @@ async def list_devices(ctx: Ctx):
     return [service.device_out(d) for d in await Device.filter(site=site).order_by("id")]
 
 
-@router.post("/sites/{pk:int}/devices/{did:int}/rotate", summary="New secret: old tokens end, enrol again",
-             tags=["devices"], roles=MANAGERS, response=DeviceCreatedOut, errors=(403, 404, 409))
+@router.post(
+    "/sites/{pk:int}/devices/{did:int}/rotate",
+    summary="New secret: old tokens end, enrol again",
+    tags=["devices"],
+    roles=MANAGERS,
+    response=DeviceCreatedOut,
+    errors=(403, 404, 409),
+)
 async def rotate(ctx: Ctx):
-    device = await service.get_device(actor=ctx.user, site=await get_site(pk=int(ctx.path["pk"])),
-                                      pk=int(ctx.path["did"]))
+    device = await service.get_device(
+        actor=ctx.user, site=await get_site(pk=int(ctx.path["pk"])), pk=int(ctx.path["did"])
+    )
     code = await service.rotate(device=device)
     return DeviceCreatedOut(device=service.device_out(device), enrolment_code=code)
 
 
-@router.post("/sites/{pk:int}/devices/{did:int}/revoke", summary="Revoke a device for good", tags=["devices"],
-             roles=MANAGERS, response=DeviceOut, errors=(403, 404))
+@router.post(
+    "/sites/{pk:int}/devices/{did:int}/revoke",
+    summary="Revoke a device for good",
+    tags=["devices"],
+    roles=MANAGERS,
+    response=DeviceOut,
+    errors=(403, 404),
+)
 async def revoke(ctx: Ctx):
-    device = await service.get_device(actor=ctx.user, site=await get_site(pk=int(ctx.path["pk"])),
-                                      pk=int(ctx.path["did"]))
+    device = await service.get_device(
+        actor=ctx.user, site=await get_site(pk=int(ctx.path["pk"])), pk=int(ctx.path["did"])
+    )
     await service.revoke(device=device)
     return service.device_out(device)
 
 
-@router.post("/devices/enrol", summary="Exchange a one-time enrolment code for the device token", tags=["devices"],
-             body=EnrolIn, response=EnrolOut, status=201, errors=(401,))
+@router.post(
+    "/devices/enrol",
+    summary="Exchange a one-time enrolment code for the device token",
+    tags=["devices"],
+    body=EnrolIn,
+    response=EnrolOut,
+    status=201,
+    errors=(401,),
+)
 async def enrol(ctx: Ctx):
     device, token = await service.enrol(code=ctx.body.code, software_version=ctx.body.software_version)
     return EnrolOut(device_id=str(device.id), device_token=token, site_id=device.site.site_id)
 
 
-@router.get("/devices/me", summary="The calling device: its kind, name and site", tags=["devices"],
-            roles={Role.device}, response=DeviceSelfOut, errors=(403,))
+@router.get(
+    "/devices/me",
+    summary="The calling device: its kind, name and site",
+    tags=["devices"],
+    roles={Role.device},
+    response=DeviceSelfOut,
+    errors=(403,),
+)
 async def device_me(ctx: Ctx):
     d = await service.device_of(ctx.user, cache=ctx.state.device_cache)
-    return DeviceSelfOut(device_id=d.id, kind=d.kind.value, name=d.name, site_pk=d.site.id, site_id=d.site.site_id,
-                         site_name=d.site.name)
+    return DeviceSelfOut(
+        device_id=d.id, kind=d.kind.value, name=d.name, site_pk=d.site.id, site_id=d.site.site_id, site_name=d.site.name
+    )
 
 
-@router.post("/devices/heartbeat", summary="Device heartbeat; answers the revocation-list version", tags=["devices"],
-             roles={Role.device}, body=HeartbeatIn, response=HeartbeatOut)
+@router.post(
+    "/devices/heartbeat",
+    summary="Device heartbeat; answers the revocation-list version",
+    tags=["devices"],
+    roles={Role.device},
+    body=HeartbeatIn,
+    response=HeartbeatOut,
+)
 async def heartbeat(ctx: Ctx):
     device = await service.device_of(ctx.user)
     return HeartbeatOut(revocations_version=await service.heartbeat(device=device, data=ctx.body))
 
 
-@router.get("/devices/revocations", summary="Revoked card serials since a version (full list when needed); with "
-            "wait=S a long-poll that answers as soon as the list changes, or after S seconds",
-            tags=["devices"], roles={Role.device}, query=RevocationsQuery, response=RevocationsOut)
+@router.get(
+    "/devices/revocations",
+    summary="Revoked card serials since a version (full list when needed); with "
+    "wait=S a long-poll that answers as soon as the list changes, or after S seconds",
+    tags=["devices"],
+    roles={Role.device},
+    query=RevocationsQuery,
+    response=RevocationsOut,
+)
 async def revocations(ctx: Ctx):
     await service.device_of(ctx.user, cache=ctx.state.device_cache)
     if ctx.query.wait and await service.revocations_version() == ctx.query.since:
-        await _wait_unless_gone(ctx, ctx.state.revocation_watch.wait_for_change(since=ctx.query.since,
-                                                                                timeout=ctx.query.wait))
+        await _wait_unless_gone(
+            ctx, ctx.state.revocation_watch.wait_for_change(since=ctx.query.since, timeout=ctx.query.wait)
+        )
     return await service.revocations_since(since=ctx.query.since)
 
 
-async def _wait_unless_gone(ctx: Ctx, waiting) -> None:  # noqa: ANN001
+async def _wait_unless_gone(ctx: Ctx, waiting) -> None:
     """Wait, but stop as soon as the reader hangs up (a killed reader must not leave a waiter behind)."""
     import asyncio
     import contextlib
@@ -101,19 +166,38 @@ async def _wait_unless_gone(ctx: Ctx, waiting) -> None:  # noqa: ANN001
             await task
 
 
-@router.post("/cards/{serial}/revoke", summary="Report a card lost, replaced or withdrawn (readers then refuse it)",
-             tags=["devices"], roles={Role.technician, Role.operator}, body=RevokeCardIn, response=CardOut,
-             errors=(404, 409))
+@router.post(
+    "/cards/{serial}/revoke",
+    summary="Report a card lost, replaced or withdrawn (readers then refuse it)",
+    tags=["devices"],
+    roles={Role.technician, Role.operator},
+    body=RevokeCardIn,
+    response=CardOut,
+    errors=(404, 409),
+)
 async def revoke_card(ctx: Ctx):
     card = await service.revoke_card(actor=ctx.user, serial=ctx.path["serial"], reason=ctx.body.reason)
-    return CardOut(serial=card.serial, issued_on=card.issued_on, valid_until=card.valid_until,
-                   status=card.status.value, key_version=card.key_version)
+    return CardOut(
+        serial=card.serial,
+        issued_on=card.issued_on,
+        valid_until=card.valid_until,
+        status=card.status.value,
+        key_version=card.key_version,
+    )
 
 
-@router.post("/businesses/{pk:int}/api-clients", summary="Credentials for a private attendance system (API連携)",
-             tags=["devices"], roles={Role.business_admin}, body=ApiClientIn, response=ApiClientOut, status=201,
-             errors=(403, 404))
+@router.post(
+    "/businesses/{pk:int}/api-clients",
+    summary="Credentials for a private attendance system (API連携)",
+    tags=["devices"],
+    roles={Role.business_admin},
+    body=ApiClientIn,
+    response=ApiClientOut,
+    status=201,
+    errors=(403, 404),
+)
 async def create_api_client(ctx: Ctx):
-    account, secret = await service.create_api_client(actor=ctx.user, business=await get_business(pk=int(ctx.path["pk"])),
-                                                      name=ctx.body.name)
+    account, secret = await service.create_api_client(
+        actor=ctx.user, business=await get_business(pk=int(ctx.path["pk"])), name=ctx.body.name
+    )
     return ApiClientOut(id=account.id, client_id=account.login, client_secret=secret)

@@ -27,9 +27,18 @@ DEVICE_TOKEN_TTL = timedelta(days=3650)  # a reader is enrolled once; rotation o
 
 
 def device_out(d: Device) -> DeviceOut:
-    return DeviceOut(id=d.id, site_pk=d.site_id, kind=d.kind.value, name=d.name, enrolled_at=d.enrolled_at,  # type: ignore
-                     revoked_at=d.revoked_at, last_seen_at=d.last_seen_at, software_version=d.software_version,
-                     outbox_depth=d.outbox_depth, reader_name=d.reader_name)
+    return DeviceOut(
+        id=d.id,
+        site_pk=d.site_id,  # type: ignore[attr-defined]
+        kind=d.kind.value,
+        name=d.name,
+        enrolled_at=d.enrolled_at,
+        revoked_at=d.revoked_at,
+        last_seen_at=d.last_seen_at,
+        software_version=d.software_version,
+        outbox_depth=d.outbox_depth,
+        reader_name=d.reader_name,
+    )
 
 
 def _new_code() -> str:
@@ -40,11 +49,18 @@ def _new_code() -> str:
 
 async def create_device(*, actor: Account, site: Site, kind: str, name: str) -> tuple[Device, str]:
     await ensure_manages(actor, site)
-    account = await create_account(login=f"device-{secrets.token_hex(6)}", password=secrets.token_urlsafe(24),
-                                   role=Role.device, display_name=name)
+    account = await create_account(
+        login=f"device-{secrets.token_hex(6)}", password=secrets.token_urlsafe(24), role=Role.device, display_name=name
+    )
     code = _new_code()
-    device = await Device.create(site=site, account=account, kind=DeviceKind(kind), name=name,
-                                 enrolment_code_hash=token_digest(code), enrolment_expires_at=now() + ENROLMENT_TTL)
+    device = await Device.create(
+        site=site,
+        account=account,
+        kind=DeviceKind(kind),
+        name=name,
+        enrolment_code_hash=token_digest(code),
+        enrolment_expires_at=now() + ENROLMENT_TTL,
+    )
     return device, code
 
 
@@ -56,8 +72,11 @@ async def enrol(*, code: str, software_version: str) -> tuple[Device, str]:
     # presenting it at the same moment one matches the row and the other (waiting on it) matches nothing.
     device.enrolled_at, device.software_version = now(), software_version
     if not await Device.filter(id=device.id, enrolment_code_hash=device.enrolment_code_hash, revoked_at=None).update(
-            enrolment_code_hash=None, enrolment_expires_at=None, enrolled_at=device.enrolled_at,
-            software_version=software_version):
+        enrolment_code_hash=None,
+        enrolment_expires_at=None,
+        enrolled_at=device.enrolled_at,
+        software_version=software_version,
+    ):
         raise _invalid_code()
     device.enrolment_code_hash, device.enrolment_expires_at = None, None
     token, _ = await issue_token(device.account, ttl=DEVICE_TOKEN_TTL)
@@ -169,8 +188,15 @@ async def revoke_card(*, actor: Account, serial: str, reason: str) -> Card:
     if not await revoke_serial(card=card, reason=reason):
         raise Conflict("The card is no longer active.", code="card_not_active")
     if actor.role is Role.operator:
-        await audit.record(actor=actor, action="card.revoke", entity_type="card", entity_id=card.serial,
-                           before=before, after={"status": card.status.value}, reason=reason)
+        await audit.record(
+            actor=actor,
+            action="card.revoke",
+            entity_type="card",
+            entity_id=card.serial,
+            before=before,
+            after={"status": card.status.value},
+            reason=reason,
+        )
     return card
 
 
@@ -179,6 +205,7 @@ async def create_api_client(*, actor: Account, business: Business, name: str) ->
 
     ensure_can_manage(actor, business)
     secret = secrets.token_urlsafe(24)
-    account = await create_account(login=f"api-{secrets.token_hex(6)}", password=secret, role=Role.api_client,
-                                   display_name=name, business=business)
+    account = await create_account(
+        login=f"api-{secrets.token_hex(6)}", password=secret, role=Role.api_client, display_name=name, business=business
+    )
     return account, secret

@@ -9,5 +9,16 @@ from api.face.liveness import LivenessReport
 from api.face.matching import Decision, KnownFaces, decide
 from api.face.pool import CheckInResult, FacePool, default_workers
 
-__all__ = ["CheckInResult", "Decision", "EngineConfig", "Enrolment", "FaceError", "FacePool", "FrameAnalysis",
-           "KnownFaces", "LivenessReport", "decide", "default_workers"]
+__all__ = [
+    "CheckInResult",
+    "Decision",
+    "EngineConfig",
+    "Enrolment",
+    "FaceError",
+    "FacePool",
+    "FrameAnalysis",
+    "KnownFaces",
+    "LivenessReport",
+    "decide",
+    "default_workers",
+]

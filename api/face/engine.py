@@ -176,8 +176,9 @@ def _width(box: Box) -> int:
 
 
 def _detect(rgb: np.ndarray, upsample: int) -> list[Box]:
-    return sorted(_fr().face_locations(rgb, number_of_times_to_upsample=upsample, model="hog"), key=_width,
-                  reverse=True)
+    return sorted(
+        _fr().face_locations(rgb, number_of_times_to_upsample=upsample, model="hog"), key=_width, reverse=True
+    )
 
 
 def _one_face(rgb: np.ndarray, cfg: EngineConfig, min_px: int, what: str) -> Box:
@@ -189,12 +190,15 @@ def _one_face(rgb: np.ndarray, cfg: EngineConfig, min_px: int, what: str) -> Box
             raise FaceError(errors.NO_FACE, f"no face was found in {what}: face the camera in good light")
     largest = faces[0]
     if len(faces) > 1 and _width(faces[1]) >= cfg.several_faces_ratio * _width(largest):
-        raise FaceError(errors.SEVERAL_FACES,
-                        f"{len(faces)} faces were found in {what}: only one person may be in the picture")
+        raise FaceError(
+            errors.SEVERAL_FACES, f"{len(faces)} faces were found in {what}: only one person may be in the picture"
+        )
     if _width(largest) < min_px:
-        raise FaceError(errors.FACE_TOO_SMALL,
-                        f"the face in {what} is too small ({_width(largest)} px, at least {min_px} px needed): "
-                        "come closer to the camera or use a closer photo")
+        raise FaceError(
+            errors.FACE_TOO_SMALL,
+            f"the face in {what} is too small ({_width(largest)} px, at least {min_px} px needed): "
+            "come closer to the camera or use a closer photo",
+        )
     return largest
 
 
@@ -261,8 +265,7 @@ def enrol_photo(photo: bytes, cfg: EngineConfig = EngineConfig()) -> Enrolment:
     """
     max_side = cfg.enrol_max_side
     while True:
-        decoded = _decode(photo, formats=ENROL_FORMATS, max_side=max_side, max_pixels=cfg.max_pixels,
-                          what="the photo")
+        decoded = _decode(photo, formats=ENROL_FORMATS, max_side=max_side, max_pixels=cfg.max_pixels, what="the photo")
         try:
             box = _one_face(decoded.rgb, cfg, cfg.enrol_min_face_px, "the photo")
             break
@@ -270,8 +273,12 @@ def enrol_photo(photo: bytes, cfg: EngineConfig = EngineConfig()) -> Enrolment:
             if exc.code != errors.FACE_TOO_SMALL or decoded.scale <= 1.01 or max_side >= 4096:
                 raise
             max_side *= 2
-    return Enrolment(vector=_encode(decoded.rgb, box, cfg), model_version=model_version(cfg.num_jitters),
-                     face_box=_original_box(box, decoded.scale), face_px=_width(box))
+    return Enrolment(
+        vector=_encode(decoded.rgb, box, cfg),
+        model_version=model_version(cfg.num_jitters),
+        face_box=_original_box(box, decoded.scale),
+        face_px=_width(box),
+    )
 
 
 def analyse_frames(frames: list[bytes], cfg: EngineConfig = EngineConfig()) -> FrameAnalysis:
@@ -279,8 +286,10 @@ def analyse_frames(frames: list[bytes], cfg: EngineConfig = EngineConfig()) -> F
     if not 1 <= len(frames) <= cfg.max_frames:
         raise FaceError(errors.TOO_MANY_FRAMES, f"send between 1 and {cfg.max_frames} frames, not {len(frames)}")
     t0, cpu0 = time.perf_counter(), time.process_time()
-    decoded = [_decode(f, formats=FRAME_FORMATS, max_side=cfg.frame_max_side, max_pixels=cfg.max_pixels,
-                       what=f"frame {i + 1}") for i, f in enumerate(frames)]
+    decoded = [
+        _decode(f, formats=FRAME_FORMATS, max_side=cfg.frame_max_side, max_pixels=cfg.max_pixels, what=f"frame {i + 1}")
+        for i, f in enumerate(frames)
+    ]
     t1 = time.perf_counter()
 
     # The first frame with a usable face anchors the others; if none has one, the first frame's error is the answer.
@@ -289,8 +298,9 @@ def analyse_frames(frames: list[bytes], cfg: EngineConfig = EngineConfig()) -> F
     anchor = None
     for i, d in enumerate(decoded):
         try:
-            boxes[i] = _one_face(d.rgb, cfg, cfg.checkin_min_face_px, f"frame {i + 1}" if len(frames) > 1 else
-                                 "the frame")
+            boxes[i] = _one_face(
+                d.rgb, cfg, cfg.checkin_min_face_px, f"frame {i + 1}" if len(frames) > 1 else "the frame"
+            )
             anchor = i
             break
         except FaceError as exc:
@@ -308,24 +318,41 @@ def analyse_frames(frames: list[bytes], cfg: EngineConfig = EngineConfig()) -> F
         grey = np.asarray(Image.fromarray(d.rgb).convert("L"))
         points = _landmarks68(d.rgb, box) if box is not None else None
         ears.append(eye_aspect_ratio(points) if points is not None else 0.0)
-        cues.append(FrameCues(landmarks=points, thumb=np.ascontiguousarray(grey[::4, ::4]),
-                              periodic=periodic_peakiness(grey, box) if box is not None else 0.0))
+        cues.append(
+            FrameCues(
+                landmarks=points,
+                thumb=np.ascontiguousarray(grey[::4, ::4]),
+                periodic=periodic_peakiness(grey, box) if box is not None else 0.0,
+            )
+        )
     liveness = assess(cues)
     t3 = time.perf_counter()
 
     # Encode the largest face among frames whose eyes are open (a blink frame aligns and encodes worse).
     open_eyes = max(ears) * 0.8
-    pick = max((i for i, b in enumerate(boxes) if b is not None and ears[i] >= open_eyes),
-               key=lambda i: _width(boxes[i]))
+    pick = max(
+        (i for i, b in enumerate(boxes) if b is not None and ears[i] >= open_eyes), key=lambda i: _width(boxes[i])
+    )
     box = boxes[pick]
     vector = _encode(decoded[pick].rgb, box, cfg)
     t4 = time.perf_counter()
     evidence = _jpeg(decoded[pick].rgb, cfg.evidence_quality)
     t5 = time.perf_counter()
     return FrameAnalysis(
-        vector=vector, model_version=model_version(cfg.num_jitters), frame_index=pick,
-        face_box=_original_box(box, decoded[pick].scale), face_px=_width(box), evidence_jpeg=evidence,
+        vector=vector,
+        model_version=model_version(cfg.num_jitters),
+        frame_index=pick,
+        face_box=_original_box(box, decoded[pick].scale),
+        face_px=_width(box),
+        evidence_jpeg=evidence,
         liveness=liveness,
-        timings_ms={"decode": (t1 - t0) * 1e3, "detect": (t2 - t1) * 1e3, "liveness": (t3 - t2) * 1e3,
-                    "encode": (t4 - t3) * 1e3, "evidence": (t5 - t4) * 1e3, "total": (t5 - t0) * 1e3,
-                    "cpu": (time.process_time() - cpu0) * 1e3})
+        timings_ms={
+            "decode": (t1 - t0) * 1e3,
+            "detect": (t2 - t1) * 1e3,
+            "liveness": (t3 - t2) * 1e3,
+            "encode": (t4 - t3) * 1e3,
+            "evidence": (t5 - t4) * 1e3,
+            "total": (t5 - t0) * 1e3,
+            "cpu": (time.process_time() - cpu0) * 1e3,
+        },
+    )

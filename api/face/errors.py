@@ -16,8 +16,9 @@ DIFFERENT_PERSON = "different_person"  # an extra enrolment photo does not match
 ENGINE_UNAVAILABLE = "engine_unavailable"  # a worker process died; the pool was restarted, retry once
 BUSY = "busy"  # more check-ins queued than the pool is allowed to hold
 
-CODES = frozenset({NO_FACE, SEVERAL_FACES, FACE_TOO_SMALL, NOT_AN_IMAGE, TOO_MANY_FRAMES, DIFFERENT_PERSON,
-                   ENGINE_UNAVAILABLE, BUSY})
+CODES = frozenset(
+    {NO_FACE, SEVERAL_FACES, FACE_TOO_SMALL, NOT_AN_IMAGE, TOO_MANY_FRAMES, DIFFERENT_PERSON, ENGINE_UNAVAILABLE, BUSY}
+)
 
 
 class FaceError(Exception):

@@ -12,8 +12,9 @@ from api.face import service
 
 async def enrol_faces(ctx: dict[str, Any], technician_pk: int) -> int:
     """Bring the technician's embeddings up to date with their photos and the engine's model version."""
-    return await service.enrol(face=ctx["face"], vault=Vault(ctx["settings"].secret("data_key")),
-                               technician_pk=technician_pk)
+    return await service.enrol(
+        face=ctx["face"], vault=Vault(ctx["settings"].secret("data_key")), technician_pk=technician_pk
+    )
 
 
 async def purge_face_evidence(ctx: dict[str, Any]) -> int:

@@ -118,7 +118,7 @@ def periodic_peakiness(grey: np.ndarray, box: tuple[int, int, int, int]) -> floa
     n = max(64, min(256, (min(right - left, bottom - top) // 8) * 8))
     cy, cx = (top + bottom) // 2, (left + right) // 2
     y0, x0 = max(0, ((cy - n // 2) // 8) * 8), max(0, ((cx - n // 2) // 8) * 8)
-    crop = grey[y0:y0 + n, x0:x0 + n].astype(np.float32)
+    crop = grey[y0 : y0 + n, x0 : x0 + n].astype(np.float32)
     n = (min(crop.shape) // 8) * 8
     if n < 64:
         return 0.0
@@ -143,8 +143,9 @@ def assess(frames: Sequence[FrameCues]) -> LivenessReport:
     cues["frames_with_face"] = float(len(faces))
     nonplanar = blink = 0.0
     if len(faces) >= 2:
-        residual = max(planar_residual(p, q) / max(inter_ocular(q), 1.0)
-                       for i, p in enumerate(faces) for q in faces[i + 1:])
+        residual = max(
+            planar_residual(p, q) / max(inter_ocular(q), 1.0) for i, p in enumerate(faces) for q in faces[i + 1 :]
+        )
         cues["planar_residual"] = round(residual, 4)
         nonplanar = _ramp(residual, NONPLANAR_RAMP)
         ears = [eye_aspect_ratio(p) for p in faces]

@@ -54,10 +54,16 @@ class KnownFaces:
     roster or an enrolment changes. Build it once; every check-in then only does arithmetic on it.
     """
 
-    __slots__ = ("vectors", "ids", "model_version", "key", "_sq", "_owner", "_owner_ids", "_order", "_starts")
+    __slots__ = ("_order", "_owner", "_owner_ids", "_sq", "_starts", "ids", "key", "model_version", "vectors")
 
-    def __init__(self, vectors: np.ndarray | Sequence[Sequence[float]], ids: Sequence[Hashable], *,
-                 model_version: str | None = None, key: str | None = None):
+    def __init__(
+        self,
+        vectors: np.ndarray | Sequence[Sequence[float]],
+        ids: Sequence[Hashable],
+        *,
+        model_version: str | None = None,
+        key: str | None = None,
+    ):
         vecs = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32).reshape(-1, DIM))
         ids = tuple(ids)
         if len(ids) != len(vecs):
@@ -82,8 +88,9 @@ class KnownFaces:
             self._starts = np.flatnonzero(np.r_[True, np.diff(owner[self._order]) != 0])
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[Hashable, bytes]], *, model_version: str | None = None,
-                  key: str | None = None) -> KnownFaces:
+    def from_rows(
+        cls, rows: Iterable[tuple[Hashable, bytes]], *, model_version: str | None = None, key: str | None = None
+    ) -> KnownFaces:
         """From (id, 512-byte float32 embedding) pairs, as stored (after opening the seal, see sealing.py)."""
         ids: list[Hashable] = []
         chunks: list[np.ndarray] = []
@@ -134,7 +141,7 @@ def decide(known: KnownFaces, probe: np.ndarray, *, threshold: float = 0.5, marg
         best_owner, second_owner = 0, None
     else:
         two = np.argpartition(per_owner, 1)[:2]
-        best_owner, second_owner = (two if per_owner[two[0]] <= per_owner[two[1]] else two[::-1])
+        best_owner, second_owner = two if per_owner[two[0]] <= per_owner[two[1]] else two[::-1]
 
     def row(owner: int) -> int:
         if row_of_owner is None:

@@ -11,8 +11,9 @@ class FaceEmbedding(Model):
     changes (photo_sha256 tells) and deleted when the technician withdraws consent or leaves."""
 
     id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="face_embeddings",
-                                                                   on_delete=fields.CASCADE)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="face_embeddings", on_delete=fields.CASCADE
+    )
     photo_sha256 = fields.CharField(max_length=64)
     model_version = fields.CharField(max_length=60)
     sealed = fields.BinaryField()
@@ -35,12 +36,15 @@ class FaceCheckin(Model):
     """One kiosk check-in attempt, with its evidence image (encrypted) kept until `evidence_expires_at`."""
 
     id = fields.BigIntField(primary_key=True)
-    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="face_checkins",
-                                                             on_delete=fields.CASCADE)
-    device: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Device", related_name="face_checkins",
-                                                               on_delete=fields.CASCADE)
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Site", related_name="face_checkins", on_delete=fields.CASCADE
+    )
+    device: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Device", related_name="face_checkins", on_delete=fields.CASCADE
+    )
     technician: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.Technician", related_name="face_checkins", null=True, on_delete=fields.CASCADE)
+        "models.Technician", related_name="face_checkins", null=True, on_delete=fields.CASCADE
+    )
     tap_id = fields.BigIntField(null=True)
     outcome = fields.CharEnumField(CheckinOutcome, max_length=16)
     distance = fields.FloatField(null=True)

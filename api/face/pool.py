@@ -44,8 +44,14 @@ class CheckInResult:
 
 
 class FacePool:
-    def __init__(self, workers: int = 1, *, config: EngineConfig | None = None, start_method: str | None = None,
-                 max_pending: int | None = None):
+    def __init__(
+        self,
+        workers: int = 1,
+        *,
+        config: EngineConfig | None = None,
+        start_method: str | None = None,
+        max_pending: int | None = None,
+    ):
         if workers < 1:
             raise ValueError("a face pool needs at least one worker")
         self.workers = workers
@@ -70,9 +76,12 @@ class FacePool:
             return
         context = multiprocessing.get_context(self.start_method)
         with _single_threaded_numpy():
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                                 initializer=engine.init_worker,
-                                                 initargs=(self.config.worker_nice,))
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=engine.init_worker,
+                initargs=(self.config.worker_nice,),
+            )
             # With spawn/forkserver the executor starts a process per submission until it has `workers` of them
             # (here, synchronously, inside the environment above); one warm-up task each gets them all loading their
             # models now, in parallel, instead of on the first check-ins.
@@ -94,7 +103,8 @@ class FacePool:
         if executor is not None:
             # shutdown(wait=True) blocks until the workers exit; wait for it off the event loop.
             await asyncio.get_running_loop().run_in_executor(
-                None, partial(executor.shutdown, wait=True, cancel_futures=True))
+                None, partial(executor.shutdown, wait=True, cancel_futures=True)
+            )
 
     def worker_pids(self) -> list[int]:
         executor = self._executor
@@ -116,8 +126,9 @@ class FacePool:
                 executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
                 self.start()
-            raise FaceError(errors.ENGINE_UNAVAILABLE,
-                            "the face engine restarted during this request: try again") from None
+            raise FaceError(
+                errors.ENGINE_UNAVAILABLE, "the face engine restarted during this request: try again"
+            ) from None
         finally:
             self._pending -= 1
 
@@ -139,34 +150,48 @@ class FacePool:
         results = list(await asyncio.gather(*(self.enrol(p) for p in photos)))
         for n, extra in enumerate(results[1:], start=2):
             if distance(extra.vector, results[0].vector) > threshold:
-                raise FaceError(errors.DIFFERENT_PERSON,
-                                f"photo {n} does not show the same person as the registration photo")
+                raise FaceError(
+                    errors.DIFFERENT_PERSON, f"photo {n} does not show the same person as the registration photo"
+                )
         return results
 
     async def analyse(self, frames: Sequence[bytes]) -> FrameAnalysis:
         if not 1 <= len(frames) <= self.config.max_frames:  # refuse before paying for the trip to a worker
-            raise FaceError(errors.TOO_MANY_FRAMES,
-                            f"send between 1 and {self.config.max_frames} frames, not {len(frames)}")
+            raise FaceError(
+                errors.TOO_MANY_FRAMES, f"send between 1 and {self.config.max_frames} frames, not {len(frames)}"
+            )
         result: FrameAnalysis = await self._run(engine.analyse_frames, list(frames), self.config)
         self.model_version = result.model_version
         return result
 
-    async def check_in(self, frames: Sequence[bytes], known: KnownFaces, *, threshold: float = 0.5,
-                       margin: float = 0.06) -> CheckInResult:
+    async def check_in(
+        self, frames: Sequence[bytes], known: KnownFaces, *, threshold: float = 0.5, margin: float = 0.06
+    ) -> CheckInResult:
         """Identify the one face in 1–3 kiosk frames among `known`; accepted only within threshold and margin."""
         analysis = await self.analyse(frames)
         if known.model_version is not None and known.model_version != analysis.model_version:
             # Vectors of two models are not comparable at all: this is a deployment error, not a refusal.
-            raise ValueError(f"the roster was enrolled with {known.model_version}, the engine is "
-                             f"{analysis.model_version}: re-enrol (recompute the embeddings) first")
+            raise ValueError(
+                f"the roster was enrolled with {known.model_version}, the engine is "
+                f"{analysis.model_version}: re-enrol (recompute the embeddings) first"
+            )
         d = decide(known, vector_from_bytes(analysis.vector), threshold=threshold, margin=margin)
         accepted = d.status == "accepted"
         return CheckInResult(
-            status=d.status, index=d.index, distance=d.distance, second_distance=d.second_distance,
-            liveness_risk=analysis.liveness.risk, evidence_jpeg=analysis.evidence_jpeg if accepted else None,
-            model_version=analysis.model_version, ident=known.ids[d.index] if accepted else None,
-            candidates=tuple(known.ids[i] for i in d.candidates), liveness_cues=dict(analysis.liveness.cues),
-            face_px=analysis.face_px, frame_index=analysis.frame_index, timings_ms=dict(analysis.timings_ms))
+            status=d.status,
+            index=d.index,
+            distance=d.distance,
+            second_distance=d.second_distance,
+            liveness_risk=analysis.liveness.risk,
+            evidence_jpeg=analysis.evidence_jpeg if accepted else None,
+            model_version=analysis.model_version,
+            ident=known.ids[d.index] if accepted else None,
+            candidates=tuple(known.ids[i] for i in d.candidates),
+            liveness_cues=dict(analysis.liveness.cues),
+            face_px=analysis.face_px,
+            frame_index=analysis.frame_index,
+            timings_ms=dict(analysis.timings_ms),
+        )
 
 
 @contextlib.contextmanager
@@ -180,7 +205,7 @@ def _single_threaded_numpy():
     """
     names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
     saved = {n: os.environ.get(n) for n in names}
-    os.environ.update({n: "1" for n in names})
+    os.environ.update(dict.fromkeys(names, "1"))
     try:
         yield
     finally:

@@ -4,7 +4,14 @@ from api.accounts.models import Role
 from api.devices.service import device_of
 from api.face import service
 from api.face.schemas import (
-    CheckinForm, CheckinItemOut, CheckinOut, CheckinQuery, ConsentIn, DecisionIn, FaceSettingsIn, FaceSettingsOut,
+    CheckinForm,
+    CheckinItemOut,
+    CheckinOut,
+    CheckinQuery,
+    ConsentIn,
+    DecisionIn,
+    FaceSettingsIn,
+    FaceSettingsOut,
     FaceStatusOut,
 )
 from api.errors import NotFound
@@ -32,43 +39,78 @@ async def _managed_site(ctx: Ctx):
     return site
 
 
-@router.post("/face/checkins", summary="Face check-in from a site kiosk: 1–3 JPEG frames (multipart frame1..frame3)",
-             tags=["face"], roles={Role.device}, uploads=FRAMES[:1], optional_uploads=FRAMES[1:], body=CheckinForm,
-             response=CheckinOut, errors=(403, 413, 422, 503),
-             # The engine takes ~150 ms in a worker process: no database transaction is held open meanwhile (the
-             # service writes in its own short one afterwards).
-             transactional=False)
+@router.post(
+    "/face/checkins",
+    summary="Face check-in from a site kiosk: 1–3 JPEG frames (multipart frame1..frame3)",
+    tags=["face"],
+    roles={Role.device},
+    uploads=FRAMES[:1],
+    optional_uploads=FRAMES[1:],
+    body=CheckinForm,
+    response=CheckinOut,
+    errors=(403, 413, 422, 503),
+    # The engine takes ~150 ms in a worker process: no database transaction is held open meanwhile (the
+    # service writes in its own short one afterwards).
+    transactional=False,
+)
 async def check_in(ctx: Ctx):
     form: CheckinForm = ctx.body
     device = await device_of(ctx.user, cache=ctx.state.device_cache)
     frames = [ctx.files[name] for name in FRAMES if name in ctx.files]
-    return await service.check_in(face=ctx.state.face, device=device, frames=frames,
-                                  idempotency_key=form.idempotency_key, device_time=form.device_time,
-                                  settings=ctx.settings, vault=ctx.state.vault)
+    return await service.check_in(
+        face=ctx.state.face,
+        device=device,
+        frames=frames,
+        idempotency_key=form.idempotency_key,
+        device_time=form.device_time,
+        settings=ctx.settings,
+        vault=ctx.state.vault,
+    )
 
 
-@router.get("/sites/{pk:int}/face-checkins", summary="The site's face check-ins (the review queue with outcome=review)",
-            tags=["face"], roles=MANAGERS, query=CheckinQuery, response=list[CheckinItemOut], errors=(403, 404))
+@router.get(
+    "/sites/{pk:int}/face-checkins",
+    summary="The site's face check-ins (the review queue with outcome=review)",
+    tags=["face"],
+    roles=MANAGERS,
+    query=CheckinQuery,
+    response=list[CheckinItemOut],
+    errors=(403, 404),
+)
 async def list_checkins(ctx: Ctx):
     q: CheckinQuery = ctx.query
-    return await service.list_checkins(site=await _managed_site(ctx), outcome=q.outcome, undecided=q.undecided,
-                                       limit=q.limit)
+    return await service.list_checkins(
+        site=await _managed_site(ctx), outcome=q.outcome, undecided=q.undecided, limit=q.limit
+    )
 
 
-@router.get("/sites/{pk:int}/face-checkins/{cid:int}/evidence", summary="The evidence image of a check-in (JPEG)",
-            tags=["face"], roles=MANAGERS, errors=(403, 404), media=("image/jpeg",))
+@router.get(
+    "/sites/{pk:int}/face-checkins/{cid:int}/evidence",
+    summary="The evidence image of a check-in (JPEG)",
+    tags=["face"],
+    roles=MANAGERS,
+    errors=(403, 404),
+    media=("image/jpeg",),
+)
 async def evidence(ctx: Ctx):
     c = await service.get_checkin(site=await _managed_site(ctx), pk=int(ctx.path["cid"]))
     if c.evidence_sealed is None:
-        raise NotFound("No evidence image is kept for this check-in (refused, expired or deleted).",
-                       code="evidence_not_found")
-    return Response(ctx.state.vault.open(c.evidence_sealed), media_type="image/jpeg",
-                    headers={"Cache-Control": "no-store"})
+        raise NotFound(
+            "No evidence image is kept for this check-in (refused, expired or deleted).", code="evidence_not_found"
+        )
+    return Response(
+        ctx.state.vault.open(c.evidence_sealed), media_type="image/jpeg", headers={"Cache-Control": "no-store"}
+    )
 
 
-@router.get("/sites/{pk:int}/face-checkins/{cid:int}/registered-photo",
-            summary="The matched technician's registered photo (small), to compare with the evidence", tags=["face"],
-            roles=MANAGERS, errors=(403, 404), media=("image/jpeg",))
+@router.get(
+    "/sites/{pk:int}/face-checkins/{cid:int}/registered-photo",
+    summary="The matched technician's registered photo (small), to compare with the evidence",
+    tags=["face"],
+    roles=MANAGERS,
+    errors=(403, 404),
+    media=("image/jpeg",),
+)
 async def registered_photo(ctx: Ctx):
     c = await service.get_checkin(site=await _managed_site(ctx), pk=int(ctx.path["cid"]))
     data = await service.thumbnail_bytes(c.technician, ctx.state.vault, side=320) if c.technician else None
@@ -77,48 +119,97 @@ async def registered_photo(ctx: Ctx):
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
-@router.post("/sites/{pk:int}/face-checkins/{cid:int}/decision",
-             summary="Approve (records the tap) or reject a check-in from the review queue", tags=["face"],
-             roles=MANAGERS, body=DecisionIn, response=CheckinItemOut, errors=(403, 404, 409))
+@router.post(
+    "/sites/{pk:int}/face-checkins/{cid:int}/decision",
+    summary="Approve (records the tap) or reject a check-in from the review queue",
+    tags=["face"],
+    roles=MANAGERS,
+    body=DecisionIn,
+    response=CheckinItemOut,
+    errors=(403, 404, 409),
+)
 async def decide(ctx: Ctx):
-    return await service.decide(actor=ctx.user, site=await _managed_site(ctx), pk=int(ctx.path["cid"]),
-                                approve=ctx.body.approve, settings=ctx.settings)
+    return await service.decide(
+        actor=ctx.user,
+        site=await _managed_site(ctx),
+        pk=int(ctx.path["cid"]),
+        approve=ctx.body.approve,
+        settings=ctx.settings,
+    )
 
 
-@router.put("/sites/{pk:int}/face-settings", summary="The site's face threshold and high-liveness-risk policy",
-            tags=["face"], roles=MANAGERS, body=FaceSettingsIn, response=FaceSettingsOut, errors=(403, 404, 422))
+@router.put(
+    "/sites/{pk:int}/face-settings",
+    summary="The site's face threshold and high-liveness-risk policy",
+    tags=["face"],
+    roles=MANAGERS,
+    body=FaceSettingsIn,
+    response=FaceSettingsOut,
+    errors=(403, 404, 422),
+)
 async def face_settings(ctx: Ctx):
-    site = await service.set_site_settings(site=await _managed_site(ctx), threshold=ctx.body.threshold,
-                                           policy=ctx.body.policy)
+    site = await service.set_site_settings(
+        site=await _managed_site(ctx), threshold=ctx.body.threshold, policy=ctx.body.policy
+    )
     return FaceSettingsOut(threshold=site.face_threshold, policy=site.face_policy)
 
 
-@router.get("/technicians/{pk:int}/face", summary="Face check-in: consent and enrolment status", tags=["face"],
-            roles={Role.technician, Role.business_admin, Role.operator}, response=FaceStatusOut, errors=(404,))
+@router.get(
+    "/technicians/{pk:int}/face",
+    summary="Face check-in: consent and enrolment status",
+    tags=["face"],
+    roles={Role.technician, Role.business_admin, Role.operator},
+    response=FaceStatusOut,
+    errors=(404,),
+)
 async def face_status(ctx: Ctx):
     return await service.status(tech=await _tech(ctx), face=ctx.state.face)
 
 
-@router.put("/technicians/{pk:int}/face-consent",
-            summary="Give or withdraw consent to face check-in (withdrawing deletes the face data)", tags=["face"],
-            roles={Role.technician}, body=ConsentIn, response=FaceStatusOut, errors=(403, 404))
+@router.put(
+    "/technicians/{pk:int}/face-consent",
+    summary="Give or withdraw consent to face check-in (withdrawing deletes the face data)",
+    tags=["face"],
+    roles={Role.technician},
+    body=ConsentIn,
+    response=FaceStatusOut,
+    errors=(403, 404),
+)
 async def face_consent(ctx: Ctx):
     tech = await service.set_consent(actor=ctx.user, tech=await _own(ctx), consent=ctx.body.consent)
     return await service.status(tech=tech, face=ctx.state.face)
 
 
-@router.post("/technicians/{pk:int}/face-photos", summary="Add an extra photo for face check-in (up to 3)",
-             tags=["face"], roles={Role.technician}, uploads=("file",), response=FaceStatusOut, status=201,
-             errors=(403, 404, 409, 413, 422, 503))
+@router.post(
+    "/technicians/{pk:int}/face-photos",
+    summary="Add an extra photo for face check-in (up to 3)",
+    tags=["face"],
+    roles={Role.technician},
+    uploads=("file",),
+    response=FaceStatusOut,
+    status=201,
+    errors=(403, 404, 409, 413, 422, 503),
+)
 async def add_face_photo(ctx: Ctx):
-    tech = await service.add_extra_photo(actor=ctx.user, tech=await _own(ctx), data=ctx.files["file"],
-                                         check=service.photo_checker(ctx.state.face, ctx.settings),
-                                         settings=ctx.settings, vault=ctx.state.vault)
+    tech = await service.add_extra_photo(
+        actor=ctx.user,
+        tech=await _own(ctx),
+        data=ctx.files["file"],
+        check=service.photo_checker(ctx.state.face, ctx.settings),
+        settings=ctx.settings,
+        vault=ctx.state.vault,
+    )
     return await service.status(tech=tech, face=ctx.state.face)
 
 
-@router.delete("/technicians/{pk:int}/face-photos", summary="Delete the extra face photos", tags=["face"],
-               roles={Role.technician}, response=FaceStatusOut, errors=(403, 404))
+@router.delete(
+    "/technicians/{pk:int}/face-photos",
+    summary="Delete the extra face photos",
+    tags=["face"],
+    roles={Role.technician},
+    response=FaceStatusOut,
+    errors=(403, 404),
+)
 async def delete_face_photos(ctx: Ctx):
     tech = await service.delete_extra_photos(actor=ctx.user, tech=await _own(ctx))
     return await service.status(tech=tech, face=ctx.state.face)

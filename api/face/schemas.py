@@ -9,7 +9,9 @@ from api.common import Strict
 
 
 class ConsentIn(Strict):
-    consent: bool = Field(description="true: use my face photo for face check-in; false: withdraw and delete my face data")
+    consent: bool = Field(
+        description="true: use my face photo for face check-in; false: withdraw and delete my face data"
+    )
 
 
 class FaceStatusOut(BaseModel):
@@ -79,7 +81,8 @@ class FaceSettingsIn(Strict):
     threshold: float = Field(ge=0.3, le=0.6, description="the best distance must be within this (default 0.5)")
     policy: Literal["accept", "review", "card"] = Field(
         description="what a recognised face with a high liveness risk gets: accepted anyway, the site manager's "
-                    "review queue, or a card tap required as well")
+        "review queue, or a card tap required as well"
+    )
 
 
 class FaceSettingsOut(BaseModel):

@@ -45,6 +45,7 @@ RETRYABLE = frozenset({errors.BUSY, errors.ENGINE_UNAVAILABLE})
 
 # ---------------------------------------------------------------------------------------------------- enrolment
 
+
 async def check_photo(*, face: FaceRuntime, data: bytes, field: str) -> None:
     """Refuse a face photo now, with the engine's sentence, rather than let the enrolment job fail later."""
     pool = await face.pool()
@@ -67,8 +68,9 @@ async def request_enrolment(*, tech: Technician) -> None:
     if not shas:
         return
     digest = hashlib.sha256("".join(shas).encode()).hexdigest()[:16]
-    await db.defer_job("enrol_faces", tech.id,
-                       job_id=f"face-enrol:{tech.id}:{int(tech.face_consent_at.timestamp())}:{digest}")
+    await db.defer_job(
+        "enrol_faces", tech.id, job_id=f"face-enrol:{tech.id}:{int(tech.face_consent_at.timestamp())}:{digest}"
+    )
 
 
 async def enrol(*, face: FaceRuntime, vault: Vault, technician_pk: int) -> int:
@@ -81,8 +83,10 @@ async def enrol(*, face: FaceRuntime, vault: Vault, technician_pk: int) -> int:
     if tech is None or tech.face_consent_at is None:
         return 0
     consent = tech.face_consent_at
-    images = sorted(await StoredImage.filter(technician=tech, kind__in=FACE_KINDS),
-                    key=lambda i: (i.kind is not ImageKind.face_photo, i.id))
+    images = sorted(
+        await StoredImage.filter(technician=tech, kind__in=FACE_KINDS),
+        key=lambda i: (i.kind is not ImageKind.face_photo, i.id),
+    )
     if not images or images[0].kind is not ImageKind.face_photo:
         return 0
     pool = await face.pool()
@@ -114,14 +118,21 @@ async def enrol(*, face: FaceRuntime, vault: Vault, technician_pk: int) -> int:
                 continue
             keep.add((img.sha256, model))
             if (img.sha256, model) not in have:
-                new.append(FaceEmbedding(technician=tech, photo_sha256=img.sha256, model_version=model,
-                                         sealed=seal_vector(vault, result.vector)))
+                new.append(
+                    FaceEmbedding(
+                        technician=tech,
+                        photo_sha256=img.sha256,
+                        model_version=model,
+                        sealed=seal_vector(vault, result.vector),
+                    )
+                )
     async with in_transaction("default"):
         current = await Technician.get_or_none(id=technician_pk).select_for_update()
         if current is None or current.face_consent_at != consent:
             return 0
-        stale = [e.id for e in await FaceEmbedding.filter(technician=tech)
-                 if (e.photo_sha256, e.model_version) not in keep]
+        stale = [
+            e.id for e in await FaceEmbedding.filter(technician=tech) if (e.photo_sha256, e.model_version) not in keep
+        ]
         if stale:
             await FaceEmbedding.filter(id__in=stale).delete()
         stored = {(e.photo_sha256, e.model_version) for e in await FaceEmbedding.filter(technician=tech)}
@@ -151,10 +162,12 @@ async def stale_enrolments(*, model_version: str, limit: int) -> list[int]:
 
 # ---------------------------------------------------------------------------------------------------- consent
 
+
 def _ensure_self(actor: Account, tech: Technician) -> None:
     if actor.role is not Role.technician or actor.technician_id != tech.id:  # type: ignore[attr-defined]
-        raise Forbidden("Only the technician can give or withdraw consent to face check-in.",
-                        code="consent_by_technician_only")
+        raise Forbidden(
+            "Only the technician can give or withdraw consent to face check-in.", code="consent_by_technician_only"
+        )
 
 
 async def set_consent(*, actor: Account, tech: Technician, consent: bool) -> Technician:
@@ -174,8 +187,9 @@ async def forget(*, tech: Technician) -> None:
     check-in rows stay, without the image, because the taps they made are part of the work record)."""
     await FaceEmbedding.filter(technician=tech).delete()
     await StoredImage.filter(technician=tech, kind=ImageKind.face_extra).delete()
-    await FaceCheckin.filter(technician=tech, evidence_sealed__not_isnull=True).update(evidence_sealed=None,
-                                                                                       evidence_expires_at=None)
+    await FaceCheckin.filter(technician=tech, evidence_sealed__not_isnull=True).update(
+        evidence_sealed=None, evidence_expires_at=None
+    )
     await Technician.filter(id=tech.id).update(face_consent_at=None, face_error=None)
     tech.face_consent_at, tech.face_error = None, None
 
@@ -185,20 +199,35 @@ async def status(*, tech: Technician, face: FaceRuntime) -> FaceStatusOut:
     extras = await StoredImage.filter(technician=tech, kind=ImageKind.face_extra).count()
     current = face.model_version
     usable = [m for m in rows if current is None or m == current]
-    return FaceStatusOut(consent=tech.face_consent_at is not None, consent_at=tech.face_consent_at,
-                         enrolled=bool(usable), embeddings=len(rows), extra_photos=extras,
-                         model_version=rows[0] if rows else None, error=tech.face_error)
+    return FaceStatusOut(
+        consent=tech.face_consent_at is not None,
+        consent_at=tech.face_consent_at,
+        enrolled=bool(usable),
+        embeddings=len(rows),
+        extra_photos=extras,
+        model_version=rows[0] if rows else None,
+        error=tech.face_error,
+    )
 
 
-async def add_extra_photo(*, actor: Account, tech: Technician, data: bytes, check: ImageCheck | None,
-                          settings: Settings, vault: Vault) -> Technician:
+async def add_extra_photo(
+    *, actor: Account, tech: Technician, data: bytes, check: ImageCheck | None, settings: Settings, vault: Vault
+) -> Technician:
     _ensure_self(actor, tech)
     if tech.face_consent_at is None:
         raise Conflict("Consent to face check-in first.", code="no_face_consent")
     if await StoredImage.filter(technician=tech, kind=ImageKind.face_extra).count() >= MAX_EXTRA_PHOTOS:
         raise Conflict(f"At most {MAX_EXTRA_PHOTOS} extra photos; delete them to start again.", code="too_many_photos")
-    await store_image(actor=actor, tech=tech, kind=ImageKind.face_extra, raw=data, settings=settings, vault=vault,
-                      editable_check=False, check=check)
+    await store_image(
+        actor=actor,
+        tech=tech,
+        kind=ImageKind.face_extra,
+        raw=data,
+        settings=settings,
+        vault=vault,
+        editable_check=False,
+        check=check,
+    )
     await request_enrolment(tech=tech)
     return tech
 
@@ -244,8 +273,12 @@ async def known_faces(*, face: FaceRuntime, site: Site, vault: Vault, model_vers
     if cached is not None:
         return cached
     sealed = dict(await FaceEmbedding.filter(id__in=ids).values_list("id", "sealed")) if ids else {}
-    known = known_faces_from_sealed(vault, ((int(r["tech"]), sealed[int(r["id"])]) for r in rows if int(r["id"]) in sealed),
-                                    model_version=model_version, key=key)
+    known = known_faces_from_sealed(
+        vault,
+        ((int(r["tech"]), sealed[int(r["id"])]) for r in rows if int(r["id"]) in sealed),
+        model_version=model_version,
+        key=key,
+    )
     face.remember(site.id, known)
     return known
 
@@ -260,8 +293,16 @@ _MESSAGES = {
 }
 
 
-async def check_in(*, face: FaceRuntime, device: Device, frames: list[bytes], idempotency_key: str,
-                   device_time: datetime, settings: Settings, vault: Vault) -> CheckinOut:
+async def check_in(
+    *,
+    face: FaceRuntime,
+    device: Device,
+    frames: list[bytes],
+    idempotency_key: str,
+    device_time: datetime,
+    settings: Settings,
+    vault: Vault,
+) -> CheckinOut:
     if device.kind is not DeviceKind.kiosk:
         raise Forbidden("Face check-in is for kiosk devices; card readers upload taps.", code="not_a_kiosk")
     key = f"d{device.id}:{idempotency_key}"
@@ -274,33 +315,57 @@ async def check_in(*, face: FaceRuntime, device: Device, frames: list[bytes], id
     outcome = CheckinOutcome(result.status)
     if result.status == "accepted" and result.liveness_risk >= settings.face_risk_limit:
         outcome = {"accept": CheckinOutcome.accepted, "card": CheckinOutcome.needs_card}.get(
-            site.face_policy, CheckinOutcome.review)
+            site.face_policy, CheckinOutcome.review
+        )
     tech = await Technician.get(id=result.ident) if result.ident is not None else None
     recognised = outcome in (CheckinOutcome.accepted, CheckinOutcome.review, CheckinOutcome.needs_card)
     try:
         async with in_transaction("default"):
             checkin = await FaceCheckin.create(
-                site=site, device=device, technician=tech, outcome=outcome, distance=result.distance,
-                second_distance=result.second_distance, liveness_risk=result.liveness_risk,
-                model_version=result.model_version, device_time=device_time, idempotency_key=key,
-                evidence_sealed=seal_evidence(vault, result.evidence_jpeg) if recognised and result.evidence_jpeg else None,
+                site=site,
+                device=device,
+                technician=tech,
+                outcome=outcome,
+                distance=result.distance,
+                second_distance=result.second_distance,
+                liveness_risk=result.liveness_risk,
+                model_version=result.model_version,
+                device_time=device_time,
+                idempotency_key=key,
+                evidence_sealed=seal_evidence(vault, result.evidence_jpeg)
+                if recognised and result.evidence_jpeg
+                else None,
                 evidence_expires_at=now() + timedelta(days=settings.face_evidence_days) if recognised else None,
             )
             if outcome is CheckinOutcome.accepted and tech is not None:
-                checkin.tap_id = await _record_tap(checkin=checkin, site=site, tech=tech, source_key=key,
-                                                   settings=settings)
+                checkin.tap_id = await _record_tap(
+                    checkin=checkin, site=site, tech=tech, source_key=key, settings=settings
+                )
                 await checkin.save(update_fields=["tap_id"])
     except IntegrityError:  # the same key from a retry that raced this one: answer with what it stored
         return await _out(await FaceCheckin.get(idempotency_key=key), vault=vault, duplicate=True)
     return await _out(checkin, vault=vault, tech=tech)
 
 
-async def _record_tap(*, checkin: FaceCheckin, site: Site, tech: Technician, source_key: str,
-                      settings: Settings) -> int | None:
-    await attendance.ingest(candidates=[Candidate(
-        index=0, client_key=source_key, source_key=source_key, site=site, technician_code=tech.technician_id or "",
-        method=TapMethod.face, device_time=checkin.device_time, device_id=checkin.device_id,  # type: ignore
-    )], master_keys=settings.card_keys(), received_at=now())
+async def _record_tap(
+    *, checkin: FaceCheckin, site: Site, tech: Technician, source_key: str, settings: Settings
+) -> int | None:
+    await attendance.ingest(
+        candidates=[
+            Candidate(
+                index=0,
+                client_key=source_key,
+                source_key=source_key,
+                site=site,
+                technician_code=tech.technician_id or "",
+                method=TapMethod.face,
+                device_time=checkin.device_time,
+                device_id=checkin.device_id,  # type: ignore
+            )
+        ],
+        master_keys=settings.card_keys(),
+        received_at=now(),
+    )
     tap = await Tap.get_or_none(source_key=source_key)
     return tap.id if tap else None
 
@@ -316,11 +381,20 @@ async def _out(c: FaceCheckin, *, vault: Vault, tech: Technician | None = None, 
     message = _MESSAGES[kind].format(name=name, reason=tap.reject_reason if tap else "")
     recognised = None
     if tech is not None and c.outcome in (CheckinOutcome.accepted, CheckinOutcome.review, CheckinOutcome.needs_card):
-        recognised = RecognisedOut(pk=tech.id, technician_id=tech.technician_id or "", name=name,
-                                   photo=await _thumbnail(tech, vault))
-    return CheckinOut(id=c.id, outcome=c.outcome.value, message=message, technician=recognised,
-                      tap_status=tap.status.value if tap else None, reject_reason=tap.reject_reason if tap else None,
-                      distance=c.distance, liveness_risk=c.liveness_risk, duplicate=duplicate)
+        recognised = RecognisedOut(
+            pk=tech.id, technician_id=tech.technician_id or "", name=name, photo=await _thumbnail(tech, vault)
+        )
+    return CheckinOut(
+        id=c.id,
+        outcome=c.outcome.value,
+        message=message,
+        technician=recognised,
+        tap_status=tap.status.value if tap else None,
+        reject_reason=tap.reject_reason if tap else None,
+        distance=c.distance,
+        liveness_risk=c.liveness_risk,
+        duplicate=duplicate,
+    )
 
 
 async def _thumbnail(tech: Technician, vault: Vault, side: int = 160) -> str | None:
@@ -342,6 +416,7 @@ async def thumbnail_bytes(tech: Technician, vault: Vault, *, side: int) -> bytes
 
 # ---------------------------------------------------------------------------------------------------- review
 
+
 async def list_checkins(*, site: Site, outcome: str | None, undecided: bool, limit: int) -> list[CheckinItemOut]:
     qs = FaceCheckin.filter(site=site).select_related("technician").order_by("-id")
     if outcome:
@@ -354,10 +429,21 @@ async def list_checkins(*, site: Site, outcome: str | None, undecided: bool, lim
 def _item(c: FaceCheckin) -> CheckinItemOut:
     t = c.technician
     return CheckinItemOut(
-        id=c.id, outcome=c.outcome.value, technician_pk=t.id if t else None, technician_id=t.technician_id if t else None,
-        name=f"{t.family_name} {t.given_name}" if t else None, distance=c.distance, second_distance=c.second_distance,
-        liveness_risk=c.liveness_risk, device_time=c.device_time, created_at=c.created_at,
-        has_evidence=c.evidence_sealed is not None, tap_id=c.tap_id, approved=c.approved, reviewed_at=c.reviewed_at)
+        id=c.id,
+        outcome=c.outcome.value,
+        technician_pk=t.id if t else None,
+        technician_id=t.technician_id if t else None,
+        name=f"{t.family_name} {t.given_name}" if t else None,
+        distance=c.distance,
+        second_distance=c.second_distance,
+        liveness_risk=c.liveness_risk,
+        device_time=c.device_time,
+        created_at=c.created_at,
+        has_evidence=c.evidence_sealed is not None,
+        tap_id=c.tap_id,
+        approved=c.approved,
+        reviewed_at=c.reviewed_at,
+    )
 
 
 async def get_checkin(*, site: Site, pk: int) -> FaceCheckin:
@@ -377,11 +463,13 @@ async def decide(*, actor: Account, site: Site, pk: int, approve: bool, settings
     # row and then matches nothing. Only the winner records the tap (whose source key is unique besides).
     c.approved, c.reviewed_by_id, c.reviewed_at = approve, actor.id, now()
     if not await FaceCheckin.filter(id=c.id, outcome=CheckinOutcome.review, reviewed_at__isnull=True).update(
-            approved=c.approved, reviewed_by_id=c.reviewed_by_id, reviewed_at=c.reviewed_at):
+        approved=c.approved, reviewed_by_id=c.reviewed_by_id, reviewed_at=c.reviewed_at
+    ):
         raise _decided_already()
     if approve and c.technician is not None:
-        c.tap_id = await _record_tap(checkin=c, site=site, tech=c.technician, source_key=f"face-review:{c.id}",
-                                     settings=settings)
+        c.tap_id = await _record_tap(
+            checkin=c, site=site, tech=c.technician, source_key=f"face-review:{c.id}", settings=settings
+        )
         await FaceCheckin.filter(id=c.id).update(tap_id=c.tap_id)
     return _item(c)
 
@@ -398,7 +486,9 @@ async def set_site_settings(*, site: Site, threshold: float, policy: str) -> Sit
 
 # ---------------------------------------------------------------------------------------------------- retention
 
+
 async def purge_evidence(*, at: datetime) -> int:
     """Evidence images past their retention period are deleted (the check-in row and its tap stay)."""
     return await FaceCheckin.filter(evidence_expires_at__lt=at, evidence_sealed__not_isnull=True).update(
-        evidence_sealed=None, evidence_expires_at=None)
+        evidence_sealed=None, evidence_expires_at=None
+    )

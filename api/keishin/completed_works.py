@@ -145,8 +145,12 @@ def compute_completed_works(
         k = next((k for k, fy in enumerate(years) if fy.start <= row.completed_on <= fy.end), None)
         if k is None:
             excluded.append(
-                ExcludedContract(i, row.work_name, "outside_fiscal_years",
-                                 f"completed {row.completed_on.isoformat()}, outside the {n}-year basis")
+                ExcludedContract(
+                    i,
+                    row.work_name,
+                    "outside_fiscal_years",
+                    f"completed {row.completed_on.isoformat()}, outside the {n}-year basis",
+                )
             )
             continue
         amount = Amounts(row.amount_thousand_yen, row.amount_thousand_yen if row.prime else 0)
@@ -163,8 +167,9 @@ def _basis(fiscal_years: Sequence[FiscalYear], averaging_years: int) -> tuple[Fi
         raise KeishinError("invalid_averaging_years", "the basis is a 2-year or a 3-year average", "averaging_years")
     if len(fiscal_years) < averaging_years:
         raise KeishinError(
-            "missing_fiscal_years", f"a {averaging_years}-year average needs {averaging_years} business years, "
-            f"got {len(fiscal_years)}", "fiscal_years",
+            "missing_fiscal_years",
+            f"a {averaging_years}-year average needs {averaging_years} business years, got {len(fiscal_years)}",
+            "fiscal_years",
         )
     years = tuple(fiscal_years[:averaging_years])
     for k, fy in enumerate(years):
@@ -185,28 +190,36 @@ def _validate(masters: Masters, row: ContractRow, i: int, app: date) -> tuple[st
         raise KeishinError(
             "contract_missing_industry",
             f"contract {i + 1} ({row.work_name or 'no name'}) names no industry: every 工事経歴書 row belongs to one "
-            "建設工事の種類", f"{f}.industry_code",
+            "建設工事の種類",
+            f"{f}.industry_code",
         )
     industry = masters.industry(row.industry_code, on=app, field=f"{f}.industry_code")
     if industry.kind != "industry":
         raise KeishinError(
-            "contract_transitional_industry", f"contract {i + 1}: a contract is とび・土工 (05) or 解体 (29), never 99",
+            "contract_transitional_industry",
+            f"contract {i + 1}: a contract is とび・土工 (05) or 解体 (29), never 99",
             f"{f}.industry_code",
         )
-    if isinstance(row.amount_thousand_yen, bool) or not isinstance(row.amount_thousand_yen, int) \
-            or row.amount_thousand_yen < 0:
-        raise KeishinError("invalid_amount", f"contract {i + 1}: the amount is a whole number of 千円 ≥ 0",
-                           f"{f}.amount_thousand_yen")
+    if (
+        isinstance(row.amount_thousand_yen, bool)
+        or not isinstance(row.amount_thousand_yen, int)
+        or row.amount_thousand_yen < 0
+    ):
+        raise KeishinError(
+            "invalid_amount", f"contract {i + 1}: the amount is a whole number of 千円 ≥ 0", f"{f}.amount_thousand_yen"
+        )
     if row.started_on and row.completed_on and row.completed_on < row.started_on:
-        raise KeishinError("invalid_contract_dates", f"contract {i + 1}: completed before it started",
-                           f"{f}.completed_on")
+        raise KeishinError(
+            "invalid_contract_dates", f"contract {i + 1}: completed before it started", f"{f}.completed_on"
+        )
     if not row.breakdown_code:
         return industry.code, None
     works = masters.works_code(row.breakdown_code, on=app, field=f"{f}.breakdown_code")
     if works.kind != "breakdown" or works.industry_code != industry.code:
         raise KeishinError(
-            "breakdown_mismatch", f"contract {i + 1}: {works.code} ({works.name}) is not a うち row of industry "
-            f"{industry.code}", f"{f}.breakdown_code",
+            "breakdown_mismatch",
+            f"contract {i + 1}: {works.code} ({works.name}) is not a うち row of industry {industry.code}",
+            f"{f}.breakdown_code",
         )
     return industry.code, works.code
 
@@ -221,8 +234,12 @@ def _sum(tables: Sequence[Sequence[Amounts]], n: int) -> tuple[Amounts, ...]:
 
 
 def _rows(
-    masters: Masters, app: date, applied: tuple[str, ...], by_industry: dict[str, list[Amounts]],
-    by_breakdown: dict[str, list[Amounts]], n: int,
+    masters: Masters,
+    app: date,
+    applied: tuple[str, ...],
+    by_industry: dict[str, list[Amounts]],
+    by_breakdown: dict[str, list[Amounts]],
+    n: int,
 ) -> tuple[Form1Row, ...]:
     zero = [Amounts()] * n
     works_on = masters.works_codes_on(app)

@@ -18,26 +18,40 @@ from api.registration.corrections import require_reason
 
 async def _validate(business: Business, data: ContractHistoryIn) -> None:
     if data.industry_code is None:
-        raise Unprocessable.field("industry_code", "a contract row needs its industry (業種コード)",
-                                  code="missing_industry")
+        raise Unprocessable.field(
+            "industry_code", "a contract row needs its industry (業種コード)", code="missing_industry"
+        )
     # Refused now rather than at report time: the industry must exist on the contract's own dates.
-    load_masters().industry(data.industry_code, on=data.completed_on or data.started_on or date.today(),
-                            field="industry_code")
+    load_masters().industry(
+        data.industry_code, on=data.completed_on or data.started_on or date.today(), field="industry_code"
+    )
     if data.site_id is not None:
         from api.sites.models import Site
 
         if not data.prime or not await Site.filter(id=data.site_id, prime=business).exists():
-            raise Unprocessable.field("site_id", "link a 元請 work to a CCUS site this business registered as prime",
-                                      code="site_not_prime")
+            raise Unprocessable.field(
+                "site_id", "link a 元請 work to a CCUS site this business registered as prime", code="site_not_prime"
+            )
 
 
 def snapshot(row: ContractHistory) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in {
-        "customer": row.customer, "work_name": row.work_name, "prime": row.prime, "location": row.location,
-        "amount_thousand_yen": row.amount_thousand_yen, "started_on": row.started_on, "completed_on": row.completed_on,
-        "industry_code": row.industry_code, "breakdown_code": row.breakdown_code,
-        "site_id": row.site_id, "public": row.public, "exemption": row.exemption,  # type: ignore[attr-defined]
-    }.items()}
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in {
+            "customer": row.customer,
+            "work_name": row.work_name,
+            "prime": row.prime,
+            "location": row.location,
+            "amount_thousand_yen": row.amount_thousand_yen,
+            "started_on": row.started_on,
+            "completed_on": row.completed_on,
+            "industry_code": row.industry_code,
+            "breakdown_code": row.breakdown_code,
+            "site_id": row.site_id,  # type: ignore[attr-defined]
+            "public": row.public,
+            "exemption": row.exemption,
+        }.items()
+    }
 
 
 async def add(*, business: Business, data: ContractHistoryIn) -> ContractHistory:
@@ -52,8 +66,9 @@ async def _row(business: Business, pk: int) -> ContractHistory:
     return row
 
 
-async def correct(*, actor: Account, business: Business, pk: int, data: ContractHistoryIn,
-                  reason: str | None) -> ContractHistory:
+async def correct(
+    *, actor: Account, business: Business, pk: int, data: ContractHistoryIn, reason: str | None
+) -> ContractHistory:
     reason = require_reason(reason)
     row = await _row(business, pk)
     await _validate(business, data)
@@ -61,8 +76,15 @@ async def correct(*, actor: Account, business: Business, pk: int, data: Contract
     await ContractHistory.filter(id=row.id).update(**data.model_dump())
     await row.refresh_from_db()
     b, a = audit.diff(before, snapshot(row))
-    await audit.record(actor=actor, action="contract_history.correct", entity_type="contract_history",
-                       entity_id=row.id, before=b, after=a, reason=reason)
+    await audit.record(
+        actor=actor,
+        action="contract_history.correct",
+        entity_type="contract_history",
+        entity_id=row.id,
+        before=b,
+        after=a,
+        reason=reason,
+    )
     return row
 
 
@@ -71,5 +93,12 @@ async def delete(*, actor: Account, business: Business, pk: int, reason: str | N
     row = await _row(business, pk)
     before = snapshot(row)
     await row.delete()
-    await audit.record(actor=actor, action="contract_history.delete", entity_type="contract_history",
-                       entity_id=pk, before=before, after=None, reason=reason)
+    await audit.record(
+        actor=actor,
+        action="contract_history.delete",
+        entity_type="contract_history",
+        entity_id=pk,
+        before=before,
+        after=None,
+        reason=reason,
+    )

@@ -37,22 +37,43 @@ FONT_CANDIDATES = (
 )
 
 FORM2_COLUMNS = (
-    "通番", "新規掲載者", "氏名", "生年月日", "審査基準日現在の満年齢",
-    "業種コード1", "有資格区分コード1", "講習受講1", "業種コード2", "有資格区分コード2", "講習受講2",
+    "通番",
+    "新規掲載者",
+    "氏名",
+    "生年月日",
+    "審査基準日現在の満年齢",
+    "業種コード1",
+    "有資格区分コード1",
+    "講習受講1",
+    "業種コード2",
+    "有資格区分コード2",
+    "講習受講2",
     "監理技術者資格者証交付番号",
 )
 FORM1_COLUMNS = (
-    "項番", "業種コード", "工事の種類",
-    "審査対象事業年度 完成工事高", "審査対象事業年度 元請完成工事高",
-    "前審査対象事業年度(3年平均は前々を含む) 完成工事高", "前審査対象事業年度(3年平均は前々を含む) 元請完成工事高",
-    "完成工事高計算表 前審査対象事業年度", "完成工事高計算表 前々審査対象事業年度",
-    "元請完成工事高計算表 前審査対象事業年度", "元請完成工事高計算表 前々審査対象事業年度",
-    "年間平均完成工事高", "年間平均元請完成工事高",
+    "項番",
+    "業種コード",
+    "工事の種類",
+    "審査対象事業年度 完成工事高",
+    "審査対象事業年度 元請完成工事高",
+    "前審査対象事業年度(3年平均は前々を含む) 完成工事高",
+    "前審査対象事業年度(3年平均は前々を含む) 元請完成工事高",
+    "完成工事高計算表 前審査対象事業年度",
+    "完成工事高計算表 前々審査対象事業年度",
+    "元請完成工事高計算表 前審査対象事業年度",
+    "元請完成工事高計算表 前々審査対象事業年度",
+    "年間平均完成工事高",
+    "年間平均元請完成工事高",
 )
 TOTALS_COLUMNS = ("業種コード", "業種", "審査対象", "技術職員数", "合計点", "6点", "5点", "4点", "3点", "2点", "1点")
 
-_ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"),
-         (date(1912, 7, 30), "大正"), (date(1868, 10, 23), "明治"))
+_ERAS = (
+    (date(2019, 5, 1), "令和"),
+    (date(1989, 1, 8), "平成"),
+    (date(1926, 12, 25), "昭和"),
+    (date(1912, 7, 30), "大正"),
+    (date(1868, 10, 23), "明治"),
+)
 
 
 def wareki(day: date) -> str:
@@ -93,10 +114,19 @@ def _form1_row(row: Form1Row) -> list[str]:
     prior_c, prior_p = year(1)
     before_c, before_p = year(2)
     return [
-        str(row.item_no), row.code, row.name,
-        str(row.current.completed), str(row.current.prime), str(row.prior.completed), str(row.prior.prime),
-        prior_c, before_c, prior_p, before_p,
-        str(row.average.completed), str(row.average.prime),
+        str(row.item_no),
+        row.code,
+        row.name,
+        str(row.current.completed),
+        str(row.current.prime),
+        str(row.prior.completed),
+        str(row.prior.prime),
+        prior_c,
+        before_c,
+        prior_p,
+        before_p,
+        str(row.average.completed),
+        str(row.average.prime),
     ]
 
 
@@ -134,10 +164,11 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[str]], encoding: CsvEnco
     try:
         return text.encode(_CODECS[encoding])
     except UnicodeEncodeError as exc:
-        bad = exc.object[exc.start:exc.end]
+        bad = exc.object[exc.start : exc.end]
         line = text.count("\n", 0, exc.start)
         raise KeishinError(
-            "not_encodable", f"row {line}: {bad!r} cannot be written in Shift_JIS; use the UTF-8 CSV",
+            "not_encodable",
+            f"row {line}: {bad!r} cannot be written in Shift_JIS; use the UTF-8 CSV",
             f"rows[{line - 1}]",
         ) from exc
 
@@ -169,11 +200,18 @@ def _register_font(path: Path) -> str:
 def roster_pdf(roster: Roster, *, business_name: str = "", font_path: Path | None = None) -> bytes:
     head = [f"審査基準日 {wareki(roster.base_date)}", f"申請日 {wareki(roster.application_date)}"]
     return _pdf(
-        "別紙二 技術職員名簿", business_name, head, font_path,
+        "別紙二 技術職員名簿",
+        business_name,
+        head,
+        font_path,
         [
             ("", [list(FORM2_COLUMNS)] + form2_rows(roster), (4, 4, 12, 11, 5, 5, 6, 5, 5, 6, 5, 12), 99),
-            ("業種別の技術職員数と点数", [list(TOTALS_COLUMNS)] + totals_rows(roster),
-             (5, 24, 5, 6, 6, 4, 4, 4, 4, 4, 4), 3),
+            (
+                "業種別の技術職員数と点数",
+                [list(TOTALS_COLUMNS)] + totals_rows(roster),
+                (5, 24, 5, 6, 6, 4, 4, 4, 4, 4, 4),
+                3,
+            ),
         ],
     )
 
@@ -186,16 +224,22 @@ def completed_works_pdf(works: CompletedWorks, *, business_name: str = "", font_
         "単位 千円",
     ]
     widths = (3, 4, 14, 7, 7, 8, 8, 7, 7, 7, 7, 7, 7)
-    return _pdf("別紙一 工事種類別完成工事高・工事種類別元請完成工事高", business_name, head, font_path,
-                [("", [list(FORM1_COLUMNS)] + form1_rows(works), widths, 3)])
+    return _pdf(
+        "別紙一 工事種類別完成工事高・工事種類別元請完成工事高",
+        business_name,
+        head,
+        font_path,
+        [("", [list(FORM1_COLUMNS)] + form1_rows(works), widths, 3)],
+    )
 
 
 # caption, rows (header first), relative column widths, index of the first numeric column
 Section = tuple[str, list[list[str]], Sequence[float], int]
 
 
-def _pdf(title: str, business_name: str, head: Sequence[str], font_path: Path | None,
-         sections: Sequence[Section]) -> bytes:
+def _pdf(
+    title: str, business_name: str, head: Sequence[str], font_path: Path | None, sections: Sequence[Section]
+) -> bytes:
     font = _register_font(find_font(font_path))
     body = ParagraphStyle("body", fontName=font, fontSize=8, leading=10)
     cell = ParagraphStyle("cell", fontName=font, fontSize=7, leading=8.5)
@@ -212,8 +256,16 @@ def _pdf(title: str, business_name: str, head: Sequence[str], font_path: Path | 
             story += [Paragraph(_escape(caption), body), Spacer(1, 2 * mm)]
         story.append(_table(rows, weights, numeric_from, page[0] - 2 * margin, cell, font))
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=margin,
-                            bottomMargin=margin, title=title, invariant=True)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=page,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=title,
+        invariant=True,
+    )
     doc.build(story)
     return buf.getvalue()
 
@@ -226,19 +278,23 @@ def _table(
     right = ParagraphStyle("num", parent=style, alignment=2)
     data = [[Paragraph(_escape(value), style) for value in rows[0]]]
     for row in rows[1:]:
-        data.append([
-            Paragraph(f"{int(v):,}", right) if k >= numeric_from and v.isdigit() else Paragraph(_escape(v), style)
-            for k, v in enumerate(row)
-        ])
+        data.append(
+            [
+                Paragraph(f"{int(v):,}", right) if k >= numeric_from and v.isdigit() else Paragraph(_escape(v), style)
+                for k, v in enumerate(row)
+            ]
+        )
     scale = width / sum(weights)
     table = Table(data, colWidths=[w * scale for w in weights], repeatRows=1)
     table.setStyle(
-        TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), font),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ])
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
     )
     return table
 

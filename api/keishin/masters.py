@@ -139,9 +139,7 @@ def _index(rows: Iterable[_V]) -> Mapping[str, tuple[_V, ...]]:
     return MappingProxyType({code: tuple(versions) for code, versions in out.items()})
 
 
-def _select(
-    index: Mapping[str, tuple[_V, ...]], code: str, on: date, label: str, kind: str, field: str | None
-) -> _V:
+def _select(index: Mapping[str, tuple[_V, ...]], code: str, on: date, label: str, kind: str, field: str | None) -> _V:
     versions = index.get(code)
     if not versions:
         raise KeishinError(f"unknown_{kind}_code", f"{label} {code!r} does not exist", field)
@@ -234,8 +232,15 @@ def _load_works(path: Path, industries: tuple[Industry, ...]) -> tuple[WorksCode
         start, end = _dates(row, where)
         out.append(
             WorksCode(
-                row["code"], start, end, row["name"], row["kind"], row["industry_code"], row["parent_code"],
-                row["status"], row["note"],
+                row["code"],
+                start,
+                end,
+                row["name"],
+                row["kind"],
+                row["industry_code"],
+                row["parent_code"],
+                row["status"],
+                row["note"],
             )
         )
     codes = {r.code for r in out}
@@ -271,8 +276,17 @@ def _load_qualifications(path: Path, industries: tuple[Industry, ...]) -> tuple[
         start, end = _dates(row, where)
         out.append(
             Qualification(
-                row["code"], start, end, row["name"], row["legal_basis"], row["industry_rule"], row["base_code"],
-                MappingProxyType(points), row["status"], row["seed_check"], row["change"],
+                row["code"],
+                start,
+                end,
+                row["name"],
+                row["legal_basis"],
+                row["industry_rule"],
+                row["base_code"],
+                MappingProxyType(points),
+                row["status"],
+                row["seed_check"],
+                row["change"],
             )
         )
     codes = {r.code for r in out}

@@ -6,8 +6,9 @@ class ContractHistory(Model):
     """One 工事経歴書 row of a business: the input of 別紙一 (completed construction by industry)."""
 
     id = fields.BigIntField(primary_key=True)
-    business: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Business", related_name="contract_history",
-                                                                 on_delete=fields.CASCADE)
+    business: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Business", related_name="contract_history", on_delete=fields.CASCADE
+    )
     customer = fields.CharField(max_length=200)
     work_name = fields.CharField(max_length=200)
     prime = fields.BooleanField()
@@ -19,8 +20,9 @@ class ContractHistory(Model):
     breakdown_code = fields.CharField(max_length=3, null=True)
     # W1⑩: the CCUS site of this work (a 元請 work counts as registered only when linked), whether the orderer is
     # public, and an exemption (overseas / minor / disaster) that leaves the work out of the test.
-    site: fields.ForeignKeyNullableRelation = fields.ForeignKeyField("models.Site", related_name=False, null=True,
-                                                                     on_delete=fields.SET_NULL)
+    site: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Site", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
     public = fields.BooleanField(default=False)
     exemption = fields.CharField(max_length=10, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -36,12 +38,14 @@ class KaitaiEvidence(Model):
     or the 登録解体工事講習, with its document, approved through a change application."""
 
     id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="kaitai_evidence",
-                                                                   on_delete=fields.CASCADE)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="kaitai_evidence", on_delete=fields.CASCADE
+    )
     kind = fields.CharField(max_length=20)  # experience (1年以上の解体実務経験) / course (登録解体工事講習)
     completed_on = fields.DateField()  # the day the year of experience was complete, or the course was passed
-    document: fields.ForeignKeyNullableRelation = fields.ForeignKeyField("models.StoredImage", related_name=False,
-                                                                         null=True, on_delete=fields.SET_NULL)
+    document: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.StoredImage", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
     application_id = fields.BigIntField(unique=True)
     approved_at = fields.DatetimeField()
 

@@ -101,25 +101,39 @@ def compute_roster(
         # 6 months at the end of the base date, so only an earlier start exceeds them.
         if not tech.employed_since < cutoff:
             excluded.append(
-                Exclusion(tech.technician_id, tech.name, "employed_6_months_or_less",
-                          f"employed since {tech.employed_since.isoformat()}: not more than 6 months before "
-                          f"the base date {base_date.isoformat()}")
+                Exclusion(
+                    tech.technician_id,
+                    tech.name,
+                    "employed_6_months_or_less",
+                    f"employed since {tech.employed_since.isoformat()}: not more than 6 months before "
+                    f"the base date {base_date.isoformat()}",
+                )
             )
             continue
         if groups is None:
             groups = _optimise(tech, holdings, ctx)
         if not groups:
             excluded.append(
-                Exclusion(tech.technician_id, tech.name, "no_points_in_applied_industries",
-                          "holds no qualification that counts in the industries applied for")
+                Exclusion(
+                    tech.technician_id,
+                    tech.name,
+                    "no_points_in_applied_industries",
+                    "holds no qualification that counts in the industries applied for",
+                )
             )
             continue
         points = _merge(groups)
         rows.append(
             RosterRow(
-                serial=len(rows) + 1, technician_id=tech.technician_id, name=tech.name, birth_date=tech.birth_date,
-                age=age_on(tech.birth_date, base_date), newly_listed=tech.newly_listed, groups=groups,
-                points=MappingProxyType(points), applied_points=_applied_score(points, ctx),
+                serial=len(rows) + 1,
+                technician_id=tech.technician_id,
+                name=tech.name,
+                birth_date=tech.birth_date,
+                age=age_on(tech.birth_date, base_date),
+                newly_listed=tech.newly_listed,
+                groups=groups,
+                points=MappingProxyType(points),
+                applied_points=_applied_score(points, ctx),
                 supervisor_certificate_no=tech.supervisor_certificate_no,
             )
         )
@@ -131,7 +145,8 @@ def _check_unique_ids(technicians: Sequence[Technician]) -> None:
     for i, tech in enumerate(technicians):
         if tech.technician_id in seen:
             raise KeishinError(
-                "technician_listed_twice", f"technician {tech.technician_id} is listed twice",
+                "technician_listed_twice",
+                f"technician {tech.technician_id} is listed twice",
                 f"technicians[{i}].technician_id",
             )
         seen.add(tech.technician_id)
@@ -143,7 +158,8 @@ def _industry_set(codes: Iterable[str], field: str, ctx: _Context) -> frozenset[
         industry = ctx.masters.industry(code, on=ctx.application_date, field=f"{field}[{k}]")
         if industry.kind != "industry":
             raise KeishinError(
-                "transitional_not_allowed", f"{code} is not an industry a qualification counts in; use 05 and 29",
+                "transitional_not_allowed",
+                f"{code} is not an industry a qualification counts in; use 05 and 29",
                 f"{field}[{k}]",
             )
         out.append(code)
@@ -156,15 +172,19 @@ def _conditions_met(tech: Technician, q_in, ctx: _Context, notes: list[str]) -> 
     if cond is None:
         return True, False
     if cond.experience_years and cond.experience_from(q_in.acquired_on) > ctx.base_date:
-        notes.append(f"{tech.name}: {q_in.code} needs {cond.experience_years} year(s) of experience after passing "
-                     f"({q_in.acquired_on.isoformat()}); counts from {cond.experience_from(q_in.acquired_on).isoformat()}"
-                     "; not counted")
+        notes.append(
+            f"{tech.name}: {q_in.code} needs {cond.experience_years} year(s) of experience after passing "
+            f"({q_in.acquired_on.isoformat()}); counts from {cond.experience_from(q_in.acquired_on).isoformat()}"
+            "; not counted"
+        )
         return False, False
     if cond.needs_kaitai_evidence(q_in.acquired_on):
         evidence = tech.kaitai_evidence_on
         if evidence is None or evidence > ctx.base_date:
-            notes.append(f"{tech.name}: {q_in.code} not credited in 解体 (29): passed "
-                         f"{q_in.acquired_on.isoformat()} without 1 year of 解体 experience or the 登録解体工事講習")
+            notes.append(
+                f"{tech.name}: {q_in.code} not credited in 解体 (29): passed "
+                f"{q_in.acquired_on.isoformat()} without 1 year of 解体 experience or the 登録解体工事講習"
+            )
             return True, True
     return True, False
 
@@ -175,8 +195,9 @@ def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[str]) -> 
     for j, q_in in enumerate(tech.qualifications):
         qfield = f"{field}.qualifications[{j}]"
         if not ctx.masters.qualification_exists(q_in.code):
-            raise KeishinError("unknown_qualification_code", f"qualification code {q_in.code!r} does not exist",
-                               f"{qfield}.code")
+            raise KeishinError(
+                "unknown_qualification_code", f"qualification code {q_in.code!r} does not exist", f"{qfield}.code"
+            )
         allowed = _industry_set(q_in.industry_codes, f"{qfield}.industry_codes", ctx)
         if q_in.acquired_on > ctx.base_date:
             notes.append(f"{tech.name}: {q_in.code} acquired after the base date; not counted")
@@ -195,7 +216,8 @@ def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[str]) -> 
         if allowed is not None and not any(q.points_in(c) for c in allowed):
             raise KeishinError(
                 "qualification_not_in_industry",
-                f"qualification {q.code} counts in none of {sorted(allowed)}", f"{qfield}.industry_codes",
+                f"qualification {q.code} counts in none of {sorted(allowed)}",
+                f"{qfield}.industry_codes",
             )
         counts, no_kaitai = _conditions_met(tech, q_in, ctx, notes)
         if not counts:
@@ -244,8 +266,12 @@ def _best_group(code: str, holdings: Sequence[_Holding], tech: Technician, ctx: 
             if p:
                 credited[category] = LECTURE_POINTS if tech.supervisor_lecture and p == FIRST_CLASS_POINTS else p
         if credited:
-            key = (-_applied_score(credited, ctx), -sum(credited.values()), bool(h.qualification.base_code),
-                   h.qualification.code)
+            key = (
+                -_applied_score(credited, ctx),
+                -sum(credited.values()),
+                bool(h.qualification.base_code),
+                h.qualification.code,
+            )
             options.append((key, index, h.qualification.code, credited))
     if not options:
         return None

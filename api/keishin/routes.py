@@ -14,8 +14,15 @@ from api.http import Ctx, Router
 from api.keishin import contracts, export, service
 from api.keishin.models import ContractHistory
 from api.keishin.schemas import (
-    ContractCorrectionIn, ContractHistoryIn, ContractHistoryOut, EmploymentIn, KeishinQuery, ReasonQuery, SkillsQuery,
-    W1Query, WorksQuery,
+    ContractCorrectionIn,
+    ContractHistoryIn,
+    ContractHistoryOut,
+    EmploymentIn,
+    KeishinQuery,
+    ReasonQuery,
+    SkillsQuery,
+    W1Query,
+    WorksQuery,
 )
 from api.registration.models import Technician
 
@@ -43,116 +50,222 @@ async def _business(ctx: Ctx):
 
 
 def _out(r: ContractHistory) -> ContractHistoryOut:
-    return ContractHistoryOut(id=r.id, customer=r.customer, work_name=r.work_name, prime=r.prime, location=r.location,
-                              amount_thousand_yen=r.amount_thousand_yen, started_on=r.started_on,
-                              completed_on=r.completed_on, industry_code=r.industry_code,
-                              breakdown_code=r.breakdown_code, site_id=r.site_id, public=r.public,  # type: ignore
-                              exemption=r.exemption)
+    return ContractHistoryOut(
+        id=r.id,
+        customer=r.customer,
+        work_name=r.work_name,
+        prime=r.prime,
+        location=r.location,
+        amount_thousand_yen=r.amount_thousand_yen,
+        started_on=r.started_on,
+        completed_on=r.completed_on,
+        industry_code=r.industry_code,
+        breakdown_code=r.breakdown_code,
+        site_id=r.site_id,  # type: ignore[attr-defined]
+        public=r.public,
+        exemption=r.exemption,
+    )
 
 
-@router.post("/businesses/{pk:int}/contract-history", summary="Add a 工事経歴書 row", tags=["keishin"], roles=ADMINS,
-             body=ContractHistoryIn, response=ContractHistoryOut, status=201, errors=(403, 404, 422))
+@router.post(
+    "/businesses/{pk:int}/contract-history",
+    summary="Add a 工事経歴書 row",
+    tags=["keishin"],
+    roles=ADMINS,
+    body=ContractHistoryIn,
+    response=ContractHistoryOut,
+    status=201,
+    errors=(403, 404, 422),
+)
 async def add_contract(ctx: Ctx):
     return _out(await contracts.add(business=await _business(ctx), data=ctx.body))
 
 
-@router.put("/businesses/{pk:int}/contract-history/{cid:int}", summary="Correct a 工事経歴書 row (reason required; "
-            "audited with before and after)", tags=["keishin"], roles=ADMINS, body=ContractCorrectionIn,
-            response=ContractHistoryOut, errors=(403, 404, 422))
+@router.put(
+    "/businesses/{pk:int}/contract-history/{cid:int}",
+    summary="Correct a 工事経歴書 row (reason required; audited with before and after)",
+    tags=["keishin"],
+    roles=ADMINS,
+    body=ContractCorrectionIn,
+    response=ContractHistoryOut,
+    errors=(403, 404, 422),
+)
 async def correct_contract(ctx: Ctx):
     body: ContractCorrectionIn = ctx.body
     data = ContractHistoryIn.model_validate(body.model_dump(exclude={"reason"}))
-    return _out(await contracts.correct(actor=ctx.user, business=await _business(ctx), pk=int(ctx.path["cid"]),
-                                        data=data, reason=body.reason))
+    return _out(
+        await contracts.correct(
+            actor=ctx.user, business=await _business(ctx), pk=int(ctx.path["cid"]), data=data, reason=body.reason
+        )
+    )
 
 
-@router.delete("/businesses/{pk:int}/contract-history/{cid:int}", summary="Delete a 工事経歴書 row (?reason= "
-               "required; audited)", tags=["keishin"], roles=ADMINS, query=ReasonQuery, response=None, status=204,
-               errors=(403, 404, 422))
+@router.delete(
+    "/businesses/{pk:int}/contract-history/{cid:int}",
+    summary="Delete a 工事経歴書 row (?reason= required; audited)",
+    tags=["keishin"],
+    roles=ADMINS,
+    query=ReasonQuery,
+    response=None,
+    status=204,
+    errors=(403, 404, 422),
+)
 async def delete_contract(ctx: Ctx):
-    await contracts.delete(actor=ctx.user, business=await _business(ctx), pk=int(ctx.path["cid"]),
-                           reason=ctx.query.reason)
+    await contracts.delete(
+        actor=ctx.user, business=await _business(ctx), pk=int(ctx.path["cid"]), reason=ctx.query.reason
+    )
 
 
-@router.get("/businesses/{pk:int}/contract-history", summary="The 工事経歴書 rows", tags=["keishin"], roles=ADMINS,
-            response=list[ContractHistoryOut], errors=(403, 404))
+@router.get(
+    "/businesses/{pk:int}/contract-history",
+    summary="The 工事経歴書 rows",
+    tags=["keishin"],
+    roles=ADMINS,
+    response=list[ContractHistoryOut],
+    errors=(403, 404),
+)
 async def list_contracts(ctx: Ctx):
     business = await _business(ctx)
     return [_out(r) for r in await ContractHistory.filter(business=business).order_by("id")]
 
 
-@router.put("/businesses/{pk:int}/employees/{tid:int}/employment", summary="When a technician joined the business",
-            tags=["keishin"], roles={Role.business_admin}, body=EmploymentIn, response=None, status=204,
-            errors=(403, 404))
+@router.put(
+    "/businesses/{pk:int}/employees/{tid:int}/employment",
+    summary="When a technician joined the business",
+    tags=["keishin"],
+    roles={Role.business_admin},
+    body=EmploymentIn,
+    response=None,
+    status=204,
+    errors=(403, 404),
+)
 async def set_employment(ctx: Ctx):
     business = await _business(ctx)
     updated = await Technician.filter(id=int(ctx.path["tid"]), employer=business).update(
-        employed_since=ctx.body.employed_since)
+        employed_since=ctx.body.employed_since
+    )
     if not updated:
         raise NotFound("No such employee.", code="employee_not_found")
 
 
 def _file(data: bytes, media_type: str, name: str) -> Response:
-    return Response(data, media_type=media_type,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return Response(
+        data, media_type=media_type, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    )
 
 
-@router.get("/businesses/{pk:int}/keishin/staff", summary="別紙二 技術職員名簿 with points (JSON, CSV or PDF)",
-            tags=["keishin"], roles=ADMINS, query=KeishinQuery, errors=(403, 404, 422), replica=True, media=("application/json", "text/csv", "application/pdf"))
+@router.get(
+    "/businesses/{pk:int}/keishin/staff",
+    summary="別紙二 技術職員名簿 with points (JSON, CSV or PDF)",
+    tags=["keishin"],
+    roles=ADMINS,
+    query=KeishinQuery,
+    errors=(403, 404, 422),
+    replica=True,
+    media=("application/json", "text/csv", "application/pdf"),
+)
 async def staff(ctx: Ctx):
     business = await _business(ctx)
     q: KeishinQuery = ctx.query
-    roster = await service.roster(business=business, base_date=q.base_date, application_date=q.application_date,
-                                  industries=q.industry_list)
+    roster = await service.roster(
+        business=business, base_date=q.base_date, application_date=q.application_date, industries=q.industry_list
+    )
     enc = "shift_jis" if q.encoding == "shift_jis" else "utf-8-bom"
     if q.format == "csv":
         return _file(export.roster_csv(roster, encoding=enc), "text/csv", f"技術職員名簿_{business.business_id}.csv")
     if q.format == "pdf":
-        return _file(export.roster_pdf(roster, business_name=business.name), "application/pdf",
-                     f"技術職員名簿_{business.business_id}.pdf")
+        return _file(
+            export.roster_pdf(roster, business_name=business.name),
+            "application/pdf",
+            f"技術職員名簿_{business.business_id}.pdf",
+        )
     return plain(roster)
 
 
-@router.get("/businesses/{pk:int}/keishin/completed-works", summary="別紙一 工事種類別完成工事高 (JSON, CSV or PDF)",
-            tags=["keishin"], roles=ADMINS, query=WorksQuery, errors=(403, 404, 422), replica=True, media=("application/json", "text/csv", "application/pdf"))
+@router.get(
+    "/businesses/{pk:int}/keishin/completed-works",
+    summary="別紙一 工事種類別完成工事高 (JSON, CSV or PDF)",
+    tags=["keishin"],
+    roles=ADMINS,
+    query=WorksQuery,
+    errors=(403, 404, 422),
+    replica=True,
+    media=("application/json", "text/csv", "application/pdf"),
+)
 async def works(ctx: Ctx):
     business = await _business(ctx)
     q: WorksQuery = ctx.query
-    result = await service.completed_works(business=business, fiscal_year_end=q.fiscal_year_end,
-                                           averaging_years=q.averaging_years, application_date=q.application_date,
-                                           industries=q.industry_list)
+    result = await service.completed_works(
+        business=business,
+        fiscal_year_end=q.fiscal_year_end,
+        averaging_years=q.averaging_years,
+        application_date=q.application_date,
+        industries=q.industry_list,
+    )
     enc = "shift_jis" if q.encoding == "shift_jis" else "utf-8-bom"
     if q.format == "csv":
-        return _file(export.completed_works_csv(result, encoding=enc), "text/csv",
-                     f"完成工事高_{business.business_id}.csv")
+        return _file(
+            export.completed_works_csv(result, encoding=enc), "text/csv", f"完成工事高_{business.business_id}.csv"
+        )
     if q.format == "pdf":
-        return _file(export.completed_works_pdf(result, business_name=business.name), "application/pdf",
-                     f"完成工事高_{business.business_id}.pdf")
+        return _file(
+            export.completed_works_pdf(result, business_name=business.name),
+            "application/pdf",
+            f"完成工事高_{business.business_id}.pdf",
+        )
     data = plain(result)
     for row, obj in zip(data["rows"], result.rows):  # the form's derived columns, as printed
         row["prior"], row["average"] = plain(obj.prior), plain(obj.average)
     return data
 
 
-@router.get("/businesses/{pk:int}/keishin/w1", summary="W1⑩: every 元請 work of the 工事経歴書 in the year registered "
-            "in CCUS with a reader, kiosk or private system in use", tags=["keishin"], roles=ADMINS, query=W1Query, errors=(403, 404, 422), replica=True, media=("application/json",))
+@router.get(
+    "/businesses/{pk:int}/keishin/w1",
+    summary="W1⑩: every 元請 work of the 工事経歴書 in the year registered "
+    "in CCUS with a reader, kiosk or private system in use",
+    tags=["keishin"],
+    roles=ADMINS,
+    query=W1Query,
+    errors=(403, 404, 422),
+    replica=True,
+    media=("application/json",),
+)
 async def w1(ctx: Ctx):
     business = await _business(ctx)
     q: W1Query = ctx.query
-    out = plain(await service.w1(business=business, base_date=q.base_date, fiscal_year_start=q.fiscal_year_start,
-                                 pledge_submitted=q.pledge_submitted))
+    out = plain(
+        await service.w1(
+            business=business,
+            base_date=q.base_date,
+            fiscal_year_start=q.fiscal_year_start,
+            pledge_submitted=q.pledge_submitted,
+        )
+    )
     # W1⑧ beside W1⑩: the two W1 items CCUS data feeds.
-    out["skills"] = plain(await service.w1_skills(business=business, base_date=q.base_date, engineers=q.engineers,
-                                                  engineer_value=q.engineer_value))
+    out["skills"] = plain(
+        await service.w1_skills(
+            business=business, base_date=q.base_date, engineers=q.engineers, engineer_value=q.engineer_value
+        )
+    )
     return out
 
 
-@router.get("/businesses/{pk:int}/keishin/w1-skills", summary="W1⑧: 技能者数, 技能レベル向上者数 (judged level "
-            "rises in the 3 years to the base date), 控除対象者数, the 技能者 value and, with 技術者数, the 評点",
-            tags=["keishin"], roles=ADMINS, query=SkillsQuery, errors=(403, 404, 422), replica=True,
-            media=("application/json",))
+@router.get(
+    "/businesses/{pk:int}/keishin/w1-skills",
+    summary="W1⑧: 技能者数, 技能レベル向上者数 (judged level "
+    "rises in the 3 years to the base date), 控除対象者数, the 技能者 value and, with 技術者数, the 評点",
+    tags=["keishin"],
+    roles=ADMINS,
+    query=SkillsQuery,
+    errors=(403, 404, 422),
+    replica=True,
+    media=("application/json",),
+)
 async def w1_skills(ctx: Ctx):
     business = await _business(ctx)
     q: SkillsQuery = ctx.query
-    return plain(await service.w1_skills(business=business, base_date=q.base_date, engineers=q.engineers,
-                                         engineer_value=q.engineer_value))
+    return plain(
+        await service.w1_skills(
+            business=business, base_date=q.base_date, engineers=q.engineers, engineer_value=q.engineer_value
+        )
+    )

@@ -17,12 +17,14 @@ class ContractHistoryIn(Strict):
     started_on: date | None = None
     completed_on: date | None = None
     industry_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")] | None = Field(
-        default=None, description="2-digit 業種コード; required (a row without one is refused)")
+        default=None, description="2-digit 業種コード; required (a row without one is refused)"
+    )
     breakdown_code: Annotated[str, StringConstraints(pattern=r"^\d{3}$")] | None = None
     site_id: int | None = Field(default=None, description="W1⑩: the CCUS site (its pk) of this 元請 work")
     public: bool = Field(default=False, description="W1⑩: ordered by a public body (公共工事)")
     exemption: Literal["overseas", "minor", "disaster"] | None = Field(
-        default=None, description="W1⑩: left out as 海外 / 軽微 / 災害応急")
+        default=None, description="W1⑩: left out as 海外 / 軽微 / 災害応急"
+    )
 
 
 class ContractHistoryOut(ContractHistoryIn):
@@ -31,7 +33,8 @@ class ContractHistoryOut(ContractHistoryIn):
 
 class ContractCorrectionIn(ContractHistoryIn):
     reason: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
-        default=None, description="required: kept in the audit trail")
+        default=None, description="required: kept in the audit trail"
+    )
 
 
 class ReasonQuery(BaseModel):
@@ -40,16 +43,23 @@ class ReasonQuery(BaseModel):
 
 class SkillsQuery(BaseModel):
     base_date: date
-    engineers: int | None = Field(default=None, ge=0, le=100_000,
-                                  description="W1⑧: 技術者数 (監理・主任技術者の資格者と技士補), entered by the business")
-    engineer_value: int = Field(default=0, ge=0, le=10, description="W1⑧: A, the 技術者 value (0–10) from their CPD units")
+    engineers: int | None = Field(
+        default=None,
+        ge=0,
+        le=100_000,
+        description="W1⑧: 技術者数 (監理・主任技術者の資格者と技士補), entered by the business",
+    )
+    engineer_value: int = Field(
+        default=0, ge=0, le=10, description="W1⑧: A, the 技術者 value (0–10) from their CPD units"
+    )
 
 
 class KeishinQuery(BaseModel):
     base_date: date = Field(description="審査基準日")
     application_date: date | None = None
     industries: Annotated[str, StringConstraints(pattern=r"^\d{2}(,\d{2})*$")] = Field(
-        description="comma-separated 業種コード applied for, e.g. 01,05,29")
+        description="comma-separated 業種コード applied for, e.g. 01,05,29"
+    )
     format: Literal["json", "csv", "pdf"] = "json"
     encoding: Literal["utf-8", "shift_jis"] = "utf-8"
 
@@ -71,6 +81,12 @@ class W1Query(BaseModel):
     base_date: date
     fiscal_year_start: date
     pledge_submitted: bool = True
-    engineers: int | None = Field(default=None, ge=0, le=100_000,
-                                  description="W1⑧: 技術者数 (監理・主任技術者の資格者と技士補), entered by the business")
-    engineer_value: int = Field(default=0, ge=0, le=10, description="W1⑧: A, the 技術者 value (0–10) from their CPD units")
+    engineers: int | None = Field(
+        default=None,
+        ge=0,
+        le=100_000,
+        description="W1⑧: 技術者数 (監理・主任技術者の資格者と技士補), entered by the business",
+    )
+    engineer_value: int = Field(
+        default=0, ge=0, le=10, description="W1⑧: A, the 技術者 value (0–10) from their CPD units"
+    )

@@ -47,8 +47,9 @@ def load_tables(path: Path = DATA) -> dict[str, tuple[Band, ...]]:
     tables: dict[str, list[Band]] = {}
     with path.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            tables.setdefault(row["table"], []).append(Band(Fraction(Decimal(row["min_value"])), int(row["points"]),
-                                                            row["status"], row["source"]))
+            tables.setdefault(row["table"], []).append(
+                Band(Fraction(Decimal(row["min_value"])), int(row["points"]), row["status"], row["source"])
+            )
     return {k: tuple(sorted(v, key=lambda b: b.min_value, reverse=True)) for k, v in tables.items()}
 
 
@@ -82,8 +83,14 @@ class SkillRises:
     note: str
 
 
-def skill_rises(*, technicians: Sequence[int], judgements: Sequence[Judgement], base_date: date,
-                engineers: int | None = None, engineer_value: int = 0) -> SkillRises:
+def skill_rises(
+    *,
+    technicians: Sequence[int],
+    judgements: Sequence[Judgement],
+    base_date: date,
+    engineers: int | None = None,
+    engineer_value: int = 0,
+) -> SkillRises:
     start = months_earlier(base_date, WINDOW_MONTHS)
     people = set(technicians)
     then: dict[int, int] = {}  # the highest level held on the window's start day, per technician (any trade)
@@ -98,8 +105,11 @@ def skill_rises(*, technicians: Sequence[int], judgements: Sequence[Judgement], 
             by_trade_then[key] = max(by_trade_then.get(key, 1), j.level)
     for j in judgements:
         # A rise is within a trade: a level judged in the window above what that trade held on the start day.
-        if j.technician in people and start < j.judged_on <= base_date \
-                and j.level > by_trade_then.get((j.technician, j.trade), 1):
+        if (
+            j.technician in people
+            and start < j.judged_on <= base_date
+            and j.level > by_trade_then.get((j.technician, j.trade), 1)
+        ):
             rose.add(j.technician)
     deducted = {t for t, level in then.items() if level == 4}
     risen = rose - deducted
@@ -110,12 +120,27 @@ def skill_rises(*, technicians: Sequence[int], judgements: Sequence[Judgement], 
     note = "W1⑧ 評点 needs 技術者数 (and the 技術者 value A from their CPD units): enter them to compute it"
     if engineers is not None:
         total = engineers + len(people)
-        value = (Fraction(engineers, total) * engineer_value + Fraction(len(people), total) * b.points) if total \
+        value = (
+            (Fraction(engineers, total) * engineer_value + Fraction(len(people), total) * b.points)
+            if total
             else Fraction(0)
+        )
         computed = round(float(value), 4)
         points = band("w1_8_score", value).points
         note = "W1⑧ = 技術者数/(技術者数+技能者数)×A + 技能者数/(技術者数+技能者数)×B, 評点 from the table"
-    return SkillRises(base_date, start, len(people), len(risen), len(deducted),
-                      round(len(risen) / denominator, 4) if denominator > 0 else None, tuple(sorted(risen)),
-                      b.points, b.status, engineers, engineer_value if engineers is not None else None, computed,
-                      points, note)
+    return SkillRises(
+        base_date,
+        start,
+        len(people),
+        len(risen),
+        len(deducted),
+        round(len(risen) / denominator, 4) if denominator > 0 else None,
+        tuple(sorted(risen)),
+        b.points,
+        b.status,
+        engineers,
+        engineer_value if engineers is not None else None,
+        computed,
+        points,
+        note,
+    )

@@ -77,11 +77,15 @@ def w1_ccus_points(*, base_date: date, sites: Sequence[DirectSite], pledge_submi
     if not pledge_submitted:
         return W1Result(0, (*reasons, "誓約書 (様式第6号) not submitted"), len(considered))
     if all_ok:
-        return W1Result(POINTS_ALL_WORKS, (*reasons, "every directly contracted work accumulates in CCUS"),
-                        len(considered))
+        return W1Result(
+            POINTS_ALL_WORKS, (*reasons, "every directly contracted work accumulates in CCUS"), len(considered)
+        )
     if public_ok:
-        return W1Result(POINTS_PUBLIC_WORKS, (*reasons, "every public directly contracted work accumulates in CCUS"),
-                        len(considered))
+        return W1Result(
+            POINTS_PUBLIC_WORKS,
+            (*reasons, "every public directly contracted work accumulates in CCUS"),
+            len(considered),
+        )
     return W1Result(0, tuple(reasons), len(considered))
 
 

@@ -10,14 +10,30 @@ from api.kpi.schemas import FiscalYearQuery, RegistrationsOut, RevenueOut
 router = Router()
 
 
-@router.get("/admin/kpi/revenue", summary="Revenue by fee type against the 2020 revenue plan (seed 000), per quarter",
-            tags=["kpi"], roles={Role.operator}, query=FiscalYearQuery, response=RevenueOut, errors=(422,), replica=True)
+@router.get(
+    "/admin/kpi/revenue",
+    summary="Revenue by fee type against the 2020 revenue plan (seed 000), per quarter",
+    tags=["kpi"],
+    roles={Role.operator},
+    query=FiscalYearQuery,
+    response=RevenueOut,
+    errors=(422,),
+    replica=True,
+)
 async def revenue(ctx: Ctx):
     return await service.revenue(fiscal_year=ctx.query.fiscal_year)
 
 
-@router.get("/admin/kpi/registrations", summary="Registrations and work records by segment (industry, prefecture, "
-            "size) against the 低位推計 targets, per quarter", tags=["kpi"], roles={Role.operator},
-            query=FiscalYearQuery, response=RegistrationsOut, errors=(422,), replica=True)
+@router.get(
+    "/admin/kpi/registrations",
+    summary="Registrations and work records by segment (industry, prefecture, "
+    "size) against the 低位推計 targets, per quarter",
+    tags=["kpi"],
+    roles={Role.operator},
+    query=FiscalYearQuery,
+    response=RegistrationsOut,
+    errors=(422,),
+    replica=True,
+)
 async def registrations(ctx: Ctx):
     return await service.registrations(fiscal_year=ctx.query.fiscal_year)

@@ -23,7 +23,13 @@ from api.sql import fetch
 from api.billing.tariffs import TariffError, capital_band
 from api.businesses.models import Business, ReviewStatus
 from api.kpi.schemas import (
-    Measure, QuarterAmount, QuarterOut, RegistrationsOut, RevenueCategoryOut, RevenueOut, SegmentRow,
+    Measure,
+    QuarterAmount,
+    QuarterOut,
+    RegistrationsOut,
+    RevenueCategoryOut,
+    RevenueOut,
+    SegmentRow,
 )
 from api.registration.models import Technician
 from api.timeutil import JST
@@ -44,16 +50,24 @@ async def revenue(*, fiscal_year: int) -> RevenueOut:
     quarters = fiscal_quarters(fiscal_year)
     first, last = quarters[0][1], quarters[-1][2]
     conn = db.read_connection()
-    rows = await fetch(conn, "SELECT fee_type, event_date, SUM(amount_yen) AS s FROM charge "
-                             "WHERE event_date >= ? AND event_date <= ? GROUP BY fee_type, event_date", [first, last])
+    rows = await fetch(
+        conn,
+        "SELECT fee_type, event_date, SUM(amount_yen) AS s FROM charge "
+        "WHERE event_date >= ? AND event_date <= ? GROUP BY fee_type, event_date",
+        [first, last],
+    )
     by_fee: dict[str, Counter] = defaultdict(Counter)
     for r in rows:
         day = date.fromisoformat(str(r["event_date"])[:10])
         q = next(n for n, a, b in quarters if a <= day <= b)
         by_fee[r["fee_type"]][q] += int(r["s"])
-    credits = await fetch(conn, """SELECT l.fee_type, SUM(l.amount_yen) AS s FROM credit_note_line l
+    credits = await fetch(
+        conn,
+        """SELECT l.fee_type, SUM(l.amount_yen) AS s FROM credit_note_line l
                                    JOIN credit_note c ON c.id = l.credit_note_id
-                                   WHERE c.issued_on >= ? AND c.issued_on <= ? GROUP BY l.fee_type""", [first, last])
+                                   WHERE c.issued_on >= ? AND c.issued_on <= ? GROUP BY l.fee_type""",
+        [first, last],
+    )
     credited = {r["fee_type"]: int(r["s"]) for r in credits}
     p = plan()["revenue_plan"]
     has_plan = p["fiscal_year"] == fiscal_year
@@ -65,16 +79,29 @@ async def revenue(*, fiscal_year: int) -> RevenueOut:
         accrued = sum(x.actual_yen for x in per_q)
         credit = sum(credited.get(f, 0) for f in fees)
         plan_yen = cat["plan_yen"] if has_plan else None
-        categories.append(RevenueCategoryOut(
-            code=cat["code"], label_ja=cat["label_ja"], fee_types=fees, plan_yen=plan_yen, accrued_yen=accrued,
-            credited_yen=credit, net_yen=accrued - credit,
-            achievement=round((accrued - credit) / plan_yen, 4) if plan_yen else None, quarters=per_q,
-            plan_cite=f"{p['cite']} (line {cat['line']})" if has_plan else None))
+        categories.append(
+            RevenueCategoryOut(
+                code=cat["code"],
+                label_ja=cat["label_ja"],
+                fee_types=fees,
+                plan_yen=plan_yen,
+                accrued_yen=accrued,
+                credited_yen=credit,
+                net_yen=accrued - credit,
+                achievement=round((accrued - credit) / plan_yen, 4) if plan_yen else None,
+                quarters=per_q,
+                plan_cite=f"{p['cite']} (line {cat['line']})" if has_plan else None,
+            )
+        )
     unattributed = sum(v for k, v in credited.items() if k not in attributed)
-    return RevenueOut(fiscal_year=fiscal_year, plan_source=plan()["source"] if has_plan else None,
-                      categories=categories, unattributed_credits_yen=unattributed,
-                      plan_total_yen=p["total_yen"] if has_plan else None,
-                      net_total_yen=sum(c.net_yen for c in categories) - unattributed)
+    return RevenueOut(
+        fiscal_year=fiscal_year,
+        plan_source=plan()["source"] if has_plan else None,
+        categories=categories,
+        unattributed_credits_yen=unattributed,
+        plan_total_yen=p["total_yen"] if has_plan else None,
+        net_total_yen=sum(c.net_yen for c in categories) - unattributed,
+    )
 
 
 def _size(capital: int | None, sole: bool) -> str:
@@ -85,8 +112,9 @@ def _size(capital: int | None, sole: bool) -> str:
 
 
 async def _segment_keys() -> dict[int, dict[str, list[str]]]:
-    rows = await Business.filter(placeholder=False).values_list("id", "permitted_industries", "prefecture", "capital_yen",
-                                            "sole_proprietor")
+    rows = await Business.filter(placeholder=False).values_list(
+        "id", "permitted_industries", "prefecture", "capital_yen", "sole_proprietor"
+    )
     out = {}
     for pk, industries, prefecture, capital, sole in rows:
         codes = [str(c) for c in industries] if isinstance(industries, list) and industries else ["none"]
@@ -102,8 +130,11 @@ def _targets(fiscal_year: int) -> dict[str, tuple[int | None, int | None, int | 
     out: dict[str, tuple[int | None, int | None, int | None]] = {}
     for measure, series in (("technicians", "technicians_cumulative"), ("businesses", "businesses_cumulative")):
         this, before = by_year[series].get(fy), by_year[series].get(prev)
-        new = t["fiscal_year_2020"][f"{measure}_new"] if fiscal_year == 2020 else (
-            this - before if this is not None and before is not None else None)
+        new = (
+            t["fiscal_year_2020"][f"{measure}_new"]
+            if fiscal_year == 2020
+            else (this - before if this is not None and before is not None else None)
+        )
         out[measure] = (new, before, this)
     out["work_records"] = (by_year["work_records"].get(fy), None, None)
     return out
@@ -116,13 +147,23 @@ async def registrations(*, fiscal_year: int) -> RegistrationsOut:
     year_to_date: Counter = Counter()
     out = []
     for n, first, last in fiscal_quarters(fiscal_year):
-        techs = await fetch(conn, "SELECT employer_id, COUNT(*) AS n FROM technician WHERE status = 'approved' "
-                                  "AND registered_on >= ? AND registered_on <= ? GROUP BY employer_id", [first, last])
-        records = await fetch(conn, "SELECT employer_id, COUNT(*) AS n FROM work_record "
-                                    "WHERE work_date >= ? AND work_date <= ? GROUP BY employer_id", [first, last])
-        business_ids = await Business.filter(status=ReviewStatus.approved, approved_at__gte=_start(first),
-                                             approved_at__lt=_start(last + timedelta(days=1))).values_list("id",
-                                                                                                          flat=True)
+        techs = await fetch(
+            conn,
+            "SELECT employer_id, COUNT(*) AS n FROM technician WHERE status = 'approved' "
+            "AND registered_on >= ? AND registered_on <= ? GROUP BY employer_id",
+            [first, last],
+        )
+        records = await fetch(
+            conn,
+            "SELECT employer_id, COUNT(*) AS n FROM work_record "
+            "WHERE work_date >= ? AND work_date <= ? GROUP BY employer_id",
+            [first, last],
+        )
+        business_ids = await Business.filter(
+            status=ReviewStatus.approved,
+            approved_at__gte=_start(first),
+            approved_at__lt=_start(last + timedelta(days=1)),
+        ).values_list("id", flat=True)
         segments: dict[str, dict[str, Counter]] = {s: defaultdict(Counter) for s in SEGMENTS}
 
         def add(what: str, employer: Any, count: int) -> None:
@@ -137,26 +178,48 @@ async def registrations(*, fiscal_year: int) -> RegistrationsOut:
             add("work_records", r["employer_id"], int(r["n"]))
         for pk in business_ids:
             add("businesses", pk, 1)
-        counts = {"technicians": sum(int(r["n"]) for r in techs), "businesses": len(business_ids),
-                  "work_records": sum(int(r["n"]) for r in records)}
+        counts = {
+            "technicians": sum(int(r["n"]) for r in techs),
+            "businesses": len(business_ids),
+            "work_records": sum(int(r["n"]) for r in records),
+        }
         year_to_date.update(counts)
         all_time = {
             "technicians": await Technician.filter(status=ReviewStatus.approved, registered_on__lte=last).count(),
-            "businesses": await Business.filter(status=ReviewStatus.approved,
-                                                approved_at__lt=_start(last + timedelta(days=1))).count(),
+            "businesses": await Business.filter(
+                status=ReviewStatus.approved, approved_at__lt=_start(last + timedelta(days=1))
+            ).count(),
         }
         measures = {}
         for m in ("technicians", "businesses", "work_records"):
             new, before, this = targets[m]
             measures[m] = Measure(
-                quarter=counts[m], year_to_date=year_to_date[m],
+                quarter=counts[m],
+                year_to_date=year_to_date[m],
                 year_to_date_target=new * n // 4 if new is not None else None,
                 all_time=all_time.get(m),
-                all_time_target=(before + (this - before) * n // 4) if before is not None and this is not None
-                else None)
-        out.append(QuarterOut(
-            quarter=n, first_day=first, last_day=last, **measures,
-            segments={s: [SegmentRow(key=k, technicians=v["technicians"], businesses=v["businesses"],
-                                     work_records=v["work_records"]) for k, v in sorted(segments[s].items())]
-                      for s in SEGMENTS}))
+                all_time_target=(before + (this - before) * n // 4)
+                if before is not None and this is not None
+                else None,
+            )
+        out.append(
+            QuarterOut(
+                quarter=n,
+                first_day=first,
+                last_day=last,
+                **measures,
+                segments={
+                    s: [
+                        SegmentRow(
+                            key=k,
+                            technicians=v["technicians"],
+                            businesses=v["businesses"],
+                            work_records=v["work_records"],
+                        )
+                        for k, v in sorted(segments[s].items())
+                    ]
+                    for s in SEGMENTS
+                },
+            )
+        )
     return RegistrationsOut(fiscal_year=fiscal_year, target_source=plan()["targets"]["basis"], quarters=out)

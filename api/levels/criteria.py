@@ -62,8 +62,13 @@ class CriteriaVersion:
 class Criteria:
     """All versions, indexed by trade; `select` is called once per evaluation, so its answers are memoised."""
 
-    def __init__(self, versions: tuple[CriteriaVersion, ...], names: Mapping[str, str], days_per_year: int,
-                 proposed: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        versions: tuple[CriteriaVersion, ...],
+        names: Mapping[str, str],
+        days_per_year: int,
+        proposed: Mapping[str, str],
+    ) -> None:
         self.versions = versions
         self.names = dict(names)
         self.days_per_year = days_per_year
@@ -143,8 +148,9 @@ def parse_criteria(doc: Mapping[str, Any]) -> Criteria:
     return Criteria(tuple(versions), names, days_per_year, proposed)
 
 
-def _version(entry: Mapping[str, Any], where: str, names: Mapping[str, str], trades: Mapping[str, str]
-             ) -> CriteriaVersion:
+def _version(
+    entry: Mapping[str, Any], where: str, names: Mapping[str, str], trades: Mapping[str, str]
+) -> CriteriaVersion:
     version = entry.get("criteria_version")
     if not isinstance(version, str) or not version:
         raise CriteriaError(f"{where}.criteria_version is required")
@@ -167,8 +173,16 @@ def _version(entry: Mapping[str, Any], where: str, names: Mapping[str, str], tra
     for lower, upper in zip(rows, rows[1:]):
         if upper.min_work_days < lower.min_work_days:
             raise CriteriaError(f"{where}: level {upper.level} needs fewer work days than level {lower.level}")
-    return CriteriaVersion(version, tuple(entry_trades), str(entry.get("name", "")), str(entry.get("body", "")),
-                           valid_from, valid_to, str(entry.get("source", "")), rows)
+    return CriteriaVersion(
+        version,
+        tuple(entry_trades),
+        str(entry.get("name", "")),
+        str(entry.get("body", "")),
+        valid_from,
+        valid_to,
+        str(entry.get("source", "")),
+        rows,
+    )
 
 
 def _row(row: Mapping[str, Any], where: str, names: Mapping[str, str]) -> LevelRow:
@@ -178,8 +192,9 @@ def _row(row: Mapping[str, Any], where: str, names: Mapping[str, str]) -> LevelR
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise CriteriaError(f"{where}.{key} must be a non-negative integer")
         nums[key] = value
-    groups = tuple(_group(g, f"{where}.qualifications[{i}]", names) for i, g in enumerate(row.get("qualifications")
-                                                                                       or []))
+    groups = tuple(
+        _group(g, f"{where}.qualifications[{i}]", names) for i, g in enumerate(row.get("qualifications") or [])
+    )
     return LevelRow(nums["level"], nums["min_work_days"], nums["min_lead_days"], nums["min_foreman_days"], groups)
 
 
@@ -195,8 +210,10 @@ def _group(group: Mapping[str, Any], where: str, names: Mapping[str, str]) -> Qu
         raise CriteriaError(f"{where}: a code is listed twice")
     unknown = [c for c in codes if c not in names]
     if unknown:
-        raise CriteriaError(f"{where}: unknown qualification code(s) {', '.join(unknown)}; add them to the master "
-                            "or to proposed_qualifications")
+        raise CriteriaError(
+            f"{where}: unknown qualification code(s) {', '.join(unknown)}; add them to the master "
+            "or to proposed_qualifications"
+        )
     need = {"any_of": 1, "all_of": len(codes)}.get(kind, group.get("at_least"))
     if not isinstance(need, int) or isinstance(need, bool) or not 1 <= need <= len(codes):
         raise CriteriaError(f"{where}.at_least must be between 1 and the number of codes")

@@ -26,8 +26,15 @@ MAX_LEVEL = 4
 
 def evaluate(*, inputs: LevelInputs, criteria: Criteria, on: date) -> LevelResult:
     if inputs.tier != "detailed":
-        return LevelResult(inputs.technician_id, inputs.trade, on, False, None,
-                           missing_for_next=("詳細型登録 (能力評価は詳細型の技能者のみ)",), reason="simplified_tier")
+        return LevelResult(
+            inputs.technician_id,
+            inputs.trade,
+            on,
+            False,
+            None,
+            missing_for_next=("詳細型登録 (能力評価は詳細型の技能者のみ)",),
+            reason="simplified_tier",
+        )
     version = criteria.select(inputs.trade, on)
     if version is None:
         return LevelResult(inputs.technician_id, inputs.trade, on, False, None, reason="no_criteria")
@@ -53,7 +60,7 @@ def evaluate(*, inputs: LevelInputs, criteria: Criteria, on: date) -> LevelResul
         ok = counted >= row.min_work_days and lead >= row.min_lead_days and foreman >= row.min_foreman_days
         if ok:
             for g in row.groups:
-                if (g.code_set.isdisjoint(held) if g.need == 1 else len(g.code_set & held) < g.need):
+                if g.code_set.isdisjoint(held) if g.need == 1 else len(g.code_set & held) < g.need:
                     ok = False
                     break
         met.append(ok)
@@ -67,29 +74,38 @@ def evaluate(*, inputs: LevelInputs, criteria: Criteria, on: date) -> LevelResul
         missing = _missing(version.rows[level - 1], counted, lead, inputs.foreman_days, held, lapsed, criteria)
 
     evidence = Evidence(
-        recorded_days=inputs.work_days, pre_registration_calendar_days=calendar, pre_registration_days=pre,
-        certified_prior_days=inputs.certified_prior_days, counted_days=counted, foreman_days=inputs.foreman_days,
-        lead_days=lead, qualifications=tuple(sorted(held)), expired=tuple(sorted(lapsed)),
+        recorded_days=inputs.work_days,
+        pre_registration_calendar_days=calendar,
+        pre_registration_days=pre,
+        certified_prior_days=inputs.certified_prior_days,
+        counted_days=counted,
+        foreman_days=inputs.foreman_days,
+        lead_days=lead,
+        qualifications=tuple(sorted(held)),
+        expired=tuple(sorted(lapsed)),
         rows_met=tuple(row.level for row, ok in zip(version.rows, met) if ok),
     )
-    return LevelResult(inputs.technician_id, inputs.trade, on, True, level, version.criteria_version, evidence,
-                       missing)
+    return LevelResult(inputs.technician_id, inputs.trade, on, True, level, version.criteria_version, evidence, missing)
 
 
 def _check(inputs: LevelInputs) -> None:
     if min(inputs.work_days, inputs.foreman_days, inputs.team_leader_days, inputs.certified_prior_days) < 0:
-        raise LevelsError("negative_days", f"{inputs.technician_id}/{inputs.trade}: day counts cannot be negative",
-                          "work_days")
+        raise LevelsError(
+            "negative_days", f"{inputs.technician_id}/{inputs.trade}: day counts cannot be negative", "work_days"
+        )
     if inputs.foreman_days + inputs.team_leader_days > inputs.work_days:
         # Position days are a subset of the recorded days; more of them means the aggregation is wrong.
-        raise LevelsError("inconsistent_days",
-                          f"{inputs.technician_id}/{inputs.trade}: foreman + team-leader days "
-                          f"({inputs.foreman_days + inputs.team_leader_days}) exceed work days ({inputs.work_days})",
-                          "foreman_days")
+        raise LevelsError(
+            "inconsistent_days",
+            f"{inputs.technician_id}/{inputs.trade}: foreman + team-leader days "
+            f"({inputs.foreman_days + inputs.team_leader_days}) exceed work days ({inputs.work_days})",
+            "foreman_days",
+        )
 
 
-def _missing(row: LevelRow, counted: int, lead: int, foreman: int, held: set[str], lapsed: dict[str, date],
-             criteria: Criteria) -> tuple[str, ...]:
+def _missing(
+    row: LevelRow, counted: int, lead: int, foreman: int, held: set[str], lapsed: dict[str, date], criteria: Criteria
+) -> tuple[str, ...]:
     out: list[str] = []
     if counted < row.min_work_days:
         out.append(f"就業日数 あと {row.min_work_days - counted:,} 日")
@@ -102,8 +118,9 @@ def _missing(row: LevelRow, counted: int, lead: int, foreman: int, held: set[str
     return tuple(out)
 
 
-def _group_missing(group: QualificationGroup, held: set[str], lapsed: dict[str, date],
-                   criteria: Criteria) -> tuple[str, ...]:
+def _group_missing(
+    group: QualificationGroup, held: set[str], lapsed: dict[str, date], criteria: Criteria
+) -> tuple[str, ...]:
     mine = group.code_set & held
     if len(mine) >= group.need:
         return ()
@@ -120,8 +137,7 @@ def _group_missing(group: QualificationGroup, held: set[str], lapsed: dict[str, 
     return found
 
 
-def _wording(group: QualificationGroup, mine: frozenset[str], lapsed: dict[str, date],
-             criteria: Criteria) -> list[str]:
+def _wording(group: QualificationGroup, mine: frozenset[str], lapsed: dict[str, date], criteria: Criteria) -> list[str]:
     def name(code: str) -> str:
         text = criteria.qualification_name(code)
         return f"{text} ({lapsed[code].isoformat()} で期限切れ)" if code in lapsed else text

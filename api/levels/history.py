@@ -26,8 +26,9 @@ class LevelChange:
     direction: Direction
 
 
-def level_change(*, previous_level: int | None, previous_version: str | None,
-                 result: LevelResult) -> LevelChange | None:
+def level_change(
+    *, previous_level: int | None, previous_version: str | None, result: LevelResult
+) -> LevelChange | None:
     """The change `result` makes against the latest stored level of that technician × trade, or None.
 
     A new criteria version that gives the same level is still recorded (direction "criteria") so the history says
@@ -46,8 +47,9 @@ def level_change(*, previous_level: int | None, previous_version: str | None,
         direction = "criteria"
     else:
         return None
-    return LevelChange(result.technician_id, result.trade, result.on, previous_level, result.level,
-                       result.criteria_version, direction)
+    return LevelChange(
+        result.technician_id, result.trade, result.on, previous_level, result.level, result.criteria_version, direction
+    )
 
 
 def result_to_dict(result: LevelResult) -> dict[str, Any]:

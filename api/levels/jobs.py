@@ -17,10 +17,13 @@ async def evaluate_all_levels(ctx: dict[str, Any]) -> int:
     """Nightly: every 詳細型 technician, in id chunks. Re-running the same day stores nothing new (history keeps
     changes only)."""
     on = today_jst()
-    ids = await Technician.filter(tier="detailed", technician_id__not_isnull=True).order_by("id").values_list(
-        "id", flat=True)
+    ids = (
+        await Technician.filter(tier="detailed", technician_id__not_isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     total = 0
     for i in range(0, len(ids), CHUNK):
-        chunk = ids[i:i + CHUNK]
+        chunk = ids[i : i + CHUNK]
         total += len(await evaluate_range(lo=chunk[0], hi=chunk[-1], on=on))
     return total

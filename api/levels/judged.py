@@ -52,8 +52,10 @@ async def _estimate(tech: Technician, trade: str) -> LevelResult:
 
     result = next((r for r in await evaluate_one(tech=tech, on=today_jst()) if r.trade == trade), None)
     if result is None or not result.evaluated or result.level is None:
-        raise Conflict("This trade cannot be evaluated for the technician"
-                       f" ({result.reason if result else 'no records'}).", code="not_evaluable")
+        raise Conflict(
+            f"This trade cannot be evaluated for the technician ({result.reason if result else 'no records'}).",
+            code="not_evaluable",
+        )
     return result
 
 
@@ -65,24 +67,35 @@ async def apply(*, actor: Account, tech: Technician, trade: str) -> LevelApplica
     if tech.status is not ReviewStatus.approved or tech.tier is not Tier.detailed:
         raise Conflict("Only an approved 詳細型 registration can apply for a level judgement.", code="not_detailed")
     if trade not in tech.trades:
-        raise Unprocessable.field("trade", "apply in one of the technician's registered trades",
-                                  code="trade_not_registered")
+        raise Unprocessable.field(
+            "trade", "apply in one of the technician's registered trades", code="trade_not_registered"
+        )
     body = await body_for_trade(trade)
     if body is None:
         raise Conflict("No assessment body judges this trade yet.", code="no_assessment_body")
     result = await _estimate(tech, trade)
     current = (await official(tech_ids=[tech.id])).get((tech.id, trade))
     if result.level <= (current.level if current else 1):  # type: ignore[operator]
-        raise Conflict(f"The estimate (level {result.level}) is not above the official level "
-                       f"{current.level if current else 1}.", code="estimate_not_above_official")
+        raise Conflict(
+            f"The estimate (level {result.level}) is not above the official level {current.level if current else 1}.",
+            code="estimate_not_above_official",
+        )
     try:
         return await LevelApplication.create(
-            technician=tech, trade=trade, body=body, applied_by_id=actor.id, proxy=actor.role is Role.business_admin,
-            estimate_level=result.level, criteria_version=result.criteria_version,
-            evidence=result_to_dict(result), open_key=f"{tech.id}:{trade}")
+            technician=tech,
+            trade=trade,
+            body=body,
+            applied_by_id=actor.id,
+            proxy=actor.role is Role.business_admin,
+            estimate_level=result.level,
+            criteria_version=result.criteria_version,
+            evidence=result_to_dict(result),
+            open_key=f"{tech.id}:{trade}",
+        )
     except IntegrityError:
-        raise Conflict("A level application for this trade is already waiting for its judgement.",
-                       code="level_application_open") from None
+        raise Conflict(
+            "A level application for this trade is already waiting for its judgement.", code="level_application_open"
+        ) from None
 
 
 async def body_of(actor: Account) -> AssessmentBody:
@@ -112,30 +125,51 @@ async def judge(*, actor: Account, pk: int, decision: str, level: int | None, re
             raise Unprocessable.field("level", "the judged level is required", code="level_required")
         current = (await official(tech_ids=[tech.id])).get((tech.id, app.trade))
         if level <= (current.level if current else 1):
-            raise Conflict(f"Judged levels never go down: the official level is already "
-                           f"{current.level if current else 1}.", code="level_not_higher")
+            raise Conflict(
+                f"Judged levels never go down: the official level is already {current.level if current else 1}.",
+                code="level_not_higher",
+            )
         result = await _estimate(tech, app.trade)  # the evidence as it stands at the decision
         if level > result.level:  # type: ignore[operator]
-            raise Unprocessable.field("level", f"the evidence supports level {result.level} at most",
-                                      code="level_not_supported")
+            raise Unprocessable.field(
+                "level", f"the evidence supports level {result.level} at most", code="level_not_supported"
+            )
         judged = (current, result)
     elif not reason:
         raise Unprocessable.field("reason", "a refusal needs a reason for the technician", code="reason_required")
     status = "judged" if decision == "raise" else "rejected"
     claimed = await LevelApplication.filter(id=app.id, status="submitted").update(
-        status=status, judged_level=level if judged else None, reason=reason, decided_by_id=actor.id,
-        decided_at=now(), open_key=None)
+        status=status,
+        judged_level=level if judged else None,
+        reason=reason,
+        decided_by_id=actor.id,
+        decided_at=now(),
+        open_key=None,
+    )
     if not claimed:
         raise Conflict("This application has already been decided.", code="already_decided")
     if judged:
         current, result = judged
         await JudgedLevel.create(
-            technician=tech, trade=app.trade, level=level, from_level=current.level if current else None,
-            criteria_version=result.criteria_version, colour=colour(level), body=body, application=app,  # type: ignore
-            evidence=result_to_dict(result), judged_on=today_jst())
-    await audit.record(actor=actor, action=f"level.{status}", entity_type="technician", entity_id=tech.id,
-                       after={"trade": app.trade, "level": level, "application": app.id, "body": body.name},
-                       reason=reason)
+            technician=tech,
+            trade=app.trade,
+            level=level,
+            from_level=current.level if current else None,
+            criteria_version=result.criteria_version,
+            colour=colour(level),  # type: ignore[arg-type]
+            body=body,
+            application=app,
+            evidence=result_to_dict(result),
+            judged_on=today_jst(),
+        )
+    await audit.record(
+        actor=actor,
+        action=f"level.{status}",
+        entity_type="technician",
+        entity_id=tech.id,
+        after={"trade": app.trade, "level": level, "application": app.id, "body": body.name},
+        reason=reason,
+    )
     await app.refresh_from_db()
     return app
 
@@ -145,8 +179,9 @@ async def queue(*, actor: Account, status: str) -> list[LevelApplication]:
     return await LevelApplication.filter(status=status, trade__in=body.trades).order_by("submitted_at").limit(200)
 
 
-async def create_body(*, actor: Account, name: str, trades: list[str], login: str, password: str,
-                      display_name: str) -> AssessmentBody:
+async def create_body(
+    *, actor: Account, name: str, trades: list[str], login: str, password: str, display_name: str
+) -> AssessmentBody:
     from api.accounts.service import create_account
 
     taken = {t for b in await AssessmentBody.all() for t in b.trades}
@@ -156,9 +191,15 @@ async def create_body(*, actor: Account, name: str, trades: list[str], login: st
     if await AssessmentBody.filter(name=name).exists():
         raise Conflict("An assessment body with this name exists.", code="duplicate_body")
     body = await AssessmentBody.create(name=name, trades=trades)
-    account = await create_account(login=login, password=password, role=Role.assessment_body,
-                                   display_name=display_name, must_change_password=True)  # the operator chose it
+    account = await create_account(
+        login=login, password=password, role=Role.assessment_body, display_name=display_name, must_change_password=True
+    )  # the operator chose it
     await Account.filter(id=account.id).update(assessment_body_id=body.id)
-    await audit.record(actor=actor, action="assessment_body.create", entity_type="assessment_body",
-                       entity_id=body.id, after={"name": name, "trades": trades, "login": login})
+    await audit.record(
+        actor=actor,
+        action="assessment_body.create",
+        entity_type="assessment_body",
+        entity_id=body.id,
+        after={"name": name, "trades": trades, "login": login},
+    )
     return body

@@ -6,8 +6,9 @@ class LevelRecord(Model):
     """A technician's level per trade, as history: one row per change (first, up, down, or new criteria)."""
 
     id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="levels",
-                                                                   on_delete=fields.CASCADE)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="levels", on_delete=fields.CASCADE
+    )
     trade = fields.CharField(max_length=10)
     level = fields.SmallIntField()
     from_level = fields.SmallIntField(null=True)
@@ -42,11 +43,13 @@ class LevelApplication(Model):
     (unique; NULL once decided)."""
 
     id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="level_applications",
-                                                                   on_delete=fields.CASCADE)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="level_applications", on_delete=fields.CASCADE
+    )
     trade = fields.CharField(max_length=10)
-    body: fields.ForeignKeyRelation = fields.ForeignKeyField("models.AssessmentBody", related_name="applications",
-                                                             on_delete=fields.RESTRICT)
+    body: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.AssessmentBody", related_name="applications", on_delete=fields.RESTRICT
+    )
     applied_by_id = fields.BigIntField()
     proxy = fields.BooleanField(default=False)  # applied for by the employer
     status = fields.CharField(max_length=12, default="submitted")  # submitted / judged / rejected
@@ -71,17 +74,20 @@ class JudgedLevel(Model):
     The newest row per technician × trade is the official level; reports and 経審 read only these rows."""
 
     id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="judged_levels",
-                                                                   on_delete=fields.CASCADE)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="judged_levels", on_delete=fields.CASCADE
+    )
     trade = fields.CharField(max_length=10)
     level = fields.SmallIntField()
     from_level = fields.SmallIntField(null=True)
     criteria_version = fields.CharField(max_length=40)
     colour = fields.CharField(max_length=10)  # level card colour: white / blue / silver / gold
-    body: fields.ForeignKeyRelation = fields.ForeignKeyField("models.AssessmentBody", related_name="judgements",
-                                                             on_delete=fields.RESTRICT)
-    application: fields.ForeignKeyRelation = fields.ForeignKeyField("models.LevelApplication", related_name=False,
-                                                                    unique=True, on_delete=fields.RESTRICT)
+    body: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.AssessmentBody", related_name="judgements", on_delete=fields.RESTRICT
+    )
+    application: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.LevelApplication", related_name=False, unique=True, on_delete=fields.RESTRICT
+    )
     evidence = fields.JSONField()
     judged_on = fields.DateField()
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -97,15 +103,17 @@ class PriorExperience(Model):
     Work days in one trade before CCUS registration (the certificate states them); counted by the level engine."""
 
     id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="prior_experience",
-                                                                   on_delete=fields.CASCADE)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="prior_experience", on_delete=fields.CASCADE
+    )
     trade = fields.CharField(max_length=10)
     days = fields.IntField()
     period_from = fields.DateField()
     period_to = fields.DateField()
     certifier = fields.CharField(max_length=200)  # the employer that issued the 経歴証明書
-    document: fields.ForeignKeyNullableRelation = fields.ForeignKeyField("models.StoredImage", related_name=False,
-                                                                         null=True, on_delete=fields.SET_NULL)
+    document: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.StoredImage", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
     application_id = fields.BigIntField(unique=True)
     approved_at = fields.DatetimeField()
 

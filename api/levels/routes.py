@@ -15,10 +15,15 @@ def _official(official, tech_pk: int, trade: str) -> int:
     return row.level if row else 1
 
 
-@router.post("/technicians/{pk:int}/levels", summary="Estimate now (not official): level per trade and what is "
-             "missing for the next, beside the official (judged) level",
-             tags=["levels"], roles={Role.technician, Role.business_admin, Role.operator}, response=LevelsOut,
-             errors=(404,))
+@router.post(
+    "/technicians/{pk:int}/levels",
+    summary="Estimate now (not official): level per trade and what is "
+    "missing for the next, beside the official (judged) level",
+    tags=["levels"],
+    roles={Role.technician, Role.business_admin, Role.operator},
+    response=LevelsOut,
+    errors=(404,),
+)
 async def levels(ctx: Ctx):
     # Evaluating writes the level history: the technician's, the employer's or the operator's to run.
     tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
@@ -27,14 +32,33 @@ async def levels(ctx: Ctx):
     official = await judged.official(tech_ids=[tech.id])
     history = await LevelRecord.filter(technician=tech).order_by("-id")
     return LevelsOut(
-        technician_pk=tech.id, on=on,
-        trades=[TradeLevelOut(trade=r.trade, evaluated=r.evaluated, level=r.level, criteria_version=r.criteria_version,
-                              official_level=_official(official, tech.id, r.trade),
-                              official_colour=judged.colour(_official(official, tech.id, r.trade)),
-                              reason=r.reason, missing_for_next=list(r.missing_for_next),
-                              counted_days=r.evidence.counted_days if r.evidence else None,
-                              foreman_days=r.evidence.foreman_days if r.evidence else None,
-                              lead_days=r.evidence.lead_days if r.evidence else None) for r in results],
-        history=[LevelHistoryOut(trade=h.trade, level=h.level, from_level=h.from_level, direction=h.direction,
-                                 criteria_version=h.criteria_version, on=h.on) for h in history],
+        technician_pk=tech.id,
+        on=on,
+        trades=[
+            TradeLevelOut(
+                trade=r.trade,
+                evaluated=r.evaluated,
+                level=r.level,
+                criteria_version=r.criteria_version,
+                official_level=_official(official, tech.id, r.trade),
+                official_colour=judged.colour(_official(official, tech.id, r.trade)),
+                reason=r.reason,
+                missing_for_next=list(r.missing_for_next),
+                counted_days=r.evidence.counted_days if r.evidence else None,
+                foreman_days=r.evidence.foreman_days if r.evidence else None,
+                lead_days=r.evidence.lead_days if r.evidence else None,
+            )
+            for r in results
+        ],
+        history=[
+            LevelHistoryOut(
+                trade=h.trade,
+                level=h.level,
+                from_level=h.from_level,
+                direction=h.direction,
+                criteria_version=h.criteria_version,
+                on=h.on,
+            )
+            for h in history
+        ],
     )

@@ -54,26 +54,50 @@ async def evaluate_range(*, lo: int, hi: int, on: date) -> list[LevelResult]:
     for q in await Qualification.filter(technician_id__in=[t.id for t in techs], approved_at__not_isnull=True):
         quals[q.technician_id].append(q)  # type: ignore[attr-defined]
     prior = await certified_prior_days(tech_ids=[t.id for t in techs])
-    latest = {(r.technician_id, r.trade): r for r in await LevelRecord.filter(  # type: ignore[attr-defined]
-        technician_id__in=[t.id for t in techs]).order_by("id")}
+    latest = {
+        (r.technician_id, r.trade): r  # type: ignore[attr-defined]
+        for r in await LevelRecord.filter(technician_id__in=[t.id for t in techs]).order_by("id")
+    }
     results, changes = [], []
     for tech in techs:
         held = tuple(HeldQualification(q.code, q.acquired_on, q.expires_on) for q in quals[tech.id])
         for trade in sorted(set(tech.trades) | set(days[tech.id])):
             d, foreman, leader = days[tech.id].get(trade, (0, 0, 0))
-            result = evaluate(inputs=LevelInputs(
-                technician_id=tech.technician_id, trade=trade, tier=tech.tier.value, work_days=d,
-                foreman_days=foreman, team_leader_days=leader, registered_on=tech.registered_on,
-                qualifications=held, certified_prior_days=prior.get((tech.id, trade), 0)), criteria=criteria, on=on)
+            result = evaluate(
+                inputs=LevelInputs(
+                    technician_id=tech.technician_id,
+                    trade=trade,
+                    tier=tech.tier.value,
+                    work_days=d,
+                    foreman_days=foreman,
+                    team_leader_days=leader,
+                    registered_on=tech.registered_on,
+                    qualifications=held,
+                    certified_prior_days=prior.get((tech.id, trade), 0),
+                ),
+                criteria=criteria,
+                on=on,
+            )
             results.append(result)
             prev = latest.get((tech.id, trade))
-            change = level_change(previous_level=prev.level if prev else None,
-                                  previous_version=prev.criteria_version if prev else None, result=result)
+            change = level_change(
+                previous_level=prev.level if prev else None,
+                previous_version=prev.criteria_version if prev else None,
+                result=result,
+            )
             if change is not None:
-                changes.append(LevelRecord(technician_id=tech.id, trade=trade, level=change.to_level,
-                                           from_level=change.from_level, direction=change.direction,
-                                           criteria_version=change.criteria_version, on=on,
-                                           evidence=result_to_dict(result)["evidence"]))
+                changes.append(
+                    LevelRecord(
+                        technician_id=tech.id,
+                        trade=trade,
+                        level=change.to_level,
+                        from_level=change.from_level,
+                        direction=change.direction,
+                        criteria_version=change.criteria_version,
+                        on=on,
+                        evidence=result_to_dict(result)["evidence"],
+                    )
+                )
     if changes:
         await LevelRecord.bulk_create(changes)
     return results

@@ -52,17 +52,29 @@ def fingerprint(number: str, key: bytes) -> str:
     return hmac.new(key, b"licence-number:" + number.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def _field(value: Any, confidence: float, source: str, *, prefill: bool = True,
-           note: str | None = None) -> dict:
-    return {"value": value, "confidence": round(float(confidence), 3), "source": source,
-            "prefill": prefill, "confirmed": False, "note": note}
+def _field(value: Any, confidence: float, source: str, *, prefill: bool = True, note: str | None = None) -> dict:
+    return {
+        "value": value,
+        "confidence": round(float(confidence), 3),
+        "source": source,
+        "prefill": prefill,
+        "confirmed": False,
+        "note": note,
+    }
 
 
-def _document(number: str | None, *, expires: str | None, commission: str | None,
-              key: bytes | None, today: dt.date, source: str) -> dict:
-    doc: dict[str, Any] = {"kind": "drivers_licence", "source": source, "number_masked": None,
-                           "number_check_digit_ok": None, "expires": expires, "expired": None,
-                           "commission": commission}
+def _document(
+    number: str | None, *, expires: str | None, commission: str | None, key: bytes | None, today: dt.date, source: str
+) -> dict:
+    doc: dict[str, Any] = {
+        "kind": "drivers_licence",
+        "source": source,
+        "number_masked": None,
+        "number_check_digit_ok": None,
+        "expires": expires,
+        "expired": None,
+        "commission": commission,
+    }
     if number:
         doc["number_masked"] = mask_number(number)
         doc["number_check_digit_ok"] = check_digit_ok(number)
@@ -73,8 +85,9 @@ def _document(number: str | None, *, expires: str | None, commission: str | None
     return doc
 
 
-def _finish(fields: dict[str, dict], document: dict, source: str, warnings: list[str],
-            raw: dict | None, consent_raw: bool) -> dict:
+def _finish(
+    fields: dict[str, dict], document: dict, source: str, warnings: list[str], raw: dict | None, consent_raw: bool
+) -> dict:
     draft = {
         "tier": TIER,
         "source": source,
@@ -93,16 +106,19 @@ def _finish(fields: dict[str, dict], document: dict, source: str, warnings: list
 
 def _refresh(draft: dict) -> dict:
     fields = draft["fields"]
-    draft["identity"] = {k: f["value"] for k, f in fields.items()
-                         if k in IDENTITY_KEYS and f["value"] not in (None, "")
-                         and (f["prefill"] or f["confirmed"])}
+    draft["identity"] = {
+        k: f["value"]
+        for k, f in fields.items()
+        if k in IDENTITY_KEYS and f["value"] not in (None, "") and (f["prefill"] or f["confirmed"])
+    }
     draft["missing"] = [k for k in IDENTITY_KEYS if k not in draft["identity"]] + list(NOT_ON_LICENCE)
     draft["needs_confirmation"] = [k for k, f in fields.items() if not f["confirmed"]]
     return draft
 
 
-def draft_from_ic(licence: dict, *, consent_raw: bool = False, fingerprint_key: bytes | None = None,
-                  today: dt.date | None = None) -> dict:
+def draft_from_ic(
+    licence: dict, *, consent_raw: bool = False, fingerprint_key: bytes | None = None, today: dt.date | None = None
+) -> dict:
     today = today or dt.date.today()
     src = "ic_chip"
     review = set(licence.get("needs_review", []))
@@ -112,8 +128,12 @@ def draft_from_ic(licence: dict, *, consent_raw: bool = False, fingerprint_key: 
         "family_name": _field(family, conf("name"), src, note="外字/欠字" if "name" in review else None),
         "given_name": _field(given, conf("name") if given else 0.0, src, prefill=given is not None),
         "birth_date": _field(licence["birth_date"], 1.0, src),
-        "address": _field(licence["address"], conf("address"), src,
-                          note="changes_unreadable" if "changes_unreadable" in licence.get("warnings", []) else None),
+        "address": _field(
+            licence["address"],
+            conf("address"),
+            src,
+            note="changes_unreadable" if "changes_unreadable" in licence.get("warnings", []) else None,
+        ),
     }
     kana = licence.get("name_kana") or ""
     if kana:
@@ -122,8 +142,14 @@ def draft_from_ic(licence: dict, *, consent_raw: bool = False, fingerprint_key: 
         if k_given:
             fields["given_name_kana"] = _field(k_given, 1.0, src)
     number = licence.get("licence_number")
-    document = _document(number, expires=licence.get("expires"), commission=licence.get("commission"),
-                         key=fingerprint_key, today=today, source=src)
+    document = _document(
+        number,
+        expires=licence.get("expires"),
+        commission=licence.get("commission"),
+        key=fingerprint_key,
+        today=today,
+        source=src,
+    )
     if number is None:  # the edge reader sent the masked form only
         document["number_masked"] = licence.get("licence_number_masked")
         document["number_check_digit_ok"] = licence.get("licence_number_check_ok")
@@ -135,20 +161,29 @@ def draft_from_ic(licence: dict, *, consent_raw: bool = False, fingerprint_key: 
     return _finish(fields, document, src, warnings, raw, consent_raw)
 
 
-def draft_from_ocr(result: Any, *, consent_raw: bool = False, photo: bytes | None = None,
-                   fingerprint_key: bytes | None = None, today: dt.date | None = None) -> dict:
+def draft_from_ocr(
+    result: Any,
+    *,
+    consent_raw: bool = False,
+    photo: bytes | None = None,
+    fingerprint_key: bytes | None = None,
+    today: dt.date | None = None,
+) -> dict:
     today = today or dt.date.today()
     src = "card_photo"
     data = result.to_dict() if hasattr(result, "to_dict") else result
     fields: dict[str, dict] = {}
-    readings = {**{k: (v, False) for k, v in data.get("uncertain", {}).items()},
-                **{k: (v, True) for k, v in data.get("suggestions", {}).items()}}
+    readings = {
+        **{k: (v, False) for k, v in data.get("uncertain", {}).items()},
+        **{k: (v, True) for k, v in data.get("suggestions", {}).items()},
+    }
     if "name" in readings:
         s, sure = readings["name"]
         family, given = split_name(s["value"])
         fields["family_name"] = _field(family, s["confidence"], src, prefill=sure, note=s.get("note"))
-        fields["given_name"] = _field(given, s["confidence"] if given else 0.0, src,
-                                      prefill=sure and given is not None, note=s.get("note"))
+        fields["given_name"] = _field(
+            given, s["confidence"] if given else 0.0, src, prefill=sure and given is not None, note=s.get("note")
+        )
     for key in ("birth_date", "address"):
         if key in readings:
             s, sure = readings[key]
@@ -157,14 +192,14 @@ def draft_from_ocr(result: Any, *, consent_raw: bool = False, photo: bytes | Non
     if "licence_number" in readings:
         s, sure = readings["licence_number"]
         number = s["value"] if sure else None
-        fields["licence_number"] = _field(mask_number(s["value"]), s["confidence"], src, prefill=sure,
-                                          note=s.get("note"))
+        fields["licence_number"] = _field(
+            mask_number(s["value"]), s["confidence"], src, prefill=sure, note=s.get("note")
+        )
     if "expiry_date" in readings:
         s, sure = readings["expiry_date"]
         expires = s["value"] if sure else None
         fields["expiry_date"] = _field(s["value"], s["confidence"], src, prefill=sure, note=s.get("note"))
-    document = _document(number, expires=expires, commission=None, key=fingerprint_key, today=today,
-                         source=src)
+    document = _document(number, expires=expires, commission=None, key=fingerprint_key, today=today, source=src)
     warnings = [f"retake:{r['code']}" for r in data.get("retake", [])]
     if document["expired"]:
         warnings.append("licence_expired")
@@ -178,8 +213,14 @@ def draft_from_ocr(result: Any, *, consent_raw: bool = False, photo: bytes | Non
     return draft
 
 
-def confirm(draft: dict, *, confirmed: list[str] = (), edits: dict[str, Any] | None = None,
-            fingerprint_key: bytes | None = None, today: dt.date | None = None) -> dict:
+def confirm(
+    draft: dict,
+    *,
+    confirmed: list[str] = (),
+    edits: dict[str, Any] | None = None,
+    fingerprint_key: bytes | None = None,
+    today: dt.date | None = None,
+) -> dict:
     """Apply the user's answer: ``confirmed`` fields are accepted as shown, ``edits`` replace
     values (and count as confirmed).  An edited ``licence_number`` is given in full, checked
     and stored masked like the rest."""
@@ -193,9 +234,14 @@ def confirm(draft: dict, *, confirmed: list[str] = (), edits: dict[str, Any] | N
     for key, value in (edits or {}).items():
         if key == "licence_number":
             number = str(value)
-            doc = _document(number, expires=out["identity_document"].get("expires"),
-                            commission=out["identity_document"].get("commission"),
-                            key=fingerprint_key, today=today, source="user")
+            doc = _document(
+                number,
+                expires=out["identity_document"].get("expires"),
+                commission=out["identity_document"].get("commission"),
+                key=fingerprint_key,
+                today=today,
+                source="user",
+            )
             out["identity_document"].update({k: v for k, v in doc.items() if k != "expires"})
             fields[key] = {**_field(mask_number(number), 1.0, "user"), "confirmed": True}
             continue

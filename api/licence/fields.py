@@ -16,6 +16,7 @@ from .tess import DIGIT_FIX, Line, Word
 
 FIELDS = ("name", "birth_date", "address", "licence_number", "expiry_date")
 
+
 @dataclass(frozen=True)
 class Suggestion:
     value: str
@@ -24,13 +25,55 @@ class Suggestion:
 
 
 PREFECTURES = (
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県",
-    "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県",
-    "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府",
-    "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県",
-    "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県",
-    "鹿児島県", "沖縄県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
 )
+
 
 # What to tell the user, by problem code.  Japanese first (the PWA's language), English too.
 class _Text:
@@ -84,13 +127,14 @@ def _era_name(token: str) -> str | None:
 def _strip_label(text: str, labels: tuple[str, ...]) -> str:
     for label in labels:
         if text.startswith(label + " "):
-            return text[len(label) + 1:]
+            return text[len(label) + 1 :]
     return text
 
 
 def _cjk_only(text: str) -> bool:
-    return bool(text) and all(unicodedata.name(c, "").startswith(("CJK", "HIRAGANA", "KATAKANA")) or c in "々ヶ〆ー"
-                              for c in text)
+    return bool(text) and all(
+        unicodedata.name(c, "").startswith(("CJK", "HIRAGANA", "KATAKANA")) or c in "々ヶ〆ー" for c in text
+    )
 
 
 def _birth(texts: list[_Text], today: dt.date) -> tuple[Suggestion, int] | None:
@@ -113,8 +157,18 @@ def _birth(texts: list[_Text], today: dt.date) -> tuple[Suggestion, int] | None:
     return None
 
 
-CONFUSABLE = {"0": "0689", "6": "60", "8": "803", "9": "90", "1": "17", "7": "71", "3": "38", "5": "56",
-              "2": "2", "4": "4"}
+CONFUSABLE = {
+    "0": "0689",
+    "6": "60",
+    "8": "803",
+    "9": "90",
+    "1": "17",
+    "7": "71",
+    "3": "38",
+    "5": "56",
+    "2": "2",
+    "4": "4",
+}
 
 
 def _variants(digits: str) -> set[str]:
@@ -148,7 +202,7 @@ def _expiry_candidate(t: _Text, today: dt.date, birth: dt.date | None) -> Sugges
                     era_years.add(era_to_date(era, int(v), 12, 31).year)
                 except ValueError:
                     pass
-        tail = text[g.end():]
+        tail = text[g.end() :]
     else:  # an older card: the era date only
         em = EXPIRY_ERA_RE.search(text)
         if not em or not _era_name(em.group(1)):
@@ -157,7 +211,7 @@ def _expiry_candidate(t: _Text, today: dt.date, birth: dt.date | None) -> Sugges
             era_years = {era_to_date(_era_name(em.group(1)), _num(em.group(2)), 12, 31).year}
         except (ValueError, KeyError):
             return None
-        tail = text[em.start():]
+        tail = text[em.start() :]
     lo, hi = 2000, today.year + 11
     if year_read and lo <= int(year_read) <= hi and (not era_years or int(year_read) in era_years):
         year, factor = int(year_read), (1.0 if era_years else 0.85)
@@ -223,8 +277,11 @@ def _number(texts: list[_Text]) -> Suggestion | None:
 def _name_from_words(words: list[Word], width: int) -> tuple[str, list[float]] | None:
     """Join the name's words; the widest gap (the full-width space between family and given
     name) becomes U+3000 when it is clearly wider than the gaps between characters."""
-    words = [w for w in words if w.left > width * LABEL_COLUMN * 0.9
-             and unicodedata.normalize("NFKC", w.text) not in NAME_LABELS]
+    words = [
+        w
+        for w in words
+        if w.left > width * LABEL_COLUMN * 0.9 and unicodedata.normalize("NFKC", w.text) not in NAME_LABELS
+    ]
     if not words:
         return None
     texts = [unicodedata.normalize("NFKC", w.text).replace(" ", "") for w in words]
@@ -232,7 +289,7 @@ def _name_from_words(words: list[Word], width: int) -> tuple[str, list[float]] |
     height = float(np.median([w.height for w in words]))
     split = max(range(len(gaps)), key=lambda i: gaps[i]) if gaps else None
     if split is not None and gaps[split] > 0.6 * height:
-        value = "".join(texts[: split + 1]) + "\u3000" + "".join(texts[split + 1:])
+        value = "".join(texts[: split + 1]) + "\u3000" + "".join(texts[split + 1 :])
     else:
         value = "".join(texts)
     return value, [w.conf for w in words]
@@ -284,8 +341,9 @@ def _address(texts: list[_Text], height: int) -> Suggestion | None:
     return None
 
 
-def extract_fields(lines: list[Line], *, width: int, height: int,
-                   today: dt.date | None = None) -> dict[str, Suggestion]:
+def extract_fields(
+    lines: list[Line], *, width: int, height: int, today: dt.date | None = None
+) -> dict[str, Suggestion]:
     today = today or dt.date.today()
     texts = [_Text(line) for line in lines]
     out: dict[str, Suggestion] = {}
@@ -296,8 +354,11 @@ def extract_fields(lines: list[Line], *, width: int, height: int,
     if name:
         out["name"] = name
     birth_value = dt.date.fromisoformat(birth[0].value) if birth and birth[0].confidence >= 0.5 else None
-    for key, found in (("address", _address(texts, height)), ("licence_number", _number(texts)),
-                       ("expiry_date", _expiry(texts, today, birth_value))):
+    for key, found in (
+        ("address", _address(texts, height)),
+        ("licence_number", _number(texts)),
+        ("expiry_date", _expiry(texts, today, birth_value)),
+    ):
         if found:
             out[key] = found
     return out
@@ -311,12 +372,11 @@ def merge(a: dict[str, Suggestion], b: dict[str, Suggestion]) -> dict[str, Sugge
         old = out.get(k)
         if old is None:
             out[k] = v
-        elif k == "address" and v.value != old.value and (
-                v.value.startswith(old.value) or old.value.startswith(v.value)):
+        elif (
+            k == "address" and v.value != old.value and (v.value.startswith(old.value) or old.value.startswith(v.value))
+        ):
             longer = v if len(v.value) > len(old.value) else old
             out[k] = Suggestion(longer.value, longer.confidence, longer.note)
         elif v.confidence > old.confidence:
             out[k] = v
     return out
-
-

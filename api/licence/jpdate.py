@@ -40,8 +40,7 @@ def check_digit(first10: str) -> int:
 
 
 def check_digit_ok(number: str) -> bool:
-    return (len(number) == 12 and number.isascii() and number.isdigit()
-            and check_digit(number[:10]) == int(number[10]))
+    return len(number) == 12 and number.isascii() and number.isdigit() and check_digit(number[:10]) == int(number[10])
 
 
 def mask_number(number: str) -> str:

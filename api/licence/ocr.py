@@ -52,9 +52,24 @@ from .tess import Line, reread_digits, run_tesseract, tesseract_available
 
 MIN_FIELDS = 3
 
-__all__ = ["FIELDS", "MIN_FIELDS", "CardFaceResult", "PhotoError", "Retake", "Suggestion", "assess_quality",
-           "crop_card", "find_card", "load_photo", "measure", "normalise_for_ocr", "otsu", "read_card_face",
-           "run_tesseract", "tesseract_available"]
+__all__ = [
+    "FIELDS",
+    "MIN_FIELDS",
+    "CardFaceResult",
+    "PhotoError",
+    "Retake",
+    "Suggestion",
+    "assess_quality",
+    "crop_card",
+    "find_card",
+    "load_photo",
+    "measure",
+    "normalise_for_ocr",
+    "otsu",
+    "read_card_face",
+    "run_tesseract",
+    "tesseract_available",
+]
 
 
 @dataclass
@@ -74,12 +89,14 @@ class CardFaceResult:
         return [f for f in FIELDS if f not in self.suggestions and f not in self.uncertain]
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok,
-                "suggestions": {k: asdict(v) for k, v in self.suggestions.items()},
-                "uncertain": {k: asdict(v) for k, v in self.uncertain.items()},
-                "missing": self.missing,
-                "retake": [asdict(r) for r in self.retake],
-                "quality": self.quality}
+        return {
+            "ok": self.ok,
+            "suggestions": {k: asdict(v) for k, v in self.suggestions.items()},
+            "uncertain": {k: asdict(v) for k, v in self.uncertain.items()},
+            "missing": self.missing,
+            "retake": [asdict(r) for r in self.retake],
+            "quality": self.quality,
+        }
 
 
 def read_band(card: Image.Image) -> list[Line]:
@@ -107,8 +124,12 @@ def read_card_face(raw: bytes, *, today: dt.date | None = None, min_confidence: 
     result.timings["locate"] = time.perf_counter() - t0
     metrics = measure(card) if card is not None else {}
     if region:
-        metrics.update(angle=round(region.angle, 2), coverage=round(region.coverage, 3), fill=region.fill,
-                       card_width=float(card.width) if card else 0.0)
+        metrics.update(
+            angle=round(region.angle, 2),
+            coverage=round(region.coverage, 3),
+            fill=region.fill,
+            card_width=float(card.width) if card else 0.0,
+        )
     result.quality = {k: round(v, 3) for k, v in metrics.items()}
     problems = assess_quality(photo, card, region, metrics)
     if problems:

@@ -18,24 +18,39 @@ MAX_PIXELS = 40_000_000
 
 # What to tell the user, by problem code.  Japanese first (the PWA's language), English too.
 ADVICE = {
-    "not_an_image": ("画像を読み取れませんでした。JPEG か PNG の写真を送ってください。",
-                     "The file is not a readable photo; send a JPEG or PNG."),
-    "card_not_found": ("カードが見つかりません。暗い色の机の上にカードを置き、カード全体が写るように撮ってください。",
-                       "No card found: lay the card on a darker surface and photograph all of it."),
-    "card_cut_off": ("カードの端が切れています。カード全体が画面に収まるように少し離して撮ってください。",
-                     "The card is cut off: step back so the whole card is in the frame."),
-    "too_small": ("カードが小さすぎます。カードが画面いっぱいになるまで近づいて撮ってください。",
-                  "The card is too small: move closer so it fills the frame."),
-    "too_dark": ("暗すぎます。明るい場所で撮り直してください。",
-                 "Too dark: retake in better light."),
-    "glare": ("光が反射しています。照明が映り込まない角度で撮り直してください。",
-              "Glare on the card: tilt the card or phone so the light does not reflect."),
-    "blurry": ("ピントが合っていません。カードにピントを合わせ、手ぶれしないように撮り直してください。",
-               "Out of focus: tap the card to focus and hold the phone still."),
-    "not_flat": ("カードが斜めに写っています。真上から撮り直してください。",
-                 "The card is photographed at an angle: shoot from straight above."),
-    "unreadable": ("文字を十分に読み取れませんでした。真上から、明るい場所で、カード全体を撮り直してください。",
-                   "Too little could be read: retake from straight above, in good light, with the whole card."),
+    "not_an_image": (
+        "画像を読み取れませんでした。JPEG か PNG の写真を送ってください。",
+        "The file is not a readable photo; send a JPEG or PNG.",
+    ),
+    "card_not_found": (
+        "カードが見つかりません。暗い色の机の上にカードを置き、カード全体が写るように撮ってください。",
+        "No card found: lay the card on a darker surface and photograph all of it.",
+    ),
+    "card_cut_off": (
+        "カードの端が切れています。カード全体が画面に収まるように少し離して撮ってください。",
+        "The card is cut off: step back so the whole card is in the frame.",
+    ),
+    "too_small": (
+        "カードが小さすぎます。カードが画面いっぱいになるまで近づいて撮ってください。",
+        "The card is too small: move closer so it fills the frame.",
+    ),
+    "too_dark": ("暗すぎます。明るい場所で撮り直してください。", "Too dark: retake in better light."),
+    "glare": (
+        "光が反射しています。照明が映り込まない角度で撮り直してください。",
+        "Glare on the card: tilt the card or phone so the light does not reflect.",
+    ),
+    "blurry": (
+        "ピントが合っていません。カードにピントを合わせ、手ぶれしないように撮り直してください。",
+        "Out of focus: tap the card to focus and hold the phone still.",
+    ),
+    "not_flat": (
+        "カードが斜めに写っています。真上から撮り直してください。",
+        "The card is photographed at an angle: shoot from straight above.",
+    ),
+    "unreadable": (
+        "文字を十分に読み取れませんでした。真上から、明るい場所で、カード全体を撮り直してください。",
+        "Too little could be read: retake from straight above, in good light, with the whole card.",
+    ),
 }
 
 
@@ -78,12 +93,12 @@ def load_photo(raw: bytes) -> Image.Image:
 # --- 2./3. finding, deskewing and cropping the card -----------------------------------------
 @dataclass(frozen=True)
 class CardRegion:
-    angle: float                      # degrees, counter-clockwise rotation that levels the card
-    box: tuple[int, int, int, int]    # in the rotated full-resolution photo
+    angle: float  # degrees, counter-clockwise rotation that levels the card
+    box: tuple[int, int, int, int]  # in the rotated full-resolution photo
     touches_edge: bool
-    coverage: float                   # share of the photo the card covers
+    coverage: float  # share of the photo the card covers
     aspect: float
-    fill: float                       # share of the levelled bounding box the card fills
+    fill: float  # share of the levelled bounding box the card fills
 
 
 def otsu(gray: np.ndarray) -> int:
@@ -104,8 +119,12 @@ def _card_mask(gray: Image.Image) -> Image.Image:
     t = otsu(arr)
     mask = Image.fromarray(((arr > t) * 255).astype(np.uint8))
     # opening then closing: drop bright specks of the surface, fill the card's dark text
-    mask = mask.filter(ImageFilter.MinFilter(5)).filter(ImageFilter.MaxFilter(5)) \
-               .filter(ImageFilter.MaxFilter(9)).filter(ImageFilter.MinFilter(9))
+    mask = (
+        mask.filter(ImageFilter.MinFilter(5))
+        .filter(ImageFilter.MaxFilter(5))
+        .filter(ImageFilter.MaxFilter(9))
+        .filter(ImageFilter.MinFilter(9))
+    )
     # fill holes (the dark part of the portrait): whatever dark area the border cannot reach
     framed = Image.new("L", (mask.width + 2, mask.height + 2), 0)
     framed.paste(mask, (1, 1))
@@ -122,8 +141,9 @@ def _bbox_area(mask: Image.Image, angle: float) -> float:
 def find_card(photo: Image.Image) -> CardRegion | None:
     small = photo.convert("L")
     scale = 480 / max(small.size)
-    small = small.resize((max(int(small.width * scale), 1), max(int(small.height * scale), 1)),
-                         Image.Resampling.BILINEAR)
+    small = small.resize(
+        (max(int(small.width * scale), 1), max(int(small.height * scale), 1)), Image.Resampling.BILINEAR
+    )
     mask = _card_mask(small)
     coverage = float(np.asarray(mask).mean() / 255)
     if not 0.04 <= coverage <= 0.97:
@@ -168,15 +188,16 @@ def measure(card: Image.Image) -> dict[str, float]:
     lap = np.asarray(small.filter(LAPLACE), dtype=float) - 128
     p5, p95 = np.percentile(arr, [5, 95])
     return {
-        "brightness": float(np.percentile(arr, 75)),   # the card's light background
+        "brightness": float(np.percentile(arr, 75)),  # the card's light background
         "contrast": float(p95 - p5),
         "glare": float((arr >= 252).mean()),
         "sharpness": float(np.abs(lap).mean() / max(p95 - p5, 1.0) * 100),
     }
 
 
-def assess_quality(photo: Image.Image, card: Image.Image | None, region: CardRegion | None,
-                   metrics: dict[str, float]) -> list[Retake]:
+def assess_quality(
+    photo: Image.Image, card: Image.Image | None, region: CardRegion | None, metrics: dict[str, float]
+) -> list[Retake]:
     if card is None or region is None:
         return [Retake.of("card_not_found")]
     problems = []

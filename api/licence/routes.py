@@ -52,23 +52,33 @@ async def _store(ctx: Ctx, draft: dict, consent: bool) -> int | None:
     if ctx.principal is None:
         return None
     row = await RegistrationDraft.create(
-        owner_account_id=ctx.principal.id, source=SOURCE.get(draft.get("source", ""), "ocr"), fields_json=draft,
+        owner_account_id=ctx.principal.id,
+        source=SOURCE.get(draft.get("source", ""), "ocr"),
+        fields_json=draft,
         licence_number_masked=(draft.get("identity_document") or {}).get("number_masked"),
         raw_sealed=ctx.state.vault.seal(json.dumps(raw, ensure_ascii=False).encode()) if consent and raw else None,
-        consent_raw=consent)
+        consent_raw=consent,
+    )
     return row.id
 
 
-@router.post("/licence/card-photo", summary="Read a driver's licence card face (photo) into a registration draft",
-             tags=["licence"], uploads=("file",), response=DraftOut, errors=(413, 422, 429))
+@router.post(
+    "/licence/card-photo",
+    summary="Read a driver's licence card face (photo) into a registration draft",
+    tags=["licence"],
+    uploads=("file",),
+    response=DraftOut,
+    errors=(413, 422, 429),
+)
 async def card_photo(ctx: Ctx):
     from api.auth import authenticate
     from api.licence import ocr
 
     # tesseract costs seconds of CPU: an open endpoint must not be a DoS lever (the count is shared by all processes)
     if not await ctx.state.limits.hit(OCR_RATE, ctx.client_address):
-        raise TooManyRequests("Too many card photos from this address; try again in a few minutes.",
-                              code="too_many_licence_photos")
+        raise TooManyRequests(
+            "Too many card photos from this address; try again in a few minutes.", code="too_many_licence_photos"
+        )
     ctx.principal = await authenticate(ctx.request)
     photo = ctx.files["file"]
     if len(photo) > ctx.settings.max_upload_bytes:
@@ -77,34 +87,49 @@ async def card_photo(ctx: Ctx):
         raise PayloadTooLarge("The photo is too large.", code="file_too_large")
     consent = ctx.form.get("consent_raw") == "true"
     result = await asyncio.to_thread(ocr.read_card_face, photo)  # a tesseract subprocess: off the event loop
-    draft = drafts.draft_from_ocr(result, consent_raw=consent, photo=photo if consent else None,
-                                  fingerprint_key=_key(ctx))
+    draft = drafts.draft_from_ocr(
+        result, consent_raw=consent, photo=photo if consent else None, fingerprint_key=_key(ctx)
+    )
     return DraftOut(id=await _store(ctx, draft, consent), draft=draft)
 
 
-@router.post("/licence/ic", summary="A driver's licence IC read (from the edge reader) into a registration draft",
-             tags=["licence"], roles={Role.technician, Role.business_admin, Role.operator}, body=IcReadIn,
-             response=DraftOut, errors=(422,))
+@router.post(
+    "/licence/ic",
+    summary="A driver's licence IC read (from the edge reader) into a registration draft",
+    tags=["licence"],
+    roles={Role.technician, Role.business_admin, Role.operator},
+    body=IcReadIn,
+    response=DraftOut,
+    errors=(422,),
+)
 async def ic_read(ctx: Ctx):
     try:
         draft = drafts.draft_from_ic(ctx.body.licence, consent_raw=ctx.body.consent_raw, fingerprint_key=_key(ctx))
     except (KeyError, TypeError, ValueError) as exc:
         from api.errors import Unprocessable
 
-        raise Unprocessable.field("licence", f"not an edge_reader read-licence result: {exc}",
-                                  code="invalid_licence_read") from None
+        raise Unprocessable.field(
+            "licence", f"not an edge_reader read-licence result: {exc}", code="invalid_licence_read"
+        ) from None
     return DraftOut(id=await _store(ctx, draft, ctx.body.consent_raw), draft=draft)
 
 
-@router.post("/licence/drafts/{pk:int}/confirm", summary="Confirm or edit a draft's fields", tags=["licence"],
-             roles={Role.technician, Role.business_admin, Role.operator}, body=ConfirmIn, response=DraftOut,
-             errors=(404,))
+@router.post(
+    "/licence/drafts/{pk:int}/confirm",
+    summary="Confirm or edit a draft's fields",
+    tags=["licence"],
+    roles={Role.technician, Role.business_admin, Role.operator},
+    body=ConfirmIn,
+    response=DraftOut,
+    errors=(404,),
+)
 async def confirm(ctx: Ctx):
     row = await RegistrationDraft.get_or_none(id=int(ctx.path["pk"]), owner_account_id=ctx.user.id)
     if row is None:
         raise NotFound("No such draft.", code="draft_not_found")
-    updated = drafts.confirm(row.fields_json, confirmed=ctx.body.confirmed, edits=ctx.body.edits,
-                             fingerprint_key=_key(ctx))
+    updated = drafts.confirm(
+        row.fields_json, confirmed=ctx.body.confirmed, edits=ctx.body.edits, fingerprint_key=_key(ctx)
+    )
     updated.pop("raw", None)
     row.fields_json = updated
     row.licence_number_masked = (updated.get("identity_document") or {}).get("number_masked")

@@ -15,6 +15,7 @@ from PIL import Image
 
 from .jpdate import check_digit_ok
 
+
 @dataclass(frozen=True)
 class Word:
     text: str
@@ -46,14 +47,21 @@ def tesseract_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def run_tesseract(img: Image.Image, *, psm: int = 4, lang: str = "jpn", whitelist: str | None = None,
-                  timeout: float = 60) -> list[Line]:
+def run_tesseract(
+    img: Image.Image, *, psm: int = 4, lang: str = "jpn", whitelist: str | None = None, timeout: float = 60
+) -> list[Line]:
     buf = io.BytesIO()
     img.save(buf, "PNG")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     extra = ["-c", f"tessedit_char_whitelist={whitelist}"] if whitelist else []
-    proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", lang, "--psm", str(psm), *extra, "tsv"],
-                          input=buf.getvalue(), capture_output=True, timeout=timeout, env=env, check=False)
+    proc = subprocess.run(
+        ["tesseract", "stdin", "stdout", "-l", lang, "--psm", str(psm), *extra, "tsv"],
+        input=buf.getvalue(),
+        capture_output=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"tesseract failed: {proc.stderr.decode(errors='replace')[-300:]}")
     lines: dict[tuple[int, int, int], list[Word]] = {}
@@ -62,8 +70,9 @@ def run_tesseract(img: Image.Image, *, psm: int = 4, lang: str = "jpn", whitelis
         if len(cols) != 12 or cols[0] != "5" or not cols[11].strip():
             continue
         key = (int(cols[2]), int(cols[3]), int(cols[4]))
-        lines.setdefault(key, []).append(Word(cols[11].strip(), max(float(cols[10]), 0.0),
-                                              int(cols[6]), int(cols[7]), int(cols[8]), int(cols[9])))
+        lines.setdefault(key, []).append(
+            Word(cols[11].strip(), max(float(cols[10]), 0.0), int(cols[6]), int(cols[7]), int(cols[8]), int(cols[9]))
+        )
     return sorted((Line(ws) for ws in lines.values()), key=lambda ln: (ln.top, ln.left))
 
 
@@ -71,7 +80,9 @@ def _with_text(word: Word, text: str, conf: float) -> Word:
     return Word(text, conf, word.left, word.top, word.width, word.height)
 
 
-DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "ｌ": "1", "S": "5", "B": "8"})  # OCR letters in digit places
+DIGIT_FIX = str.maketrans(
+    {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "ｌ": "1", "S": "5", "B": "8"}
+)  # OCR letters in digit places
 DIGIT_WORD = re.compile(r"\d")
 REREAD_LINE = re.compile(r"第|号|\d{8}")
 
@@ -81,16 +92,26 @@ def reread_digits(img: Image.Image, lines: list[Line]) -> list[Line]:
     digits better.  Every word with a digit on a date or number line is cut out, the cut-outs
     are stacked into one image and read once with ``-l eng`` restricted to digits; the digits
     of each word are replaced by that reading when it has as many digits."""
-    targets = [(li, wi, w) for li, line in enumerate(lines)
-               if REREAD_LINE.search("".join(w.text for w in line.words))
-               for wi, w in enumerate(line.words) if DIGIT_WORD.search(w.text)]
+    targets = [
+        (li, wi, w)
+        for li, line in enumerate(lines)
+        if REREAD_LINE.search("".join(w.text for w in line.words))
+        for wi, w in enumerate(line.words)
+        if DIGIT_WORD.search(w.text)
+    ]
     if not targets:
         return lines
     crops = []
     for _, _, w in targets:
         pad = max(w.height // 4, 3)
-        crop = img.crop((max(w.left - pad, 0), max(w.top - pad, 0),
-                         min(w.left + w.width + pad, img.width), min(w.top + w.height + pad, img.height)))
+        crop = img.crop(
+            (
+                max(w.left - pad, 0),
+                max(w.top - pad, 0),
+                min(w.left + w.width + pad, img.width),
+                min(w.top + w.height + pad, img.height),
+            )
+        )
         scale = 56 / max(crop.height, 1)
         crops.append(crop.resize((max(int(crop.width * scale), 1), 56), Image.Resampling.LANCZOS))
     gap = 40
@@ -113,9 +134,8 @@ def reread_digits(img: Image.Image, lines: list[Line]) -> list[Line]:
             out[li].words[wi] = _with_text(word, digits, conf)
         elif digits and len(digits) == len(old_digits) and digits != old_digits:
             it = iter(digits)
-            text = "".join(next(it) if c.isdigit() else c
-                           for c in unicodedata.normalize("NFKC", word.text).translate(DIGIT_FIX))
+            text = "".join(
+                next(it) if c.isdigit() else c for c in unicodedata.normalize("NFKC", word.text).translate(DIGIT_FIX)
+            )
             out[li].words[wi] = _with_text(word, text, conf)
     return out
-
-

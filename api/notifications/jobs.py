@@ -40,11 +40,11 @@ async def notify_application_decision(ctx: dict[str, Any], application_id: int, 
     if app is None:
         return 0
     if app.subject_type is SubjectType.technician:
-        tech = await app.technician
+        tech = await app.technician  # type: ignore[misc]
         about = f"対象: 技能者 {tech.family_name} {tech.given_name}"
         recipients = await Account.filter(technician=tech)
         if tech.employer_id is not None:  # type: ignore[attr-defined]
-            recipients += await Account.filter(business_id=tech.employer_id, role=Role.business_admin, admin_tier=0)  # type: ignore
+            recipients += await Account.filter(business_id=tech.employer_id, role=Role.business_admin, admin_tier=0)
     else:
         business = await Business.get(id=app.business_id)  # type: ignore[attr-defined]
         about = f"対象: 事業者 {business.name}"
@@ -53,8 +53,14 @@ async def notify_application_decision(ctx: dict[str, Any], application_id: int, 
     if status == "returned":
         text += _reasons(app)
     subject = "【OpenCCUS】申請が承認されました" if status == "approved" else "【OpenCCUS】申請が差し戻されました"
-    return await post(ctx, recipients=recipients, kind=f"application.{status}", message=text, subject=subject,
-                      key=f"application:{app.id}:{decision_no}")
+    return await post(
+        ctx,
+        recipients=recipients,
+        kind=f"application.{status}",
+        message=text,
+        subject=subject,
+        key=f"application:{app.id}:{decision_no}",
+    )
 
 
 async def residence_expiry_alerts(ctx: dict[str, Any]) -> int:
@@ -70,20 +76,29 @@ async def residence_expiry_alerts(ctx: dict[str, Any]) -> int:
     today = today_jst()
     created = 0
     for tech in await Technician.filter(residence_expiry__gte=today, residence_expiry__lte=today + timedelta(days=90)):
-        days = (tech.residence_expiry - today).days
+        days = (tech.residence_expiry - today).days  # type: ignore[operator]
         threshold = 30 if days <= 30 else 90
-        recipients = {a.id: a for a in await Account.filter(business_id=tech.employer_id, role=Role.business_admin)}  # type: ignore
-        entries = await RosterEntry.filter(technician=tech, active=True, site__window_end__gte=today).select_related("site")
+        recipients = {a.id: a for a in await Account.filter(business_id=tech.employer_id, role=Role.business_admin)}
+        entries = await RosterEntry.filter(technician=tech, active=True, site__window_end__gte=today).select_related(
+            "site"
+        )
         for entry in entries:
             for m in await SiteManager.filter(site_id=entry.site.id).select_related("account"):
                 recipients[m.account.id] = m.account
-            for a in await Account.filter(business_id=entry.site.prime_id, role=Role.business_admin, admin_tier=0):  # type: ignore
+            for a in await Account.filter(business_id=entry.site.prime_id, role=Role.business_admin, admin_tier=0):
                 recipients[a.id] = a
-        text = (f"在留期間の満了が近づいています: {tech.family_name} {tech.given_name} "
-                f"（満了日 {tech.residence_expiry.isoformat()}、残り{days}日）")
-        created += await post(ctx, recipients=recipients.values(), kind=f"residence.{threshold}", message=text,
-                              subject="【OpenCCUS】在留期間の満了が近づいています",
-                              key=f"residence:{tech.id}:{tech.residence_expiry}:{threshold}")
+        text = (
+            f"在留期間の満了が近づいています: {tech.family_name} {tech.given_name} "
+            f"（満了日 {tech.residence_expiry.isoformat()}、残り{days}日）"  # type: ignore[union-attr]
+        )
+        created += await post(
+            ctx,
+            recipients=recipients.values(),
+            kind=f"residence.{threshold}",
+            message=text,
+            subject="【OpenCCUS】在留期間の満了が近づいています",
+            key=f"residence:{tech.id}:{tech.residence_expiry}:{threshold}",
+        )
     return created
 
 
@@ -99,11 +114,19 @@ async def notify_card_reissued(ctx: dict[str, Any], card_id: int, old_serial: st
     recipients = await Account.filter(technician=tech)
     if tech.employer_id is not None:  # type: ignore[attr-defined]
         recipients += await Account.filter(business_id=tech.employer_id, role=Role.business_admin, admin_tier=0)  # type: ignore
-    text = (f"セキュリティ上の理由（カード鍵の更新）により、{tech.family_name} {tech.given_name} さんの建設キャリアアップ"
-            f"カード（番号末尾 {old_serial[-4:].upper()}）は使えなくなりました。新しいカードを無料で再発行します"
-            f"（有効期限 {card.valid_until.isoformat()}）。届くまでは現場の管理者に就業履歴の直接入力を依頼してください。")
-    return await post(ctx, recipients=recipients, kind="card.reissued", message=text, key=f"card-reissued:{card.id}",
-                      subject="【OpenCCUS】カード再発行のお知らせ")
+    text = (
+        f"セキュリティ上の理由（カード鍵の更新）により、{tech.family_name} {tech.given_name} さんの建設キャリアアップ"
+        f"カード（番号末尾 {old_serial[-4:].upper()}）は使えなくなりました。新しいカードを無料で再発行します"
+        f"（有効期限 {card.valid_until.isoformat()}）。届くまでは現場の管理者に就業履歴の直接入力を依頼してください。"
+    )
+    return await post(
+        ctx,
+        recipients=recipients,
+        kind="card.reissued",
+        message=text,
+        key=f"card-reissued:{card.id}",
+        subject="【OpenCCUS】カード再発行のお知らせ",
+    )
 
 
 async def notify_contract_invitation(ctx: dict[str, Any], contract_id: int) -> int:
@@ -115,11 +138,19 @@ async def notify_contract_invitation(ctx: dict[str, Any], contract_id: int) -> i
     if contract is None or contract.status is not ContractStatus.invited:
         return 0
     inviter = contract.parent.business.name if contract.parent else contract.site.name
-    text = (f"{inviter} から、現場「{contract.site.name}」（現場ID {contract.site.site_id}）の施工体制への招待が"
-            f"届いています（宛先: {contract.business.name}、{contract.tier}次）。現場の画面で承認または辞退してください。")
+    text = (
+        f"{inviter} から、現場「{contract.site.name}」（現場ID {contract.site.site_id}）の施工体制への招待が"
+        f"届いています（宛先: {contract.business.name}、{contract.tier}次）。現場の画面で承認または辞退してください。"
+    )
     recipients = await Account.filter(business_id=contract.business_id, role=Role.business_admin)  # type: ignore
-    return await post(ctx, recipients=recipients, kind="contract.invited", message=text,
-                      subject="【OpenCCUS】施工体制への招待が届いています", key=f"contract-invited:{contract.id}")
+    return await post(
+        ctx,
+        recipients=recipients,
+        kind="contract.invited",
+        message=text,
+        subject="【OpenCCUS】施工体制への招待が届いています",
+        key=f"contract-invited:{contract.id}",
+    )
 
 
 async def notify_invoice_issued(ctx: dict[str, Any], invoice_id: int) -> int:
@@ -139,7 +170,15 @@ async def notify_invoice_issued(ctx: dict[str, Any], invoice_id: int) -> int:
         assert tech is not None  # an invoice has a business or a technician as payer
         payer = f"{tech.family_name} {tech.given_name}"
         recipients = await Account.filter(technician_id=tech.id)
-    text = (f"請求書 {number(inv)} を発行しました（宛先: {payer}、請求額 {inv.total_yen:,}円（うち消費税 "
-            f"{inv.tax_yen:,}円）、お支払期限 {inv.due_on:%Y年%m月%d日}）。請求書の画面でご確認ください。")
-    return await post(ctx, recipients=recipients, kind="invoice.issued", message=text, key=f"invoice-issued:{inv.id}",
-                      subject=f"【OpenCCUS】請求書 {number(inv)} を発行しました")
+    text = (
+        f"請求書 {number(inv)} を発行しました（宛先: {payer}、請求額 {inv.total_yen:,}円（うち消費税 "
+        f"{inv.tax_yen:,}円）、お支払期限 {inv.due_on:%Y年%m月%d日}）。請求書の画面でご確認ください。"
+    )
+    return await post(
+        ctx,
+        recipients=recipients,
+        kind="invoice.issued",
+        message=text,
+        key=f"invoice-issued:{inv.id}",
+        subject=f"【OpenCCUS】請求書 {number(inv)} を発行しました",
+    )

@@ -13,14 +13,25 @@ def _out(n: Notification) -> NotificationOut:
     return NotificationOut(id=n.id, kind=n.kind, message=n.message, created_at=n.created_at, read_at=n.read_at)
 
 
-@router.get("/notifications", summary="My notices, newest first", tags=["notifications"], roles=set(Role),
-            response=list[NotificationOut])
+@router.get(
+    "/notifications",
+    summary="My notices, newest first",
+    tags=["notifications"],
+    roles=set(Role),
+    response=list[NotificationOut],
+)
 async def mine(ctx: Ctx):
     return [_out(n) for n in await Notification.filter(account=ctx.user).order_by("-id").limit(100)]
 
 
-@router.post("/notifications/{pk:int}/read", summary="Mark a notice read", tags=["notifications"], roles=set(Role),
-             response=NotificationOut, errors=(404,))
+@router.post(
+    "/notifications/{pk:int}/read",
+    summary="Mark a notice read",
+    tags=["notifications"],
+    roles=set(Role),
+    response=NotificationOut,
+    errors=(404,),
+)
 async def mark_read(ctx: Ctx):
     n = await Notification.get_or_none(id=int(ctx.path["pk"]), account=ctx.user)
     if n is None:

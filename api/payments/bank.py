@@ -29,7 +29,13 @@ from api.errors import Unprocessable
 from api.payments import zengin
 from api.payments.apply import auto_apply, queue, record_once
 from api.payments.models import (
-    BankImport, ExceptionStatus, Payment, PaymentAllocation, PaymentException, PaymentSource, PaymentStatus,
+    BankImport,
+    ExceptionStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentException,
+    PaymentSource,
+    PaymentStatus,
 )
 from api.timeutil import today_jst
 
@@ -55,35 +61,68 @@ async def import_notice(*, actor: Account, filename: str, data: bytes) -> tuple[
         notice = zengin.parse_transfer_notice(data, today=today_jst())
     except zengin.ZenginError as exc:
         where = f"record {exc.line_no}: " if exc.line_no else ""
-        raise Unprocessable(f"The transfer notice was refused, nothing was imported. {where}{exc.message}",
-                            code=exc.code, fields=[{"field": "file", "message": where + exc.message}]) from None
-    imp = await BankImport.create(filename=filename[:200], sha256=hashlib.sha256(data).hexdigest(), records=0,
-                                  new_payments=0, duplicates=0, matched=0, queued=0, imported_by_id=actor.id)
+        raise Unprocessable(
+            f"The transfer notice was refused, nothing was imported. {where}{exc.message}",
+            code=exc.code,
+            fields=[{"field": "file", "message": where + exc.message}],
+        ) from None
+    imp = await BankImport.create(
+        filename=filename[:200],
+        sha256=hashlib.sha256(data).hexdigest(),
+        records=0,
+        new_payments=0,
+        duplicates=0,
+        matched=0,
+        queued=0,
+        imported_by_id=actor.id,
+    )
     results: list[LineResult] = []
     for header, transfer in notice.entries():
         results.append(await _one(imp, header, transfer))
-    counts = {"records": len(results), "new_payments": sum(r.outcome != "duplicate" for r in results),
-              "duplicates": sum(r.outcome == "duplicate" for r in results),
-              "matched": sum(r.outcome == "matched" for r in results),
-              "queued": sum(r.outcome == "queued" for r in results)}
+    counts = {
+        "records": len(results),
+        "new_payments": sum(r.outcome != "duplicate" for r in results),
+        "duplicates": sum(r.outcome == "duplicate" for r in results),
+        "matched": sum(r.outcome == "matched" for r in results),
+        "queued": sum(r.outcome == "queued" for r in results),
+    }
     await BankImport.filter(id=imp.id).update(**counts)
     for k, v in counts.items():
         setattr(imp, k, v)
-    await audit.record(actor=actor, action="payment.bank_import", entity_type="bank_import", entity_id=imp.id,
-                       after={"filename": imp.filename, "sha256": imp.sha256, **counts})
+    await audit.record(
+        actor=actor,
+        action="payment.bank_import",
+        entity_type="bank_import",
+        entity_id=imp.id,
+        after={"filename": imp.filename, "sha256": imp.sha256, **counts},
+    )
     return imp, results
 
 
 async def _one(imp: BankImport, header: zengin.NoticeHeader, t: zengin.Transfer) -> LineResult:
     base = {"record": t.line_no, "amount_yen": t.amount_yen, "payer_name": t.payer_name}
-    details = {"bank": header.bank_code, "branch": header.branch_code, "account": header.account_number,
-               "inquiry_number": t.inquiry_number, "remitting_bank": t.remitting_bank_name,
-               "remitting_branch": t.remitting_branch_name, "edi": t.edi_info, "payer_code": t.payer_code,
-               "other_bank_cheque_yen": t.other_bank_cheque_yen}
-    payment = await record_once(source=PaymentSource.bank_transfer, external_id=_key(header, t),
-                                amount_yen=t.amount_yen, received_on=t.posted_on, payer_name=t.payer_name,
-                                bank_import_id=imp.id, reference=(t.edi_info or t.payer_code)[:40], details=details,
-                                status=PaymentStatus.cancelled if t.cancelled else PaymentStatus.received)
+    details = {
+        "bank": header.bank_code,
+        "branch": header.branch_code,
+        "account": header.account_number,
+        "inquiry_number": t.inquiry_number,
+        "remitting_bank": t.remitting_bank_name,
+        "remitting_branch": t.remitting_branch_name,
+        "edi": t.edi_info,
+        "payer_code": t.payer_code,
+        "other_bank_cheque_yen": t.other_bank_cheque_yen,
+    }
+    payment = await record_once(
+        source=PaymentSource.bank_transfer,
+        external_id=_key(header, t),
+        amount_yen=t.amount_yen,
+        received_on=t.posted_on,
+        payer_name=t.payer_name,
+        bank_import_id=imp.id,
+        reference=(t.edi_info or t.payer_code)[:40],
+        details=details,
+        status=PaymentStatus.cancelled if t.cancelled else PaymentStatus.received,
+    )
     if payment is None:  # this credit was imported before (or by a concurrent import of the same file)
         return LineResult(**base, outcome="duplicate")
     if t.cancelled:
@@ -118,17 +157,25 @@ async def _match(t: zengin.Transfer) -> tuple[Invoice | None, tuple[str, str]]:
     key = zengin.normalize_payer_name(name)
     if not key:
         return None, ("unknown_payer", f"no payer name and no invoice reference for {t.amount_yen} yen")
-    rows = await fetch(connections.get("default"), """
+    rows = await fetch(
+        connections.get("default"),
+        """
         SELECT i.id, b.name_kana FROM invoice i JOIN business b ON b.id = i.business_id
-        WHERE i.status = 'open' AND i.total_yen - i.credited_yen - i.paid_yen = ?""", [t.amount_yen])
+        WHERE i.status = 'open' AND i.total_yen - i.credited_yen - i.paid_yen = ?""",
+        [t.amount_yen],
+    )
     hits = [r["id"] for r in rows if zengin.normalize_payer_name(r["name_kana"]) == key]
     if len(hits) == 1:
         return await Invoice.get(id=hits[0]), ("name_amount", "")
     if len(hits) > 1:
-        return None, ("ambiguous_payer", f"{len(hits)} open invoices of {t.amount_yen} yen match the payer name "
-                                         f"{t.payer_name!r}")
-    return None, ("unknown_payer", f"no open invoice of {t.amount_yen} yen for the payer {t.payer_name!r} and no "
-                                   "invoice reference (不明入金)")
+        return None, (
+            "ambiguous_payer",
+            f"{len(hits)} open invoices of {t.amount_yen} yen match the payer name {t.payer_name!r}",
+        )
+    return None, (
+        "unknown_payer",
+        f"no open invoice of {t.amount_yen} yen for the payer {t.payer_name!r} and no invoice reference (不明入金)",
+    )
 
 
 async def _cancel(payment: Payment, header: zengin.NoticeHeader, t: zengin.Transfer, base: dict) -> LineResult:
@@ -137,9 +184,12 @@ async def _cancel(payment: Payment, header: zengin.NoticeHeader, t: zengin.Trans
     qs = Payment.filter(external_id=_key(header, dataclasses.replace(t, cancelled=False)))
     original = await (qs.select_for_update() if is_pg() else qs).first()
     if original is None or original.status is not PaymentStatus.received:
-        await queue(payment=payment, reason="cancel_without_credit",
-                    detail=f"the bank cancels a credit of {t.amount_yen} yen (照会番号 {t.inquiry_number}) that was "
-                           "never imported")
+        await queue(
+            payment=payment,
+            reason="cancel_without_credit",
+            detail=f"the bank cancels a credit of {t.amount_yen} yen (照会番号 {t.inquiry_number}) that was "
+            "never imported",
+        )
         return LineResult(**base, outcome="queued", reason="cancel_without_credit")
     for alloc in await PaymentAllocation.filter(payment=original):
         inv = await lock_invoice(alloc.invoice_id)  # type: ignore[attr-defined]
@@ -148,8 +198,15 @@ async def _cancel(payment: Payment, header: zengin.NoticeHeader, t: zengin.Trans
         await alloc.delete()
     await Payment.filter(id=original.id).update(status=PaymentStatus.cancelled, allocated_yen=0)
     await PaymentException.filter(payment=original, status=ExceptionStatus.open).update(
-        status=ExceptionStatus.resolved, resolution="cancelled", note="cancelled by the bank (取消)")
-    await audit.record(actor=None, action="payment.bank_cancel", entity_type="payment", entity_id=original.id,
-                       before={"status": "received", "allocated_yen": original.allocated_yen},
-                       after={"status": "cancelled", "allocated_yen": 0}, reason="取消区分 1 in the transfer notice")
+        status=ExceptionStatus.resolved, resolution="cancelled", note="cancelled by the bank (取消)"
+    )
+    await audit.record(
+        actor=None,
+        action="payment.bank_cancel",
+        entity_type="payment",
+        entity_id=original.id,
+        before={"status": "received", "allocated_yen": original.allocated_yen},
+        after={"status": "cancelled", "allocated_yen": 0},
+        reason="取消区分 1 in the transfer notice",
+    )
     return LineResult(**base, outcome="cancelled")

@@ -25,10 +25,22 @@ from api.sql import execute, is_pg
 async def exception_out(e: PaymentException) -> ExceptionOut:
     p = await e.payment
     return ExceptionOut(
-        id=e.id, reason=e.reason, detail=e.detail, status=e.status.value, resolution=e.resolution, note=e.note,
-        candidate_invoice_pk=e.candidate_invoice_id, created_at=e.created_at, resolved_at=e.resolved_at,
-        payment_pk=p.id, source=p.source.value, amount_yen=p.amount_yen, unapplied_yen=unapplied(p),
-        received_on=p.received_on, payer_name=p.payer_name, reference=p.reference,
+        id=e.id,
+        reason=e.reason,
+        detail=e.detail,
+        status=e.status.value,
+        resolution=e.resolution,
+        note=e.note,
+        candidate_invoice_pk=e.candidate_invoice_id,
+        created_at=e.created_at,
+        resolved_at=e.resolved_at,
+        payment_pk=p.id,
+        source=p.source.value,
+        amount_yen=p.amount_yen,
+        unapplied_yen=unapplied(p),
+        received_on=p.received_on,
+        payer_name=p.payer_name,
+        reference=p.reference,
     )
 
 
@@ -45,10 +57,12 @@ async def claim(*, actor: Account, pk: int, resolution: str, reason: str) -> tup
     if is_pg():
         qs = qs.select_for_update()
     payment = await qs.get()
-    taken = await execute(connections.get("default"),
-                          "UPDATE payment_exception SET status = 'resolved', resolution = ?, resolved_by_id = ?, "
-                          "resolved_at = ?, note = ? WHERE id = ? AND status = 'open'",
-                          [resolution, actor.id, now(), reason, pk])
+    taken = await execute(
+        connections.get("default"),
+        "UPDATE payment_exception SET status = 'resolved', resolution = ?, resolved_by_id = ?, "
+        "resolved_at = ?, note = ? WHERE id = ? AND status = 'open'",
+        [resolution, actor.id, now(), reason, pk],
+    )
     e = await PaymentException.get(id=pk)
     if not taken:
         raise Conflict(f"This item was already resolved ({e.resolution}).", code="already_resolved")
@@ -58,21 +72,36 @@ async def claim(*, actor: Account, pk: int, resolution: str, reason: str) -> tup
 
 
 def _state(p: Payment) -> dict[str, Any]:
-    return {"allocated_yen": p.allocated_yen, "refunded_yen": p.refunded_yen, "unapplied_yen": unapplied(p),
-            "status": p.status.value}
+    return {
+        "allocated_yen": p.allocated_yen,
+        "refunded_yen": p.refunded_yen,
+        "unapplied_yen": unapplied(p),
+        "status": p.status.value,
+    }
 
 
-async def _audit(*, actor: Account, payment: Payment, before: dict[str, Any], resolution: str, reason: str,
-                 extra: dict[str, Any]) -> None:
-    await audit.record(actor=actor, action=f"payment.{resolution}", entity_type="payment", entity_id=payment.id,
-                       before=before, after=_state(payment) | extra, reason=reason)
+async def _audit(
+    *, actor: Account, payment: Payment, before: dict[str, Any], resolution: str, reason: str, extra: dict[str, Any]
+) -> None:
+    await audit.record(
+        actor=actor,
+        action=f"payment.{resolution}",
+        entity_type="payment",
+        entity_id=payment.id,
+        before=before,
+        after=_state(payment) | extra,
+        reason=reason,
+    )
 
 
 async def _fit(inv_pk: int, amount: int, field: str):
     inv = await lock_invoice(inv_pk)
     if amount > balance(inv):
-        raise Unprocessable.field(field, f"{amount} yen is more than the {max(balance(inv), 0)} yen still due on "
-                                         f"{number(inv)}", code="exceeds_balance")
+        raise Unprocessable.field(
+            field,
+            f"{amount} yen is more than the {max(balance(inv), 0)} yen still due on {number(inv)}",
+            code="exceeds_balance",
+        )
     return inv
 
 
@@ -82,8 +111,14 @@ async def assign(*, actor: Account, pk: int, data: AssignIn) -> PaymentException
     amount = unapplied(payment)
     inv = await _fit(data.invoice_id, amount, "invoice_id")
     await allocate(payment=payment, inv=inv, amount=amount, matched_by="operator", actor=actor)
-    await _audit(actor=actor, payment=payment, before=before, resolution="assigned", reason=data.reason,
-                 extra={"invoice": number(inv), "amount_yen": amount})
+    await _audit(
+        actor=actor,
+        payment=payment,
+        before=before,
+        resolution="assigned",
+        reason=data.reason,
+        extra={"invoice": number(inv), "amount_yen": amount},
+    )
     return e
 
 
@@ -92,19 +127,32 @@ async def split(*, actor: Account, pk: int, data: SplitIn, settings: Any) -> Pay
     before = _state(payment)
     total = sum(part.amount_yen for part in data.parts) + data.refund_yen
     if total != unapplied(payment):
-        raise Unprocessable.field("parts", f"the parts and refund add up to {total} yen, the payment has "
-                                           f"{unapplied(payment)} yen to apply", code="split_mismatch")
+        raise Unprocessable.field(
+            "parts",
+            f"the parts and refund add up to {total} yen, the payment has {unapplied(payment)} yen to apply",
+            code="split_mismatch",
+        )
     if len({part.invoice_id for part in data.parts}) != len(data.parts):
         raise Unprocessable.field("parts", "each invoice may appear once", code="duplicate_invoice")
-    targets = [(await _fit(part.invoice_id, part.amount_yen, f"parts.{i}.amount_yen"), part.amount_yen)
-               for i, part in enumerate(data.parts)]
+    targets = [
+        (await _fit(part.invoice_id, part.amount_yen, f"parts.{i}.amount_yen"), part.amount_yen)
+        for i, part in enumerate(data.parts)
+    ]
     for inv, amount in targets:
         await allocate(payment=payment, inv=inv, amount=amount, matched_by="operator", actor=actor)
     if data.refund_yen:
         await _refund(payment=payment, amount=data.refund_yen, key=f"openccus-refund-{e.id}", settings=settings)
-    await _audit(actor=actor, payment=payment, before=before, resolution="split", reason=data.reason,
-                 extra={"parts": [{"invoice": number(inv), "amount_yen": a} for inv, a in targets],
-                        "refund_yen": data.refund_yen})
+    await _audit(
+        actor=actor,
+        payment=payment,
+        before=before,
+        resolution="split",
+        reason=data.reason,
+        extra={
+            "parts": [{"invoice": number(inv), "amount_yen": a} for inv, a in targets],
+            "refund_yen": data.refund_yen,
+        },
+    )
     return e
 
 
@@ -115,8 +163,14 @@ async def refund(*, actor: Account, pk: int, data: RefundIn, settings: Any) -> P
     if amount <= 0:
         raise Conflict("Nothing of this payment is left to refund.", code="nothing_to_refund")
     provider = await _refund(payment=payment, amount=amount, key=f"openccus-refund-{e.id}", settings=settings)
-    await _audit(actor=actor, payment=payment, before=before, resolution="refunded", reason=data.reason,
-                 extra={"refund_yen": amount, "refund_via": provider})
+    await _audit(
+        actor=actor,
+        payment=payment,
+        before=before,
+        resolution="refunded",
+        reason=data.reason,
+        extra={"refund_yen": amount, "refund_via": provider},
+    )
     return e
 
 
@@ -127,8 +181,9 @@ async def _refund(*, payment: Payment, amount: int, key: str, settings: Any) -> 
     if payment.source is PaymentSource.card:
         async with stripe_client(settings) as client:
             try:
-                await client.v1.refunds.create_async(params={"payment_intent": payment.reference, "amount": amount},
-                                                     options={"idempotency_key": key})
+                await client.v1.refunds.create_async(
+                    params={"payment_intent": payment.reference, "amount": amount}, options={"idempotency_key": key}
+                )
             except stripe.StripeError as exc:
                 raise ProviderError(f"The payment provider refused the refund: {exc.user_message or exc}") from None
         via = "stripe"

@@ -41,13 +41,19 @@ async def create_intent(*, actor: Account, invoice_pk: int, method: str, setting
     # A double click, or the provider's webhook, may store the same intent at this moment: an upsert, not a
     # check-then-insert, so neither side fails on the unique intent id.
     async with in_transaction("default"):
-        row = await upsert_intent(intent_id=intent.id, invoice_id=inv.id, method=method, amount_yen=intent.amount,
-                                  status=intent.status or "requires_payment_method")
+        row = await upsert_intent(
+            intent_id=intent.id,
+            invoice_id=inv.id,
+            method=method,
+            amount_yen=intent.amount,
+            status=intent.status or "requires_payment_method",
+        )
     return row, intent.client_secret or ""
 
 
-async def create_checkout(*, actor: Account, invoice_pk: int, method: str, return_path: str,
-                          settings: Any) -> tuple[str, int]:
+async def create_checkout(
+    *, actor: Account, invoice_pk: int, method: str, return_path: str, settings: Any
+) -> tuple[str, int]:
     """A Checkout Session: the provider's hosted page takes the card (or issues the konbini voucher), so no card
     number ever touches OpenCCUS or its pages. The PaymentIntent it creates carries the invoice id in its metadata,
     and the webhook records the money from that (see _intent_row). Returns the page's URL and the amount."""
@@ -60,8 +66,16 @@ async def create_checkout(*, actor: Account, invoice_pk: int, method: str, retur
     params: dict[str, Any] = {
         "mode": "payment",
         "payment_method_types": [method],
-        "line_items": [{"quantity": 1, "price_data": {"currency": "jpy", "unit_amount": amount,
-                                                      "product_data": {"name": f"OpenCCUS {number(inv)}"}}}],
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "jpy",
+                    "unit_amount": amount,
+                    "product_data": {"name": f"OpenCCUS {number(inv)}"},
+                },
+            }
+        ],
         "payment_intent_data": {"description": f"OpenCCUS {number(inv)}", "metadata": metadata},
         "metadata": metadata,
         "success_url": f"{back}?payment=done",

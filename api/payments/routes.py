@@ -7,50 +7,101 @@ from api.http import Ctx, Router
 from api.payments import bank, corrections, online, webhooks
 from api.payments.models import PaymentException
 from api.payments.schemas import (
-    AssignIn, BankImportOut, ExceptionOut, ExceptionQuery, ImportLineOut, PayIn, PayOut, RefundIn, SplitIn, WebhookOut,
+    AssignIn,
+    BankImportOut,
+    ExceptionOut,
+    ExceptionQuery,
+    ImportLineOut,
+    PayIn,
+    PayOut,
+    RefundIn,
+    SplitIn,
+    WebhookOut,
 )
 
 router = Router()
 OPERATOR = {Role.operator}
 
 
-@router.post("/invoices/{pk:int}/payments", summary="Pay an invoice by card or at a convenience store (Stripe)",
-             tags=["payments"], roles={Role.business_admin, Role.technician}, body=PayIn, response=PayOut, status=201,
-             transactional=False, errors=(404, 409, 502, 503))
+@router.post(
+    "/invoices/{pk:int}/payments",
+    summary="Pay an invoice by card or at a convenience store (Stripe)",
+    tags=["payments"],
+    roles={Role.business_admin, Role.technician},
+    body=PayIn,
+    response=PayOut,
+    status=201,
+    transactional=False,
+    errors=(404, 409, 502, 503),
+)
 async def pay(ctx: Ctx):
     if ctx.body.return_path:
-        url, amount = await online.create_checkout(actor=ctx.user, invoice_pk=int(ctx.path["pk"]),
-                                                   method=ctx.body.method, return_path=ctx.body.return_path,
-                                                   settings=ctx.settings)
-        return PayOut(intent_id=None, client_secret=None, hosted_url=url, method=ctx.body.method, amount_yen=amount,
-                      status="open")
-    row, secret = await online.create_intent(actor=ctx.user, invoice_pk=int(ctx.path["pk"]), method=ctx.body.method,
-                                             settings=ctx.settings)
-    return PayOut(intent_id=row.intent_id, client_secret=secret, method=row.method, amount_yen=row.amount_yen,
-                  status=row.status)
+        url, amount = await online.create_checkout(
+            actor=ctx.user,
+            invoice_pk=int(ctx.path["pk"]),
+            method=ctx.body.method,
+            return_path=ctx.body.return_path,
+            settings=ctx.settings,
+        )
+        return PayOut(
+            intent_id=None, client_secret=None, hosted_url=url, method=ctx.body.method, amount_yen=amount, status="open"
+        )
+    row, secret = await online.create_intent(
+        actor=ctx.user, invoice_pk=int(ctx.path["pk"]), method=ctx.body.method, settings=ctx.settings
+    )
+    return PayOut(
+        intent_id=row.intent_id, client_secret=secret, method=row.method, amount_yen=row.amount_yen, status=row.status
+    )
 
 
-@router.post("/payments/stripe/webhook", summary="Stripe webhook (Stripe-Signature verified; each event applied once)",
-             tags=["payments"], response=WebhookOut, transactional=False, errors=(400, 503))
+@router.post(
+    "/payments/stripe/webhook",
+    summary="Stripe webhook (Stripe-Signature verified; each event applied once)",
+    tags=["payments"],
+    response=WebhookOut,
+    transactional=False,
+    errors=(400, 503),
+)
 async def stripe_webhook(ctx: Ctx):
     payload = await ctx.request.body()
     signature = ctx.request.headers.get("stripe-signature")
     return WebhookOut(**await webhooks.handle_webhook(payload=payload, signature=signature, settings=ctx.settings))
 
 
-@router.post("/admin/payments/bank-imports", summary="Import a 全銀 振込入金通知 file (multipart: file) and match it",
-             tags=["payments"], roles=OPERATOR, uploads=("file",), response=BankImportOut, status=201,
-             errors=(413, 422))
+@router.post(
+    "/admin/payments/bank-imports",
+    summary="Import a 全銀 振込入金通知 file (multipart: file) and match it",
+    tags=["payments"],
+    roles=OPERATOR,
+    uploads=("file",),
+    response=BankImportOut,
+    status=201,
+    errors=(413, 422),
+)
 async def bank_import(ctx: Ctx):
-    imp, lines = await bank.import_notice(actor=ctx.user, filename=ctx.form.get("filename", "notice.txt"),
-                                          data=ctx.files["file"])
-    return BankImportOut(id=imp.id, filename=imp.filename, records=imp.records, new_payments=imp.new_payments,
-                         duplicates=imp.duplicates, matched=imp.matched, queued=imp.queued,
-                         lines=[ImportLineOut(**vars(x)) for x in lines])
+    imp, lines = await bank.import_notice(
+        actor=ctx.user, filename=ctx.form.get("filename", "notice.txt"), data=ctx.files["file"]
+    )
+    return BankImportOut(
+        id=imp.id,
+        filename=imp.filename,
+        records=imp.records,
+        new_payments=imp.new_payments,
+        duplicates=imp.duplicates,
+        matched=imp.matched,
+        queued=imp.queued,
+        lines=[ImportLineOut(**vars(x)) for x in lines],
+    )
 
 
-@router.get("/admin/payments/exceptions", summary="The correction queue: unknown and mistaken payments",
-            tags=["payments"], roles=OPERATOR, query=ExceptionQuery, response=list[ExceptionOut])
+@router.get(
+    "/admin/payments/exceptions",
+    summary="The correction queue: unknown and mistaken payments",
+    tags=["payments"],
+    roles=OPERATOR,
+    query=ExceptionQuery,
+    response=list[ExceptionOut],
+)
 async def exceptions(ctx: Ctx):
     qs = PaymentException.all().order_by("id")
     if ctx.query.status:
@@ -58,24 +109,46 @@ async def exceptions(ctx: Ctx):
     return [await corrections.exception_out(e) for e in await qs.limit(ctx.query.limit)]
 
 
-@router.post("/admin/payments/exceptions/{pk:int}/assign", summary="Apply the payment to an invoice (audited)",
-             tags=["payments"], roles=OPERATOR, body=AssignIn, response=ExceptionOut, errors=(404, 409, 422))
+@router.post(
+    "/admin/payments/exceptions/{pk:int}/assign",
+    summary="Apply the payment to an invoice (audited)",
+    tags=["payments"],
+    roles=OPERATOR,
+    body=AssignIn,
+    response=ExceptionOut,
+    errors=(404, 409, 422),
+)
 async def assign(ctx: Ctx):
-    return await corrections.exception_out(await corrections.assign(actor=ctx.user, pk=int(ctx.path["pk"]),
-                                                                    data=ctx.body))
+    return await corrections.exception_out(
+        await corrections.assign(actor=ctx.user, pk=int(ctx.path["pk"]), data=ctx.body)
+    )
 
 
-@router.post("/admin/payments/exceptions/{pk:int}/split", summary="Split the payment over invoices and a refund "
-             "(audited)", tags=["payments"], roles=OPERATOR, body=SplitIn, response=ExceptionOut,
-             errors=(404, 409, 422, 502))
+@router.post(
+    "/admin/payments/exceptions/{pk:int}/split",
+    summary="Split the payment over invoices and a refund (audited)",
+    tags=["payments"],
+    roles=OPERATOR,
+    body=SplitIn,
+    response=ExceptionOut,
+    errors=(404, 409, 422, 502),
+)
 async def split(ctx: Ctx):
-    return await corrections.exception_out(await corrections.split(actor=ctx.user, pk=int(ctx.path["pk"]),
-                                                                   data=ctx.body, settings=ctx.settings))
+    return await corrections.exception_out(
+        await corrections.split(actor=ctx.user, pk=int(ctx.path["pk"]), data=ctx.body, settings=ctx.settings)
+    )
 
 
-@router.post("/admin/payments/exceptions/{pk:int}/refund", summary="Refund the payment (card: through Stripe; "
-             "konbini and bank: recorded, paid back by transfer; audited)", tags=["payments"], roles=OPERATOR,
-             body=RefundIn, response=ExceptionOut, errors=(404, 409, 502))
+@router.post(
+    "/admin/payments/exceptions/{pk:int}/refund",
+    summary="Refund the payment (card: through Stripe; konbini and bank: recorded, paid back by transfer; audited)",
+    tags=["payments"],
+    roles=OPERATOR,
+    body=RefundIn,
+    response=ExceptionOut,
+    errors=(404, 409, 502),
+)
 async def refund(ctx: Ctx):
-    return await corrections.exception_out(await corrections.refund(actor=ctx.user, pk=int(ctx.path["pk"]),
-                                                                    data=ctx.body, settings=ctx.settings))
+    return await corrections.exception_out(
+        await corrections.refund(actor=ctx.user, pk=int(ctx.path["pk"]), data=ctx.body, settings=ctx.settings)
+    )

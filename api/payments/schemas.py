@@ -12,14 +12,19 @@ Reason = Annotated[str, StringConstraints(min_length=2, max_length=1000)]
 
 class PayIn(Strict):
     method: Literal["card", "konbini"]
-    return_path: Annotated[str, StringConstraints(pattern=r"^/([A-Za-z0-9_.-][A-Za-z0-9/_.-]{0,199})?$")] | None = Field(
-        default=None, description="pay on the provider's hosted page and come back to this path of OpenCCUS "
-                                  "(with ?payment=done or ?payment=cancelled); without it, a PaymentIntent for Stripe.js")
+    return_path: Annotated[str, StringConstraints(pattern=r"^/([A-Za-z0-9_.-][A-Za-z0-9/_.-]{0,199})?$")] | None = (
+        Field(
+            default=None,
+            description="pay on the provider's hosted page and come back to this path of OpenCCUS "
+            "(with ?payment=done or ?payment=cancelled); without it, a PaymentIntent for Stripe.js",
+        )
+    )
 
 
 class PayOut(BaseModel):
-    intent_id: str | None = Field(description="the PaymentIntent (Stripe.js flow); with a hosted page it is created "
-                                              "when the payer pays")
+    intent_id: str | None = Field(
+        description="the PaymentIntent (Stripe.js flow); with a hosted page it is created when the payer pays"
+    )
     client_secret: str | None = Field(description="for Stripe.js on the payer's device; not stored by OpenCCUS")
     hosted_url: str | None = Field(default=None, description="the provider's payment page to send the payer to")
     method: str
@@ -55,8 +60,9 @@ class BankImportOut(BaseModel):
 
 class ExceptionOut(BaseModel):
     id: int
-    reason: str = Field(description="unknown_payer / ambiguous_payer / amount_mismatch / invoice_already_paid / "
-                                    "cancel_without_credit")
+    reason: str = Field(
+        description="unknown_payer / ambiguous_payer / amount_mismatch / invoice_already_paid / cancel_without_credit"
+    )
     detail: str
     status: str
     resolution: str | None

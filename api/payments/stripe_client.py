@@ -46,8 +46,9 @@ async def stripe_client(settings: Any) -> AsyncIterator[stripe.StripeClient]:
         raise PaymentsNotConfigured("Online payment is not configured (OPENCCUS_STRIPE_API_KEY).")
     http = _HTTPXClient(timeout=20)
     base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
-    client = stripe.StripeClient(settings.stripe_api_key.get_secret_value(), base_addresses=base, http_client=http,
-                                 max_network_retries=2)
+    client = stripe.StripeClient(
+        settings.stripe_api_key.get_secret_value(), base_addresses=base, http_client=http, max_network_retries=2
+    )
     try:
         yield client
     finally:

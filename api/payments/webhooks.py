@@ -18,7 +18,7 @@ Webhooks are at-least-once, unordered and concurrent (hosted checkout sends `che
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import stripe
@@ -33,7 +33,13 @@ from api.billing.models import Invoice
 from api.errors import BadRequest
 from api.payments.apply import auto_apply, record_once, unapplied
 from api.payments.models import (
-    ExceptionStatus, OnlinePayment, Payment, PaymentAllocation, PaymentException, PaymentSource, PaymentStatus,
+    ExceptionStatus,
+    OnlinePayment,
+    Payment,
+    PaymentAllocation,
+    PaymentException,
+    PaymentSource,
+    PaymentStatus,
 )
 from api.payments.stripe_client import webhook_secret
 from api.sql import execute, fetch, is_pg
@@ -44,8 +50,15 @@ from api.timeutil import JST
 TOLERANCE_SECONDS = 300
 
 # How far along an intent is, to break ties between events stamped in the same second.
-_RANK = {"requires_payment_method": 0, "requires_confirmation": 0, "requires_action": 1, "processing": 2,
-         "requires_capture": 2, "succeeded": 3, "canceled": 3}
+_RANK = {
+    "requires_payment_method": 0,
+    "requires_confirmation": 0,
+    "requires_action": 1,
+    "processing": 2,
+    "requires_capture": 2,
+    "succeeded": 3,
+    "canceled": 3,
+}
 FINAL = {"succeeded", "canceled"}
 
 
@@ -69,14 +82,16 @@ def verify(*, payload: bytes, signature: str | None, settings: Any, at: float | 
     try:
         stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE_SECONDS)
     except stripe.SignatureVerificationError as exc:
-        raise BadRequest(f"The webhook signature does not verify: {exc.user_message or exc}",
-                         code="bad_signature") from None
+        raise BadRequest(
+            f"The webhook signature does not verify: {exc.user_message or exc}", code="bad_signature"
+        ) from None
     except ValueError:
         raise BadRequest("The webhook payload is not valid JSON.", code="invalid_webhook_payload") from None
     signed_at = _signed_at(signature or "")
     if signed_at is None or signed_at > (at or time.time()) + TOLERANCE_SECONDS:
-        raise BadRequest("The webhook signature is dated in the future beyond the tolerance.",
-                         code="signature_in_future")
+        raise BadRequest(
+            "The webhook signature is dated in the future beyond the tolerance.", code="signature_in_future"
+        )
     return event
 
 
@@ -84,10 +99,13 @@ async def handle_webhook(*, payload: bytes, signature: str | None, settings: Any
     event = verify(payload=payload, signature=signature, settings=settings)
     async with in_transaction("default"):
         conn = connections.get("default")
-        stored = await fetch(conn, "INSERT INTO webhook_event (provider, event_id, type, created, payload, result, "
-                                   "received_at) VALUES ('stripe', ?, ?, ?, '{}', '', ?) "
-                                   "ON CONFLICT (event_id) DO NOTHING RETURNING id",
-                             [event["id"], str(event["type"])[:100], int(event.get("created") or 0), now()])
+        stored = await fetch(
+            conn,
+            "INSERT INTO webhook_event (provider, event_id, type, created, payload, result, "
+            "received_at) VALUES ('stripe', ?, ?, ?, '{}', '', ?) "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING id",
+            [event["id"], str(event["type"])[:100], int(event.get("created") or 0), now()],
+        )
         if not stored:  # this very event was applied by an earlier (or concurrent, now committed) delivery
             return {"event": event["id"], "status": "duplicate"}
         result = await _apply(event)
@@ -123,21 +141,29 @@ async def _apply_session(session: dict[str, Any], created: int) -> str:
     if not isinstance(intent_id, str):
         return "ignored: no payment intent in the session"
     paid = session.get("payment_status") in ("paid", "no_payment_required")
-    obj = {"metadata": session.get("metadata") or {}, "payment_method_types": session.get("payment_method_types"),
-           "amount": session.get("amount_total"), "amount_received": session.get("amount_total") if paid else 0}
-    return await _apply_intent(intent_id=intent_id, status="succeeded" if paid else "processing", obj=obj,
-                               created=created)
+    obj = {
+        "metadata": session.get("metadata") or {},
+        "payment_method_types": session.get("payment_method_types"),
+        "amount": session.get("amount_total"),
+        "amount_received": session.get("amount_total") if paid else 0,
+    }
+    return await _apply_intent(
+        intent_id=intent_id, status="succeeded" if paid else "processing", obj=obj, created=created
+    )
 
 
-async def upsert_intent(*, intent_id: str, invoice_id: int, method: str, amount_yen: int,
-                        status: str = "requires_payment_method") -> OnlinePayment:
+async def upsert_intent(
+    *, intent_id: str, invoice_id: int, method: str, amount_yen: int, status: str = "requires_payment_method"
+) -> OnlinePayment:
     """The intent's row, created if missing, locked until the transaction ends. Callers run in a transaction."""
     at = now()
-    await execute(connections.get("default"),
-                  "INSERT INTO online_payment (intent_id, invoice_id, method, amount_yen, status, last_event_at, "
-                  "refunded_yen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?) "
-                  "ON CONFLICT (intent_id) DO NOTHING",
-                  [intent_id, invoice_id, method[:20], amount_yen, status, at, at])
+    await execute(
+        connections.get("default"),
+        "INSERT INTO online_payment (intent_id, invoice_id, method, amount_yen, status, last_event_at, "
+        "refunded_yen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?) "
+        "ON CONFLICT (intent_id) DO NOTHING",
+        [intent_id, invoice_id, method[:20], amount_yen, status, at, at],
+    )
     return await _locked_intent(intent_id)  # type: ignore[return-value]
 
 
@@ -155,16 +181,21 @@ async def _apply_intent(*, intent_id: str, status: str, obj: dict[str, Any], cre
         if not invoice_id.isdigit() or not await Invoice.filter(id=int(invoice_id)).exists():
             return "ignored: not an OpenCCUS invoice"
         methods = obj.get("payment_method_types") or ["card"]
-        row = await upsert_intent(intent_id=intent_id, invoice_id=int(invoice_id), method=str(methods[0]),
-                                  amount_yen=int(obj.get("amount") or 0))
+        row = await upsert_intent(
+            intent_id=intent_id,
+            invoice_id=int(invoice_id),
+            method=str(methods[0]),
+            amount_yen=int(obj.get("amount") or 0),
+        )
     if row.status in FINAL:
         outcome = f"ignored: intent already {row.status}"
     elif created < row.last_event_at or (created == row.last_event_at and _RANK[status] < _RANK[row.status]):
         outcome = f"ignored: older than the {row.status} already applied"
     else:
         error = (obj.get("last_payment_error") or {}).get("message")
-        await OnlinePayment.filter(id=row.id).update(status=status, last_event_at=created,
-                                                     failure_message=(error or None) and str(error)[:300])
+        await OnlinePayment.filter(id=row.id).update(
+            status=status, last_event_at=created, failure_message=(error or None) and str(error)[:300]
+        )
         outcome = f"intent {status}"
         row.status = status
     if row.status == "succeeded":
@@ -184,15 +215,23 @@ async def _record_money(row: OnlinePayment, obj: dict[str, Any], created: int) -
     applied to the invoice (or queued), then any refund the provider reported before the money."""
     external = f"stripe:{row.intent_id}"
     amount = int(obj.get("amount_received") or obj.get("amount") or row.amount_yen)
-    received = datetime.fromtimestamp(created or 0, tz=timezone.utc).astimezone(JST).date()
-    payment = await record_once(source=PaymentSource.konbini if row.method == "konbini" else PaymentSource.card,
-                                external_id=external, amount_yen=amount, received_on=received,
-                                reference=row.intent_id, details={"intent": row.intent_id})
+    received = datetime.fromtimestamp(created or 0, tz=UTC).astimezone(JST).date()
+    payment = await record_once(
+        source=PaymentSource.konbini if row.method == "konbini" else PaymentSource.card,
+        external_id=external,
+        amount_yen=amount,
+        received_on=received,
+        reference=row.intent_id,
+        details={"intent": row.intent_id},
+    )
     if payment is None:
         return "payment already recorded"
     applied = await auto_apply(payment=payment, invoice_pk=row.invoice_id, matched_by="online")  # type: ignore
-    outcome = (f"payment of {amount} yen queued: {applied.reason}" if isinstance(applied, PaymentException)
-               else f"payment of {amount} yen applied")
+    outcome = (
+        f"payment of {amount} yen queued: {applied.reason}"
+        if isinstance(applied, PaymentException)
+        else f"payment of {amount} yen applied"
+    )
     if row.refunded_yen:
         outcome += "; " + await take_back(payment=payment, refunded_total=row.refunded_yen)
     return outcome
@@ -224,8 +263,11 @@ async def take_back(*, payment: Payment, refunded_total: int) -> str:
     delta = min(refunded_total, payment.amount_yen) - payment.refunded_yen
     if delta <= 0:
         return "refund already recorded"
-    before = {"allocated_yen": payment.allocated_yen, "refunded_yen": payment.refunded_yen,
-              "status": payment.status.value}
+    before = {
+        "allocated_yen": payment.allocated_yen,
+        "refunded_yen": payment.refunded_yen,
+        "status": payment.status.value,
+    }
     rest = delta - min(delta, unapplied(payment))
     reopened = []
     for alloc in await PaymentAllocation.filter(payment_id=payment.id).order_by("-id"):
@@ -245,15 +287,28 @@ async def take_back(*, payment: Payment, refunded_total: int) -> str:
     payment.refunded_yen += delta
     if payment.refunded_yen >= payment.amount_yen:
         payment.status = PaymentStatus.refunded
-    await Payment.filter(id=payment.id).update(allocated_yen=payment.allocated_yen, refunded_yen=payment.refunded_yen,
-                                               status=payment.status)
+    await Payment.filter(id=payment.id).update(
+        allocated_yen=payment.allocated_yen, refunded_yen=payment.refunded_yen, status=payment.status
+    )
     if unapplied(payment) <= 0:
         await PaymentException.filter(payment_id=payment.id, status=ExceptionStatus.open).update(
-            status=ExceptionStatus.resolved, resolution="refunded", resolved_at=now(),
-            note="refunded at the payment provider")
-    await audit.record(actor=None, action="payment.provider_refund", entity_type="payment", entity_id=payment.id,
-                       before=before, after={"allocated_yen": payment.allocated_yen,
-                                             "refunded_yen": payment.refunded_yen, "status": payment.status.value,
-                                             "reopened_invoices": reopened},
-                       reason="charge.refunded from the payment provider")
+            status=ExceptionStatus.resolved,
+            resolution="refunded",
+            resolved_at=now(),
+            note="refunded at the payment provider",
+        )
+    await audit.record(
+        actor=None,
+        action="payment.provider_refund",
+        entity_type="payment",
+        entity_id=payment.id,
+        before=before,
+        after={
+            "allocated_yen": payment.allocated_yen,
+            "refunded_yen": payment.refunded_yen,
+            "status": payment.status.value,
+            "reopened_invoices": reopened,
+        },
+        reason="charge.refunded from the payment provider",
+    )
     return f"refund of {delta} yen recorded" + (f", invoices {reopened} open again" if reopened else "")

@@ -358,8 +358,11 @@ def parse_transfer_notice(data: bytes, *, today: dt.date | None = None) -> Trans
         else:
             raise ZenginError("unknown_record_type", f"データ区分 {kind!r} is not 1, 2, 8 or 9", line_no)
     if not ended:
-        raise ZenginError("missing_trailer" if header is not None else "missing_end_record",
-                          "the file ends without its end record (9): truncated?", len(records))
+        raise ZenginError(
+            "missing_trailer" if header is not None else "missing_end_record",
+            "the file ends without its end record (9): truncated?",
+            len(records),
+        )
     return TransferNotice(tuple(groups))
 
 

@@ -11,8 +11,9 @@ class PhoneSettings(Model):
     polygon, when set, replaces it. No row: phone check-in is off on the site."""
 
     id = fields.BigIntField(primary_key=True)
-    site: fields.OneToOneRelation = fields.OneToOneField("models.Site", related_name="phone_settings",
-                                                         on_delete=fields.CASCADE)
+    site: fields.OneToOneRelation = fields.OneToOneField(
+        "models.Site", related_name="phone_settings", on_delete=fields.CASCADE
+    )
     polygon: fields.JSONField[list | None] = fields.JSONField(null=True)  # [[lat, lon], …], at least 3 points
     max_accuracy_m = fields.IntField(default=50)
     policy: fields.JSONField[dict] = fields.JSONField()  # check → "review" | "refuse"
@@ -35,10 +36,12 @@ class PhoneCheckin(Model):
     id = fields.BigIntField(primary_key=True)
     idempotency_key = fields.CharField(max_length=100, unique=True)  # "p{account}:{client key}"
     fingerprint = fields.CharField(max_length=64)
-    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="phone_checkins",
-                                                             on_delete=fields.CASCADE)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="phone_checkins",
-                                                                   on_delete=fields.CASCADE)
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Site", related_name="phone_checkins", on_delete=fields.CASCADE
+    )
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="phone_checkins", on_delete=fields.CASCADE
+    )
     direction = fields.CharField(max_length=3)
     client_time = fields.DatetimeField()
     received_at = fields.DatetimeField()

@@ -11,8 +11,15 @@ from api.sites.schemas import Geofence
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Policy = Literal["review", "refuse"]
 # The checks a site's policy decides on (docs/phone.md). qr_invalid (not a code of this server) is always refused.
-CHECKS = ("out_of_fence", "low_accuracy", "implausible_travel", "qr_replayed", "qr_expired", "qr_other_site",
-          "face_mismatch")
+CHECKS = (
+    "out_of_fence",
+    "low_accuracy",
+    "implausible_travel",
+    "qr_replayed",
+    "qr_expired",
+    "qr_other_site",
+    "face_mismatch",
+)
 
 
 class PhonePolicy(Strict):
@@ -68,7 +75,8 @@ class PhoneCheckinIn(Strict):
     lon: float = Field(ge=-180, le=180)
     accuracy_m: float = Field(gt=0, le=100_000)
     selfie: Annotated[str, StringConstraints(max_length=8_000_000)] | None = Field(
-        default=None, description="JPEG, base64 (a data: URL is fine)")
+        default=None, description="JPEG, base64 (a data: URL is fine)"
+    )
     nonce: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}$")] | None = None
 
 
@@ -84,7 +92,8 @@ class SignedCheckinIn(Strict):
 
 class DeviceKeyIn(Strict):
     public_key: Annotated[str, StringConstraints(min_length=40, max_length=400)] = Field(
-        description="SPKI of an ECDSA P-256 public key, base64")
+        description="SPKI of an ECDSA P-256 public key, base64"
+    )
 
 
 class DeviceKeyOut(BaseModel):

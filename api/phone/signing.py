@@ -39,9 +39,12 @@ async def enrol(*, actor: Account, public_key: str) -> str:
 
     der = _spki(public_key)
     key_id = hashlib.sha256(der).hexdigest()
-    await sql.execute(connections.get("default"),
-                      "INSERT INTO phone_device_key (account_id, key_id, public_key, created_at) VALUES (?, ?, ?, ?) "
-                      "ON CONFLICT (key_id) DO NOTHING", [actor.id, key_id, base64.b64encode(der).decode(), now()])
+    await sql.execute(
+        connections.get("default"),
+        "INSERT INTO phone_device_key (account_id, key_id, public_key, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (key_id) DO NOTHING",
+        [actor.id, key_id, base64.b64encode(der).decode(), now()],
+    )
     owner = await PhoneDeviceKey.get(key_id=key_id)
     if owner.account_id != actor.id:
         raise Conflict("This key belongs to another account.", code="device_key_taken")
@@ -51,8 +54,11 @@ async def enrol(*, actor: Account, public_key: str) -> str:
 async def verify(*, actor: Account, key_id: str, message: str, signature: str) -> PhoneDeviceKey:
     key = await PhoneDeviceKey.get_or_none(key_id=key_id, account_id=actor.id)
     if key is None:
-        raise Unprocessable.field("key_id", "This phone's key is not registered to your account: log in again on "
-                                            "this phone.", code="device_key_unknown")
+        raise Unprocessable.field(
+            "key_id",
+            "This phone's key is not registered to your account: log in again on this phone.",
+            code="device_key_unknown",
+        )
     try:
         raw = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError):
@@ -65,6 +71,9 @@ async def verify(*, actor: Account, key_id: str, message: str, signature: str) -
     try:
         public.verify(der, message.encode(), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
-        raise Unprocessable.field("signature", "The signature does not match the check-in: it was altered or signed "
-                                               "by another phone.", code="signature_invalid") from None
+        raise Unprocessable.field(
+            "signature",
+            "The signature does not match the check-in: it was altered or signed by another phone.",
+            code="signature_invalid",
+        ) from None
     return key

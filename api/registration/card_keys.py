@@ -122,16 +122,24 @@ def load(settings: Settings) -> MasterKeys:
     if settings.card_master_key is not None or settings.embedded:
         # The single-key form is version 1 (on the embedded default generated once under var/secrets/).
         single = settings.card_master_key
-        keys[1] = (decode_key(single.get_secret_value(), where="OPENCCUS_CARD_MASTER_KEY") if single is not None
-                   else settings.secret("card_master_key"))
+        keys[1] = (
+            decode_key(single.get_secret_value(), where="OPENCCUS_CARD_MASTER_KEY")
+            if single is not None
+            else settings.secret("card_master_key")
+        )
     if settings.card_master_keys is not None:
-        _merge(keys, parse_entries(settings.card_master_keys.get_secret_value(), where="OPENCCUS_CARD_MASTER_KEYS"),
-               "OPENCCUS_CARD_MASTER_KEYS")
+        _merge(
+            keys,
+            parse_entries(settings.card_master_keys.get_secret_value(), where="OPENCCUS_CARD_MASTER_KEYS"),
+            "OPENCCUS_CARD_MASTER_KEYS",
+        )
     if (path := key_file_path(settings)) is not None:
         _merge(keys, _read_key_file(path), str(path))
     if not keys and not settings.embedded:
-        raise KeyConfigError("OPENCCUS_CARD_MASTER_KEY (or OPENCCUS_CARD_MASTER_KEYS or OPENCCUS_CARD_MASTER_KEY_FILE) "
-                             "must be set when DATABASE_URL is set (see README, Configuration)")
+        raise KeyConfigError(
+            "OPENCCUS_CARD_MASTER_KEY (or OPENCCUS_CARD_MASTER_KEYS or OPENCCUS_CARD_MASTER_KEY_FILE) "
+            "must be set when DATABASE_URL is set (see README, Configuration)"
+        )
     return MasterKeys(keys)
 
 

@@ -27,8 +27,9 @@ def card_response(*, card_key: bytes, challenge: bytes) -> bytes:
 def response_is_valid(*, master_key: bytes, serial: bytes, key_version: int, challenge: bytes, response: bytes) -> bool:
     if len(challenge) != 16 or len(response) != 16:
         return False
-    expected = card_response(card_key=derive_card_key(master_key=master_key, serial=serial, key_version=key_version),
-                             challenge=challenge)
+    expected = card_response(
+        card_key=derive_card_key(master_key=master_key, serial=serial, key_version=key_version), challenge=challenge
+    )
     return hmac.compare_digest(expected, response)  # constant time: no timing oracle on the response
 
 
@@ -40,11 +41,16 @@ def ef_card(*, technician_id: str, serial: bytes, issued: date, expires: date, k
     def tlv(tag: int, value: bytes) -> bytes:
         return bytes([tag, len(value)]) + value
 
-    return b"".join([
-        tlv(0xC0, b"\x01"), tlv(0xC1, technician_id.encode("ascii")), tlv(0xC2, serial),
-        tlv(0xC3, issued.strftime("%Y%m%d").encode()), tlv(0xC4, expires.strftime("%Y%m%d").encode()),
-        tlv(0xC5, bytes([key_version])),
-    ])
+    return b"".join(
+        [
+            tlv(0xC0, b"\x01"),
+            tlv(0xC1, technician_id.encode("ascii")),
+            tlv(0xC2, serial),
+            tlv(0xC3, issued.strftime("%Y%m%d").encode()),
+            tlv(0xC4, expires.strftime("%Y%m%d").encode()),
+            tlv(0xC5, bytes([key_version])),
+        ]
+    )
 
 
 @dataclass(frozen=True)

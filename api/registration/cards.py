@@ -46,8 +46,9 @@ def card_valid_until(*, birth_date: date, issued_on: date, has_identity_document
     return first_birthday_after(birth_date, _anniversary(issued_on, issued_on.year + years))
 
 
-async def issue_card(*, technician: Technician, issued_on: date, key_version: int,
-                     valid_until: date | None = None) -> Card:
+async def issue_card(
+    *, technician: Technician, issued_on: date, key_version: int, valid_until: date | None = None
+) -> Card:
     """A new card under master key `key_version` — the newest one (``settings.card_keys().newest``, card profile §7).
     `valid_until` keeps a registration's expiry (a replacement); by default it is computed from the issue date."""
     while True:
@@ -59,8 +60,11 @@ async def issue_card(*, technician: Technician, issued_on: date, key_version: in
         serial=serial,
         key_version=key_version,
         issued_on=issued_on,
-        valid_until=valid_until or card_valid_until(
-            birth_date=technician.birth_date, issued_on=issued_on, has_identity_document=technician.has_identity_document
+        valid_until=valid_until
+        or card_valid_until(
+            birth_date=technician.birth_date,
+            issued_on=issued_on,
+            has_identity_document=technician.has_identity_document,
         ),
     )
 
@@ -71,15 +75,26 @@ async def personalisation(*, card: Card, master_keys: Mapping[int, bytes]):
     if card.key_version not in master_keys:
         from api.errors import Conflict
 
-        raise Conflict(f"このカードの鍵バージョン {card.key_version} のマスター鍵がサーバーに設定されていません。",
-                       code="card_key_version_unavailable")
+        raise Conflict(
+            f"このカードの鍵バージョン {card.key_version} のマスター鍵がサーバーに設定されていません。",
+            code="card_key_version_unavailable",
+        )
     tech = await card.technician
     serial = bytes.fromhex(card.serial)
     return Personalisation(
-        technician_id=tech.technician_id, card_serial=card.serial, issued=card.issued_on, expires=card.valid_until,
+        technician_id=tech.technician_id,
+        card_serial=card.serial,
+        issued=card.issued_on,
+        expires=card.valid_until,
         key_version=card.key_version,
-        card_key=derive_card_key(master_key=master_keys[card.key_version], serial=serial,
-                                 key_version=card.key_version).hex(),
-        ef_card=ef_card(technician_id=tech.technician_id, serial=serial, issued=card.issued_on,
-                        expires=card.valid_until, key_version=card.key_version).hex(),
+        card_key=derive_card_key(
+            master_key=master_keys[card.key_version], serial=serial, key_version=card.key_version
+        ).hex(),
+        ef_card=ef_card(
+            technician_id=tech.technician_id,
+            serial=serial,
+            issued=card.issued_on,
+            expires=card.valid_until,
+            key_version=card.key_version,
+        ).hex(),
     )

@@ -1,8 +1,8 @@
 """`openccus cards …`: master-key versions (docs/card-profile.md §7.1).
 
-  openccus cards versions            the configured key versions and the cards of each
-  openccus cards rotate              a new master key with the next version (into the key file, or printed)
-  openccus cards revoke-version V    revoke every active card of version V and reissue it under the newest key
+openccus cards versions            the configured key versions and the cards of each
+openccus cards rotate              a new master key with the next version (into the key file, or printed)
+openccus cards revoke-version V    revoke every active card of version V and reissue it under the newest key
 """
 
 from __future__ import annotations
@@ -21,8 +21,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     cmd = cards.add_subparsers(dest="cards_command", required=True)
     cmd.add_parser("versions", help="configured key versions and the active cards of each")
     cmd.add_parser("rotate", help="add a master key with the next version (new cards take it)")
-    revoke = cmd.add_parser("revoke-version", help="revoke every active card of a key version, reissue it "
-                                                  "under the newest key (fee waived) and notify the holders")
+    revoke = cmd.add_parser(
+        "revoke-version",
+        help="revoke every active card of a key version, reissue it "
+        "under the newest key (fee waived) and notify the holders",
+    )
     revoke.add_argument("version", type=int)
 
 
@@ -41,15 +44,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def _rotate(settings: Settings) -> int:
     version, path, entry = new_key_version(settings)
     if path is not None:
-        print(f"master key version {version} added to {path}; new cards are issued under it from now on "
-              "(API processes re-read the key file when it changes). Copy the file to every API host.")
+        print(
+            f"master key version {version} added to {path}; new cards are issued under it from now on "
+            "(API processes re-read the key file when it changes). Copy the file to every API host."
+        )
         return 0
     # Keys held in settings only: nothing can be written for the operator, so the new entry is shown once.
     current = settings.card_master_keys.get_secret_value() if settings.card_master_keys else ""
-    print(f"master key version {version} generated but NOT stored (no key file is configured).\n"
-          f"Add it to OPENCCUS_CARD_MASTER_KEYS on every API host and restart them:\n"
-          f"  OPENCCUS_CARD_MASTER_KEYS={current + ',' if current else ''}{entry}\n"
-          "or set OPENCCUS_CARD_MASTER_KEY_FILE so that `openccus cards rotate` can keep the keys itself.")
+    print(
+        f"master key version {version} generated but NOT stored (no key file is configured).\n"
+        f"Add it to OPENCCUS_CARD_MASTER_KEYS on every API host and restart them:\n"
+        f"  OPENCCUS_CARD_MASTER_KEYS={current + ',' if current else ''}{entry}\n"
+        "or set OPENCCUS_CARD_MASTER_KEY_FILE so that `openccus cards rotate` can keep the keys itself."
+    )
     return 0
 
 
@@ -92,7 +99,9 @@ async def _revoke_version(settings: Settings, version: int) -> int:
         print(f"revoked {old} -> reissued {new} (key version {result.new_version}, fee waived)")
     for old in result.expired:
         print(f"revoked {old} (expired: not reissued; the registration is renewed instead)")
-    print(f"key version {version}: {len(result.reissued)} card(s) revoked and reissued, {len(result.expired)} expired "
-          f"card(s) revoked, {result.skipped} already revoked meanwhile; readers refuse the old cards once they sync "
-          "(seconds while online).")
+    print(
+        f"key version {version}: {len(result.reissued)} card(s) revoked and reissued, {len(result.expired)} expired "
+        f"card(s) revoked, {result.skipped} already revoked meanwhile; readers refuse the old cards once they sync "
+        "(seconds while online)."
+    )
     return 0

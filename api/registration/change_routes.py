@@ -10,7 +10,10 @@ from api.errors import NotFound
 from api.http import Ctx, Router
 from api.registration import changes, corrections, service
 from api.registration.change_schemas import (
-    BusinessCorrectionIn, BusinessDataChange as BusinessChangeIn, ChangeForm, QualificationCorrectionIn,
+    BusinessCorrectionIn,
+    BusinessDataChange as BusinessChangeIn,
+    ChangeForm,
+    QualificationCorrectionIn,
 )
 from api.registration.review import app_out
 from api.registration.schemas import ApplicationOut, TechnicianOut
@@ -19,29 +22,59 @@ router = Router()
 APPLICANTS = {Role.technician, Role.business_admin}
 
 
-@router.post("/technicians/{pk:int}/change-applications", summary="変更申請 after approval (multipart: type = "
-             "qualification | data | prior_experience | kaitai, payload = JSON, file = the document image, required "
-             "except for data)", tags=["applications"], roles=APPLICANTS, uploads=(), optional_uploads=("file",),
-             body=ChangeForm, response=ApplicationOut, status=201, errors=(404, 409, 413, 422))
+@router.post(
+    "/technicians/{pk:int}/change-applications",
+    summary="変更申請 after approval (multipart: type = "
+    "qualification | data | prior_experience | kaitai, payload = JSON, file = the document image, required "
+    "except for data)",
+    tags=["applications"],
+    roles=APPLICANTS,
+    uploads=(),
+    optional_uploads=("file",),
+    body=ChangeForm,
+    response=ApplicationOut,
+    status=201,
+    errors=(404, 409, 413, 422),
+)
 async def submit_change(ctx: Ctx):
     tech = await service.get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))  # never a prime that only sees them
-    app = await changes.submit(actor=ctx.user, tech=tech, change_type=ctx.body.type, raw_payload=ctx.body.payload,
-                               file=ctx.files.get("file"), settings=ctx.settings, vault=ctx.state.vault)
+    app = await changes.submit(
+        actor=ctx.user,
+        tech=tech,
+        change_type=ctx.body.type,
+        raw_payload=ctx.body.payload,
+        file=ctx.files.get("file"),
+        settings=ctx.settings,
+        vault=ctx.state.vault,
+    )
     return app_out(app)
 
 
-@router.get("/technicians/{pk:int}/change-applications", summary="Change applications with their decisions "
-            "(the history of every change)", tags=["applications"], roles={*APPLICANTS, Role.operator},
-            response=list[ApplicationOut], errors=(404,))
+@router.get(
+    "/technicians/{pk:int}/change-applications",
+    summary="Change applications with their decisions (the history of every change)",
+    tags=["applications"],
+    roles={*APPLICANTS, Role.operator},
+    response=list[ApplicationOut],
+    errors=(404,),
+)
 async def list_changes(ctx: Ctx):
     tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     return [app_out(a) for a in await changes.history(tech=tech)]
 
 
-@router.post("/change-applications/{pk:int}/resubmit", summary="Resubmit a returned change application with the "
-             "fields corrected (multipart as when applying; without a file the document stays)",
-             tags=["applications"], roles=APPLICANTS, uploads=(), optional_uploads=("file",), body=ChangeForm,
-             response=ApplicationOut, errors=(404, 409, 413, 422))
+@router.post(
+    "/change-applications/{pk:int}/resubmit",
+    summary="Resubmit a returned change application with the "
+    "fields corrected (multipart as when applying; without a file the document stays)",
+    tags=["applications"],
+    roles=APPLICANTS,
+    uploads=(),
+    optional_uploads=("file",),
+    body=ChangeForm,
+    response=ApplicationOut,
+    errors=(404, 409, 413, 422),
+)
 async def resubmit_change(ctx: Ctx):
     app = await changes.get_change(pk=int(ctx.path["pk"]))
     if app.technician_id is not None:  # type: ignore[attr-defined]
@@ -50,39 +83,68 @@ async def resubmit_change(ctx: Ctx):
         from api.errors import Unprocessable
 
         raise Unprocessable.field("type", "the type of a change application cannot change", code="subject_changed")
-    return app_out(await changes.resubmit(actor=ctx.user, app=app, raw_payload=ctx.body.payload,
-                                          file=ctx.files.get("file"), settings=ctx.settings, vault=ctx.state.vault))
+    return app_out(
+        await changes.resubmit(
+            actor=ctx.user,
+            app=app,
+            raw_payload=ctx.body.payload,
+            file=ctx.files.get("file"),
+            settings=ctx.settings,
+            vault=ctx.state.vault,
+        )
+    )
 
 
-@router.post("/businesses/{pk:int}/change-applications", summary="変更申請 of the business's reviewed data (capital, "
-             "permit and its industries, name, address): {\"changes\": {…}}", tags=["applications"],
-             roles={Role.business_admin}, body=BusinessChangeIn, response=ApplicationOut, status=201,
-             errors=(403, 404, 409, 422))
+@router.post(
+    "/businesses/{pk:int}/change-applications",
+    summary="変更申請 of the business's reviewed data (capital, "
+    'permit and its industries, name, address): {"changes": {…}}',
+    tags=["applications"],
+    roles={Role.business_admin},
+    body=BusinessChangeIn,
+    response=ApplicationOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
 async def submit_business_change(ctx: Ctx):
     import json
 
     from api.businesses.service import get_business
 
     business = await get_business(pk=int(ctx.path["pk"]))
-    app = await changes.submit_business(actor=ctx.user, business=business,
-                                        raw_payload=json.dumps(ctx.body.model_dump(mode="json", exclude_unset=True)))
+    app = await changes.submit_business(
+        actor=ctx.user, business=business, raw_payload=json.dumps(ctx.body.model_dump(mode="json", exclude_unset=True))
+    )
     return app_out(app)
 
 
-@router.get("/businesses/{pk:int}/change-applications", summary="The business's change applications (history)",
-            tags=["applications"], roles={Role.business_admin, Role.operator}, response=list[ApplicationOut],
-            errors=(403, 404))
+@router.get(
+    "/businesses/{pk:int}/change-applications",
+    summary="The business's change applications (history)",
+    tags=["applications"],
+    roles={Role.business_admin, Role.operator},
+    response=list[ApplicationOut],
+    errors=(403, 404),
+)
 async def list_business_changes(ctx: Ctx):
     from api.businesses.service import ensure_can_manage, get_business
     from api.registration.models import Application, ApplicationKind
 
     business = await get_business(pk=int(ctx.path["pk"]))
     ensure_can_manage(ctx.user, business)
-    return [app_out(a) for a in await Application.filter(business=business, kind=ApplicationKind.change).order_by("-id")]
+    return [
+        app_out(a) for a in await Application.filter(business=business, kind=ApplicationKind.change).order_by("-id")
+    ]
 
 
-@router.get("/change-applications/{pk:int}/document", summary="The document image of a change application (JPEG)",
-            tags=["applications"], roles={*APPLICANTS, Role.operator}, errors=(404,), media=("image/jpeg",))
+@router.get(
+    "/change-applications/{pk:int}/document",
+    summary="The document image of a change application (JPEG)",
+    tags=["applications"],
+    roles={*APPLICANTS, Role.operator},
+    errors=(404,),
+    media=("image/jpeg",),
+)
 async def change_document(ctx: Ctx):
     from api.registration.models import StoredImage
 
@@ -94,18 +156,30 @@ async def change_document(ctx: Ctx):
     return Response(ctx.state.vault.open(img.sealed), media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
-@router.post("/admin/technicians/{pk:int}/qualifications/{qid:int}/corrections", summary="Correct or delete an "
-             "approved qualification (operator; reason required; audited)", tags=["review"], roles={Role.operator},
-             body=QualificationCorrectionIn, response=TechnicianOut, errors=(404, 422))
+@router.post(
+    "/admin/technicians/{pk:int}/qualifications/{qid:int}/corrections",
+    summary="Correct or delete an approved qualification (operator; reason required; audited)",
+    tags=["review"],
+    roles={Role.operator},
+    body=QualificationCorrectionIn,
+    response=TechnicianOut,
+    errors=(404, 422),
+)
 async def correct_qualification(ctx: Ctx):
     tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     await corrections.correct_qualification(actor=ctx.user, tech=tech, pk=int(ctx.path["qid"]), data=ctx.body)
     return await service.to_out(tech)
 
 
-@router.post("/admin/businesses/{pk:int}/corrections", summary="Correct a business's data (operator; reason "
-             "required; audited)", tags=["review"], roles={Role.operator}, body=BusinessCorrectionIn, errors=(404, 422),
-             response=BusinessOut)
+@router.post(
+    "/admin/businesses/{pk:int}/corrections",
+    summary="Correct a business's data (operator; reason required; audited)",
+    tags=["review"],
+    roles={Role.operator},
+    body=BusinessCorrectionIn,
+    errors=(404, 422),
+    response=BusinessOut,
+)
 async def correct_business(ctx: Ctx):
     from api.businesses.service import get_business, to_out
 

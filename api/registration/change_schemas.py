@@ -73,7 +73,8 @@ class BusinessPatch(BaseModel):
     capital_yen: int | None = Field(default=None, ge=0)
     permit_number: Annotated[str, StringConstraints(max_length=40)] | None = None
     permitted_industries: list[Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1\d|2\d)$")]] | None = Field(
-        default=None, max_length=29)
+        default=None, max_length=29
+    )
     postal_code: Text | None = None
     address: Text | None = None
     phone: Text | None = None
@@ -93,9 +94,13 @@ class BusinessDataChange(BaseModel):
     changes: BusinessPatch
 
 
-PAYLOADS: dict[str, type[BaseModel]] = {"qualification": QualificationChange, "data": DataChange,
-                                        "prior_experience": PriorExperienceChange, "kaitai": KaitaiChange,
-                                        "business_data": BusinessDataChange}
+PAYLOADS: dict[str, type[BaseModel]] = {
+    "qualification": QualificationChange,
+    "data": DataChange,
+    "prior_experience": PriorExperienceChange,
+    "kaitai": KaitaiChange,
+    "business_data": BusinessDataChange,
+}
 # Fields an operator may name when returning a change application of each type.
 RETURNABLE: dict[str, frozenset[str]] = {
     "qualification": frozenset({"code", "acquired_on", "expires_on", "document"}),

@@ -15,8 +15,9 @@ from api.registration.models import Qualification, Technician
 
 def require_reason(reason: str | None) -> str:
     if not reason or not reason.strip():
-        raise Unprocessable.field("reason", "a correction needs a reason (it is kept in the audit trail)",
-                                  code="reason_required")
+        raise Unprocessable.field(
+            "reason", "a correction needs a reason (it is kept in the audit trail)", code="reason_required"
+        )
     return reason
 
 
@@ -24,19 +25,29 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-async def correct_qualification(*, actor: Account, tech: Technician, pk: int,
-                                data: QualificationCorrectionIn) -> None:
+async def correct_qualification(*, actor: Account, tech: Technician, pk: int, data: QualificationCorrectionIn) -> None:
     reason = require_reason(data.reason)
     q = await Qualification.get_or_none(id=pk, technician=tech)
     if q is None:
         raise NotFound("The technician has no such qualification.", code="qualification_not_found")
     code = q.code
-    before = {"code": q.code, "acquired_on": _iso(q.acquired_on), "expires_on": _iso(q.expires_on),
-              "approved": q.approved_at is not None}
+    before = {
+        "code": q.code,
+        "acquired_on": _iso(q.acquired_on),
+        "expires_on": _iso(q.expires_on),
+        "approved": q.approved_at is not None,
+    }
     if data.action == "delete":
         await q.delete()
-        await audit.record(actor=actor, action="qualification.delete", entity_type="technician", entity_id=tech.id,
-                           before=before, after={"code": code, "deleted": True}, reason=reason)
+        await audit.record(
+            actor=actor,
+            action="qualification.delete",
+            entity_type="technician",
+            entity_id=tech.id,
+            before=before,
+            after={"code": code, "deleted": True},
+            reason=reason,
+        )
         return
     changes = data.model_dump(include={"acquired_on", "expires_on"}, exclude_unset=True)
     if not changes:
@@ -48,8 +59,15 @@ async def correct_qualification(*, actor: Account, tech: Technician, pk: int,
         raise Unprocessable.field("expires_on", "expires before it was acquired", code="invalid_dates")
     await Qualification.filter(id=q.id).update(acquired_on=acquired, expires_on=expires)
     b, a = audit.diff(before, {**before, "acquired_on": _iso(acquired), "expires_on": _iso(expires)})
-    await audit.record(actor=actor, action="qualification.correct", entity_type="technician", entity_id=tech.id,
-                       before={"code": code, **b}, after={"code": code, **a}, reason=reason)
+    await audit.record(
+        actor=actor,
+        action="qualification.correct",
+        entity_type="technician",
+        entity_id=tech.id,
+        before={"code": code, **b},
+        after={"code": code, **a},
+        reason=reason,
+    )
 
 
 async def correct_business(*, actor: Account, business: Business, data: BusinessCorrectionIn) -> Business:
@@ -61,6 +79,13 @@ async def correct_business(*, actor: Account, business: Business, data: Business
     for key, value in changes.items():
         setattr(business, key, value)
     await business.save()
-    await audit.record(actor=actor, action="business.correct", entity_type="business", entity_id=business.id,
-                       before=before, after=after, reason=reason)
+    await audit.record(
+        actor=actor,
+        action="business.correct",
+        entity_type="business",
+        entity_id=business.id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
     return business

@@ -34,11 +34,15 @@ async def revoke_version(*, version: int, newest: int, state: Any, actor: Any = 
     """`newest`: the newest configured master-key version, which the new cards take. `state.queue` receives the
     notice jobs once each card's transaction has committed (api.db.run_in_unit_of_work)."""
     if version >= newest:
-        raise Conflict(f"Key version {version} is the newest one: add a new key first (`openccus cards rotate`), "
-                       "so that the reissued cards get a key that has not leaked.", code="key_version_is_newest")
+        raise Conflict(
+            f"Key version {version} is the newest one: add a new key first (`openccus cards rotate`), "
+            "so that the reissued cards get a key that has not leaked.",
+            code="key_version_is_newest",
+        )
     out = VersionRevoked(version=version, new_version=newest)
     ids = await Card.filter(key_version=version, status=CardStatus.active).order_by("id").values_list("id", flat=True)
     for card_id in ids:
+
         async def one(card_id: int = card_id) -> tuple[str, str | None] | None:
             card = await Card.get(id=card_id).select_related("technician")
             if not await revoke_serial(card=card, reason=REASON):
@@ -47,12 +51,18 @@ async def revoke_version(*, version: int, newest: int, state: Any, actor: Any = 
             if card.valid_until < today:
                 return card.serial, None  # an expired card is withdrawn; a renewal issues the next one
             # The replacement keeps the registration's expiry: it replaces the card, it does not renew it.
-            new = await issue_card(technician=card.technician, issued_on=today, key_version=newest,
-                                   valid_until=card.valid_until)
-            await audit.record(actor=actor, action="card.reissue_key_version", entity_type="card",
-                               entity_id=new.serial, before={"serial": card.serial, "key_version": version},
-                               after={"serial": new.serial, "key_version": newest, "fee_yen": 0},
-                               reason=f"master key version {version} revoked; fee waived")
+            new = await issue_card(
+                technician=card.technician, issued_on=today, key_version=newest, valid_until=card.valid_until
+            )
+            await audit.record(
+                actor=actor,
+                action="card.reissue_key_version",
+                entity_type="card",
+                entity_id=new.serial,
+                before={"serial": card.serial, "key_version": version},
+                after={"serial": new.serial, "key_version": newest, "fee_yen": 0},
+                reason=f"master key version {version} revoked; fee waived",
+            )
             await db.defer_job("notify_card_reissued", new.id, card.serial, job_id=f"notify-card-reissued:{new.id}")
             return card.serial, new.serial
 

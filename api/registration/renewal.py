@@ -37,8 +37,9 @@ def next_expiry(*, tech: Technician, old_expiry: date) -> date:
     """The renewed registration's expiry: the old expiry plus the term, by the same rule as a first card
     (api/registration/cards.card_valid_until): to the birthday ≈10 years on (the old expiry is itself a birthday, so
     exactly 10 years), ≈15 years when 60 or older on the old expiry, ≈3 years without an identity document."""
-    return card_valid_until(birth_date=tech.birth_date, issued_on=old_expiry,
-                            has_identity_document=tech.has_identity_document)
+    return card_valid_until(
+        birth_date=tech.birth_date, issued_on=old_expiry, has_identity_document=tech.has_identity_document
+    )
 
 
 def renewal_key(tech: Technician) -> str:
@@ -53,14 +54,17 @@ async def check_can_renew(*, tech: Technician, today: date) -> date:
         raise Conflict("Only an approved registration with a card can be renewed.", code="not_renewable")
     opens = renewal_opens_on(expiry)
     if today < opens:
-        raise Conflict(f"The renewal of this registration (valid until {expiry.isoformat()}) opens on "
-                       f"{opens.isoformat()}.", code="renewal_not_open_until",
-                       fields=[{"field": "opens_on", "message": opens.isoformat()}])
+        raise Conflict(
+            f"The renewal of this registration (valid until {expiry.isoformat()}) opens on {opens.isoformat()}.",
+            code="renewal_not_open_until",
+            fields=[{"field": "opens_on", "message": opens.isoformat()}],
+        )
     if await Application.filter(change_key=renewal_key(tech)).exists():
         raise Conflict("A renewal is already open; resubmit that one.", code="renewal_open")
     return expiry
 
 
 async def open_renewal(tech: Technician) -> Application | None:
-    return await Application.filter(technician_id=tech.id, kind=ApplicationKind.renewal,
-                                    change_key=renewal_key(tech)).first()
+    return await Application.filter(
+        technician_id=tech.id, kind=ApplicationKind.renewal, change_key=renewal_key(tech)
+    ).first()

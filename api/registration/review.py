@@ -24,27 +24,57 @@ from api.ids import new_ccus_id
 from api.registration import changes, renewal
 from api.registration.cards import issue_card
 from api.registration.models import (
-    Application, ApplicationKind, ImageKind, Qualification, SubjectType, Technician, Tier,
+    Application,
+    ApplicationKind,
+    ImageKind,
+    Qualification,
+    SubjectType,
+    Technician,
+    Tier,
 )
 from api.registration.schemas import (
-    ApplicationOut, CorrectionIn, IdentityFields, ReturnIn, TechnicianOut,
+    ApplicationOut,
+    CorrectionIn,
+    IdentityFields,
+    ReturnIn,
+    TechnicianOut,
 )
 from api.sql import fetch, is_pg
 from api.timeutil import today_jst
 
 # Fields an operator may name when returning an application (besides the data fields themselves).
-_EXTRA_FIELDS = {"photo", "id_document", "qualifications", "detailed", "corporate_number", "capital_yen",
-                 "permit_number", "permitted_industries", "name", "name_kana"}
+_EXTRA_FIELDS = {
+    "photo",
+    "id_document",
+    "qualifications",
+    "detailed",
+    "corporate_number",
+    "capital_yen",
+    "permit_number",
+    "permitted_industries",
+    "name",
+    "name_kana",
+}
 RETURNABLE_FIELDS = set(TechnicianOut.model_fields) | _EXTRA_FIELDS
 
 
 def app_out(a: Application) -> ApplicationOut:
     return ApplicationOut(
-        id=a.id, subject_type=a.subject_type.value, technician_pk=a.technician_id, business_pk=a.business_id,  # type: ignore
-        kind=a.kind.value, proxy=a.proxy, status=a.status.value, return_reasons=a.return_reasons,
-        submitted_at=a.submitted_at, decided_at=a.decided_at, change_type=a.change_type, payload=a.payload,
+        id=a.id,
+        subject_type=a.subject_type.value,
+        technician_pk=a.technician_id,  # type: ignore[attr-defined]
+        business_pk=a.business_id,
+        kind=a.kind.value,
+        proxy=a.proxy,
+        status=a.status.value,
+        return_reasons=a.return_reasons,
+        submitted_at=a.submitted_at,
+        decided_at=a.decided_at,
+        change_type=a.change_type,
+        payload=a.payload,
         has_document=a.document_id is not None,  # type: ignore[attr-defined]
-        priced_on=a.priced_on, fee_yen=a.fee_yen,
+        priced_on=a.priced_on,
+        fee_yen=a.fee_yen,
     )
 
 
@@ -55,8 +85,9 @@ def _price(app: Application, subject, on) -> None:
 
 
 async def submit_business_application(*, business: Business) -> Application:
-    app = Application(subject_type=SubjectType.business, business=business, kind=ApplicationKind.new,
-                      submitted_at=now())
+    app = Application(
+        subject_type=SubjectType.business, business=business, kind=ApplicationKind.new, submitted_at=now()
+    )
     _price(app, business, today_jst())
     await app.save()
     return app
@@ -71,8 +102,11 @@ async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> 
     if is_pg():
         await Technician.filter(id=tech.id).select_for_update().first()
         await tech.refresh_from_db()
-    if await Application.filter(technician=tech, status__in=[ReviewStatus.submitted, ReviewStatus.returned],
-                                kind__in=[ApplicationKind.new, ApplicationKind.upgrade]).exists():
+    if await Application.filter(
+        technician=tech,
+        status__in=[ReviewStatus.submitted, ReviewStatus.returned],
+        kind__in=[ApplicationKind.new, ApplicationKind.upgrade],
+    ).exists():
         raise _open_already()
     if kind is ApplicationKind.new:
         if tech.status is not ReviewStatus.draft:
@@ -82,13 +116,19 @@ async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> 
         if tech.status is not ReviewStatus.approved or tech.tier is not Tier.simplified:
             raise Conflict("Only an approved 簡略型 registration can be upgraded to 詳細型.", code="not_upgradable")
         if not tech.detailed:
-            raise Unprocessable.field("detailed", "fill in the 詳細型 data before applying for the upgrade",
-                                      code="detailed_data_required")
+            raise Unprocessable.field(
+                "detailed", "fill in the 詳細型 data before applying for the upgrade", code="detailed_data_required"
+            )
     tech_status = ReviewStatus.submitted if kind is ApplicationKind.new else tech.status
     tech.status = tech_status
     await tech.save(update_fields=["status", "updated_at"])
-    app = Application(subject_type=SubjectType.technician, technician=tech, kind=kind, submitted_at=now(),
-                      proxy=actor.role is Role.business_admin)
+    app = Application(
+        subject_type=SubjectType.technician,
+        technician=tech,
+        kind=kind,
+        submitted_at=now(),
+        proxy=actor.role is Role.business_admin,
+    )
     _price(app, tech, today_jst())
     try:
         await app.save()
@@ -106,8 +146,14 @@ async def _submit_renewal(*, actor: Account, tech: Technician) -> Application:
     unique change_key, so two sent at once make one)."""
     today = today_jst()
     await renewal.check_can_renew(tech=tech, today=today)
-    app = Application(subject_type=SubjectType.technician, technician=tech, kind=ApplicationKind.renewal,
-                      submitted_at=now(), proxy=actor.role is Role.business_admin, change_key=renewal.renewal_key(tech))
+    app = Application(
+        subject_type=SubjectType.technician,
+        technician=tech,
+        kind=ApplicationKind.renewal,
+        submitted_at=now(),
+        proxy=actor.role is Role.business_admin,
+        change_key=renewal.renewal_key(tech),
+    )
     _price(app, tech, today)
     try:
         await app.save()
@@ -137,7 +183,8 @@ async def resubmit(*, app: Application) -> Application:
         await _require_documents(tech)
     # Once: returned → submitted is a conditional write; a second resubmission at the same moment matches no row.
     if not await Application.filter(id=app.id, status=ReviewStatus.returned).update(
-            status=ReviewStatus.submitted, submitted_at=now()):
+        status=ReviewStatus.submitted, submitted_at=now()
+    ):
         raise _not_returned()
     await app.refresh_from_db()
     if tech is not None:
@@ -181,16 +228,22 @@ def _ensure_open(app: Application) -> None:
 
 def _decided_already(status: ReviewStatus | None = None) -> Conflict:
     state = f" ({status.value})" if status else ""
-    return Conflict(f"The application has already been decided{state}; only a submitted one can be decided.",
-                    code="already_decided")
+    return Conflict(
+        f"The application has already been decided{state}; only a submitted one can be decided.", code="already_decided"
+    )
 
 
 async def _claim(app: Application, *, actor: Account, to: ReviewStatus, reasons: list[dict]) -> None:
     """The decision itself, once: `UPDATE … WHERE status = 'submitted'`. A concurrent decision waits on the row and
     then matches nothing (409 already_decided); whatever the decision does next (IDs, card, fee, audit, notice)
     runs only in the request that made it, and a refusal after the claim rolls the claim back with everything."""
-    values: dict[str, Any] = {"status": to, "return_reasons": reasons, "decided_at": now(), "decided_by_id": actor.id,
-                              "decisions": F("decisions") + 1}
+    values: dict[str, Any] = {
+        "status": to,
+        "return_reasons": reasons,
+        "decided_at": now(),
+        "decided_by_id": actor.id,
+        "decisions": F("decisions") + 1,
+    }
     if not await Application.filter(id=app.id, status=ReviewStatus.submitted).update(**values):
         raise _decided_already()
     await app.refresh_from_db()
@@ -209,9 +262,15 @@ async def return_application(*, actor: Account, app: Application, data: ReturnIn
     if app.kind is ApplicationKind.new:
         subject.status = ReviewStatus.returned
         await subject.save(update_fields=["status", "updated_at"])
-    await audit.record(actor=actor, action="application.return", entity_type="application", entity_id=app.id,
-                       before=before, after=app_out(app).model_dump(mode="json"),
-                       reason="; ".join(f"{r.field}: {r.reason}" for r in data.reasons))
+    await audit.record(
+        actor=actor,
+        action="application.return",
+        entity_type="application",
+        entity_id=app.id,
+        before=before,
+        after=app_out(app).model_dump(mode="json"),
+        reason="; ".join(f"{r.field}: {r.reason}" for r in data.reasons),
+    )
     await _notify(app)
     return app
 
@@ -232,8 +291,11 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
         if business.corporate_number_claim:
             holder = await Business.get_or_none(corporate_number=business.corporate_number_claim)
             if holder is not None:
-                raise Conflict(f"事業者ID {holder.business_id} already holds this 法人番号: return this application "
-                               "(the firm's 事業者責任者 can add 管理者ID there).", code="duplicate_business")
+                raise Conflict(
+                    f"事業者ID {holder.business_id} already holds this 法人番号: return this application "
+                    "(the firm's 事業者責任者 can add 管理者ID there).",
+                    code="duplicate_business",
+                )
     else:
         tech = await app.technician
         if app.kind is ApplicationKind.new:
@@ -242,12 +304,18 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
             if is_pg():
                 # Two applications of one person approved at the same moment: each waits for the other's approval
                 # to commit before it looks for a twin, so the second one finds the first.
-                await fetch(connections.get("default"), "SELECT pg_advisory_xact_lock(hashtext(?))", [
-                    f"technician-twin:{tech.family_name_kana}:{tech.given_name_kana}:{tech.birth_date}:{tech.phone}"])
+                await fetch(
+                    connections.get("default"),
+                    "SELECT pg_advisory_xact_lock(hashtext(?))",
+                    [f"technician-twin:{tech.family_name_kana}:{tech.given_name_kana}:{tech.birth_date}:{tech.phone}"],
+                )
             twin = await registered_twin(tech)
             if twin is not None:
-                raise Conflict(f"技能者ID {twin.technician_id} has the same name, birth date and phone: return this "
-                               "application (the person logs in with that registration).", code="duplicate_technician")
+                raise Conflict(
+                    f"技能者ID {twin.technician_id} has the same name, birth date and phone: return this "
+                    "application (the person logs in with that registration).",
+                    code="duplicate_technician",
+                )
     if app.change_key is not None:  # an approved renewal is no longer the open one: a later renewal may open
         await Application.filter(id=app.id).update(change_key=None)
         app.change_key = None
@@ -271,23 +339,38 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
             # card stays valid to its own expiry (the holder taps with it until the new one arrives).
             old_expiry = await renewal.registration_expiry(tech)
             assert old_expiry is not None  # a renewal is only accepted for a registration with a card
-            await issue_card(technician=tech, issued_on=today, key_version=card_key_version,
-                             valid_until=renewal.next_expiry(tech=tech, old_expiry=old_expiry))
+            await issue_card(
+                technician=tech,
+                issued_on=today,
+                key_version=card_key_version,
+                valid_until=renewal.next_expiry(tech=tech, old_expiry=old_expiry),
+            )
         else:
             tech.tier = Tier.detailed
             await tech.save(update_fields=["tier", "updated_at"])
         # The qualifications reviewed with this application count from now on (api/registration/changes.py).
         await Qualification.filter(technician=tech, approved_at=None).update(approved_at=now())
-    await audit.record(actor=actor, action="application.approve", entity_type="application", entity_id=app.id,
-                       before=before, after=app_out(app).model_dump(mode="json"))
+    await audit.record(
+        actor=actor,
+        action="application.approve",
+        entity_type="application",
+        entity_id=app.id,
+        before=before,
+        after=app_out(app).model_dump(mode="json"),
+    )
     await billing_events.on_application_approved(app=app)  # registration fees (api/billing/events.py)
     await _notify(app)
     return app
 
 
 async def _notify(app: Application) -> None:
-    await db.defer_job("notify_application_decision", app.id, app.decisions, app.status.value,
-                       job_id=f"notify-application:{app.id}:{app.decisions}")
+    await db.defer_job(
+        "notify_application_decision",
+        app.id,
+        app.decisions,
+        app.status.value,
+        job_id=f"notify-application:{app.id}:{app.decisions}",
+    )
 
 
 async def _unique_technician_id() -> str:
@@ -311,8 +394,15 @@ async def correct(*, actor: Account, tech: Technician, data: CorrectionIn) -> Te
         value = getattr(merged, key)
         setattr(tech, key, value.model_dump() if hasattr(value, "model_dump") else value)
     await tech.save()
-    await audit.record(actor=actor, action="technician.correct", entity_type="technician", entity_id=tech.id,
-                       before=before, after=after, reason=data.reason)
+    await audit.record(
+        actor=actor,
+        action="technician.correct",
+        entity_type="technician",
+        entity_id=tech.id,
+        before=before,
+        after=after,
+        reason=data.reason,
+    )
     return tech
 
 

@@ -26,43 +26,82 @@ async def _item(app) -> ReviewItemOut:
     return item
 
 
-@router.get("/review/applications", summary="The review queue, oldest first", tags=["review"], roles=OPERATOR,
-            query=ReviewQuery, response=list[ReviewItemOut])
+@router.get(
+    "/review/applications",
+    summary="The review queue, oldest first",
+    tags=["review"],
+    roles=OPERATOR,
+    query=ReviewQuery,
+    response=list[ReviewItemOut],
+)
 async def queue(ctx: Ctx):
     q: ReviewQuery = ctx.query
-    return [await _item(a) for a in await review.review_queue(status=q.status, subject_type=q.subject_type, limit=q.limit)]
+    return [
+        await _item(a) for a in await review.review_queue(status=q.status, subject_type=q.subject_type, limit=q.limit)
+    ]
 
 
-@router.get("/review/applications/{pk:int}", summary="One application with its subject's data", tags=["review"],
-            roles=OPERATOR, response=ReviewItemOut, errors=(404,))
+@router.get(
+    "/review/applications/{pk:int}",
+    summary="One application with its subject's data",
+    tags=["review"],
+    roles=OPERATOR,
+    response=ReviewItemOut,
+    errors=(404,),
+)
 async def get_one(ctx: Ctx):
     return await _item(await review.get_application(pk=int(ctx.path["pk"])))
 
 
-@router.post("/review/applications/{pk:int}/return", summary="Return with per-field reasons", tags=["review"],
-             roles=OPERATOR, body=ReturnIn, response=ReviewItemOut, errors=(404, 409, 422))
+@router.post(
+    "/review/applications/{pk:int}/return",
+    summary="Return with per-field reasons",
+    tags=["review"],
+    roles=OPERATOR,
+    body=ReturnIn,
+    response=ReviewItemOut,
+    errors=(404, 409, 422),
+)
 async def return_(ctx: Ctx):
     app = await review.get_application(pk=int(ctx.path["pk"]))
     return await _item(await review.return_application(actor=ctx.user, app=app, data=ctx.body))
 
 
-@router.post("/review/applications/{pk:int}/approve", summary="Approve (issues IDs and the card)", tags=["review"],
-             roles=OPERATOR, response=ReviewItemOut, errors=(404, 409))
+@router.post(
+    "/review/applications/{pk:int}/approve",
+    summary="Approve (issues IDs and the card)",
+    tags=["review"],
+    roles=OPERATOR,
+    response=ReviewItemOut,
+    errors=(404, 409),
+)
 async def approve(ctx: Ctx):
     app = await review.get_application(pk=int(ctx.path["pk"]))
     return await _item(await review.approve(actor=ctx.user, app=app, card_key_version=ctx.settings.card_keys().newest))
 
 
-@router.post("/admin/technicians/{pk:int}/corrections", summary="Correct a technician's data (audited, with reason)",
-             tags=["review"], roles=OPERATOR, body=CorrectionIn, response=TechnicianOut, errors=(404, 422))
+@router.post(
+    "/admin/technicians/{pk:int}/corrections",
+    summary="Correct a technician's data (audited, with reason)",
+    tags=["review"],
+    roles=OPERATOR,
+    body=CorrectionIn,
+    response=TechnicianOut,
+    errors=(404, 422),
+)
 async def correct(ctx: Ctx):
     tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     return await service.to_out(await review.correct(actor=ctx.user, tech=tech, data=ctx.body))
 
 
-@router.get("/cards/{serial}/personalisation", summary="The personalisation record for the card bureau "
-            "(includes the card key; every export is audited)", tags=["review"], roles=OPERATOR, errors=(404, 409),
-            response=PersonalisationOut)
+@router.get(
+    "/cards/{serial}/personalisation",
+    summary="The personalisation record for the card bureau (includes the card key; every export is audited)",
+    tags=["review"],
+    roles=OPERATOR,
+    errors=(404, 409),
+    response=PersonalisationOut,
+)
 async def card_personalisation(ctx: Ctx):
     from dataclasses import asdict
 
@@ -79,8 +118,13 @@ async def card_personalisation(ctx: Ctx):
     record = await personalisation(card=card, master_keys=ctx.settings.card_keys())
 
     async def log() -> None:
-        await audit.record(actor=ctx.user, action="card.personalisation_export", entity_type="card",
-                           entity_id=card.serial, reason="card bureau personalisation")
+        await audit.record(
+            actor=ctx.user,
+            action="card.personalisation_export",
+            entity_type="card",
+            entity_id=card.serial,
+            reason="card bureau personalisation",
+        )
 
     await db.run_in_unit_of_work(ctx.state, log)
     return PersonalisationOut(**asdict(record))

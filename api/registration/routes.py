@@ -13,8 +13,17 @@ from api.http import Ctx, Router
 from api.registration import review, service, whole
 from api.registration.models import ApplicationKind, ImageKind, Technician
 from api.registration.schemas import (
-    ApplicationIn, ApplicationOut, DetailedIn, DisclosureIn, QualificationIn, QualificationOut,
-    RegisteredTechnicianOut, SelfRegistrationForm, TechnicianOut, TechnicianPatch, TechnicianSelfRegisterIn,
+    ApplicationIn,
+    ApplicationOut,
+    DetailedIn,
+    DisclosureIn,
+    QualificationIn,
+    QualificationOut,
+    RegisteredTechnicianOut,
+    SelfRegistrationForm,
+    TechnicianOut,
+    TechnicianPatch,
+    TechnicianSelfRegisterIn,
     WholeRegistrationOut,
 )
 
@@ -32,9 +41,16 @@ async def _own(ctx: Ctx) -> Technician:
     return await service.get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
 
 
-@router.post("/technicians", summary="Register yourself as a technician (簡略型); returns a token", tags=["technicians"],
-             body=TechnicianSelfRegisterIn, response=RegisteredTechnicianOut, status=201, errors=(409, 422, 429),
-             transactional=False)
+@router.post(
+    "/technicians",
+    summary="Register yourself as a technician (簡略型); returns a token",
+    tags=["technicians"],
+    body=TechnicianSelfRegisterIn,
+    response=RegisteredTechnicianOut,
+    status=201,
+    errors=(409, 422, 429),
+    transactional=False,
+)
 async def register_technician(ctx: Ctx):
     async def run():
         tech, account = await service.register_self(data=ctx.body)
@@ -42,38 +58,68 @@ async def register_technician(ctx: Ctx):
         return tech, token
 
     tech, token = await public_registration(
-        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run))
+        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run)
+    )
     token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
     return RegisteredTechnicianOut(technician=await service.to_out(tech), token=token_out)
 
 
-@router.post("/technicians/register", summary="Register yourself and apply in one request (簡略型): the data, the face "
-             "photo and the identity document; a refused photo leaves nothing behind", tags=["technicians"],
-             body=SelfRegistrationForm, uploads=("photo",), optional_uploads=("id_document",),
-             response=WholeRegistrationOut, status=201, errors=(409, 413, 422, 429, 503), transactional=False)
+@router.post(
+    "/technicians/register",
+    summary="Register yourself and apply in one request (簡略型): the data, the face "
+    "photo and the identity document; a refused photo leaves nothing behind",
+    tags=["technicians"],
+    body=SelfRegistrationForm,
+    uploads=("photo",),
+    optional_uploads=("id_document",),
+    response=WholeRegistrationOut,
+    status=201,
+    errors=(409, 413, 422, 429, 503),
+    transactional=False,
+)
 async def register_technician_whole(ctx: Ctx):
     async def run():
         tech, account, application = await whole.register_self_whole(
-            data=ctx.body.data, photo=ctx.files["photo"], id_document=ctx.files.get("id_document"),
-            settings=ctx.settings, vault=ctx.state.vault, check=photo_checker(ctx.state.face, ctx.settings))
+            data=ctx.body.data,
+            photo=ctx.files["photo"],
+            id_document=ctx.files.get("id_document"),
+            settings=ctx.settings,
+            vault=ctx.state.vault,
+            check=photo_checker(ctx.state.face, ctx.settings),
+        )
         token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
         return tech, application, token
 
     tech, application, token = await public_registration(
-        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run))
+        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run)
+    )
     token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
-    return WholeRegistrationOut(technician=await service.to_out(tech), application=review.app_out(application),
-                                token=token_out)
+    return WholeRegistrationOut(
+        technician=await service.to_out(tech), application=review.app_out(application), token=token_out
+    )
 
 
-@router.get("/technicians/{pk:int}", summary="A technician's data (self, employer, operator)", tags=["technicians"],
-            roles=VIEWERS, response=TechnicianOut, errors=(404,))
+@router.get(
+    "/technicians/{pk:int}",
+    summary="A technician's data (self, employer, operator)",
+    tags=["technicians"],
+    roles=VIEWERS,
+    response=TechnicianOut,
+    errors=(404,),
+)
 async def get_technician(ctx: Ctx):
     return await service.to_out(await _tech(ctx))
 
 
-@router.patch("/technicians/{pk:int}", summary="Edit registration data while draft or returned", tags=["technicians"],
-              roles=EDITORS, body=TechnicianPatch, response=TechnicianOut, errors=(404, 409, 422))
+@router.patch(
+    "/technicians/{pk:int}",
+    summary="Edit registration data while draft or returned",
+    tags=["technicians"],
+    roles=EDITORS,
+    body=TechnicianPatch,
+    response=TechnicianOut,
+    errors=(404, 409, 422),
+)
 async def patch_technician(ctx: Ctx):
     tech = await service.update(actor=ctx.user, tech=await _own(ctx), patch=ctx.body)
     return await service.to_out(tech)
@@ -81,20 +127,41 @@ async def patch_technician(ctx: Ctx):
 
 async def _upload(ctx: Ctx, kind: ImageKind):
     check = photo_checker(ctx.state.face, ctx.settings) if kind is ImageKind.face_photo else None
-    tech = await service.set_photo(actor=ctx.user, tech=await _own(ctx), kind=kind, raw=ctx.files["file"],
-                                   settings=ctx.settings, vault=ctx.state.vault, check=check)
+    tech = await service.set_photo(
+        actor=ctx.user,
+        tech=await _own(ctx),
+        kind=kind,
+        raw=ctx.files["file"],
+        settings=ctx.settings,
+        vault=ctx.state.vault,
+        check=check,
+    )
     return await service.to_out(tech)
 
 
-@router.put("/technicians/{pk:int}/photo", summary="Upload the face photo (JPEG/PNG/WebP): exactly one face, large "
-            "enough (no_face / several_faces / face_too_small are refused)", tags=["technicians"],
-            roles=EDITORS, uploads=("file",), response=TechnicianOut, errors=(404, 409, 413, 422, 503))
+@router.put(
+    "/technicians/{pk:int}/photo",
+    summary="Upload the face photo (JPEG/PNG/WebP): exactly one face, large "
+    "enough (no_face / several_faces / face_too_small are refused)",
+    tags=["technicians"],
+    roles=EDITORS,
+    uploads=("file",),
+    response=TechnicianOut,
+    errors=(404, 409, 413, 422, 503),
+)
 async def put_photo(ctx: Ctx):
     return await _upload(ctx, ImageKind.face_photo)
 
 
-@router.put("/technicians/{pk:int}/id-document", summary="Upload the identity document photo", tags=["technicians"],
-            roles=EDITORS, uploads=("file",), response=TechnicianOut, errors=(404, 409, 413, 422))
+@router.put(
+    "/technicians/{pk:int}/id-document",
+    summary="Upload the identity document photo",
+    tags=["technicians"],
+    roles=EDITORS,
+    uploads=("file",),
+    response=TechnicianOut,
+    errors=(404, 409, 413, 422),
+)
 async def put_id_document(ctx: Ctx):
     return await _upload(ctx, ImageKind.id_document)
 
@@ -104,71 +171,138 @@ def _jpeg(data: bytes) -> Response:
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/technicians/{pk:int}/photo", summary="The face photo (JPEG)", tags=["technicians"], roles=VIEWERS,
-            errors=(404,), media=("image/jpeg",))
+@router.get(
+    "/technicians/{pk:int}/photo",
+    summary="The face photo (JPEG)",
+    tags=["technicians"],
+    roles=VIEWERS,
+    errors=(404,),
+    media=("image/jpeg",),
+)
 async def get_photo(ctx: Ctx):
     return _jpeg(await service.image_bytes(tech=await _tech(ctx), kind=ImageKind.face_photo, vault=ctx.state.vault))
 
 
-@router.get("/technicians/{pk:int}/id-document", summary="The identity document (JPEG)", tags=["technicians"],
-            roles=VIEWERS, errors=(404,), media=("image/jpeg",))
+@router.get(
+    "/technicians/{pk:int}/id-document",
+    summary="The identity document (JPEG)",
+    tags=["technicians"],
+    roles=VIEWERS,
+    errors=(404,),
+    media=("image/jpeg",),
+)
 async def get_id_document(ctx: Ctx):
     return _jpeg(await service.image_bytes(tech=await _tech(ctx), kind=ImageKind.id_document, vault=ctx.state.vault))
 
 
-@router.put("/technicians/{pk:int}/detailed", summary="Set the 詳細型 data", tags=["technicians"], roles=EDITORS,
-            body=DetailedIn, response=TechnicianOut, errors=(404, 409, 422))
+@router.put(
+    "/technicians/{pk:int}/detailed",
+    summary="Set the 詳細型 data",
+    tags=["technicians"],
+    roles=EDITORS,
+    body=DetailedIn,
+    response=TechnicianOut,
+    errors=(404, 409, 422),
+)
 async def put_detailed(ctx: Ctx):
     return await service.to_out(await service.set_detailed(actor=ctx.user, tech=await _own(ctx), data=ctx.body))
 
 
-@router.post("/technicians/{pk:int}/qualifications", summary="Add a qualification with its certificate image "
-             "(multipart: file, code, acquired_on, expires_on)", tags=["technicians"], roles=EDITORS, uploads=("file",),
-             body=QualificationIn, response=QualificationOut, status=201, errors=(404, 409, 413, 422))
+@router.post(
+    "/technicians/{pk:int}/qualifications",
+    summary="Add a qualification with its certificate image (multipart: file, code, acquired_on, expires_on)",
+    tags=["technicians"],
+    roles=EDITORS,
+    uploads=("file",),
+    body=QualificationIn,
+    response=QualificationOut,
+    status=201,
+    errors=(404, 409, 413, 422),
+)
 async def add_qualification(ctx: Ctx):
     try:
         data = QualificationIn.model_validate({k: v for k, v in ctx.form.items() if v != ""})
     except ValidationError as exc:
-        raise Unprocessable("The request is not valid.", fields=validation_fields(exc),
-                            code="validation_error") from None
+        raise Unprocessable(
+            "The request is not valid.", fields=validation_fields(exc), code="validation_error"
+        ) from None
     tech = await _own(ctx)
-    await service.add_qualification(actor=ctx.user, tech=tech, data=data, certificate=ctx.files["file"],
-                                    settings=ctx.settings, vault=ctx.state.vault)
+    await service.add_qualification(
+        actor=ctx.user,
+        tech=tech,
+        data=data,
+        certificate=ctx.files["file"],
+        settings=ctx.settings,
+        vault=ctx.state.vault,
+    )
     out = await service.to_out(tech)
     return next(q for q in out.qualifications if q.code == data.code)
 
 
-@router.get("/technicians/{pk:int}/qualifications/{qid:int}/certificate", summary="A certificate image (JPEG)",
-            tags=["technicians"], roles=VIEWERS, errors=(404,), media=("image/jpeg",))
+@router.get(
+    "/technicians/{pk:int}/qualifications/{qid:int}/certificate",
+    summary="A certificate image (JPEG)",
+    tags=["technicians"],
+    roles=VIEWERS,
+    errors=(404,),
+    media=("image/jpeg",),
+)
 async def get_certificate(ctx: Ctx):
-    data = await service.image_bytes(tech=await _tech(ctx), kind=ImageKind.certificate, vault=ctx.state.vault,
-                                     qualification_id=int(ctx.path["qid"]))
+    data = await service.image_bytes(
+        tech=await _tech(ctx), kind=ImageKind.certificate, vault=ctx.state.vault, qualification_id=int(ctx.path["qid"])
+    )
     return _jpeg(data)
 
 
-@router.put("/technicians/{pk:int}/disclosure", summary="Disclosure settings (the technician only)",
-            tags=["technicians"], roles={Role.technician}, body=DisclosureIn, response=TechnicianOut, errors=(404,))
+@router.put(
+    "/technicians/{pk:int}/disclosure",
+    summary="Disclosure settings (the technician only)",
+    tags=["technicians"],
+    roles={Role.technician},
+    body=DisclosureIn,
+    response=TechnicianOut,
+    errors=(404,),
+)
 async def put_disclosure(ctx: Ctx):
     return await service.to_out(await service.set_disclosure(tech=await _own(ctx), data=ctx.body))
 
 
-@router.post("/technicians/{pk:int}/applications", summary="Apply: new registration or upgrade to 詳細型",
-             tags=["applications"], roles=EDITORS, body=ApplicationIn, response=ApplicationOut, status=201,
-             errors=(404, 409, 422))
+@router.post(
+    "/technicians/{pk:int}/applications",
+    summary="Apply: new registration or upgrade to 詳細型",
+    tags=["applications"],
+    roles=EDITORS,
+    body=ApplicationIn,
+    response=ApplicationOut,
+    status=201,
+    errors=(404, 409, 422),
+)
 async def apply(ctx: Ctx):
     app = await review.submit(actor=ctx.user, tech=await _own(ctx), kind=ApplicationKind(ctx.body.kind))
     return review.app_out(app)
 
 
-@router.get("/technicians/{pk:int}/applications", summary="Applications with their status and return reasons",
-            tags=["applications"], roles=VIEWERS, response=list[ApplicationOut], errors=(404,))
+@router.get(
+    "/technicians/{pk:int}/applications",
+    summary="Applications with their status and return reasons",
+    tags=["applications"],
+    roles=VIEWERS,
+    response=list[ApplicationOut],
+    errors=(404,),
+)
 async def list_applications(ctx: Ctx):
     tech = await _tech(ctx)
     return [review.app_out(a) for a in await tech.applications.all().order_by("-id")]
 
 
-@router.post("/applications/{pk:int}/resubmit", summary="Resubmit a returned application", tags=["applications"],
-             roles={Role.technician, Role.business_admin}, response=ApplicationOut, errors=(404, 409, 422))
+@router.post(
+    "/applications/{pk:int}/resubmit",
+    summary="Resubmit a returned application",
+    tags=["applications"],
+    roles={Role.technician, Role.business_admin},
+    response=ApplicationOut,
+    errors=(404, 409, 422),
+)
 async def resubmit(ctx: Ctx):
     from api.businesses.service import ensure_can_manage
     from api.errors import NotFound

@@ -6,7 +6,19 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, Json, StringConstraints, field_validator, model_validator
 
 from api.common import (
-    CcusId, Email, Kana, LongText, Login, Name, Password, Phone, PostalCode, SocialInsurance, Strict, Text, invalid,
+    CcusId,
+    Email,
+    Kana,
+    LongText,
+    Login,
+    Name,
+    Password,
+    Phone,
+    PostalCode,
+    SocialInsurance,
+    Strict,
+    Text,
+    invalid,
 )
 from api.registration.masters import qualifications, trades
 
@@ -64,8 +76,10 @@ class IdentityFields(Strict):
     @model_validator(mode="after")
     def _residence(self):
         if self.nationality != "JP" and (self.residence_status is None or self.residence_expiry is None):
-            raise invalid("residence_required",
-                          "a foreign technician needs residence_status and residence_expiry (在留資格・在留期間)")
+            raise invalid(
+                "residence_required",
+                "a foreign technician needs residence_status and residence_expiry (在留資格・在留期間)",
+            )
         if self.nationality == "JP" and (self.residence_status or self.residence_expiry):
             raise invalid("residence_foreign_only", "residence status applies to foreign technicians only")
         return self
@@ -209,8 +223,11 @@ class ApplicationOut(BaseModel):
     change_type: str | None = None  # 変更申請: qualification / data / prior_experience / kaitai
     payload: dict | None = None
     has_document: bool = False
-    priced_on: date | None = Field(default=None, description="The fee is priced on this Japan date: the first "
-                                   "submission (a resubmission after a return keeps it)")
+    priced_on: date | None = Field(
+        default=None,
+        description="The fee is priced on this Japan date: the first "
+        "submission (a resubmission after a return keeps it)",
+    )
     fee_yen: int | None = Field(default=None, description="The fee charged on approval (tax included); null: none")
 
 
@@ -245,10 +262,13 @@ class TechnicianOut(BaseModel):
     proxy: bool
     qualifications: list[QualificationOut]
     card: CardOut | None
-    registration_expires_on: date | None = Field(default=None, description="The registration is valid to this day "
-                                                 "(its newest card's expiry); renew it, a reissue keeps it")
-    renewal_opens_on: date | None = Field(default=None, description="登録更新 may be applied for from this day "
-                                          "(6 months before expiry)")
+    registration_expires_on: date | None = Field(
+        default=None,
+        description="The registration is valid to this day (its newest card's expiry); renew it, a reissue keeps it",
+    )
+    renewal_opens_on: date | None = Field(
+        default=None, description="登録更新 may be applied for from this day (6 months before expiry)"
+    )
     open_renewal_pk: int | None = Field(default=None, description="The renewal application still open, if any")
 
 
@@ -278,8 +298,9 @@ class ReturnIn(Strict):
 
 
 class ApplicationIn(Strict):
-    kind: Literal["new", "upgrade", "renewal"] = Field(description="new registration, 簡略型→詳細型 upgrade, or "
-                                                        "renewal (登録更新, from 6 months before expiry)")
+    kind: Literal["new", "upgrade", "renewal"] = Field(
+        description="new registration, 簡略型→詳細型 upgrade, or renewal (登録更新, from 6 months before expiry)"
+    )
 
 
 class ReviewQuery(BaseModel):
@@ -323,5 +344,7 @@ class ProxyRegistrationForm(BaseModel):
 class WholeRegistrationOut(BaseModel):
     technician: TechnicianOut
     application: ApplicationOut
-    token: str | None = Field(default=None, description="self-registration by an API client: its bearer token (the "
-                              "PWA gets a session cookie instead)")
+    token: str | None = Field(
+        default=None,
+        description="self-registration by an API client: its bearer token (the PWA gets a session cookie instead)",
+    )

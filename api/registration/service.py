@@ -16,15 +16,28 @@ from api.images import normalise_image_off_loop
 from api.registration.masters import qualifications
 from api.registration.models import ImageKind, Qualification, StoredImage, Technician, Tier
 from api.registration.schemas import (
-    CardOut, DetailedIn, DisclosureIn, IdentityFields, QualificationIn, QualificationOut, TechnicianOut,
-    TechnicianPatch, TechnicianProxyRegisterIn, TechnicianSelfRegisterIn, TechnicianSummaryOut,
+    CardOut,
+    DetailedIn,
+    DisclosureIn,
+    IdentityFields,
+    QualificationIn,
+    QualificationOut,
+    TechnicianOut,
+    TechnicianPatch,
+    TechnicianProxyRegisterIn,
+    TechnicianSelfRegisterIn,
+    TechnicianSummaryOut,
 )
 from api.settings import Settings
 from api.timeutil import today_jst
 
 EDITABLE = {ReviewStatus.draft, ReviewStatus.returned}
-IMAGE_SIDES = {ImageKind.face_photo: 1200, ImageKind.id_document: 2400, ImageKind.certificate: 2400,
-               ImageKind.face_extra: 1200}
+IMAGE_SIDES = {
+    ImageKind.face_photo: 1200,
+    ImageKind.id_document: 2400,
+    ImageKind.certificate: 2400,
+    ImageKind.face_extra: 1200,
+}
 # An upload-time check of the normalised image (the face engine's "exactly one face, large enough"), or None.
 ImageCheck = Callable[[bytes, str], Awaitable[None]]
 
@@ -37,10 +50,17 @@ async def registered_twin(tech: Technician) -> Technician | None:
     """An approved technician with the same name, birth date and phone: the same person registering twice would split
     their work history across two IDs. Checked when the operator approves, not at registration, whose answer must not
     tell anyone whether a person is registered (the operator returns the second registration instead)."""
-    return await Technician.filter(
-        family_name_kana=tech.family_name_kana, given_name_kana=tech.given_name_kana, birth_date=tech.birth_date,
-        phone=tech.phone, status=ReviewStatus.approved,
-    ).exclude(id=tech.id).first()
+    return (
+        await Technician.filter(
+            family_name_kana=tech.family_name_kana,
+            given_name_kana=tech.given_name_kana,
+            birth_date=tech.birth_date,
+            phone=tech.phone,
+            status=ReviewStatus.approved,
+        )
+        .exclude(id=tech.id)
+        .first()
+    )
 
 
 async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, Account]:
@@ -51,11 +71,18 @@ async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, 
         check_ccus_id(data.employer_business_id, field="employer_business_id")
         employer = await Business.get_or_none(business_id=data.employer_business_id)
         if employer is None:
-            raise Unprocessable.field("employer_business_id", "no business is registered with this 事業者ID",
-                                      code="unknown_business")
+            raise Unprocessable.field(
+                "employer_business_id", "no business is registered with this 事業者ID", code="unknown_business"
+            )
     tech = await Technician.create(**_identity(data), employer=employer)
-    account = await create_account(login=data.login, password=data.password, role=Role.technician,
-                                   display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech)
+    account = await create_account(
+        login=data.login,
+        password=data.password,
+        role=Role.technician,
+        display_name=f"{data.family_name} {data.given_name}"[:100],
+        email=data.email,
+        technician=tech,
+    )
     return tech, account
 
 
@@ -64,16 +91,25 @@ async def register_proxy(*, actor: Account, business: Business, data: Technician
 
     ensure_can_manage(actor, business)
     if business.status is not ReviewStatus.approved:
-        raise Conflict("Your business registration must be approved before you apply for technicians.",
-                       code="business_not_approved")
+        raise Conflict(
+            "Your business registration must be approved before you apply for technicians.",
+            code="business_not_approved",
+        )
     if data.consent_on > today_jst():
         raise Unprocessable.field("consent_on", "the consent date is in the future", code="consent_date_in_future")
-    tech = await Technician.create(**_identity(data), employer=business, proxy_registered_by=business,
-                                   proxy_consent_on=data.consent_on)
+    tech = await Technician.create(
+        **_identity(data), employer=business, proxy_registered_by=business, proxy_consent_on=data.consent_on
+    )
     # The employer chose the password: the technician picks their own at first login.
-    await create_account(login=data.login, password=data.password, role=Role.technician,
-                         display_name=f"{data.family_name} {data.given_name}"[:100], email=data.email, technician=tech,
-                         must_change_password=True)
+    await create_account(
+        login=data.login,
+        password=data.password,
+        role=Role.technician,
+        display_name=f"{data.family_name} {data.given_name}"[:100],
+        email=data.email,
+        technician=tech,
+        must_change_password=True,
+    )
     return tech
 
 
@@ -95,8 +131,10 @@ async def get_writable(*, actor: Account, pk: int) -> Technician:
     if tech is not None and can_view(actor, tech):
         return tech
     if tech is not None and await can_view_on_site(actor, tech):
-        raise Forbidden("Only the technician, their employer or the operator can change this technician's data.",
-                        code="technician_read_only")
+        raise Forbidden(
+            "Only the technician, their employer or the operator can change this technician's data.",
+            code="technician_read_only",
+        )
     raise NotFound("No such technician.", code="technician_not_found")
 
 
@@ -119,12 +157,14 @@ async def can_view_on_site(actor: Account, tech: Technician) -> bool:
     if actor.role not in (Role.business_admin, Role.site_manager):
         return False
     entries = await RosterEntry.filter(technician=tech, active=True, site__window_end__gte=today_jst()).select_related(
-        "site")
+        "site"
+    )
     for entry in entries:
         if await is_site_manager(actor, entry.site):
             return True
         if actor.role is Role.business_admin and any(
-            c.business_id == actor.business_id for c in chain_up(await tree(entry.site), entry.employer_id)  # type: ignore
+            c.business_id == actor.business_id  # type: ignore[attr-defined]
+            for c in chain_up(await tree(entry.site), entry.employer_id)
         ):
             return True
     return False
@@ -132,11 +172,14 @@ async def can_view_on_site(actor: Account, tech: Technician) -> bool:
 
 def ensure_can_edit(actor: Account, tech: Technician) -> None:
     if actor.role is Role.operator:
-        raise Forbidden("Operators change technician data through a correction with a reason.",
-                        code="operator_corrects")
+        raise Forbidden(
+            "Operators change technician data through a correction with a reason.", code="operator_corrects"
+        )
     if tech.status not in EDITABLE:
-        raise Conflict(f"The registration is {tech.status.value}; it can be edited only while draft or returned.",
-                       code="not_editable")
+        raise Conflict(
+            f"The registration is {tech.status.value}; it can be edited only while draft or returned.",
+            code="not_editable",
+        )
 
 
 async def update(*, actor: Account, tech: Technician, patch: TechnicianPatch) -> Technician:
@@ -144,8 +187,13 @@ async def update(*, actor: Account, tech: Technician, patch: TechnicianPatch) ->
     changes = patch.model_dump(exclude_unset=True, mode="python")
     merged = IdentityFields.model_validate({**_current_identity(tech), **changes})  # re-check cross-field rules
     for key in changes:
-        setattr(tech, key, getattr(merged, key) if not hasattr(getattr(merged, key), "model_dump")
-                else getattr(merged, key).model_dump())
+        setattr(
+            tech,
+            key,
+            getattr(merged, key)
+            if not hasattr(getattr(merged, key), "model_dump")
+            else getattr(merged, key).model_dump(),
+        )
     await tech.save()
     return tech
 
@@ -154,22 +202,49 @@ def _current_identity(tech: Technician) -> dict:
     return {k: getattr(tech, k) for k in IdentityFields.model_fields}
 
 
-async def store_image(*, actor: Account, tech: Technician, kind: ImageKind, raw: bytes, settings: Settings,
-                      vault: Vault, editable_check: bool = True, check: ImageCheck | None = None) -> StoredImage:
+async def store_image(
+    *,
+    actor: Account,
+    tech: Technician,
+    kind: ImageKind,
+    raw: bytes,
+    settings: Settings,
+    vault: Vault,
+    editable_check: bool = True,
+    check: ImageCheck | None = None,
+) -> StoredImage:
     if editable_check:
         ensure_can_edit(actor, tech)
-    img = await normalise_image_off_loop(raw, field=kind.value, max_bytes=settings.max_upload_bytes,
-                          max_pixels=settings.max_image_pixels, max_side=IMAGE_SIDES[kind])
+    img = await normalise_image_off_loop(
+        raw,
+        field=kind.value,
+        max_bytes=settings.max_upload_bytes,
+        max_pixels=settings.max_image_pixels,
+        max_side=IMAGE_SIDES[kind],
+    )
     if check is not None:
         await check(img.data, "file")
     return await StoredImage.create(
-        kind=kind, technician=tech, content_type=img.content_type, width=img.width, height=img.height,
-        sha256=hashlib.sha256(img.data).hexdigest(), sealed=vault.seal(img.data),
+        kind=kind,
+        technician=tech,
+        content_type=img.content_type,
+        width=img.width,
+        height=img.height,
+        sha256=hashlib.sha256(img.data).hexdigest(),
+        sealed=vault.seal(img.data),
     )
 
 
-async def set_photo(*, actor: Account, tech: Technician, kind: ImageKind, raw: bytes, settings: Settings,
-                    vault: Vault, check: ImageCheck | None = None) -> Technician:
+async def set_photo(
+    *,
+    actor: Account,
+    tech: Technician,
+    kind: ImageKind,
+    raw: bytes,
+    settings: Settings,
+    vault: Vault,
+    check: ImageCheck | None = None,
+) -> Technician:
     stored = await store_image(actor=actor, tech=tech, kind=kind, raw=raw, settings=settings, vault=vault, check=check)
     # Personal data is not kept once replaced.
     await StoredImage.filter(technician=tech, kind=kind, id__lt=stored.id).delete()
@@ -182,8 +257,9 @@ async def set_photo(*, actor: Account, tech: Technician, kind: ImageKind, raw: b
 
 
 async def image_kinds(tech: Technician) -> set[ImageKind]:
-    kinds = await StoredImage.filter(technician=tech, kind__in=[ImageKind.face_photo, ImageKind.id_document]).values_list(
-        "kind", flat=True)
+    kinds = await StoredImage.filter(
+        technician=tech, kind__in=[ImageKind.face_photo, ImageKind.id_document]
+    ).values_list("kind", flat=True)
     return {ImageKind(k) for k in kinds}
 
 
@@ -202,22 +278,28 @@ async def set_detailed(*, actor: Account, tech: Technician, data: DetailedIn) ->
     if tech.status not in EDITABLE and tech.status is not ReviewStatus.approved:
         raise Conflict("The registration is under review; wait for the decision.", code="not_editable")
     if actor.role is Role.operator:
-        raise Forbidden("Operators change technician data through a correction with a reason.",
-                        code="operator_corrects")
+        raise Forbidden(
+            "Operators change technician data through a correction with a reason.", code="operator_corrects"
+        )
     tech.detailed = data.model_dump(mode="json")
     await tech.save(update_fields=["detailed", "updated_at"])
     return tech
 
 
-async def add_qualification(*, actor: Account, tech: Technician, data: QualificationIn, certificate: bytes,
-                            settings: Settings, vault: Vault) -> Qualification:
+async def add_qualification(
+    *, actor: Account, tech: Technician, data: QualificationIn, certificate: bytes, settings: Settings, vault: Vault
+) -> Qualification:
     if actor.role is Role.operator:
-        raise Forbidden("Operators change technician data through a correction with a reason.",
-                        code="operator_corrects")
+        raise Forbidden(
+            "Operators change technician data through a correction with a reason.", code="operator_corrects"
+        )
     if tech.status is ReviewStatus.approved and tech.tier is Tier.detailed:
         # After approval a qualification is reviewed on its own (変更申請): it counts only once approved.
-        raise Conflict("The registration is approved: apply for the new qualification with a change application "
-                       "(POST /technicians/{id}/change-applications).", code="change_application_required")
+        raise Conflict(
+            "The registration is approved: apply for the new qualification with a change application "
+            "(POST /technicians/{id}/change-applications).",
+            code="change_application_required",
+        )
     if await Qualification.filter(technician=tech, code=data.code).exists():
         raise Conflict("This qualification is already registered.", code="duplicate_qualification")
     from api.registration.changes import store_document
@@ -246,22 +328,42 @@ async def to_out(tech: Technician) -> TechnicianOut:
     expiry = await renewal.registration_expiry(tech) if card else None
     open_renewal = await renewal.open_renewal(tech) if card else None
     return TechnicianOut(
-        registration_expires_on=expiry, renewal_opens_on=renewal.renewal_opens_on(expiry) if expiry else None,
+        registration_expires_on=expiry,
+        renewal_opens_on=renewal.renewal_opens_on(expiry) if expiry else None,
         open_renewal_pk=open_renewal.id if open_renewal else None,
         **{k: getattr(tech, k) for k in IdentityFields.model_fields},
-        id=tech.id, technician_id=tech.technician_id, employer_pk=tech.employer_id,  # type: ignore[attr-defined]
-        tier=tech.tier.value, status=tech.status.value, detailed=tech.detailed, disclosure=tech.disclosure,
-        has_photo=ImageKind.face_photo in kinds, has_id_document=ImageKind.id_document in kinds,
+        id=tech.id,
+        technician_id=tech.technician_id,
+        employer_pk=tech.employer_id,  # type: ignore[attr-defined]
+        tier=tech.tier.value,
+        status=tech.status.value,
+        detailed=tech.detailed,
+        disclosure=tech.disclosure,
+        has_photo=ImageKind.face_photo in kinds,
+        has_id_document=ImageKind.id_document in kinds,
         proxy=tech.proxy_registered_by_id is not None,  # type: ignore[attr-defined]
         qualifications=[
-            QualificationOut(id=q.id, code=q.code, name=master[q.code]["name"], category=master[q.code]["category"],
-                             acquired_on=q.acquired_on, expires_on=q.expires_on,
-                             has_certificate=q.certificate_id is not None,  # type: ignore[attr-defined]
-                             approved=q.approved_at is not None)
+            QualificationOut(
+                id=q.id,
+                code=q.code,
+                name=master[q.code]["name"],
+                category=master[q.code]["category"],
+                acquired_on=q.acquired_on,
+                expires_on=q.expires_on,
+                has_certificate=q.certificate_id is not None,  # type: ignore[attr-defined]
+                approved=q.approved_at is not None,
+            )
             for q in quals
         ],
-        card=CardOut(serial=card.serial, issued_on=card.issued_on, valid_until=card.valid_until,
-                     status=card.status.value, key_version=card.key_version) if card else None,
+        card=CardOut(
+            serial=card.serial,
+            issued_on=card.issued_on,
+            valid_until=card.valid_until,
+            status=card.status.value,
+            key_version=card.key_version,
+        )
+        if card
+        else None,
     )
 
 
@@ -269,9 +371,16 @@ async def employees(*, business: Business) -> list[TechnicianSummaryOut]:
     techs = await Technician.filter(employer=business).order_by("family_name_kana", "given_name_kana")
     cards = {c.technician_id: c.status.value for c in await _active_cards([t.id for t in techs])}  # type: ignore
     return [
-        TechnicianSummaryOut(id=t.id, technician_id=t.technician_id, name=f"{t.family_name} {t.given_name}",
-                             tier=t.tier.value, status=t.status.value, card_status=cards.get(t.id),
-                             residence_expiry=t.residence_expiry, employed_since=t.employed_since)
+        TechnicianSummaryOut(
+            id=t.id,
+            technician_id=t.technician_id,
+            name=f"{t.family_name} {t.given_name}",
+            tier=t.tier.value,
+            status=t.status.value,
+            card_status=cards.get(t.id),
+            residence_expiry=t.residence_expiry,
+            employed_since=t.employed_since,
+        )
         for t in techs
     ]
 

@@ -32,8 +32,16 @@ class TradeCareer:
         e = result.evidence
         if e is None:  # not evaluated: still show the trade, with what blocks the evaluation
             return cls(trade_name, None, None, 0, 0, 0, 0, result.missing_for_next)
-        return cls(trade_name, result.level, result.criteria_version, e.recorded_days, e.foreman_days,
-                   e.lead_days - e.foreman_days, e.counted_days - e.recorded_days, result.missing_for_next)
+        return cls(
+            trade_name,
+            result.level,
+            result.criteria_version,
+            e.recorded_days,
+            e.foreman_days,
+            e.lead_days - e.foreman_days,
+            e.counted_days - e.recorded_days,
+            result.missing_for_next,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,29 +101,73 @@ def career_pdf(summary: CareerSummary, *, font_path: Path | None = None) -> byte
     if s.residence_status:
         head.append(f"在留資格 {s.residence_status}   在留期間満了日 {labels.jp_date(s.residence_expiry)}")
     head.append(f"作成日 {labels.jp_date(s.made_on)}")
-    trades = [[t.trade, labels.level(t.level), f"{t.work_days:,}", f"{t.pre_registration_days:,}",
-               f"{t.foreman_days:,}", f"{t.team_leader_days:,}", t.criteria_version or ""] for t in s.trades]
-    missing = [[t.trade, labels.level(t.level + 1) if t.level and t.level < 4 else "", "\n".join(t.missing_for_next)]
-               for t in s.trades if t.missing_for_next]
-    history = [[labels.jp_date(h.on), h.trade, labels.level(h.from_level), labels.level(h.to_level),
-                h.criteria_version] for h in sorted(s.history, key=lambda h: h.on)]
-    quals = [[q.name, labels.jp_date(q.acquired_on), labels.jp_date(q.expires_on)]
-             for q in sorted(s.qualifications, key=lambda q: q.acquired_on)]
-    sites = [[x.site_id, x.site_name, x.employer_name, x.trade, labels.position(x.position),
-              labels.jp_date(x.first_day), labels.jp_date(x.last_day), f"{x.days:,}"]
-             for x in sorted(s.sites, key=lambda x: x.first_day, reverse=True)]
+    trades = [
+        [
+            t.trade,
+            labels.level(t.level),
+            f"{t.work_days:,}",
+            f"{t.pre_registration_days:,}",
+            f"{t.foreman_days:,}",
+            f"{t.team_leader_days:,}",
+            t.criteria_version or "",
+        ]
+        for t in s.trades
+    ]
+    missing = [
+        [t.trade, labels.level(t.level + 1) if t.level and t.level < 4 else "", "\n".join(t.missing_for_next)]
+        for t in s.trades
+        if t.missing_for_next
+    ]
+    history = [
+        [labels.jp_date(h.on), h.trade, labels.level(h.from_level), labels.level(h.to_level), h.criteria_version]
+        for h in sorted(s.history, key=lambda h: h.on)
+    ]
+    quals = [
+        [q.name, labels.jp_date(q.acquired_on), labels.jp_date(q.expires_on)]
+        for q in sorted(s.qualifications, key=lambda q: q.acquired_on)
+    ]
+    sites = [
+        [
+            x.site_id,
+            x.site_name,
+            x.employer_name,
+            x.trade,
+            labels.position(x.position),
+            labels.jp_date(x.first_day),
+            labels.jp_date(x.last_day),
+            f"{x.days:,}",
+        ]
+        for x in sorted(s.sites, key=lambda x: x.first_day, reverse=True)
+    ]
     years = [[str(y), f"{d:,}"] for y, d in sorted(s.days_by_year)]
     sections = [
-        Section("職種別の就業日数とレベル", ("職種", "レベル", "就業日数 (CCUS)", "登録前の経験 (換算日数)",
-                                     "うち職長", "うち班長", "能力評価基準"), trades, (8, 5, 6, 7, 5, 5, 10),
-                right=frozenset({2, 3, 4, 5})),
+        Section(
+            "職種別の就業日数とレベル",
+            ("職種", "レベル", "就業日数 (CCUS)", "登録前の経験 (換算日数)", "うち職長", "うち班長", "能力評価基準"),
+            trades,
+            (8, 5, 6, 7, 5, 5, 10),
+            right=frozenset({2, 3, 4, 5}),
+        ),
         Section("次のレベルに必要なもの", ("職種", "次のレベル", "不足している項目"), missing, (8, 5, 33)),
         Section("レベルの履歴", ("日付", "職種", "変更前", "変更後", "能力評価基準"), history, (7, 8, 5, 5, 10)),
         Section("保有資格", ("資格", "取得日", "有効期限"), quals, (20, 7, 7)),
-        Section("就業現場", ("現場ID", "現場名", "所属事業者", "職種", "立場", "初日", "最終日", "就業日数"), sites,
-                (9, 14, 10, 6, 4, 8, 8, 5), right=frozenset({7})),
+        Section(
+            "就業現場",
+            ("現場ID", "現場名", "所属事業者", "職種", "立場", "初日", "最終日", "就業日数"),
+            sites,
+            (9, 14, 10, 6, 4, 8, 8, 5),
+            right=frozenset({7}),
+        ),
         Section("年別の就業日数", ("年", "就業日数"), years, (4, 4), right=frozenset({0, 1}), fraction=0.35),
     ]
-    return build_pdf(title="技能者キャリアサマリー", head=head, sections=sections, font_path=font_path, wide=False,
-                     notes=["登録前の経験: 最も古い保有資格の取得日から登録日までの日数を 1 年 = 215 日で換算した日数 "
-                            "(経歴証明書の日数の方が多ければそちら)。"])
+    return build_pdf(
+        title="技能者キャリアサマリー",
+        head=head,
+        sections=sections,
+        font_path=font_path,
+        wide=False,
+        notes=[
+            "登録前の経験: 最も古い保有資格の取得日から登録日までの日数を 1 年 = 215 日で換算した日数 "
+            "(経歴証明書の日数の方が多ければそちら)。"
+        ],
+    )

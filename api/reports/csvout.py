@@ -36,16 +36,18 @@ _CODECS = {"utf-8-bom": "utf-8-sig", "shift_jis": "cp932"}
 MEDIA_TYPES = {"utf-8-bom": "text/csv; charset=utf-8", "shift_jis": "text/csv; charset=Shift_JIS"}
 
 # Unicode → the cp932 code point Windows uses for the same JIS character.
-_CP932_TWINS = str.maketrans({
-    "\u301c": "\uff5e",  # WAVE DASH → FULLWIDTH TILDE
-    "\u2016": "\u2225",  # DOUBLE VERTICAL LINE → PARALLEL TO
-    "\u2212": "\uff0d",  # MINUS SIGN → FULLWIDTH HYPHEN-MINUS
-    "\u2014": "\u2015",  # EM DASH → HORIZONTAL BAR
-    "\u00a2": "\uffe0",  # CENT SIGN → FULLWIDTH CENT SIGN
-    "\u00a3": "\uffe1",  # POUND SIGN → FULLWIDTH POUND SIGN
-    "\u00ac": "\uffe2",  # NOT SIGN → FULLWIDTH NOT SIGN
-    "\u00a6": "\uffe4",  # BROKEN BAR → FULLWIDTH BROKEN BAR
-})
+_CP932_TWINS = str.maketrans(
+    {
+        "\u301c": "\uff5e",  # WAVE DASH → FULLWIDTH TILDE
+        "\u2016": "\u2225",  # DOUBLE VERTICAL LINE → PARALLEL TO
+        "\u2212": "\uff0d",  # MINUS SIGN → FULLWIDTH HYPHEN-MINUS
+        "\u2014": "\u2015",  # EM DASH → HORIZONTAL BAR
+        "\u00a2": "\uffe0",  # CENT SIGN → FULLWIDTH CENT SIGN
+        "\u00a3": "\uffe1",  # POUND SIGN → FULLWIDTH POUND SIGN
+        "\u00ac": "\uffe2",  # NOT SIGN → FULLWIDTH NOT SIGN
+        "\u00a6": "\uffe4",  # BROKEN BAR → FULLWIDTH BROKEN BAR
+    }
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -68,8 +70,13 @@ class CsvFile:
         return MEDIA_TYPES[self.encoding]
 
 
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], *, encoding: Encoding = "utf-8-bom",
-              unencodable: Unencodable = "refuse") -> CsvFile:
+def write_csv(
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    encoding: Encoding = "utf-8-bom",
+    unencodable: Unencodable = "refuse",
+) -> CsvFile:
     if encoding not in _CODECS:
         raise ReportError("invalid_encoding", f"encoding must be one of {sorted(_CODECS)}", "encoding")
     if unencodable not in ("refuse", "replace"):
@@ -82,8 +89,11 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], *, encodi
         if bad and unencodable == "refuse":
             shown = "; ".join(f"row {r.row} {r.column}: {r.char!r}" for r in bad[:20])
             more = f" (and {len(bad) - 20} more)" if len(bad) > 20 else ""
-            raise ReportError("not_encodable", f"cannot be written in Shift_JIS: {shown}{more}; use the UTF-8 CSV "
-                              "or ask for replacement with 〓", "encoding")
+            raise ReportError(
+                "not_encodable",
+                f"cannot be written in Shift_JIS: {shown}{more}; use the UTF-8 CSV or ask for replacement with 〓",
+                "encoding",
+            )
         for r in bad:
             table[r.row] = [_replace(v) for v in table[r.row]]
         replacements = bad

@@ -22,8 +22,19 @@ from datetime import date, datetime
 from api.reports.csvout import CsvFile, Encoding, Unencodable, write_csv
 from api.reports.errors import ReportError
 
-COLUMNS = ("対象年月", "共済契約者番号", "事業者ID", "事業者名", "現場ID", "現場名", "技能者ID", "氏名",
-           "被共済者番号", *[str(d) for d in range(1, 32)], "就労日数")
+COLUMNS = (
+    "対象年月",
+    "共済契約者番号",
+    "事業者ID",
+    "事業者名",
+    "現場ID",
+    "現場名",
+    "技能者ID",
+    "氏名",
+    "被共済者番号",
+    *[str(d) for d in range(1, 32)],
+    "就労日数",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +77,15 @@ class KentaikyoCalendar:
     warnings: tuple[str, ...]
 
 
-def monthly_calendar(*, year: int, month: int, records: Iterable[WorkDay], technicians: Mapping[str, Party],
-                     sites: Mapping[str, Party], employers: Mapping[str, Party]) -> KentaikyoCalendar:
+def monthly_calendar(
+    *,
+    year: int,
+    month: int,
+    records: Iterable[WorkDay],
+    technicians: Mapping[str, Party],
+    sites: Mapping[str, Party],
+    employers: Mapping[str, Party],
+) -> KentaikyoCalendar:
     if not 1 <= month <= 12:
         raise ReportError("invalid_month", f"month must be 1–12, got {month}", "month")
     # (technician, day) → the (first_in, employer, site) of each record of that day
@@ -76,10 +94,14 @@ def monthly_calendar(*, year: int, month: int, records: Iterable[WorkDay], techn
         if (r.work_date.year, r.work_date.month) != (year, month):
             # A record of another month is a query bug upstream; counting or dropping it silently would both be
             # wrong on a document that decides retirement pay.
-            raise ReportError("outside_month", f"records[{k}]: {r.work_date} is not in {year}-{month:02d}",
-                              f"records[{k}].work_date")
-        for key, lookup, what in ((r.technician_id, technicians, "technician"), (r.site_id, sites, "site"),
-                                  (r.employer_id, employers, "employer")):
+            raise ReportError(
+                "outside_month", f"records[{k}]: {r.work_date} is not in {year}-{month:02d}", f"records[{k}].work_date"
+            )
+        for key, lookup, what in (
+            (r.technician_id, technicians, "technician"),
+            (r.site_id, sites, "site"),
+            (r.employer_id, employers, "employer"),
+        ):
             if key not in lookup:
                 raise ReportError(f"unknown_{what}", f"records[{k}]: no {what} {key!r} given", f"{what}s")
         worked[(r.technician_id, r.work_date.day)].append((r.first_in, r.employer_id, r.site_id))
@@ -92,11 +114,15 @@ def monthly_calendar(*, year: int, month: int, records: Iterable[WorkDay], techn
         others = sorted({(e, s) for _, e, s in places} - {(kept[1], kept[2])})
         if others:
             site_ids = sorted({s for _, _, s in places})
-            warnings.append(f"技能者 {tech}: {year}-{month:02d}-{day:02d} に {len(site_ids)} 現場 ({', '.join(site_ids)}) で"
-                            f"就労 — 建退共の就労日数は 1 日です（現場 {kept[2]} の行に計上）")
+            warnings.append(
+                f"技能者 {tech}: {year}-{month:02d}-{day:02d} に {len(site_ids)} 現場 ({', '.join(site_ids)}) で"
+                f"就労 — 建退共の就労日数は 1 日です（現場 {kept[2]} の行に計上）"
+            )
 
-    rows = tuple(CalendarRow(employers[e], sites[s], technicians[t], frozenset(days))
-                 for (e, s, t), days in sorted(cells.items()))
+    rows = tuple(
+        CalendarRow(employers[e], sites[s], technicians[t], frozenset(days))
+        for (e, s, t), days in sorted(cells.items())
+    )
     return KentaikyoCalendar(year, month, rows, tuple(_warnings(rows) + warnings))
 
 
@@ -104,8 +130,12 @@ def _warnings(rows: tuple[CalendarRow, ...]) -> list[str]:
     out = []
     employers = {r.employer.id: r.employer for r in rows}
     technicians = {r.technician.id: r.technician for r in rows}
-    out += [f"事業者 {p.name} ({p.id}): 共済契約者番号が未登録です" for _, p in sorted(employers.items()) if not p.number]
-    out += [f"技能者 {p.name} ({p.id}): 被共済者番号が未登録です" for _, p in sorted(technicians.items()) if not p.number]
+    out += [
+        f"事業者 {p.name} ({p.id}): 共済契約者番号が未登録です" for _, p in sorted(employers.items()) if not p.number
+    ]
+    out += [
+        f"技能者 {p.name} ({p.id}): 被共済者番号が未登録です" for _, p in sorted(technicians.items()) if not p.number
+    ]
     return out
 
 
@@ -113,13 +143,25 @@ def calendar_rows(cal: KentaikyoCalendar) -> list[list[str]]:
     last = calendar.monthrange(cal.year, cal.month)[1]
     ym = f"{cal.year}-{cal.month:02d}"
     return [
-        [ym, r.employer.number, r.employer.id, r.employer.name, r.site.id, r.site.name, r.technician.id,
-         r.technician.name, r.technician.number,
-         *["1" if d in r.days else "" for d in range(1, last + 1)], *[""] * (31 - last), str(r.total)]
+        [
+            ym,
+            r.employer.number,
+            r.employer.id,
+            r.employer.name,
+            r.site.id,
+            r.site.name,
+            r.technician.id,
+            r.technician.name,
+            r.technician.number,
+            *["1" if d in r.days else "" for d in range(1, last + 1)],
+            *[""] * (31 - last),
+            str(r.total),
+        ]
         for r in cal.rows
     ]
 
 
-def calendar_csv(cal: KentaikyoCalendar, *, encoding: Encoding = "utf-8-bom",
-                 unencodable: Unencodable = "refuse") -> CsvFile:
+def calendar_csv(
+    cal: KentaikyoCalendar, *, encoding: Encoding = "utf-8-bom", unencodable: Unencodable = "refuse"
+) -> CsvFile:
     return write_csv(COLUMNS, calendar_rows(cal), encoding=encoding, unencodable=unencodable)

@@ -47,8 +47,11 @@ def find_font(font_path: Path | None = None) -> Path:
     for path in candidates:
         if path and path.is_file():
             return path
-    raise ReportError("font_missing", f"no Japanese TrueType font at {', '.join(str(p) for p in candidates)}; "
-                      "install fonts-ipafont-gothic", "font_path")
+    raise ReportError(
+        "font_missing",
+        f"no Japanese TrueType font at {', '.join(str(p) for p in candidates)}; install fonts-ipafont-gothic",
+        "font_path",
+    )
 
 
 @functools.cache
@@ -59,8 +62,15 @@ def register_font(path: Path) -> str:
     return name
 
 
-def build_pdf(*, title: str, head: Sequence[str], sections: Sequence[Section], font_path: Path | None = None,
-              wide: bool = True, notes: Sequence[str] = ()) -> bytes:
+def build_pdf(
+    *,
+    title: str,
+    head: Sequence[str],
+    sections: Sequence[Section],
+    font_path: Path | None = None,
+    wide: bool = True,
+    notes: Sequence[str] = (),
+) -> bytes:
     """A4 (landscape when `wide`): title, header lines, the sections, then notes. Deterministic bytes."""
     font = register_font(find_font(font_path))
     body = ParagraphStyle("body", fontName=font, fontSize=8, leading=10)
@@ -79,11 +89,19 @@ def build_pdf(*, title: str, head: Sequence[str], sections: Sequence[Section], f
         story.append(Spacer(1, 3 * mm))
         story += [Paragraph(escape(line), body) for line in notes]
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=margin,
-                            bottomMargin=margin, title=title, invariant=True,
-                            # The canvas starts in the embedded font: its default (Helvetica, one of the base 14)
-                            # would be declared on every page without being embedded, which an archive check refuses.
-                            initialFontName=font)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=page,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=title,
+        invariant=True,
+        # The canvas starts in the embedded font: its default (Helvetica, one of the base 14)
+        # would be declared on every page without being embedded, which an archive check refuses.
+        initialFontName=font,
+    )
     doc.build(story)
     return buf.getvalue()
 
@@ -96,12 +114,16 @@ def _table(section: Section, width: float, style: ParagraphStyle, font: str) -> 
         data.append([Paragraph(escape(v), right if k in section.right else style) for k, v in enumerate(row)])
     scale = width * section.fraction / sum(section.widths)
     table = Table(data, colWidths=[w * scale for w in section.widths], repeatRows=1, hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), font),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
     return table
 
 

@@ -34,24 +34,35 @@ class RosterQuery(CsvQuery):
 
 
 def _file(data: bytes, media_type: str, filename: str) -> Response:
-    return Response(data, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"},
+    )
 
 
 def _encoding(q: CsvQuery) -> str:
     return "shift_jis" if q.encoding == "shift_jis" else "utf-8-bom"
 
 
-@router.get("/sites/{pk:int}/worker-roster", summary="作業員名簿 for one employer on a site (CSV or PDF)",
-            tags=["reports"], roles={Role.business_admin, Role.site_manager, Role.operator}, query=RosterQuery,
-            errors=(403, 404, 422), replica=True, media=("text/csv", "application/pdf"))
+@router.get(
+    "/sites/{pk:int}/worker-roster",
+    summary="作業員名簿 for one employer on a site (CSV or PDF)",
+    tags=["reports"],
+    roles={Role.business_admin, Role.site_manager, Role.operator},
+    query=RosterQuery,
+    errors=(403, 404, 422),
+    replica=True,
+    media=("text/csv", "application/pdf"),
+)
 async def worker_roster(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     q: RosterQuery = ctx.query
     await ensure_can_see(ctx.user, site)
     # The prime's people see every employer's roster; a subcontractor only its own.
-    if not (ctx.user.role is Role.operator or await is_site_manager(ctx.user, site)
-            or ctx.user.business_id == q.employer_pk):  # type: ignore[attr-defined]
+    if not (
+        ctx.user.role is Role.operator or await is_site_manager(ctx.user, site) or ctx.user.business_id == q.employer_pk  # type: ignore[attr-defined]
+    ):
         raise Forbidden("A subcontractor downloads only its own 作業員名簿.", code="not_own_roster")
     header, workers = await service.worker_roster(site=site, employer=await get_business(pk=q.employer_pk))
     if q.format == "pdf":
@@ -64,8 +75,16 @@ class ListQuery(CsvQuery):
     format: Literal["csv", "pdf", "statistics"] = "csv"
 
 
-@router.get("/businesses/{pk:int}/technician-list", summary="The business's technicians (CSV/PDF) or statistics",
-            tags=["reports"], roles={Role.business_admin, Role.operator}, query=ListQuery, errors=(403, 404), replica=True, media=("text/csv", "application/pdf", "application/json"))
+@router.get(
+    "/businesses/{pk:int}/technician-list",
+    summary="The business's technicians (CSV/PDF) or statistics",
+    tags=["reports"],
+    roles={Role.business_admin, Role.operator},
+    query=ListQuery,
+    errors=(403, 404),
+    replica=True,
+    media=("text/csv", "application/pdf", "application/json"),
+)
 async def technician_list(ctx: Ctx):
     business = await get_business(pk=int(ctx.path["pk"]))
     ensure_can_manage(ctx.user, business)
@@ -73,14 +92,26 @@ async def technician_list(ctx: Ctx):
     q: ListQuery = ctx.query
     on = today_jst()
     if q.format == "pdf":
-        return _file(business_pdf(business_id=business.business_id, business_name=business.name, technicians=techs,
-                                  on=on), "application/pdf", f"技能者一覧_{business.business_id}.pdf")
+        return _file(
+            business_pdf(business_id=business.business_id, business_name=business.name, technicians=techs, on=on),
+            "application/pdf",
+            f"技能者一覧_{business.business_id}.pdf",
+        )
     f = (statistics_csv if q.format == "statistics" else list_csv)(techs, on=on, encoding=_encoding(q))
-    return _file(f.data, f.media_type, f"技能者{'統計' if q.format == 'statistics' else '一覧'}_{business.business_id}.csv")
+    return _file(
+        f.data, f.media_type, f"技能者{'統計' if q.format == 'statistics' else '一覧'}_{business.business_id}.csv"
+    )
 
 
-@router.get("/technicians/{pk:int}/career.pdf", summary="A technician's career summary (PDF)", tags=["reports"],
-            roles={Role.technician, Role.business_admin, Role.operator}, errors=(404,), replica=True, media=("application/pdf",))
+@router.get(
+    "/technicians/{pk:int}/career.pdf",
+    summary="A technician's career summary (PDF)",
+    tags=["reports"],
+    roles={Role.technician, Role.business_admin, Role.operator},
+    errors=(404,),
+    replica=True,
+    media=("application/pdf",),
+)
 async def career(ctx: Ctx):
     tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     return _file(career_pdf(await service.career(tech=tech)), "application/pdf", f"キャリア_{tech.technician_id}.pdf")
@@ -90,9 +121,16 @@ class MonthQuery(CsvQuery):
     month: Month = Field(description="YYYY-MM")
 
 
-@router.get("/businesses/{pk:int}/kentaikyo", summary="建退共: monthly work-day calendar per technician, site and "
-            "employer (CSV)", tags=["reports"], roles={Role.business_admin, Role.operator}, query=MonthQuery,
-            errors=(403, 404, 422), replica=True, media=("text/csv",))
+@router.get(
+    "/businesses/{pk:int}/kentaikyo",
+    summary="建退共: monthly work-day calendar per technician, site and employer (CSV)",
+    tags=["reports"],
+    roles={Role.business_admin, Role.operator},
+    query=MonthQuery,
+    errors=(403, 404, 422),
+    replica=True,
+    media=("text/csv",),
+)
 async def kentaikyo(ctx: Ctx):
     business = await get_business(pk=int(ctx.path["pk"]))
     ensure_can_manage(ctx.user, business)

@@ -38,8 +38,12 @@ def _official_trade(result, official: dict, tech: Technician, name: str) -> Trad
     row = official.get((tech.id, result.trade))
     level = row.level if row else (1 if result.evaluated else None)
     if result.level is not None and level is not None and result.level > level:
-        return replace(line, level=level, criteria_version=row.criteria_version if row else None,
-                       missing_for_next=(f"推定レベル {result.level}: 能力評価の申請で判定を受けられます",))
+        return replace(
+            line,
+            level=level,
+            criteria_version=row.criteria_version if row else None,
+            missing_for_next=(f"推定レベル {result.level}: 能力評価の申請で判定を受けられます",),
+        )
     return replace(line, level=level, criteria_version=row.criteria_version if row else line.criteria_version)
 
 
@@ -53,11 +57,17 @@ async def worker_roster(*, site: Site, employer: Business) -> tuple[RosterHeader
         while node is not None and node.tier > 1:
             node = await SiteContract.get_or_none(id=node.parent_id)  # type: ignore[attr-defined]
         first_tier = await node.business if node else None
-    header = RosterHeader(site_id=site.site_id, site_name=site.name, prime_name=prime.name,
-                          business_id=employer.business_id, business_name=employer.name,
-                          tier=own.tier if own else 0, made_on=today_jst(),
-                          first_tier_name=first_tier.name if first_tier else "",
-                          first_tier_business_id=first_tier.business_id if first_tier else "")
+    header = RosterHeader(
+        site_id=site.site_id,
+        site_name=site.name,
+        prime_name=prime.name,
+        business_id=employer.business_id,
+        business_name=employer.name,
+        tier=own.tier if own else 0,
+        made_on=today_jst(),
+        first_tier_name=first_tier.name if first_tier else "",
+        first_tier_business_id=first_tier.business_id if first_tier else "",
+    )
     entries = await RosterEntry.filter(site=site, employer=employer, active=True).select_related("technician")
     tech_ids = [e.technician.id for e in entries]
     quals: dict[int, list[str]] = defaultdict(list)
@@ -70,16 +80,28 @@ async def worker_roster(*, site: Site, employer: Business) -> tuple[RosterHeader
         t = e.technician
         education, held = split_training(quals[t.id], names)
         ins = t.social_insurance or {}
-        workers.append(RosterWorker(
-            technician_id=t.technician_id or "", name=_name(t), kana=f"{t.family_name_kana} {t.given_name_kana}",
-            birth_date=t.birth_date, trade=trades().get(e.trade, e.trade), position=e.position.value,
-            health_insurance=ins.get("health", ""), pension=ins.get("pension", ""),
-            employment_insurance=ins.get("employment", ""), kentaikyo=bool((t.retirement_aid or {}).get("kentaikyo")),
-            chutaikyo=bool((t.retirement_aid or {}).get("chutaikyo")), safety_education=education, qualifications=held,
-            # 作業員名簿 item 6 may be left out when the worker does not want it shown (規則第14条の2).
-            show_qualifications=(t.disclosure or {}).get("show_qualifications_to_sites", True),
-            level=levels.get((t.id, e.trade)), residence_status=t.residence_status,
-            residence_expiry=t.residence_expiry))
+        workers.append(
+            RosterWorker(
+                technician_id=t.technician_id or "",
+                name=_name(t),
+                kana=f"{t.family_name_kana} {t.given_name_kana}",
+                birth_date=t.birth_date,
+                trade=trades().get(e.trade, e.trade),
+                position=e.position.value,
+                health_insurance=ins.get("health", ""),
+                pension=ins.get("pension", ""),
+                employment_insurance=ins.get("employment", ""),
+                kentaikyo=bool((t.retirement_aid or {}).get("kentaikyo")),
+                chutaikyo=bool((t.retirement_aid or {}).get("chutaikyo")),
+                safety_education=education,
+                qualifications=held,
+                # 作業員名簿 item 6 may be left out when the worker does not want it shown (規則第14条の2).
+                show_qualifications=(t.disclosure or {}).get("show_qualifications_to_sites", True),
+                level=levels.get((t.id, e.trade)),
+                residence_status=t.residence_status,
+                residence_expiry=t.residence_expiry,
+            )
+        )
     return header, workers
 
 
@@ -88,13 +110,22 @@ async def business_technicians(*, business: Business) -> list[BusinessTechnician
     ids = [t.id for t in techs]
     levels = await _current_levels(ids)
     cards = {c.technician_id: c.valid_until for c in await Card.filter(technician_id__in=ids, status="active")}  # type: ignore
-    return [BusinessTechnician(
-        technician_id=t.technician_id or "", name=_name(t), kana=f"{t.family_name_kana} {t.given_name_kana}",
-        birth_date=t.birth_date, tier=t.tier.value,
-        trades=tuple(TradeLevel(trades().get(tr, tr), levels.get((t.id, tr))) for tr in t.trades),
-        nationality=t.nationality, residence_status=t.residence_status, residence_expiry=t.residence_expiry,
-        card_valid_until=cards.get(t.id), kentaikyo=bool((t.retirement_aid or {}).get("kentaikyo")),
-    ) for t in techs]
+    return [
+        BusinessTechnician(
+            technician_id=t.technician_id or "",
+            name=_name(t),
+            kana=f"{t.family_name_kana} {t.given_name_kana}",
+            birth_date=t.birth_date,
+            tier=t.tier.value,
+            trades=tuple(TradeLevel(trades().get(tr, tr), levels.get((t.id, tr))) for tr in t.trades),
+            nationality=t.nationality,
+            residence_status=t.residence_status,
+            residence_expiry=t.residence_expiry,
+            card_valid_until=cards.get(t.id),
+            kentaikyo=bool((t.retirement_aid or {}).get("kentaikyo")),
+        )
+        for t in techs
+    ]
 
 
 async def career(*, tech: Technician) -> CareerSummary:
@@ -108,26 +139,44 @@ async def career(*, tech: Technician) -> CareerSummary:
         by_site[r.site.id].append(r)
         by_year[r.work_date.year] += 1
     employers = {b.id: b.name for b in await Business.filter(id__in={r.employer_id for r in records if r.employer_id})}
-    sites = [SiteLine(site_id=rs[0].site.site_id, site_name=rs[0].site.name,
-                      employer_name=employers.get(rs[-1].employer_id or 0, ""),
-                      first_day=min(r.work_date for r in rs), last_day=max(r.work_date for r in rs), days=len(rs),
-                      trade=trades().get(rs[-1].trade or "", rs[-1].trade or ""), position=rs[-1].position)
-             for rs in by_site.values()]
+    sites = [
+        SiteLine(
+            site_id=rs[0].site.site_id,
+            site_name=rs[0].site.name,
+            employer_name=employers.get(rs[-1].employer_id or 0, ""),
+            first_day=min(r.work_date for r in rs),
+            last_day=max(r.work_date for r in rs),
+            days=len(rs),
+            trade=trades().get(rs[-1].trade or "", rs[-1].trade or ""),
+            position=rs[-1].position,
+        )
+        for rs in by_site.values()
+    ]
     names = {code: row["name"] for code, row in qualifications().items()}
     history = await JudgedLevel.filter(technician=tech).order_by("id")
     official = await official_levels(tech_ids=[tech.id])
     return CareerSummary(
-        technician_id=tech.technician_id or "", name=_name(tech), kana=f"{tech.family_name_kana} {tech.given_name_kana}",
-        birth_date=tech.birth_date, tier=tech.tier.value, employer_name=employer.name if employer else "", made_on=on,
-        registered_on=tech.registered_on, residence_status=tech.residence_status,
+        technician_id=tech.technician_id or "",
+        name=_name(tech),
+        kana=f"{tech.family_name_kana} {tech.given_name_kana}",
+        birth_date=tech.birth_date,
+        tier=tech.tier.value,
+        employer_name=employer.name if employer else "",
+        made_on=on,
+        registered_on=tech.registered_on,
+        residence_status=tech.residence_status,
         residence_expiry=tech.residence_expiry,
         trades=tuple(_official_trade(r, official, tech, trades().get(r.trade, r.trade)) for r in results),
-        history=tuple(LevelHistoryLine(h.judged_on, trades().get(h.trade, h.trade), h.from_level, h.level,
-                                       h.criteria_version) for h in history),
-        qualifications=tuple(QualificationLine(names.get(q.code, q.code), q.acquired_on, q.expires_on)
-                             for q in await Qualification.filter(technician=tech, approved_at__not_isnull=True)
-                             .order_by("acquired_on")),
-        sites=tuple(sorted(sites, key=lambda s: s.first_day)), days_by_year=tuple(sorted(by_year.items())),
+        history=tuple(
+            LevelHistoryLine(h.judged_on, trades().get(h.trade, h.trade), h.from_level, h.level, h.criteria_version)
+            for h in history
+        ),
+        qualifications=tuple(
+            QualificationLine(names.get(q.code, q.code), q.acquired_on, q.expires_on)
+            for q in await Qualification.filter(technician=tech, approved_at__not_isnull=True).order_by("acquired_on")
+        ),
+        sites=tuple(sorted(sites, key=lambda s: s.first_day)),
+        days_by_year=tuple(sorted(by_year.items())),
     )
 
 
@@ -135,10 +184,18 @@ async def kentaikyo_month(*, business: Business, year: int, month: int):
     first = date(year, month, 1)
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     records = await WorkRecord.filter(employer_id=business.id, work_date__gte=first, work_date__lt=nxt).select_related(
-        "technician", "site")
+        "technician", "site"
+    )
     techs = {r.technician.technician_id: Party(r.technician.technician_id, _name(r.technician)) for r in records}
     sites = {r.site.site_id: Party(r.site.site_id, r.site.name) for r in records}
     return monthly_calendar(
-        year=year, month=month,
-        records=[WorkDay(r.technician.technician_id, r.site.site_id, business.business_id, r.work_date, r.first_in) for r in records],
-        technicians=techs, sites=sites, employers={business.business_id: Party(business.business_id, business.name)})
+        year=year,
+        month=month,
+        records=[
+            WorkDay(r.technician.technician_id, r.site.site_id, business.business_id, r.work_date, r.first_in)
+            for r in records
+        ],
+        technicians=techs,
+        sites=sites,
+        employers={business.business_id: Party(business.business_id, business.name)},
+    )

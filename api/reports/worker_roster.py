@@ -20,9 +20,23 @@ from api.reports.csvout import CsvFile, Encoding, Unencodable, write_csv
 from api.reports.pdf import Section, build_pdf
 
 COLUMNS = (
-    "番号", "技能者ID", "氏名", "フリガナ", "生年月日", "年齢", "職種", "立場",
-    "健康保険", "年金保険", "雇用保険", "建退共・中退共", "安全衛生教育", "資格",
-    "レベル", "在留資格", "在留期間満了日",
+    "番号",
+    "技能者ID",
+    "氏名",
+    "フリガナ",
+    "生年月日",
+    "年齢",
+    "職種",
+    "立場",
+    "健康保険",
+    "年金保険",
+    "雇用保険",
+    "建退共・中退共",
+    "安全衛生教育",
+    "資格",
+    "レベル",
+    "在留資格",
+    "在留期間満了日",
 )
 _WIDTHS = (3.5, 9, 8, 8, 8, 3.5, 6, 4, 4.5, 4.5, 4.5, 5.5, 12.5, 12.5, 5, 7, 8)
 OPTED_OUT = "(本人の希望により記載しない)"
@@ -79,20 +93,37 @@ def split_training(codes: Iterable[str], names: Mapping[str, str]) -> tuple[tupl
 def roster_rows(header: RosterHeader, workers: Iterable[RosterWorker]) -> list[list[str]]:
     rows = []
     for n, w in enumerate(sorted(workers, key=lambda w: (w.kana, w.technician_id)), start=1):
-        rows.append([
-            str(n), w.technician_id, w.name, w.kana, labels.iso(w.birth_date),
-            str(labels.age_on(w.birth_date, header.made_on)), w.trade, labels.position(w.position),
-            labels.insurance(w.health_insurance), labels.insurance(w.pension),
-            labels.insurance(w.employment_insurance), labels.retirement_aid(w.kentaikyo, w.chutaikyo),
-            "、".join(w.safety_education),
-            "、".join(w.qualifications) if w.show_qualifications else OPTED_OUT,
-            labels.level(w.level), w.residence_status or "", labels.iso(w.residence_expiry),
-        ])
+        rows.append(
+            [
+                str(n),
+                w.technician_id,
+                w.name,
+                w.kana,
+                labels.iso(w.birth_date),
+                str(labels.age_on(w.birth_date, header.made_on)),
+                w.trade,
+                labels.position(w.position),
+                labels.insurance(w.health_insurance),
+                labels.insurance(w.pension),
+                labels.insurance(w.employment_insurance),
+                labels.retirement_aid(w.kentaikyo, w.chutaikyo),
+                "、".join(w.safety_education),
+                "、".join(w.qualifications) if w.show_qualifications else OPTED_OUT,
+                labels.level(w.level),
+                w.residence_status or "",
+                labels.iso(w.residence_expiry),
+            ]
+        )
     return rows
 
 
-def roster_csv(header: RosterHeader, workers: Iterable[RosterWorker], *, encoding: Encoding = "utf-8-bom",
-               unencodable: Unencodable = "refuse") -> CsvFile:
+def roster_csv(
+    header: RosterHeader,
+    workers: Iterable[RosterWorker],
+    *,
+    encoding: Encoding = "utf-8-bom",
+    unencodable: Unencodable = "refuse",
+) -> CsvFile:
     return write_csv(COLUMNS, roster_rows(header, workers), encoding=encoding, unencodable=unencodable)
 
 
@@ -102,8 +133,10 @@ def header_lines(header: RosterHeader) -> list[str]:
         lines[-1] += f"  所長 {header.site_manager_name}"
     if header.first_tier_name:
         lines.append(f"一次会社 {header.first_tier_name} (事業者ID {header.first_tier_business_id})")
-    lines += [f"会社名 {header.business_name} (事業者ID {header.business_id})  次数 {labels.tier_label(header.tier)}",
-              f"作成日 {labels.jp_date(header.made_on)}"]
+    lines += [
+        f"会社名 {header.business_name} (事業者ID {header.business_id})  次数 {labels.tier_label(header.tier)}",
+        f"作成日 {labels.jp_date(header.made_on)}",
+    ]
     return lines
 
 
@@ -113,9 +146,12 @@ def roster_pdf(header: RosterHeader, workers: Iterable[RosterWorker], *, font_pa
         row[4] = labels.jp_date(date.fromisoformat(row[4]))
         row[16] = labels.jp_date(date.fromisoformat(row[16])) if row[16] else ""
     return build_pdf(
-        title="作業員名簿", head=header_lines(header),
+        title="作業員名簿",
+        head=header_lines(header),
         sections=[Section("", COLUMNS, rows, _WIDTHS, right=frozenset({0, 5}))],
         font_path=font_path,
-        notes=["健康保険等の加入状況・建退共等の加入状況・安全衛生教育・資格は建設業法施行規則第14条の2による記載事項。",
-               "レベルは当該職種の能力評価 (建設キャリアアップシステム)。在留資格・在留期間は外国籍の技能者のみ。"],
+        notes=[
+            "健康保険等の加入状況・建退共等の加入状況・安全衛生教育・資格は建設業法施行規則第14条の2による記載事項。",
+            "レベルは当該職種の能力評価 (建設キャリアアップシステム)。在留資格・在留期間は外国籍の技能者のみ。",
+        ],
     )

@@ -13,8 +13,15 @@ async def tree(site: Site) -> dict[int, SiteContract]:
 
 def chain_up(contracts: dict[int, SiteContract], business_id: int) -> list[SiteContract]:
     """The approved contracts from `business_id`'s own up to the prime, or [] if it is not (approved) in the tree."""
-    own = next((c for c in contracts.values() if c.business_id == business_id  # type: ignore[attr-defined]
-                and c.status is ContractStatus.approved), None)
+    own = next(
+        (
+            c
+            for c in contracts.values()
+            if c.business_id == business_id  # type: ignore[attr-defined]
+            and c.status is ContractStatus.approved
+        ),
+        None,
+    )
     out = []
     while own is not None:
         out.append(own)
@@ -33,15 +40,20 @@ async def is_site_manager(actor: Account, site: Site) -> bool:
 
 async def ensure_manages(actor: Account, site: Site) -> None:
     if not await is_site_manager(actor, site):
-        raise Forbidden("Only the prime contractor's admins and this site's managers can do this.",
-                        code="not_site_staff")
+        raise Forbidden(
+            "Only the prime contractor's admins and this site's managers can do this.", code="not_site_staff"
+        )
 
 
 async def ensure_can_see(actor: Account, site: Site) -> None:
     if actor.role is Role.operator or await is_site_manager(actor, site):
         return
-    if actor.role is Role.business_admin and await SiteContract.filter(
-        site=site, business_id=actor.business_id  # type: ignore[attr-defined]
-    ).exists():
+    if (
+        actor.role is Role.business_admin
+        and await SiteContract.filter(
+            site=site,
+            business_id=actor.business_id,  # type: ignore[attr-defined]
+        ).exists()
+    ):
         return
     raise NotFound("No such site.", code="site_not_found")

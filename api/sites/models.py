@@ -40,10 +40,12 @@ class Site(Model):
 
 class SiteManager(Model):
     id = fields.BigIntField(primary_key=True)
-    site: fields.ForeignKeyRelation[Site] = fields.ForeignKeyField("models.Site", related_name="managers",
-                                                                   on_delete=fields.CASCADE)
-    account: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Account", related_name="managed_sites",
-                                                                on_delete=fields.CASCADE)
+    site: fields.ForeignKeyRelation[Site] = fields.ForeignKeyField(
+        "models.Site", related_name="managers", on_delete=fields.CASCADE
+    )
+    account: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Account", related_name="managed_sites", on_delete=fields.CASCADE
+    )
 
     class Meta:
         table = "site_manager"
@@ -60,10 +62,12 @@ class SiteContract(Model):
     """One business's place in a site's contract tree (施工体制): the prime at tier 0, its subcontractors below."""
 
     id = fields.BigIntField(primary_key=True)
-    site: fields.ForeignKeyRelation[Site] = fields.ForeignKeyField("models.Site", related_name="contracts",
-                                                                   on_delete=fields.CASCADE)
-    business: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Business", related_name="site_contracts",
-                                                                 on_delete=fields.RESTRICT)
+    site: fields.ForeignKeyRelation[Site] = fields.ForeignKeyField(
+        "models.Site", related_name="contracts", on_delete=fields.CASCADE
+    )
+    business: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Business", related_name="site_contracts", on_delete=fields.RESTRICT
+    )
     parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.SiteContract", related_name="children", null=True, on_delete=fields.RESTRICT
     )
@@ -89,12 +93,15 @@ class RosterEntry(Model):
     """施工体制技能者: a technician's trade, position and work content on one site, registered by the employer."""
 
     id = fields.BigIntField(primary_key=True)
-    site: fields.ForeignKeyRelation[Site] = fields.ForeignKeyField("models.Site", related_name="roster",
-                                                                   on_delete=fields.CASCADE)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="roster_entries",
-                                                                   on_delete=fields.RESTRICT)
-    employer: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Business", related_name="roster_entries",
-                                                                 on_delete=fields.RESTRICT)
+    site: fields.ForeignKeyRelation[Site] = fields.ForeignKeyField(
+        "models.Site", related_name="roster", on_delete=fields.CASCADE
+    )
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="roster_entries", on_delete=fields.RESTRICT
+    )
+    employer: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Business", related_name="roster_entries", on_delete=fields.RESTRICT
+    )
     trade = fields.CharField(max_length=10)
     position = fields.CharEnumField(Position, max_length=12)
     work_content = fields.CharField(max_length=200, null=True)

@@ -43,8 +43,9 @@ async def may_act_for(actor: Account, site: Site, parent: SiteContract) -> bool:
 async def add(*, actor: Account, site: Site, parent_contract_id: int, name: str, corporate_number: str) -> SiteContract:
     parent = await SiteContract.get_or_none(id=parent_contract_id, site=site)
     if parent is None or parent.status is not ContractStatus.approved:
-        raise Unprocessable.field("parent_contract_id", "no approved contract with this id on this site",
-                                  code="parent_contract_not_found")
+        raise Unprocessable.field(
+            "parent_contract_id", "no approved contract with this id on this site", code="parent_contract_not_found"
+        )
     parent_business = await parent.business
     acting_for_parent = actor.role is Role.business_admin and actor.business_id == parent.business_id  # type: ignore
     if not (

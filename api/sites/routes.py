@@ -14,9 +14,16 @@ async def _site(ctx: Ctx):
     return site
 
 
-@router.post("/sites", summary="Register a site (現場・契約情報) as the prime contractor; issues the 14-digit site_id",
-             tags=["sites"], roles={Role.business_admin}, body=SiteIn, response=SiteOut, status=201,
-             errors=(403, 409, 422))
+@router.post(
+    "/sites",
+    summary="Register a site (現場・契約情報) as the prime contractor; issues the 14-digit site_id",
+    tags=["sites"],
+    roles={Role.business_admin},
+    body=SiteIn,
+    response=SiteOut,
+    status=201,
+    errors=(403, 409, 422),
+)
 async def create_site(ctx: Ctx):
     return await service.site_out(await service.create_site(actor=ctx.user, data=ctx.body))
 
@@ -31,30 +38,55 @@ async def get_site(ctx: Ctx):
     return await service.site_out(await _site(ctx))
 
 
-@router.get("/sites/{pk:int}/contracts", summary="The contract tree (施工体制)", tags=["sites"], roles=PORTAL,
-            response=list[ContractOut], errors=(404,))
+@router.get(
+    "/sites/{pk:int}/contracts",
+    summary="The contract tree (施工体制)",
+    tags=["sites"],
+    roles=PORTAL,
+    response=list[ContractOut],
+    errors=(404,),
+)
 async def contracts(ctx: Ctx):
     return await service.contracts_out(await _site(ctx))
 
 
-@router.post("/sites/{pk:int}/contracts", summary="Invite the next tier (or register it by proxy)", tags=["sites"],
-             roles={Role.business_admin, Role.site_manager}, body=ContractIn, response=list[ContractOut], status=201,
-             errors=(403, 404, 409, 422))
+@router.post(
+    "/sites/{pk:int}/contracts",
+    summary="Invite the next tier (or register it by proxy)",
+    tags=["sites"],
+    roles={Role.business_admin, Role.site_manager},
+    body=ContractIn,
+    response=list[ContractOut],
+    status=201,
+    errors=(403, 404, 409, 422),
+)
 async def invite(ctx: Ctx):
     site = await _site(ctx)
     await service.invite(actor=ctx.user, site=site, data=ctx.body)
     return await service.contracts_out(site)
 
 
-@router.post("/sites/{pk:int}/contracts/placeholders", summary="Enter a missing upper tier (a firm not registered in "
-             "CCUS) by name and 法人番号, so the tiers below join at their real 次数", tags=["sites"],
-             roles={Role.business_admin, Role.site_manager}, body=PlaceholderIn, response=list[ContractOut],
-             status=201, errors=(403, 404, 409, 422))
+@router.post(
+    "/sites/{pk:int}/contracts/placeholders",
+    summary="Enter a missing upper tier (a firm not registered in "
+    "CCUS) by name and 法人番号, so the tiers below join at their real 次数",
+    tags=["sites"],
+    roles={Role.business_admin, Role.site_manager},
+    body=PlaceholderIn,
+    response=list[ContractOut],
+    status=201,
+    errors=(403, 404, 409, 422),
+)
 async def add_placeholder(ctx: Ctx):
     site = await _site(ctx)
     b = ctx.body
-    await placeholders.add(actor=ctx.user, site=site, parent_contract_id=b.parent_contract_id, name=b.name,
-                           corporate_number=b.corporate_number)
+    await placeholders.add(
+        actor=ctx.user,
+        site=site,
+        parent_contract_id=b.parent_contract_id,
+        name=b.name,
+        corporate_number=b.corporate_number,
+    )
     return await service.contracts_out(site)
 
 
@@ -64,35 +96,67 @@ async def _decide(ctx: Ctx, approve: bool):
     return await service.contracts_out(site)
 
 
-@router.post("/sites/{pk:int}/contracts/{cid:int}/approve", summary="Accept an invitation", tags=["sites"],
-             roles={Role.business_admin}, response=list[ContractOut], errors=(403, 404, 409))
+@router.post(
+    "/sites/{pk:int}/contracts/{cid:int}/approve",
+    summary="Accept an invitation",
+    tags=["sites"],
+    roles={Role.business_admin},
+    response=list[ContractOut],
+    errors=(403, 404, 409),
+)
 async def approve(ctx: Ctx):
     return await _decide(ctx, True)
 
 
-@router.post("/sites/{pk:int}/contracts/{cid:int}/decline", summary="Decline an invitation", tags=["sites"],
-             roles={Role.business_admin}, response=list[ContractOut], errors=(403, 404, 409))
+@router.post(
+    "/sites/{pk:int}/contracts/{cid:int}/decline",
+    summary="Decline an invitation",
+    tags=["sites"],
+    roles={Role.business_admin},
+    response=list[ContractOut],
+    errors=(403, 404, 409),
+)
 async def decline(ctx: Ctx):
     return await _decide(ctx, False)
 
 
-@router.get("/sites/{pk:int}/roster", summary="The site roster (作業員名簿 base)", tags=["sites"], roles=PORTAL,
-            response=list[RosterOut], errors=(404,))
+@router.get(
+    "/sites/{pk:int}/roster",
+    summary="The site roster (作業員名簿 base)",
+    tags=["sites"],
+    roles=PORTAL,
+    response=list[RosterOut],
+    errors=(404,),
+)
 async def roster(ctx: Ctx):
     return await service.roster_out(actor=ctx.user, site=await _site(ctx))
 
 
-@router.post("/sites/{pk:int}/roster", summary="Put your technician on the roster with trade, position and work",
-             tags=["sites"], roles={Role.business_admin}, body=RosterIn, response=list[RosterOut], status=201,
-             errors=(403, 404, 409, 422))
+@router.post(
+    "/sites/{pk:int}/roster",
+    summary="Put your technician on the roster with trade, position and work",
+    tags=["sites"],
+    roles={Role.business_admin},
+    body=RosterIn,
+    response=list[RosterOut],
+    status=201,
+    errors=(403, 404, 409, 422),
+)
 async def add_roster(ctx: Ctx):
     site = await _site(ctx)
     await service.add_roster(actor=ctx.user, site=site, data=ctx.body)
     return await service.roster_out(actor=ctx.user, site=site)
 
 
-@router.patch("/sites/{pk:int}/roster/{rid:int}", summary="Change or end a roster entry", tags=["sites"],
-              roles={Role.business_admin}, body=RosterPatch, response=list[RosterOut], errors=(403, 404, 422))
+@router.patch(
+    "/sites/{pk:int}/roster/{rid:int}",
+    summary="Change or end a roster entry",
+    tags=["sites"],
+    roles={Role.business_admin},
+    body=RosterPatch,
+    response=list[RosterOut],
+    errors=(403, 404, 422),
+)
 async def patch_roster(ctx: Ctx):
     site = await _site(ctx)
     await service.update_roster(actor=ctx.user, site=site, entry_id=int(ctx.path["rid"]), data=ctx.body)

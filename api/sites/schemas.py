@@ -20,18 +20,40 @@ class SiteIn(Strict):
     order_type: Literal["public", "private"]
     window_start: SiteDate = Field(description="就業履歴蓄積期間: first day taps are accepted")
     window_end: SiteDate
-    cutoff_hour: Int = Field(default=0, ge=0, le=12, description=(
-        "kept for old clients; no longer decides work days (a shift belongs to the day of its entry: "
-        "docs/workrecords.md)"))
-    shift_hours: Int = Field(default=24, ge=4, le=36, description=(
-        "longest shift on this site: an exit pairs with the open entry at most this many hours earlier"))
+    cutoff_hour: Int = Field(
+        default=0,
+        ge=0,
+        le=12,
+        description=(
+            "kept for old clients; no longer decides work days (a shift belongs to the day of its entry: "
+            "docs/workrecords.md)"
+        ),
+    )
+    shift_hours: Int = Field(
+        default=24,
+        ge=4,
+        le=36,
+        description=("longest shift on this site: an exit pairs with the open entry at most this many hours earlier"),
+    )
     hazardous: bool = False
     geofence: Geofence | None = None
     manager_account_ids: list[Int] = Field(default_factory=list, max_length=50)
 
-    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{
-        "name": "大和ビル新築工事", "address": "東京都千代田区丸の内2-2", "order_type": "private",
-        "window_start": "2026-04-01", "window_end": "2027-09-30", "cutoff_hour": 5}]}}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "name": "大和ビル新築工事",
+                    "address": "東京都千代田区丸の内2-2",
+                    "order_type": "private",
+                    "window_start": "2026-04-01",
+                    "window_end": "2027-09-30",
+                    "cutoff_hour": 5,
+                }
+            ]
+        },
+    }
 
     @model_validator(mode="after")
     def _window(self):
@@ -82,7 +104,8 @@ class PlaceholderIn(Strict):
     parent_contract_id: Int = Field(description="the contract of the tier directly above the missing firm")
     name: Annotated[str, StringConstraints(max_length=200)] = Field(description="the firm's name (NFKC-normalised)")
     corporate_number: Annotated[str, StringConstraints(max_length=40)] = Field(
-        description="法人番号, 13 digits with its check digit (full-width digits and hyphens accepted)")
+        description="法人番号, 13 digits with its check digit (full-width digits and hyphens accepted)"
+    )
 
 
 Position = Literal["foreman", "team_leader", "worker", "apprentice"]
@@ -102,12 +125,13 @@ class RosterPatch(Strict):
     active: bool | None = None
 
     @model_validator(mode="after")
-    def _no_nulls(self) -> "RosterPatch":
+    def _no_nulls(self) -> RosterPatch:
         # Omit a field to keep it; null clears only what can be empty (work_content).
         nulls = [k for k in ("trade", "position", "active") if k in self.model_fields_set and getattr(self, k) is None]
         if nulls:
-            raise invalid("null_not_allowed", "{fields} cannot be null (leave the field out to keep it)",
-                          fields=", ".join(nulls))
+            raise invalid(
+                "null_not_allowed", "{fields} cannot be null (leave the field out to keep it)", fields=", ".join(nulls)
+            )
         return self
 
 

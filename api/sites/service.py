@@ -26,14 +26,18 @@ async def create_site(*, actor: Account, data: SiteIn) -> Site:
         raise Conflict("Your business registration must be approved first.", code="business_not_approved")
     managers = await Account.filter(id__in=data.manager_account_ids, business=prime, role=Role.site_manager)
     if len(managers) != len(set(data.manager_account_ids)):
-        raise Unprocessable.field("manager_account_ids", "each must be a 現場管理者ID of your business",
-                                  code="not_own_site_manager")
+        raise Unprocessable.field(
+            "manager_account_ids", "each must be a 現場管理者ID of your business", code="not_own_site_manager"
+        )
     while await Site.filter(site_id=(site_id := new_ccus_id())).exists():
         pass
     geo = data.geofence
     site = await Site.create(
-        site_id=site_id, prime=prime, **data.model_dump(exclude={"geofence", "manager_account_ids"}),
-        geofence_lat=geo.lat if geo else None, geofence_lon=geo.lon if geo else None,
+        site_id=site_id,
+        prime=prime,
+        **data.model_dump(exclude={"geofence", "manager_account_ids"}),
+        geofence_lat=geo.lat if geo else None,
+        geofence_lon=geo.lon if geo else None,
         geofence_radius_m=geo.radius_m if geo else None,
     )
     for m in managers:
@@ -51,13 +55,29 @@ async def get_site(*, pk: int) -> Site:
 
 async def site_out(site: Site) -> SiteOut:
     managers = await SiteManager.filter(site=site).values_list("account_id", flat=True)
-    geo = (Geofence(lat=site.geofence_lat, lon=site.geofence_lon, radius_m=site.geofence_radius_m)
-           if site.geofence_lat is not None else None)
-    return SiteOut(id=site.id, site_id=site.site_id, prime_pk=site.prime_id, name=site.name,  # type: ignore
-                   address=site.address, order_type=site.order_type.value, window_start=site.window_start,
-                   window_end=site.window_end, cutoff_hour=site.cutoff_hour, shift_hours=site.shift_hours, hazardous=site.hazardous, geofence=geo,
-                   manager_account_ids=sorted(managers), face_threshold=site.face_threshold,
-                   face_policy=site.face_policy, created_at=site.created_at)
+    geo = (
+        Geofence(lat=site.geofence_lat, lon=site.geofence_lon, radius_m=site.geofence_radius_m)  # type: ignore[arg-type]
+        if site.geofence_lat is not None
+        else None
+    )
+    return SiteOut(
+        id=site.id,
+        site_id=site.site_id,
+        prime_pk=site.prime_id,
+        name=site.name,
+        address=site.address,
+        order_type=site.order_type.value,
+        window_start=site.window_start,
+        window_end=site.window_end,
+        cutoff_hour=site.cutoff_hour,
+        shift_hours=site.shift_hours,
+        hazardous=site.hazardous,
+        geofence=geo,
+        manager_account_ids=sorted(managers),
+        face_threshold=site.face_threshold,
+        face_policy=site.face_policy,
+        created_at=site.created_at,
+    )
 
 
 async def sites_for(*, actor: Account) -> list[Site]:
@@ -72,19 +92,30 @@ async def sites_for(*, actor: Account) -> list[Site]:
 
 async def contracts_out(site: Site) -> list[ContractOut]:
     rows = await SiteContract.filter(site=site).select_related("business").order_by("tier", "id")
-    return [ContractOut(id=c.id, business_pk=c.business.id, business_id=c.business.business_id,
-                        business_name=c.business.name, parent_id=c.parent_id, tier=c.tier,  # type: ignore
-                        status=c.status.value, proxy=c.proxy, placeholder=c.business.placeholder,
-                        corporate_number=c.business.placeholder_corporate_number if c.business.placeholder else None)
-            for c in rows]
+    return [
+        ContractOut(
+            id=c.id,
+            business_pk=c.business.id,
+            business_id=c.business.business_id,
+            business_name=c.business.name,
+            parent_id=c.parent_id,  # type: ignore[attr-defined]
+            tier=c.tier,
+            status=c.status.value,
+            proxy=c.proxy,
+            placeholder=c.business.placeholder,
+            corporate_number=c.business.placeholder_corporate_number if c.business.placeholder else None,
+        )
+        for c in rows
+    ]
 
 
 async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContract:
     """The direct upper tier invites the next tier down (or registers it by proxy, which needs no approval)."""
     parent = await SiteContract.get_or_none(id=data.parent_contract_id, site=site)
     if parent is None or parent.status is not ContractStatus.approved:
-        raise Unprocessable.field("parent_contract_id", "no approved contract with this id on this site",
-                                  code="parent_contract_not_found")
+        raise Unprocessable.field(
+            "parent_contract_id", "no approved contract with this id on this site", code="parent_contract_not_found"
+        )
     acting_for_parent = actor.role is Role.business_admin and actor.business_id == parent.business_id  # type: ignore
     # A placeholder (a missing upper tier, api/sites/placeholders.py) has no admins: whoever entered it acts for it.
     for_placeholder = (await parent.business).placeholder and await placeholders.may_act_for(actor, site, parent)
@@ -92,13 +123,20 @@ async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContrac
         raise Forbidden("Only the direct upper tier can invite or register this tier.", code="not_direct_upper_tier")
     business = await Business.get_or_none(business_id=check_ccus_id(data.business_id, field="business_id"))
     if business is None or business.status is not ReviewStatus.approved:
-        raise Unprocessable.field("business_id", "only a registered (approved) business can join a contract tree",
-                                  code="business_not_registered")
+        raise Unprocessable.field(
+            "business_id",
+            "only a registered (approved) business can join a contract tree",
+            code="business_not_registered",
+        )
     if await SiteContract.filter(site=site, business=business).exists():
         raise _in_tree_already()
     try:  # the (site, business) unique key decides between two invitations sent at the same moment
         contract = await SiteContract.create(
-            site=site, business=business, parent=parent, tier=parent.tier + 1, proxy=data.proxy,
+            site=site,
+            business=business,
+            parent=parent,
+            tier=parent.tier + 1,
+            proxy=data.proxy,
             status=ContractStatus.approved if data.proxy else ContractStatus.invited,
             decided_at=now() if data.proxy else None,
         )
@@ -131,7 +169,8 @@ async def decide(*, actor: Account, site: Site, contract_id: int, approve: bool)
     contract.status = ContractStatus.approved if approve else ContractStatus.declined
     contract.decided_at = now()
     if not await SiteContract.filter(id=contract.id, status=ContractStatus.invited).update(
-            status=contract.status, decided_at=contract.decided_at):
+        status=contract.status, decided_at=contract.decided_at
+    ):
         raise Conflict("The invitation has already been answered.", code="already_decided")
     if approve:
         await _joined(site, await contract.business)
@@ -141,7 +180,9 @@ async def decide(*, actor: Account, site: Site, contract_id: int, approve: bool)
 async def joined_sites(business: Business) -> None:
     """After a placeholder's contracts became `business`'s: its technicians' held taps on those sites can count."""
     for site_pk in await SiteContract.filter(business=business).values_list("site_id", flat=True):
-        await db.defer_job("release_pending_taps", site_pk, business.id, job_id=f"release-pending:{site_pk}:{business.id}")
+        await db.defer_job(
+            "release_pending_taps", site_pk, business.id, job_id=f"release-pending:{site_pk}:{business.id}"
+        )
 
 
 async def _joined(site: Site, business: Business) -> None:
@@ -155,19 +196,28 @@ async def add_roster(*, actor: Account, site: Site, data: RosterIn) -> RosterEnt
         raise Forbidden("The technician's employer registers the roster entry.", code="not_employer")
     tech = await Technician.get_or_none(technician_id=check_ccus_id(data.technician_id, field="technician_id"))
     if tech is None or tech.employer_id != actor.business_id:  # type: ignore[attr-defined]
-        raise Unprocessable.field("technician_id", "not a registered technician of your business",
-                                  code="not_own_technician")
+        raise Unprocessable.field(
+            "technician_id", "not a registered technician of your business", code="not_own_technician"
+        )
     contracts = await tree(site)
-    if not any(c.business_id == actor.business_id and c.status is ContractStatus.approved  # type: ignore
-               for c in contracts.values()):
+    if not any(
+        c.business_id == actor.business_id and c.status is ContractStatus.approved  # type: ignore
+        for c in contracts.values()
+    ):
         raise Conflict("Your business is not (yet) in this site's contract tree.", code="not_in_tree")
     if data.trade not in trades():
         raise Unprocessable.field("trade", "unknown trade code", code="unknown_trade")
     if await RosterEntry.filter(site=site, technician=tech).exists():
         raise _on_roster_already()
     try:  # the (site, technician) unique key decides between two additions at the same moment
-        return await RosterEntry.create(site=site, technician=tech, employer_id=actor.business_id,  # type: ignore
-                                        trade=data.trade, position=data.position, work_content=data.work_content)
+        return await RosterEntry.create(
+            site=site,
+            technician=tech,
+            employer_id=actor.business_id,  # type: ignore
+            trade=data.trade,
+            position=data.position,
+            work_content=data.work_content,
+        )
     except IntegrityError:  # a refusal: the request rolls back
         raise _on_roster_already() from None
 
@@ -201,10 +251,20 @@ async def roster_out(*, actor: Account, site: Site) -> list[RosterOut]:
         contracts = await tree(site)
         visible = _below(contracts, actor.business_id)  # type: ignore[attr-defined]
         qs = qs.filter(employer_id__in=visible)
-    return [RosterOut(id=e.id, technician_pk=e.technician.id, technician_id=e.technician.technician_id or "",
-                      name=f"{e.technician.family_name} {e.technician.given_name}", employer_pk=e.employer_id,  # type: ignore
-                      trade=e.trade, position=e.position.value, work_content=e.work_content, active=e.active)
-            for e in await qs]
+    return [
+        RosterOut(
+            id=e.id,
+            technician_pk=e.technician.id,
+            technician_id=e.technician.technician_id or "",
+            name=f"{e.technician.family_name} {e.technician.given_name}",
+            employer_pk=e.employer_id,  # type: ignore
+            trade=e.trade,
+            position=e.position.value,
+            work_content=e.work_content,
+            active=e.active,
+        )
+        for e in await qs
+    ]
 
 
 def _below(contracts: dict[int, SiteContract], business_id: int) -> set[int]:

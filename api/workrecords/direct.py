@@ -26,24 +26,30 @@ def deadline(work_date: date) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-async def enter(*, actor: Account, site: Site, technician_id: str, start_at: datetime, end_at: datetime | None,
-                reason: str) -> DirectInput:
+async def enter(
+    *, actor: Account, site: Site, technician_id: str, start_at: datetime, end_at: datetime | None, reason: str
+) -> DirectInput:
     tech = await Technician.get_or_none(technician_id=check_ccus_id(technician_id, field="technician_id"))
     if tech is None:
-        raise Unprocessable.field("technician_id", "no registered technician with this ID",
-                                  code="technician_not_registered")
-    if not ((actor.role is Role.technician and actor.technician_id == tech.id)  # type: ignore[attr-defined]
-            or (actor.role is Role.business_admin and actor.business_id == tech.employer_id)):  # type: ignore
-        raise Forbidden("Only the technician or their employer enters a direct input.",
-                        code="not_technician_or_employer")
+        raise Unprocessable.field(
+            "technician_id", "no registered technician with this ID", code="technician_not_registered"
+        )
+    if not (
+        (actor.role is Role.technician and actor.technician_id == tech.id)  # type: ignore[attr-defined]
+        or (actor.role is Role.business_admin and actor.business_id == tech.employer_id)  # type: ignore[attr-defined]
+    ):
+        raise Forbidden(
+            "Only the technician or their employer enters a direct input.", code="not_technician_or_employer"
+        )
     work_date = (start_at.astimezone(JST)).date()
     if end_at is not None and end_at <= start_at:
         raise Unprocessable.field("end_at", "the exit is before the entry", code="exit_before_entry")
     if work_date > today_jst():
         raise Unprocessable.field("start_at", "a direct input is for a day that has passed", code="day_not_passed")
     if today_jst() > deadline(work_date):
-        raise Unprocessable.field("start_at", f"the deadline for this day was {deadline(work_date)}",
-                                  code="past_deadline")
+        raise Unprocessable.field(
+            "start_at", f"the deadline for this day was {deadline(work_date)}", code="past_deadline"
+        )
     # The roster entry is locked first: a direct input for the same day entered at the same moment (the technician
     # and the employer, say) waits here and then sees this one.
     roster = RosterEntry.filter(site=site, technician=tech)
@@ -51,11 +57,22 @@ async def enter(*, actor: Account, site: Site, technician_id: str, start_at: dat
         raise Unprocessable.field("technician_id", "the technician never joined this site", code="not_on_site")
     if not site.window_start <= work_date <= site.window_end:
         raise Unprocessable.field("start_at", "outside the site's accumulation window", code="outside_window")
-    if await WorkRecord.filter(technician=tech, site=site, work_date=work_date).exists() or await DirectInput.filter(
-            technician=tech, site=site, work_date=work_date, status__in=["pending", "approved"]).exists():
+    if (
+        await WorkRecord.filter(technician=tech, site=site, work_date=work_date).exists()
+        or await DirectInput.filter(
+            technician=tech, site=site, work_date=work_date, status__in=["pending", "approved"]
+        ).exists()
+    ):
         raise Conflict("There is already a record (or a direct input) for this day.", code="overlapping_record")
-    return await DirectInput.create(technician=tech, site=site, work_date=work_date, start_at=start_at, end_at=end_at,
-                                    reason=reason, entered_by_id=actor.id)
+    return await DirectInput.create(
+        technician=tech,
+        site=site,
+        work_date=work_date,
+        start_at=start_at,
+        end_at=end_at,
+        reason=reason,
+        entered_by_id=actor.id,
+    )
 
 
 async def get(*, site: Site, pk: int) -> DirectInput:
@@ -72,20 +89,24 @@ async def decide(*, actor: Account, site: Site, item: DirectInput, approve: bool
     already (another direct input approved at the same moment, or the fold's from taps) the approval is refused with
     409 overlapping_record and rolled back, so the direct input stays pending for a rejection."""
     if not await is_site_manager(actor, site):
-        raise Forbidden("Only the prime contractor's site manager approves direct input.",
-                        code="not_prime_site_manager")
+        raise Forbidden(
+            "Only the prime contractor's site manager approves direct input.", code="not_prime_site_manager"
+        )
     if item.status is not DirectInputStatus.pending:
         raise _decided_already(item.status)
     if approve and today_jst() > deadline(item.work_date):
         raise Conflict(f"The approval deadline was {deadline(item.work_date)}.", code="approval_deadline_passed")
     status = DirectInputStatus.approved if approve else DirectInputStatus.rejected
     if not await DirectInput.filter(id=item.id, status=DirectInputStatus.pending).update(
-            status=status, decided_by_id=actor.id, decided_at=now(), decision_note=note):
+        status=status, decided_by_id=actor.id, decided_at=now(), decision_note=note
+    ):
         raise _decided_already()
     await item.refresh_from_db()
     if approve and not await _record(site, item):
-        raise Conflict(f"There is already a work record for {item.work_date} on this site: reject this direct "
-                       "input.", code="overlapping_record")
+        raise Conflict(
+            f"There is already a work record for {item.work_date} on this site: reject this direct input.",
+            code="overlapping_record",
+        )
     return item
 
 
@@ -98,13 +119,26 @@ async def _record(site: Site, item: DirectInput) -> bool:
     tech = await item.technician
     roster = await RosterEntry.get_or_none(site=site, technician=tech)
     contract = await SiteContract.get_or_none(site=site, business_id=tech.employer_id)  # type: ignore[attr-defined]
-    return bool(await execute(
-        connections.get("default"),
-        "INSERT INTO work_record (technician_id, site_id, work_date, first_in, last_out, employer_id, tier, trade, "
-        "position, work_content, method, taps, missing_exit, folded_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'direct', 0, ?, ?) "
-        "ON CONFLICT (technician_id, site_id, work_date) DO NOTHING",
-        [tech.id, site.id, item.work_date, item.start_at, item.end_at, tech.employer_id,  # type: ignore[attr-defined]
-         contract.tier if contract else None, roster.trade if roster else None,
-         roster.position.value if roster else None, roster.work_content if roster else None, item.end_at is None,
-         now()]))
+    return bool(
+        await execute(
+            connections.get("default"),
+            "INSERT INTO work_record (technician_id, site_id, work_date, first_in, last_out, employer_id, tier, trade, "
+            "position, work_content, method, taps, missing_exit, folded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'direct', 0, ?, ?) "
+            "ON CONFLICT (technician_id, site_id, work_date) DO NOTHING",
+            [
+                tech.id,
+                site.id,
+                item.work_date,
+                item.start_at,
+                item.end_at,
+                tech.employer_id,  # type: ignore[attr-defined]
+                contract.tier if contract else None,
+                roster.trade if roster else None,
+                roster.position.value if roster else None,
+                roster.work_content if roster else None,
+                item.end_at is None,
+                now(),
+            ],
+        )
+    )

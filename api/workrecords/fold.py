@@ -47,13 +47,21 @@ def _hours(a: str, b: str, pg: bool) -> str:
 
 def _classify(pg: bool) -> str:
     """Each accepted tap of the chunk's sites and context days, with its shift date (`anchor`) and `lone` flag."""
-    gp, gn, gq = _hours("device_time", "p_time", pg), _hours("n_time", "device_time", pg), _hours("p_time", "q_time", pg)
+    gp, gn, gq = (
+        _hours("device_time", "p_time", pg),
+        _hours("n_time", "device_time", pg),
+        _hours("p_time", "q_time", pg),
+    )
     # P (the tap before) wants to pair forwards: it is an entry, or an undirected tap that does not pair backwards.
-    p_wants_next = (f"(p_dir = 'in' OR (p_dir IS NULL AND NOT (q_time IS NOT NULL AND COALESCE(q_dir, '') <> 'out' "
-                    f"AND {gq} <= lim AND {gq} <= {gp})))")
+    p_wants_next = (
+        f"(p_dir = 'in' OR (p_dir IS NULL AND NOT (q_time IS NOT NULL AND COALESCE(q_dir, '') <> 'out' "
+        f"AND {gq} <= lim AND {gq} <= {gp})))"
+    )
     # This undirected tap wants to pair backwards: P is no exit, is near enough, and nearer than the tap after.
-    wants_prev = (f"(p_time IS NOT NULL AND COALESCE(p_dir, '') <> 'out' AND {gp} <= lim "
-                  f"AND (n_time IS NULL OR n_dir IS NOT NULL OR {gp} <= {gn}))")
+    wants_prev = (
+        f"(p_time IS NOT NULL AND COALESCE(p_dir, '') <> 'out' AND {gp} <= lim "
+        f"AND (n_time IS NULL OR n_dir IS NOT NULL OR {gp} <= {gn}))"
+    )
     closes = f"(direction IS NULL AND {wants_prev} AND {p_wants_next})"
     gopen = _hours("device_time", "p_open", pg)
     rep = _hours("t.device_time", "LAG(t.device_time) OVER w", pg)
@@ -107,14 +115,20 @@ SELECT id, technician_id, site_id, device_time, direction, method, employer_id, 
 FROM f WINDOW g AS (PARTITION BY technician_id, site_id, grp)"""
 
 
-_COLUMNS = ("id BIGINT, technician_id BIGINT, site_id BIGINT, device_time {ts}, direction VARCHAR(3), method VARCHAR(10), "
-            "employer_id BIGINT, trade VARCHAR(10), position VARCHAR(12), work_content VARCHAR(200), lone INT, "
-            "anchor DATE")
+_COLUMNS = (
+    "id BIGINT, technician_id BIGINT, site_id BIGINT, device_time {ts}, direction VARCHAR(3), method VARCHAR(10), "
+    "employer_id BIGINT, trade VARCHAR(10), position VARCHAR(12), work_content VARCHAR(200), lone INT, "
+    "anchor DATE"
+)
 # One scratch table per connection, emptied at each chunk (and by every commit on PostgreSQL).
-_TEMP_PG = (f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMPTZ')}) ON COMMIT DELETE ROWS;"
-            "CREATE INDEX IF NOT EXISTS fold_tap_shift ON fold_tap (technician_id, site_id, anchor)")
-_TEMP_SQLITE = (f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMP')});"
-                "CREATE INDEX IF NOT EXISTS temp.fold_tap_shift ON fold_tap (technician_id, site_id, anchor)")
+_TEMP_PG = (
+    f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMPTZ')}) ON COMMIT DELETE ROWS;"
+    "CREATE INDEX IF NOT EXISTS fold_tap_shift ON fold_tap (technician_id, site_id, anchor)"
+)
+_TEMP_SQLITE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS fold_tap ({_COLUMNS.format(ts='TIMESTAMP')});"
+    "CREATE INDEX IF NOT EXISTS temp.fold_tap_shift ON fold_tap (technician_id, site_id, anchor)"
+)
 
 _UPSERT = """
 INSERT INTO work_record (technician_id, site_id, work_date, first_in, last_out, employer_id, tier, trade, position,
@@ -206,8 +220,10 @@ async def fold_chunk(*, site_lo: int, site_hi: int, first: date, last: date, at:
             await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [FOLD_LOCK])
         await conn.execute_script(_TEMP_PG if pg else _TEMP_SQLITE)
         await conn.execute_script("DELETE FROM fold_tap")  # an outer transaction may have folded another chunk
-        await conn.execute_query(sql.q("INSERT INTO fold_tap " + _classify(pg), conn), [
-            site_lo, site_hi, sql.p(first - CONTEXT_BEFORE, conn), sql.p(last + CONTEXT_AFTER, conn)])
+        await conn.execute_query(
+            sql.q("INSERT INTO fold_tap " + _classify(pg), conn),
+            [site_lo, site_hi, sql.p(first - CONTEXT_BEFORE, conn), sql.p(last + CONTEXT_AFTER, conn)],
+        )
         if pg:
             await conn.execute_script("ANALYZE fold_tap")  # a scratch table has no statistics: the joins need some
         written = await sql.execute(conn, _UPSERT, [at, first, last])

@@ -18,8 +18,9 @@ async def fold_recent(ctx: dict[str, Any]) -> int:
 async def fold_site(ctx: dict[str, Any], site_id: int, first: str, last: str) -> int:
     from tortoise.timezone import now
 
-    return await fold_site_days(site_id=site_id, first=date.fromisoformat(first), last=date.fromisoformat(last),
-                                at=now())
+    return await fold_site_days(
+        site_id=site_id, first=date.fromisoformat(first), last=date.fromisoformat(last), at=now()
+    )
 
 
 async def nightly_close(ctx: dict[str, Any]) -> int:

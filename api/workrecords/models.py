@@ -10,10 +10,12 @@ class WorkRecord(Model):
     """就業履歴: one per technician × site × work day, folded from accepted taps (or an approved direct input)."""
 
     id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="work_records",
-                                                                   on_delete=fields.RESTRICT)
-    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="work_records",
-                                                             on_delete=fields.RESTRICT)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="work_records", on_delete=fields.RESTRICT
+    )
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Site", related_name="work_records", on_delete=fields.RESTRICT
+    )
     work_date = fields.DateField()
     first_in = fields.DatetimeField(null=True)
     last_out = fields.DatetimeField(null=True)  # never invented: missing exits are flagged by the nightly close
@@ -43,10 +45,12 @@ class DirectInput(Model):
     """直接入力: a missing day entered by the technician or the employer, approved by the prime's site manager."""
 
     id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Technician", related_name="direct_inputs",
-                                                                   on_delete=fields.RESTRICT)
-    site: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Site", related_name="direct_inputs",
-                                                             on_delete=fields.RESTRICT)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="direct_inputs", on_delete=fields.RESTRICT
+    )
+    site: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Site", related_name="direct_inputs", on_delete=fields.RESTRICT
+    )
     work_date = fields.DateField()
     start_at = fields.DatetimeField()
     end_at = fields.DatetimeField(null=True)
@@ -92,4 +96,3 @@ class FoldDirty(Model):
     class Meta:
         table = "fold_dirty"
         unique_together = (("site_id", "work_date"),)
-

@@ -10,9 +10,16 @@ from api.sites.service import get_site
 from api.workrecords import direct
 from api.workrecords.models import DirectInput, LoneExit, WorkRecord
 from api.workrecords.schemas import (
-    DayQuery, DecisionIn, DirectInputIn, DirectInputOut, DirectInputQuery, LoneExitOut, MonthQuery,
+    DayQuery,
+    DecisionIn,
+    DirectInputIn,
+    DirectInputOut,
+    DirectInputQuery,
+    LoneExitOut,
+    MonthQuery,
     MyDirectInputQuery,
-    TechnicianSiteOut, WorkRecordOut,
+    TechnicianSiteOut,
+    WorkRecordOut,
 )
 
 router = Router()
@@ -21,21 +28,47 @@ router = Router()
 def _names(r: WorkRecord | DirectInput) -> dict:
     """Site and technician names when the query fetched them (select_related), so pages need no extra lookups."""
     site, tech = (v if isinstance(v := getattr(r, name, None), Model) else None for name in ("site", "technician"))
-    return dict(site_id=site.site_id if site else None, site_name=site.name if site else None,
-                technician_name=f"{tech.family_name} {tech.given_name}" if tech else None)
+    return dict(
+        site_id=site.site_id if site else None,  # type: ignore[attr-defined]
+        site_name=site.name if site else None,
+        technician_name=f"{tech.family_name} {tech.given_name}" if tech else None,
+    )
 
 
 def record_out(r: WorkRecord) -> WorkRecordOut:
-    return WorkRecordOut(id=r.id, technician_pk=r.technician_id, site_pk=r.site_id, work_date=r.work_date,  # type: ignore
-                         first_in=r.first_in, last_out=r.last_out, employer_pk=r.employer_id, tier=r.tier,
-                         trade=r.trade, position=r.position, work_content=r.work_content, method=r.method, taps=r.taps,
-                         missing_exit=r.missing_exit, **_names(r))
+    return WorkRecordOut(
+        id=r.id,
+        technician_pk=r.technician_id,
+        site_pk=r.site_id,
+        work_date=r.work_date,
+        first_in=r.first_in,
+        last_out=r.last_out,
+        employer_pk=r.employer_id,
+        tier=r.tier,
+        trade=r.trade,
+        position=r.position,
+        work_content=r.work_content,
+        method=r.method,
+        taps=r.taps,
+        missing_exit=r.missing_exit,
+        **_names(r),
+    )
 
 
 def direct_out(d: DirectInput) -> DirectInputOut:
-    return DirectInputOut(id=d.id, technician_pk=d.technician_id, site_pk=d.site_id, work_date=d.work_date,  # type: ignore
-                          start_at=d.start_at, end_at=d.end_at, reason=d.reason, status=d.status.value,
-                          deadline=direct.deadline(d.work_date), decision_note=d.decision_note, **_names(d))
+    return DirectInputOut(
+        id=d.id,
+        technician_pk=d.technician_id,  # type: ignore[attr-defined]
+        site_pk=d.site_id,
+        work_date=d.work_date,
+        start_at=d.start_at,
+        end_at=d.end_at,
+        reason=d.reason,
+        status=d.status.value,
+        deadline=direct.deadline(d.work_date),
+        decision_note=d.decision_note,
+        **_names(d),
+    )
 
 
 def _month(q: MonthQuery) -> tuple[date, date]:
@@ -43,35 +76,67 @@ def _month(q: MonthQuery) -> tuple[date, date]:
     return date(y, m, 1), (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1))
 
 
-@router.get("/technicians/{pk:int}/work-records", summary="A technician's work records (就業履歴) for a month",
-            tags=["work records"], roles={Role.technician, Role.business_admin, Role.operator, Role.site_manager},
-            query=MonthQuery, response=list[WorkRecordOut], errors=(404,), replica=True)
+@router.get(
+    "/technicians/{pk:int}/work-records",
+    summary="A technician's work records (就業履歴) for a month",
+    tags=["work records"],
+    roles={Role.technician, Role.business_admin, Role.operator, Role.site_manager},
+    query=MonthQuery,
+    response=list[WorkRecordOut],
+    errors=(404,),
+    replica=True,
+)
 async def technician_records(ctx: Ctx):
     tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     first, nxt = _month(ctx.query)
-    rows = await WorkRecord.filter(technician=tech, work_date__gte=first, work_date__lt=nxt).order_by(
-        "work_date").select_related("site")
+    rows = (
+        await WorkRecord.filter(technician=tech, work_date__gte=first, work_date__lt=nxt)
+        .order_by("work_date")
+        .select_related("site")
+    )
     return [record_out(r) for r in rows]
 
 
-@router.get("/technicians/{pk:int}/sites", summary="The sites a technician is (or was) on the roster of",
-            tags=["work records"], roles={Role.technician, Role.business_admin, Role.operator},
-            response=list[TechnicianSiteOut], errors=(404,))
+@router.get(
+    "/technicians/{pk:int}/sites",
+    summary="The sites a technician is (or was) on the roster of",
+    tags=["work records"],
+    roles={Role.technician, Role.business_admin, Role.operator},
+    response=list[TechnicianSiteOut],
+    errors=(404,),
+)
 async def technician_sites(ctx: Ctx):
     from api.sites.models import RosterEntry
 
     tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     entries = await RosterEntry.filter(technician=tech).select_related("site").order_by("-active", "-id")
-    return [TechnicianSiteOut(site_pk=e.site.id, site_id=e.site.site_id, site_name=e.site.name,
-                              site_address=e.site.address, window_start=e.site.window_start,
-                              window_end=e.site.window_end, employer_pk=e.employer_id, trade=e.trade,  # type: ignore
-                              position=e.position.value, work_content=e.work_content, active=e.active)
-            for e in entries]
+    return [
+        TechnicianSiteOut(
+            site_pk=e.site.id,
+            site_id=e.site.site_id,
+            site_name=e.site.name,
+            site_address=e.site.address,
+            window_start=e.site.window_start,
+            window_end=e.site.window_end,
+            employer_pk=e.employer_id,  # type: ignore[attr-defined]
+            trade=e.trade,
+            position=e.position.value,
+            work_content=e.work_content,
+            active=e.active,
+        )
+        for e in entries
+    ]
 
 
-@router.get("/technicians/{pk:int}/direct-inputs", summary="A technician's own direct inputs (直接入力) and decisions",
-            tags=["work records"], roles={Role.technician, Role.business_admin, Role.operator},
-            query=MyDirectInputQuery, response=list[DirectInputOut], errors=(404,))
+@router.get(
+    "/technicians/{pk:int}/direct-inputs",
+    summary="A technician's own direct inputs (直接入力) and decisions",
+    tags=["work records"],
+    roles={Role.technician, Role.business_admin, Role.operator},
+    query=MyDirectInputQuery,
+    response=list[DirectInputOut],
+    errors=(404,),
+)
 async def technician_direct_inputs(ctx: Ctx):
     tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
     qs = DirectInput.filter(technician=tech).select_related("site").order_by("-work_date", "-id")
@@ -80,21 +145,37 @@ async def technician_direct_inputs(ctx: Ctx):
     return [direct_out(d) for d in await qs.limit(ctx.query.limit)]
 
 
-@router.get("/sites/{pk:int}/work-records", summary="A site's work records for one day", tags=["work records"],
-            roles={Role.business_admin, Role.site_manager, Role.operator}, query=DayQuery,
-            response=list[WorkRecordOut], errors=(403, 404), replica=True)
+@router.get(
+    "/sites/{pk:int}/work-records",
+    summary="A site's work records for one day",
+    tags=["work records"],
+    roles={Role.business_admin, Role.site_manager, Role.operator},
+    query=DayQuery,
+    response=list[WorkRecordOut],
+    errors=(403, 404),
+    replica=True,
+)
 async def site_records(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     if ctx.user.role is not Role.operator:
         await ensure_manages(ctx.user, site)
-    rows = await WorkRecord.filter(site=site, work_date=ctx.query.work_date).order_by("technician_id").select_related(
-        "technician")
+    rows = (
+        await WorkRecord.filter(site=site, work_date=ctx.query.work_date)
+        .order_by("technician_id")
+        .select_related("technician")
+    )
     return [record_out(r) for r in rows]
 
 
-@router.get("/sites/{pk:int}/lone-exits", summary="Exits with no open entry on one day (kept, flagged, not work days)",
-            tags=["work records"], roles={Role.business_admin, Role.site_manager, Role.operator}, query=DayQuery,
-            response=list[LoneExitOut], errors=(403, 404))
+@router.get(
+    "/sites/{pk:int}/lone-exits",
+    summary="Exits with no open entry on one day (kept, flagged, not work days)",
+    tags=["work records"],
+    roles={Role.business_admin, Role.site_manager, Role.operator},
+    query=DayQuery,
+    response=list[LoneExitOut],
+    errors=(403, 404),
+)
 async def site_lone_exits(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     if ctx.user.role is not Role.operator:
@@ -103,22 +184,36 @@ async def site_lone_exits(ctx: Ctx):
     return [LoneExitOut(tap_pk=r.tap_id, technician_pk=r.technician_id, work_date=r.work_date, at=r.at) for r in rows]
 
 
-@router.post("/sites/{pk:int}/direct-inputs", summary="Enter a missing day (直接入力) for approval", tags=["work records"],
-             roles={Role.technician, Role.business_admin}, body=DirectInputIn, response=DirectInputOut, status=201,
-             errors=(403, 404, 409, 422))
+@router.post(
+    "/sites/{pk:int}/direct-inputs",
+    summary="Enter a missing day (直接入力) for approval",
+    tags=["work records"],
+    roles={Role.technician, Role.business_admin},
+    body=DirectInputIn,
+    response=DirectInputOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
 async def enter(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     if ctx.user.role is Role.business_admin:
         await ensure_can_see(ctx.user, site)
     b = ctx.body
-    item = await direct.enter(actor=ctx.user, site=site, technician_id=b.technician_id, start_at=b.start_at,
-                              end_at=b.end_at, reason=b.reason)
+    item = await direct.enter(
+        actor=ctx.user, site=site, technician_id=b.technician_id, start_at=b.start_at, end_at=b.end_at, reason=b.reason
+    )
     return direct_out(item)
 
 
-@router.get("/sites/{pk:int}/direct-inputs", summary="Direct inputs waiting for (or given) approval",
-            tags=["work records"], roles={Role.business_admin, Role.site_manager}, query=DirectInputQuery,
-            response=list[DirectInputOut], errors=(403, 404))
+@router.get(
+    "/sites/{pk:int}/direct-inputs",
+    summary="Direct inputs waiting for (or given) approval",
+    tags=["work records"],
+    roles={Role.business_admin, Role.site_manager},
+    query=DirectInputQuery,
+    response=list[DirectInputOut],
+    errors=(403, 404),
+)
 async def list_direct(ctx: Ctx):
     site = await get_site(pk=int(ctx.path["pk"]))
     await ensure_manages(ctx.user, site)
@@ -135,15 +230,27 @@ async def _decide(ctx: Ctx, approve: bool):
     return direct_out(await direct.decide(actor=ctx.user, site=site, item=item, approve=approve, note=note))
 
 
-@router.post("/sites/{pk:int}/direct-inputs/{did:int}/approve", summary="Approve (the prime's site manager)",
-             tags=["work records"], roles={Role.business_admin, Role.site_manager}, body=DecisionIn,
-             response=DirectInputOut, errors=(403, 404, 409))
+@router.post(
+    "/sites/{pk:int}/direct-inputs/{did:int}/approve",
+    summary="Approve (the prime's site manager)",
+    tags=["work records"],
+    roles={Role.business_admin, Role.site_manager},
+    body=DecisionIn,
+    response=DirectInputOut,
+    errors=(403, 404, 409),
+)
 async def approve(ctx: Ctx):
     return await _decide(ctx, True)
 
 
-@router.post("/sites/{pk:int}/direct-inputs/{did:int}/reject", summary="Reject with a note", tags=["work records"],
-             roles={Role.business_admin, Role.site_manager}, body=DecisionIn, response=DirectInputOut,
-             errors=(403, 404, 409))
+@router.post(
+    "/sites/{pk:int}/direct-inputs/{did:int}/reject",
+    summary="Reject with a note",
+    tags=["work records"],
+    roles={Role.business_admin, Role.site_manager},
+    body=DecisionIn,
+    response=DirectInputOut,
+    errors=(403, 404, 409),
+)
 async def reject(ctx: Ctx):
     return await _decide(ctx, False)

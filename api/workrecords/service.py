@@ -28,11 +28,14 @@ async def mark_dirty(conn, pairs) -> None:
     the taps). Sorted, so two transactions take the marks' row locks in the same order."""
     pairs = sorted(set(pairs))
     for i in range(0, len(pairs), 5000):
-        part = pairs[i:i + 5000]
-        await sql.execute(conn, "INSERT INTO fold_dirty (site_id, work_date, version) VALUES "
-                          + ", ".join("(?, ?, 1)" for _ in part)
-                          + " ON CONFLICT (site_id, work_date) DO UPDATE SET version = fold_dirty.version + 1",
-                          [v for pair in part for v in pair])
+        part = pairs[i : i + 5000]
+        await sql.execute(
+            conn,
+            "INSERT INTO fold_dirty (site_id, work_date, version) VALUES "
+            + ", ".join("(?, ?, 1)" for _ in part)
+            + " ON CONFLICT (site_id, work_date) DO UPDATE SET version = fold_dirty.version + 1",
+            [v for pair in part for v in pair],
+        )
 
 
 async def fold_dirty(*, limit: int = MARKS_PER_RUN) -> int:
@@ -41,22 +44,24 @@ async def fold_dirty(*, limit: int = MARKS_PER_RUN) -> int:
     conn = connections.get("default")
     folded = 0
     while True:
-        marks = await sql.fetch(conn, "SELECT site_id, work_date, version FROM fold_dirty "
-                                      "ORDER BY site_id, work_date LIMIT ?", [limit])
+        marks = await sql.fetch(
+            conn, "SELECT site_id, work_date, version FROM fold_dirty ORDER BY site_id, work_date LIMIT ?", [limit]
+        )
         if not marks:
             return folded
         days = {(int(m["site_id"]), sql.as_date(m["work_date"])) for m in marks}
         folded += await fold_pairs(_around(days), at=now())
         for i in range(0, len(marks), 3000):
-            part = marks[i:i + 3000]
+            part = marks[i : i + 3000]
             # Locked in (site, date) order, the order tap ingest upserts them in: no deadlock between the two.
             lock = " ORDER BY site_id, work_date FOR UPDATE" if sql.is_pg(conn) else ""
             row = "(CAST(? AS BIGINT), CAST(? AS DATE), CAST(? AS BIGINT))" if sql.is_pg(conn) else "(?, ?, ?)"
-            await sql.execute(conn, "DELETE FROM fold_dirty WHERE id IN (SELECT id FROM fold_dirty WHERE "
-                              "(site_id, work_date, version) IN (VALUES " + ", ".join(row for _ in part)
-                              + ")" + lock + ")",
-                              [v for m in part for v in (int(m["site_id"]), sql.as_date(m["work_date"]),
-                                                         int(m["version"]))])
+            await sql.execute(
+                conn,
+                "DELETE FROM fold_dirty WHERE id IN (SELECT id FROM fold_dirty WHERE "
+                "(site_id, work_date, version) IN (VALUES " + ", ".join(row for _ in part) + ")" + lock + ")",
+                [v for m in part for v in (int(m["site_id"]), sql.as_date(m["work_date"]), int(m["version"]))],
+            )
         if len(marks) < limit:
             return folded
 
@@ -83,7 +88,7 @@ async def fold_pairs(pairs, *, at) -> int:
     for (first, last), sites in by_range.items():
         ordered = sorted(sites)
         for i in range(0, len(ordered), CHUNK_SITES):
-            group = ordered[i:i + CHUNK_SITES]
+            group = ordered[i : i + CHUNK_SITES]
             folded += await fold_chunk(site_lo=group[0], site_hi=group[-1], first=first, last=last, at=at)
     return folded
 
@@ -101,5 +106,8 @@ def _chunks(days: list[date]):
 async def close_days(*, through: date) -> int:
     """The nightly close: records up to `through` with no exit are flagged; no exit time is ever made up. A day
     approved from the 建退共 report (method kentaikyo) has no times at all, by nature, and is not flagged."""
-    return await WorkRecord.filter(work_date__lte=through, last_out=None, missing_exit=False).exclude(
-        method="kentaikyo").update(missing_exit=True)
+    return (
+        await WorkRecord.filter(work_date__lte=through, last_out=None, missing_exit=False)
+        .exclude(method="kentaikyo")
+        .update(missing_exit=True)
+    )

@@ -22,8 +22,22 @@ from .model import Category, CommonData, LicenceData
 from .pin import Pin
 
 __all__ = [
-    "CardAlreadyUnlocked", "Category", "CommonData", "LicenceData", "LicenceDataError",
-    "LicenceError", "NotALicence", "Pin", "PinBlocked", "PinCounterUnknown", "PinError",
-    "PinFormatError", "PinRequired", "PinRetryTooLow", "WrongPin", "read_common",
-    "read_licence", "tries_left",
+    "CardAlreadyUnlocked",
+    "Category",
+    "CommonData",
+    "LicenceData",
+    "LicenceDataError",
+    "LicenceError",
+    "NotALicence",
+    "Pin",
+    "PinBlocked",
+    "PinCounterUnknown",
+    "PinError",
+    "PinFormatError",
+    "PinRequired",
+    "PinRetryTooLow",
+    "WrongPin",
+    "read_common",
+    "read_licence",
+    "tries_left",
 ]

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 DF1_AID = bytes.fromhex("A0000002310100000000000000000000")
 DF2_AID = bytes.fromhex("A0000002310200000000000000000000")
 
-FID_COMMON = bytes.fromhex("2F01")       # MF/EF01 共通データ要素, 17 B, no PIN
+FID_COMMON = bytes.fromhex("2F01")  # MF/EF01 共通データ要素, 17 B, no PIN
 FID_PIN_SETTING = bytes.fromhex("000A")  # MF/EF02 暗証番号(PIN)設定, 3 B, no PIN
 FID_EF01 = bytes.fromhex("0001")
 FID_EF04 = bytes.fromhex("0004")
@@ -27,23 +27,23 @@ FID_EF04 = bytes.fromhex("0004")
 # Known maximum sizes, used as the read limit (the read also stops at end of file).
 SIZE_COMMON = 17
 SIZE_PIN_SETTING = 3
-SIZE_MATTERS = 880   # DF1/EF01 記載事項(本籍除く)
-SIZE_CHANGES = 640   # DF1/EF04 記載事項変更等(本籍除く)
-SIZE_PHOTO = 2005    # DF2/EF01 写真 (5F 40 82 07 D0 + 2000)
+SIZE_MATTERS = 880  # DF1/EF01 記載事項(本籍除く)
+SIZE_CHANGES = 640  # DF1/EF04 記載事項変更等(本籍除く)
+SIZE_PHOTO = 2005  # DF2/EF01 写真 (5F 40 82 07 D0 + 2000)
 
 PIN1_REF, PIN2_REF = 0x81, 0x82  # VERIFY P2 = 0x80 | SFI of IEF01 / IEF02
 
 SELECT_MF = bytes.fromhex("00A40000")
 
 SW_OK = 0x9000
-SW_EOF = 0x6282            # end of file before Le bytes
+SW_EOF = 0x6282  # end of file before Le bytes
 SW_DF_BLOCKED = 0x6283
 SW_VERIFY_FAILED = 0x6300
-SW_SECURITY = 0x6982       # PIN not verified
+SW_SECURITY = 0x6982  # PIN not verified
 SW_AUTH_BLOCKED = 0x6983
-SW_PIN_BLOCKED = 0x6984    # referenced IEF blocked
+SW_PIN_BLOCKED = 0x6984  # referenced IEF blocked
 SW_NOT_FOUND = 0x6A82
-SW_OFFSET = 0x6B00         # offset outside the EF
+SW_OFFSET = 0x6B00  # offset outside the EF
 
 MAX_CHUNK = 0xFF  # short Le only; 00 (=256) is avoided on purpose
 MAX_OFFSET = 0x7FFF  # P1 bit 8 must stay 0 (it would mean "SFI in P1")

@@ -35,8 +35,15 @@ from .jis import decode_jisx0208
 from .tlv import parse_tlv
 
 TAG_APPENDED = 0x50
-KINDS = {0x51: "residence_commission", 0x52: "name", 0x53: "name_kana", 0x54: "address",
-         0x55: "condition_added", 0x56: "condition_removed", 0x57: "remarks"}
+KINDS = {
+    0x51: "residence_commission",
+    0x52: "name",
+    0x53: "name_kana",
+    0x54: "address",
+    0x55: "condition_added",
+    0x56: "condition_removed",
+    0x57: "remarks",
+}
 COMMISSION_CHARS = 5
 
 
@@ -57,8 +64,7 @@ class ChangeFile:
     unknown_tags: tuple[int, ...] = ()
 
     def latest(self, kind: str) -> ChangeRecord | None:
-        found = [(r.changed_on or dt.date.min, i, r) for i, r in enumerate(self.records)
-                 if r.kind == kind]
+        found = [(r.changed_on or dt.date.min, i, r) for i, r in enumerate(self.records) if r.kind == kind]
         return max(found, key=lambda t: (t[0], t[1]))[2] if found else None
 
 

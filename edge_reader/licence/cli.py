@@ -35,12 +35,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a card")
     p.add_argument("--photo", action="store_true", help="also read the photo (needs PIN2)")
     p.add_argument("--photo-out", type=Path, help="write the photo here (.j2k as read, or .png/.jpg)")
-    p.add_argument("--pin-stdin", action="store_true",
-                   help="read PIN1 (and PIN2 with --photo) one per line from stdin")
-    p.add_argument("--allow-last-try", action="store_true",
-                   help="the user accepts risking the LAST PIN try (default: stop at 1 try left)")
-    p.add_argument("--include-number", action="store_true",
-                   help="print the full licence number (default: masked)")
+    p.add_argument("--pin-stdin", action="store_true", help="read PIN1 (and PIN2 with --photo) one per line from stdin")
+    p.add_argument(
+        "--allow-last-try",
+        action="store_true",
+        help="the user accepts risking the LAST PIN try (default: stop at 1 try left)",
+    )
+    p.add_argument("--include-number", action="store_true", help="print the full licence number (default: masked)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -85,9 +86,8 @@ def run(args: argparse.Namespace, reader_filter: str, *, lang: str = "ja") -> in
 
     pin1, pin2 = _pins(args)
 
-    def read(transmit):  # noqa: ANN001, ANN202
-        return read_licence(transmit, pin1, pin2, want_photo=args.photo,
-                            allow_last_try=args.allow_last_try)
+    def read(transmit):
+        return read_licence(transmit, pin1, pin2, want_photo=args.photo, allow_last_try=args.allow_last_try)
 
     try:
         reader, data = read_one_card(reader_filter, read, deadline=time.monotonic() + args.timeout)
@@ -103,22 +103,27 @@ def run(args: argparse.Namespace, reader_filter: str, *, lang: str = "ja") -> in
         print(error["advice"], file=sys.stderr)
         return EXIT_PIN if isinstance(exc, PinError) else EXIT_FAILED
     finally:
-        pin1 = pin2 = None  # noqa: F841 - drop our references early
+        pin1 = pin2 = None
     if args.photo_out and data.photo_j2k:
         _write_photo(args.photo_out, data.photo_j2k)
-    print(json.dumps({"reader": reader, "licence": data.to_dict(include_number=args.include_number)},
-                     ensure_ascii=False))
+    print(
+        json.dumps({"reader": reader, "licence": data.to_dict(include_number=args.include_number)}, ensure_ascii=False)
+    )
     return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m edge_reader.licence", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m edge_reader.licence", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reader", default="", help="only use readers whose name contains this")
     parser.add_argument("--lang", choices=("ja", "en"), default="ja", help="language of the advice (default ja)")
     parser.add_argument("-v", "--verbose", action="store_true")
     add_arguments(parser)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     return run(args, args.reader, lang=args.lang)

@@ -70,17 +70,23 @@ def tries_left(transmit: Transmit, ref: int) -> int:
         left = sw & 0x0F
         log.info("licence: PIN%d has %d tries left", ref, left)
         if left == 0:
-            raise PinBlocked(f"PIN{ref} is blocked (no tries left); only a licensing centre "
-                             "or a police station can unblock it", ref=ref, tries_left=0)
+            raise PinBlocked(
+                f"PIN{ref} is blocked (no tries left); only a licensing centre or a police station can unblock it",
+                ref=ref,
+                tries_left=0,
+            )
         return left
     if sw == apdu.SW_PIN_BLOCKED:
-        raise PinBlocked(f"PIN{ref} is blocked (6984); only a licensing centre or a police "
-                         "station can unblock it", ref=ref, tries_left=0)
+        raise PinBlocked(
+            f"PIN{ref} is blocked (6984); only a licensing centre or a police station can unblock it",
+            ref=ref,
+            tries_left=0,
+        )
     if sw == apdu.SW_OK:
-        raise CardAlreadyUnlocked(f"PIN{ref} is already verified in this card session; remove "
-                                  "the card and present it again", ref=ref)
-    raise PinCounterUnknown(f"PIN{ref} retry counter query answered {sw:04X}; no VERIFY sent",
-                            ref=ref)
+        raise CardAlreadyUnlocked(
+            f"PIN{ref} is already verified in this card session; remove the card and present it again", ref=ref
+        )
+    raise PinCounterUnknown(f"PIN{ref} retry counter query answered {sw:04X}; no VERIFY sent", ref=ref)
 
 
 def guard(transmit: Transmit, ref: int, min_tries: int) -> int:
@@ -88,7 +94,10 @@ def guard(transmit: Transmit, ref: int, min_tries: int) -> int:
     if left < min_tries:
         raise PinRetryTooLow(
             f"PIN{ref} has only {left} {'try' if left == 1 else 'tries'} left; not risking a "
-            "VERIFY that could block the card", ref=ref, tries_left=left)
+            "VERIFY that could block the card",
+            ref=ref,
+            tries_left=left,
+        )
     return left
 
 
@@ -104,8 +113,7 @@ def verify(transmit: Transmit, ref: int, pin: Pin) -> None:
         log.warning("licence: PIN%d refused, %d tries left", ref, left)
         if left == 0:
             raise PinBlocked(f"PIN{ref} was wrong and the card blocked it", ref=ref, tries_left=0)
-        raise WrongPin(f"PIN{ref} is wrong; {left} {'try' if left == 1 else 'tries'} left",
-                       ref=ref, tries_left=left)
+        raise WrongPin(f"PIN{ref} is wrong; {left} {'try' if left == 1 else 'tries'} left", ref=ref, tries_left=left)
     if sw == apdu.SW_VERIFY_FAILED:
         raise WrongPin(f"PIN{ref} is wrong", ref=ref)
     if sw in (apdu.SW_PIN_BLOCKED, apdu.SW_AUTH_BLOCKED):
@@ -113,9 +121,15 @@ def verify(transmit: Transmit, ref: int, pin: Pin) -> None:
     raise LicenceError(f"VERIFY PIN{ref} answered {sw:04X}")
 
 
-def read_licence(transmit: Transmit, pin1: str | Pin | None, pin2: str | Pin | None = None,
-                 want_photo: bool = False, *, allow_last_try: bool = False,
-                 chunk: int = apdu.MAX_CHUNK) -> LicenceData:
+def read_licence(
+    transmit: Transmit,
+    pin1: str | Pin | None,
+    pin2: str | Pin | None = None,
+    want_photo: bool = False,
+    *,
+    allow_last_try: bool = False,
+    chunk: int = apdu.MAX_CHUNK,
+) -> LicenceData:
     """Read and decode the licence.  ``pin1``/``pin2`` are 4-digit strings (or None when the
     user has none: a card without a PIN set expects ``****``, which is used automatically).
     ``allow_last_try`` lowers the guard from 2 tries left to 1 — only on the user's explicit
@@ -153,8 +167,7 @@ def read_licence(transmit: Transmit, pin1: str | Pin | None, pin2: str | Pin | N
     change_warning = None
     try:
         apdu.select(transmit, apdu.select_ef(apdu.FID_EF04), "DF1/EF04")
-        changes = parse_changes(apdu.read_file(transmit, apdu.SIZE_CHANGES, chunk=chunk,
-                                               what="DF1/EF04"))
+        changes = parse_changes(apdu.read_file(transmit, apdu.SIZE_CHANGES, chunk=chunk, what="DF1/EF04"))
     except LicenceDataError as exc:
         log.warning("licence: change file unreadable (%s); the address may be out of date", exc)
         change_warning = "changes_unreadable"

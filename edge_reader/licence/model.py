@@ -99,8 +99,8 @@ class LicenceData:
     alias: str
     unified_name_kana: str
     birth_date: dt.date
-    address: str                 # current: EF04's latest 新住所 if any, else the printed one
-    address_on_card: str         # DF1/EF01 tag 17 as issued
+    address: str  # current: EF04's latest 新住所 if any, else the printed one
+    address_on_card: str  # DF1/EF01 tag 17 as issued
     issued: dt.date
     reference_number: str
     colour_class: str
@@ -109,11 +109,11 @@ class LicenceData:
     commission: str
     licence_number: str
     licence_number_check_ok: bool
-    categories: tuple[Category, ...]      # held categories only (not-held are era+000000)
-    first_licensed: dict[str, dt.date]    # 二・小・原 / 他 / 二種 groups that are held
+    categories: tuple[Category, ...]  # held categories only (not-held are era+000000)
+    first_licensed: dict[str, dt.date]  # 二・小・原 / 他 / 二種 groups that are held
     jis_edition: int | None = None
     changes: tuple[ChangeRecord, ...] = ()
-    needs_review: tuple[str, ...] = ()    # fields with 外字/欠字 placeholders or doubts
+    needs_review: tuple[str, ...] = ()  # fields with 外字/欠字 placeholders or doubts
     warnings: tuple[str, ...] = ()
     photo_j2k: bytes | None = field(default=None)
 
@@ -122,9 +122,11 @@ class LicenceData:
         return mask(self.licence_number)
 
     def __repr__(self) -> str:  # no licence number, no photo bytes in logs
-        return (f"LicenceData(number={self.licence_number_masked}, expires={self.expires}, "
-                f"categories={[c.name for c in self.categories]}, changes={len(self.changes)}, "
-                f"photo={'yes' if self.photo_j2k else 'no'})")
+        return (
+            f"LicenceData(number={self.licence_number_masked}, expires={self.expires}, "
+            f"categories={[c.name for c in self.categories]}, changes={len(self.changes)}, "
+            f"photo={'yes' if self.photo_j2k else 'no'})"
+        )
 
     def to_dict(self, *, include_number: bool = True, include_photo: bool = False) -> dict:
         """JSON-ready.  The full number is there by default because the draft builder needs
@@ -132,21 +134,34 @@ class LicenceData:
         out = {
             "source": "ic_chip",
             "spec_version": self.common.spec_version,
-            "name": self.name, "name_kana": self.name_kana, "alias": self.alias,
+            "name": self.name,
+            "name_kana": self.name_kana,
+            "alias": self.alias,
             "unified_name_kana": self.unified_name_kana,
             "birth_date": self.birth_date.isoformat(),
-            "address": self.address, "address_on_card": self.address_on_card,
-            "issued": self.issued.isoformat(), "expires": self.expires.isoformat(),
-            "reference_number": self.reference_number, "colour_class": self.colour_class,
-            "conditions": list(self.conditions), "commission": self.commission,
+            "address": self.address,
+            "address_on_card": self.address_on_card,
+            "issued": self.issued.isoformat(),
+            "expires": self.expires.isoformat(),
+            "reference_number": self.reference_number,
+            "colour_class": self.colour_class,
+            "conditions": list(self.conditions),
+            "commission": self.commission,
             "licence_number_masked": self.licence_number_masked,
             "licence_number_check_ok": self.licence_number_check_ok,
-            "categories": [{"key": c.key, "name": c.name, "since": c.since.isoformat()}
-                           for c in self.categories],
+            "categories": [{"key": c.key, "name": c.name, "since": c.since.isoformat()} for c in self.categories],
             "first_licensed": {k: v.isoformat() for k, v in self.first_licensed.items()},
-            "changes": [{"kind": r.kind, "changed_on": r.changed_on.isoformat() if r.changed_on else None,
-                         "value": r.value, "commission": r.commission} for r in self.changes],
-            "needs_review": list(self.needs_review), "warnings": list(self.warnings),
+            "changes": [
+                {
+                    "kind": r.kind,
+                    "changed_on": r.changed_on.isoformat() if r.changed_on else None,
+                    "value": r.value,
+                    "commission": r.commission,
+                }
+                for r in self.changes
+            ],
+            "needs_review": list(self.needs_review),
+            "warnings": list(self.warnings),
             "has_photo": self.photo_j2k is not None,
         }
         if include_number:
@@ -170,8 +185,9 @@ def _date(fields: dict[int, bytes], tag: int, what: str) -> dt.date | None:
     return parse_era_code(_ascii(fields, tag, what))
 
 
-def parse_matters(raw: bytes, common: CommonData, changes: ChangeFile | None,
-                  *, change_warning: str | None = None) -> LicenceData:
+def parse_matters(
+    raw: bytes, common: CommonData, changes: ChangeFile | None, *, change_warning: str | None = None
+) -> LicenceData:
     """DF1/EF01 plus the change file -> LicenceData."""
     fields = tlv_dict(raw)
     review: list[str] = []
@@ -183,8 +199,7 @@ def parse_matters(raw: bytes, common: CommonData, changes: ChangeFile | None,
             review.append(key)
         return value
 
-    for tag, what in ((T_NAME, "name"), (T_BIRTH, "birth date"), (T_EXPIRES, "expiry"),
-                      (T_NUMBER, "licence number")):
+    for tag, what in ((T_NAME, "name"), (T_BIRTH, "birth date"), (T_EXPIRES, "expiry"), (T_NUMBER, "licence number")):
         if tag not in fields:
             raise LicenceDataError(f"記載事項 has no {what} (tag {tag:02X})")
     name = text(T_NAME, "name")
@@ -246,16 +261,29 @@ def parse_matters(raw: bytes, common: CommonData, changes: ChangeFile | None,
 
     edition = fields.get(T_JIS_EDITION)
     return LicenceData(
-        common=common, name=name, name_kana=kana, alias=text(T_ALIAS, "alias"),
-        unified_name_kana=text(T_UNIFIED_KANA, "unified_name_kana"), birth_date=birth,
-        address=address, address_on_card=address_on_card, issued=issued or common.issued,
+        common=common,
+        name=name,
+        name_kana=kana,
+        alias=text(T_ALIAS, "alias"),
+        unified_name_kana=text(T_UNIFIED_KANA, "unified_name_kana"),
+        birth_date=birth,
+        address=address,
+        address_on_card=address_on_card,
+        issued=issued or common.issued,
         reference_number=_ascii(fields, T_REFERENCE, "reference number"),
-        colour_class=text(T_COLOUR, "colour_class"), expires=expires,
+        colour_class=text(T_COLOUR, "colour_class"),
+        expires=expires,
         conditions=tuple(c for c in (text(t, "conditions") for t in T_CONDITIONS) if c),
-        commission=text(T_COMMISSION, "commission"), licence_number=number,
-        licence_number_check_ok=number_ok, categories=tuple(categories), first_licensed=first,
-        jis_edition=edition[0] if edition else None, changes=records,
-        needs_review=tuple(dict.fromkeys(review)), warnings=tuple(warnings))
+        commission=text(T_COMMISSION, "commission"),
+        licence_number=number,
+        licence_number_check_ok=number_ok,
+        categories=tuple(categories),
+        first_licensed=first,
+        jis_edition=edition[0] if edition else None,
+        changes=records,
+        needs_review=tuple(dict.fromkeys(review)),
+        warnings=tuple(warnings),
+    )
 
 
 def parse_photo(raw: bytes) -> bytes:

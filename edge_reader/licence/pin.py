@@ -57,11 +57,11 @@ class Pin:
     def __format__(self, spec: str) -> str:
         return repr(self)
 
-    def __reduce__(self):  # noqa: ANN204 - pickling is refused on purpose
+    def __reduce__(self):  # pickling is refused on purpose: a PIN never leaves the process
         raise TypeError("a PIN cannot be pickled")
 
-    def __copy__(self):  # noqa: ANN204
+    def __copy__(self):
         raise TypeError("a PIN cannot be copied")
 
-    def __deepcopy__(self, memo):  # noqa: ANN001, ANN204
+    def __deepcopy__(self, memo):
         raise TypeError("a PIN cannot be copied")

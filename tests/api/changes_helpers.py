@@ -12,8 +12,16 @@ def document() -> dict:
     return {"file": ("c.jpg", jpeg(800, 600), "image/jpeg")}
 
 
-async def apply_change(client, token: str, pk: int, change_type: str, payload: dict[str, Any], *,
-                       file: bytes | None = None, with_file: bool = True):
+async def apply_change(
+    client,
+    token: str,
+    pk: int,
+    change_type: str,
+    payload: dict[str, Any],
+    *,
+    file: bytes | None = None,
+    with_file: bool = True,
+):
     files: dict[str, Any] = {"type": (None, change_type), "payload": (None, json.dumps(payload))}
     if with_file:
         files["file"] = ("c.jpg", file if file is not None else jpeg(800, 600), "image/jpeg")

@@ -37,10 +37,16 @@ def auth(token: str) -> dict[str, str]:
 def business_payload(**over: Any) -> dict[str, Any]:
     n = next(_seq)
     data = {
-        "corporate_number": corporate_number(7000 + n), "name": f"テスト建設{n}株式会社", "name_kana": "テストケンセツ",
-        "capital_yen": 30_000_000, "permitted_industries": ["01", "05"],
+        "corporate_number": corporate_number(7000 + n),
+        "name": f"テスト建設{n}株式会社",
+        "name_kana": "テストケンセツ",
+        "capital_yen": 30_000_000,
+        "permitted_industries": ["01", "05"],
         "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
-        "postal_code": "100-0001", "prefecture": "13", "address": "千代田区1-1", "phone": "03-1234-5678",
+        "postal_code": "100-0001",
+        "prefecture": "13",
+        "address": "千代田区1-1",
+        "phone": "03-1234-5678",
         "email": f"b{n}@example.jp",
         "admin": {"login": f"admin{n}", "password": PASSWORD, "display_name": "責任者"},
     }
@@ -51,10 +57,19 @@ def business_payload(**over: Any) -> dict[str, Any]:
 def technician_payload(**over: Any) -> dict[str, Any]:
     n = next(_seq)
     data = {
-        "login": f"tech{n}", "password": PASSWORD, "family_name": "山田", "given_name": f"太郎{n}",
-        "family_name_kana": "ヤマダ", "given_name_kana": "タロウ", "birth_date": "1985-04-01", "sex": "male",
-        "postal_code": "100-0001", "address": "東京都千代田区1-1", "phone": f"090-1111-{n:04d}",
-        "trades": ["05-01"], "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
+        "login": f"tech{n}",
+        "password": PASSWORD,
+        "family_name": "山田",
+        "given_name": f"太郎{n}",
+        "family_name_kana": "ヤマダ",
+        "given_name_kana": "タロウ",
+        "birth_date": "1985-04-01",
+        "sex": "male",
+        "postal_code": "100-0001",
+        "address": "東京都千代田区1-1",
+        "phone": f"090-1111-{n:04d}",
+        "trades": ["05-01"],
+        "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
         "retirement_aid": {"kentaikyo": True},
     }
     data.update(over)
@@ -82,8 +97,9 @@ async def login(client: httpx.AsyncClient, login_name: str, password: str = PASS
 
 
 async def change_password(client: httpx.AsyncClient, token: str, current: str, new: str) -> httpx.Response:
-    r = await client.post("/api/v1/auth/password", headers=auth(token),
-                          json={"current_password": current, "new_password": new})
+    r = await client.post(
+        "/api/v1/auth/password", headers=auth(token), json={"current_password": current, "new_password": new}
+    )
     assert r.status_code == 200, r.text
     return r
 
@@ -113,8 +129,9 @@ async def register_technician(client: httpx.AsyncClient, **over: Any) -> dict[st
 
 
 async def upload(client: httpx.AsyncClient, token: str, pk: int, what: str, data: bytes) -> httpx.Response:
-    return await client.put(f"/api/v1/technicians/{pk}/{what}", headers=auth(token),
-                            files={"file": ("photo.jpg", data, "image/jpeg")})
+    return await client.put(
+        f"/api/v1/technicians/{pk}/{what}", headers=auth(token), files={"file": ("photo.jpg", data, "image/jpeg")}
+    )
 
 
 async def submitted_technician(client: httpx.AsyncClient, *, photo: bytes | None = None, **over: Any) -> dict[str, Any]:

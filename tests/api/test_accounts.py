@@ -43,6 +43,7 @@ async def test_malformed_login_body(client):
 
 # --- login that reveals nothing (issue 15 item 2) --------------------------------------------------------------------
 
+
 async def _guess(client, login_name: str, password: str = "wrong-password-guess", **kw):
     return await client.post("/api/v1/auth/login", json={"login": login_name, "password": password}, **kw)
 
@@ -102,6 +103,7 @@ async def test_log_out_everywhere_revokes_every_token(client):
 
 # --- the password policy (NIST SP 800-63B) ---------------------------------------------------------------------------
 
+
 async def test_password_policy_has_a_code_per_rule(client):
     from tests.api.helpers import technician_payload
 
@@ -119,8 +121,9 @@ async def test_password_policy_has_a_code_per_rule(client):
         r = await client.post("/api/v1/technicians", json=technician_payload(login="kenji-tanaka", password=password))
         assert r.status_code == 422, (password, r.text)
         assert r.json()["error"] == code and r.json()["fields"][0]["field"] == "password", (password, r.text)
-    r = await client.post("/api/v1/technicians",
-                          json=technician_payload(login="kenji-tanaka", password="blue tractor on a rainy hill"))
+    r = await client.post(
+        "/api/v1/technicians", json=technician_payload(login="kenji-tanaka", password="blue tractor on a rainy hill")
+    )
     assert r.status_code == 201, r.text
 
 

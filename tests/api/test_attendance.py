@@ -19,10 +19,12 @@ async def test_card_taps_are_checked_and_stored_once(client):
     good = me.tap("dev:1", challenge=challenge)
     r = await w.upload(good)
     assert r.status_code == 200 and r.json()["results"] == [
-        {"index": 0, "idempotency_key": "dev:1", "status": "accepted", "duplicate": False, "reject_reason": None}]
+        {"index": 0, "idempotency_key": "dev:1", "status": "accepted", "duplicate": False, "reject_reason": None}
+    ]
     again = await w.upload(good)  # a retry after a lost answer: the stored verdict, marked as a duplicate
     assert again.json()["results"] == [
-        {"index": 0, "idempotency_key": "dev:1", "status": "accepted", "duplicate": True, "reject_reason": None}]
+        {"index": 0, "idempotency_key": "dev:1", "status": "accepted", "duplicate": True, "reject_reason": None}
+    ]
     replay = {**good, "idempotency_key": "dev:2", "device_seq": 2}  # a recorded exchange sent again
     forged = me.tap("dev:3", seq=3, response=os.urandom(16))
     r = await w.upload(replay, forged)
@@ -61,8 +63,11 @@ async def test_window_and_night_shift_work_day(client, drain):
     w = await make_world(client)
     me = await w.worker(w.prime)
     today = datetime.now(JST).date()
-    w.site = await w.create_site(window_start=(today - timedelta(days=3)).isoformat(),
-                                 window_end=(today + timedelta(days=3)).isoformat(), cutoff_hour=5)
+    w.site = await w.create_site(
+        window_start=(today - timedelta(days=3)).isoformat(),
+        window_end=(today + timedelta(days=3)).isoformat(),
+        cutoff_hour=5,
+    )
     w.device_token = await w.enrol_device()
     night = datetime.combine(today - timedelta(days=1), datetime.min.time(), JST).replace(hour=2, minute=30)
     evening = night - timedelta(hours=6)  # 20:30 the day before
@@ -75,12 +80,18 @@ async def test_window_and_night_shift_work_day(client, drain):
     assert days == [evening.date().isoformat(), night.date().isoformat()]
     assert (await client.post("/api/v1/admin/batches/fold", headers=auth(w.op))).status_code == 202
     await drain()
-    r = await client.get(f"/api/v1/sites/{w.site['id']}/work-records", headers=auth(w.prime["token"]),
-                         params={"work_date": evening.date().isoformat()})
+    r = await client.get(
+        f"/api/v1/sites/{w.site['id']}/work-records",
+        headers=auth(w.prime["token"]),
+        params={"work_date": evening.date().isoformat()},
+    )
     [rec] = r.json()
     assert datetime.fromisoformat(rec["first_in"]) == evening and datetime.fromisoformat(rec["last_out"]) == night
-    r = await client.get(f"/api/v1/sites/{w.site['id']}/work-records", headers=auth(w.prime["token"]),
-                         params={"work_date": night.date().isoformat()})
+    r = await client.get(
+        f"/api/v1/sites/{w.site['id']}/work-records",
+        headers=auth(w.prime["token"]),
+        params={"work_date": night.date().isoformat()},
+    )
     assert r.json() == []
 
 
@@ -109,8 +120,9 @@ async def test_batch_with_bad_items_stores_the_good_ones(client):
     for bad in ({"taps": "nope"}, {"taps": []}, {"taps": [me.tap(f"x{i}") for i in range(1001)]}):
         r = await client.post("/api/v1/taps/batch", headers=auth(w.device_token), json=bad)
         assert r.status_code == 422
-    r = await client.post("/api/v1/taps/batch", headers={**auth(w.device_token), "content-type": "application/json"},
-                          content=b"{")
+    r = await client.post(
+        "/api/v1/taps/batch", headers={**auth(w.device_token), "content-type": "application/json"}, content=b"{"
+    )
     assert r.status_code == 400
     assert await table_counts() == before
 
@@ -127,31 +139,58 @@ async def test_single_tap_endpoint(client):
 async def test_private_systems_push_attendance(client):
     w = await make_world(client)
     me = await w.worker(w.prime)
-    r = await client.post(f"/api/v1/businesses/{w.prime['business']['id']}/api-clients", headers=auth(w.prime["token"]),
-                          json={"name": "グリーンサイト連携"})
+    r = await client.post(
+        f"/api/v1/businesses/{w.prime['business']['id']}/api-clients",
+        headers=auth(w.prime["token"]),
+        json={"name": "グリーンサイト連携"},
+    )
     creds = r.json()
     token = await login(client, creds["client_id"], creds["client_secret"])
     at = datetime.now(JST).replace(microsecond=0) - timedelta(hours=9)
-    rec = {"idempotency_key": "gs-1", "site_id": w.site["site_id"], "technician_id": me.technician_id, "event": "in",
-           "at": at.isoformat(), "trade": "05-01", "position": "foreman", "work_content": "配筋"}
+    rec = {
+        "idempotency_key": "gs-1",
+        "site_id": w.site["site_id"],
+        "technician_id": me.technician_id,
+        "event": "in",
+        "at": at.isoformat(),
+        "trade": "05-01",
+        "position": "foreman",
+        "work_content": "配筋",
+    }
     no_trade = {k: v for k, v in rec.items() if k != "trade"} | {"idempotency_key": "gs-2"}
     elsewhere = await w.create_site(name="他社現場")
-    r = await client.post("/api/v1/attendance", headers=auth(token), json={"records": [
-        rec, no_trade, {**rec, "idempotency_key": "gs-3", "site_id": "12345678901234"},
-        {**rec, "idempotency_key": "gs-4", "event": "out", "at": (at + timedelta(hours=9)).isoformat()},
-    ]})
+    r = await client.post(
+        "/api/v1/attendance",
+        headers=auth(token),
+        json={
+            "records": [
+                rec,
+                no_trade,
+                {**rec, "idempotency_key": "gs-3", "site_id": "12345678901234"},
+                {**rec, "idempotency_key": "gs-4", "event": "out", "at": (at + timedelta(hours=9)).isoformat()},
+            ]
+        },
+    )
     body = r.json()
     assert [(x["index"], x["status"]) for x in body["results"]] == [(0, "accepted"), (3, "accepted")]
     assert [(e["index"], e["error"]) for e in body["errors"]] == [(1, "invalid_tap"), (2, "site_not_allowed")]
     r = await client.post("/api/v1/attendance", headers=auth(token), json={"records": [rec]})
-    assert r.json()["results"][0] == {"index": 0, "idempotency_key": "gs-1", "status": "accepted", "duplicate": True,
-                                      "reject_reason": None}
+    assert r.json()["results"][0] == {
+        "index": 0,
+        "idempotency_key": "gs-1",
+        "status": "accepted",
+        "duplicate": True,
+        "reject_reason": None,
+    }
     # The same key with other content is another record, not this one: refused, nothing stored.
     r = await client.post("/api/v1/attendance", headers=auth(token), json={"records": [{**rec, "event": "out"}]})
     assert r.json()["results"] == [] and r.json()["errors"][0]["error"] == "idempotency_key_reused"
     assert elsewhere["prime_pk"] == w.prime["business"]["id"]
-    stranger = await client.post(f"/api/v1/businesses/{w.sub['business']['id']}/api-clients",
-                                 headers=auth(w.sub["token"]), json={"name": "other"})
+    stranger = await client.post(
+        f"/api/v1/businesses/{w.sub['business']['id']}/api-clients",
+        headers=auth(w.sub["token"]),
+        json={"name": "other"},
+    )
     t2 = await login(client, stranger.json()["client_id"], stranger.json()["client_secret"])
     r = await client.post("/api/v1/attendance", headers=auth(t2), json={"records": [rec]})
     assert r.json()["errors"][0]["error"] == "site_not_allowed"
@@ -167,11 +206,21 @@ async def test_clone_then_genuine_card_within_seconds(client):
     clone = me.tap("d:1", response=os.urandom(16))
     genuine = me.tap("d:2", seq=2)
     r = await w.upload(clone)
-    assert r.json()["results"][0] == {"index": 0, "idempotency_key": "d:1", "status": "rejected", "duplicate": False,
-                                      "reject_reason": "bad_card_response"}
+    assert r.json()["results"][0] == {
+        "index": 0,
+        "idempotency_key": "d:1",
+        "status": "rejected",
+        "duplicate": False,
+        "reject_reason": "bad_card_response",
+    }
     r = await w.upload(genuine)
-    assert r.json()["results"][0] == {"index": 0, "idempotency_key": "d:2", "status": "accepted", "duplicate": False,
-                                      "reject_reason": None}
+    assert r.json()["results"][0] == {
+        "index": 0,
+        "idempotency_key": "d:2",
+        "status": "accepted",
+        "duplicate": False,
+        "reject_reason": None,
+    }
     # A reader that re-used the clone's key for the genuine tap is told so, not "already recorded".
     reused = {**me.tap("d:1", seq=3)}
     r = await w.upload(reused)
@@ -181,11 +230,18 @@ async def test_clone_then_genuine_card_within_seconds(client):
     assert r.status_code == 409 and r.json()["error"] == "idempotency_key_reused"
     # The clone's own tap, re-sent after a lost answer: its real verdict.
     r = await w.upload(clone)
-    assert r.json()["results"][0] == {"index": 0, "idempotency_key": "d:1", "status": "rejected", "duplicate": True,
-                                      "reject_reason": "bad_card_response"}
+    assert r.json()["results"][0] == {
+        "index": 0,
+        "idempotency_key": "d:1",
+        "status": "rejected",
+        "duplicate": True,
+        "reject_reason": "bad_card_response",
+    }
     taps = await _taps(client, w)
-    assert sorted((t["status"], t["reject_reason"]) for t in taps) == [("accepted", None),
-                                                                         ("rejected", "bad_card_response")]
+    assert sorted((t["status"], t["reject_reason"]) for t in taps) == [
+        ("accepted", None),
+        ("rejected", "bad_card_response"),
+    ]
 
 
 async def test_overlapping_batches_store_each_tap_once_and_say_which_were_new(client):
@@ -196,8 +252,10 @@ async def test_overlapping_batches_store_each_tap_once_and_say_which_were_new(cl
     second = (await w.upload(b, c, a)).json()["results"]
     assert [(x["idempotency_key"], x["duplicate"]) for x in first] == [("o:1", False), ("o:2", False)]
     assert [(x["idempotency_key"], x["status"], x["duplicate"], x["reject_reason"]) for x in second] == [
-        ("o:2", "rejected", True, "bad_card_response"), ("o:3", "accepted", False, None),
-        ("o:1", "accepted", True, None)]
+        ("o:2", "rejected", True, "bad_card_response"),
+        ("o:3", "accepted", False, None),
+        ("o:1", "accepted", True, None),
+    ]
     # The same key twice in one batch: one tap.
     d = me.tap("o:4", seq=4)
     r = (await w.upload(d, d)).json()["results"]

@@ -1,6 +1,13 @@
 from api.ids import is_valid_ccus_id
 from tests.api.helpers import (
-    PASSWORD, auth, business_payload, corporate_number, login, operator_token, register_business, table_counts,
+    PASSWORD,
+    auth,
+    business_payload,
+    corporate_number,
+    login,
+    operator_token,
+    register_business,
+    table_counts,
 )
 
 
@@ -10,8 +17,11 @@ async def test_register_business_issues_checked_id_and_fee_tier(client):
     assert is_valid_ccus_id(b["business_id"])
     assert b["status"] == "submitted"
     # 2,000万–5,000万 band: 48,000 yen under the tariff in force since 2020-10-01.
-    assert b["registration_fee"] == {"band": b["registration_fee"]["band"], "amount_yen": 48_000,
-                                     "on": b["registration_fee"]["on"]}
+    assert b["registration_fee"] == {
+        "band": b["registration_fee"]["band"],
+        "amount_yen": 48_000,
+        "on": b["registration_fee"]["on"],
+    }
     me = await client.get("/api/v1/auth/me", headers=auth(reg["token"]))
     assert me.json()["role"] == "business_admin" and me.json()["admin_tier"] == 0
 
@@ -85,7 +95,9 @@ async def test_admin_hierarchy_and_site_managers(client):
     site = {"login": "genba", "password": PASSWORD, "display_name": "現場管理者"}
     r = await client.post(f"/api/v1/businesses/{pk}/site-managers", headers=auth(root), json=site)
     assert r.status_code == 201 and r.json()["role"] == "site_manager"
-    r = await client.post(f"/api/v1/businesses/{pk}/site-managers", headers=auth(root), json={**site, "login": "g2", "tier": 1})
+    r = await client.post(
+        f"/api/v1/businesses/{pk}/site-managers", headers=auth(root), json={**site, "login": "g2", "tier": 1}
+    )
     assert r.status_code == 422
     accounts = await client.get(f"/api/v1/businesses/{pk}/accounts", headers=auth(root))
     assert sorted(a["admin_tier"] for a in accounts.json() if a["role"] == "business_admin") == [0, 1, 2]

@@ -42,7 +42,9 @@ def test_the_key_table_merges_the_single_key_the_versioned_form_and_the_key_file
     keys = load(Settings(DATABASE_URL=PG, OPENCCUS_CARD_MASTER_KEY=K1, OPENCCUS_CARD_MASTER_KEY_FILE=str(key_file)))
     assert list(keys) == [1, 3]
     problems = {
-        "a version given twice with different keys": dict(OPENCCUS_CARD_MASTER_KEY=K1, OPENCCUS_CARD_MASTER_KEYS=f"1:{K2}"),
+        "a version given twice with different keys": dict(
+            OPENCCUS_CARD_MASTER_KEY=K1, OPENCCUS_CARD_MASTER_KEYS=f"1:{K2}"
+        ),
         "not version:key": dict(OPENCCUS_CARD_MASTER_KEYS=K1),
         "version 0": dict(OPENCCUS_CARD_MASTER_KEYS=f"0:{K1}"),
         "a short key": dict(OPENCCUS_CARD_MASTER_KEYS="2:" + base64.urlsafe_b64encode(b"x" * 16).decode()),
@@ -85,8 +87,10 @@ async def test_new_cards_take_the_newest_version_and_each_verifies_with_its_own(
     old = await w.worker(w.prime)
     new_key_version(settings)  # no restart: the running app re-reads the key file
     new = await w.worker(w.prime)
-    versions = [(await client.get(f"/api/v1/cards/{x.serial}/personalisation", headers=auth(w.op))).json()["key_version"]
-                for x in (old, new)]
+    versions = [
+        (await client.get(f"/api/v1/cards/{x.serial}/personalisation", headers=auth(w.op))).json()["key_version"]
+        for x in (old, new)
+    ]
     assert versions == [1, 2]
     r = await w.upload(old.tap("k1"), new.tap("k2"))
     assert [(x["status"], x["reject_reason"]) for x in r.json()["results"]] == [("accepted", None)] * 2
@@ -130,9 +134,14 @@ async def test_revoke_version_reissues_free_under_the_newest_key_once_and_notifi
     assert not await Charge.filter(source_key__startswith="card_reissue:").exists()
     await drain()
     for x in (a, b):
-        notes = [n for n in (await client.get("/api/v1/notifications", headers=auth(x.token))).json()
-                 if n["kind"] == "card.reissued"]
-        assert len(notes) == 1 and "無料で再発行" in notes[0]["message"] and x.serial[-4:].upper() in notes[0]["message"]
+        notes = [
+            n
+            for n in (await client.get("/api/v1/notifications", headers=auth(x.token))).json()
+            if n["kind"] == "card.reissued"
+        ]
+        assert (
+            len(notes) == 1 and "無料で再発行" in notes[0]["message"] and x.serial[-4:].upper() in notes[0]["message"]
+        )
     again = await revoke_version(version=1, newest=2, state=state)
     assert again.reissued == [] and await Card.filter(key_version=2).count() == 3
     trail = (await client.get("/api/v1/audit?entity_type=card", headers=auth(w.op))).json()
@@ -142,12 +151,14 @@ async def test_revoke_version_reissues_free_under_the_newest_key_once_and_notifi
 async def test_revocation_long_poll_answers_when_the_list_changes(client):
     w = await make_world(client)
     a, b = await w.worker(w.prime), await w.worker(w.prime)
-    assert (await client.post(f"/api/v1/cards/{b.serial}/revoke", headers=auth(b.token),
-                              json={"reason": "lost"})).status_code == 200
+    assert (
+        await client.post(f"/api/v1/cards/{b.serial}/revoke", headers=auth(b.token), json={"reason": "lost"})
+    ).status_code == 200
     version = (await client.get("/api/v1/devices/revocations?since=0", headers=auth(w.device_token))).json()["version"]
     started = time.monotonic()
-    quiet = (await client.get(f"/api/v1/devices/revocations?since={version}&wait=1",
-                              headers=auth(w.device_token))).json()
+    quiet = (
+        await client.get(f"/api/v1/devices/revocations?since={version}&wait=1", headers=auth(w.device_token))
+    ).json()
     assert quiet == {"version": version, "full": False, "revoked": []} and time.monotonic() - started >= 0.9
 
     async def revoke_soon():
@@ -156,8 +167,8 @@ async def test_revocation_long_poll_answers_when_the_list_changes(client):
 
     started = time.monotonic()
     polled, revoked = await asyncio.gather(
-        client.get(f"/api/v1/devices/revocations?since={version}&wait=25", headers=auth(w.device_token)),
-        revoke_soon())
+        client.get(f"/api/v1/devices/revocations?since={version}&wait=25", headers=auth(w.device_token)), revoke_soon()
+    )
     assert revoked.status_code == 200
     assert polled.json() == {"version": version + 1, "full": False, "revoked": [a.serial]}
     assert time.monotonic() - started < 5  # answered on the change, not at the end of the wait

@@ -5,16 +5,20 @@ from api.registration.cards import age_on, card_valid_until, first_birthday_afte
 
 def test_card_validity_rules():
     # Under 60: the first birthday after 9 years from issue (≈10 years).
-    assert card_valid_until(birth_date=date(1985, 8, 1), issued_on=date(2026, 11, 22), has_identity_document=True) \
-        == date(2036, 8, 1)
-    assert card_valid_until(birth_date=date(1985, 12, 25), issued_on=date(2026, 11, 22), has_identity_document=True) \
-        == date(2035, 12, 25)
+    assert card_valid_until(
+        birth_date=date(1985, 8, 1), issued_on=date(2026, 11, 22), has_identity_document=True
+    ) == date(2036, 8, 1)
+    assert card_valid_until(
+        birth_date=date(1985, 12, 25), issued_on=date(2026, 11, 22), has_identity_document=True
+    ) == date(2035, 12, 25)
     # 60 or older at issue: after 14 years (≈15 years).
-    assert card_valid_until(birth_date=date(1960, 1, 10), issued_on=date(2026, 11, 22), has_identity_document=True) \
-        == date(2041, 1, 10)
+    assert card_valid_until(
+        birth_date=date(1960, 1, 10), issued_on=date(2026, 11, 22), has_identity_document=True
+    ) == date(2041, 1, 10)
     # No identity document: after 2 years (≈3 years).
-    assert card_valid_until(birth_date=date(1985, 8, 1), issued_on=date(2026, 11, 22), has_identity_document=False) \
-        == date(2029, 8, 1)
+    assert card_valid_until(
+        birth_date=date(1985, 8, 1), issued_on=date(2026, 11, 22), has_identity_document=False
+    ) == date(2029, 8, 1)
 
 
 def test_leap_day_birthdays_and_ages():

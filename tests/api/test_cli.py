@@ -9,7 +9,9 @@ import sys
 def run(args, var):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env["OPENCCUS_VAR_DIR"] = str(var)
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_migrate_and_demo_data_on_sqlite(tmp_path):
@@ -22,14 +24,16 @@ def test_migrate_and_demo_data_on_sqlite(tmp_path):
     assert db.execute("select count(*) from business where status='approved'").fetchone() == (3,)
     assert db.execute("select count(*) from technician").fetchone() == (10,)
     assert db.execute("select count(*) from technician where tier='detailed'").fetchone() == (3,)
-    assert db.execute("select count(*) from technician where nationality!='JP' and residence_expiry is not null"
-                      ).fetchone() == (1,)
+    assert db.execute(
+        "select count(*) from technician where nationality!='JP' and residence_expiry is not null"
+    ).fetchone() == (1,)
     assert db.execute("select count(*) from card").fetchone() == (7,)
     assert db.execute("select count(*) from account where role='operator'").fetchone() == (1,)
     # One assessment body per trade body, each with its login; demo qualifications were approved with the upgrade.
     assert db.execute("select count(*) from assessment_body").fetchone() == (5,)
-    assert db.execute("select count(*) from account where role='assessment_body' and assessment_body_id is not null"
-                      ).fetchone() == (5,)
+    assert db.execute(
+        "select count(*) from account where role='assessment_body' and assessment_body_id is not null"
+    ).fetchone() == (5,)
     assert db.execute("select count(*) from qualification where approved_at is null").fetchone() == (0,)
 
 

@@ -8,8 +8,11 @@ async def test_operator_correction_is_audited(client):
     op = await operator_token(client)
     t = await submitted_technician(client)
     pk = t["pk"]
-    r = await client.post(f"/api/v1/admin/technicians/{pk}/corrections", headers=auth(op),
-                          json={"changes": {"given_name_kana": "ジロウ"}, "reason": "本人確認書類に基づく訂正"})
+    r = await client.post(
+        f"/api/v1/admin/technicians/{pk}/corrections",
+        headers=auth(op),
+        json={"changes": {"given_name_kana": "ジロウ"}, "reason": "本人確認書類に基づく訂正"},
+    )
     assert r.status_code == 200 and r.json()["given_name_kana"] == "ジロウ"
     trail = (await client.get(f"/api/v1/audit?entity_type=technician&entity_id={pk}", headers=auth(op))).json()
     assert len(trail) == 1

@@ -14,16 +14,35 @@ from tests.api.helpers import auth, register_business
 
 ROOT = Path(__file__).resolve().parents[2]
 API = ROOT / "api"
-APP_ERRORS = {"AppError", "BadRequest", "Unauthorized", "Forbidden", "NotFound", "Conflict", "PayloadTooLarge",
-              "Unprocessable", "TooManyRequests"}
+APP_ERRORS = {
+    "AppError",
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "Conflict",
+    "PayloadTooLarge",
+    "Unprocessable",
+    "TooManyRequests",
+}
 # Errors of the pure layers that api/errors.py (or the route that catches them) renders with their first argument as
 # the code: the 経審/levels/reports/tariff engines, the face engine and the 全銀 reader.
-CODED_ERRORS = {"DomainError", "LevelsError", "KeishinError", "TariffError", "ReportError", "FaceError",
-                "ZenginError"}
+CODED_ERRORS = {"DomainError", "LevelsError", "KeishinError", "TariffError", "ReportError", "FaceError", "ZenginError"}
 # Generic codes: only the framework's handlers send them (request-schema validation, paths no route serves). A raise
 # in our code names what went wrong instead.
-GENERIC = {"bad_request", "unauthorized", "forbidden", "not_found", "conflict", "validation_error",
-           "payload_too_large", "too_many_requests", "http_error", "invalid", "error"}
+GENERIC = {
+    "bad_request",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "validation_error",
+    "payload_too_large",
+    "too_many_requests",
+    "http_error",
+    "invalid",
+    "error",
+}
 
 
 def _sources():
@@ -108,8 +127,11 @@ def test_every_raise_names_a_specific_code():
 def test_catalogue_and_raises_agree():
     found, _ = raised_codes()
     catalogue = error_codes.catalogue()
-    missing = [f"{p} (raised at {', '.join(w[:3])})" for p, w in found.items()
-               if not any(re.fullmatch(p, c) for c in catalogue)]
+    missing = [
+        f"{p} (raised at {', '.join(w[:3])})"
+        for p, w in found.items()
+        if not any(re.fullmatch(p, c) for c in catalogue)
+    ]
     assert not missing, "codes raised but not in api/data/error_codes.csv:\n" + "\n".join(sorted(missing))
     unused = [c for c in catalogue if not any(re.fullmatch(p, c) for p in found)]
     assert not unused, f"codes in api/data/error_codes.csv that nothing raises: {sorted(unused)}"
@@ -148,11 +170,19 @@ def test_every_custom_field_error_type_has_text():
     used = {}
     for path, tree in _sources():
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _name(node) == "invalid" and node.args \
-                    and isinstance(node.args[0], ast.Constant):
+            if (
+                isinstance(node, ast.Call)
+                and _name(node) == "invalid"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
                 used.setdefault(node.args[0].value, f"{path.relative_to(ROOT)}:{node.lineno}")
-            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and _name(node.exc) == "ValueError" \
-                    and "schemas" in path.name:
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and _name(node.exc) == "ValueError"
+                and "schemas" in path.name
+            ):
                 raise AssertionError(f"{path}:{node.lineno}: raise invalid(type, message) in a schema, not ValueError")
     missing = {t: w for t, w in used.items() if t not in known}
     assert not missing, f"field error types without text in api/data/field_errors.csv: {missing}"
@@ -171,7 +201,10 @@ async def test_openapi_lists_every_code(client):
     schema = doc["components"]["schemas"]["ErrorOut"]
     assert set(schema["properties"]["error"]["enum"]) == set(error_codes.catalogue())
     assert schema["x-error-codes"]["not_own_business"] == {
-        "status": 403, "description": "You can only manage your own business.", "ja": "自社の事業者情報だけを管理できます。"}
+        "status": 403,
+        "description": "You can only manage your own business.",
+        "ja": "自社の事業者情報だけを管理できます。",
+    }
 
 
 async def test_refusals_name_what_went_wrong(client):

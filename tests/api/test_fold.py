@@ -45,7 +45,9 @@ async def test_records_never_outnumber_shifts(world, shifts, start_minute):
     await Tap.filter(site_id=site_pk).delete()
     await WorkRecord.filter(site_id=site_pk).delete()
     await LoneExit.filter(site_id=site_pk).delete()
-    base = datetime.combine(datetime.now(JST).date() - timedelta(days=50), time(0), JST) + timedelta(minutes=start_minute)
+    base = datetime.combine(datetime.now(JST).date() - timedelta(days=50), time(0), JST) + timedelta(
+        minutes=start_minute
+    )
     taps: list[tuple[datetime, str | None]] = []
     starts = []
     t = base
@@ -65,16 +67,33 @@ async def test_records_never_outnumber_shifts(world, shifts, start_minute):
         elif kind == "pushed":
             taps += [(t, "in"), (end, "out")]
         elif kind == "pushed_with_card_taps":
-            taps += [(t, "in")] + [(t + timedelta(minutes=length * (k + 1) // (extra + 2)), None)
-                                   for k in range(extra)] + [(end, "out")]
+            taps += (
+                [(t, "in")]
+                + [(t + timedelta(minutes=length * (k + 1) // (extra + 2)), None) for k in range(extra)]
+                + [(end, "out")]
+            )
         else:
             taps.append((t, None if extra % 2 else "in"))
         t = end
     received = now()
-    await Tap.bulk_create([Tap(
-        source_key=f"p{i}", site_id=site_pk, technician_id=me.pk, technician_code=me.technician_id,
-        employer_id=employer, method="card" if d is None else "api", direction=d, device_time=at,
-        received_at=received, work_date=at.astimezone(JST).date(), status="accepted") for i, (at, d) in enumerate(taps)])
+    await Tap.bulk_create(
+        [
+            Tap(
+                source_key=f"p{i}",
+                site_id=site_pk,
+                technician_id=me.pk,
+                technician_code=me.technician_id,
+                employer_id=employer,
+                method="card" if d is None else "api",
+                direction=d,
+                device_time=at,
+                received_at=received,
+                work_date=at.astimezone(JST).date(),
+                status="accepted",
+            )
+            for i, (at, d) in enumerate(taps)
+        ]
+    )
     first = base.date() - timedelta(days=1)
     last = t.astimezone(JST).date() + timedelta(days=2)
     await fold_site_days(site_id=site_pk, first=first, last=last, at=received)

@@ -11,10 +11,10 @@ def test_new_ids_carry_a_check_digit_that_catches_typos():
     for pos in range(14):  # every single-digit error is caught
         for d in "0123456789":
             if d != sample[pos]:
-                assert not is_valid_ccus_id(sample[:pos] + d + sample[pos + 1:])
+                assert not is_valid_ccus_id(sample[:pos] + d + sample[pos + 1 :])
     for pos in range(13):  # every swap of two different neighbours is caught
         if sample[pos] != sample[pos + 1]:
-            swapped = sample[:pos] + sample[pos + 1] + sample[pos] + sample[pos + 2:]
+            swapped = sample[:pos] + sample[pos + 1] + sample[pos] + sample[pos + 2 :]
             assert not is_valid_ccus_id(swapped)
 
 

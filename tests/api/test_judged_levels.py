@@ -20,15 +20,19 @@ async def _estimate(client, token, pk, trade="05-01") -> dict:
 
 
 async def _tobi_points(client, w) -> int:
-    r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/keishin/staff", headers=auth(w.prime["token"]),
-                         params={"base_date": today_jst().isoformat(), "industries": "05"})
+    r = await client.get(
+        f"/api/v1/businesses/{w.prime['business']['id']}/keishin/staff",
+        headers=auth(w.prime["token"]),
+        params={"base_date": today_jst().isoformat(), "industries": "05"},
+    )
     assert r.status_code == 200, r.text
     return {t["industry_code"]: t["points"] for t in r.json()["totals"]}.get("05", 0)
 
 
 async def _technician_list(client, w) -> str:
-    r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/technician-list",
-                         headers=auth(w.prime["token"]))
+    r = await client.get(
+        f"/api/v1/businesses/{w.prime['business']['id']}/technician-list", headers=auth(w.prime["token"])
+    )
     assert r.status_code == 200
     return r.content.decode("utf-8-sig")
 
@@ -45,24 +49,32 @@ async def test_a_level_is_official_only_once_its_body_judges_it(client):
     # Item 3: the date of the oldest qualification (2009) is no experience; a 経歴証明書 is, once approved.
     est = await _estimate(client, worker.token, worker.pk, "06-01")
     assert (est["level"], est["counted_days"], est["estimate"], est["official_level"]) == (2, 645, True, 1)
-    prior = {"trade": "06-01", "days": 860, "period_from": "2010-04-01", "period_to": "2016-03-31",
-             "certifier": "有限会社前田鉄筋"}
+    prior = {
+        "trade": "06-01",
+        "days": 860,
+        "period_from": "2010-04-01",
+        "period_to": "2016-03-31",
+        "certifier": "有限会社前田鉄筋",
+    }
     r = await apply_change(client, admin, worker.pk, "prior_experience", prior, with_file=False)
     assert (r.status_code, r.json()["error"]) == (422, "document_required")
-    r = await apply_change(client, admin, worker.pk, "prior_experience", {**prior, "days": 2200,
-                                                                          "period_to": "2010-12-31"})
+    r = await apply_change(
+        client, admin, worker.pk, "prior_experience", {**prior, "days": 2200, "period_to": "2010-12-31"}
+    )
     assert (r.status_code, r.json()["error"]) == (422, "prior_days_exceed_period")
     r = await apply_change(client, admin, worker.pk, "prior_experience", {**prior, "period_to": "2099-01-01"})
     assert (r.status_code, r.json()["error"]) == (422, "prior_period_after_registration")
     r = await apply_change(client, admin, worker.pk, "prior_experience", prior)
     assert r.status_code == 201
     assert (await _estimate(client, worker.token, worker.pk, "06-01"))["counted_days"] == 645  # not before approval
-    assert (await client.post(f"/api/v1/review/applications/{r.json()['id']}/approve", headers=auth(w.op))
-            ).status_code == 200
+    assert (
+        await client.post(f"/api/v1/review/applications/{r.json()['id']}/approve", headers=auth(w.op))
+    ).status_code == 200
     est = await _estimate(client, worker.token, worker.pk, "06-01")
     assert (est["level"], est["counted_days"], est["official_level"], est["official_colour"]) == (3, 1505, 1, "white")
-    overlap = await apply_change(client, admin, worker.pk, "prior_experience",
-                                 {**prior, "period_from": "2015-04-01", "days": 100})
+    overlap = await apply_change(
+        client, admin, worker.pk, "prior_experience", {**prior, "period_from": "2015-04-01", "days": 100}
+    )
     assert (overlap.status_code, overlap.json()["error"]) == (409, "prior_period_overlaps")
     # The estimate earns nothing in 経審 and is no level in the reports.
     assert await _tobi_points(client, w) == 0
@@ -76,7 +88,12 @@ async def test_a_level_is_official_only_once_its_body_judges_it(client):
     assert r.status_code == 201, r.text
     app = r.json()
     assert (app["status"], app["estimate_level"], app["proxy"], app["body"], app["criteria_version"]) == (
-        "submitted", 3, True, "(一社)日本鳶工業連合会", "default-2019-04-01")
+        "submitted",
+        3,
+        True,
+        "(一社)日本鳶工業連合会",
+        "default-2019-04-01",
+    )
     assert app["evidence"]["evidence"]["lead_days"] == 645 and app["evidence"]["evidence"]["qualifications"] == ["T05"]
     assert app["evidence"]["evidence"]["certified_prior_days"] == 860
     again = await client.post(url, headers=auth(worker.token), json={"trade": "06-01"})
@@ -104,24 +121,37 @@ async def test_a_level_is_official_only_once_its_body_judges_it(client):
     second = await client.post(judge, headers=auth(tobi), json={"decision": "raise", "level": 3})
     assert (second.status_code, second.json()["error"]) == (409, "already_decided")
     official = (await client.get(f"/api/v1/technicians/{worker.pk}/official-levels", headers=auth(worker.token))).json()
-    assert official["levels"] == [{"trade": "06-01", "level": 3, "colour": "silver",
-                                   "criteria_version": "default-2019-04-01", "body": "(一社)日本鳶工業連合会",
-                                   "judged_on": today_jst().isoformat()}]
+    assert official["levels"] == [
+        {
+            "trade": "06-01",
+            "level": 3,
+            "colour": "silver",
+            "criteria_version": "default-2019-04-01",
+            "body": "(一社)日本鳶工業連合会",
+            "judged_on": today_jst().isoformat(),
+        }
+    ]
     assert [(h["level"], h["from_level"]) for h in official["history"]] == [(3, None)]
     # Now, and only now, the firm's 経審 points move: level 3 = 703 = 2 points in とび・土工; reports print it.
     assert await _tobi_points(client, w) == 2
     assert "とび工,レベル3" in await _technician_list(client, w)
 
     # W1⑧ counts judged rises only: this one, in the 3 years to the base date.
-    r = await client.get(f"/api/v1/businesses/{w.prime['business']['id']}/keishin/w1-skills", headers=auth(admin),
-                         params={"base_date": today_jst().isoformat()})
+    r = await client.get(
+        f"/api/v1/businesses/{w.prime['business']['id']}/keishin/w1-skills",
+        headers=auth(admin),
+        params={"base_date": today_jst().isoformat()},
+    )
     assert r.status_code == 200 and (r.json()["risen"], r.json()["risen_ids"]) == (1, [worker.pk])
 
     # Judged levels never go down: the evidence shrinks (an operator deletes T05), the estimate drops, the official
     # level stays, and there is nothing to apply for.
     qid = (await client.get(f"/api/v1/technicians/{worker.pk}", headers=auth(w.op))).json()["qualifications"][0]["id"]
-    r = await client.post(f"/api/v1/admin/technicians/{worker.pk}/qualifications/{qid}/corrections", headers=auth(w.op),
-                          json={"action": "delete", "reason": "修了証の再確認"})
+    r = await client.post(
+        f"/api/v1/admin/technicians/{worker.pk}/qualifications/{qid}/corrections",
+        headers=auth(w.op),
+        json={"action": "delete", "reason": "修了証の再確認"},
+    )
     assert r.status_code == 200
     est = await _estimate(client, worker.token, worker.pk, "06-01")
     assert (est["level"], est["official_level"], est["official_colour"]) == (2, 3, "silver")
@@ -140,14 +170,19 @@ async def test_a_body_can_reject_with_a_reason_and_other_people_cannot_apply(cli
     assert (await client.post(url, headers=auth(w.sub["token"]), json={"trade": "05-01"})).status_code == 404
     app = (await client.post(url, headers=auth(worker.token), json={"trade": "05-01"})).json()
     assert app["proxy"] is False and app["estimate_level"] == 2
-    r = await client.post(f"/api/v1/assessment/level-applications/{app['id']}/judgement", headers=auth(rebar),
-                          json={"decision": "reject", "reason": "就業履歴の現場確認が必要"})
+    r = await client.post(
+        f"/api/v1/assessment/level-applications/{app['id']}/judgement",
+        headers=auth(rebar),
+        json={"decision": "reject", "reason": "就業履歴の現場確認が必要"},
+    )
     assert r.status_code == 200 and (r.json()["status"], r.json()["reason"]) == ("rejected", "就業履歴の現場確認が必要")
     official = (await client.get(f"/api/v1/technicians/{worker.pk}/official-levels", headers=auth(worker.token))).json()
     assert official["levels"][0]["level"] == 1 and official["history"] == []
     # A rejected application frees the trade for a new one.
     assert (await client.post(url, headers=auth(worker.token), json={"trade": "05-01"})).status_code == 201
     # A trade without a body cannot be applied for.
-    r = await approved_change(client, w.op, worker.token, worker.pk, "data", {"changes": {"trades": ["05-01", "06-01"]}})
+    r = await approved_change(
+        client, w.op, worker.token, worker.pk, "data", {"changes": {"trades": ["05-01", "06-01"]}}
+    )
     r = await client.post(url, headers=auth(worker.token), json={"trade": "06-01"})
     assert r.status_code == 409 and r.json()["error"] in ("no_assessment_body", "not_evaluable")

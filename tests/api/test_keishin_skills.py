@@ -34,14 +34,18 @@ async def test_w1_8_moves_only_after_a_judged_rise(client):
     # The estimate says level 2, and the employer applies: still no rise.
     est = (await client.post(f"/api/v1/technicians/{worker.pk}/levels", headers=auth(worker.token))).json()
     assert next(t for t in est["trades"] if t["trade"] == "06-01")["level"] == 2
-    r = await client.post(f"/api/v1/technicians/{worker.pk}/level-applications", headers=auth(admin),
-                          json={"trade": "06-01"})
+    r = await client.post(
+        f"/api/v1/technicians/{worker.pk}/level-applications", headers=auth(admin), json={"trade": "06-01"}
+    )
     assert r.status_code == 201, r.text
     assert await w18(engineers=2, engineer_value=5) == before
 
     # The body judges level 2: 1 of 8 rose (12.5% → B = 8), W1⑧ = 2/10 × 5 + 8/10 × 8 = 7.4 → 7 points.
-    r = await client.post(f"/api/v1/assessment/level-applications/{r.json()['id']}/judgement", headers=auth(tobi),
-                          json={"decision": "raise", "level": 2})
+    r = await client.post(
+        f"/api/v1/assessment/level-applications/{r.json()['id']}/judgement",
+        headers=auth(tobi),
+        json={"decision": "raise", "level": 2},
+    )
     assert r.status_code == 200, r.text
     after = await w18(engineers=2, engineer_value=5)
     assert (after["risen"], after["risen_ids"], after["ratio"], after["skill_value"]) == (1, [worker.pk], 0.125, 8)

@@ -7,13 +7,23 @@ from tests.api.site_world import make_world
 
 async def _detailed(client, w, worker, op):
     files = {"file": ("c.jpg", jpeg(800, 600), "image/jpeg")}
-    r = await client.post(f"/api/v1/technicians/{worker.pk}/qualifications", headers=auth(worker.token), files=files,
-                          data={"code": "T01", "acquired_on": "2015-04-01"})
+    r = await client.post(
+        f"/api/v1/technicians/{worker.pk}/qualifications",
+        headers=auth(worker.token),
+        files=files,
+        data={"code": "T01", "acquired_on": "2015-04-01"},
+    )
     assert r.status_code == 201, r.text
-    await client.put(f"/api/v1/technicians/{worker.pk}/detailed", headers=auth(worker.token),
-                     json={"labour_insurance_special": False})
-    app = (await client.post(f"/api/v1/technicians/{worker.pk}/applications", headers=auth(worker.token),
-                             json={"kind": "upgrade"})).json()
+    await client.put(
+        f"/api/v1/technicians/{worker.pk}/detailed",
+        headers=auth(worker.token),
+        json={"labour_insurance_special": False},
+    )
+    app = (
+        await client.post(
+            f"/api/v1/technicians/{worker.pk}/applications", headers=auth(worker.token), json={"kind": "upgrade"}
+        )
+    ).json()
     assert (await client.post(f"/api/v1/review/applications/{app['id']}/approve", headers=auth(op))).status_code == 200
 
 

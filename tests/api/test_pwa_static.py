@@ -19,11 +19,18 @@ async def test_the_smallest_accepted_encoding_is_sent(tmp_path):
     (dist / "assets" / "index-abc.js.gz").write_bytes(gzip.compress(js))
     (dist / "assets" / "index-abc.js.br").write_bytes(b"brotli-bytes")
     (dist / "index.html").write_text("<!doctype html><title>OpenCCUS</title>")
-    settings = Settings(DATABASE_URL=None, REDIS_URL=None, OPENCCUS_VAR_DIR=tmp_path / "var",
-                        OPENCCUS_RUN_SCHEDULE=False, OPENCCUS_PWA_DIST=dist)
+    settings = Settings(
+        DATABASE_URL=None,
+        REDIS_URL=None,
+        OPENCCUS_VAR_DIR=tmp_path / "var",
+        OPENCCUS_RUN_SCHEDULE=False,
+        OPENCCUS_PWA_DIST=dist,
+    )
     app = create_app(settings)
-    async with LifespanManager(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                                      base_url="http://t") as c:
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c,
+    ):
         r = await c.get("/assets/index-abc.js", headers={"Accept-Encoding": "gzip, deflate, br"})
         assert r.headers["content-encoding"] == "br" and r.headers["vary"] == "Accept-Encoding"
         assert r.headers["content-type"].startswith("text/javascript")

@@ -4,8 +4,18 @@ from PIL import Image
 
 from api.ids import is_valid_ccus_id
 from tests.api.helpers import (
-    PASSWORD, approved_business, auth, jpeg, login, operator_token, register_business, register_technician,
-    submitted_technician, table_counts, technician_payload, upload,
+    PASSWORD,
+    approved_business,
+    auth,
+    jpeg,
+    login,
+    operator_token,
+    register_business,
+    register_technician,
+    submitted_technician,
+    table_counts,
+    technician_payload,
+    upload,
 )
 
 
@@ -55,8 +65,9 @@ async def test_return_needs_known_fields(client):
     bad = {"reasons": [{"field": "shoe_size", "reason": "?"}]}
     r = await client.post(f"/api/v1/review/applications/{t['application']['id']}/return", headers=auth(op), json=bad)
     assert r.status_code == 422 and r.json()["error"] == "unknown_field"
-    r = await client.post(f"/api/v1/review/applications/{t['application']['id']}/return", headers=auth(op),
-                          json={"reasons": []})
+    r = await client.post(
+        f"/api/v1/review/applications/{t['application']['id']}/return", headers=auth(op), json={"reasons": []}
+    )
     assert r.status_code == 422
 
 
@@ -67,8 +78,9 @@ async def test_application_needs_photo_and_document(client):
     assert r.status_code == 422 and r.json()["error"] == "incomplete_application"
     assert {f["field"] for f in r.json()["fields"]} == {"photo", "id_document"}
     # Declaring no identity document removes that requirement (and shortens the card to ≈3 years).
-    assert (await client.patch(f"/api/v1/technicians/{pk}", headers=auth(token),
-                               json={"has_identity_document": False})).status_code == 200
+    assert (
+        await client.patch(f"/api/v1/technicians/{pk}", headers=auth(token), json={"has_identity_document": False})
+    ).status_code == 200
     assert (await upload(client, token, pk, "photo", jpeg())).status_code == 200
     r = await client.post(f"/api/v1/technicians/{pk}/applications", headers=auth(token), json={"kind": "new"})
     assert r.status_code == 201
@@ -122,8 +134,9 @@ async def test_bad_technician_input_writes_nothing(client):
 
 
 async def test_foreign_technician_needs_residence_status(client):
-    reg = await register_technician(client, nationality="VN", residence_status="特定技能1号",
-                                    residence_expiry="2027-03-31")
+    reg = await register_technician(
+        client, nationality="VN", residence_status="特定技能1号", residence_expiry="2027-03-31"
+    )
     assert reg["technician"]["residence_expiry"] == "2027-03-31"
 
 
@@ -139,11 +152,14 @@ async def test_technician_data_is_private(client):
     assert (await client.get(f"/api/v1/technicians/{pk}", headers=auth(stranger["token"]))).status_code == 404
     assert (await client.get(f"/api/v1/technicians/{pk}", headers=auth(op))).status_code == 200
     site = {"login": "sm1", "password": PASSWORD, "display_name": "現場"}
-    await client.post(f"/api/v1/businesses/{firm['business']['id']}/site-managers", headers=auth(firm["token"]), json=site)
+    await client.post(
+        f"/api/v1/businesses/{firm['business']['id']}/site-managers", headers=auth(firm["token"]), json=site
+    )
     sm = await login(client, "sm1")
     assert (await client.get(f"/api/v1/technicians/{pk}", headers=auth(sm))).status_code == 403
-    employees = (await client.get(f"/api/v1/businesses/{firm['business']['id']}/employees",
-                                  headers=auth(firm["token"]))).json()
+    employees = (
+        await client.get(f"/api/v1/businesses/{firm['business']['id']}/employees", headers=auth(firm["token"]))
+    ).json()
     assert [e["id"] for e in employees] == [pk]
 
 
@@ -151,17 +167,22 @@ async def test_proxy_registration_by_the_employer(client):
     op = await operator_token(client)
     pending = await register_business(client)
     payload = {**technician_payload(), "consent_obtained": True, "consent_on": "2026-01-10"}
-    r = await client.post(f"/api/v1/businesses/{pending['business']['id']}/technicians",
-                          headers=auth(pending["token"]), json=payload)
+    r = await client.post(
+        f"/api/v1/businesses/{pending['business']['id']}/technicians", headers=auth(pending["token"]), json=payload
+    )
     assert r.status_code == 409 and r.json()["error"] == "business_not_approved"
 
     firm = await approved_business(client, op)
     no_consent = {**technician_payload(), "consent_obtained": False, "consent_on": "2026-01-10"}
-    r = await client.post(f"/api/v1/businesses/{firm['business']['id']}/technicians", headers=auth(firm["token"]),
-                          json=no_consent)
+    r = await client.post(
+        f"/api/v1/businesses/{firm['business']['id']}/technicians", headers=auth(firm["token"]), json=no_consent
+    )
     assert r.status_code == 422
-    r = await client.post(f"/api/v1/businesses/{firm['business']['id']}/technicians", headers=auth(firm["token"]),
-                          json={**technician_payload(), "consent_obtained": True, "consent_on": "2026-01-10"})
+    r = await client.post(
+        f"/api/v1/businesses/{firm['business']['id']}/technicians",
+        headers=auth(firm["token"]),
+        json={**technician_payload(), "consent_obtained": True, "consent_on": "2026-01-10"},
+    )
     assert r.status_code == 201 and r.json()["proxy"] and r.json()["employer_pk"] == firm["business"]["id"]
     pk = r.json()["id"]
     assert (await upload(client, firm["token"], pk, "photo", jpeg())).status_code == 200
@@ -179,31 +200,54 @@ async def test_upgrade_to_detailed_with_qualifications(client):
     assert r.status_code == 422  # 詳細型 data first
 
     files = {"file": ("cert.jpg", jpeg(800, 600), "image/jpeg")}
-    r = await client.post(f"/api/v1/technicians/{pk}/qualifications", headers=auth(token), files=files,
-                          data={"code": "T01", "acquired_on": "2010-05-01"})
+    r = await client.post(
+        f"/api/v1/technicians/{pk}/qualifications",
+        headers=auth(token),
+        files=files,
+        data={"code": "T01", "acquired_on": "2010-05-01"},
+    )
     assert r.status_code == 201 and r.json()["name"] == "玉掛け技能講習"
-    r = await client.post(f"/api/v1/technicians/{pk}/qualifications", headers=auth(token), files=files,
-                          data={"code": "NOPE", "acquired_on": "2010-05-01"})
+    r = await client.post(
+        f"/api/v1/technicians/{pk}/qualifications",
+        headers=auth(token),
+        files=files,
+        data={"code": "NOPE", "acquired_on": "2010-05-01"},
+    )
     assert r.status_code == 422
-    r = await client.post(f"/api/v1/technicians/{pk}/qualifications", headers=auth(token), files=files,
-                          data={"code": "T01", "acquired_on": "2010-05-01"})
+    r = await client.post(
+        f"/api/v1/technicians/{pk}/qualifications",
+        headers=auth(token),
+        files=files,
+        data={"code": "T01", "acquired_on": "2010-05-01"},
+    )
     assert r.status_code == 409
-    cert = await client.get(f"/api/v1/technicians/{pk}/qualifications/{(await _quals(client, pk, token))[0]}/certificate",
-                            headers=auth(token))
+    cert = await client.get(
+        f"/api/v1/technicians/{pk}/qualifications/{(await _quals(client, pk, token))[0]}/certificate",
+        headers=auth(token),
+    )
     assert cert.status_code == 200 and cert.headers["content-type"] == "image/jpeg"
 
-    detailed = {"labour_insurance_special": True, "health_checks": [{"name": "定期健康診断", "on": "2026-04-01"}],
-                "education": [{"school": "県立工業高校", "department": "建築科"}]}
-    assert (await client.put(f"/api/v1/technicians/{pk}/detailed", headers=auth(token), json=detailed)).status_code == 200
+    detailed = {
+        "labour_insurance_special": True,
+        "health_checks": [{"name": "定期健康診断", "on": "2026-04-01"}],
+        "education": [{"school": "県立工業高校", "department": "建築科"}],
+    }
+    assert (
+        await client.put(f"/api/v1/technicians/{pk}/detailed", headers=auth(token), json=detailed)
+    ).status_code == 200
     r = await client.post(f"/api/v1/technicians/{pk}/applications", headers=auth(token), json={"kind": "upgrade"})
     assert r.status_code == 201
-    assert (await client.post(f"/api/v1/review/applications/{r.json()['id']}/approve", headers=auth(op))).status_code == 200
+    assert (
+        await client.post(f"/api/v1/review/applications/{r.json()['id']}/approve", headers=auth(op))
+    ).status_code == 200
     tech = (await client.get(f"/api/v1/technicians/{pk}", headers=auth(token))).json()
     assert tech["tier"] == "detailed" and tech["detailed"]["labour_insurance_special"] is True
 
 
 async def _quals(client, pk, token):
-    return [q["id"] for q in (await client.get(f"/api/v1/technicians/{pk}", headers=auth(token))).json()["qualifications"]]
+    return [
+        q["id"] for q in (await client.get(f"/api/v1/technicians/{pk}", headers=auth(token))).json()["qualifications"]
+    ]
 
 
 async def test_roles_are_enforced(client):

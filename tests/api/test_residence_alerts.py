@@ -8,8 +8,11 @@ from tests.api.site_world import make_world
 async def test_residence_expiry_reaches_employer_and_site_managers_once(client, drain):
     w = await make_world(client)
     prime_pk = w.prime["business"]["id"]
-    await client.post(f"/api/v1/businesses/{prime_pk}/site-managers", headers=auth(w.prime["token"]),
-                      json={"login": "sm-res", "password": PASSWORD, "display_name": "現場"})
+    await client.post(
+        f"/api/v1/businesses/{prime_pk}/site-managers",
+        headers=auth(w.prime["token"]),
+        json={"login": "sm-res", "password": PASSWORD, "display_name": "現場"},
+    )
     accounts = (await client.get(f"/api/v1/businesses/{prime_pk}/accounts", headers=auth(w.prime["token"]))).json()
     sm_id = next(a["id"] for a in accounts if a["login"] == "sm-res")
     w.site = await w.create_site(name="外国人就労現場", manager_account_ids=[sm_id])
@@ -18,8 +21,9 @@ async def test_residence_expiry_reaches_employer_and_site_managers_once(client, 
     from api.registration.models import Technician
 
     # A foreign technician whose permit ends in 20 days (set directly: the correction API is tested elsewhere).
-    await Technician.filter(id=soon.pk).update(nationality="VN", residence_status="特定技能1号",
-                                               residence_expiry=today_jst() + timedelta(days=20))
+    await Technician.filter(id=soon.pk).update(
+        nationality="VN", residence_status="特定技能1号", residence_expiry=today_jst() + timedelta(days=20)
+    )
     await w.roster(w.sub, soon)
     assert (await client.post("/api/v1/admin/batches/residence-alerts", headers=auth(w.op))).status_code == 202
     await drain()
@@ -29,8 +33,11 @@ async def test_residence_expiry_reaches_employer_and_site_managers_once(client, 
     assert await residence_expiry_alerts({}) == 0
     sm = await login(client, "sm-res")
     for token in (w.sub["token"], sm, w.prime["token"]):
-        notes = [n for n in (await client.get("/api/v1/notifications", headers=auth(token))).json()
-                 if n["kind"].startswith("residence.")]
+        notes = [
+            n
+            for n in (await client.get("/api/v1/notifications", headers=auth(token))).json()
+            if n["kind"].startswith("residence.")
+        ]
         assert [n["kind"] for n in notes] == ["residence.30"], token
         assert "残り20日" in notes[0]["message"]
     # The technician themself is not one of the recipients of the employer-side alert.

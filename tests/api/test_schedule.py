@@ -19,4 +19,6 @@ def test_due_matches_minute_hour_and_day():
     assert nightly.due(datetime(2026, 11, 22, 2, 30, tzinfo=JST))
     assert not nightly.due(datetime(2026, 11, 22, 3, 30, tzinfo=JST))
     monthly = Scheduled("y", minute=frozenset({0}), hour=frozenset({4}), day=frozenset({1}))
-    assert monthly.due(datetime(2026, 12, 1, 4, 0, tzinfo=JST)) and not monthly.due(datetime(2026, 12, 2, 4, 0, tzinfo=JST))
+    assert monthly.due(datetime(2026, 12, 1, 4, 0, tzinfo=JST)) and not monthly.due(
+        datetime(2026, 12, 2, 4, 0, tzinfo=JST)
+    )

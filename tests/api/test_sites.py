@@ -8,14 +8,30 @@ async def test_site_registration(client):
     assert is_valid_ccus_id(w.site["site_id"]) and w.site["cutoff_hour"] == 5
     contracts = (await client.get(f"/api/v1/sites/{w.site['id']}/contracts", headers=auth(w.prime["token"]))).json()
     assert [(c["tier"], c["status"]) for c in contracts] == [(0, "approved")]
-    r = await client.post("/api/v1/sites", headers=auth(w.prime["token"]),
-                          json={"name": "x", "address": "y", "order_type": "public", "window_start": "2026-05-01",
-                                "window_end": "2026-04-01"})
+    r = await client.post(
+        "/api/v1/sites",
+        headers=auth(w.prime["token"]),
+        json={
+            "name": "x",
+            "address": "y",
+            "order_type": "public",
+            "window_start": "2026-05-01",
+            "window_end": "2026-04-01",
+        },
+    )
     assert r.status_code == 422
     pending = await register_business(client)
-    r = await client.post("/api/v1/sites", headers=auth(pending["token"]),
-                          json={"name": "x", "address": "y", "order_type": "public", "window_start": "2026-04-01",
-                                "window_end": "2026-05-01"})
+    r = await client.post(
+        "/api/v1/sites",
+        headers=auth(pending["token"]),
+        json={
+            "name": "x",
+            "address": "y",
+            "order_type": "public",
+            "window_start": "2026-04-01",
+            "window_end": "2026-05-01",
+        },
+    )
     assert r.status_code == 409 and r.json()["error"] == "business_not_approved"
     tech = await register_technician(client)
     r = await client.post("/api/v1/sites", headers=auth(tech["token"]), json={})
@@ -33,7 +49,9 @@ async def test_contract_tree_invitations_and_proxy(client):
     # Only the invited business answers (to others the site does not exist); it cannot be invited twice.
     r = await client.post(f"/api/v1/sites/{site}/contracts/{sub_contract['id']}/approve", headers=auth(w.sub2["token"]))
     assert r.status_code == 404
-    r = await client.post(f"/api/v1/sites/{site}/contracts/{sub_contract['id']}/approve", headers=auth(w.prime["token"]))
+    r = await client.post(
+        f"/api/v1/sites/{site}/contracts/{sub_contract['id']}/approve", headers=auth(w.prime["token"])
+    )
     assert r.status_code == 403
     r = await client.post(f"/api/v1/sites/{site}/contracts", headers=auth(w.prime["token"]), json=invite)
     assert r.status_code == 409
@@ -51,9 +69,11 @@ async def test_contract_tree_invitations_and_proxy(client):
     assert (tier2["tier"], tier2["status"], tier2["proxy"]) == (2, "approved", True)
     # Only registered (approved) businesses join.
     unapproved = await register_business(client)
-    r = await client.post(f"/api/v1/sites/{site}/contracts", headers=auth(w.prime["token"]),
-                          json={"business_id": unapproved["business"]["business_id"],
-                                "parent_contract_id": prime_contract["id"]})
+    r = await client.post(
+        f"/api/v1/sites/{site}/contracts",
+        headers=auth(w.prime["token"]),
+        json={"business_id": unapproved["business"]["business_id"], "parent_contract_id": prime_contract["id"]},
+    )
     assert r.status_code == 422 and r.json()["error"] == "business_not_registered"
     # Invited and member businesses see the site; an outsider does not.
     assert (await client.get(f"/api/v1/sites/{site}", headers=auth(w.sub2["token"]))).status_code == 200
@@ -82,8 +102,9 @@ async def test_roster_and_site_visibility_of_technicians(client):
     assert {e["position"] for e in full} == {"worker", "foreman"}
     # Ending the roster entry ends the prime's view.
     entry = next(e for e in full if e["technician_pk"] == lower.pk)
-    r = await client.patch(f"/api/v1/sites/{w.site['id']}/roster/{entry['id']}", headers=auth(w.sub2["token"]),
-                           json={"active": False})
+    r = await client.patch(
+        f"/api/v1/sites/{w.site['id']}/roster/{entry['id']}", headers=auth(w.sub2["token"]), json={"active": False}
+    )
     assert r.status_code == 200
     assert (await client.get(url, headers=auth(w.prime["token"]))).status_code == 404
 
@@ -100,17 +121,26 @@ async def test_roster_bad_input(client):
     assert r.status_code == 422  # not the prime's employee
     r = await client.post(f"/api/v1/sites/{site}/roster", headers=auth(w.sub["token"]), json={**body, "trade": "99-99"})
     assert r.status_code == 422
-    r = await client.post(f"/api/v1/sites/{site}/roster", headers=auth(w.sub["token"]), json={**body, "position": "boss"})
+    r = await client.post(
+        f"/api/v1/sites/{site}/roster", headers=auth(w.sub["token"]), json={**body, "position": "boss"}
+    )
     assert r.status_code == 422
-    assert (await client.post(f"/api/v1/sites/{site}/roster", headers=auth(w.sub["token"]), json=body)).status_code == 201
-    assert (await client.post(f"/api/v1/sites/{site}/roster", headers=auth(w.sub["token"]), json=body)).status_code == 409
+    assert (
+        await client.post(f"/api/v1/sites/{site}/roster", headers=auth(w.sub["token"]), json=body)
+    ).status_code == 201
+    assert (
+        await client.post(f"/api/v1/sites/{site}/roster", headers=auth(w.sub["token"]), json=body)
+    ).status_code == 409
 
 
 async def test_site_managers_run_their_sites(client):
     w = await make_world(client)
     pk = w.prime["business"]["id"]
-    await client.post(f"/api/v1/businesses/{pk}/site-managers", headers=auth(w.prime["token"]),
-                      json={"login": "genba1", "password": PASSWORD, "display_name": "現場"})
+    await client.post(
+        f"/api/v1/businesses/{pk}/site-managers",
+        headers=auth(w.prime["token"]),
+        json={"login": "genba1", "password": PASSWORD, "display_name": "現場"},
+    )
     accounts = (await client.get(f"/api/v1/businesses/{pk}/accounts", headers=auth(w.prime["token"]))).json()
     sm_id = next(a["id"] for a in accounts if a["login"] == "genba1")
     site = await w.create_site(name="二号現場", manager_account_ids=[sm_id])
@@ -118,5 +148,7 @@ async def test_site_managers_run_their_sites(client):
     assert [s["id"] for s in (await client.get("/api/v1/sites", headers=auth(sm))).json()] == [site["id"]]
     r = await client.post(f"/api/v1/sites/{site['id']}/devices", headers=auth(sm), json={"kind": "kiosk", "name": "顔"})
     assert r.status_code == 201
-    r = await client.post(f"/api/v1/sites/{w.site['id']}/devices", headers=auth(sm), json={"kind": "kiosk", "name": "x"})
+    r = await client.post(
+        f"/api/v1/sites/{w.site['id']}/devices", headers=auth(sm), json={"kind": "kiosk", "name": "x"}
+    )
     assert r.status_code == 403  # not their site

@@ -23,21 +23,34 @@ async def fold(client, w, drain):
 
 
 async def site_records(client, w, day):
-    r = await client.get(f"/api/v1/sites/{w.site['id']}/work-records", headers=auth(w.prime["token"]),
-                         params={"work_date": day.isoformat()})
+    r = await client.get(
+        f"/api/v1/sites/{w.site['id']}/work-records",
+        headers=auth(w.prime["token"]),
+        params={"work_date": day.isoformat()},
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
 
 async def api_client(client, w):
-    r = await client.post(f"/api/v1/businesses/{w.prime['business']['id']}/api-clients",
-                          headers=auth(w.prime["token"]), json={"name": "勤怠連携"})
+    r = await client.post(
+        f"/api/v1/businesses/{w.prime['business']['id']}/api-clients",
+        headers=auth(w.prime["token"]),
+        json={"name": "勤怠連携"},
+    )
     return await login(client, r.json()["client_id"], r.json()["client_secret"])
 
 
 def push(w, worker, key, event, when):
-    return {"idempotency_key": key, "site_id": w.site["site_id"], "technician_id": worker.technician_id,
-            "event": event, "at": when.isoformat(), "trade": "05-01", "position": "worker"}
+    return {
+        "idempotency_key": key,
+        "site_id": w.site["site_id"],
+        "technician_id": worker.technician_id,
+        "event": event,
+        "at": when.isoformat(),
+        "trade": "05-01",
+        "position": "worker",
+    }
 
 
 @pytest.mark.parametrize("cutoff", [0, 5])
@@ -48,33 +61,49 @@ async def test_night_shifts_and_early_starts_with_card_taps(client, drain, cutof
     night, late, early = [await w.worker(w.prime) for _ in range(3)]
     d = datetime.now(JST).date() - timedelta(days=6)
     nxt = d + timedelta(days=1)
-    r = await w.upload(night.tap("a1", at=at(d, 20)), night.tap("a2", at=at(nxt, 5, 30), seq=2),
-                       late.tap("b1", at=at(d, 22), seq=3), late.tap("b2", at=at(nxt, 7), seq=4),
-                       early.tap("c1", at=at(nxt, 4, 30), seq=5), early.tap("c2", at=at(nxt, 13), seq=6))
+    r = await w.upload(
+        night.tap("a1", at=at(d, 20)),
+        night.tap("a2", at=at(nxt, 5, 30), seq=2),
+        late.tap("b1", at=at(d, 22), seq=3),
+        late.tap("b2", at=at(nxt, 7), seq=4),
+        early.tap("c1", at=at(nxt, 4, 30), seq=5),
+        early.tap("c2", at=at(nxt, 13), seq=6),
+    )
     assert [x["status"] for x in r.json()["results"]] == ["accepted"] * 6
     await fold(client, w, drain)
     on_d = {x["technician_pk"]: x for x in await site_records(client, w, d)}
     on_next = {x["technician_pk"]: x for x in await site_records(client, w, nxt)}
     # 20:00 → 05:30 and 22:00 → 07:00: one record each, on the day of the entry; nothing the next day.
     assert set(on_d) == {night.pk, late.pk}
-    assert (datetime.fromisoformat(on_d[night.pk]["first_in"]), datetime.fromisoformat(on_d[night.pk]["last_out"])) \
-        == (at(d, 20), at(nxt, 5, 30))
-    assert (datetime.fromisoformat(on_d[late.pk]["first_in"]), datetime.fromisoformat(on_d[late.pk]["last_out"])) \
-        == (at(d, 22), at(nxt, 7))
+    assert (datetime.fromisoformat(on_d[night.pk]["first_in"]), datetime.fromisoformat(on_d[night.pk]["last_out"])) == (
+        at(d, 20),
+        at(nxt, 5, 30),
+    )
+    assert (datetime.fromisoformat(on_d[late.pk]["first_in"]), datetime.fromisoformat(on_d[late.pk]["last_out"])) == (
+        at(d, 22),
+        at(nxt, 7),
+    )
     # A 04:30 start is a shift of its own day, not of the day before.
     assert set(on_next) == {early.pk}
     assert datetime.fromisoformat(on_next[early.pk]["first_in"]) == at(nxt, 4, 30)
     assert datetime.fromisoformat(on_next[early.pk]["last_out"]) == at(nxt, 13)
     # The next night and a day shift after it: one record per shift, never more.
     d2 = nxt + timedelta(days=1)
-    await w.upload(night.tap("a3", at=at(nxt, 20), seq=7), night.tap("a4", at=at(d2, 5, 30), seq=8),
-                   night.tap("a5", at=at(d2 + timedelta(days=1), 8), seq=9),
-                   night.tap("a6", at=at(d2 + timedelta(days=1), 17), seq=10))
+    await w.upload(
+        night.tap("a3", at=at(nxt, 20), seq=7),
+        night.tap("a4", at=at(d2, 5, 30), seq=8),
+        night.tap("a5", at=at(d2 + timedelta(days=1), 8), seq=9),
+        night.tap("a6", at=at(d2 + timedelta(days=1), 17), seq=10),
+    )
     await fold(client, w, drain)
-    r = await client.get(f"/api/v1/technicians/{night.pk}/work-records", headers=auth(night.token),
-                         params={"month": d.strftime("%Y-%m")})
-    r2 = await client.get(f"/api/v1/technicians/{night.pk}/work-records", headers=auth(night.token),
-                          params={"month": (d2 + timedelta(days=1)).strftime("%Y-%m")})
+    r = await client.get(
+        f"/api/v1/technicians/{night.pk}/work-records", headers=auth(night.token), params={"month": d.strftime("%Y-%m")}
+    )
+    r2 = await client.get(
+        f"/api/v1/technicians/{night.pk}/work-records",
+        headers=auth(night.token),
+        params={"month": (d2 + timedelta(days=1)).strftime("%Y-%m")},
+    )
     mine = {x["work_date"]: x for x in r.json() + r2.json()}
     assert sorted(mine) == [d.isoformat(), nxt.isoformat(), (d2 + timedelta(days=1)).isoformat()]
     assert all(x["taps"] == 2 and x["last_out"] for x in mine.values())
@@ -88,32 +117,56 @@ async def test_entries_and_exits_pushed_by_a_private_system(client, drain, cutof
     token = await api_client(client, w)
     d = datetime.now(JST).date() - timedelta(days=4)
     nxt = d + timedelta(days=1)
-    r = await client.post("/api/v1/attendance", headers=auth(token), json={"records": [
-        push(w, me, "p1", "in", at(d, 20)), push(w, me, "p2", "out", at(nxt, 5, 30)),
-        push(w, me, "p3", "out", at(nxt, 5, 35)),  # a second exit: not a day of its own
-        push(w, lone, "p4", "out", at(nxt, 6)),  # no entry at all
-    ]})
+    r = await client.post(
+        "/api/v1/attendance",
+        headers=auth(token),
+        json={
+            "records": [
+                push(w, me, "p1", "in", at(d, 20)),
+                push(w, me, "p2", "out", at(nxt, 5, 30)),
+                push(w, me, "p3", "out", at(nxt, 5, 35)),  # a second exit: not a day of its own
+                push(w, lone, "p4", "out", at(nxt, 6)),  # no entry at all
+            ]
+        },
+    )
     assert [x["status"] for x in r.json()["results"]] == ["accepted"] * 4, r.text
     await fold(client, w, drain)
     [rec] = await site_records(client, w, d)
     assert rec["technician_pk"] == me.pk and datetime.fromisoformat(rec["last_out"]) == at(nxt, 5, 30)
     assert await site_records(client, w, nxt) == []
-    r = await client.get(f"/api/v1/sites/{w.site['id']}/lone-exits", headers=auth(w.prime["token"]),
-                         params={"work_date": nxt.isoformat()})
+    r = await client.get(
+        f"/api/v1/sites/{w.site['id']}/lone-exits",
+        headers=auth(w.prime["token"]),
+        params={"work_date": nxt.isoformat()},
+    )
     assert r.status_code == 200
     assert sorted((x["technician_pk"], datetime.fromisoformat(x["at"])) for x in r.json()) == sorted(
-        [(me.pk, at(nxt, 5, 35)), (lone.pk, at(nxt, 6))])
+        [(me.pk, at(nxt, 5, 35)), (lone.pk, at(nxt, 6))]
+    )
     # The missing entry arrives late (an offline system): the lone exit becomes the shift's exit.
-    await client.post("/api/v1/attendance", headers=auth(token), json={"records": [push(w, lone, "p5", "in", at(d, 21))]})
+    await client.post(
+        "/api/v1/attendance", headers=auth(token), json={"records": [push(w, lone, "p5", "in", at(d, 21))]}
+    )
     await fold(client, w, drain)
     assert {x["technician_pk"] for x in await site_records(client, w, d)} == {me.pk, lone.pk}
-    r = await client.get(f"/api/v1/sites/{w.site['id']}/lone-exits", headers=auth(w.prime["token"]),
-                         params={"work_date": nxt.isoformat()})
+    r = await client.get(
+        f"/api/v1/sites/{w.site['id']}/lone-exits",
+        headers=auth(w.prime["token"]),
+        params={"work_date": nxt.isoformat()},
+    )
     assert [x["technician_pk"] for x in r.json()] == [me.pk]
     # An exit beyond the site's shift length is not the entry's exit.
     far = d - timedelta(days=2)
-    await client.post("/api/v1/attendance", headers=auth(token), json={"records": [
-        push(w, lone, "p6", "in", at(far, 8)), push(w, lone, "p7", "out", at(far + timedelta(days=1), 9))]})
+    await client.post(
+        "/api/v1/attendance",
+        headers=auth(token),
+        json={
+            "records": [
+                push(w, lone, "p6", "in", at(far, 8)),
+                push(w, lone, "p7", "out", at(far + timedelta(days=1), 9)),
+            ]
+        },
+    )
     await fold(client, w, drain)
     [rec] = await site_records(client, w, far)
     assert rec["last_out"] is None
@@ -143,9 +196,18 @@ async def test_shift_length_is_a_validated_site_setting(client):
     short = await w.create_site(shift_hours=14)
     assert short["shift_hours"] == 14
     for bad in (0, 3, 37, 2.5, True, None):
-        r = await client.post("/api/v1/sites", headers=auth(w.prime["token"]), json={
-            "name": "x", "address": "y", "order_type": "private", "window_start": "2026-01-01",
-            "window_end": "2027-01-01", "shift_hours": bad})
+        r = await client.post(
+            "/api/v1/sites",
+            headers=auth(w.prime["token"]),
+            json={
+                "name": "x",
+                "address": "y",
+                "order_type": "private",
+                "window_start": "2026-01-01",
+                "window_end": "2027-01-01",
+                "shift_hours": bad,
+            },
+        )
         assert r.status_code == 422 and r.json()["fields"][0]["field"] == "shift_hours", (bad, r.text)
 
 
@@ -155,9 +217,15 @@ async def charge(rec, day):
 
     from api.billing.models import ChargedWorkRecord
 
-    await ChargedWorkRecord.create(work_record_id=rec.id, site_id=rec.site_id, work_month=day.replace(day=1),  # type: ignore
-                                   tariff_valid_from=day.replace(day=1), unit_price_yen=10, charge_key="t",
-                                   charged_at=now())
+    await ChargedWorkRecord.create(
+        work_record_id=rec.id,
+        site_id=rec.site_id,
+        work_month=day.replace(day=1),  # type: ignore
+        tariff_valid_from=day.replace(day=1),
+        unit_price_yen=10,
+        charge_key="t",
+        charged_at=now(),
+    )
 
 
 async def test_a_charge_follows_its_shift_when_a_late_entry_re_pairs_it(client, drain):
@@ -178,8 +246,14 @@ async def test_a_charge_follows_its_shift_when_a_late_entry_re_pairs_it(client, 
     await charge(rec, nxt)
     await charge(kept, nxt)
     # other's day was also entered by hand, approved and charged: a direct record the fold never touches.
-    direct = await WorkRecord.create(technician_id=other.pk, site_id=rec.site_id, work_date=d, first_in=at(d, 20),
-                                     method="direct", folded_at=at(d, 20))
+    direct = await WorkRecord.create(
+        technician_id=other.pk,
+        site_id=rec.site_id,
+        work_date=d,
+        first_in=at(d, 20),
+        method="direct",
+        folded_at=at(d, 20),
+    )
     await charge(direct, d)
     await w.upload(me.tap("y1", at=at(d, 20)), other.tap("z1", at=at(d, 20), seq=4))
     await fold(client, w, drain)

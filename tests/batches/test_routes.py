@@ -8,8 +8,18 @@ from tests.billing.world import billed_business
 async def test_batches_are_listed_run_and_reported(client, drain, settings):
     op = await operator_token(client)
     listed = (await client.get("/api/v1/admin/batches", headers=auth(op))).json()
-    assert {b["name"] for b in listed} == {"fold", "close", "monthly-close", "residence-alerts", "levels",
-                                           "face-purge", "face-refresh", "billing-close", "lump-sum-settle", "mail"}
+    assert {b["name"] for b in listed} == {
+        "fold",
+        "close",
+        "monthly-close",
+        "residence-alerts",
+        "levels",
+        "face-purge",
+        "face-refresh",
+        "billing-close",
+        "lump-sum-settle",
+        "mail",
+    }
     assert [b["takes_period"] for b in listed if b["name"] == "billing-close"] == [True]
 
     r = await client.post("/api/v1/admin/batches/fold", headers=auth(op))
@@ -62,6 +72,7 @@ async def test_refusals_change_nothing(client, drain):
     assert (await client.get("/api/v1/admin/batches/runs", headers=auth(firm["token"]))).status_code == 403
     r = await client.post("/api/v1/admin/batches/billing-close", headers=auth(op), json={"period": "2020-13"})
     assert r.status_code == 422
-    assert (await client.get("/api/v1/admin/batches/runs/999999", headers=auth(op))).json()["error"] \
-        == "no_such_batch_run"
+    assert (await client.get("/api/v1/admin/batches/runs/999999", headers=auth(op))).json()[
+        "error"
+    ] == "no_such_batch_run"
     assert await table_counts() == before

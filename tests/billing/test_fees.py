@@ -13,8 +13,9 @@ async def _backdate(app_id: int, day: date) -> None:
     """Time passes: the application was submitted on `day` (what its submission stored then)."""
     from api.registration.models import Application
 
-    await Application.filter(id=app_id).update(priced_on=day, submitted_at=datetime(day.year, day.month, day.day,
-                                                                                   10, tzinfo=JST))
+    await Application.filter(id=app_id).update(
+        priced_on=day, submitted_at=datetime(day.year, day.month, day.day, 10, tzinfo=JST)
+    )
 
 
 async def _pending(client, business_pk: int, token: str) -> list[dict]:
@@ -57,8 +58,11 @@ async def test_registration_applied_before_a_tariff_change_and_approved_after_it
     app_id, pk, token = reg["application_id"], reg["business"]["id"], reg["token"]
     # Applied on 2020-09-30 (old table: 24,000), returned, resubmitted and approved under the new one (48,000).
     await _backdate(app_id, date(2020, 9, 30))
-    r = await client.post(f"/api/v1/review/applications/{app_id}/return", headers=auth(op),
-                          json={"reasons": [{"field": "name", "reason": "登記簿の表記と違います"}]})
+    r = await client.post(
+        f"/api/v1/review/applications/{app_id}/return",
+        headers=auth(op),
+        json={"reasons": [{"field": "name", "reason": "登記簿の表記と違います"}]},
+    )
     assert r.status_code == 200, r.text
     r = await client.post(f"/api/v1/applications/{app_id}/resubmit", headers=auth(token))
     assert r.status_code == 200, r.text
@@ -87,8 +91,10 @@ async def test_technician_fee_shown_on_submission_is_the_one_charged(client, mon
     old = next(r for r in real if r.fee_type == "technician_registration" and r.variant == "simplified")
     from dataclasses import replace
 
-    new_rows += [replace(old, valid_to=today - timedelta(days=1)),
-                 replace(old, amount_yen=3_000, valid_from=today, source="test fixture")]
+    new_rows += [
+        replace(old, valid_to=today - timedelta(days=1)),
+        replace(old, amount_yen=3_000, valid_from=today, source="test fixture"),
+    ]
     monkeypatch.setattr(tariffs, "load_tariffs", lambda: tuple(new_rows))
     r = await client.get("/api/v1/fees/quote", params={"kind": "technician_registration", "tier": "simplified"})
     assert r.json()["amount_yen"] == 3_000  # today's price for a new applicant
@@ -134,16 +140,18 @@ async def test_reissue_keeps_the_expiry_and_an_expired_registration_is_not_reiss
     t = await _approved_technician(client, op)
     expiry = _day_in(400)
     await _expires(t["pk"], expiry)
-    r = await client.post(f"/api/v1/technicians/{t['pk']}/card-reissue", headers=auth(t["token"]),
-                          json={"reason": "damaged"})
+    r = await client.post(
+        f"/api/v1/technicians/{t['pk']}/card-reissue", headers=auth(t["token"]), json={"reason": "damaged"}
+    )
     assert r.status_code == 201, r.text
     assert r.json()["valid_until"] == expiry.isoformat()  # not a new ten years for 1,000 yen
     assert (await _me(client, t))["registration_expires_on"] == expiry.isoformat()
     # Expired yesterday: no reissue (409 registration_expired), nothing written.
     await _expires(t["pk"], _day_in(-1))
     before = await table_counts()
-    r = await client.post(f"/api/v1/technicians/{t['pk']}/card-reissue", headers=auth(t["token"]),
-                          json={"reason": "lost"})
+    r = await client.post(
+        f"/api/v1/technicians/{t['pk']}/card-reissue", headers=auth(t["token"]), json={"reason": "lost"}
+    )
     assert r.status_code == 409 and r.json()["error"] == "registration_expired", r.text
     assert await table_counts() == before
 
@@ -151,8 +159,11 @@ async def test_reissue_keeps_the_expiry_and_an_expired_registration_is_not_reiss
 async def test_renewal_opens_six_months_before_expiry_is_reviewed_charged_and_issues_the_next_card(client, drain):
     op = await operator_token(client)
     t = await _approved_technician(client, op)
-    apply = lambda: client.post(f"/api/v1/technicians/{t['pk']}/applications", headers=auth(t["token"]),  # noqa
-                                json={"kind": "renewal"})
+    apply = lambda: client.post(
+        f"/api/v1/technicians/{t['pk']}/applications",
+        headers=auth(t["token"]),
+        json={"kind": "renewal"},
+    )
     # A fresh registration (≈10 years): too early, the refusal names the opening day.
     before = await table_counts()
     r = await apply()
@@ -174,8 +185,11 @@ async def test_renewal_opens_six_months_before_expiry_is_reviewed_charged_and_is
     r = await apply()
     assert r.status_code == 409 and r.json()["error"] == "renewal_open"
     # Reviewed like an application: returned, resubmitted, approved.
-    r = await client.post(f"/api/v1/review/applications/{app['id']}/return", headers=auth(op),
-                          json={"reasons": [{"field": "photo", "reason": "顔写真が古いです"}]})
+    r = await client.post(
+        f"/api/v1/review/applications/{app['id']}/return",
+        headers=auth(op),
+        json={"reasons": [{"field": "photo", "reason": "顔写真が古いです"}]},
+    )
     assert r.status_code == 200, r.text
     r = await client.post(f"/api/v1/applications/{app['id']}/resubmit", headers=auth(t["token"]))
     assert r.status_code == 200, r.text
@@ -198,8 +212,9 @@ async def test_renewal_opens_six_months_before_expiry_is_reviewed_charged_and_is
     await drain()
     notes = (await client.get("/api/v1/notifications", headers=auth(t["token"]))).json()
     texts = [n["message"] for n in notes]
-    assert any("登録の更新が承認されました" in x for x in texts) and any("登録の更新の申請が差し戻されました" in x
-                                                                  for x in texts), texts
+    assert any("登録の更新が承認されました" in x for x in texts) and any(
+        "登録の更新の申請が差し戻されました" in x for x in texts
+    ), texts
 
 
 async def test_expired_registration_can_be_renewed_and_others_cannot_apply(client):
@@ -207,14 +222,16 @@ async def test_expired_registration_can_be_renewed_and_others_cannot_apply(clien
     t = await _approved_technician(client, op)
     old = _day_in(-20)
     await _expires(t["pk"], old)
-    r = await client.post(f"/api/v1/technicians/{t['pk']}/applications", headers=auth(t["token"]),
-                          json={"kind": "renewal"})
+    r = await client.post(
+        f"/api/v1/technicians/{t['pk']}/applications", headers=auth(t["token"]), json={"kind": "renewal"}
+    )
     assert r.status_code == 201, r.text
     r = await client.post(f"/api/v1/review/applications/{r.json()['id']}/approve", headers=auth(op))
     assert r.status_code == 200, r.text
     assert (await _me(client, t))["registration_expires_on"] == old.replace(year=old.year + 10).isoformat()
     # A draft registration has nothing to renew.
     d = await submitted_technician(client)
-    r = await client.post(f"/api/v1/technicians/{d['pk']}/applications", headers=auth(d["token"]),
-                          json={"kind": "renewal"})
+    r = await client.post(
+        f"/api/v1/technicians/{d['pk']}/applications", headers=auth(d["token"]), json={"kind": "renewal"}
+    )
     assert r.status_code == 409 and r.json()["error"] == "not_renewable"

@@ -22,32 +22,47 @@ async def _invoice(client, drain):
 async def test_credit_notes_are_limited_to_what_the_invoice_holds(client, drain):
     op, biz, inv = await _invoice(client, drain)
     url = f"/api/v1/admin/invoices/{inv['id']}/credit-notes"
-    r = await client.post(url, headers=auth(op), json={"lines": [{"label": "管理者ID 重複登録分", "amount_yen": 11_400,
-                                                                  "fee_type": "admin_id"}], "reason": "二重登録の取消"})
+    r = await client.post(
+        url,
+        headers=auth(op),
+        json={
+            "lines": [{"label": "管理者ID 重複登録分", "amount_yen": 11_400, "fee_type": "admin_id"}],
+            "reason": "二重登録の取消",
+        },
+    )
     assert r.status_code == 201, r.text
     cn = r.json()
     assert cn["number"].startswith("CRN-") and cn["total_yen"] == 11_400 and cn["tax_yen"] == 1_036
     before = await table_counts()
     for body, code in (
         ({"lines": [{"label": "過大", "amount_yen": 48_001}], "reason": "テスト"}, "credit_exceeds_remaining"),
-        ({"lines": [{"label": "軽減税率", "amount_yen": 100, "tax_rate_percent": 8}], "reason": "テスト"},
-         "credit_rate_not_on_invoice"),
+        (
+            {"lines": [{"label": "軽減税率", "amount_yen": 100, "tax_rate_percent": 8}], "reason": "テスト"},
+            "credit_rate_not_on_invoice",
+        ),
         ({"lines": [{"label": "ゼロ", "amount_yen": 0}], "reason": "テスト"}, "empty_credit_note"),
     ):
         r = await client.post(url, headers=auth(op), json=body)
         assert r.status_code == 422 and r.json()["error"] == code, r.text
-    assert (await client.post(url, headers=auth(biz["token"]), json={"lines": [{"label": "x", "amount_yen": 1}],
-                                                                     "reason": "テスト"})).status_code == 403
+    assert (
+        await client.post(
+            url, headers=auth(biz["token"]), json={"lines": [{"label": "x", "amount_yen": 1}], "reason": "テスト"}
+        )
+    ).status_code == 403
     assert await table_counts() == before
     detail = (await client.get(f"/api/v1/invoices/{inv['id']}", headers=auth(biz["token"]))).json()
     assert (detail["total_yen"], detail["credited_yen"], detail["balance_yen"]) == (59_400, 11_400, 48_000)
     assert detail["credit_notes"][0]["lines"][0]["label"] == "管理者ID 重複登録分"
     # The rest can still be credited, to the yen; the audit trail has both notes with their reason.
-    r = await client.post(url, headers=auth(op), json={"lines": [{"label": "残額", "amount_yen": 48_000}],
-                                                       "reason": "登録取消"})
+    r = await client.post(
+        url, headers=auth(op), json={"lines": [{"label": "残額", "amount_yen": 48_000}], "reason": "登録取消"}
+    )
     assert r.status_code == 201
-    trail = (await client.get("/api/v1/audit", headers=auth(op),
-                              params={"entity_type": "invoice", "entity_id": str(inv["id"])})).json()
+    trail = (
+        await client.get(
+            "/api/v1/audit", headers=auth(op), params={"entity_type": "invoice", "entity_id": str(inv["id"])}
+        )
+    ).json()
     assert [e["reason"] for e in trail] == ["登録取消", "二重登録の取消"]
 
 
@@ -58,10 +73,12 @@ async def test_issued_invoices_cannot_be_changed_in_the_database(client, drain):
 
     _, _, inv = await _invoice(client, drain)
     conn = connections.get("default")
-    for sql in (f"UPDATE invoice SET total_yen = 1 WHERE id = {inv['id']}",
-                f"DELETE FROM invoice WHERE id = {inv['id']}",
-                f"UPDATE invoice_line SET amount_yen = 1 WHERE invoice_id = {inv['id']}",
-                f"UPDATE charge SET amount_yen = 1 WHERE invoice_id = {inv['id']}"):
+    for sql in (
+        f"UPDATE invoice SET total_yen = 1 WHERE id = {inv['id']}",
+        f"DELETE FROM invoice WHERE id = {inv['id']}",
+        f"UPDATE invoice_line SET amount_yen = 1 WHERE invoice_id = {inv['id']}",
+        f"UPDATE charge SET amount_yen = 1 WHERE invoice_id = {inv['id']}",
+    ):
         with pytest.raises(Exception, match="immutable"):
             await conn.execute_script(sql)
     # The payment state is the one thing that moves.
@@ -81,8 +98,11 @@ async def test_invoice_and_receipt_pdfs(client, drain):
     r = await client.get(f"/api/v1/invoices/{inv['id']}/receipt", headers=auth(biz["token"]))
     assert r.status_code == 409 and r.json()["error"] == "not_paid"
     # Paid in full (by a credit note here; payments have their own tests): the receipt is available.
-    await client.post(f"/api/v1/admin/invoices/{inv['id']}/credit-notes", headers=auth(op),
-                      json={"lines": [{"label": "免除", "amount_yen": 59_400}], "reason": "テスト"})
+    await client.post(
+        f"/api/v1/admin/invoices/{inv['id']}/credit-notes",
+        headers=auth(op),
+        json={"lines": [{"label": "免除", "amount_yen": 59_400}], "reason": "テスト"},
+    )
     r = await client.get(f"/api/v1/invoices/{inv['id']}/receipt", headers=auth(biz["token"]))
     assert r.status_code == 200
     assert "領収書" in PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
@@ -96,8 +116,9 @@ async def test_technician_without_employer_is_invoiced_at_approval_and_card_reis
     [inv] = (await client.get("/api/v1/invoices", headers=auth(t["token"]))).json()
     assert (inv["kind"], inv["total_yen"], inv["technician_pk"]) == ("immediate", 2_500, t["pk"])
     # Reissue of a lost card: the old card is revoked, a new one issued, 1,000 yen invoiced at once.
-    r = await client.post(f"/api/v1/technicians/{t['pk']}/card-reissue", headers=auth(t["token"]),
-                          json={"reason": "lost"})
+    r = await client.post(
+        f"/api/v1/technicians/{t['pk']}/card-reissue", headers=auth(t["token"]), json={"reason": "lost"}
+    )
     assert r.status_code == 201, r.text
     out = r.json()
     assert out["fee_yen"] == 1_000 and out["card_serial"] != out["revoked_serial"]
@@ -109,8 +130,9 @@ async def test_technician_without_employer_is_invoiced_at_approval_and_card_reis
     # Another business cannot reissue this technician's card, and nothing changes.
     biz = await billed_business(client, op)
     before = await table_counts()
-    r = await client.post(f"/api/v1/technicians/{t['pk']}/card-reissue", headers=auth(biz["token"]),
-                          json={"reason": "damaged"})
+    r = await client.post(
+        f"/api/v1/technicians/{t['pk']}/card-reissue", headers=auth(biz["token"]), json={"reason": "damaged"}
+    )
     assert r.status_code == 404  # not their technician
     assert await table_counts() == before
 

@@ -45,8 +45,9 @@ async def test_invoice_and_receipt_pdfs_embed_every_font(client, drain, settings
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
     assert settings.invoice_issuer_number in text
     # Paid by bank transfer with the invoice's reference, then the receipt.
-    paid = await upload(client, op, notice(transfer("000001", inv["total_yen"], "ｻｸﾗｹﾝｾﾂ",
-                                                    edi_info=inv["payment_reference"])))
+    paid = await upload(
+        client, op, notice(transfer("000001", inv["total_yen"], "ｻｸﾗｹﾝｾﾂ", edi_info=inv["payment_reference"]))
+    )
     assert paid.json()["matched"] == 1, paid.text
     r = await client.get(f"/api/v1/invoices/{inv['id']}/receipt", headers=auth(biz["token"]))
     assert r.status_code == 200, r.text

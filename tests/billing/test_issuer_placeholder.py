@@ -31,8 +31,11 @@ async def test_the_placeholder_blocks_finalising_on_postgresql_only(caplog, clie
     assert r.status_code == 409 and r.json()["error"] == "invoice_issuer_number_placeholder", r.text
     r = await client.post("/api/v1/admin/batches/billing-close", headers=auth(op))
     assert r.status_code == 409 and r.json()["error"] == "invoice_issuer_number_placeholder", r.text
-    r = await client.post("/api/v1/admin/invoices/1/credit-notes", headers=auth(op),
-                          json={"reason": "訂正", "lines": [{"label": "x", "amount_yen": 100}]})
+    r = await client.post(
+        "/api/v1/admin/invoices/1/credit-notes",
+        headers=auth(op),
+        json={"reason": "訂正", "lines": [{"label": "x", "amount_yen": 100}]},
+    )
     assert r.status_code == 409 and r.json()["error"] == "invoice_issuer_number_placeholder", r.text
     assert await table_counts() == before
     # The job refuses too (a cron close): the run fails with the code, and no invoice is made.

@@ -26,8 +26,9 @@ async def test_lump_sum_is_disabled_by_default_and_says_why(client):
     prime = await billed_business(client, op)
     site = await site_for(prime)
     before = await table_counts()
-    r = await client.post(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]),
-                          json={"estimated_person_days": 100})
+    r = await client.post(
+        f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 100}
+    )
     assert r.status_code == 409 and r.json()["error"] == "lump_sum_disabled"
     assert "not public" in r.json()["message"]
     r = await client.get(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]))
@@ -42,17 +43,20 @@ async def test_prepaid_person_days_cannot_be_below_the_records_already_on_the_si
     techs = await technicians(10, prime["business"]["id"])
     await work_records(site, techs, month_days(today_jst() - timedelta(days=20), 16))  # 160 records, not charged
     before = await table_counts()
-    r = await client.post(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]),
-                          json={"estimated_person_days": 159})
+    r = await client.post(
+        f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 159}
+    )
     assert r.status_code == 422 and r.json()["error"] == "person_days_below_records", r.text
     assert "160" in r.json()["message"]
     # A band's estimate is held to the same rule (under 1,000万: 150 person-days).
-    r = await client.post(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]),
-                          json={"contract_amount_yen": 5_000_000})
+    r = await client.post(
+        f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"contract_amount_yen": 5_000_000}
+    )
     assert r.status_code == 422 and r.json()["error"] == "person_days_below_records"
     assert await table_counts() == before
-    r = await client.post(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]),
-                          json={"estimated_person_days": 160})
+    r = await client.post(
+        f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 160}
+    )
     assert r.status_code == 201, r.text
     assert r.json()["amount_yen"] == 1_600 and r.json()["settled_on"] is None
 
@@ -75,8 +79,9 @@ async def test_excess_records_are_charged_once_after_the_window(client, drain):
     site, other = await site_for(prime), await site_for(prime)
     techs = await technicians(10, prime["business"]["id"])
     for s in (site, other):
-        r = await client.post(f"/api/v1/sites/{s}/lump-sum", headers=auth(prime["token"]),
-                              json={"estimated_person_days": 100})
+        r = await client.post(
+            f"/api/v1/sites/{s}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 100}
+        )
         assert r.status_code == 201, r.text
     first = add_months(month_start(today_jst()), -3)
     await work_records(site, techs, month_days(first, 12))  # 120 records: 20 over the estimate
@@ -89,14 +94,19 @@ async def test_excess_records_are_charged_once_after_the_window(client, drain):
     again = await _run_settlement(client, op, drain)
     assert again == {"settled": 0, "excess_yen": 0}
     assert await settle(lump_ids=None) == {"settled": 0, "excess_yen": 0}
-    pending = (await client.get(f"/api/v1/businesses/{prime['business']['id']}/charges",
-                                headers=auth(prime["token"]))).json()
+    pending = (
+        await client.get(f"/api/v1/businesses/{prime['business']['id']}/charges", headers=auth(prime["token"]))
+    ).json()
     excess = [c for c in pending if c["fee_type"] == "site_lump_sum_excess"]
-    assert [(c["quantity"], c["unit_price_yen"], c["amount_yen"], c["site_pk"]) for c in excess] == [(20, 10, 200, site)]
+    assert [(c["quantity"], c["unit_price_yen"], c["amount_yen"], c["site_pk"]) for c in excess] == [
+        (20, 10, 200, site)
+    ]
     lump = (await client.get(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]))).json()
     assert (lump["actual_person_days"], lump["excess_person_days"], lump["excess_yen"]) == (120, 20, 200)
     assert lump["settled_on"] == today_jst().isoformat()
-    assert (await client.get(f"/api/v1/sites/{other}/lump-sum", headers=auth(prime["token"]))).json()["settled_on"] is None
+    assert (await client.get(f"/api/v1/sites/{other}/lump-sum", headers=auth(prime["token"]))).json()[
+        "settled_on"
+    ] is None
 
 
 async def test_settlement_run_twice_at_once_charges_once(client, backend):
@@ -114,8 +124,9 @@ async def test_settlement_run_twice_at_once_charges_once(client, backend):
     sites = []
     for _ in range(5):
         s = await site_for(prime)
-        r = await client.post(f"/api/v1/sites/{s}/lump-sum", headers=auth(prime["token"]),
-                              json={"estimated_person_days": 1})
+        r = await client.post(
+            f"/api/v1/sites/{s}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 1}
+        )
         assert r.status_code == 201, r.text
         await work_records(s, techs, month_days(add_months(ended, -1), 2))  # 6 records: 5 over
         await Site.filter(id=s).update(window_end=ended)

@@ -8,7 +8,15 @@ import pytest
 from api.billing.jobs import billing_close
 from tests.api.helpers import auth, submitted_technician, table_counts
 from tests.billing.world import (
-    THIS_MONTH, add_months, billed_business, close, invoices_of, month_days, site_for, technicians, work_records,
+    THIS_MONTH,
+    add_months,
+    billed_business,
+    close,
+    invoices_of,
+    month_days,
+    site_for,
+    technicians,
+    work_records,
 )
 
 
@@ -26,12 +34,17 @@ async def test_registration_fees_are_invoiced_once_with_gap_free_numbers(client,
     a = await billed_business(client, op, capital_yen=30_000_000)
     b = await billed_business(client, op, capital_yen=None, corporate_number=None)  # individual: 6,000
     # A 第1階層管理者ID (11,400 a year) and a free 現場管理者ID.
-    r = await client.post(f"/api/v1/businesses/{a['business']['id']}/admins", headers=auth(a["token"]),
-                          json={"login": "branch-admin", "password": "a-long-test-password", "display_name": "支店",
-                                "tier": 1})
+    r = await client.post(
+        f"/api/v1/businesses/{a['business']['id']}/admins",
+        headers=auth(a["token"]),
+        json={"login": "branch-admin", "password": "a-long-test-password", "display_name": "支店", "tier": 1},
+    )
     assert r.status_code == 201, r.text
-    r = await client.post(f"/api/v1/businesses/{a['business']['id']}/site-managers", headers=auth(a["token"]),
-                          json={"login": "site-mgr", "password": "a-long-test-password", "display_name": "現場"})
+    r = await client.post(
+        f"/api/v1/businesses/{a['business']['id']}/site-managers",
+        headers=auth(a["token"]),
+        json={"login": "site-mgr", "password": "a-long-test-password", "display_name": "現場"},
+    )
     assert r.status_code == 201, r.text
     # A technician registered by a's employee: the employer pays the 2,500 yen (簡略型).
     t = await submitted_technician(client, employer_business_id=a["business"]["business_id"])
@@ -52,8 +65,9 @@ async def test_registration_fees_are_invoiced_once_with_gap_free_numbers(client,
     assert inv_a["status"] == "open" and inv_a["balance_yen"] == 73_300 and inv_a["payment_status"] == "unpaid"
     detail = (await client.get(f"/api/v1/invoices/{inv_a['id']}", headers=auth(a["token"]))).json()
     assert sum(x["amount_yen"] for x in detail["lines"]) == 73_300 and len(detail["lines"]) == 4
-    assert (await client.get(f"/api/v1/businesses/{a['business']['id']}/charges",
-                             headers=auth(a["token"]))).json() == []
+    assert (
+        await client.get(f"/api/v1/businesses/{a['business']['id']}/charges", headers=auth(a["token"]))
+    ).json() == []
     # Another business cannot see it; the operator can.
     assert (await client.get(f"/api/v1/invoices/{inv_a['id']}", headers=auth(b["token"]))).status_code == 404
     assert (await client.get(f"/api/v1/invoices/{inv_a['id']}", headers=auth(op))).status_code == 200
@@ -62,8 +76,10 @@ async def test_registration_fees_are_invoiced_once_with_gap_free_numbers(client,
     before = await table_counts()
     await close(client, op, drain)
     after = await table_counts()
-    assert {k: v for k, v in after.items() if v != before[k]} == {"audit_entry": before["audit_entry"] + 1,
-                                                                  "batch_run": before["batch_run"] + 1}
+    assert {k: v for k, v in after.items() if v != before[k]} == {
+        "audit_entry": before["audit_entry"] + 1,
+        "batch_run": before["batch_run"] + 1,
+    }
     assert await invoices_of(client, a["token"], a["business"]["id"]) == [inv_a]
     runs = (await client.get("/api/v1/admin/billing/runs", headers=auth(op))).json()
     assert runs[0]["runs"] == 2 and runs[0]["invoices"] == 2
@@ -81,10 +97,12 @@ async def test_site_usage_by_tariff_version_and_carry_forward(client, drain):
     await work_records(site, techs[:50], [date(2020, 10, 1)])
     # September alone: 300 yen < 1,500 (the threshold before 2023-04): carried.
     assert (await billing_close({}, "2020-09"))["invoices"] == 0
-    pending = (await client.get(f"/api/v1/businesses/{prime['business']['id']}/charges",
-                                headers=auth(prime["token"]))).json()
-    assert [(c["quantity"], c["unit_price_yen"], c["counted_in"]) for c in pending if c["fee_type"] == "site_usage"] \
-        == [(100, 3, "2020-09-01")]
+    pending = (
+        await client.get(f"/api/v1/businesses/{prime['business']['id']}/charges", headers=auth(prime["token"]))
+    ).json()
+    assert [
+        (c["quantity"], c["unit_price_yen"], c["counted_in"]) for c in pending if c["fee_type"] == "site_usage"
+    ] == [(100, 3, "2020-09-01")]
     # October: 300 + 500 = 800 yen, still carried … until the seventh close (March 2021) bills it anyway.
     for month in ("2020-10", "2020-11", "2020-12", "2021-01", "2021-02"):
         assert (await billing_close({}, month))["invoices"] == 0, month
@@ -92,8 +110,10 @@ async def test_site_usage_by_tariff_version_and_carry_forward(client, drain):
     [inv] = await invoices_of(client, prime["token"], prime["business"]["id"])
     assert inv["period"] == "2021-03-01" and inv["total_yen"] == 800 and inv["tax_yen"] == 72
     lines = (await client.get(f"/api/v1/invoices/{inv['id']}", headers=auth(prime["token"]))).json()["lines"]
-    assert sorted((x["unit_price_yen"], x["quantity"], x["amount_yen"]) for x in lines) == [(3, 100, 300),
-                                                                                          (10, 50, 500)]
+    assert sorted((x["unit_price_yen"], x["quantity"], x["amount_yen"]) for x in lines) == [
+        (3, 100, 300),
+        (10, 50, 500),
+    ]
 
 
 async def test_late_work_records_go_on_the_next_invoice_and_lump_sum_sites_are_not_charged(client, drain):
@@ -104,8 +124,9 @@ async def test_late_work_records_go_on_the_next_invoice_and_lump_sum_sites_are_n
     site, prepaid = await site_for(prime), await site_for(prime)
     techs = await technicians(40, prime["business"]["id"])
     first = add_months(THIS_MONTH, -3)
-    r = await client.post(f"/api/v1/sites/{prepaid}/lump-sum", headers=auth(prime["token"]),
-                          json={"contract_amount_yen": 30_000_000})
+    r = await client.post(
+        f"/api/v1/sites/{prepaid}/lump-sum", headers=auth(prime["token"]), json={"contract_amount_yen": 30_000_000}
+    )
     assert r.status_code == 201, r.text
     assert (r.json()["band"], r.json()["estimated_person_days"], r.json()["amount_yen"]) == ("10m_to_50m", 600, 6_000)
     await work_records(site, techs, month_days(first, 25))  # 1,000 records = 10,000 yen: invoiced
@@ -124,18 +145,24 @@ async def test_late_work_records_go_on_the_next_invoice_and_lump_sum_sites_are_n
     assert sum(x["quantity"] for x in detail["lines"]) == 1_000  # the issued invoice never changes
     # A site already charged per record cannot switch; a second choice is refused; others' sites are refused.
     before = await table_counts()
-    r = await client.post(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]),
-                          json={"estimated_person_days": 100})
+    r = await client.post(
+        f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 100}
+    )
     assert r.status_code == 409 and r.json()["error"] == "usage_already_charged"
-    r = await client.post(f"/api/v1/sites/{prepaid}/lump-sum", headers=auth(prime["token"]),
-                          json={"estimated_person_days": 100})
+    r = await client.post(
+        f"/api/v1/sites/{prepaid}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 100}
+    )
     assert r.status_code == 409 and r.json()["error"] == "already_lump_sum"
     other = await billed_business(client, op)
     before = await table_counts()
-    r = await client.post(f"/api/v1/sites/{site}/lump-sum", headers=auth(other["token"]),
-                          json={"estimated_person_days": 100})
+    r = await client.post(
+        f"/api/v1/sites/{site}/lump-sum", headers=auth(other["token"]), json={"estimated_person_days": 100}
+    )
     assert r.status_code == 403
-    r = await client.post(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]),
-                          json={"estimated_person_days": 100, "contract_amount_yen": 5})
+    r = await client.post(
+        f"/api/v1/sites/{site}/lump-sum",
+        headers=auth(prime["token"]),
+        json={"estimated_person_days": 100, "contract_amount_yen": 5},
+    )
     assert r.status_code == 422
     assert await table_counts() == before

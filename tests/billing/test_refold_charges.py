@@ -23,8 +23,11 @@ async def fold(drain):
 
 
 async def site_records(client, w, day):
-    r = await client.get(f"/api/v1/sites/{w.site['id']}/work-records", headers=auth(w.prime["token"]),
-                         params={"work_date": day.isoformat()})
+    r = await client.get(
+        f"/api/v1/sites/{w.site['id']}/work-records",
+        headers=auth(w.prime["token"]),
+        params={"work_date": day.isoformat()},
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -47,8 +50,11 @@ async def test_a_shift_re_paired_after_its_close_is_not_charged_again(client, dr
     d = LAST_MONTH + timedelta(days=1)
     nxt = d + timedelta(days=1)
     # The exit reader's 05:30 tap arrives first: a record of its own day. Another worker's day shift beside it.
-    r = await w.upload(me.tap("x2", at=at(nxt, 5, 30), seq=2),
-                       other.tap("o1", at=at(nxt, 8), seq=3), other.tap("o2", at=at(nxt, 17), seq=4))
+    r = await w.upload(
+        me.tap("x2", at=at(nxt, 5, 30), seq=2),
+        other.tap("o1", at=at(nxt, 8), seq=3),
+        other.tap("o2", at=at(nxt, 17), seq=4),
+    )
     assert [x["status"] for x in r.json()["results"]] == ["accepted"] * 3, r.text
     await fold(drain)
     assert sorted(x["technician_pk"] for x in await site_records(client, w, nxt)) == sorted([me.pk, other.pk])
@@ -74,8 +80,9 @@ async def test_a_shift_re_paired_after_its_close_is_not_charged_again(client, dr
 
     # Folding again changes nothing, and a new shift is still charged.
     await fold(drain)
-    r = await w.upload(me.tap("x3", at=at(nxt + timedelta(days=1), 8), seq=5),
-                       me.tap("x4", at=at(nxt + timedelta(days=1), 17), seq=6))
+    r = await w.upload(
+        me.tap("x3", at=at(nxt + timedelta(days=1), 8), seq=5), me.tap("x4", at=at(nxt + timedelta(days=1), 17), seq=6)
+    )
     await fold(drain)
     await close(client, w.op, drain)
     assert await usage_billed(client, w) == 3

@@ -95,9 +95,7 @@ def test_capital_band_codes() -> None:
     assert capital_band(capital_yen=None, sole_proprietor=True) == "sole_proprietor"
 
 
-@pytest.mark.parametrize(
-    ("capital", "sole"), [(-1, False), (1_000_000, True), (True, False), (10_000_000.0, False)]
-)
+@pytest.mark.parametrize(("capital", "sole"), [(-1, False), (1_000_000, True), (True, False), (10_000_000.0, False)])
 def test_impossible_capital_is_refused(capital: object, sole: bool) -> None:
     with pytest.raises(TariffError) as err:
         capital_band(capital_yen=capital, sole_proprietor=sole)  # type: ignore[arg-type]

@@ -23,14 +23,25 @@ async def _invoice(client) -> tuple[dict, str]:
 async def test_the_invoice_names_the_account_to_transfer_to(client, settings, app):
     configured = settings.database_url is not None
     if configured:  # on PostgreSQL the operator sets the account
-        app.state.settings = settings.model_copy(update={
-            "bank_name": "みずほ銀行", "bank_branch": "東京営業部", "bank_account_number": "7654321",
-            "bank_account_holder": "ｵｰﾌﾟﾝｼｰｼｰﾕｰｴｽ"})
+        app.state.settings = settings.model_copy(
+            update={
+                "bank_name": "みずほ銀行",
+                "bank_branch": "東京営業部",
+                "bank_account_number": "7654321",
+                "bank_account_holder": "ｵｰﾌﾟﾝｼｰｼｰﾕｰｴｽ",
+            }
+        )
     detail, token = await _invoice(client)
     to = detail["transfer_to"]
     if configured:
-        assert to == {"bank": "みずほ銀行", "branch": "東京営業部", "account_type": "普通", "account_number": "7654321",
-                      "holder": "ｵｰﾌﾟﾝｼｰｼｰﾕｰｴｽ", "demo": False}
+        assert to == {
+            "bank": "みずほ銀行",
+            "branch": "東京営業部",
+            "account_type": "普通",
+            "account_number": "7654321",
+            "holder": "ｵｰﾌﾟﾝｼｰｼｰﾕｰｴｽ",
+            "demo": False,
+        }
     else:  # the embedded default shows a demo account, labelled as one
         assert to["demo"] is True and to["account_number"]
     # No payment provider configured in these tests: the page is told not to offer a pay form.

@@ -60,9 +60,15 @@ async def site_for(prime: dict) -> int:
     from api.sites.models import OrderType, Site
 
     today = today_jst()
-    site = await Site.create(site_id=new_ccus_id(), prime_id=prime["business"]["id"], name="請求テスト現場",
-                             address="東京都", order_type=OrderType.private, window_start=today - timedelta(days=900),
-                             window_end=today + timedelta(days=300))
+    site = await Site.create(
+        site_id=new_ccus_id(),
+        prime_id=prime["business"]["id"],
+        name="請求テスト現場",
+        address="東京都",
+        order_type=OrderType.private,
+        window_start=today - timedelta(days=900),
+        window_end=today + timedelta(days=300),
+    )
     return site.id
 
 
@@ -72,12 +78,27 @@ async def technicians(n: int, employer_pk: int) -> list[int]:
     from api.registration.models import Technician
 
     ids = [new_ccus_id() for _ in range(n)]
-    await Technician.bulk_create([
-        Technician(technician_id=tid, employer_id=employer_pk, status=ReviewStatus.approved, family_name="山田",
-                   given_name=f"{i}", family_name_kana="ヤマダ", given_name_kana="タロウ", birth_date=date(1980, 1, 1),
-                   sex="male", nationality="JP", postal_code="100-0001", address="東京都", phone="090-0000-0000",
-                   registered_on=today_jst())
-        for i, tid in enumerate(ids)])
+    await Technician.bulk_create(
+        [
+            Technician(
+                technician_id=tid,
+                employer_id=employer_pk,
+                status=ReviewStatus.approved,
+                family_name="山田",
+                given_name=f"{i}",
+                family_name_kana="ヤマダ",
+                given_name_kana="タロウ",
+                birth_date=date(1980, 1, 1),
+                sex="male",
+                nationality="JP",
+                postal_code="100-0001",
+                address="東京都",
+                phone="090-0000-0000",
+                registered_on=today_jst(),
+            )
+            for i, tid in enumerate(ids)
+        ]
+    )
     return list(await Technician.filter(technician_id__in=ids).order_by("id").values_list("id", flat=True))
 
 
@@ -87,10 +108,21 @@ async def work_records(site_pk: int, tech_pks: list[int], days: list[date], empl
 
     from api.workrecords.models import WorkRecord
 
-    rows = [WorkRecord(technician_id=t, site_id=site_pk, work_date=d, method="card", taps=2, folded_at=now(),
-                       employer_id=employer_pk, first_in=datetime.combine(d, time(8), JST),
-                       last_out=datetime.combine(d, time(17), JST))
-            for d in days for t in tech_pks]
+    rows = [
+        WorkRecord(
+            technician_id=t,
+            site_id=site_pk,
+            work_date=d,
+            method="card",
+            taps=2,
+            folded_at=now(),
+            employer_id=employer_pk,
+            first_in=datetime.combine(d, time(8), JST),
+            last_out=datetime.combine(d, time(17), JST),
+        )
+        for d in days
+        for t in tech_pks
+    ]
     await WorkRecord.bulk_create(rows, batch_size=1000)
     return len(rows)
 
@@ -99,4 +131,4 @@ def month_days(first: date, n: int) -> list[date]:
     return [first + timedelta(days=i) for i in range(n)]
 
 
-__all__ = ["add_months", "THIS_MONTH"]
+__all__ = ["THIS_MONTH", "add_months"]

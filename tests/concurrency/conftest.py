@@ -47,11 +47,18 @@ class LiveServer:
         key = base64.urlsafe_b64encode(os.urandom(32)).decode()
         card_key = base64.urlsafe_b64encode(os.urandom(32)).decode()
         self.env = dict(os.environ)
-        self.env.update(DATABASE_URL=self.db_url, REDIS_URL=REDIS_URL, OPENCCUS_DATA_KEY=key,
-                        OPENCCUS_CARD_MASTER_KEY=card_key, OPENCCUS_VAR_DIR=str(tmp), OPENCCUS_RUN_SCHEDULE="false",
-                        OPENCCUS_OPERATOR_PASSWORD=PASSWORD, PYTHONPATH=str(ROOT),
-                        OPENCCUS_FACE_CHECK_UPLOADS="false",  # the builders upload drawn photos
-                        OPENCCUS_INVOICE_ISSUER_NUMBER="T7123456789012")  # not the placeholder: invoices finalise
+        self.env.update(
+            DATABASE_URL=self.db_url,
+            REDIS_URL=REDIS_URL,
+            OPENCCUS_DATA_KEY=key,
+            OPENCCUS_CARD_MASTER_KEY=card_key,
+            OPENCCUS_VAR_DIR=str(tmp),
+            OPENCCUS_RUN_SCHEDULE="false",
+            OPENCCUS_OPERATOR_PASSWORD=PASSWORD,
+            PYTHONPATH=str(ROOT),
+            OPENCCUS_FACE_CHECK_UPLOADS="false",  # the builders upload drawn photos
+            OPENCCUS_INVOICE_ISSUER_NUMBER="T7123456789012",
+        )  # not the placeholder: invoices finalise
         self.env.update(extra_env or {})
         self.card_master_key = base64.urlsafe_b64decode(card_key)
         self.workers = workers
@@ -64,8 +71,9 @@ class LiveServer:
         return [sys.executable, "-m", "api.cli"]
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([*self._cli(), *args], env=self.env, cwd=ROOT, capture_output=True, text=True,
-                              check=check, timeout=300)
+        return subprocess.run(
+            [*self._cli(), *args], env=self.env, cwd=ROOT, capture_output=True, text=True, check=check, timeout=300
+        )
 
     def start(self) -> None:
         async def recreate() -> None:
@@ -88,9 +96,13 @@ class LiveServer:
         self.cli("migrate")
         self.cli("create-operator", "--login", "op")
         with open(self.log, "w") as log:
-            self.proc = subprocess.Popen([*self._cli(), "serve", "--port", str(self.port), "--workers",
-                                          str(self.workers)], env=self.env, cwd=ROOT, stdout=log,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [*self._cli(), "serve", "--port", str(self.port), "--workers", str(self.workers)],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -24,10 +24,15 @@ async def test_a_business_approved_twice_at_once_is_charged_once(live, http):
     for _ in range(ROUNDS):
         reg = await register_business(http)
         await _approve_twice(http, op, reg["application_id"])
-        rows = await live.fetch("SELECT fee_type, count(*) AS n, sum(amount_yen) AS yen FROM charge "
-                                "WHERE business_id = $1 GROUP BY fee_type ORDER BY fee_type", reg["business"]["id"])
-        assert [(r["fee_type"], r["n"], r["yen"]) for r in rows] == [("admin_id", 1, 11_400),
-                                                                     ("business_registration", 1, 48_000)]
+        rows = await live.fetch(
+            "SELECT fee_type, count(*) AS n, sum(amount_yen) AS yen FROM charge "
+            "WHERE business_id = $1 GROUP BY fee_type ORDER BY fee_type",
+            reg["business"]["id"],
+        )
+        assert [(r["fee_type"], r["n"], r["yen"]) for r in rows] == [
+            ("admin_id", 1, 11_400),
+            ("business_registration", 1, 48_000),
+        ]
 
 
 async def test_a_self_paying_technician_approved_twice_at_once_is_invoiced_once(live, http):

@@ -27,8 +27,12 @@ M1 = add_months(M0, -1)
 async def orm(live, tmp_path):
     """This process's ORM on the live server's database: the builders write sites, technicians and work records,
     and the cron job's close runs here, in a process of its own."""
-    settings = Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"], OPENCCUS_VAR_DIR=tmp_path,
-                        OPENCCUS_INVOICE_ISSUER_NUMBER=live.env["OPENCCUS_INVOICE_ISSUER_NUMBER"])
+    settings = Settings(
+        DATABASE_URL=live.db_url,
+        REDIS_URL=live.env["REDIS_URL"],
+        OPENCCUS_VAR_DIR=tmp_path,
+        OPENCCUS_INVOICE_ISSUER_NUMBER=live.env["OPENCCUS_INVOICE_ISSUER_NUMBER"],
+    )
     await db.init(settings)
     try:
         yield settings
@@ -45,15 +49,21 @@ async def _check(live, firms: list[int]) -> None:
     records = await live.fetchval("SELECT count(*) FROM work_record")
     usage = await live.fetchval("SELECT COALESCE(sum(quantity), 0) FROM charge WHERE fee_type = 'site_usage'")
     assert charged == records == usage, (charged, records, usage)
-    per_firm = await live.fetch("SELECT business_id, count(*) AS n FROM invoice WHERE business_id = ANY($1::bigint[]) "
-                                "GROUP BY business_id", firms)
+    per_firm = await live.fetch(
+        "SELECT business_id, count(*) AS n FROM invoice WHERE business_id = ANY($1::bigint[]) GROUP BY business_id",
+        firms,
+    )
     assert sorted(r["business_id"] for r in per_firm) == sorted(firms) and {r["n"] for r in per_firm} == {1}
     for year, last in await live.fetch("SELECT year, last_seq FROM invoice_counter WHERE series = 'INV'"):
-        seqs = [r["seq"] for r in await live.fetch("SELECT seq FROM invoice WHERE series = 'INV' AND year = $1 "
-                                                   "ORDER BY seq", year)]
+        seqs = [
+            r["seq"]
+            for r in await live.fetch("SELECT seq FROM invoice WHERE series = 'INV' AND year = $1 ORDER BY seq", year)
+        ]
         assert seqs == list(range(1, last + 1)), (year, seqs, last)
-    unbalanced = await live.fetchval("SELECT count(*) FROM invoice i WHERE total_yen <> (SELECT COALESCE(sum("
-                                     "amount_yen), 0) FROM invoice_line l WHERE l.invoice_id = i.id)")
+    unbalanced = await live.fetchval(
+        "SELECT count(*) FROM invoice i WHERE total_yen <> (SELECT COALESCE(sum("
+        "amount_yen), 0) FROM invoice_line l WHERE l.invoice_id = i.id)"
+    )
     assert unbalanced == 0
 
 
@@ -74,8 +84,11 @@ async def test_closes_at_once_charge_every_record_once_with_gap_free_numbers(liv
         await work_records(site, techs, [M1 + timedelta(days=n), M0 + timedelta(days=n)])
         firm = await approved_business(http, op)
         firms.append(firm["business"]["id"])
-        await live.fetch("UPDATE charge SET counted_in = $1 WHERE invoice_id IS NULL AND business_id = $2", M1,
-                         firm["business"]["id"])
+        await live.fetch(
+            "UPDATE charge SET counted_in = $1 WHERE invoice_id IS NULL AND business_id = $2",
+            M1,
+            firm["business"]["id"],
+        )
         answers = await race(lambda: _close(http, op, M0), lambda: _close(http, op, M1))
         assert [a.status_code for a in answers] == [202, 202], [a.text for a in answers]
         # The worker runs both requested closes at once while the cron job's close (last month) runs here.
@@ -91,7 +104,8 @@ async def test_a_close_of_a_month_not_ended_or_after_an_open_month_is_refused(li
     before = await live.fetchval("SELECT count(*) FROM batch_run")
     r = await _close(http, op, month_start(today_jst()))
     assert r.status_code == 409 and r.json()["error"] == "close_month_not_ended", r.text
-    r = await http.post("/api/v1/admin/batches/billing-close", headers=auth(op),
-                        json={"period": f"{add_months(M0, 2):%Y-%m}"})
+    r = await http.post(
+        "/api/v1/admin/batches/billing-close", headers=auth(op), json={"period": f"{add_months(M0, 2):%Y-%m}"}
+    )
     assert r.status_code == 409 and r.json()["error"] == "close_month_not_ended", r.text
     assert await live.fetchval("SELECT count(*) FROM batch_run") == before

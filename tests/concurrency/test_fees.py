@@ -25,8 +25,7 @@ ROUNDS = 10
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """This module's server with the lump-sum option on (off by default)."""
-    server = start_live(tmp_path_factory.mktemp("live-fees"), "fees",
-                        extra_env={"OPENCCUS_LUMP_SUM_ENABLED": "true"})
+    server = start_live(tmp_path_factory.mktemp("live-fees"), "fees", extra_env={"OPENCCUS_LUMP_SUM_ENABLED": "true"})
     try:
         yield server
     finally:
@@ -52,8 +51,9 @@ async def test_settlements_at_once_charge_each_excess_once(live, http, orm):
         sites = []
         for _ in range(3):
             site = await site_for(prime)
-            r = await http.post(f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]),
-                                json={"estimated_person_days": 2})
+            r = await http.post(
+                f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 2}
+            )
             assert r.status_code == 201, r.text
             await work_records(site, techs, month_days(add_months(ended, -1), n + 1))  # 3(n+1) records
             await live.fetch("UPDATE site SET window_end = $1 WHERE id = $2", ended, site)
@@ -67,12 +67,18 @@ async def test_settlements_at_once_charge_each_excess_once(live, http, orm):
         results = await race(lambda: settle(), lambda: settle(), batch)
         assert not [r for r in results if isinstance(r, Exception)], results
         excess = 3 * (n + 1) - 2
-        rows = await live.fetch("SELECT site_id, quantity, amount_yen FROM charge WHERE fee_type = "
-                                "'site_lump_sum_excess' AND site_id = ANY($1::bigint[])", sites)
-        assert sorted((r["site_id"], r["quantity"], r["amount_yen"]) for r in rows) == \
-            [(s, excess, excess * 10) for s in sorted(sites)]
-        settled = await live.fetch("SELECT excess_person_days FROM lump_sum_site WHERE site_id = ANY($1::bigint[]) "
-                                   "AND settled_on IS NOT NULL", sites)
+        rows = await live.fetch(
+            "SELECT site_id, quantity, amount_yen FROM charge WHERE fee_type = "
+            "'site_lump_sum_excess' AND site_id = ANY($1::bigint[])",
+            sites,
+        )
+        assert sorted((r["site_id"], r["quantity"], r["amount_yen"]) for r in rows) == [
+            (s, excess, excess * 10) for s in sorted(sites)
+        ]
+        settled = await live.fetch(
+            "SELECT excess_person_days FROM lump_sum_site WHERE site_id = ANY($1::bigint[]) AND settled_on IS NOT NULL",
+            sites,
+        )
         assert [r["excess_person_days"] for r in settled] == [excess] * 3
 
 
@@ -98,8 +104,10 @@ async def test_a_renewal_is_applied_for_once_and_approved_once(live, http):
         answers = await race(*[lambda: http.post(approve, headers=auth(op))] * 2)
         assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
         new_expiry = expiry.replace(year=expiry.year + 10)
-        cards = await live.fetchval("SELECT count(*) FROM card WHERE technician_id = $1 AND valid_until = $2",
-                                    t["pk"], new_expiry)
-        charges = await live.fetch("SELECT amount_yen FROM charge WHERE source_key = $1",
-                                   f"technician_renewal:{app_id}")
+        cards = await live.fetchval(
+            "SELECT count(*) FROM card WHERE technician_id = $1 AND valid_until = $2", t["pk"], new_expiry
+        )
+        charges = await live.fetch(
+            "SELECT amount_yen FROM charge WHERE source_key = $1", f"technician_renewal:{app_id}"
+        )
         assert cards == 1 and [c["amount_yen"] for c in charges] == [2_500]

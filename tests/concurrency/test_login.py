@@ -26,8 +26,9 @@ MAX_FAILURES = 5  # the default OPENCCUS_LOGIN_MAX_FAILURES
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[LiveServer]:
-    server = start_live(tmp_path_factory.mktemp("live-login"), "login",
-                        extra_env={"OPENCCUS_TRUSTED_PROXIES": "127.0.0.1"})
+    server = start_live(
+        tmp_path_factory.mktemp("live-login"), "login", extra_env={"OPENCCUS_TRUSTED_PROXIES": "127.0.0.1"}
+    )
     try:
         yield server
     finally:
@@ -51,8 +52,9 @@ async def test_parallel_wrong_guesses_lock_the_account(http):
     for n in range(ROUNDS):
         login, address = f"locked-{n}", f"198.51.100.{n + 1}"
         await _account(http, login)
-        results = await race(*[lambda i=i: _login(http, login, f"guess-number-{i}-wrong", address)
-                               for i in range(BURST)])
+        results = await race(
+            *[lambda i=i: _login(http, login, f"guess-number-{i}-wrong", address) for i in range(BURST)]
+        )
         statuses = Counter(r.status_code for r in results)
         # Exactly the allowance was verified (401); every other guess met the lock without being verified.
         assert statuses == {401: MAX_FAILURES, 429: BURST - MAX_FAILURES}, (n, statuses)
@@ -82,8 +84,9 @@ async def test_the_right_password_among_parallel_guesses_gets_no_extra_guesses(h
 async def test_unknown_login_names_lock_the_same_way(http):
     for n in range(ROUNDS):
         address = f"198.51.102.{n + 1}"
-        results = await race(*[lambda i=i: _login(http, f"no-such-login-{n}", f"guess-number-{i}-wrong", address)
-                               for i in range(BURST)])
+        results = await race(
+            *[lambda i=i: _login(http, f"no-such-login-{n}", f"guess-number-{i}-wrong", address) for i in range(BURST)]
+        )
         statuses = Counter(r.status_code for r in results)
         assert statuses == {401: MAX_FAILURES, 429: BURST - MAX_FAILURES}, (n, statuses)
 
@@ -93,8 +96,7 @@ async def test_parallel_right_logins_all_succeed(http):
     with the right password is not locked out."""
     await _account(http, "busy-client")
     for n in range(3):
-        results = await race(*[lambda: _login(http, "busy-client", PASSWORD, f"198.51.103.{n + 1}")
-                               for _ in range(12)])
+        results = await race(*[lambda: _login(http, "busy-client", PASSWORD, f"198.51.103.{n + 1}") for _ in range(12)])
         assert [r.status_code for r in results] == [200] * 12, [r.text for r in results if r.status_code != 200]
 
 

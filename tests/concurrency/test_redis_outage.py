@@ -44,9 +44,23 @@ class ThrowawayRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", str(self.workdir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with socket.socket() as s:
@@ -73,7 +87,9 @@ def redis_server(tmp_path_factory) -> Iterator[ThrowawayRedis]:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, redis_server) -> Iterator[LiveServer]:
-    server = start_live(tmp_path_factory.mktemp("live-outage"), "redis_outage", extra_env={"REDIS_URL": redis_server.url})
+    server = start_live(
+        tmp_path_factory.mktemp("live-outage"), "redis_outage", extra_env={"REDIS_URL": redis_server.url}
+    )
     try:
         yield server
     finally:
@@ -83,8 +99,9 @@ def live(tmp_path_factory, redis_server) -> Iterator[LiveServer]:
 @pytest.fixture
 def worker(live: LiveServer, tmp_path) -> Iterator[subprocess.Popen]:
     log = open(tmp_path / "worker.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], env=live.env, cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "worker"], env=live.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+    )
     proc.log_path = tmp_path / "worker.log"  # type: ignore[attr-defined]
     try:
         yield proc
@@ -138,8 +155,12 @@ async def test_writes_succeed_while_redis_is_down_and_their_jobs_run_when_it_is_
     for app_id, _ in firms[1:]:
         r = await http.post(f"/api/v1/review/applications/{app_id}/approve", headers=auth(op))
         assert r.status_code == 200, r.text  # committed, so answered as committed
-    assert await live.fetchval("SELECT b.status FROM business b JOIN application a ON a.business_id = b.id "
-                               "WHERE a.id = $1", firms[1][0]) == "approved"
+    assert (
+        await live.fetchval(
+            "SELECT b.status FROM business b JOIN application a ON a.business_id = b.id WHERE a.id = $1", firms[1][0]
+        )
+        == "approved"
+    )
     assert await live.fetchval("SELECT count(*) FROM job_outbox") == 2  # the jobs wait in the outbox
     # Logins go on too (the limits fall back to the database while Redis is away).
     admins = [await _token(http, login) for _, login in firms[1:]]

@@ -29,8 +29,13 @@ async def world(live, fold_process):
     """Back-dated cards (their taps are last month's) are written through this process's ORM."""
     async with live.client() as http:
         op = await login(http, "op")
-        w = World(client=http, op=op, prime=await approved_business(http, op), sub=await approved_business(http, op),
-                  sub2=await approved_business(http, op))
+        w = World(
+            client=http,
+            op=op,
+            prime=await approved_business(http, op),
+            sub=await approved_business(http, op),
+            sub2=await approved_business(http, op),
+        )
         w.site = await w.create_site(window_start=(M0 - timedelta(days=1)).isoformat())
         w.device_token = await w.enrol_device()
         workers = [await w.worker(w.prime) for _ in range(3)]
@@ -42,9 +47,14 @@ async def fold_process(live, tmp_path_factory):
     from api import db
     from api.settings import Settings
 
-    await db.init(Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"],
-                           OPENCCUS_DATA_KEY=live.env["OPENCCUS_DATA_KEY"],
-                           OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("fold")))
+    await db.init(
+        Settings(
+            DATABASE_URL=live.db_url,
+            REDIS_URL=live.env["REDIS_URL"],
+            OPENCCUS_DATA_KEY=live.env["OPENCCUS_DATA_KEY"],
+            OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("fold"),
+        )
+    )
     yield
     await db.close()
 
@@ -82,9 +92,13 @@ async def test_a_charge_follows_its_shift_while_closes_run(live, http, world, fo
         # One shift per round, one record each, each charged once; the charges bill exactly those records.
         records = await live.fetch("SELECT id, work_date FROM work_record WHERE site_id = $1 ORDER BY work_date", site)
         assert [r["work_date"] for r in records] == [M0 + timedelta(days=2 * k) for k in range(n + 1)], records
-        charged = await live.fetchval("SELECT count(*) FROM charged_work_record k JOIN work_record w "
-                                      "ON w.id = k.work_record_id WHERE w.site_id = $1", site)
+        charged = await live.fetchval(
+            "SELECT count(*) FROM charged_work_record k JOIN work_record w "
+            "ON w.id = k.work_record_id WHERE w.site_id = $1",
+            site,
+        )
         claims = await live.fetchval("SELECT count(*) FROM charged_work_record WHERE site_id = $1", site)
-        usage = await live.fetchval("SELECT COALESCE(sum(quantity), 0) FROM charge WHERE fee_type = 'site_usage' "
-                                    "AND site_id = $1", site)
+        usage = await live.fetchval(
+            "SELECT COALESCE(sum(quantity), 0) FROM charge WHERE fee_type = 'site_usage' AND site_id = $1", site
+        )
         assert charged == claims == usage == n + 1, (charged, claims, usage, n)

@@ -14,19 +14,24 @@ ROUNDS = 10
 
 async def _detailed_tech(http, op: str, biz: dict) -> dict:
     t = await submitted_technician(http, employer_business_id=biz["business"]["business_id"], trades=["06-01"])
-    assert (await http.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
-            ).status_code == 200
+    assert (
+        await http.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
+    ).status_code == 200
     h = auth(t["token"])
-    assert (await http.put(f"/api/v1/technicians/{t['pk']}/detailed", headers=h,
-                           json={"labour_insurance_special": False})).status_code == 200
+    assert (
+        await http.put(f"/api/v1/technicians/{t['pk']}/detailed", headers=h, json={"labour_insurance_special": False})
+    ).status_code == 200
     up = (await http.post(f"/api/v1/technicians/{t['pk']}/applications", headers=h, json={"kind": "upgrade"})).json()
     assert (await http.post(f"/api/v1/review/applications/{up['id']}/approve", headers=auth(op))).status_code == 200
     return t
 
 
 def _change(payload: dict) -> dict:
-    return {"type": (None, "qualification"), "payload": (None, json.dumps(payload)),
-            "file": ("c.jpg", jpeg(800, 600), "image/jpeg")}
+    return {
+        "type": (None, "qualification"),
+        "payload": (None, json.dumps(payload)),
+        "file": ("c.jpg", jpeg(800, 600), "image/jpeg"),
+    }
 
 
 async def test_a_change_application_is_decided_once(live, http):
@@ -38,8 +43,10 @@ async def test_a_change_application_is_decided_once(live, http):
     for n in range(ROUNDS):
         payload = {"code": "T01", "acquired_on": (date(2010, 1, 1) + timedelta(days=n)).isoformat()}
         # The same change sent twice at one moment: one application.
-        applied = await race(lambda: http.post(url, headers=auth(t["token"]), files=_change(payload)),
-                             lambda: http.post(url, headers=auth(t["token"]), files=_change(payload)))
+        applied = await race(
+            lambda: http.post(url, headers=auth(t["token"]), files=_change(payload)),
+            lambda: http.post(url, headers=auth(t["token"]), files=_change(payload)),
+        )
         codes = sorted(r.status_code for r in applied)
         assert codes == [201, 409], [r.text for r in applied]
         app_id = next(r.json()["id"] for r in applied if r.status_code == 201)
@@ -48,50 +55,80 @@ async def test_a_change_application_is_decided_once(live, http):
         decided = await race(
             lambda: http.post(f"/api/v1/review/applications/{app_id}/approve", headers=auth(op)),
             lambda: http.post(f"/api/v1/review/applications/{app_id}/approve", headers=auth(op)),
-            lambda: http.post(f"/api/v1/review/applications/{app_id}/return", headers=auth(op),
-                              json={"reasons": [{"field": "acquired_on", "reason": "確認"}]}))
+            lambda: http.post(
+                f"/api/v1/review/applications/{app_id}/return",
+                headers=auth(op),
+                json={"reasons": [{"field": "acquired_on", "reason": "確認"}]},
+            ),
+        )
         assert sorted(r.status_code for r in decided) == [200, 409, 409], [r.text for r in decided]
         assert all(r.json()["error"] == "already_decided" for r in decided if r.status_code == 409)
         status = await live.fetchval("SELECT status FROM application WHERE id = $1", app_id)
         approved = decided[2].status_code == 409
         assert status == ("approved" if approved else "returned")
-        audits = await live.fetchval("SELECT count(*) FROM audit_entry WHERE (action LIKE 'change.%' AND "
-                                     "after->>'application' = $1) OR (action = 'application.return' AND entity_id = $1)",
-                                     str(app_id))
+        audits = await live.fetchval(
+            "SELECT count(*) FROM audit_entry WHERE (action LIKE 'change.%' AND "
+            "after->>'application' = $1) OR (action = 'application.return' AND entity_id = $1)",
+            str(app_id),
+        )
         assert audits == 1
         if not approved:  # free the subject for the next round
             await live.fetch("UPDATE application SET status = 'approved', change_key = NULL WHERE id = $1", app_id)
         ever_approved = ever_approved or approved
         # One qualification row whatever was approved how often: an approval updates the one the code names.
         assert await live.fetchval("SELECT count(*) FROM qualification WHERE technician_id = $1", t["pk"]) == int(
-            ever_approved)
+            ever_approved
+        )
 
 
 async def test_a_level_application_is_judged_once(live, http):
     op = await login(http, "op")
     biz = await approved_business(http, op)
-    r = await http.post("/api/v1/admin/assessment-bodies", headers=auth(op), json={
-        "name": "(一社)日本鳶工業連合会", "trades": ["06-01"], "login": "tobi-race", "password": PASSWORD,
-        "display_name": "鳶連"})
+    r = await http.post(
+        "/api/v1/admin/assessment-bodies",
+        headers=auth(op),
+        json={
+            "name": "(一社)日本鳶工業連合会",
+            "trades": ["06-01"],
+            "login": "tobi-race",
+            "password": PASSWORD,
+            "display_name": "鳶連",
+        },
+    )
     assert r.status_code == 201, r.text
     body = await login(http, "tobi-race")
-    site = await http.post("/api/v1/sites", headers=auth(biz["token"]), json={
-        "name": "現場", "address": "東京都", "order_type": "private", "window_start": "2020-01-01",
-        "window_end": "2030-12-31", "cutoff_hour": 5})
+    site = await http.post(
+        "/api/v1/sites",
+        headers=auth(biz["token"]),
+        json={
+            "name": "現場",
+            "address": "東京都",
+            "order_type": "private",
+            "window_start": "2020-01-01",
+            "window_end": "2030-12-31",
+            "cutoff_hour": 5,
+        },
+    )
     assert site.status_code == 201, site.text
     for n in range(ROUNDS):
         t = await _detailed_tech(http, op, biz)
         await live.fetch(
             "INSERT INTO work_record (technician_id, site_id, work_date, trade, position, method, taps, missing_exit, "
             "folded_at) SELECT $1, $2, DATE '2021-01-01' + g, '06-01', 'worker', 'card', 2, false, now() "
-            "FROM generate_series(0, 644) g", t["pk"], site.json()["id"])
-        app = await http.post(f"/api/v1/technicians/{t['pk']}/level-applications", headers=auth(t["token"]),
-                              json={"trade": "06-01"})
+            "FROM generate_series(0, 644) g",
+            t["pk"],
+            site.json()["id"],
+        )
+        app = await http.post(
+            f"/api/v1/technicians/{t['pk']}/level-applications", headers=auth(t["token"]), json={"trade": "06-01"}
+        )
         assert app.status_code == 201, app.text
         url = f"/api/v1/assessment/level-applications/{app.json()['id']}/judgement"
-        results = await race(lambda: http.post(url, headers=auth(body), json={"decision": "raise", "level": 2}),
-                             lambda: http.post(url, headers=auth(body), json={"decision": "raise", "level": 2}),
-                             lambda: http.post(url, headers=auth(body), json={"decision": "reject", "reason": "再確認"}))
+        results = await race(
+            lambda: http.post(url, headers=auth(body), json={"decision": "raise", "level": 2}),
+            lambda: http.post(url, headers=auth(body), json={"decision": "raise", "level": 2}),
+            lambda: http.post(url, headers=auth(body), json={"decision": "reject", "reason": "再確認"}),
+        )
         assert sorted(r.status_code for r in results) == [200, 409, 409], [r.text for r in results]
         judged = await live.fetchval("SELECT count(*) FROM judged_level WHERE technician_id = $1", t["pk"])
         status = await live.fetchval("SELECT status FROM level_application WHERE id = $1", app.json()["id"])

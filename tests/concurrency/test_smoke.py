@@ -7,8 +7,14 @@ from tests.concurrency.conftest import race
 
 
 async def test_concurrent_logins_all_answered(live, http):
-    results = await race(*[lambda: http.post("/api/v1/auth/login", json={"login": "op", "password": live.env[
-        "OPENCCUS_OPERATOR_PASSWORD"]}) for _ in range(20)])
+    results = await race(
+        *[
+            lambda: http.post(
+                "/api/v1/auth/login", json={"login": "op", "password": live.env["OPENCCUS_OPERATOR_PASSWORD"]}
+            )
+            for _ in range(20)
+        ]
+    )
     assert [r.status_code for r in results] == [200] * 20
     # Tokens issued by either process are honoured by both.
     for r in results[:5]:

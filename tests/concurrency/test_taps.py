@@ -26,8 +26,13 @@ ROUNDS = 12
 async def world(live):
     async with live.client() as http:
         op = await login(http, "op")
-        w = World(client=http, op=op, prime=await approved_business(http, op), sub=await approved_business(http, op),
-                  sub2=await approved_business(http, op))
+        w = World(
+            client=http,
+            op=op,
+            prime=await approved_business(http, op),
+            sub=await approved_business(http, op),
+            sub2=await approved_business(http, op),
+        )
         w.site = await w.create_site()
         w.device_token = await w.enrol_device()
         workers = [await w.worker(w.prime, issued_days_ago=0) for _ in range(4)]
@@ -40,9 +45,14 @@ async def fold_process(live, tmp_path_factory):
     from api import db
     from api.settings import Settings
 
-    await db.init(Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"],
-                           OPENCCUS_DATA_KEY=live.env["OPENCCUS_DATA_KEY"],
-                           OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("fold")))
+    await db.init(
+        Settings(
+            DATABASE_URL=live.db_url,
+            REDIS_URL=live.env["REDIS_URL"],
+            OPENCCUS_DATA_KEY=live.env["OPENCCUS_DATA_KEY"],
+            OPENCCUS_VAR_DIR=tmp_path_factory.mktemp("fold"),
+        )
+    )
     yield
     await db.close()
 
@@ -76,10 +86,12 @@ async def test_no_tap_is_left_out_of_the_records(live, http, world, fold_process
         for r in results[4:]:
             assert not isinstance(r, BaseException), r
         await fold_dirty()  # the next scheduled run
-        accepted = await live.fetchval("SELECT count(*) FROM tap WHERE site_id = $1 AND status = 'accepted'",
-                                       w.site["id"])
-        in_records = await live.fetchval("SELECT COALESCE(sum(taps), 0) FROM work_record WHERE site_id = $1",
-                                         w.site["id"])
+        accepted = await live.fetchval(
+            "SELECT count(*) FROM tap WHERE site_id = $1 AND status = 'accepted'", w.site["id"]
+        )
+        in_records = await live.fetchval(
+            "SELECT COALESCE(sum(taps), 0) FROM work_record WHERE site_id = $1", w.site["id"]
+        )
         assert (rnd, in_records) == (rnd, accepted)  # none missed, none counted twice
         assert await live.fetchval("SELECT count(*) FROM fold_dirty") == 0
 
@@ -88,16 +100,22 @@ async def test_overlapping_batches_store_each_tap_once_with_the_stored_verdict(l
     w, workers = world
     me = workers[0]
     for rnd in range(ROUNDS):
-        taps = [me.tap(f"o{rnd}:{k}", seq=1000 + rnd * 10 + k,
-                       response=os.urandom(16) if k % 3 == 0 else None) for k in range(9)]  # every third: a clone
+        taps = [
+            me.tap(f"o{rnd}:{k}", seq=1000 + rnd * 10 + k, response=os.urandom(16) if k % 3 == 0 else None)
+            for k in range(9)
+        ]  # every third: a clone
         first, second = taps[:6], taps[3:]  # keys 3, 4, 5 in both
         a, b = await race(_upload(http, w, first), _upload(http, w, second))
         assert a.status_code == b.status_code == 200, (a.text, b.text)
         ra = {x["idempotency_key"]: x for x in a.json()["results"]}
         rb = {x["idempotency_key"]: x for x in b.json()["results"]}
         assert len(ra) == len(rb) == 6 and a.json()["errors"] == b.json()["errors"] == []
-        stored = {r["source_key"].partition(":")[2]: r for r in await live.fetch(
-            "SELECT source_key, status, reject_reason FROM tap WHERE source_key LIKE $1", f"%:o{rnd}:%")}
+        stored = {
+            r["source_key"].partition(":")[2]: r
+            for r in await live.fetch(
+                "SELECT source_key, status, reject_reason FROM tap WHERE source_key LIKE $1", f"%:o{rnd}:%"
+            )
+        }
         assert len(stored) == 9  # each tap once
         for k in range(9):
             key = f"o{rnd}:{k}"

@@ -27,11 +27,11 @@ PORT = int(SERVER.rsplit(":", 1)[1])
 
 
 @pytest.fixture(scope="module")
-def bouncer(tmp_path_factory):
-    asyncio.run(_recreate_pg_database(f"{SERVER}/{DB}"))
+async def bouncer(tmp_path_factory):
+    await _recreate_pg_database(f"{SERVER}/{DB}")
     # As a deployment does it: `openccus migrate` straight to PostgreSQL (it also sets the database's
     # plan_cache_mode, which every server connection PgBouncer opens afterwards takes), then the pooler starts.
-    asyncio.run(db.migrate(_settings(f"{SERVER}/{DB}", tmp_path_factory.mktemp("migrate"), "none")))
+    await db.migrate(_settings(f"{SERVER}/{DB}", tmp_path_factory.mktemp("migrate"), "none"))
     b = pgcluster.start_pgbouncer(server_port=PORT, database=DB, pool_size=2)
     try:
         yield b

@@ -22,20 +22,15 @@ DB = "openccus_replica"
 
 
 @pytest.fixture(scope="module")
-def pair():
+async def pair():
     primary = pgcluster.start_primary()
     replica = None
     try:
-        import asyncio
-
-        async def create() -> None:
-            conn = await asyncpg.connect(primary.url())
-            try:
-                await conn.execute(f'CREATE DATABASE "{DB}"')
-            finally:
-                await conn.close()
-
-        asyncio.run(create())
+        conn = await asyncpg.connect(primary.url())
+        try:
+            await conn.execute(f'CREATE DATABASE "{DB}"')
+        finally:
+            await conn.close()
         replica = pgcluster.start_replica(primary)
         yield primary, replica
     finally:

@@ -21,9 +21,16 @@ from tests.pcsc_stack.iso7816 import Card  # noqa: E402
 from tests.pcsc_stack.openccus import Personalisation, openccus_card  # noqa: E402
 
 # Fast timings for tests; production defaults are in edge_reader/config.py.
-FAST = {"upload_interval": 0.2, "heartbeat_interval": 0.5, "http_timeout": 2.0,
-        "backoff_base": 0.05, "backoff_cap": 0.5, "poll_timeout_ms": 200,
-        "watchdog_seconds": 5.0, "debounce_seconds": 30.0}
+FAST = {
+    "upload_interval": 0.2,
+    "heartbeat_interval": 0.5,
+    "http_timeout": 2.0,
+    "backoff_base": 0.05,
+    "backoff_cap": 0.5,
+    "poll_timeout_ms": 200,
+    "watchdog_seconds": 5.0,
+    "debounce_seconds": 30.0,
+}
 
 
 @pytest.fixture
@@ -43,10 +50,10 @@ class Cards:
         if n is None:
             self.count += 1
             n = self.count
-        perso = Personalisation.issue(self.server.state.master_key, f"9{n:013d}",
-                                      (0x0CC0_0000_0000_0000 + n).to_bytes(8, "big"), **kw)
-        self.server.state.register_card(perso.serial.hex(), perso.technician_id,
-                                        perso.key_version)
+        perso = Personalisation.issue(
+            self.server.state.master_key, f"9{n:013d}", (0x0CC0_0000_0000_0000 + n).to_bytes(8, "big"), **kw
+        )
+        self.server.state.register_card(perso.serial.hex(), perso.technician_id, perso.key_version)
         return perso
 
     def card(self, n: int | None = None, **kw: object) -> Card:
@@ -72,8 +79,7 @@ def make_daemon(tmp_path: Path) -> Iterator:
     daemons: list[EdgeDaemon] = []
 
     def make(data_dir: Path, **settings: object) -> EdgeDaemon:
-        daemon = EdgeDaemon(data_dir, tmp_path / f"daemon{len(daemons)}.log",
-                            {**FAST, **settings})
+        daemon = EdgeDaemon(data_dir, tmp_path / f"daemon{len(daemons)}.log", {**FAST, **settings})
         daemons.append(daemon)
         return daemon
 

@@ -109,8 +109,7 @@ def malformed(tap: object) -> str | None:
         return "idempotency_key"
     if tap.get("method") != "card":
         return "method"
-    checks = {"technician_id": DIGITS14, "card_serial": HEX16, "challenge": HEX32,
-              "response": HEX32}
+    checks = {"technician_id": DIGITS14, "card_serial": HEX16, "challenge": HEX32, "response": HEX32}
     for name, pattern in checks.items():
         value = tap.get(name)
         if not isinstance(value, str) or not pattern.fullmatch(value):
@@ -153,8 +152,7 @@ def create_app(state: ContractState) -> Starlette:
             state.enrol_codes.discard(body["code"])  # one-time
             device_id, token = f"dev{len(state.tokens) + 1:04d}", secrets.token_urlsafe(24)
             state.tokens[token] = device_id
-        return JSONResponse({"device_id": device_id, "device_token": token,
-                             "site_id": state.site_id}, status_code=201)
+        return JSONResponse({"device_id": device_id, "device_token": token, "site_id": state.site_id}, status_code=201)
 
     async def batch(request: Request) -> JSONResponse:
         device_id = device_of(request)
@@ -178,18 +176,31 @@ def create_app(state: ContractState) -> Starlette:
                 key = tap["idempotency_key"]
                 if (stored := state.taps.get(key)) is not None:
                     if stored.tap != tap:  # the same key for a different tap: refused, never merged
-                        errors.append({"index": i, "error": "idempotency_key_reused",
-                                       "message": "this key was used for a different tap"})
+                        errors.append(
+                            {
+                                "index": i,
+                                "error": "idempotency_key_reused",
+                                "message": "this key was used for a different tap",
+                            }
+                        )
                         continue
                     # A re-sent tap: the stored tap's verdict, marked as a duplicate.
                     state.duplicate_answers += 1
-                    results.append({"index": i, "idempotency_key": key, "status": stored.status,
-                                    "duplicate": True, "reject_reason": stored.reject_reason})
+                    results.append(
+                        {
+                            "index": i,
+                            "idempotency_key": key,
+                            "status": stored.status,
+                            "duplicate": True,
+                            "reject_reason": stored.reject_reason,
+                        }
+                    )
                     continue
                 status, reason = state.verify(tap)
                 state.taps[key] = StoredTap(key, device_id, tap, status, reason, time.time())
-                results.append({"index": i, "idempotency_key": key, "status": status,
-                                "duplicate": False, "reject_reason": reason})
+                results.append(
+                    {"index": i, "idempotency_key": key, "status": status, "duplicate": False, "reject_reason": reason}
+                )
         if state.fault == "500-after-store":
             return JSONResponse({"error": "internal"}, status_code=500)
         return JSONResponse({"results": results, "errors": errors})
@@ -222,13 +233,15 @@ def create_app(state: ContractState) -> Starlette:
             return JSONResponse({"error": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[
-        Route("/api/v1/health", health, methods=["GET"]),
-        Route("/api/v1/devices/enrol", enrol, methods=["POST"]),
-        Route("/api/v1/taps/batch", batch, methods=["POST"]),
-        Route("/api/v1/devices/heartbeat", heartbeat, methods=["POST"]),
-        Route("/api/v1/devices/revocations", revocations, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/api/v1/health", health, methods=["GET"]),
+            Route("/api/v1/devices/enrol", enrol, methods=["POST"]),
+            Route("/api/v1/taps/batch", batch, methods=["POST"]),
+            Route("/api/v1/devices/heartbeat", heartbeat, methods=["POST"]),
+            Route("/api/v1/devices/revocations", revocations, methods=["GET"]),
+        ]
+    )
 
 
 class ContractServer:
@@ -241,11 +254,11 @@ class ContractServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(self.state), log_level="warning", lifespan="off",
-                                access_log=False)
+        config = uvicorn.Config(create_app(self.state), log_level="warning", lifespan="off", access_log=False)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       name="contract-server", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, name="contract-server", daemon=True
+        )
 
     def __enter__(self) -> ContractServer:
         self.thread.start()

@@ -20,11 +20,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def edge_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None,
-             timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "edge_reader", "--data-dir", str(data_dir), *args],
-                          cwd=ROOT, env=child_env(env), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+def edge_cli(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "edge_reader", "--data-dir", str(data_dir), *args],
+        cwd=ROOT,
+        env=child_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -53,13 +60,17 @@ class EdgeDaemon:
             log.flush()
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "edge_reader", "--data-dir", str(self.data_dir), "run"],
-                cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=log, text=True,
-                stdin=subprocess.DEVNULL)
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
         threading.Thread(target=self._pump, args=(self.proc, self.starts), daemon=True).start()
         if wait:
             start_no = self.starts
-            self.wait_for(lambda e: e.get("event") == "started" and e["_start"] == start_no,
-                          timeout=timeout)
+            self.wait_for(lambda e: e.get("event") == "started" and e["_start"] == start_no, timeout=timeout)
 
     def _pump(self, proc: subprocess.Popen[str], start_no: int) -> None:
         assert proc.stdout is not None
@@ -76,8 +87,7 @@ class EdgeDaemon:
                 listener(event)
         proc.stdout.close()
 
-    def wait_for(self, pred: Callable[[dict], bool], timeout: float = 10.0,
-                 after: int = 0) -> dict:
+    def wait_for(self, pred: Callable[[dict], bool], timeout: float = 10.0, after: int = 0) -> dict:
         """First event (at index >= after) matching ``pred``; TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         with self.cond:

@@ -16,8 +16,7 @@ from tests.edge_reader.test_edge_pcsc import wait_until
 from tests.pcsc_stack.openccus import Personalisation, openccus_card
 
 
-
-def enrol(api: RealApi, data_dir, url: str | None = None) -> None:  # noqa: ANN001
+def enrol(api: RealApi, data_dir, url: str | None = None) -> None:
     done = edge_cli(data_dir, "--api-url", url or api.url, "enrol", api.enrolment_code())
     assert done.returncode == 0, done.stderr
 
@@ -25,10 +24,10 @@ def enrol(api: RealApi, data_dir, url: str | None = None) -> None:  # noqa: ANN0
 class Gate:
     """One virtual reader that people tap cards on: present, wait for the daemon's answer, lift."""
 
-    def __init__(self, daemon, slot, reader, watch) -> None:  # noqa: ANN001
+    def __init__(self, daemon, slot, reader, watch) -> None:
         self.daemon, self.slot, self.reader, self.watch = daemon, slot, reader, watch
 
-    def tap(self, card, timeout: float = 10.0) -> dict:  # noqa: ANN001
+    def tap(self, card, timeout: float = 10.0) -> dict:
         after = len(self.daemon.events)
         self.slot.insert(card)
         self.watch.wait(self.reader.name, present=True)
@@ -38,26 +37,35 @@ class Gate:
         return event
 
 
-def verdicts(daemon) -> dict[str, dict]:  # noqa: ANN001
+def verdicts(daemon) -> dict[str, dict]:
     """idempotency_key -> the newest verdict event the reader showed for it."""
     return {e["idempotency_key"]: e for e in daemon.events if e.get("event") == "verdict"}
 
 
 def server_taps(api: RealApi, technician_id: str) -> list[dict]:
-    return api.fetch("SELECT source_key, status, reject_reason, challenge FROM tap WHERE technician_code = $1 "
-                     "ORDER BY id", technician_id)
+    return api.fetch(
+        "SELECT source_key, status, reject_reason, challenge FROM tap WHERE technician_code = $1 ORDER BY id",
+        technician_id,
+    )
 
 
 def personalisation(api: RealApi, serial: str) -> Personalisation:
     import datetime as dt
 
     rec = api.get(f"/api/v1/cards/{serial}/personalisation", api.op)
-    return Personalisation(rec["technician_id"], bytes.fromhex(rec["card_serial"]), dt.date.fromisoformat(rec["issued"]),
-                           dt.date.fromisoformat(rec["expires"]), rec["key_version"], bytes.fromhex(rec["card_key"]))
+    return Personalisation(
+        rec["technician_id"],
+        bytes.fromhex(rec["card_serial"]),
+        dt.date.fromisoformat(rec["issued"]),
+        dt.date.fromisoformat(rec["expires"]),
+        rec["key_version"],
+        bytes.fromhex(rec["card_key"]),
+    )
 
 
 def test_key_rotation_old_cards_verify_until_their_version_is_revoked(
-        api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+    api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path
+):
     data_dir = tmp_path / "edge"
     enrol(api, data_dir)
     reader = pcscd.readers[0]
@@ -81,8 +89,14 @@ def test_key_rotation_old_cards_verify_until_their_version_is_revoked(
     # Both versions verify on the server.
     for perso in (old, new):
         assert gate.tap(openccus_card(perso))["result"] == "ok"
-    wait_until(lambda: [t["status"] for t in server_taps(api, old.technician_id) + server_taps(api, new.technician_id)]
-               == ["accepted", "accepted"], timeout=15, what="both versions accepted")
+    wait_until(
+        lambda: (
+            [t["status"] for t in server_taps(api, old.technician_id) + server_taps(api, new.technician_id)]
+            == ["accepted", "accepted"]
+        ),
+        timeout=15,
+        what="both versions accepted",
+    )
 
     # Key version 1 leaked: it cannot be revoked while it is the newest, and version 2 is.
     refused = api.cli("cards", "revoke-version", "2")
@@ -108,17 +122,30 @@ def test_key_rotation_old_cards_verify_until_their_version_is_revoked(
     assert replacement.key_version == 2 and replacement.technician_id == old.technician_id
     assert gate.tap(openccus_card(replacement))["result"] == "ok"
     # (A beep of the old card before the reader synced would be stored, and rejected as card_revoked.)
-    wait_until(lambda: [t["status"] for t in server_taps(api, old.technician_id)
-                        if t["reject_reason"] != "card_revoked"] == ["accepted", "accepted"],
-               timeout=15, what="the reissued card accepted")
-    cards = api.fetch("SELECT c.serial, c.status, c.key_version FROM card c JOIN technician t ON t.id = c.technician_id "
-                      "WHERE t.technician_id = $1 ORDER BY c.id", old.technician_id)
+    wait_until(
+        lambda: (
+            [t["status"] for t in server_taps(api, old.technician_id) if t["reject_reason"] != "card_revoked"]
+            == ["accepted", "accepted"]
+        ),
+        timeout=15,
+        what="the reissued card accepted",
+    )
+    cards = api.fetch(
+        "SELECT c.serial, c.status, c.key_version FROM card c JOIN technician t ON t.id = c.technician_id "
+        "WHERE t.technician_id = $1 ORDER BY c.id",
+        old.technician_id,
+    )
     assert [(c["serial"], c["status"], c["key_version"]) for c in cards] == [
-        (old.serial.hex(), "revoked", 1), (reissued_serial, "active", 2)]
+        (old.serial.hex(), "revoked", 1),
+        (reissued_serial, "active", 2),
+    ]
     assert api.fetch("SELECT count(*) AS n FROM charge WHERE source_key LIKE 'card_reissue:%'")[0]["n"] == 0
-    notices = api.fetch("SELECT n.kind, n.message FROM notification n JOIN account a ON a.id = n.account_id "
-                        "JOIN technician t ON t.id = a.technician_id WHERE t.technician_id = $1 "
-                        "AND n.kind = 'card.reissued'", old.technician_id)
+    notices = api.fetch(
+        "SELECT n.kind, n.message FROM notification n JOIN account a ON a.id = n.account_id "
+        "JOIN technician t ON t.id = a.technician_id WHERE t.technician_id = $1 "
+        "AND n.kind = 'card.reissued'",
+        old.technician_id,
+    )
     assert len(notices) == 1 and "無料で再発行" in notices[0]["message"]
     # Running it again reissues nothing twice.
     again = api.cli("cards", "revoke-version", "1")
@@ -128,7 +155,8 @@ def test_key_rotation_old_cards_verify_until_their_version_is_revoked(
 
 
 def test_a_card_revoked_while_the_reader_is_online_is_refused_within_seconds(
-        api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+    api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path
+):
     data_dir = tmp_path / "edge"
     enrol(api, data_dir)
     reader = pcscd.readers[0]
@@ -142,8 +170,11 @@ def test_a_card_revoked_while_the_reader_is_online_is_refused_within_seconds(
     known = json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"]  # earlier tests' revocations
     api.post(f"/api/v1/cards/{perso.serial.hex()}/revoke", api.op, json={"reason": "lost"})
     revoked_at = time.monotonic()
-    wait_until(lambda: json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"] == known + 1, timeout=10,
-               what="the revocation reached the reader within 10 s")
+    wait_until(
+        lambda: json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"] == known + 1,
+        timeout=10,
+        what="the revocation reached the reader within 10 s",
+    )
     event = gate.tap(openccus_card(perso))
     assert event["result"] == "refused" and event["reason"] == "card_revoked"
     assert time.monotonic() - revoked_at < 10
@@ -151,7 +182,8 @@ def test_a_card_revoked_while_the_reader_is_online_is_refused_within_seconds(
 
 
 def test_a_clone_tapped_first_does_not_mask_the_genuine_card(
-        api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+    api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path
+):
     data_dir = tmp_path / "edge"
     enrol(api, data_dir)
     reader = pcscd.readers[0]
@@ -172,16 +204,21 @@ def test_a_clone_tapped_first_does_not_mask_the_genuine_card(
     wait_until(lambda: len(server_taps(api, genuine.technician_id)) == 2, timeout=15, what="both taps uploaded")
     taps = server_taps(api, genuine.technician_id)
     assert [(t["status"], t["reject_reason"]) for t in taps] == [("rejected", "bad_card_response"), ("accepted", None)]
-    wait_until(lambda: {first["idempotency_key"], second["idempotency_key"]} <= set(verdicts(daemon)),
-               timeout=15, what="verdicts shown")
+    wait_until(
+        lambda: {first["idempotency_key"], second["idempotency_key"]} <= set(verdicts(daemon)),
+        timeout=15,
+        what="verdicts shown",
+    )
     shown = verdicts(daemon)
     assert (shown[first["idempotency_key"]]["status"], shown[first["idempotency_key"]]["reject_reason"]) == (
-        "rejected", "bad_card_response")
+        "rejected",
+        "bad_card_response",
+    )
     assert "複製の疑い" in shown[first["idempotency_key"]]["message"]
     assert shown[second["idempotency_key"]]["status"] == "accepted"
 
 
-def lost_answers(*, proxy, daemon, gate, genuine, copied, stored) -> dict[str, dict]:  # noqa: ANN001
+def lost_answers(*, proxy, daemon, gate, genuine, copied, stored) -> dict[str, dict]:
     """Tap a genuine card and a copy while the server's answers are lost; return the verdicts the reader shows once
     the network is back (learnt from re-sending the same taps)."""
     proxy.set_mode("mute")  # the server gets the taps; its answers are lost
@@ -191,20 +228,29 @@ def lost_answers(*, proxy, daemon, gate, genuine, copied, stored) -> dict[str, d
     time.sleep(2.5)  # at least one answer timed out
     assert not verdicts(daemon)
     proxy.set_mode("up")
-    wait_until(lambda: {ok["idempotency_key"], bad["idempotency_key"]} <= set(verdicts(daemon)), timeout=20,
-               what="verdicts after the re-send")
+    wait_until(
+        lambda: {ok["idempotency_key"], bad["idempotency_key"]} <= set(verdicts(daemon)),
+        timeout=20,
+        what="verdicts after the re-send",
+    )
     shown = verdicts(daemon)
     assert shown[ok["idempotency_key"]]["duplicate"] is True  # learnt from the re-send, not the first answer
     assert (shown[ok["idempotency_key"]]["status"], shown[ok["idempotency_key"]]["message"]) == (
-        "accepted", "就業履歴として受け付けられました。")
+        "accepted",
+        "就業履歴として受け付けられました。",
+    )
     assert (shown[bad["idempotency_key"]]["status"], shown[bad["idempotency_key"]]["reject_reason"]) == (
-        "rejected", "bad_card_response")
-    assert shown[bad["idempotency_key"]]["message"] == "受け付けられませんでした：カードの認証に失敗しました（複製の疑い）。"
+        "rejected",
+        "bad_card_response",
+    )
+    assert (
+        shown[bad["idempotency_key"]]["message"]
+        == "受け付けられませんでした：カードの認証に失敗しました（複製の疑い）。"
+    )
     return {"ok": ok, "bad": bad}
 
 
-def test_lost_answer_the_reader_shows_the_stored_verdict(
-        api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+def test_lost_answer_the_reader_shows_the_stored_verdict(api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
     with ChaosProxy(api.port) as proxy:
         data_dir = tmp_path / "edge"
         enrol(api, data_dir, proxy.url)
@@ -212,18 +258,25 @@ def test_lost_answer_the_reader_shows_the_stored_verdict(
         daemon = make_daemon(data_dir, reader_filter=reader.name, http_timeout=2.0)
         daemon.start()
         genuine, copied = api.technician(), api.technician()
-        taps = lost_answers(proxy=proxy, daemon=daemon, gate=Gate(daemon, vpcd_slots[0], reader, reader_watch),
-                            genuine=genuine, copied=copied,
-                            stored=lambda: len(server_taps(api, genuine.technician_id)
-                                               + server_taps(api, copied.technician_id)))
+        taps = lost_answers(
+            proxy=proxy,
+            daemon=daemon,
+            gate=Gate(daemon, vpcd_slots[0], reader, reader_watch),
+            genuine=genuine,
+            copied=copied,
+            stored=lambda: len(server_taps(api, genuine.technician_id) + server_taps(api, copied.technician_id)),
+        )
     status = json.loads(edge_cli(data_dir, "status").stdout)
     assert {(v["idempotency_key"], v["status"]) for v in status["recent_verdicts"]} == {
-        (taps["ok"]["idempotency_key"], "accepted"), (taps["bad"]["idempotency_key"], "rejected")}
+        (taps["ok"]["idempotency_key"], "accepted"),
+        (taps["bad"]["idempotency_key"], "rejected"),
+    }
     assert status["outbox"]["pending"] == 0
 
 
 def test_lost_answer_verdict_against_the_contract_stand_in(
-        contract, cards, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+    contract, cards, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path
+):
     """The same over the stand-in server that speaks the batch contract of edge_reader/uploader.py (stored verdict
     with ``duplicate`` for a re-sent key)."""
     with ChaosProxy(contract.port) as proxy:
@@ -232,8 +285,14 @@ def test_lost_answer_verdict_against_the_contract_stand_in(
         reader = pcscd.readers[0]
         daemon = make_daemon(data_dir, reader_filter=reader.name, http_timeout=2.0)
         daemon.start()
-        taps = lost_answers(proxy=proxy, daemon=daemon, gate=Gate(daemon, vpcd_slots[0], reader, reader_watch),
-                            genuine=cards.perso(), copied=cards.perso(), stored=lambda: len(contract.state.taps))
+        taps = lost_answers(
+            proxy=proxy,
+            daemon=daemon,
+            gate=Gate(daemon, vpcd_slots[0], reader, reader_watch),
+            genuine=cards.perso(),
+            copied=cards.perso(),
+            stored=lambda: len(contract.state.taps),
+        )
     assert contract.state.duplicate_answers >= 2
     status = json.loads(edge_cli(data_dir, "--lang", "en", "status").stdout)
     shown = {v["idempotency_key"]: v for v in status["recent_verdicts"]}
@@ -242,15 +301,22 @@ def test_lost_answer_verdict_against_the_contract_stand_in(
 
 
 def test_queued_taps_drain_within_seconds_of_the_servers_return(
-        api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+    api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path
+):
     people = [api.technician() for _ in range(3)]
     with ChaosProxy(api.port) as proxy:
         data_dir = tmp_path / "edge"
         enrol(api, data_dir, proxy.url)
         reader = pcscd.readers[0]
         # Production back-off: by the end of the outage the next retry is up to a minute away.
-        daemon = make_daemon(data_dir, reader_filter=reader.name, backoff_base=4.0, backoff_cap=60.0,
-                             probe_interval=1.0, heartbeat_interval=60)
+        daemon = make_daemon(
+            data_dir,
+            reader_filter=reader.name,
+            backoff_base=4.0,
+            backoff_cap=60.0,
+            probe_interval=1.0,
+            heartbeat_interval=60,
+        )
         daemon.start()
         gate = Gate(daemon, vpcd_slots[0], reader, reader_watch)
         proxy.set_mode("reset")
@@ -273,7 +339,8 @@ def test_queued_taps_drain_within_seconds_of_the_servers_return(
 
 
 def test_a_second_daemon_on_the_same_data_folder_refuses_to_start(
-        api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
+    api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path
+):
     data_dir = tmp_path / "edge"
     enrol(api, data_dir)
     first = make_daemon(data_dir, reader_filter=pcscd.readers[0].name)
@@ -282,7 +349,9 @@ def test_a_second_daemon_on_the_same_data_folder_refuses_to_start(
     assert second.returncode == 3
     assert "既に edge_reader が動作しています" in second.stderr and f"PID {first.proc.pid}" in second.stderr
     english = edge_cli(data_dir, "--lang", "en", "run", timeout=30)
-    assert english.returncode == 3 and f"Another edge_reader (pid {first.proc.pid}) is already running" in english.stderr
+    assert (
+        english.returncode == 3 and f"Another edge_reader (pid {first.proc.pid}) is already running" in english.stderr
+    )
     # The first daemon still works, and a crash (SIGKILL) never leaves a stale lock behind.
     gate = Gate(first, vpcd_slots[0], pcscd.readers[0], reader_watch)
     assert gate.tap(openccus_card(api.technician()))["result"] == "ok"

@@ -24,12 +24,18 @@ def transmit_to(vcard: Card) -> card.Transmit:
     def transmit(apdu: bytes) -> tuple[bytes, int]:
         resp = vcard.process(apdu)
         return resp[:-2], int.from_bytes(resp[-2:], "big")
+
     return transmit
 
 
 def example_perso() -> Personalisation:
-    return Personalisation.issue(MASTER, "12345678901234", bytes.fromhex("0123456789abcdef"),
-                                 issued=dt.date(2024, 4, 1), expires=dt.date(2034, 3, 31))
+    return Personalisation.issue(
+        MASTER,
+        "12345678901234",
+        bytes.fromhex("0123456789abcdef"),
+        issued=dt.date(2024, 4, 1),
+        expires=dt.date(2034, 3, 31),
+    )
 
 
 def test_reader_and_card_agree_on_the_profile_constants():
@@ -42,8 +48,7 @@ def test_read_identity_and_authenticate_against_the_virtual_card():
     perso = example_perso()
     transmit = transmit_to(openccus.openccus_card(perso))
     ident = card.read_identity(transmit)
-    assert ident == card.CardIdentity("12345678901234", perso.serial, dt.date(2024, 4, 1),
-                                      dt.date(2034, 3, 31), 1)
+    assert ident == card.CardIdentity("12345678901234", perso.serial, dt.date(2024, 4, 1), dt.date(2034, 3, 31), 1)
     assert ident.serial_hex == "0123456789abcdef"
     challenge = card.new_challenge()
     assert card.internal_authenticate(transmit, challenge) == auth_response(perso.card_key, challenge)
@@ -62,8 +67,12 @@ def test_challenges_are_fresh():
 
 
 def test_doc_test_vectors_match_the_reference_derivation():
-    rows = re.findall(r"^\| (\d) \| `([0-9a-f]+)` \| `([0-9a-f]+)` \| (\d+) \| `([0-9a-f]+)` \| "
-                      r"`([0-9a-f]+)` \| `([0-9a-f]+)` \| `([0-9a-f]+)` \|$", DOC, re.M)
+    rows = re.findall(
+        r"^\| (\d) \| `([0-9a-f]+)` \| `([0-9a-f]+)` \| (\d+) \| `([0-9a-f]+)` \| "
+        r"`([0-9a-f]+)` \| `([0-9a-f]+)` \| `([0-9a-f]+)` \|$",
+        DOC,
+        re.M,
+    )
     assert len(rows) == 3
     for _, master, serial, kv, msg, card_key, challenge, response in rows:
         master_b, serial_b, kv_i = bytes.fromhex(master), bytes.fromhex(serial), int(kv)
@@ -114,16 +123,19 @@ def test_parse_accepts_padding_reordering_and_unknown_tags():
     assert card.parse_ef_card(shuffled) == card.parse_ef_card(GOOD)
 
 
-@pytest.mark.parametrize("data, why", [
-    (GOOD + b"\xc5\x01\x01", "duplicate"),
-    (GOOD[:-1], "truncated"),
-    (GOOD.replace(b"\xc5\x01\x01", b""), "missing"),
-    (GOOD.replace(b"\xc0\x01\x01", b"\xc0\x01\x02"), "format"),
-    (GOOD.replace(b"\xc5\x01\x01", b"\xc5\x01\x00"), "key version"),
-    (GOOD.replace(b"12345678901234", b"1234567890123A"), "14 ASCII digits"),
-    (GOOD.replace(b"20340331", b"20341331"), "bad date"),
-    (GOOD.replace(b"\xc2\x08", b"\xc2\x88"), "long-form"),
-])
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (GOOD + b"\xc5\x01\x01", "duplicate"),
+        (GOOD[:-1], "truncated"),
+        (GOOD.replace(b"\xc5\x01\x01", b""), "missing"),
+        (GOOD.replace(b"\xc0\x01\x01", b"\xc0\x01\x02"), "format"),
+        (GOOD.replace(b"\xc5\x01\x01", b"\xc5\x01\x00"), "key version"),
+        (GOOD.replace(b"12345678901234", b"1234567890123A"), "14 ASCII digits"),
+        (GOOD.replace(b"20340331", b"20341331"), "bad date"),
+        (GOOD.replace(b"\xc2\x08", b"\xc2\x88"), "long-form"),
+    ],
+)
 def test_parse_refuses_malformed_files(data: bytes, why: str):
     with pytest.raises(card.CardError, match=why):
         card.parse_ef_card(data)
@@ -149,5 +161,6 @@ def test_wrong_lengths_are_refused_by_the_card():
     transmit = transmit_to(openccus.openccus_card(example_perso()))
     card.select_application(transmit)
     assert transmit(bytes.fromhex("008800000F") + bytes(15) + b"\x00")[1] == 0x6700
-    assert CommandApdu.parse(bytes.fromhex("00880000") + b"\x00\x00\x10" + bytes(16) + b"\x00\x00"
-                             ).data == bytes(16)  # extended form parses too
+    assert CommandApdu.parse(bytes.fromhex("00880000") + b"\x00\x00\x10" + bytes(16) + b"\x00\x00").data == bytes(
+        16
+    )  # extended form parses too

@@ -23,14 +23,12 @@ def test_enrol_then_status(contract, tmp_path):
 
 def test_enrol_refuses_twice_and_bad_codes(contract, tmp_path):
     data = tmp_path / "edge"
-    assert edge_cli(data, "--api-url", contract.url, "enrol",
-                    contract.state.add_enrol_code()).returncode == 0
+    assert edge_cli(data, "--api-url", contract.url, "enrol", contract.state.add_enrol_code()).returncode == 0
     again = edge_cli(data, "--api-url", contract.url, "enrol", contract.state.add_enrol_code())
     assert again.returncode == 2 and "登録済みです" in again.stderr
     again = edge_cli(data, "--lang", "en", "--api-url", contract.url, "enrol", contract.state.add_enrol_code())
     assert again.returncode == 2 and "Already enrolled" in again.stderr
-    forced = edge_cli(data, "--api-url", contract.url, "enrol", "--force",
-                      contract.state.add_enrol_code())
+    forced = edge_cli(data, "--api-url", contract.url, "enrol", "--force", contract.state.add_enrol_code())
     assert forced.returncode == 0 and json.loads(forced.stdout)["device_id"] == "dev0002"
     bad = edge_cli(tmp_path / "other", "--api-url", contract.url, "enrol", "not-a-code")
     assert bad.returncode == 1 and "登録できませんでした" in bad.stderr

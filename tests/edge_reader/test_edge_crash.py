@@ -37,14 +37,14 @@ def free_port() -> int:
 class Technicians:
     """The queue of people waiting to tap, and what the daemon told them."""
 
-    def __init__(self, cards: list) -> None:  # noqa: ANN001
+    def __init__(self, cards: list) -> None:
         self.todo = list(reversed(cards))
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
         self.acked: dict[str, set[str]] = {}  # card serial -> idempotency keys beeped for it
         self.via: dict[str, str] = {}
 
-    def next(self):  # noqa: ANN201
+    def next(self):
         with self.lock:
             return self.todo.pop() if self.todo else None
 
@@ -60,7 +60,7 @@ class Technicians:
             return self.cond.wait_for(lambda: serial in self.acked, timeout)
 
 
-def pending_in_outbox(db_path) -> int:  # noqa: ANN001
+def pending_in_outbox(db_path) -> int:
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
     try:
         return db.execute("SELECT count(*) FROM taps WHERE state != 'sent'").fetchone()[0]
@@ -68,8 +68,17 @@ def pending_in_outbox(db_path) -> int:  # noqa: ANN001
         db.close()
 
 
-def chaos_run(*, pcscd, vpcd_slots, reader_watch, persos, server_port: int, enrolled, make_daemon,  # noqa: ANN001
-              set_fault=None):  # noqa: ANN001
+def chaos_run(
+    *,
+    pcscd,
+    vpcd_slots,
+    reader_watch,
+    persos,
+    server_port: int,
+    enrolled,
+    make_daemon,
+    set_fault=None,
+):
     """Tap every card once while the daemon is killed and the network fails; return what the people heard.
 
     `set_fault(mode)` injects server-side faults ("503", "500-after-store", None) where the server supports them."""
@@ -84,22 +93,29 @@ def chaos_run(*, pcscd, vpcd_slots, reader_watch, persos, server_port: int, enro
     port = free_port()
     with ChaosProxy(server_port) as proxy:
         daemon = make_daemon(
-            enrolled, api_url=proxy.url, test_vpcd_port=port, debounce_seconds=3600,
-            reader_filter=pcscd.readers[0].name[:-2], batch_size=50, http_timeout=0.5,
-            watchdog_seconds=30)
+            enrolled,
+            api_url=proxy.url,
+            test_vpcd_port=port,
+            debounce_seconds=3600,
+            reader_filter=pcscd.readers[0].name[:-2],
+            batch_size=50,
+            http_timeout=0.5,
+            watchdog_seconds=30,
+        )
         daemon.listeners.append(people.on_event)
         daemon.start()
         running = threading.Event()
         running.set()
         failures: list[BaseException] = []
 
-        def guarded(fn):  # noqa: ANN001, ANN202
-            def run(*args) -> None:  # noqa: ANN002
+        def guarded(fn):
+            def run(*args) -> None:
                 try:
                     fn(*args)
                 except BaseException as exc:  # surfaced in the main thread
                     failures.append(exc)
                     running.clear()
+
             return run
 
         def direct_worker() -> None:
@@ -185,21 +201,31 @@ def chaos_run(*, pcscd, vpcd_slots, reader_watch, persos, server_port: int, enro
 
 
 def test_sigkill_and_network_loss_lose_and_double_nothing(
-        pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+    pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon
+):
     persos = [cards.perso() for _ in range(N_TAPS)]
 
-    def set_fault(mode):  # noqa: ANN001, ANN202
+    def set_fault(mode):
         contract.state.fault = mode
 
     people, kills, daemon, proxy = chaos_run(
-        pcscd=pcscd, vpcd_slots=vpcd_slots, reader_watch=reader_watch, persos=persos, server_port=contract.port,
-        enrolled=enrolled, make_daemon=make_daemon, set_fault=set_fault)
+        pcscd=pcscd,
+        vpcd_slots=vpcd_slots,
+        reader_watch=reader_watch,
+        persos=persos,
+        server_port=contract.port,
+        enrolled=enrolled,
+        make_daemon=make_daemon,
+        set_fault=set_fault,
+    )
     acked_keys = {k for keys in people.acked.values() for k in keys}
     state = contract.state
     stored = state.stored_keys()
-    print(f"kills={kills} daemon_starts={daemon.starts} proxy_aborts={proxy.aborted} "
-          f"batches={state.batch_calls} duplicate_answers={state.duplicate_answers} "
-          f"via_pcsc={sum(1 for r in people.via.values() if not r.startswith('test-vpcd'))}")
+    print(
+        f"kills={kills} daemon_starts={daemon.starts} proxy_aborts={proxy.aborted} "
+        f"batches={state.batch_calls} duplicate_answers={state.duplicate_answers} "
+        f"via_pcsc={sum(1 for r in people.via.values() if not r.startswith('test-vpcd'))}"
+    )
     # The core property: exactly the acknowledged taps, each stored once.
     assert len(stored) == len(set(stored))
     assert set(stored) == acked_keys

@@ -14,9 +14,14 @@ from tests.edge_reader.daemon_proc import ROOT, child_env
 
 
 def tap(serial: str = "0123456789abcdef", tech: str = "12345678901234") -> dict:
-    return {"method": "card", "technician_id": tech, "card_serial": serial,
-            "challenge": "00" * 16, "response": "11" * 16,
-            "device_time": "2026-04-01T08:00:00.000+09:00"}
+    return {
+        "method": "card",
+        "technician_id": tech,
+        "card_serial": serial,
+        "challenge": "00" * 16,
+        "response": "11" * 16,
+        "device_time": "2026-04-01T08:00:00.000+09:00",
+    }
 
 
 def test_connection_is_wal_and_fsyncs_every_commit(tmp_path: Path):
@@ -29,7 +34,10 @@ def test_record_allocates_increasing_keys_and_stores_the_contract_payload(tmp_pa
     box = Outbox(tmp_path / "o.db")
     recs = [box.record("devA", tap(f"{i:016x}"), now=1000.0 + i) for i in range(3)]
     assert [(r.idempotency_key, r.device_seq, r.duplicate) for r in recs] == [
-        ("devA:1", 1, False), ("devA:2", 2, False), ("devA:3", 3, False)]
+        ("devA:1", 1, False),
+        ("devA:2", 2, False),
+        ("devA:3", 3, False),
+    ]
     first = box.pending(10)[0]
     assert first == {"idempotency_key": "devA:1", **tap(f"{0:016x}"), "device_seq": 1}
 
@@ -42,9 +50,12 @@ def test_recent_taps_are_the_window_of_one_serial_with_their_challenges(tmp_path
     recent = box.recent_taps("0123456789abcdef", now=1029.0, window=30)
     # Newest first, each with what identifies it: the challenge and the card's answer.
     assert [(r.idempotency_key, r.challenge.hex(), r.response.hex()) for r in recent] == [
-        (second.idempotency_key, "22" * 16, "33" * 16), (first.idempotency_key, "00" * 16, "11" * 16)]
+        (second.idempotency_key, "22" * 16, "33" * 16),
+        (first.idempotency_key, "00" * 16, "11" * 16),
+    ]
     assert [r.idempotency_key for r in box.recent_taps("0123456789abcdef", now=1031.0, window=30)] == [
-        second.idempotency_key]  # the first is 31 s old
+        second.idempotency_key
+    ]  # the first is 31 s old
     assert box.recent_taps("0123456789abcdef", now=1031.0, window=0) == []  # 0 = off
     # A known verdict travels with the recent tap (the gate can say it again).
     box.apply_results([(second.idempotency_key, "rejected", "bad_card_response")], [])
@@ -60,7 +71,9 @@ def test_an_old_servers_duplicate_never_hides_a_known_verdict(tmp_path: Path):
     box.record("d", tap("ffffffffffffffff"), now=1001.0)
     box.apply_results([("d:2", "accepted", None, True)], [])  # new contract: the stored verdict
     assert [(v["idempotency_key"], v["status"]) for v in box.recent_verdicts()] == [
-        ("d:2", "accepted"), ("d:1", "duplicate")]
+        ("d:2", "accepted"),
+        ("d:1", "duplicate"),
+    ]
 
 
 def test_sequence_is_never_reused_after_delivered_taps_are_pruned(tmp_path: Path):
@@ -79,15 +92,18 @@ def test_results_deliver_errors_dead_letter_and_unknown_entries_change_nothing(t
     box = Outbox(tmp_path / "o.db")
     for i in range(4):
         box.record("d", tap(f"{i:016x}"), now=1000.0)
-    box.apply_results([("d:1", "accepted", None), ("d:2", "rejected", "bad_card_response"),
-                       ("nope:9", "accepted", None)], [("d:3", "invalid_tap: technician_id")])
+    box.apply_results(
+        [("d:1", "accepted", None), ("d:2", "rejected", "bad_card_response"), ("nope:9", "accepted", None)],
+        [("d:3", "invalid_tap: technician_id")],
+    )
     assert box.counts() == {"pending": 1, "sent": 2, "dead": 1}
     assert [t["idempotency_key"] for t in box.pending(10)] == ["d:4"]
-    row = box.db.execute("SELECT state, server_status, reject_reason, error FROM taps "
-                         "ORDER BY seq").fetchall()
-    assert row[:3] == [("sent", "accepted", None, None),
-                       ("sent", "rejected", "bad_card_response", None),
-                       ("dead", None, None, "invalid_tap: technician_id")]
+    row = box.db.execute("SELECT state, server_status, reject_reason, error FROM taps ORDER BY seq").fetchall()
+    assert row[:3] == [
+        ("sent", "accepted", None, None),
+        ("sent", "rejected", "bad_card_response", None),
+        ("dead", None, None, "invalid_tap: technician_id"),
+    ]
     # A late answer cannot resurrect a dead letter or re-deliver a sent tap.
     box.apply_results([("d:3", "accepted", None)], [("d:1", "x")])
     assert box.counts() == {"pending": 1, "sent": 2, "dead": 1}
@@ -122,9 +138,13 @@ def test_a_committed_tap_survives_sigkill(tmp_path: Path):
             print(rec.idempotency_key, flush=True)
         time.sleep(60)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "o.db"), json.dumps(tap())],
-                            cwd=ROOT, env=child_env(),
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / "o.db"), json.dumps(tap())],
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     printed = [proc.stdout.readline().strip() for _ in range(50)]
     proc.send_signal(signal.SIGKILL)

@@ -17,7 +17,7 @@ from tests.pcsc_stack.iso7816 import INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY
 from tests.pcsc_stack.openccus import auth_response, openccus_card, uid_only_card
 
 
-def wait_until(pred, timeout: float = 10.0, what: str = "condition") -> None:  # noqa: ANN001
+def wait_until(pred, timeout: float = 10.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not pred():
         if time.monotonic() > deadline:
@@ -25,14 +25,15 @@ def wait_until(pred, timeout: float = 10.0, what: str = "condition") -> None:  #
         time.sleep(0.02)
 
 
-def accepted(contract) -> dict[str, str]:  # noqa: ANN001
+def accepted(contract) -> dict[str, str]:
     """technician_id -> status of every tap the server stored."""
     with contract.state.lock:
         return {t.tap["technician_id"]: t.status for t in contract.state.taps.values()}
 
 
 def test_tap_read_over_pcsc_is_recorded_uploaded_and_verified(
-        pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+    pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon
+):
     reader = pcscd.readers[0]
     daemon = make_daemon(enrolled, reader_filter=reader.name)
     daemon.start()
@@ -47,15 +48,18 @@ def test_tap_read_over_pcsc_is_recorded_uploaded_and_verified(
     assert stored.idempotency_key == ok["idempotency_key"]
     assert stored.tap["device_seq"] == 1
     # The reader reports itself in heartbeats while it has a reader.
-    wait_until(lambda: any(h.get("reader") == reader.name for h in contract.state.heartbeats),
-               what="heartbeat naming the reader")
+    wait_until(
+        lambda: any(h.get("reader") == reader.name for h in contract.state.heartbeats),
+        what="heartbeat naming the reader",
+    )
     status = json.loads(edge_cli(enrolled, "status").stdout)
     assert status["reader"] == reader.name and status["last_upload"] is not None
     assert status["outbox"] == {"pending": 0, "sent": 1, "dead": 0}
 
 
 def test_repeat_tap_within_debounce_is_acknowledged_not_recorded_again(
-        pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+    pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon
+):
     reader = pcscd.readers[0]
     daemon = make_daemon(enrolled, reader_filter=reader.name, debounce_seconds=60)
     daemon.start()
@@ -77,15 +81,15 @@ def test_repeat_tap_within_debounce_is_acknowledged_not_recorded_again(
     assert len(contract.state.taps) == 1
 
 
-def test_revoked_card_is_refused_offline(
-        pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+def test_revoked_card_is_refused_offline(pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
     reader = pcscd.readers[0]
     revoked, good = cards.perso(), cards.perso()
     contract.state.revoke(revoked.serial.hex())
     daemon = make_daemon(enrolled, reader_filter=reader.name)
     daemon.start()
-    wait_until(lambda: json.loads(edge_cli(enrolled, "status").stdout)["revoked_cards"] == 1,
-               what="revocation list synced")
+    wait_until(
+        lambda: json.loads(edge_cli(enrolled, "status").stdout)["revoked_cards"] == 1, what="revocation list synced"
+    )
     # Now the network goes away: the refusal must not depend on the server.
     contract.state.fault = "503"
     vpcd_slots[0].insert(openccus_card(revoked))
@@ -103,7 +107,8 @@ def test_revoked_card_is_refused_offline(
 
 @pytest.mark.parametrize("pull_at", [INS_READ_BINARY, INS_INTERNAL_AUTHENTICATE])
 def test_card_pulled_away_mid_read_gives_no_half_tap(
-        pull_at, pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+    pull_at, pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon
+):
     reader = pcscd.readers[0]
     daemon = make_daemon(enrolled, reader_filter=reader.name)
     daemon.start()
@@ -121,8 +126,7 @@ def test_card_pulled_away_mid_read_gives_no_half_tap(
     assert list(accepted(contract).values()) == ["accepted"]
 
 
-def test_pcscd_restart_mid_run_is_survived(
-        pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+def test_pcscd_restart_mid_run_is_survived(pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
     if not pcscd.owned:
         pytest.skip("pcscd was started outside the tests; not restarting someone else's pcscd")
     reader = pcscd.readers[0]
@@ -136,8 +140,7 @@ def test_pcscd_restart_mid_run_is_survived(
         assert daemon.alive()
         vpcd_slots[0].insert(cards.card())  # the old card went with the old pcscd
         n = len(daemon.taps())
-        daemon.wait_for(lambda e, n=n: e.get("result") == "ok" and len(daemon.taps()) > n,
-                        timeout=15)
+        daemon.wait_for(lambda e, n=n: e.get("result") == "ok" and len(daemon.taps()) > n, timeout=15)
         vpcd_slots[0].remove()
         reader_watch.wait(reader.name, present=False)
     wait_until(lambda: len(contract.state.taps) == 3, what="upload")
@@ -146,7 +149,8 @@ def test_pcscd_restart_mid_run_is_survived(
 
 
 def test_mute_card_trips_the_watchdog_and_a_restart_recovers(
-        pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+    pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon
+):
     reader = pcscd.readers[0]
     daemon = make_daemon(enrolled, reader_filter=reader.name, watchdog_seconds=1.0)
     daemon.start()
@@ -171,8 +175,7 @@ def test_mute_card_trips_the_watchdog_and_a_restart_recovers(
     wait_until(lambda: len(contract.state.taps) == 1, what="upload")
 
 
-def test_read_once_cli_reads_openccus_and_uid_cards(
-        pcscd, vpcd_slots, reader_watch, cards, contract, tmp_path):
+def test_read_once_cli_reads_openccus_and_uid_cards(pcscd, vpcd_slots, reader_watch, cards, contract, tmp_path):
     reader = pcscd.readers[1]
     perso = cards.perso()
     vpcd_slots[1].insert(openccus_card(perso))
@@ -188,14 +191,14 @@ def test_read_once_cli_reads_openccus_and_uid_cards(
     vpcd_slots[1].insert(uid_only_card(bytes.fromhex("04a1b2c3d4e5f6")))
     done = edge_cli(tmp_path / "x", "--reader", reader.name, "read-once", "--timeout", "10")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"reader": reader.name, "profile": "uid",
-                                       "uid": "04a1b2c3d4e5f6"}
+    assert json.loads(done.stdout) == {"reader": reader.name, "profile": "uid", "uid": "04a1b2c3d4e5f6"}
 
 
 def start_emulator(args: list[str]) -> tuple[subprocess.Popen, list[str], threading.Thread]:
     """The emulator process and its stdout lines (a thread reads, so buffering hides none)."""
-    proc = subprocess.Popen([sys.executable, "-m", "tests.pcsc_stack", *args], cwd=ROOT,
-                            env=child_env(), text=True, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.pcsc_stack", *args], cwd=ROOT, env=child_env(), text=True, stdout=subprocess.PIPE
+    )
     lines: list[str] = []
 
     def pump() -> None:
@@ -210,15 +213,24 @@ def start_emulator(args: list[str]) -> tuple[subprocess.Popen, list[str], thread
 
 
 def test_emulator_process_killed_mid_read_is_a_removed_card(
-        pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon):
+    pcscd, vpcd_slots, reader_watch, cards, contract, enrolled, make_daemon
+):
     """The literal scenario: the stand-alone emulator process holds INTERNAL AUTHENTICATE
     and is SIGKILLed while the daemon waits for the answer."""
     reader = pcscd.readers[0]
     daemon = make_daemon(enrolled, reader_filter=reader.name)
     daemon.start()
     perso = cards.perso()
-    args = ["--port", str(reader.port), "--technician", perso.technician_id,
-            "--serial", perso.serial.hex(), "--master-key-hex", contract.state.master_key.hex()]
+    args = [
+        "--port",
+        str(reader.port),
+        "--technician",
+        perso.technician_id,
+        "--serial",
+        perso.serial.hex(),
+        "--master-key-hex",
+        contract.state.master_key.hex(),
+    ]
     stalled, lines, pump = start_emulator([*args, "--stall-ins", "88"])
     try:
         wait_until(lambda: "APDU 88" in lines, what="INTERNAL AUTHENTICATE reached the card")

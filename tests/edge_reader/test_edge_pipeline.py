@@ -40,8 +40,7 @@ class CheckingStream(io.StringIO):
         self.events.append(event)
         if event.get("result") == "ok":
             db = sqlite3.connect(self.db_path)
-            row = db.execute("SELECT 1 FROM taps WHERE idempotency_key = ?",
-                             (event["idempotency_key"],)).fetchone()
+            row = db.execute("SELECT 1 FROM taps WHERE idempotency_key = ?", (event["idempotency_key"],)).fetchone()
             db.close()
             self.committed_at_beep.append(row is not None)
         return len(text)
@@ -95,8 +94,7 @@ def test_retap_after_a_crash_between_commit_and_beep_gets_the_same_key(tmp_path:
     present(pipeline, vcard)  # committed; pretend the process died before the beep
     restarted, stream = make(tmp_path)  # a new process on the same outbox
     present(restarted, vcard)
-    assert stream.events == [{**stream.events[0], "result": "ok", "duplicate": True,
-                              "idempotency_key": "devP:1"}]
+    assert stream.events == [{**stream.events[0], "result": "ok", "duplicate": True, "idempotency_key": "devP:1"}]
     assert len(rows(tmp_path)) == 1
 
 
@@ -127,13 +125,13 @@ def test_revoked_expired_and_foreign_cards_are_refused_without_a_tap(tmp_path: P
     box = Outbox(tmp_path / "edge.sqlite3")
     box.apply_revocations(1, [revoked.serial.hex()], full=True)
     present(pipeline, openccus_card(revoked))
-    present(pipeline, openccus_card(perso(2, issued=dt.date(2010, 1, 1),
-                                          expires=dt.date(2020, 1, 1))))
+    present(pipeline, openccus_card(perso(2, issued=dt.date(2010, 1, 1), expires=dt.date(2020, 1, 1))))
     present(pipeline, uid_only_card(b"\x04\x01\x02\x03"))
     assert [(e["result"], e["reason"], e["message"]) for e in stream.events] == [
         ("refused", "card_revoked", "このカードは失効しています。使用できません。"),
         ("refused", "card_expired", "カードの有効期限が切れています。"),
-        ("refused", "not_openccus", "建設キャリアアップのカードではありません。")]
+        ("refused", "not_openccus", "建設キャリアアップのカードではありません。"),
+    ]
     assert rows(tmp_path) == []
 
 

@@ -11,7 +11,6 @@ from tests.edge_reader.test_edge_pcsc import wait_until
 from tests.pcsc_stack.openccus import openccus_card
 
 
-
 def test_tap_goes_from_the_card_to_the_real_server(api, pcscd, vpcd_slots, reader_watch, make_daemon, tmp_path):
     data_dir = tmp_path / "edge"
     done = edge_cli(data_dir, "--api-url", api.url, "enrol", api.enrolment_code())
@@ -27,15 +26,21 @@ def test_tap_goes_from_the_card_to_the_real_server(api, pcscd, vpcd_slots, reade
     tap = api.taps()[0]
     assert (tap["technician_code"], tap["status"], tap["method"]) == (perso.technician_id, "accepted", "card")
     devices = api.get(f"/api/v1/sites/{api.site['id']}/devices", api.prime_token)
-    wait_until(lambda: api.get(f"/api/v1/sites/{api.site['id']}/devices", api.prime_token)[-1]["reader_name"]
-               == reader.name, timeout=15, what="heartbeat with the reader's name")
+    wait_until(
+        lambda: api.get(f"/api/v1/sites/{api.site['id']}/devices", api.prime_token)[-1]["reader_name"] == reader.name,
+        timeout=15,
+        what="heartbeat with the reader's name",
+    )
     assert devices[-1]["software_version"]
 
     # Revoke the card on the server: the reader learns it and refuses the card by itself.
     owner = perso.technician_id
     api.post(f"/api/v1/cards/{perso.serial.hex()}/revoke", api.op, json={"reason": "lost"})
-    wait_until(lambda: json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"] == 1, timeout=15,
-               what="revocation list synced")
+    wait_until(
+        lambda: json.loads(edge_cli(data_dir, "status").stdout)["revoked_cards"] == 1,
+        timeout=15,
+        what="revocation list synced",
+    )
     vpcd_slots[0].remove()
     reader_watch.wait(reader.name, present=False)
     vpcd_slots[0].insert(openccus_card(perso))
@@ -54,8 +59,14 @@ def test_sigkill_and_network_loss_against_the_real_server(api, pcscd, vpcd_slots
     persos = api.bulk_people(N_TAPS)
     before = {key for key, _, _ in api.stored()}
     people, kills, daemon, proxy = chaos_run(
-        pcscd=pcscd, vpcd_slots=vpcd_slots, reader_watch=reader_watch, persos=persos, server_port=api.port,
-        enrolled=data_dir, make_daemon=make_daemon)
+        pcscd=pcscd,
+        vpcd_slots=vpcd_slots,
+        reader_watch=reader_watch,
+        persos=persos,
+        server_port=api.port,
+        enrolled=data_dir,
+        make_daemon=make_daemon,
+    )
     acked = {k for keys in people.acked.values() for k in keys}
     new = [(key, code, status) for key, code, status in api.stored() if key not in before]
     # The server namespaces each device's keys ("d<device>:<key>"); strip that to compare with what the reader said.

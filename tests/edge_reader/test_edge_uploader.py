@@ -18,27 +18,40 @@ from tests.edge_reader.contract_server import ContractServer
 from tests.pcsc_stack.openccus import Personalisation, auth_response
 
 
-def setup(contract: ContractServer, tmp_path: Path, **settings: object):  # noqa: ANN201
-    s = Settings(data_dir=tmp_path, api_url=contract.url, backoff_base=0.01, backoff_cap=0.05,
-                 http_timeout=2.0, upload_interval=0.05, heartbeat_interval=0.2, **settings)
+def setup(contract: ContractServer, tmp_path: Path, **settings: object):
+    s = Settings(
+        data_dir=tmp_path,
+        api_url=contract.url,
+        backoff_base=0.01,
+        backoff_cap=0.05,
+        http_timeout=2.0,
+        upload_interval=0.05,
+        heartbeat_interval=0.2,
+        **settings,
+    )
     device = enrol(contract.url, contract.state.add_enrol_code(), software_version="t")
     box = Outbox(s.db_path)
     box.save_device(device)
-    uploader = Uploader(s, device, stop=threading.Event(), wake=threading.Event(),
-                        reader_status=lambda: "Virtual PCD 00 00")
+    uploader = Uploader(
+        s, device, stop=threading.Event(), wake=threading.Event(), reader_status=lambda: "Virtual PCD 00 00"
+    )
     return s, device, box, uploader, ApiClient(device, s)
 
 
-def add_taps(contract: ContractServer, box: Outbox, device_id: str, n: int,
-             start: int = 0) -> list[str]:
+def add_taps(contract: ContractServer, box: Outbox, device_id: str, n: int, start: int = 0) -> list[str]:
     keys = []
     for i in range(start, start + n):
         p = Personalisation.issue(contract.state.master_key, f"9{i:013d}", i.to_bytes(8, "big"))
         contract.state.register_card(p.serial.hex(), p.technician_id)
         challenge = secrets.token_bytes(16)
-        tap = {"method": "card", "technician_id": p.technician_id, "card_serial": p.serial.hex(),
-               "challenge": challenge.hex(), "response": auth_response(p.card_key, challenge).hex(),
-               "device_time": "2026-04-01T08:00:00.000+09:00"}
+        tap = {
+            "method": "card",
+            "technician_id": p.technician_id,
+            "card_serial": p.serial.hex(),
+            "challenge": challenge.hex(),
+            "response": auth_response(p.card_key, challenge).hex(),
+            "device_time": "2026-04-01T08:00:00.000+09:00",
+        }
         keys.append(box.record(device_id, tap, now=time.time()).idempotency_key)
     return keys
 
@@ -79,21 +92,33 @@ def test_malformed_taps_become_dead_letters_and_the_rest_is_delivered(contract, 
     shown = io.StringIO()
     up.feedback = Feedback(shown)
     good = add_taps(contract, box, device.device_id, 2)
-    bad = box.record(device.device_id, {"method": "card", "technician_id": "123",
-                                        "card_serial": "00" * 8, "challenge": "00" * 16,
-                                        "response": "00" * 16, "device_time": "yesterday"},
-                     now=time.time()).idempotency_key
+    bad = box.record(
+        device.device_id,
+        {
+            "method": "card",
+            "technician_id": "123",
+            "card_serial": "00" * 8,
+            "challenge": "00" * 16,
+            "response": "00" * 16,
+            "device_time": "yesterday",
+        },
+        now=time.time(),
+    ).idempotency_key
     assert up.upload_once(api, box) == 3
     assert box.counts() == {"pending": 0, "sent": 2, "dead": 1}
-    assert box.db.execute("SELECT error FROM taps WHERE idempotency_key = ?",
-                          (bad,)).fetchone()[0] == "invalid_tap: technician_id"
+    assert (
+        box.db.execute("SELECT error FROM taps WHERE idempotency_key = ?", (bad,)).fetchone()[0]
+        == "invalid_tap: technician_id"
+    )
     assert up.upload_once(api, box) == 0  # never retried
     assert sorted(contract.state.stored_keys()) == sorted(good)
     events = [json.loads(line) for line in shown.getvalue().splitlines()]
     assert sorted((e["event"], e["idempotency_key"]) for e in events) == sorted(
-        [("verdict", k) for k in good] + [("undelivered", bad)])
+        [("verdict", k) for k in good] + [("undelivered", bad)]
+    )
     assert next(e for e in events if e["event"] == "undelivered")["message"] == (
-        "送信できませんでした：タッチの内容が正しくありません。")
+        "送信できませんでした：タッチの内容が正しくありません。"
+    )
 
 
 def test_server_trouble_is_retried_and_unauthorized_is_reported(contract, tmp_path):
@@ -127,8 +152,7 @@ def test_run_loop_delivers_through_network_loss_with_backoff(contract, tmp_path)
             deadline = time.monotonic() + 10
             while box.counts()["pending"] and time.monotonic() < deadline:
                 time.sleep(0.05)
-            drained = {"software_version": s.software_version, "outbox_depth": 0,
-                       "reader": "Virtual PCD 00 00"}
+            drained = {"software_version": s.software_version, "outbox_depth": 0, "reader": "Virtual PCD 00 00"}
             while drained not in contract.state.heartbeats and time.monotonic() < deadline:
                 time.sleep(0.05)
         finally:
@@ -167,25 +191,46 @@ def test_revocations_sync_delta_then_full(contract, tmp_path):
 
 def test_split_answer_trusts_only_entries_matching_what_was_sent():
     taps = [{"idempotency_key": "d:1"}, {"idempotency_key": "d:2"}]
-    results, errors = split_answer(taps, {
-        "results": [{"index": 0, "idempotency_key": "d:1", "status": "accepted"},
-                    {"index": 1, "idempotency_key": "d:9", "status": "accepted"},
-                    {"index": True, "status": "accepted"}, {"index": 5, "status": "accepted"},
-                    "junk"],
-        "errors": [{"index": 1, "error": "invalid_tap", "message": "x"}]})
+    results, errors = split_answer(
+        taps,
+        {
+            "results": [
+                {"index": 0, "idempotency_key": "d:1", "status": "accepted"},
+                {"index": 1, "idempotency_key": "d:9", "status": "accepted"},
+                {"index": True, "status": "accepted"},
+                {"index": 5, "status": "accepted"},
+                "junk",
+            ],
+            "errors": [{"index": 1, "error": "invalid_tap", "message": "x"}],
+        },
+    )
     assert results == [("d:1", "accepted", None, False)]
     assert errors == [("d:2", "invalid_tap: x")]
 
 
 def test_split_answer_reads_the_stored_verdict_of_a_resent_tap_and_tolerates_the_old_duplicate():
     taps = [{"idempotency_key": "d:1"}, {"idempotency_key": "d:2"}, {"idempotency_key": "d:3"}]
-    results, _ = split_answer(taps, {"results": [
-        {"index": 0, "idempotency_key": "d:1", "status": "rejected", "duplicate": True,
-         "reject_reason": "bad_card_response"},
-        {"index": 1, "idempotency_key": "d:2", "status": "accepted", "duplicate": True},
-        {"index": 2, "idempotency_key": "d:3", "status": "duplicate"}]})  # a server before the change
-    assert results == [("d:1", "rejected", "bad_card_response", True), ("d:2", "accepted", None, True),
-                       ("d:3", "duplicate", None, True)]
+    results, _ = split_answer(
+        taps,
+        {
+            "results": [
+                {
+                    "index": 0,
+                    "idempotency_key": "d:1",
+                    "status": "rejected",
+                    "duplicate": True,
+                    "reject_reason": "bad_card_response",
+                },
+                {"index": 1, "idempotency_key": "d:2", "status": "accepted", "duplicate": True},
+                {"index": 2, "idempotency_key": "d:3", "status": "duplicate"},
+            ]
+        },
+    )  # a server before the change
+    assert results == [
+        ("d:1", "rejected", "bad_card_response", True),
+        ("d:2", "accepted", None, True),
+        ("d:3", "duplicate", None, True),
+    ]
 
 
 def test_enrolment_code_is_single_use(contract):

@@ -35,22 +35,23 @@ PIN1, PIN2 = "8642", "9753"  # chosen so that no test datum contains them
 
 
 @pytest.fixture
-def present(pcscd, vpcd_slots, reader_watch):  # noqa: ANN001, ANN201
+def present(pcscd, vpcd_slots, reader_watch):
     """Put a card on the first virtual reader and wait until pcscd sees it (a card already
     there is taken away first, and pcscd must see it go: it polls every 400 ms)."""
     reader = pcscd.readers[0].name
 
-    def put(card) -> str:  # noqa: ANN001
+    def put(card) -> str:
         if vpcd_slots[0].inserted:
             vpcd_slots[0].remove()
             reader_watch.wait(reader, present=False)
         vpcd_slots[0].insert(card)
         reader_watch.wait(reader, present=True)
         return reader
+
     return put
 
 
-def over_pcsc(reader: str, fn: Callable, timeout: float = 10.0):  # noqa: ANN201
+def over_pcsc(reader: str, fn: Callable, timeout: float = 10.0):
     """Run ``fn(transmit)`` against the card on ``reader`` through edge_reader.pcsc."""
     _, result = read_one_card(reader, fn, deadline=time.monotonic() + timeout)
     return result
@@ -177,32 +178,38 @@ def test_pin_set_but_none_given_stops_before_verify(present):
 
 
 def test_old_and_new_era_dates(present):
-    cats = {0x22: "3620401", 0x23: "4010108", 0x24: "5010501", 0x26: "4010108",
-            0x31: "5061231", 0x25: "5000000"}
-    card = licence_card(holder(
-        birth="3350101",                      # 昭和35年1月1日
-        issued=dt.date(2018, 7, 1), expires=dt.date(2021, 8, 1),
-        expires_code="4330801",               # 平成33年8月1日: printed before 令和 was known
-        categories=cats))
+    cats = {0x22: "3620401", 0x23: "4010108", 0x24: "5010501", 0x26: "4010108", 0x31: "5061231", 0x25: "5000000"}
+    card = licence_card(
+        holder(
+            birth="3350101",  # 昭和35年1月1日
+            issued=dt.date(2018, 7, 1),
+            expires=dt.date(2021, 8, 1),
+            expires_code="4330801",  # 平成33年8月1日: printed before 令和 was known
+            categories=cats,
+        )
+    )
     reader = present(card)
     data = over_pcsc(reader, lambda tx: read_licence(tx, PIN1))
     assert data.birth_date == dt.date(1960, 1, 1)
-    assert data.issued == dt.date(2018, 7, 1)     # 平成30年
-    assert data.expires == dt.date(2021, 8, 1)    # 平成33 = 2021
-    assert data.warnings == ()                    # chip expiry agrees with the common data
-    assert data.first_licensed == {"motorcycle_small_moped_first": dt.date(1987, 4, 1),
-                                   "other_first": dt.date(1989, 1, 8),
-                                   "class2_first": dt.date(2019, 5, 1)}  # 令和元年
+    assert data.issued == dt.date(2018, 7, 1)  # 平成30年
+    assert data.expires == dt.date(2021, 8, 1)  # 平成33 = 2021
+    assert data.warnings == ()  # chip expiry agrees with the common data
+    assert data.first_licensed == {
+        "motorcycle_small_moped_first": dt.date(1987, 4, 1),
+        "other_first": dt.date(1989, 1, 8),
+        "class2_first": dt.date(2019, 5, 1),
+    }  # 令和元年
     assert {c.key: c.since for c in data.categories} == {
-        "ordinary": dt.date(1989, 1, 8), "medium": dt.date(2024, 12, 31)}
+        "ordinary": dt.date(1989, 1, 8),
+        "medium": dt.date(2024, 12, 31),
+    }
 
 
 def test_moved_address_comes_from_the_change_file(present):
     moves = [
         # Newest first in the file: the newest by date must win, not the last in the file.
         ChangeEntry(0x54, dt.date(2024, 2, 1), "福岡県福岡市中央区天神一丁目８番１号", "福岡県"),
-        ChangeEntry(0x54, dt.date(2022, 9, 15), "大阪府大阪市北区中之島一丁目３番２０号", "大阪府",
-                    date_form="ascii"),
+        ChangeEntry(0x54, dt.date(2022, 9, 15), "大阪府大阪市北区中之島一丁目３番２０号", "大阪府", date_form="ascii"),
         ChangeEntry(0x55, dt.date(2023, 1, 5), "眼鏡等", "大阪府"),
     ]
     card = licence_card(holder(changes=moves))
@@ -211,14 +218,22 @@ def test_moved_address_comes_from_the_change_file(present):
     assert data.address == "福岡県福岡市中央区天神一丁目８番１号"
     assert data.address_on_card == "東京都千代田区霞が関二丁目１番２号"
     assert [(c.kind, c.changed_on) for c in data.changes] == [
-        ("address", dt.date(2024, 2, 1)), ("address", dt.date(2022, 9, 15)),
-        ("condition_added", dt.date(2023, 1, 5))]
+        ("address", dt.date(2024, 2, 1)),
+        ("address", dt.date(2022, 9, 15)),
+        ("condition_added", dt.date(2023, 1, 5)),
+    ]
     assert data.changes[0].commission == "福岡県"
 
 
 def test_missing_licence_types_are_not_held(present):
-    cats = {0x22: None, 0x23: dt.date(2010, 4, 1), 0x24: None, 0x25: "5000000",
-            0x26: dt.date(2010, 4, 1), 0x29: "4000000"}  # no 準中型 tag at all (older card)
+    cats = {
+        0x22: None,
+        0x23: dt.date(2010, 4, 1),
+        0x24: None,
+        0x25: "5000000",
+        0x26: dt.date(2010, 4, 1),
+        0x29: "4000000",
+    }  # no 準中型 tag at all (older card)
     card = licence_card(holder(categories=cats, spec_version="007"))
     reader = present(card)
     data = over_pcsc(reader, lambda tx: read_licence(tx, PIN1))
@@ -246,10 +261,27 @@ def test_an_openccus_card_is_not_a_licence(present):
 
 def _cli(reader: str, stdin: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = child_env({"HOME": str(cwd)})
-    return subprocess.run([sys.executable, "-m", "edge_reader.licence", "--reader", reader,
-                           "--timeout", "10", "--pin-stdin", "-v", *args],
-                          cwd=ROOT, env=env, input=stdin, capture_output=True, text=True,
-                          timeout=30, check=False)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "edge_reader.licence",
+            "--reader",
+            reader,
+            "--timeout",
+            "10",
+            "--pin-stdin",
+            "-v",
+            *args,
+        ],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
 
 def test_cli_reads_and_never_prints_or_stores_the_pin(present, tmp_path):
@@ -269,8 +301,12 @@ def test_cli_reads_and_never_prints_or_stores_the_pin(present, tmp_path):
     failed = _cli(reader, "2468\n", cwd=tmp_path)
     assert failed.returncode == 3
     assert json.loads(failed.stdout) == {
-        "error": "wrong_pin", "message": "PIN1 is wrong; 2 tries left", "pin": 1, "tries_left": 2,
-        "advice": "暗証番号（PIN1）が違います。残り2回です。"}
+        "error": "wrong_pin",
+        "message": "PIN1 is wrong; 2 tries left",
+        "pin": 1,
+        "tries_left": 2,
+        "advice": "暗証番号（PIN1）が違います。残り2回です。",
+    }
     assert "暗証番号（PIN1）が違います。残り2回です。" in failed.stderr
     for text in (done.stdout, done.stderr, failed.stdout, failed.stderr):
         assert PIN1 not in text and PIN2 not in text and "2468" not in text
@@ -290,5 +326,6 @@ def test_cli_gives_the_pin_blocked_advice_in_japanese_or_english(present, tmp_pa
     assert out["advice"] in blocked.stderr
     english = _cli(reader, f"{PIN1}\n", "--lang", "en", cwd=tmp_path)
     assert english.returncode == 3
-    assert json.loads(english.stdout)["advice"] == ("PIN1 is blocked. Do not try again: only a driving licence "
-                                                     "centre or a police station can unblock it.")
+    assert json.loads(english.stdout)["advice"] == (
+        "PIN1 is blocked. Do not try again: only a driving licence centre or a police station can unblock it."
+    )

@@ -68,6 +68,7 @@ def roster(enrolled: dict[str, Enrolment], entries: dict[str, list[str]]) -> Kno
 
 # ------------------------------------------------------------------------------------ the API with the face engine
 
+
 @pytest.fixture
 def settings(settings):
     """The API tests here upload real photos, so the upload-time face check is on (it is off for drawn photos)."""

@@ -37,8 +37,18 @@ def darker(img: Image.Image, factor: float = 0.55) -> Image.Image:
     return ImageEnhance.Brightness(img).enhance(factor)
 
 
-def kiosk_frame(img: Image.Image, box: Box, *, face_px: int = 170, angle: float = 0.0, dx: int = 0, dy: int = 0,
-                quality: int = 85, size: tuple[int, int] = (640, 480), background: int = 96) -> bytes:
+def kiosk_frame(
+    img: Image.Image,
+    box: Box,
+    *,
+    face_px: int = 170,
+    angle: float = 0.0,
+    dx: int = 0,
+    dy: int = 0,
+    quality: int = 85,
+    size: tuple[int, int] = (640, 480),
+    background: int = 96,
+) -> bytes:
     """A 640×480 JPEG like a kiosk camera's: the photo scaled so its face is `face_px` wide, centred, then moved.
 
     `box` is the face in `img` (from an enrolment of the same photo, so the tests need no detector of their own).
@@ -47,8 +57,9 @@ def kiosk_frame(img: Image.Image, box: Box, *, face_px: int = 170, angle: float 
     f = face_px / (right - left)
     small = scaled(img, f)
     if angle:
-        small = small.rotate(angle, resample=Image.Resampling.BICUBIC, center=((left + right) / 2 * f,
-                                                                               (top + bottom) / 2 * f))
+        small = small.rotate(
+            angle, resample=Image.Resampling.BICUBIC, center=((left + right) / 2 * f, (top + bottom) / 2 * f)
+        )
     canvas = Image.new("RGB", size, (background,) * 3)
     cx, cy = (left + right) / 2 * f, (top + bottom) / 2 * f
     canvas.paste(small, (round(size[0] / 2 - cx + dx), round(size[1] / 2 - cy + dy)))

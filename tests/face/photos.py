@@ -35,26 +35,49 @@ class Source:
 SOURCES: dict[str, Source] = {
     # One person in three distinct photos (plus two partial crops) and a second person: the same-person set.
     "face_recognition": Source(
-        "pip", "face_recognition==1.3.0", ("--no-binary", ":all:"),
-        {n: f"face_recognition-1.3.0/tests/test_images/{n}"
-         for n in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "obama_partial_face.jpg")},
-        "the face_recognition 1.3.0 source distribution (the wheel has no images)"),
+        "pip",
+        "face_recognition==1.3.0",
+        ("--no-binary", ":all:"),
+        {
+            n: f"face_recognition-1.3.0/tests/test_images/{n}"
+            for n in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "obama_partial_face.jpg")
+        },
+        "the face_recognition 1.3.0 source distribution (the wheel has no images)",
+    ),
     # A group photo of six people, one small face crop, four people wearing face masks.
     "insightface": Source(
-        "pip", "insightface==2.1", (),
-        {n: f"insightface/data/images/{n}" for n in ("t1.jpg", "Tom_Hanks_54745.png", "mask_black.jpg",
-                                                      "mask_blue.jpg", "mask_green.jpg", "mask_white.jpg")},
-        "the insightface 2.1 wheel"),
+        "pip",
+        "insightface==2.1",
+        (),
+        {
+            n: f"insightface/data/images/{n}"
+            for n in (
+                "t1.jpg",
+                "Tom_Hanks_54745.png",
+                "mask_black.jpg",
+                "mask_blue.jpg",
+                "mask_green.jpg",
+                "mask_white.jpg",
+            )
+        },
+        "the insightface 2.1 wheel",
+    ),
     # One face with a mission patch that upsampled HOG takes for a face; photos without faces.
     "scikit-image": Source(
-        "pip", "scikit-image==0.26.0", (),
+        "pip",
+        "scikit-image==0.26.0",
+        (),
         {n: f"skimage/data/{n}" for n in ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg")},
-        "the scikit-image 0.26.0 wheel (not installed, only unpacked)"),
+        "the scikit-image 0.26.0 wheel (not installed, only unpacked)",
+    ),
     # Six group photos (≈20 faces) for the benchmark's roster; the tests do not need them.
     "face-api": Source(
-        "npm", "@vladmandic/face-api@1.7.15", (),
+        "npm",
+        "@vladmandic/face-api@1.7.15",
+        (),
         {f"sample{i}.jpg": f"package/demo/sample{i}.jpg" for i in range(1, 7)},
-        "the npm package @vladmandic/face-api 1.7.15"),
+        "the npm package @vladmandic/face-api 1.7.15",
+    ),
 }
 
 TEST_SOURCES = ("face_recognition", "insightface", "scikit-image")
@@ -66,8 +89,19 @@ class PhotoFetchError(RuntimeError):
 
 def _download(source: Source, into: Path) -> Path:
     if source.client == "pip":
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q",
-               *source.args, source.spec, "-d", str(into)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-q",
+            *source.args,
+            source.spec,
+            "-d",
+            str(into),
+        ]
     else:
         npm = shutil.which("npm")
         if npm is None:
@@ -83,7 +117,8 @@ def _download(source: Source, into: Path) -> Path:
         raise PhotoFetchError(
             f"could not fetch {source.what} with `{' '.join(cmd)}` (exit {proc.returncode}).\n{tail}\n"
             "The face tests run on real photos fetched from the package registry at set-up; reach the registry, "
-            "or point OPENCCUS_TEST_PHOTOS_DIR at a directory that already holds them (var/test-photos layout).")
+            "or point OPENCCUS_TEST_PHOTOS_DIR at a directory that already holds them (var/test-photos layout)."
+        )
     return archives[0]
 
 
@@ -119,8 +154,9 @@ def fetch(names: tuple[str, ...] = TEST_SOURCES, cache: Path = CACHE) -> dict[st
         source = SOURCES[name]
         dest = cache / name
         marker = dest / ".complete"
-        if not (marker.exists() and marker.read_text() == source.spec
-                and all((dest / f).exists() for f in source.members)):
+        if not (
+            marker.exists() and marker.read_text() == source.spec and all((dest / f).exists() for f in source.members)
+        ):
             cache.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=cache, prefix=".download-") as tmp:
                 _extract(_download(source, Path(tmp)), source.members, dest)

@@ -42,8 +42,7 @@ async def test_altered_copies_are_accepted(face_pool, photos, enrolled, site):
         "scaled 0.5×": frames.jpeg(frames.scaled(img, 0.5)),
         "darker": frames.jpeg(frames.darker(img, 0.5)),
         "JPEG q20": frames.jpeg(img, 20),
-        "kiosk frame, darker, q30": frames.kiosk_frame(frames.darker(img, 0.6), enrolled["obama"].face_box,
-                                                       quality=30),
+        "kiosk frame, darker, q30": frames.kiosk_frame(frames.darker(img, 0.6), enrolled["obama"].face_box, quality=30),
     }
     for what, frame in copies.items():
         result = await face_pool.check_in([frame], site)
@@ -99,8 +98,9 @@ async def test_refusals_at_the_kiosk(face_pool, photos, enrolled, site):
     cases = {
         "no_face": [frames.jpeg(frames.upright(photos["coffee.png"]))],
         "several_faces": [photos["t1.jpg"].read_bytes()],
-        "face_too_small": [frames.kiosk_frame(frames.upright(photos["obama.jpg"]), enrolled["obama"].face_box,
-                                              face_px=45)],
+        "face_too_small": [
+            frames.kiosk_frame(frames.upright(photos["obama.jpg"]), enrolled["obama"].face_box, face_px=45)
+        ],
         "not_an_image": [frames.png(frames.upright(photos["obama2.jpg"]))],  # kiosk frames are JPEG
         "too_many_frames": [photos["obama2.jpg"].read_bytes()] * 4,
     }
@@ -116,8 +116,9 @@ async def test_refusals_at_the_kiosk(face_pool, photos, enrolled, site):
 async def test_a_later_frame_can_carry_the_face(face_pool, photos, enrolled, site):
     # The person steps in: the first frame is empty, the second has the face.
     empty = frames.jpeg(Image.new("RGB", (640, 480), (90, 90, 90)))
-    face = frames.kiosk_frame(frames.upright(photos["obama2.jpg"]), (await face_pool.enrol(
-        photos["obama2.jpg"].read_bytes())).face_box)
+    face = frames.kiosk_frame(
+        frames.upright(photos["obama2.jpg"]), (await face_pool.enrol(photos["obama2.jpg"].read_bytes())).face_box
+    )
     result = await face_pool.check_in([empty, face], site)
     assert result.status == "accepted" and result.frame_index == 1
 

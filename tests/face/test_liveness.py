@@ -18,8 +18,9 @@ from tests.face import frames
 
 @pytest.fixture(scope="module")
 async def boxes(face_pool, photos):
-    return {n: (await face_pool.enrol(photos[n].read_bytes())).face_box for n in ("obama.jpg", "obama2.jpg",
-                                                                                    "obama3.jpg")}
+    return {
+        n: (await face_pool.enrol(photos[n].read_bytes())).face_box for n in ("obama.jpg", "obama2.jpg", "obama3.jpg")
+    }
 
 
 def _frame(photos, boxes, name, **kw) -> bytes:
@@ -46,8 +47,10 @@ async def test_a_flat_picture_moved_in_front_of_the_camera_stays_high(face_pool,
     # Shifted, rotated and scaled copies of one photo: exactly what a held-up print looks like. The landmarks move by
     # one homography (residual at the detector's noise floor), so the risk stays near 1.
     base = _frame(photos, boxes, "obama.jpg")
-    moved = [_frame(photos, boxes, "obama.jpg", dx=9, dy=-5, angle=4),
-             _frame(photos, boxes, "obama.jpg", dx=-14, dy=6, angle=-3, face_px=185, quality=70)]
+    moved = [
+        _frame(photos, boxes, "obama.jpg", dx=9, dy=-5, angle=4),
+        _frame(photos, boxes, "obama.jpg", dx=-14, dy=6, angle=-3, face_px=185, quality=70),
+    ]
     analysis = await face_pool.analyse([base, *moved])
     assert analysis.liveness.cues["identical"] == 0.0
     assert analysis.liveness.cues["planar_residual"] < 0.025

@@ -78,8 +78,9 @@ async def test_other_endpoints_answer_while_check_ins_run(photos, enrolled):
         result = await request.app.state.face_pool.check_in([frame, frame], site)
         return JSONResponse({"status": result.status, "ident": result.ident})
 
-    app = Starlette(routes=[Route("/health", health), Route("/check-in", check_in, methods=["POST"])],
-                    lifespan=lifespan)
+    app = Starlette(
+        routes=[Route("/health", health), Route("/check-in", check_in, methods=["POST"])], lifespan=lifespan
+    )
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://kiosk") as c:
             check_ins = [asyncio.create_task(c.post("/check-in")) for _ in range(4)]

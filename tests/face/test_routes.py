@@ -33,14 +33,17 @@ def _frames(photos, enrolled, *names: str) -> list[bytes]:
 
 async def _checkin(client, token: str, shots: list[bytes], *, key: str | None = None, at: datetime | None = None):
     files = {f"frame{i}": (f"f{i}.jpg", f, "image/jpeg") for i, f in enumerate(shots, start=1)}
-    data = {"idempotency_key": key or uuid.uuid4().hex,
-            "device_time": (at or datetime.now(JST)).isoformat(timespec="milliseconds")}
+    data = {
+        "idempotency_key": key or uuid.uuid4().hex,
+        "device_time": (at or datetime.now(JST)).isoformat(timespec="milliseconds"),
+    }
     return await client.post("/api/v1/face/checkins", headers=auth(token), files=files, data=data)
 
 
 async def _consent(client, worker: Worker, consent: bool = True):
-    r = await client.put(f"/api/v1/technicians/{worker.pk}/face-consent", headers=auth(worker.token),
-                         json={"consent": consent})
+    r = await client.put(
+        f"/api/v1/technicians/{worker.pk}/face-consent", headers=auth(worker.token), json={"consent": consent}
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -70,10 +73,15 @@ async def _taps(client, k: Kiosk) -> list[dict]:
 
 # ------------------------------------------------------------------------------------------------ upload and consent
 
+
 async def test_face_photo_upload_needs_exactly_one_large_enough_face(client, photos):
     reg = await register_technician(client)
     pk, token = reg["technician"]["id"], reg["token"]
-    for name, code in (("coffee.png", "no_face"), ("t1.jpg", "several_faces"), ("Tom_Hanks_54745.png", "face_too_small")):
+    for name, code in (
+        ("coffee.png", "no_face"),
+        ("t1.jpg", "several_faces"),
+        ("Tom_Hanks_54745.png", "face_too_small"),
+    ):
         r = await upload(client, token, pk, "photo", photos[name].read_bytes())
         assert r.status_code == 422, (name, r.text)
         body = r.json()
@@ -92,11 +100,14 @@ async def test_consent_enrols_and_withdrawal_deletes_the_face_data(client, drain
     row = await FaceEmbedding.get(technician_id=k.obama.pk)
     assert enrolled["obama"].vector not in row.sealed and len(row.sealed) > 512  # encrypted at rest
     # Only the technician decides: the employer cannot consent for them.
-    r = await client.put(f"/api/v1/technicians/{k.obama.pk}/face-consent", headers=auth(k.w.prime["token"]),
-                         json={"consent": True})
+    r = await client.put(
+        f"/api/v1/technicians/{k.obama.pk}/face-consent", headers=auth(k.w.prime["token"]), json={"consent": True}
+    )
     assert r.status_code == 403
 
-    assert (await _checkin(client, k.token, _frames(photos, enrolled, "obama2", "obama3"))).json()["outcome"] == "accepted"
+    assert (await _checkin(client, k.token, _frames(photos, enrolled, "obama2", "obama3"))).json()[
+        "outcome"
+    ] == "accepted"
     status = await _consent(client, k.obama, False)
     assert status == {**status, "consent": False, "enrolled": False, "embeddings": 0}
     assert not await FaceEmbedding.filter(technician_id=k.obama.pk).exists()
@@ -117,14 +128,20 @@ async def test_a_new_photo_is_enrolled_again_and_extra_photos_must_match(client,
     after = await FaceEmbedding.filter(technician_id=me.pk)
     assert len(after) == 1 and after[0].photo_sha256 != before.photo_sha256
 
-    extra = await client.post(f"/api/v1/technicians/{me.pk}/face-photos", headers=auth(me.token),
-                              files={"file": ("x.jpg", photos["obama3.jpg"].read_bytes(), "image/jpeg")})
+    extra = await client.post(
+        f"/api/v1/technicians/{me.pk}/face-photos",
+        headers=auth(me.token),
+        files={"file": ("x.jpg", photos["obama3.jpg"].read_bytes(), "image/jpeg")},
+    )
     assert extra.status_code == 201, extra.text
     await drain()
     assert (await _status(client, me))["embeddings"] == 2
     # Someone else's face as an "extra photo" would let them check in as this technician: it is not enrolled.
-    other = await client.post(f"/api/v1/technicians/{me.pk}/face-photos", headers=auth(me.token),
-                              files={"file": ("y.jpg", photos["biden.jpg"].read_bytes(), "image/jpeg")})
+    other = await client.post(
+        f"/api/v1/technicians/{me.pk}/face-photos",
+        headers=auth(me.token),
+        files={"file": ("y.jpg", photos["biden.jpg"].read_bytes(), "image/jpeg")},
+    )
     assert other.status_code == 201
     await drain()
     status = await _status(client, me)
@@ -146,6 +163,7 @@ async def test_embeddings_of_another_model_version_are_recomputed_nightly(client
 
 # ------------------------------------------------------------------------------------------------ the kiosk
 
+
 async def test_kiosk_check_in_records_a_face_tap_once(client, drain, photos, enrolled):
     k = await _kiosk(client, drain, photos)
     shots = _frames(photos, enrolled, "obama2", "obama3")
@@ -160,26 +178,32 @@ async def test_kiosk_check_in_records_a_face_tap_once(client, drain, photos, enr
     assert again["duplicate"] is True and again["id"] == out["id"]
     taps = await _taps(client, k)
     assert [(t["method"], t["technician_code"], t["status"]) for t in taps] == [
-        ("face", k.obama.technician_id, "accepted")]
+        ("face", k.obama.technician_id, "accepted")
+    ]
 
     row = await FaceCheckin.get(id=out["id"])
     assert row.model_version.startswith("dlib_") and row.tap_id == taps[0]["id"]
     assert row.evidence_expires_at > datetime.now(JST) + timedelta(days=89)
-    ev = await client.get(f"/api/v1/sites/{k.w.site['id']}/face-checkins/{out['id']}/evidence",
-                          headers=auth(k.w.prime["token"]))
+    ev = await client.get(
+        f"/api/v1/sites/{k.w.site['id']}/face-checkins/{out['id']}/evidence", headers=auth(k.w.prime["token"])
+    )
     assert ev.status_code == 200 and ev.content.startswith(b"\xff\xd8") and ev.content not in row.evidence_sealed
-    photo = await client.get(f"/api/v1/sites/{k.w.site['id']}/face-checkins/{out['id']}/registered-photo",
-                             headers=auth(k.w.prime["token"]))
+    photo = await client.get(
+        f"/api/v1/sites/{k.w.site['id']}/face-checkins/{out['id']}/registered-photo", headers=auth(k.w.prime["token"])
+    )
     assert photo.status_code == 200 and photo.content.startswith(b"\xff\xd8")
     me = (await client.get("/api/v1/devices/me", headers=auth(k.token))).json()
     assert (me["kind"], me["site_id"], me["site_name"]) == ("kiosk", k.w.site["site_id"], k.w.site["name"])
     # The evidence is personal data: not for a subcontractor's admin.
-    ev = await client.get(f"/api/v1/sites/{k.w.site['id']}/face-checkins/{out['id']}/evidence",
-                          headers=auth(k.w.sub["token"]))
+    ev = await client.get(
+        f"/api/v1/sites/{k.w.site['id']}/face-checkins/{out['id']}/evidence", headers=auth(k.w.sub["token"])
+    )
     assert ev.status_code == 403
 
-    stranger = frames.kiosk_frame(frames.scaled(frames.upright(photos["astronaut.png"]).crop((100, 0, 350, 260)), 2.0),
-                                  enrolled["astronaut"].face_box)
+    stranger = frames.kiosk_frame(
+        frames.scaled(frames.upright(photos["astronaut.png"]).crop((100, 0, 350, 260)), 2.0),
+        enrolled["astronaut"].face_box,
+    )
     r = await _checkin(client, k.token, [stranger])
     assert r.json()["outcome"] == "not_recognised" and r.json()["technician"] is None
     assert len(await _taps(client, k)) == 1
@@ -188,8 +212,10 @@ async def test_kiosk_check_in_records_a_face_tap_once(client, drain, photos, enr
 
 async def test_only_the_sites_people_are_matched(client, drain, photos, enrolled):
     k = await _kiosk(client, drain, photos)
-    shots = [frames.kiosk_frame(frames.upright(photos["biden.jpg"]), enrolled["biden"].face_box, angle=a, dx=d)
-             for a, d in ((0, 0), (6, 20))]
+    shots = [
+        frames.kiosk_frame(frames.upright(photos["biden.jpg"]), enrolled["biden"].face_box, angle=a, dx=d)
+        for a, d in ((0, 0), (6, 20))
+    ]
     assert (await _checkin(client, k.token, shots)).json()["outcome"] == "not_recognised"  # sub2 is not on the site
     await k.w.join(k.w.sub2, k.w.prime)
     out = (await _checkin(client, k.token, shots)).json()
@@ -205,18 +231,23 @@ async def test_liveness_policy_review_card_or_accept(client, drain, photos, enro
     out = (await _checkin(client, k.token, one_frame)).json()
     assert out["outcome"] == "review" and out["liveness_risk"] == 1.0 and out["tap_status"] is None
     queue = (await client.get(f"/api/v1/sites/{site}/face-checkins?outcome=review&undecided=true", headers=mgr)).json()
-    assert [(q["id"], q["technician_id"], q["has_evidence"]) for q in queue] == [(out["id"], k.obama.technician_id, True)]
+    assert [(q["id"], q["technician_id"], q["has_evidence"]) for q in queue] == [
+        (out["id"], k.obama.technician_id, True)
+    ]
     assert await _taps(client, k) == []
-    r = await client.post(f"/api/v1/sites/{site}/face-checkins/{out['id']}/decision", headers=mgr,
-                          json={"approve": True})
+    r = await client.post(
+        f"/api/v1/sites/{site}/face-checkins/{out['id']}/decision", headers=mgr, json={"approve": True}
+    )
     assert r.status_code == 200 and r.json()["approved"] is True and r.json()["tap_id"]
     assert [t["method"] for t in await _taps(client, k)] == ["face"]
-    r = await client.post(f"/api/v1/sites/{site}/face-checkins/{out['id']}/decision", headers=mgr,
-                          json={"approve": False})
+    r = await client.post(
+        f"/api/v1/sites/{site}/face-checkins/{out['id']}/decision", headers=mgr, json={"approve": False}
+    )
     assert r.status_code == 409 and r.json()["error"] == "already_decided"
 
-    assert (await client.put(f"/api/v1/sites/{site}/face-settings", headers=mgr,
-                             json={"threshold": 0.9, "policy": "card"})).status_code == 422
+    assert (
+        await client.put(f"/api/v1/sites/{site}/face-settings", headers=mgr, json={"threshold": 0.9, "policy": "card"})
+    ).status_code == 422
     r = await client.put(f"/api/v1/sites/{site}/face-settings", headers=mgr, json={"threshold": 0.45, "policy": "card"})
     assert r.json() == {"threshold": 0.45, "policy": "card"}
     out = (await _checkin(client, k.token, one_frame)).json()
@@ -227,7 +258,9 @@ async def test_liveness_policy_review_card_or_accept(client, drain, photos, enro
     assert len(await _taps(client, k)) == 2
     # Live-looking frames are accepted whatever the policy.
     await client.put(f"/api/v1/sites/{site}/face-settings", headers=mgr, json={"threshold": 0.5, "policy": "review"})
-    assert (await _checkin(client, k.token, _frames(photos, enrolled, "obama2", "obama3"))).json()["outcome"] == "accepted"
+    assert (await _checkin(client, k.token, _frames(photos, enrolled, "obama2", "obama3"))).json()[
+        "outcome"
+    ] == "accepted"
 
 
 async def test_bad_check_ins_are_refused_and_change_nothing(client, drain, photos, enrolled):
@@ -239,8 +272,12 @@ async def test_bad_check_ins_are_refused_and_change_nothing(client, drain, photo
     assert (await _checkin(client, k.token, [group])).json()["error"] == "several_faces"
     r = await _checkin(client, k.token, [frames.png(frames.upright(photos["obama2.jpg"]))])
     assert r.status_code == 422 and r.json()["error"] == "not_an_image"
-    r = await client.post("/api/v1/face/checkins", headers=auth(k.token), data={"device_time": "2026-01-01T00:00:00Z"},
-                          files={"frame1": ("a.jpg", _frames(photos, enrolled, "obama2")[0], "image/jpeg")})
+    r = await client.post(
+        "/api/v1/face/checkins",
+        headers=auth(k.token),
+        data={"device_time": "2026-01-01T00:00:00Z"},
+        files={"frame1": ("a.jpg", _frames(photos, enrolled, "obama2")[0], "image/jpeg")},
+    )
     assert r.status_code == 422 and r.json()["fields"][0]["field"] == "idempotency_key"
     # A card reader's token is not a kiosk's.
     r = await _checkin(client, k.w.device_token, _frames(photos, enrolled, "obama2"))
@@ -251,6 +288,7 @@ async def test_bad_check_ins_are_refused_and_change_nothing(client, drain, photo
 
 
 # ------------------------------------------------------------------------------------------------ retention, leaving
+
 
 async def test_evidence_is_purged_after_retention_and_leaving_deletes_face_data(client, drain, app, photos, enrolled):
     from api.face.jobs import purge_face_evidence
@@ -266,18 +304,22 @@ async def test_evidence_is_purged_after_retention_and_leaving_deletes_face_data(
     assert (await client.get(url.format(fresh["id"]), headers=auth(k.w.prime["token"]))).status_code == 200
     assert len(await _taps(client, k)) == 2  # the work record stays
 
-    r = await client.post(f"/api/v1/businesses/{k.w.prime['business']['id']}/employees/{k.obama.pk}/leave",
-                          headers=auth(k.w.prime["token"]))
+    r = await client.post(
+        f"/api/v1/businesses/{k.w.prime['business']['id']}/employees/{k.obama.pk}/leave",
+        headers=auth(k.w.prime["token"]),
+    )
     assert r.status_code == 204, r.text
     tech = await Technician.get(id=k.obama.pk)
     assert tech.employer_id is None and tech.face_consent_at is None  # type: ignore[attr-defined]
     assert not await FaceEmbedding.filter(technician_id=k.obama.pk).exists()
     assert (await client.get(url.format(fresh["id"]), headers=auth(k.w.prime["token"]))).status_code == 404
-    assert (await _checkin(client, k.token, _frames(photos, enrolled, "obama2", "obama3"))).json()["outcome"] == \
-        "not_recognised"
+    assert (await _checkin(client, k.token, _frames(photos, enrolled, "obama2", "obama3"))).json()[
+        "outcome"
+    ] == "not_recognised"
 
 
 # ------------------------------------------------------------------------------------------------ responsiveness
+
 
 async def test_other_endpoints_answer_while_check_ins_run(client, drain, photos, enrolled, face_pool):
     k = await _kiosk(client, drain, photos)
@@ -305,4 +347,3 @@ async def test_other_endpoints_answer_while_check_ins_run(client, drain, photos,
     # dlib runs in the worker processes: all ten other requests were answered while check-ins were still running.
     assert max(answered) < max(finished), (answered, finished)
     assert len(await _taps(client, k)) == len(jobs)
-

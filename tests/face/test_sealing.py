@@ -41,8 +41,7 @@ def test_roster_from_sealed_rows_decides_like_the_plain_one(enrolled):
     rows = [(f"T-{n}", seal_vector(vault, enrolled[n].vector)) for n in names]
     version = enrolled["obama"].model_version
     sealed = known_faces_from_sealed(vault, rows, model_version=version, key="site-1/rev-1")
-    plain = KnownFaces(np.stack([np.frombuffer(enrolled[n].vector, "<f4") for n in names]),
-                       [f"T-{n}" for n in names])
+    plain = KnownFaces(np.stack([np.frombuffer(enrolled[n].vector, "<f4") for n in names]), [f"T-{n}" for n in names])
     probe = np.frombuffer(enrolled["obama2"].vector, "<f4")
     assert decide(sealed, probe) == decide(plain, probe)
     assert sealed.model_version == version and sealed.key == "site-1/rev-1"
@@ -50,6 +49,7 @@ def test_roster_from_sealed_rows_decides_like_the_plain_one(enrolled):
 
 async def test_evidence_round_trip(face_pool, photos, enrolled):
     from tests.face.conftest import roster
+
     site = roster(enrolled, {"T-obama": ["obama"]})
     result = await face_pool.check_in([photos["obama2.jpg"].read_bytes()], site)
     vault = Vault(os.urandom(32))

@@ -32,11 +32,17 @@ def roster(
 
 
 def works(
-    contracts: list[ContractRow], applied: Sequence[str] = ("05",), app: date = APPLICATION_DATE,
-    years: Sequence[FiscalYear] = FISCAL_YEARS, n: int = 2,
+    contracts: list[ContractRow],
+    applied: Sequence[str] = ("05",),
+    app: date = APPLICATION_DATE,
+    years: Sequence[FiscalYear] = FISCAL_YEARS,
+    n: int = 2,
 ) -> Callable[[], Any]:
     return lambda: compute_completed_works(
-        contracts=contracts, fiscal_years=years, averaging_years=n, applied_industries=list(applied),
+        contracts=contracts,
+        fiscal_years=years,
+        averaging_years=n,
+        applied_industries=list(applied),
         application_date=app,
     )
 
@@ -100,8 +106,10 @@ def test_other_refusals_name_their_field() -> None:
     gap = (FISCAL_YEARS[0], FiscalYear(date(2013, 11, 1), date(2014, 10, 31)))
     assert refused(works([], years=gap)).code == "fiscal_years_not_contiguous"
     assert refused(works([], n=3)).code == "missing_fiscal_years"
+
     def early() -> None:
-        compute_roster(technicians=[], base_date=BASE_DATE, application_date=date(2015, 1, 1),
-                       applied_industries=["05"])
+        compute_roster(
+            technicians=[], base_date=BASE_DATE, application_date=date(2015, 1, 1), applied_industries=["05"]
+        )
 
     assert refused(early).code == "application_before_base_date"

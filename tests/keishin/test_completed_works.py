@@ -16,8 +16,11 @@ def form(
     applied: list[str], *, app: date = APPLICATION_DATE, contracts: list[ContractRow] | None = None
 ) -> CompletedWorks:
     return compute_completed_works(
-        contracts=seed_contracts() if contracts is None else contracts, fiscal_years=FISCAL_YEARS,
-        averaging_years=2, applied_industries=applied, application_date=app,
+        contracts=seed_contracts() if contracts is None else contracts,
+        fiscal_years=FISCAL_YEARS,
+        averaging_years=2,
+        applied_industries=applied,
+        application_date=app,
     )
 
 
@@ -86,8 +89,13 @@ def test_three_year_average_truncates_and_prior_column_holds_both_earlier_years(
         ContractRow("a", "w2", False, "x", 10_000, None, date(2014, 3, 1), "13"),
         ContractRow("a", "w3", False, "x", 10_000, None, date(2013, 3, 1), "13"),
     ]
-    result = compute_completed_works(contracts=contracts, fiscal_years=years, averaging_years=3,
-                                     applied_industries=["13"], application_date=APPLICATION_DATE)
+    result = compute_completed_works(
+        contracts=contracts,
+        fiscal_years=years,
+        averaging_years=3,
+        applied_industries=["13"],
+        application_date=APPLICATION_DATE,
+    )
     row = result.row("130")
     assert [y.completed for y in row.years] == [10_001, 10_000, 10_000]
     assert (row.current.completed, row.prior.completed) == (10_001, 20_000)
@@ -101,11 +109,18 @@ def test_two_year_basis_ignores_older_works_and_unfinished_ones_with_reasons() -
         ContractRow("a", "open", True, "x", 8_888, date(2015, 9, 1), None, "13"),
         ContractRow("a", "done", True, "x", 1_000, None, date(2015, 3, 1), "13"),
     ]
-    result = compute_completed_works(contracts=contracts, fiscal_years=FISCAL_YEARS, averaging_years=2,
-                                     applied_industries=["13"], application_date=APPLICATION_DATE)
+    result = compute_completed_works(
+        contracts=contracts,
+        fiscal_years=FISCAL_YEARS,
+        averaging_years=2,
+        applied_industries=["13"],
+        application_date=APPLICATION_DATE,
+    )
     assert result.total.current.completed == 1_000 and result.total.prior.completed == 0
-    assert [(e.work_name, e.code) for e in result.excluded] == [("old", "outside_fiscal_years"),
-                                                                ("open", "not_completed")]
+    assert [(e.work_name, e.code) for e in result.excluded] == [
+        ("old", "outside_fiscal_years"),
+        ("open", "not_completed"),
+    ]
 
 
 def test_breakdown_rows_are_part_of_their_industry() -> None:

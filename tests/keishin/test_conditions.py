@@ -16,8 +16,14 @@ BASE = date(2024, 3, 31)
 
 
 def person(code: str, acquired: date, *, kaitai: date | None = None, tid: str = "T1") -> Technician:
-    return Technician(technician_id=tid, name=f"技術者{tid}", birth_date=date(1970, 4, 1), employed_since=date(2000, 4, 1),
-                      qualifications=(HeldQualification(code, acquired),), kaitai_evidence_on=kaitai)
+    return Technician(
+        technician_id=tid,
+        name=f"技術者{tid}",
+        birth_date=date(1970, 4, 1),
+        employed_since=date(2000, 4, 1),
+        qualifications=(HeldQualification(code, acquired),),
+        kaitai_evidence_on=kaitai,
+    )
 
 
 def totals(techs: list[Technician], applied: list[str], base: date = BASE) -> dict[str, int]:
@@ -35,14 +41,21 @@ def test_a_1kyu_doboku_of_1995_earns_nothing_in_kaitai_without_its_evidence() ->
     assert totals([person("113", date(1995, 8, 1), kaitai=date(2024, 4, 1))], ["29"]) == {"29": 0}
 
 
-@pytest.mark.parametrize(("code", "acquired", "points"), [
-    ("113", date(2016, 3, 31), 0),  # the last day of FY2015 (平成27年度): the condition applies
-    ("113", date(2016, 4, 1), 5),  # FY2016: 解体 is in the examination itself
-    ("214", date(2010, 1, 1), 0), ("214", date(2017, 1, 1), 2),
-    ("120", date(2000, 1, 1), 0), ("120", date(2018, 1, 1), 5),
-    ("221", date(2012, 1, 1), 0), ("222", date(2012, 1, 1), 0), ("222", date(2019, 1, 1), 2),
-    ("141", date(2019, 1, 1), 0),  # 技術士 建設: whatever the pass year
-])
+@pytest.mark.parametrize(
+    ("code", "acquired", "points"),
+    [
+        ("113", date(2016, 3, 31), 0),  # the last day of FY2015 (平成27年度): the condition applies
+        ("113", date(2016, 4, 1), 5),  # FY2016: 解体 is in the examination itself
+        ("214", date(2010, 1, 1), 0),
+        ("214", date(2017, 1, 1), 2),
+        ("120", date(2000, 1, 1), 0),
+        ("120", date(2018, 1, 1), 5),
+        ("221", date(2012, 1, 1), 0),
+        ("222", date(2012, 1, 1), 0),
+        ("222", date(2019, 1, 1), 2),
+        ("141", date(2019, 1, 1), 0),  # 技術士 建設: whatever the pass year
+    ],
+)
 def test_the_kaitai_condition_by_pass_date(code, acquired, points) -> None:
     assert totals([person(code, acquired)], ["29"]) == {"29": points}
 
@@ -57,9 +70,17 @@ def test_a_2kyu_ginoushi_counts_three_years_after_passing() -> None:
     assert "3 year(s)" in roster.notes[0] and "2026-09-30" in roster.notes[0]
 
 
-@pytest.mark.parametrize(("code", "years", "industry"), [
-    ("256", 3, "08"), ("258", 5, "08"), ("259", 5, "22"), ("265", 1, "09"), ("061", 1, "05"), ("063", 1, "08"),
-])
+@pytest.mark.parametrize(
+    ("code", "years", "industry"),
+    [
+        ("256", 3, "08"),
+        ("258", 5, "08"),
+        ("259", 5, "22"),
+        ("265", 1, "09"),
+        ("061", 1, "05"),
+        ("063", 1, "08"),
+    ],
+)
 def test_the_n_year_rows(code, years, industry) -> None:
     assert load_conditions()[code].experience_years == years
     passed = date(BASE.year - years, BASE.month, BASE.day)  # the n-th anniversary is the base date
@@ -82,4 +103,5 @@ def test_denki_tsushin_sekou_kanri_of_the_current_table() -> None:
     assert (second.name, dict(second.points)) == ("2級電気通信工事施工管理技士", {"22": 2})
     assert first.status == "INFERRED" and "mlit.go.jp" in first.change  # the source is stated with the row
     assert totals([person("131", date(2020, 3, 1), tid="A"), person("232", date(2021, 3, 1), tid="B")], ["22"]) == {
-        "22": 7}
+        "22": 7
+    }

@@ -22,13 +22,19 @@ FONT_AVAILABLE = any(p.is_file() for p in export.FONT_CANDIDATES)
 
 
 def seed_roster() -> Roster:
-    return compute_roster(technicians=kagawa_three(), base_date=BASE_DATE, application_date=APPLICATION_DATE,
-                          applied_industries=["29"])
+    return compute_roster(
+        technicians=kagawa_three(), base_date=BASE_DATE, application_date=APPLICATION_DATE, applied_industries=["29"]
+    )
 
 
 def seed_works() -> CompletedWorks:
-    return compute_completed_works(contracts=seed_contracts(), fiscal_years=FISCAL_YEARS, averaging_years=2,
-                                   applied_industries=["05", "29"], application_date=APPLICATION_DATE)
+    return compute_completed_works(
+        contracts=seed_contracts(),
+        fiscal_years=FISCAL_YEARS,
+        averaging_years=2,
+        applied_industries=["05", "29"],
+        application_date=APPLICATION_DATE,
+    )
 
 
 def rows_of(data: bytes, codec: str) -> list[list[str]]:
@@ -41,7 +47,12 @@ def test_roster_csv_utf8_with_bom_in_form_order() -> None:
     header, *rows = rows_of(data, "utf-8-sig")
     assert header[:5] == ["通番", "新規掲載者", "氏名", "生年月日", "審査基準日現在の満年齢"]
     assert header[5:11] == [
-        "業種コード1", "有資格区分コード1", "講習受講1", "業種コード2", "有資格区分コード2", "講習受講2",
+        "業種コード1",
+        "有資格区分コード1",
+        "講習受講1",
+        "業種コード2",
+        "有資格区分コード2",
+        "講習受講2",
     ]
     # The seed's 別紙二 rows (昭和41年9月19日 … as printed; 講習受講 2 = not attended).
     assert rows == [
@@ -62,8 +73,9 @@ def test_text_shift_jis_cannot_hold_is_refused_not_mangled() -> None:
     odd = Technician(
         "x", "𠮷田　太郎", date(1980, 1, 1), date(2000, 1, 1), (HeldQualification("113", date(2005, 1, 1)),)
     )
-    roster = compute_roster(technicians=[odd], base_date=BASE_DATE, application_date=APPLICATION_DATE,
-                            applied_industries=["01"])
+    roster = compute_roster(
+        technicians=[odd], base_date=BASE_DATE, application_date=APPLICATION_DATE, applied_industries=["01"]
+    )
     with pytest.raises(KeishinError) as exc:
         export.roster_csv(roster, encoding="shift_jis")
     assert exc.value.code == "not_encodable" and "𠮷" in exc.value.message
@@ -73,8 +85,13 @@ def test_text_shift_jis_cannot_hold_is_refused_not_mangled() -> None:
 def test_completed_works_csv_pattern_2_in_form_order() -> None:
     header, *rows = rows_of(export.completed_works_csv(seed_works(), encoding="shift_jis"), "shift_jis")
     assert header[:7] == [
-        "項番", "業種コード", "工事の種類", "審査対象事業年度 完成工事高", "審査対象事業年度 元請完成工事高",
-        "前審査対象事業年度(3年平均は前々を含む) 完成工事高", "前審査対象事業年度(3年平均は前々を含む) 元請完成工事高",
+        "項番",
+        "業種コード",
+        "工事の種類",
+        "審査対象事業年度 完成工事高",
+        "審査対象事業年度 元請完成工事高",
+        "前審査対象事業年度(3年平均は前々を含む) 完成工事高",
+        "前審査対象事業年度(3年平均は前々を含む) 元請完成工事高",
     ]
     assert [(r[0], r[1], r[3], r[5]) for r in rows] == [
         ("32", "050", "40000", "40000"),
@@ -96,8 +113,13 @@ def test_totals_csv_counts_points_per_industry() -> None:
 
 @pytest.mark.parametrize(
     ("day", "text"),
-    [(date(1966, 9, 19), "昭和41年9月19日"), (date(1989, 1, 7), "昭和64年1月7日"), (date(1989, 1, 8), "平成元年1月8日"),
-     (date(2019, 4, 30), "平成31年4月30日"), (date(2019, 5, 1), "令和元年5月1日")],
+    [
+        (date(1966, 9, 19), "昭和41年9月19日"),
+        (date(1989, 1, 7), "昭和64年1月7日"),
+        (date(1989, 1, 8), "平成元年1月8日"),
+        (date(2019, 4, 30), "平成31年4月30日"),
+        (date(2019, 5, 1), "令和元年5月1日"),
+    ],
 )
 def test_japanese_era_dates(day: date, text: str) -> None:
     assert export.wareki(day) == text

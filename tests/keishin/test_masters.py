@@ -31,7 +31,37 @@ def test_before_the_2016_amendment_there_is_no_kaitai_and_tobi_includes_demoliti
 
 def test_names_and_short_names_follow_the_seed_header() -> None:
     # The seed's 別表（四） header minus the PC / 法 / 橋 sub-columns, in 建設業法 別表第一 order.
-    header = "土 建 大 左 と 石 屋 電 管 タ 鋼 筋 舗 し 板 ガ 塗 防 内 機 絶 通 園 井 具 水 消 清 解".split()
+    header = [
+        "土",
+        "建",
+        "大",
+        "左",
+        "と",
+        "石",
+        "屋",
+        "電",
+        "管",
+        "タ",
+        "鋼",
+        "筋",
+        "舗",
+        "し",
+        "板",
+        "ガ",
+        "塗",
+        "防",
+        "内",
+        "機",
+        "絶",
+        "通",
+        "園",
+        "井",
+        "具",
+        "水",
+        "消",
+        "清",
+        "解",
+    ]
     rows = [r for r in M.industries_on(date(2017, 1, 1)) if r.kind == "industry"]
     assert [r.short_name for r in sorted(rows, key=lambda r: r.code)] == header
     assert M.industry("29", on=date(2017, 1, 1)).name == "解体工事"

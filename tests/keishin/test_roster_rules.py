@@ -16,14 +16,24 @@ IN_WINDOW = date(2016, 6, 15)
 
 
 def tech(
-    *quals: str, since: date = date(2010, 4, 1), lecture: bool = False, levels: tuple[CcusLevel, ...] = (),
-    codes: tuple[str, ...] | None = None, tid: str = "T1", declared: tuple[str, ...] = (),
+    *quals: str,
+    since: date = date(2010, 4, 1),
+    lecture: bool = False,
+    levels: tuple[CcusLevel, ...] = (),
+    codes: tuple[str, ...] | None = None,
+    tid: str = "T1",
+    declared: tuple[str, ...] = (),
     acquired: date = date(2005, 4, 1),
 ) -> Technician:
     return Technician(
-        technician_id=tid, name=f"技術者{tid}", birth_date=date(1980, 4, 1), employed_since=since,
+        technician_id=tid,
+        name=f"技術者{tid}",
+        birth_date=date(1980, 4, 1),
+        employed_since=since,
         qualifications=tuple(HeldQualification(q, acquired, declared) for q in quals),
-        supervisor_lecture=lecture, ccus_levels=levels, industry_codes=codes,
+        supervisor_lecture=lecture,
+        ccus_levels=levels,
+        industry_codes=codes,
     )
 
 
@@ -119,8 +129,9 @@ def test_a_transitional_code_holder_loses_kaitai_when_the_deeming_ends() -> None
         run([tech("113", "11C", codes=("29",))], ["29"], base=date(2021, 3, 31), app=date(2021, 4, 1))
     assert exc.value.code == "no_points_for_industry_code"
     # Someone whose 113 itself qualifies for 解体 (passed FY2016 or later) keeps it.
-    qualified = run([tech("113", codes=("29",), acquired=date(2016, 7, 1))], ["29"], base=date(2021, 3, 31),
-                    app=date(2021, 4, 1))
+    qualified = run(
+        [tech("113", codes=("29",), acquired=date(2016, 7, 1))], ["29"], base=date(2021, 3, 31), app=date(2021, 4, 1)
+    )
     assert qualified.rows[0].points["29"] == 5
 
 

@@ -13,7 +13,9 @@ APPLIED = ["29"]
 
 def roster(applied: list[str] = APPLIED, *, chosen: bool = True) -> Roster:
     return compute_roster(
-        technicians=kagawa_three(chosen=chosen), base_date=BASE_DATE, application_date=APPLICATION_DATE,
+        technicians=kagawa_three(chosen=chosen),
+        base_date=BASE_DATE,
+        application_date=APPLICATION_DATE,
         applied_industries=applied,
     )
 
@@ -21,8 +23,9 @@ def roster(applied: list[str] = APPLIED, *, chosen: bool = True) -> Roster:
 def test_rows_reproduce_the_seed_form() -> None:
     rows = roster().rows
     # (通番, 氏名, 満年齢, [(業種コード, 有資格区分コード, 講習受講)]) as printed on the seed's 別紙二.
-    assert [(r.serial, r.name, r.age, [(g.industry_code, g.qualification_code, g.lecture) for g in r.groups])
-            for r in rows] == [
+    assert [
+        (r.serial, r.name, r.age, [(g.industry_code, g.qualification_code, g.lecture) for g in r.groups]) for r in rows
+    ] == [
         (1, "香川　一郎", 49, [("01", "113", False), ("05", "113", False)]),
         (2, "香川　二郎", 47, [("01", "113", False), ("29", "11C", False)]),
         (3, "香川　三郎", 34, [("01", "113", False), ("99", "11C", False)]),

@@ -20,8 +20,9 @@ def site(
 
 
 def test_all_works_public_and_private_give_15() -> None:
-    result = w1_ccus_points(base_date=BASE, sites=[site("市道", public=True), site("倉庫", public=False)],
-                            pledge_submitted=True)
+    result = w1_ccus_points(
+        base_date=BASE, sites=[site("市道", public=True), site("倉庫", public=False)], pledge_submitted=True
+    )
     assert (result.points, result.considered) == (15, 2)
 
 
@@ -34,7 +35,8 @@ def test_all_public_works_but_a_private_one_with_direct_input_give_10() -> None:
 
 def test_a_public_work_not_registered_gives_0() -> None:
     result = w1_ccus_points(
-        base_date=BASE, sites=[site("市道", public=True, registered=False), site("倉庫", public=False)],
+        base_date=BASE,
+        sites=[site("市道", public=True, registered=False), site("倉庫", public=False)],
         pledge_submitted=True,
     )
     assert result.points == 0

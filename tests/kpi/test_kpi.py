@@ -13,8 +13,7 @@ from tests.billing.world import billed_business, site_for, technicians, work_rec
 async def test_revenue_against_the_2020_plan_and_registrations_by_segment(client):
     op = await operator_token(client)
     tokyo = await billed_business(client, op, prefecture="13", permitted_industries=["01"], capital_yen=30_000_000)
-    osaka = await billed_business(client, op, prefecture="27", permitted_industries=["05", "01"],
-                                  capital_yen=3_000_000)
+    osaka = await billed_business(client, op, prefecture="27", permitted_industries=["05", "01"], capital_yen=3_000_000)
     techs = await technicians(10, tokyo["business"]["id"])
     site = await site_for(tokyo)
     await work_records(site, techs, [date(2020, 10, 1), date(2020, 10, 2)], employer_pk=tokyo["business"]["id"])
@@ -47,8 +46,9 @@ async def test_revenue_against_the_2020_plan_and_registrations_by_segment(client
     assert q[2]["segments"]["prefecture"] == [{"key": "13", "technicians": 0, "businesses": 0, "work_records": 20}]
     assert q[2]["segments"]["size"][0]["key"] == "20m_to_50m"
 
-    current = (await client.get("/api/v1/admin/kpi/registrations", headers=auth(op),
-                                params={"fiscal_year": fy})).json()["quarters"]
+    current = (
+        await client.get("/api/v1/admin/kpi/registrations", headers=auth(op), params={"fiscal_year": fy})
+    ).json()["quarters"]
     this_q = next(x for x in current if x["first_day"] <= today_jst().isoformat() <= x["last_day"])
     assert this_q["businesses"]["quarter"] == 2 and this_q["technicians"]["quarter"] == 10
     seg = {s["key"]: s for s in this_q["segments"]["industry"]}
@@ -56,5 +56,6 @@ async def test_revenue_against_the_2020_plan_and_registrations_by_segment(client
     assert (seg["01"]["businesses"], seg["01"]["technicians"], seg["05"]["businesses"]) == (2, 10, 1)
     assert {s["key"] for s in this_q["segments"]["prefecture"]} == {"13", "27"}
     assert (await client.get("/api/v1/admin/kpi/revenue", headers=auth(osaka["token"]))).status_code == 403
-    assert (await client.get("/api/v1/admin/kpi/revenue", headers=auth(op),
-                             params={"fiscal_year": "x"})).status_code == 422
+    assert (
+        await client.get("/api/v1/admin/kpi/revenue", headers=auth(op), params={"fiscal_year": "x"})
+    ).status_code == 422

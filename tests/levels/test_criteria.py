@@ -22,7 +22,11 @@ def test_shipped_criteria_cover_rebar_carpentry_glazing_and_a_default() -> None:
     c = load_criteria()
     assert c.days_per_year == 215
     assert {c.select(t, date(2025, 1, 1)).criteria_version for t in ("05-01", "02-01", "16-01", "26-01")} == {
-        "rebar-2019-10-08", "carpentry-2019-04-01", "glazing-2019-04-01", "default-2019-04-01"}
+        "rebar-2019-10-08",
+        "carpentry-2019-04-01",
+        "glazing-2019-04-01",
+        "default-2019-04-01",
+    }
     for v in c.versions:
         assert v.source, v.criteria_version
         # every threshold is a whole or half number of 215-day years (3 y = 645 … 0.5 y = 108)
@@ -62,14 +66,17 @@ def _broken(mutate) -> str:
 
 def test_overlapping_versions_are_refused() -> None:
     def mutate(doc):
-        doc["criteria"].append({**copy.deepcopy(doc["criteria"][0]), "criteria_version": "x",
-                                "valid_from": "2024-01-01"})
+        doc["criteria"].append(
+            {**copy.deepcopy(doc["criteria"][0]), "criteria_version": "x", "valid_from": "2024-01-01"}
+        )
+
     assert "overlap" in _broken(mutate)
 
 
 def test_unknown_qualification_code_is_refused() -> None:
     def mutate(doc):
         doc["criteria"][0]["levels"][0]["qualifications"] = [{"any_of": ["ZZZ"]}]
+
     assert "ZZZ" in _broken(mutate)
 
 
@@ -81,12 +88,15 @@ def test_unknown_trade_and_missing_level_rows_are_refused() -> None:
 def test_decreasing_days_and_bad_group_sizes_are_refused() -> None:
     assert "fewer work days" in _broken(lambda d: d["criteria"][0]["levels"][2].update(min_work_days=100))
     assert "at_least" in _broken(
-        lambda d: d["criteria"][0]["levels"][0].update(qualifications=[{"at_least": 3, "of": ["T01", "T02"]}]))
+        lambda d: d["criteria"][0]["levels"][0].update(qualifications=[{"at_least": 3, "of": ["T01", "T02"]}])
+    )
     assert "exactly one" in _broken(
-        lambda d: d["criteria"][0]["levels"][0].update(qualifications=[{"any_of": ["T01"], "all_of": ["T02"]}]))
+        lambda d: d["criteria"][0]["levels"][0].update(qualifications=[{"any_of": ["T01"], "all_of": ["T02"]}])
+    )
 
 
 def test_duplicate_version_names_are_refused() -> None:
     def mutate(doc):
         doc["criteria"][1]["criteria_version"] = doc["criteria"][0]["criteria_version"]
+
     assert "twice" in _broken(mutate)

@@ -136,8 +136,10 @@ def test_glazing_level_3_at_1075_days_with_foreman_course() -> None:
 def test_glazing_level_2_any_of_four() -> None:
     assert level_of(tech("16-01", 645, quals=held("T09"))).level == 2
     r = level_of(tech("16-01", 645))
-    assert r.missing_for_next == ("次のいずれか: 2級ガラス施工技能士 / 高所作業車運転技能講習 / "
-                                  "足場の組立て等作業主任者技能講習 / 玉掛け技能講習",)
+    assert r.missing_for_next == (
+        "次のいずれか: 2級ガラス施工技能士 / 高所作業車運転技能講習 / "
+        "足場の組立て等作業主任者技能講習 / 玉掛け技能講習",
+    )
 
 
 # --- default, tiers, dates -------------------------------------------------------------------------------------------
@@ -175,16 +177,24 @@ def test_inconsistent_position_days_are_refused() -> None:
 
 def test_the_oldest_qualification_date_is_no_experience() -> None:
     # Issue 18: a qualification back-dated to 2017 gave 645 "pre-registration" days. It proves no work: nothing counts.
-    r = level_of(tech("05-01", 0, quals=held("T01", acquired_on=date(2017, 4, 2)), oldest=date(2017, 4, 2),
-                      registered_on=date(2020, 4, 1)))
+    r = level_of(
+        tech(
+            "05-01",
+            0,
+            quals=held("T01", acquired_on=date(2017, 4, 2)),
+            oldest=date(2017, 4, 2),
+            registered_on=date(2020, 4, 1),
+        )
+    )
     assert r.level == 1
     assert (r.evidence.pre_registration_days, r.evidence.counted_days) == (0, 0)
 
 
 def test_certified_prior_days_add_to_recorded_days() -> None:
     # An approved 経歴証明書 (500 days) plus 100 recorded days: 600, 45 short of level 2's 645.
-    r = level_of(tech("05-01", 100, quals=held("T01"), oldest=date(2010, 4, 1), registered_on=date(2020, 4, 1),
-                      certified=500))
+    r = level_of(
+        tech("05-01", 100, quals=held("T01"), oldest=date(2010, 4, 1), registered_on=date(2020, 4, 1), certified=500)
+    )
     assert r.evidence.certified_prior_days == 500
     assert r.evidence.counted_days == 600
     assert r.missing_for_next == ("就業日数 あと 45 日",)

@@ -57,7 +57,7 @@ def lawful_expiry(birth: dt.date, year: int) -> dt.date:
 
 @dataclass(frozen=True)
 class Person:
-    name: str            # family + U+3000 + given, as printed
+    name: str  # family + U+3000 + given, as printed
     birth: dt.date
     address: str
     issued: dt.date
@@ -65,22 +65,66 @@ class Person:
     expires: dt.date
     number: str
     commission: str
-    colour: str          # 優良 / 一般 / 新規
+    colour: str  # 優良 / 一般 / 新規
     conditions: str
     categories: tuple[str, ...]
 
     def truth(self) -> dict[str, str]:
         """The expected OCR result (the extractor normalises spaces away from names and
         addresses and returns ISO dates)."""
-        return {"name": self.name.replace("\u3000", ""), "birth_date": self.birth.isoformat(),
-                "address": self.address, "licence_number": self.number,
-                "expiry_date": self.expires.isoformat()}
+        return {
+            "name": self.name.replace("\u3000", ""),
+            "birth_date": self.birth.isoformat(),
+            "address": self.address,
+            "licence_number": self.number,
+            "expiry_date": self.expires.isoformat(),
+        }
 
 
-FAMILY = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤",
-          "吉田", "山田", "松本", "井上", "木村", "清水", "山口", "森", "池田", "橋本")
-GIVEN = ("太郎", "花子", "健一", "美咲", "大輔", "陽子", "翔太", "由美", "誠", "直樹",
-         "恵子", "拓也", "真一", "裕子", "和也", "明美", "浩二", "智子", "修", "久美子")
+FAMILY = (
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "松本",
+    "井上",
+    "木村",
+    "清水",
+    "山口",
+    "森",
+    "池田",
+    "橋本",
+)
+GIVEN = (
+    "太郎",
+    "花子",
+    "健一",
+    "美咲",
+    "大輔",
+    "陽子",
+    "翔太",
+    "由美",
+    "誠",
+    "直樹",
+    "恵子",
+    "拓也",
+    "真一",
+    "裕子",
+    "和也",
+    "明美",
+    "浩二",
+    "智子",
+    "修",
+    "久美子",
+)
 PLACES = (  # (address, commission name, commission code); public-office addresses
     ("東京都千代田区霞が関二丁目１番２号", "東京都公安委員会", "30"),
     ("大阪府大阪市北区中之島一丁目３番２０号", "大阪府公安委員会", "62"),
@@ -93,8 +137,13 @@ PLACES = (  # (address, commission name, commission code); public-office address
     ("京都府京都市上京区下立売通新町西入薮ノ内町", "京都府公安委員会", "61"),
     ("埼玉県さいたま市浦和区高砂三丁目１５番１号", "埼玉県公安委員会", "43"),
 )
-CATEGORY_SETS = (("普通",), ("中型", "普通", "原付"), ("大型", "中型", "普通", "大特", "小特", "原付"),
-                 ("準中型", "普通", "普自二", "原付"), ("普通", "大自二", "普自二", "小特", "原付"))
+CATEGORY_SETS = (
+    ("普通",),
+    ("中型", "普通", "原付"),
+    ("大型", "中型", "普通", "大特", "小特", "原付"),
+    ("準中型", "普通", "普自二", "原付"),
+    ("普通", "大自二", "普自二", "小特", "原付"),
+)
 
 
 def people(n: int, seed: int = 7) -> list[Person]:
@@ -108,13 +157,21 @@ def people(n: int, seed: int = 7) -> list[Person]:
         # Valid until one month after the birthday in the renewal year.
         expires = lawful_expiry(birth, issued.year + years)
         year2 = f"{(birth.year + 18 + rnd.randrange(0, 10)) % 100:02d}"
-        out.append(Person(
-            name=f"{rnd.choice(FAMILY)}\u3000{rnd.choice(GIVEN)}", birth=birth, address=address,
-            issued=issued, reference=f"{rnd.randrange(10000, 99999)}", expires=expires,
-            number=_number(code, year2, f"{rnd.randrange(0, 10**6):06d}", rnd.choice((0, 0, 1))),
-            commission=commission, colour=rnd.choice(("優良", "一般", "新規")),
-            conditions=rnd.choice(("眼鏡等", "", "眼鏡等", "")),
-            categories=CATEGORY_SETS[i % len(CATEGORY_SETS)]))
+        out.append(
+            Person(
+                name=f"{rnd.choice(FAMILY)}\u3000{rnd.choice(GIVEN)}",
+                birth=birth,
+                address=address,
+                issued=issued,
+                reference=f"{rnd.randrange(10000, 99999)}",
+                expires=expires,
+                number=_number(code, year2, f"{rnd.randrange(0, 10**6):06d}", rnd.choice((0, 0, 1))),
+                commission=commission,
+                colour=rnd.choice(("優良", "一般", "新規")),
+                conditions=rnd.choice(("眼鏡等", "", "眼鏡等", "")),
+                categories=CATEGORY_SETS[i % len(CATEGORY_SETS)],
+            )
+        )
     return out
 
 
@@ -157,14 +214,33 @@ def render_card(p: Person) -> Image.Image:
     d.text((30, 384), p.colour, font=_font(GOTHIC, 36), fill=ink)
     label((150, 392), "番号", 26)
     d.text((220, 378), f"第 {p.number} 号", font=_font(GOTHIC, 44), fill=ink)
-    for i, (group, since) in enumerate((("二・小・原", p.issued.replace(year=p.issued.year - 12)),
-                                        ("他", p.issued.replace(year=p.issued.year - 10)),
-                                        ("二種", None))):
+    for i, (group, since) in enumerate(
+        (
+            ("二・小・原", p.issued.replace(year=p.issued.year - 12)),
+            ("他", p.issued.replace(year=p.issued.year - 10)),
+            ("二種", None),
+        )
+    ):
         y = 452 + i * 34
         label((30, y), group, 20)
         d.text((150, y - 2), era_text(since) if since else "", font=_font(MINCHO, 22), fill=ink)
-    names = ("大型", "中型", "準中型", "普通", "大特", "大自二", "普自二", "小特", "原付", "け引",
-             "大二", "中二", "普二", "大特二", "け引二")
+    names = (
+        "大型",
+        "中型",
+        "準中型",
+        "普通",
+        "大特",
+        "大自二",
+        "普自二",
+        "小特",
+        "原付",
+        "け引",
+        "大二",
+        "中二",
+        "普二",
+        "大特二",
+        "け引二",
+    )
     d.rectangle((20, 560, 770, 660), outline=(150, 150, 150))
     for i, name in enumerate(names):
         x, y = 28 + (i % 8) * 92, 570 + (i // 8) * 44
@@ -205,11 +281,11 @@ def photograph(card: Image.Image, condition: str, seed: int = 0, *, size=(1600, 
     rnd = random.Random(f"{condition}-{seed}")
     photo = _table(size, rnd, tone=rnd.randint(95, 125))
     scale = rnd.uniform(0.80, 0.88) if condition != "skewed" else rnd.uniform(0.72, 0.80)
-    c = card.resize((int(CARD_W * scale * size[0] / 1600), int(CARD_H * scale * size[0] / 1600)),
-                    Image.Resampling.LANCZOS)
+    c = card.resize(
+        (int(CARD_W * scale * size[0] / 1600), int(CARD_H * scale * size[0] / 1600)), Image.Resampling.LANCZOS
+    )
     if condition == "skewed":
-        c = c.rotate(rnd.choice((-1, 1)) * rnd.uniform(4, 12), resample=Image.Resampling.BICUBIC,
-                     expand=True)
+        c = c.rotate(rnd.choice((-1, 1)) * rnd.uniform(4, 12), resample=Image.Resampling.BICUBIC, expand=True)
     dx = rnd.randint(-60, 60) if condition == "skewed" else rnd.randint(-15, 15)
     dy = rnd.randint(-40, 40) if condition == "skewed" else rnd.randint(-10, 10)
     x, y = (size[0] - c.width) // 2 + dx, (size[1] - c.height) // 2 + dy
@@ -259,8 +335,11 @@ def bad_photo(kind: str, person: Person) -> bytes:
     if kind == "glare":
         glare = Image.new("L", photo.size, 0)
         ImageDraw.Draw(glare).ellipse((350, 250, 1250, 900), fill=255)
-        return jpeg(Image.composite(Image.new("RGB", photo.size, (255, 255, 255)), photo,
-                                    glare.filter(ImageFilter.GaussianBlur(40))))
+        return jpeg(
+            Image.composite(
+                Image.new("RGB", photo.size, (255, 255, 255)), photo, glare.filter(ImageFilter.GaussianBlur(40))
+            )
+        )
     if kind == "cut_off":
         big = Image.new("RGB", (1600, 1200), (110, 96, 80))
         c = card.resize((1500, 946))

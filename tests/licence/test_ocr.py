@@ -26,8 +26,7 @@ from tests.licence.cardface import (
     render_card,
 )
 
-pytestmark = pytest.mark.skipif(not ocr.tesseract_available(),
-                                reason="needs tesseract-ocr and tesseract-ocr-jpn")
+pytestmark = pytest.mark.skipif(not ocr.tesseract_available(), reason="needs tesseract-ocr and tesseract-ocr-jpn")
 TODAY = dt.date(2025, 1, 15)
 PEOPLE = people(12)
 # (condition, person index): the same photos bench/licence_ocr.py makes for these indices
@@ -36,8 +35,7 @@ CASES = {"clean": 0, "skewed": 1, "low_light": 2}
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, ocr.CardFaceResult]:
-    return {cond: ocr.read_card_face(photo_bytes(PEOPLE[i], cond, seed=i), today=TODAY)
-            for cond, i in CASES.items()}
+    return {cond: ocr.read_card_face(photo_bytes(PEOPLE[i], cond, seed=i), today=TODAY) for cond, i in CASES.items()}
 
 
 @pytest.mark.parametrize("cond", ["clean", "skewed"])
@@ -61,9 +59,12 @@ def test_skew_was_measured_and_removed(results):
 
 def test_low_light_photo_is_mostly_read_and_never_suggests_a_bad_number(results):
     result, truth = results["low_light"], PEOPLE[CASES["low_light"]].truth()
-    right = [k for k, s in result.suggestions.items()
-             if unicodedata.normalize("NFKC", s.value).replace(" ", "").replace("\u3000", "")
-             == unicodedata.normalize("NFKC", truth[k])]
+    right = [
+        k
+        for k, s in result.suggestions.items()
+        if unicodedata.normalize("NFKC", s.value).replace(" ", "").replace("\u3000", "")
+        == unicodedata.normalize("NFKC", truth[k])
+    ]
     assert len(right) >= 4, result.to_dict()
     if "licence_number" in result.suggestions:
         assert check_digit_ok(result.suggestions["licence_number"].value)
@@ -84,10 +85,17 @@ def test_result_and_draft_are_json_and_mask_the_number(results):
     assert draft["needs_confirmation"] and "raw" not in draft and draft["raw_kept"] is False
 
 
-@pytest.mark.parametrize(("kind", "code"), [
-    ("dark", "too_dark"), ("blurry", "blurry"), ("tiny", "too_small"), ("no_card", "card_not_found"),
-    ("glare", "glare"), ("cut_off", "card_cut_off"),
-])
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [
+        ("dark", "too_dark"),
+        ("blurry", "blurry"),
+        ("tiny", "too_small"),
+        ("no_card", "card_not_found"),
+        ("glare", "glare"),
+        ("cut_off", "card_cut_off"),
+    ],
+)
 def test_bad_photos_are_answered_with_what_to_retake(kind, code):
     result = ocr.read_card_face(bad_photo(kind, PEOPLE[0]), today=TODAY)
     assert not result.ok and code in [r.code for r in result.retake]

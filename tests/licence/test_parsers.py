@@ -20,16 +20,19 @@ from tests.pcsc_stack.licence import ChangeEntry, LicenceHolder, jis, tlv
 
 
 # --- era dates -----------------------------------------------------------------------------
-@pytest.mark.parametrize(("code", "expected"), [
-    ("4140913", dt.date(2002, 9, 13)),     # the JDCardReaderCore README example: 平成14年09月13日
-    ("1450101", dt.date(1912, 1, 1)),      # 明治45年
-    ("2010730", dt.date(1912, 7, 30)),     # 大正元年 = first day of 大正
-    ("3641231", dt.date(1989, 12, 31)),    # 昭和64年 past the era's end: arithmetic, accepted
-    ("4010108", dt.date(1989, 1, 8)),      # 平成元年 first day
-    ("4330601", dt.date(2021, 6, 1)),      # 平成33年 on licences printed before 令和 was known
-    ("5010501", dt.date(2019, 5, 1)),      # 令和元年
-    ("5071231", dt.date(2025, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("4140913", dt.date(2002, 9, 13)),  # the JDCardReaderCore README example: 平成14年09月13日
+        ("1450101", dt.date(1912, 1, 1)),  # 明治45年
+        ("2010730", dt.date(1912, 7, 30)),  # 大正元年 = first day of 大正
+        ("3641231", dt.date(1989, 12, 31)),  # 昭和64年 past the era's end: arithmetic, accepted
+        ("4010108", dt.date(1989, 1, 8)),  # 平成元年 first day
+        ("4330601", dt.date(2021, 6, 1)),  # 平成33年 on licences printed before 令和 was known
+        ("5010501", dt.date(2019, 5, 1)),  # 令和元年
+        ("5071231", dt.date(2025, 12, 31)),
+    ],
+)
 def test_era_codes(code, expected):
     assert era.parse_era_code(code) == expected
     name = era.BY_DIGIT[int(code[0])].name
@@ -41,13 +44,20 @@ def test_not_held_is_era_plus_zeros(digit):
     assert era.parse_era_code(f"{digit}000000") is None
 
 
-@pytest.mark.parametrize("code", ["4010107",   # 平成元年1月7日: still 昭和
-                                  "5010430",   # 令和元年4月30日: still 平成
-                                  "6010101",   # no era 6
-                                  "4001010",   # era year 0
-                                  "4131301",   # month 13
-                                  "4140230",   # 30 February
-                                  "414091", "41409131", "４１４０９１３"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "4010107",  # 平成元年1月7日: still 昭和
+        "5010430",  # 令和元年4月30日: still 平成
+        "6010101",  # no era 6
+        "4001010",  # era year 0
+        "4131301",  # month 13
+        "4140230",  # 30 February
+        "414091",
+        "41409131",
+        "４１４０９１３",
+    ],
+)
 def test_impossible_era_codes_are_refused(code):
     with pytest.raises(LicenceDataError):
         era.parse_era_code(code)
@@ -118,7 +128,7 @@ def test_check_digit_formula():
     assert number.check_digit("5432765432") == 5
     assert number.check_digit_ok("300312345610") and not number.check_digit_ok("300312345620")
     # remainders 0 and 10 both give 1
-    assert number.check_digit("0000000000") == 1          # sum 0
+    assert number.check_digit("0000000000") == 1  # sum 0
     assert sum(int(c) * w for c, w in zip("2000000000", number.WEIGHTS, strict=True)) % 11 == 10
     assert number.check_digit("2000000000") == 1
     for n in ("30031234567", "3003123456701", "30031234567a"):
@@ -154,35 +164,43 @@ def test_pin_setting_is_strict():
 
 
 def test_change_file_both_date_forms_latest_wins_unknown_kept():
-    holder = LicenceHolder(changes=[
-        ChangeEntry(0x54, dt.date(2023, 4, 1), "大阪府大阪市北区中之島一丁目３番２０号", "大阪府"),
-        ChangeEntry(0x52, "5050606", "新姓\u3000花子", "大阪府", date_form="ascii"),
-        ChangeEntry(0x54, dt.date(2020, 1, 1), "兵庫県神戸市中央区下山手通五丁目１０番１号", "兵庫県"),
-    ])
+    holder = LicenceHolder(
+        changes=[
+            ChangeEntry(0x54, dt.date(2023, 4, 1), "大阪府大阪市北区中之島一丁目３番２０号", "大阪府"),
+            ChangeEntry(0x52, "5050606", "新姓\u3000花子", "大阪府", date_form="ascii"),
+            ChangeEntry(0x54, dt.date(2020, 1, 1), "兵庫県神戸市中央区下山手通五丁目１０番１号", "兵庫県"),
+        ]
+    )
     raw = holder.changes_file()
     raw = raw[: raw.index(b"\xff" * 8)] + tlv(0x5A, b"\x01\x02") + b"\xff" * 8
     changes = parse_changes(raw)
     assert changes.appended
     assert [(r.kind, r.changed_on) for r in changes.records] == [
-        ("address", dt.date(2023, 4, 1)), ("name", dt.date(2023, 6, 6)), ("address", dt.date(2020, 1, 1))]
+        ("address", dt.date(2023, 4, 1)),
+        ("name", dt.date(2023, 6, 6)),
+        ("address", dt.date(2020, 1, 1)),
+    ]
     assert changes.latest("address").value == "大阪府大阪市北区中之島一丁目３番２０号"
     assert changes.latest("name").commission == "大阪府"
     assert changes.unknown_tags == (0x5A,)
-    assert parse_changes(LicenceHolder().changes_file()) .records == ()
+    assert parse_changes(LicenceHolder().changes_file()).records == ()
     with pytest.raises(LicenceDataError):
         parse_changes(tlv(0x54, b"\x90" + jis("４０５")))  # too short
 
 
 # --- the lawful expiry (OCR cross-check) ---------------------------------------------------------
-@pytest.mark.parametrize(("birth", "year", "expected"), [
-    (dt.date(1985, 5, 13), 2026, dt.date(2026, 6, 12)),
-    (dt.date(1985, 3, 1), 2026, dt.date(2026, 3, 31)),
-    (dt.date(1985, 1, 31), 2027, dt.date(2027, 2, 28)),   # no 31 February: end of that month
-    (dt.date(1985, 1, 31), 2028, dt.date(2028, 2, 29)),
-    (dt.date(1984, 2, 29), 2027, dt.date(2027, 3, 28)),
-    (dt.date(1985, 12, 31), 2027, dt.date(2027, 1, 30)),  # a December birthday ends in January
-    (dt.date(1985, 12, 1), 2027, dt.date(2027, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("birth", "year", "expected"),
+    [
+        (dt.date(1985, 5, 13), 2026, dt.date(2026, 6, 12)),
+        (dt.date(1985, 3, 1), 2026, dt.date(2026, 3, 31)),
+        (dt.date(1985, 1, 31), 2027, dt.date(2027, 2, 28)),  # no 31 February: end of that month
+        (dt.date(1985, 1, 31), 2028, dt.date(2028, 2, 29)),
+        (dt.date(1984, 2, 29), 2027, dt.date(2027, 3, 28)),
+        (dt.date(1985, 12, 31), 2027, dt.date(2027, 1, 30)),  # a December birthday ends in January
+        (dt.date(1985, 12, 1), 2027, dt.date(2027, 12, 31)),
+    ],
+)
 def test_expiry_for_birthday(birth, year, expected):
     assert jpdate.expiry_for_birthday(birth, year) == expected
 

@@ -31,7 +31,7 @@ PIN1, PIN2 = "8642", "9753"
 class Spy:
     """transmit() to an in-process card, recording what was sent (for the assertions only)."""
 
-    def __init__(self, card: LicenceCard, override=None) -> None:  # noqa: ANN001
+    def __init__(self, card: LicenceCard, override=None) -> None:
         card.power_on()
         self.card, self.sent, self.override = card, [], override
 
@@ -83,7 +83,7 @@ def test_counter_query_answering_9000_stops_the_read():
 
 @pytest.mark.parametrize("answer", [0x6D00, 0x6A88, 0x6300, 0x6982, 0x6700])
 def test_unknown_counter_answer_means_no_verify(answer):
-    def no_counter(apdu: bytes):  # noqa: ANN202
+    def no_counter(apdu: bytes):
         return (b"", answer) if apdu[1] == 0x20 and len(apdu) == 4 else None
 
     spy = Spy(licence_card(holder()), no_counter)
@@ -95,7 +95,8 @@ def test_unknown_counter_answer_means_no_verify(answer):
 def test_a_6cxx_answer_to_verify_is_not_resent():
     """A generic 'wrong Le, resend' helper would patch the last PIN digit and resend: a
     second VERIFY with a wrong PIN.  VERIFY goes out exactly once."""
-    def odd(apdu: bytes):  # noqa: ANN202
+
+    def odd(apdu: bytes):
         return (b"", 0x6C04) if apdu[1] == 0x20 and len(apdu) > 4 else None
 
     spy = Spy(licence_card(holder()), odd)
@@ -105,7 +106,7 @@ def test_a_6cxx_answer_to_verify_is_not_resent():
 
 
 def test_card_gone_mid_read_propagates_without_retry():
-    def gone(apdu: bytes):  # noqa: ANN202
+    def gone(apdu: bytes):
         if apdu[1] == 0xB0 and apdu[2:4] != b"\x00\x00":
             raise CardGone("card removed")
         return None
@@ -177,7 +178,7 @@ def test_the_pin_never_leaks(caplog):
     with pytest.raises(TypeError):
         copy.copy(pin)
     with pytest.raises(AttributeError):
-        pin._value = b"0000"  # noqa: SLF001
+        pin._value = b"0000"
     text = "\n".join(seen) + caplog.text
     for secret in (PIN1, PIN2, "1357", "2468", PIN1.encode().hex(), PIN2.encode().hex()):
         assert secret not in text

@@ -25,5 +25,10 @@ def fake_stripe(stripe_server) -> FakeStripe:
 @pytest.fixture
 def settings(settings, stripe_server):
     _, url = stripe_server
-    return settings.model_copy(update={"stripe_api_key": SecretStr(API_KEY),
-                                       "stripe_webhook_secret": SecretStr(WEBHOOK_SECRET), "stripe_api_base": url})
+    return settings.model_copy(
+        update={
+            "stripe_api_key": SecretStr(API_KEY),
+            "stripe_webhook_secret": SecretStr(WEBHOOK_SECRET),
+            "stripe_api_base": url,
+        }
+    )

@@ -47,14 +47,16 @@ class FakeStripe:
         self.sessions: dict[str, dict[str, Any]] = {}
         # Where the hosted page's payments are reported, as Stripe would send its webhooks (None: the test delivers).
         self.webhook_url: str | None = None
-        self.app = Starlette(routes=[
-            Route("/v1/checkout/sessions", self.create_session, methods=["POST"]),
-            Route("/pay/{sid}", self.hosted_page, methods=["GET"]),
-            Route("/pay/{sid}", self.hosted_pay, methods=["POST"]),
-            Route("/v1/payment_intents", self.create_intent, methods=["POST"]),
-            Route("/v1/payment_intents/{pid}", self.get_intent, methods=["GET"]),
-            Route("/v1/refunds", self.create_refund, methods=["POST"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/v1/checkout/sessions", self.create_session, methods=["POST"]),
+                Route("/pay/{sid}", self.hosted_page, methods=["GET"]),
+                Route("/pay/{sid}", self.hosted_pay, methods=["POST"]),
+                Route("/v1/payment_intents", self.create_intent, methods=["POST"]),
+                Route("/v1/payment_intents/{pid}", self.get_intent, methods=["GET"]),
+                Route("/v1/refunds", self.create_refund, methods=["POST"]),
+            ]
+        )
 
     def reset(self) -> None:
         self.intents.clear(), self.refunds.clear(), self.requests.clear(), self.by_key.clear(), self.sessions.clear()
@@ -62,8 +64,14 @@ class FakeStripe:
 
     async def _read(self, request: Request) -> dict[str, Any]:
         body = _nest(parse_qsl((await request.body()).decode(), keep_blank_values=True))
-        self.requests.append({"path": request.url.path, "auth": request.headers.get("authorization"),
-                              "idempotency_key": request.headers.get("idempotency-key"), "body": body})
+        self.requests.append(
+            {
+                "path": request.url.path,
+                "auth": request.headers.get("authorization"),
+                "idempotency_key": request.headers.get("idempotency-key"),
+                "body": body,
+            }
+        )
         return body
 
     async def create_intent(self, request: Request):
@@ -76,11 +84,17 @@ class FakeStripe:
             return JSONResponse({"error": {"type": "card_error", "message": "Your card was declined."}}, 402)
         pid = f"pi_fake_{next(self.ids)}"
         intent = {
-            "id": pid, "object": "payment_intent", "amount": int(body["amount"]), "amount_received": 0,
-            "currency": body["currency"], "status": "requires_payment_method",
-            "client_secret": f"{pid}_secret_x", "metadata": body.get("metadata", {}),
+            "id": pid,
+            "object": "payment_intent",
+            "amount": int(body["amount"]),
+            "amount_received": 0,
+            "currency": body["currency"],
+            "status": "requires_payment_method",
+            "client_secret": f"{pid}_secret_x",
+            "metadata": body.get("metadata", {}),
             "payment_method_types": list(body.get("payment_method_types", {}).values()),
-            "created": int(time.time()), "livemode": False,
+            "created": int(time.time()),
+            "livemode": False,
         }
         self.intents[pid] = intent
         self.by_key[key] = intent
@@ -96,10 +110,16 @@ class FakeStripe:
         sid = f"cs_fake_{next(self.ids)}"
         item = body["line_items"]["0"]
         session = {
-            "id": sid, "object": "checkout.session", "mode": body["mode"], "status": "open",
+            "id": sid,
+            "object": "checkout.session",
+            "mode": body["mode"],
+            "status": "open",
             "amount_total": int(item["price_data"]["unit_amount"]) * int(item["quantity"]),
-            "currency": item["price_data"]["currency"], "url": f"{str(request.base_url).rstrip('/')}/pay/{sid}",
-            "success_url": body["success_url"], "cancel_url": body["cancel_url"], "payment_intent": None,
+            "currency": item["price_data"]["currency"],
+            "url": f"{str(request.base_url).rstrip('/')}/pay/{sid}",
+            "success_url": body["success_url"],
+            "cancel_url": body["cancel_url"],
+            "payment_intent": None,
             "metadata": body.get("metadata", {}),
             "payment_method_types": list(body.get("payment_method_types", {}).values()),
             "_intent_metadata": (body.get("payment_intent_data") or {}).get("metadata", {}),
@@ -114,9 +134,9 @@ class FakeStripe:
         if s is None:
             return HTMLResponse("<h1>No such session</h1>", 404)
         return HTMLResponse(f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pay</title></head>
-<body><main><h1>{s['_name']}</h1><p id="amount">¥{s['amount_total']:,}</p>
+<body><main><h1>{s["_name"]}</h1><p id="amount">¥{s["amount_total"]:,}</p>
 <form method="post"><label for="card">Card number</label> <input id="card" name="card" autocomplete="cc-number">
-<button id="pay" type="submit">Pay</button></form><p><a id="cancel" href="{s['cancel_url']}">Cancel</a></p></main>
+<button id="pay" type="submit">Pay</button></form><p><a id="cancel" href="{s["cancel_url"]}">Cancel</a></p></main>
 </body></html>""")
 
     async def hosted_pay(self, request: Request):
@@ -129,10 +149,18 @@ class FakeStripe:
         if s["status"] == "open":
             pid = f"pi_fake_{next(self.ids)}"
             self.intents[pid] = {
-                "id": pid, "object": "payment_intent", "amount": s["amount_total"], "amount_received": 0,
-                "currency": s["currency"], "status": "requires_payment_method", "client_secret": f"{pid}_secret_x",
-                "metadata": s["_intent_metadata"], "payment_method_types": s["payment_method_types"],
-                "created": int(time.time()), "livemode": False}
+                "id": pid,
+                "object": "payment_intent",
+                "amount": s["amount_total"],
+                "amount_received": 0,
+                "currency": s["currency"],
+                "status": "requires_payment_method",
+                "client_secret": f"{pid}_secret_x",
+                "metadata": s["_intent_metadata"],
+                "payment_method_types": s["payment_method_types"],
+                "created": int(time.time()),
+                "livemode": False,
+            }
             s.update(status="complete", payment_intent=pid)
             if self.webhook_url:
                 threading.Thread(target=self._deliver, args=(self.event(pid, "succeeded"),), daemon=True).start()
@@ -161,29 +189,53 @@ class FakeStripe:
         key = request.headers.get("idempotency-key")
         if key in self.by_key:
             return JSONResponse(self.by_key[key])
-        refund = {"id": f"re_fake_{next(self.ids)}", "object": "refund", "amount": int(body["amount"]),
-                  "payment_intent": body["payment_intent"], "status": "succeeded", "currency": "jpy"}
+        refund = {
+            "id": f"re_fake_{next(self.ids)}",
+            "object": "refund",
+            "amount": int(body["amount"]),
+            "payment_intent": body["payment_intent"],
+            "status": "succeeded",
+            "currency": "jpy",
+        }
         self.refunds.append(refund)
         self.by_key[key] = refund
         return JSONResponse(refund)
 
     # --- webhooks ---------------------------------------------------------------------------------------------
 
-    def event(self, pid: str, status: str, *, event_id: str | None = None, created: int | None = None,
-              amount: int | None = None, error: str | None = None, intent: dict | None = None) -> dict[str, Any]:
+    def event(
+        self,
+        pid: str,
+        status: str,
+        *,
+        event_id: str | None = None,
+        created: int | None = None,
+        amount: int | None = None,
+        error: str | None = None,
+        intent: dict | None = None,
+    ) -> dict[str, Any]:
         obj = dict(intent or self.intents[pid])
         obj["status"] = status
         if status == "succeeded":
             obj["amount_received"] = amount if amount is not None else obj["amount"]
         if error:
             obj["last_payment_error"] = {"message": error}
-        kind = {"succeeded": "payment_intent.succeeded", "processing": "payment_intent.processing",
-                "requires_payment_method": "payment_intent.payment_failed",
-                "requires_action": "payment_intent.requires_action",
-                "canceled": "payment_intent.canceled"}[status]
-        return {"id": event_id or f"evt_{next(self.ids)}", "object": "event", "type": kind,
-                "created": created or int(time.time()), "data": {"object": obj}, "livemode": False,
-                "api_version": "2025-01-01"}
+        kind = {
+            "succeeded": "payment_intent.succeeded",
+            "processing": "payment_intent.processing",
+            "requires_payment_method": "payment_intent.payment_failed",
+            "requires_action": "payment_intent.requires_action",
+            "canceled": "payment_intent.canceled",
+        }[status]
+        return {
+            "id": event_id or f"evt_{next(self.ids)}",
+            "object": "event",
+            "type": kind,
+            "created": created or int(time.time()),
+            "data": {"object": obj},
+            "livemode": False,
+            "api_version": "2025-01-01",
+        }
 
 
 def sign(payload: bytes, *, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
@@ -208,15 +260,16 @@ class Server:
 
     def __init__(self, fake: FakeStripe) -> None:
         self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(fake.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                   lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(fake.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:

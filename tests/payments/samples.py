@@ -20,11 +20,19 @@ def c(text: str, width: int) -> bytes:
 def header(*, bank: str = "0005", branch: str = "001", account: str = "1234567", name: str = "ｵ-ﾌﾟﾝｼ-ｼ-ﾕ-ｴｽ") -> bytes:
     rec = b"".join(
         [
-            b"1", b"01", b"0",
-            b"081120", b"081120", b"081120",  # 令和8年11月20日 = 2026-11-20
-            n(bank, 4), c("ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", 15),
-            n(branch, 3), c("ﾎﾝﾃﾝ", 15),
-            b"1", n(account, 7), c(name, 40),
+            b"1",
+            b"01",
+            b"0",
+            b"081120",
+            b"081120",
+            b"081120",  # 令和8年11月20日 = 2026-11-20
+            n(bank, 4),
+            c("ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", 15),
+            n(branch, 3),
+            c("ﾎﾝﾃﾝ", 15),
+            b"1",
+            n(account, 7),
+            c(name, 40),
             b" " * 93,
         ]
     )
@@ -46,10 +54,19 @@ def data(
 ) -> bytes:
     rec = b"".join(
         [
-            b"2", n(ref, 6), b"081120", value_date.encode("ascii"),
-            n(amount, 10), n(0, 10), c(code, 10),
-            c(name, 48), c(bank, 15), c(branch, 15),
-            cancel, c(edi, 20), b" " * 52,
+            b"2",
+            n(ref, 6),
+            b"081120",
+            value_date.encode("ascii"),
+            n(amount, 10),
+            n(0, 10),
+            c(code, 10),
+            c(name, 48),
+            c(bank, 15),
+            c(branch, 15),
+            cancel,
+            c(edi, 20),
+            b" " * 52,
         ]
     )
     assert len(rec) == 200

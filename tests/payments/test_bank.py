@@ -8,14 +8,31 @@ from tests.api.helpers import auth, operator_token, table_counts
 from tests.billing.world import billed_business, close, invoices_of
 
 URL = "/api/v1/admin/payments/bank-imports"
-HEADER = zengin.NoticeHeader(created_on=date.today(), period_from=date.today(), period_to=date.today(),
-                             bank_code="0005", bank_name="ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", branch_code="001", branch_name="ﾎﾝﾃﾝ",
-                             account_type="1", account_number="1234567", account_name="ｵ-ﾌﾟﾝｼ-ｼ-ﾕ-ｴｽ")
+HEADER = zengin.NoticeHeader(
+    created_on=date.today(),
+    period_from=date.today(),
+    period_to=date.today(),
+    bank_code="0005",
+    bank_name="ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ",
+    branch_code="001",
+    branch_name="ﾎﾝﾃﾝ",
+    account_type="1",
+    account_number="1234567",
+    account_name="ｵ-ﾌﾟﾝｼ-ｼ-ﾕ-ｴｽ",
+)
 
 
 def transfer(ref: str, amount: int, name: str, **kw) -> zengin.Transfer:
-    return zengin.Transfer(inquiry_number=ref, posted_on=date.today(), amount_yen=amount, payer_name=name,
-                           value_on=date.today(), remitting_bank_name="ﾐｽﾞﾎ", remitting_branch_name="ｼﾝｼﾞﾕｸ", **kw)
+    return zengin.Transfer(
+        inquiry_number=ref,
+        posted_on=date.today(),
+        amount_yen=amount,
+        payer_name=name,
+        value_on=date.today(),
+        remitting_bank_name="ﾐｽﾞﾎ",
+        remitting_branch_name="ｼﾝｼﾞﾕｸ",
+        **kw,
+    )
 
 
 def notice(*transfers: zengin.Transfer) -> bytes:
@@ -52,17 +69,27 @@ async def test_import_matches_queues_and_is_idempotent(client, drain):
     out = r.json()
     assert (out["records"], out["matched"], out["queued"], out["duplicates"]) == (6, 3, 3, 0)
     assert [(x["outcome"], x["reason"]) for x in out["lines"]] == [
-        ("matched", None), ("matched", None), ("matched", None), ("queued", "amount_mismatch"),
-        ("queued", "unknown_payer"), ("queued", "invoice_already_paid")]
+        ("matched", None),
+        ("matched", None),
+        ("matched", None),
+        ("queued", "amount_mismatch"),
+        ("queued", "unknown_payer"),
+        ("queued", "invoice_already_paid"),
+    ]
     for k in "abc":
         detail = (await client.get(f"/api/v1/invoices/{invs[k]['id']}", headers=auth(firms[k]["token"]))).json()
         assert detail["status"] == "paid" and detail["payments"][0]["source"] == "bank_transfer"
-    assert [p["matched_by"] for k in "abc" for p in
-            (await client.get(f"/api/v1/invoices/{invs[k]['id']}", headers=auth(op))).json()["payments"]] == [
-        "name_reference", "edi", "name_amount"]
+    assert [
+        p["matched_by"]
+        for k in "abc"
+        for p in (await client.get(f"/api/v1/invoices/{invs[k]['id']}", headers=auth(op))).json()["payments"]
+    ] == ["name_reference", "edi", "name_amount"]
     queue = (await client.get("/api/v1/admin/payments/exceptions", headers=auth(op))).json()
-    assert [(q["reason"], q["amount_yen"]) for q in queue] == [("amount_mismatch", 59_000), ("unknown_payer", 12_345),
-                                                              ("invoice_already_paid", 59_400)]
+    assert [(q["reason"], q["amount_yen"]) for q in queue] == [
+        ("amount_mismatch", 59_000),
+        ("unknown_payer", 12_345),
+        ("invoice_already_paid", 59_400),
+    ]
     assert "59400 yen" in queue[0]["detail"] and "不明入金" in queue[1]["detail"] and "誤入金" in queue[2]["detail"]
     # The same file again (an overlapping download): every credit is a duplicate, no money recorded twice.
     before = await table_counts()
@@ -74,33 +101,54 @@ async def test_import_matches_queues_and_is_idempotent(client, drain):
     # The correction queue. A split that does not add up, or exceeds an invoice's balance, is refused as it is.
     mismatch, unknown, double = queue
     before = await table_counts()
-    r = await client.post(f"/api/v1/admin/payments/exceptions/{mismatch['id']}/split", headers=auth(op),
-                          json={"parts": [{"invoice_id": invs["d"]["id"], "amount_yen": 50_000}], "refund_yen": 1,
-                                "reason": "振込手数料差引"})
+    r = await client.post(
+        f"/api/v1/admin/payments/exceptions/{mismatch['id']}/split",
+        headers=auth(op),
+        json={
+            "parts": [{"invoice_id": invs["d"]["id"], "amount_yen": 50_000}],
+            "refund_yen": 1,
+            "reason": "振込手数料差引",
+        },
+    )
     assert r.status_code == 422 and r.json()["error"] == "split_mismatch"
-    r = await client.post(f"/api/v1/admin/payments/exceptions/{unknown['id']}/assign", headers=auth(op),
-                          json={"invoice_id": invs["a"]["id"], "reason": "電話で確認"})
+    r = await client.post(
+        f"/api/v1/admin/payments/exceptions/{unknown['id']}/assign",
+        headers=auth(op),
+        json={"invoice_id": invs["a"]["id"], "reason": "電話で確認"},
+    )
     assert r.status_code == 422 and r.json()["error"] == "exceeds_balance"
     assert await table_counts() == before
     # 不明入金 identified by phone: assigned to d (a part payment).
-    r = await client.post(f"/api/v1/admin/payments/exceptions/{unknown['id']}/assign", headers=auth(op),
-                          json={"invoice_id": invs["d"]["id"], "reason": "ハヤシ塗装の代表者個人名義と電話で確認"})
+    r = await client.post(
+        f"/api/v1/admin/payments/exceptions/{unknown['id']}/assign",
+        headers=auth(op),
+        json={"invoice_id": invs["d"]["id"], "reason": "ハヤシ塗装の代表者個人名義と電話で確認"},
+    )
     assert r.status_code == 200 and r.json()["resolution"] == "assigned"
     # d's short transfer: what is still due goes to d's invoice, the rest is refunded by bank transfer.
-    r = await client.post(f"/api/v1/admin/payments/exceptions/{mismatch['id']}/split", headers=auth(op),
-                          json={"parts": [{"invoice_id": invs["d"]["id"], "amount_yen": 59_400 - 12_345}],
-                                "refund_yen": 59_000 - (59_400 - 12_345), "reason": "残額充当、差額返金"})
+    r = await client.post(
+        f"/api/v1/admin/payments/exceptions/{mismatch['id']}/split",
+        headers=auth(op),
+        json={
+            "parts": [{"invoice_id": invs["d"]["id"], "amount_yen": 59_400 - 12_345}],
+            "refund_yen": 59_000 - (59_400 - 12_345),
+            "reason": "残額充当、差額返金",
+        },
+    )
     assert r.status_code == 200, r.text
     d = (await client.get(f"/api/v1/invoices/{invs['d']['id']}", headers=auth(op))).json()
     assert (d["status"], d["paid_yen"], len(d["payments"])) == ("paid", 59_400, 2)
-    r = await client.post(f"/api/v1/admin/payments/exceptions/{double['id']}/refund", headers=auth(op),
-                          json={"reason": "二重振込の返金"})
+    r = await client.post(
+        f"/api/v1/admin/payments/exceptions/{double['id']}/refund", headers=auth(op), json={"reason": "二重振込の返金"}
+    )
     assert r.status_code == 200 and r.json()["resolution"] == "refunded"
     assert (await client.get("/api/v1/admin/payments/exceptions", headers=auth(op))).json() == []
     trail = (await client.get("/api/v1/audit", headers=auth(op), params={"entity_type": "payment"})).json()
     assert [(e["action"], e["reason"]) for e in trail] == [
-        ("payment.refunded", "二重振込の返金"), ("payment.split", "残額充当、差額返金"),
-        ("payment.assigned", "ハヤシ塗装の代表者個人名義と電話で確認")]
+        ("payment.refunded", "二重振込の返金"),
+        ("payment.split", "残額充当、差額返金"),
+        ("payment.assigned", "ハヤシ塗装の代表者個人名義と電話で確認"),
+    ]
     assert trail[1]["after"]["refund_yen"] == 11_945 and trail[1]["before"]["unapplied_yen"] == 59_000
 
     # The bank cancels c's credit (取消区分 1): the invoice is open again and the money no longer counts.
@@ -121,7 +169,7 @@ async def test_bad_files_are_refused_with_a_precise_reason_and_change_nothing(cl
         (good.replace(b"\r\n", b"\r"), "bad_line_break"),
         (b"\r\n".join([records[0], records[1], *records[3:]]), "trailer_count_mismatch"),
         (b"\r\n".join(records[:4]), "missing_end_record"),
-        ("２ 全角の行".encode("utf-8") + good, "bad_encoding"),
+        ("２ 全角の行".encode() + good, "bad_encoding"),
         (b"", "empty_file"),
     ]
     before = await table_counts()

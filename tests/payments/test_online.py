@@ -52,9 +52,15 @@ async def test_card_payment_succeeds_once_whatever_the_webhook_order(client, dra
     detail = (await client.get(f"/api/v1/invoices/{inv['id']}", headers=auth(biz["token"]))).json()
     assert (detail["status"], detail["paid_yen"], detail["payment_status"]) == ("paid", 59_400, "paid")
     assert detail["online_payments"][0]["status"] == "succeeded"
-    assert detail["payments"] == [{"payment_pk": detail["payments"][0]["payment_pk"], "source": "card",
-                                   "amount_yen": 59_400, "received_on": detail["payments"][0]["received_on"],
-                                   "matched_by": "online"}]
+    assert detail["payments"] == [
+        {
+            "payment_pk": detail["payments"][0]["payment_pk"],
+            "source": "card",
+            "amount_yen": 59_400,
+            "received_on": detail["payments"][0]["received_on"],
+            "matched_by": "online",
+        }
+    ]
     # The same event again, and the same outcome under a new event id: nothing applies twice.
     before = await table_counts()
     r = await _post(client, succeeded)
@@ -74,8 +80,9 @@ async def test_card_payment_succeeds_once_whatever_the_webhook_order(client, dra
 
 async def test_bad_signatures_are_refused_and_change_nothing(client, drain, fake_stripe):
     _, biz, inv = await _invoice(client, drain)
-    r = await client.post(f"/api/v1/invoices/{inv['id']}/payments", headers=auth(biz["token"]),
-                          json={"method": "konbini"})
+    r = await client.post(
+        f"/api/v1/invoices/{inv['id']}/payments", headers=auth(biz["token"]), json={"method": "konbini"}
+    )
     assert r.status_code == 201 and fake_stripe.requests[-1]["body"]["payment_method_types"] == {"0": "konbini"}
     event = fake_stripe.event(r.json()["intent_id"], "succeeded")
     before = await table_counts()
@@ -94,8 +101,14 @@ async def test_bad_signatures_are_refused_and_change_nothing(client, drain, fake
 async def test_webhook_before_our_own_write_and_a_second_payment_goes_to_the_queue(client, drain, fake_stripe):
     op, biz, inv = await _invoice(client, drain)
     # An intent we never stored (the webhook beat the request that created it): created from its metadata.
-    intent = {"id": "pi_external_1", "object": "payment_intent", "amount": 59_400, "currency": "jpy",
-              "metadata": {"invoice_id": str(inv["id"])}, "payment_method_types": ["konbini"]}
+    intent = {
+        "id": "pi_external_1",
+        "object": "payment_intent",
+        "amount": 59_400,
+        "currency": "jpy",
+        "metadata": {"invoice_id": str(inv["id"])},
+        "payment_method_types": ["konbini"],
+    }
     r = await _post(client, fake_stripe.event("pi_external_1", "succeeded", intent=intent))
     assert "applied" in r.json()["result"], r.text
     row = await OnlinePayment.get(intent_id="pi_external_1")
@@ -105,40 +118,56 @@ async def test_webhook_before_our_own_write_and_a_second_payment_goes_to_the_que
     r = await _post(client, fake_stripe.event("pi_external_2", "succeeded", intent=intent2))
     assert "queued: invoice_already_paid" in r.json()["result"]
     [item] = (await client.get("/api/v1/admin/payments/exceptions", headers=auth(op))).json()
-    assert (item["reason"], item["amount_yen"], item["candidate_invoice_pk"]) == ("invoice_already_paid", 59_400,
-                                                                                   inv["id"])
+    assert (item["reason"], item["amount_yen"], item["candidate_invoice_pk"]) == (
+        "invoice_already_paid",
+        59_400,
+        inv["id"],
+    )
     # The operator refunds it: through Stripe for a card, idempotently, and audited.
-    r = await client.post(f"/api/v1/admin/payments/exceptions/{item['id']}/refund", headers=auth(op),
-                          json={"reason": "二重払いの返金"})
+    r = await client.post(
+        f"/api/v1/admin/payments/exceptions/{item['id']}/refund", headers=auth(op), json={"reason": "二重払いの返金"}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["resolution"] == "refunded" and r.json()["unapplied_yen"] == 0
-    assert fake_stripe.refunds == [{"id": fake_stripe.refunds[0]["id"], "object": "refund", "amount": 59_400,
-                                    "payment_intent": "pi_external_2", "status": "succeeded", "currency": "jpy"}]
-    r = await client.post(f"/api/v1/admin/payments/exceptions/{item['id']}/refund", headers=auth(op),
-                          json={"reason": "もう一度"})
+    assert fake_stripe.refunds == [
+        {
+            "id": fake_stripe.refunds[0]["id"],
+            "object": "refund",
+            "amount": 59_400,
+            "payment_intent": "pi_external_2",
+            "status": "succeeded",
+            "currency": "jpy",
+        }
+    ]
+    r = await client.post(
+        f"/api/v1/admin/payments/exceptions/{item['id']}/refund", headers=auth(op), json={"reason": "もう一度"}
+    )
     assert r.status_code == 409 and r.json()["error"] == "already_resolved"
     trail = (await client.get("/api/v1/audit", headers=auth(op), params={"entity_type": "payment"})).json()
     assert trail[0]["action"] == "payment.refunded" and trail[0]["reason"] == "二重払いの返金"
     # Events of intents that are not ours are stored and ignored.
-    r = await _post(client, fake_stripe.event("pi_other", "succeeded", intent={**intent, "id": "pi_other",
-                                                                                "metadata": {}}))
+    r = await _post(
+        client, fake_stripe.event("pi_other", "succeeded", intent={**intent, "id": "pi_other", "metadata": {}})
+    )
     assert "not an OpenCCUS invoice" in r.json()["result"]
 
 
 async def test_payment_failure_is_shown_and_the_provider_refusal_is_a_502(client, drain, fake_stripe):
     _, biz, inv = await _invoice(client, drain)
-    r = await client.post(f"/api/v1/invoices/{inv['id']}/payments", headers=auth(biz["token"]),
-                          json={"method": "card"})
+    r = await client.post(f"/api/v1/invoices/{inv['id']}/payments", headers=auth(biz["token"]), json={"method": "card"})
     pid = r.json()["intent_id"]
     t0 = int(time.time())
     await _post(client, fake_stripe.event(pid, "processing", created=t0))
-    await _post(client, fake_stripe.event(pid, "requires_payment_method", created=t0 + 1, error="カードが拒否されました"))
+    await _post(
+        client, fake_stripe.event(pid, "requires_payment_method", created=t0 + 1, error="カードが拒否されました")
+    )
     [online] = (await client.get(f"/api/v1/invoices/{inv['id']}", headers=auth(biz["token"]))).json()["online_payments"]
     assert (online["status"], online["failure_message"]) == ("requires_payment_method", "カードが拒否されました")
     fake_stripe.fail_next = True
     before = await table_counts()
-    r = await client.post(f"/api/v1/invoices/{inv['id']}/payments", headers=auth(biz["token"]),
-                          json={"method": "konbini"})
+    r = await client.post(
+        f"/api/v1/invoices/{inv['id']}/payments", headers=auth(biz["token"]), json={"method": "konbini"}
+    )
     assert r.status_code == 502 and r.json()["error"] == "payment_provider_error"
     assert await table_counts() == before
 
@@ -146,8 +175,9 @@ async def test_payment_failure_is_shown_and_the_provider_refusal_is_a_502(client
 async def test_hosted_payment_page_pays_through_the_webhook(client, drain, fake_stripe):
     _, biz, inv = await _invoice(client, drain)
     url = f"/api/v1/invoices/{inv['id']}/payments"
-    r = await client.post(url, headers=auth(biz["token"]),
-                          json={"method": "card", "return_path": f"/firm/invoices/{inv['id']}"})
+    r = await client.post(
+        url, headers=auth(biz["token"]), json={"method": "card", "return_path": f"/firm/invoices/{inv['id']}"}
+    )
     assert r.status_code == 201, r.text
     out = r.json()
     assert out["hosted_url"].endswith("/pay/" + next(iter(fake_stripe.sessions))) and out["client_secret"] is None

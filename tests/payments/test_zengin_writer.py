@@ -22,9 +22,16 @@ DAY = dt.date(2026, 11, 20)
 
 def _header(**overrides: object) -> NoticeHeader:
     fields: dict[str, object] = dict(
-        created_on=DAY, period_from=DAY, period_to=DAY,
-        bank_code="0005", bank_name="ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ", branch_code="001", branch_name="ﾎﾝﾃﾝ",
-        account_type="1", account_number="1234567", account_name="ｵ-ﾌﾟﾝｼ-ｼ-ﾕ-ｴｽ",
+        created_on=DAY,
+        period_from=DAY,
+        period_to=DAY,
+        bank_code="0005",
+        bank_name="ﾐﾂﾋﾞｼﾕ-ｴﾌｼﾞｴｲ",
+        branch_code="001",
+        branch_name="ﾎﾝﾃﾝ",
+        account_type="1",
+        account_number="1234567",
+        account_name="ｵ-ﾌﾟﾝｼ-ｼ-ﾕ-ｴｽ",
     )
     fields.update(overrides)
     return NoticeHeader(**fields)  # type: ignore[arg-type]
@@ -32,8 +39,13 @@ def _header(**overrides: object) -> NoticeHeader:
 
 def _transfer(ref: str, amount: int, name: str, **overrides: object) -> Transfer:
     fields: dict[str, object] = dict(
-        inquiry_number=ref, posted_on=DAY, value_on=DAY, amount_yen=amount, payer_name=name,
-        remitting_bank_name="ﾐｽﾞﾎ", remitting_branch_name="ｼﾝｼﾞﾕｸ",
+        inquiry_number=ref,
+        posted_on=DAY,
+        value_on=DAY,
+        amount_yen=amount,
+        payer_name=name,
+        remitting_bank_name="ﾐｽﾞﾎ",
+        remitting_branch_name="ｼﾝｼﾞﾕｸ",
     )
     fields.update(overrides)
     return Transfer(**fields)  # type: ignore[arg-type]
@@ -47,8 +59,12 @@ def _sample_accounts() -> list[tuple[NoticeHeader, list[Transfer]]]:
                 _transfer("000101", 11_400, "ｶ)ｻｸﾗｹﾝｾﾂ", edi_info="C2026110001"),
                 _transfer("000102", 24_000, "1234567890 ﾔﾏﾀﾞ ﾀﾛｳ", payer_code="1234567890"),
                 _transfer(
-                    "000103", 6_000, "ｱｵｿﾞﾗｺｳｷﾞﾖｳ(ﾕ", value_on=None,
-                    remitting_bank_name="ﾕｳﾁﾖ", remitting_branch_name="ｾﾞﾛｲﾁﾊﾁ",
+                    "000103",
+                    6_000,
+                    "ｱｵｿﾞﾗｺｳｷﾞﾖｳ(ﾕ",
+                    value_on=None,
+                    remitting_bank_name="ﾕｳﾁﾖ",
+                    remitting_branch_name="ｾﾞﾛｲﾁﾊﾁ",
                 ),
             ],
         ),

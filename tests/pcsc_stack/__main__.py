@@ -20,8 +20,9 @@ from .vpcd import DEFAULT_PORT, VirtualCardSlot
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tests.pcsc_stack", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m tests.pcsc_stack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--technician", default="12345678901234")
     p.add_argument("--serial", default="0123456789abcdef", help="16 hex digits")
@@ -33,9 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.uid:
         card = uid_only_card(bytes.fromhex(args.uid))
     else:
-        card = openccus_card(Personalisation.issue(
-            bytes.fromhex(args.master_key_hex), args.technician, bytes.fromhex(args.serial),
-            key_version=args.key_version))
+        card = openccus_card(
+            Personalisation.issue(
+                bytes.fromhex(args.master_key_hex),
+                args.technician,
+                bytes.fromhex(args.serial),
+                key_version=args.key_version,
+            )
+        )
     stall = int(args.stall_ins, 16) if args.stall_ins else None
     forever = threading.Event()
 

@@ -106,8 +106,7 @@ class Application:
 class Card:
     """A virtual card: ATR, optional UID, applications selected by AID."""
 
-    def __init__(self, atr: bytes, applications: list[Application] | None = None,
-                 uid: bytes | None = None) -> None:
+    def __init__(self, atr: bytes, applications: list[Application] | None = None, uid: bytes | None = None) -> None:
         self.atr = bytes(atr)
         self.applications = list(applications or [])
         self.uid = uid

@@ -53,8 +53,13 @@ DF3_AID = bytes.fromhex("A0000002480300000000000000000000")
 ATR = make_atr(bytes.fromhex("0000000000000000"))  # what a PC/SC reader makes of a Type B card
 
 # Eras for the encoder (independent of edge_reader.licence.era on purpose).
-_ERAS = ((5, dt.date(2019, 5, 1)), (4, dt.date(1989, 1, 8)), (3, dt.date(1926, 12, 25)),
-         (2, dt.date(1912, 7, 30)), (1, dt.date(1868, 1, 25)))
+_ERAS = (
+    (5, dt.date(2019, 5, 1)),
+    (4, dt.date(1989, 1, 8)),
+    (3, dt.date(1926, 12, 25)),
+    (2, dt.date(1912, 7, 30)),
+    (1, dt.date(1868, 1, 25)),
+)
 
 FREE, PIN1, PIN12 = frozenset(), frozenset({1}), frozenset({1, 2})
 
@@ -134,18 +139,35 @@ class ChangeEntry:
 
     def encode(self) -> bytes:
         code = era_code(self.changed_on)
-        date = jis(code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))) \
-            if self.date_form == "jis" else code.encode("ascii")
+        date = (
+            jis(code.translate(str.maketrans("0123456789", "０１２３４５６７８９")))
+            if self.date_form == "jis"
+            else code.encode("ascii")
+        )
         commission = jis(self.commission.ljust(5, "\u3000")[:5])
         return tlv(self.tag, bytes([0x90]) + date + jis(self.value) + commission)
 
 
 # Categories by tag: 22 二・小・原, 23 他, 24 二種, then 25 大型 … 33 準中型.
 DEFAULT_CATEGORIES: dict[int, dt.date | str | None] = {
-    0x22: dt.date(2004, 8, 20), 0x23: dt.date(2003, 6, 5), 0x24: None,
-    0x25: None, 0x26: dt.date(2003, 6, 5), 0x27: None, 0x28: None, 0x29: None,
-    0x2A: dt.date(2003, 6, 5), 0x2B: dt.date(2003, 6, 5), 0x2C: None, 0x2D: None, 0x2E: None,
-    0x2F: None, 0x30: None, 0x31: dt.date(2007, 6, 2), 0x32: None, 0x33: None,
+    0x22: dt.date(2004, 8, 20),
+    0x23: dt.date(2003, 6, 5),
+    0x24: None,
+    0x25: None,
+    0x26: dt.date(2003, 6, 5),
+    0x27: None,
+    0x28: None,
+    0x29: None,
+    0x2A: dt.date(2003, 6, 5),
+    0x2B: dt.date(2003, 6, 5),
+    0x2C: None,
+    0x2D: None,
+    0x2E: None,
+    0x2F: None,
+    0x30: None,
+    0x31: dt.date(2007, 6, 2),
+    0x32: None,
+    0x33: None,
 }
 
 
@@ -216,8 +238,13 @@ class LicenceCard(Card):
     """The virtual licence.  ``counters``/``verified`` and ``verify_log`` are for assertions:
     ``verify_log`` holds (pin_ref, with_data) per VERIFY received — never the PIN."""
 
-    def __init__(self, holder: LicenceHolder, *, counters: tuple[int, int] = (3, 3),
-                 uid: bytes | None = bytes.fromhex("7e3a19c4")) -> None:
+    def __init__(
+        self,
+        holder: LicenceHolder,
+        *,
+        counters: tuple[int, int] = (3, 3),
+        uid: bytes | None = bytes.fromhex("7e3a19c4"),
+    ) -> None:
         super().__init__(ATR, [], uid=uid)
         self.holder = holder
         if holder.pin1 is None:  # "no PIN set": both references are the default ****
@@ -236,8 +263,12 @@ class LicenceCard(Card):
             ("DF1", bytes.fromhex("0004")): (holder.changes_file(), PIN1),
             ("DF2", bytes.fromhex("0001")): (holder.photo_file(), PIN12),
         }
-        self.sfi = {("DF1", 1): bytes.fromhex("0001"), ("DF1", 2): bytes.fromhex("0002"),
-                    ("DF1", 4): bytes.fromhex("0004"), ("DF2", 1): bytes.fromhex("0001")}
+        self.sfi = {
+            ("DF1", 1): bytes.fromhex("0001"),
+            ("DF1", 2): bytes.fromhex("0002"),
+            ("DF1", 4): bytes.fromhex("0004"),
+            ("DF2", 1): bytes.fromhex("0001"),
+        }
         self.df = "MF"
         self.ef: bytes | None = None
 
@@ -340,5 +371,16 @@ def licence_card(holder: LicenceHolder | None = None, **kw: object) -> LicenceCa
     return LicenceCard(holder or LicenceHolder(), **kw)  # type: ignore[arg-type]
 
 
-__all__ = ["ATR", "ChangeEntry", "LicenceCard", "LicenceHolder", "SW_OK", "era_code", "jis",
-           "licence_card", "licence_number", "sample_photo_j2k", "tlv"]
+__all__ = [
+    "ATR",
+    "SW_OK",
+    "ChangeEntry",
+    "LicenceCard",
+    "LicenceHolder",
+    "era_code",
+    "jis",
+    "licence_card",
+    "licence_number",
+    "sample_photo_j2k",
+    "tlv",
+]

@@ -35,8 +35,7 @@ EF_CARD_SFI = 1
 KDF_LABEL = b"openccus-card-key"
 ATR = make_atr(b"OPENCCUS")
 
-TAG_FORMAT, TAG_TECHNICIAN, TAG_SERIAL, TAG_ISSUED, TAG_EXPIRES, TAG_KEY_VERSION = (
-    0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5)
+TAG_FORMAT, TAG_TECHNICIAN, TAG_SERIAL, TAG_ISSUED, TAG_EXPIRES, TAG_KEY_VERSION = (0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5)
 
 
 def derive_card_key(master_key: bytes, serial: bytes, key_version: int) -> bytes:
@@ -71,19 +70,29 @@ class Personalisation:
     card_key: bytes
 
     @classmethod
-    def issue(cls, master_key: bytes, technician_id: str, serial: bytes, *,
-              issued: dt.date = dt.date(2024, 4, 1), expires: dt.date = dt.date(2034, 3, 31),
-              key_version: int = 1) -> Personalisation:
-        return cls(technician_id, serial, issued, expires, key_version,
-                   derive_card_key(master_key, serial, key_version))
+    def issue(
+        cls,
+        master_key: bytes,
+        technician_id: str,
+        serial: bytes,
+        *,
+        issued: dt.date = dt.date(2024, 4, 1),
+        expires: dt.date = dt.date(2034, 3, 31),
+        key_version: int = 1,
+    ) -> Personalisation:
+        return cls(
+            technician_id, serial, issued, expires, key_version, derive_card_key(master_key, serial, key_version)
+        )
 
     def ef_card(self) -> bytes:
-        return (tlv(TAG_FORMAT, b"\x01")
-                + tlv(TAG_TECHNICIAN, self.technician_id.encode("ascii"))
-                + tlv(TAG_SERIAL, self.serial)
-                + tlv(TAG_ISSUED, self.issued.strftime("%Y%m%d").encode())
-                + tlv(TAG_EXPIRES, self.expires.strftime("%Y%m%d").encode())
-                + tlv(TAG_KEY_VERSION, bytes([self.key_version])))
+        return (
+            tlv(TAG_FORMAT, b"\x01")
+            + tlv(TAG_TECHNICIAN, self.technician_id.encode("ascii"))
+            + tlv(TAG_SERIAL, self.serial)
+            + tlv(TAG_ISSUED, self.issued.strftime("%Y%m%d").encode())
+            + tlv(TAG_EXPIRES, self.expires.strftime("%Y%m%d").encode())
+            + tlv(TAG_KEY_VERSION, bytes([self.key_version]))
+        )
 
 
 @dataclass
@@ -151,8 +160,7 @@ class OpenCCUSApplication(Application):
         return auth_response(key, apdu.data)
 
 
-def openccus_card(perso: Personalisation, *, uid: bytes | None = None,
-                  wrong_key: bool = False) -> Card:
+def openccus_card(perso: Personalisation, *, uid: bytes | None = None, wrong_key: bool = False) -> Card:
     return Card(ATR, [OpenCCUSApplication(perso, wrong_key=wrong_key)], uid=uid)
 
 

@@ -118,8 +118,9 @@ class PcscdService:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
         try:
             # Own session: a Ctrl-C in pytest must not reach pcscd before the fixture stops it.
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
         finally:
             log.close()
         self.starts += 1
@@ -131,8 +132,7 @@ class PcscdService:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"pcscd exited with {self.proc.returncode}; see {self.log_path}")
             readers = list_readers()
-            if readers is not None and want <= set(readers) and all(
-                    _listening(r.port) for r in self.readers):
+            if readers is not None and want <= set(readers) and all(_listening(r.port) for r in self.readers):
                 return
             time.sleep(0.05)
         raise TimeoutError(f"pcscd not ready with {sorted(want)}; see {self.log_path}")

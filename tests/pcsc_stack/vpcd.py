@@ -72,8 +72,7 @@ class VirtualCardSlot:
         self.powered_on = threading.Event()  # set when pcscd powers the current card
 
     # --- test-facing API ---------------------------------------------------------------
-    def insert(self, card: Card, *, on_apdu: ApduHook | None = None,
-               timeout: float = 10.0) -> None:
+    def insert(self, card: Card, *, on_apdu: ApduHook | None = None, timeout: float = 10.0) -> None:
         """Connect to vpcd with ``card``; retries until vpcd listens (pcscd may be restarting)."""
         self.remove()
         deadline = time.monotonic() + timeout
@@ -90,8 +89,9 @@ class VirtualCardSlot:
         with self._lock:
             self._sock, self.card, self.on_apdu = sock, card, on_apdu
             self.powered_on.clear()
-            self._thread = threading.Thread(target=self._serve, args=(sock, card),
-                                            name=f"vpcd-{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._serve, args=(sock, card), name=f"vpcd-{self.port}", daemon=True
+            )
             self._thread.start()
 
     def remove(self) -> None:

@@ -57,9 +57,9 @@ def test_utf8_keeps_every_character() -> None:
 
 
 def test_formula_like_cells_are_neutralised() -> None:
-    out = write_csv(HEADER, [["=HYPERLINK(\"x\")", "+1"], ["@a", "-b"], ["-31", "-1.5"]])
+    out = write_csv(HEADER, [['=HYPERLINK("x")', "+1"], ["@a", "-b"], ["-31", "-1.5"]])
     body = rows_of(out.data, "utf-8-sig")[1:]
-    assert body == [["'=HYPERLINK(\"x\")", "'+1"], ["'@a", "'-b"], ["-31", "-1.5"]]  # numbers stay numbers
+    assert body == [['\'=HYPERLINK("x")', "'+1"], ["'@a", "'-b"], ["-31", "-1.5"]]  # numbers stay numbers
 
 
 def test_unknown_encoding_is_refused() -> None:

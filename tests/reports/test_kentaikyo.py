@@ -21,8 +21,9 @@ def rows_of(data: bytes, codec: str = "utf-8-sig") -> list[dict[str, str]]:
 
 
 def make(records, year=2024, month=2):
-    return monthly_calendar(year=year, month=month, records=records, technicians=TECHS, sites=SITES,
-                            employers=EMPLOYERS)
+    return monthly_calendar(
+        year=year, month=month, records=records, technicians=TECHS, sites=SITES, employers=EMPLOYERS
+    )
 
 
 def test_one_per_work_day_per_technician_site_employer() -> None:
@@ -47,9 +48,13 @@ def test_two_sites_on_one_day_is_one_day() -> None:
     """建退共 pays one day per person per day: the day is on the row of the site entered first, and warned."""
     from datetime import datetime
 
-    cal = make([WorkDay("T1", "S1", "E1", date(2024, 2, 7), datetime(2024, 2, 7, 13, 0)),
-                WorkDay("T1", "S2", "E1", date(2024, 2, 7), datetime(2024, 2, 7, 8, 0)),
-                WorkDay("T1", "S1", "E1", date(2024, 2, 8), datetime(2024, 2, 8, 8, 0))])
+    cal = make(
+        [
+            WorkDay("T1", "S1", "E1", date(2024, 2, 7), datetime(2024, 2, 7, 13, 0)),
+            WorkDay("T1", "S2", "E1", date(2024, 2, 7), datetime(2024, 2, 7, 8, 0)),
+            WorkDay("T1", "S1", "E1", date(2024, 2, 8), datetime(2024, 2, 8, 8, 0)),
+        ]
+    )
     assert [(r.site.id, sorted(r.days), r.total) for r in cal.rows] == [("S1", [8], 1), ("S2", [7], 1)]
     assert sum(r.total for r in cal.rows) == 2  # two distinct dates
     assert any("2024-02-07" in w and "2 現場" in w and "S2" in w for w in cal.warnings)

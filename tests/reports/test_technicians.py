@@ -14,15 +14,38 @@ from .pdfcheck import FONT_AVAILABLE, assert_japanese_font_embedded, text
 
 ON = date(2025, 4, 1)
 TECHS = [
-    BusinessTechnician("30000000000001", "山田 太郎", "ヤマダ タロウ", date(1980, 5, 1), "detailed",
-                       (TradeLevel("鉄筋工", 3), TradeLevel("とび工", None)), kentaikyo=True,
-                       card_valid_until=date(2030, 5, 1)),
-    BusinessTechnician("30000000000002", "グエン ヴァン アン", "グエン ヴァン アン", date(1999, 1, 1), "detailed",
-                       (TradeLevel("鉄筋工", 1),), nationality="VN", residence_status="特定技能1号",
-                       residence_expiry=date(2025, 6, 1)),
-    BusinessTechnician("30000000000003", "サントス マリア", "サントス マリア", date(1990, 1, 1), "simplified",
-                       (TradeLevel("鉄筋工", None),), nationality="PH", residence_status="技能実習2号",
-                       residence_expiry=date(2025, 3, 1)),
+    BusinessTechnician(
+        "30000000000001",
+        "山田 太郎",
+        "ヤマダ タロウ",
+        date(1980, 5, 1),
+        "detailed",
+        (TradeLevel("鉄筋工", 3), TradeLevel("とび工", None)),
+        kentaikyo=True,
+        card_valid_until=date(2030, 5, 1),
+    ),
+    BusinessTechnician(
+        "30000000000002",
+        "グエン ヴァン アン",
+        "グエン ヴァン アン",
+        date(1999, 1, 1),
+        "detailed",
+        (TradeLevel("鉄筋工", 1),),
+        nationality="VN",
+        residence_status="特定技能1号",
+        residence_expiry=date(2025, 6, 1),
+    ),
+    BusinessTechnician(
+        "30000000000003",
+        "サントス マリア",
+        "サントス マリア",
+        date(1990, 1, 1),
+        "simplified",
+        (TradeLevel("鉄筋工", None),),
+        nationality="PH",
+        residence_status="技能実習2号",
+        residence_expiry=date(2025, 3, 1),
+    ),
 ]
 
 
@@ -33,10 +56,26 @@ def rows_of(data: bytes, codec: str = "utf-8-sig") -> list[dict[str, str]]:
 def test_list_shows_level_per_trade_and_residence_status() -> None:
     rows = {r["技能者ID"]: r for r in rows_of(list_csv(TECHS, on=ON).data)}
     y = rows["30000000000001"]
-    assert (y["職種1"], y["レベル1"], y["職種2"], y["レベル2"], y["職種3"]) == ("鉄筋工", "レベル3", "とび工", "未評価", "")
-    assert (y["最高レベル"], y["登録区分"], y["建退共"], y["カード有効期限"]) == ("レベル3", "詳細型", "加入", "2030-05-01")
+    assert (y["職種1"], y["レベル1"], y["職種2"], y["レベル2"], y["職種3"]) == (
+        "鉄筋工",
+        "レベル3",
+        "とび工",
+        "未評価",
+        "",
+    )
+    assert (y["最高レベル"], y["登録区分"], y["建退共"], y["カード有効期限"]) == (
+        "レベル3",
+        "詳細型",
+        "加入",
+        "2030-05-01",
+    )
     g = rows["30000000000002"]
-    assert (g["国籍"], g["在留資格"], g["在留期間満了日"], g["在留期間残日数"]) == ("VN", "特定技能1号", "2025-06-01", "61")
+    assert (g["国籍"], g["在留資格"], g["在留期間満了日"], g["在留期間残日数"]) == (
+        "VN",
+        "特定技能1号",
+        "2025-06-01",
+        "61",
+    )
     assert rows["30000000000003"]["在留期間残日数"] == "-31"
 
 

@@ -16,8 +16,9 @@ from tests.conftest import _empty_postgres, _flush_redis
 @pytest.fixture
 def app_with(settings):
     @contextlib.asynccontextmanager
-    async def make(*, base_url: str = "http://test", client=("127.0.0.1", 123), **overrides) -> AsyncIterator[
-            httpx.AsyncClient]:
+    async def make(
+        *, base_url: str = "http://test", client=("127.0.0.1", 123), **overrides
+    ) -> AsyncIterator[httpx.AsyncClient]:
         application = create_app(settings.model_copy(update=overrides))
         async with LifespanManager(application):
             if not settings.embedded:

@@ -32,22 +32,34 @@ def backend() -> str:
 
 # (role, slice, relation): the slice whose ids fill the path and body, and what it is to the caller.
 COMBOS = [
-    ("anon", "A", "own"), ("operator", "A", "own"), ("operator", "C", "own"),
-    ("admin_A", "A", "own"), ("admin_A", "B", "sub"), ("admin_A", "C", "other"),
-    ("admin_B", "B", "own"), ("admin_B", "C", "other"),
-    ("manager_A", "A", "own"), ("manager_A", "B", "sub"), ("manager_A", "C", "other"),
+    ("anon", "A", "own"),
+    ("operator", "A", "own"),
+    ("operator", "C", "own"),
+    ("admin_A", "A", "own"),
+    ("admin_A", "B", "sub"),
+    ("admin_A", "C", "other"),
+    ("admin_B", "B", "own"),
+    ("admin_B", "C", "other"),
+    ("manager_A", "A", "own"),
+    ("manager_A", "B", "sub"),
+    ("manager_A", "C", "other"),
     # A's other site manager, not assigned to A's site: A's own site is not theirs to run or see.
-    ("manager_A_unassigned", "A", "own"), ("manager_A_unassigned", "B", "sub"),
-    ("tech_B", "tB", "own"), ("tech_B", "C", "other"),
-    ("device_A", "A", "own"), ("device_A", "C", "other"),
-    ("api_client_A", "A", "own"), ("api_client_A", "C", "other"),
-    ("assessment_body", "A", "own"), ("assessment_body", "C", "other"),
+    ("manager_A_unassigned", "A", "own"),
+    ("manager_A_unassigned", "B", "sub"),
+    ("tech_B", "tB", "own"),
+    ("tech_B", "C", "other"),
+    ("device_A", "A", "own"),
+    ("device_A", "C", "other"),
+    ("api_client_A", "A", "own"),
+    ("api_client_A", "C", "other"),
+    ("assessment_body", "A", "own"),
+    ("assessment_body", "C", "other"),
 ]
 ROLES = sorted({r for r, _, _ in COMBOS})
 
 
 def cells(spec: str) -> set[tuple[str, str]]:
-    """"admin_A:own,sub tech_B:own" → {(admin_A, own), (admin_A, sub), (tech_B, own)}; "*" = every relation."""
+    """ "admin_A:own,sub tech_B:own" → {(admin_A, own), (admin_A, sub), (tech_B, own)}; "*" = every relation."""
     out = set()
     for part in spec.split():
         role, _, rels = part.partition(":")
@@ -238,8 +250,15 @@ ALLOW: dict[str, str] = {
 }
 
 # Operations that end something the later requests need: run last, in this order.
-LAST = ["billing_card_reissue", "devices_revoke_card", "businesses_employee_left", "devices_rotate", "devices_revoke",
-        "accounts_logout", "accounts_logout_all"]
+LAST = [
+    "billing_card_reissue",
+    "devices_revoke_card",
+    "businesses_employee_left",
+    "devices_rotate",
+    "devices_revoke",
+    "accounts_logout",
+    "accounts_logout_all",
+]
 
 _seq = itertools.count(1)
 
@@ -249,9 +268,16 @@ def _when(days: int = 1) -> str:
 
 
 def _tap(s: Slice) -> dict:
-    return {"idempotency_key": f"m-{next(_seq)}", "technician_id": s.technician_id, "card_serial": s.card_serial,
-            "challenge": "00" * 16, "response": "00" * 16, "device_time": _when(0), "device_seq": 1,
-            "site_id": s.ids.get("site_code")}
+    return {
+        "idempotency_key": f"m-{next(_seq)}",
+        "technician_id": s.technician_id,
+        "card_serial": s.card_serial,
+        "challenge": "00" * 16,
+        "response": "00" * 16,
+        "device_time": _when(0),
+        "device_seq": 1,
+        "site_id": s.ids.get("site_code"),
+    }
 
 
 def _file() -> dict:
@@ -264,8 +290,11 @@ def _phone_key() -> str:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    return base64.b64encode(ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+    return base64.b64encode(
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    ).decode()
 
 
 _PHONE_KEY = _phone_key()  # one phone's key: enrolling it again is a no-op for its owner
@@ -278,42 +307,83 @@ BODIES: dict[str, Body] = {
     "recovery_password_reset": lambda s: {"json": {"login": "a-site-manager"}},
     "recovery_password_reset_confirm": lambda s: {"json": {"token": "rt_not-a-real-token", "password": PASSWORD}},
     # A wrong current password: gets past authorisation (422) without changing anyone's password.
-    "recovery_change_password": lambda s: {"json": {"current_password": "not-the-password",
-                                                    "new_password": "another-long-password"}},
-    "businesses_register_business": lambda s: {"json": business_payload(admin={
-        "login": f"m-admin{next(_seq)}", "password": PASSWORD, "display_name": "責任者"})},
-    "businesses_add_admin": lambda s: {"json": {"login": f"m-adm{next(_seq)}", "password": PASSWORD,
-                                                "display_name": "管理者", "tier": 2}},
-    "businesses_add_site_manager": lambda s: {"json": {"login": f"m-mgr{next(_seq)}", "password": PASSWORD,
-                                                       "display_name": "現場"}},
-    "businesses_proxy_register": lambda s: {"json": {**technician_payload(login=f"m-proxy{next(_seq)}"),
-                                                     "consent_obtained": True, "consent_on": "2026-01-05"}},
+    "recovery_change_password": lambda s: {
+        "json": {"current_password": "not-the-password", "new_password": "another-long-password"}
+    },
+    "businesses_register_business": lambda s: {
+        "json": business_payload(
+            admin={"login": f"m-admin{next(_seq)}", "password": PASSWORD, "display_name": "責任者"}
+        )
+    },
+    "businesses_add_admin": lambda s: {
+        "json": {"login": f"m-adm{next(_seq)}", "password": PASSWORD, "display_name": "管理者", "tier": 2}
+    },
+    "businesses_add_site_manager": lambda s: {
+        "json": {"login": f"m-mgr{next(_seq)}", "password": PASSWORD, "display_name": "現場"}
+    },
+    "businesses_proxy_register": lambda s: {
+        "json": {
+            **technician_payload(login=f"m-proxy{next(_seq)}"),
+            "consent_obtained": True,
+            "consent_on": "2026-01-05",
+        }
+    },
     "registration_register_technician": lambda s: {"json": technician_payload(login=f"m-self{next(_seq)}")},
-    "registration_register_technician_whole": lambda s: {"files": {
-        "data": (None, json.dumps(technician_payload(login=f"m-whole{next(_seq)}"))),
-        "photo": ("p.jpg", jpeg(), "image/jpeg"), "id_document": ("d.jpg", jpeg(), "image/jpeg")}},
-    "businesses_proxy_register_whole": lambda s: {"files": {
-        "data": (None, json.dumps({**technician_payload(login=f"m-pwhole{next(_seq)}"), "consent_obtained": True,
-                                   "consent_on": "2026-01-05"})),
-        "photo": ("p.jpg", jpeg(), "image/jpeg"), "id_document": ("d.jpg", jpeg(), "image/jpeg")}},
+    "registration_register_technician_whole": lambda s: {
+        "files": {
+            "data": (None, json.dumps(technician_payload(login=f"m-whole{next(_seq)}"))),
+            "photo": ("p.jpg", jpeg(), "image/jpeg"),
+            "id_document": ("d.jpg", jpeg(), "image/jpeg"),
+        }
+    },
+    "businesses_proxy_register_whole": lambda s: {
+        "files": {
+            "data": (
+                None,
+                json.dumps(
+                    {
+                        **technician_payload(login=f"m-pwhole{next(_seq)}"),
+                        "consent_obtained": True,
+                        "consent_on": "2026-01-05",
+                    }
+                ),
+            ),
+            "photo": ("p.jpg", jpeg(), "image/jpeg"),
+            "id_document": ("d.jpg", jpeg(), "image/jpeg"),
+        }
+    },
     "registration_patch_technician": lambda s: {"json": {"address": "東京都港区1-1"}},
     "registration_put_photo": lambda s: {"files": _file()},
     "registration_put_id_document": lambda s: {"files": _file()},
     "registration_put_detailed": lambda s: {"json": {"labour_insurance_special": True}},
-    "registration_add_qualification": lambda s: {"data": {"code": "T02", "acquired_on": "2016-04-01"},
-                                                 "files": _file()},
+    "registration_add_qualification": lambda s: {
+        "data": {"code": "T02", "acquired_on": "2016-04-01"},
+        "files": _file(),
+    },
     "registration_put_disclosure": lambda s: {"json": {"show_qualifications_to_sites": True}},
     "registration_apply": lambda s: {"json": {"kind": "upgrade"}},
     "registration_return_": lambda s: {"json": {"reasons": [{"field": "address", "reason": "番地がありません"}]}},
     "registration_correct": lambda s: {"json": {"changes": {"address": "東京都港区2-2"}, "reason": "転居届による"}},
-    "sites_create_site": lambda s: {"json": {"name": "新現場", "address": "東京都港区3-3", "order_type": "private",
-                                             "window_start": "2026-01-01", "window_end": "2027-12-31"}},
-    "sites_invite": lambda s: {"json": {"business_id": s.business_id, "parent_contract_id": s.value("contracts"),
-                                        "proxy": True}},
-    "sites_add_placeholder": lambda s: {"json": {"parent_contract_id": s.value("contracts"), "name": "未登録建設",
-                                                 "corporate_number": corporate_number(880_000 + next(_seq))}},
-    "sites_add_roster": lambda s: {"json": {"technician_id": s.technician_id, "trade": "05-01",
-                                            "position": "worker"}},
+    "sites_create_site": lambda s: {
+        "json": {
+            "name": "新現場",
+            "address": "東京都港区3-3",
+            "order_type": "private",
+            "window_start": "2026-01-01",
+            "window_end": "2027-12-31",
+        }
+    },
+    "sites_invite": lambda s: {
+        "json": {"business_id": s.business_id, "parent_contract_id": s.value("contracts"), "proxy": True}
+    },
+    "sites_add_placeholder": lambda s: {
+        "json": {
+            "parent_contract_id": s.value("contracts"),
+            "name": "未登録建設",
+            "corporate_number": corporate_number(880_000 + next(_seq)),
+        }
+    },
+    "sites_add_roster": lambda s: {"json": {"technician_id": s.technician_id, "trade": "05-01", "position": "worker"}},
     "sites_patch_roster": lambda s: {"json": {"work_content": "型枠"}},
     "devices_create_device": lambda s: {"json": {"kind": "reader", "name": "ゲート2"}},
     "devices_enrol": lambda s: {"json": {"code": "NO-SUCH-CODE"}},
@@ -322,34 +392,73 @@ BODIES: dict[str, Body] = {
     "devices_create_api_client": lambda s: {"json": {"name": "勤怠2"}},
     "attendance_tap_batch": lambda s: {"json": {"taps": [_tap(s)]}},
     "attendance_tap_one": lambda s: {"json": {k: v for k, v in _tap(s).items() if v is not None}},
-    "attendance_push_attendance": lambda s: {"json": {"records": [{
-        "idempotency_key": f"m-{next(_seq)}", "site_id": s.ids.get("site_code"), "technician_id": s.technician_id,
-        "event": "in", "at": _when(0), "trade": "05-01", "position": "worker"}]}},
-    "workrecords_enter": lambda s: {"json": {"technician_id": s.technician_id, "start_at": _when(2),
-                                             "reason": "カードを忘れた"}},
+    "attendance_push_attendance": lambda s: {
+        "json": {
+            "records": [
+                {
+                    "idempotency_key": f"m-{next(_seq)}",
+                    "site_id": s.ids.get("site_code"),
+                    "technician_id": s.technician_id,
+                    "event": "in",
+                    "at": _when(0),
+                    "trade": "05-01",
+                    "position": "worker",
+                }
+            ]
+        }
+    },
+    "workrecords_enter": lambda s: {
+        "json": {"technician_id": s.technician_id, "start_at": _when(2), "reason": "カードを忘れた"}
+    },
     "workrecords_approve": lambda s: {"json": {"note": "確認済み"}},
-    "kentaikyo_adjust": lambda s: {"json": {"technician_id": s.technician_id, "site_id": s.ids.get("site_code"),
-                                            "work_date": _when(3)[:10], "worked": True, "reason": "日報で確認"}},
+    "kentaikyo_adjust": lambda s: {
+        "json": {
+            "technician_id": s.technician_id,
+            "site_id": s.ids.get("site_code"),
+            "work_date": _when(3)[:10],
+            "worked": True,
+            "reason": "日報で確認",
+        }
+    },
     "kentaikyo_confirm": lambda s: {"json": {"month": "2026-01"}},
     "kentaikyo_month": lambda s: {"params": {"month": "2026-01"}},
     "kentaikyo_export": lambda s: {"params": {"month": "2026-01"}},
-    "kentaikyo_import_report": lambda s: {"files": {"file": ("r.csv", "対象年月,現場ID,技能者ID\r\n".encode(),
-                                                             "text/csv")}},
+    "kentaikyo_import_report": lambda s: {
+        "files": {"file": ("r.csv", "対象年月,現場ID,技能者ID\r\n".encode(), "text/csv")}
+    },
     "kentaikyo_approve_candidate": lambda s: {"json": {"note": "日報あり"}},
     "kentaikyo_reject_candidate": lambda s: {"json": {"note": "記録なし"}},
     "workrecords_reject": lambda s: {"json": {"note": "記録なし"}},
-    "keishin_add_contract": lambda s: {"json": {"customer": "発注者", "work_name": "工事", "prime": True,
-                                                "location": "東京都", "amount_thousand_yen": 1000,
-                                                "completed_on": "2025-03-31", "industry_code": "01"}},
+    "keishin_add_contract": lambda s: {
+        "json": {
+            "customer": "発注者",
+            "work_name": "工事",
+            "prime": True,
+            "location": "東京都",
+            "amount_thousand_yen": 1000,
+            "completed_on": "2025-03-31",
+            "industry_code": "01",
+        }
+    },
     "keishin_set_employment": lambda s: {"json": {"employed_since": "2020-04-01"}},
-    "face_check_in": lambda s: {"data": {"idempotency_key": "k1", "device_time": _when(0)}},  # no frame: never runs dlib
+    "face_check_in": lambda s: {
+        "data": {"idempotency_key": "k1", "device_time": _when(0)}
+    },  # no frame: never runs dlib
     "face_decide": lambda s: {"json": {"approve": True}},
     "face_face_settings": lambda s: {"json": {"threshold": 0.5, "policy": "review"}},
     "face_face_consent": lambda s: {"json": {"consent": False}},
     "face_add_face_photo": lambda s: {"files": _file()},
-    "phone_check_in": lambda s: {"json": {"idempotency_key": f"p-{next(_seq)}", "site_id": s.ids.get("site_code"),
-                                          "direction": "in", "client_time": datetime.now(JST).isoformat(), "lat": 35.68, "lon": 139.76,
-                                          "accuracy_m": 10}},
+    "phone_check_in": lambda s: {
+        "json": {
+            "idempotency_key": f"p-{next(_seq)}",
+            "site_id": s.ids.get("site_code"),
+            "direction": "in",
+            "client_time": datetime.now(JST).isoformat(),
+            "lat": 35.68,
+            "lon": 139.76,
+            "accuracy_m": 10,
+        }
+    },
     "phone_check_in_signed": lambda s: {"json": {"key_id": "0" * 64, "message": "{}", "signature": "AAAA"}},
     "phone_device_key": lambda s: {"json": {"public_key": _PHONE_KEY}},
     "phone_put_settings": lambda s: {"json": {"geofence": {"lat": 35.68, "lon": 139.76, "radius_m": 100}}},
@@ -368,22 +477,40 @@ BODIES: dict[str, Body] = {
     "payments_assign": lambda s: {"json": {"invoice_id": 1, "reason": "振込人名の誤り"}},
     "payments_split": lambda s: {"json": {"reason": "二重振込"}},
     "payments_refund": lambda s: {"json": {"reason": "二重振込"}},
-    "keishin_correct_contract": lambda s: {"json": {"customer": "発注者", "work_name": "工事", "prime": True,
-                                                    "location": "東京都", "amount_thousand_yen": 1000,
-                                                    "completed_on": "2025-03-31", "industry_code": "01",
-                                                    "reason": "金額の誤り"}},
-    "registration_submit_change": lambda s: {"data": {"type": "data", "payload": '{"address": "東京都港区1-1"}'},
-                                         "files": _file()},
-    "registration_resubmit_change": lambda s: {"data": {"type": "data", "payload": '{"address": "東京都港区1-1"}'},
-                                         "files": _file()},
+    "keishin_correct_contract": lambda s: {
+        "json": {
+            "customer": "発注者",
+            "work_name": "工事",
+            "prime": True,
+            "location": "東京都",
+            "amount_thousand_yen": 1000,
+            "completed_on": "2025-03-31",
+            "industry_code": "01",
+            "reason": "金額の誤り",
+        }
+    },
+    "registration_submit_change": lambda s: {
+        "data": {"type": "data", "payload": '{"address": "東京都港区1-1"}'},
+        "files": _file(),
+    },
+    "registration_resubmit_change": lambda s: {
+        "data": {"type": "data", "payload": '{"address": "東京都港区1-1"}'},
+        "files": _file(),
+    },
     "registration_submit_business_change": lambda s: {"json": {"changes": {"address": "港区5-5"}}},
     "registration_correct_qualification": lambda s: {"json": {"action": "delete"}},
     "registration_correct_business": lambda s: {"json": {"changes": {"address": "港区6-6"}, "reason": "転居"}},
     "levels_apply": lambda s: {"json": {"trade": "05-01"}},
     "levels_judge": lambda s: {"json": {"decision": "reject", "reason": "経験不足"}},
-    "levels_create_body": lambda s: {"json": {"name": f"評価団体{next(_seq)}", "trades": ["05-01"],
-                                              "login": f"m-body{next(_seq)}", "password": PASSWORD,
-                                              "display_name": "評価"}},
+    "levels_create_body": lambda s: {
+        "json": {
+            "name": f"評価団体{next(_seq)}",
+            "trades": ["05-01"],
+            "login": f"m-body{next(_seq)}",
+            "password": PASSWORD,
+            "display_name": "評価",
+        }
+    },
 }
 
 # Operations whose 2xx refuses each item on its own: the other firm's site must be refused item by item.
@@ -411,8 +538,9 @@ def fill(path: str, s: Slice) -> tuple[str, bool]:
 
 
 def operations(doc: dict) -> list[tuple[str, str, str]]:
-    ops = [(op["operationId"], method.upper(), path) for path, item in doc["paths"].items()
-           for method, op in item.items()]
+    ops = [
+        (op["operationId"], method.upper(), path) for path, item in doc["paths"].items() for method, op in item.items()
+    ]
     return sorted(ops, key=lambda o: (LAST.index(o[0]) if o[0] in LAST else -1, o[0]))
 
 
@@ -425,8 +553,12 @@ async def test_every_operation_is_in_the_table(client):
 async def test_no_unexpected_success(client):
     doc = (await client.get("/api/v1/openapi.json")).json()
     world: SecurityWorld = await build(client)
-    for key, site in (("A", world.sites["A"]), ("B", world.sites["A"]), ("tB", world.sites["A"]),
-                      ("C", world.sites["C"])):
+    for key, site in (
+        ("A", world.sites["A"]),
+        ("B", world.sites["A"]),
+        ("tB", world.sites["A"]),
+        ("C", world.sites["C"]),
+    ):
         world.slices[key].ids["site_code"] = site["site_id"]
     unexpected, blocked = [], []
     logged_out: set[str] = set()
@@ -446,13 +578,17 @@ async def test_no_unexpected_success(client):
             ok = (role, relation) in allowed
             if 200 <= r.status_code < 300 and not ok:
                 unexpected.append(cell)
-            elif ok and (r.status_code == 403 or (r.status_code == 401 and not public)
-                         or (r.status_code == 404 and not missing)):
+            elif ok and (
+                r.status_code == 403 or (r.status_code == 401 and not public) or (r.status_code == 404 and not missing)
+            ):
                 blocked.append(cell)
             if op_id in ("accounts_logout", "accounts_logout_all") and r.status_code in (200, 204):
                 logged_out.add(role)  # its token has ended: the rest of the role's cells would only say 401
-            if op_id == "devices_rotate" and r.status_code == 200 and s.value("devices") == world.slices["A"].value(
-                    "devices"):
+            if (
+                op_id == "devices_rotate"
+                and r.status_code == 200
+                and s.value("devices") == world.slices["A"].value("devices")
+            ):
                 logged_out.add("device_A")  # a new secret ends the reader's token
             if 200 <= r.status_code < 300 and relation == "other" and op_id in CHECKS:
                 assert CHECKS[op_id](r.json()), cell

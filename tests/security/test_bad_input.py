@@ -7,7 +7,13 @@ import json
 
 from api.timeutil import today_jst
 from tests.api.helpers import (
-    auth, business_payload, corporate_number, operator_token, register_business, table_counts, technician_payload,
+    auth,
+    business_payload,
+    corporate_number,
+    operator_token,
+    register_business,
+    table_counts,
+    technician_payload,
 )
 from tests.api.site_world import make_world
 
@@ -25,20 +31,27 @@ async def _refused(r, status: int, code: str) -> dict:
 async def test_json_guards(client):
     before = await table_counts()
     deep = "[" * 40 + "]" * 40
-    r = await client.post("/api/v1/technicians", content=b'{"a": ' + deep.encode() + b"}",
-                          headers={"Content-Type": "application/json"})
+    r = await client.post(
+        "/api/v1/technicians", content=b'{"a": ' + deep.encode() + b"}", headers={"Content-Type": "application/json"}
+    )
     await _refused(r, 400, "json_too_deep")
     very_deep = "[" * 100_000 + "]" * 100_000  # beyond the parser's own recursion limit
-    r = await client.post("/api/v1/technicians", content=very_deep.encode(), headers={"Content-Type": "application/json"})
+    r = await client.post(
+        "/api/v1/technicians", content=very_deep.encode(), headers={"Content-Type": "application/json"}
+    )
     await _refused(r, 400, "json_too_deep")
     for text in ("山田\u0000", "\ud800"):
         # json.dumps escapes both (\u0000, \ud800): valid JSON text that decodes to what no column can hold.
-        r = await client.post("/api/v1/technicians", content=json.dumps(technician_payload(family_name=text)),
-                              headers={"Content-Type": "application/json"})
+        r = await client.post(
+            "/api/v1/technicians",
+            content=json.dumps(technician_payload(family_name=text)),
+            headers={"Content-Type": "application/json"},
+        )
         body = await _refused(r, 422, "invalid_character")
         assert body["fields"][0]["field"] == "family_name"
-    r = await client.post("/api/v1/technicians", content=b'{"family_name": NaN}',
-                          headers={"Content-Type": "application/json"})
+    r = await client.post(
+        "/api/v1/technicians", content=b'{"family_name": NaN}', headers={"Content-Type": "application/json"}
+    )
     await _refused(r, 422, "number_out_of_range")
     r = await client.post("/api/v1/businesses", json=business_payload(capital_yen=BIG))
     assert r.status_code == 422, r.text
@@ -53,20 +66,32 @@ async def test_integers_beyond_their_columns(client):
     site = w.site["id"]
     # Path ids beyond a bigint name nothing.
     for path in (f"/api/v1/sites/{BIG}", f"/api/v1/technicians/{BIG}", f"/api/v1/sites/{site}/roster/{BIG * 10}"):
-        r = await client.get(path, headers=prime) if "roster/" not in path else await client.patch(
-            path, headers=prime, json={"work_content": "x"})
+        r = (
+            await client.get(path, headers=prime)
+            if "roster/" not in path
+            else await client.patch(path, headers=prime, json={"work_content": "x"})
+        )
         await _refused(r, 404, "record_not_found")
     # Query and body integers: 64-bit and 32-bit columns.
     r = await client.get("/api/v1/invoices", headers=prime, params={"before_id": str(BIG)})
     assert r.status_code == 422, r.text
-    r = await client.post(f"/api/v1/sites/{site}/contracts", headers=prime,
-                          json={"business_id": w.sub["business"]["business_id"], "parent_contract_id": BIG})
+    r = await client.post(
+        f"/api/v1/sites/{site}/contracts",
+        headers=prime,
+        json={"business_id": w.sub["business"]["business_id"], "parent_contract_id": BIG},
+    )
     assert r.status_code == 422, r.text
-    r = await client.post(f"/api/v1/sites/{site}/contracts", headers=prime,
-                          json={"business_id": w.sub["business"]["business_id"], "parent_contract_id": str(BIG)})
+    r = await client.post(
+        f"/api/v1/sites/{site}/contracts",
+        headers=prime,
+        json={"business_id": w.sub["business"]["business_id"], "parent_contract_id": str(BIG)},
+    )
     assert r.status_code == 422, r.text  # a string that lax parsing would make a huge int
-    r = await client.post("/api/v1/devices/heartbeat", headers=auth(w.device_token),
-                          json={"software_version": "0.1", "outbox_depth": BIG32})
+    r = await client.post(
+        "/api/v1/devices/heartbeat",
+        headers=auth(w.device_token),
+        json={"software_version": "0.1", "outbox_depth": BIG32},
+    )
     assert r.status_code == 422, r.text
 
 
@@ -85,14 +110,28 @@ async def test_months_and_dates_out_of_range(client):
     r = await client.get("/api/v1/tariffs", params={"on": "0001-01-01"})
     await _refused(r, 422, "date_out_of_range")
     for start, end in (("0001-01-01", "2027-01-01"), ("2026-01-01", "9999-12-31")):
-        r = await client.post("/api/v1/sites", headers=prime, json={
-            "name": "現場", "address": "東京都", "order_type": "private", "window_start": start, "window_end": end})
+        r = await client.post(
+            "/api/v1/sites",
+            headers=prime,
+            json={
+                "name": "現場",
+                "address": "東京都",
+                "order_type": "private",
+                "window_start": start,
+                "window_end": end,
+            },
+        )
         assert r.status_code == 422, r.text
-    r = await client.put(f"/api/v1/businesses/{pk}/employees/{tech.pk}/employment", headers=prime,
-                         json={"employed_since": today_jst().replace(year=today_jst().year + 1).isoformat()})
+    r = await client.put(
+        f"/api/v1/businesses/{pk}/employees/{tech.pk}/employment",
+        headers=prime,
+        json={"employed_since": today_jst().replace(year=today_jst().year + 1).isoformat()},
+    )
     assert r.status_code == 422, r.text
-    r = await client.post("/api/v1/technicians", json=technician_payload(
-        nationality="VN", residence_status="特定技能1号", residence_expiry="2020-01-01"))
+    r = await client.post(
+        "/api/v1/technicians",
+        json=technician_payload(nationality="VN", residence_status="特定技能1号", residence_expiry="2020-01-01"),
+    )
     assert r.status_code == 422 and "expired" in r.text, r.text
 
 
@@ -102,9 +141,11 @@ async def test_strings_match_their_columns(client):
     r = await client.post("/api/v1/technicians", json=technician_payload(family_name="山" * 100))
     assert r.status_code == 201, r.text
     biz = await register_business(client)
-    r = await client.post(f"/api/v1/businesses/{biz['business']['id']}/site-managers",
-                          headers=auth(biz["token"]), json={"login": "long-name", "password": "a-long-test-password",
-                                                            "display_name": "名" * 101})
+    r = await client.post(
+        f"/api/v1/businesses/{biz['business']['id']}/site-managers",
+        headers=auth(biz["token"]),
+        json={"login": "long-name", "password": "a-long-test-password", "display_name": "名" * 101},
+    )
     assert r.status_code == 422, r.text
 
 
@@ -113,8 +154,9 @@ async def test_roster_patch_null_and_long_card_serial(client):
     tech = await w.worker(w.prime)
     await w.roster(w.prime, tech)
     roster = (await client.get(f"/api/v1/sites/{w.site['id']}/roster", headers=auth(w.prime["token"]))).json()
-    r = await client.patch(f"/api/v1/sites/{w.site['id']}/roster/{roster[0]['id']}", headers=auth(w.prime["token"]),
-                           json={"active": None})
+    r = await client.patch(
+        f"/api/v1/sites/{w.site['id']}/roster/{roster[0]['id']}", headers=auth(w.prime["token"]), json={"active": None}
+    )
     assert r.status_code == 422, r.text
     serial = "0" * 40
     r = await client.post(f"/api/v1/cards/{serial}/revoke", headers=auth(w.op), json={"reason": "lost"})

@@ -17,8 +17,14 @@ def _set_cookies(r) -> dict[str, dict]:
         c.load(header)
         for name, morsel in c.items():
             flags = header.lower()
-            out[name] = {"value": morsel.value, "httponly": "httponly" in flags, "secure": "secure" in flags,
-                         "samesite": morsel["samesite"], "path": morsel["path"], "max-age": morsel["max-age"]}
+            out[name] = {
+                "value": morsel.value,
+                "httponly": "httponly" in flags,
+                "secure": "secure" in flags,
+                "samesite": morsel["samesite"],
+                "path": morsel["path"],
+                "max-age": morsel["max-age"],
+            }
     return out
 
 
@@ -71,7 +77,9 @@ async def test_cookie_session_needs_the_csrf_header_for_writes(app_with):
             r = await c.patch(f"/api/v1/technicians/{pk}", json={"address": "大阪府大阪市1-1"}, headers=headers)
             assert r.status_code == 403 and r.json()["error"] == "csrf_token_invalid", r.text
         assert (await c.get(f"/api/v1/technicians/{pk}")).json() == before
-        r = await c.patch(f"/api/v1/technicians/{pk}", json={"address": "大阪府大阪市1-1"}, headers={"X-CSRF-Token": csrf})
+        r = await c.patch(
+            f"/api/v1/technicians/{pk}", json={"address": "大阪府大阪市1-1"}, headers={"X-CSRF-Token": csrf}
+        )
         assert r.status_code == 200, r.text
         # Logging out revokes the session and clears both cookies.
         r = await c.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})

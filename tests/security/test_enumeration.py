@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 from tests.api.helpers import (
-    auth, business_payload, corporate_number, operator_token, register_business, register_technician,
-    submitted_technician, table_counts, technician_payload,
+    auth,
+    business_payload,
+    corporate_number,
+    operator_token,
+    register_business,
+    register_technician,
+    submitted_technician,
+    table_counts,
+    technician_payload,
 )
 
 
 def _shape(body: dict) -> dict:
     """The answer without the values that differ between any two registrations (ids, numbers, times, tokens)."""
     if isinstance(body, dict):
-        return {k: _shape(v) for k, v in body.items() if k not in {"id", "business_id", "token", "created_at",
-                                                                    "application_id", "given_name", "phone", "login",
-                                                                    "email", "name", "corporate_number"}}
+        return {
+            k: _shape(v)
+            for k, v in body.items()
+            if k
+            not in {
+                "id",
+                "business_id",
+                "token",
+                "created_at",
+                "application_id",
+                "given_name",
+                "phone",
+                "login",
+                "email",
+                "name",
+                "corporate_number",
+            }
+        }
     return body
 
 
@@ -31,8 +53,11 @@ async def test_a_registered_person_registering_again_gets_the_ordinary_answer(cl
     twin = await submitted_technician(client, phone="090-7777-0001", given_name="一郎")
     r = await client.post(f"/api/v1/review/applications/{twin['application']['id']}/approve", headers=auth(op))
     assert r.status_code == 409 and r.json()["error"] == "duplicate_technician"
-    r = await client.post(f"/api/v1/review/applications/{twin['application']['id']}/return", headers=auth(op),
-                          json={"reasons": [{"field": "family_name", "reason": "すでに登録済みです。既存のIDでログインしてください。"}]})
+    r = await client.post(
+        f"/api/v1/review/applications/{twin['application']['id']}/return",
+        headers=auth(op),
+        json={"reasons": [{"field": "family_name", "reason": "すでに登録済みです。既存のIDでログインしてください。"}]},
+    )
     assert r.status_code == 200, r.text
 
 
@@ -65,8 +90,9 @@ async def test_taken_and_reserved_login_names_get_one_answer_that_says_what_to_d
     assert {a[0] for a in answers} == {409}
     assert len({str(a[1]) for a in answers}) == 1, answers
     body = answers[0][1]
-    assert body["error"] == "login_unavailable" and body["fields"] == [{
-        "field": "login", "message": "choose another login name", "type": "login_unavailable"}]
+    assert body["error"] == "login_unavailable" and body["fields"] == [
+        {"field": "login", "message": "choose another login name", "type": "login_unavailable"}
+    ]
     assert await table_counts() == before
     data = business_payload()
     data["admin"]["login"] = "taken-name"

@@ -30,8 +30,9 @@ CHECKS = [status_code_conformance, content_type_conformance, response_schema_con
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     # A webhook secret, so webhook bodies reach the signature check rather than "not configured".
-    server = start_live(tmp_path_factory.mktemp("live-fuzz"), "fuzz",
-                        extra_env={"OPENCCUS_STRIPE_WEBHOOK_SECRET": "whsec_fuzz"})
+    server = start_live(
+        tmp_path_factory.mktemp("live-fuzz"), "fuzz", extra_env={"OPENCCUS_STRIPE_WEBHOOK_SECRET": "whsec_fuzz"}
+    )
     try:
         yield server
     finally:
@@ -41,40 +42,88 @@ def live(tmp_path_factory):
 def _tokens(url: str, operator_password: str) -> dict[str, str]:
     """One bearer token per role, made through the API."""
     with httpx.Client(base_url=url, timeout=60) as c:
+
         def login(name: str, password: str = PASSWORD) -> str:
             r = c.post("/api/v1/auth/login", json={"login": name, "password": password})
             assert r.status_code == 200, r.text
             token = r.json()["token"]
             if r.json()["account"].get("must_change_password"):  # an admin made it: the first-login change
                 for cur, new in ((password, password + "-first"), (password + "-first", password)):
-                    assert c.post("/api/v1/auth/password", headers={"Authorization": f"Bearer {token}"},
-                                  json={"current_password": cur, "new_password": new}).status_code == 200
+                    assert (
+                        c.post(
+                            "/api/v1/auth/password",
+                            headers={"Authorization": f"Bearer {token}"},
+                            json={"current_password": cur, "new_password": new},
+                        ).status_code
+                        == 200
+                    )
             return token
 
         op = login("op", operator_password)
-        reg = c.post("/api/v1/businesses", json=business_payload(corporate_number=corporate_number(991),
-                                                                 admin={"login": "fuzz-admin", "password": PASSWORD,
-                                                                        "display_name": "責任者"})).json()
-        c.post(f"/api/v1/review/applications/{reg['application_id']}/approve", headers={"Authorization": f"Bearer {op}"})
+        reg = c.post(
+            "/api/v1/businesses",
+            json=business_payload(
+                corporate_number=corporate_number(991),
+                admin={"login": "fuzz-admin", "password": PASSWORD, "display_name": "責任者"},
+            ),
+        ).json()
+        c.post(
+            f"/api/v1/review/applications/{reg['application_id']}/approve", headers={"Authorization": f"Bearer {op}"}
+        )
         admin = reg["token"]
         h = {"Authorization": f"Bearer {admin}"}
         pk = reg["business"]["id"]
-        assert c.post(f"/api/v1/businesses/{pk}/site-managers", headers=h, json={
-            "login": "fuzz-site", "password": PASSWORD, "display_name": "現場"}).status_code == 201
-        site = c.post("/api/v1/sites", headers=h, json={"name": "現場", "address": "東京都", "order_type": "private",
-                                                        "window_start": "2026-01-01", "window_end": "2027-12-31"}).json()
+        assert (
+            c.post(
+                f"/api/v1/businesses/{pk}/site-managers",
+                headers=h,
+                json={"login": "fuzz-site", "password": PASSWORD, "display_name": "現場"},
+            ).status_code
+            == 201
+        )
+        site = c.post(
+            "/api/v1/sites",
+            headers=h,
+            json={
+                "name": "現場",
+                "address": "東京都",
+                "order_type": "private",
+                "window_start": "2026-01-01",
+                "window_end": "2027-12-31",
+            },
+        ).json()
         code = c.post(f"/api/v1/sites/{site['id']}/devices", headers=h, json={"kind": "reader", "name": "G"}).json()
         device = c.post("/api/v1/devices/enrol", json={"code": code["enrolment_code"]}).json()["device_token"]
         client = c.post(f"/api/v1/businesses/{pk}/api-clients", headers=h, json={"name": "勤怠"}).json()
-        tech = c.post("/api/v1/technicians", json={
-            "login": "fuzz-tech", "password": PASSWORD, "family_name": "山田", "given_name": "太郎",
-            "family_name_kana": "ヤマダ", "given_name_kana": "タロウ", "birth_date": "1985-04-01", "sex": "male",
-            "postal_code": "100-0001", "address": "東京都千代田区1-1", "phone": "090-9999-0001", "trades": ["05-01"],
-            "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
-            "retirement_aid": {"kentaikyo": True}, "employer_business_id": reg["business"]["business_id"]}).json()
-        return {"anonymous": "", "operator": op, "business_admin": admin, "site_manager": login("fuzz-site"),
-                "technician": tech["token"], "device": device,
-                "api_client": login(client["client_id"], client["client_secret"])}
+        tech = c.post(
+            "/api/v1/technicians",
+            json={
+                "login": "fuzz-tech",
+                "password": PASSWORD,
+                "family_name": "山田",
+                "given_name": "太郎",
+                "family_name_kana": "ヤマダ",
+                "given_name_kana": "タロウ",
+                "birth_date": "1985-04-01",
+                "sex": "male",
+                "postal_code": "100-0001",
+                "address": "東京都千代田区1-1",
+                "phone": "090-9999-0001",
+                "trades": ["05-01"],
+                "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
+                "retirement_aid": {"kentaikyo": True},
+                "employer_business_id": reg["business"]["business_id"],
+            },
+        ).json()
+        return {
+            "anonymous": "",
+            "operator": op,
+            "business_admin": admin,
+            "site_manager": login("fuzz-site"),
+            "technician": tech["token"],
+            "device": device,
+            "api_client": login(client["client_id"], client["client_secret"]),
+        }
 
 
 # Heavy engines are not what this run is about: their own suites test them with real images.
@@ -95,8 +144,15 @@ def test_fuzz_every_operation_as_every_role(live: LiveServer):
 
         # Valid requests and invalid ones (wrong types, out-of-range values, missing fields): both must never 5xx.
         @given(case=operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(GenerationMode.NEGATIVE))
-        @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=False,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            print_blob=False,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def run(case):
             for role, token in tokens.items():
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -108,9 +164,11 @@ def test_fuzz_every_operation_as_every_role(live: LiveServer):
                         raise AssertionError("server error")
                     case.validate_response(response, checks=CHECKS, headers=headers)
                 except (Exception, BaseExceptionGroup) as exc:  # schemathesis groups its failures; one line each
-                    failures.append(f"{operation.method.upper()} {operation.path} as {role}: "
-                                    f"{response.status_code} {response.text[:200]!r} ← {case.body!r:.200} "
-                                    f"{case.path_parameters} {case.query}: {str(exc)[:300]}")
+                    failures.append(
+                        f"{operation.method.upper()} {operation.path} as {role}: "
+                        f"{response.status_code} {response.text[:200]!r} ← {case.body!r:.200} "
+                        f"{case.path_parameters} {case.query}: {str(exc)[:300]}"
+                    )
                     return
 
         run()

@@ -67,8 +67,11 @@ async def test_other_requests_are_answered_while_a_photo_is_decoded(client, monk
 async def test_face_checkin_frames_obey_the_upload_limit(client, settings):
     w = await make_world(client)
     frame = b"\xff\xd8" + b"\0" * (settings.max_upload_bytes + 10)
-    r = await client.post("/api/v1/face/checkins", headers=auth(w.device_token),
-                          data={"idempotency_key": "k1", "device_time": "2026-12-01T08:00:00+09:00"},
-                          files={"frame1": ("f.jpg", frame, "image/jpeg")})
+    r = await client.post(
+        "/api/v1/face/checkins",
+        headers=auth(w.device_token),
+        data={"idempotency_key": "k1", "device_time": "2026-12-01T08:00:00+09:00"},
+        files={"frame1": ("f.jpg", frame, "image/jpeg")},
+    )
     assert r.status_code == 413, r.text
     assert r.json()["error"] == "file_too_large"

@@ -23,15 +23,27 @@ async def test_prime_reads_but_cannot_write_a_subcontractors_technician(client):
 
     writes = [
         ("PUT", "/detailed", {"json": {"labour_insurance_special": True}}),
-        ("POST", "/qualifications", {"data": {"code": "T01", "acquired_on": "2015-04-01"},
-                                     "files": {"file": ("c.jpg", jpeg(800, 600), "image/jpeg")}}),
+        (
+            "POST",
+            "/qualifications",
+            {
+                "data": {"code": "T01", "acquired_on": "2015-04-01"},
+                "files": {"file": ("c.jpg", jpeg(800, 600), "image/jpeg")},
+            },
+        ),
         ("POST", "/applications", {"json": {"kind": "upgrade"}}),
         ("POST", "/card-reissue", {"json": {"reason": "lost"}}),
         ("POST", "/levels", {}),
         ("PATCH", "", {"json": {"address": "東京都港区1-1"}}),
         ("PUT", "/photo", {"files": {"file": ("p.jpg", jpeg(), "image/jpeg")}}),
-        ("POST", "/change-applications", {"data": {"type": "data", "payload": '{"address": "東京都港区1-1"}'},
-                                          "files": {"file": ("d.jpg", jpeg(), "image/jpeg")}}),
+        (
+            "POST",
+            "/change-applications",
+            {
+                "data": {"type": "data", "payload": '{"address": "東京都港区1-1"}'},
+                "files": {"file": ("d.jpg", jpeg(), "image/jpeg")},
+            },
+        ),
         ("POST", "/level-applications", {"json": {"trade": "05-01"}}),
     ]
     for method, suffix, kw in writes:
@@ -55,6 +67,7 @@ async def test_off_the_site_the_prime_neither_sees_nor_writes(client):
     w = await make_world(client)
     await w.join(w.sub, w.prime)
     tech = await w.worker(w.sub)  # employed by the subcontractor, but not on the prime's roster
-    r = await client.post(f"/api/v1/technicians/{tech.pk}/card-reissue", headers=auth(w.prime["token"]),
-                          json={"reason": "lost"})
+    r = await client.post(
+        f"/api/v1/technicians/{tech.pk}/card-reissue", headers=auth(w.prime["token"]), json={"reason": "lost"}
+    )
     assert r.status_code == 404

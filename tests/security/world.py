@@ -16,7 +16,13 @@ import httpx
 
 from api.timeutil import JST
 from tests.api.helpers import (
-    PASSWORD, approved_business, auth, jpeg, login, operator_token, submitted_technician,
+    PASSWORD,
+    approved_business,
+    auth,
+    jpeg,
+    login,
+    operator_token,
+    submitted_technician,
 )
 
 NOWHERE = 987_654_321  # an id that exists nowhere
@@ -67,24 +73,36 @@ async def _approved_tech(client: httpx.AsyncClient, op: str, employer: dict) -> 
 
 async def _site(client: httpx.AsyncClient, firm: dict, managers: list[int]) -> dict:
     today = datetime.now(JST).date()
-    r = await client.post("/api/v1/sites", headers=auth(firm["token"]), json={
-        "name": "現場", "address": "東京都千代田区2-2", "order_type": "private",
-        "window_start": (today - timedelta(days=60)).isoformat(), "window_end": (today + timedelta(days=300)).isoformat(),
-        "manager_account_ids": managers})
+    r = await client.post(
+        "/api/v1/sites",
+        headers=auth(firm["token"]),
+        json={
+            "name": "現場",
+            "address": "東京都千代田区2-2",
+            "order_type": "private",
+            "window_start": (today - timedelta(days=60)).isoformat(),
+            "window_end": (today + timedelta(days=300)).isoformat(),
+            "manager_account_ids": managers,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
 
 async def _roster(client: httpx.AsyncClient, site: dict, firm: dict, tech: Tech) -> int:
-    r = await client.post(f"/api/v1/sites/{site['id']}/roster", headers=auth(firm["token"]),
-                          json={"technician_id": tech.technician_id, "trade": "05-01", "position": "worker"})
+    r = await client.post(
+        f"/api/v1/sites/{site['id']}/roster",
+        headers=auth(firm["token"]),
+        json={"technician_id": tech.technician_id, "trade": "05-01", "position": "worker"},
+    )
     assert r.status_code == 201, r.text
     return next(e["id"] for e in r.json() if e["technician_pk"] == tech.pk)
 
 
 async def _device(client: httpx.AsyncClient, site: dict, firm: dict) -> tuple[int, str]:
-    r = await client.post(f"/api/v1/sites/{site['id']}/devices", headers=auth(firm["token"]),
-                          json={"kind": "reader", "name": "ゲート1"})
+    r = await client.post(
+        f"/api/v1/sites/{site['id']}/devices", headers=auth(firm["token"]), json={"kind": "reader", "name": "ゲート1"}
+    )
     assert r.status_code == 201, r.text
     did = r.json()["device"]["id"]
     r = await client.post("/api/v1/devices/enrol", json={"code": r.json()["enrolment_code"], "software_version": "0.1"})
@@ -93,25 +111,33 @@ async def _device(client: httpx.AsyncClient, site: dict, firm: dict) -> tuple[in
 
 
 async def _api_client(client: httpx.AsyncClient, firm: dict) -> str:
-    r = await client.post(f"/api/v1/businesses/{firm['business']['id']}/api-clients", headers=auth(firm["token"]),
-                          json={"name": "勤怠システム"})
+    r = await client.post(
+        f"/api/v1/businesses/{firm['business']['id']}/api-clients",
+        headers=auth(firm["token"]),
+        json={"name": "勤怠システム"},
+    )
     assert r.status_code == 201, r.text
     return await login(client, r.json()["client_id"], r.json()["client_secret"])
 
 
 async def _qualification(client: httpx.AsyncClient, tech: Tech) -> int:
-    r = await client.post(f"/api/v1/technicians/{tech.pk}/qualifications", headers=auth(tech.token),
-                          data={"code": "T01", "acquired_on": "2015-04-01"},
-                          files={"file": ("c.jpg", jpeg(800, 600), "image/jpeg")})
+    r = await client.post(
+        f"/api/v1/technicians/{tech.pk}/qualifications",
+        headers=auth(tech.token),
+        data={"code": "T01", "acquired_on": "2015-04-01"},
+        files={"file": ("c.jpg", jpeg(800, 600), "image/jpeg")},
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
 
 async def _direct_input(client: httpx.AsyncClient, site: dict, tech: Tech) -> int:
     day = datetime.now(JST).replace(hour=8, minute=0, second=0, microsecond=0) - timedelta(days=1)
-    r = await client.post(f"/api/v1/sites/{site['id']}/direct-inputs", headers=auth(tech.token),
-                          json={"technician_id": tech.technician_id, "start_at": day.isoformat(),
-                                "reason": "カードを忘れた"})
+    r = await client.post(
+        f"/api/v1/sites/{site['id']}/direct-inputs",
+        headers=auth(tech.token),
+        json={"technician_id": tech.technician_id, "start_at": day.isoformat(), "reason": "カードを忘れた"},
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -120,15 +146,24 @@ async def _draft(account_token: str, client: httpx.AsyncClient) -> int:
     from api.licence.models import RegistrationDraft
 
     me = (await client.get("/api/v1/auth/me", headers=auth(account_token))).json()
-    row = await RegistrationDraft.create(owner_account_id=me["id"], source="ocr", fields_json={"fields": {}},
-                                         consent_raw=False)
+    row = await RegistrationDraft.create(
+        owner_account_id=me["id"], source="ocr", fields_json={"fields": {}}, consent_raw=False
+    )
     return row.id
 
 
 async def _assessment_body(client: httpx.AsyncClient, op: str) -> str:
-    r = await client.post("/api/v1/admin/assessment-bodies", headers=auth(op), json={
-        "name": "能力評価実施団体", "trades": ["05-01"], "login": "assessor", "password": PASSWORD,
-        "display_name": "評価担当"})
+    r = await client.post(
+        "/api/v1/admin/assessment-bodies",
+        headers=auth(op),
+        json={
+            "name": "能力評価実施団体",
+            "trades": ["05-01"],
+            "login": "assessor",
+            "password": PASSWORD,
+            "display_name": "評価担当",
+        },
+    )
     assert r.status_code == 201, r.text
     return await login(client, "assessor")
 
@@ -136,58 +171,90 @@ async def _assessment_body(client: httpx.AsyncClient, op: str) -> str:
 async def build(client: httpx.AsyncClient) -> SecurityWorld:
     op = await operator_token(client)
     firms = {k: await approved_business(client, op) for k in "ABC"}
-    r = await client.post(f"/api/v1/businesses/{firms['A']['business']['id']}/site-managers",
-                          headers=auth(firms["A"]["token"]),
-                          json={"login": "a-site-manager", "password": PASSWORD, "display_name": "現場 太郎"})
+    r = await client.post(
+        f"/api/v1/businesses/{firms['A']['business']['id']}/site-managers",
+        headers=auth(firms["A"]["token"]),
+        json={"login": "a-site-manager", "password": PASSWORD, "display_name": "現場 太郎"},
+    )
     assert r.status_code == 201, r.text
     manager_pk = r.json()["id"]
     manager = await login(client, "a-site-manager")
     # A second site manager of A, not assigned to A's site: runs nothing there.
-    r = await client.post(f"/api/v1/businesses/{firms['A']['business']['id']}/site-managers",
-                          headers=auth(firms["A"]["token"]),
-                          json={"login": "a-other-manager", "password": PASSWORD, "display_name": "現場 次郎"})
+    r = await client.post(
+        f"/api/v1/businesses/{firms['A']['business']['id']}/site-managers",
+        headers=auth(firms["A"]["token"]),
+        json={"login": "a-other-manager", "password": PASSWORD, "display_name": "現場 次郎"},
+    )
     assert r.status_code == 201, r.text
     other_manager = await login(client, "a-other-manager")
     sites = {"A": await _site(client, firms["A"], [manager_pk]), "C": await _site(client, firms["C"], [])}
     # B joins A's site under A (registered by proxy: approved at once).
-    contracts = (await client.get(f"/api/v1/sites/{sites['A']['id']}/contracts",
-                                  headers=auth(firms["A"]["token"]))).json()
-    r = await client.post(f"/api/v1/sites/{sites['A']['id']}/contracts", headers=auth(firms["A"]["token"]),
-                          json={"business_id": firms["B"]["business"]["business_id"],
-                                "parent_contract_id": contracts[0]["id"], "proxy": True})
+    contracts = (
+        await client.get(f"/api/v1/sites/{sites['A']['id']}/contracts", headers=auth(firms["A"]["token"]))
+    ).json()
+    r = await client.post(
+        f"/api/v1/sites/{sites['A']['id']}/contracts",
+        headers=auth(firms["A"]["token"]),
+        json={
+            "business_id": firms["B"]["business"]["business_id"],
+            "parent_contract_id": contracts[0]["id"],
+            "proxy": True,
+        },
+    )
     assert r.status_code == 201, r.text
     contract = {c["business_pk"]: c["id"] for c in r.json()}
-    c_contract = (await client.get(f"/api/v1/sites/{sites['C']['id']}/contracts",
-                                   headers=auth(firms["C"]["token"]))).json()[0]["id"]
+    c_contract = (
+        await client.get(f"/api/v1/sites/{sites['C']['id']}/contracts", headers=auth(firms["C"]["token"]))
+    ).json()[0]["id"]
     techs = {k: await _approved_tech(client, op, firms[k]) for k in "ABC"}
-    rosters = {"A": await _roster(client, sites["A"], firms["A"], techs["A"]),
-               "B": await _roster(client, sites["A"], firms["B"], techs["B"]),
-               "C": await _roster(client, sites["C"], firms["C"], techs["C"])}
+    rosters = {
+        "A": await _roster(client, sites["A"], firms["A"], techs["A"]),
+        "B": await _roster(client, sites["A"], firms["B"], techs["B"]),
+        "C": await _roster(client, sites["C"], firms["C"], techs["C"]),
+    }
     devices = {k: await _device(client, sites[k], firms[k]) for k in "AC"}
     quals = {k: await _qualification(client, techs[k]) for k in "ABC"}
-    directs = {"A": await _direct_input(client, sites["A"], techs["B"]),
-               "C": await _direct_input(client, sites["C"], techs["C"])}
+    directs = {
+        "A": await _direct_input(client, sites["A"], techs["B"]),
+        "C": await _direct_input(client, sites["C"], techs["C"]),
+    }
     apps = {}
     for k in "ABC":
         r = await client.get(f"/api/v1/technicians/{techs[k].pk}/applications", headers=auth(techs[k].token))
         apps[k] = r.json()[0]["id"]
     tokens = {
-        "operator": op, "admin_A": firms["A"]["token"], "admin_B": firms["B"]["token"], "manager_A": manager,
+        "operator": op,
+        "admin_A": firms["A"]["token"],
+        "admin_B": firms["B"]["token"],
+        "manager_A": manager,
         "manager_A_unassigned": other_manager,
         "assessment_body": await _assessment_body(client, op),
-        "tech_B": techs["B"].token, "device_A": devices["A"][1], "api_client_A": await _api_client(client, firms["A"]),
+        "tech_B": techs["B"].token,
+        "device_A": devices["A"][1],
+        "api_client_A": await _api_client(client, firms["A"]),
     }
-    drafts = {"admin_A": await _draft(tokens["admin_A"], client), "tech_B": await _draft(tokens["tech_B"], client),
-              "C": await _draft(firms["C"]["token"], client)}
+    drafts = {
+        "admin_A": await _draft(tokens["admin_A"], client),
+        "tech_B": await _draft(tokens["tech_B"], client),
+        "C": await _draft(firms["C"]["token"], client),
+    }
 
     def firm_slice(k: str, site: str, tech: str, device: str | None, direct: str | None, draft: int | None) -> Slice:
         t = techs[tech]
         ids: dict[str, str | int] = {
-            "businesses": firms[k]["business"]["id"], "by-id": firms[k]["business"]["business_id"],
-            "sites": sites[site]["id"], "technicians": t.pk, "employees": t.pk, "admin/technicians": t.pk,
-            "qualifications": quals[tech], "cards": t.serial, "roster": rosters[tech],
+            "businesses": firms[k]["business"]["id"],
+            "by-id": firms[k]["business"]["business_id"],
+            "sites": sites[site]["id"],
+            "technicians": t.pk,
+            "employees": t.pk,
+            "admin/technicians": t.pk,
+            "qualifications": quals[tech],
+            "cards": t.serial,
+            "roster": rosters[tech],
             "contracts": contract.get(firms[k]["business"]["id"], c_contract),
-            "applications": apps[tech], "review/applications": apps[tech], "batches": "fold",
+            "applications": apps[tech],
+            "review/applications": apps[tech],
+            "batches": "fold",
         }
         if device:
             ids["devices"] = devices[device][0]
@@ -195,8 +262,12 @@ async def build(client: httpx.AsyncClient) -> SecurityWorld:
             ids["direct-inputs"] = directs[direct]
         if draft:
             ids["drafts"] = draft
-        return Slice(ids=ids, technician_id=t.technician_id, business_id=firms[k]["business"]["business_id"],
-                     card_serial=t.serial)
+        return Slice(
+            ids=ids,
+            technician_id=t.technician_id,
+            business_id=firms[k]["business"]["business_id"],
+            card_serial=t.serial,
+        )
 
     slices = {
         # A's own: its business, its site, its technician, the site's reader and the direct input entered on it.
