@@ -56,11 +56,9 @@ const qualifications = [...quals.values()].map((q) => ({ ...q, name: q.name.repl
 const py = readFileSync(join(api, "businesses", "masters.py"), "utf8");
 const indBlock = py.match(/INDUSTRIES[^=]*=\s*\{([\s\S]*?)\}/);
 const industries = indBlock ? [...indBlock[1].matchAll(/"(\d{2})":\s*"([^"]+)"/g)].map((m) => ({ code: m[1], name: m[2] })) : [];
-// The prefecture names are one space-separated string literal, split over several lines, starting at 北海道.
-const prefBlock = py.match(/PREFECTURES[\s\S]*?("北海道[\s\S]*?")\s*\.split\(\)/);
-const prefNames = prefBlock
-  ? prefBlock[1].match(/"[^"]*"/g).map((s) => s.slice(1, -1)).join("").split(/\s+/).filter(Boolean)
-  : [];
+// The prefecture names are a list of string literals, in JIS X 0401 order, starting at 北海道.
+const prefBlock = py.match(/PREFECTURES[\s\S]*?enumerate\(\s*\[([\s\S]*?)\]/);
+const prefNames = prefBlock ? [...prefBlock[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
 const prefectures = prefNames.map((name, i) => ({ code: String(i + 1).padStart(2, "0"), name }));
 
 if (trades.length < 1 || qualifications.length < 1 || industries.length !== 29 || prefectures.length !== 47) {
