@@ -51,7 +51,7 @@ async def test_a_missing_first_tier_lets_the_second_tier_join_at_its_real_tier(c
         ({**ok, "name": "　 "}, w.prime["token"], 422, "placeholder_name_required"),
         ({**ok, "name": "㍿" * 60}, w.prime["token"], 422, "placeholder_name_too_long"),
         ({**ok, "corporate_number": sub_number}, w.prime["token"], 409, "business_already_registered"),
-        (ok, w.sub2["token"], 404, "not_found"),
+        (ok, w.sub2["token"], 404, "site_not_found"),
     ):
         r = await client.post(url, headers=auth(token), json=body)
         assert r.status_code == status and r.json()["error"] == code, (body, r.text)
