@@ -69,9 +69,10 @@ export default defineConfig({
         // view is its own chunk (src/main.ts `views`), fetched when first shown or, after login, in the background
         // for the logged-in role, and kept by the runtime cache below. So a technician's first load does not carry
         // the firm portal and the operator console (issue 19.8: under 100 KB transferred).
-        globPatterns: [
-          "index.html", "manifest.webmanifest", "icons/*.png", "assets/index-*.{js,css}", "assets/workbox-window*.js",
-          "assets/{technician,work,phone,outbox,kiosk,face,masters,identity,forms,licence,register}-*.{js,css}",
+        globPatterns: ["**/*.{js,css,html,png,svg,webmanifest}"],
+        // Left out: the firm portal's and the operator console's own pages (fetched when used, or after login).
+        globIgnores: [
+          "assets/{sites,firm,keishin,reports,kentaikyo,review,batches,payments,kpi,mail,business-register}-*.{js,css}",
         ],
         runtimeCaching: [
           {

@@ -5,7 +5,7 @@
 import { html, nothing } from "lit-html";
 import { api, NetworkError } from "../api";
 import { flash, update, View } from "../app";
-import { formatDateTime, t, tr } from "../i18n";
+import { codeMessage, formatDateTime, getLang, t, tr } from "../i18n";
 import { statusFromError } from "../ui";
 
 const BATCHES = ["fold", "close", "monthly-close", "residence-alerts", "levels", "face-purge", "face-refresh"] as const;
@@ -21,7 +21,11 @@ interface Run {
   already_running?: boolean;
 }
 
-const counts = (r: Run) => Object.entries(r.counts).map(([k, v]) => `${k}: ${v}`).join(", ");
+// A run's counts by their Japanese names (batch.count.*); a count this version has no name for is shown as "その他".
+const countLabel = (k: string) => tr("batch.count", k) !== k ? tr("batch.count", k) : getLang() === "ja" ? t("batch.count_other") : k;
+const counts = (r: Run) => Object.entries(r.counts).map(([k, v]) => `${countLabel(k)}: ${v}`).join("、");
+// A failed run's error is "code: English text": shown by its code's text.
+const runError = (e: string) => codeMessage(e.split(":", 1)[0].trim()) ?? (getLang() === "ja" ? t("err.generic") : e);
 
 export async function batchesView(): Promise<View> {
   let busy = "";
@@ -82,7 +86,7 @@ export async function batchesView(): Promise<View> {
               <strong>${tr("batch", r.name)}</strong>${r.period ? ` ${r.period}` : ""} <span class="mono">#${r.id}</span>
               <span class="badge status-${r.status}">${tr("batchstatus", r.status)}</span>
               <div class="meta">${formatDateTime(r.created_at)}${Object.keys(r.counts).length ? ` · ${counts(r)}` : ""}</div>
-              ${r.error ? html`<div class="meta error">${r.error}</div>` : nothing}</li>`)}</ul>`
+              ${r.error ? html`<div class="meta error">${runError(r.error)}</div>` : nothing}</li>`)}</ul>`
           : html`<p>${t("batches.no_runs")}</p>`}
       </section>
     </section>`,
