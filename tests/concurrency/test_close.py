@@ -18,7 +18,7 @@ from tests.api.helpers import approved_business, auth, login
 from tests.billing.world import site_for, technicians, work_records
 from tests.concurrency.conftest import race
 
-ROUNDS = 20
+ROUNDS = 12
 M0 = add_months(month_start(today_jst()), -1)  # last month: the newest that may be closed
 M1 = add_months(M0, -1)
 

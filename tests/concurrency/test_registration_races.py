@@ -23,7 +23,7 @@ from tests.api.helpers import (
 )
 from tests.concurrency.conftest import REDIS_URL, race
 
-ROUNDS = 12
+ROUNDS = 8
 RETURN = {"reasons": [{"field": "photo", "reason": "顔が暗い"}]}
 
 

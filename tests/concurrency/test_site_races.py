@@ -16,7 +16,7 @@ from api.timeutil import JST
 from tests.api.helpers import approved_business, auth, login, submitted_technician
 from tests.concurrency.conftest import REDIS_URL, race
 
-ROUNDS = 12
+ROUNDS = 8
 
 
 async def _jobs(prefix: str) -> int:
