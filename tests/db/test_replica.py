@@ -6,6 +6,7 @@ makes the routing visible: a write shows at once in primary reads and only after
 
 from __future__ import annotations
 
+import asyncio
 import asyncpg
 import httpx
 import pytest
@@ -65,6 +66,18 @@ async def _kpi_businesses(client: httpx.AsyncClient, op: str) -> int:
     return max(q["businesses"]["all_time"] or 0 for q in r.json()["quarters"])
 
 
+async def _kpi_businesses_reaching(client: httpx.AsyncClient, op: str, want: int, within_s: float = 30.0) -> int:
+    """The KPI once it shows `want` businesses, polled: a replica that has replayed the primary's WAL position may
+    still take a moment to serve the commit to a new snapshot under load (seen once in CI), and these reads are the
+    ones declared to tolerate lag. Returns the last figure read, so a mismatch shows what the replica served."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        got = await _kpi_businesses(client, op)
+        if got == want or asyncio.get_running_loop().time() > deadline:
+            return got
+        await asyncio.sleep(0.1)
+
+
 async def test_declared_reads_lag_on_the_replica_and_the_rest_read_the_primary(pair, tmp_path):
     primary, replica = pair
     settings = _settings(primary, replica, tmp_path)
@@ -78,7 +91,7 @@ async def test_declared_reads_lag_on_the_replica_and_the_rest_read_the_primary(p
         op = await operator_token(client)
         await approved_business(client, op)
         await pgcluster.wait_replayed(primary, replica)
-        before = await _kpi_businesses(client, op)
+        before = await _kpi_businesses_reaching(client, op, 1)
         assert before == 1
 
         control = await asyncpg.connect(replica.url())
@@ -95,7 +108,7 @@ async def test_declared_reads_lag_on_the_replica_and_the_rest_read_the_primary(p
         finally:
             await control.close()
         await pgcluster.wait_replayed(primary, replica)
-        assert await _kpi_businesses(client, op) == before + 1
+        assert await _kpi_businesses_reaching(client, op, before + 1) == before + 1
 
 
 async def test_writes_and_logins_never_touch_the_replica(pair, tmp_path):
