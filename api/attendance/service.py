@@ -21,6 +21,7 @@ from api.errors import validation_fields
 from api.registration.card_profile import response_is_valid
 from api.registration.models import Card, CardStatus, Technician
 from api.sites.models import Site
+from api.sites.training import accepts_without_tree
 from api.timeutil import JST
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # device clocks drift; beyond this the clock is wrong, not the worker early
@@ -209,7 +210,9 @@ def _row(
         reason = "technician_not_registered"
     if reason is not None:
         status = TapStatus.rejected
-    elif tech.employer_id is None or tech.employer_id not in in_tree[c.site.id]:  # type: ignore
+    elif not accepts_without_tree(c.site) and (
+        tech.employer_id is None or tech.employer_id not in in_tree[c.site.id]  # type: ignore
+    ):
         status = TapStatus.pending
     else:
         status = TapStatus.accepted

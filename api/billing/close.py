@@ -278,7 +278,10 @@ async def _usage(conn: Any, *, period: date, at: datetime) -> int:
 
     Each work record is charged at most once, ever: it is first claimed in charged_work_record, whose primary key is
     the work record's id (INSERT … ON CONFLICT DO NOTHING), and only the rows this close claimed are priced into its
-    charges. Two closes, of one month or of two, can never both charge a record, whatever the lock does."""
+    charges. Two closes, of one month or of two, can never both charge a record, whatever the lock does.
+
+    Records on a training site (CCUS登録教育訓練機関, api/sites/training.py) are never charged: the operator (CCUS事業本部)
+    bears that 現場利用料 itself, so no firm — not the site's 元請, not the trainee's employer — is invoiced for it."""
     c = _Casts(conn)
     first = add_months(period, -USAGE_LOOKBACK_MONTHS)
     last = month_end(period)
@@ -315,7 +318,8 @@ FROM (SELECT w.id, w.site_id, {month} AS wm, {vfrom} AS vfrom, {price} AS price
       FROM work_record w
       WHERE w.work_date >= ? AND w.work_date <= ?
         AND NOT EXISTS (SELECT 1 FROM charged_work_record k WHERE k.work_record_id = w.id)
-        AND NOT EXISTS (SELECT 1 FROM lump_sum_site l WHERE l.site_id = w.site_id)) x
+        AND NOT EXISTS (SELECT 1 FROM lump_sum_site l WHERE l.site_id = w.site_id)
+        AND NOT EXISTS (SELECT 1 FROM site t WHERE t.id = w.site_id AND t.kind = 'training')) x
 WHERE x.vfrom IS NOT NULL
 ON CONFLICT (work_record_id) DO NOTHING""",
         [run, at, first, last],

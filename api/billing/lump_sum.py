@@ -29,7 +29,7 @@ from api.accounts.models import Account, Role
 from api.audit import service as audit
 from api.billing import events, tariffs
 from api.billing.models import Charge, LumpSumSite
-from api.sites.models import Site
+from api.sites.models import Site, SiteKind
 from api.workrecords.direct import deadline
 from api.workrecords.models import WorkRecord
 from api.billing.schemas import LumpSumIn, LumpSumOut
@@ -145,6 +145,8 @@ async def choose(*, actor: Account, site, data: LumpSumIn, settings) -> LumpSumS
         raise Forbidden(
             "Only the prime that registered the site chooses how its usage is paid.", code="not_prime_contractor"
         )
+    if site.kind == SiteKind.training:  # never charged at all (api/billing/close.py)
+        raise Conflict("A training site's usage is borne by the operator.", code="training_site_not_billed")
     if await LumpSumSite.filter(site_id=site.id).exists():
         raise Conflict("This site is already prepaid as a lump sum.", code="already_lump_sum")
     if await Charge.filter(site_id=site.id, fee_type="site_usage").exists():

@@ -32,6 +32,12 @@ async def _validate(business: Business, data: ContractHistoryIn) -> None:
             raise Unprocessable.field(
                 "site_id", "link a 元請 work to a CCUS site this business registered as prime", code="site_not_prime"
             )
+        if await Site.filter(id=data.site_id, kind="training").exists():  # W1⑩: a 直接請け負った工事, never a 訓練機関
+            raise Unprocessable.field(
+                "site_id",
+                "a training site (登録教育訓練機関) is not a construction work",
+                code="training_site_not_a_work",
+            )
 
 
 def snapshot(row: ContractHistory) -> dict[str, Any]:

@@ -135,7 +135,8 @@ async def w1(*, business: Business, base_date: date, fiscal_year_start: date, pl
         if _in_year(r, fiscal_year_start, base_date)
     ]
     site_ids = [r.site_id for r in rows if r.site_id is not None]  # type: ignore[attr-defined]
-    sites = {s.id: s for s in await Site.filter(id__in=site_ids, prime=business)}
+    # A training site is no 工事 (api/sites/training.py): a row linked to one reads as not registered in CCUS.
+    sites = {s.id: s for s in await Site.filter(id__in=site_ids, prime=business, kind="work")}
     recorded = set(
         await WorkRecord.filter(site_id__in=site_ids, method__in=RECORDING_METHODS, work_date__lte=base_date)
         .distinct()

@@ -26,6 +26,7 @@ from api.registration.models import Technician
 from api.reports.csvout import CsvFile, Encoding, write_csv
 from api.reports.kentaikyo import COLUMNS, Party, WorkDay, monthly_calendar
 from api.sites.models import ContractStatus, Site, SiteContract
+from api.sites.training import work_sites_only
 from api.sql import execute, is_pg
 from api.timeutil import today_jst
 from api.workrecords.models import WorkRecord
@@ -65,7 +66,9 @@ async def month_view(*, business: Business, month: str) -> dict:
 
 async def _build(business: Business, first: date, nxt: date, row: KentaikyoMonth | None) -> dict:
     """The month as it stands: the records with the adjustments applied, rendered by the 月別カレンダー."""
-    records = await WorkRecord.filter(employer_id=business.id, work_date__gte=first, work_date__lt=nxt)
+    # Training days (api/sites/training.py) are work days for levels but not 建退共 days: no contract ties the
+    # employer to a training site, and the employer pays no wages for a 現場 there (docs/training.md).
+    records = await work_sites_only(WorkRecord.filter(employer_id=business.id, work_date__gte=first, work_date__lt=nxt))
     cells: dict[tuple[int, int, date], object] = {
         (r.technician_id, r.site_id, r.work_date): r.first_in  # type: ignore
         for r in records

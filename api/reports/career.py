@@ -70,6 +70,7 @@ class SiteLine:
     days: int
     trade: str = ""
     position: str | None = None  # the position held most days there
+    training: bool = False  # a CCUS登録教育訓練機関: its days are training days (they count as work days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,7 @@ def career_pdf(summary: CareerSummary, *, font_path: Path | None = None) -> byte
     sites = [
         [
             x.site_id,
-            x.site_name,
+            f"【教育訓練】{x.site_name}" if x.training else x.site_name,
             x.employer_name,
             x.trade,
             labels.position(x.position),

@@ -18,6 +18,7 @@ from api.reports.kentaikyo import Party, WorkDay, monthly_calendar
 from api.reports.technicians import BusinessTechnician, TradeLevel
 from api.reports.worker_roster import RosterHeader, RosterWorker, split_training
 from api.sites.models import RosterEntry, Site, SiteContract
+from api.sites.training import is_training, work_sites_only
 from api.timeutil import today_jst
 from api.workrecords.models import WorkRecord
 
@@ -149,6 +150,7 @@ async def career(*, tech: Technician) -> CareerSummary:
             days=len(rs),
             trade=trades().get(rs[-1].trade or "", rs[-1].trade or ""),
             position=rs[-1].position,
+            training=is_training(rs[0].site),
         )
         for rs in by_site.values()
     ]
@@ -183,9 +185,9 @@ async def career(*, tech: Technician) -> CareerSummary:
 async def kentaikyo_month(*, business: Business, year: int, month: int):
     first = date(year, month, 1)
     nxt = date(year + (month == 12), month % 12 + 1, 1)
-    records = await WorkRecord.filter(employer_id=business.id, work_date__gte=first, work_date__lt=nxt).select_related(
-        "technician", "site"
-    )
+    records = await work_sites_only(
+        WorkRecord.filter(employer_id=business.id, work_date__gte=first, work_date__lt=nxt)
+    ).select_related("technician", "site")  # no 建退共 days at a training site (api/sites/training.py)
     techs = {r.technician.technician_id: Party(r.technician.technician_id, _name(r.technician)) for r in records}
     sites = {r.site.site_id: Party(r.site.site_id, r.site.name) for r in records}
     return monthly_calendar(

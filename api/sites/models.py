@@ -11,6 +11,11 @@ class OrderType(str, Enum):
     private = "private"  # 民間
 
 
+class SiteKind(str, Enum):
+    work = "work"  # a construction site (現場)
+    training = "training"  # a CCUS登録教育訓練機関, registered as a site by the operator (api/sites/training.py)
+
+
 class Site(Model):
     id = fields.BigIntField(primary_key=True)
     site_id = fields.CharField(max_length=14, unique=True)  # 14 digits, Damm check digit
@@ -32,10 +37,35 @@ class Site(Model):
     geofence_radius_m = fields.IntField(null=True)
     face_threshold = fields.FloatField(db_default=0.5, default=0.5)  # best distance must be within this
     face_policy = fields.CharField(max_length=10, db_default="review", default="review")  # accept / review / card
+    kind = fields.CharEnumField(SiteKind, max_length=10, db_default="work", default=SiteKind.work)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "site"
+
+
+class TrainingBasis(str, Enum):
+    """Why an institution qualifies as a CCUS登録教育訓練機関 (建設業振興基金, from 2025-10-01)."""
+
+    vocational_training = "vocational_training"  # ① 職業訓練法人 / 認定職業訓練を行う団体 (職業能力開発促進法)
+    industry_group = "industry_group"  # ② 複数の建設企業の財団・社団・組合で訓練施設を持つもの
+
+
+class TrainingInstitution(Model):
+    """The operator's record of a training site: the institution's qualifying basis and where it was published."""
+
+    site: fields.OneToOneRelation[Site] = fields.OneToOneField(
+        "models.Site", related_name="training", on_delete=fields.CASCADE, primary_key=True
+    )
+    basis = fields.CharEnumField(TrainingBasis, max_length=20)
+    basis_detail = fields.CharField(max_length=500)  # e.g. the 認定 number or the member firms
+    source_url = fields.CharField(max_length=500)
+    source_date = fields.DateField()  # the date of the publication that names the institution
+    registered_by_id = fields.BigIntField()  # the operator account
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "training_institution"
 
 
 class SiteManager(Model):

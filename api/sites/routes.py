@@ -1,8 +1,20 @@
 from api.accounts.models import Role
 from api.http import Ctx, Router
-from api.sites import placeholders, service
+from api.sites import placeholders, service, training
 from api.sites.access import ensure_can_see
-from api.sites.schemas import ContractIn, ContractOut, PlaceholderIn, RosterIn, RosterOut, RosterPatch, SiteIn, SiteOut
+from api.sites.schemas import (
+    ContractIn,
+    ContractOut,
+    MarkTrainingIn,
+    PlaceholderIn,
+    RosterIn,
+    RosterOut,
+    RosterPatch,
+    SiteIn,
+    SiteOut,
+    TraineeIn,
+    TrainingSiteIn,
+)
 
 router = Router()
 PORTAL = {Role.business_admin, Role.site_manager, Role.operator}
@@ -26,6 +38,49 @@ async def _site(ctx: Ctx):
 )
 async def create_site(ctx: Ctx):
     return await service.site_out(await service.create_site(actor=ctx.user, data=ctx.body))
+
+
+@router.post(
+    "/training-sites",
+    summary="Register a CCUS登録教育訓練機関 as a training site (operator; from 2025-10-01)",
+    tags=["sites"],
+    roles={Role.operator},
+    body=TrainingSiteIn,
+    response=SiteOut,
+    status=201,
+    errors=(403, 422),
+)
+async def create_training_site(ctx: Ctx):
+    return await service.site_out(await training.create(actor=ctx.user, data=ctx.body))
+
+
+@router.post(
+    "/sites/{pk:int}/training",
+    summary="Mark a site without taps or records as a training site (operator)",
+    tags=["sites"],
+    roles={Role.operator},
+    body=MarkTrainingIn,
+    response=SiteOut,
+    errors=(403, 404, 409, 422),
+)
+async def mark_training_site(ctx: Ctx):
+    return await service.site_out(await training.mark(actor=ctx.user, site=await _site(ctx), data=ctx.body))
+
+
+@router.post(
+    "/sites/{pk:int}/trainees",
+    summary="Enrol a trainee on a training site with the course's trade (the site's staff or the operator)",
+    tags=["sites"],
+    roles={Role.business_admin, Role.site_manager, Role.operator},
+    body=TraineeIn,
+    response=list[RosterOut],
+    status=201,
+    errors=(403, 404, 409, 422),
+)
+async def enrol_trainee(ctx: Ctx):
+    site = await _site(ctx)
+    await training.enrol(actor=ctx.user, site=site, data=ctx.body)
+    return await service.roster_out(actor=ctx.user, site=site)
 
 
 @router.get("/sites", summary="Sites I run or work on", tags=["sites"], roles=PORTAL, response=list[SiteOut])

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from api.common import CcusId, Int, SiteDate, Strict, Text, invalid
+from api.common import CcusId, Int, PastDate, SiteDate, Strict, Text, invalid
 
 
 class Geofence(Strict):
@@ -62,6 +62,14 @@ class SiteIn(Strict):
         return self
 
 
+class TrainingOut(BaseModel):
+    basis: str
+    basis_detail: str
+    source_url: str
+    source_date: date
+    registered_at: datetime
+
+
 class SiteOut(BaseModel):
     id: int
     site_id: str
@@ -79,6 +87,71 @@ class SiteOut(BaseModel):
     face_threshold: float
     face_policy: str
     created_at: datetime
+    kind: Literal["work", "training"] = Field(default="work", description="training: a CCUS登録教育訓練機関")
+    training: TrainingOut | None = Field(default=None, description="the institution's basis, on a training site")
+
+
+TrainingBasis = Literal["vocational_training", "industry_group"]
+SourceUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
+
+
+class MarkTrainingIn(Strict):
+    """Why the institution qualifies (建設業振興基金「CCUS登録教育訓練機関」) and where that was published."""
+
+    basis: TrainingBasis = Field(
+        description=(
+            "vocational_training: 職業能力開発促進法の職業訓練法人・認定職業訓練を行う団体; "
+            "industry_group: 複数の建設企業の財団・社団・組合で訓練施設を持つもの"
+        )
+    )
+    basis_detail: Annotated[str, StringConstraints(min_length=1, max_length=500)] = Field(
+        description="the 認定 or the member firms, as published"
+    )
+    source_url: SourceUrl = Field(description="the publication naming the institution")
+    source_date: PastDate = Field(description="the publication's date")
+
+
+class TrainingSiteIn(MarkTrainingIn):
+    name: Text = Field(description="the institution (e.g. 富士教育訓練センター)")
+    address: Text
+    prime_business_id: CcusId = Field(description="the 事業者ID acting as 元請 for the 基金; its admins run the site")
+    window_start: SiteDate = Field(description="from 2025-10-01 (422 training_before_2025_10_01)")
+    window_end: SiteDate
+    shift_hours: Int = Field(default=24, ge=4, le=36)
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "name": "富士教育訓練センター",
+                    "address": "静岡県富士宮市",
+                    "prime_business_id": "12345678901234",
+                    "window_start": "2025-10-01",
+                    "window_end": "2030-03-31",
+                    "basis": "vocational_training",
+                    "basis_detail": "職業訓練法人全国建設産業教育訓練協会",
+                    "source_url": "https://www.fuji-kkc.ac.jp/news/8921",
+                    "source_date": "2025-10-01",
+                }
+            ]
+        },
+    }
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.window_end < self.window_start:
+            raise invalid("window_end_before_start", "window_end is before window_start")
+        return self
+
+
+class TraineeIn(Strict):
+    technician_id: CcusId
+    trade: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}-[0-9]{2}$")] = Field(description="the course's 職種")
+    position: Literal["foreman", "team_leader", "worker", "apprentice"] = "worker"
+    course: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="the course (kept as the roster's work content)"
+    )
 
 
 class ContractIn(Strict):

@@ -15,6 +15,7 @@ from api.registration.models import Technician
 from api.sites import placeholders
 from api.sites.access import ensure_manages, tree
 from api.sites.models import ContractStatus, RosterEntry, Site, SiteContract, SiteManager
+from api.sites.training import training_out
 from api.sites.schemas import ContractIn, ContractOut, Geofence, RosterIn, RosterOut, RosterPatch, SiteIn, SiteOut
 
 
@@ -77,6 +78,8 @@ async def site_out(site: Site) -> SiteOut:
         face_threshold=site.face_threshold,
         face_policy=site.face_policy,
         created_at=site.created_at,
+        kind=site.kind.value,
+        training=await training_out(site),
     )
 
 

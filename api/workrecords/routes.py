@@ -31,6 +31,7 @@ def _names(r: WorkRecord | DirectInput) -> dict:
     return dict(
         site_id=site.site_id if site else None,  # type: ignore[attr-defined]
         site_name=site.name if site else None,
+        **({"training": site.kind == "training"} if isinstance(r, WorkRecord) and site else {}),  # type: ignore
         technician_name=f"{tech.family_name} {tech.given_name}" if tech else None,
     )
 
@@ -164,7 +165,8 @@ async def site_records(ctx: Ctx):
         .order_by("technician_id")
         .select_related("technician")
     )
-    return [record_out(r) for r in rows]
+    training = site.kind == "training"  # a CCUS登録教育訓練機関 (api/sites/training.py)
+    return [record_out(r).model_copy(update={"training": training}) for r in rows]
 
 
 @router.get(

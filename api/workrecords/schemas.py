@@ -26,6 +26,7 @@ class WorkRecordOut(BaseModel):
     method: str
     taps: int
     missing_exit: bool
+    training: bool = Field(default=False, description="a day at a CCUS登録教育訓練機関 (counts as a work day)")
 
 
 class MonthQuery(BaseModel):

@@ -131,6 +131,11 @@ ALLOW: dict[str, str] = {
     "sites_roster": "operator admin_A:own,sub admin_B:own manager_A:own,sub",
     "sites_add_roster": "admin_A:own admin_B:own",
     "sites_patch_roster": "admin_A:own admin_B:own",
+    # Training sites (CCUS登録教育訓練機関): registered and marked by the operator only; trainees enrolled by the site's
+    # staff or the operator (the world's sites are construction sites, with records: 409 past authorisation).
+    "sites_create_training_site": OPERATOR,
+    "sites_mark_training_site": OPERATOR,
+    "sites_enrol_trainee": "operator admin_A:own,sub manager_A:own,sub",
     "devices_create_device": "admin_A:own,sub manager_A:own,sub",
     "devices_list_devices": "operator admin_A:own,sub manager_A:own,sub",
     "devices_rotate": "admin_A:own,sub manager_A:own,sub",
@@ -302,6 +307,19 @@ _PHONE_KEY = _phone_key()  # one phone's key: enrolling it again is a no-op for 
 
 # A valid request per operation (JSON body, or multipart form + files), filled from the target slice.
 Body = Callable[[Slice], dict[str, Any]]
+_TRAINING_BASIS = {
+    "basis": "vocational_training",
+    "basis_detail": "職業訓練法人",
+    "source_url": "https://www.s-housing.jp/archives/398917",
+    "source_date": "2025-10-01",
+}
+_TRAINING_SITE = {
+    "name": "訓練センター",
+    "address": "静岡県富士宮市",
+    "window_start": "2026-01-01",
+    "window_end": "2030-03-31",
+}
+
 BODIES: dict[str, Body] = {
     "accounts_login": lambda s: {"json": {"login": "a-site-manager", "password": PASSWORD}},
     "recovery_password_reset": lambda s: {"json": {"login": "a-site-manager"}},
@@ -385,6 +403,11 @@ BODIES: dict[str, Body] = {
     },
     "sites_add_roster": lambda s: {"json": {"technician_id": s.technician_id, "trade": "05-01", "position": "worker"}},
     "sites_patch_roster": lambda s: {"json": {"work_content": "型枠"}},
+    "sites_create_training_site": lambda s: {
+        "json": {**_TRAINING_BASIS, **_TRAINING_SITE, "prime_business_id": s.business_id}
+    },
+    "sites_mark_training_site": lambda s: {"json": _TRAINING_BASIS},
+    "sites_enrol_trainee": lambda s: {"json": {"technician_id": s.technician_id, "trade": "05-01"}},
     "devices_create_device": lambda s: {"json": {"kind": "reader", "name": "ゲート2"}},
     "devices_enrol": lambda s: {"json": {"code": "NO-SUCH-CODE"}},
     "devices_heartbeat": lambda s: {"json": {"software_version": "0.1", "outbox_depth": 0}},
