@@ -23,7 +23,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 
-from api import sql
+from api import db, sql
 from api.accounts.models import Account, Role
 from api.audit import service as audit
 from api.businesses.models import Business, ReviewStatus
@@ -149,9 +149,12 @@ async def mark(*, actor: Account, site: Site, data: MarkTrainingIn) -> Site:
 
 
 def _basis(data: TrainingSiteIn | MarkTrainingIn) -> dict:
-    return dict(
-        basis=data.basis, basis_detail=data.basis_detail, source_url=data.source_url, source_date=data.source_date
-    )
+    return {
+        "basis": data.basis,
+        "basis_detail": data.basis_detail,
+        "source_url": data.source_url,
+        "source_date": data.source_date,
+    }
 
 
 def _audit(i: TrainingInstitution) -> dict:
@@ -199,15 +202,20 @@ async def enrol(*, actor: Account, site: Site, data: TraineeIn) -> RosterEntry:
         )
     except IntegrityError:  # a refusal: the request rolls back
         raise Conflict("This technician is already on the site's roster.", code="already_on_roster") from None
-    await _refold_days(site, tech)
+    await _refold_days(site, tech, entry)
     return entry
 
 
-async def _refold_days(site: Site, tech: Technician) -> None:
-    from api.workrecords.service import mark_dirty
-
-    conn = connections.get("default")
+async def _refold_days(site: Site, tech: Technician, entry: RosterEntry) -> None:
+    """Fold the trainee's tapped days on this site again after the commit (api/workrecords/jobs.py fold_site), so the
+    records already made take the roster's trade."""
     days = await sql.fetch(
-        conn, "SELECT DISTINCT work_date FROM tap WHERE site_id = ? AND technician_id = ?", [site.id, tech.id]
+        connections.get("default"),
+        "SELECT MIN(work_date) AS first, MAX(work_date) AS last FROM tap WHERE site_id = ? AND technician_id = ?",
+        [site.id, tech.id],
     )
-    await mark_dirty(conn, [(site.id, sql.as_date(r["work_date"])) for r in days])
+    if days and days[0]["first"] is not None:
+        first, last = sql.as_date(days[0]["first"]), sql.as_date(days[0]["last"])
+        await db.defer_job(
+            "fold_site", site.id, first.isoformat(), last.isoformat(), job_id=f"training-refold:{entry.id}"
+        )

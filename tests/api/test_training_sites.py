@@ -278,6 +278,6 @@ async def test_enrolling_after_the_taps_refolds_their_days_into_the_trade(client
         json={"technician_id": trainee.technician_id, "trade": "05-01", "position": "apprentice"},
     )
     assert r.status_code == 201, r.text
-    await fold_recent({})
+    await drain()  # the enrolment refolds the trainee's days there
     [rec] = await WorkRecord.filter(technician_id=trainee.pk)
     assert (rec.trade, rec.position, rec.employer_id) == ("05-01", "apprentice", w.sub["business"]["id"])
