@@ -2,7 +2,7 @@
 a direct input approved twice and rejected at one moment, two direct inputs of one day approved at once (one work
 record per technician × site × day), one day entered twice at once; an invitation accepted and declined at once, one
 business invited twice, one technician put on the roster twice; one enrolment code used by three devices; a face
-check-in in review decided twice."""
+check-in in review decided twice; a site marked as a training site twice, a trainee enrolled twice."""
 
 from __future__ import annotations
 
@@ -266,3 +266,26 @@ async def test_a_face_check_in_in_review_is_decided_once(live, http):
         assert row["approved"] is won
         taps = await live.fetchval("SELECT count(*) FROM tap WHERE source_key = $1", f"face-review:{cid}")
         assert taps == int(won) and (row["tap_id"] is not None) == won
+
+
+async def test_a_site_is_marked_as_training_once_and_a_trainee_enrolled_once(live, http):
+    """Two operator requests marking one site (work → training is a conditional write), and two enrolments of one
+    trainee (the roster's (site, technician) key): one wins, the other gets a precise 409."""
+    w = World(http, live)
+    await w.setup()
+    basis = {
+        "basis": "industry_group",
+        "basis_detail": "建設企業の事業協同組合",
+        "source_url": "https://www.s-housing.jp/archives/398917",
+        "source_date": "2025-10-01",
+    }
+    enrol = {"technician_id": w.tech["technician_id"], "trade": "05-01"}
+    for n in range(ROUNDS // 2):
+        site = await w.site()
+        mark = partial(http.post, f"/api/v1/sites/{site['id']}/training", headers=auth(w.op), json=basis)
+        _one_winner(await race(mark, mark), "already_training_site")
+        assert await live.fetchval("SELECT kind FROM site WHERE id = $1", site["id"]) == "training"
+        assert await live.fetchval("SELECT count(*) FROM training_institution WHERE site_id = $1", site["id"]) == 1
+        add = partial(http.post, f"/api/v1/sites/{site['id']}/trainees", headers=w.h, json=enrol)
+        _one_winner(await race(add, add), "already_on_roster", win=201)
+        assert await live.fetchval("SELECT count(*) FROM roster_entry WHERE site_id = $1", site["id"]) == 1
