@@ -70,18 +70,22 @@ async def test_only_the_operator_registers_from_2025_10_01_with_its_basis(client
     assert r.status_code == 422 and r.json()["error"] == "training_before_2025_10_01"
     assert r.json()["fields"][0]["field"] == "window_start"
     # Bad input: precise 422s.
-    for over, code in (
-        ({"basis": "company_training"}, None),
-        ({"source_url": "ftp://example.jp/x"}, None),
-        ({"source_url": "https://" + "x" * 500}, None),
-        ({"source_date": (today_jst() + timedelta(days=2)).isoformat()}, None),
-        ({"basis_detail": ""}, None),
+    for over, field in (
+        ({"basis": "company_training"}, "basis"),
+        ({"source_url": "ftp://example.jp/x"}, "source_url"),
+        ({"source_url": "https://" + "x" * 500}, "source_url"),
+        ({"source_date": (today_jst() + timedelta(days=2)).isoformat()}, "source_date"),
+        ({"basis_detail": ""}, "basis_detail"),
+        ({"prime_business_id": "12345678901234"}, "prime_business_id"),
+        ({"kind": "training"}, "kind"),
         ({"window_end": "2025-10-02", "window_start": "2025-10-03"}, None),
-        ({"prime_business_id": "12345678901234"}, None),
-        ({"kind": "training"}, None),
     ):
         r = await client.post("/api/v1/training-sites", headers=auth(w.op), json=body(w, **over))
         assert r.status_code == 422, (over, r.text)
+        if field:
+            assert r.json()["fields"][0]["field"] == field, r.text
+        else:
+            assert r.json()["fields"][0]["type"] == "window_end_before_start", r.text
     from tests.api.helpers import register_business
 
     pending = await register_business(client)

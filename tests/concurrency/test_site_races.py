@@ -280,7 +280,7 @@ async def test_a_site_is_marked_as_training_once_and_a_trainee_enrolled_once(liv
         "source_date": "2025-10-01",
     }
     enrol = {"technician_id": w.tech["technician_id"], "trade": "05-01"}
-    for n in range(ROUNDS // 2):
+    for _ in range(ROUNDS // 2):
         site = await w.site()
         mark = partial(http.post, f"/api/v1/sites/{site['id']}/training", headers=auth(w.op), json=basis)
         _one_winner(await race(mark, mark), "already_training_site")
