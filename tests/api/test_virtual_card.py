@@ -152,11 +152,20 @@ async def test_a_lost_cards_virtual_card_is_refused_and_the_reissued_ones_accept
     ]
 
 
-async def test_an_offline_read_uploaded_later_is_checked_at_its_read_time(client):
+async def test_an_offline_read_uploaded_later_is_checked_at_its_read_time(client, drain):
     w, me, phone, kiosk = await _setup(client)
     then = datetime.now(JST) - timedelta(hours=3)
     out = await _send(client, kiosk, read("o1", _code(w, me, phone, at=then), at=then))
     assert out["results"][0]["status"] == "accepted"
+    # The fold makes it a work record like any accepted tap, recorded by virtual card.
+    assert (await client.post("/api/v1/admin/batches/fold", headers=auth(w.op))).status_code == 202
+    await drain()
+    r = await client.get(
+        f"/api/v1/sites/{w.site['id']}/work-records",
+        headers=auth(w.prime["token"]),
+        params={"work_date": then.date().isoformat()},
+    )
+    assert [rec["method"] for rec in r.json()] == ["virtual_card"]
     # Its read time is what counts: the same code claimed to be read now is stale.
     out = await _send(client, kiosk, read("o2", _code(w, me, phone, at=then)))
     assert out["results"][0]["reject_reason"] == "virtual_card_stale"
