@@ -499,6 +499,7 @@ def _card_reason(
     """docs/card-profile.md §8, in order; the first failing check decides."""
     if (r := _card_state_reason(card, tech, day)) is not None:
         return r
+    assert card is not None  # _card_state_reason answers unknown_card otherwise
     if (c.card_serial, c.challenge) in used:
         return "replayed_challenge"
     if card.key_version not in master_keys:  # a version whose key the server no longer (or not yet) holds

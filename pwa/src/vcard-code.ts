@@ -73,7 +73,8 @@ export interface LocalVerdict {
   holder?: Holder;
 }
 
-async function signatureOk(code: VCode, spki: string): Promise<boolean> {
+async function signatureOk(code: VCode, spki: string): Promise<boolean | null> {
+  if (!crypto?.subtle) return null; // not a secure context (plain http on a LAN): left to the server
   try {
     const key = await crypto.subtle.importKey("spki", fromB64(spki), { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
     return await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, code.signature, new TextEncoder().encode(code.signed));
@@ -94,5 +95,6 @@ export async function verifyLocally(code: VCode, roster: Roster | null, siteId: 
   if (holder.technician_id !== code.technicianId) return { reason: "technician_mismatch", holder };
   const key = holder.keys.find((k) => k.key_id.startsWith(code.keyPrefix));
   if (!key) return { reason: "unchecked", holder };
-  return (await signatureOk(code, key.public_key)) ? { reason: null, holder } : { reason: "virtual_card_bad_signature", holder };
+  const ok = await signatureOk(code, key.public_key);
+  return { reason: ok === null ? "unchecked" : ok ? null : "virtual_card_bad_signature", holder };
 }

@@ -36,6 +36,19 @@ export class DeviceGone extends Error {}
 
 type Detect = (source: HTMLVideoElement) => Promise<string | null>;
 
+export function newKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Now as ISO 8601 with the tablet's own offset (+09:00 in Japan), as the API wants device_time. */
+export function localIso(d = new Date()): string {
+  const off = -d.getTimezoneOffset();
+  const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, "0");
+  const local = new Date(d.getTime() + off * 60_000).toISOString().slice(0, 23);
+  return `${local}${off >= 0 ? "+" : "-"}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
+}
+
 function loadRoster(): Roster | null {
   try {
     return JSON.parse(localStorage.getItem(ROSTER) || "null") as Roster | null;
@@ -52,7 +65,7 @@ export class Scanner {
   private detector: Detect | null = null;
   private busy = false;
 
-  constructor(private token: () => string | null, private siteId: () => string, private localIso: () => string) {}
+  constructor(private token: () => string | null, private siteId: () => string) {}
 
   private headers(json = false): Record<string, string> {
     const h: Record<string, string> = { Authorization: `Bearer ${this.token()}`, Accept: "application/json" };
@@ -127,7 +140,7 @@ export class Scanner {
     this.readHere.add(once);
     if (this.readHere.size > 5000) this.readHere.clear();
     // Kept and uploaded even when a check failed here: the server stores it as a rejected tap with its reason.
-    const read: Read = { key: crypto.randomUUID(), code: code.text, device_time: this.localIso(), made: now };
+    const read: Read = { key: newKey(), code: code.text, device_time: localIso(), made: now };
     await idbSet(read.key, read, readStore);
     const answers = await this.upload();
     const mine = answers.get(read.key);

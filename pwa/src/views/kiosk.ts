@@ -17,7 +17,7 @@ import { codeMessage, has, t } from "../i18n";
 import "../kiosk.css";
 import { Enrolment, EnrolError, exchangeCode, VERSION, loadEnrolment, managedSites, saveEnrolment, STORE } from "./kiosk-enrol";
 import { captureFrames, renderKiosk } from "./kiosk-render";
-import { DeviceGone, Scanner, ScanResult } from "./kiosk-scan";
+import { DeviceGone, localIso, newKey, Scanner, ScanResult } from "./kiosk-scan";
 const RESULT_MS = 5000;
 const RETRY_MS = 5000;
 const HEARTBEAT_MS = 5 * 60_000;
@@ -56,19 +56,6 @@ type Phase = "enrol" | "ready" | "capturing" | "sending" | "waiting" | "result";
 type Result = { kind: "checkin"; out: CheckinOut } | { kind: "scan"; out: ScanResult } | { kind: "error"; text: string };
 type Sites = Awaited<ReturnType<typeof managedSites>>;
 
-function newKey(): string {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Now as ISO 8601 with the tablet's own offset (+09:00 in Japan), as the API wants device_time. */
-export function localIso(d = new Date()): string {
-  const off = -d.getTimezoneOffset();
-  const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, "0");
-  const local = new Date(d.getTime() + off * 60_000).toISOString().slice(0, 23);
-  return `${local}${off >= 0 ? "+" : "-"}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Kiosk {
@@ -85,7 +72,7 @@ export class Kiosk {
   awake = false;
   mode: "face" | "scan" = this.enrolment?.mode ?? "face";
   sites: Sites | null = null;
-  readonly scanner = new Scanner(() => this.enrolment?.device_token ?? null, () => this.enrolment?.site_id ?? "", () => localIso());
+  readonly scanner = new Scanner(() => this.enrolment?.device_token ?? null, () => this.enrolment?.site_id ?? "");
   private stream: MediaStream | null = null;
   private lock: { release(): Promise<void> } | null = null;
   private timers: number[] = [];
