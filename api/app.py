@@ -37,6 +37,7 @@ log = logging.getLogger("openccus")
 def routers() -> list[Router]:
     from api.accounts.routes import router as accounts
     from api.attendance.routes import router as attendance
+    from api.attendance.virtual_routes import router as virtual_cards  # virtual card reads (issue 20.4)
     from api.devices.routes import router as devices
     from api.keishin.routes import router as keishin
     from api.levels.routes import router as levels
@@ -71,6 +72,7 @@ def routers() -> list[Router]:
         sites,
         devices,
         attendance,
+        virtual_cards,
         workrecords,
         batches,
         levels,

@@ -12,6 +12,9 @@ class TapMethod(str, Enum):
     phone = "phone"
     api = "api"  # pushed by a private attendance system (API連携)
     direct = "direct"  # 直接入力, approved by the prime's site manager
+    virtual_card = (
+        "virtual_card"  # the rotating signed code on the technician's phone, read by a kiosk (docs/virtual-card.md)
+    )
 
 
 class TapStatus(str, Enum):
@@ -42,7 +45,7 @@ class Tap(Model):
     )
     technician_code = fields.CharField(max_length=14)  # as sent, even when it matches nobody
     employer_id = fields.BigIntField(null=True)
-    method = fields.CharEnumField(TapMethod, max_length=10)
+    method = fields.CharEnumField(TapMethod, max_length=12)
     direction = fields.CharField(max_length=3, null=True)  # in / out, when the sender knows
     card_serial = fields.CharField(max_length=16, null=True)
     challenge = fields.CharField(max_length=32, null=True)

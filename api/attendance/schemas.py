@@ -128,3 +128,46 @@ class TapOut(BaseModel):
     work_date: date
     status: str
     reject_reason: str | None
+
+
+class VirtualTapIn(Strict):
+    """One virtual card read by a kiosk or a site manager's phone (docs/virtual-card.md)."""
+
+    idempotency_key: Key
+    code: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+        description="the QR code's text, OCVC1.…"
+    )
+    device_time: Moment = Field(description="when the reader read it, ISO 8601 with its UTC offset")
+    direction: Literal["in", "out"] | None = None
+
+
+class VirtualTapBatchIn(Strict):
+    taps: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=200,
+        description="up to 200 reads (VirtualTapIn), kept by the reader while offline",
+        json_schema_extra=_items_of(VirtualTapIn),
+    )
+
+
+class VirtualKeyOut(BaseModel):
+    key_id: str
+    public_key: str = Field(description="SPKI, base64 (ECDSA P-256)")
+
+
+class VirtualCardHolderOut(BaseModel):
+    technician_id: str
+    name: str
+    card_serial: str
+    keys: list[VirtualKeyOut]
+
+
+class VirtualRosterOut(BaseModel):
+    """What a reader needs to verify virtual cards offline: the public keys of the active cards' holders on the
+    site's roster. Public keys only: a reader can check a code but not make one."""
+
+    site_id: str
+    step_s: int
+    early_steps: int
+    late_steps: int
+    holders: list[VirtualCardHolderOut]

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from api.attendance import virtual_card
 from api.attendance.models import Tap, TapMethod, TapStatus
 from api.attendance.schemas import BatchOut, ItemError, TapResult
 from api.errors import validation_fields
@@ -46,6 +47,7 @@ class Candidate:
     trade: str | None = None
     position: str | None = None
     work_content: str | None = None
+    vcode: virtual_card.Code | None = None  # a virtual card's code (method virtual_card)
 
 
 def work_date(at: datetime):
@@ -100,6 +102,7 @@ async def ingest(
     tap's verdict and `duplicate: true`. A re-sent key whose content differs is not that tap: it is refused
     (`idempotency_key_reused`), never taken for the stored one. A tap past its upload deadline is refused, naming it."""
     stored, cards, techs, used, in_tree = await _lookups(candidates)
+    phone_keys = await phone_keys_of([t.id for t in techs.values()]) if any(c.vcode for c in candidates) else {}
     results: dict[int, TapResult] = {}
     errors: list[ItemError] = []
     fresh: dict[str, tuple[Candidate, str, dict]] = {}  # source_key → the first new tap with that key in this batch
@@ -133,6 +136,7 @@ async def ingest(
             in_tree=in_tree,
             master_keys=master_keys,
             received_at=received_at,
+            phone_keys=phone_keys,
         )
         fresh[c.source_key] = (c, fp, row)
         results[c.index] = TapResult(
@@ -190,6 +194,7 @@ def _row(
     in_tree,
     master_keys: Mapping[int, bytes],
     received_at: datetime,
+    phone_keys: Mapping[int, dict[str, str]],
 ) -> dict:
     tech = techs.get(c.technician_code)
     card = cards.get(c.card_serial) if c.card_serial else None
@@ -200,6 +205,8 @@ def _row(
         or (
             _card_reason(c, card, tech, day, used, master_keys)
             if c.method is TapMethod.card
+            else _virtual_reason(c, card, tech, day, used, phone_keys)
+            if c.method is TapMethod.virtual_card
             else None
             if tech is not None
             else "unknown_technician"
@@ -216,7 +223,10 @@ def _row(
         status = TapStatus.pending
     else:
         status = TapStatus.accepted
-    if c.challenge:
+    # A virtual card's code is spent only when it is genuine and for this site: a forged or misdirected copy must not
+    # use up the real code's one use (a card's challenge is spent by any tap that carries it, as before).
+    spent = c.method is not TapMethod.virtual_card or reason in (None, "outside_window", "technician_not_registered")
+    if c.challenge and spent:
         used.add((c.card_serial, c.challenge))
     return dict(
         source_key=c.source_key,
@@ -230,7 +240,7 @@ def _row(
         direction=c.direction,  # type: ignore
         card_serial=c.card_serial,
         # A replayed challenge is stored without it: the pair stays unique and the reject is still on record.
-        challenge=None if reason == "replayed_challenge" else c.challenge,
+        challenge=None if reason in _REPLAYED or not spent else c.challenge,
         device_time=c.device_time.astimezone(UTC),
         device_seq=c.device_seq,
         received_at=received_at,
@@ -258,6 +268,7 @@ async def _settle_lost(
         if row["source_key"] in stored:
             _answer_stored(c, fp, stored[row["source_key"]], results, errors)
         else:
+            why = "virtual_card_replayed" if c.method is TapMethod.virtual_card else "replayed_challenge"
             replays.append(
                 (
                     c,
@@ -266,7 +277,7 @@ async def _settle_lost(
                         **row,
                         "challenge": None,
                         "status": TapStatus.rejected.value,
-                        "reject_reason": "replayed_challenge",
+                        "reject_reason": why,
                     },
                 )
             )
@@ -275,7 +286,7 @@ async def _settle_lost(
                 idempotency_key=c.client_key,
                 status="rejected",
                 duplicate=False,
-                reject_reason="replayed_challenge",
+                reject_reason=why,
             )
     if replays and (again := await _insert([row for _, _, row in replays])):
         await _settle_lost([r for r in replays if r[2]["source_key"] in again], results, errors)
@@ -430,10 +441,7 @@ async def _insert(rows: list[dict[str, Any]]) -> set[str]:
     return {row["source_key"] for row in rows} - inserted
 
 
-def _card_reason(
-    c: Candidate, card: Card | None, tech: Technician | None, day, used, master_keys: Mapping[int, bytes]
-) -> str | None:
-    """docs/card-profile.md §8, in order; the first failing check decides."""
+def _card_state_reason(card: Card | None, tech: Technician | None, day) -> str | None:
     if card is None:
         return "unknown_card"
     if card.status is not CardStatus.active:
@@ -442,6 +450,59 @@ def _card_reason(
         return "technician_mismatch"
     if not card.issued_on <= day <= card.valid_until:
         return "card_expired"
+    return None
+
+
+def _virtual_reason(
+    c: Candidate, card: Card | None, tech: Technician | None, day, used, phone_keys: Mapping[int, dict[str, str]]
+) -> str | None:
+    """The card's own state first (a lost card's virtual card is refused like the card), then the code's checks
+    (virtual_card.reason), then its one use per site."""
+    assert c.vcode is not None
+    if (r := _card_state_reason(card, tech, day)) is not None:
+        return r
+    assert tech is not None
+    if (
+        r := virtual_card.reason(
+            c.vcode, site_id=c.site.site_id, read_at=c.device_time, keys=phone_keys.get(tech.id, {})
+        )
+    ) is not None:
+        return r
+    if (c.card_serial, c.challenge) in used:
+        return "virtual_card_replayed"
+    return None
+
+
+async def phone_keys_of(technician_pks: list[int]) -> dict[int, dict[str, str]]:
+    """The phone keys of these technicians (their accounts' keys, docs/phone.md): technician pk → key id → SPKI."""
+    from tortoise import connections
+
+    from api import sql
+
+    pks = sorted(technician_pks)
+    out: dict[int, dict[str, str]] = {}
+    if not pks:
+        return out
+    for r in await sql.fetch(
+        connections.get("default"),
+        "SELECT a.technician_id, k.key_id, k.public_key FROM phone_device_key k JOIN account a ON a.id = k.account_id "
+        f"WHERE a.technician_id IN ({sql.marks(pks)})",
+        pks,
+    ):
+        out.setdefault(int(r["technician_id"]), {})[r["key_id"]] = r["public_key"]
+    return out
+
+
+_REPLAYED = ("replayed_challenge", "virtual_card_replayed")
+
+
+def _card_reason(
+    c: Candidate, card: Card | None, tech: Technician | None, day, used, master_keys: Mapping[int, bytes]
+) -> str | None:
+    """docs/card-profile.md §8, in order; the first failing check decides."""
+    if (r := _card_state_reason(card, tech, day)) is not None:
+        return r
+    assert card is not None  # _card_state_reason answers unknown_card otherwise
     if (c.card_serial, c.challenge) in used:
         return "replayed_challenge"
     if card.key_version not in master_keys:  # a version whose key the server no longer (or not yet) holds

@@ -6,7 +6,7 @@ from api.accounts.models import Role
 from api import guard
 from api.errors import Unprocessable
 from api.http import Ctx, Router
-from api.phone import qr, service, signing, svgmap
+from api.phone import qr, service, signing, svgmap, vcard
 from api.phone.models import PhoneSettings
 from api.phone.schemas import (
     DecisionIn,
@@ -22,6 +22,7 @@ from api.phone.schemas import (
     PhoneSettingsIn,
     PhoneSettingsOut,
     SignedCheckinIn,
+    VirtualCardOut,
 )
 from api.sites.access import ensure_manages
 from api.sites.service import get_site
@@ -94,6 +95,18 @@ async def check_in_signed(ctx: Ctx):
 )
 async def device_key(ctx: Ctx):
     return DeviceKeyOut(key_id=await signing.enrol(actor=ctx.user, public_key=ctx.body.public_key))
+
+
+@router.get(
+    "/phone/virtual-card",
+    summary="The card this technician's virtual card stands for (the phone makes and signs the codes itself)",
+    tags=["phone"],
+    roles={Role.technician},
+    response=VirtualCardOut,
+    errors=(403, 409, 422),
+)
+async def virtual_card(ctx: Ctx):
+    return await vcard.my_card(actor=ctx.user)
 
 
 @router.get(

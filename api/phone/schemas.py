@@ -169,3 +169,13 @@ class GateQrOut(BaseModel):
     payload: str
     url: str
     svg: str
+
+
+class VirtualCardOut(BaseModel):
+    """What the phone needs to show its virtual card (docs/virtual-card.md); it keeps it for offline use."""
+
+    technician_id: str
+    name: str
+    card_serial: str
+    valid_until: date
+    step_s: int

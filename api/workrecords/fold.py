@@ -116,7 +116,7 @@ FROM f WINDOW g AS (PARTITION BY technician_id, site_id, grp)"""
 
 
 _COLUMNS = (
-    "id BIGINT, technician_id BIGINT, site_id BIGINT, device_time {ts}, direction VARCHAR(3), method VARCHAR(10), "
+    "id BIGINT, technician_id BIGINT, site_id BIGINT, device_time {ts}, direction VARCHAR(3), method VARCHAR(12), "
     "employer_id BIGINT, trade VARCHAR(10), position VARCHAR(12), work_content VARCHAR(200), lone INT, "
     "anchor DATE"
 )

@@ -24,7 +24,7 @@ class WorkRecord(Model):
     trade = fields.CharField(max_length=10, null=True)
     position = fields.CharField(max_length=12, null=True)
     work_content = fields.CharField(max_length=200, null=True)
-    method = fields.CharField(max_length=10)  # card / face / api / phone / direct / mixed
+    method = fields.CharField(max_length=12)  # card / face / api / phone / virtual_card / direct / kentaikyo / mixed
     taps = fields.IntField(default=0)
     missing_exit = fields.BooleanField(default=False)
     folded_at = fields.DatetimeField()

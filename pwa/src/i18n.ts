@@ -7,6 +7,7 @@ import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
 import { ACCOUNT } from "./messages/account";
 import { PHONE } from "./messages/phone";
+import { VCARD } from "./messages/vcard";
 import { PLACEHOLDERS } from "./messages/sites";
 import { REVIEW } from "./messages/review";
 import { errorCodeText, fieldErrorText } from "./messages/errors";
@@ -833,7 +834,7 @@ const CORE = {
   "err.required": ["入力してください。", "Required."],
 } as const satisfies Record<string, readonly [string, string]>;
 
-const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...FEES, ...KENTAIKYO,
+const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...VCARD, ...FEES, ...KENTAIKYO,
   ...PLACEHOLDERS, ...ACCOUNT };
 
 export type Key = keyof typeof M;

@@ -66,6 +66,16 @@ export async function keepSigned(body: Record<string, unknown>, selfie?: string)
   return item;
 }
 
+/** Sign the text `make(key id)` with this phone's key (the virtual card's codes, vcard-code.ts): the raw r‖s
+ * signature, or null when this phone has no key. */
+export async function signText(make: (keyId: string) => string): Promise<{ text: string; signature: ArrayBuffer } | null> {
+  const k = await storedKey();
+  if (!k) return null;
+  const text = make(k.keyId);
+  const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, k.privateKey, new TextEncoder().encode(text));
+  return { text, signature };
+}
+
 export async function queued(): Promise<QueuedCheckin[]> {
   const me = session.me;
   const all = (await entries<string, QueuedCheckin>(queueStore)).map(([, v]) => v);

@@ -150,6 +150,9 @@ ALLOW: dict[str, str] = {
     "attendance_tap_one": "device_A:*",
     "attendance_push_attendance": "api_client_A:*",  # likewise
     "attendance_site_taps": "operator admin_A:own,sub manager_A:own,sub",
+    "attendance_virtual_batch": "device_A:*",  # the device's own site; a code for another site is a rejected tap
+    "attendance_virtual_one": "device_A:*",
+    "attendance_virtual_roster": "device_A:*",
     "workrecords_technician_records": "operator admin_A:own,sub admin_B:own manager_A:own,sub tech_B:own",
     "workrecords_technician_sites": "operator admin_A:own,sub admin_B:own tech_B:own",
     "workrecords_technician_direct_inputs": "operator admin_A:own,sub admin_B:own tech_B:own",
@@ -195,6 +198,7 @@ ALLOW: dict[str, str] = {
     "phone_check_in": "tech_B:*",  # the technician's own check-in; the site's settings and roster decide the rest
     "phone_check_in_signed": "tech_B:*",
     "phone_device_key": "tech_B:*",
+    "phone_virtual_card": "tech_B:*",
     "phone_get_settings": "admin_A:own,sub manager_A:own,sub",
     "phone_put_settings": "admin_A:own,sub manager_A:own,sub",
     "phone_list_checkins": "admin_A:own,sub manager_A:own,sub",
@@ -283,6 +287,10 @@ def _tap(s: Slice) -> dict:
         "device_seq": 1,
         "site_id": s.ids.get("site_code"),
     }
+
+
+def _virtual_read() -> dict:
+    return {"idempotency_key": f"m-{next(_seq)}", "code": "OCVC1.not-a-code", "device_time": _when(0)}
 
 
 def _file() -> dict:
@@ -415,6 +423,8 @@ BODIES: dict[str, Body] = {
     "devices_create_api_client": lambda s: {"json": {"name": "勤怠2"}},
     "attendance_tap_batch": lambda s: {"json": {"taps": [_tap(s)]}},
     "attendance_tap_one": lambda s: {"json": {k: v for k, v in _tap(s).items() if v is not None}},
+    "attendance_virtual_batch": lambda s: {"json": {"taps": [_virtual_read()]}},
+    "attendance_virtual_one": lambda s: {"json": _virtual_read()},
     "attendance_push_attendance": lambda s: {
         "json": {
             "records": [

@@ -1,7 +1,8 @@
-// Kiosk mode (/kiosk): a site tablet in landscape that checks people in by face, unattended all day.
+// Kiosk mode (/kiosk): a site tablet in landscape that checks people in by face, unattended all day, or reads the
+// technicians' virtual cards (kiosk-scan.ts); a site manager's phone runs the same view as a virtual card reader.
 //
 // * Not enrolled (no token in localStorage): the one-time code from the firm portal's device page is exchanged for
-//   the device token (POST /devices/enrol). The token survives a restart of the tablet or the browser.
+//   the device token, or a logged-in site manager makes this phone a device of their site (kiosk-enrol.ts).
 // * Ready: the front camera's picture and one large button. On a press, 3 JPEG frames 640×480 are taken ~350 ms
 //   apart and sent (POST /face/checkins with the device token). The answer is shown large for 5 s, then ready again.
 // * A lost connection: the attempt is kept (same idempotency key, same device time) and sent when the connection
@@ -10,28 +11,19 @@
 // * The screen is kept on (Wake Lock) where the browser offers it; the camera restarts by itself if it stops; the page
 //   reloads itself once a night while idle, so a new release reaches the tablet.
 
-import { html, nothing, TemplateResult } from "lit-html";
-import pkg from "../../package.json";
+import type { TemplateResult } from "lit-html";
 import { update, View } from "../app";
-import { codeMessage, getLang, has, setLang, t, tr } from "../i18n";
+import { codeMessage, has, t } from "../i18n";
 import "../kiosk.css";
-
-const STORE = "openccus.kiosk";
-const VERSION = `pwa-kiosk/${pkg.version}`;
-const FRAMES = 3;
-const FRAME_GAP_MS = 350;
+import { Enrolment, EnrolError, exchangeCode, VERSION, loadEnrolment, managedSites, saveEnrolment, STORE } from "./kiosk-enrol";
+import { captureFrames, renderKiosk } from "./kiosk-render";
+import { DeviceGone, localIso, newKey, Scanner, ScanResult } from "./kiosk-scan";
 const RESULT_MS = 5000;
 const RETRY_MS = 5000;
 const HEARTBEAT_MS = 5 * 60_000;
 const PENDING_MAX_MS = 10 * 60_000; // an attempt older than this is dropped (the person has long gone)
-
-interface Enrolment {
-  device_id: string;
-  device_token: string;
-  site_id: string;
-  site_name?: string; // from GET /devices/me, so the screen names the site, not only its 現場ID
-  enrolled_at: string;
-}
+const SCAN_MS = 300;
+const SCAN_RESULT_MS = 3000;
 
 interface Recognised {
   pk: number;
@@ -61,33 +53,12 @@ interface Attempt {
 }
 
 type Phase = "enrol" | "ready" | "capturing" | "sending" | "waiting" | "result";
-type Result = { kind: "checkin"; out: CheckinOut } | { kind: "error"; text: string };
-
-function loadEnrolment(): Enrolment | null {
-  try {
-    const e = JSON.parse(localStorage.getItem(STORE) || "null") as Enrolment | null;
-    return e && typeof e.device_token === "string" ? e : null;
-  } catch {
-    return null;
-  }
-}
-
-function newKey(): string {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Now as ISO 8601 with the tablet's own offset (+09:00 in Japan), as the API wants device_time. */
-export function localIso(d = new Date()): string {
-  const off = -d.getTimezoneOffset();
-  const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, "0");
-  const local = new Date(d.getTime() + off * 60_000).toISOString().slice(0, 23);
-  return `${local}${off >= 0 ? "+" : "-"}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
-}
+type Result = { kind: "checkin"; out: CheckinOut } | { kind: "scan"; out: ScanResult } | { kind: "error"; text: string };
+type Sites = Awaited<ReturnType<typeof managedSites>>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-class Kiosk {
+export class Kiosk {
   enrolment = loadEnrolment();
   phase: Phase = this.enrolment ? "ready" : "enrol";
   online = navigator.onLine;
@@ -99,6 +70,9 @@ class Kiosk {
   result: Result | null = null;
   pending: Attempt | null = null;
   awake = false;
+  mode: "face" | "scan" = this.enrolment?.mode ?? "face";
+  sites: Sites | null = null;
+  readonly scanner = new Scanner(() => this.enrolment?.device_token ?? null, () => this.enrolment?.site_id ?? "");
   private stream: MediaStream | null = null;
   private lock: { release(): Promise<void> } | null = null;
   private timers: number[] = [];
@@ -112,6 +86,7 @@ class Kiosk {
     this.online = true;
     update();
     if (this.pending) void this.send(this.pending);
+    void this.uploadReads();
   };
   private readonly onOffline = () => {
     this.online = false;
@@ -126,11 +101,13 @@ class Kiosk {
     window.addEventListener("offline", this.onOffline);
     document.addEventListener("visibilitychange", this.onVisible);
     this.timers.push(window.setInterval(() => void this.heartbeat(), HEARTBEAT_MS));
+    this.timers.push(window.setInterval(() => void this.scanTick(), SCAN_MS));
     this.scheduleNightlyReload();
     if (this.enrolment) {
       void this.startCamera();
       if (!this.enrolment.site_name) void this.loadSite();
-    }
+      void this.scanner.refreshRoster(true).then(() => this.uploadReads());
+    } else void this.loadSites();
   }
 
   leave(): void {
@@ -155,31 +132,30 @@ class Kiosk {
       update();
       return this.focus("enrol-error");
     }
-    if (!navigator.onLine) {
-      this.enrolError = t("kiosk.enrol_offline");
-      update();
-      return this.focus("enrol-error");
-    }
+    await this.enrolWith(() => exchangeCode(code, VERSION));
+  }
+
+  private async loadSites(): Promise<void> {
+    this.sites = await managedSites();
+    update();
+  }
+
+  async enrolWith(make: () => Promise<Enrolment>): Promise<void> {
     this.enrolBusy = true;
     update();
     try {
-      const res = await fetch("/api/v1/devices/enrol", {
-        method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ code, software_version: VERSION }), cache: "no-store",
-      });
-      const data = await res.json().catch(() => ({}));
-      if (!res.ok) {
-        this.enrolError = res.status === 401 ? t("kiosk.bad_code") : (typeof data.error === "string" && codeMessage(data.error)) || t("kiosk.error");
-        return this.focus("enrol-error");
-      }
-      this.enrolment = { device_id: String(data.device_id), device_token: data.device_token, site_id: String(data.site_id), enrolled_at: new Date().toISOString() };
-      localStorage.setItem(STORE, JSON.stringify(this.enrolment));
-      void this.loadSite();
+      const e = await make();
+      this.enrolment = e;
+      saveEnrolment(e);
+      this.mode = e.mode ?? "face";
+      if (!e.site_name) void this.loadSite();
+      void this.scanner.refreshRoster(true);
       this.notice = t("kiosk.enrolled");
       this.phase = "ready";
       void this.startCamera();
-    } catch {
-      this.enrolError = t("app.network_error");
+    } catch (e) {
+      if (!(e instanceof EnrolError)) throw e;
+      this.enrolError = e.message;
       this.focus("enrol-error");
     } finally {
       this.enrolBusy = false;
@@ -190,12 +166,14 @@ class Kiosk {
   /** The device was revoked or rotated (401), or the code was for a card reader (403): enrol again. */
   private forget(reason: string): void {
     localStorage.removeItem(STORE);
+    this.scanner.forget();
     this.enrolment = null;
     this.pending = null;
     this.result = null;
     this.phase = "enrol";
     this.enrolError = reason;
     this.stopCamera();
+    void this.loadSites();
     update();
     this.focus("enrol-error");
   }
@@ -209,7 +187,7 @@ class Kiosk {
 
   // --- camera ------------------------------------------------------------------------------------------------
 
-  private async startCamera(): Promise<void> {
+  async startCamera(): Promise<void> {
     clearTimeout(this.cameraTimer);
     this.cameraError = false;
     this.cameraReady = false;
@@ -217,7 +195,7 @@ class Kiosk {
     try {
       this.stopCamera();
       this.stream = await navigator.mediaDevices.getUserMedia({
-        audio: false, video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
+        audio: false, video: { facingMode: this.enrolment?.facing ?? "user", width: { ideal: 1280 }, height: { ideal: 720 } },
       });
       if (this.left) return this.stopCamera();
       for (const track of this.stream.getVideoTracks()) {
@@ -277,29 +255,6 @@ class Kiosk {
     }
   }
 
-  private async frames(): Promise<Blob[]> {
-    const video = document.getElementById("kiosk-video") as HTMLVideoElement;
-    const canvas = document.createElement("canvas");
-    canvas.width = 640;
-    canvas.height = 480;
-    const ctx = canvas.getContext("2d")!;
-    const out: Blob[] = [];
-    for (let i = 0; i < FRAMES; i++) {
-      if (i) await sleep(FRAME_GAP_MS);
-      // Centre crop to 4:3 (the camera may give 16:9), mirrored back: the preview is mirrored for the person, the
-      // frames are sent as the camera sees them.
-      const vw = video.videoWidth || 640;
-      const vh = video.videoHeight || 480;
-      const scale = Math.min(vw / 640, vh / 480);
-      const sw = 640 * scale;
-      const sh = 480 * scale;
-      ctx.drawImage(video, (vw - sw) / 2, (vh - sh) / 2, sw, sh, 0, 0, 640, 480);
-      const blob = await new Promise<Blob | null>((r) => canvas.toBlob(r, "image/jpeg", 0.85));
-      if (blob) out.push(blob);
-    }
-    return out;
-  }
-
   // --- check-in ----------------------------------------------------------------------------------------------
 
   async checkIn(): Promise<void> {
@@ -308,7 +263,7 @@ class Kiosk {
     this.phase = "capturing";
     update();
     const deviceTime = localIso();
-    const frames = await this.frames();
+    const frames = await captureFrames(document.getElementById("kiosk-video") as HTMLVideoElement);
     const attempt: Attempt = { key: newKey(), deviceTime, frames, created: Date.now(), retried: false };
     await this.send(attempt);
   }
@@ -367,7 +322,38 @@ class Kiosk {
     update();
     this.focus("kiosk-result");
     clearTimeout(this.resultTimer);
-    this.resultTimer = window.setTimeout(() => this.toReady(), RESULT_MS);
+    this.resultTimer = window.setTimeout(() => this.toReady(), r.kind === "scan" ? SCAN_RESULT_MS : RESULT_MS);
+  }
+
+  // --- virtual cards -----------------------------------------------------------------------------------------
+
+  setMode(mode: "face" | "scan"): void {
+    this.mode = mode;
+    if (this.enrolment) saveEnrolment({ ...this.enrolment, mode });
+    update();
+  }
+
+  private async scanTick(): Promise<void> {
+    if (this.mode !== "scan" || this.phase !== "ready" || !this.cameraReady) return;
+    const video = document.getElementById("kiosk-video") as HTMLVideoElement | null;
+    const text = video && (await this.scanner.detect(video));
+    if (!text || this.phase !== "ready") return;
+    try {
+      const out = await this.scanner.handle(text);
+      if (out) this.show({ kind: "scan", out });
+    } catch (e) {
+      if (e instanceof DeviceGone) return this.forget(t("kiosk.revoked"));
+      throw e;
+    }
+  }
+
+  private async uploadReads(): Promise<void> {
+    try {
+      await this.scanner.upload();
+      update();
+    } catch (e) {
+      if (e instanceof DeviceGone) this.forget(t("kiosk.revoked"));
+    }
   }
 
   toReady(): void {
@@ -399,8 +385,10 @@ class Kiosk {
       const res = await fetch("/api/v1/devices/heartbeat", {
         method: "POST", cache: "no-store",
         headers: { Authorization: `Bearer ${this.enrolment.device_token}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ software_version: VERSION, outbox_depth: this.pending ? 1 : 0 }),
+        body: JSON.stringify({ software_version: VERSION, outbox_depth: (this.pending ? 1 : 0) + this.scanner.waiting }),
       });
+      void this.scanner.refreshRoster();
+      void this.uploadReads();
       if (res.status === 401 && this.phase === "ready") this.forget(t("kiosk.revoked"));
     } catch {
       /* offline: the banner says so already */
@@ -424,103 +412,9 @@ class Kiosk {
     requestAnimationFrame(() => document.getElementById(id)?.focus());
   }
 
-  // --- rendering ---------------------------------------------------------------------------------------------
-
-  private top(): TemplateResult {
-    return html`<header class="kiosk-top">
-      <h1 tabindex="-1">${t("kiosk.title")}${this.enrolment ? html` <span class="kiosk-site">${this.enrolment.site_name ?? t("kiosk.site", { pk: this.enrolment.site_id })}</span>` : nothing}</h1>
-      <div class="kiosk-actions">
-        ${this.awake ? html`<span class="meta kiosk-awake">${t("kiosk.wake_lock")}</span>` : nothing}
-        <button type="button" class="lang" lang=${getLang() === "ja" ? "en" : "ja"} data-testid="lang-switch"
-          aria-label=${t("app.lang_switch_label")} @click=${() => { setLang(getLang() === "ja" ? "en" : "ja"); update(); }}>${t("app.lang_switch")}</button>
-      </div>
-    </header>
-    <div role="status" aria-live="polite" class="kiosk-status">
-      ${this.online ? nothing : html`<p class="banner offline" data-testid="offline-banner">${t("kiosk.offline")}</p>`}
-      ${this.notice ? html`<p class="banner queued">${this.notice}</p>` : nothing}
-    </div>`;
-  }
-
-  private enrolForm(): TemplateResult {
-    return html`<section class="kiosk-enrol card" aria-labelledby="enrol-h">
-      <h2 id="enrol-h">${t("kiosk.enrol_title")}</h2>
-      <p id="enrol-intro">${t("kiosk.enrol_intro")}</p>
-      ${this.enrolError ? html`<div class="error-summary" role="alert" tabindex="-1" id="enrol-error" data-testid="enrol-error"><p>${this.enrolError}</p></div>` : nothing}
-      <form @submit=${(e: SubmitEvent) => this.enrol(e)} novalidate>
-        <div class="field">
-          <label for="f-kiosk-code">${t("kiosk.code")} <span class="req">${t("f.required")}</span></label>
-          <input id="f-kiosk-code" name="code" required autocomplete="off" autocapitalize="characters" spellcheck="false"
-            class="mono big-input" aria-describedby="enrol-intro" />
-        </div>
-        <button type="submit" class="primary kiosk-button" ?disabled=${this.enrolBusy}>${t("kiosk.enrol")}</button>
-      </form>
-    </section>`;
-  }
-
-  private resultView(): TemplateResult {
-    const r = this.result!;
-    if (r.kind === "error") {
-      return html`<div class="kiosk-result result-error" id="kiosk-result" tabindex="-1" role="alert" data-testid="kiosk-result" data-outcome="error">
-        <p class="result-head">${r.text}</p>
-        <button type="button" class="kiosk-button" @click=${() => this.toReady()}>${t("kiosk.next")}</button>
-      </div>`;
-    }
-    const o = r.out;
-    const who = o.technician;
-    // Recognised, but the attendance itself was refused (not on the site's tree, a card revoked…): the API says why.
-    const rejected = o.tap_status === "rejected";
-    const head = rejected ? t("kiosk.result.rejected") : tr("kiosk.result", o.outcome);
-    const sub = rejected ? (getLang() === "ja" ? o.message : o.reject_reason ?? "")
-      : o.outcome === "accepted" ? (getLang() === "ja" ? o.message : "") : tr("kiosk.result", `${o.outcome}_sub`);
-    return html`<div class="kiosk-result result-${rejected ? "not_recognised" : o.outcome}" id="kiosk-result" tabindex="-1" role="alert" data-testid="kiosk-result" data-outcome=${o.outcome} data-tap=${o.tap_status ?? ""}>
-      ${who?.photo ? html`<img class="kiosk-photo" src=${who.photo} alt=${t("kiosk.photo_alt", { name: who.name })} />` : nothing}
-      <div>
-        ${who ? html`<p class="result-name" data-testid="kiosk-name">${t("kiosk.name", { name: who.name })}</p>` : nothing}
-        <p class="result-head">${head}${o.duplicate ? html` <span class="result-dup">${t("kiosk.duplicate")}</span>` : nothing}</p>
-        ${sub ? html`<p class="result-sub">${sub}</p>` : nothing}
-        <button type="button" class="kiosk-button" @click=${() => this.toReady()}>${t("kiosk.next")}</button>
-      </div>
-    </div>`;
-  }
-
-  private panel(): TemplateResult {
-    switch (this.phase) {
-      case "capturing":
-        return html`<p class="kiosk-big" data-testid="kiosk-state">${t("kiosk.look")}</p>`;
-      case "sending":
-        return html`<p class="kiosk-big" data-testid="kiosk-state">${t("kiosk.sending")}</p>`;
-      case "waiting":
-        return html`<p class="kiosk-big" data-testid="kiosk-state">${t("kiosk.waiting_network")}</p>`;
-      default:
-        return html`<p class="kiosk-big">${t("kiosk.ready")}</p>
-          <p>${t("kiosk.ready_hint")}</p>
-          ${this.cameraError
-            ? html`<div class="error-summary" role="alert"><p>${t("kiosk.camera_error")}</p>
-                <button type="button" @click=${() => void this.startCamera()}>${t("kiosk.camera_retry")}</button></div>`
-            : nothing}
-          <button type="button" class="primary kiosk-start" data-testid="kiosk-start" aria-label=${t("kiosk.start_label")}
-            ?disabled=${!this.cameraReady || this.phase !== "ready"} @click=${() => void this.checkIn()}>${t("kiosk.start")}</button>`;
-    }
-  }
-
   render(): TemplateResult {
     queueMicrotask(() => this.attach());
-    if (this.phase === "enrol" || !this.enrolment) {
-      return html`<div class="kiosk">${this.top()}${this.enrolForm()}</div>`;
-    }
-    return html`<div class="kiosk" data-phase=${this.phase}>
-      ${this.top()}
-      <div class="kiosk-body">
-        <figure class="kiosk-camera">
-          <video id="kiosk-video" autoplay muted playsinline aria-label=${t("kiosk.camera_title")}></video>
-          ${this.cameraReady ? nothing : html`<figcaption class="kiosk-camera-wait">${this.cameraError ? t("kiosk.camera_error") : t("kiosk.camera_starting")}</figcaption>`}
-        </figure>
-        <section class="kiosk-panel" aria-live="polite">${this.panel()}</section>
-      </div>
-      ${this.phase === "result" && this.result ? this.resultView() : nothing}
-      <footer class="kiosk-foot"><button type="button" class="link" @click=${() => this.unregister()}>${t("kiosk.forget")}</button>
-        <span class="meta">${VERSION}</span></footer>
-    </div>`;
+    return renderKiosk(this);
   }
 }
 

@@ -12,6 +12,7 @@ import { ensureDeviceKey, keepSigned, queued, randomId, uploadQueued } from "../
 import type { Site, TechnicianSite } from "../types";
 import { authImg, badge, dl, errorSummary, field } from "../ui";
 import { myTechnicianPk } from "./technician";
+import { virtualCardPanel } from "./vcard";
 
 interface Reason {
   code: string;
@@ -82,6 +83,11 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
     waiting = (await queued()).length;
     update();
   }
+  const vcard = virtualCardPanel(() => {
+    if (!chosen) return null;
+    const s = sites.find((x) => x.site_id === chosen);
+    return { id: chosen, name: s ? s.site_name : chosen };
+  });
   const onOnline = () => void flushQueue();
   window.addEventListener("online", onOnline);
   void flushQueue();
@@ -151,7 +157,10 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
 
   return {
     title: () => t("phone.title"),
-    leave: () => window.removeEventListener("online", onOnline),
+    leave: () => {
+      window.removeEventListener("online", onOnline);
+      vcard.leave();
+    },
     render: () => html`<section class="narrow">
       <h1 tabindex="-1">${t("phone.title")}</h1>
       <p class="hint">${t("phone.intro")}</p>
@@ -181,6 +190,7 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
                   <span data-testid="phone-delay">${t("phone.delay", { min: Math.round(u.out.delay_s / 60) })}</span></li>`
               : html`<li data-outcome="refused" data-code=${u.code ?? ""}>${codeMessage(u.code ?? "") ?? u.code}（${u.detail}）</li>`)}</ul></section>`
         : nothing}
+      ${sites.length || qr ? vcard.render() : nothing}
     </section>`,
   };
 }
