@@ -141,7 +141,6 @@ async def detach(
             await tx.execute_script(f'ALTER TABLE "{p.table}" DETACH PARTITION "{p.name}"')
         archive = None
         if archive_dir is not None:
-            archive_dir.mkdir(parents=True, exist_ok=True)
             archive = archive_dir / f"{p.name}.dump"
             _dump(dsn or "", p.name, archive)
         if drop:
@@ -152,6 +151,7 @@ async def detach(
 
 
 def _dump(dsn: str, table: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     got = subprocess.run(
         ["pg_dump", "--format=custom", f"--table=public.{table}", f"--file={path}", _libpq_url(dsn)],
         capture_output=True,

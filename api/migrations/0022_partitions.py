@@ -33,8 +33,10 @@ BEGIN
     RETURN false;
   END IF;
   EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, parent);
+  PERFORM set_config('openccus.moving_rows', 'on', true);  -- the rows move: their tap keys stay claimed
   EXECUTE format('WITH moved AS (DELETE FROM %I WHERE work_date >= %L AND work_date < %L RETURNING *) '
                  'INSERT INTO %I SELECT * FROM moved', parent || '_default', first, nxt, part);
+  PERFORM set_config('openccus.moving_rows', 'off', true);
   EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', parent, part, first, nxt);
   RETURN true;
 END $$""",
@@ -57,6 +59,20 @@ BEGIN
     END IF;
   END IF;
   RETURN NEW;
+END $$""",
+    # A deleted tap frees its keys, as a deleted row freed them from the unique indexes before (no code deletes
+    # taps; tests do). A detached or dropped partition deletes nothing: its keys stay claimed.
+    """
+CREATE FUNCTION openccus_tap_free_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('openccus.moving_rows', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  DELETE FROM tap_source_key WHERE source_key = OLD.source_key;
+  IF OLD.card_serial IS NOT NULL AND OLD.challenge IS NOT NULL THEN
+    DELETE FROM tap_challenge WHERE card_serial = OLD.card_serial AND challenge = OLD.challenge;
+  END IF;
+  RETURN NULL;
 END $$""",
     # A key changed in place (no code does; psql might) moves its claim with it, or is refused.
     """
@@ -81,12 +97,18 @@ _TABLES = {
     "tap": {
         "pk": "ALTER TABLE tap ADD CONSTRAINT tap_pkey PRIMARY KEY (id, work_date)",
         "after": [
-            "ALTER TABLE tap ADD CONSTRAINT tap_site_id_fkey FOREIGN KEY (site_id) REFERENCES site (id) "
-            "ON DELETE RESTRICT",
-            "ALTER TABLE tap ADD CONSTRAINT tap_device_id_fkey FOREIGN KEY (device_id) REFERENCES device (id) "
-            "ON DELETE RESTRICT",
-            "ALTER TABLE tap ADD CONSTRAINT tap_technician_id_fkey FOREIGN KEY (technician_id) "
-            "REFERENCES technician (id) ON DELETE RESTRICT",
+            (
+                "ALTER TABLE tap ADD CONSTRAINT tap_site_id_fkey FOREIGN KEY (site_id) REFERENCES site (id) "
+                "ON DELETE RESTRICT"
+            ),
+            (
+                "ALTER TABLE tap ADD CONSTRAINT tap_device_id_fkey FOREIGN KEY (device_id) REFERENCES device (id) "
+                "ON DELETE RESTRICT"
+            ),
+            (
+                "ALTER TABLE tap ADD CONSTRAINT tap_technician_id_fkey FOREIGN KEY (technician_id) "
+                "REFERENCES technician (id) ON DELETE RESTRICT"
+            ),
             "CREATE INDEX idx_tap_site_id_67499b ON tap (site_id, work_date)",
             "CREATE INDEX idx_tap_site_id_724f8a ON tap (site_id, status)",
             "CREATE INDEX idx_tap_technic_390187 ON tap (technician_id, work_date)",
@@ -94,18 +116,25 @@ _TABLES = {
             "CREATE INDEX idx_tap_source_key ON tap (source_key)",
             "CREATE INDEX idx_tap_card_challenge ON tap (card_serial, challenge)",
             "CREATE TRIGGER tap_claim_keys BEFORE INSERT ON tap FOR EACH ROW EXECUTE FUNCTION openccus_tap_claim_keys()",
+            "CREATE TRIGGER tap_free_keys AFTER DELETE ON tap FOR EACH ROW EXECUTE FUNCTION openccus_tap_free_keys()",
             "CREATE TRIGGER tap_keys_fixed BEFORE UPDATE ON tap FOR EACH ROW EXECUTE FUNCTION openccus_tap_keys_fixed()",
         ],
     },
     "work_record": {
         "pk": "ALTER TABLE work_record ADD CONSTRAINT work_record_pkey PRIMARY KEY (id, work_date)",
         "after": [
-            "ALTER TABLE work_record ADD CONSTRAINT uid_work_record_technic_85994e "
-            "UNIQUE (technician_id, site_id, work_date)",
-            "ALTER TABLE work_record ADD CONSTRAINT work_record_site_id_fkey FOREIGN KEY (site_id) REFERENCES site (id) "
-            "ON DELETE RESTRICT",
-            "ALTER TABLE work_record ADD CONSTRAINT work_record_technician_id_fkey FOREIGN KEY (technician_id) "
-            "REFERENCES technician (id) ON DELETE RESTRICT",
+            (
+                "ALTER TABLE work_record ADD CONSTRAINT uid_work_record_technic_85994e "
+                "UNIQUE (technician_id, site_id, work_date)"
+            ),
+            (
+                "ALTER TABLE work_record ADD CONSTRAINT work_record_site_id_fkey FOREIGN KEY (site_id) REFERENCES site (id) "
+                "ON DELETE RESTRICT"
+            ),
+            (
+                "ALTER TABLE work_record ADD CONSTRAINT work_record_technician_id_fkey FOREIGN KEY (technician_id) "
+                "REFERENCES technician (id) ON DELETE RESTRICT"
+            ),
             "CREATE INDEX idx_work_record_employe_830e1a ON work_record (employer_id, work_date)",
             "CREATE INDEX idx_work_record_site_id_bf6471 ON work_record (site_id, work_date)",
             # The nightly close looks for records with no exit over all history: a tiny index in each month.
@@ -173,7 +202,7 @@ async def _unpartition(apps, schema_editor):
     await client.execute_script(
         "DROP TABLE tap_source_key; DROP TABLE tap_challenge;"
         "DROP FUNCTION openccus_month_partition(text, date); DROP FUNCTION openccus_tap_claim_keys();"
-        "DROP FUNCTION openccus_tap_keys_fixed();"
+        "DROP FUNCTION openccus_tap_keys_fixed(); DROP FUNCTION openccus_tap_free_keys();"
         "ALTER TABLE tap ADD CONSTRAINT tap_source_key_key UNIQUE (source_key);"
         "ALTER TABLE tap ADD CONSTRAINT uid_tap_card_se_717987 UNIQUE (card_serial, challenge);"
         "ALTER TABLE work_record ADD CONSTRAINT uid_work_record_technic_85994e UNIQUE (technician_id, site_id, work_date)"
