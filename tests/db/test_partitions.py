@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 
 import asyncpg
 import pytest
@@ -39,7 +39,7 @@ ON CONFLICT DO NOTHING RETURNING id"""
 
 
 async def _tap(conn, key, site, tech, day: date, serial=None, challenge=None) -> bool:
-    at = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+    at = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     return bool(await conn.fetch(_TAP, key, site, tech, serial, challenge, at, day))
 
 
@@ -266,7 +266,7 @@ async def test_the_migration_moves_existing_rows_into_partitions(tmp_path):
         for table in ("site", "technician"):
             await _filler_row(conn, table)
         for i, day in enumerate((date(2019, 3, 31), date(2019, 4, 1), date(2026, 12, 2))):
-            at = datetime(day.year, day.month, day.day, 3, tzinfo=timezone.utc)
+            at = datetime(day.year, day.month, day.day, 3, tzinfo=UTC)
             await conn.execute(
                 "INSERT INTO tap (source_key, site_id, technician_id, technician_code, method, card_serial, challenge,"
                 " device_time, received_at, work_date, status) VALUES ($1, 1, 1, 'X', 'card', 'S', $2, $3, $3, $4,"
