@@ -1,6 +1,7 @@
 """A national population on PostgreSQL, and how reads and batches behave as it grows (issue 22 item 5).
 
-    .venv/bin/python bench/national.py --scale 0.01 --scale 0.05 [--samples 40] [--keep]
+    .venv/bin/python bench/national.py --scale 0.01 --scale 0.05 [--samples 40] [--keep] [--json out.json]
+    .venv/bin/python bench/national.py --compare a.json --compare b.json     (the ratios of two earlier runs)
 
 For each scale S, creates `openccus_bench_national_<S>` (dropped afterwards unless --keep), migrates it and loads with
 COPY S × the national population: 1,750,000 technicians (all 詳細型, with a card, on a site's roster), 300,000 firms,
@@ -29,6 +30,7 @@ import statistics
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import asyncpg
@@ -321,12 +323,19 @@ def report(scale: float, loaded: dict, m: dict) -> None:
 
 
 async def main(args) -> None:
+    import json
+
     results = {}
-    for scale in sorted(args.scale):
+    for path in args.compare or []:  # figures of earlier runs (--json), e.g. each scale run on its own
+        got = json.loads(Path(path).read_text(encoding="utf-8"))
+        results.update({float(k): v for k, v in got.items()})
+    for scale in sorted(args.scale or []):
         loaded = await load(scale)
         m = await measure(scale, args.samples)
         report(scale, loaded, m)
         results[scale] = m
+        if args.json:
+            Path(args.json).write_text(json.dumps({str(k): v for k, v in results.items()}), encoding="utf-8")
         if not args.keep:
             await drop(scale)
     if len(results) > 1:
@@ -341,7 +350,9 @@ async def main(args) -> None:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("--scale", type=float, action="append", required=True, help="share of the national population")
+    p.add_argument("--scale", type=float, action="append", help="share of the national population (repeatable)")
+    p.add_argument("--json", help="write the figures to this file")
+    p.add_argument("--compare", action="append", help="figures of an earlier run (--json) to compare with")
     p.add_argument("--samples", type=int, default=40, help="entities per per-entity read")
     p.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     asyncio.run(main(p.parse_args()))
