@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -322,12 +323,18 @@ def report(scale: float, loaded: dict, m: dict) -> None:
     )
 
 
-async def main(args) -> None:
-    import json
+def _read(path: str) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
+
+def _write(path: str, data: dict) -> None:
+    Path(path).write_text(json.dumps(data), encoding="utf-8")
+
+
+async def main(args) -> None:
     results = {}
     for path in args.compare or []:  # figures of earlier runs (--json), e.g. each scale run on its own
-        got = json.loads(Path(path).read_text(encoding="utf-8"))
+        got = _read(path)
         results.update({float(k): v for k, v in got.items()})
     for scale in sorted(args.scale or []):
         loaded = await load(scale)
@@ -335,7 +342,7 @@ async def main(args) -> None:
         report(scale, loaded, m)
         results[scale] = m
         if args.json:
-            Path(args.json).write_text(json.dumps({str(k): v for k, v in results.items()}), encoding="utf-8")
+            _write(args.json, {str(k): v for k, v in results.items()})
         if not args.keep:
             await drop(scale)
     if len(results) > 1:
