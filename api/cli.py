@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     from api.registration import cards_cli
 
     cards_cli.add_parser(sub)  # openccus cards versions | rotate | revoke-version V
+    from api import partitions_cli
+
+    partitions_cli.add_parser(sub)  # openccus partitions list | ensure | detach --before YYYY-MM
     args = parser.parse_args(argv)
     settings = Settings()
 
@@ -81,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "cards":
         return cards_cli.run(args, settings)
+    if args.command == "partitions":
+        return partitions_cli.run(args, settings)
     if args.command == "openapi":
         from api.openapi import document_text
 

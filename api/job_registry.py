@@ -25,6 +25,7 @@ def job_functions() -> list[Callable[..., Any]]:
         workrecords.fold_site,
         workrecords.nightly_close,
         workrecords.monthly_close,
+        workrecords.ensure_partitions,
         notifications.residence_expiry_alerts,
         levels.evaluate_levels,
         levels.evaluate_all_levels,

@@ -45,4 +45,6 @@ SCHEDULE = [
     Scheduled(JOB_OF["billing-close"], minute=_set(0), hour=_set(5), day=_set(1)),
     # Daily: a site is due the day after its window's late-record deadline; idempotent (settled once per site).
     Scheduled(JOB_OF["lump-sum-settle"], minute=_set(30), hour=_set(5)),
+    # Daily, though a month's partition is needed only months later: a missed run or two changes nothing.
+    Scheduled(JOB_OF["partitions"], minute=_set(40), hour=_set(0)),
 ]

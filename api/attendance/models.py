@@ -29,7 +29,11 @@ class Tap(Model):
     `source_key` is the device's or API client's own idempotency key, namespaced by its sender, so a retry is stored
     once; `fingerprint` is a digest of what the tap says (card, challenge, response, time, direction…), so a re-sent
     key is only taken for the stored tap when it is the same tap. (card_serial, challenge) is unique, which is what
-    refuses a replayed card response."""
+    refuses a replayed card response.
+
+    On PostgreSQL the table is partitioned by month of work_date (migration 0022, docs/partitions.md): those two
+    unique keys are kept whole across the partitions by key tables (tap_source_key, tap_challenge) that a trigger
+    claims; the Meta below is what SQLite has. No foreign key may point at this table (its key is (id, work_date))."""
 
     id = fields.BigIntField(primary_key=True)
     source_key = fields.CharField(max_length=100, unique=True)

@@ -20,6 +20,7 @@ BatchName = Literal[
     "billing-close",
     "lump-sum-settle",
     "mail",
+    "partitions",
 ]
 
 
@@ -53,6 +54,7 @@ BATCHES: dict[str, Batch] = {
             "Settle lump-sum sites past their window: charge work records beyond the estimate, once",
         ),
         Batch("mail", "send_pending_mail", "Send the e-mail left unsent (a failed SMTP send is retried)"),
+        Batch("partitions", "ensure_partitions", "Create the monthly partitions of taps and work records ahead"),
     )
 }
 assert set(BATCHES) == set(get_args(BatchName)), "every typed batch name is registered"

@@ -44,3 +44,11 @@ async def monthly_close(ctx: dict[str, Any]) -> int:
     folded = await service.fold_pairs(pairs, at=now())
     await service.close_days(through=last)
     return folded
+
+
+async def ensure_partitions(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Daily: the monthly partitions of tap and work_record for last month through three months ahead (PostgreSQL;
+    nothing on SQLite). Idempotent."""
+    from api.db_partitions import ensure_ahead
+
+    return {"count": len(await ensure_ahead())}

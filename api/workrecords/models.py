@@ -7,7 +7,11 @@ from tortoise.models import Model
 
 
 class WorkRecord(Model):
-    """就業履歴: one per technician × site × work day, folded from accepted taps (or an approved direct input)."""
+    """就業履歴: one per technician × site × work day, folded from accepted taps (or an approved direct input).
+
+    On PostgreSQL partitioned by month of work_date (migration 0022, docs/partitions.md); the unique key includes the
+    date, so it holds on the partitioned table as it is. No foreign key may point at it (its key is (id, work_date)):
+    charged_work_record.work_record_id is a plain column."""
 
     id = fields.BigIntField(primary_key=True)
     technician: fields.ForeignKeyRelation = fields.ForeignKeyField(

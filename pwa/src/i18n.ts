@@ -827,6 +827,9 @@ const CORE = {
   "batch.desc.monthly-close": ["前月の就業履歴を締めます。", "Closes the previous month's work records."],
   "batch.desc.residence-alerts": ["在留期間の満了が近い技能者と所属事業者に知らせます。", "Notifies technicians and employers of residence expiries."],
   "batch.desc.levels": ["すべての詳細型の技能者のレベルを判定し直します。", "Re-evaluates the level of every detailed technician."],
+  "batch.partitions": ["履歴テーブルの月別パーティション作成", "Create monthly history partitions"],
+  "batch.desc.partitions": ["打刻と就業履歴の月別パーティションを3か月先まで作ります（PostgreSQL のみ）。毎日自動で実行されます。",
+    "Creates the monthly partitions of taps and work records three months ahead (PostgreSQL only). Runs daily."],
 
   "err.summary": ["入力内容を確認してください（{n} 件）", "Please check the form ({n} problems)"],
   "err.generic": ["処理できませんでした。", "The request failed."],
