@@ -2,7 +2,7 @@
 old months detached and archived by `openccus partitions detach` (docs/partitions.md).
 
 The partitioned tables, their key tables and the SQL function that makes a month's partition come from migration
-0022_partitions; this module only calls that function and lists, detaches and archives. On SQLite (the embedded
+0024_partitions; this module only calls that function and lists, detaches and archives. On SQLite (the embedded
 default) the tables are plain and everything here is a no-op.
 """
 

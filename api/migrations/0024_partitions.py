@@ -210,7 +210,7 @@ async def _unpartition(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0021_mail")]
+    dependencies = [("models", "0023_virtual_card")]
 
     initial = False
 
