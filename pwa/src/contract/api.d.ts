@@ -3282,7 +3282,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail";
+            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions";
             /** Summary */
             summary: string;
             /** Takes Period */
@@ -3567,7 +3567,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail";
+            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions";
             /** Period */
             period: string | null;
             /** Started At */
@@ -7416,7 +7416,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail";
+                name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions";
             };
             cookie?: never;
         };
@@ -7495,7 +7495,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                name?: ("fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail") | null;
+                name?: ("fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions") | null;
             };
             header?: never;
             path?: never;
