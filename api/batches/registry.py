@@ -20,6 +20,7 @@ BatchName = Literal[
     "billing-close",
     "lump-sum-settle",
     "mail",
+    "invoice-overdue",
 ]
 
 
@@ -53,6 +54,7 @@ BATCHES: dict[str, Batch] = {
             "Settle lump-sum sites past their window: charge work records beyond the estimate, once",
         ),
         Batch("mail", "send_pending_mail", "Send the e-mail left unsent (a failed SMTP send is retried)"),
+        Batch("invoice-overdue", "notify_overdue_invoices", "Tell payers of invoices past their due date, once each"),
     )
 }
 assert set(BATCHES) == set(get_args(BatchName)), "every typed batch name is registered"

@@ -19,6 +19,7 @@ async def test_batches_are_listed_run_and_reported(client, drain, settings):
         "billing-close",
         "lump-sum-settle",
         "mail",
+        "invoice-overdue",
     }
     assert [b["takes_period"] for b in listed if b["name"] == "billing-close"] == [True]
 

@@ -226,6 +226,7 @@ ALLOW: dict[str, str] = {
     "kpi_registrations": OPERATOR,
     "audit_list_audit": OPERATOR,
     "notifications_mine": LOGGED_IN,
+    "notifications_counts": LOGGED_IN,
     "notifications_mark_read": LOGGED_IN,
     "workrecords_site_lone_exits": "operator admin_A:own,sub manager_A:own,sub",
     "keishin_correct_contract": "operator admin_A:own admin_B:own",
