@@ -65,7 +65,7 @@ async def pending_counts(*, user: Account) -> dict[str, int]:
     from api.timeutil import today_jst
     from api.workrecords.models import DirectInput, DirectInputStatus
 
-    out = dict(notices=0, direct_inputs=0, invitations=0, invoices=0, overdue_invoices=0, reviews=0)
+    out = {"notices": 0, "direct_inputs": 0, "invitations": 0, "invoices": 0, "overdue_invoices": 0, "reviews": 0}
     out["notices"] = await Notification.filter(account_id=user.id, read_at=None).count()
     pending = DirectInput.filter(status=DirectInputStatus.pending)
     invoices = None

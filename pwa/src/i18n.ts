@@ -9,6 +9,7 @@ import { ACCOUNT } from "./messages/account";
 import { PHONE } from "./messages/phone";
 import { PLACEHOLDERS } from "./messages/sites";
 import { REVIEW } from "./messages/review";
+import { NOTICES } from "./messages/notices";
 import { errorCodeText, fieldErrorText } from "./messages/errors";
 import type { FieldError } from "./types";
 
@@ -83,8 +84,6 @@ const CORE = {
   "reg.done": ["登録を申請しました。審査結果はお知らせで確認できます。", "Your registration was submitted. The decision will appear in your notices."],
   "reg.queued": ["オフラインのため登録内容を送信待ちに保存しました。接続が戻ると自動で送信します。",
     "You are offline: your registration is kept and will be sent when the connection returns."],
-  "reg.partial": ["登録は作成されましたが、申請は完了していません。内容を確認して申請してください。",
-    "Your registration was created but not yet submitted. Check it and apply."],
   "reg.photo_required": ["顔写真を撮影または選択してください。", "Take or choose a face photo."],
   "reg.id_required": ["本人確認書類を撮影または選択するか、「本人確認書類あり」のチェックを外してください。",
     "Take or choose a photo of the identity document, or untick “I have an identity document”."],
@@ -834,7 +833,7 @@ const CORE = {
 } as const satisfies Record<string, readonly [string, string]>;
 
 const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...FEES, ...KENTAIKYO,
-  ...PLACEHOLDERS, ...ACCOUNT };
+  ...PLACEHOLDERS, ...ACCOUNT, ...NOTICES };
 
 export type Key = keyof typeof M;
 
@@ -894,6 +893,15 @@ export function formatDateTime(iso: string | null | undefined): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo", dateStyle: "medium", timeStyle: "short" });
+}
+
+/** A calendar day (YYYY-MM-DD) as people write it: 2026年4月30日 in Japanese. Anything else is returned as it is. */
+export function formatDate(day: string | null | undefined): string {
+  if (!day) return "";
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  if (lang === "ja") return `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日`;
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString("en-GB", { timeZone: "UTC", dateStyle: "medium" });
 }
 
 export function formatYen(n: number): string {
