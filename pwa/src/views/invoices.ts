@@ -9,7 +9,8 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { api, ApiError, get, NetworkError, session } from "../api";
 import { flash, navigate, update, View } from "../app";
 import type { BillingRun, Charge, Invoice, InvoiceDetail, PayOut } from "../billing-types";
-import { download, Forms, send, values } from "../forms";
+import { confirmAction } from "../confirm";
+import { download, Forms, send, todayJst, values } from "../forms";
 import { formatDateTime, formatYen, getLang, t, tr } from "../i18n";
 import { badge, dl, errorSummary, field, statusFromError } from "../ui";
 import { firmTabs } from "./firm-tabs";
@@ -19,6 +20,12 @@ import { technicianTabs } from "./technician";
 function monthLabel(period: string): string {
   const [y, m] = period.split("-").map(Number);
   return t("invoice.month_label", { y, m, en: new Date(Date.UTC(y, m - 1, 1)).toLocaleString("en", { month: "long", timeZone: "UTC" }) });
+}
+
+/** The month the close takes when none is given: the previous one (Japan time). */
+function previousMonth(): string {
+  const [y, m] = todayJst().split("-").map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
 }
 
 export type Scope = "firm" | "me" | "admin";
@@ -82,6 +89,9 @@ export async function invoicesView(scope: Scope, query: URLSearchParams): Promis
     const v = values(ev.target as HTMLFormElement);
     const period = v("period");
     if (period && !/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) return forms.invalid("close-", { period: t("reports.month_format") });
+    const named = monthLabel(period || previousMonth());
+    if (!(await confirmAction({ title: t("invoice.close_confirm_title", { month: named }),
+      body: t("invoice.close_confirm_body", { month: named }), confirm: t("invoice.close_confirm_run"), danger: true }))) return;
     const sent = await send<{ run_id: number; period: string; already_running: boolean }>(forms, "close-", { ja: `月次締め（${period}）`, en: `Monthly close (${period})` },
       { method: "POST", path: "/admin/billing/close", json: period ? { period } : {} });
     if (sent.state !== "done") return;

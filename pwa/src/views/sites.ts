@@ -587,6 +587,9 @@ async function devicesPage(first: SiteData, forms: Forms): Promise<Page> {
   }
 
   async function onRotate(dev: Device) {
+    const { confirmAction } = await import("../confirm");
+    if (!(await confirmAction({ title: t("devices.rotate_confirm_title", { name: dev.name }), body: t("devices.rotate_confirm_body"),
+      confirm: t("devices.rotate_confirm_run"), danger: true }))) return;
     const out = await direct<DeviceCreated>(`rot-${dev.id}-`, "POST", `/sites/${d.site.id}/devices/${dev.id}/rotate`);
     if (!out) return;
     await reload();
