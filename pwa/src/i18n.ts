@@ -335,7 +335,7 @@ const CORE = {
   "review.kind": ["種別", "Kind"],
   "review.proxy": ["代行", "Proxy"],
   "review.open": ["審査する", "Review"],
-  "review.detail_title": ["申請の審査 #{id}", "Application #{id}"],
+  "review.detail_title": ["申請の審査", "Application"],
   "review.images": ["提出された画像", "Submitted images"],
   "review.fields": ["申請内容", "Submitted data"],
   "review.field": ["項目", "Field"],

@@ -114,6 +114,7 @@ ALLOW: dict[str, str] = {
     "registration_apply": "admin_A:own admin_B:own tech_B:own",
     "registration_resubmit": "admin_A:own admin_B:own tech_B:own",
     "registration_queue": OPERATOR,
+    "registration_queue_page": OPERATOR,
     "registration_get_one": OPERATOR,
     "registration_return_": OPERATOR,
     "registration_approve": OPERATOR,
