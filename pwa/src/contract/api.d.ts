@@ -4751,6 +4751,12 @@ export interface components {
             /** Paid Yen */
             paid_yen: number;
             /**
+             * Payer Name
+             * @description The business's name, or the technician's (lists)
+             * @default null
+             */
+            payer_name: string | null;
+            /**
              * Payment Reference
              * @description 10 digits to type before the payer name or in EDI on a bank transfer
              */
@@ -4826,6 +4832,12 @@ export interface components {
             number: string;
             /** Paid Yen */
             paid_yen: number;
+            /**
+             * Payer Name
+             * @description The business's name, or the technician's (lists)
+             * @default null
+             */
+            payer_name: string | null;
             /**
              * Payment Reference
              * @description 10 digits to type before the payer name or in EDI on a bank transfer
@@ -7455,7 +7467,9 @@ export interface operations {
             query?: {
                 before_id?: number | null;
                 limit?: number;
+                overdue?: boolean;
                 period?: string | null;
+                q?: string | null;
                 status?: ("open" | "paid") | null;
             };
             header?: never;
@@ -9845,7 +9859,9 @@ export interface operations {
             query?: {
                 before_id?: number | null;
                 limit?: number;
+                overdue?: boolean;
                 period?: string | null;
+                q?: string | null;
                 status?: ("open" | "paid") | null;
             };
             header?: never;
@@ -11691,7 +11707,9 @@ export interface operations {
             query?: {
                 before_id?: number | null;
                 limit?: number;
+                overdue?: boolean;
                 period?: string | null;
+                q?: string | null;
                 status?: ("open" | "paid") | null;
             };
             header?: never;
