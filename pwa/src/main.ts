@@ -81,7 +81,7 @@ const routes: RouteDef[] = [
   { path: "/me/invoices", roles: TECH, load: async (_, q) => (await views.invoices()).invoicesView("me", q) },
   { path: "/me/invoices/:pk", roles: TECH, load: async (p) => (await views.invoices()).invoiceView("me", Number(p.pk)) },
   { path: "/firm", roles: SITES, load: async () => (session.me?.role === "site_manager" ? redirectView("/firm/sites") : (await views.firm()).businessView()) },
-  { path: "/firm/employees", roles: FIRM, load: async () => (await views.firm()).employeesView() },
+  { path: "/firm/employees", roles: FIRM, load: async (_, q) => (await views.firm()).employeesView(q) },
   { path: "/firm/employees/:pk", roles: FIRM, load: async (p) => (await views.technician()).technicianView(Number(p.pk), "overview", false) },
   { path: "/firm/employees/:pk/edit", roles: FIRM, load: async (p) => (await views.technician()).technicianView(Number(p.pk), "edit", false) },
   { path: "/firm/employees/:pk/detailed", roles: FIRM, load: async (p) => (await views.technician()).technicianView(Number(p.pk), "detailed", false) },

@@ -832,7 +832,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The business's technicians and their registration status
+         * The business's technicians and their registration status (search by name or ID, filter by status or a residence permit ending soon)
          * @description Roles: business_admin, operator
          */
         get: operations["businesses_employees"];
@@ -9689,7 +9689,11 @@ export interface operations {
     };
     businesses_employees: {
         parameters: {
-            query?: never;
+            query?: {
+                q?: string | null;
+                residence_within_days?: number | null;
+                status?: ("draft" | "submitted" | "returned" | "approved") | null;
+            };
             header?: never;
             path: {
                 pk: number;
@@ -9705,6 +9709,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TechnicianSummaryOut"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in */
@@ -9727,6 +9740,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
