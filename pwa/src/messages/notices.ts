@@ -46,6 +46,7 @@ export const NOTICES = {
   "emp.residence_soon": ["在留期間の満了が{n}日以内の人だけ", "Residence permit ending within {n} days only"],
   "emp.count": ["{n}人", "{n} people"],
   "emp.none_found": ["条件に合う技能者はいません。", "Nobody matches."],
+  "roster.find": ["技能者を氏名・IDで絞り込む", "Narrow by name or ID"],
   "confirm.cancel": ["キャンセル", "Cancel"],
   "confirm.undo": ["元に戻す", "Undo"],
   "confirm.undone": ["元に戻しました。", "Put back."],
