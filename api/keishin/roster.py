@@ -216,12 +216,26 @@ def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[Reason]) 
             )
         allowed = _industry_set(q_in.industry_codes, f"{qfield}.industry_codes", ctx)
         if q_in.acquired_on > ctx.base_date:
-            notes.append(f"{tech.name}: {q_in.code} acquired after the base date; not counted")
+            notes.append(
+                reason(
+                    "acquired_after_base_date",
+                    f"{tech.name}: {q_in.code} acquired after the base date; not counted",
+                    name=tech.name,
+                    qualification=q_in.code,
+                )
+            )
             continue
         try:
             q = ctx.masters.qualification(q_in.code, on=ctx.application_date)
         except KeishinError as exc:  # a real qualification, just not in this table version: skip, do not refuse
-            notes.append(f"{tech.name}: {exc.message}; not counted")
+            notes.append(
+                reason(
+                    "qualification_not_in_force",
+                    f"{tech.name}: {exc.message}; not counted",
+                    name=tech.name,
+                    qualification=q_in.code,
+                )
+            )
             continue
         if q.industry_rule == "declared" and allowed is None:
             raise KeishinError(
