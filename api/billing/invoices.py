@@ -123,7 +123,11 @@ def credit_note_out(cn: CreditNote, lines: list[CreditNoteLine] | None = None) -
 async def detail(inv: Invoice, *, settings: Settings) -> InvoiceDetailOut:
     from api.payments.models import OnlinePayment, PaymentAllocation
 
+    from api.sites.models import Site
+
     lines = await InvoiceLine.filter(invoice=inv).order_by("id")
+    site_ids = {x.site_id for x in lines if x.site_id}  # type: ignore[attr-defined]
+    site_names = {s.id: s.name for s in await Site.filter(id__in=site_ids)} if site_ids else {}
     notes = await CreditNote.filter(invoice=inv).order_by("id").prefetch_related("lines")
     allocations = await PaymentAllocation.filter(invoice=inv).order_by("id").select_related("payment")
     online = await OnlinePayment.filter(invoice=inv).order_by("id")
@@ -133,7 +137,8 @@ async def detail(inv: Invoice, *, settings: Settings) -> InvoiceDetailOut:
             InvoiceLineOut(
                 fee_type=x.fee_type,
                 label=x.label,
-                site_pk=x.site_id,
+                site_pk=x.site_id,  # type: ignore[attr-defined]
+                site_name=site_names.get(x.site_id),  # type: ignore[attr-defined]
                 unit_price_yen=x.unit_price_yen,
                 quantity=x.quantity,
                 amount_yen=x.amount_yen,

@@ -15,6 +15,9 @@ class InvoiceLineOut(BaseModel):
     fee_type: str
     label: str
     site_pk: int | None
+    site_name: str | None = Field(
+        default=None, description="The site's name (a usage line), so no internal id is shown"
+    )
     unit_price_yen: int
     quantity: int
     amount_yen: int

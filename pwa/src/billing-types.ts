@@ -32,6 +32,7 @@ export interface InvoiceLine {
   fee_type: string;
   label: string;
   site_pk: number | null;
+  site_name?: string | null;
   unit_price_yen: number;
   quantity: number;
   amount_yen: number;

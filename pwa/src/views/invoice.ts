@@ -165,7 +165,7 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
       <thead><tr><th scope="col">${t("invoice.item")}</th><th scope="col" class="num">${t("invoice.unit_price")}</th>
         <th scope="col" class="num">${t("invoice.quantity")}</th><th scope="col" class="num">${t("invoice.amount")}</th>
         <th scope="col" class="num">${t("invoice.tax_rate")}</th></tr></thead>
-      <tbody>${inv.lines.map((l) => html`<tr><th scope="row">${l.label}${l.site_pk ? html` <span class="meta">(${t("invoice.site")} #${l.site_pk})</span>` : nothing}</th>
+      <tbody>${inv.lines.map((l) => html`<tr><th scope="row">${l.label}${l.site_name ? html` <span class="meta">(${t("invoice.site")}: ${l.site_name})</span>` : nothing}</th>
         <td class="num">${formatYen(l.unit_price_yen)}</td><td class="num">${l.quantity}</td>
         <td class="num">${formatYen(l.amount_yen)}</td><td class="num">${l.tax_rate_percent}%</td></tr>`)}</tbody>
       <tfoot>${inv.by_rate.map((r) => html`<tr><th scope="row" colspan="3">${t("invoice.rate_total", { rate: r.tax_rate_percent })}</th>

@@ -18,7 +18,7 @@ import {
 function applicantName(item: ReviewItem): string {
   if (item.technician) return `${item.technician.family_name} ${item.technician.given_name}`;
   if (item.business) return item.business.name;
-  return `#${item.application.id}`;
+  return "—";
 }
 
 /** [field, label, value] rows for a technician, in the order of the form. */
@@ -110,7 +110,8 @@ export async function reviewDetailView(pk: number): Promise<View> {
     status = { ...emptyStatus(), busy: true };
     update();
     try {
-      const label = { ja: `審査 #${pk}`, en: `Review #${pk}` };
+      const who = applicantName(item);
+      const label = { ja: `審査（${who}）`, en: `Review (${who})` };
       const outcome = await submit(requestJob(label, { method: "POST", path, json }));
       await navigate("/review", { flash: outcome.queued ? { kind: "info", text: t("me.queued") } : { kind: "ok", text: okText } });
     } catch (e) {
