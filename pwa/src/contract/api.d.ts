@@ -4794,6 +4794,12 @@ export interface components {
             label: string;
             /** Quantity */
             quantity: number;
+            /**
+             * Site Name
+             * @description The site's name (a usage line), so no internal id is shown
+             * @default null
+             */
+            site_name: string | null;
             /** Site Pk */
             site_pk: number | null;
             /** Tax Rate Percent */
