@@ -229,29 +229,44 @@ async def notify_overdue_invoices(ctx: dict[str, Any]) -> int:
     return created
 
 
-async def _direct_input(direct_input_id: int):
-    from api.workrecords.models import DirectInput
+async def _direct_input(direct_input_id: int) -> dict[str, Any] | None:
+    """The direct input with its technician and site, read by SQL: notices depend on no work-record code (the
+    workrecords domain reaches this one through billing; an import back would close a cycle)."""
+    from tortoise import connections
 
-    return await DirectInput.get_or_none(id=direct_input_id).select_related("technician", "site")
+    from api.sql import as_date, fetch
+
+    rows = await fetch(
+        connections.get("default"),
+        "SELECT d.id, d.status, d.work_date, d.decision_note, d.entered_by_id, t.id AS tech_id, t.family_name, "
+        "t.given_name, t.employer_id, s.id AS site_id, s.name AS site_name, s.prime_id "
+        "FROM direct_input d JOIN technician t ON t.id = d.technician_id JOIN site s ON s.id = d.site_id "
+        "WHERE d.id = ?",
+        [direct_input_id],
+    )
+    if not rows:
+        return None
+    row = dict(rows[0])
+    row["work_date"] = as_date(row["work_date"])
+    row["name"] = f"{row['family_name']} {row['given_name']}"
+    return row
 
 
 async def notify_direct_input_pending(ctx: dict[str, Any], direct_input_id: int) -> int:
     """Tell whoever approves a direct input (直接入力) — the site's managers and the prime's 事業者責任者 — that one
     waits, naming the technician, the site, the day and the approval deadline. Safe to run twice."""
     from api.sites.models import SiteManager
-    from api.workrecords.direct import deadline
-    from api.workrecords.models import DirectInputStatus
+    from api.timeutil import end_of_next_month
 
     item = await _direct_input(direct_input_id)
-    if item is None or item.status is not DirectInputStatus.pending:
+    if item is None or item["status"] != "pending":
         return 0
-    tech, site = item.technician, item.site
-    name = f"{tech.family_name} {tech.given_name}"
-    recipients = [m.account for m in await SiteManager.filter(site_id=site.id).select_related("account")]
-    recipients += await Account.filter(business_id=site.prime_id, role=Role.business_admin, admin_tier=0)
+    name, day = item["name"], item["work_date"]
+    recipients = [m.account for m in await SiteManager.filter(site_id=item["site_id"]).select_related("account")]
+    recipients += await Account.filter(business_id=item["prime_id"], role=Role.business_admin, admin_tier=0)
     text = (
-        f"{name} さんの直接入力（現場「{site.name}」、作業日 {_jdate(item.work_date)}）が承認を待っています。"
-        f"承認期限は {_jdate(deadline(item.work_date))} です。現場の画面の「直接入力」で承認または却下してください。"
+        f"{name} さんの直接入力（現場「{item['site_name']}」、作業日 {_jdate(day)}）が承認を待っています。"
+        f"承認期限は {_jdate(end_of_next_month(day))} です。現場の画面の「直接入力」で承認または却下してください。"
     )
     return await post(
         ctx,
@@ -259,37 +274,34 @@ async def notify_direct_input_pending(ctx: dict[str, Any], direct_input_id: int)
         kind="direct.pending",
         about=name,
         message=text,
-        key=f"direct-pending:{item.id}",
-        subject=f"【OpenCCUS】直接入力の承認依頼（{name}、{_jdate(item.work_date)}）",
+        key=f"direct-pending:{item['id']}",
+        subject=f"【OpenCCUS】直接入力の承認依頼（{name}、{_jdate(day)}）",
     )
 
 
 async def notify_direct_input_decided(ctx: dict[str, Any], direct_input_id: int) -> int:
     """Tell the technician, whoever entered the direct input and the employer's 事業者責任者 how it was decided, with
     the reason for a rejection. A direct input is decided once, so one dedupe key per input; safe to run twice."""
-    from api.workrecords.models import DirectInputStatus
-
     item = await _direct_input(direct_input_id)
-    if item is None or item.status is DirectInputStatus.pending:
+    if item is None or item["status"] == "pending":
         return 0
-    tech, site = item.technician, item.site
-    name = f"{tech.family_name} {tech.given_name}"
-    recipients = await Account.filter(technician_id=tech.id)
-    recipients += await Account.filter(id=item.entered_by_id)
-    if tech.employer_id is not None:
-        recipients += await Account.filter(business_id=tech.employer_id, role=Role.business_admin, admin_tier=0)
-    what = f"{name} さんの直接入力（現場「{site.name}」、作業日 {_jdate(item.work_date)}）"
-    if item.status is DirectInputStatus.approved:
+    name, day, approved = item["name"], item["work_date"], item["status"] == "approved"
+    recipients = await Account.filter(technician_id=item["tech_id"])
+    recipients += await Account.filter(id=item["entered_by_id"])
+    if item["employer_id"] is not None:
+        recipients += await Account.filter(business_id=item["employer_id"], role=Role.business_admin, admin_tier=0)
+    what = f"{name} さんの直接入力（現場「{item['site_name']}」、作業日 {_jdate(day)}）"
+    if approved:
         text = f"{what}が承認され、就業履歴になりました。"
     else:
-        text = f"{what}が却下されました。\n理由: {item.decision_note or ''}"
-    verdict = "承認" if item.status is DirectInputStatus.approved else "却下"
+        text = f"{what}が却下されました。\n理由: {item['decision_note'] or ''}"
+    verdict = "承認" if approved else "却下"
     return await post(
         ctx,
         recipients=recipients,
-        kind=f"direct.{item.status.value}",
+        kind=f"direct.{item['status']}",
         about=name,
         message=text,
-        key=f"direct-decided:{item.id}",
-        subject=f"【OpenCCUS】直接入力が{verdict}されました（{name}、{_jdate(item.work_date)}）",
+        key=f"direct-decided:{item['id']}",
+        subject=f"【OpenCCUS】直接入力が{verdict}されました（{name}、{_jdate(day)}）",
     )

@@ -3,7 +3,6 @@ end of the month after the work day."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime
 
 from tortoise import connections
@@ -17,14 +16,13 @@ from api.registration.models import Technician
 from api.sites.access import is_site_manager
 from api.sites.models import RosterEntry, Site, SiteContract
 from api.sql import execute, is_pg
-from api.timeutil import JST, today_jst
+from api.timeutil import JST, end_of_next_month, today_jst
 from api.workrecords.models import DirectInput, DirectInputStatus, WorkRecord
 
 
 def deadline(work_date: date) -> date:
     """The last day of the month after the work day."""
-    year, month = (work_date.year + 1, 1) if work_date.month == 12 else (work_date.year, work_date.month + 1)
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return end_of_next_month(work_date)
 
 
 async def enter(
