@@ -39,6 +39,7 @@ SCHEDULE = [
     Scheduled(JOB_OF["face-purge"], minute=_set(15), hour=_set(1)),  # evidence images past their retention
     Scheduled(JOB_OF["face-refresh"], minute=_set(45), hour=_set(1)),  # new model version, lost enrolment jobs
     Scheduled(JOB_OF["residence-alerts"], minute=_set(0), hour=_set(6)),
+    Scheduled(JOB_OF["invoice-overdue"], minute=_set(10), hour=_set(6)),  # once per invoice (dedupe keys)
     Scheduled(JOB_OF["mail"], minute=_set(*range(3, 60, 5))),  # mail whose send failed, every five minutes
     Scheduled(JOB_OF["monthly-close"], minute=_set(0), hour=_set(4), day=_set(1)),
     # After monthly_close: the month's records. Serialised with any operator-run close by a database lock.

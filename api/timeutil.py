@@ -14,3 +14,11 @@ def now_jst() -> datetime:
 
 def today_jst() -> date:
     return now_jst().date()
+
+
+def end_of_next_month(day: date) -> date:
+    """The last day of the month after `day`: the deadline of a 直接入力 and of a late tap's day."""
+    import calendar
+
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, calendar.monthrange(year, month)[1])

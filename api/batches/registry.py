@@ -21,6 +21,7 @@ BatchName = Literal[
     "lump-sum-settle",
     "mail",
     "partitions",
+    "invoice-overdue",
 ]
 
 
@@ -55,6 +56,7 @@ BATCHES: dict[str, Batch] = {
         ),
         Batch("mail", "send_pending_mail", "Send the e-mail left unsent (a failed SMTP send is retried)"),
         Batch("partitions", "ensure_partitions", "Create the monthly partitions of taps and work records ahead"),
+        Batch("invoice-overdue", "notify_overdue_invoices", "Tell payers of invoices past their due date, once each"),
     )
 }
 assert set(BATCHES) == set(get_args(BatchName)), "every typed batch name is registered"

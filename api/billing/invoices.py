@@ -3,6 +3,8 @@ payment state of an invoice (the only thing about it that changes after issue)."
 
 from __future__ import annotations
 
+import re
+
 from tortoise import connections
 
 from api import db
@@ -60,6 +62,20 @@ def balance(inv: Invoice) -> int:
     return inv.total_yen - inv.credited_yen - inv.paid_yen
 
 
+def _payer_name(inv: Invoice) -> str | None:
+    """The payer's name when the query fetched it (select_related): lists show whom each invoice is for."""
+    from tortoise.models import Model
+
+    business, tech = (getattr(inv, name, None) for name in ("business", "technician"))
+    business = business if isinstance(business, Model) else None
+    tech = tech if isinstance(tech, Model) else None
+    if business is not None:
+        return business.name  # type: ignore[attr-defined]
+    if tech is not None:
+        return f"{tech.family_name} {tech.given_name}"  # type: ignore[attr-defined]
+    return None
+
+
 def invoice_out(inv: Invoice) -> InvoiceOut:
     bal = balance(inv)
     payment_status = "overpaid" if bal < 0 else "paid" if bal == 0 else "partially_paid" if inv.paid_yen else "unpaid"
@@ -70,6 +86,7 @@ def invoice_out(inv: Invoice) -> InvoiceOut:
         kind=inv.kind.value,
         business_pk=inv.business_id,  # type: ignore[attr-defined]
         technician_pk=inv.technician_id,
+        payer_name=_payer_name(inv),
         period=inv.period,
         issued_on=inv.issued_on,
         due_on=inv.due_on,
@@ -106,7 +123,11 @@ def credit_note_out(cn: CreditNote, lines: list[CreditNoteLine] | None = None) -
 async def detail(inv: Invoice, *, settings: Settings) -> InvoiceDetailOut:
     from api.payments.models import OnlinePayment, PaymentAllocation
 
+    from api.sites.models import Site
+
     lines = await InvoiceLine.filter(invoice=inv).order_by("id")
+    site_ids = {x.site_id for x in lines if x.site_id}  # type: ignore[attr-defined]
+    site_names = {s.id: s.name for s in await Site.filter(id__in=site_ids)} if site_ids else {}
     notes = await CreditNote.filter(invoice=inv).order_by("id").prefetch_related("lines")
     allocations = await PaymentAllocation.filter(invoice=inv).order_by("id").select_related("payment")
     online = await OnlinePayment.filter(invoice=inv).order_by("id")
@@ -116,7 +137,8 @@ async def detail(inv: Invoice, *, settings: Settings) -> InvoiceDetailOut:
             InvoiceLineOut(
                 fee_type=x.fee_type,
                 label=x.label,
-                site_pk=x.site_id,
+                site_pk=x.site_id,  # type: ignore[attr-defined]
+                site_name=site_names.get(x.site_id),  # type: ignore[attr-defined]
                 unit_price_yen=x.unit_price_yen,
                 quantity=x.quantity,
                 amount_yen=x.amount_yen,
@@ -175,8 +197,10 @@ async def list_for(
     limit: int = 100,
     before_id: int | None = None,
     business_id: int | None = None,
+    overdue: bool = False,
+    q: str | None = None,
 ) -> list[Invoice]:
-    qs = Invoice.all()
+    qs = Invoice.all().select_related("business", "technician")
     if business_id is not None:
         qs = qs.filter(business_id=business_id)
     elif actor.role is Role.business_admin:
@@ -189,9 +213,35 @@ async def list_for(
         qs = qs.filter(period=period)
     if status is not None:
         qs = qs.filter(status=status)
+    if overdue:
+        qs = qs.filter(status=InvoiceStatus.open, due_on__lt=today_jst())
+    if q:
+        qs = _search(qs, q)
     if before_id:
         qs = qs.filter(id__lt=before_id)
     return await qs.order_by("-id").limit(limit)
+
+
+_NUMBER = re.compile(r"^(?:[A-Z]+-)?(\d{4})-(\d{1,7})$|^(\d{1,7})$")
+
+
+def _search(qs, q: str):
+    """An invoice number (whole, or its year and sequence, or its last digits), or every word in the payer's name."""
+    from tortoise.expressions import Q
+
+    m = _NUMBER.match(q.strip().upper())
+    if m:
+        return qs.filter(year=int(m[1]), seq=int(m[2])) if m[1] else qs.filter(seq=int(m[3]))
+    for word in q.split()[:5]:
+        qs = qs.filter(
+            Q(business__name__icontains=word)
+            | Q(business__name_kana__icontains=word)
+            | Q(technician__family_name__icontains=word)
+            | Q(technician__given_name__icontains=word)
+            | Q(technician__family_name_kana__icontains=word)
+            | Q(technician__given_name_kana__icontains=word)
+        )
+    return qs
 
 
 async def issue_immediate(*, technician_id: int) -> Invoice | None:

@@ -66,7 +66,13 @@ def _period(q: InvoiceQuery) -> date | None:
 async def my_invoices(ctx: Ctx):
     q: InvoiceQuery = ctx.query
     rows = await invoices.list_for(
-        actor=ctx.user, period=_period(q), status=q.status, limit=q.limit, before_id=q.before_id
+        actor=ctx.user,
+        period=_period(q),
+        status=q.status,
+        limit=q.limit,
+        before_id=q.before_id,
+        overdue=q.overdue,
+        q=q.q,
     )
     return [invoices.invoice_out(i) for i in rows]
 
@@ -91,6 +97,8 @@ async def business_invoices(ctx: Ctx):
         limit=q.limit,
         before_id=q.before_id,
         business_id=business.id,
+        overdue=q.overdue,
+        q=q.q,
     )
     return [invoices.invoice_out(i) for i in rows]
 
@@ -418,7 +426,13 @@ async def runs(ctx: Ctx):
 async def all_invoices(ctx: Ctx):
     q: InvoiceQuery = ctx.query
     rows = await invoices.list_for(
-        actor=ctx.user, period=_period(q), status=q.status, limit=q.limit, before_id=q.before_id
+        actor=ctx.user,
+        period=_period(q),
+        status=q.status,
+        limit=q.limit,
+        before_id=q.before_id,
+        overdue=q.overdue,
+        q=q.q,
     )
     return [invoices.invoice_out(i) for i in rows]
 

@@ -15,6 +15,9 @@ class InvoiceLineOut(BaseModel):
     fee_type: str
     label: str
     site_pk: int | None
+    site_name: str | None = Field(
+        default=None, description="The site's name (a usage line), so no internal id is shown"
+    )
     unit_price_yen: int
     quantity: int
     amount_yen: int
@@ -69,6 +72,7 @@ class InvoiceOut(BaseModel):
     kind: str
     business_pk: int | None
     technician_pk: int | None
+    payer_name: str | None = Field(default=None, description="The business's name, or the technician's (lists)")
     period: date | None
     issued_on: date
     due_on: date
@@ -122,6 +126,12 @@ class ChargeOut(BaseModel):
 class InvoiceQuery(BaseModel):
     period: Period | None = None
     status: Literal["open", "paid"] | None = None
+    overdue: bool = Field(default=False, description="Only open invoices past their due date")
+    q: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The invoice number (INV-2026-0000123, or its last digits) or words of the payer's name",
+    )
     limit: int = Field(default=100, ge=1, le=1000)
     before_id: int | None = None
 

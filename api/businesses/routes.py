@@ -10,6 +10,7 @@ from api.businesses.schemas import (
     BusinessOut,
     BusinessPublicOut,
     BusinessRegisterIn,
+    EmployeeQuery,
     RegisteredBusinessOut,
     SubAccountIn,
 )
@@ -142,14 +143,19 @@ async def add_site_manager(ctx: Ctx):
 
 @router.get(
     "/businesses/{pk:int}/employees",
-    summary="The business's technicians and their registration status",
+    summary="The business's technicians and their registration status (search by name or ID, filter by status or a "
+    "residence permit ending soon)",
     tags=["businesses"],
     roles=MANAGERS,
+    query=EmployeeQuery,
     response=list[TechnicianSummaryOut],
     errors=(403, 404),
 )
 async def employees(ctx: Ctx):
-    return await technicians.employees(business=await _managed(ctx))
+    q: EmployeeQuery = ctx.query
+    return await technicians.employees(
+        business=await _managed(ctx), q=q.q, status=q.status, residence_within_days=q.residence_within_days
+    )
 
 
 @router.post(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
@@ -154,3 +154,16 @@ class AccountOut(BaseModel):
     display_name: str
     admin_tier: int | None
     business_pk: int | None
+
+
+class EmployeeQuery(BaseModel):
+    q: str | None = Field(
+        default=None, max_length=100, description="Words of the name (kanji or kana) or the technician ID"
+    )
+    status: Literal["draft", "submitted", "returned", "approved"] | None = None
+    residence_within_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=3650,
+        description="Only those whose residence permit (在留期間) ends within this many days",
+    )

@@ -15,7 +15,7 @@ Rules (seed p.1–5):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -90,6 +90,7 @@ class ExcludedContract:
     work_name: str
     code: str
     reason: str
+    params: Mapping[str, str] = field(default_factory=dict)  # what the PWA's wording of `code` quotes
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def compute_completed_works(
                     row.work_name,
                     "outside_fiscal_years",
                     f"completed {row.completed_on.isoformat()}, outside the {n}-year basis",
+                    {"completed_on": row.completed_on.isoformat(), "years": str(n)},
                 )
             )
             continue

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from api.keishin.conditions import load_conditions
 from api.keishin.errors import KeishinError
 from api.keishin.masters import Masters, Qualification, load_masters
+from api.keishin.reasons import Reason, reason
 from api.keishin.roster_models import (
     KAITAI,
     TOBI,
@@ -89,7 +90,7 @@ def compute_roster(
     cutoff = months_earlier(base_date, EMPLOYMENT_MONTHS)
     rows: list[RosterRow] = []
     excluded: list[Exclusion] = []
-    notes: list[str] = []
+    notes: list[Reason] = []
     for i, tech in enumerate(technicians):
         field = f"technicians[{i}]"
         if tech.birth_date > base_date:
@@ -107,6 +108,7 @@ def compute_roster(
                     "employed_6_months_or_less",
                     f"employed since {tech.employed_since.isoformat()}: not more than 6 months before "
                     f"the base date {base_date.isoformat()}",
+                    {"employed_since": tech.employed_since.isoformat(), "base_date": base_date.isoformat()},
                 )
             )
             continue
@@ -166,30 +168,44 @@ def _industry_set(codes: Iterable[str], field: str, ctx: _Context) -> frozenset[
     return frozenset(out) or None
 
 
-def _conditions_met(tech: Technician, q_in, ctx: _Context, notes: list[str]) -> tuple[bool, bool]:
+def _conditions_met(tech: Technician, q_in, ctx: _Context, notes: list[Reason]) -> tuple[bool, bool]:
     """(counts at all, counts without its 解体 credit) under the table's conditions (api/keishin/conditions.py)."""
     cond = load_conditions().get(q_in.code)
     if cond is None:
         return True, False
     if cond.experience_years and cond.experience_from(q_in.acquired_on) > ctx.base_date:
+        counts_from = cond.experience_from(q_in.acquired_on).isoformat()
         notes.append(
-            f"{tech.name}: {q_in.code} needs {cond.experience_years} year(s) of experience after passing "
-            f"({q_in.acquired_on.isoformat()}); counts from {cond.experience_from(q_in.acquired_on).isoformat()}"
-            "; not counted"
+            reason(
+                "needs_experience",
+                f"{tech.name}: {q_in.code} needs {cond.experience_years} year(s) of experience after passing "
+                f"({q_in.acquired_on.isoformat()}); counts from {counts_from}; not counted",
+                name=tech.name,
+                qualification=q_in.code,
+                years=cond.experience_years,
+                passed=q_in.acquired_on.isoformat(),
+                counts_from=counts_from,
+            )
         )
         return False, False
     if cond.needs_kaitai_evidence(q_in.acquired_on):
         evidence = tech.kaitai_evidence_on
         if evidence is None or evidence > ctx.base_date:
             notes.append(
-                f"{tech.name}: {q_in.code} not credited in 解体 (29): passed "
-                f"{q_in.acquired_on.isoformat()} without 1 year of 解体 experience or the 登録解体工事講習"
+                reason(
+                    "no_kaitai_credit",
+                    f"{tech.name}: {q_in.code} not credited in 解体 (29): passed "
+                    f"{q_in.acquired_on.isoformat()} without 1 year of 解体 experience or the 登録解体工事講習",
+                    name=tech.name,
+                    qualification=q_in.code,
+                    passed=q_in.acquired_on.isoformat(),
+                )
             )
             return True, True
     return True, False
 
 
-def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[str]) -> list[_Holding]:
+def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[Reason]) -> list[_Holding]:
     held: list[tuple[Qualification, frozenset[str] | None]] = []
     without_kaitai: set[str] = set()
     for j, q_in in enumerate(tech.qualifications):
@@ -200,12 +216,26 @@ def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[str]) -> 
             )
         allowed = _industry_set(q_in.industry_codes, f"{qfield}.industry_codes", ctx)
         if q_in.acquired_on > ctx.base_date:
-            notes.append(f"{tech.name}: {q_in.code} acquired after the base date; not counted")
+            notes.append(
+                reason(
+                    "acquired_after_base_date",
+                    f"{tech.name}: {q_in.code} acquired after the base date; not counted",
+                    name=tech.name,
+                    qualification=q_in.code,
+                )
+            )
             continue
         try:
             q = ctx.masters.qualification(q_in.code, on=ctx.application_date)
         except KeishinError as exc:  # a real qualification, just not in this table version: skip, do not refuse
-            notes.append(f"{tech.name}: {exc.message}; not counted")
+            notes.append(
+                reason(
+                    "qualification_not_in_force",
+                    f"{tech.name}: {exc.message}; not counted",
+                    name=tech.name,
+                    qualification=q_in.code,
+                )
+            )
             continue
         if q.industry_rule == "declared" and allowed is None:
             raise KeishinError(
@@ -234,12 +264,26 @@ def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[str]) -> 
         if code is None:
             continue
         if level.evaluated_on > ctx.base_date:
-            notes.append(f"{tech.name}: level {level.level} evaluated after the base date; not counted")
+            notes.append(
+                reason(
+                    "level_after_base_date",
+                    f"{tech.name}: level {level.level} evaluated after the base date; not counted",
+                    name=tech.name,
+                    level=level.level,
+                )
+            )
             continue
         try:
             q = ctx.masters.qualification(code, on=ctx.application_date)
         except KeishinError as exc:  # levels exist before they count in 経審 (2020-04-01): skip with the reason
-            notes.append(f"{tech.name}: CCUS level {level.level}: {exc.message}; not counted")
+            notes.append(
+                reason(
+                    "level_not_yet_counted",
+                    f"{tech.name}: CCUS level {level.level}: {exc.message}; not counted",
+                    name=tech.name,
+                    level=level.level,
+                )
+            )
             continue
         held.append((q, allowed))
     variant_bases = {q.base_code for q, _ in held if q.base_code}

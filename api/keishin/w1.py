@@ -23,6 +23,7 @@ from datetime import date
 from typing import Literal
 
 from api.keishin.errors import KeishinError
+from api.keishin.reasons import Reason, reason
 
 W1_CCUS_FROM = date(2023, 8, 14)
 POINTS_ALL_WORKS = 15
@@ -46,7 +47,7 @@ class DirectSite:
 @dataclass(frozen=True)
 class W1Result:
     points: int
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     considered: int  # sites left after the exemptions
 
 
@@ -58,16 +59,21 @@ def w1_ccus_points(*, base_date: date, sites: Sequence[DirectSite], pledge_submi
                 "invalid_exemption", f"exemption must be one of {sorted(EXEMPTIONS)}", f"sites[{i}].exemption"
             )
     if base_date < W1_CCUS_FROM:
-        return W1Result(0, (f"W1⑩ applies to base dates from {W1_CCUS_FROM.isoformat()}",), 0)
+        start = W1_CCUS_FROM.isoformat()
+        return W1Result(0, (reason("w1_not_yet", f"W1⑩ applies to base dates from {start}", start=start),), 0)
 
     considered = [s for s in sites if s.exemption is None]
-    reasons = [f"{s.name}: left out ({EXEMPTIONS[s.exemption]})" for s in sites if s.exemption is not None]
+    reasons = [
+        reason("w1_exempt", f"{s.name}: left out ({EXEMPTIONS[s.exemption]})", site=s.name, exemption=s.exemption)
+        for s in sites
+        if s.exemption is not None
+    ]
     if not considered:
-        return W1Result(0, (*reasons, "no directly contracted work in the year"), 0)
+        return W1Result(0, (*reasons, reason("w1_no_direct_work", "no directly contracted work in the year")), 0)
 
     failures = {s.site_id: _failures(s) for s in considered}
     for s in considered:
-        reasons += [f"{s.name}: {why}" for why in failures[s.site_id]]
+        reasons += [reason(code, f"{s.name}: {why}", site=s.name) for code, why in failures[s.site_id]]
     all_ok = not any(failures.values())
     public = [s for s in considered if s.public]
     # "All public works" is only a meaningful test when there is at least one public work; a business with only
@@ -75,24 +81,22 @@ def w1_ccus_points(*, base_date: date, sites: Sequence[DirectSite], pledge_submi
     public_ok = bool(public) and not any(failures[s.site_id] for s in public)
 
     if not pledge_submitted:
-        return W1Result(0, (*reasons, "誓約書 (様式第6号) not submitted"), len(considered))
+        return W1Result(0, (*reasons, reason("w1_no_pledge", "誓約書 (様式第6号) not submitted")), len(considered))
     if all_ok:
-        return W1Result(
-            POINTS_ALL_WORKS, (*reasons, "every directly contracted work accumulates in CCUS"), len(considered)
-        )
+        why = reason("w1_all_works", "every directly contracted work accumulates in CCUS")
+        return W1Result(POINTS_ALL_WORKS, (*reasons, why), len(considered))
     if public_ok:
-        return W1Result(
-            POINTS_PUBLIC_WORKS,
-            (*reasons, "every public directly contracted work accumulates in CCUS"),
-            len(considered),
-        )
+        why = reason("w1_public_works", "every public directly contracted work accumulates in CCUS")
+        return W1Result(POINTS_PUBLIC_WORKS, (*reasons, why), len(considered))
     return W1Result(0, tuple(reasons), len(considered))
 
 
-def _failures(site: DirectSite) -> list[str]:
-    out = []
+def _failures(site: DirectSite) -> list[tuple[str, str]]:
+    """(reason code, English text) of each test the site fails."""
     if not site.registered_in_ccus:
-        out.append("site and contract not registered in CCUS")
-    elif not site.recording_in_use:
-        out.append("no card reader, face kiosk or private system in use on the site (直接入力 only)")
-    return out
+        return [("w1_site_not_registered", "site and contract not registered in CCUS")]
+    if not site.recording_in_use:
+        return [
+            ("w1_site_direct_only", "no card reader, face kiosk or private system in use on the site (直接入力 only)")
+        ]
+    return []

@@ -41,13 +41,15 @@ async def notify_application_decision(ctx: dict[str, Any], application_id: int, 
         return 0
     if app.subject_type is SubjectType.technician:
         tech = await app.technician  # type: ignore[misc]
-        about = f"対象: 技能者 {tech.family_name} {tech.given_name}"
+        name = f"{tech.family_name} {tech.given_name}"
+        about = f"対象: 技能者 {name}"
         recipients = await Account.filter(technician=tech)
         if tech.employer_id is not None:  # type: ignore[attr-defined]
             recipients += await Account.filter(business_id=tech.employer_id, role=Role.business_admin, admin_tier=0)
     else:
         business = await Business.get(id=app.business_id)  # type: ignore[attr-defined]
-        about = f"対象: 事業者 {business.name}"
+        name = business.name
+        about = f"対象: 事業者 {name}"
         recipients = await Account.filter(business_id=app.business_id, role=Role.business_admin)  # type: ignore
     text = f"{_TEXT[(app.subject_type.value, status, app.kind.value)]}（{about}）"
     if status == "returned":
@@ -57,6 +59,7 @@ async def notify_application_decision(ctx: dict[str, Any], application_id: int, 
         ctx,
         recipients=recipients,
         kind=f"application.{status}",
+        about=name,
         message=text,
         subject=subject,
         key=f"application:{app.id}:{decision_no}",
@@ -95,6 +98,7 @@ async def residence_expiry_alerts(ctx: dict[str, Any]) -> int:
             ctx,
             recipients=recipients.values(),
             kind=f"residence.{threshold}",
+            about=f"{tech.family_name} {tech.given_name}",
             message=text,
             subject="【OpenCCUS】在留期間の満了が近づいています",
             key=f"residence:{tech.id}:{tech.residence_expiry}:{threshold}",
@@ -123,6 +127,7 @@ async def notify_card_reissued(ctx: dict[str, Any], card_id: int, old_serial: st
         ctx,
         recipients=recipients,
         kind="card.reissued",
+        about=f"{tech.family_name} {tech.given_name}",
         message=text,
         key=f"card-reissued:{card.id}",
         subject="【OpenCCUS】カード再発行のお知らせ",
@@ -147,38 +152,156 @@ async def notify_contract_invitation(ctx: dict[str, Any], contract_id: int) -> i
         ctx,
         recipients=recipients,
         kind="contract.invited",
+        about=contract.business.name,
         message=text,
         subject="【OpenCCUS】施工体制への招待が届いています",
         key=f"contract-invited:{contract.id}",
     )
 
 
+def _jdate(d) -> str:
+    """A date as paper and letters write it: 2026年4月30日."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+async def _payer(inv) -> tuple[str, list[Account]]:
+    """An invoice's payer (a business's 事業者責任者, or a technician without an employer) and who reads for it."""
+    if inv.business is not None:
+        recipients = await Account.filter(business_id=inv.business.id, role=Role.business_admin, admin_tier=0)
+        return inv.business.name, recipients
+    tech = inv.technician
+    assert tech is not None  # an invoice has a business or a technician as payer
+    return f"{tech.family_name} {tech.given_name}", await Account.filter(technician_id=tech.id)
+
+
 async def notify_invoice_issued(ctx: dict[str, Any], invoice_id: int) -> int:
-    """Tell the payer that an invoice was issued: a business's 事業者責任者, or a technician without an employer.
-    Names the payer, the number, the amount and the due date. Safe to run twice (dedupe key per invoice)."""
+    """Tell the payer that an invoice was issued. Names the payer, the number, the amount and the due date. Safe to
+    run twice (dedupe key per invoice)."""
     from api.billing.invoices import number
     from api.billing.models import Invoice
 
     inv = await Invoice.get_or_none(id=invoice_id).select_related("business", "technician")
     if inv is None:
         return 0
-    if inv.business is not None:
-        payer = inv.business.name
-        recipients = await Account.filter(business_id=inv.business.id, role=Role.business_admin, admin_tier=0)
-    else:
-        tech = inv.technician
-        assert tech is not None  # an invoice has a business or a technician as payer
-        payer = f"{tech.family_name} {tech.given_name}"
-        recipients = await Account.filter(technician_id=tech.id)
+    payer, recipients = await _payer(inv)
     text = (
         f"請求書 {number(inv)} を発行しました（宛先: {payer}、請求額 {inv.total_yen:,}円（うち消費税 "
-        f"{inv.tax_yen:,}円）、お支払期限 {inv.due_on:%Y年%m月%d日}）。請求書の画面でご確認ください。"
+        f"{inv.tax_yen:,}円）、お支払期限 {_jdate(inv.due_on)}）。請求書の画面でご確認ください。"
     )
     return await post(
         ctx,
         recipients=recipients,
         kind="invoice.issued",
+        about=payer,
         message=text,
         key=f"invoice-issued:{inv.id}",
         subject=f"【OpenCCUS】請求書 {number(inv)} を発行しました",
+    )
+
+
+async def notify_overdue_invoices(ctx: dict[str, Any]) -> int:
+    """Daily: each open invoice past its due date with an amount still owed is flagged to its payer, once per invoice
+    (the dedupe key): a second run the same day, or the next day, posts nothing again. Returns the new notices."""
+    from api.billing.invoices import number
+    from api.billing.models import Invoice, InvoiceStatus
+    from api.timeutil import today_jst
+
+    created = 0
+    overdue = Invoice.filter(status=InvoiceStatus.open, due_on__lt=today_jst()).order_by("id")
+    for inv in await overdue.select_related("business", "technician"):
+        owed = inv.total_yen - inv.credited_yen - inv.paid_yen
+        if owed <= 0:
+            continue
+        payer, recipients = await _payer(inv)
+        text = (
+            f"請求書 {number(inv)}（宛先: {payer}）のお支払期限 {_jdate(inv.due_on)} を過ぎています。"
+            f"未払額 {owed:,}円。お振込み済みの場合は行き違いですのでご容赦ください。"
+        )
+        created += await post(
+            ctx,
+            recipients=recipients,
+            kind="invoice.overdue",
+            about=payer,
+            message=text,
+            key=f"invoice-overdue:{inv.id}",
+            subject=f"【OpenCCUS】請求書 {number(inv)} のお支払期限を過ぎています",
+        )
+    return created
+
+
+async def _direct_input(direct_input_id: int) -> dict[str, Any] | None:
+    """The direct input with its technician and site, read by SQL: notices depend on no work-record code (the
+    workrecords domain reaches this one through billing; an import back would close a cycle)."""
+    from tortoise import connections
+
+    from api.sql import as_date, fetch
+
+    rows = await fetch(
+        connections.get("default"),
+        "SELECT d.id, d.status, d.work_date, d.decision_note, d.entered_by_id, t.id AS tech_id, t.family_name, "
+        "t.given_name, t.employer_id, s.id AS site_id, s.name AS site_name, s.prime_id "
+        "FROM direct_input d JOIN technician t ON t.id = d.technician_id JOIN site s ON s.id = d.site_id "
+        "WHERE d.id = ?",
+        [direct_input_id],
+    )
+    if not rows:
+        return None
+    row = dict(rows[0])
+    row["work_date"] = as_date(row["work_date"])
+    row["name"] = f"{row['family_name']} {row['given_name']}"
+    return row
+
+
+async def notify_direct_input_pending(ctx: dict[str, Any], direct_input_id: int) -> int:
+    """Tell whoever approves a direct input (直接入力) — the site's managers and the prime's 事業者責任者 — that one
+    waits, naming the technician, the site, the day and the approval deadline. Safe to run twice."""
+    from api.sites.models import SiteManager
+    from api.timeutil import end_of_next_month
+
+    item = await _direct_input(direct_input_id)
+    if item is None or item["status"] != "pending":
+        return 0
+    name, day = item["name"], item["work_date"]
+    recipients = [m.account for m in await SiteManager.filter(site_id=item["site_id"]).select_related("account")]
+    recipients += await Account.filter(business_id=item["prime_id"], role=Role.business_admin, admin_tier=0)
+    text = (
+        f"{name} さんの直接入力（現場「{item['site_name']}」、作業日 {_jdate(day)}）が承認を待っています。"
+        f"承認期限は {_jdate(end_of_next_month(day))} です。現場の画面の「直接入力」で承認または却下してください。"
+    )
+    return await post(
+        ctx,
+        recipients=recipients,
+        kind="direct.pending",
+        about=name,
+        message=text,
+        key=f"direct-pending:{item['id']}",
+        subject=f"【OpenCCUS】直接入力の承認依頼（{name}、{_jdate(day)}）",
+    )
+
+
+async def notify_direct_input_decided(ctx: dict[str, Any], direct_input_id: int) -> int:
+    """Tell the technician, whoever entered the direct input and the employer's 事業者責任者 how it was decided, with
+    the reason for a rejection. A direct input is decided once, so one dedupe key per input; safe to run twice."""
+    item = await _direct_input(direct_input_id)
+    if item is None or item["status"] == "pending":
+        return 0
+    name, day, approved = item["name"], item["work_date"], item["status"] == "approved"
+    recipients = await Account.filter(technician_id=item["tech_id"])
+    recipients += await Account.filter(id=item["entered_by_id"])
+    if item["employer_id"] is not None:
+        recipients += await Account.filter(business_id=item["employer_id"], role=Role.business_admin, admin_tier=0)
+    what = f"{name} さんの直接入力（現場「{item['site_name']}」、作業日 {_jdate(day)}）"
+    if approved:
+        text = f"{what}が承認され、就業履歴になりました。"
+    else:
+        text = f"{what}が却下されました。\n理由: {item['decision_note'] or ''}"
+    verdict = "承認" if approved else "却下"
+    return await post(
+        ctx,
+        recipients=recipients,
+        kind=f"direct.{item['status']}",
+        about=name,
+        message=text,
+        key=f"direct-decided:{item['id']}",
+        subject=f"【OpenCCUS】直接入力が{verdict}されました（{name}、{_jdate(day)}）",
     )

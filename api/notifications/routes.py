@@ -4,13 +4,16 @@ from api.accounts.models import Role
 from api.errors import NotFound
 from api.http import Ctx, Router
 from api.notifications.models import Notification
-from api.notifications.schemas import NotificationOut
+from api.notifications import service
+from api.notifications.schemas import NotificationOut, PendingCounts
 
 router = Router()
 
 
 def _out(n: Notification) -> NotificationOut:
-    return NotificationOut(id=n.id, kind=n.kind, message=n.message, created_at=n.created_at, read_at=n.read_at)
+    return NotificationOut(
+        id=n.id, kind=n.kind, about=n.about, message=n.message, created_at=n.created_at, read_at=n.read_at
+    )
 
 
 @router.get(
@@ -22,6 +25,18 @@ def _out(n: Notification) -> NotificationOut:
 )
 async def mine(ctx: Ctx):
     return [_out(n) for n in await Notification.filter(account=ctx.user).order_by("-id").limit(100)]
+
+
+@router.get(
+    "/notifications/counts",
+    summary="What waits for me, by kind (unread notices, direct inputs to approve, invitations, open and overdue "
+    "invoices, applications to review): the navigation's badges",
+    tags=["notifications"],
+    roles=set(Role),
+    response=PendingCounts,
+)
+async def counts(ctx: Ctx):
+    return PendingCounts(**await service.pending_counts(user=ctx.user))
 
 
 @router.post(

@@ -10,7 +10,7 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.timezone import now
 
 from api import db
@@ -214,11 +214,44 @@ async def get_application(*, pk: int) -> Application:
     return app
 
 
-async def review_queue(*, status: str, subject_type: str | None, limit: int) -> list[Application]:
-    qs = Application.filter(status=status).order_by("submitted_at")
+_SEARCHED = (
+    "technician__family_name",
+    "technician__given_name",
+    "technician__family_name_kana",
+    "technician__given_name_kana",
+    "technician__technician_id",
+    "business__name",
+    "business__name_kana",
+    "business__business_id",
+)
+
+
+def _queue(*, status: str, subject_type: str | None, q: str | None):
+    qs = Application.filter(status=status)
     if subject_type:
         qs = qs.filter(subject_type=subject_type)
-    return await qs.limit(limit)
+    # Each word of the search matches a name (kanji or kana) or an ID of the applicant: "山田 太郎" finds 山田 太郎.
+    for word in (q or "").split()[:5]:
+        any_field = Q()
+        for name in _SEARCHED:
+            any_field |= Q(**{f"{name}__icontains": word})
+        qs = qs.filter(any_field)
+    return qs
+
+
+async def review_queue(
+    *, status: str, subject_type: str | None, limit: int, offset: int = 0, q: str | None = None
+) -> list[Application]:
+    qs = _queue(status=status, subject_type=subject_type, q=q)
+    return await qs.order_by("submitted_at", "id").offset(offset).limit(limit)
+
+
+async def review_queue_page(
+    *, status: str, subject_type: str | None, limit: int, offset: int, q: str | None
+) -> tuple[list[Application], int]:
+    """One page of the queue, oldest first, and how many match in all (for the pager)."""
+    items = await review_queue(status=status, subject_type=subject_type, limit=limit, offset=offset, q=q)
+    return items, await _queue(status=status, subject_type=subject_type, q=q).count()
 
 
 def _ensure_open(app: Application) -> None:

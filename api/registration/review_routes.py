@@ -9,6 +9,7 @@ from api.registration.schemas import (
     PersonalisationOut,
     ReturnIn,
     ReviewItemOut,
+    ReviewPageOut,
     ReviewQuery,
     TechnicianOut,
 )
@@ -36,9 +37,27 @@ async def _item(app) -> ReviewItemOut:
 )
 async def queue(ctx: Ctx):
     q: ReviewQuery = ctx.query
-    return [
-        await _item(a) for a in await review.review_queue(status=q.status, subject_type=q.subject_type, limit=q.limit)
-    ]
+    apps = await review.review_queue(
+        status=q.status, subject_type=q.subject_type, limit=q.limit, offset=q.offset, q=q.q
+    )
+    return [await _item(a) for a in apps]
+
+
+@router.get(
+    "/review/queue",
+    summary="The review queue a page at a time (limit, offset), searched by the applicant's names and IDs (q), "
+    "with the total for the pager",
+    tags=["review"],
+    roles=OPERATOR,
+    query=ReviewQuery,
+    response=ReviewPageOut,
+)
+async def queue_page(ctx: Ctx):
+    q: ReviewQuery = ctx.query
+    apps, total = await review.review_queue_page(
+        status=q.status, subject_type=q.subject_type, limit=q.limit, offset=q.offset, q=q.q
+    )
+    return ReviewPageOut(items=[await _item(a) for a in apps], total=total, limit=q.limit, offset=q.offset)
 
 
 @router.get(

@@ -307,12 +307,25 @@ class ReviewQuery(BaseModel):
     status: Literal["submitted", "returned", "approved"] = "submitted"
     subject_type: Literal["technician", "business"] | None = None
     limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+    q: str | None = Field(
+        default=None, max_length=100, description="Words matched against the applicant's names (kanji, kana) and IDs"
+    )
 
 
 class ReviewItemOut(BaseModel):
     application: ApplicationOut
     technician: TechnicianOut | None = None
     business: dict | None = None
+
+
+class ReviewPageOut(BaseModel):
+    """One page of the review queue and how many applications match in all."""
+
+    items: list[ReviewItemOut]
+    total: int
+    limit: int
+    offset: int
 
 
 class PersonalisationOut(BaseModel):

@@ -367,8 +367,32 @@ async def to_out(tech: Technician) -> TechnicianOut:
     )
 
 
-async def employees(*, business: Business) -> list[TechnicianSummaryOut]:
-    techs = await Technician.filter(employer=business).order_by("family_name_kana", "given_name_kana")
+async def employees(
+    *, business: Business, q: str | None = None, status: str | None = None, residence_within_days: int | None = None
+) -> list[TechnicianSummaryOut]:
+    """The business's technicians by kana order; searched by every word of `q` (name in kanji or kana, technician
+    ID), by registration status, or by a residence permit ending within some days (today and later)."""
+    from datetime import timedelta
+
+    from tortoise.expressions import Q
+
+    from api.timeutil import today_jst
+
+    qs = Technician.filter(employer=business)
+    for word in (q or "").split()[:5]:
+        qs = qs.filter(
+            Q(family_name__icontains=word)
+            | Q(given_name__icontains=word)
+            | Q(family_name_kana__icontains=word)
+            | Q(given_name_kana__icontains=word)
+            | Q(technician_id__icontains=word)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if residence_within_days is not None:
+        today = today_jst()
+        qs = qs.filter(residence_expiry__gte=today, residence_expiry__lte=today + timedelta(days=residence_within_days))
+    techs = await qs.order_by("family_name_kana", "given_name_kana")
     cards = {c.technician_id: c.status.value for c in await _active_cards([t.id for t in techs])}  # type: ignore
     return [
         TechnicianSummaryOut(

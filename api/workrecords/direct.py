@@ -3,12 +3,12 @@ end of the month after the work day."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime
 
 from tortoise import connections
 from tortoise.timezone import now
 
+from api import db
 from api.accounts.models import Account, Role
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.ids import check_ccus_id
@@ -16,14 +16,13 @@ from api.registration.models import Technician
 from api.sites.access import is_site_manager
 from api.sites.models import RosterEntry, Site, SiteContract
 from api.sql import execute, is_pg
-from api.timeutil import JST, today_jst
+from api.timeutil import JST, end_of_next_month, today_jst
 from api.workrecords.models import DirectInput, DirectInputStatus, WorkRecord
 
 
 def deadline(work_date: date) -> date:
     """The last day of the month after the work day."""
-    year, month = (work_date.year + 1, 1) if work_date.month == 12 else (work_date.year, work_date.month + 1)
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return end_of_next_month(work_date)
 
 
 async def enter(
@@ -64,7 +63,7 @@ async def enter(
         ).exists()
     ):
         raise Conflict("There is already a record (or a direct input) for this day.", code="overlapping_record")
-    return await DirectInput.create(
+    item = await DirectInput.create(
         technician=tech,
         site=site,
         work_date=work_date,
@@ -73,6 +72,9 @@ async def enter(
         reason=reason,
         entered_by_id=actor.id,
     )
+    # The approvers hear of it with the deadline (after commit: a refused input tells no one).
+    await db.defer_job("notify_direct_input_pending", item.id, job_id=f"notify-direct-pending:{item.id}")
+    return item
 
 
 async def get(*, site: Site, pk: int) -> DirectInput:
@@ -94,6 +96,10 @@ async def decide(*, actor: Account, site: Site, item: DirectInput, approve: bool
         )
     if item.status is not DirectInputStatus.pending:
         raise _decided_already(item.status)
+    note = note.strip() if note else None
+    if not approve and not note:
+        # The technician and the employer must learn why the day was refused, to correct it or enter it again.
+        raise Unprocessable.field("note", "a rejection needs its reason", code="rejection_reason_required")
     if approve and today_jst() > deadline(item.work_date):
         raise Conflict(f"The approval deadline was {deadline(item.work_date)}.", code="approval_deadline_passed")
     status = DirectInputStatus.approved if approve else DirectInputStatus.rejected
@@ -107,6 +113,7 @@ async def decide(*, actor: Account, site: Site, item: DirectInput, approve: bool
             f"There is already a work record for {item.work_date} on this site: reject this direct input.",
             code="overlapping_record",
         )
+    await db.defer_job("notify_direct_input_decided", item.id, job_id=f"notify-direct-decided:{item.id}")
     return item
 
 

@@ -247,12 +247,12 @@ async def approve(ctx: Ctx):
 
 @router.post(
     "/sites/{pk:int}/direct-inputs/{did:int}/reject",
-    summary="Reject with a note",
+    summary="Reject with its reason (the note, required; told to the technician and the employer)",
     tags=["work records"],
     roles={Role.business_admin, Role.site_manager},
     body=DecisionIn,
     response=DirectInputOut,
-    errors=(403, 404, 409),
+    errors=(403, 404, 409, 422),
 )
 async def reject(ctx: Ctx):
     return await _decide(ctx, False)

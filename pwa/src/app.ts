@@ -1,7 +1,7 @@
 // Application state shared by the views: the current view, the flash message, re-rendering and navigation.
 
 import type { TemplateResult } from "lit-html";
-import type { Role } from "./types";
+import type { PendingCounts, Role } from "./types";
 
 export interface View {
   title(): string;
@@ -33,6 +33,7 @@ export const state = {
   pending: 0,
   failed: 0,
   path: location.pathname,
+  counts: null as PendingCounts | null, // the navigation's badges (counts.ts)
 };
 
 let renderer: () => void = () => {};

@@ -14,6 +14,7 @@ export interface Invoice {
   kind: string; // monthly / immediate
   business_pk: number | null;
   technician_pk: number | null;
+  payer_name?: string | null; // in lists: the business's name, or the technician's
   period: string | null;
   issued_on: string;
   due_on: string;
@@ -31,6 +32,7 @@ export interface InvoiceLine {
   fee_type: string;
   label: string;
   site_pk: number | null;
+  site_name?: string | null;
   unit_price_yen: number;
   quantity: number;
   amount_yen: number;

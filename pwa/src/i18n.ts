@@ -10,6 +10,7 @@ import { PHONE } from "./messages/phone";
 import { VCARD } from "./messages/vcard";
 import { PLACEHOLDERS } from "./messages/sites";
 import { REVIEW } from "./messages/review";
+import { NOTICES } from "./messages/notices";
 import { errorCodeText, fieldErrorText } from "./messages/errors";
 import type { FieldError } from "./types";
 
@@ -84,8 +85,6 @@ const CORE = {
   "reg.done": ["登録を申請しました。審査結果はお知らせで確認できます。", "Your registration was submitted. The decision will appear in your notices."],
   "reg.queued": ["オフラインのため登録内容を送信待ちに保存しました。接続が戻ると自動で送信します。",
     "You are offline: your registration is kept and will be sent when the connection returns."],
-  "reg.partial": ["登録は作成されましたが、申請は完了していません。内容を確認して申請してください。",
-    "Your registration was created but not yet submitted. Check it and apply."],
   "reg.photo_required": ["顔写真を撮影または選択してください。", "Take or choose a face photo."],
   "reg.id_required": ["本人確認書類を撮影または選択するか、「本人確認書類あり」のチェックを外してください。",
     "Take or choose a photo of the identity document, or untick “I have an identity document”."],
@@ -337,7 +336,7 @@ const CORE = {
   "review.kind": ["種別", "Kind"],
   "review.proxy": ["代行", "Proxy"],
   "review.open": ["審査する", "Review"],
-  "review.detail_title": ["申請の審査 #{id}", "Application #{id}"],
+  "review.detail_title": ["申請の審査", "Application"],
   "review.images": ["提出された画像", "Submitted images"],
   "review.fields": ["申請内容", "Submitted data"],
   "review.field": ["項目", "Field"],
@@ -666,8 +665,8 @@ const CORE = {
   "direct.intro": ["技能者や所属事業者が入力した直接入力を確認し、承認または却下します（就業日の翌月末まで）。",
     "Check the direct inputs entered by technicians or their employers and approve or reject them (by the end of the month after the work day)."],
   "direct.none": ["該当する直接入力はありません。", "No direct inputs."],
-  "direct.note": ["コメント（任意）", "Note (optional)"],
-  "direct.note_hint": ["却下する場合は理由を書いてください。", "When rejecting, give the reason."],
+  "direct.note": ["コメント（却下するときは必須）", "Note (required to reject)"],
+  "direct.note_hint": ["却下の理由は技能者と所属事業者に通知されます。", "A rejection's reason is sent to the technician and the employer."],
   "direct.approve": ["承認する", "Approve"],
   "direct.reject": ["却下する", "Reject"],
   "direct.approved": ["承認しました: {name}（{day}）", "Approved: {name} ({day})"],
@@ -806,9 +805,9 @@ const CORE = {
   "batches.intro": ["定期実行される処理を今すぐ実行します。同じ処理は同時に1つだけ実行され、実行中に押すと実行中のものが表示されます。",
     "Run a scheduled job now. A batch runs once at a time: asking again while it runs shows the running one."],
   "batches.run": ["今すぐ実行", "Run now"],
-  "batches.started": ["実行を開始しました: {name}（{id}）", "Started: {name} ({id})"],
+  "batches.started": ["実行を開始しました: {name}", "Started: {name}"],
   "batches.runs": ["最近の実行", "Recent runs"],
-  "batches.already_running": ["実行中です: {name}（{id}）", "Already running: {name} ({id})"],
+  "batches.already_running": ["すでに実行中です: {name}", "Already running: {name}"],
   "batches.refresh": ["状態を更新", "Refresh"],
   "batchstatus.queued": ["待機中", "Queued"],
   "batchstatus.running": ["実行中", "Running"],
@@ -838,7 +837,7 @@ const CORE = {
 } as const satisfies Record<string, readonly [string, string]>;
 
 const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...VCARD, ...FEES, ...KENTAIKYO,
-  ...PLACEHOLDERS, ...ACCOUNT };
+  ...PLACEHOLDERS, ...ACCOUNT, ...NOTICES };
 
 export type Key = keyof typeof M;
 
@@ -898,6 +897,15 @@ export function formatDateTime(iso: string | null | undefined): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo", dateStyle: "medium", timeStyle: "short" });
+}
+
+/** A calendar day (YYYY-MM-DD) as people write it: 2026年4月30日 in Japanese. Anything else is returned as it is. */
+export function formatDate(day: string | null | undefined): string {
+  if (!day) return "";
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  if (lang === "ja") return `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日`;
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString("en-GB", { timeZone: "UTC", dateStyle: "medium" });
 }
 
 export function formatYen(n: number): string {

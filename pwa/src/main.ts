@@ -5,6 +5,7 @@ import { registerSW } from "virtual:pwa-register";
 import { api, ApiError, NetworkError, session, setUnauthorisedHandler } from "./api";
 import { Flash, navigate, RouteDef, setRenderer, setRouter, state, update, View } from "./app";
 import { errorMessage, getLang, setLang, t, tr } from "./i18n";
+import { badgeFor, clearCounts, refreshCounts } from "./counts";
 import "./jobs";
 import { flush, listJobs, onJobDone, onOutboxChange, startOutbox } from "./outbox";
 import "./styles.css";
@@ -80,7 +81,7 @@ const routes: RouteDef[] = [
   { path: "/me/invoices", roles: TECH, load: async (_, q) => (await views.invoices()).invoicesView("me", q) },
   { path: "/me/invoices/:pk", roles: TECH, load: async (p) => (await views.invoices()).invoiceView("me", Number(p.pk)) },
   { path: "/firm", roles: SITES, load: async () => (session.me?.role === "site_manager" ? redirectView("/firm/sites") : (await views.firm()).businessView()) },
-  { path: "/firm/employees", roles: FIRM, load: async () => (await views.firm()).employeesView() },
+  { path: "/firm/employees", roles: FIRM, load: async (_, q) => (await views.firm()).employeesView(q) },
   { path: "/firm/employees/:pk", roles: FIRM, load: async (p) => (await views.technician()).technicianView(Number(p.pk), "overview", false) },
   { path: "/firm/employees/:pk/edit", roles: FIRM, load: async (p) => (await views.technician()).technicianView(Number(p.pk), "edit", false) },
   { path: "/firm/employees/:pk/detailed", roles: FIRM, load: async (p) => (await views.technician()).technicianView(Number(p.pk), "detailed", false) },
@@ -191,6 +192,7 @@ async function show(flashMsg?: Flash): Promise<void> {
   state.view = view;
   document.title = `${view.title()} | OpenCCUS`;
   renderApp();
+  void refreshCounts();
   // After an in-app navigation, move focus to the new page's heading (or to a message), so keyboard and
   // screen-reader users start there. The first page of a visit keeps the browser's own start (the skip link).
   const initial = firstView;
@@ -214,14 +216,23 @@ function navLinks(): [string, string][] {
     case "business_admin":
       return [["/firm", t("nav.firm")], ["/firm/sites", t("nav.sites")], ["/notifications", t("nav.notifications")]];
     case "site_manager":
-      return [["/firm/sites", t("nav.sites")]];
+      return [["/firm/sites", t("nav.sites")], ["/notifications", t("nav.notifications")]];
     case "operator":
       return [["/review", t("nav.review")], ["/admin/payments", t("nav.payments")], ["/admin/invoices", t("nav.admin_invoices")],
         ["/admin/kpi", t("nav.kpi")], ["/audit", t("nav.audit")], ["/admin/batches", t("nav.batches")],
-        ["/admin/mail", t("nav.mail")]];
+        ["/admin/mail", t("nav.mail")], ["/notifications", t("nav.notifications")]];
     default:
       return [["/login", t("nav.login")], ["/register", t("nav.register")], ["/register/business", t("biz.title")]];
   }
+}
+
+/** A menu link with its badge: the number of things waiting there (counts.ts), spoken as part of the link's name. */
+function navLink(href: string, text: string) {
+  const n = badgeFor(href);
+  return html`<a href=${href} aria-current=${isCurrent(href) ? "page" : "false"}
+    aria-label=${n ? t("nav.badge_label", { label: text, n }) : nothing}>${text}${n
+      ? html`<span class="nav-badge" aria-hidden="true" data-testid="badge-${href.replace(/\//g, "-").slice(1)}">${n > 99 ? "99+" : n}</span>`
+      : nothing}</a>`;
 }
 
 function isCurrent(href: string): boolean {
@@ -240,6 +251,7 @@ async function logout(everywhere = false) {
     /* offline or already expired: forget the session anyway */
   }
   session.clear();
+  clearCounts();
   await navigate("/login");
 }
 
@@ -277,7 +289,7 @@ function shell() {
         </div>
       </div>
       <nav class="main-nav" aria-label=${t("nav.main")}>
-        ${navLinks().map(([href, text]) => html`<a href=${href} aria-current=${isCurrent(href) ? "page" : "false"}>${text}</a>`)}
+        ${navLinks().map(([href, text]) => navLink(href, text))}
         ${state.pending || state.failed ? html`<a href="/outbox" aria-current=${isCurrent("/outbox") ? "page" : "false"}>${t("nav.outbox")}</a>` : nothing}
       </nav>
     </header>

@@ -64,6 +64,13 @@ export async function discard(id: string): Promise<void> {
   changed();
 }
 
+/** Put a discarded job back (the undo of discard): as it was, waiting to be sent again. */
+export async function restore(job: Job): Promise<void> {
+  await save({ ...job, state: job.state === "sending" ? "pending" : job.state });
+  changed();
+  if (navigator.onLine) void flush();
+}
+
 let seq = 0;
 export function newJob<P>(kind: string, label: { ja: string; en: string }, payload: P, owner: number | null): Job<P> {
   const created = Date.now();

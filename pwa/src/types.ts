@@ -195,9 +195,20 @@ export interface AuditEntry {
 export interface Notice {
   id: number;
   kind: string;
+  about: string; // whom the notice is about: a technician, a business, a payer
   message: string;
   created_at: string;
   read_at: string | null;
+}
+
+/** What waits for the current user, by kind (GET /notifications/counts): the navigation's badges. */
+export interface PendingCounts {
+  notices: number;
+  direct_inputs: number;
+  invitations: number;
+  invoices: number;
+  overdue_invoices: number;
+  reviews: number;
 }
 
 // --- sites, contract trees, rosters, devices, taps and work records ---------------------------------------------
@@ -421,11 +432,19 @@ export interface KeishinTotal {
   by_points: Record<string, number>;
 }
 
+/** Why a 経審 result is what it is: a code with its parameters (api/keishin/reasons.py), worded by the PWA. */
+export interface KeishinReason {
+  code: string;
+  text: string;
+  params: Record<string, string>;
+}
+
 export interface KeishinExclusion {
   technician_id: string;
   name: string;
   code: string;
   reason: string;
+  params: Record<string, string>;
 }
 
 export interface KeishinStaff {
@@ -435,7 +454,7 @@ export interface KeishinStaff {
   rows: KeishinRow[];
   totals: KeishinTotal[];
   excluded: KeishinExclusion[];
-  notes: string[];
+  notes: KeishinReason[];
 }
 
 export interface WorksAmount {
@@ -459,12 +478,12 @@ export interface CompletedWorks {
   averaging_years: number;
   applied_industries: string[];
   rows: WorksRow[];
-  excluded: { index: number; work_name: string; code: string; reason: string }[];
+  excluded: { index: number; work_name: string; code: string; reason: string; params: Record<string, string> }[];
 }
 
 export interface W1Result {
   points: number;
-  reasons: string[];
+  reasons: KeishinReason[];
   considered: number;
   skills: W1Skills; // W1⑧, beside W1⑩
 }

@@ -200,7 +200,15 @@ async def test_w1_compares_the_firms_own_prime_works_with_ccus(client):
     # A public prime work the firm never registered in CCUS (the reproduction): 0.
     bridge = await client.post(rows, headers=auth(token), json=work("橋梁補修工事"))
     result = await w1()
-    assert result["points"] == 0 and "橋梁補修工事: site and contract not registered in CCUS" in result["reasons"]
+    assert (
+        result["points"] == 0
+        and {
+            "code": "w1_site_not_registered",
+            "text": "橋梁補修工事: site and contract not registered in CCUS",
+            "params": {"site": "橋梁補修工事"},
+        }
+        in result["reasons"]
+    )
     # It was 災害応急工事: the exemption is set on the row (a correction, so with a reason) and it is left out.
     fixed = {**work("橋梁補修工事"), "exemption": "disaster"}
     r = await client.put(f"{rows}/{bridge.json()['id']}", headers=auth(token), json=fixed)
@@ -208,7 +216,9 @@ async def test_w1_compares_the_firms_own_prime_works_with_ccus(client):
     r = await client.put(f"{rows}/{bridge.json()['id']}", headers=auth(token), json={**fixed, "reason": "災害応急工事"})
     assert r.status_code == 200 and r.json()["exemption"] == "disaster"
     result = await w1()
-    assert result["points"] == 15 and "橋梁補修工事: left out (災害応急工事)" in result["reasons"]
+    assert result["points"] == 15 and ("w1_exempt", {"site": "橋梁補修工事", "exemption": "disaster"}) in [
+        (x["code"], x["params"]) for x in result["reasons"]
+    ]
     # A private prime work on a site where only 直接入力 recorded work: the public test still passes (10).
     shed = await w.create_site(name="倉庫新築工事")
     await WorkRecord.create(technician_id=me.pk, site_id=shed["id"], work_date=today, method="direct", folded_at=now())
@@ -216,10 +226,7 @@ async def test_w1_compares_the_firms_own_prime_works_with_ccus(client):
     assert r.status_code == 201
     result = await w1()
     assert result["points"] == 10
-    assert (
-        "倉庫新築工事: no card reader, face kiosk or private system in use on the site (直接入力 only)"
-        in result["reasons"]
-    )
+    assert ("w1_site_direct_only", {"site": "倉庫新築工事"}) in [(x["code"], x["params"]) for x in result["reasons"]]
     # A row cannot be linked to another firm's site.
     other = await client.post(rows, headers=auth(w.sub["token"]).copy(), json=work("他社", site_id=w.site["id"]))
     assert other.status_code == 403 or other.json()["error"] == "site_not_prime"

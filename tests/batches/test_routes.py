@@ -20,6 +20,7 @@ async def test_batches_are_listed_run_and_reported(client, drain, settings):
         "lump-sum-settle",
         "mail",
         "partitions",
+        "invoice-overdue",
     }
     assert [b["takes_period"] for b in listed if b["name"] == "billing-close"] == [True]
 

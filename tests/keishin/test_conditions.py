@@ -35,7 +35,9 @@ def test_a_1kyu_doboku_of_1995_earns_nothing_in_kaitai_without_its_evidence() ->
     # The reproduction: 1級土木 passed in 1995 earned 5 in 解体 with no condition. Now 01 keeps its 5 …
     assert totals([person("113", date(1995, 8, 1))], ["01", "29"]) == {"01": 5, "29": 0}
     roster = compute_roster(technicians=[person("113", date(1995, 8, 1))], base_date=BASE, applied_industries=["29"])
-    assert roster.rows == () and "登録解体工事講習" in roster.notes[0]
+    assert (
+        roster.rows == () and "登録解体工事講習" in roster.notes[0].text and roster.notes[0].code == "no_kaitai_credit"
+    )
     # … and 29 counts once the technician's evidence (a year of 解体 experience or the 講習) is approved by the base date.
     assert totals([person("113", date(1995, 8, 1), kaitai=date(2019, 6, 30))], ["29"]) == {"29": 5}
     assert totals([person("113", date(1995, 8, 1), kaitai=date(2024, 4, 1))], ["29"]) == {"29": 0}
@@ -67,7 +69,7 @@ def test_a_2kyu_ginoushi_counts_three_years_after_passing() -> None:
     assert totals([person("257", date(2021, 3, 31))], ["05"]) == {"05": 1}
     assert totals([person("257", date(2021, 4, 1))], ["05"]) == {"05": 0}  # … passed a day later, it does not yet
     roster = compute_roster(technicians=[person("257", date(2023, 9, 30))], base_date=BASE, applied_industries=["05"])
-    assert "3 year(s)" in roster.notes[0] and "2026-09-30" in roster.notes[0]
+    assert roster.notes[0].code == "needs_experience" and roster.notes[0].params["counts_from"] == "2026-09-30"
 
 
 @pytest.mark.parametrize(

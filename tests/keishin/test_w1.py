@@ -30,7 +30,10 @@ def test_all_public_works_but_a_private_one_with_direct_input_give_10() -> None:
     sites = [site("市道", public=True), site("倉庫", public=False, direct=True)]
     result = w1_ccus_points(base_date=BASE, sites=sites, pledge_submitted=True)
     assert result.points == 10
-    assert "倉庫: no card reader, face kiosk or private system in use on the site (直接入力 only)" in result.reasons
+    assert ("w1_site_direct_only", {"site": "倉庫"}) in [(r.code, r.params) for r in result.reasons]
+    assert "倉庫: no card reader, face kiosk or private system in use on the site (直接入力 only)" in [
+        r.text for r in result.reasons
+    ]
 
 
 def test_a_public_work_not_registered_gives_0() -> None:
@@ -40,7 +43,7 @@ def test_a_public_work_not_registered_gives_0() -> None:
         pledge_submitted=True,
     )
     assert result.points == 0
-    assert "市道: site and contract not registered in CCUS" in result.reasons
+    assert ("w1_site_not_registered", {"site": "市道"}) in [(r.code, r.params) for r in result.reasons]
 
 
 def test_private_only_business_with_a_failing_site_gets_nothing_from_the_public_test() -> None:
@@ -50,19 +53,23 @@ def test_private_only_business_with_a_failing_site_gets_nothing_from_the_public_
 
 def test_without_the_pledge_there_are_no_points() -> None:
     result = w1_ccus_points(base_date=BASE, sites=[site("市道", public=True)], pledge_submitted=False)
-    assert result.points == 0 and any("誓約書" in r for r in result.reasons)
+    assert result.points == 0 and result.reasons[-1].code == "w1_no_pledge"
 
 
 def test_exempt_works_are_left_out_and_no_remaining_work_gives_0() -> None:
     sites = [site("海外", public=True, direct=True, exemption="overseas"), site("市道", public=True)]
     assert w1_ccus_points(base_date=BASE, sites=sites, pledge_submitted=True).points == 15
     only_exempt = w1_ccus_points(base_date=BASE, sites=sites[:1], pledge_submitted=True)
-    assert only_exempt.points == 0 and "no directly contracted work in the year" in only_exempt.reasons
+    assert only_exempt.points == 0 and [(r.code, r.params) for r in only_exempt.reasons] == [
+        ("w1_exempt", {"site": "海外", "exemption": "overseas"}),
+        ("w1_no_direct_work", {}),
+    ]
 
 
 def test_before_2023_08_14_the_item_does_not_exist() -> None:
     result = w1_ccus_points(base_date=date(2023, 8, 13), sites=[site("市道", public=True)], pledge_submitted=True)
     assert result.points == 0
+    assert [(r.code, r.params) for r in result.reasons] == [("w1_not_yet", {"start": "2023-08-14"})]
     first_day = w1_ccus_points(base_date=date(2023, 8, 14), sites=[site("市道", public=True)], pledge_submitted=True)
     assert first_day.points == 15
 

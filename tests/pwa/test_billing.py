@@ -58,6 +58,10 @@ def closed(browser, server, api, artifacts, month_passes) -> dict:
     goto(page, "/admin/invoices")
     page.fill("#f-close-period", month)
     page.click("form.inline-form button[type=submit]")
+    # Asked first, naming the month and that issued invoices cannot be withdrawn.
+    dialog = page.locator("dialog[data-testid=confirm]")
+    assert f"{int(month[:4])}年{int(month[5:])}月" in dialog.inner_text() and "取り消せません" in dialog.inner_text()
+    dialog.locator("[data-testid=confirm-ok]").click()
     # A human message: the month in words and what the close did, no internal run id.
     year, mon = month.split("-")
     text = flash(page, f"{int(year)}年{int(mon)}月の締め処理")

@@ -204,6 +204,7 @@ def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_conte
     goto(op, "/admin/invoices")
     op.fill("#f-close-period", month)
     op.click("form.inline-form button[type=submit]")
+    op.click("dialog[data-testid=confirm] [data-testid=confirm-ok]")
     flash(op, "締め処理")  # started, or already done when the close was quick
     business_pk = firm["business"]["id"]
     deadline = time.monotonic() + WAIT_MS / 1000

@@ -832,7 +832,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The business's technicians and their registration status
+         * The business's technicians and their registration status (search by name or ID, filter by status or a residence permit ending soon)
          * @description Roles: business_admin, operator
          */
         get: operations["businesses_employees"];
@@ -1669,6 +1669,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What waits for me, by kind (unread notices, direct inputs to approve, invitations, open and overdue invoices, applications to review): the navigation's badges
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         */
+        get: operations["notifications_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/stripe/webhook": {
         parameters: {
             query?: never;
@@ -1840,6 +1860,26 @@ export interface paths {
          * @description Roles: operator
          */
         post: operations["registration_return_"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/review/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The review queue a page at a time (limit, offset), searched by the applicant's names and IDs (q), with the total for the pager
+         * @description Roles: operator
+         */
+        get: operations["registration_queue_page"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2092,7 +2132,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reject with a note
+         * Reject with its reason (the note, required; told to the technician and the employer)
          * @description Roles: business_admin, site_manager
          */
         post: operations["workrecords_reject"];
@@ -3282,7 +3322,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions";
+            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions" | "invoice-overdue";
             /** Summary */
             summary: string;
             /** Takes Period */
@@ -3567,7 +3607,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions";
+            name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions" | "invoice-overdue";
             /** Period */
             period: string | null;
             /** Started At */
@@ -4601,7 +4641,7 @@ export interface components {
              * @description a stable code from the catalogue (see x-error-codes): translate by it
              * @enum {string}
              */
-            error: "account_locked" | "adjustment_reason_required" | "already_applied" | "already_decided" | "already_in_tree" | "already_lump_sum" | "already_on_roster" | "already_resolved" | "already_training_site" | "application_before_base_date" | "application_not_found" | "application_open" | "approval_deadline_passed" | "bad_date" | "bad_encoding" | "bad_line_break" | "bad_numeric" | "bad_signature" | "bad_tariff_data" | "blank_document" | "body_too_large" | "breakdown_mismatch" | "business_already_registered" | "business_not_approved" | "business_not_found" | "business_not_registered" | "busy" | "candidate_already_decided" | "candidate_not_found" | "card_key_version_unavailable" | "card_not_active" | "card_not_found" | "change_application_not_found" | "change_application_open" | "change_application_required" | "checkin_not_found" | "client_time_in_future" | "client_time_stale" | "close_earlier_month_open" | "close_month_not_ended" | "consent_by_technician_only" | "consent_date_in_future" | "contract_missing_industry" | "contract_not_found" | "contract_transitional_industry" | "contract_work_not_found" | "correction_not_found" | "csrf_token_invalid" | "current_password_wrong" | "date_before_meiji" | "date_out_of_range" | "day_not_passed" | "declared_industries_required" | "detailed_data_required" | "device_already_revoked" | "device_key_invalid" | "device_key_taken" | "device_key_unknown" | "device_not_found" | "device_revoked" | "different_person" | "direct_input_not_found" | "document_not_found" | "document_required" | "draft_not_found" | "duplicate_body" | "duplicate_business" | "duplicate_industry_code" | "duplicate_invoice" | "duplicate_qualification" | "duplicate_technician" | "employee_not_found" | "empty_file" | "engine_unavailable" | "estimate_not_above_official" | "evidence_not_found" | "exceeds_balance" | "exit_before_entry" | "face_not_enrolled" | "face_not_found" | "face_too_small" | "field_too_long" | "file_required" | "file_too_large" | "fiscal_years_not_contiguous" | "font_missing" | "future_day" | "http_error" | "id_document_required" | "idempotency_key_reused" | "image_not_found" | "image_too_many_pixels" | "image_too_small" | "import_empty" | "import_encoding" | "import_header" | "import_not_csv" | "import_rows_invalid" | "import_too_many_rows" | "incomplete_application" | "inconsistent_days" | "industry_code_not_in_force" | "internal_error" | "invalid_amount" | "invalid_averaging_years" | "invalid_birth_date" | "invalid_ccus_level" | "invalid_change_type" | "invalid_character" | "invalid_check_digit" | "invalid_conditions" | "invalid_contract_dates" | "invalid_corporate_number" | "invalid_credentials" | "invalid_date" | "invalid_dates" | "invalid_encoding" | "invalid_enrolment_code" | "invalid_exemption" | "invalid_fiscal_year" | "invalid_id" | "invalid_json" | "invalid_licence_read" | "invalid_month" | "invalid_multipart" | "invalid_payload" | "invalid_period" | "invalid_tap" | "invalid_unencodable" | "invalid_webhook_payload" | "invoice_already_paid" | "invoice_issuer_number_placeholder" | "invoice_not_found" | "json_object_required" | "json_too_deep" | "kentaikyo_month_confirmed" | "kentaikyo_month_locked" | "kentaikyo_month_not_confirmed" | "kentaikyo_month_not_over" | "key_version_is_newest" | "level_application_not_found" | "level_application_open" | "level_not_higher" | "level_not_supported" | "level_required" | "login_required" | "login_unavailable" | "lump_sum_disabled" | "mail_not_found" | "master_not_found" | "method_not_allowed" | "missing_end_record" | "missing_fiscal_years" | "missing_industry" | "missing_trailer" | "multipart_required" | "negative_days" | "no_active_card" | "no_applied_industries" | "no_assessment_body" | "no_face" | "no_face_consent" | "no_industry_codes" | "no_lump_sum_band" | "no_points_for_industry_code" | "no_such_batch" | "no_such_batch_run" | "no_such_endpoint" | "no_tariff_for_date" | "not_a_kiosk" | "not_an_image" | "not_approved" | "not_assessment_body" | "not_detailed" | "not_direct_upper_tier" | "not_editable" | "not_employer" | "not_encodable" | "not_evaluable" | "not_found" | "not_in_review" | "not_in_tree" | "not_invited_business" | "not_on_roster" | "not_on_site" | "not_own_business" | "not_own_roster" | "not_own_site_manager" | "not_own_technician" | "not_paid" | "not_prime_contractor" | "not_prime_site_manager" | "not_renewable" | "not_returned" | "not_site_manager" | "not_site_staff" | "not_technician_or_employer" | "not_training_site" | "not_upgradable" | "not_upper_tier" | "not_your_technician" | "nothing_to_change" | "nothing_to_refund" | "notice_not_found" | "number_out_of_range" | "operator_corrects" | "operator_only" | "outside_month" | "outside_window" | "overlapping_record" | "parent_contract_not_found" | "password_change_required" | "password_common" | "password_contains_login" | "password_too_long" | "password_too_short" | "password_unchanged" | "past_deadline" | "past_upload_deadline" | "payment_not_received" | "payment_provider_error" | "payments_not_configured" | "person_days_below_records" | "phone_checkin_not_found" | "phone_checkin_off" | "placeholder_name_required" | "placeholder_name_too_long" | "prime_admin_only" | "prior_days_exceed_period" | "prior_period_after_registration" | "prior_period_overlaps" | "qr_invalid" | "qualification_code_not_in_force" | "qualification_not_found" | "qualification_not_in_industry" | "reason_required" | "record_after_end" | "record_not_found" | "redundant_industry_code" | "registration_expired" | "renewal_not_open_until" | "renewal_open" | "reset_token_invalid" | "role_not_allowed" | "roster_entry_not_found" | "selfie_invalid" | "selfie_required" | "several_faces" | "signature_in_future" | "signature_invalid" | "signature_replayed" | "signed_message_invalid" | "site_has_records" | "site_not_allowed" | "site_not_found" | "site_not_in_tree" | "site_not_lump_sum" | "site_not_prime" | "site_required" | "split_mismatch" | "subject_changed" | "technician_account_required" | "technician_listed_twice" | "technician_not_found" | "technician_not_registered" | "technician_read_only" | "tier_not_allowed" | "tier_not_below_own" | "tier_required" | "too_many_failed_logins" | "too_many_frames" | "too_many_industry_codes" | "too_many_licence_photos" | "too_many_photos" | "too_many_registrations" | "too_many_reset_requests" | "trade_has_body" | "trade_not_registered" | "trailer_cancel_mismatch" | "trailer_count_mismatch" | "trailer_total_mismatch" | "trainee_without_employer" | "training_before_2025_10_01" | "training_site_not_a_work" | "training_site_not_billed" | "transitional_not_allowed" | "transitional_not_applicable" | "truncated_record" | "unexpected_record" | "unknown_business" | "unknown_employer" | "unknown_fee_type" | "unknown_field" | "unknown_industry_code" | "unknown_qualification_code" | "unknown_record_type" | "unknown_site" | "unknown_technician" | "unknown_trade" | "unknown_works_code" | "unsupported_code_division" | "unsupported_file_kind" | "upload_too_large" | "usage_already_charged" | "validation_error" | "virtual_card_invalid" | "works_code_not_in_force" | "write_conflict" | "wrong_assessment_body" | "wrong_site";
+            error: "account_locked" | "adjustment_reason_required" | "already_applied" | "already_decided" | "already_in_tree" | "already_lump_sum" | "already_on_roster" | "already_resolved" | "already_training_site" | "application_before_base_date" | "application_not_found" | "application_open" | "approval_deadline_passed" | "bad_date" | "bad_encoding" | "bad_line_break" | "bad_numeric" | "bad_signature" | "bad_tariff_data" | "blank_document" | "body_too_large" | "breakdown_mismatch" | "business_already_registered" | "business_not_approved" | "business_not_found" | "business_not_registered" | "busy" | "candidate_already_decided" | "candidate_not_found" | "card_key_version_unavailable" | "card_not_active" | "card_not_found" | "change_application_not_found" | "change_application_open" | "change_application_required" | "checkin_not_found" | "client_time_in_future" | "client_time_stale" | "close_earlier_month_open" | "close_month_not_ended" | "consent_by_technician_only" | "consent_date_in_future" | "contract_missing_industry" | "contract_not_found" | "contract_transitional_industry" | "contract_work_not_found" | "correction_not_found" | "csrf_token_invalid" | "current_password_wrong" | "date_before_meiji" | "date_out_of_range" | "day_not_passed" | "declared_industries_required" | "detailed_data_required" | "device_already_revoked" | "device_key_invalid" | "device_key_taken" | "device_key_unknown" | "device_not_found" | "device_revoked" | "different_person" | "direct_input_not_found" | "document_not_found" | "document_required" | "draft_not_found" | "duplicate_body" | "duplicate_business" | "duplicate_industry_code" | "duplicate_invoice" | "duplicate_qualification" | "duplicate_technician" | "employee_not_found" | "empty_file" | "engine_unavailable" | "estimate_not_above_official" | "evidence_not_found" | "exceeds_balance" | "exit_before_entry" | "face_not_enrolled" | "face_not_found" | "face_too_small" | "field_too_long" | "file_required" | "file_too_large" | "fiscal_years_not_contiguous" | "font_missing" | "future_day" | "http_error" | "id_document_required" | "idempotency_key_reused" | "image_not_found" | "image_too_many_pixels" | "image_too_small" | "import_empty" | "import_encoding" | "import_header" | "import_not_csv" | "import_rows_invalid" | "import_too_many_rows" | "incomplete_application" | "inconsistent_days" | "industry_code_not_in_force" | "internal_error" | "invalid_amount" | "invalid_averaging_years" | "invalid_birth_date" | "invalid_ccus_level" | "invalid_change_type" | "invalid_character" | "invalid_check_digit" | "invalid_conditions" | "invalid_contract_dates" | "invalid_corporate_number" | "invalid_credentials" | "invalid_date" | "invalid_dates" | "invalid_encoding" | "invalid_enrolment_code" | "invalid_exemption" | "invalid_fiscal_year" | "invalid_id" | "invalid_json" | "invalid_licence_read" | "invalid_month" | "invalid_multipart" | "invalid_payload" | "invalid_period" | "invalid_tap" | "invalid_unencodable" | "invalid_webhook_payload" | "invoice_already_paid" | "invoice_issuer_number_placeholder" | "invoice_not_found" | "json_object_required" | "json_too_deep" | "kentaikyo_month_confirmed" | "kentaikyo_month_locked" | "kentaikyo_month_not_confirmed" | "kentaikyo_month_not_over" | "key_version_is_newest" | "level_application_not_found" | "level_application_open" | "level_not_higher" | "level_not_supported" | "level_required" | "login_required" | "login_unavailable" | "lump_sum_disabled" | "mail_not_found" | "master_not_found" | "method_not_allowed" | "missing_end_record" | "missing_fiscal_years" | "missing_industry" | "missing_trailer" | "multipart_required" | "negative_days" | "no_active_card" | "no_applied_industries" | "no_assessment_body" | "no_face" | "no_face_consent" | "no_industry_codes" | "no_lump_sum_band" | "no_points_for_industry_code" | "no_such_batch" | "no_such_batch_run" | "no_such_endpoint" | "no_tariff_for_date" | "not_a_kiosk" | "not_an_image" | "not_approved" | "not_assessment_body" | "not_detailed" | "not_direct_upper_tier" | "not_editable" | "not_employer" | "not_encodable" | "not_evaluable" | "not_found" | "not_in_review" | "not_in_tree" | "not_invited_business" | "not_on_roster" | "not_on_site" | "not_own_business" | "not_own_roster" | "not_own_site_manager" | "not_own_technician" | "not_paid" | "not_prime_contractor" | "not_prime_site_manager" | "not_renewable" | "not_returned" | "not_site_manager" | "not_site_staff" | "not_technician_or_employer" | "not_training_site" | "not_upgradable" | "not_upper_tier" | "not_your_technician" | "nothing_to_change" | "nothing_to_refund" | "notice_not_found" | "number_out_of_range" | "operator_corrects" | "operator_only" | "outside_month" | "outside_window" | "overlapping_record" | "parent_contract_not_found" | "password_change_required" | "password_common" | "password_contains_login" | "password_too_long" | "password_too_short" | "password_unchanged" | "past_deadline" | "past_upload_deadline" | "payment_not_received" | "payment_provider_error" | "payments_not_configured" | "person_days_below_records" | "phone_checkin_not_found" | "phone_checkin_off" | "placeholder_name_required" | "placeholder_name_too_long" | "prime_admin_only" | "prior_days_exceed_period" | "prior_period_after_registration" | "prior_period_overlaps" | "qr_invalid" | "qualification_code_not_in_force" | "qualification_not_found" | "qualification_not_in_industry" | "reason_required" | "record_after_end" | "record_not_found" | "redundant_industry_code" | "registration_expired" | "rejection_reason_required" | "renewal_not_open_until" | "renewal_open" | "reset_token_invalid" | "role_not_allowed" | "roster_entry_not_found" | "selfie_invalid" | "selfie_required" | "several_faces" | "signature_in_future" | "signature_invalid" | "signature_replayed" | "signed_message_invalid" | "site_has_records" | "site_not_allowed" | "site_not_found" | "site_not_in_tree" | "site_not_lump_sum" | "site_not_prime" | "site_required" | "split_mismatch" | "subject_changed" | "technician_account_required" | "technician_listed_twice" | "technician_not_found" | "technician_not_registered" | "technician_read_only" | "tier_not_allowed" | "tier_not_below_own" | "tier_required" | "too_many_failed_logins" | "too_many_frames" | "too_many_industry_codes" | "too_many_licence_photos" | "too_many_photos" | "too_many_registrations" | "too_many_reset_requests" | "trade_has_body" | "trade_not_registered" | "trailer_cancel_mismatch" | "trailer_count_mismatch" | "trailer_total_mismatch" | "trainee_without_employer" | "training_before_2025_10_01" | "training_site_not_a_work" | "training_site_not_billed" | "transitional_not_allowed" | "transitional_not_applicable" | "truncated_record" | "unexpected_record" | "unknown_business" | "unknown_employer" | "unknown_fee_type" | "unknown_field" | "unknown_industry_code" | "unknown_qualification_code" | "unknown_record_type" | "unknown_site" | "unknown_technician" | "unknown_trade" | "unknown_works_code" | "unsupported_code_division" | "unsupported_file_kind" | "upload_too_large" | "usage_already_charged" | "validation_error" | "virtual_card_invalid" | "works_code_not_in_force" | "write_conflict" | "wrong_assessment_body" | "wrong_site";
             /** Fields */
             fields: components["schemas"]["ErrorField"][];
             /**
@@ -4851,6 +4891,12 @@ export interface components {
             /** Paid Yen */
             paid_yen: number;
             /**
+             * Payer Name
+             * @description The business's name, or the technician's (lists)
+             * @default null
+             */
+            payer_name: string | null;
+            /**
              * Payment Reference
              * @description 10 digits to type before the payer name or in EDI on a bank transfer
              */
@@ -4888,6 +4934,12 @@ export interface components {
             label: string;
             /** Quantity */
             quantity: number;
+            /**
+             * Site Name
+             * @description The site's name (a usage line), so no internal id is shown
+             * @default null
+             */
+            site_name: string | null;
             /** Site Pk */
             site_pk: number | null;
             /** Tax Rate Percent */
@@ -4926,6 +4978,12 @@ export interface components {
             number: string;
             /** Paid Yen */
             paid_yen: number;
+            /**
+             * Payer Name
+             * @description The business's name, or the technician's (lists)
+             * @default null
+             */
+            payer_name: string | null;
             /**
              * Payment Reference
              * @description 10 digits to type before the payer name or in EDI on a bank transfer
@@ -5379,6 +5437,8 @@ export interface components {
         };
         /** NotificationOut */
         NotificationOut: {
+            /** About */
+            about: string;
             /**
              * Created At
              * Format: date-time
@@ -5511,6 +5571,24 @@ export interface components {
             method: string;
             /** Status */
             status: string;
+        };
+        /**
+         * PendingCounts
+         * @description What waits for the current user, by kind (the navigation's badges). Kinds that do not apply to the role are 0.
+         */
+        PendingCounts: {
+            /** Direct Inputs */
+            direct_inputs: number;
+            /** Invitations */
+            invitations: number;
+            /** Invoices */
+            invoices: number;
+            /** Notices */
+            notices: number;
+            /** Overdue Invoices */
+            overdue_invoices: number;
+            /** Reviews */
+            reviews: number;
         };
         /**
          * PersonalisationOut
@@ -6091,6 +6169,20 @@ export interface components {
             } | null;
             /** @default null */
             technician: components["schemas"]["TechnicianOut"] | null;
+        };
+        /**
+         * ReviewPageOut
+         * @description One page of the review queue and how many applications match in all.
+         */
+        ReviewPageOut: {
+            /** Items */
+            items: components["schemas"]["ReviewItemOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
         };
         /** RevocationsOut */
         RevocationsOut: {
@@ -7416,7 +7508,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions";
+                name: "fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions" | "invoice-overdue";
             };
             cookie?: never;
         };
@@ -7495,7 +7587,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                name?: ("fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions") | null;
+                name?: ("fold" | "close" | "monthly-close" | "residence-alerts" | "levels" | "face-purge" | "face-refresh" | "billing-close" | "lump-sum-settle" | "mail" | "partitions" | "invoice-overdue") | null;
             };
             header?: never;
             path?: never;
@@ -7782,7 +7874,9 @@ export interface operations {
             query?: {
                 before_id?: number | null;
                 limit?: number;
+                overdue?: boolean;
                 period?: string | null;
+                q?: string | null;
                 status?: ("open" | "paid") | null;
             };
             header?: never;
@@ -10002,7 +10096,11 @@ export interface operations {
     };
     businesses_employees: {
         parameters: {
-            query?: never;
+            query?: {
+                q?: string | null;
+                residence_within_days?: number | null;
+                status?: ("draft" | "submitted" | "returned" | "approved") | null;
+            };
             header?: never;
             path: {
                 pk: number;
@@ -10018,6 +10116,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TechnicianSummaryOut"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in */
@@ -10040,6 +10147,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10172,7 +10288,9 @@ export interface operations {
             query?: {
                 before_id?: number | null;
                 limit?: number;
+                overdue?: boolean;
                 period?: string | null;
+                q?: string | null;
                 status?: ("open" | "paid") | null;
             };
             header?: never;
@@ -12018,7 +12136,9 @@ export interface operations {
             query?: {
                 before_id?: number | null;
                 limit?: number;
+                overdue?: boolean;
                 period?: string | null;
+                q?: string | null;
                 status?: ("open" | "paid") | null;
             };
             header?: never;
@@ -12759,6 +12879,44 @@ export interface operations {
             };
         };
     };
+    notifications_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingCounts"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     payments_stripe_webhook: {
         parameters: {
             query?: never;
@@ -13100,6 +13258,8 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                offset?: number;
+                q?: string | null;
                 status?: "submitted" | "returned" | "approved";
                 subject_type?: ("technician" | "business") | null;
             };
@@ -13325,6 +13485,68 @@ export interface operations {
             };
             /** @description Conflicts with existing data */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    registration_queue_page: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                q?: string | null;
+                status?: "submitted" | "returned" | "approved";
+                subject_type?: ("technician" | "business") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewPageOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,9 +6,10 @@ import { html, nothing } from "lit-html";
 import { api, NetworkError } from "../api";
 import { flash, update, View } from "../app";
 import { codeMessage, formatDateTime, getLang, t, tr } from "../i18n";
+import { confirmAction } from "../confirm";
 import { statusFromError } from "../ui";
 
-const BATCHES = ["fold", "close", "monthly-close", "residence-alerts", "levels", "face-purge", "face-refresh"] as const;
+const BATCHES = ["fold", "close", "monthly-close", "residence-alerts", "invoice-overdue", "levels", "face-purge", "face-refresh"] as const;
 
 interface Run {
   id: number;
@@ -50,11 +51,14 @@ export async function batchesView(): Promise<View> {
       flash(t("batches.offline"), "error");
       return;
     }
+    const ok = await confirmAction({ title: t("batches.confirm_title", { name: tr("batch", name) }),
+      body: t("batches.confirm_body", { desc: tr("batch.desc", name) }), confirm: t("batches.confirm_run") });
+    if (!ok) return;
     busy = name;
     update();
     try {
       const out = await api<Run>("POST", `/admin/batches/${name}`);
-      flash(t(out.already_running ? "batches.already_running" : "batches.started", { name: tr("batch", name), id: `#${out.id}` }));
+      flash(t(out.already_running ? "batches.already_running" : "batches.started", { name: tr("batch", name) }));
       await load();
     } catch (e) {
       const text = e instanceof NetworkError ? t("app.network_error") : statusFromError(e).message ?? t("err.generic");
@@ -83,7 +87,7 @@ export async function batchesView(): Promise<View> {
         <button type="button" data-testid="batch-refresh" @click=${refresh}>${t("batches.refresh")}</button>
         ${runs.length
           ? html`<ul class="list" data-testid="batch-runs">${runs.map((r) => html`<li data-run=${r.id} data-status=${r.status}>
-              <strong>${tr("batch", r.name)}</strong>${r.period ? ` ${r.period}` : ""} <span class="mono">#${r.id}</span>
+              <strong>${tr("batch", r.name)}</strong>${r.period ? ` ${r.period}` : ""}
               <span class="badge status-${r.status}">${tr("batchstatus", r.status)}</span>
               <div class="meta">${formatDateTime(r.created_at)}${Object.keys(r.counts).length ? ` · ${counts(r)}` : ""}</div>
               ${r.error ? html`<div class="meta error">${runError(r.error)}</div>` : nothing}</li>`)}</ul>`

@@ -68,45 +68,8 @@ export async function businessView(): Promise<View> {
   };
 }
 
-function soon(date: string | null): boolean {
-  if (!date) return false;
-  return new Date(date).getTime() - Date.now() < 90 * 86400_000;
-}
 
-export async function employeesView(): Promise<View> {
-  const pk = businessPk();
-  let employees = await get<TechnicianSummary[]>(`/businesses/${pk}/employees`);
-  return {
-    title: () => t("firm.employees"),
-    refresh: async () => {
-      employees = await get<TechnicianSummary[]>(`/businesses/${pk}/employees`);
-      update();
-    },
-    render: () => html`<section>
-      <h1 tabindex="-1">${t("firm.employees")}</h1>
-      ${firmTabs("/firm/employees")}
-      <p><a class="button" href="/firm/proxy">${t("nav.proxy")}</a></p>
-      ${employees.length
-        ? html`<ul class="list employees" data-testid="employees">
-            ${employees.map((e) => html`<li>
-              <div class="row-head">
-                <a href="/firm/employees/${e.id}"><strong>${e.name}</strong></a>
-                ${badge("status", e.status)} ${badge("tier", e.tier)}
-              </div>
-              <div class="meta">
-                ${t("f.technician_id")}: <span class="mono">${e.technician_id ?? "—"}</span>
-                · ${t("firm.card")}: ${e.card_status ? badge("card", e.card_status) : "—"}
-                ${e.residence_expiry
-                  ? html` · ${t("firm.residence")}: <span class=${soon(e.residence_expiry) ? "warn" : ""}>${e.residence_expiry}
-                      ${soon(e.residence_expiry) ? html`(${t("firm.residence_soon")})` : nothing}</span>`
-                  : nothing}
-              </div>
-            </li>`)}
-          </ul>`
-        : html`<p>${t("firm.no_employees")}</p>`}
-    </section>`,
-  };
-}
+export { employeesView } from "./firm-employees";
 
 export async function accountsView(): Promise<View> {
   const pk = businessPk();

@@ -1,7 +1,8 @@
 import { html, nothing } from "lit-html";
 import { update, View } from "../app";
 import { errorMessage, fieldLabel, fieldMessage, formatDateTime, getLang, t } from "../i18n";
-import { discard, Job, listJobs, retry } from "../outbox";
+import { undoToast } from "../confirm";
+import { discard, Job, listJobs, restore, retry } from "../outbox";
 
 export async function outboxView(): Promise<View> {
   let jobs: Job[] = await listJobs();
@@ -9,6 +10,16 @@ export async function outboxView(): Promise<View> {
   async function reload() {
     jobs = await listJobs();
     update();
+  }
+
+  // Discarding is at once (the job must not go out meanwhile), with 元に戻す for a few seconds to put it back.
+  async function onDiscard(j: Job) {
+    await discard(j.id);
+    await reload();
+    undoToast(t("outbox.discarded", { label: getLang() === "ja" ? j.label.ja : j.label.en }), async () => {
+      await restore(j);
+      await reload();
+    });
   }
 
   const stateText = (j: Job) => (j.state === "failed" ? t("outbox.failed") : j.state === "sending" ? t("outbox.sending") : t("outbox.pending"));
@@ -31,7 +42,7 @@ export async function outboxView(): Promise<View> {
                 : nothing}
               <div class="actions">
                 <button type="button" @click=${async () => { await retry(j.id); await reload(); }}>${t("outbox.retry")}</button>
-                <button type="button" class="danger" @click=${async () => { await discard(j.id); await reload(); }}>${t("outbox.discard")}</button>
+                <button type="button" class="danger" data-testid="outbox-discard" @click=${() => onDiscard(j)}>${t("outbox.discard")}</button>
               </div>
             </li>`)}
           </ul>`

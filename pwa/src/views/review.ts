@@ -5,11 +5,12 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { get } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { changedFields, IDENTITY_FIELDS, identitySections, readIdentity } from "../identity";
-import { fieldLabel, formatDateTime, formatYen, has, t, tr } from "../i18n";
+import { fieldLabel, formatDateTime, formatYen, t, tr } from "../i18n";
 import { requestJob } from "../jobs";
 import { industryName, prefectureName, tradeName } from "../masters";
 import { submit } from "../outbox";
-import type { AuditEntry, Business, ReviewItem, Technician } from "../types";
+import type { Business, ReviewItem, Technician } from "../types";
+import { zoomButton } from "../zoom";
 import {
   authImg, badge, dl, emptyStatus, errorSummary, field, fieldId, focusErrorSummary, FormStatus, statusFromError,
 } from "../ui";
@@ -17,56 +18,7 @@ import {
 function applicantName(item: ReviewItem): string {
   if (item.technician) return `${item.technician.family_name} ${item.technician.given_name}`;
   if (item.business) return item.business.name;
-  return `#${item.application.id}`;
-}
-
-export async function queueView(query: URLSearchParams): Promise<View> {
-  const status = query.get("status") || "submitted";
-  const subject = query.get("subject_type") || "";
-  const qs = new URLSearchParams({ status, limit: "100" });
-  if (subject) qs.set("subject_type", subject);
-  let items = await get<ReviewItem[]>(`/review/applications?${qs}`);
-
-  function onFilter(ev: Event) {
-    ev.preventDefault();
-    const fd = new FormData(ev.target as HTMLFormElement);
-    const next = new URLSearchParams();
-    next.set("status", String(fd.get("status") || "submitted"));
-    if (fd.get("subject_type")) next.set("subject_type", String(fd.get("subject_type")));
-    void navigate(`/review?${next}`);
-  }
-
-  return {
-    title: () => t("review.title"),
-    refresh: async () => {
-      items = await get<ReviewItem[]>(`/review/applications?${qs}`);
-      update();
-    },
-    render: () => html`<section>
-      <h1 tabindex="-1">${t("review.title")}</h1>
-      <form class="filters" @submit=${onFilter}>
-        ${field({ name: "status", label: t("review.filter_status"), value: status, required: true, hideRequiredMark: true, errors: {},
-          options: (["submitted", "returned", "approved"] as const).map((s) => [s, t(`status.${s}`)]) })}
-        ${field({ name: "subject_type", label: t("review.filter_subject"), value: subject, errors: {}, emptyLabel: t("review.all"),
-          options: [["technician", t("subject.technician")], ["business", t("subject.business")]] })}
-        <button type="submit">${t("review.apply_filter")}</button>
-      </form>
-      ${items.length
-        ? html`<ul class="list queue" data-testid="queue">
-            ${items.map((it) => html`<li>
-              <div class="row-head">
-                <a href="/review/${it.application.id}"><strong>${applicantName(it)}</strong></a>
-                <span class="badge">${tr("subject", it.application.subject_type)}</span>
-                <span class="badge">${tr("kind", it.application.kind)}</span>
-                ${it.application.proxy ? html`<span class="badge">${t("review.proxy")}</span>` : nothing}
-                ${badge("status", it.application.status)}
-              </div>
-              <div class="meta">#${it.application.id} · ${t("me.submitted_at")}: ${formatDateTime(it.application.submitted_at)}</div>
-            </li>`)}
-          </ul>`
-        : html`<p>${t("review.empty")}</p>`}
-    </section>`,
-  };
+  return "—";
 }
 
 /** [field, label, value] rows for a technician, in the order of the form. */
@@ -158,7 +110,8 @@ export async function reviewDetailView(pk: number): Promise<View> {
     status = { ...emptyStatus(), busy: true };
     update();
     try {
-      const label = { ja: `審査 #${pk}`, en: `Review #${pk}` };
+      const who = applicantName(item);
+      const label = { ja: `審査（${who}）`, en: `Review (${who})` };
       const outcome = await submit(requestJob(label, { method: "POST", path, json }));
       await navigate("/review", { flash: outcome.queued ? { kind: "info", text: t("me.queued") } : { kind: "ok", text: okText } });
     } catch (e) {
@@ -192,15 +145,15 @@ export async function reviewDetailView(pk: number): Promise<View> {
       <h2 id="img-h">${t("review.images")}</h2>
       <figure>
         ${tech.has_photo ? authImg(`/technicians/${tech.id}/photo`, t("review.image_alt_photo", { name }), "review-img") : html`<span class="thumb placeholder">${t("f.no_image")}</span>`}
-        <figcaption>${t("f.photo")}</figcaption>
+        <figcaption>${t("f.photo")} ${tech.has_photo ? zoomButton(`/technicians/${tech.id}/photo`, t("review.image_alt_photo", { name })) : nothing}</figcaption>
       </figure>
       <figure>
         ${tech.has_id_document ? authImg(`/technicians/${tech.id}/id-document`, t("review.image_alt_id", { name }), "review-img") : html`<span class="thumb placeholder">${t("f.no_image")}</span>`}
-        <figcaption>${t("f.id_document")}</figcaption>
+        <figcaption>${t("f.id_document")} ${tech.has_id_document ? zoomButton(`/technicians/${tech.id}/id-document`, t("review.image_alt_id", { name })) : nothing}</figcaption>
       </figure>
       ${tech.qualifications.filter((q) => q.has_certificate).map((q) => html`<figure>
         ${authImg(`/technicians/${tech.id}/qualifications/${q.id}/certificate`, t("review.image_alt_cert", { name, q: q.name }), "review-img")}
-        <figcaption>${q.name}</figcaption>
+        <figcaption>${q.name} ${zoomButton(`/technicians/${tech.id}/qualifications/${q.id}/certificate`, t("review.image_alt_cert", { name, q: q.name }))}</figcaption>
       </figure>`)}
     </aside>`;
   }
@@ -234,7 +187,7 @@ export async function reviewDetailView(pk: number): Promise<View> {
   }
 
   return {
-    title: () => t("review.detail_title", { id: pk }),
+    title: () => t("review.detail_title"),
     refresh: async () => {
       item = await get<ReviewItem>(`/review/applications/${pk}`);
       update();
@@ -245,7 +198,7 @@ export async function reviewDetailView(pk: number): Promise<View> {
       const rows = a.kind === "change" ? changeRows(a) : tech ? technicianRows(tech, a.kind === "upgrade")
         : item.business ? businessRows(item.business) : [];
       return html`<section>
-        <h1 tabindex="-1">${t("review.detail_title", { id: pk })} <span class="sub">${applicantName(item)}</span></h1>
+        <h1 tabindex="-1">${t("review.detail_title")} <span class="sub">${applicantName(item)}</span></h1>
         <p><a href="/review">← ${t("review.back")}</a></p>
         ${dl([
           [t("review.filter_subject"), tr("subject", a.subject_type)],
@@ -350,79 +303,5 @@ export async function correctionView(pk: number): Promise<View> {
   };
 }
 
-/** An audit action (`application.approve`, `change.data.approve`, `level.judged`…) in words; one without a label is
- * shown as the code it is. */
-function auditAction(action: string) {
-  if (has(`auditaction.${action}`)) return tr("auditaction", action);
-  const [head, ...rest] = action.split(".");
-  const tail = rest[rest.length - 1] ?? "";
-  if (has(`auditaction.${head}.*`) && has(`auditverb.${tail}`)) return `${tr("auditaction", `${head}.*`)}（${tr("auditverb", tail)}）`;
-  return html`<span class="mono">${action}</span>`;
-}
-
-/** A return's reason is stored as "field: reason; field: reason" (api/registration/review.py): the fields by label. */
-function auditReason(action: string, reason: string): string {
-  if (action !== "application.return") return reason;
-  return reason.replace(/(^|; )([a-z_][a-z0-9_.]*): /g, (_, sep: string, f: string) => `${sep}${fieldLabel(f)}: `);
-}
-
-export async function auditView(query: URLSearchParams): Promise<View> {
-  const entityType = query.get("entity_type") || "";
-  const entityId = query.get("entity_id") || "";
-  const base = new URLSearchParams({ limit: "50" });
-  if (entityType) base.set("entity_type", entityType);
-  if (entityId) base.set("entity_id", entityId);
-  let entries = await get<AuditEntry[]>(`/audit?${base}`);
-  let more = entries.length === 50;
-
-  async function loadMore() {
-    const qs = new URLSearchParams(base);
-    qs.set("before_id", String(entries[entries.length - 1].id));
-    const next = await get<AuditEntry[]>(`/audit?${qs}`);
-    entries = [...entries, ...next];
-    more = next.length === 50;
-    update();
-  }
-
-  function onFilter(ev: Event) {
-    ev.preventDefault();
-    const fd = new FormData(ev.target as HTMLFormElement);
-    const next = new URLSearchParams();
-    for (const k of ["entity_type", "entity_id"]) {
-      const v = String(fd.get(k) || "").trim();
-      if (v) next.set(k, v);
-    }
-    void navigate(`/audit${next.toString() ? `?${next}` : ""}`);
-  }
-
-  const json = (v: unknown) => (v == null ? "" : JSON.stringify(v, null, 1));
-
-  return {
-    title: () => t("audit.title"),
-    render: () => html`<section>
-      <h1 tabindex="-1">${t("audit.title")}</h1>
-      <form class="filters" @submit=${onFilter}>
-        ${field({ name: "entity_type", label: t("audit.entity_type"), value: entityType, errors: {}, emptyLabel: t("review.all"),
-          options: [["technician", t("subject.technician")], ["application", t("me.applications")], ["business", t("subject.business")], ["card", t("f.card")]] })}
-        ${field({ name: "entity_id", label: t("audit.entity_id"), value: entityId, errors: {}, inputmode: "numeric" })}
-        <button type="submit">${t("audit.filter")}</button>
-      </form>
-      ${entries.length
-        ? html`<ul class="list audit" data-testid="audit">
-            ${entries.map((e) => html`<li>
-              <div class="row-head"><strong>${auditAction(e.action)}</strong>
-                <span class="badge">${has(`subject.${e.entity_type}`) ? tr("subject", e.entity_type) : html`<span class="mono">${e.entity_type}</span>`} #${e.entity_id}</span></div>
-              <div class="meta">${formatDateTime(e.at)} · ${t("audit.actor")}: ${e.actor_login ?? "—"} (${tr("role", e.actor_role)})</div>
-              ${e.reason ? html`<p><strong>${t("audit.reason")}:</strong> ${auditReason(e.action, e.reason)}</p>` : nothing}
-              ${e.before != null || e.after != null
-                ? html`<details><summary>${t("audit.changes")}</summary>
-                    <div class="grid2"><div><h3>${t("audit.before")}</h3><pre class="mono">${json(e.before)}</pre></div>
-                    <div><h3>${t("audit.after")}</h3><pre class="mono">${json(e.after)}</pre></div></div></details>`
-                : nothing}
-            </li>`)}
-          </ul>
-          ${more ? html`<button type="button" @click=${loadMore}>${t("audit.more")}</button>` : nothing}`
-        : html`<p>${t("audit.empty")}</p>`}
-    </section>`,
-  };
-}
+export { queueView } from "./review-queue";
+export { auditView } from "./audit";

@@ -428,10 +428,22 @@ async function rosterPage(first: SiteData, forms: Forms): Promise<Page> {
   let roster = await get<RosterEntry[]>(`/sites/${d.site.id}/roster`);
   const inTree = () => isAdmin() && d.contracts.some((c) => c.business_pk === me && c.status === "approved");
   let employees: TechnicianSummary[] = [];
-  if (isAdmin() && me) {
-    employees = (await get<TechnicianSummary[]>(`/businesses/${me}/employees`).catch(() => [] as TechnicianSummary[]))
-      .filter((e) => e.technician_id && e.status === "approved");
-  }
+  // The picker asks the server (approved employees, searched by name or ID): a firm of hundreds narrows it by typing.
+  let pickerQ = "";
+  let pickerTimer: number | undefined;
+  const loadEmployees = async () => {
+    if (!isAdmin() || !me) return;
+    const qs = new URLSearchParams({ status: "approved" });
+    if (pickerQ) qs.set("q", pickerQ);
+    employees = (await get<TechnicianSummary[]>(`/businesses/${me}/employees?${qs}`).catch(() => [] as TechnicianSummary[]))
+      .filter((e) => e.technician_id);
+  };
+  await loadEmployees();
+  const onPickerInput = (ev: Event) => {
+    pickerQ = (ev.target as HTMLInputElement).value.trim();
+    clearTimeout(pickerTimer);
+    pickerTimer = window.setTimeout(() => void loadEmployees().then(update), 300);
+  };
 
   async function onAdd(ev: SubmitEvent) {
     ev.preventDefault();
@@ -506,6 +518,8 @@ async function rosterPage(first: SiteData, forms: Forms): Promise<Page> {
     const choices = employees.filter((e) => !onRoster.has(e.technician_id!));
     return html`<section class="card" aria-labelledby="ros-h" id="add-roster">
       <h2 id="ros-h">${t("roster.add")}</h2>
+      <div class="field"><label for="f-ros-find">${t("roster.find")}</label>
+        <input id="f-ros-find" type="search" maxlength="100" .value=${pickerQ} @input=${onPickerInput} data-testid="roster-find" /></div>
       ${choices.length
         ? html`${errorSummary(st, ["technician_id", "trade", "position", "work_content"], "ros-")}
           <form @submit=${onAdd} novalidate>
@@ -587,6 +601,9 @@ async function devicesPage(first: SiteData, forms: Forms): Promise<Page> {
   }
 
   async function onRotate(dev: Device) {
+    const { confirmAction } = await import("../confirm");
+    if (!(await confirmAction({ title: t("devices.rotate_confirm_title", { name: dev.name }), body: t("devices.rotate_confirm_body"),
+      confirm: t("devices.rotate_confirm_run"), danger: true }))) return;
     const out = await direct<DeviceCreated>(`rot-${dev.id}-`, "POST", `/sites/${d.site.id}/devices/${dev.id}/rotate`);
     if (!out) return;
     await reload();
