@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0021_mail')]
+    dependencies = [('models', '0024_partitions')]
 
     initial = False
 
