@@ -8,6 +8,7 @@ import json
 import re
 from datetime import date, timedelta
 
+from api.timeutil import today_jst
 from tests.api.helpers import (
     PASSWORD,
     approved_business,
@@ -113,6 +114,16 @@ async def test_agent_files_a_technician_who_sets_their_own_password(client, drai
     r = await client.get("/api/v1/review/applications?subject_type=technician", headers=auth(op))
     item = next(i for i in r.json() if i["application"]["id"] == filing["application"]["id"])
     assert item["filed_by"]["agent_name"] == "東京都建設業協会" and item["filed_by"]["channel"] == "paper"
+    # Approved, it counts in the KPI follow-up's association (団体) segment under the agent's name.
+    r = await client.post(f"/api/v1/review/applications/{filing['application']['id']}/approve", headers=auth(op))
+    assert r.status_code == 200, r.text
+    today = today_jst()
+    fiscal_year = today.year if today.month >= 4 else today.year - 1
+    r = await client.get(f"/api/v1/admin/kpi/registrations?fiscal_year={fiscal_year}", headers=auth(op))
+    quarter = next(q for q in r.json()["quarters"] if q["first_day"] <= today.isoformat() <= q["last_day"])
+    rows = {row["key"]: row for row in quarter["segments"]["association"]}
+    assert rows["東京都建設業協会"]["technicians"] == 1
+    assert rows["none"]["businesses"] == 1  # the employer registered itself
 
 
 async def test_without_consent_nothing_is_kept(client, drain, smtp):
