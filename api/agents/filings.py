@@ -234,6 +234,7 @@ async def filing_out(filing: AgentFiling) -> FilingOut:
         name = f"{tech.family_name} {tech.given_name}"
         account = await Account.filter(technician_id=tech.id).order_by("id").first()
     else:
+        assert business is not None  # a filing is of a technician or of a business
         name = business.name
         account = await Account.filter(business_id=business.id, admin_tier=0).order_by("id").first()
     return FilingOut(

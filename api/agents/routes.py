@@ -91,6 +91,18 @@ async def add_staff(ctx: Ctx):
 
 
 @router.get(
+    "/agents/mine",
+    summary="My agent (its staff): the counter pages start here",
+    tags=["agents"],
+    roles=STAFF,
+    response=AgentOut,
+    errors=(403, 404),
+)
+async def my_agent(ctx: Ctx):
+    return await service.agent_out(await service.my_agent(actor=ctx.user))
+
+
+@router.get(
     "/agents/{pk:int}",
     summary="An agent (the operator, its own staff)",
     tags=["agents"],

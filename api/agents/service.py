@@ -137,6 +137,13 @@ async def visible_agent(*, actor: Account, pk: int) -> RegistrationAgent:
     return await own_agent(actor=actor, pk=pk)
 
 
+async def my_agent(*, actor: Account) -> RegistrationAgent:
+    staff = await AgentStaff.get_or_none(account_id=actor.id).select_related("agent")
+    if staff is None:
+        raise _no_agent()
+    return await own_agent(actor=actor, pk=staff.agent.id)
+
+
 async def own_agent(*, actor: Account, pk: int) -> RegistrationAgent:
     """The agent `pk` when `actor` is one of its staff and it is active (a suspended agent files nothing)."""
     staff = await AgentStaff.get_or_none(account_id=actor.id).select_related("agent")

@@ -151,7 +151,7 @@ WHERE {where} GROUP BY ag.name"""
 async def _by_agent(conn: Any, first: date, last: date) -> dict[str, Counter]:
     """The association segment: approvals and work records by the agent that filed the registration (or `none`)."""
     end = _start(last + timedelta(days=1))
-    queries = {
+    queries: dict[str, tuple[tuple[str, str, str], str, list[Any]]] = {
         "technicians": (
             ("technician", "technician_id", "id"),
             "x.status = 'approved' AND x.registered_on >= ? AND x.registered_on <= ?",

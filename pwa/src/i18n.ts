@@ -6,6 +6,7 @@ import { KENTAIKYO } from "./messages/kentaikyo";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
 import { ACCOUNT } from "./messages/account";
+import { AGENTS } from "./messages/agents";
 import { PHONE } from "./messages/phone";
 import { PLACEHOLDERS } from "./messages/sites";
 import { REVIEW } from "./messages/review";
@@ -834,7 +835,7 @@ const CORE = {
 } as const satisfies Record<string, readonly [string, string]>;
 
 const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...FEES, ...KENTAIKYO,
-  ...PLACEHOLDERS, ...ACCOUNT };
+  ...PLACEHOLDERS, ...ACCOUNT, ...AGENTS };
 
 export type Key = keyof typeof M;
 

@@ -1,6 +1,6 @@
 // Shapes of the API's responses (see /api/v1/openapi.json).
 
-export type Role = "technician" | "business_admin" | "site_manager" | "operator" | "device" | "api_client";
+export type Role = "technician" | "business_admin" | "site_manager" | "operator" | "device" | "api_client" | "registration_agent";
 
 export interface Me {
   id: number;

@@ -20,7 +20,6 @@ from tests.api.helpers import (
     table_counts,
     technician_payload,
 )
-from tests.api.test_mail_recovery import settings, smtp  # noqa: F401  (fixtures: the app sends to a local SMTP server)
 
 NEW_PASSWORD = "my-own-counter-password"
 

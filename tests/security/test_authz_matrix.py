@@ -230,6 +230,7 @@ ALLOW: dict[str, str] = {
     "agents_list_agents": OPERATOR,
     "agents_set_active": OPERATOR,
     "agents_add_staff": OPERATOR,
+    "agents_my_agent": "agent_A:*",  # the caller's own agent, whatever the slice
     "agents_get_agent": "operator agent_A:own",
     "agents_list_staff": "operator agent_A:own",
     "agents_list_filings": "operator agent_A:own",
