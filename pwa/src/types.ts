@@ -176,6 +176,8 @@ export interface ReviewItem {
   application: Application;
   technician?: Technician | null;
   business?: Business | null;
+  /** The registration agent that filed it (api/agents), if any. */
+  filed_by?: { agent_pk: number; agent_name: string; filing_pk: number; channel: string; consent_on: string } | null;
 }
 
 export interface AuditEntry {

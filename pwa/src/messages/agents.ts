@@ -59,5 +59,6 @@ export const AGENTS = {
   "ag.resubmit": ["再申請する", "Resubmit"],
   "ag.resubmitted": ["再申請しました。", "Resubmitted."],
   "ag.back": ["受付一覧へ戻る", "Back to the filings"],
+  "ag.filed_by_label": ["代行した登録機関", "Filed by agent"],
   "rv.filed_by": ["代行: {name}（{channel}・同意日 {d}）", "Filed by {name} ({channel}, consent {d})"],
 } as const;

@@ -20,6 +20,13 @@ function applicantName(item: ReviewItem): string {
   return `#${item.application.id}`;
 }
 
+/** Which registration agent filed it (its name, channel and consent date), if one did. */
+function filedBy(it: ReviewItem): TemplateResult | typeof nothing {
+  const f = it.filed_by;
+  if (!f) return nothing;
+  return html`<div class="meta" data-testid="filed-by">${t("rv.filed_by", { name: f.agent_name, channel: tr("ag.channel", f.channel), d: f.consent_on })}</div>`;
+}
+
 export async function queueView(query: URLSearchParams): Promise<View> {
   const status = query.get("status") || "submitted";
   const subject = query.get("subject_type") || "";
@@ -62,6 +69,7 @@ export async function queueView(query: URLSearchParams): Promise<View> {
                 ${badge("status", it.application.status)}
               </div>
               <div class="meta">#${it.application.id} · ${t("me.submitted_at")}: ${formatDateTime(it.application.submitted_at)}</div>
+              ${filedBy(it)}
             </li>`)}
           </ul>`
         : html`<p>${t("review.empty")}</p>`}
@@ -252,6 +260,7 @@ export async function reviewDetailView(pk: number): Promise<View> {
           [t("review.kind"), html`${tr("kind", a.kind)}${a.proxy ? html` <span class="badge">${t("review.proxy")}</span>` : nothing}`],
           [t("f.status"), badge("status", a.status)],
           [t("me.submitted_at"), formatDateTime(a.submitted_at)],
+          ...(item.filed_by ? [[t("ag.filed_by_label"), filedBy(item)] as [string, unknown]] : []),
           ...(tech ? [[t("me.tier"), badge("tier", tech.tier)] as [string, unknown]] : []),
         ])}
         ${!open() ? html`<p class="notice info">${t("review.decided", { status: tr("status", a.status) })}</p>` : nothing}
