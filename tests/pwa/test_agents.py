@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 
+from tests.pwa.test_english_leak import leaks
 from tests.pwa.helpers import DESKTOP, PASSWORD, flash, goto, image_file, login, shot, wait_view
 
 NEW_PASSWORD = "sakura-no-hana-ga-saku-2026"
@@ -97,8 +98,12 @@ def test_agent_files_a_technician_who_sets_their_password_by_mail(open_context, 
     page.locator("[data-testid=agent-documents] img").first.wait_for()
     shot(page, artifacts, "agent-filed")
 
+    # No English on the agent's pages (tests/pwa/test_english_leak.py's detector).
+    filing_path = "/" + page.url.split("/", 3)[3]
+    for path in ("/agent/technician", "/agent/business", "/agent", filing_path):
+        goto(page, path)
+        assert not leaks(page), f"{path}: {leaks(page)}"
     # The queue lists it; the operator's review queue says which agent filed it.
-    goto(page, "/agent")
     assert "代行 一郎" in page.locator("[data-testid=agent-filings]").inner_text()
     filings = api.get(staff_login, f"/agents/{agent['id']}/filings")
     app_id = filings[0]["application"]["id"]

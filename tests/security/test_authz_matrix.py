@@ -167,6 +167,8 @@ ALLOW: dict[str, str] = {
     "reports_kentaikyo": "operator admin_A:own admin_B:own",
     # 建退共 (issue 21.2): the employer's own month and imports; the prime's side decides the candidate days.
     "kentaikyo_month": "operator admin_A:own admin_B:own",
+    "kentaikyo_get_numbers": "operator admin_A:own admin_B:own",
+    "kentaikyo_put_numbers": "admin_A:own admin_B:own",
     "kentaikyo_adjust": "admin_A:own admin_B:own",
     "kentaikyo_confirm": "admin_A:own admin_B:own",
     "kentaikyo_export": "operator admin_A:own admin_B:own",
@@ -488,6 +490,7 @@ BODIES: dict[str, Body] = {
         }
     },
     "kentaikyo_confirm": lambda s: {"json": {"month": "2026-01"}},
+    "kentaikyo_put_numbers": lambda s: {"json": {"contract_number": "1300-12345"}},
     "kentaikyo_month": lambda s: {"params": {"month": "2026-01"}},
     "kentaikyo_export": lambda s: {"params": {"month": "2026-01"}},
     "kentaikyo_import_report": lambda s: {

@@ -648,6 +648,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My agent (its staff): the counter pages start here
+         * @description Roles: registration_agent
+         */
+        get: operations["agents_my_agent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications/{pk}/resubmit": {
         parameters: {
             query?: never;
@@ -1361,6 +1381,30 @@ export interface paths {
          */
         get: operations["kentaikyo_month"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/businesses/{pk}/kentaikyo/numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 建退共: the employer's 共済契約者番号 and its technicians' 被共済者番号
+         * @description Roles: business_admin, operator
+         */
+        get: operations["kentaikyo_get_numbers"];
+        /**
+         * 建退共: set the 共済契約者番号 and technicians' 被共済者番号 (printed in the export)
+         * @description Roles: business_admin
+         */
+        put: operations["kentaikyo_put_numbers"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5726,6 +5770,25 @@ export interface components {
              */
             year_to_date_target: number | null;
         };
+        /** MemberNumberIn */
+        MemberNumberIn: {
+            /**
+             * Number
+             * @description 被共済者番号; null removes it
+             */
+            number: string | null;
+            /** Technician Id */
+            technician_id: string;
+        };
+        /** MemberNumberOut */
+        MemberNumberOut: {
+            /** Name */
+            name: string;
+            /** Number */
+            number: string | null;
+            /** Technician Id */
+            technician_id: string;
+        };
         /** MeOut */
         MeOut: {
             /** Admin Tier */
@@ -5818,6 +5881,27 @@ export interface components {
             message: string;
             /** Read At */
             read_at: string | null;
+        };
+        /** NumbersIn */
+        NumbersIn: {
+            /**
+             * Contract Number
+             * @description 共済契約者番号 of the employer; omitted: unchanged
+             * @default null
+             */
+            contract_number: string | null;
+            /** Members */
+            members?: components["schemas"]["MemberNumberIn"][];
+        };
+        /** NumbersOut */
+        NumbersOut: {
+            /** Contract Number */
+            contract_number: string | null;
+            /**
+             * Members
+             * @description the employer's technicians, with their 被共済者番号
+             */
+            members: components["schemas"]["MemberNumberOut"][];
         };
         /** OfficialLevelOut */
         OfficialLevelOut: {
@@ -9763,6 +9847,53 @@ export interface operations {
             };
         };
     };
+    agents_my_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     registration_resubmit: {
         parameters: {
             query?: never;
@@ -12144,6 +12275,126 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MonthOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_get_numbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumbersOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_put_numbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NumbersIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumbersOut"];
                 };
             };
             /** @description Malformed request */
