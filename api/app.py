@@ -63,6 +63,7 @@ def routers() -> list[Router]:
     from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
     from api.mail.routes import router as mail  # outgoing e-mail (operator console)
     from api.recovery.routes import router as recovery  # password reset by e-mail, password change
+    from api.agents.routes import router as agents  # registration agents (認定登録機関, 建設業協会)
 
     return [
         accounts,
@@ -92,6 +93,7 @@ def routers() -> list[Router]:
         kentaikyo,
         mail,
         recovery,
+        agents,
     ]
 
 

@@ -33,6 +33,7 @@ MODEL_MODULES = [
     "api.batches.models",  # batch runs
     "api.kentaikyo.models",  # 建退共 months, adjustments, imports, candidates
     "api.mail.models",  # outgoing e-mail
+    "api.agents.models",  # registration agents, their staff and filings
 ]
 
 T = TypeVar("T")

@@ -14,6 +14,7 @@ def job_functions() -> list[Callable[..., Any]]:
     from api.batches import jobs as batches
     from api.recovery import jobs as recovery
     from api.mail import jobs as mail
+    from api.agents import jobs as agents
 
     return [
         notifications.notify_application_decision,
@@ -40,4 +41,5 @@ def job_functions() -> list[Callable[..., Any]]:
         batches.run_batch,
         recovery.password_reset_mail,
         mail.send_pending_mail,
+        agents.account_setup_mail,
     ]

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     mail_from: str = Field(default="OpenCCUS <no-reply@localhost>", validation_alias="OPENCCUS_MAIL_FROM")
     # Password-reset links (api/recovery/service.py): how long one is valid, and how many mails an account gets.
     reset_token_minutes: int = Field(default=30, ge=5, le=24 * 60, validation_alias="OPENCCUS_RESET_TOKEN_MINUTES")
+    # The first-password link of an account someone else opened (a registration agent's technician or business, an
+    # agent's staff): longer than a reset link, as it goes out when the person is not waiting for it (api/agents).
+    account_setup_hours: int = Field(default=72, ge=1, le=14 * 24, validation_alias="OPENCCUS_ACCOUNT_SETUP_HOURS")
     reset_max_per_account: int = Field(default=3, ge=1, validation_alias="OPENCCUS_RESET_MAX_PER_ACCOUNT")
     reset_max_per_address: int = Field(default=10, ge=1, validation_alias="OPENCCUS_RESET_MAX_PER_ADDRESS")
 

@@ -14,6 +14,7 @@ class Role(str, Enum):
     device = "device"  # card reader / face kiosk
     api_client = "api_client"  # private attendance systems (API連携)
     assessment_body = "assessment_body"  # 能力評価実施団体: judges level applications of its own trades
+    registration_agent = "registration_agent"  # 代行登録担当者 of a 認定登録機関 / 建設業協会 (api/agents)
 
 
 class Account(Model):

@@ -111,3 +111,33 @@ class KentaikyoCandidate(Model):
         table = "kentaikyo_candidate"
         unique_together = (("technician", "site", "work_date"),)
         indexes = (("site_id", "status"),)
+
+
+class KentaikyoContract(Model):
+    """The 共済契約者番号 of an employer (its 建退共 contract), entered by the employer and printed in the export."""
+
+    id = fields.BigIntField(primary_key=True)
+    business: fields.OneToOneRelation = fields.OneToOneField(
+        "models.Business", related_name="kentaikyo_contract", on_delete=fields.CASCADE
+    )
+    number = fields.CharField(max_length=20)
+    updated_by_id = fields.BigIntField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "kentaikyo_contract"
+
+
+class KentaikyoMember(Model):
+    """The 被共済者番号 of a technician (the number of the 建退共 手帳), entered by the employer that holds the contract."""
+
+    id = fields.BigIntField(primary_key=True)
+    technician: fields.OneToOneRelation = fields.OneToOneField(
+        "models.Technician", related_name="kentaikyo_member", on_delete=fields.CASCADE
+    )
+    number = fields.CharField(max_length=20)
+    updated_by_id = fields.BigIntField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "kentaikyo_member"

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from api.accounts.models import Role
 from api.businesses.service import ensure_can_manage, get_business
 from api.http import Ctx, Router
-from api.kentaikyo import imports, service
+from api.kentaikyo import imports, numbers, service
 from api.kentaikyo.models import KentaikyoCandidate
 from api.kentaikyo.schemas import (
     AdjustmentIn,
@@ -20,6 +20,8 @@ from api.kentaikyo.schemas import (
     MonthIn,
     MonthOut,
     MonthQuery,
+    NumbersIn,
+    NumbersOut,
 )
 from api.sites.service import get_site
 
@@ -45,6 +47,31 @@ async def _business(ctx: Ctx):
 )
 async def month(ctx: Ctx):
     return MonthOut(**await service.month_view(business=await _business(ctx), month=ctx.query.month))
+
+
+@router.get(
+    "/businesses/{pk:int}/kentaikyo/numbers",
+    summary="建退共: the employer's 共済契約者番号 and its technicians' 被共済者番号",
+    tags=["kentaikyo"],
+    roles={Role.business_admin, Role.operator},
+    response=NumbersOut,
+    errors=(403, 404),
+)
+async def get_numbers(ctx: Ctx):
+    return await numbers.numbers(business=await _business(ctx))
+
+
+@router.put(
+    "/businesses/{pk:int}/kentaikyo/numbers",
+    summary="建退共: set the 共済契約者番号 and technicians' 被共済者番号 (printed in the export)",
+    tags=["kentaikyo"],
+    roles=EMPLOYER,
+    body=NumbersIn,
+    response=NumbersOut,
+    errors=(403, 404, 422),
+)
+async def put_numbers(ctx: Ctx):
+    return await numbers.set_numbers(actor=ctx.user, business=await _business(ctx), data=ctx.body)
 
 
 @router.post(

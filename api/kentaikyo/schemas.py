@@ -92,3 +92,30 @@ class CandidateOut(BaseModel):
 
 class DecisionIn(Strict):
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+# The official format of the numbers is not public (docs/kentaikyo.md §4): digits, with hyphens as printed.
+KentaikyoNumber = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9-]{0,18}[0-9]$")]
+
+
+class MemberNumberIn(Strict):
+    technician_id: CcusId
+    number: KentaikyoNumber | None = Field(description="被共済者番号; null removes it")
+
+
+class NumbersIn(Strict):
+    contract_number: KentaikyoNumber | None = Field(
+        default=None, description="共済契約者番号 of the employer; omitted: unchanged"
+    )
+    members: list[MemberNumberIn] = Field(default_factory=list, max_length=500)
+
+
+class MemberNumberOut(BaseModel):
+    technician_id: str
+    name: str
+    number: str | None
+
+
+class NumbersOut(BaseModel):
+    contract_number: str | None
+    members: list[MemberNumberOut] = Field(description="the employer's technicians, with their 被共済者番号")

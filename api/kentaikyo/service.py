@@ -22,6 +22,7 @@ from api.accounts.models import Account
 from api.businesses.models import Business
 from api.errors import Conflict, Unprocessable
 from api.kentaikyo.models import KentaikyoAdjustment, KentaikyoMonth, MonthStatus
+from api.kentaikyo.numbers import contract_number, member_numbers
 from api.registration.models import Technician
 from api.reports.csvout import CsvFile, Encoding, write_csv
 from api.reports.kentaikyo import COLUMNS, Party, WorkDay, monthly_calendar
@@ -86,13 +87,16 @@ async def _build(business: Business, first: date, nxt: date, row: KentaikyoMonth
     sites = {s.id: s for s in await Site.filter(id__in=site_pks)}
     tid = {pk: t.technician_id or str(pk) for pk, t in techs.items()}
     sid = {pk: s.site_id for pk, s in sites.items()}
+    member_no = await member_numbers(list(techs))
     cal = monthly_calendar(
         year=first.year,
         month=first.month,
         records=[WorkDay(tid[t], sid[s], business.business_id, d, fi) for (t, s, d), fi in cells.items()],  # type: ignore
-        technicians={tid[pk]: Party(tid[pk], _name(t)) for pk, t in techs.items()},
+        technicians={tid[pk]: Party(tid[pk], _name(t), member_no.get(pk, "")) for pk, t in techs.items()},
         sites={sid[pk]: Party(sid[pk], s.name) for pk, s in sites.items()},
-        employers={business.business_id: Party(business.business_id, business.name)},
+        employers={
+            business.business_id: Party(business.business_id, business.name, await contract_number(business.id))
+        },
     )
     tech_by_id = {v: k for k, v in tid.items()}
     site_by_id = {v: k for k, v in sid.items()}
@@ -220,7 +224,19 @@ async def export(*, business: Business, month: str, encoding: Encoding) -> CsvFi
         raise Conflict(
             f"{month} is not confirmed yet: confirm it first, then export.", code="kentaikyo_month_not_confirmed"
         )
-    return snapshot_csv(row.snapshot, encoding=encoding)  # type: ignore[arg-type]
+    # The numbers are identifiers, not reported data: one entered after the confirmation fills a blank in the export.
+    snap: dict = dict(row.snapshot)  # type: ignore[arg-type]
+    member_no = await member_numbers([r["technician_pk"] for r in snap["rows"]])
+    employer_no = await contract_number(business.id)
+    snap["rows"] = [
+        {
+            **r,
+            "employer_number": r["employer_number"] or employer_no,
+            "technician_number": r["technician_number"] or member_no.get(r["technician_pk"], ""),
+        }
+        for r in snap["rows"]
+    ]
+    return snapshot_csv(snap, encoding=encoding)
 
 
 def snapshot_csv(snap: dict, *, encoding: Encoding) -> CsvFile:

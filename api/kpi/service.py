@@ -4,7 +4,9 @@ Revenue is accrued: the charges whose event date falls in the period (invoiced o
 credit notes issued in it. Registrations are approvals (technicians by registered_on, businesses by approved_at in
 Japan time); work records by work date. Segments are the business's (a technician's and a work record's employer):
 industry (every permitted industry it holds, so the industry rows add up to more than the total), prefecture, and
-size as the capital band of the fee table.
+size as the capital band of the fee table. The association (団体) segment (seed ⑥-2) is who filed the registration:
+the registration agent's name (a 建設業協会 or 認定登録機関, api/agents), or `none`; a work record counts for the agent
+that filed its technician.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from api.kpi.schemas import (
 from api.registration.models import Technician
 from api.timeutil import JST
 
-SEGMENTS = ("industry", "prefecture", "size")
+SEGMENTS = ("industry", "prefecture", "size", "association")
+BY_EMPLOYER = ("industry", "prefecture", "size")
 
 
 @functools.cache
@@ -140,6 +143,38 @@ def _targets(fiscal_year: int) -> dict[str, tuple[int | None, int | None, int | 
     return out
 
 
+_BY_AGENT = """SELECT ag.name AS k, COUNT(*) AS n FROM {table} x
+LEFT JOIN agent_filing f ON f.{col} = x.{key} LEFT JOIN registration_agent ag ON ag.id = f.agent_id
+WHERE {where} GROUP BY ag.name"""
+
+
+async def _by_agent(conn: Any, first: date, last: date) -> dict[str, Counter]:
+    """The association segment: approvals and work records by the agent that filed the registration (or `none`)."""
+    end = _start(last + timedelta(days=1))
+    queries: dict[str, tuple[tuple[str, str, str], str, list[Any]]] = {
+        "technicians": (
+            ("technician", "technician_id", "id"),
+            "x.status = 'approved' AND x.registered_on >= ? AND x.registered_on <= ?",
+            [first, last],
+        ),
+        "businesses": (
+            ("business", "business_id", "id"),
+            "x.status = 'approved' AND x.approved_at >= ? AND x.approved_at < ?",
+            [_start(first), end],
+        ),
+        "work_records": (
+            ("work_record", "technician_id", "technician_id"),
+            "x.work_date >= ? AND x.work_date <= ?",
+            [first, last],
+        ),
+    }
+    out: dict[str, Counter] = {}
+    for what, ((table, col, key), where, args) in queries.items():
+        rows = await fetch(conn, _BY_AGENT.format(table=table, col=col, key=key, where=where), args)
+        out[what] = Counter({(r["k"] or "none"): int(r["n"]) for r in rows})
+    return out
+
+
 async def registrations(*, fiscal_year: int) -> RegistrationsOut:
     conn = db.read_connection()
     keys = await _segment_keys()
@@ -168,7 +203,7 @@ async def registrations(*, fiscal_year: int) -> RegistrationsOut:
 
         def add(what: str, employer: Any, count: int) -> None:
             seg = keys.get(int(employer)) if employer is not None else None
-            for s in SEGMENTS:
+            for s in BY_EMPLOYER:
                 for key in seg[s] if seg else ["no_employer"]:
                     segments[s][key][what] += count
 
@@ -178,6 +213,9 @@ async def registrations(*, fiscal_year: int) -> RegistrationsOut:
             add("work_records", r["employer_id"], int(r["n"]))
         for pk in business_ids:
             add("businesses", pk, 1)
+        for what, counts_by_agent in (await _by_agent(conn, first, last)).items():
+            for key, count in counts_by_agent.items():
+                segments["association"][key][what] += count
         counts = {
             "technicians": sum(int(r["n"]) for r in techs),
             "businesses": len(business_ids),

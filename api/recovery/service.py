@@ -29,7 +29,16 @@ from api.ratelimit import Limits, Rule, Verdict
 from api.settings import Settings
 
 # People reset their passwords; devices and API clients get new secrets from their admins instead.
-RECOVERABLE = frozenset({Role.technician, Role.business_admin, Role.site_manager, Role.operator, Role.assessment_body})
+RECOVERABLE = frozenset(
+    {
+        Role.technician,
+        Role.business_admin,
+        Role.site_manager,
+        Role.operator,
+        Role.assessment_body,
+        Role.registration_agent,
+    }
+)
 INVALID_TOKEN = "This reset link is invalid, used or expired. Ask for a new one."
 
 

@@ -6,6 +6,7 @@ makes the registration 詳細型. Every operator decision and correction goes in
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tortoise import connections
@@ -35,6 +36,7 @@ from api.registration.models import (
 from api.registration.schemas import (
     ApplicationOut,
     CorrectionIn,
+    FiledByOut,
     IdentityFields,
     ReturnIn,
     TechnicianOut,
@@ -56,6 +58,24 @@ _EXTRA_FIELDS = {
     "name_kana",
 }
 RETURNABLE_FIELDS = set(TechnicianOut.model_fields) | _EXTRA_FIELDS
+# Who files a 代行申請: the employer, or a registration agent (api/agents).
+_PROXIES = frozenset({Role.business_admin, Role.registration_agent})
+
+
+# Who filed an application for its applicant, by application id: registered by api/agents, which imports this domain
+# (so this one cannot import it back).
+_FILED_BY: list[Callable[[list[int]], Awaitable[dict[int, FiledByOut]]]] = []
+
+
+def register_filed_by(fn: Callable[[list[int]], Awaitable[dict[int, FiledByOut]]]) -> None:
+    _FILED_BY.append(fn)
+
+
+async def filed_by(app_ids: list[int]) -> dict[int, FiledByOut]:
+    out: dict[int, FiledByOut] = {}
+    for fn in _FILED_BY:
+        out.update(await fn(app_ids))
+    return out
 
 
 def app_out(a: Application) -> ApplicationOut:
@@ -127,7 +147,7 @@ async def submit(*, actor: Account, tech: Technician, kind: ApplicationKind) -> 
         technician=tech,
         kind=kind,
         submitted_at=now(),
-        proxy=actor.role is Role.business_admin,
+        proxy=actor.role in _PROXIES,
     )
     _price(app, tech, today_jst())
     try:
@@ -151,7 +171,7 @@ async def _submit_renewal(*, actor: Account, tech: Technician) -> Application:
         technician=tech,
         kind=ApplicationKind.renewal,
         submitted_at=now(),
-        proxy=actor.role is Role.business_admin,
+        proxy=actor.role in _PROXIES,
         change_key=renewal.renewal_key(tech),
     )
     _price(app, tech, today)

@@ -19,7 +19,7 @@ OPERATOR = {Role.operator}
 
 
 async def _item(app) -> ReviewItemOut:
-    item = ReviewItemOut(application=review.app_out(app))
+    item = ReviewItemOut(application=review.app_out(app), filed_by=(await review.filed_by([app.id])).get(app.id))
     if app.technician_id is not None:
         item.technician = await service.to_out(await app.technician)
     else:

@@ -313,8 +313,19 @@ class ReviewQuery(BaseModel):
     )
 
 
+class FiledByOut(BaseModel):
+    """Who filed an application for its applicant: a registration agent (api/agents)."""
+
+    agent_pk: int
+    agent_name: str
+    filing_pk: int
+    channel: str = Field(description="counter, or paper (its pages scanned)")
+    consent_on: date = Field(description="the date on the applicant's signed consent form")
+
+
 class ReviewItemOut(BaseModel):
     application: ApplicationOut
+    filed_by: FiledByOut | None = Field(default=None, description="the registration agent that filed it, if any")
     technician: TechnicianOut | None = None
     business: dict | None = None
 

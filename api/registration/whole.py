@@ -9,6 +9,7 @@ The step-by-step endpoints (create, upload each image, apply) stay for API clien
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 
 from api.accounts.models import Account
 from api.businesses.models import Business
@@ -76,6 +77,31 @@ async def _finish(
     return await review.submit(actor=actor, tech=tech, kind=ApplicationKind.new)
 
 
+async def register_whole(
+    *,
+    create: Callable[[], Awaitable[tuple[Technician, Account]]],
+    has_identity_document: bool,
+    photo: bytes,
+    id_document: bytes | None,
+    settings: Settings,
+    vault: Vault,
+    check: ImageCheck | None,
+) -> tuple[Technician, Application]:
+    """The one-transaction registration: the images checked first, then `create` (the technician and whatever account
+    it makes; returns the technician and the account that applies), the images and the application. Used by
+    self-registration, the employer's 代行申請 and a registration agent's filing (api/agents)."""
+    face, doc = await check_images(
+        photo=photo,
+        id_document=id_document,
+        settings=settings,
+        check=check,
+        has_identity_document=has_identity_document,
+    )
+    tech, actor = await create()
+    application = await _finish(actor=actor, tech=tech, face=face, doc=doc, vault=vault)
+    return tech, application
+
+
 async def register_self_whole(
     *,
     data: TechnicianSelfRegisterIn,
@@ -85,16 +111,23 @@ async def register_self_whole(
     vault: Vault,
     check: ImageCheck | None,
 ) -> tuple[Technician, Account, Application]:
-    face, doc = await check_images(
+    made: list[Account] = []
+
+    async def create() -> tuple[Technician, Account]:
+        tech, account = await register_self(data=data)
+        made.append(account)
+        return tech, account
+
+    tech, application = await register_whole(
+        create=create,
+        has_identity_document=data.has_identity_document,
         photo=photo,
         id_document=id_document,
         settings=settings,
+        vault=vault,
         check=check,
-        has_identity_document=data.has_identity_document,
     )
-    tech, account = await register_self(data=data)
-    application = await _finish(actor=account, tech=tech, face=face, doc=doc, vault=vault)
-    return tech, account, application
+    return tech, made[0], application
 
 
 async def register_proxy_whole(
@@ -108,13 +141,15 @@ async def register_proxy_whole(
     vault: Vault,
     check: ImageCheck | None,
 ) -> tuple[Technician, Application]:
-    face, doc = await check_images(
+    async def create() -> tuple[Technician, Account]:
+        return await register_proxy(actor=actor, business=business, data=data), actor
+
+    return await register_whole(
+        create=create,
+        has_identity_document=data.has_identity_document,
         photo=photo,
         id_document=id_document,
         settings=settings,
+        vault=vault,
         check=check,
-        has_identity_document=data.has_identity_document,
     )
-    tech = await register_proxy(actor=actor, business=business, data=data)
-    application = await _finish(actor=actor, tech=tech, face=face, doc=doc, vault=vault)
-    return tech, application

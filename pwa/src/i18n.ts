@@ -6,6 +6,7 @@ import { KENTAIKYO } from "./messages/kentaikyo";
 import { FACE, KIOSK } from "./messages/kiosk";
 import { LICENCE } from "./messages/licence";
 import { ACCOUNT } from "./messages/account";
+import { AGENTS } from "./messages/agents";
 import { PHONE } from "./messages/phone";
 import { VCARD } from "./messages/vcard";
 import { PLACEHOLDERS } from "./messages/sites";
@@ -837,7 +838,7 @@ const CORE = {
 } as const satisfies Record<string, readonly [string, string]>;
 
 const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...VCARD, ...FEES, ...KENTAIKYO,
-  ...PLACEHOLDERS, ...ACCOUNT, ...NOTICES };
+  ...PLACEHOLDERS, ...ACCOUNT, ...NOTICES, ...AGENTS };
 
 export type Key = keyof typeof M;
 

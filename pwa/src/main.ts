@@ -16,6 +16,8 @@ import { homeFor, loginView } from "./views/login";
 // Each view is its own chunk, fetched when first shown: a technician's first load carries only the shell and
 // the technician's pages, not every role's (issue 19.8).
 const views = {
+  agent: () => import("./views/agent"),
+  agent_counter: () => import("./views/agent-counter"),
   batches: () => import("./views/batches"),
   business_register: () => import("./views/business-register"),
   firm: () => import("./views/firm"),
@@ -45,6 +47,7 @@ const ROLE_VIEWS: Partial<Record<Role, (keyof typeof views)[]>> = {
   business_admin: ["firm", "sites", "technician", "work", "keishin", "reports", "kentaikyo", "invoices", "register", "notifications", "outbox"],
   site_manager: ["sites", "firm", "technician", "notifications", "outbox"],
   operator: ["review", "batches", "payments", "kpi", "invoices", "notifications", "outbox"],
+  registration_agent: ["agent", "agent_counter"],
 };
 
 function prefetchRoleViews(): void {
@@ -58,7 +61,8 @@ const TECH: Role[] = ["technician"];
 const FIRM: Role[] = ["business_admin"];
 const SITES: Role[] = ["business_admin", "site_manager"];
 const OPERATOR: Role[] = ["operator"];
-const ANY: Role[] = ["technician", "business_admin", "site_manager", "operator"];
+const AGENT: Role[] = ["registration_agent"];
+const ANY: Role[] = ["technician", "business_admin", "site_manager", "operator", "registration_agent"];
 
 const routes: RouteDef[] = [
   { path: "/", load: () => redirectView(homeFor(session.me)) },
@@ -115,6 +119,10 @@ const routes: RouteDef[] = [
   { path: "/admin/invoices", roles: OPERATOR, load: async (_, q) => (await views.invoices()).invoicesView("admin", q) },
   { path: "/admin/invoices/:pk", roles: OPERATOR, load: async (p) => (await views.invoices()).invoiceView("admin", Number(p.pk)) },
   { path: "/admin/mail", roles: OPERATOR, load: async () => (await views.mail()).mailListView() },
+  { path: "/agent", roles: AGENT, load: async (_, q) => (await views.agent()).agentQueueView(q) },
+  { path: "/agent/filings/:pk", roles: AGENT, load: async (p) => (await views.agent()).agentFilingView(Number(p.pk)) },
+  { path: "/agent/technician", roles: AGENT, load: async () => (await views.agent_counter()).agentTechnicianView() },
+  { path: "/agent/business", roles: AGENT, load: async () => (await views.agent_counter()).agentBusinessView() },
   { path: "/admin/mail/:pk", roles: OPERATOR, load: async (p) => (await views.mail()).mailView(Number(p.pk)) },
 ];
 
@@ -217,6 +225,8 @@ function navLinks(): [string, string][] {
       return [["/firm", t("nav.firm")], ["/firm/sites", t("nav.sites")], ["/notifications", t("nav.notifications")]];
     case "site_manager":
       return [["/firm/sites", t("nav.sites")], ["/notifications", t("nav.notifications")]];
+    case "registration_agent":
+      return [["/agent", t("nav.agent_queue")], ["/agent/technician", t("nav.agent_technician")], ["/agent/business", t("nav.agent_business")]];
     case "operator":
       return [["/review", t("nav.review")], ["/admin/payments", t("nav.payments")], ["/admin/invoices", t("nav.admin_invoices")],
         ["/admin/kpi", t("nav.kpi")], ["/audit", t("nav.audit")], ["/admin/batches", t("nav.batches")],

@@ -1,6 +1,6 @@
 // Shapes of the API's responses (see /api/v1/openapi.json).
 
-export type Role = "technician" | "business_admin" | "site_manager" | "operator" | "device" | "api_client";
+export type Role = "technician" | "business_admin" | "site_manager" | "operator" | "device" | "api_client" | "registration_agent";
 
 export interface Me {
   id: number;
@@ -176,6 +176,8 @@ export interface ReviewItem {
   application: Application;
   technician?: Technician | null;
   business?: Business | null;
+  /** The registration agent that filed it (api/agents), if any. */
+  filed_by?: { agent_pk: number; agent_name: string; filing_pk: number; channel: string; consent_on: string } | null;
 }
 
 export interface AuditEntry {

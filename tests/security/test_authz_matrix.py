@@ -54,6 +54,9 @@ COMBOS = [
     ("api_client_A", "C", "other"),
     ("assessment_body", "A", "own"),
     ("assessment_body", "C", "other"),
+    # A registration agent's staff: their own agent (slice A) and another agent (slice C) (issue 21.1).
+    ("agent_A", "A", "own"),
+    ("agent_A", "C", "other"),
 ]
 ROLES = sorted({r for r, _, _ in COMBOS})
 
@@ -173,6 +176,8 @@ ALLOW: dict[str, str] = {
     "reports_kentaikyo": "operator admin_A:own admin_B:own",
     # 建退共 (issue 21.2): the employer's own month and imports; the prime's side decides the candidate days.
     "kentaikyo_month": "operator admin_A:own admin_B:own",
+    "kentaikyo_get_numbers": "operator admin_A:own admin_B:own",
+    "kentaikyo_put_numbers": "admin_A:own admin_B:own",
     "kentaikyo_adjust": "admin_A:own admin_B:own",
     "kentaikyo_confirm": "admin_A:own admin_B:own",
     "kentaikyo_export": "operator admin_A:own admin_B:own",
@@ -208,7 +213,7 @@ ALLOW: dict[str, str] = {
     "phone_gate_qr": "admin_A:own,sub manager_A:own,sub",
     "phone_gate_qr_print": "admin_A:own,sub manager_A:own,sub",
     "licence_card_photo": EVERYONE,
-    "licence_ic_read": "operator admin_A:* admin_B:* tech_B:*",
+    "licence_ic_read": "operator admin_A:* admin_B:* tech_B:* agent_A:*",
     "licence_confirm": "admin_A:own tech_B:own",  # one's own drafts only
     "billing_my_invoices": "operator admin_A:* admin_B:* tech_B:*",
     "billing_business_invoices": "operator admin_A:own admin_B:own",
@@ -232,6 +237,22 @@ ALLOW: dict[str, str] = {
     "payments_assign": OPERATOR,
     "payments_split": OPERATOR,
     "payments_refund": OPERATOR,
+    # Registration agents (issue 21.1): the operator makes them; staff act for their own agent only.
+    "agents_create_agent": OPERATOR,
+    "agents_list_agents": OPERATOR,
+    "agents_set_active": OPERATOR,
+    "agents_add_staff": OPERATOR,
+    "agents_my_agent": "agent_A:*",  # the caller's own agent, whatever the slice
+    "agents_get_agent": "operator agent_A:own",
+    "agents_list_staff": "operator agent_A:own",
+    "agents_list_filings": "operator agent_A:own",
+    "agents_get_filing": "operator agent_A:own",
+    "agents_get_document": "operator agent_A:own",
+    "agents_file_technician": "agent_A:own",
+    "agents_file_business": "agent_A:own",
+    "agents_patch_technician": "agent_A:own",  # 409 unless returned: past authorisation all the same
+    "agents_put_photo": "agent_A:own",
+    "agents_resubmit": "agent_A:own",
     "kpi_revenue": OPERATOR,
     "kpi_registrations": OPERATOR,
     "audit_list_audit": OPERATOR,
@@ -331,6 +352,54 @@ _TRAINING_SITE = {
 }
 
 BODIES: dict[str, Body] = {
+    "agents_create_agent": lambda s: {
+        "json": {
+            "name": f"協会{next(_seq)}",
+            "kind": "certified",
+            "staff": {"login": f"m-agent{next(_seq)}", "display_name": "窓口", "email": "m-agent@example.jp"},
+        }
+    },
+    "agents_set_active": lambda s: {"json": {"active": True}},
+    "agents_add_staff": lambda s: {
+        "json": {"login": f"m-staff{next(_seq)}", "display_name": "窓口", "email": "m-staff@example.jp"}
+    },
+    "agents_file_technician": lambda s: {
+        "files": {
+            "data": (
+                None,
+                json.dumps(
+                    {
+                        **{
+                            k: v
+                            for k, v in technician_payload(login=f"m-agtech{next(_seq)}").items()
+                            if k != "password"
+                        },
+                        "email": "m-agtech@example.jp",
+                        "consent_on": "2026-01-05",
+                    }
+                ),
+            ),
+            "photo": ("p.jpg", jpeg(), "image/jpeg"),
+            "id_document": ("d.jpg", jpeg(), "image/jpeg"),
+            "consent": ("c.jpg", jpeg(), "image/jpeg"),
+        }
+    },
+    "agents_file_business": lambda s: {
+        "files": {
+            "data": (
+                None,
+                json.dumps(
+                    business_payload(
+                        consent_on="2026-01-05",
+                        admin={"login": f"m-agbiz{next(_seq)}", "display_name": "社長", "email": "m-agbiz@example.jp"},
+                    )
+                ),
+            ),
+            "consent": ("c.jpg", jpeg(), "image/jpeg"),
+        }
+    },
+    "agents_patch_technician": lambda s: {"json": {"address": "東京都港区1-1"}},
+    "agents_put_photo": lambda s: {"files": _file()},
     "accounts_login": lambda s: {"json": {"login": "a-site-manager", "password": PASSWORD}},
     "recovery_password_reset": lambda s: {"json": {"login": "a-site-manager"}},
     "recovery_password_reset_confirm": lambda s: {"json": {"token": "rt_not-a-real-token", "password": PASSWORD}},
@@ -456,6 +525,7 @@ BODIES: dict[str, Body] = {
         }
     },
     "kentaikyo_confirm": lambda s: {"json": {"month": "2026-01"}},
+    "kentaikyo_put_numbers": lambda s: {"json": {"contract_number": "1300-12345"}},
     "kentaikyo_month": lambda s: {"params": {"month": "2026-01"}},
     "kentaikyo_export": lambda s: {"params": {"month": "2026-01"}},
     "kentaikyo_import_report": lambda s: {

@@ -168,6 +168,50 @@ async def _assessment_body(client: httpx.AsyncClient, op: str) -> str:
     return await login(client, "assessor")
 
 
+async def _agent(client: httpx.AsyncClient, op: str, key: str) -> tuple[int, str, int, int]:
+    """A registration agent and one technician's filing by its staff: (agent id, staff token, filing id, its consent
+    form's id). The staff's password is set in the database: the mailed link is tests/agents' business."""
+    import json
+
+    from api.accounts.credentials import hash_password
+    from api.accounts.models import Account
+    from tests.api.helpers import technician_payload
+
+    r = await client.post(
+        "/api/v1/admin/agents",
+        headers=auth(op),
+        json={
+            "name": f"建設業協会{key}",
+            "kind": "association",
+            "staff": {
+                "login": f"agent-{key.lower()}",
+                "display_name": "窓口",
+                "email": f"agent-{key.lower()}@example.jp",
+            },
+        },
+    )
+    assert r.status_code == 201, r.text
+    agent = r.json()["agent"]["id"]
+    await Account.filter(login=f"agent-{key.lower()}").update(
+        password_hash=hash_password(PASSWORD), must_change_password=False
+    )
+    token = await login(client, f"agent-{key.lower()}")
+    data = technician_payload(login=f"agent-tech-{key.lower()}", email=f"agent-tech-{key.lower()}@example.jp")
+    data.pop("password")
+    r = await client.post(
+        f"/api/v1/agents/{agent}/technicians",
+        headers=auth(token),
+        files={
+            "data": (None, json.dumps({**data, "consent_on": "2026-01-05"})),
+            "photo": ("p.jpg", jpeg(), "image/jpeg"),
+            "id_document": ("d.jpg", jpeg(), "image/jpeg"),
+            "consent": ("c.jpg", jpeg(), "image/jpeg"),
+        },
+    )
+    assert r.status_code == 201, r.text
+    return agent, token, r.json()["id"], r.json()["documents"][0]["id"]
+
+
 async def build(client: httpx.AsyncClient) -> SecurityWorld:
     op = await operator_token(client)
     firms = {k: await approved_business(client, op) for k in "ABC"}
@@ -233,6 +277,8 @@ async def build(client: httpx.AsyncClient) -> SecurityWorld:
         "device_A": devices["A"][1],
         "api_client_A": await _api_client(client, firms["A"]),
     }
+    agents = {k: await _agent(client, op, k) for k in "AC"}
+    tokens["agent_A"] = agents["A"][1]
     drafts = {
         "admin_A": await _draft(tokens["admin_A"], client),
         "tech_B": await _draft(tokens["tech_B"], client),
@@ -262,6 +308,8 @@ async def build(client: httpx.AsyncClient) -> SecurityWorld:
             ids["direct-inputs"] = directs[direct]
         if draft:
             ids["drafts"] = draft
+        if k in agents:  # a registration agent of the slice's own, its filing and consent form
+            ids["agents"], ids["filings"], ids["documents"] = agents[k][0], agents[k][2], agents[k][3]
         return Slice(
             ids=ids,
             technician_id=t.technician_id,

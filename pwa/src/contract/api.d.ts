@@ -4,6 +4,70 @@
  */
 
 export interface paths {
+    "/api/v1/admin/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every registration agent
+         * @description Roles: operator
+         */
+        get: operations["agents_list_agents"];
+        put?: never;
+        /**
+         * Create (and so approve) a registration agent (認定登録機関 / 建設業協会) with its first 代行登録担当者, who sets a password by the mailed link
+         * @description Roles: operator
+         */
+        post: operations["agents_create_agent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/agents/{pk}/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Suspend or reactivate an agent (a suspended agent's staff file nothing)
+         * @description Roles: operator
+         */
+        put: operations["agents_set_active"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/agents/{pk}/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a 代行登録担当者 (sets a password by the mailed link)
+         * @description Roles: operator
+         */
+        post: operations["agents_add_staff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/assessment-bodies": {
         parameters: {
             query?: never;
@@ -384,6 +448,226 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{pk}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An agent (the operator, its own staff)
+         * @description Roles: operator, registration_agent
+         */
+        get: operations["agents_get_agent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{pk}/businesses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * File a business's registration for it, with its consent (`consent` required; a paper application's `scan_1`–`scan_3`); its 事業者責任者 sets a password by the mailed link
+         * @description Roles: registration_agent
+         */
+        post: operations["agents_file_business"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{pk}/filings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agent's own filings, newest first, with each application's status and return reasons
+         * @description Roles: operator, registration_agent
+         */
+        get: operations["agents_list_filings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{pk}/filings/{fid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One filing
+         * @description Roles: operator, registration_agent
+         */
+        get: operations["agents_get_filing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{pk}/filings/{fid}/documents/{did}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A filing's consent form or scanned page (JPEG)
+         * @description Roles: operator, registration_agent
+         */
+        get: operations["agents_get_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{pk}/filings/{fid}/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a returned technician's face photo
+         * @description Roles: registration_agent
+         */
+        put: operations["agents_put_photo"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{pk}/filings/{fid}/resubmit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resubmit a returned application the agent filed
+         * @description Roles: registration_agent
+         */
+        post: operations["agents_resubmit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{pk}/filings/{fid}/technician": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Correct a returned technician's data
+         * @description Roles: registration_agent
+         */
+        patch: operations["agents_patch_technician"];
+        trace?: never;
+    };
+    "/api/v1/agents/{pk}/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An agent's 代行登録担当者
+         * @description Roles: operator, registration_agent
+         */
+        get: operations["agents_list_staff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{pk}/technicians": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * File a technician's new registration for them, with their consent (the signed form's image `consent` is required), in one request: the data, `photo`, `id_document`, and a paper application's `scan_1`–`scan_3`; the technician sets a password by the mailed link
+         * @description Roles: registration_agent
+         */
+        post: operations["agents_file_technician"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My agent (its staff): the counter pages start here
+         * @description Roles: registration_agent
+         */
+        get: operations["agents_my_agent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications/{pk}/resubmit": {
         parameters: {
             query?: never;
@@ -532,7 +816,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke the current token (and clear the session cookie)
-         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, registration_agent, site_manager, technician
          */
         post: operations["accounts_logout"];
         delete?: never;
@@ -552,7 +836,7 @@ export interface paths {
         put?: never;
         /**
          * Log out everywhere: revoke every token of this account
-         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, registration_agent, site_manager, technician
          */
         post: operations["accounts_logout_all"];
         delete?: never;
@@ -570,7 +854,7 @@ export interface paths {
         };
         /**
          * Who am I
-         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, registration_agent, site_manager, technician
          */
         get: operations["accounts_me"];
         put?: never;
@@ -592,7 +876,7 @@ export interface paths {
         put?: never;
         /**
          * Change my password (with the current one); logs out my other sessions
-         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, registration_agent, site_manager, technician
          */
         post: operations["recovery_change_password"];
         delete?: never;
@@ -1104,6 +1388,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/businesses/{pk}/kentaikyo/numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 建退共: the employer's 共済契約者番号 and its technicians' 被共済者番号
+         * @description Roles: business_admin, operator
+         */
+        get: operations["kentaikyo_get_numbers"];
+        /**
+         * 建退共: set the 共済契約者番号 and technicians' 被共済者番号 (printed in the export)
+         * @description Roles: business_admin
+         */
+        put: operations["kentaikyo_put_numbers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/businesses/{pk}/site-managers": {
         parameters: {
             query?: never;
@@ -1193,7 +1501,7 @@ export interface paths {
         };
         /**
          * Look up a business by its 14-digit 事業者ID (name only)
-         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, registration_agent, site_manager, technician
          */
         get: operations["businesses_lookup"];
         put?: never;
@@ -1526,7 +1834,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm or edit a draft's fields
-         * @description Roles: business_admin, operator, technician
+         * @description Roles: business_admin, operator, registration_agent, technician
          */
         post: operations["licence_confirm"];
         delete?: never;
@@ -1546,7 +1854,7 @@ export interface paths {
         put?: never;
         /**
          * A driver's licence IC read (from the edge reader) into a registration draft
-         * @description Roles: business_admin, operator, technician
+         * @description Roles: business_admin, operator, registration_agent, technician
          */
         post: operations["licence_ic_read"];
         delete?: never;
@@ -1638,7 +1946,7 @@ export interface paths {
         };
         /**
          * My notices, newest first
-         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, registration_agent, site_manager, technician
          */
         get: operations["notifications_mine"];
         put?: never;
@@ -1660,7 +1968,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a notice read
-         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, registration_agent, site_manager, technician
          */
         post: operations["notifications_mark_read"];
         delete?: never;
@@ -1678,7 +1986,7 @@ export interface paths {
         };
         /**
          * What waits for me, by kind (unread notices, direct inputs to approve, invitations, open and overdue invoices, applications to review): the navigation's badges
-         * @description Roles: api_client, assessment_body, business_admin, device, operator, site_manager, technician
+         * @description Roles: api_client, assessment_body, business_admin, device, operator, registration_agent, site_manager, technician
          */
         get: operations["notifications_counts"];
         put?: never;
@@ -3232,6 +3540,11 @@ export interface components {
             /** Role */
             role: string;
         };
+        /** ActiveIn */
+        ActiveIn: {
+            /** Active */
+            active: boolean;
+        };
         /** AdjustmentIn */
         AdjustmentIn: {
             /**
@@ -3292,6 +3605,261 @@ export interface components {
             login: string;
             /** Password */
             password: string;
+        };
+        /** AdminSetupIn */
+        AdminSetupIn: {
+            /** Display Name */
+            display_name: string;
+            /**
+             * Email
+             * @description the first-password link goes here
+             */
+            email: string;
+            /** Login */
+            login: string;
+        };
+        /**
+         * AgentBusinessForm
+         * @description Multipart: `data` is the JSON of AgentBusinessIn, beside `consent` (required) and `scan_1`–`scan_3`.
+         */
+        AgentBusinessForm: {
+            /** Data */
+            data: string;
+        };
+        /**
+         * AgentBusinessIn
+         * @description A business registration filed by an agent: its 事業者責任者 sets their password by the mailed link.
+         * @example {
+         *       "address": "千代田区千代田1-1",
+         *       "admin": {
+         *         "display_name": "山田 太郎",
+         *         "login": "sample-admin",
+         *         "password": "correct horse battery"
+         *       },
+         *       "capital_yen": 30000000,
+         *       "corporate_number": "7000012050002",
+         *       "email": "info@example.jp",
+         *       "name": "株式会社サンプル建設",
+         *       "name_kana": "サンプルケンセツ",
+         *       "permitted_industries": [
+         *         "01",
+         *         "02"
+         *       ],
+         *       "phone": "03-1234-5678",
+         *       "postal_code": "100-0001",
+         *       "prefecture": "13",
+         *       "social_insurance": {
+         *         "employment": "enrolled",
+         *         "health": "enrolled",
+         *         "pension": "enrolled"
+         *       }
+         *     }
+         */
+        AgentBusinessIn: {
+            /** Address */
+            address: string;
+            admin: components["schemas"]["AdminSetupIn"];
+            /**
+             * Capital Yen
+             * @description 資本金 in yen; omit for individual proprietors
+             * @default null
+             */
+            capital_yen: number | null;
+            /**
+             * Channel
+             * @description entered at the counter, or a paper application (its pages scanned)
+             * @default counter
+             * @enum {string}
+             */
+            channel: "counter" | "paper";
+            /**
+             * Consent On
+             * Format: date
+             * @description the date on the applicant's signed consent form (同意書)
+             */
+            consent_on: string;
+            /**
+             * Corporate Number
+             * @description 法人番号 (13 digits with its check digit); omit for individual proprietors
+             * @default null
+             */
+            corporate_number: string | null;
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            /** Name Kana */
+            name_kana: string;
+            /**
+             * Permit Number
+             * @default null
+             */
+            permit_number: string | null;
+            /** Permitted Industries */
+            permitted_industries?: string[];
+            /** Phone */
+            phone: string;
+            /** Postal Code */
+            postal_code: string;
+            /**
+             * Prefecture
+             * @description JIS X 0401 code, 01–47
+             */
+            prefecture: string;
+            social_insurance: components["schemas"]["SocialInsurance"];
+            /**
+             * Sole Proprietor
+             * @description 一人親方
+             * @default false
+             */
+            sole_proprietor: boolean;
+        };
+        /** AgentIn */
+        AgentIn: {
+            /**
+             * Corporate Number
+             * @default null
+             */
+            corporate_number: string | null;
+            /**
+             * Kind
+             * @description 認定登録機関 or 建設業協会 / 団体
+             * @enum {string}
+             */
+            kind: "certified" | "association";
+            /** Name */
+            name: string;
+            /**
+             * Prefecture
+             * @description JIS X 0401 code, 01–47; omit for a nationwide agent
+             * @default null
+             */
+            prefecture: string | null;
+            /** @description the first 代行登録担当者 */
+            staff: components["schemas"]["StaffIn"];
+        };
+        /** AgentOut */
+        AgentOut: {
+            /** Active */
+            active: boolean;
+            /** Corporate Number */
+            corporate_number: string | null;
+            /**
+             * Filings
+             * @description applications it has filed
+             */
+            filings: number;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Prefecture */
+            prefecture: string | null;
+            /**
+             * Staff
+             * @description how many 代行登録担当者 it has
+             */
+            staff: number;
+        };
+        /**
+         * AgentTechnicianForm
+         * @description Multipart: `data` is the JSON of AgentTechnicianIn, beside the files `photo`, `id_document`, `consent` (the
+         *     signed consent form, required) and `scan_1`–`scan_3` (pages of a paper application).
+         */
+        AgentTechnicianForm: {
+            /** Data */
+            data: string;
+        };
+        /**
+         * AgentTechnicianIn
+         * @description A technician's new registration, filed by an agent. No password: the technician sets their own by the link
+         *     mailed to `email` (required here).
+         */
+        AgentTechnicianIn: {
+            /** Address */
+            address: string;
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /**
+             * Channel
+             * @description entered at the counter, or a paper application (its pages scanned)
+             * @default counter
+             * @enum {string}
+             */
+            channel: "counter" | "paper";
+            /**
+             * Consent On
+             * Format: date
+             * @description the date on the applicant's signed consent form (同意書)
+             */
+            consent_on: string;
+            /**
+             * Email
+             * @default null
+             */
+            email: string | null;
+            /**
+             * Employer Business Id
+             * @description the employer's 14-digit 事業者ID
+             * @default null
+             */
+            employer_business_id: string | null;
+            /**
+             * Experience Text
+             * @default null
+             */
+            experience_text: string | null;
+            /** Family Name */
+            family_name: string;
+            /** Family Name Kana */
+            family_name_kana: string;
+            /** Given Name */
+            given_name: string;
+            /** Given Name Kana */
+            given_name_kana: string;
+            /**
+             * Has Identity Document
+             * @default true
+             */
+            has_identity_document: boolean;
+            /** Login */
+            login: string;
+            /**
+             * Nationality
+             * @default JP
+             */
+            nationality: string;
+            /** Phone */
+            phone: string;
+            /** Postal Code */
+            postal_code: string;
+            /**
+             * Residence Expiry
+             * @default null
+             */
+            residence_expiry: string | null;
+            /**
+             * Residence Status
+             * @default null
+             */
+            residence_status: string | null;
+            retirement_aid: components["schemas"]["RetirementAid"];
+            /**
+             * Sex
+             * @enum {string}
+             */
+            sex: "male" | "female" | "other";
+            social_insurance: components["schemas"]["SocialInsurance"];
+            /**
+             * Trades
+             * @description 1–4 職種 codes
+             */
+            trades: string[];
         };
         /** AllocationOut */
         AllocationOut: {
@@ -4314,6 +4882,11 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** CreatedAgentOut */
+        CreatedAgentOut: {
+            agent: components["schemas"]["AgentOut"];
+            staff: components["schemas"]["StaffOut"];
+        };
         /** CreditLineIn */
         CreditLineIn: {
             /**
@@ -4559,6 +5132,15 @@ export interface components {
              */
             show_qualifications_to_sites: boolean;
         };
+        /** DocumentOut */
+        DocumentOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Page */
+            page: number;
+        };
         /** DraftOut */
         DraftOut: {
             /** Draft */
@@ -4641,7 +5223,7 @@ export interface components {
              * @description a stable code from the catalogue (see x-error-codes): translate by it
              * @enum {string}
              */
-            error: "account_locked" | "adjustment_reason_required" | "already_applied" | "already_decided" | "already_in_tree" | "already_lump_sum" | "already_on_roster" | "already_resolved" | "already_training_site" | "application_before_base_date" | "application_not_found" | "application_open" | "approval_deadline_passed" | "bad_date" | "bad_encoding" | "bad_line_break" | "bad_numeric" | "bad_signature" | "bad_tariff_data" | "blank_document" | "body_too_large" | "breakdown_mismatch" | "business_already_registered" | "business_not_approved" | "business_not_found" | "business_not_registered" | "busy" | "candidate_already_decided" | "candidate_not_found" | "card_key_version_unavailable" | "card_not_active" | "card_not_found" | "change_application_not_found" | "change_application_open" | "change_application_required" | "checkin_not_found" | "client_time_in_future" | "client_time_stale" | "close_earlier_month_open" | "close_month_not_ended" | "consent_by_technician_only" | "consent_date_in_future" | "contract_missing_industry" | "contract_not_found" | "contract_transitional_industry" | "contract_work_not_found" | "correction_not_found" | "csrf_token_invalid" | "current_password_wrong" | "date_before_meiji" | "date_out_of_range" | "day_not_passed" | "declared_industries_required" | "detailed_data_required" | "device_already_revoked" | "device_key_invalid" | "device_key_taken" | "device_key_unknown" | "device_not_found" | "device_revoked" | "different_person" | "direct_input_not_found" | "document_not_found" | "document_required" | "draft_not_found" | "duplicate_body" | "duplicate_business" | "duplicate_industry_code" | "duplicate_invoice" | "duplicate_qualification" | "duplicate_technician" | "employee_not_found" | "empty_file" | "engine_unavailable" | "estimate_not_above_official" | "evidence_not_found" | "exceeds_balance" | "exit_before_entry" | "face_not_enrolled" | "face_not_found" | "face_too_small" | "field_too_long" | "file_required" | "file_too_large" | "fiscal_years_not_contiguous" | "font_missing" | "future_day" | "http_error" | "id_document_required" | "idempotency_key_reused" | "image_not_found" | "image_too_many_pixels" | "image_too_small" | "import_empty" | "import_encoding" | "import_header" | "import_not_csv" | "import_rows_invalid" | "import_too_many_rows" | "incomplete_application" | "inconsistent_days" | "industry_code_not_in_force" | "internal_error" | "invalid_amount" | "invalid_averaging_years" | "invalid_birth_date" | "invalid_ccus_level" | "invalid_change_type" | "invalid_character" | "invalid_check_digit" | "invalid_conditions" | "invalid_contract_dates" | "invalid_corporate_number" | "invalid_credentials" | "invalid_date" | "invalid_dates" | "invalid_encoding" | "invalid_enrolment_code" | "invalid_exemption" | "invalid_fiscal_year" | "invalid_id" | "invalid_json" | "invalid_licence_read" | "invalid_month" | "invalid_multipart" | "invalid_payload" | "invalid_period" | "invalid_tap" | "invalid_unencodable" | "invalid_webhook_payload" | "invoice_already_paid" | "invoice_issuer_number_placeholder" | "invoice_not_found" | "json_object_required" | "json_too_deep" | "kentaikyo_month_confirmed" | "kentaikyo_month_locked" | "kentaikyo_month_not_confirmed" | "kentaikyo_month_not_over" | "key_version_is_newest" | "level_application_not_found" | "level_application_open" | "level_not_higher" | "level_not_supported" | "level_required" | "login_required" | "login_unavailable" | "lump_sum_disabled" | "mail_not_found" | "master_not_found" | "method_not_allowed" | "missing_end_record" | "missing_fiscal_years" | "missing_industry" | "missing_trailer" | "multipart_required" | "negative_days" | "no_active_card" | "no_applied_industries" | "no_assessment_body" | "no_face" | "no_face_consent" | "no_industry_codes" | "no_lump_sum_band" | "no_points_for_industry_code" | "no_such_batch" | "no_such_batch_run" | "no_such_endpoint" | "no_tariff_for_date" | "not_a_kiosk" | "not_an_image" | "not_approved" | "not_assessment_body" | "not_detailed" | "not_direct_upper_tier" | "not_editable" | "not_employer" | "not_encodable" | "not_evaluable" | "not_found" | "not_in_review" | "not_in_tree" | "not_invited_business" | "not_on_roster" | "not_on_site" | "not_own_business" | "not_own_roster" | "not_own_site_manager" | "not_own_technician" | "not_paid" | "not_prime_contractor" | "not_prime_site_manager" | "not_renewable" | "not_returned" | "not_site_manager" | "not_site_staff" | "not_technician_or_employer" | "not_training_site" | "not_upgradable" | "not_upper_tier" | "not_your_technician" | "nothing_to_change" | "nothing_to_refund" | "notice_not_found" | "number_out_of_range" | "operator_corrects" | "operator_only" | "outside_month" | "outside_window" | "overlapping_record" | "parent_contract_not_found" | "password_change_required" | "password_common" | "password_contains_login" | "password_too_long" | "password_too_short" | "password_unchanged" | "past_deadline" | "past_upload_deadline" | "payment_not_received" | "payment_provider_error" | "payments_not_configured" | "person_days_below_records" | "phone_checkin_not_found" | "phone_checkin_off" | "placeholder_name_required" | "placeholder_name_too_long" | "prime_admin_only" | "prior_days_exceed_period" | "prior_period_after_registration" | "prior_period_overlaps" | "qr_invalid" | "qualification_code_not_in_force" | "qualification_not_found" | "qualification_not_in_industry" | "reason_required" | "record_after_end" | "record_not_found" | "redundant_industry_code" | "registration_expired" | "rejection_reason_required" | "renewal_not_open_until" | "renewal_open" | "reset_token_invalid" | "role_not_allowed" | "roster_entry_not_found" | "selfie_invalid" | "selfie_required" | "several_faces" | "signature_in_future" | "signature_invalid" | "signature_replayed" | "signed_message_invalid" | "site_has_records" | "site_not_allowed" | "site_not_found" | "site_not_in_tree" | "site_not_lump_sum" | "site_not_prime" | "site_required" | "split_mismatch" | "subject_changed" | "technician_account_required" | "technician_listed_twice" | "technician_not_found" | "technician_not_registered" | "technician_read_only" | "tier_not_allowed" | "tier_not_below_own" | "tier_required" | "too_many_failed_logins" | "too_many_frames" | "too_many_industry_codes" | "too_many_licence_photos" | "too_many_photos" | "too_many_registrations" | "too_many_reset_requests" | "trade_has_body" | "trade_not_registered" | "trailer_cancel_mismatch" | "trailer_count_mismatch" | "trailer_total_mismatch" | "trainee_without_employer" | "training_before_2025_10_01" | "training_site_not_a_work" | "training_site_not_billed" | "transitional_not_allowed" | "transitional_not_applicable" | "truncated_record" | "unexpected_record" | "unknown_business" | "unknown_employer" | "unknown_fee_type" | "unknown_field" | "unknown_industry_code" | "unknown_qualification_code" | "unknown_record_type" | "unknown_site" | "unknown_technician" | "unknown_trade" | "unknown_works_code" | "unsupported_code_division" | "unsupported_file_kind" | "upload_too_large" | "usage_already_charged" | "validation_error" | "virtual_card_invalid" | "works_code_not_in_force" | "write_conflict" | "wrong_assessment_body" | "wrong_site";
+            error: "account_locked" | "adjustment_reason_required" | "agent_name_taken" | "agent_not_found" | "agent_suspended" | "already_applied" | "already_decided" | "already_in_tree" | "already_lump_sum" | "already_on_roster" | "already_resolved" | "already_training_site" | "application_before_base_date" | "application_not_found" | "application_open" | "approval_deadline_passed" | "bad_date" | "bad_encoding" | "bad_line_break" | "bad_numeric" | "bad_signature" | "bad_tariff_data" | "blank_document" | "body_too_large" | "breakdown_mismatch" | "business_already_registered" | "business_not_approved" | "business_not_found" | "business_not_registered" | "busy" | "candidate_already_decided" | "candidate_not_found" | "card_key_version_unavailable" | "card_not_active" | "card_not_found" | "change_application_not_found" | "change_application_open" | "change_application_required" | "checkin_not_found" | "client_time_in_future" | "client_time_stale" | "close_earlier_month_open" | "close_month_not_ended" | "consent_by_technician_only" | "consent_date_in_future" | "consent_form_required" | "contract_missing_industry" | "contract_not_found" | "contract_transitional_industry" | "contract_work_not_found" | "correction_not_found" | "csrf_token_invalid" | "current_password_wrong" | "date_before_meiji" | "date_out_of_range" | "day_not_passed" | "declared_industries_required" | "detailed_data_required" | "device_already_revoked" | "device_key_invalid" | "device_key_taken" | "device_key_unknown" | "device_not_found" | "device_revoked" | "different_person" | "direct_input_not_found" | "document_not_found" | "document_required" | "draft_not_found" | "duplicate_body" | "duplicate_business" | "duplicate_industry_code" | "duplicate_invoice" | "duplicate_qualification" | "duplicate_technician" | "email_required" | "employee_not_found" | "empty_file" | "engine_unavailable" | "estimate_not_above_official" | "evidence_not_found" | "exceeds_balance" | "exit_before_entry" | "face_not_enrolled" | "face_not_found" | "face_too_small" | "field_too_long" | "file_required" | "file_too_large" | "filing_document_not_found" | "filing_not_found" | "filing_not_technician" | "fiscal_years_not_contiguous" | "font_missing" | "future_day" | "http_error" | "id_document_required" | "idempotency_key_reused" | "image_not_found" | "image_too_many_pixels" | "image_too_small" | "import_empty" | "import_encoding" | "import_header" | "import_not_csv" | "import_rows_invalid" | "import_too_many_rows" | "incomplete_application" | "inconsistent_days" | "industry_code_not_in_force" | "internal_error" | "invalid_amount" | "invalid_averaging_years" | "invalid_birth_date" | "invalid_ccus_level" | "invalid_change_type" | "invalid_character" | "invalid_check_digit" | "invalid_conditions" | "invalid_contract_dates" | "invalid_corporate_number" | "invalid_credentials" | "invalid_date" | "invalid_dates" | "invalid_encoding" | "invalid_enrolment_code" | "invalid_exemption" | "invalid_fiscal_year" | "invalid_id" | "invalid_json" | "invalid_licence_read" | "invalid_month" | "invalid_multipart" | "invalid_payload" | "invalid_period" | "invalid_tap" | "invalid_unencodable" | "invalid_webhook_payload" | "invoice_already_paid" | "invoice_issuer_number_placeholder" | "invoice_not_found" | "json_object_required" | "json_too_deep" | "kentaikyo_month_confirmed" | "kentaikyo_month_locked" | "kentaikyo_month_not_confirmed" | "kentaikyo_month_not_over" | "key_version_is_newest" | "level_application_not_found" | "level_application_open" | "level_not_higher" | "level_not_supported" | "level_required" | "login_required" | "login_unavailable" | "lump_sum_disabled" | "mail_not_found" | "master_not_found" | "method_not_allowed" | "missing_end_record" | "missing_fiscal_years" | "missing_industry" | "missing_trailer" | "multipart_required" | "negative_days" | "no_active_card" | "no_applied_industries" | "no_assessment_body" | "no_face" | "no_face_consent" | "no_industry_codes" | "no_lump_sum_band" | "no_points_for_industry_code" | "no_such_batch" | "no_such_batch_run" | "no_such_endpoint" | "no_tariff_for_date" | "not_a_kiosk" | "not_an_image" | "not_approved" | "not_assessment_body" | "not_detailed" | "not_direct_upper_tier" | "not_editable" | "not_employer" | "not_encodable" | "not_evaluable" | "not_found" | "not_in_review" | "not_in_tree" | "not_invited_business" | "not_on_roster" | "not_on_site" | "not_own_business" | "not_own_roster" | "not_own_site_manager" | "not_own_technician" | "not_paid" | "not_prime_contractor" | "not_prime_site_manager" | "not_renewable" | "not_returned" | "not_site_manager" | "not_site_staff" | "not_technician_or_employer" | "not_training_site" | "not_upgradable" | "not_upper_tier" | "not_your_technician" | "nothing_to_change" | "nothing_to_refund" | "notice_not_found" | "number_out_of_range" | "operator_corrects" | "operator_only" | "outside_month" | "outside_window" | "overlapping_record" | "parent_contract_not_found" | "password_change_required" | "password_common" | "password_contains_login" | "password_too_long" | "password_too_short" | "password_unchanged" | "past_deadline" | "past_upload_deadline" | "payment_not_received" | "payment_provider_error" | "payments_not_configured" | "person_days_below_records" | "phone_checkin_not_found" | "phone_checkin_off" | "placeholder_name_required" | "placeholder_name_too_long" | "prime_admin_only" | "prior_days_exceed_period" | "prior_period_after_registration" | "prior_period_overlaps" | "qr_invalid" | "qualification_code_not_in_force" | "qualification_not_found" | "qualification_not_in_industry" | "reason_required" | "record_after_end" | "record_not_found" | "redundant_industry_code" | "registration_expired" | "rejection_reason_required" | "renewal_not_open_until" | "renewal_open" | "reset_token_invalid" | "role_not_allowed" | "roster_entry_not_found" | "scanned_pages_required" | "selfie_invalid" | "selfie_required" | "several_faces" | "signature_in_future" | "signature_invalid" | "signature_replayed" | "signed_message_invalid" | "site_has_records" | "site_not_allowed" | "site_not_found" | "site_not_in_tree" | "site_not_lump_sum" | "site_not_prime" | "site_required" | "split_mismatch" | "subject_changed" | "technician_account_required" | "technician_listed_twice" | "technician_not_found" | "technician_not_registered" | "technician_read_only" | "tier_not_allowed" | "tier_not_below_own" | "tier_required" | "too_many_failed_logins" | "too_many_frames" | "too_many_industry_codes" | "too_many_licence_photos" | "too_many_photos" | "too_many_registrations" | "too_many_reset_requests" | "trade_has_body" | "trade_not_registered" | "trailer_cancel_mismatch" | "trailer_count_mismatch" | "trailer_total_mismatch" | "trainee_without_employer" | "training_before_2025_10_01" | "training_site_not_a_work" | "training_site_not_billed" | "transitional_not_allowed" | "transitional_not_applicable" | "truncated_record" | "unexpected_record" | "unknown_business" | "unknown_employer" | "unknown_fee_type" | "unknown_field" | "unknown_industry_code" | "unknown_qualification_code" | "unknown_record_type" | "unknown_site" | "unknown_technician" | "unknown_trade" | "unknown_works_code" | "unsupported_code_division" | "unsupported_file_kind" | "upload_too_large" | "usage_already_charged" | "validation_error" | "virtual_card_invalid" | "works_code_not_in_force" | "write_conflict" | "wrong_assessment_body" | "wrong_site";
             /** Fields */
             fields: components["schemas"]["ErrorField"][];
             /**
@@ -4743,6 +5325,62 @@ export interface components {
             band: string;
             /** On */
             on: string;
+        };
+        /**
+         * FiledByOut
+         * @description Who filed an application for its applicant: a registration agent (api/agents).
+         */
+        FiledByOut: {
+            /** Agent Name */
+            agent_name: string;
+            /** Agent Pk */
+            agent_pk: number;
+            /**
+             * Channel
+             * @description counter, or paper (its pages scanned)
+             */
+            channel: string;
+            /**
+             * Consent On
+             * Format: date
+             * @description the date on the applicant's signed consent form
+             */
+            consent_on: string;
+            /** Filing Pk */
+            filing_pk: number;
+        };
+        /** FilingOut */
+        FilingOut: {
+            /** Agent Pk */
+            agent_pk: number;
+            application: components["schemas"]["ApplicationOut"];
+            /** Channel */
+            channel: string;
+            /**
+             * Consent On
+             * Format: date
+             */
+            consent_on: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Documents */
+            documents: components["schemas"]["DocumentOut"][];
+            /** Id */
+            id: number;
+            /**
+             * Login
+             * @description the applicant's login name
+             * @default null
+             */
+            login: string | null;
+            /**
+             * Subject Name
+             * @description the technician's or business's name
+             */
+            subject_name: string;
         };
         /** GateQrOut */
         GateQrOut: {
@@ -5358,6 +5996,25 @@ export interface components {
              */
             year_to_date_target: number | null;
         };
+        /** MemberNumberIn */
+        MemberNumberIn: {
+            /**
+             * Number
+             * @description 被共済者番号; null removes it
+             */
+            number: string | null;
+            /** Technician Id */
+            technician_id: string;
+        };
+        /** MemberNumberOut */
+        MemberNumberOut: {
+            /** Name */
+            name: string;
+            /** Number */
+            number: string | null;
+            /** Technician Id */
+            technician_id: string;
+        };
         /** MeOut */
         MeOut: {
             /** Admin Tier */
@@ -5452,6 +6109,27 @@ export interface components {
             message: string;
             /** Read At */
             read_at: string | null;
+        };
+        /** NumbersIn */
+        NumbersIn: {
+            /**
+             * Contract Number
+             * @description 共済契約者番号 of the employer; omitted: unchanged
+             * @default null
+             */
+            contract_number: string | null;
+            /** Members */
+            members?: components["schemas"]["MemberNumberIn"][];
+        };
+        /** NumbersOut */
+        NumbersOut: {
+            /** Contract Number */
+            contract_number: string | null;
+            /**
+             * Members
+             * @description the employer's technicians, with their 被共済者番号
+             */
+            members: components["schemas"]["MemberNumberOut"][];
         };
         /** OfficialLevelOut */
         OfficialLevelOut: {
@@ -6167,6 +6845,11 @@ export interface components {
             business: {
                 [key: string]: unknown;
             } | null;
+            /**
+             * @description the registration agent that filed it, if any
+             * @default null
+             */
+            filed_by: components["schemas"]["FiledByOut"] | null;
             /** @default null */
             technician: components["schemas"]["TechnicianOut"] | null;
         };
@@ -6449,6 +7132,32 @@ export interface components {
             amount_yen: number;
             /** Invoice Id */
             invoice_id: number;
+        };
+        /**
+         * StaffIn
+         * @description A 代行登録担当者. No password: the person sets their own by the link mailed to `email`.
+         */
+        StaffIn: {
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string;
+            /** Login */
+            login: string;
+        };
+        /** StaffOut */
+        StaffOut: {
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string | null;
+            /**
+             * Id
+             * @description the account's id
+             */
+            id: number;
+            /** Login */
+            login: string;
         };
         /** SubAccountIn */
         SubAccountIn: {
@@ -7396,6 +8105,264 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    agents_list_agents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentOut"][];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_create_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAgentOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_set_active: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActiveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_add_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     levels_create_body: {
         parameters: {
             query?: never;
@@ -8642,6 +9609,777 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_get_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_file_business: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    consent?: string;
+                    /** Data */
+                    data: string;
+                    /** Format: binary */
+                    scan_1?: string;
+                    /** Format: binary */
+                    scan_2?: string;
+                    /** Format: binary */
+                    scan_3?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_list_filings: {
+        parameters: {
+            query?: {
+                limit?: number;
+                status?: ("submitted" | "returned" | "approved" | "rejected") | null;
+            };
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingOut"][];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_get_filing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fid: number;
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_get_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                did: number;
+                fid: number;
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_put_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fid: number;
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_resubmit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fid: number;
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_patch_technician: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fid: number;
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TechnicianPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_list_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffOut"][];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_file_technician: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    consent?: string;
+                    /** Data */
+                    data: string;
+                    /** Format: binary */
+                    id_document?: string;
+                    /** Format: binary */
+                    photo: string;
+                    /** Format: binary */
+                    scan_1?: string;
+                    /** Format: binary */
+                    scan_2?: string;
+                    /** Format: binary */
+                    scan_3?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with existing data */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    agents_my_agent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11056,6 +12794,126 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MonthOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_get_numbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumbersOut"];
+                };
+            };
+            /** @description Not logged in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    kentaikyo_put_numbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NumbersIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumbersOut"];
                 };
             };
             /** @description Malformed request */

@@ -16,6 +16,8 @@ export function homeFor(me: Me | null): string {
       return "/firm/sites";
     case "operator":
       return "/review";
+    case "registration_agent":
+      return "/agent";
     default:
       return "/login";
   }

@@ -2,7 +2,7 @@
 // by status and subject and searched by the applicant's names (kanji, kana) and IDs. The page and the search live in
 // the address, so a reload or a shared link shows the same page.
 
-import { html, nothing } from "lit-html";
+import { html, nothing, TemplateResult } from "lit-html";
 import { get } from "../api";
 import { navigate, update, View } from "../app";
 import { formatDateTime, t, tr } from "../i18n";
@@ -21,6 +21,14 @@ interface ReviewPage {
 function applicantName(item: ReviewItem): string {
   if (item.technician) return `${item.technician.family_name} ${item.technician.given_name}`;
   return item.business?.name ?? "—";
+}
+
+
+/** Which registration agent filed it (its name, channel and consent date), if one did. */
+export function filedBy(it: ReviewItem): TemplateResult | typeof nothing {
+  const f = it.filed_by;
+  if (!f) return nothing;
+  return html`<div class="meta" data-testid="filed-by">${t("rv.filed_by", { name: f.agent_name, channel: tr("ag.channel", f.channel), d: f.consent_on })}</div>`;
 }
 
 export async function queueView(query: URLSearchParams): Promise<View> {
@@ -96,6 +104,7 @@ export async function queueView(query: URLSearchParams): Promise<View> {
                 ${badge("status", it.application.status)}
               </div>
               <div class="meta">${t("me.submitted_at")}: ${formatDateTime(it.application.submitted_at)}</div>
+              ${filedBy(it)}
             </li>`)}
           </ul>${pager()}`
         : html`<p>${t("review.empty")}</p>`}

@@ -11,6 +11,7 @@ import { industryName, prefectureName, tradeName } from "../masters";
 import { submit } from "../outbox";
 import type { Business, ReviewItem, Technician } from "../types";
 import { zoomButton } from "../zoom";
+import { filedBy } from "./review-queue";
 import {
   authImg, badge, dl, emptyStatus, errorSummary, field, fieldId, focusErrorSummary, FormStatus, statusFromError,
 } from "../ui";
@@ -205,6 +206,7 @@ export async function reviewDetailView(pk: number): Promise<View> {
           [t("review.kind"), html`${tr("kind", a.kind)}${a.proxy ? html` <span class="badge">${t("review.proxy")}</span>` : nothing}`],
           [t("f.status"), badge("status", a.status)],
           [t("me.submitted_at"), formatDateTime(a.submitted_at)],
+          ...(item.filed_by ? [[t("ag.filed_by_label"), filedBy(item)] as [string, unknown]] : []),
           ...(tech ? [[t("me.tier"), badge("tier", tech.tier)] as [string, unknown]] : []),
         ])}
         ${!open() ? html`<p class="notice info">${t("review.decided", { status: tr("status", a.status) })}</p>` : nothing}
