@@ -19,6 +19,18 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL only)")
+    serve.add_argument(
+        "--loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="event loop (auto: uvloop when installed; bench/README.md)",
+    )
+    serve.add_argument(
+        "--http",
+        choices=("auto", "httptools", "h11"),
+        default="auto",
+        help="HTTP parser (auto: httptools when installed)",
+    )
     sub.add_parser("migrate", help="apply database migrations")
     worker = sub.add_parser("worker", help="run the arq job worker (needs REDIS_URL)")
     worker.add_argument("--burst", action="store_true", help="drain the queue and exit")
@@ -62,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             access_log=False,
             log_config=log_config(),
             server_header=False,
+            loop=_pick(args.loop, "uvloop", "asyncio"),
+            http=_pick(args.http, "httptools", "h11"),
         )
         return 0
     if args.command == "migrate":
@@ -117,6 +131,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"operator {args.login} created")
         return 0
     return 2
+
+
+def _pick(choice: str, fast: str, plain: str) -> str:
+    """uvloop and httptools (dependencies of the package) when they are installed, the pure-Python loop and parser
+    where they do not build (uvloop has no Windows wheel). Named, not left to uvicorn's "auto", so `--loop asyncio`
+    can measure what they save (bench/tap_ingest.py --loop/--http)."""
+    if choice != "auto":
+        return choice
+    import importlib.util
+
+    return fast if importlib.util.find_spec(fast) else plain
 
 
 if __name__ == "__main__":

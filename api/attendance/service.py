@@ -1,7 +1,9 @@
 """Tap ingest: every tap is checked and stored once (idempotency key per sender), rejected taps with their reason.
 
-A batch is handled set-wise: one query each for known keys, cards, technicians, replayed challenges and the contract
-tree, then one bulk insert, so a 1,000-tap batch costs a handful of round trips, not thousands.
+A batch is handled set-wise: on PostgreSQL one statement reads everything the checks need (known keys, cards,
+technicians, replayed challenges, the contract tree) and one statement stores the batch, on one connection taken from
+the pool once, so a 1,000-tap batch costs two round trips (bench/tap_ingest.py, bench/README.md). Every check is still
+made per tap, in Python, from those rows.
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, UTC
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from api.attendance import virtual_card
 from api.attendance.models import Tap, TapMethod, TapStatus
 from api.attendance.schemas import BatchOut, ItemError, TapResult
 from api.errors import validation_fields
 from api.registration.card_profile import response_is_valid
-from api.registration.models import Card, CardStatus, Technician
+from api.registration.models import CardStatus
 from api.sites.models import Site
 from api.sites.training import accepts_without_tree
 from api.timeutil import JST
@@ -56,6 +59,7 @@ def work_date(at: datetime):
     return at.astimezone(JST).date()
 
 
+@lru_cache(maxsize=512)
 def upload_deadline(day: date) -> date:
     """An offline reader or a private system may upload a tap until the direct-input deadline of its day: the end
     of the following month, Japan time."""
@@ -80,10 +84,21 @@ def fingerprint(c: Candidate) -> str:
         c.position,
         c.work_content,
     )
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    return hashlib.sha256(_FP_JSON.encode(parts).encode()).hexdigest()
+
+
+# json.dumps(parts, default=str) builds a new encoder at every call (a sixth of a batch's CPU): one encoder, the same
+# text, so fingerprints of taps stored before still match.
+_FP_JSON = json.JSONEncoder(default=str)
 
 
 def parse_items(items: list[dict[str, Any]], model) -> tuple[list[tuple[int, Any]], list[ItemError]]:
+    """Each item validated on its own model, so one bad tap is refused with its index. The whole list in one call
+    first (a fifth less CPU than a call per item); only a batch with a bad item is gone through item by item."""
+    try:
+        return list(enumerate(_list_adapter(model).validate_python(items))), []
+    except ValidationError:
+        pass
     good, errors = [], []
     for i, raw in enumerate(items):
         try:
@@ -94,6 +109,11 @@ def parse_items(items: list[dict[str, Any]], model) -> tuple[list[tuple[int, Any
     return good, errors
 
 
+@lru_cache(maxsize=8)
+def _list_adapter(model) -> TypeAdapter:
+    return TypeAdapter(list[model])
+
+
 async def ingest(
     *, candidates: list[Candidate], master_keys: Mapping[int, bytes], received_at: datetime
 ) -> tuple[list[TapResult], list[ItemError]]:
@@ -101,7 +121,21 @@ async def ingest(
     NOTHING): a tap already stored — by an earlier upload or by a batch racing this one — is answered with the stored
     tap's verdict and `duplicate: true`. A re-sent key whose content differs is not that tap: it is refused
     (`idempotency_key_reused`), never taken for the stored one. A tap past its upload deadline is refused, naming it."""
-    stored, cards, techs, used, in_tree = await _lookups(candidates)
+    from tortoise import connections
+
+    client = connections.get("default")
+    if client.capabilities.dialect == "postgres":
+        # One connection for the whole batch (in a transaction: the transaction's own): every pool checkout costs a
+        # reset round trip on its return.
+        async with client.acquire_connection() as con:
+            return await _ingest(_Pg(con), candidates, master_keys, received_at)
+    return await _ingest(_Lite(), candidates, master_keys, received_at)
+
+
+async def _ingest(
+    store: _Pg | _Lite, candidates: list[Candidate], master_keys: Mapping[int, bytes], received_at: datetime
+) -> tuple[list[TapResult], list[ItemError]]:
+    stored, cards, techs, used, in_tree = await store.lookups(candidates)
     phone_keys = await phone_keys_of([t.id for t in techs.values()]) if any(c.vcode for c in candidates) else {}
     results: dict[int, TapResult] = {}
     errors: list[ItemError] = []
@@ -135,8 +169,8 @@ async def ingest(
             used=used,
             in_tree=in_tree,
             master_keys=master_keys,
-            received_at=received_at,
             phone_keys=phone_keys,
+            received_at=received_at,
         )
         fresh[c.source_key] = (c, fp, row)
         results[c.index] = TapResult(
@@ -146,9 +180,9 @@ async def ingest(
             duplicate=False,
             reject_reason=row["reject_reason"],
         )
-    lost = await _insert([row for _, _, row in fresh.values()]) if fresh else set()
+    lost = await store.insert([row for _, _, row in fresh.values()]) if fresh else set()
     if lost:
-        await _settle_lost([fresh[k] for k in lost], results, errors)
+        await _settle_lost(store, [fresh[k] for k in lost], results, errors)
     for c, fp in repeats:
         first = results.get(fresh[c.source_key][0].index)
         seen = (
@@ -228,41 +262,39 @@ def _row(
     spent = c.method is not TapMethod.virtual_card or reason in (None, "outside_window", "technician_not_registered")
     if c.challenge and spent:
         used.add((c.card_serial, c.challenge))
-    return dict(
-        source_key=c.source_key,
-        site_id=c.site.id,
-        device_id=c.device_id,
-        api_client_id=c.api_client_id,
-        technician_id=tech.id if tech else None,
-        technician_code=c.technician_code,
-        employer_id=tech.employer_id if tech else None,
-        method=c.method.value,
-        direction=c.direction,  # type: ignore
-        card_serial=c.card_serial,
+    return {
+        "source_key": c.source_key,
+        "site_id": c.site.id,
+        "device_id": c.device_id,
+        "api_client_id": c.api_client_id,
+        "technician_id": tech.id if tech else None,
+        "technician_code": c.technician_code,
+        "employer_id": tech.employer_id if tech else None,
+        "method": c.method.value,
+        "direction": c.direction,  # type: ignore
+        "card_serial": c.card_serial,
         # A replayed challenge is stored without it: the pair stays unique and the reject is still on record.
-        challenge=None if reason in _REPLAYED or not spent else c.challenge,
-        device_time=c.device_time.astimezone(UTC),
-        device_seq=c.device_seq,
-        received_at=received_at,
-        work_date=day,
-        status=status.value,
-        reject_reason=reason,
-        trade=c.trade,
-        position=c.position,
-        work_content=c.work_content,
-        fingerprint=fp,
-    )
+        "challenge": None if reason in _REPLAYED or not spent else c.challenge,
+        "device_time": c.device_time.astimezone(UTC),
+        "device_seq": c.device_seq,
+        "received_at": received_at,
+        "work_date": day,
+        "status": status.value,
+        "reject_reason": reason,
+        "trade": c.trade,
+        "position": c.position,
+        "work_content": c.work_content,
+        "fingerprint": fp,
+    }
 
 
 async def _settle_lost(
-    lost: list[tuple[Candidate, str, dict]], results: dict[int, TapResult], errors: list[ItemError]
+    store: _Pg | _Lite, lost: list[tuple[Candidate, str, dict]], results: dict[int, TapResult], errors: list[ItemError]
 ) -> None:
     """Taps whose insert hit a unique key. Either another request stored the same idempotency key first (answer with
     what it stored), or the card's (serial, challenge) was stored first under another key: this tap replays it, and
     is stored rejected as such."""
-    from tortoise import connections
-
-    stored = await _stored(connections.get("default"), [row["source_key"] for _, _, row in lost])
+    stored = await store.stored([row["source_key"] for _, _, row in lost])
     replays = []
     for c, fp, row in lost:
         if row["source_key"] in stored:
@@ -288,79 +320,204 @@ async def _settle_lost(
                 duplicate=False,
                 reject_reason=why,
             )
-    if replays and (again := await _insert([row for _, _, row in replays])):
-        await _settle_lost([r for r in replays if r[2]["source_key"] in again], results, errors)
+    if replays and (again := await store.insert([row for _, _, row in replays])):
+        await _settle_lost(store, [r for r in replays if r[2]["source_key"] in again], results, errors)
 
 
-async def _stored(conn, keys: list[str]) -> dict[str, dict]:
-    from api import sql
+class CardRow(NamedTuple):
+    """What the checks read of a card (docs/card-profile.md §8): a tuple, not an ORM instance per card."""
 
-    if not keys:
-        return {}
-    return {
-        r["source_key"]: {"status": r["status"], "reject_reason": r["reject_reason"], "fingerprint": r["fingerprint"]}
-        for r in await sql.fetch(
-            conn,
-            f"SELECT source_key, status, reject_reason, fingerprint FROM tap WHERE source_key IN ({sql.marks(keys)})",
-            keys,
-        )
-    }
+    serial: str
+    status: str
+    technician_id: int
+    issued_on: date
+    valid_until: date
+    key_version: int
 
 
-async def _lookups(candidates: list[Candidate]):
-    """Everything the checks need for a batch, in five plain queries whatever its size.
+class TechRow(NamedTuple):
+    technician_id: str  # the CCUS ID the tap names
+    id: int
+    employer_id: int | None
 
-    Hand-written SQL rather than ORM queries: building the ORM's queries cost more CPU than running them (about
-    3 ms of a single tap's 7, bench/tap_ingest.py); rows become model instances through the ORM's own converter."""
-    from tortoise import connections
 
-    from api import sql
+_Lookups = tuple[dict[str, dict], dict[str, CardRow], dict[str, TechRow], set[tuple[str, str]], dict[int, set[int]]]
 
-    conn = connections.get("default")
+
+def _lookup_args(
+    candidates: list[Candidate],
+) -> tuple[list[str], list[tuple[str, str]], list[str], list[str], list[int]]:
     keys = [c.source_key for c in candidates]
+    # Exactly the batch's (serial, challenge) pairs: "serial IN (…) AND challenge IN (…)" made PostgreSQL plan the
+    # cross product as a sequential scan of the whole tap table; a list of pairs is one index probe per pair.
+    pairs = sorted({(c.card_serial, c.challenge) for c in candidates if c.card_serial and c.challenge})
     serials = sorted({c.card_serial for c in candidates if c.card_serial})
     codes = sorted({c.technician_code for c in candidates})
     site_pks = sorted({c.site.id for c in candidates})
-    known = await _stored(conn, keys)
-    # Exactly the batch's (serial, challenge) pairs: "serial IN (…) AND challenge IN (…)" made PostgreSQL plan the
-    # cross product as a sequential scan of the whole tap table (64 ms a batch at 200,000 taps, growing with it);
-    # a VALUES list is one index probe per pair on both back ends.
-    pairs = sorted({(c.card_serial, c.challenge) for c in candidates if c.card_serial and c.challenge})
-    used = (
-        {
-            (r["card_serial"], r["challenge"])
+    return keys, pairs, serials, codes, site_pks  # type: ignore[return-value]
+
+
+# Everything the checks of a batch need, in one statement and one round trip: each part an array of rows, decoded
+# by asyncpg without a dict or a model instance per row. Arrays as parameters, so the text is the same whatever the
+# batch size and asyncpg's statement cache keeps it prepared.
+_PG_LOOKUPS = """
+SELECT
+  ARRAY(SELECT ROW(source_key, status, reject_reason, fingerprint) FROM tap WHERE source_key = ANY($1::text[]))
+    AS stored,
+  ARRAY(SELECT ROW(t.card_serial, t.challenge) FROM unnest($2::text[], $3::text[]) AS u(serial, challenge)
+        JOIN tap t ON t.card_serial = u.serial AND t.challenge = u.challenge) AS used,
+  ARRAY(SELECT ROW(serial, status, technician_id, issued_on, valid_until, key_version) FROM card
+        WHERE serial = ANY($4::text[])) AS cards,
+  ARRAY(SELECT ROW(technician_id, id, employer_id) FROM technician WHERE technician_id = ANY($5::text[])) AS techs,
+  ARRAY(SELECT ROW(site_id, business_id) FROM site_contract WHERE status = 'approved' AND site_id = ANY($6::bigint[]))
+    AS tree"""
+_PG_STORED = "SELECT source_key, status, reject_reason, fingerprint FROM tap WHERE source_key = ANY($1::text[])"
+
+
+def _seen(status: str, reject_reason: str | None, fingerprint: str | None) -> dict:
+    return {"status": status, "reject_reason": reject_reason, "fingerprint": fingerprint}
+
+
+class _Pg:
+    """PostgreSQL: the batch's statements on one raw asyncpg connection (a pool checkout, or the transaction's)."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+
+    async def lookups(self, candidates: list[Candidate]) -> _Lookups:
+        keys, pairs, serials, codes, site_pks = _lookup_args(candidates)
+        r = await self.con.fetchrow(
+            _PG_LOOKUPS, keys, [s for s, _ in pairs], [ch for _, ch in pairs], serials, codes, site_pks
+        )
+        in_tree: dict[int, set[int]] = {pk: set() for pk in site_pks}
+        for site_id, business_id in r["tree"]:
+            in_tree[site_id].add(business_id)
+        return (
+            {k: _seen(st, rr, fp) for k, st, rr, fp in r["stored"]},
+            {row[0]: CardRow(*row) for row in r["cards"]},
+            {row[0]: TechRow(*row) for row in r["techs"]},
+            {(s, ch) for s, ch in r["used"]},
+            in_tree,
+        )
+
+    async def stored(self, keys: list[str]) -> dict[str, dict]:
+        return {r[0]: _seen(r[1], r[2], r[3]) for r in await self.con.fetch(_PG_STORED, keys)} if keys else {}
+
+    async def insert(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Store the rows that no unique key refuses; return the source keys of those it did refuse. One INSERT …
+        SELECT FROM unnest(arrays): the whole batch in one statement, its dirty marks in the same one."""
+        columns = [[row[name] for row in rows] for name, _ in _COLUMNS]
+        inserted = {r[0] for r in await self.con.fetch(_UNNEST_INSERT, *columns)}
+        return {row["source_key"] for row in rows} - inserted
+
+
+class _Lite:
+    """SQLite, the embedded default: plain queries through tortoise (it need not be fast, only right)."""
+
+    async def lookups(self, candidates: list[Candidate]) -> _Lookups:
+        from tortoise import connections
+
+        from api import sql
+
+        conn = connections.get("default")
+        keys, pairs, serials, codes, site_pks = _lookup_args(candidates)
+        known = await self.stored(keys)
+        used = (
+            {
+                (r["card_serial"], r["challenge"])
+                for r in await sql.fetch(
+                    conn,
+                    "SELECT card_serial, challenge FROM tap WHERE (card_serial, challenge) IN (VALUES "
+                    + ", ".join("(?, ?)" for _ in pairs)
+                    + ")",
+                    [v for pair in pairs for v in pair],
+                )
+            }
+            if pairs
+            else set()
+        )
+        cards = {
+            r["serial"]: CardRow(
+                r["serial"],
+                r["status"],
+                int(r["technician_id"]),
+                sql.as_date(r["issued_on"]),
+                sql.as_date(r["valid_until"]),
+                int(r["key_version"]),
+            )
             for r in await sql.fetch(
                 conn,
-                "SELECT card_serial, challenge FROM tap WHERE (card_serial, challenge) IN (VALUES "
-                + ", ".join("(?, ?)" for _ in pairs)
-                + ")",
-                [v for pair in pairs for v in pair],
+                "SELECT serial, status, technician_id, issued_on, valid_until, key_version FROM card "
+                f"WHERE serial IN ({sql.marks(serials)})",
+                serials,
             )
         }
-        if pairs
-        else set()
-    )
-    cards = (
-        {
-            r["serial"]: Card._init_from_db(**r)
-            for r in await sql.fetch(conn, f"SELECT * FROM card WHERE serial IN ({sql.marks(serials)})", serials)
+        techs = {
+            r["technician_id"]: TechRow(
+                r["technician_id"], int(r["id"]), None if r["employer_id"] is None else int(r["employer_id"])
+            )
+            for r in await sql.fetch(
+                conn,
+                f"SELECT technician_id, id, employer_id FROM technician WHERE technician_id IN ({sql.marks(codes)})",
+                codes,
+            )
         }
-        if serials
-        else {}
-    )
-    techs = {
-        r["technician_id"]: Technician._init_from_db(**r)
-        for r in await sql.fetch(conn, f"SELECT * FROM technician WHERE technician_id IN ({sql.marks(codes)})", codes)
-    }
-    in_tree: dict[int, set[int]] = {pk: set() for pk in site_pks}
-    for r in await sql.fetch(
-        conn,
-        f"SELECT site_id, business_id FROM site_contract WHERE status = 'approved' "
-        f"AND site_id IN ({sql.marks(site_pks)})",
-        site_pks,
-    ):
-        in_tree[int(r["site_id"])].add(int(r["business_id"]))
-    return known, cards, techs, used, in_tree
+        in_tree: dict[int, set[int]] = {pk: set() for pk in site_pks}
+        for r in await sql.fetch(
+            conn,
+            f"SELECT site_id, business_id FROM site_contract WHERE status = 'approved' "
+            f"AND site_id IN ({sql.marks(site_pks)})",
+            site_pks,
+        ):
+            in_tree[int(r["site_id"])].add(int(r["business_id"]))
+        return known, cards, techs, used, in_tree
+
+    async def stored(self, keys: list[str]) -> dict[str, dict]:
+        from tortoise import connections
+
+        from api import sql
+
+        if not keys:
+            return {}
+        out = {}
+        for i in range(0, len(keys), 500):  # SQLite's limit on bound parameters
+            part = keys[i : i + 500]
+            for r in await sql.fetch(
+                connections.get("default"),
+                f"SELECT source_key, status, reject_reason, fingerprint FROM tap WHERE source_key IN ({sql.marks(part)})",
+                part,
+            ):
+                out[r["source_key"]] = _seen(r["status"], r["reject_reason"], r["fingerprint"])
+        return out
+
+    async def insert(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Multi-row INSERT … RETURNING and the dirty marks, in one transaction."""
+        from tortoise.transactions import in_transaction
+
+        from api import sql
+        from api.workrecords.service import mark_dirty
+
+        inserted = set()
+        async with in_transaction("default") as conn:
+            for i in range(0, len(rows), 500):
+                part = rows[i : i + 500]
+                got = await sql.fetch(
+                    conn,
+                    f"INSERT INTO tap ({_NAMES}) VALUES "
+                    + ", ".join("(" + ", ".join("?" * len(_COLUMNS)) + ")" for _ in part)
+                    + " ON CONFLICT DO NOTHING RETURNING source_key",
+                    [row[name] for row in part for name, _ in _COLUMNS],
+                )
+                inserted |= {r["source_key"] for r in got}
+            await mark_dirty(
+                conn,
+                [
+                    (row["site_id"], row["work_date"])
+                    for row in rows
+                    if row["source_key"] in inserted and row["status"] == "accepted"
+                ],
+            )
+        return {row["source_key"] for row in rows} - inserted
 
 
 _COLUMNS = [
@@ -401,52 +558,12 @@ WITH ins AS (
 SELECT source_key FROM ins"""
 
 
-async def _insert(rows: list[dict[str, Any]]) -> set[str]:
-    """Store the rows that no unique key refuses; return the source keys of those it did refuse.
-
-    PostgreSQL: one INSERT … SELECT FROM unnest(arrays) — a whole batch in one statement and one round trip, without
-    an ORM object per row. SQLite (the embedded default): multi-row INSERT … RETURNING and the marks, in one
-    transaction."""
-    from tortoise import connections
-    from tortoise.transactions import in_transaction
-
-    from api import db, sql
-    from api.workrecords.service import mark_dirty
-
-    if db.dialect() == "postgres":
-        columns = [[row[name] for row in rows] for name, _ in _COLUMNS]
-        _, got = await connections.get("default").execute_query(_UNNEST_INSERT, columns)
-        inserted = {r["source_key"] for r in got}
-        return {row["source_key"] for row in rows} - inserted
-    inserted = set()
-    async with in_transaction("default") as conn:
-        for i in range(0, len(rows), 500):
-            part = rows[i : i + 500]
-            got = await sql.fetch(
-                conn,
-                f"INSERT INTO tap ({_NAMES}) VALUES "
-                + ", ".join("(" + ", ".join("?" * len(_COLUMNS)) + ")" for _ in part)
-                + " ON CONFLICT DO NOTHING RETURNING source_key",
-                [row[name] for row in part for name, _ in _COLUMNS],
-            )
-            inserted |= {r["source_key"] for r in got}
-        await mark_dirty(
-            conn,
-            [
-                (row["site_id"], row["work_date"])
-                for row in rows
-                if row["source_key"] in inserted and row["status"] == "accepted"
-            ],
-        )
-    return {row["source_key"] for row in rows} - inserted
-
-
-def _card_state_reason(card: Card | None, tech: Technician | None, day) -> str | None:
+def _card_state_reason(card: CardRow | None, tech: TechRow | None, day) -> str | None:
     if card is None:
         return "unknown_card"
-    if card.status is not CardStatus.active:
+    if card.status != CardStatus.active.value:
         return "card_revoked"
-    if tech is None or card.technician_id != tech.id:  # type: ignore[attr-defined]
+    if tech is None or card.technician_id != tech.id:
         return "technician_mismatch"
     if not card.issued_on <= day <= card.valid_until:
         return "card_expired"
@@ -454,7 +571,7 @@ def _card_state_reason(card: Card | None, tech: Technician | None, day) -> str |
 
 
 def _virtual_reason(
-    c: Candidate, card: Card | None, tech: Technician | None, day, used, phone_keys: Mapping[int, dict[str, str]]
+    c: Candidate, card: CardRow | None, tech: TechRow | None, day, used, phone_keys: Mapping[int, dict[str, str]]
 ) -> str | None:
     """The card's own state first (a lost card's virtual card is refused like the card), then the code's checks
     (virtual_card.reason), then its one use per site."""
@@ -497,7 +614,7 @@ _REPLAYED = ("replayed_challenge", "virtual_card_replayed")
 
 
 def _card_reason(
-    c: Candidate, card: Card | None, tech: Technician | None, day, used, master_keys: Mapping[int, bytes]
+    c: Candidate, card: CardRow | None, tech: TechRow | None, day, used, master_keys: Mapping[int, bytes]
 ) -> str | None:
     """docs/card-profile.md §8, in order; the first failing check decides."""
     if (r := _card_state_reason(card, tech, day)) is not None:
