@@ -30,8 +30,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import db, guard
+from api.accounts.credentials import csrf_token
 from api.accounts.models import Account, Role
-from api.auth import CSRF_COOKIE, SESSION_COOKIE, authenticate, csrf_token
+from api.auth import CSRF_COOKIE, SESSION_COOKIE, authenticate
 from api.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, validation_fields
 
 log = logging.getLogger("openccus.http")

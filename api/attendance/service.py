@@ -10,16 +10,17 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, UTC
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from api.attendance.models import Tap, TapMethod, TapStatus
 from api.attendance.schemas import BatchOut, ItemError, TapResult
+from api.cards.models import Card, CardStatus
+from api.cards.profile import response_is_valid
 from api.errors import validation_fields
-from api.registration.card_profile import response_is_valid
-from api.registration.models import Card, CardStatus, Technician
+from api.registration.models import Technician
 from api.sites.models import Site
 from api.timeutil import JST
 

@@ -1,9 +1,9 @@
 from datetime import timedelta
 
-from api.accounts.models import Account, Role
 from api import db
-from api.accounts.service import public_registration
 from api.accounts.credentials import issue_token
+from api.accounts.models import Account, Role
+from api.accounts.service import public_registration
 from api.businesses import service
 from api.businesses.schemas import (
     AccountOut,
@@ -33,15 +33,13 @@ MANAGERS = {Role.business_admin, Role.operator}
     "/businesses",
     summary="Register a business (事業者登録) with its 事業者責任者 account",
     tags=["businesses"],
-    body=BusinessRegisterIn,
-    response=RegisteredBusinessOut,
     status=201,
     errors=(409, 422, 429),
     transactional=False,
 )
-async def register_business(ctx: Ctx):
+async def register_business(ctx: Ctx, body: BusinessRegisterIn) -> RegisteredBusinessOut:
     async def run():
-        business, admin = await service.register_business(data=ctx.body)
+        business, admin = await service.register_business(data=body)
         app = await review.submit_business_application(business=business)
         token, _ = await issue_token(admin, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
         return business, app, token
@@ -64,10 +62,9 @@ async def _managed(ctx: Ctx):
     summary="A business (its admins, operator)",
     tags=["businesses"],
     roles=MANAGERS,
-    response=BusinessOut,
     errors=(403, 404),
 )
-async def get_business(ctx: Ctx):
+async def get_business(ctx: Ctx) -> BusinessOut:
     return service.to_out(await _managed(ctx))
 
 
@@ -76,11 +73,10 @@ async def get_business(ctx: Ctx):
     summary="Look up a business by its 14-digit 事業者ID (name only)",
     tags=["businesses"],
     roles=set(Role),
-    response=BusinessPublicOut,
     errors=(404, 422),
 )
-async def lookup(ctx: Ctx):
-    business = await service.find_by_ccus_id(business_id=check_ccus_id(ctx.path["business_id"], field="business_id"))
+async def lookup(ctx: Ctx, business_id: str) -> BusinessPublicOut:
+    business = await service.find_by_ccus_id(business_id=check_ccus_id(business_id, field="business_id"))
     return BusinessPublicOut(business_id=business.business_id, name=business.name, status=business.status.value)
 
 
@@ -100,10 +96,9 @@ def _account_out(a: Account) -> AccountOut:
     summary="The business's 管理者ID and 現場管理者ID",
     tags=["businesses"],
     roles=MANAGERS,
-    response=list[AccountOut],
     errors=(403, 404),
 )
-async def list_accounts(ctx: Ctx):
+async def list_accounts(ctx: Ctx) -> list[AccountOut]:
     business = await _managed(ctx)
     return [_account_out(a) for a in await Account.filter(business=business).order_by("id")]
 
@@ -113,14 +108,12 @@ async def list_accounts(ctx: Ctx):
     summary="Add a 管理者ID (tier 1–3, below your own)",
     tags=["businesses"],
     roles={Role.business_admin},
-    body=SubAccountIn,
-    response=AccountOut,
     status=201,
     errors=(403, 409, 422),
 )
-async def add_admin(ctx: Ctx):
-    business = await service.get_business(pk=int(ctx.path["pk"]))
-    account = await service.add_sub_account(actor=ctx.user, business=business, data=ctx.body, role=Role.business_admin)
+async def add_admin(ctx: Ctx, pk: int, body: SubAccountIn) -> AccountOut:
+    business = await service.get_business(pk=pk)
+    account = await service.add_sub_account(actor=ctx.user, business=business, data=body, role=Role.business_admin)
     return _account_out(account)
 
 
@@ -129,14 +122,12 @@ async def add_admin(ctx: Ctx):
     summary="Add a 現場管理者ID (free of charge)",
     tags=["businesses"],
     roles={Role.business_admin},
-    body=SubAccountIn,
-    response=AccountOut,
     status=201,
     errors=(403, 409, 422),
 )
-async def add_site_manager(ctx: Ctx):
-    business = await service.get_business(pk=int(ctx.path["pk"]))
-    account = await service.add_sub_account(actor=ctx.user, business=business, data=ctx.body, role=Role.site_manager)
+async def add_site_manager(ctx: Ctx, pk: int, body: SubAccountIn) -> AccountOut:
+    business = await service.get_business(pk=pk)
+    account = await service.add_sub_account(actor=ctx.user, business=business, data=body, role=Role.site_manager)
     return _account_out(account)
 
 
@@ -145,10 +136,9 @@ async def add_site_manager(ctx: Ctx):
     summary="The business's technicians and their registration status",
     tags=["businesses"],
     roles=MANAGERS,
-    response=list[TechnicianSummaryOut],
     errors=(403, 404),
 )
-async def employees(ctx: Ctx):
+async def employees(ctx: Ctx) -> list[TechnicianSummaryOut]:
     return await technicians.employees(business=await _managed(ctx))
 
 
@@ -157,12 +147,11 @@ async def employees(ctx: Ctx):
     summary="An employee has left: off the business's rosters, no employer, face data deleted",
     tags=["businesses"],
     roles={Role.business_admin},
-    response=None,
     status=204,
     errors=(403, 404),
 )
-async def employee_left(ctx: Ctx):
-    await technicians.leave_employer(business=await _managed(ctx), pk=int(ctx.path["tid"]))
+async def employee_left(ctx: Ctx, tid: int) -> None:
+    await technicians.leave_employer(business=await _managed(ctx), pk=tid)
 
 
 @router.post(
@@ -172,22 +161,20 @@ async def employee_left(ctx: Ctx):
     "leaves nothing behind",
     tags=["businesses"],
     roles={Role.business_admin},
-    body=ProxyRegistrationForm,
     uploads=("photo",),
     optional_uploads=("id_document",),
-    response=WholeRegistrationOut,
     status=201,
     errors=(403, 409, 413, 422, 503),
 )
-async def proxy_register_whole(ctx: Ctx):
+async def proxy_register_whole(ctx: Ctx, pk: int, body: ProxyRegistrationForm) -> WholeRegistrationOut:
     from api.face.service import photo_checker
     from api.registration import whole
 
-    business = await service.get_business(pk=int(ctx.path["pk"]))
+    business = await service.get_business(pk=pk)
     tech, application = await whole.register_proxy_whole(
         actor=ctx.user,
         business=business,
-        data=ctx.body.data,
+        data=body.data,
         photo=ctx.files["photo"],
         id_document=ctx.files.get("id_document"),
         settings=ctx.settings,
@@ -202,12 +189,10 @@ async def proxy_register_whole(ctx: Ctx):
     summary="Register a technician by proxy (代行申請, with consent)",
     tags=["businesses"],
     roles={Role.business_admin},
-    body=TechnicianProxyRegisterIn,
-    response=TechnicianOut,
     status=201,
     errors=(403, 409, 422),
 )
-async def proxy_register(ctx: Ctx):
-    business = await service.get_business(pk=int(ctx.path["pk"]))
-    tech = await technicians.register_proxy(actor=ctx.user, business=business, data=ctx.body)
+async def proxy_register(ctx: Ctx, pk: int, body: TechnicianProxyRegisterIn) -> TechnicianOut:
+    business = await service.get_business(pk=pk)
+    tech = await technicians.register_proxy(actor=ctx.user, business=business, data=body)
     return await technicians.to_out(tech)

@@ -16,9 +16,8 @@ router = Router()
     "/masters",
     summary="Every code table (職種, 立場, 資格, 業種, 都道府県) with its source, and how IDs are checked",
     tags=["masters"],
-    response=MastersOut,
 )
-async def masters(ctx: Ctx):
+async def masters(ctx: Ctx) -> MastersOut:
     return service.all_tables()
 
 
@@ -26,12 +25,11 @@ async def masters(ctx: Ctx):
     "/masters/{name}",
     summary="One code table: trades, positions, qualifications, industries or prefectures",
     tags=["masters"],
-    response=CodeTable,
     errors=(404,),
     path_values={"name": list(get_args(service.TableName))},
 )
-async def master(ctx: Ctx):
-    found = service.table(ctx.path["name"])
+async def master(ctx: Ctx, name: str) -> CodeTable:
+    found = service.table(name)
     if found is None:
         raise NotFound(
             "No such code table: trades, positions, qualifications, industries or prefectures.", code="master_not_found"

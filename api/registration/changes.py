@@ -25,16 +25,9 @@ from api.audit import service as audit
 from api.businesses.models import Business, ReviewStatus
 from api.crypto import Vault
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable, validation_fields
+from api.media.models import ImageKind, StoredImage
 from api.registration.change_schemas import DOCUMENTED, PAYLOADS, RETURNABLE, TECHNICIAN_TYPES, PriorExperienceChange
-from api.registration.models import (
-    Application,
-    ApplicationKind,
-    ImageKind,
-    Qualification,
-    StoredImage,
-    SubjectType,
-    Technician,
-)
+from api.registration.models import Application, ApplicationKind, Qualification, SubjectType, Technician
 from api.registration.schemas import IdentityFields, ReturnIn
 from api.settings import Settings
 from api.timeutil import today_jst

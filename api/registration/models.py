@@ -13,35 +13,6 @@ class Tier(str, Enum):
     detailed = "detailed"  # 詳細型
 
 
-class ImageKind(str, Enum):
-    face_photo = "face_photo"
-    id_document = "id_document"
-    certificate = "certificate"
-    face_extra = "face_extra"  # extra photos for face check-in (up to 3), enrolled with the registration photo
-
-
-class StoredImage(Model):
-    """A normalised JPEG, encrypted at rest (api.crypto.Vault). Personal data: never served without a check.
-
-    A technician's current face photo / identity document is their newest image of that kind, and a replaced one is
-    deleted. (No photo foreign key on Technician: it would make a cycle the migrations cannot order.)"""
-
-    id = fields.BigIntField(primary_key=True)
-    kind = fields.CharEnumField(ImageKind, max_length=20)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Technician", related_name="images", on_delete=fields.CASCADE
-    )
-    content_type = fields.CharField(max_length=40)
-    width = fields.IntField()
-    height = fields.IntField()
-    sha256 = fields.CharField(max_length=64)  # of the normalised plaintext: lets a job notice a changed photo
-    sealed = fields.BinaryField()
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "stored_image"
-
-
 class Technician(Model):
     id = fields.BigIntField(primary_key=True)
     technician_id = fields.CharField(max_length=14, unique=True, null=True)  # issued on approval
@@ -157,25 +128,3 @@ class Application(Model):
     class Meta:
         table = "application"
         indexes = (("status", "subject_type"),)
-
-
-class CardStatus(str, Enum):
-    active = "active"
-    lost = "lost"
-    revoked = "revoked"
-
-
-class Card(Model):
-    id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation[Technician] = fields.ForeignKeyField(
-        "models.Technician", related_name="cards", on_delete=fields.CASCADE
-    )
-    serial = fields.CharField(max_length=16, unique=True)  # 8 bytes hex (card profile)
-    issued_on = fields.DateField()
-    valid_until = fields.DateField()
-    status = fields.CharEnumField(CardStatus, max_length=10, default=CardStatus.active)
-    key_version = fields.SmallIntField(default=1)
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "card"

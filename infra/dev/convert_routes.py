@@ -35,7 +35,9 @@ def _is_route(dec: ast.expr) -> bool:
 
 
 def _offset(lines: list[str], lineno: int, col: int) -> int:
-    return sum(len(ln) for ln in lines[: lineno - 1]) + len(lines[lineno - 1].encode()[:col].decode())  # col is in UTF-8 bytes
+    return sum(len(ln) for ln in lines[: lineno - 1]) + len(
+        lines[lineno - 1].encode()[:col].decode()
+    )  # col is in UTF-8 bytes
 
 
 def _span(src: str, lines: list[str], node: ast.AST) -> tuple[int, int]:
@@ -57,7 +59,9 @@ def _span(src: str, lines: list[str], node: ast.AST) -> tuple[int, int]:
 
 def _names_used(fn: ast.AsyncFunctionDef) -> set[str]:
     return {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)} | {
-        a.arg for n in ast.walk(fn) if isinstance(n, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef)
+        a.arg
+        for n in ast.walk(fn)
+        if isinstance(n, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef)
         for a in n.args.args
     }
 
@@ -92,8 +96,15 @@ def convert(src: str) -> str:
         drop = []
         for name in ("body", "query"):
             k = kws.get(name)
-            if k is None or name in used:
+            if k is None:
                 continue
+            if name in used:  # `body: LoginIn = ctx.body` as the first line is the old spelling of the same thing
+                alias = re.match(rf"{name}: [\w\[\], |]+ = ctx\.{name}\n[ \t]*", text)
+                if not alias or len(re.findall(rf"\b{name}\b", text)) - 1 != sum(
+                    1 for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == name
+                ):
+                    continue
+                text = text[alias.end() :]
             params.append(f"{name}: {ast.get_source_segment(src, k.value)}")
             text = re.sub(rf"\bctx\.{name}\b", name, text)
             drop.append(k)
