@@ -207,6 +207,8 @@ def _from_signature(fn: Handler, path: str, kw: dict[str, Any]) -> None:
             assert "{" + name + "}" in path or "{" + name + ":" in path, f"{fn.__name__}: `{name}` is not in {path}"
             assert param.default is inspect.Parameter.empty, f"{fn.__name__}: a path parameter has no default"
             kw.setdefault("path_args", {})[name] = tp
+            if typing.get_origin(tp) is typing.Literal:  # a fixed set of values (a batch name): an enum in the docs
+                kw.setdefault("path_values", {}).setdefault(name, [str(v) for v in typing.get_args(tp)])
     if "return" in hints and "response" not in kw:
         kw["response"] = _response_type(hints["return"])
 

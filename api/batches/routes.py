@@ -3,7 +3,6 @@ a run's status and counts. Operator only; every run is audited."""
 
 from __future__ import annotations
 
-from typing import get_args
 
 from api.accounts.models import Role
 from api.batches import registry, service
@@ -82,9 +81,8 @@ async def get_run(ctx: Ctx, pk: int) -> BatchRunOut:
     roles=OPERATOR,
     status=202,
     errors=(404, 409, 422),
-    path_values={"name": list(get_args(BatchName))},
 )
-async def run_batch(ctx: Ctx, name: str, body: BatchRunIn) -> BatchRunOut:
+async def run_batch(ctx: Ctx, name: BatchName, body: BatchRunIn) -> BatchRunOut:
     period = parse_period(body.period) if body and body.period else None
     if name == "billing-close":  # refused at once, not only when the job runs
         ensure_can_finalise(ctx.settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import get_args
 
 from api.errors import NotFound
 from api.http import Ctx, Router
@@ -26,9 +25,8 @@ async def masters(ctx: Ctx) -> MastersOut:
     summary="One code table: trades, positions, qualifications, industries or prefectures",
     tags=["masters"],
     errors=(404,),
-    path_values={"name": list(get_args(service.TableName))},
 )
-async def master(ctx: Ctx, name: str) -> CodeTable:
+async def master(ctx: Ctx, name: service.TableName) -> CodeTable:
     found = service.table(name)
     if found is None:
         raise NotFound(
