@@ -110,7 +110,7 @@ async def _check(tech: Technician, change_type: str, payload: BaseModel) -> None
 
 
 async def _check_prior(tech: Technician, p: PriorExperienceChange) -> None:
-    from api.levels.models import PriorExperience
+    from api.registration.models import PriorExperience
 
     if tech.registered_on is not None and p.period_to >= tech.registered_on:
         raise Unprocessable.field(
@@ -368,7 +368,7 @@ async def _apply_data(tech: Technician, app: Application) -> tuple[dict, dict]:
 
 
 async def _apply_prior(tech: Technician, app: Application) -> tuple[dict, dict]:
-    from api.levels.models import PriorExperience
+    from api.registration.models import PriorExperience
 
     p = app.payload or {}
     await PriorExperience.create(
@@ -386,7 +386,7 @@ async def _apply_prior(tech: Technician, app: Application) -> tuple[dict, dict]:
 
 
 async def _apply_kaitai(tech: Technician, app: Application) -> tuple[dict, dict]:
-    from api.keishin.models import KaitaiEvidence
+    from api.registration.models import KaitaiEvidence
 
     p = app.payload or {}
     await KaitaiEvidence.create(
