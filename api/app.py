@@ -18,10 +18,12 @@ from starlette.staticfiles import StaticFiles
 
 from api import db
 from api.billing.issuer import warn_at_start as issuer_warning
+from api.cards.revocation import revocations_version
 from api.crypto import Vault
-from api.devices.service import DeviceCache, revocations_version
+from api.devices.service import DeviceCache
 from api.devices.watch import RevocationWatch
-from api.errors import NotFound, exception_handlers
+from api.error_handlers import exception_handlers
+from api.errors import NotFound
 from api.face.pool import FacePool
 from api.face.runtime import FaceRuntime
 from api.http import Endpoint, Router
@@ -37,33 +39,32 @@ log = logging.getLogger("openccus")
 def routers() -> list[Router]:
     from api.accounts.routes import router as accounts
     from api.attendance.routes import router as attendance
+    from api.agents.routes import router as agents  # registration agents (認定登録機関, 建設業協会)
     from api.attendance.virtual_routes import router as virtual_cards  # virtual card reads (issue 20.4)
+    from api.audit.routes import router as audit
+    from api.batches.routes import router as batches
+    from api.billing.routes import router as billing
+    from api.businesses.routes import router as businesses
     from api.devices.routes import router as devices
+    from api.face.routes import router as face
     from api.keishin.routes import router as keishin
+    from api.kentaikyo.routes import router as kentaikyo
+    from api.kpi.routes import router as kpi
+    from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
     from api.levels.routes import router as levels
+    from api.licence.routes import router as licence
+    from api.mail.routes import router as mail  # outgoing e-mail (operator console)
+    from api.masters.routes import router as masters
+    from api.notifications.routes import router as notifications
+    from api.payments.routes import router as payments
+    from api.phone.routes import router as phone
+    from api.recovery.routes import router as recovery  # password reset by e-mail, password change
+    from api.registration.change_routes import router as changes  # 変更申請 and corrections (issue 18)
+    from api.registration.review_routes import router as review
+    from api.registration.routes import router as registration
     from api.reports.routes import router as reports
     from api.sites.routes import router as sites
     from api.workrecords.routes import router as workrecords
-    from api.batches.routes import router as batches
-    from api.audit.routes import router as audit
-    from api.businesses.routes import router as businesses
-    from api.notifications.routes import router as notifications
-    from api.registration.review_routes import router as review
-    from api.registration.routes import router as registration
-
-    from api.billing.routes import router as billing
-    from api.face.routes import router as face
-    from api.phone.routes import router as phone
-    from api.kpi.routes import router as kpi
-    from api.kentaikyo.routes import router as kentaikyo
-    from api.licence.routes import router as licence
-    from api.masters.routes import router as masters
-    from api.payments.routes import router as payments
-    from api.registration.change_routes import router as changes  # 変更申請 and corrections (issue 18)
-    from api.levels.judged_routes import router as judged  # applications, assessment bodies, judged levels
-    from api.mail.routes import router as mail  # outgoing e-mail (operator console)
-    from api.recovery.routes import router as recovery  # password reset by e-mail, password change
-    from api.agents.routes import router as agents  # registration agents (認定登録機関, 建設業協会)
 
     return [
         accounts,

@@ -15,15 +15,8 @@ import hmac
 from starlette.requests import Request
 from tortoise.timezone import now
 
-# Credentials live in api/accounts/credentials.py (no web layer); re-exported for the request side.
-from api.accounts.credentials import (  # noqa: F401
-    csrf_token,
-    hash_password,
-    hash_password_off_loop,
-    issue_token,
-    token_digest,
-    verify_password,
-)
+# Password hashing and token digests live in api/accounts/credentials.py, which services use without the web layer.
+from api.accounts.credentials import csrf_token, token_digest
 from api.errors import Forbidden
 
 SESSION_COOKIE = "oc_session"

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     op = sub.add_parser("create-operator", help="create an operator account")
     op.add_argument("--login", required=True)
     op.add_argument("--name", default="運営主体")
-    from api.registration import cards_cli
+    from api.cards import cli as cards_cli
 
     cards_cli.add_parser(sub)  # openccus cards versions | rotate | revoke-version V
     from api import partitions_cli
@@ -117,7 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "create-operator":
         password = os.environ.get("OPENCCUS_OPERATOR_PASSWORD") or getpass.getpass("password: ")
         from api.demo import create_operator
-
         from api.errors import AppError
 
         try:

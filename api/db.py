@@ -17,7 +17,9 @@ MODEL_MODULES = [
     "api.accounts.models",
     "api.audit.models",
     "api.businesses.models",
+    "api.media.models",  # stored images
     "api.registration.models",
+    "api.cards.models",  # cards and the revocation list
     "api.notifications.models",
     "api.sites.models",
     "api.devices.models",

@@ -20,8 +20,9 @@ from api.businesses.models import Business
 from api.businesses.schemas import BusinessRegisterIn
 from api.businesses.service import register_business
 from api.crypto import Vault
+from api.media.models import ImageKind
 from api.registration import review, service
-from api.registration.models import ApplicationKind, ImageKind, Qualification, Tier
+from api.registration.models import ApplicationKind, Qualification, Tier
 from api.registration.schemas import DetailedIn, IdentityFields
 from api.settings import Settings
 from api.timeutil import today_jst

@@ -1,6 +1,6 @@
 """The one error type of the pure engines (経審, levels, reports, tariffs): bad input with a stable machine `code`,
-a human `message` and the offending input `field`. It does not depend on the HTTP layer; api/errors.py renders every
-subclass as 422."""
+a human `message` and the offending input `field`. It does not depend on the HTTP layer; api/error_handlers.py
+renders every subclass as 422."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 DATA = Path(__file__).parent / "data"
 
-# Codes that only the framework handlers in api/errors.py send: request-schema validation (422), paths that no route
+# Codes that only the framework handlers in api/error_handlers.py send: request-schema validation (422), paths that no route
 # serves (404/405), another HTTP error, a write that lost a race to a unique constraint (409), our own failure (500).
 FRAMEWORK = ("validation_error", "not_found", "method_not_allowed", "http_error", "write_conflict", "internal_error")
 

@@ -170,9 +170,9 @@ class Settings(BaseSettings):
     def online_payment_available(self) -> bool:
         return self.stripe_api_key is not None
 
-    def card_keys(self):  # -> api.registration.card_keys.MasterKeys
+    def card_keys(self):  # -> api.cards.keys.MasterKeys
         """The card master keys by version; new cards take ``.newest``."""
-        from api.registration.card_keys import load
+        from api.cards.keys import load
 
         return load(self)
 

@@ -27,7 +27,7 @@ import httpx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from api.registration.card_profile import card_response, derive_card_key
+from api.cards.profile import card_response, derive_card_key
 from api.timeutil import JST
 
 PG = os.environ.get("OPENCCUS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -49,9 +49,10 @@ async def setup(master: bytes, readers: int) -> tuple[list[str], list[tuple[str,
     from api.accounts.models import Account, Role
     from api.auth import issue_token
     from api.businesses.models import Business, ReviewStatus
+    from api.cards.models import Card
     from api.devices.models import Device, DeviceKind
     from api.ids import new_ccus_id
-    from api.registration.models import Card, Technician
+    from api.registration.models import Technician
     from api.settings import Settings
     from api.sites.models import ContractStatus, Site, SiteContract
 

@@ -25,13 +25,10 @@ def me_out(a: Account) -> MeOut:
     summary="Log in; returns a bearer token (or, with `X-OpenCCUS-Session: cookie`, sets the "
     "PWA's HttpOnly session cookie and returns no token)",
     tags=["auth"],
-    body=LoginIn,
-    response=TokenOut,
     transactional=False,
     errors=(401, 429),
 )
-async def login(ctx: Ctx):
-    body: LoginIn = ctx.body
+async def login(ctx: Ctx, body: LoginIn) -> TokenOut:
     token, row, account = await service.login(
         login=body.login, password=body.password, ip=ctx.client_address, settings=ctx.settings, limits=ctx.state.limits
     )
@@ -56,14 +53,13 @@ async def logout(ctx: Ctx):
     summary="Log out everywhere: revoke every token of this account",
     tags=["auth"],
     roles=ALL_ROLES,
-    response=LogoutAllOut,
 )
-async def logout_all(ctx: Ctx):
+async def logout_all(ctx: Ctx) -> LogoutAllOut:
     revoked = await service.logout_everywhere(account=ctx.user)
     ctx.end_session()
     return LogoutAllOut(revoked=revoked)
 
 
-@router.get("/auth/me", summary="Who am I", tags=["auth"], roles=ALL_ROLES, response=MeOut)
-async def me(ctx: Ctx):
+@router.get("/auth/me", summary="Who am I", tags=["auth"], roles=ALL_ROLES)
+async def me(ctx: Ctx) -> MeOut:
     return me_out(ctx.user)

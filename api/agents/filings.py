@@ -19,12 +19,13 @@ from api.businesses.models import Business, ReviewStatus
 from api.businesses.schemas import BusinessRegisterIn
 from api.crypto import Vault
 from api.errors import Conflict, NotFound, Unprocessable
-from api.images import NormalisedImage, normalise_image_off_loop
+from api.media.images import NormalisedImage, normalise_image_off_loop
 from api.registration import review, whole
 from api.registration import service as technicians
-from api.registration.models import Application, ImageKind, Technician
+from api.registration.models import Application, Technician
+from api.media.models import ImageKind
 from api.registration.schemas import FiledByOut, IdentityFields, TechnicianPatch
-from api.registration.service import ImageCheck
+from api.media.service import ImageCheck
 from api.settings import Settings
 from api.timeutil import today_jst
 

@@ -44,20 +44,16 @@ def _staff_out(a) -> StaffOut:
     "代行登録担当者, who sets a password by the mailed link",
     tags=["agents"],
     roles=OPERATOR,
-    body=AgentIn,
-    response=CreatedAgentOut,
     status=201,
     errors=(409, 422),
 )
-async def create_agent(ctx: Ctx):
-    agent, staff = await service.create_agent(actor=ctx.user, data=ctx.body)
+async def create_agent(ctx: Ctx, body: AgentIn) -> CreatedAgentOut:
+    agent, staff = await service.create_agent(actor=ctx.user, data=body)
     return CreatedAgentOut(agent=await service.agent_out(agent), staff=_staff_out(staff))
 
 
-@router.get(
-    "/admin/agents", summary="Every registration agent", tags=["agents"], roles=OPERATOR, response=list[AgentOut]
-)
-async def list_agents(ctx: Ctx):
+@router.get("/admin/agents", summary="Every registration agent", tags=["agents"], roles=OPERATOR)
+async def list_agents(ctx: Ctx) -> list[AgentOut]:
     return [await service.agent_out(a) for a in await service.list_agents()]
 
 
@@ -66,13 +62,11 @@ async def list_agents(ctx: Ctx):
     summary="Suspend or reactivate an agent (a suspended agent's staff file nothing)",
     tags=["agents"],
     roles=OPERATOR,
-    body=ActiveIn,
-    response=AgentOut,
     errors=(404,),
 )
-async def set_active(ctx: Ctx):
-    agent = await service.get_agent(pk=int(ctx.path["pk"]))
-    return await service.agent_out(await service.set_active(actor=ctx.user, agent=agent, active=ctx.body.active))
+async def set_active(ctx: Ctx, pk: int, body: ActiveIn) -> AgentOut:
+    agent = await service.get_agent(pk=pk)
+    return await service.agent_out(await service.set_active(actor=ctx.user, agent=agent, active=body.active))
 
 
 @router.post(
@@ -80,14 +74,12 @@ async def set_active(ctx: Ctx):
     summary="Add a 代行登録担当者 (sets a password by the mailed link)",
     tags=["agents"],
     roles=OPERATOR,
-    body=StaffIn,
-    response=StaffOut,
     status=201,
     errors=(404, 409, 422),
 )
-async def add_staff(ctx: Ctx):
-    agent = await service.get_agent(pk=int(ctx.path["pk"]))
-    return _staff_out(await service.add_staff(actor=ctx.user, agent=agent, data=ctx.body))
+async def add_staff(ctx: Ctx, pk: int, body: StaffIn) -> StaffOut:
+    agent = await service.get_agent(pk=pk)
+    return _staff_out(await service.add_staff(actor=ctx.user, agent=agent, data=body))
 
 
 @router.get(
@@ -95,10 +87,9 @@ async def add_staff(ctx: Ctx):
     summary="My agent (its staff): the counter pages start here",
     tags=["agents"],
     roles=STAFF,
-    response=AgentOut,
     errors=(403, 404),
 )
-async def my_agent(ctx: Ctx):
+async def my_agent(ctx: Ctx) -> AgentOut:
     return await service.agent_out(await service.my_agent(actor=ctx.user))
 
 
@@ -107,11 +98,10 @@ async def my_agent(ctx: Ctx):
     summary="An agent (the operator, its own staff)",
     tags=["agents"],
     roles=READERS,
-    response=AgentOut,
     errors=(403, 404),
 )
-async def get_agent(ctx: Ctx):
-    return await service.agent_out(await service.visible_agent(actor=ctx.user, pk=int(ctx.path["pk"])))
+async def get_agent(ctx: Ctx, pk: int) -> AgentOut:
+    return await service.agent_out(await service.visible_agent(actor=ctx.user, pk=pk))
 
 
 @router.get(
@@ -119,11 +109,10 @@ async def get_agent(ctx: Ctx):
     summary="An agent's 代行登録担当者",
     tags=["agents"],
     roles=READERS,
-    response=list[StaffOut],
     errors=(403, 404),
 )
-async def list_staff(ctx: Ctx):
-    return await service.staff_of(await service.visible_agent(actor=ctx.user, pk=int(ctx.path["pk"])))
+async def list_staff(ctx: Ctx, pk: int) -> list[StaffOut]:
+    return await service.staff_of(await service.visible_agent(actor=ctx.user, pk=pk))
 
 
 async def _own(ctx: Ctx):
@@ -137,20 +126,18 @@ async def _own(ctx: Ctx):
     "`scan_1`–`scan_3`; the technician sets a password by the mailed link",
     tags=["agents"],
     roles=STAFF,
-    body=AgentTechnicianForm,
     uploads=("photo",),
     optional_uploads=("id_document", "consent", *filings.SCAN_FIELDS),
-    response=FilingOut,
     status=201,
     errors=(403, 404, 409, 413, 422, 503),
 )
-async def file_technician(ctx: Ctx):
+async def file_technician(ctx: Ctx, body: AgentTechnicianForm) -> FilingOut:
     from api.face.service import photo_checker
 
     filing = await filings.file_technician(
         agent=await _own(ctx),
         staff=ctx.user,
-        data=ctx.body.data,
+        data=body.data,
         photo=ctx.files["photo"],
         id_document=ctx.files.get("id_document"),
         consent=ctx.files.get("consent"),
@@ -168,17 +155,15 @@ async def file_technician(ctx: Ctx):
     "application's `scan_1`–`scan_3`); its 事業者責任者 sets a password by the mailed link",
     tags=["agents"],
     roles=STAFF,
-    body=AgentBusinessForm,
     optional_uploads=("consent", *filings.SCAN_FIELDS),
-    response=FilingOut,
     status=201,
     errors=(403, 404, 409, 413, 422),
 )
-async def file_business(ctx: Ctx):
+async def file_business(ctx: Ctx, body: AgentBusinessForm) -> FilingOut:
     filing = await filings.file_business(
         agent=await _own(ctx),
         staff=ctx.user,
-        data=ctx.body.data,
+        data=body.data,
         consent=ctx.files.get("consent"),
         scans=[ctx.files[n] for n in filings.SCAN_FIELDS if n in ctx.files],
         settings=ctx.settings,
@@ -192,13 +177,11 @@ async def file_business(ctx: Ctx):
     summary="The agent's own filings, newest first, with each application's status and return reasons",
     tags=["agents"],
     roles=READERS,
-    query=FilingQuery,
-    response=list[FilingOut],
     errors=(403, 404),
 )
-async def list_filings(ctx: Ctx):
-    agent = await service.visible_agent(actor=ctx.user, pk=int(ctx.path["pk"]))
-    q: FilingQuery = ctx.query
+async def list_filings(ctx: Ctx, pk: int, query: FilingQuery) -> list[FilingOut]:
+    agent = await service.visible_agent(actor=ctx.user, pk=pk)
+    q: FilingQuery = query
     return [await filings.filing_out(f) for f in await filings.filings(agent=agent, status=q.status, limit=q.limit)]
 
 
@@ -212,10 +195,9 @@ async def _filing(ctx: Ctx, *, write: bool = False):
     summary="One filing",
     tags=["agents"],
     roles=READERS,
-    response=FilingOut,
     errors=(403, 404),
 )
-async def get_filing(ctx: Ctx):
+async def get_filing(ctx: Ctx) -> FilingOut:
     return await filings.filing_out(await _filing(ctx))
 
 
@@ -227,8 +209,8 @@ async def get_filing(ctx: Ctx):
     errors=(403, 404),
     media=("image/jpeg",),
 )
-async def get_document(ctx: Ctx):
-    data = await filings.document_bytes(filing=await _filing(ctx), pk=int(ctx.path["did"]), vault=ctx.state.vault)
+async def get_document(ctx: Ctx, did: int):
+    data = await filings.document_bytes(filing=await _filing(ctx), pk=did, vault=ctx.state.vault)
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
@@ -237,12 +219,10 @@ async def get_document(ctx: Ctx):
     summary="Correct a returned technician's data",
     tags=["agents"],
     roles=STAFF,
-    body=TechnicianPatch,
-    response=FilingOut,
     errors=(403, 404, 409, 422),
 )
-async def patch_technician(ctx: Ctx):
-    filing = await filings.patch_technician(staff=ctx.user, filing=await _filing(ctx, write=True), patch=ctx.body)
+async def patch_technician(ctx: Ctx, body: TechnicianPatch) -> FilingOut:
+    filing = await filings.patch_technician(staff=ctx.user, filing=await _filing(ctx, write=True), patch=body)
     return await filings.filing_out(filing)
 
 
@@ -252,10 +232,9 @@ async def patch_technician(ctx: Ctx):
     tags=["agents"],
     roles=STAFF,
     uploads=("file",),
-    response=FilingOut,
     errors=(403, 404, 409, 413, 422, 503),
 )
-async def put_photo(ctx: Ctx):
+async def put_photo(ctx: Ctx) -> FilingOut:
     from api.face.service import photo_checker
 
     filing = await filings.replace_photo(
@@ -274,8 +253,7 @@ async def put_photo(ctx: Ctx):
     summary="Resubmit a returned application the agent filed",
     tags=["agents"],
     roles=STAFF,
-    response=FilingOut,
     errors=(403, 404, 409, 422),
 )
-async def resubmit(ctx: Ctx):
+async def resubmit(ctx: Ctx) -> FilingOut:
     return await filings.filing_out(await filings.resubmit(filing=await _filing(ctx, write=True)))

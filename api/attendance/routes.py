@@ -60,13 +60,11 @@ async def _card_batch(ctx: Ctx, items: list[dict]) -> BatchOut:
     summary="Upload card taps from a reader (up to 1,000; each stored once)",
     tags=["attendance"],
     roles={Role.device},
-    body=TapBatchIn,
-    response=BatchOut,
     errors=(403,),
     transactional=False,
 )  # one INSERT statement, atomic by itself: no BEGIN/COMMIT round trips
-async def tap_batch(ctx: Ctx):
-    return await _card_batch(ctx, ctx.body.taps)
+async def tap_batch(ctx: Ctx, body: TapBatchIn) -> BatchOut:
+    return await _card_batch(ctx, body.taps)
 
 
 @router.post(
@@ -74,13 +72,11 @@ async def tap_batch(ctx: Ctx):
     summary="Upload one card tap",
     tags=["attendance"],
     roles={Role.device},
-    body=TapIn,
-    response=TapResult,
     errors=(403, 409, 422),
     transactional=False,
 )
-async def tap_one(ctx: Ctx):
-    out = await _card_batch(ctx, [ctx.body.model_dump(mode="json")])
+async def tap_one(ctx: Ctx, body: TapIn) -> TapResult:
+    out = await _card_batch(ctx, [body.model_dump(mode="json")])
     if out.errors:
         if out.errors[0].error == "idempotency_key_reused":
             raise Conflict(out.errors[0].message, code=out.errors[0].error)
@@ -93,13 +89,11 @@ async def tap_one(ctx: Ctx):
     summary="Push entries/exits from a private attendance system (API連携)",
     tags=["attendance"],
     roles={Role.api_client},
-    body=AttendanceBatchIn,
-    response=BatchOut,
     errors=(403,),
     transactional=False,
 )
-async def push_attendance(ctx: Ctx):
-    good, errors = service.parse_items(ctx.body.records, AttendanceIn)
+async def push_attendance(ctx: Ctx, body: AttendanceBatchIn) -> BatchOut:
+    good, errors = service.parse_items(body.records, AttendanceIn)
     sites = {s.site_id: s for s in await Site.filter(site_id__in=[r.site_id for _, r in good])}
     allowed = set(
         await SiteContract.filter(
@@ -147,15 +141,13 @@ async def push_attendance(ctx: Ctx):
     summary="The site's taps, with reject reasons (site managers)",
     tags=["attendance"],
     roles={Role.business_admin, Role.site_manager, Role.operator},
-    query=TapQuery,
-    response=list[TapOut],
     errors=(403, 404),
 )
-async def site_taps(ctx: Ctx):
-    site = await get_site(pk=int(ctx.path["pk"]))
+async def site_taps(ctx: Ctx, pk: int, query: TapQuery) -> list[TapOut]:
+    site = await get_site(pk=pk)
     if ctx.user.role is not Role.operator:
         await ensure_manages(ctx.user, site)
-    q: TapQuery = ctx.query
+    q: TapQuery = query
     qs = Tap.filter(site=site).order_by("-id")
     if q.status:
         qs = qs.filter(status=q.status)

@@ -21,9 +21,9 @@ from pydantic import TypeAdapter, ValidationError
 from api.attendance import virtual_card
 from api.attendance.models import Tap, TapMethod, TapStatus
 from api.attendance.schemas import BatchOut, ItemError, TapResult
+from api.cards.models import CardStatus
+from api.cards.profile import response_is_valid
 from api.errors import validation_fields
-from api.registration.card_profile import response_is_valid
-from api.registration.models import CardStatus
 from api.sites.models import Site
 from api.sites.training import accepts_without_tree
 from api.timeutil import JST

@@ -16,14 +16,12 @@ router = Router()
     summary="Upload virtual card reads from a kiosk or a site manager's phone (up to 200; each stored once)",
     tags=["attendance"],
     roles={Role.device},
-    body=VirtualTapBatchIn,
-    response=BatchOut,
     errors=(403,),
     transactional=False,
 )
-async def virtual_batch(ctx: Ctx):
+async def virtual_batch(ctx: Ctx, body: VirtualTapBatchIn) -> BatchOut:
     device = await device_of(ctx.user, cache=ctx.state.device_cache)
-    return await virtual_taps.ingest_reads(device=device, items=ctx.body.taps, master_keys=ctx.settings.card_keys())
+    return await virtual_taps.ingest_reads(device=device, items=body.taps, master_keys=ctx.settings.card_keys())
 
 
 @router.post(
@@ -31,15 +29,13 @@ async def virtual_batch(ctx: Ctx):
     summary="Upload one virtual card read",
     tags=["attendance"],
     roles={Role.device},
-    body=VirtualTapIn,
-    response=TapResult,
     errors=(403, 409, 422),
     transactional=False,
 )
-async def virtual_one(ctx: Ctx):
+async def virtual_one(ctx: Ctx, body: VirtualTapIn) -> TapResult:
     device = await device_of(ctx.user, cache=ctx.state.device_cache)
     out = await virtual_taps.ingest_reads(
-        device=device, items=[ctx.body.model_dump(mode="json")], master_keys=ctx.settings.card_keys()
+        device=device, items=[body.model_dump(mode="json")], master_keys=ctx.settings.card_keys()
     )
     if out.errors:
         if out.errors[0].error == "idempotency_key_reused":
@@ -53,8 +49,7 @@ async def virtual_one(ctx: Ctx):
     summary="The site's virtual card holders and their phones' public keys, to verify codes offline",
     tags=["attendance"],
     roles={Role.device},
-    response=VirtualRosterOut,
     errors=(403,),
 )
-async def virtual_roster(ctx: Ctx):
+async def virtual_roster(ctx: Ctx) -> VirtualRosterOut:
     return await virtual_taps.roster(device=await device_of(ctx.user, cache=ctx.state.device_cache))

@@ -21,7 +21,8 @@ from api.attendance.schemas import (
 )
 from api.attendance.service import Candidate
 from api.devices.models import Device
-from api.registration.models import Card, CardStatus, Technician
+from api.registration.models import Technician
+from api.cards.models import Card, CardStatus
 from api.sites.models import RosterEntry
 from api.timeutil import today_jst
 

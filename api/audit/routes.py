@@ -11,10 +11,8 @@ router = Router()
     summary="The audit trail of operator changes (newest first)",
     tags=["audit"],
     roles={Role.operator},
-    query=AuditQuery,
-    response=list[AuditEntryOut],
 )
-async def list_audit(ctx: Ctx):
-    q: AuditQuery = ctx.query
+async def list_audit(ctx: Ctx, query: AuditQuery) -> list[AuditEntryOut]:
+    q: AuditQuery = query
     rows = await service.entries(entity_type=q.entity_type, entity_id=q.entity_id, limit=q.limit, before_id=q.before_id)
     return [AuditEntryOut.model_validate(r) for r in rows]

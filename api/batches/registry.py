@@ -33,7 +33,7 @@ class Batch:
     takes_period: bool = False  # run for one month (YYYY-MM), by default the previous one
 
 
-BATCHES: dict[str, Batch] = {
+BATCHES: dict[BatchName, Batch] = {
     b.name: b
     for b in (
         Batch("fold", "fold_recent", "Fold taps received since the last run into work records (就業履歴)"),
@@ -62,8 +62,8 @@ BATCHES: dict[str, Batch] = {
 assert set(BATCHES) == set(get_args(BatchName)), "every typed batch name is registered"
 
 # The job function a scheduled batch runs, by batch name (api.schedule refers to batches by these names).
-JOB_OF = {b.name: b.job for b in BATCHES.values()}
+JOB_OF: dict[BatchName, str] = {b.name: b.job for b in BATCHES.values()}
 
 
 def get(name: str) -> Batch | None:
-    return BATCHES.get(name)
+    return BATCHES.get(name)  # type: ignore[call-overload]  # any string may be asked for; unknown ones get None

@@ -3,7 +3,6 @@ a run's status and counts. Operator only; every run is audited."""
 
 from __future__ import annotations
 
-from typing import get_args
 
 from api.accounts.models import Role
 from api.batches import registry, service
@@ -42,9 +41,8 @@ def run_out(run: BatchRun, *, already_running: bool = False) -> BatchRunOut:
     summary="The batches an operator can run",
     tags=["batches"],
     roles=OPERATOR,
-    response=list[BatchOut],
 )
-async def batches(ctx: Ctx):
+async def batches(ctx: Ctx) -> list[BatchOut]:
     return [BatchOut(name=b.name, summary=b.summary, takes_period=b.takes_period) for b in registry.BATCHES.values()]
 
 
@@ -53,15 +51,13 @@ async def batches(ctx: Ctx):
     summary="Recent batch runs, newest first",
     tags=["batches"],
     roles=OPERATOR,
-    query=RunQuery,
-    response=list[BatchRunOut],
     errors=(422,),
 )
-async def runs(ctx: Ctx):
+async def runs(ctx: Ctx, query: RunQuery) -> list[BatchRunOut]:
     qs = BatchRun.all().order_by("-id")
-    if ctx.query.name:
-        qs = qs.filter(name=ctx.query.name)
-    return [run_out(r) for r in await qs.limit(ctx.query.limit)]
+    if query.name:
+        qs = qs.filter(name=query.name)
+    return [run_out(r) for r in await qs.limit(query.limit)]
 
 
 @router.get(
@@ -69,11 +65,10 @@ async def runs(ctx: Ctx):
     summary="One batch run: queued / running / done / failed, with counts",
     tags=["batches"],
     roles=OPERATOR,
-    response=BatchRunOut,
     errors=(404,),
 )
-async def get_run(ctx: Ctx):
-    run = await BatchRun.get_or_none(id=int(ctx.path["pk"]))
+async def get_run(ctx: Ctx, pk: int) -> BatchRunOut:
+    run = await BatchRun.get_or_none(id=pk)
     if run is None:
         raise NotFound("No such batch run.", code="no_such_batch_run")
     return run_out(run)
@@ -84,16 +79,13 @@ async def get_run(ctx: Ctx):
     summary="Run a batch now (202 with its run; while one is queued or running, that run)",
     tags=["batches"],
     roles=OPERATOR,
-    body=BatchRunIn,
-    response=BatchRunOut,
     status=202,
     errors=(404, 409, 422),
-    path_values={"name": list(get_args(BatchName))},
 )
-async def run_batch(ctx: Ctx):
-    period = parse_period(ctx.body.period) if ctx.body and ctx.body.period else None
-    if ctx.path["name"] == "billing-close":  # refused at once, not only when the job runs
+async def run_batch(ctx: Ctx, name: BatchName, body: BatchRunIn) -> BatchRunOut:
+    period = parse_period(body.period) if body and body.period else None
+    if name == "billing-close":  # refused at once, not only when the job runs
         ensure_can_finalise(ctx.settings)
         await check_period(period=period or previous_period(today_jst()))
-    run, created = await service.start(name=ctx.path["name"], period=period, actor=ctx.user)
+    run, created = await service.start(name=name, period=period, actor=ctx.user)
     return run_out(run, already_running=not created)

@@ -1,11 +1,11 @@
-"""The invoice (適格請求書) and the receipt (領収書) as PDF, with the IPA Gothic font embedded (api.reports.pdf)."""
+"""The invoice (適格請求書) and the receipt (領収書) as PDF, with the IPA Gothic font embedded (api.pdf)."""
 
 from __future__ import annotations
 
 from api.billing.invoices import balance, number, totals
 from api.billing.models import CreditNote, Invoice, InvoiceLine
 from api.billing.numbering import payment_reference
-from api.reports.pdf import Section, build_pdf
+from api.pdf import Section, build_pdf
 
 
 def _yen(amount: int) -> str:

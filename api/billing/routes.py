@@ -8,9 +8,9 @@ from datetime import date
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from api.batches import service as batches
 from api.accounts.models import Role
 from api.audit import service as audit
+from api.batches import service as batches
 from api.billing import events, fees, invoices, issuer, lump_sum, tariffs
 from api.billing.close import check_period
 from api.billing.models import BillingRun, Charge, LumpSumSite
@@ -60,11 +60,9 @@ def _period(q: InvoiceQuery) -> date | None:
     summary="Your invoices (your business's, or your own as a technician), newest first",
     tags=["billing"],
     roles=PAYERS,
-    query=InvoiceQuery,
-    response=list[InvoiceOut],
 )
-async def my_invoices(ctx: Ctx):
-    q: InvoiceQuery = ctx.query
+async def my_invoices(ctx: Ctx, query: InvoiceQuery) -> list[InvoiceOut]:
+    q: InvoiceQuery = query
     rows = await invoices.list_for(
         actor=ctx.user,
         period=_period(q),
@@ -82,14 +80,12 @@ async def my_invoices(ctx: Ctx):
     summary="A business's invoices (its admins, operator)",
     tags=["billing"],
     roles={Role.business_admin, Role.operator},
-    query=InvoiceQuery,
-    response=list[InvoiceOut],
     errors=(403, 404),
 )
-async def business_invoices(ctx: Ctx):
-    business = await get_business(pk=int(ctx.path["pk"]))
+async def business_invoices(ctx: Ctx, pk: int, query: InvoiceQuery) -> list[InvoiceOut]:
+    business = await get_business(pk=pk)
     ensure_can_manage(ctx.user, business)
-    q: InvoiceQuery = ctx.query
+    q: InvoiceQuery = query
     rows = await invoices.list_for(
         actor=ctx.user,
         period=_period(q),
@@ -108,11 +104,10 @@ async def business_invoices(ctx: Ctx):
     summary="Charges not yet invoiced (carried forward below the threshold)",
     tags=["billing"],
     roles={Role.business_admin, Role.operator},
-    response=list[ChargeOut],
     errors=(403, 404),
 )
-async def pending_charges(ctx: Ctx):
-    business = await get_business(pk=int(ctx.path["pk"]))
+async def pending_charges(ctx: Ctx, pk: int) -> list[ChargeOut]:
+    business = await get_business(pk=pk)
     ensure_can_manage(ctx.user, business)
     rows = await Charge.filter(business=business, invoice_id=None).order_by("id").limit(1000)
     return [
@@ -137,13 +132,10 @@ async def pending_charges(ctx: Ctx):
     summary="An invoice with its lines, credit notes and payments",
     tags=["billing"],
     roles=PAYERS,
-    response=InvoiceDetailOut,
     errors=(404,),
 )
-async def get_invoice(ctx: Ctx):
-    return await invoices.detail(
-        await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"])), settings=ctx.settings
-    )
+async def get_invoice(ctx: Ctx, pk: int) -> InvoiceDetailOut:
+    return await invoices.detail(await invoices.get_visible(actor=ctx.user, pk=pk), settings=ctx.settings)
 
 
 @router.get(
@@ -154,8 +146,8 @@ async def get_invoice(ctx: Ctx):
     errors=(404,),
     media=("application/pdf",),
 )
-async def get_invoice_pdf(ctx: Ctx):
-    inv = await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+async def get_invoice_pdf(ctx: Ctx, pk: int):
+    inv = await invoices.get_visible(actor=ctx.user, pk=pk)
     s = ctx.settings
     data = await invoice_pdf(
         inv=inv,
@@ -174,10 +166,10 @@ async def get_invoice_pdf(ctx: Ctx):
     errors=(404, 409),
     media=("application/pdf",),
 )
-async def get_receipt_pdf(ctx: Ctx):
+async def get_receipt_pdf(ctx: Ctx, pk: int):
     from api.payments.models import PaymentAllocation
 
-    inv = await invoices.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    inv = await invoices.get_visible(actor=ctx.user, pk=pk)
     if invoices.balance(inv) > 0:
         raise Conflict("The invoice is not paid yet: a receipt is issued once it is.", code="not_paid")
     last = await PaymentAllocation.filter(invoice=inv).select_related("payment").order_by("-id").first()
@@ -207,13 +199,11 @@ class TariffOut(BaseModel):
     "/tariffs",
     summary="The fee table in force on a day (default today, Japan time)",
     tags=["billing"],
-    query=TariffQuery,
-    response=list[TariffOut],
     errors=(422,),
 )
-async def get_tariffs(ctx: Ctx):
+async def get_tariffs(ctx: Ctx, query: TariffQuery) -> list[TariffOut]:
     try:
-        rows = tariffs.tariff_rows(on=ctx.query.on or today_jst())
+        rows = tariffs.tariff_rows(on=query.on or today_jst())
     except tariffs.TariffError as exc:
         raise Unprocessable.field("on", exc.message, code=exc.code) from None
     return [
@@ -236,12 +226,10 @@ async def get_tariffs(ctx: Ctx):
     "technician registration by tier, business registration by capital, upgrade, card reissue, renewal. "
     "Applications are charged the price of their submission day.",
     tags=["billing"],
-    query=QuoteQuery,
-    response=QuoteOut,
     errors=(422,),
 )
-async def fee_quote(ctx: Ctx):
-    q: QuoteQuery = ctx.query
+async def fee_quote(ctx: Ctx, query: QuoteQuery) -> QuoteOut:
+    q: QuoteQuery = query
     try:
         quoted = fees.quote(
             kind=q.kind,
@@ -273,16 +261,14 @@ async def fee_quote(ctx: Ctx):
     "while its official price is not public: 409 lump_sum_disabled)",
     tags=["billing"],
     roles={Role.business_admin, Role.operator},
-    body=LumpSumIn,
-    response=LumpSumOut,
     status=201,
     errors=(403, 404, 409, 422),
 )
-async def choose_lump_sum(ctx: Ctx):
+async def choose_lump_sum(ctx: Ctx, pk: int, body: LumpSumIn) -> LumpSumOut:
     from api.sites.service import get_site
 
-    site = await get_site(pk=int(ctx.path["pk"]))
-    return lump_sum.out(await lump_sum.choose(actor=ctx.user, site=site, data=ctx.body, settings=ctx.settings), site)
+    site = await get_site(pk=pk)
+    return lump_sum.out(await lump_sum.choose(actor=ctx.user, site=site, data=body, settings=ctx.settings), site)
 
 
 @router.get(
@@ -290,14 +276,13 @@ async def choose_lump_sum(ctx: Ctx):
     summary="The site's lump-sum choice, if any",
     tags=["billing"],
     roles={Role.business_admin, Role.operator, Role.site_manager},
-    response=LumpSumOut,
     errors=(404, 409),
 )
-async def get_lump_sum(ctx: Ctx):
+async def get_lump_sum(ctx: Ctx, pk: int) -> LumpSumOut:
     from api.sites.access import is_site_manager
     from api.sites.service import get_site
 
-    site = await get_site(pk=int(ctx.path["pk"]))
+    site = await get_site(pk=pk)
     # The prime's admins and this site's managers (not every site manager of the prime), and the operator.
     if ctx.user.role is not Role.operator and not await is_site_manager(ctx.user, site):
         raise NotFound("No such site.", code="site_not_found")
@@ -314,21 +299,19 @@ async def get_lump_sum(ctx: Ctx):
     "keeps the registration's expiry; an expired registration is refused, 409 registration_expired)",
     tags=["billing"],
     roles={Role.technician, Role.business_admin, Role.operator},
-    body=ReissueIn,
-    response=ReissueOut,
     status=201,
     errors=(404, 409),
 )
-async def card_reissue(ctx: Ctx):
-    from api.devices.service import revoke_card
-    from api.registration.cards import issue_card
-    from api.registration.models import Card, CardStatus
-    from api.registration.service import get_writable
+async def card_reissue(ctx: Ctx, pk: int, body: ReissueIn) -> ReissueOut:
+    from api.cards.models import Card, CardStatus
+    from api.cards.revocation import revoke_card
+    from api.cards.service import issue_card
 
     # Revokes the card everywhere and bills 1,000 yen: never for a prime that only sees the technician on its site.
     from api.registration.renewal import registration_expiry
+    from api.registration.service import get_writable
 
-    tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
+    tech = await get_writable(actor=ctx.user, pk=pk)
     today = today_jst()
     expiry = await registration_expiry(tech)
     if tech.technician_id is not None and expiry is not None and expiry < today:
@@ -340,7 +323,7 @@ async def card_reissue(ctx: Ctx):
     old = await Card.filter(technician=tech, status=CardStatus.active).order_by("-id").first()
     if tech.technician_id is None or old is None:
         raise Conflict("This technician has no active card to reissue.", code="no_active_card")
-    await revoke_card(actor=ctx.user, serial=old.serial, reason="lost" if ctx.body.reason == "lost" else "reissue")
+    await revoke_card(actor=ctx.user, serial=old.serial, reason="lost" if body.reason == "lost" else "reissue")
     # The replacement keeps the registration's expiry (the card it replaces): a reissue is not a renewal.
     new = await issue_card(
         technician=tech, issued_on=today, key_version=ctx.settings.card_keys().newest, valid_until=old.valid_until
@@ -353,7 +336,7 @@ async def card_reissue(ctx: Ctx):
         entity_id=new.serial,
         before={"serial": old.serial},
         after={"serial": new.serial},
-        reason=ctx.body.reason,
+        reason=body.reason,
     )
     return ReissueOut(
         card_serial=new.serial,
@@ -372,13 +355,11 @@ async def card_reissue(ctx: Ctx):
     "month at a time; refused for a month not ended or after an open one)",
     tags=["billing"],
     roles=OPERATOR,
-    body=CloseIn,
-    response=CloseOut,
     status=202,
     errors=(409, 422),
 )
-async def run_close(ctx: Ctx):
-    period = parse_period(ctx.body.period) if ctx.body.period else previous_period(today_jst())
+async def run_close(ctx: Ctx, body: CloseIn) -> CloseOut:
+    period = parse_period(body.period) if body.period else previous_period(today_jst())
     issuer.ensure_can_finalise(ctx.settings)
     await check_period(period=period)
     run, created = await batches.start(name="billing-close", period=period, actor=ctx.user)
@@ -396,9 +377,8 @@ async def run_close(ctx: Ctx):
     summary="Monthly closes and what they did",
     tags=["billing"],
     roles=OPERATOR,
-    response=list[BillingRunOut],
 )
-async def runs(ctx: Ctx):
+async def runs(ctx: Ctx) -> list[BillingRunOut]:
     return [
         BillingRunOut(
             period=r.period,
@@ -420,11 +400,9 @@ async def runs(ctx: Ctx):
     summary="All invoices (filter by period and status)",
     tags=["billing"],
     roles=OPERATOR,
-    query=InvoiceQuery,
-    response=list[InvoiceOut],
 )
-async def all_invoices(ctx: Ctx):
-    q: InvoiceQuery = ctx.query
+async def all_invoices(ctx: Ctx, query: InvoiceQuery) -> list[InvoiceOut]:
+    q: InvoiceQuery = query
     rows = await invoices.list_for(
         actor=ctx.user,
         period=_period(q),
@@ -442,12 +420,10 @@ async def all_invoices(ctx: Ctx):
     summary="Correct a finalised invoice with a credit note (never more than it still holds per tax rate; audited)",
     tags=["billing"],
     roles=OPERATOR,
-    body=CreditNoteIn,
-    response=CreditNoteOut,
     status=201,
     errors=(404, 409, 422),
 )
-async def credit_note(ctx: Ctx):
+async def credit_note(ctx: Ctx, pk: int, body: CreditNoteIn) -> CreditNoteOut:
     issuer.ensure_can_finalise(ctx.settings)
-    cn = await invoices.create_credit_note(actor=ctx.user, invoice_pk=int(ctx.path["pk"]), data=ctx.body)
+    cn = await invoices.create_credit_note(actor=ctx.user, invoice_pk=pk, data=body)
     return invoices.credit_note_out(cn, list(await cn.lines.all()))

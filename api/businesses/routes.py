@@ -34,15 +34,13 @@ MANAGERS = {Role.business_admin, Role.operator}
     "/businesses",
     summary="Register a business (事業者登録) with its 事業者責任者 account",
     tags=["businesses"],
-    body=BusinessRegisterIn,
-    response=RegisteredBusinessOut,
     status=201,
     errors=(409, 422, 429),
     transactional=False,
 )
-async def register_business(ctx: Ctx):
+async def register_business(ctx: Ctx, body: BusinessRegisterIn) -> RegisteredBusinessOut:
     async def run():
-        business, admin = await service.register_business(data=ctx.body)
+        business, admin = await service.register_business(data=body)
         app = await review.submit_business_application(business=business)
         token, _ = await issue_token(admin, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
         return business, app, token
@@ -65,10 +63,9 @@ async def _managed(ctx: Ctx):
     summary="A business (its admins, operator)",
     tags=["businesses"],
     roles=MANAGERS,
-    response=BusinessOut,
     errors=(403, 404),
 )
-async def get_business(ctx: Ctx):
+async def get_business(ctx: Ctx) -> BusinessOut:
     return service.to_out(await _managed(ctx))
 
 
@@ -77,11 +74,10 @@ async def get_business(ctx: Ctx):
     summary="Look up a business by its 14-digit 事業者ID (name only)",
     tags=["businesses"],
     roles=set(Role),
-    response=BusinessPublicOut,
     errors=(404, 422),
 )
-async def lookup(ctx: Ctx):
-    business = await service.find_by_ccus_id(business_id=check_ccus_id(ctx.path["business_id"], field="business_id"))
+async def lookup(ctx: Ctx, business_id: str) -> BusinessPublicOut:
+    business = await service.find_by_ccus_id(business_id=check_ccus_id(business_id, field="business_id"))
     return BusinessPublicOut(business_id=business.business_id, name=business.name, status=business.status.value)
 
 
@@ -101,10 +97,9 @@ def _account_out(a: Account) -> AccountOut:
     summary="The business's 管理者ID and 現場管理者ID",
     tags=["businesses"],
     roles=MANAGERS,
-    response=list[AccountOut],
     errors=(403, 404),
 )
-async def list_accounts(ctx: Ctx):
+async def list_accounts(ctx: Ctx) -> list[AccountOut]:
     business = await _managed(ctx)
     return [_account_out(a) for a in await Account.filter(business=business).order_by("id")]
 
@@ -114,14 +109,12 @@ async def list_accounts(ctx: Ctx):
     summary="Add a 管理者ID (tier 1–3, below your own)",
     tags=["businesses"],
     roles={Role.business_admin},
-    body=SubAccountIn,
-    response=AccountOut,
     status=201,
     errors=(403, 409, 422),
 )
-async def add_admin(ctx: Ctx):
-    business = await service.get_business(pk=int(ctx.path["pk"]))
-    account = await service.add_sub_account(actor=ctx.user, business=business, data=ctx.body, role=Role.business_admin)
+async def add_admin(ctx: Ctx, pk: int, body: SubAccountIn) -> AccountOut:
+    business = await service.get_business(pk=pk)
+    account = await service.add_sub_account(actor=ctx.user, business=business, data=body, role=Role.business_admin)
     return _account_out(account)
 
 
@@ -130,14 +123,12 @@ async def add_admin(ctx: Ctx):
     summary="Add a 現場管理者ID (free of charge)",
     tags=["businesses"],
     roles={Role.business_admin},
-    body=SubAccountIn,
-    response=AccountOut,
     status=201,
     errors=(403, 409, 422),
 )
-async def add_site_manager(ctx: Ctx):
-    business = await service.get_business(pk=int(ctx.path["pk"]))
-    account = await service.add_sub_account(actor=ctx.user, business=business, data=ctx.body, role=Role.site_manager)
+async def add_site_manager(ctx: Ctx, pk: int, body: SubAccountIn) -> AccountOut:
+    business = await service.get_business(pk=pk)
+    account = await service.add_sub_account(actor=ctx.user, business=business, data=body, role=Role.site_manager)
     return _account_out(account)
 
 
@@ -147,12 +138,10 @@ async def add_site_manager(ctx: Ctx):
     "residence permit ending soon)",
     tags=["businesses"],
     roles=MANAGERS,
-    query=EmployeeQuery,
-    response=list[TechnicianSummaryOut],
     errors=(403, 404),
 )
-async def employees(ctx: Ctx):
-    q: EmployeeQuery = ctx.query
+async def employees(ctx: Ctx, query: EmployeeQuery) -> list[TechnicianSummaryOut]:
+    q: EmployeeQuery = query
     return await technicians.employees(
         business=await _managed(ctx), q=q.q, status=q.status, residence_within_days=q.residence_within_days
     )
@@ -163,12 +152,11 @@ async def employees(ctx: Ctx):
     summary="An employee has left: off the business's rosters, no employer, face data deleted",
     tags=["businesses"],
     roles={Role.business_admin},
-    response=None,
     status=204,
     errors=(403, 404),
 )
-async def employee_left(ctx: Ctx):
-    await technicians.leave_employer(business=await _managed(ctx), pk=int(ctx.path["tid"]))
+async def employee_left(ctx: Ctx, tid: int) -> None:
+    await technicians.leave_employer(business=await _managed(ctx), pk=tid)
 
 
 @router.post(
@@ -178,22 +166,20 @@ async def employee_left(ctx: Ctx):
     "leaves nothing behind",
     tags=["businesses"],
     roles={Role.business_admin},
-    body=ProxyRegistrationForm,
     uploads=("photo",),
     optional_uploads=("id_document",),
-    response=WholeRegistrationOut,
     status=201,
     errors=(403, 409, 413, 422, 503),
 )
-async def proxy_register_whole(ctx: Ctx):
+async def proxy_register_whole(ctx: Ctx, pk: int, body: ProxyRegistrationForm) -> WholeRegistrationOut:
     from api.face.service import photo_checker
     from api.registration import whole
 
-    business = await service.get_business(pk=int(ctx.path["pk"]))
+    business = await service.get_business(pk=pk)
     tech, application = await whole.register_proxy_whole(
         actor=ctx.user,
         business=business,
-        data=ctx.body.data,
+        data=body.data,
         photo=ctx.files["photo"],
         id_document=ctx.files.get("id_document"),
         settings=ctx.settings,
@@ -208,12 +194,10 @@ async def proxy_register_whole(ctx: Ctx):
     summary="Register a technician by proxy (代行申請, with consent)",
     tags=["businesses"],
     roles={Role.business_admin},
-    body=TechnicianProxyRegisterIn,
-    response=TechnicianOut,
     status=201,
     errors=(403, 409, 422),
 )
-async def proxy_register(ctx: Ctx):
-    business = await service.get_business(pk=int(ctx.path["pk"]))
-    tech = await technicians.register_proxy(actor=ctx.user, business=business, data=ctx.body)
+async def proxy_register(ctx: Ctx, pk: int, body: TechnicianProxyRegisterIn) -> TechnicianOut:
+    business = await service.get_business(pk=pk)
+    tech = await technicians.register_proxy(actor=ctx.user, business=business, data=body)
     return await technicians.to_out(tech)

@@ -36,15 +36,3 @@ class Device(Model):
 
     class Meta:
         table = "device"
-
-
-class Revocation(Model):
-    """Every revoked card serial, in order: the id is the revocation version readers sync against."""
-
-    id = fields.BigIntField(primary_key=True)
-    card_serial = fields.CharField(max_length=16, unique=True)
-    reason = fields.CharField(max_length=20)
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "revocation"

@@ -1,6 +1,9 @@
 from api.accounts.models import Role
 from api.businesses.service import get_business
+from api.cards import revocation as cards_revocation
+from api.cards.schemas import CardOut, RevocationsOut, RevocationsQuery, RevokeCardIn
 from api.devices import service
+from api.devices.models import Device
 from api.devices.schemas import (
     ApiClientIn,
     ApiClientOut,
@@ -12,13 +15,8 @@ from api.devices.schemas import (
     EnrolOut,
     HeartbeatIn,
     HeartbeatOut,
-    RevocationsOut,
-    RevocationsQuery,
-    RevokeCardIn,
 )
-from api.devices.models import Device
 from api.http import Ctx, Router
-from api.registration.schemas import CardOut
 from api.sites.access import ensure_manages
 from api.sites.service import get_site
 
@@ -31,14 +29,12 @@ MANAGERS = {Role.business_admin, Role.site_manager}
     summary="Register a card reader or face kiosk; returns a one-time code",
     tags=["devices"],
     roles=MANAGERS,
-    body=DeviceIn,
-    response=DeviceCreatedOut,
     status=201,
     errors=(403, 404),
 )
-async def create_device(ctx: Ctx):
-    site = await get_site(pk=int(ctx.path["pk"]))
-    device, code = await service.create_device(actor=ctx.user, site=site, kind=ctx.body.kind, name=ctx.body.name)
+async def create_device(ctx: Ctx, pk: int, body: DeviceIn) -> DeviceCreatedOut:
+    site = await get_site(pk=pk)
+    device, code = await service.create_device(actor=ctx.user, site=site, kind=body.kind, name=body.name)
     return DeviceCreatedOut(device=service.device_out(device), enrolment_code=code)
 
 
@@ -47,11 +43,10 @@ async def create_device(ctx: Ctx):
     summary="The site's devices with last seen, version and outbox depth",
     tags=["devices"],
     roles=MANAGERS | {Role.operator},
-    response=list[DeviceOut],
     errors=(403, 404),
 )
-async def list_devices(ctx: Ctx):
-    site = await get_site(pk=int(ctx.path["pk"]))
+async def list_devices(ctx: Ctx, pk: int) -> list[DeviceOut]:
+    site = await get_site(pk=pk)
     if ctx.user.role is not Role.operator:
         await ensure_manages(ctx.user, site)
     return [service.device_out(d) for d in await Device.filter(site=site).order_by("id")]
@@ -62,13 +57,10 @@ async def list_devices(ctx: Ctx):
     summary="New secret: old tokens end, enrol again",
     tags=["devices"],
     roles=MANAGERS,
-    response=DeviceCreatedOut,
     errors=(403, 404, 409),
 )
-async def rotate(ctx: Ctx):
-    device = await service.get_device(
-        actor=ctx.user, site=await get_site(pk=int(ctx.path["pk"])), pk=int(ctx.path["did"])
-    )
+async def rotate(ctx: Ctx, pk: int, did: int) -> DeviceCreatedOut:
+    device = await service.get_device(actor=ctx.user, site=await get_site(pk=pk), pk=did)
     code = await service.rotate(device=device)
     return DeviceCreatedOut(device=service.device_out(device), enrolment_code=code)
 
@@ -78,13 +70,10 @@ async def rotate(ctx: Ctx):
     summary="Revoke a device for good",
     tags=["devices"],
     roles=MANAGERS,
-    response=DeviceOut,
     errors=(403, 404),
 )
-async def revoke(ctx: Ctx):
-    device = await service.get_device(
-        actor=ctx.user, site=await get_site(pk=int(ctx.path["pk"])), pk=int(ctx.path["did"])
-    )
+async def revoke(ctx: Ctx, pk: int, did: int) -> DeviceOut:
+    device = await service.get_device(actor=ctx.user, site=await get_site(pk=pk), pk=did)
     await service.revoke(device=device)
     return service.device_out(device)
 
@@ -93,13 +82,11 @@ async def revoke(ctx: Ctx):
     "/devices/enrol",
     summary="Exchange a one-time enrolment code for the device token",
     tags=["devices"],
-    body=EnrolIn,
-    response=EnrolOut,
     status=201,
     errors=(401,),
 )
-async def enrol(ctx: Ctx):
-    device, token = await service.enrol(code=ctx.body.code, software_version=ctx.body.software_version)
+async def enrol(ctx: Ctx, body: EnrolIn) -> EnrolOut:
+    device, token = await service.enrol(code=body.code, software_version=body.software_version)
     return EnrolOut(device_id=str(device.id), device_token=token, site_id=device.site.site_id)
 
 
@@ -108,10 +95,9 @@ async def enrol(ctx: Ctx):
     summary="The calling device: its kind, name and site",
     tags=["devices"],
     roles={Role.device},
-    response=DeviceSelfOut,
     errors=(403,),
 )
-async def device_me(ctx: Ctx):
+async def device_me(ctx: Ctx) -> DeviceSelfOut:
     d = await service.device_of(ctx.user, cache=ctx.state.device_cache)
     return DeviceSelfOut(
         device_id=d.id, kind=d.kind.value, name=d.name, site_pk=d.site.id, site_id=d.site.site_id, site_name=d.site.name
@@ -123,12 +109,10 @@ async def device_me(ctx: Ctx):
     summary="Device heartbeat; answers the revocation-list version",
     tags=["devices"],
     roles={Role.device},
-    body=HeartbeatIn,
-    response=HeartbeatOut,
 )
-async def heartbeat(ctx: Ctx):
+async def heartbeat(ctx: Ctx, body: HeartbeatIn) -> HeartbeatOut:
     device = await service.device_of(ctx.user)
-    return HeartbeatOut(revocations_version=await service.heartbeat(device=device, data=ctx.body))
+    return HeartbeatOut(revocations_version=await service.heartbeat(device=device, data=body))
 
 
 @router.get(
@@ -137,16 +121,12 @@ async def heartbeat(ctx: Ctx):
     "wait=S a long-poll that answers as soon as the list changes, or after S seconds",
     tags=["devices"],
     roles={Role.device},
-    query=RevocationsQuery,
-    response=RevocationsOut,
 )
-async def revocations(ctx: Ctx):
+async def revocations(ctx: Ctx, query: RevocationsQuery) -> RevocationsOut:
     await service.device_of(ctx.user, cache=ctx.state.device_cache)
-    if ctx.query.wait and await service.revocations_version() == ctx.query.since:
-        await _wait_unless_gone(
-            ctx, ctx.state.revocation_watch.wait_for_change(since=ctx.query.since, timeout=ctx.query.wait)
-        )
-    return await service.revocations_since(since=ctx.query.since)
+    if query.wait and await cards_revocation.revocations_version() == query.since:
+        await _wait_unless_gone(ctx, ctx.state.revocation_watch.wait_for_change(since=query.since, timeout=query.wait))
+    return await cards_revocation.revocations_since(since=query.since)
 
 
 async def _wait_unless_gone(ctx: Ctx, waiting) -> None:
@@ -171,12 +151,10 @@ async def _wait_unless_gone(ctx: Ctx, waiting) -> None:
     summary="Report a card lost, replaced or withdrawn (readers then refuse it)",
     tags=["devices"],
     roles={Role.technician, Role.operator},
-    body=RevokeCardIn,
-    response=CardOut,
     errors=(404, 409),
 )
-async def revoke_card(ctx: Ctx):
-    card = await service.revoke_card(actor=ctx.user, serial=ctx.path["serial"], reason=ctx.body.reason)
+async def revoke_card(ctx: Ctx, serial: str, body: RevokeCardIn) -> CardOut:
+    card = await cards_revocation.revoke_card(actor=ctx.user, serial=serial, reason=body.reason)
     return CardOut(
         serial=card.serial,
         issued_on=card.issued_on,
@@ -191,13 +169,11 @@ async def revoke_card(ctx: Ctx):
     summary="Credentials for a private attendance system (API連携)",
     tags=["devices"],
     roles={Role.business_admin},
-    body=ApiClientIn,
-    response=ApiClientOut,
     status=201,
     errors=(403, 404),
 )
-async def create_api_client(ctx: Ctx):
+async def create_api_client(ctx: Ctx, pk: int, body: ApiClientIn) -> ApiClientOut:
     account, secret = await service.create_api_client(
-        actor=ctx.user, business=await get_business(pk=int(ctx.path["pk"])), name=ctx.body.name
+        actor=ctx.user, business=await get_business(pk=pk), name=body.name
     )
     return ApiClientOut(id=account.id, client_id=account.login, client_secret=secret)

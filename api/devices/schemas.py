@@ -61,22 +61,6 @@ class HeartbeatOut(BaseModel):
     revocations_version: int
 
 
-class RevocationsQuery(BaseModel):
-    since: int = Field(default=0, ge=0)
-    # Long-poll: hold the answer up to this many seconds until the list changes from `since` (0: answer at once).
-    wait: int = Field(default=0, ge=0, le=30)
-
-
-class RevocationsOut(BaseModel):
-    version: int
-    full: bool
-    revoked: list[str]
-
-
-class RevokeCardIn(Strict):
-    reason: Literal["lost", "replaced", "withdrawn"]
-
-
 class ApiClientIn(Strict):
     name: Name
 

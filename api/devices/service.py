@@ -9,16 +9,14 @@ from datetime import timedelta
 
 from tortoise.timezone import now
 
+from api.accounts.credentials import issue_token, token_digest
 from api.accounts.models import AccessToken, Account, Role
 from api.accounts.service import create_account
-from api.audit import service as audit
-from api.accounts.credentials import issue_token, token_digest
 from api.businesses.models import Business
-from api.devices.models import Device, DeviceKind, Revocation
-from api.devices.schemas import DeviceOut, HeartbeatIn, RevocationsOut
+from api.cards.revocation import revocations_version
+from api.devices.models import Device, DeviceKind
+from api.devices.schemas import DeviceOut, HeartbeatIn
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized
-from api.registration.cards import is_card_serial
-from api.registration.models import Card, CardStatus
 from api.sites.access import ensure_manages
 from api.sites.models import Site
 
@@ -149,55 +147,6 @@ async def heartbeat(*, device: Device, data: HeartbeatIn) -> int:
     device.outbox_depth, device.reader_name = data.outbox_depth, data.reader
     await device.save(update_fields=["last_seen_at", "software_version", "outbox_depth", "reader_name"])
     return await revocations_version()
-
-
-async def revocations_version() -> int:
-    last = await Revocation.all().order_by("-id").first()
-    return last.id if last else 0
-
-
-async def revocations_since(*, since: int) -> RevocationsOut:
-    version = await revocations_version()
-    if since == 0 or since > version:  # unknown or from another server: send the whole list
-        serials = await Revocation.all().order_by("id").values_list("card_serial", flat=True)
-        return RevocationsOut(version=version, full=True, revoked=list(serials))
-    serials = await Revocation.filter(id__gt=since).order_by("id").values_list("card_serial", flat=True)
-    return RevocationsOut(version=version, full=False, revoked=list(serials))
-
-
-async def revoke_serial(*, card: Card, reason: str) -> bool:
-    """Revoke an active card once: a conditional UPDATE decides, so of two concurrent revocations (a reissue and a
-    key-version revocation, say) exactly one adds the serial to the list. False: it was no longer active."""
-    status = CardStatus.lost if reason == "lost" else CardStatus.revoked
-    if not await Card.filter(id=card.id, status=CardStatus.active).update(status=status):
-        return False
-    card.status = status
-    await Revocation.create(card_serial=card.serial, reason=reason)
-    return True
-
-
-async def revoke_card(*, actor: Account, serial: str, reason: str) -> Card:
-    card = await Card.get_or_none(serial=serial.lower()) if is_card_serial(serial) else None
-    if card is None:
-        raise NotFound("No card with this serial.", code="card_not_found")
-    if actor.role is Role.technician and actor.technician_id != card.technician_id:  # type: ignore[attr-defined]
-        raise NotFound("No card with this serial.", code="card_not_found")
-    if card.status is not CardStatus.active:
-        raise Conflict(f"The card is already {card.status.value}.", code="card_not_active")
-    before = {"status": card.status.value}
-    if not await revoke_serial(card=card, reason=reason):
-        raise Conflict("The card is no longer active.", code="card_not_active")
-    if actor.role is Role.operator:
-        await audit.record(
-            actor=actor,
-            action="card.revoke",
-            entity_type="card",
-            entity_id=card.serial,
-            before=before,
-            after={"status": card.status.value},
-            reason=reason,
-        )
-    return card
 
 
 async def create_api_client(*, actor: Account, business: Business, name: str) -> tuple[Account, str]:

@@ -2,6 +2,7 @@ from starlette.responses import Response
 
 from api.accounts.models import Role
 from api.devices.service import device_of
+from api.errors import NotFound
 from api.face import service
 from api.face.schemas import (
     CheckinForm,
@@ -14,7 +15,6 @@ from api.face.schemas import (
     FaceSettingsOut,
     FaceStatusOut,
 )
-from api.errors import NotFound
 from api.http import Ctx, Router
 from api.registration.service import get_visible, get_writable
 from api.sites.access import ensure_manages
@@ -46,15 +46,13 @@ async def _managed_site(ctx: Ctx):
     roles={Role.device},
     uploads=FRAMES[:1],
     optional_uploads=FRAMES[1:],
-    body=CheckinForm,
-    response=CheckinOut,
     errors=(403, 413, 422, 503),
     # The engine takes ~150 ms in a worker process: no database transaction is held open meanwhile (the
     # service writes in its own short one afterwards).
     transactional=False,
 )
-async def check_in(ctx: Ctx):
-    form: CheckinForm = ctx.body
+async def check_in(ctx: Ctx, body: CheckinForm) -> CheckinOut:
+    form: CheckinForm = body
     device = await device_of(ctx.user, cache=ctx.state.device_cache)
     frames = [ctx.files[name] for name in FRAMES if name in ctx.files]
     return await service.check_in(
@@ -73,12 +71,10 @@ async def check_in(ctx: Ctx):
     summary="The site's face check-ins (the review queue with outcome=review)",
     tags=["face"],
     roles=MANAGERS,
-    query=CheckinQuery,
-    response=list[CheckinItemOut],
     errors=(403, 404),
 )
-async def list_checkins(ctx: Ctx):
-    q: CheckinQuery = ctx.query
+async def list_checkins(ctx: Ctx, query: CheckinQuery) -> list[CheckinItemOut]:
+    q: CheckinQuery = query
     return await service.list_checkins(
         site=await _managed_site(ctx), outcome=q.outcome, undecided=q.undecided, limit=q.limit
     )
@@ -92,8 +88,8 @@ async def list_checkins(ctx: Ctx):
     errors=(403, 404),
     media=("image/jpeg",),
 )
-async def evidence(ctx: Ctx):
-    c = await service.get_checkin(site=await _managed_site(ctx), pk=int(ctx.path["cid"]))
+async def evidence(ctx: Ctx, cid: int):
+    c = await service.get_checkin(site=await _managed_site(ctx), pk=cid)
     if c.evidence_sealed is None:
         raise NotFound(
             "No evidence image is kept for this check-in (refused, expired or deleted).", code="evidence_not_found"
@@ -111,8 +107,8 @@ async def evidence(ctx: Ctx):
     errors=(403, 404),
     media=("image/jpeg",),
 )
-async def registered_photo(ctx: Ctx):
-    c = await service.get_checkin(site=await _managed_site(ctx), pk=int(ctx.path["cid"]))
+async def registered_photo(ctx: Ctx, cid: int):
+    c = await service.get_checkin(site=await _managed_site(ctx), pk=cid)
     data = await service.thumbnail_bytes(c.technician, ctx.state.vault, side=320) if c.technician else None
     if data is None:
         raise NotFound("This check-in matched nobody, or the technician has no photo.", code="face_not_found")
@@ -124,16 +120,14 @@ async def registered_photo(ctx: Ctx):
     summary="Approve (records the tap) or reject a check-in from the review queue",
     tags=["face"],
     roles=MANAGERS,
-    body=DecisionIn,
-    response=CheckinItemOut,
     errors=(403, 404, 409),
 )
-async def decide(ctx: Ctx):
+async def decide(ctx: Ctx, cid: int, body: DecisionIn) -> CheckinItemOut:
     return await service.decide(
         actor=ctx.user,
         site=await _managed_site(ctx),
-        pk=int(ctx.path["cid"]),
-        approve=ctx.body.approve,
+        pk=cid,
+        approve=body.approve,
         settings=ctx.settings,
     )
 
@@ -143,14 +137,10 @@ async def decide(ctx: Ctx):
     summary="The site's face threshold and high-liveness-risk policy",
     tags=["face"],
     roles=MANAGERS,
-    body=FaceSettingsIn,
-    response=FaceSettingsOut,
     errors=(403, 404, 422),
 )
-async def face_settings(ctx: Ctx):
-    site = await service.set_site_settings(
-        site=await _managed_site(ctx), threshold=ctx.body.threshold, policy=ctx.body.policy
-    )
+async def face_settings(ctx: Ctx, body: FaceSettingsIn) -> FaceSettingsOut:
+    site = await service.set_site_settings(site=await _managed_site(ctx), threshold=body.threshold, policy=body.policy)
     return FaceSettingsOut(threshold=site.face_threshold, policy=site.face_policy)
 
 
@@ -159,10 +149,9 @@ async def face_settings(ctx: Ctx):
     summary="Face check-in: consent and enrolment status",
     tags=["face"],
     roles={Role.technician, Role.business_admin, Role.operator},
-    response=FaceStatusOut,
     errors=(404,),
 )
-async def face_status(ctx: Ctx):
+async def face_status(ctx: Ctx) -> FaceStatusOut:
     return await service.status(tech=await _tech(ctx), face=ctx.state.face)
 
 
@@ -171,12 +160,10 @@ async def face_status(ctx: Ctx):
     summary="Give or withdraw consent to face check-in (withdrawing deletes the face data)",
     tags=["face"],
     roles={Role.technician},
-    body=ConsentIn,
-    response=FaceStatusOut,
     errors=(403, 404),
 )
-async def face_consent(ctx: Ctx):
-    tech = await service.set_consent(actor=ctx.user, tech=await _own(ctx), consent=ctx.body.consent)
+async def face_consent(ctx: Ctx, body: ConsentIn) -> FaceStatusOut:
+    tech = await service.set_consent(actor=ctx.user, tech=await _own(ctx), consent=body.consent)
     return await service.status(tech=tech, face=ctx.state.face)
 
 
@@ -186,11 +173,10 @@ async def face_consent(ctx: Ctx):
     tags=["face"],
     roles={Role.technician},
     uploads=("file",),
-    response=FaceStatusOut,
     status=201,
     errors=(403, 404, 409, 413, 422, 503),
 )
-async def add_face_photo(ctx: Ctx):
+async def add_face_photo(ctx: Ctx) -> FaceStatusOut:
     tech = await service.add_extra_photo(
         actor=ctx.user,
         tech=await _own(ctx),
@@ -207,9 +193,8 @@ async def add_face_photo(ctx: Ctx):
     summary="Delete the extra face photos",
     tags=["face"],
     roles={Role.technician},
-    response=FaceStatusOut,
     errors=(403, 404),
 )
-async def delete_face_photos(ctx: Ctx):
+async def delete_face_photos(ctx: Ctx) -> FaceStatusOut:
     tech = await service.delete_extra_photos(actor=ctx.user, tech=await _own(ctx))
     return await service.status(tech=tech, face=ctx.state.face)

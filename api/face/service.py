@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from api import db, sql
+from api import sql
 from api.accounts.models import Account, Role
 from api.attendance import service as attendance
 from api.attendance.models import Tap, TapMethod
@@ -33,12 +33,13 @@ from api.face.models import CheckinOutcome, FaceCheckin, FaceEmbedding
 from api.face.runtime import FaceRuntime
 from api.face.schemas import CheckinItemOut, CheckinOut, FaceStatusOut, RecognisedOut
 from api.face.sealing import known_faces_from_sealed, seal_evidence, seal_vector
-from api.registration.models import ImageKind, StoredImage, Technician
-from api.registration.service import ImageCheck, store_image
+from api.media.models import ImageKind, StoredImage
+from api.media.service import FACE_KINDS, ImageCheck, request_enrolment
+from api.registration.models import Technician
+from api.registration.service import store_image
 from api.settings import Settings
 from api.sites.models import Site
 
-FACE_KINDS = (ImageKind.face_photo, ImageKind.face_extra)
 MAX_EXTRA_PHOTOS = 3
 RETRYABLE = frozenset({errors.BUSY, errors.ENGINE_UNAVAILABLE})
 
@@ -55,22 +56,6 @@ async def check_photo(*, face: FaceRuntime, data: bytes, field: str) -> None:
         if exc.code in RETRYABLE:
             raise
         raise Unprocessable.field(field, exc.message, code=exc.code) from None
-
-
-async def request_enrolment(*, tech: Technician) -> None:
-    """Enqueue (after the current transaction commits) the job that brings the embeddings up to date.
-
-    The job id names the consent and the exact photo set, so a new photo or a renewed consent runs it again and a
-    double request runs it once."""
-    if tech.face_consent_at is None:
-        return
-    shas = sorted(await StoredImage.filter(technician=tech, kind__in=FACE_KINDS).values_list("sha256", flat=True))
-    if not shas:
-        return
-    digest = hashlib.sha256("".join(shas).encode()).hexdigest()[:16]
-    await db.defer_job(
-        "enrol_faces", tech.id, job_id=f"face-enrol:{tech.id}:{int(tech.face_consent_at.timestamp())}:{digest}"
-    )
 
 
 async def enrol(*, face: FaceRuntime, vault: Vault, technician_pk: int) -> int:

@@ -31,23 +31,3 @@ class ContractHistory(Model):
     class Meta:
         table = "contract_history"
         indexes = (("business_id", "completed_on"),)
-
-
-class KaitaiEvidence(Model):
-    """解体 condition (経審) for 1級/2級土木・建築施工管理技士 passed in FY2015 or earlier: one year of 解体 experience
-    or the 登録解体工事講習, with its document, approved through a change application."""
-
-    id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Technician", related_name="kaitai_evidence", on_delete=fields.CASCADE
-    )
-    kind = fields.CharField(max_length=20)  # experience (1年以上の解体実務経験) / course (登録解体工事講習)
-    completed_on = fields.DateField()  # the day the year of experience was complete, or the course was passed
-    document: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.StoredImage", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
-    application_id = fields.BigIntField(unique=True)
-    approved_at = fields.DatetimeField()
-
-    class Meta:
-        table = "kaitai_evidence"

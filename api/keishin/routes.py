@@ -72,13 +72,11 @@ def _out(r: ContractHistory) -> ContractHistoryOut:
     summary="Add a 工事経歴書 row",
     tags=["keishin"],
     roles=ADMINS,
-    body=ContractHistoryIn,
-    response=ContractHistoryOut,
     status=201,
     errors=(403, 404, 422),
 )
-async def add_contract(ctx: Ctx):
-    return _out(await contracts.add(business=await _business(ctx), data=ctx.body))
+async def add_contract(ctx: Ctx, body: ContractHistoryIn) -> ContractHistoryOut:
+    return _out(await contracts.add(business=await _business(ctx), data=body))
 
 
 @router.put(
@@ -86,17 +84,12 @@ async def add_contract(ctx: Ctx):
     summary="Correct a 工事経歴書 row (reason required; audited with before and after)",
     tags=["keishin"],
     roles=ADMINS,
-    body=ContractCorrectionIn,
-    response=ContractHistoryOut,
     errors=(403, 404, 422),
 )
-async def correct_contract(ctx: Ctx):
-    body: ContractCorrectionIn = ctx.body
+async def correct_contract(ctx: Ctx, cid: int, body: ContractCorrectionIn) -> ContractHistoryOut:
     data = ContractHistoryIn.model_validate(body.model_dump(exclude={"reason"}))
     return _out(
-        await contracts.correct(
-            actor=ctx.user, business=await _business(ctx), pk=int(ctx.path["cid"]), data=data, reason=body.reason
-        )
+        await contracts.correct(actor=ctx.user, business=await _business(ctx), pk=cid, data=data, reason=body.reason)
     )
 
 
@@ -105,15 +98,11 @@ async def correct_contract(ctx: Ctx):
     summary="Delete a 工事経歴書 row (?reason= required; audited)",
     tags=["keishin"],
     roles=ADMINS,
-    query=ReasonQuery,
-    response=None,
     status=204,
     errors=(403, 404, 422),
 )
-async def delete_contract(ctx: Ctx):
-    await contracts.delete(
-        actor=ctx.user, business=await _business(ctx), pk=int(ctx.path["cid"]), reason=ctx.query.reason
-    )
+async def delete_contract(ctx: Ctx, cid: int, query: ReasonQuery) -> None:
+    await contracts.delete(actor=ctx.user, business=await _business(ctx), pk=cid, reason=query.reason)
 
 
 @router.get(
@@ -121,10 +110,9 @@ async def delete_contract(ctx: Ctx):
     summary="The 工事経歴書 rows",
     tags=["keishin"],
     roles=ADMINS,
-    response=list[ContractHistoryOut],
     errors=(403, 404),
 )
-async def list_contracts(ctx: Ctx):
+async def list_contracts(ctx: Ctx) -> list[ContractHistoryOut]:
     business = await _business(ctx)
     return [_out(r) for r in await ContractHistory.filter(business=business).order_by("id")]
 
@@ -134,16 +122,12 @@ async def list_contracts(ctx: Ctx):
     summary="When a technician joined the business",
     tags=["keishin"],
     roles={Role.business_admin},
-    body=EmploymentIn,
-    response=None,
     status=204,
     errors=(403, 404),
 )
-async def set_employment(ctx: Ctx):
+async def set_employment(ctx: Ctx, tid: int, body: EmploymentIn) -> None:
     business = await _business(ctx)
-    updated = await Technician.filter(id=int(ctx.path["tid"]), employer=business).update(
-        employed_since=ctx.body.employed_since
-    )
+    updated = await Technician.filter(id=tid, employer=business).update(employed_since=body.employed_since)
     if not updated:
         raise NotFound("No such employee.", code="employee_not_found")
 
@@ -159,14 +143,13 @@ def _file(data: bytes, media_type: str, name: str) -> Response:
     summary="別紙二 技術職員名簿 with points (JSON, CSV or PDF)",
     tags=["keishin"],
     roles=ADMINS,
-    query=KeishinQuery,
     errors=(403, 404, 422),
     replica=True,
     media=("application/json", "text/csv", "application/pdf"),
 )
-async def staff(ctx: Ctx):
+async def staff(ctx: Ctx, query: KeishinQuery):
     business = await _business(ctx)
-    q: KeishinQuery = ctx.query
+    q: KeishinQuery = query
     roster = await service.roster(
         business=business, base_date=q.base_date, application_date=q.application_date, industries=q.industry_list
     )
@@ -187,14 +170,13 @@ async def staff(ctx: Ctx):
     summary="別紙一 工事種類別完成工事高 (JSON, CSV or PDF)",
     tags=["keishin"],
     roles=ADMINS,
-    query=WorksQuery,
     errors=(403, 404, 422),
     replica=True,
     media=("application/json", "text/csv", "application/pdf"),
 )
-async def works(ctx: Ctx):
+async def works(ctx: Ctx, query: WorksQuery):
     business = await _business(ctx)
-    q: WorksQuery = ctx.query
+    q: WorksQuery = query
     result = await service.completed_works(
         business=business,
         fiscal_year_end=q.fiscal_year_end,
@@ -225,14 +207,13 @@ async def works(ctx: Ctx):
     "in CCUS with a reader, kiosk or private system in use",
     tags=["keishin"],
     roles=ADMINS,
-    query=W1Query,
     errors=(403, 404, 422),
     replica=True,
     media=("application/json",),
 )
-async def w1(ctx: Ctx):
+async def w1(ctx: Ctx, query: W1Query):
     business = await _business(ctx)
-    q: W1Query = ctx.query
+    q: W1Query = query
     out = plain(
         await service.w1(
             business=business,
@@ -256,14 +237,13 @@ async def w1(ctx: Ctx):
     "rises in the 3 years to the base date), 控除対象者数, the 技能者 value and, with 技術者数, the 評点",
     tags=["keishin"],
     roles=ADMINS,
-    query=SkillsQuery,
     errors=(403, 404, 422),
     replica=True,
     media=("application/json",),
 )
-async def w1_skills(ctx: Ctx):
+async def w1_skills(ctx: Ctx, query: SkillsQuery):
     business = await _business(ctx)
-    q: SkillsQuery = ctx.query
+    q: SkillsQuery = query
     return plain(
         await service.w1_skills(
             business=business, base_date=q.base_date, engineers=q.engineers, engineer_value=q.engineer_value

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from api.businesses.models import Business
 from api.keishin.completed_works import CompletedWorks, ContractRow, FiscalYear, compute_completed_works
 from api.keishin.masters import load_masters
-from api.keishin.models import ContractHistory, KaitaiEvidence
+from api.keishin.models import ContractHistory
+from api.registration.models import KaitaiEvidence
 from api.keishin.roster import compute_roster
 from api.keishin.roster_models import CcusLevel, HeldQualification, Roster, Technician as KTechnician
 from api.devices.models import Device

@@ -41,12 +41,10 @@ async def _business(ctx: Ctx):
     "with the employer's adjustments (open) or as confirmed",
     tags=["kentaikyo"],
     roles={Role.business_admin, Role.operator},
-    query=MonthQuery,
-    response=MonthOut,
     errors=(403, 404, 422),
 )
-async def month(ctx: Ctx):
-    return MonthOut(**await service.month_view(business=await _business(ctx), month=ctx.query.month))
+async def month(ctx: Ctx, query: MonthQuery) -> MonthOut:
+    return MonthOut(**await service.month_view(business=await _business(ctx), month=query.month))
 
 
 @router.get(
@@ -54,10 +52,9 @@ async def month(ctx: Ctx):
     summary="建退共: the employer's 共済契約者番号 and its technicians' 被共済者番号",
     tags=["kentaikyo"],
     roles={Role.business_admin, Role.operator},
-    response=NumbersOut,
     errors=(403, 404),
 )
-async def get_numbers(ctx: Ctx):
+async def get_numbers(ctx: Ctx) -> NumbersOut:
     return await numbers.numbers(business=await _business(ctx))
 
 
@@ -66,12 +63,10 @@ async def get_numbers(ctx: Ctx):
     summary="建退共: set the 共済契約者番号 and technicians' 被共済者番号 (printed in the export)",
     tags=["kentaikyo"],
     roles=EMPLOYER,
-    body=NumbersIn,
-    response=NumbersOut,
     errors=(403, 404, 422),
 )
-async def put_numbers(ctx: Ctx):
-    return await numbers.set_numbers(actor=ctx.user, business=await _business(ctx), data=ctx.body)
+async def put_numbers(ctx: Ctx, body: NumbersIn) -> NumbersOut:
+    return await numbers.set_numbers(actor=ctx.user, business=await _business(ctx), data=body)
 
 
 @router.post(
@@ -79,12 +74,10 @@ async def put_numbers(ctx: Ctx):
     summary="建退共: add or remove one technician × site × day of an open month, with the reason",
     tags=["kentaikyo"],
     roles=EMPLOYER,
-    body=AdjustmentIn,
-    response=MonthOut,
     errors=(403, 404, 409, 422),
 )
-async def adjust(ctx: Ctx):
-    b = ctx.body
+async def adjust(ctx: Ctx, body: AdjustmentIn) -> MonthOut:
+    b = body
     return MonthOut(
         **await service.adjust(
             actor=ctx.user,
@@ -103,12 +96,10 @@ async def adjust(ctx: Ctx):
     summary="建退共: confirm a month that has ended (once; it is then locked)",
     tags=["kentaikyo"],
     roles=EMPLOYER,
-    body=MonthIn,
-    response=MonthOut,
     errors=(403, 404, 409, 422),
 )
-async def confirm(ctx: Ctx):
-    return MonthOut(**await service.confirm(actor=ctx.user, business=await _business(ctx), month=ctx.body.month))
+async def confirm(ctx: Ctx, body: MonthIn) -> MonthOut:
+    return MonthOut(**await service.confirm(actor=ctx.user, business=await _business(ctx), month=body.month))
 
 
 @router.get(
@@ -116,18 +107,17 @@ async def confirm(ctx: Ctx):
     summary="建退共: the confirmed month as the 就労実績報告 CSV (UTF-8 with BOM, or Shift_JIS)",
     tags=["kentaikyo"],
     roles={Role.business_admin, Role.operator},
-    query=ExportQuery,
     errors=(403, 404, 409, 422),
     media=("text/csv",),
 )
-async def export(ctx: Ctx):
+async def export(ctx: Ctx, query: ExportQuery):
     business = await _business(ctx)
     f = await service.export(
         business=business,
-        month=ctx.query.month,
-        encoding="shift_jis" if ctx.query.encoding == "shift_jis" else "utf-8-bom",
+        month=query.month,
+        encoding="shift_jis" if query.encoding == "shift_jis" else "utf-8-bom",
     )
-    name = f"建退共就労実績_{business.business_id}_{ctx.query.month}.csv"
+    name = f"建退共就労実績_{business.business_id}_{query.month}.csv"
     return Response(
         f.data,
         media_type=f.media_type,
@@ -143,11 +133,10 @@ async def export(ctx: Ctx):
     tags=["kentaikyo"],
     roles=EMPLOYER,
     uploads=("file",),
-    response=ImportOut,
     status=201,
     errors=(403, 404, 413, 422),
 )
-async def import_report(ctx: Ctx):
+async def import_report(ctx: Ctx) -> ImportOut:
     return ImportOut(
         **await imports.import_report(
             actor=ctx.user,
@@ -179,13 +168,11 @@ def _candidate_out(c: KentaikyoCandidate) -> CandidateOut:
     summary="Days reported to 建退共 but missing in OpenCCUS, for the prime's site manager",
     tags=["kentaikyo"],
     roles={Role.business_admin, Role.site_manager},
-    query=CandidateQuery,
-    response=list[CandidateOut],
     errors=(403, 404),
 )
-async def candidates(ctx: Ctx):
-    site = await get_site(pk=int(ctx.path["pk"]))
-    return [_candidate_out(c) for c in await imports.candidates(actor=ctx.user, site=site, status=ctx.query.status)]
+async def candidates(ctx: Ctx, pk: int, query: CandidateQuery) -> list[CandidateOut]:
+    site = await get_site(pk=pk)
+    return [_candidate_out(c) for c in await imports.candidates(actor=ctx.user, site=site, status=query.status)]
 
 
 async def _decide(ctx: Ctx, approve: bool) -> CandidateOut:
@@ -202,11 +189,9 @@ async def _decide(ctx: Ctx, approve: bool) -> CandidateOut:
     summary="Approve a 建退共 candidate: it becomes a work record (method kentaikyo), once",
     tags=["kentaikyo"],
     roles={Role.business_admin, Role.site_manager},
-    body=DecisionIn,
-    response=CandidateOut,
     errors=(403, 404, 409),
 )
-async def approve_candidate(ctx: Ctx):
+async def approve_candidate(ctx: Ctx, body: DecisionIn) -> CandidateOut:
     return await _decide(ctx, True)
 
 
@@ -215,9 +200,7 @@ async def approve_candidate(ctx: Ctx):
     summary="Reject a 建退共 candidate, once",
     tags=["kentaikyo"],
     roles={Role.business_admin, Role.site_manager},
-    body=DecisionIn,
-    response=CandidateOut,
     errors=(403, 404, 409),
 )
-async def reject_candidate(ctx: Ctx):
+async def reject_candidate(ctx: Ctx, body: DecisionIn) -> CandidateOut:
     return await _decide(ctx, False)

@@ -15,13 +15,11 @@ router = Router()
     summary="Revenue by fee type against the 2020 revenue plan (seed 000), per quarter",
     tags=["kpi"],
     roles={Role.operator},
-    query=FiscalYearQuery,
-    response=RevenueOut,
     errors=(422,),
     replica=True,
 )
-async def revenue(ctx: Ctx):
-    return await service.revenue(fiscal_year=ctx.query.fiscal_year)
+async def revenue(ctx: Ctx, query: FiscalYearQuery) -> RevenueOut:
+    return await service.revenue(fiscal_year=query.fiscal_year)
 
 
 @router.get(
@@ -30,10 +28,8 @@ async def revenue(ctx: Ctx):
     "size) against the 低位推計 targets, per quarter",
     tags=["kpi"],
     roles={Role.operator},
-    query=FiscalYearQuery,
-    response=RegistrationsOut,
     errors=(422,),
     replica=True,
 )
-async def registrations(ctx: Ctx):
-    return await service.registrations(fiscal_year=ctx.query.fiscal_year)
+async def registrations(ctx: Ctx, query: FiscalYearQuery) -> RegistrationsOut:
+    return await service.registrations(fiscal_year=query.fiscal_year)

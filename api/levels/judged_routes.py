@@ -46,14 +46,12 @@ async def _out(app: LevelApplication) -> LevelApplicationOut:
     summary="Apply for a level judgement in one trade (the technician, or the employer for them)",
     tags=["levels"],
     roles=APPLICANTS,
-    body=LevelApplicationIn,
-    response=LevelApplicationOut,
     status=201,
     errors=(404, 409, 422),
 )
-async def apply(ctx: Ctx):
-    tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))  # the technician's or the employer's to file
-    return await _out(await judged.apply(actor=ctx.user, tech=tech, trade=ctx.body.trade))
+async def apply(ctx: Ctx, pk: int, body: LevelApplicationIn) -> LevelApplicationOut:
+    tech = await get_writable(actor=ctx.user, pk=pk)  # the technician's or the employer's to file
+    return await _out(await judged.apply(actor=ctx.user, tech=tech, trade=body.trade))
 
 
 @router.get(
@@ -61,11 +59,10 @@ async def apply(ctx: Ctx):
     summary="A technician's level applications",
     tags=["levels"],
     roles={*APPLICANTS, Role.operator},
-    response=list[LevelApplicationOut],
     errors=(404,),
 )
-async def list_applications(ctx: Ctx):
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+async def list_applications(ctx: Ctx, pk: int) -> list[LevelApplicationOut]:
+    tech = await get_visible(actor=ctx.user, pk=pk)
     return [await _out(a) for a in await LevelApplication.filter(technician=tech).order_by("-id")]
 
 
@@ -74,11 +71,10 @@ async def list_applications(ctx: Ctx):
     summary="Official (judged) levels with card colour, criteria version and history",
     tags=["levels"],
     roles={*APPLICANTS, Role.operator},
-    response=OfficialLevelsOut,
     errors=(404,),
 )
-async def official_levels(ctx: Ctx):
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+async def official_levels(ctx: Ctx, pk: int) -> OfficialLevelsOut:
+    tech = await get_visible(actor=ctx.user, pk=pk)
     rows = await JudgedLevel.filter(technician=tech).order_by("-id")
     names = {b.id: b.name for b in await AssessmentBody.all()}
     current = await judged.official(tech_ids=[tech.id])
@@ -118,12 +114,10 @@ async def official_levels(ctx: Ctx):
     summary="The assessment body's queue (its own trades only)",
     tags=["levels"],
     roles={Role.assessment_body},
-    query=QueueQuery,
-    response=list[LevelApplicationOut],
     errors=(403,),
 )
-async def body_queue(ctx: Ctx):
-    return [await _out(a) for a in await judged.queue(actor=ctx.user, status=ctx.query.status)]
+async def body_queue(ctx: Ctx, query: QueueQuery) -> list[LevelApplicationOut]:
+    return [await _out(a) for a in await judged.queue(actor=ctx.user, status=query.status)]
 
 
 @router.post(
@@ -131,15 +125,11 @@ async def body_queue(ctx: Ctx):
     summary="Judge a level application once: raise to a level the evidence supports, or reject with a reason",
     tags=["levels"],
     roles={Role.assessment_body},
-    body=JudgementIn,
-    response=LevelApplicationOut,
     errors=(403, 404, 409, 422),
 )
-async def judge(ctx: Ctx):
-    b: JudgementIn = ctx.body
-    return await _out(
-        await judged.judge(actor=ctx.user, pk=int(ctx.path["pk"]), decision=b.decision, level=b.level, reason=b.reason)
-    )
+async def judge(ctx: Ctx, pk: int, body: JudgementIn) -> LevelApplicationOut:
+    b: JudgementIn = body
+    return await _out(await judged.judge(actor=ctx.user, pk=pk, decision=b.decision, level=b.level, reason=b.reason))
 
 
 @router.post(
@@ -147,22 +137,24 @@ async def judge(ctx: Ctx):
     summary="Register an assessment body (能力評価実施団体) with its trades and its login",
     tags=["levels"],
     roles={Role.operator},
-    body=AssessmentBodyIn,
-    response=AssessmentBodyOut,
     status=201,
     errors=(409, 422),
 )
-async def create_body(ctx: Ctx):
-    b: AssessmentBodyIn = ctx.body
-    unknown = [t for t in b.trades if t not in trade_master()]
+async def create_body(ctx: Ctx, body: AssessmentBodyIn) -> AssessmentBodyOut:
+    unknown = [t for t in body.trades if t not in trade_master()]
     if unknown:
         from api.errors import Unprocessable
 
         raise Unprocessable.field("trades", f"unknown trade code(s): {', '.join(unknown)}", code="unknown_trade")
-    body = await judged.create_body(
-        actor=ctx.user, name=b.name, trades=b.trades, login=b.login, password=b.password, display_name=b.display_name
+    created = await judged.create_body(
+        actor=ctx.user,
+        name=body.name,
+        trades=body.trades,
+        login=body.login,
+        password=body.password,
+        display_name=body.display_name,
     )
-    return AssessmentBodyOut(id=body.id, name=body.name, trades=body.trades)
+    return AssessmentBodyOut(id=created.id, name=created.name, trades=created.trades)
 
 
 @router.get(
@@ -170,7 +162,6 @@ async def create_body(ctx: Ctx):
     summary="Assessment bodies and the trades they judge",
     tags=["levels"],
     roles={Role.operator, Role.technician, Role.business_admin, Role.assessment_body},
-    response=list[AssessmentBodyOut],
 )
-async def bodies(ctx: Ctx):
+async def bodies(ctx: Ctx) -> list[AssessmentBodyOut]:
     return [AssessmentBodyOut(id=b.id, name=b.name, trades=b.trades) for b in await AssessmentBody.all().order_by("id")]

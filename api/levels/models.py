@@ -95,27 +95,3 @@ class JudgedLevel(Model):
     class Meta:
         table = "judged_level"
         unique_together = (("technician", "trade", "level"),)
-
-
-class PriorExperience(Model):
-    """Pre-registration experience certified by an employer's 経歴証明書, approved through a change application.
-
-    Work days in one trade before CCUS registration (the certificate states them); counted by the level engine."""
-
-    id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Technician", related_name="prior_experience", on_delete=fields.CASCADE
-    )
-    trade = fields.CharField(max_length=10)
-    days = fields.IntField()
-    period_from = fields.DateField()
-    period_to = fields.DateField()
-    certifier = fields.CharField(max_length=200)  # the employer that issued the 経歴証明書
-    document: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
-        "models.StoredImage", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
-    application_id = fields.BigIntField(unique=True)
-    approved_at = fields.DatetimeField()
-
-    class Meta:
-        table = "prior_experience"

@@ -21,12 +21,11 @@ def _official(official, tech_pk: int, trade: str) -> int:
     "missing for the next, beside the official (judged) level",
     tags=["levels"],
     roles={Role.technician, Role.business_admin, Role.operator},
-    response=LevelsOut,
     errors=(404,),
 )
-async def levels(ctx: Ctx):
+async def levels(ctx: Ctx, pk: int) -> LevelsOut:
     # Evaluating writes the level history: the technician's, the employer's or the operator's to run.
-    tech = await get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
+    tech = await get_writable(actor=ctx.user, pk=pk)
     on = today_jst()
     results = await evaluate_one(tech=tech, on=on)
     official = await judged.official(tech_ids=[tech.id])

@@ -16,7 +16,8 @@ from api.levels.criteria import load_criteria
 from api.levels.engine import evaluate
 from api.levels.history import level_change, result_to_dict
 from api.levels.inputs import HeldQualification, LevelInputs, LevelResult
-from api.levels.models import LevelRecord, PriorExperience
+from api.levels.models import LevelRecord
+from api.registration.models import PriorExperience
 from api.registration.models import Qualification, Technician
 
 # A day is a day: distinct Japan dates per technician and trade, not records (two sites on one day is one day). A

@@ -67,10 +67,9 @@ async def _store(ctx: Ctx, draft: dict, consent: bool) -> int | None:
     summary="Read a driver's licence card face (photo) into a registration draft",
     tags=["licence"],
     uploads=("file",),
-    response=DraftOut,
     errors=(413, 422, 429),
 )
-async def card_photo(ctx: Ctx):
+async def card_photo(ctx: Ctx) -> DraftOut:
     from api.auth import authenticate
     from api.licence import ocr
 
@@ -98,20 +97,18 @@ async def card_photo(ctx: Ctx):
     summary="A driver's licence IC read (from the edge reader) into a registration draft",
     tags=["licence"],
     roles={Role.technician, Role.business_admin, Role.operator, Role.registration_agent},
-    body=IcReadIn,
-    response=DraftOut,
     errors=(422,),
 )
-async def ic_read(ctx: Ctx):
+async def ic_read(ctx: Ctx, body: IcReadIn) -> DraftOut:
     try:
-        draft = drafts.draft_from_ic(ctx.body.licence, consent_raw=ctx.body.consent_raw, fingerprint_key=_key(ctx))
+        draft = drafts.draft_from_ic(body.licence, consent_raw=body.consent_raw, fingerprint_key=_key(ctx))
     except (KeyError, TypeError, ValueError) as exc:
         from api.errors import Unprocessable
 
         raise Unprocessable.field(
             "licence", f"not an edge_reader read-licence result: {exc}", code="invalid_licence_read"
         ) from None
-    return DraftOut(id=await _store(ctx, draft, ctx.body.consent_raw), draft=draft)
+    return DraftOut(id=await _store(ctx, draft, body.consent_raw), draft=draft)
 
 
 @router.post(
@@ -119,17 +116,13 @@ async def ic_read(ctx: Ctx):
     summary="Confirm or edit a draft's fields",
     tags=["licence"],
     roles={Role.technician, Role.business_admin, Role.operator, Role.registration_agent},
-    body=ConfirmIn,
-    response=DraftOut,
     errors=(404,),
 )
-async def confirm(ctx: Ctx):
-    row = await RegistrationDraft.get_or_none(id=int(ctx.path["pk"]), owner_account_id=ctx.user.id)
+async def confirm(ctx: Ctx, pk: int, body: ConfirmIn) -> DraftOut:
+    row = await RegistrationDraft.get_or_none(id=pk, owner_account_id=ctx.user.id)
     if row is None:
         raise NotFound("No such draft.", code="draft_not_found")
-    updated = drafts.confirm(
-        row.fields_json, confirmed=ctx.body.confirmed, edits=ctx.body.edits, fingerprint_key=_key(ctx)
-    )
+    updated = drafts.confirm(row.fields_json, confirmed=body.confirmed, edits=body.edits, fingerprint_key=_key(ctx))
     updated.pop("raw", None)
     row.fields_json = updated
     row.licence_number_masked = (updated.get("identity_document") or {}).get("number_masked")

@@ -1,5 +1,5 @@
-from api.audit import service as audit
 from api.accounts.models import Role
+from api.audit import service as audit
 from api.http import Ctx, Router
 from api.mail import service
 from api.mail.models import Mail
@@ -28,11 +28,9 @@ def _out(m: Mail) -> MailOut:
     summary="Outgoing e-mail, newest first (the embedded default writes it to var/mail/)",
     tags=["mail"],
     roles={Role.operator},
-    query=MailQuery,
-    response=list[MailOut],
 )
-async def list_mail(ctx: Ctx):
-    q: MailQuery = ctx.query
+async def list_mail(ctx: Ctx, query: MailQuery) -> list[MailOut]:
+    q: MailQuery = query
     return [_out(m) for m in await service.list_mails(limit=q.limit, before_id=q.before_id)]
 
 
@@ -41,11 +39,10 @@ async def list_mail(ctx: Ctx):
     summary="One outgoing e-mail with its text",
     tags=["mail"],
     roles={Role.operator},
-    response=MailDetailOut,
     errors=(404,),
 )
-async def show_mail(ctx: Ctx):
-    mail, text = await service.read_mail(settings=ctx.settings, pk=int(ctx.path["pk"]))
+async def show_mail(ctx: Ctx, pk: int) -> MailDetailOut:
+    mail, text = await service.read_mail(settings=ctx.settings, pk=pk)
     if text is not None:
         # The text may hold someone's password-reset link: who read it is kept, like an operator change.
         await audit.record(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import get_args
 
 from api.errors import NotFound
 from api.http import Ctx, Router
@@ -16,9 +15,8 @@ router = Router()
     "/masters",
     summary="Every code table (職種, 立場, 資格, 業種, 都道府県) with its source, and how IDs are checked",
     tags=["masters"],
-    response=MastersOut,
 )
-async def masters(ctx: Ctx):
+async def masters(ctx: Ctx) -> MastersOut:
     return service.all_tables()
 
 
@@ -26,12 +24,10 @@ async def masters(ctx: Ctx):
     "/masters/{name}",
     summary="One code table: trades, positions, qualifications, industries or prefectures",
     tags=["masters"],
-    response=CodeTable,
     errors=(404,),
-    path_values={"name": list(get_args(service.TableName))},
 )
-async def master(ctx: Ctx):
-    found = service.table(ctx.path["name"])
+async def master(ctx: Ctx, name: service.TableName) -> CodeTable:
+    found = service.table(name)
     if found is None:
         raise NotFound(
             "No such code table: trades, positions, qualifications, industries or prefectures.", code="master_not_found"

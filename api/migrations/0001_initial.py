@@ -3,7 +3,9 @@ from tortoise.migrations import operations as ops
 import functools
 from api.accounts.models import Role
 from api.businesses.models import ReviewStatus
-from api.registration.models import ApplicationKind, CardStatus, ImageKind, SubjectType, Tier
+from api.registration.models import ApplicationKind, SubjectType, Tier
+from api.cards.models import CardStatus
+from api.media.models import ImageKind
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields

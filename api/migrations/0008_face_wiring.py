@@ -1,6 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from api.registration.models import ImageKind
+from api.media.models import ImageKind
 from tortoise import fields
 
 class Migration(migrations.Migration):

@@ -108,8 +108,8 @@ async def residence_expiry_alerts(ctx: dict[str, Any]) -> int:
 
 async def notify_card_reissued(ctx: dict[str, Any], card_id: int, old_serial: str) -> int:
     """Tell a card's holder (and the employer's 事業者責任者) that the old card was withdrawn with its master key and
-    a new one is on its way, free of charge (api.registration.rekey). Safe to run twice (dedupe key per card)."""
-    from api.registration.models import Card
+    a new one is on its way, free of charge (api.cards.rekey). Safe to run twice (dedupe key per card)."""
+    from api.cards.models import Card
 
     card = await Card.get_or_none(id=card_id).select_related("technician")
     if card is None:

@@ -21,9 +21,8 @@ def _out(n: Notification) -> NotificationOut:
     summary="My notices, newest first",
     tags=["notifications"],
     roles=set(Role),
-    response=list[NotificationOut],
 )
-async def mine(ctx: Ctx):
+async def mine(ctx: Ctx) -> list[NotificationOut]:
     return [_out(n) for n in await Notification.filter(account=ctx.user).order_by("-id").limit(100)]
 
 
@@ -33,9 +32,8 @@ async def mine(ctx: Ctx):
     "invoices, applications to review): the navigation's badges",
     tags=["notifications"],
     roles=set(Role),
-    response=PendingCounts,
 )
-async def counts(ctx: Ctx):
+async def counts(ctx: Ctx) -> PendingCounts:
     return PendingCounts(**await service.pending_counts(user=ctx.user))
 
 
@@ -44,11 +42,10 @@ async def counts(ctx: Ctx):
     summary="Mark a notice read",
     tags=["notifications"],
     roles=set(Role),
-    response=NotificationOut,
     errors=(404,),
 )
-async def mark_read(ctx: Ctx):
-    n = await Notification.get_or_none(id=int(ctx.path["pk"]), account=ctx.user)
+async def mark_read(ctx: Ctx, pk: int) -> NotificationOut:
+    n = await Notification.get_or_none(id=pk, account=ctx.user)
     if n is None:
         raise NotFound("No such notice.", code="notice_not_found")
     if n.read_at is None:

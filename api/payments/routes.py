@@ -28,27 +28,23 @@ OPERATOR = {Role.operator}
     summary="Pay an invoice by card or at a convenience store (Stripe)",
     tags=["payments"],
     roles={Role.business_admin, Role.technician},
-    body=PayIn,
-    response=PayOut,
     status=201,
     transactional=False,
     errors=(404, 409, 502, 503),
 )
-async def pay(ctx: Ctx):
-    if ctx.body.return_path:
+async def pay(ctx: Ctx, pk: int, body: PayIn) -> PayOut:
+    if body.return_path:
         url, amount = await online.create_checkout(
             actor=ctx.user,
-            invoice_pk=int(ctx.path["pk"]),
-            method=ctx.body.method,
-            return_path=ctx.body.return_path,
+            invoice_pk=pk,
+            method=body.method,
+            return_path=body.return_path,
             settings=ctx.settings,
         )
         return PayOut(
-            intent_id=None, client_secret=None, hosted_url=url, method=ctx.body.method, amount_yen=amount, status="open"
+            intent_id=None, client_secret=None, hosted_url=url, method=body.method, amount_yen=amount, status="open"
         )
-    row, secret = await online.create_intent(
-        actor=ctx.user, invoice_pk=int(ctx.path["pk"]), method=ctx.body.method, settings=ctx.settings
-    )
+    row, secret = await online.create_intent(actor=ctx.user, invoice_pk=pk, method=body.method, settings=ctx.settings)
     return PayOut(
         intent_id=row.intent_id, client_secret=secret, method=row.method, amount_yen=row.amount_yen, status=row.status
     )
@@ -58,11 +54,10 @@ async def pay(ctx: Ctx):
     "/payments/stripe/webhook",
     summary="Stripe webhook (Stripe-Signature verified; each event applied once)",
     tags=["payments"],
-    response=WebhookOut,
     transactional=False,
     errors=(400, 503),
 )
-async def stripe_webhook(ctx: Ctx):
+async def stripe_webhook(ctx: Ctx) -> WebhookOut:
     payload = await ctx.request.body()
     signature = ctx.request.headers.get("stripe-signature")
     return WebhookOut(**await webhooks.handle_webhook(payload=payload, signature=signature, settings=ctx.settings))
@@ -74,11 +69,10 @@ async def stripe_webhook(ctx: Ctx):
     tags=["payments"],
     roles=OPERATOR,
     uploads=("file",),
-    response=BankImportOut,
     status=201,
     errors=(413, 422),
 )
-async def bank_import(ctx: Ctx):
+async def bank_import(ctx: Ctx) -> BankImportOut:
     imp, lines = await bank.import_notice(
         actor=ctx.user, filename=ctx.form.get("filename", "notice.txt"), data=ctx.files["file"]
     )
@@ -99,14 +93,12 @@ async def bank_import(ctx: Ctx):
     summary="The correction queue: unknown and mistaken payments",
     tags=["payments"],
     roles=OPERATOR,
-    query=ExceptionQuery,
-    response=list[ExceptionOut],
 )
-async def exceptions(ctx: Ctx):
+async def exceptions(ctx: Ctx, query: ExceptionQuery) -> list[ExceptionOut]:
     qs = PaymentException.all().order_by("id")
-    if ctx.query.status:
-        qs = qs.filter(status=ctx.query.status)
-    return [await corrections.exception_out(e) for e in await qs.limit(ctx.query.limit)]
+    if query.status:
+        qs = qs.filter(status=query.status)
+    return [await corrections.exception_out(e) for e in await qs.limit(query.limit)]
 
 
 @router.post(
@@ -114,14 +106,10 @@ async def exceptions(ctx: Ctx):
     summary="Apply the payment to an invoice (audited)",
     tags=["payments"],
     roles=OPERATOR,
-    body=AssignIn,
-    response=ExceptionOut,
     errors=(404, 409, 422),
 )
-async def assign(ctx: Ctx):
-    return await corrections.exception_out(
-        await corrections.assign(actor=ctx.user, pk=int(ctx.path["pk"]), data=ctx.body)
-    )
+async def assign(ctx: Ctx, pk: int, body: AssignIn) -> ExceptionOut:
+    return await corrections.exception_out(await corrections.assign(actor=ctx.user, pk=pk, data=body))
 
 
 @router.post(
@@ -129,13 +117,11 @@ async def assign(ctx: Ctx):
     summary="Split the payment over invoices and a refund (audited)",
     tags=["payments"],
     roles=OPERATOR,
-    body=SplitIn,
-    response=ExceptionOut,
     errors=(404, 409, 422, 502),
 )
-async def split(ctx: Ctx):
+async def split(ctx: Ctx, pk: int, body: SplitIn) -> ExceptionOut:
     return await corrections.exception_out(
-        await corrections.split(actor=ctx.user, pk=int(ctx.path["pk"]), data=ctx.body, settings=ctx.settings)
+        await corrections.split(actor=ctx.user, pk=pk, data=body, settings=ctx.settings)
     )
 
 
@@ -144,11 +130,9 @@ async def split(ctx: Ctx):
     summary="Refund the payment (card: through Stripe; konbini and bank: recorded, paid back by transfer; audited)",
     tags=["payments"],
     roles=OPERATOR,
-    body=RefundIn,
-    response=ExceptionOut,
     errors=(404, 409, 502),
 )
-async def refund(ctx: Ctx):
+async def refund(ctx: Ctx, pk: int, body: RefundIn) -> ExceptionOut:
     return await corrections.exception_out(
-        await corrections.refund(actor=ctx.user, pk=int(ctx.path["pk"]), data=ctx.body, settings=ctx.settings)
+        await corrections.refund(actor=ctx.user, pk=pk, data=body, settings=ctx.settings)
     )

@@ -2,8 +2,8 @@ from html import escape
 
 from starlette.responses import HTMLResponse, Response
 
-from api.accounts.models import Role
 from api import guard
+from api.accounts.models import Role
 from api.errors import Unprocessable
 from api.http import Ctx, Router
 from api.phone import qr, service, signing, svgmap, vcard
@@ -43,14 +43,12 @@ async def _managed_site(ctx: Ctx):
     summary="Check in or out from the technician's own phone (position, optional QR, selfie)",
     tags=["phone"],
     roles={Role.technician},
-    body=PhoneCheckinIn,
-    response=PhoneCheckinOut,
     errors=(403, 404, 409, 422, 503),
     transactional=False,
 )  # a selfie takes the face engine ~150 ms: the service writes in its own transaction
-async def check_in(ctx: Ctx):
+async def check_in(ctx: Ctx, body: PhoneCheckinIn) -> PhoneCheckinOut:
     return await service.check_in(
-        actor=ctx.user, body=ctx.body, settings=ctx.settings, face=ctx.state.face, vault=ctx.state.vault
+        actor=ctx.user, body=body, settings=ctx.settings, face=ctx.state.face, vault=ctx.state.vault
     )
 
 
@@ -59,13 +57,10 @@ async def check_in(ctx: Ctx):
     summary="Upload a check-in kept offline, signed by the phone's enrolled key",
     tags=["phone"],
     roles={Role.technician},
-    body=SignedCheckinIn,
-    response=PhoneCheckinOut,
     errors=(403, 404, 409, 422, 503),
     transactional=False,
 )
-async def check_in_signed(ctx: Ctx):
-    body: SignedCheckinIn = ctx.body
+async def check_in_signed(ctx: Ctx, body: SignedCheckinIn) -> PhoneCheckinOut:
     key = await signing.verify(actor=ctx.user, key_id=body.key_id, message=body.message, signature=body.signature)
     try:
         inner = PhoneCheckinIn.model_validate_json(body.message)
@@ -88,13 +83,11 @@ async def check_in_signed(ctx: Ctx):
     summary="Register this phone's public key (signs check-ins kept offline)",
     tags=["phone"],
     roles={Role.technician},
-    body=DeviceKeyIn,
-    response=DeviceKeyOut,
     status=201,
     errors=(409, 422),
 )
-async def device_key(ctx: Ctx):
-    return DeviceKeyOut(key_id=await signing.enrol(actor=ctx.user, public_key=ctx.body.public_key))
+async def device_key(ctx: Ctx, body: DeviceKeyIn) -> DeviceKeyOut:
+    return DeviceKeyOut(key_id=await signing.enrol(actor=ctx.user, public_key=body.public_key))
 
 
 @router.get(
@@ -102,10 +95,9 @@ async def device_key(ctx: Ctx):
     summary="The card this technician's virtual card stands for (the phone makes and signs the codes itself)",
     tags=["phone"],
     roles={Role.technician},
-    response=VirtualCardOut,
     errors=(403, 409, 422),
 )
-async def virtual_card(ctx: Ctx):
+async def virtual_card(ctx: Ctx) -> VirtualCardOut:
     return await vcard.my_card(actor=ctx.user)
 
 
@@ -114,10 +106,9 @@ async def virtual_card(ctx: Ctx):
     summary="The site's phone check-in settings",
     tags=["phone"],
     roles=MANAGERS,
-    response=PhoneSettingsOut,
     errors=(403, 404),
 )
-async def get_settings(ctx: Ctx):
+async def get_settings(ctx: Ctx) -> PhoneSettingsOut:
     return await service.get_settings(site=await _managed_site(ctx))
 
 
@@ -126,12 +117,10 @@ async def get_settings(ctx: Ctx):
     summary="Turn phone check-in on: fence, accuracy, policy per check, selfie",
     tags=["phone"],
     roles=MANAGERS,
-    body=PhoneSettingsIn,
-    response=PhoneSettingsOut,
     errors=(403, 404, 422),
 )
-async def put_settings(ctx: Ctx):
-    return await service.put_settings(actor=ctx.user, site=await _managed_site(ctx), data=ctx.body)
+async def put_settings(ctx: Ctx, body: PhoneSettingsIn) -> PhoneSettingsOut:
+    return await service.put_settings(actor=ctx.user, site=await _managed_site(ctx), data=body)
 
 
 @router.get(
@@ -139,12 +128,10 @@ async def put_settings(ctx: Ctx):
     summary="The site's phone check-ins (the review queue with outcome=review&undecided=true)",
     tags=["phone"],
     roles=MANAGERS,
-    query=PhoneQuery,
-    response=list[PhoneItemOut],
     errors=(403, 404),
 )
-async def list_checkins(ctx: Ctx):
-    q: PhoneQuery = ctx.query
+async def list_checkins(ctx: Ctx, query: PhoneQuery) -> list[PhoneItemOut]:
+    q: PhoneQuery = query
     return await service.list_checkins(
         site=await _managed_site(ctx), outcome=q.outcome, undecided=q.undecided, work_date=q.work_date, limit=q.limit
     )
@@ -155,16 +142,14 @@ async def list_checkins(ctx: Ctx):
     summary="Approve (records the tap) or reject a phone check-in of the review queue",
     tags=["phone"],
     roles=MANAGERS,
-    body=DecisionIn,
-    response=PhoneItemOut,
     errors=(403, 404, 409, 422),
 )
-async def decide(ctx: Ctx):
+async def decide(ctx: Ctx, cid: int, body: DecisionIn) -> PhoneItemOut:
     return await service.decide(
         actor=ctx.user,
         site=await _managed_site(ctx),
-        pk=int(ctx.path["cid"]),
-        approve=ctx.body.approve,
+        pk=cid,
+        approve=body.approve,
         settings=ctx.settings,
     )
 
@@ -174,13 +159,12 @@ async def decide(ctx: Ctx):
     summary="The site's plan (SVG): the fence and the day's phone check-ins",
     tags=["phone"],
     roles=MANAGERS,
-    query=MapQuery,
     errors=(403, 404),
     media=("image/svg+xml",),
 )
-async def phone_map(ctx: Ctx):
+async def phone_map(ctx: Ctx, query: MapQuery):
     site = await _managed_site(ctx)
-    day = ctx.query.work_date or today_jst()
+    day = query.work_date or today_jst()
     items = await service.list_checkins(site=site, outcome=None, undecided=False, work_date=day, limit=1000)
     return Response(
         svgmap.render(site, await PhoneSettings.get_or_none(site=site), items),
@@ -201,11 +185,9 @@ def _gate(ctx: Ctx, site) -> GateQrOut:
     summary="The site's gate code of a day (it rotates daily)",
     tags=["phone"],
     roles=MANAGERS,
-    query=GateQrQuery,
-    response=GateQrOut,
     errors=(403, 404),
 )
-async def gate_qr(ctx: Ctx):
+async def gate_qr(ctx: Ctx, query: GateQrQuery) -> GateQrOut:
     return _gate(ctx, await _managed_site(ctx))
 
 
@@ -214,11 +196,10 @@ async def gate_qr(ctx: Ctx):
     summary="The gate code as a printable page (A4)",
     tags=["phone"],
     roles=MANAGERS,
-    query=GateQrQuery,
     errors=(403, 404),
     media=("text/html",),
 )
-async def gate_qr_print(ctx: Ctx):
+async def gate_qr_print(ctx: Ctx, query: GateQrQuery):
     site = await _managed_site(ctx)
     g = _gate(ctx, site)
     return HTMLResponse(

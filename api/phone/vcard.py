@@ -9,7 +9,7 @@ from api.errors import Conflict, Unprocessable
 from api.phone.models import PhoneDeviceKey
 from api.phone.schemas import VirtualCardOut
 from api.phone.service import _own_technician
-from api.registration.models import Card, CardStatus
+from api.cards.models import Card, CardStatus
 from api.timeutil import today_jst
 
 

@@ -24,13 +24,10 @@ RESET_ANSWER = (
     "/auth/password-reset",
     summary="Ask for a password-reset link by e-mail (the same answer whether or not the account exists)",
     tags=["auth"],
-    body=PasswordResetIn,
-    response=PasswordResetOut,
     status=202,
     errors=(429,),
 )
-async def password_reset(ctx: Ctx):
-    body: PasswordResetIn = ctx.body
+async def password_reset(ctx: Ctx, body: PasswordResetIn) -> PasswordResetOut:
     await service.request_reset(
         identifier=body.login, ip=ctx.client_address, settings=ctx.settings, limits=ctx.state.limits
     )
@@ -41,12 +38,10 @@ async def password_reset(ctx: Ctx):
     "/auth/password-reset/confirm",
     summary="Set a new password with the token of a reset link (once); logs the account out everywhere",
     tags=["auth"],
-    body=PasswordResetConfirmIn,
     status=204,
     errors=(400, 422),
 )
-async def password_reset_confirm(ctx: Ctx):
-    body: PasswordResetConfirmIn = ctx.body
+async def password_reset_confirm(ctx: Ctx, body: PasswordResetConfirmIn):
     await service.confirm_reset(token=body.token, password=body.password)
 
 
@@ -55,13 +50,10 @@ async def password_reset_confirm(ctx: Ctx):
     summary="Change my password (with the current one); logs out my other sessions",
     tags=["auth"],
     roles=ALL_ROLES,
-    body=PasswordChangeIn,
-    response=PasswordChangeOut,
     transactional=False,
     errors=(422, 429),
 )
-async def change_password(ctx: Ctx):
-    body: PasswordChangeIn = ctx.body
+async def change_password(ctx: Ctx, body: PasswordChangeIn) -> PasswordChangeOut:
     revoked = await service.change_password(
         account=ctx.user,
         token_pk=ctx.request.state.token_pk,

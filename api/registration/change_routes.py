@@ -4,16 +4,18 @@ Deciding a change application uses the review queue's own endpoints (/review/app
 
 from starlette.responses import Response
 
-from api.businesses.schemas import BusinessOut
 from api.accounts.models import Role
+from api.businesses.schemas import BusinessOut
 from api.errors import NotFound
 from api.http import Ctx, Router
 from api.registration import changes, corrections, service
 from api.registration.change_schemas import (
     BusinessCorrectionIn,
-    BusinessDataChange as BusinessChangeIn,
     ChangeForm,
     QualificationCorrectionIn,
+)
+from api.registration.change_schemas import (
+    BusinessDataChange as BusinessChangeIn,
 )
 from api.registration.review import app_out
 from api.registration.schemas import ApplicationOut, TechnicianOut
@@ -31,18 +33,16 @@ APPLICANTS = {Role.technician, Role.business_admin}
     roles=APPLICANTS,
     uploads=(),
     optional_uploads=("file",),
-    body=ChangeForm,
-    response=ApplicationOut,
     status=201,
     errors=(404, 409, 413, 422),
 )
-async def submit_change(ctx: Ctx):
-    tech = await service.get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))  # never a prime that only sees them
+async def submit_change(ctx: Ctx, pk: int, body: ChangeForm) -> ApplicationOut:
+    tech = await service.get_writable(actor=ctx.user, pk=pk)  # never a prime that only sees them
     app = await changes.submit(
         actor=ctx.user,
         tech=tech,
-        change_type=ctx.body.type,
-        raw_payload=ctx.body.payload,
+        change_type=body.type,
+        raw_payload=body.payload,
         file=ctx.files.get("file"),
         settings=ctx.settings,
         vault=ctx.state.vault,
@@ -55,11 +55,10 @@ async def submit_change(ctx: Ctx):
     summary="Change applications with their decisions (the history of every change)",
     tags=["applications"],
     roles={*APPLICANTS, Role.operator},
-    response=list[ApplicationOut],
     errors=(404,),
 )
-async def list_changes(ctx: Ctx):
-    tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+async def list_changes(ctx: Ctx, pk: int) -> list[ApplicationOut]:
+    tech = await service.get_visible(actor=ctx.user, pk=pk)
     return [app_out(a) for a in await changes.history(tech=tech)]
 
 
@@ -71,15 +70,13 @@ async def list_changes(ctx: Ctx):
     roles=APPLICANTS,
     uploads=(),
     optional_uploads=("file",),
-    body=ChangeForm,
-    response=ApplicationOut,
     errors=(404, 409, 413, 422),
 )
-async def resubmit_change(ctx: Ctx):
-    app = await changes.get_change(pk=int(ctx.path["pk"]))
+async def resubmit_change(ctx: Ctx, pk: int, body: ChangeForm) -> ApplicationOut:
+    app = await changes.get_change(pk=pk)
     if app.technician_id is not None:  # type: ignore[attr-defined]
         await service.get_writable(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
-    if ctx.body.type != app.change_type:
+    if body.type != app.change_type:
         from api.errors import Unprocessable
 
         raise Unprocessable.field("type", "the type of a change application cannot change", code="subject_changed")
@@ -87,7 +84,7 @@ async def resubmit_change(ctx: Ctx):
         await changes.resubmit(
             actor=ctx.user,
             app=app,
-            raw_payload=ctx.body.payload,
+            raw_payload=body.payload,
             file=ctx.files.get("file"),
             settings=ctx.settings,
             vault=ctx.state.vault,
@@ -101,19 +98,17 @@ async def resubmit_change(ctx: Ctx):
     'permit and its industries, name, address): {"changes": {…}}',
     tags=["applications"],
     roles={Role.business_admin},
-    body=BusinessChangeIn,
-    response=ApplicationOut,
     status=201,
     errors=(403, 404, 409, 422),
 )
-async def submit_business_change(ctx: Ctx):
+async def submit_business_change(ctx: Ctx, pk: int, body: BusinessChangeIn) -> ApplicationOut:
     import json
 
     from api.businesses.service import get_business
 
-    business = await get_business(pk=int(ctx.path["pk"]))
+    business = await get_business(pk=pk)
     app = await changes.submit_business(
-        actor=ctx.user, business=business, raw_payload=json.dumps(ctx.body.model_dump(mode="json", exclude_unset=True))
+        actor=ctx.user, business=business, raw_payload=json.dumps(body.model_dump(mode="json", exclude_unset=True))
     )
     return app_out(app)
 
@@ -123,14 +118,13 @@ async def submit_business_change(ctx: Ctx):
     summary="The business's change applications (history)",
     tags=["applications"],
     roles={Role.business_admin, Role.operator},
-    response=list[ApplicationOut],
     errors=(403, 404),
 )
-async def list_business_changes(ctx: Ctx):
+async def list_business_changes(ctx: Ctx, pk: int) -> list[ApplicationOut]:
     from api.businesses.service import ensure_can_manage, get_business
     from api.registration.models import Application, ApplicationKind
 
-    business = await get_business(pk=int(ctx.path["pk"]))
+    business = await get_business(pk=pk)
     ensure_can_manage(ctx.user, business)
     return [
         app_out(a) for a in await Application.filter(business=business, kind=ApplicationKind.change).order_by("-id")
@@ -145,10 +139,10 @@ async def list_business_changes(ctx: Ctx):
     errors=(404,),
     media=("image/jpeg",),
 )
-async def change_document(ctx: Ctx):
-    from api.registration.models import StoredImage
+async def change_document(ctx: Ctx, pk: int):
+    from api.media.models import StoredImage
 
-    app = await changes.get_change(pk=int(ctx.path["pk"]))
+    app = await changes.get_change(pk=pk)
     await service.get_visible(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
     img = await StoredImage.get_or_none(id=app.document_id) if app.document_id else None  # type: ignore[attr-defined]
     if img is None:
@@ -161,13 +155,11 @@ async def change_document(ctx: Ctx):
     summary="Correct or delete an approved qualification (operator; reason required; audited)",
     tags=["review"],
     roles={Role.operator},
-    body=QualificationCorrectionIn,
-    response=TechnicianOut,
     errors=(404, 422),
 )
-async def correct_qualification(ctx: Ctx):
-    tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
-    await corrections.correct_qualification(actor=ctx.user, tech=tech, pk=int(ctx.path["qid"]), data=ctx.body)
+async def correct_qualification(ctx: Ctx, pk: int, qid: int, body: QualificationCorrectionIn) -> TechnicianOut:
+    tech = await service.get_visible(actor=ctx.user, pk=pk)
+    await corrections.correct_qualification(actor=ctx.user, tech=tech, pk=qid, data=body)
     return await service.to_out(tech)
 
 
@@ -176,12 +168,10 @@ async def correct_qualification(ctx: Ctx):
     summary="Correct a business's data (operator; reason required; audited)",
     tags=["review"],
     roles={Role.operator},
-    body=BusinessCorrectionIn,
     errors=(404, 422),
-    response=BusinessOut,
 )
-async def correct_business(ctx: Ctx):
+async def correct_business(ctx: Ctx, pk: int, body: BusinessCorrectionIn) -> BusinessOut:
     from api.businesses.service import get_business, to_out
 
-    business = await get_business(pk=int(ctx.path["pk"]))
-    return to_out(await corrections.correct_business(actor=ctx.user, business=business, data=ctx.body))
+    business = await get_business(pk=pk)
+    return to_out(await corrections.correct_business(actor=ctx.user, business=business, data=body))

@@ -25,16 +25,9 @@ from api.audit import service as audit
 from api.businesses.models import Business, ReviewStatus
 from api.crypto import Vault
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable, validation_fields
+from api.media.models import ImageKind, StoredImage
 from api.registration.change_schemas import DOCUMENTED, PAYLOADS, RETURNABLE, TECHNICIAN_TYPES, PriorExperienceChange
-from api.registration.models import (
-    Application,
-    ApplicationKind,
-    ImageKind,
-    Qualification,
-    StoredImage,
-    SubjectType,
-    Technician,
-)
+from api.registration.models import Application, ApplicationKind, Qualification, SubjectType, Technician
 from api.registration.schemas import IdentityFields, ReturnIn
 from api.settings import Settings
 from api.timeutil import today_jst
@@ -117,7 +110,7 @@ async def _check(tech: Technician, change_type: str, payload: BaseModel) -> None
 
 
 async def _check_prior(tech: Technician, p: PriorExperienceChange) -> None:
-    from api.levels.models import PriorExperience
+    from api.registration.models import PriorExperience
 
     if tech.registered_on is not None and p.period_to >= tech.registered_on:
         raise Unprocessable.field(
@@ -375,7 +368,7 @@ async def _apply_data(tech: Technician, app: Application) -> tuple[dict, dict]:
 
 
 async def _apply_prior(tech: Technician, app: Application) -> tuple[dict, dict]:
-    from api.levels.models import PriorExperience
+    from api.registration.models import PriorExperience
 
     p = app.payload or {}
     await PriorExperience.create(
@@ -393,7 +386,7 @@ async def _apply_prior(tech: Technician, app: Application) -> tuple[dict, dict]:
 
 
 async def _apply_kaitai(tech: Technician, app: Application) -> tuple[dict, dict]:
-    from api.keishin.models import KaitaiEvidence
+    from api.registration.models import KaitaiEvidence
 
     p = app.payload or {}
     await KaitaiEvidence.create(

@@ -13,35 +13,6 @@ class Tier(str, Enum):
     detailed = "detailed"  # 詳細型
 
 
-class ImageKind(str, Enum):
-    face_photo = "face_photo"
-    id_document = "id_document"
-    certificate = "certificate"
-    face_extra = "face_extra"  # extra photos for face check-in (up to 3), enrolled with the registration photo
-
-
-class StoredImage(Model):
-    """A normalised JPEG, encrypted at rest (api.crypto.Vault). Personal data: never served without a check.
-
-    A technician's current face photo / identity document is their newest image of that kind, and a replaced one is
-    deleted. (No photo foreign key on Technician: it would make a cycle the migrations cannot order.)"""
-
-    id = fields.BigIntField(primary_key=True)
-    kind = fields.CharEnumField(ImageKind, max_length=20)
-    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
-        "models.Technician", related_name="images", on_delete=fields.CASCADE
-    )
-    content_type = fields.CharField(max_length=40)
-    width = fields.IntField()
-    height = fields.IntField()
-    sha256 = fields.CharField(max_length=64)  # of the normalised plaintext: lets a job notice a changed photo
-    sealed = fields.BinaryField()
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "stored_image"
-
-
 class Technician(Model):
     id = fields.BigIntField(primary_key=True)
     technician_id = fields.CharField(max_length=14, unique=True, null=True)  # issued on approval
@@ -159,23 +130,45 @@ class Application(Model):
         indexes = (("status", "subject_type"),)
 
 
-class CardStatus(str, Enum):
-    active = "active"
-    lost = "lost"
-    revoked = "revoked"
+class KaitaiEvidence(Model):
+    """解体 condition (経審) for 1級/2級土木・建築施工管理技士 passed in FY2015 or earlier: one year of 解体 experience
+    or the 登録解体工事講習, with its document, approved through a change application."""
 
-
-class Card(Model):
     id = fields.BigIntField(primary_key=True)
-    technician: fields.ForeignKeyRelation[Technician] = fields.ForeignKeyField(
-        "models.Technician", related_name="cards", on_delete=fields.CASCADE
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="kaitai_evidence", on_delete=fields.CASCADE
     )
-    serial = fields.CharField(max_length=16, unique=True)  # 8 bytes hex (card profile)
-    issued_on = fields.DateField()
-    valid_until = fields.DateField()
-    status = fields.CharEnumField(CardStatus, max_length=10, default=CardStatus.active)
-    key_version = fields.SmallIntField(default=1)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    kind = fields.CharField(max_length=20)  # experience (1年以上の解体実務経験) / course (登録解体工事講習)
+    completed_on = fields.DateField()  # the day the year of experience was complete, or the course was passed
+    document: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.StoredImage", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    application_id = fields.BigIntField(unique=True)
+    approved_at = fields.DatetimeField()
 
     class Meta:
-        table = "card"
+        table = "kaitai_evidence"
+
+
+class PriorExperience(Model):
+    """Pre-registration experience certified by an employer's 経歴証明書, approved through a change application.
+
+    Work days in one trade before CCUS registration (the certificate states them); counted by the level engine."""
+
+    id = fields.BigIntField(primary_key=True)
+    technician: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Technician", related_name="prior_experience", on_delete=fields.CASCADE
+    )
+    trade = fields.CharField(max_length=10)
+    days = fields.IntField()
+    period_from = fields.DateField()
+    period_to = fields.DateField()
+    certifier = fields.CharField(max_length=200)  # the employer that issued the 経歴証明書
+    document: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.StoredImage", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    application_id = fields.BigIntField(unique=True)
+    approved_at = fields.DatetimeField()
+
+    class Meta:
+        table = "prior_experience"

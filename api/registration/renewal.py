@@ -14,9 +14,10 @@ from datetime import date
 
 from api.billing.periods import add_months
 from api.businesses.models import ReviewStatus
+from api.cards.models import Card
+from api.cards.service import card_valid_until
 from api.errors import Conflict
-from api.registration.cards import card_valid_until
-from api.registration.models import Application, ApplicationKind, Card, Technician
+from api.registration.models import Application, ApplicationKind, Technician
 
 RENEWAL_OPENS_MONTHS = 6
 

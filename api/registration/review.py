@@ -20,19 +20,12 @@ from api.audit import service as audit
 from api.billing import events as billing_events
 from api.billing import fees
 from api.businesses.models import Business, ReviewStatus
+from api.cards.service import issue_card
 from api.errors import Conflict, NotFound, Unprocessable
 from api.ids import new_ccus_id
+from api.media.models import ImageKind
 from api.registration import changes, renewal
-from api.registration.cards import issue_card
-from api.registration.models import (
-    Application,
-    ApplicationKind,
-    ImageKind,
-    Qualification,
-    SubjectType,
-    Technician,
-    Tier,
-)
+from api.registration.models import Application, ApplicationKind, Qualification, SubjectType, Technician, Tier
 from api.registration.schemas import (
     ApplicationOut,
     CorrectionIn,

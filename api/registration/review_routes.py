@@ -32,11 +32,9 @@ async def _item(app) -> ReviewItemOut:
     summary="The review queue, oldest first",
     tags=["review"],
     roles=OPERATOR,
-    query=ReviewQuery,
-    response=list[ReviewItemOut],
 )
-async def queue(ctx: Ctx):
-    q: ReviewQuery = ctx.query
+async def queue(ctx: Ctx, query: ReviewQuery) -> list[ReviewItemOut]:
+    q: ReviewQuery = query
     apps = await review.review_queue(
         status=q.status, subject_type=q.subject_type, limit=q.limit, offset=q.offset, q=q.q
     )
@@ -49,11 +47,9 @@ async def queue(ctx: Ctx):
     "with the total for the pager",
     tags=["review"],
     roles=OPERATOR,
-    query=ReviewQuery,
-    response=ReviewPageOut,
 )
-async def queue_page(ctx: Ctx):
-    q: ReviewQuery = ctx.query
+async def queue_page(ctx: Ctx, query: ReviewQuery) -> ReviewPageOut:
+    q: ReviewQuery = query
     apps, total = await review.review_queue_page(
         status=q.status, subject_type=q.subject_type, limit=q.limit, offset=q.offset, q=q.q
     )
@@ -65,11 +61,10 @@ async def queue_page(ctx: Ctx):
     summary="One application with its subject's data",
     tags=["review"],
     roles=OPERATOR,
-    response=ReviewItemOut,
     errors=(404,),
 )
-async def get_one(ctx: Ctx):
-    return await _item(await review.get_application(pk=int(ctx.path["pk"])))
+async def get_one(ctx: Ctx, pk: int) -> ReviewItemOut:
+    return await _item(await review.get_application(pk=pk))
 
 
 @router.post(
@@ -77,13 +72,11 @@ async def get_one(ctx: Ctx):
     summary="Return with per-field reasons",
     tags=["review"],
     roles=OPERATOR,
-    body=ReturnIn,
-    response=ReviewItemOut,
     errors=(404, 409, 422),
 )
-async def return_(ctx: Ctx):
-    app = await review.get_application(pk=int(ctx.path["pk"]))
-    return await _item(await review.return_application(actor=ctx.user, app=app, data=ctx.body))
+async def return_(ctx: Ctx, pk: int, body: ReturnIn) -> ReviewItemOut:
+    app = await review.get_application(pk=pk)
+    return await _item(await review.return_application(actor=ctx.user, app=app, data=body))
 
 
 @router.post(
@@ -91,11 +84,10 @@ async def return_(ctx: Ctx):
     summary="Approve (issues IDs and the card)",
     tags=["review"],
     roles=OPERATOR,
-    response=ReviewItemOut,
     errors=(404, 409),
 )
-async def approve(ctx: Ctx):
-    app = await review.get_application(pk=int(ctx.path["pk"]))
+async def approve(ctx: Ctx, pk: int) -> ReviewItemOut:
+    app = await review.get_application(pk=pk)
     return await _item(await review.approve(actor=ctx.user, app=app, card_key_version=ctx.settings.card_keys().newest))
 
 
@@ -104,13 +96,11 @@ async def approve(ctx: Ctx):
     summary="Correct a technician's data (audited, with reason)",
     tags=["review"],
     roles=OPERATOR,
-    body=CorrectionIn,
-    response=TechnicianOut,
     errors=(404, 422),
 )
-async def correct(ctx: Ctx):
-    tech = await service.get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
-    return await service.to_out(await review.correct(actor=ctx.user, tech=tech, data=ctx.body))
+async def correct(ctx: Ctx, pk: int, body: CorrectionIn) -> TechnicianOut:
+    tech = await service.get_visible(actor=ctx.user, pk=pk)
+    return await service.to_out(await review.correct(actor=ctx.user, tech=tech, data=body))
 
 
 @router.get(
@@ -119,16 +109,15 @@ async def correct(ctx: Ctx):
     tags=["review"],
     roles=OPERATOR,
     errors=(404, 409),
-    response=PersonalisationOut,
 )
-async def card_personalisation(ctx: Ctx):
+async def card_personalisation(ctx: Ctx) -> PersonalisationOut:
     from dataclasses import asdict
 
     from api import db
     from api.audit import service as audit
     from api.errors import NotFound
-    from api.registration.cards import is_card_serial, personalisation
-    from api.registration.models import Card
+    from api.cards.service import is_card_serial, personalisation
+    from api.cards.models import Card
 
     serial = ctx.path["serial"]
     card = await Card.get_or_none(serial=serial.lower()) if is_card_serial(serial) else None

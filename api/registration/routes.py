@@ -3,15 +3,16 @@ from datetime import timedelta
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from api.accounts.models import Role
 from api import db
-from api.accounts.service import public_registration
 from api.accounts.credentials import issue_token
+from api.accounts.models import Role
+from api.accounts.service import public_registration
 from api.errors import Unprocessable, validation_fields
 from api.face.service import photo_checker
 from api.http import Ctx, Router
+from api.media.models import ImageKind
 from api.registration import review, service, whole
-from api.registration.models import ApplicationKind, ImageKind, Technician
+from api.registration.models import ApplicationKind, Technician
 from api.registration.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -45,15 +46,13 @@ async def _own(ctx: Ctx) -> Technician:
     "/technicians",
     summary="Register yourself as a technician (簡略型); returns a token",
     tags=["technicians"],
-    body=TechnicianSelfRegisterIn,
-    response=RegisteredTechnicianOut,
     status=201,
     errors=(409, 422, 429),
     transactional=False,
 )
-async def register_technician(ctx: Ctx):
+async def register_technician(ctx: Ctx, body: TechnicianSelfRegisterIn) -> RegisteredTechnicianOut:
     async def run():
-        tech, account = await service.register_self(data=ctx.body)
+        tech, account = await service.register_self(data=body)
         token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
         return tech, token
 
@@ -69,18 +68,16 @@ async def register_technician(ctx: Ctx):
     summary="Register yourself and apply in one request (簡略型): the data, the face "
     "photo and the identity document; a refused photo leaves nothing behind",
     tags=["technicians"],
-    body=SelfRegistrationForm,
     uploads=("photo",),
     optional_uploads=("id_document",),
-    response=WholeRegistrationOut,
     status=201,
     errors=(409, 413, 422, 429, 503),
     transactional=False,
 )
-async def register_technician_whole(ctx: Ctx):
+async def register_technician_whole(ctx: Ctx, body: SelfRegistrationForm) -> WholeRegistrationOut:
     async def run():
         tech, account, application = await whole.register_self_whole(
-            data=ctx.body.data,
+            data=body.data,
             photo=ctx.files["photo"],
             id_document=ctx.files.get("id_document"),
             settings=ctx.settings,
@@ -104,10 +101,9 @@ async def register_technician_whole(ctx: Ctx):
     summary="A technician's data (self, employer, operator)",
     tags=["technicians"],
     roles=VIEWERS,
-    response=TechnicianOut,
     errors=(404,),
 )
-async def get_technician(ctx: Ctx):
+async def get_technician(ctx: Ctx) -> TechnicianOut:
     return await service.to_out(await _tech(ctx))
 
 
@@ -116,12 +112,10 @@ async def get_technician(ctx: Ctx):
     summary="Edit registration data while draft or returned",
     tags=["technicians"],
     roles=EDITORS,
-    body=TechnicianPatch,
-    response=TechnicianOut,
     errors=(404, 409, 422),
 )
-async def patch_technician(ctx: Ctx):
-    tech = await service.update(actor=ctx.user, tech=await _own(ctx), patch=ctx.body)
+async def patch_technician(ctx: Ctx, body: TechnicianPatch) -> TechnicianOut:
+    tech = await service.update(actor=ctx.user, tech=await _own(ctx), patch=body)
     return await service.to_out(tech)
 
 
@@ -146,10 +140,9 @@ async def _upload(ctx: Ctx, kind: ImageKind):
     tags=["technicians"],
     roles=EDITORS,
     uploads=("file",),
-    response=TechnicianOut,
     errors=(404, 409, 413, 422, 503),
 )
-async def put_photo(ctx: Ctx):
+async def put_photo(ctx: Ctx) -> TechnicianOut:
     return await _upload(ctx, ImageKind.face_photo)
 
 
@@ -159,10 +152,9 @@ async def put_photo(ctx: Ctx):
     tags=["technicians"],
     roles=EDITORS,
     uploads=("file",),
-    response=TechnicianOut,
     errors=(404, 409, 413, 422),
 )
-async def put_id_document(ctx: Ctx):
+async def put_id_document(ctx: Ctx) -> TechnicianOut:
     return await _upload(ctx, ImageKind.id_document)
 
 
@@ -200,12 +192,10 @@ async def get_id_document(ctx: Ctx):
     summary="Set the 詳細型 data",
     tags=["technicians"],
     roles=EDITORS,
-    body=DetailedIn,
-    response=TechnicianOut,
     errors=(404, 409, 422),
 )
-async def put_detailed(ctx: Ctx):
-    return await service.to_out(await service.set_detailed(actor=ctx.user, tech=await _own(ctx), data=ctx.body))
+async def put_detailed(ctx: Ctx, body: DetailedIn) -> TechnicianOut:
+    return await service.to_out(await service.set_detailed(actor=ctx.user, tech=await _own(ctx), data=body))
 
 
 @router.post(
@@ -214,12 +204,10 @@ async def put_detailed(ctx: Ctx):
     tags=["technicians"],
     roles=EDITORS,
     uploads=("file",),
-    body=QualificationIn,
-    response=QualificationOut,
     status=201,
     errors=(404, 409, 413, 422),
 )
-async def add_qualification(ctx: Ctx):
+async def add_qualification(ctx: Ctx, body: QualificationIn) -> QualificationOut:
     try:
         data = QualificationIn.model_validate({k: v for k, v in ctx.form.items() if v != ""})
     except ValidationError as exc:
@@ -247,9 +235,9 @@ async def add_qualification(ctx: Ctx):
     errors=(404,),
     media=("image/jpeg",),
 )
-async def get_certificate(ctx: Ctx):
+async def get_certificate(ctx: Ctx, qid: int):
     data = await service.image_bytes(
-        tech=await _tech(ctx), kind=ImageKind.certificate, vault=ctx.state.vault, qualification_id=int(ctx.path["qid"])
+        tech=await _tech(ctx), kind=ImageKind.certificate, vault=ctx.state.vault, qualification_id=qid
     )
     return _jpeg(data)
 
@@ -259,12 +247,10 @@ async def get_certificate(ctx: Ctx):
     summary="Disclosure settings (the technician only)",
     tags=["technicians"],
     roles={Role.technician},
-    body=DisclosureIn,
-    response=TechnicianOut,
     errors=(404,),
 )
-async def put_disclosure(ctx: Ctx):
-    return await service.to_out(await service.set_disclosure(tech=await _own(ctx), data=ctx.body))
+async def put_disclosure(ctx: Ctx, body: DisclosureIn) -> TechnicianOut:
+    return await service.to_out(await service.set_disclosure(tech=await _own(ctx), data=body))
 
 
 @router.post(
@@ -272,13 +258,11 @@ async def put_disclosure(ctx: Ctx):
     summary="Apply: new registration or upgrade to 詳細型",
     tags=["applications"],
     roles=EDITORS,
-    body=ApplicationIn,
-    response=ApplicationOut,
     status=201,
     errors=(404, 409, 422),
 )
-async def apply(ctx: Ctx):
-    app = await review.submit(actor=ctx.user, tech=await _own(ctx), kind=ApplicationKind(ctx.body.kind))
+async def apply(ctx: Ctx, body: ApplicationIn) -> ApplicationOut:
+    app = await review.submit(actor=ctx.user, tech=await _own(ctx), kind=ApplicationKind(body.kind))
     return review.app_out(app)
 
 
@@ -287,10 +271,9 @@ async def apply(ctx: Ctx):
     summary="Applications with their status and return reasons",
     tags=["applications"],
     roles=VIEWERS,
-    response=list[ApplicationOut],
     errors=(404,),
 )
-async def list_applications(ctx: Ctx):
+async def list_applications(ctx: Ctx) -> list[ApplicationOut]:
     tech = await _tech(ctx)
     return [review.app_out(a) for a in await tech.applications.all().order_by("-id")]
 
@@ -300,14 +283,13 @@ async def list_applications(ctx: Ctx):
     summary="Resubmit a returned application",
     tags=["applications"],
     roles={Role.technician, Role.business_admin},
-    response=ApplicationOut,
     errors=(404, 409, 422),
 )
-async def resubmit(ctx: Ctx):
+async def resubmit(ctx: Ctx, pk: int) -> ApplicationOut:
     from api.businesses.service import ensure_can_manage
     from api.errors import NotFound
 
-    app = await review.get_application(pk=int(ctx.path["pk"]))
+    app = await review.get_application(pk=pk)
     if app.technician_id is not None:  # type: ignore[attr-defined]
         await service.get_writable(actor=ctx.user, pk=app.technician_id)  # type: ignore[attr-defined]
     else:

@@ -5,12 +5,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, Json, StringConstraints, field_validator, model_validator
 
+from api.cards.schemas import CardOut
 from api.common import (
     CcusId,
     Email,
     Kana,
-    LongText,
     Login,
+    LongText,
     Name,
     Password,
     Phone,
@@ -199,14 +200,6 @@ class QualificationOut(BaseModel):
     expires_on: date | None
     has_certificate: bool
     approved: bool = True  # False until the application that carries it is approved: it counts nowhere before
-
-
-class CardOut(BaseModel):
-    serial: str
-    issued_on: date
-    valid_until: date
-    status: str
-    key_version: int
 
 
 class ApplicationOut(BaseModel):

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 
 from tortoise.exceptions import IntegrityError
 
 from api.accounts.models import Account, Role
 from api.accounts.service import create_account
 from api.businesses.models import Business, ReviewStatus
+from api.cards.schemas import CardOut
 from api.crypto import Vault
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
-from api.images import normalise_image_off_loop
+from api.media.images import normalise_image_off_loop
+from api.media.models import ImageKind, StoredImage
+from api.media.service import IMAGE_SIDES, ImageCheck
 from api.registration.masters import qualifications
-from api.registration.models import ImageKind, Qualification, StoredImage, Technician, Tier
+from api.registration.models import Qualification, Technician, Tier
 from api.registration.schemas import (
-    CardOut,
     DetailedIn,
     DisclosureIn,
     IdentityFields,
@@ -32,14 +33,6 @@ from api.settings import Settings
 from api.timeutil import today_jst
 
 EDITABLE = {ReviewStatus.draft, ReviewStatus.returned}
-IMAGE_SIDES = {
-    ImageKind.face_photo: 1200,
-    ImageKind.id_document: 2400,
-    ImageKind.certificate: 2400,
-    ImageKind.face_extra: 1200,
-}
-# An upload-time check of the normalised image (the face engine's "exactly one face, large enough"), or None.
-ImageCheck = Callable[[bytes, str], Awaitable[None]]
 
 
 def _identity(data: IdentityFields) -> dict:
@@ -250,7 +243,7 @@ async def set_photo(
     await StoredImage.filter(technician=tech, kind=kind, id__lt=stored.id).delete()
     await tech.save(update_fields=["updated_at"])
     if kind is ImageKind.face_photo:
-        from api.face.service import request_enrolment
+        from api.media.service import request_enrolment
 
         await request_enrolment(tech=tech)  # a new photo means new embeddings (with consent)
     return tech
@@ -425,6 +418,6 @@ async def leave_employer(*, business: Business, pk: int) -> Technician:
 
 
 async def _active_cards(tech_ids: list[int]):
-    from api.registration.models import Card
+    from api.cards.models import Card
 
     return await Card.filter(technician_id__in=tech_ids, status="active") if tech_ids else []

@@ -15,11 +15,13 @@ from api.accounts.models import Account
 from api.businesses.models import Business
 from api.crypto import Vault
 from api.errors import Unprocessable
-from api.images import NormalisedImage, normalise_image_off_loop
+from api.media.images import NormalisedImage, normalise_image_off_loop
+from api.media.models import ImageKind, StoredImage
+from api.media.service import IMAGE_SIDES, ImageCheck
 from api.registration import review
-from api.registration.models import Application, ApplicationKind, ImageKind, StoredImage, Technician
+from api.registration.models import Application, ApplicationKind, Technician
 from api.registration.schemas import TechnicianProxyRegisterIn, TechnicianSelfRegisterIn
-from api.registration.service import IMAGE_SIDES, ImageCheck, register_proxy, register_self
+from api.registration.service import register_proxy, register_self
 from api.settings import Settings
 
 
@@ -71,7 +73,7 @@ async def _finish(
     await _save(tech, ImageKind.face_photo, face, vault)
     if doc is not None:
         await _save(tech, ImageKind.id_document, doc, vault)
-    from api.face.service import request_enrolment
+    from api.media.service import request_enrolment
 
     await request_enrolment(tech=tech)
     return await review.submit(actor=actor, tech=tech, kind=ApplicationKind.new)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from api.levels.inputs import LevelResult
 from api.reports import labels
-from api.reports.pdf import Section, build_pdf
+from api.pdf import Section, build_pdf
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,14 +50,13 @@ def _encoding(q: CsvQuery) -> str:
     summary="作業員名簿 for one employer on a site (CSV or PDF)",
     tags=["reports"],
     roles={Role.business_admin, Role.site_manager, Role.operator},
-    query=RosterQuery,
     errors=(403, 404, 422),
     replica=True,
     media=("text/csv", "application/pdf"),
 )
-async def worker_roster(ctx: Ctx):
-    site = await get_site(pk=int(ctx.path["pk"]))
-    q: RosterQuery = ctx.query
+async def worker_roster(ctx: Ctx, pk: int, query: RosterQuery):
+    site = await get_site(pk=pk)
+    q: RosterQuery = query
     await ensure_can_see(ctx.user, site)
     # The prime's people see every employer's roster; a subcontractor only its own.
     if not (
@@ -80,16 +79,15 @@ class ListQuery(CsvQuery):
     summary="The business's technicians (CSV/PDF) or statistics",
     tags=["reports"],
     roles={Role.business_admin, Role.operator},
-    query=ListQuery,
     errors=(403, 404),
     replica=True,
     media=("text/csv", "application/pdf", "application/json"),
 )
-async def technician_list(ctx: Ctx):
-    business = await get_business(pk=int(ctx.path["pk"]))
+async def technician_list(ctx: Ctx, pk: int, query: ListQuery):
+    business = await get_business(pk=pk)
     ensure_can_manage(ctx.user, business)
     techs = await service.business_technicians(business=business)
-    q: ListQuery = ctx.query
+    q: ListQuery = query
     on = today_jst()
     if q.format == "pdf":
         return _file(
@@ -112,8 +110,8 @@ async def technician_list(ctx: Ctx):
     replica=True,
     media=("application/pdf",),
 )
-async def career(ctx: Ctx):
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+async def career(ctx: Ctx, pk: int):
+    tech = await get_visible(actor=ctx.user, pk=pk)
     return _file(career_pdf(await service.career(tech=tech)), "application/pdf", f"キャリア_{tech.technician_id}.pdf")
 
 
@@ -126,15 +124,14 @@ class MonthQuery(CsvQuery):
     summary="建退共: monthly work-day calendar per technician, site and employer (CSV)",
     tags=["reports"],
     roles={Role.business_admin, Role.operator},
-    query=MonthQuery,
     errors=(403, 404, 422),
     replica=True,
     media=("text/csv",),
 )
-async def kentaikyo(ctx: Ctx):
-    business = await get_business(pk=int(ctx.path["pk"]))
+async def kentaikyo(ctx: Ctx, pk: int, query: MonthQuery):
+    business = await get_business(pk=pk)
     ensure_can_manage(ctx.user, business)
-    year, month = map(int, ctx.query.month.split("-"))
+    year, month = map(int, query.month.split("-"))
     cal = await service.kentaikyo_month(business=business, year=year, month=month)
-    f = calendar_csv(cal, encoding=_encoding(ctx.query))
-    return _file(f.data, f.media_type, f"建退共_{business.business_id}_{ctx.query.month}.csv")
+    f = calendar_csv(cal, encoding=_encoding(query))
+    return _file(f.data, f.media_type, f"建退共_{business.business_id}_{query.month}.csv")

@@ -8,11 +8,12 @@ from dataclasses import replace
 from datetime import date
 
 from api.businesses.models import Business
+from api.cards.models import Card
 from api.levels.judged import official as official_levels
 from api.levels.models import JudgedLevel
 from api.levels.service import evaluate_one
 from api.registration.masters import qualifications, trades
-from api.registration.models import Card, Qualification, Technician
+from api.registration.models import Qualification, Technician
 from api.reports.career import CareerSummary, LevelHistoryLine, QualificationLine, SiteLine, TradeCareer
 from api.reports.kentaikyo import Party, WorkDay, monthly_calendar
 from api.reports.technicians import BusinessTechnician, TradeLevel

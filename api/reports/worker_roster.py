@@ -17,7 +17,7 @@ from pathlib import Path
 
 from api.reports import labels
 from api.reports.csvout import CsvFile, Encoding, Unencodable, write_csv
-from api.reports.pdf import Section, build_pdf
+from api.pdf import Section, build_pdf
 
 COLUMNS = (
     "番号",

@@ -31,13 +31,11 @@ async def _site(ctx: Ctx):
     summary="Register a site (現場・契約情報) as the prime contractor; issues the 14-digit site_id",
     tags=["sites"],
     roles={Role.business_admin},
-    body=SiteIn,
-    response=SiteOut,
     status=201,
     errors=(403, 409, 422),
 )
-async def create_site(ctx: Ctx):
-    return await service.site_out(await service.create_site(actor=ctx.user, data=ctx.body))
+async def create_site(ctx: Ctx, body: SiteIn) -> SiteOut:
+    return await service.site_out(await service.create_site(actor=ctx.user, data=body))
 
 
 @router.post(
@@ -45,13 +43,11 @@ async def create_site(ctx: Ctx):
     summary="Register a CCUS登録教育訓練機関 as a training site (operator; from 2025-10-01)",
     tags=["sites"],
     roles={Role.operator},
-    body=TrainingSiteIn,
-    response=SiteOut,
     status=201,
     errors=(403, 422),
 )
-async def create_training_site(ctx: Ctx):
-    return await service.site_out(await training.create(actor=ctx.user, data=ctx.body))
+async def create_training_site(ctx: Ctx, body: TrainingSiteIn) -> SiteOut:
+    return await service.site_out(await training.create(actor=ctx.user, data=body))
 
 
 @router.post(
@@ -59,12 +55,10 @@ async def create_training_site(ctx: Ctx):
     summary="Mark a site without taps or records as a training site (operator)",
     tags=["sites"],
     roles={Role.operator},
-    body=MarkTrainingIn,
-    response=SiteOut,
     errors=(403, 404, 409, 422),
 )
-async def mark_training_site(ctx: Ctx):
-    return await service.site_out(await training.mark(actor=ctx.user, site=await _site(ctx), data=ctx.body))
+async def mark_training_site(ctx: Ctx, body: MarkTrainingIn) -> SiteOut:
+    return await service.site_out(await training.mark(actor=ctx.user, site=await _site(ctx), data=body))
 
 
 @router.post(
@@ -72,24 +66,22 @@ async def mark_training_site(ctx: Ctx):
     summary="Enrol a trainee on a training site with the course's trade (the site's staff or the operator)",
     tags=["sites"],
     roles={Role.business_admin, Role.site_manager, Role.operator},
-    body=TraineeIn,
-    response=list[RosterOut],
     status=201,
     errors=(403, 404, 409, 422),
 )
-async def enrol_trainee(ctx: Ctx):
+async def enrol_trainee(ctx: Ctx, body: TraineeIn) -> list[RosterOut]:
     site = await _site(ctx)
-    await training.enrol(actor=ctx.user, site=site, data=ctx.body)
+    await training.enrol(actor=ctx.user, site=site, data=body)
     return await service.roster_out(actor=ctx.user, site=site)
 
 
-@router.get("/sites", summary="Sites I run or work on", tags=["sites"], roles=PORTAL, response=list[SiteOut])
-async def list_sites(ctx: Ctx):
+@router.get("/sites", summary="Sites I run or work on", tags=["sites"], roles=PORTAL)
+async def list_sites(ctx: Ctx) -> list[SiteOut]:
     return [await service.site_out(s) for s in await service.sites_for(actor=ctx.user)]
 
 
-@router.get("/sites/{pk:int}", summary="A site", tags=["sites"], roles=PORTAL, response=SiteOut, errors=(404,))
-async def get_site(ctx: Ctx):
+@router.get("/sites/{pk:int}", summary="A site", tags=["sites"], roles=PORTAL, errors=(404,))
+async def get_site(ctx: Ctx) -> SiteOut:
     return await service.site_out(await _site(ctx))
 
 
@@ -98,10 +90,9 @@ async def get_site(ctx: Ctx):
     summary="The contract tree (施工体制)",
     tags=["sites"],
     roles=PORTAL,
-    response=list[ContractOut],
     errors=(404,),
 )
-async def contracts(ctx: Ctx):
+async def contracts(ctx: Ctx) -> list[ContractOut]:
     return await service.contracts_out(await _site(ctx))
 
 
@@ -110,14 +101,12 @@ async def contracts(ctx: Ctx):
     summary="Invite the next tier (or register it by proxy)",
     tags=["sites"],
     roles={Role.business_admin, Role.site_manager},
-    body=ContractIn,
-    response=list[ContractOut],
     status=201,
     errors=(403, 404, 409, 422),
 )
-async def invite(ctx: Ctx):
+async def invite(ctx: Ctx, body: ContractIn) -> list[ContractOut]:
     site = await _site(ctx)
-    await service.invite(actor=ctx.user, site=site, data=ctx.body)
+    await service.invite(actor=ctx.user, site=site, data=body)
     return await service.contracts_out(site)
 
 
@@ -127,14 +116,12 @@ async def invite(ctx: Ctx):
     "CCUS) by name and 法人番号, so the tiers below join at their real 次数",
     tags=["sites"],
     roles={Role.business_admin, Role.site_manager},
-    body=PlaceholderIn,
-    response=list[ContractOut],
     status=201,
     errors=(403, 404, 409, 422),
 )
-async def add_placeholder(ctx: Ctx):
+async def add_placeholder(ctx: Ctx, body: PlaceholderIn) -> list[ContractOut]:
     site = await _site(ctx)
-    b = ctx.body
+    b = body
     await placeholders.add(
         actor=ctx.user,
         site=site,
@@ -156,10 +143,9 @@ async def _decide(ctx: Ctx, approve: bool):
     summary="Accept an invitation",
     tags=["sites"],
     roles={Role.business_admin},
-    response=list[ContractOut],
     errors=(403, 404, 409),
 )
-async def approve(ctx: Ctx):
+async def approve(ctx: Ctx) -> list[ContractOut]:
     return await _decide(ctx, True)
 
 
@@ -168,10 +154,9 @@ async def approve(ctx: Ctx):
     summary="Decline an invitation",
     tags=["sites"],
     roles={Role.business_admin},
-    response=list[ContractOut],
     errors=(403, 404, 409),
 )
-async def decline(ctx: Ctx):
+async def decline(ctx: Ctx) -> list[ContractOut]:
     return await _decide(ctx, False)
 
 
@@ -180,10 +165,9 @@ async def decline(ctx: Ctx):
     summary="The site roster (作業員名簿 base)",
     tags=["sites"],
     roles=PORTAL,
-    response=list[RosterOut],
     errors=(404,),
 )
-async def roster(ctx: Ctx):
+async def roster(ctx: Ctx) -> list[RosterOut]:
     return await service.roster_out(actor=ctx.user, site=await _site(ctx))
 
 
@@ -192,14 +176,12 @@ async def roster(ctx: Ctx):
     summary="Put your technician on the roster with trade, position and work",
     tags=["sites"],
     roles={Role.business_admin},
-    body=RosterIn,
-    response=list[RosterOut],
     status=201,
     errors=(403, 404, 409, 422),
 )
-async def add_roster(ctx: Ctx):
+async def add_roster(ctx: Ctx, body: RosterIn) -> list[RosterOut]:
     site = await _site(ctx)
-    await service.add_roster(actor=ctx.user, site=site, data=ctx.body)
+    await service.add_roster(actor=ctx.user, site=site, data=body)
     return await service.roster_out(actor=ctx.user, site=site)
 
 
@@ -208,11 +190,9 @@ async def add_roster(ctx: Ctx):
     summary="Change or end a roster entry",
     tags=["sites"],
     roles={Role.business_admin},
-    body=RosterPatch,
-    response=list[RosterOut],
     errors=(403, 404, 422),
 )
-async def patch_roster(ctx: Ctx):
+async def patch_roster(ctx: Ctx, rid: int, body: RosterPatch) -> list[RosterOut]:
     site = await _site(ctx)
-    await service.update_roster(actor=ctx.user, site=site, entry_id=int(ctx.path["rid"]), data=ctx.body)
+    await service.update_roster(actor=ctx.user, site=site, entry_id=rid, data=body)
     return await service.roster_out(actor=ctx.user, site=site)

@@ -82,14 +82,12 @@ def _month(q: MonthQuery) -> tuple[date, date]:
     summary="A technician's work records (就業履歴) for a month",
     tags=["work records"],
     roles={Role.technician, Role.business_admin, Role.operator, Role.site_manager},
-    query=MonthQuery,
-    response=list[WorkRecordOut],
     errors=(404,),
     replica=True,
 )
-async def technician_records(ctx: Ctx):
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
-    first, nxt = _month(ctx.query)
+async def technician_records(ctx: Ctx, pk: int, query: MonthQuery) -> list[WorkRecordOut]:
+    tech = await get_visible(actor=ctx.user, pk=pk)
+    first, nxt = _month(query)
     rows = (
         await WorkRecord.filter(technician=tech, work_date__gte=first, work_date__lt=nxt)
         .order_by("work_date")
@@ -103,13 +101,12 @@ async def technician_records(ctx: Ctx):
     summary="The sites a technician is (or was) on the roster of",
     tags=["work records"],
     roles={Role.technician, Role.business_admin, Role.operator},
-    response=list[TechnicianSiteOut],
     errors=(404,),
 )
-async def technician_sites(ctx: Ctx):
+async def technician_sites(ctx: Ctx, pk: int) -> list[TechnicianSiteOut]:
     from api.sites.models import RosterEntry
 
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+    tech = await get_visible(actor=ctx.user, pk=pk)
     entries = await RosterEntry.filter(technician=tech).select_related("site").order_by("-active", "-id")
     return [
         TechnicianSiteOut(
@@ -134,16 +131,14 @@ async def technician_sites(ctx: Ctx):
     summary="A technician's own direct inputs (直接入力) and decisions",
     tags=["work records"],
     roles={Role.technician, Role.business_admin, Role.operator},
-    query=MyDirectInputQuery,
-    response=list[DirectInputOut],
     errors=(404,),
 )
-async def technician_direct_inputs(ctx: Ctx):
-    tech = await get_visible(actor=ctx.user, pk=int(ctx.path["pk"]))
+async def technician_direct_inputs(ctx: Ctx, pk: int, query: MyDirectInputQuery) -> list[DirectInputOut]:
+    tech = await get_visible(actor=ctx.user, pk=pk)
     qs = DirectInput.filter(technician=tech).select_related("site").order_by("-work_date", "-id")
-    if ctx.query.status:
-        qs = qs.filter(status=ctx.query.status)
-    return [direct_out(d) for d in await qs.limit(ctx.query.limit)]
+    if query.status:
+        qs = qs.filter(status=query.status)
+    return [direct_out(d) for d in await qs.limit(query.limit)]
 
 
 @router.get(
@@ -151,17 +146,15 @@ async def technician_direct_inputs(ctx: Ctx):
     summary="A site's work records for one day",
     tags=["work records"],
     roles={Role.business_admin, Role.site_manager, Role.operator},
-    query=DayQuery,
-    response=list[WorkRecordOut],
     errors=(403, 404),
     replica=True,
 )
-async def site_records(ctx: Ctx):
-    site = await get_site(pk=int(ctx.path["pk"]))
+async def site_records(ctx: Ctx, pk: int, query: DayQuery) -> list[WorkRecordOut]:
+    site = await get_site(pk=pk)
     if ctx.user.role is not Role.operator:
         await ensure_manages(ctx.user, site)
     rows = (
-        await WorkRecord.filter(site=site, work_date=ctx.query.work_date)
+        await WorkRecord.filter(site=site, work_date=query.work_date)
         .order_by("technician_id")
         .select_related("technician")
     )
@@ -174,15 +167,13 @@ async def site_records(ctx: Ctx):
     summary="Exits with no open entry on one day (kept, flagged, not work days)",
     tags=["work records"],
     roles={Role.business_admin, Role.site_manager, Role.operator},
-    query=DayQuery,
-    response=list[LoneExitOut],
     errors=(403, 404),
 )
-async def site_lone_exits(ctx: Ctx):
-    site = await get_site(pk=int(ctx.path["pk"]))
+async def site_lone_exits(ctx: Ctx, pk: int, query: DayQuery) -> list[LoneExitOut]:
+    site = await get_site(pk=pk)
     if ctx.user.role is not Role.operator:
         await ensure_manages(ctx.user, site)
-    rows = await LoneExit.filter(site_id=site.id, work_date=ctx.query.work_date).order_by("at")
+    rows = await LoneExit.filter(site_id=site.id, work_date=query.work_date).order_by("at")
     return [LoneExitOut(tap_pk=r.tap_id, technician_pk=r.technician_id, work_date=r.work_date, at=r.at) for r in rows]
 
 
@@ -191,16 +182,14 @@ async def site_lone_exits(ctx: Ctx):
     summary="Enter a missing day (直接入力) for approval",
     tags=["work records"],
     roles={Role.technician, Role.business_admin},
-    body=DirectInputIn,
-    response=DirectInputOut,
     status=201,
     errors=(403, 404, 409, 422),
 )
-async def enter(ctx: Ctx):
-    site = await get_site(pk=int(ctx.path["pk"]))
+async def enter(ctx: Ctx, pk: int, body: DirectInputIn) -> DirectInputOut:
+    site = await get_site(pk=pk)
     if ctx.user.role is Role.business_admin:
         await ensure_can_see(ctx.user, site)
-    b = ctx.body
+    b = body
     item = await direct.enter(
         actor=ctx.user, site=site, technician_id=b.technician_id, start_at=b.start_at, end_at=b.end_at, reason=b.reason
     )
@@ -212,16 +201,14 @@ async def enter(ctx: Ctx):
     summary="Direct inputs waiting for (or given) approval",
     tags=["work records"],
     roles={Role.business_admin, Role.site_manager},
-    query=DirectInputQuery,
-    response=list[DirectInputOut],
     errors=(403, 404),
 )
-async def list_direct(ctx: Ctx):
-    site = await get_site(pk=int(ctx.path["pk"]))
+async def list_direct(ctx: Ctx, pk: int, query: DirectInputQuery) -> list[DirectInputOut]:
+    site = await get_site(pk=pk)
     await ensure_manages(ctx.user, site)
     qs = DirectInput.filter(site=site).order_by("work_date").select_related("technician")
-    if ctx.query.status:
-        qs = qs.filter(status=ctx.query.status)
+    if query.status:
+        qs = qs.filter(status=query.status)
     return [direct_out(d) for d in await qs]
 
 
@@ -237,11 +224,9 @@ async def _decide(ctx: Ctx, approve: bool):
     summary="Approve (the prime's site manager)",
     tags=["work records"],
     roles={Role.business_admin, Role.site_manager},
-    body=DecisionIn,
-    response=DirectInputOut,
     errors=(403, 404, 409),
 )
-async def approve(ctx: Ctx):
+async def approve(ctx: Ctx, body: DecisionIn) -> DirectInputOut:
     return await _decide(ctx, True)
 
 
@@ -250,9 +235,7 @@ async def approve(ctx: Ctx):
     summary="Reject with its reason (the note, required; told to the technician and the employer)",
     tags=["work records"],
     roles={Role.business_admin, Role.site_manager},
-    body=DecisionIn,
-    response=DirectInputOut,
     errors=(403, 404, 409, 422),
 )
-async def reject(ctx: Ctx):
+async def reject(ctx: Ctx, body: DecisionIn) -> DirectInputOut:
     return await _decide(ctx, False)

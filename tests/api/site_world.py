@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from api.registration.card_profile import card_response
+from api.cards.profile import card_response
 from api.timeutil import JST
 from tests.api.helpers import PASSWORD, approved_business, auth, login, operator_token, submitted_technician
 
@@ -66,7 +66,7 @@ class World:
         assert r.status_code == 200, r.text
         tech = (await self.client.get(f"/api/v1/technicians/{t['pk']}", headers=auth(self.op))).json()
         if issued_days_ago:
-            from api.registration.models import Card
+            from api.cards.models import Card
 
             await Card.filter(serial=tech["card"]["serial"]).update(
                 issued_on=datetime.now(JST).date() - timedelta(days=issued_days_ago)

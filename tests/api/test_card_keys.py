@@ -12,9 +12,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from api.cards.keys import KeyConfigError, load, new_key_version
+from api.cards.profile import card_response
 from api.errors import Conflict
-from api.registration.card_keys import KeyConfigError, load, new_key_version
-from api.registration.card_profile import card_response
 from api.settings import Settings
 from tests.api.helpers import auth
 from tests.api.site_world import make_world
@@ -61,7 +61,7 @@ def test_the_key_table_merges_the_single_key_the_versioned_form_and_the_key_file
 
 def test_the_documented_setting_gives_the_documented_master_key():
     """docs/card-profile.md §7.1: OPENCCUS_CARD_MASTER_KEY is base64 of the master key; test vector 1 of §11."""
-    from api.registration.card_profile import derive_card_key
+    from api.cards.profile import derive_card_key
 
     keys = load(Settings(DATABASE_URL=PG, OPENCCUS_CARD_MASTER_KEY="AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="))
     assert keys[1] == bytes(range(32))
@@ -107,8 +107,8 @@ async def test_new_cards_take_the_newest_version_and_each_verifies_with_its_own(
 
 
 async def test_revoke_version_reissues_free_under_the_newest_key_once_and_notifies(client, settings, app, drain):
-    from api.registration.models import Card
-    from api.registration.rekey import revoke_version
+    from api.cards.models import Card
+    from api.cards.rekey import revoke_version
 
     w = await make_world(client)
     a, b = await w.worker(w.prime), await w.worker(w.prime)

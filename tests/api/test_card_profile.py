@@ -3,7 +3,7 @@ virtual card that the PC/SC tests use (tests/pcsc_stack/openccus.py): both sides
 
 from datetime import date
 
-from api.registration.card_profile import card_response, derive_card_key, ef_card, response_is_valid
+from api.cards.profile import card_response, derive_card_key, ef_card, response_is_valid
 from tests.api.helpers import auth, operator_token, submitted_technician
 
 VECTORS = [

@@ -1,6 +1,6 @@
 from datetime import date
 
-from api.registration.cards import age_on, card_valid_until, first_birthday_after
+from api.cards.service import age_on, card_valid_until, first_birthday_after
 
 
 def test_card_validity_rules():

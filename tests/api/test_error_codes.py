@@ -25,7 +25,7 @@ APP_ERRORS = {
     "Unprocessable",
     "TooManyRequests",
 }
-# Errors of the pure layers that api/errors.py (or the route that catches them) renders with their first argument as
+# Errors of the pure layers that api/error_handlers.py (or the route that catches them) renders with their first argument as
 # the code: the 経審/levels/reports/tariff engines, the face engine and the 全銀 reader.
 CODED_ERRORS = {"DomainError", "LevelsError", "KeishinError", "TariffError", "ReportError", "FaceError", "ZenginError"}
 # Generic codes: only the framework's handlers send them (request-schema validation, paths no route serves). A raise
@@ -113,9 +113,9 @@ def raised_codes() -> tuple[dict[str, list[str]], list[str]]:
 
     for code in face_errors.CODES:
         found.setdefault(re.escape(code), []).append("api/face/errors.py")
-    # The framework's own codes, sent by the handlers in api/errors.py.
+    # The framework's own codes, sent by the handlers in api/error_handlers.py.
     for code in error_codes.FRAMEWORK:
-        found.setdefault(re.escape(code), []).append("api/errors.py")
+        found.setdefault(re.escape(code), []).append("api/error_handlers.py")
     return found, problems
 
 

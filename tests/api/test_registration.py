@@ -109,7 +109,7 @@ async def test_photos_are_normalised_and_bad_files_refused(client, settings):
     assert r.status_code == 422 and r.json()["error"] == "multipart_required"
     assert await table_counts() == before
     # The photo is stored encrypted: the plaintext JPEG never appears in the table.
-    from api.registration.models import StoredImage
+    from api.media.models import StoredImage
 
     row = await StoredImage.filter(technician_id=pk).first()
     assert b"JFIF" not in row.sealed and row.sealed.startswith(b"gAAAA")

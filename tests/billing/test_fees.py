@@ -120,7 +120,8 @@ async def _approved_technician(client, op: str) -> dict:
 
 async def _expires(pk: int, day: date) -> None:
     """Time passes: the registration now expires on `day` (a birthday, as expiries are)."""
-    from api.registration.models import Card, Technician
+    from api.cards.models import Card
+    from api.registration.models import Technician
 
     await Technician.filter(id=pk).update(birth_date=date(1980, day.month, day.day))
     await Card.filter(technician_id=pk).update(valid_until=day)
@@ -207,7 +208,7 @@ async def test_renewal_opens_six_months_before_expiry_is_reviewed_charged_and_is
     # A second approval is refused: one card, one charge.
     r = await client.post(f"/api/v1/review/applications/{app['id']}/approve", headers=auth(op))
     assert r.status_code == 409 and r.json()["error"] == "already_decided"
-    from api.registration.models import Card
+    from api.cards.models import Card
 
     assert await Card.filter(technician_id=t["pk"], valid_until=new_expiry).count() == 1
     # The holder is told of each decision.

@@ -197,7 +197,7 @@ class RealApi:
         people through the HTTP API would spend the test's time on argon2, not on what it tests)."""
         import asyncio
 
-        from api.registration.card_profile import derive_card_key
+        from api.cards.profile import derive_card_key
 
         master = base64.urlsafe_b64decode(self.env["OPENCCUS_CARD_MASTER_KEY"])
         today = dt.date.today()

@@ -41,7 +41,7 @@ def _technician(api, login_name: str) -> dict:
 
 
 def _tap(tech: dict, card_key: bytes, key: str, at: datetime, seq: int, *, good: bool = True) -> dict:
-    from api.registration.card_profile import card_response
+    from api.cards.profile import card_response
 
     challenge = os.urandom(16)
     response = card_response(card_key=card_key, challenge=challenge) if good else os.urandom(16)

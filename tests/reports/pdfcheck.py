@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader
 
-from api.reports.pdf import FONT_CANDIDATES
+from api.pdf import FONT_CANDIDATES
 
 FONT_AVAILABLE = any(p.is_file() for p in FONT_CANDIDATES)
 

@@ -9,7 +9,7 @@ import threading
 
 from PIL import Image
 
-import api.images
+import api.media.images
 from tests.api.helpers import auth, register_technician, upload
 from tests.api.site_world import make_world
 
@@ -35,14 +35,14 @@ async def test_other_requests_are_answered_while_a_photo_is_decoded(client, monk
     """The decode is held open until another request has been answered: if it ran on the event loop, nothing else
     could be answered meanwhile, and the upload would finish first."""
     started, release = threading.Event(), threading.Event()
-    real = api.images.normalise_image
+    real = api.media.images.normalise_image
 
     def held(raw, **kw):
         started.set()
         release.wait(timeout=30)
         return real(raw, **kw)
 
-    monkeypatch.setattr(api.images, "normalise_image", held)
+    monkeypatch.setattr(api.media.images, "normalise_image", held)
     reg = await register_technician(client)
     order: list[str] = []
 

@@ -65,7 +65,7 @@ async def _approved_tech(client: httpx.AsyncClient, op: str, employer: dict) -> 
     assert r.status_code == 200, r.text
     tech = (await client.get(f"/api/v1/technicians/{t['pk']}", headers=auth(op))).json()
     # Back-dated issue, as in tests/api/site_world.py, so past days are inside the card's validity.
-    from api.registration.models import Card
+    from api.cards.models import Card
 
     await Card.filter(serial=tech["card"]["serial"]).update(issued_on=datetime.now(JST).date() - timedelta(days=365))
     return Tech(pk=t["pk"], technician_id=tech["technician_id"], token=t["token"], serial=tech["card"]["serial"])

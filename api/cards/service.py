@@ -6,9 +6,9 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import date
+from typing import Protocol
 
-from api.registration.models import Card, Technician
-
+from api.cards.models import Card
 
 _SERIAL = re.compile(r"[0-9a-fA-F]{16}")
 
@@ -46,8 +46,18 @@ def card_valid_until(*, birth_date: date, issued_on: date, has_identity_document
     return first_birthday_after(birth_date, _anniversary(issued_on, issued_on.year + years))
 
 
+class CardHolder(Protocol):
+    """What issuing a card reads of its technician (api.registration.models.Technician), without importing it."""
+
+    @property
+    def birth_date(self) -> date: ...
+
+    @property
+    def has_identity_document(self) -> bool: ...
+
+
 async def issue_card(
-    *, technician: Technician, issued_on: date, key_version: int, valid_until: date | None = None
+    *, technician: CardHolder, issued_on: date, key_version: int, valid_until: date | None = None
 ) -> Card:
     """A new card under master key `key_version` — the newest one (``settings.card_keys().newest``, card profile §7).
     `valid_until` keeps a registration's expiry (a replacement); by default it is computed from the issue date."""
@@ -70,7 +80,7 @@ async def issue_card(
 
 
 async def personalisation(*, card: Card, master_keys: Mapping[int, bytes]):
-    from api.registration.card_profile import Personalisation, derive_card_key, ef_card
+    from api.cards.profile import Personalisation, derive_card_key, ef_card
 
     if card.key_version not in master_keys:
         from api.errors import Conflict

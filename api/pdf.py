@@ -21,7 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from api.reports.errors import ReportError
+from api.domain_errors import DomainError
 
 # Debian's fonts-ipafont-gothic; the second path is the alternatives link it installs.
 FONT_CANDIDATES = (
@@ -47,7 +47,7 @@ def find_font(font_path: Path | None = None) -> Path:
     for path in candidates:
         if path and path.is_file():
             return path
-    raise ReportError(
+    raise DomainError(
         "font_missing",
         f"no Japanese TrueType font at {', '.join(str(p) for p in candidates)}; install fonts-ipafont-gothic",
         "font_path",

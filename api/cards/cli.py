@@ -12,7 +12,7 @@ import asyncio
 import sys
 from types import SimpleNamespace
 
-from api.registration.card_keys import KeyConfigError, new_key_version
+from api.cards.keys import KeyConfigError, new_key_version
 from api.settings import Settings
 
 
@@ -62,7 +62,7 @@ def _rotate(settings: Settings) -> int:
 
 async def _versions(settings: Settings) -> int:
     from api import db
-    from api.registration.models import Card, CardStatus
+    from api.cards.models import Card, CardStatus
 
     keys = settings.card_keys()
     await db.init(settings)
@@ -78,9 +78,9 @@ async def _versions(settings: Settings) -> int:
 
 async def _revoke_version(settings: Settings, version: int) -> int:
     from api import db
+    from api.cards.rekey import revoke_version
     from api.errors import Conflict
     from api.queue import open_queue
-    from api.registration.rekey import revoke_version
 
     newest = settings.card_keys().newest
     await db.init(settings)

@@ -12,10 +12,10 @@ from typing import Any
 
 from api import db
 from api.audit import service as audit
-from api.devices.service import revoke_serial
+from api.cards.models import Card, CardStatus
+from api.cards.revocation import revoke_serial
+from api.cards.service import issue_card
 from api.errors import Conflict
-from api.registration.cards import issue_card
-from api.registration.models import Card, CardStatus
 from api.timeutil import today_jst
 
 REASON = "key_version"  # revocation.reason: the card's master key was withdrawn

@@ -1,0 +1,1 @@
+"""Cards: issue, personalise, reissue, revoke, the revocation list and tap-time verification."""

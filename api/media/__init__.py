@@ -1,0 +1,1 @@
+"""Stored images (normalised and encrypted photos and documents) and their validation."""
