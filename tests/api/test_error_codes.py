@@ -144,6 +144,7 @@ def test_catalogue_rows_are_complete():
     codes = [r["code"] for r in rows]
     assert len(codes) == len(set(codes)), "a code is listed twice"
     for r in rows:
+        assert None not in r, f"an unquoted comma makes a cell too many: {r}"  # the PWA build's parser refuses it
         assert re.fullmatch(r"[a-z][a-z0-9_]*", r["code"]), r
         assert r["status"].isdigit() and 400 <= int(r["status"]) <= 599, r
         assert r["ja"].strip() and r["en"].strip(), r
@@ -158,6 +159,7 @@ def test_field_error_catalogue_is_complete():
     types = [r["type"] for r in rows]
     assert len(types) == len(set(types))
     for r in rows:
+        assert None not in r, f"an unquoted comma makes a cell too many: {r}"
         assert r["ja"].strip() and r["en"].strip(), r
         # Placeholders name pydantic ctx keys and are the same in both languages.
         assert set(re.findall(r"{(\w+)}", r["ja"])) == set(re.findall(r"{(\w+)}", r["en"])), r
