@@ -118,7 +118,9 @@ async def completed_works(
     )
 
 
-RECORDING_METHODS = ("card", "face", "api", "mixed")  # anything but 直接入力 shows a means of recording in use
+# Anything but 直接入力 (and days taken over from a 建退共 report, which are entered after the fact too) shows a means of
+# recording in use: a reader, a face kiosk, a private system, phone check-in, a virtual card read at the gate.
+RECORDING_METHODS = ("card", "face", "api", "phone", "virtual_card", "mixed")
 
 
 def _in_year(row: ContractHistory, start: date, end: date) -> bool:

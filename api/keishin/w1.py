@@ -18,7 +18,7 @@ a data file because they are one rule with one start date, not a table that MLIT
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -26,6 +26,13 @@ from api.keishin.errors import KeishinError
 from api.keishin.reasons import Reason, reason
 
 W1_CCUS_FROM = date(2023, 8, 14)
+# A revision announced for summer 2026 (/work/shared/reference/facts-2026-12.md §1i; https://www.iwato-office.com/post-1760
+# [2nd]): +5 W points for firms that made the 「建設技能者を大切にする企業の自主宣言」 and W1⑩ 5 points lower. The new
+# scale and its start date are published in no source we hold, so base dates from the earliest day it may apply keep
+# the 2023 scale below but are labelled provisional: the points must be checked against the 告示 in force before
+# filing. PROVISIONAL date ("summer 2026"), not an official one.
+W1_REVISION_PENDING_FROM = date(2026, 7, 1)
+W1_REVISION_SOURCE = "https://www.iwato-office.com/post-1760"
 POINTS_ALL_WORKS = 15
 POINTS_PUBLIC_WORKS = 10
 Exemption = Literal["overseas", "minor", "disaster"]
@@ -49,10 +56,28 @@ class W1Result:
     points: int
     reasons: tuple[Reason, ...]
     considered: int  # sites left after the exemptions
+    # True when the base date falls where an announced but unpublished revision may apply (W1_REVISION_PENDING_FROM)
+    provisional: bool = False
 
 
 def w1_ccus_points(*, base_date: date, sites: Sequence[DirectSite], pledge_submitted: bool) -> W1Result:
-    """Points for W1⑩ with the reasons a reviewer (or the business) needs to see."""
+    """Points for W1⑩ with the reasons a reviewer (or the business) needs to see; labelled provisional (with its
+    reason) where the announced revision may apply."""
+    result = _points(base_date=base_date, sites=sites, pledge_submitted=pledge_submitted)
+    if base_date < W1_REVISION_PENDING_FROM:
+        return result
+    since = W1_REVISION_PENDING_FROM.isoformat()
+    why = reason(
+        "w1_scale_unconfirmed",
+        f"a revision of W1⑩ was announced for base dates from about {since} and its new scale is not published: "
+        "these points follow the 2023-08-14 scale; check them against the 告示 in force before filing",
+        since=since,
+        source=W1_REVISION_SOURCE,
+    )
+    return replace(result, reasons=(*result.reasons, why), provisional=True)
+
+
+def _points(*, base_date: date, sites: Sequence[DirectSite], pledge_submitted: bool) -> W1Result:
     for i, site in enumerate(sites):
         if site.exemption is not None and site.exemption not in EXEMPTIONS:
             raise KeishinError(

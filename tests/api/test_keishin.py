@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from api.keishin.w1 import W1_REVISION_PENDING_FROM
 from tests.api.changes_helpers import approved_qualification
 from tests.api.helpers import auth
 from tests.api.site_world import make_world
@@ -227,6 +228,14 @@ async def test_w1_compares_the_firms_own_prime_works_with_ccus(client):
     result = await w1()
     assert result["points"] == 10
     assert ("w1_site_direct_only", {"site": "倉庫新築工事"}) in [(x["code"], x["params"]) for x in result["reasons"]]
+    # Phone check-in is a means of recording too (not 直接入力): with it on the site the private work counts again.
+    await WorkRecord.create(
+        technician_id=me.pk, site_id=shed["id"], work_date=today - timedelta(days=1), method="phone", folded_at=now()
+    )
+    result = await w1()
+    assert result["points"] == 15
+    # From the base dates an announced, unpublished revision may reach, the result says it is provisional.
+    assert result["provisional"] == (today >= W1_REVISION_PENDING_FROM)
     # A row cannot be linked to another firm's site.
     other = await client.post(rows, headers=auth(w.sub["token"]).copy(), json=work("他社", site_id=w.site["id"]))
     assert other.status_code == 403 or other.json()["error"] == "site_not_prime"

@@ -79,3 +79,19 @@ def test_unknown_exemption_is_refused() -> None:
         bad = site("x", public=True, exemption="holiday")  # type: ignore[arg-type]
         w1_ccus_points(base_date=BASE, sites=[bad], pledge_submitted=True)
     assert (exc.value.code, exc.value.field) == ("invalid_exemption", "sites[0].exemption")
+
+
+def test_base_dates_where_the_announced_revision_may_apply_are_labelled_provisional() -> None:
+    """The 2026 revision (W1⑩ 5 points lower, 自主宣言 points) has no published scale: the 2023 scale is kept, never
+    silently — the result says it is provisional, why, and where the announcement is."""
+    sites = [site("市道", public=True), site("倉庫", public=False)]
+    before = w1_ccus_points(base_date=date(2026, 6, 30), sites=sites, pledge_submitted=True)
+    after = w1_ccus_points(base_date=date(2026, 7, 1), sites=sites, pledge_submitted=True)
+    assert (before.points, before.provisional) == (15, False)
+    assert "w1_scale_unconfirmed" not in [r.code for r in before.reasons]
+    assert (after.points, after.provisional) == (15, True)
+    assert after.reasons[-1].code == "w1_scale_unconfirmed"
+    assert after.reasons[-1].params == {"since": "2026-07-01", "source": "https://www.iwato-office.com/post-1760"}
+    # Zero points are provisional too: the new scale may change what earns points at all.
+    none = w1_ccus_points(base_date=date(2026, 12, 1), sites=sites, pledge_submitted=False)
+    assert none.points == 0 and none.provisional and none.reasons[-1].code == "w1_scale_unconfirmed"

@@ -74,6 +74,8 @@ export const NOTICES = {
   "keishin.why.w1_all_works": ["すべての元請工事で CCUS に就業履歴を蓄積しています。", "Every directly contracted work accumulates in CCUS."],
   "keishin.why.w1_public_works": ["すべての公共の元請工事で CCUS に就業履歴を蓄積しています。",
     "Every public directly contracted work accumulates in CCUS."],
+  "keishin.why.w1_scale_unconfirmed": ["審査基準日 {since} 頃以降は W1⑩ の配点改正（自主宣言企業の加点と W1⑩ の5点減）が予告されていますが、新しい配点は未公表です。この点数は 2023年8月14日以降の配点によるもので暫定値です。申請前に現行の告示で確認してください（出典: {source}）。",
+    "A revision of W1⑩ (points for firms that made the 自主宣言, W1⑩ 5 points lower) was announced for base dates from about {since}; its scale is not published. These points follow the 2023-08-14 scale and are provisional: check them against the 告示 in force before filing (source: {source})."],
   "keishin.why.employed_6_months_or_less": ["入社日 {employed_since}: 審査基準日 {base_date} の6か月前より後です。",
     "Employed since {employed_since}: not more than 6 months before the base date {base_date}."],
   "keishin.why.no_points_in_applied_industries": ["申請業種で点数になる資格・レベルがありません。",
