@@ -21,9 +21,10 @@ TECH = "tech06"  # 渡辺 拓也, employed by the prime (大和建設)
 READ_WAIT = WAIT_MS * 3  # the reader starts its camera and jsQR's chunk first
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def vcard_site(api) -> dict:
-    """A site of the prime with the yamato-site manager and the technician on its roster."""
+    """A site of the prime with the yamato-site manager and the technician on its roster; each test its own, since
+    a code counts once per site and 30-second step and two tests can fall within one step."""
     from api.timeutil import today_jst
 
     today = today_jst()
