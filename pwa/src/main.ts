@@ -97,6 +97,7 @@ const routes: RouteDef[] = [
   { path: "/firm/sites/:pk/devices", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "devices", q) },
   { path: "/firm/sites/:pk/records", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "records", q) },
   { path: "/firm/sites/:pk/direct-inputs", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "direct", q) },
+  { path: "/firm/sites/:pk/kentaikyo", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "kentaikyo", q) },
   { path: "/firm/sites/:pk/reports", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "reports", q) },
   { path: "/firm/sites/:pk/face", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "face", q) },
   { path: "/firm/sites/:pk/phone", roles: SITES, load: async (p, q) => (await views.sites()).siteView(Number(p.pk), "phone", q) },

@@ -48,4 +48,12 @@ export const KENTAIKYO = {
   "kt.cand.status.pending": ["承認待ち", "Pending"],
   "kt.cand.status.approved": ["承認済み", "Approved"],
   "kt.cand.status.rejected": ["却下", "Rejected"],
+  "kt.cand.intro": ["所属事業者が建退共へ報告した日のうち、この現場の就業履歴に無い日です。承認すると就業履歴（建退共）になり、現場利用料の対象になります。",
+    "Days an employer reported to Kentaikyo that this site has no record of. Approving one makes it a work record (Kentaikyo), charged like any other."],
+  "kt.cand.technician_id": ["技能者ID", "Technician ID"],
+  "kt.cand.decided_at": ["判断日時", "Decided at"],
+  "kt.cand.note": ["メモ（任意）", "Note (optional)"],
+  "kt.cand.approved": ["{name} さんの {day} を就業履歴にしました。", "{day} of {name} is now a work record."],
+  "kt.cand.rejected": ["{name} さんの {day} を却下しました。", "{day} of {name} was rejected."],
+  "site.tab_kentaikyo": ["建退共の候補", "Kentaikyo days"],
 } as const satisfies Record<string, readonly [string, string]>;

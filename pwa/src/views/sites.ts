@@ -18,6 +18,7 @@ import { badge, checkbox, dl, emptyStatus, errorSummary, field, requiredErrors, 
 import { facePage } from "./face";
 import { firmTabs } from "./firm-tabs";
 import { phonePage } from "./phone";
+import { kentaikyoCandidatesPage } from "./site-kentaikyo";
 
 const POSITIONS = ["foreman", "team_leader", "worker", "apprentice"] as const;
 
@@ -154,7 +155,7 @@ export async function sitesView(): Promise<View> {
 
 // --- one site ---------------------------------------------------------------------------------------------------
 
-export type SiteTab = "overview" | "roster" | "devices" | "records" | "direct" | "reports" | "face" | "phone";
+export type SiteTab = "overview" | "roster" | "devices" | "records" | "direct" | "reports" | "face" | "phone" | "kentaikyo";
 
 interface SiteData {
   site: Site;
@@ -187,6 +188,7 @@ function siteTabs(site: Site, tab: SiteTab): TemplateResult {
   items.push(["reports", `${base}/reports`, t("site.tab_reports")]);
   if (manages(site) && session.me?.role !== "operator") items.push(["face", `${base}/face`, t("site.tab_face")]);
   if (manages(site) && session.me?.role !== "operator") items.push(["phone", `${base}/phone`, t("site.tab_phone")]);
+  if (manages(site) && session.me?.role !== "operator") items.push(["kentaikyo", `${base}/kentaikyo`, t("site.tab_kentaikyo")]);
   return html`<nav class="tabs" aria-label=${t("site.tabs")}>
     ${items.map(([k, href, text]) => html`<a href=${href} aria-current=${k === tab ? "page" : "false"}>${text}</a>`)}
   </nav>`;
@@ -216,6 +218,7 @@ const siteTitles: Record<SiteTab, () => string> = {
   reports: () => t("site.tab_reports"),
   face: () => t("site.tab_face"),
   phone: () => t("site.tab_phone"),
+  kentaikyo: () => t("site.tab_kentaikyo"),
 };
 
 export async function siteView(pk: number, tab: SiteTab, query: URLSearchParams): Promise<View> {
@@ -228,6 +231,7 @@ export async function siteView(pk: number, tab: SiteTab, query: URLSearchParams)
           : tab === "direct" ? directPage(d, forms, query)
             : tab === "face" ? facePage(d.site, query).then((fp) => ({ render: fp.render, reload: (x: SiteData) => fp.reload(x.site) }))
               : tab === "phone" ? phonePage(d.site).then((pp) => ({ render: pp.render, reload: (x: SiteData) => pp.reload(x.site) }))
+              : tab === "kentaikyo" ? kentaikyoCandidatesPage(d.site, query).then((kp) => ({ render: kp.render, reload: (x: SiteData) => kp.reload(x.site) }))
               : reportsPage(d, forms));
   return {
     title: () => `${siteTitles[tab]()} — ${d.site.name}`,
