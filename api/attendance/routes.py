@@ -16,7 +16,6 @@ from api.attendance.schemas import (
 )
 from api.attendance.service import Candidate
 from api.devices.service import device_of
-from api.errors import Conflict, Unprocessable
 from api.http import Ctx, Router
 from api.sites.access import ensure_manages
 from api.sites.models import ContractStatus, Site, SiteContract
@@ -76,12 +75,7 @@ async def tap_batch(ctx: Ctx, body: TapBatchIn) -> BatchOut:
     transactional=False,
 )
 async def tap_one(ctx: Ctx, body: TapIn) -> TapResult:
-    out = await _card_batch(ctx, [body.model_dump(mode="json")])
-    if out.errors:
-        if out.errors[0].error == "idempotency_key_reused":
-            raise Conflict(out.errors[0].message, code=out.errors[0].error)
-        raise Unprocessable(out.errors[0].message, code=out.errors[0].error)
-    return out.results[0]
+    return service.single_result(await _card_batch(ctx, [body.model_dump(mode="json")]))
 
 
 @router.post(

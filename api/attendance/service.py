@@ -23,7 +23,7 @@ from api.attendance.models import Tap, TapMethod, TapStatus
 from api.attendance.schemas import BatchOut, ItemError, TapResult
 from api.cards.models import CardStatus
 from api.cards.profile import response_is_valid
-from api.errors import validation_fields
+from api.errors import Conflict, Unprocessable, validation_fields
 from api.sites.models import Site
 from api.sites.training import accepts_without_tree
 from api.timeutil import JST
@@ -639,6 +639,17 @@ def _clock_reason(c: Candidate, received_at: datetime) -> str | None:
     if c.device_time > received_at + FUTURE_TOLERANCE:
         return "device_time_in_future"
     return None
+
+
+def single_result(out: BatchOut) -> TapResult:
+    """A one-tap request's answer: its result, or its item error raised as the request's own (a reused idempotency
+    key is a 409, anything else about the tap a 422)."""
+    if out.errors:
+        err = out.errors[0]
+        if err.error == "idempotency_key_reused":
+            raise Conflict(err.message, code=err.error)
+        raise Unprocessable(err.message, code=err.error)
+    return out.results[0]
 
 
 def batch_out(results: list[TapResult], errors: list[ItemError]) -> BatchOut:

@@ -2,10 +2,9 @@
 what it read; it downloads the roster's public keys to verify codes while offline."""
 
 from api.accounts.models import Role
-from api.attendance import virtual_taps
+from api.attendance import service, virtual_taps
 from api.attendance.schemas import BatchOut, TapResult, VirtualRosterOut, VirtualTapBatchIn, VirtualTapIn
 from api.devices.service import device_of
-from api.errors import Conflict, Unprocessable
 from api.http import Ctx, Router
 
 router = Router()
@@ -37,11 +36,7 @@ async def virtual_one(ctx: Ctx, body: VirtualTapIn) -> TapResult:
     out = await virtual_taps.ingest_reads(
         device=device, items=[body.model_dump(mode="json")], master_keys=ctx.settings.card_keys()
     )
-    if out.errors:
-        if out.errors[0].error == "idempotency_key_reused":
-            raise Conflict(out.errors[0].message, code=out.errors[0].error)
-        raise Unprocessable(out.errors[0].message, code=out.errors[0].error)
-    return out.results[0]
+    return service.single_result(out)
 
 
 @router.get(
