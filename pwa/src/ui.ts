@@ -167,6 +167,20 @@ export function field(o: FieldOpts): TemplateResult {
   </div>`;
 }
 
+/** The 許可業種 checkboxes of a business form (one per industry of the masters), with the field's error. */
+export function industriesField(industries: readonly { code: string; name: string }[], chosen: Set<string>, errors: Errors): TemplateResult {
+  return html`<fieldset class=${errors.permitted_industries ? "has-error" : ""}>
+    <legend>${fieldLabel("permitted_industries")}</legend>
+    ${errors.permitted_industries ? html`<p class="field-error" id="f-permitted_industries-error">${errors.permitted_industries}</p>` : nothing}
+    <div class="industries" id="f-permitted_industries" tabindex="-1">
+      ${industries.map((i) => html`<div class="field check">
+        <input type="checkbox" id="f-industry-${i.code}" name="permitted_industries" value=${i.code} ?checked=${chosen.has(i.code)} />
+        <label for="f-industry-${i.code}">${i.name} (${i.code})</label>
+      </div>`)}
+    </div>
+  </fieldset>`;
+}
+
 export function checkbox(o: { name: string; label?: string; checked: boolean; errors: Errors; reasons?: Reasons; hint?: string; reasonKey?: string; disabled?: boolean; required?: boolean }): TemplateResult {
   const id = fieldId(o.name);
   return html`<div class=${wrapClass(o, "check")}>

@@ -9,12 +9,12 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { api, FormPart } from "../api";
 import { navigate, update, View } from "../app";
 import { IDENTITY_FIELDS, identitySections, readIdentity, withoutNulls } from "../identity";
-import { fieldLabel, t } from "../i18n";
+import { t } from "../i18n";
 import { fillForm, LicenceFill } from "../licence";
 import { industries, prefectures } from "../masters";
 import {
   checkbox, emptyStatus, Errors, errorSummary, field, fileFrom, focusErrorSummary, FormStatus, photoField,
-  requiredErrors, statusFromError,
+  industriesField, requiredErrors, statusFromError,
 } from "../ui";
 import { agentTabs, myAgent } from "./agent";
 
@@ -183,15 +183,7 @@ export function agentBusinessView(): View {
             ${field({ name: "corporate_number", label: t("biz.corporate_number"), value: v("corporate_number"), inputmode: "numeric", maxlength: 13, errors })}
             ${field({ name: "capital_yen", label: t("biz.capital_yen"), value: v("capital_yen"), inputmode: "numeric", errors })}
           </div>
-          <fieldset class=${errors.permitted_industries ? "has-error" : ""}>
-            <legend>${fieldLabel("permitted_industries")}</legend>
-            <div class="industries" id="f-permitted_industries" tabindex="-1">
-              ${industries.map((i) => html`<div class="field check">
-                <input type="checkbox" id="f-industry-${i.code}" name="permitted_industries" value=${i.code} ?checked=${chosen.has(i.code)} />
-                <label for="f-industry-${i.code}">${i.name} (${i.code})</label>
-              </div>`)}
-            </div>
-          </fieldset>
+          ${industriesField(industries, chosen, errors)}
         </fieldset>
         <fieldset>
           <legend>${t("f.social_insurance")}</legend>

@@ -1,14 +1,14 @@
 // 事業者登録: a firm registers itself with its 事業者責任者 account (tier-0 管理者ID) and applies for review.
 
-import { html, nothing } from "lit-html";
+import { html } from "lit-html";
 import { api, COOKIE_SESSION, session } from "../api";
 import { navigate, update, View } from "../app";
 import { feeNotice, quote, Quote } from "../fees";
-import { fieldLabel, t } from "../i18n";
+import { t } from "../i18n";
 import { industries, prefectures } from "../masters";
 import type { Business, Me } from "../types";
 import {
-  checkbox, emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, requiredErrors, statusFromError,
+  checkbox, emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, industriesField, requiredErrors, statusFromError,
 } from "../ui";
 
 const FIELDS = [
@@ -106,16 +106,7 @@ export function businessRegisterView(): View {
               ${field({ name: "capital_yen", label: t("biz.capital_yen"), value: v("capital_yen"), inputmode: "numeric", hint: t("biz.capital_hint"), errors })}
             </div>
             ${field({ name: "permit_number", label: t("biz.permit_number"), value: v("permit_number"), errors })}
-            <fieldset class=${errors.permitted_industries ? "has-error" : ""}>
-              <legend>${fieldLabel("permitted_industries")}</legend>
-              ${errors.permitted_industries ? html`<p class="field-error" id="f-permitted_industries-error">${errors.permitted_industries}</p>` : nothing}
-              <div class="industries" id="f-permitted_industries" tabindex="-1">
-                ${industries.map((i) => html`<div class="field check">
-                  <input type="checkbox" id="f-industry-${i.code}" name="permitted_industries" value=${i.code} ?checked=${chosen.has(i.code)} />
-                  <label for="f-industry-${i.code}">${i.name} (${i.code})</label>
-                </div>`)}
-              </div>
-            </fieldset>
+            ${industriesField(industries, chosen, errors)}
           </fieldset>
           <fieldset>
             <legend>${t("f.social_insurance")}</legend>
