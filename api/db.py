@@ -123,6 +123,12 @@ def read_connection() -> Any:
 
 
 async def init(settings: Settings) -> None:
+    # Tortoise caches each model's INSERT statement per connection *name* ("default"), not per back end: a process
+    # that ran on SQLite before (the tests run both back ends in one process) would send SQLite's `?` placeholders
+    # to PostgreSQL. A new init starts from an empty cache.
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+    EXECUTOR_CACHE.clear()
     # The lifespan runs in its own task while requests run in others: the ORM context must be process-global.
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 

@@ -148,7 +148,7 @@ async def _load(settings: Settings) -> None:
         )
         business, _ = await register_business(data=data)
         app = await review.submit_business_application(business=business)
-        await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)
+        await review.approve(actor=operator, app=app, settings=settings)
         firms.append(business)
     await create_account(
         login="yamato-site",
@@ -199,7 +199,7 @@ async def _load(settings: Settings) -> None:
         app = await review.submit(actor=account, tech=tech, kind=ApplicationKind.new)
         if not approved:
             continue
-        await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)
+        await review.approve(actor=operator, app=app, settings=settings)
         if tier is Tier.detailed:
             await _make_detailed(tech, account, operator, vault, settings)
 
@@ -225,4 +225,4 @@ async def _make_detailed(tech, account, operator, vault, settings) -> None:
     )
     await Qualification.create(technician=tech, code="T01", acquired_on=date(2008, 5, 1), certificate=stored)
     app = await review.submit(actor=account, tech=tech, kind=ApplicationKind.upgrade)
-    await review.approve(actor=operator, app=app, card_key_version=settings.card_keys().newest)
+    await review.approve(actor=operator, app=app, settings=settings)

@@ -2,7 +2,9 @@
 reissue, a lump-sum site. Renewals and 現場利用料 are derived set-based by the monthly close (api.billing.close).
 
 Each charge has a natural key, so recording the same event twice bills it once. The payer is the business; a
-technician with no employer pays their own fees and is invoiced at once (api.billing.invoices.issue_immediate).
+technician with no employer pays their own fees and is invoiced at once (api.billing.invoices.issue_immediate) —
+a finalised invoice, so on PostgreSQL with the placeholder 登録番号 the request that would issue it (an approval, a
+card reissue) is refused, 409 `invoice_issuer_number_placeholder`, and its transaction writes nothing.
 """
 
 from __future__ import annotations
@@ -103,15 +105,19 @@ async def _payer_for_technician(tech: Any) -> dict[str, int | None]:
     return {"business_id": None, "technician_id": tech.id}
 
 
-async def _bill_technician_now(payer: dict[str, int | None]) -> None:
+async def _bill_technician_now(payer: dict[str, int | None], settings: Any) -> None:
     if payer["technician_id"] is not None:
         from api.billing.invoices import issue_immediate
+        from api.billing.issuer import ensure_can_finalise
+
+        ensure_can_finalise(settings)  # the same rule as the close and credit notes
 
         await issue_immediate(technician_id=payer["technician_id"])
 
 
-async def on_application_approved(*, app: Any) -> None:
-    """Called by api.registration.review.approve for every approval, in the same transaction."""
+async def on_application_approved(*, app: Any, settings: Any) -> None:
+    """Called by api.registration.review.approve for every approval, in the same transaction (`settings`: the
+    issuer's 登録番号, checked before an immediate invoice)."""
     from api.billing.fees import pricing_date
     from api.registration.models import ApplicationKind, SubjectType
 
@@ -154,7 +160,7 @@ async def on_application_approved(*, app: Any) -> None:
             **payer,
         )
     if charge is not None:
-        await _bill_technician_now(payer)
+        await _bill_technician_now(payer, settings)
 
 
 async def business_approved(*, business: Business, on: date, priced_on: date | None = None) -> None:
@@ -199,7 +205,7 @@ async def _admin_id(*, account: Account, business: Business, on: date) -> None:
     )
 
 
-async def card_reissued(*, tech: Any, card_serial: str, on: date) -> None:
+async def card_reissued(*, tech: Any, card_serial: str, on: date, settings: Any) -> None:
     payer = await _payer_for_technician(tech)
     charge = await record(
         source_key=f"card_reissue:{card_serial}",
@@ -209,4 +215,4 @@ async def card_reissued(*, tech: Any, card_serial: str, on: date) -> None:
         **payer,
     )
     if charge is not None:
-        await _bill_technician_now(payer)
+        await _bill_technician_now(payer, settings)

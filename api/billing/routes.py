@@ -328,7 +328,7 @@ async def card_reissue(ctx: Ctx, pk: int, body: ReissueIn) -> ReissueOut:
     new = await issue_card(
         technician=tech, issued_on=today, key_version=ctx.settings.card_keys().newest, valid_until=old.valid_until
     )
-    await events.card_reissued(tech=tech, card_serial=new.serial, on=today)
+    await events.card_reissued(tech=tech, card_serial=new.serial, on=today, settings=ctx.settings)
     await audit.record(
         actor=ctx.user,
         action="card.reissue",

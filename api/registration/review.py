@@ -26,6 +26,7 @@ from api.ids import new_ccus_id
 from api.media.models import ImageKind
 from api.registration import changes, renewal
 from api.registration.models import Application, ApplicationKind, Qualification, SubjectType, Technician, Tier
+from api.settings import Settings
 from api.registration.schemas import (
     ApplicationOut,
     CorrectionIn,
@@ -321,14 +322,17 @@ async def return_application(*, actor: Account, app: Application, data: ReturnIn
     return app
 
 
-async def approve(*, actor: Account, app: Application, card_key_version: int) -> Application:
-    """`card_key_version`: the newest master-key version (``settings.card_keys().newest``), for a new card.
+async def approve(*, actor: Account, app: Application, settings: Settings) -> Application:
+    """`settings`: the newest master-key version for a new card, and the issuer's 登録番号 (a technician without an
+    employer is invoiced at once: on PostgreSQL with the placeholder number the approval is refused, 409
+    `invoice_issuer_number_placeholder`, and nothing is written — api/billing/issuer.py).
 
     The application is claimed with a conditional write (submitted → approved) before anything is issued or charged:
     of two approvals sent at once exactly one issues the ID, the card and the charge; the other answers 409."""
     if app.kind is ApplicationKind.change:
         return await changes.approve(actor=actor, app=app)
     _ensure_open(app)
+    card_key_version = settings.card_keys().newest
     before = app_out(app).model_dump(mode="json")
     await _claim(app, actor=actor, to=ReviewStatus.approved, reasons=[])
     business = tech = None
@@ -404,7 +408,9 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
         before=before,
         after=app_out(app).model_dump(mode="json"),
     )
-    await billing_events.on_application_approved(app=app)  # registration fees (api/billing/events.py)
+    await billing_events.on_application_approved(
+        app=app, settings=settings
+    )  # registration fees (api/billing/events.py)
     await _notify(app)
     return app
 

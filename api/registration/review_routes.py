@@ -88,7 +88,7 @@ async def return_(ctx: Ctx, pk: int, body: ReturnIn) -> ReviewItemOut:
 )
 async def approve(ctx: Ctx, pk: int) -> ReviewItemOut:
     app = await review.get_application(pk=pk)
-    return await _item(await review.approve(actor=ctx.user, app=app, card_key_version=ctx.settings.card_keys().newest))
+    return await _item(await review.approve(actor=ctx.user, app=app, settings=ctx.settings))
 
 
 @router.post(

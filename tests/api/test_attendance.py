@@ -293,3 +293,20 @@ async def test_late_upload_until_the_direct_input_deadline(client, monkeypatch):
     assert await table_counts() == before
     r = await client.post("/api/v1/taps", headers=auth(w.device_token), json=me.tap("l:3", at=late, seq=3))
     assert r.status_code == 422 and r.json()["error"] == "past_upload_deadline"
+    # A private attendance system that was offline: the same deadline for its pushed entries and exits.
+    from tests.api.test_workrecords_shifts import api_client, push
+
+    token = await api_client(client, w)
+    before = await table_counts()
+    r = await client.post("/api/v1/attendance", headers=auth(token), json={"records": [push(w, me, "l:4", "in", late)]})
+    assert r.status_code == 200 and r.json()["results"] == [], r.text
+    assert (r.json()["errors"][0]["error"], r.json()["errors"][0]["deadline"]) == (
+        "past_upload_deadline",
+        deadline.isoformat(),
+    )
+    assert await table_counts() == before
+    monkeypatch.setattr(routes, "now", lambda: early + timedelta(days=40))
+    r = await client.post(
+        "/api/v1/attendance", headers=auth(token), json={"records": [push(w, me, "l:5", "in", early)]}
+    )
+    assert [x["status"] for x in r.json()["results"]] == ["accepted"], r.text

@@ -276,3 +276,16 @@ async def test_import_candidates_decided_once_and_billed(client, drain):
 
     charged = set(await ChargedWorkRecord.filter(site_id=w.site["id"]).values_list("work_record_id", flat=True))
     assert charged == {rec.id for rec in recs.values()}
+
+
+async def test_two_sites_on_one_day_is_one_day_in_the_month(client):
+    """A day is a day on the employer's monthly page too (issue 14 item 2): records on two sites on one date count
+    that date once."""
+    w, me = await _world(client)
+    second = await w.create_site(name="第二現場")
+    await _records(w, me, w.sub, DAYS[:2])
+    await _records(w, me, w.sub, DAYS[:1], site_pk=second["id"])
+    r = await client.get(f"{_base(w)}/month", headers=auth(w.sub["token"]), params={"month": MONTH})
+    assert r.status_code == 200, r.text
+    assert r.json()["total_days"] == 2, r.json()
+    assert sorted(d for row in r.json()["rows"] for d in row["days"]) == sorted(d.day for d in DAYS[:2])

@@ -78,3 +78,45 @@ async def test_refusals_change_nothing(client, drain):
         "error"
     ] == "no_such_batch_run"
     assert await table_counts() == before
+
+
+async def test_asking_again_while_a_run_runs_returns_the_running_one(client, drain, settings, monkeypatch):
+    """The run is running (its job holds it: a fold that waits here): asking again answers that run, `running`, and
+    starts nothing — no second run, no audit entry; once it ends the run is done with its counts."""
+    import asyncio
+
+    from api import job_registry
+    from api.batches import service
+
+    gate = asyncio.Event()
+    real = job_registry.job_functions
+
+    async def fold_recent(ctx):
+        await gate.wait()
+        return 7
+
+    monkeypatch.setattr(
+        job_registry, "job_functions", lambda: [fold_recent if f.__name__ == "fold_recent" else f for f in real()]
+    )
+    op = await operator_token(client)
+    first = (await client.post("/api/v1/admin/batches/fold", headers=auth(op))).json()
+    # The embedded default runs the job in-process at once; with Redis the worker would pick it up: here, this task.
+    worker = None if settings.embedded else asyncio.create_task(service.run({"settings": settings}, first["id"]))
+    for _ in range(200):
+        run = (await client.get(f"/api/v1/admin/batches/runs/{first['id']}", headers=auth(op))).json()
+        if run["status"] != "queued":
+            break
+        await asyncio.sleep(0.05)
+    assert run["status"] == "running" and run["started_at"] and not run["finished_at"], run
+    before = await table_counts()
+    again = (await client.post("/api/v1/admin/batches/fold", headers=auth(op))).json()
+    assert (again["id"], again["status"], again["already_running"]) == (first["id"], "running", True), again
+    assert await table_counts() == before
+    gate.set()
+    if worker is not None:
+        assert await worker == {"count": 7}
+    await drain()  # with Redis, the queued job's delivery finds the run no longer queued and skips it
+    done = (await client.get(f"/api/v1/admin/batches/runs/{first['id']}", headers=auth(op))).json()
+    assert (done["status"], done["counts"]) == ("done", {"count": 7}), done
+    runs = (await client.get("/api/v1/admin/batches/runs", headers=auth(op), params={"name": "fold"})).json()
+    assert [x["id"] for x in runs] == [first["id"]]

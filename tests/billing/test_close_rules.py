@@ -48,3 +48,54 @@ async def test_each_work_record_is_charged_once_across_months_and_reruns(client)
     assert [c.quantity for c in usage] == [10, 5, 5] and sum(c.amount_yen for c in usage) == 200
     linked = {r.charge_id for r in await ChargedWorkRecord.all()}
     assert linked == {c.id for c in usage}
+
+
+ROUNDS = 20
+
+
+async def _check_once(firms: list[int]) -> None:
+    """Every work record charged exactly once, every new firm invoiced once, invoice numbers without a gap."""
+    from api.billing.models import Invoice, InvoiceCounter
+
+    records = await WorkRecord.all().count()
+    usage = sum(await Charge.filter(fee_type="site_usage").values_list("quantity", flat=True))
+    assert await ChargedWorkRecord.all().count() == records == usage, (records, usage)
+    per_firm = [await Invoice.filter(business_id=f, series="INV").count() for f in firms]
+    assert per_firm == [1] * len(firms), per_firm
+    for counter in await InvoiceCounter.filter(series="INV"):
+        seqs = await Invoice.filter(series="INV", year=counter.year).order_by("seq").values_list("seq", flat=True)
+        assert list(seqs) == list(range(1, counter.last_seq + 1)), (counter.year, seqs)
+
+
+async def test_twenty_rounds_of_two_closes_at_once_charge_every_record_once(client, drain):
+    """Two closes requested at the same moment (two months), run by the worker while the cron job's close runs too,
+    twenty rounds, on both back ends (the live server's multi-process version: tests/concurrency/test_close.py)."""
+    import asyncio
+
+    op = await operator_token(client)
+    prime = await billed_business(client, op)
+    site = await site_for(prime)
+    techs = await technicians(2, prime["business"]["id"])
+    m3, m2, m1 = (add_months(THIS_MONTH, -k) for k in (3, 2, 1))
+    await Charge.filter(invoice_id=None).update(counted_in=m3)
+    for month in (m3, m2, m1):  # the months before closed in order, as they would have been
+        await billing_close({}, period(month))
+    firms = [prime["business"]["id"]]
+
+    def close(month):
+        return client.post("/api/v1/admin/billing/close", headers=auth(op), json={"period": period(month)})
+
+    for n in range(ROUNDS):
+        # Late records of the month before last and records of last month, which both closes may charge; a new
+        # firm's fees due in the month before last, which either close may invoice.
+        await work_records(site, techs, [m2 + timedelta(days=n), m1 + timedelta(days=n)])
+        firm = await billed_business(client, op)
+        firms.append(firm["business"]["id"])
+        await Charge.filter(invoice_id=None, business_id=firm["business"]["id"]).update(counted_in=m2)
+        answers = await asyncio.gather(close(m1), close(m2))
+        assert [a.status_code for a in answers] == [202, 202], [a.text for a in answers]
+        await asyncio.gather(drain(), billing_close({}, period(m1)))
+        for a in answers:
+            run = (await client.get(f"/api/v1/admin/batches/runs/{a.json()['run_id']}", headers=auth(op))).json()
+            assert run["status"] == "done", run
+        await _check_once(firms)

@@ -108,6 +108,46 @@ async def test_technician_fee_shown_on_submission_is_the_one_charged(client, mon
     assert len((await client.get("/api/v1/invoices", headers=auth(t["token"]))).json()) == 1
 
 
+async def test_upgrade_fee_is_priced_on_its_submission_day(client, monkeypatch):
+    """The 詳細型 upgrade too: submitted before a tariff change (a fixture table: 3,000 from today), approved after
+    it, charged the price quoted on submission."""
+    from dataclasses import replace
+
+    from api.billing import tariffs
+    from tests.api.helpers import jpeg
+
+    today = today_jst()
+    real = tariffs.load_tariffs()
+    op = await operator_token(client)
+    t = await _approved_technician(client, op)
+    h = auth(t["token"])
+    r = await client.post(
+        f"/api/v1/technicians/{t['pk']}/qualifications",
+        headers=h,
+        files={"file": ("c.jpg", jpeg(800, 600), "image/jpeg")},
+        data={"code": "T01", "acquired_on": "2015-04-01"},
+    )
+    assert r.status_code == 201, r.text
+    r = await client.put(f"/api/v1/technicians/{t['pk']}/detailed", headers=h, json={"labour_insurance_special": False})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/v1/technicians/{t['pk']}/applications", headers=h, json={"kind": "upgrade"})
+    assert r.status_code == 201, r.text
+    app = r.json()
+    assert (app["kind"], app["priced_on"], app["fee_yen"]) == ("upgrade", today.isoformat(), 2_400)
+    await _backdate(app["id"], today - timedelta(days=1))
+    old = next(r for r in real if r.fee_type == "technician_upgrade" and r.valid_to is None)
+    rows = [r for r in real if r is not old] + [
+        replace(old, valid_to=today - timedelta(days=1)),
+        replace(old, amount_yen=3_000, valid_from=today, source="test fixture"),
+    ]
+    monkeypatch.setattr(tariffs, "load_tariffs", lambda: tuple(rows))
+    assert (await client.get("/api/v1/fees/quote", params={"kind": "technician_upgrade"})).json()["amount_yen"] == 3_000
+    r = await client.post(f"/api/v1/review/applications/{app['id']}/approve", headers=auth(op))
+    assert r.status_code == 200, r.text
+    invs = (await client.get("/api/v1/invoices", headers=h)).json()
+    assert [i["total_yen"] for i in invs] == [2_400, 2_500]  # the upgrade at its submission day's price
+
+
 # --- item 6: reissue keeps the expiry; renewal ------------------------------------------------------------------
 
 

@@ -45,3 +45,44 @@ async def test_the_placeholder_blocks_finalising_on_postgresql_only(caplog, clie
     with pytest.raises(Conflict) as refused:
         await billing_close({"settings": settings}, period(LAST_MONTH))
     assert refused.value.code == "invoice_issuer_number_placeholder"
+
+
+async def test_an_immediate_invoice_is_not_finalised_with_the_placeholder(client, app, settings, backend):
+    """A technician without an employer is invoiced as the fee arises (approval, card reissue): a finalised invoice
+    too, so on PostgreSQL with the placeholder the request is refused (409) and writes nothing; the embedded default
+    invoices at once."""
+    from tests.api.helpers import submitted_technician
+
+    op = await operator_token(client)
+    t = await submitted_technician(client)
+
+    def approve():
+        return client.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
+
+    def reissue():
+        return client.post(
+            f"/api/v1/technicians/{t['pk']}/card-reissue", headers=auth(t["token"]), json={"reason": "lost"}
+        )
+
+    def invoices():
+        return client.get("/api/v1/invoices", headers=auth(t["token"]))
+
+    if backend == "sqlite":
+        assert (await approve()).status_code == 200
+        assert (await reissue()).status_code == 201
+        assert [i["total_yen"] for i in (await invoices()).json()] == [1_000, 2_500]
+        return
+    before = await table_counts()
+    r = await approve()
+    assert r.status_code == 409 and r.json()["error"] == "invoice_issuer_number_placeholder", r.text
+    assert await table_counts() == before
+    # The number is set: the same application is approved and invoiced; set back to the placeholder, the holder's
+    # card reissue (1,000 yen, invoiced at once) is refused and the card stays as it was.
+    app.state.settings = settings.model_copy(update={"invoice_issuer_number": "T7123456789012"})
+    assert (await approve()).status_code == 200
+    app.state.settings = settings
+    before = await table_counts()
+    r = await reissue()
+    assert r.status_code == 409 and r.json()["error"] == "invoice_issuer_number_placeholder", r.text
+    assert await table_counts() == before
+    assert [i["total_yen"] for i in (await invoices()).json()] == [2_500]
