@@ -28,6 +28,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Message
 
 from api import db, guard
 from api.accounts.credentials import csrf_token
@@ -272,6 +273,7 @@ def _wrap(ep: Endpoint) -> Callable[[Request], Awaitable[Response]]:
                     code="password_change_required",
                 )
         guard.check_path(request.path_params)
+        _limit_body(request, ep)
         ctx = Ctx(request=request, principal=principal, path=dict(request.path_params))
         if ep.query is not None:
             guard.check_query(request.query_params)
@@ -330,6 +332,34 @@ def _checked(ep: Endpoint, result: Any) -> Any:
         raise ResponseContractError(f"{ep.method} {ep.path}: {problems}") from None
 
 
+def _limit_body(request: Request, ep: Endpoint) -> None:
+    """Bound what the request body may be, also while it arrives: a declared Content-Length over the limit is refused
+    at once, and a body without one (chunked) is counted as it is received and refused as soon as it passes the limit —
+    nothing unbounded is read into memory or spooled to disk, for any operation (the webhook reads its raw body too).
+    The limit: one upload per declared file (face check-in frames included) plus room for the form's fields."""
+    settings = request.app.state.settings
+    files = len(ep.uploads) + len(ep.optional_uploads)
+    limit = settings.max_upload_bytes * max(1, files) + 65536
+    code = "upload_too_large" if files else "body_too_large"
+    message = "The upload is too large." if files else "The request body is too large."
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(message, code=code)
+    receive = request.receive
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        received = await receive()
+        if received["type"] == "http.request":
+            seen += len(received.get("body", b""))
+            if seen > limit:
+                raise PayloadTooLarge(message, code=code)
+        return received
+
+    request._receive = counted
+
+
 async def _read_json(request: Request, model: type[BaseModel]) -> BaseModel:
     raw = await request.body()
     if len(raw) > request.app.state.settings.max_upload_bytes:
@@ -349,14 +379,13 @@ async def _read_json(request: Request, model: type[BaseModel]) -> BaseModel:
 
 async def _read_form(request: Request, ctx: Ctx, ep: Endpoint) -> None:
     settings = request.app.state.settings
-    length = request.headers.get("content-length")
     files = len(ep.uploads) + len(ep.optional_uploads)
-    if length and length.isdigit() and int(length) > settings.max_upload_bytes * max(1, files) + 65536:
-        raise PayloadTooLarge("The upload is too large.", code="upload_too_large")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise Unprocessable.field("body", "send the file as multipart/form-data", code="multipart_required")
     try:
         form = await request.form(max_files=files, max_fields=20, max_part_size=settings.max_upload_bytes + 1)
+    except PayloadTooLarge:  # the body passed its limit while the form was being read (_limit_body)
+        raise
     except Exception as exc:  # python-multipart raises several types for malformed or oversized parts
         raise BadRequest(f"The upload could not be read: {exc}", code="invalid_multipart") from None
     for name, value in form.multi_items():

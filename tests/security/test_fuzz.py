@@ -1,5 +1,5 @@
 """Fuzzing in CI (issue 15 item 8): schemathesis generates requests for every operation of the OpenAPI document and
-sends each one unauthenticated and with one token per role to a real server (two processes, PostgreSQL, Redis). Any
+sends each one unauthenticated and with one token per role (all eight) to a real server (two processes, PostgreSQL, Redis). Any
 5xx, or any response that breaks its documented schema (status code, content type, body), fails the test.
 
 Bounded and repeatable: a few examples per operation (`OPENCCUS_FUZZ_EXAMPLES`, default 8), derandomised, no example
@@ -9,6 +9,7 @@ run stays within a couple of minutes on 2 cores.
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import httpx
@@ -19,6 +20,8 @@ from schemathesis import GenerationMode
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
+from api.accounts.credentials import hash_password
+from api.accounts.models import Role
 from tests.api.helpers import PASSWORD, business_payload, corporate_number
 from tests.concurrency.conftest import LiveServer, start_live
 
@@ -39,8 +42,9 @@ def live(tmp_path_factory):
         server.stop()
 
 
-def _tokens(url: str, operator_password: str) -> dict[str, str]:
-    """One bearer token per role, made through the API."""
+def _tokens(live: LiveServer) -> dict[str, str]:
+    """One bearer token per role (every role of api.accounts.models.Role), made through the API."""
+    url, operator_password = live.url, live.env["OPENCCUS_OPERATOR_PASSWORD"]
     with httpx.Client(base_url=url, timeout=60) as c:
 
         def login(name: str, password: str = PASSWORD) -> str:
@@ -115,6 +119,36 @@ def _tokens(url: str, operator_password: str) -> dict[str, str]:
                 "employer_business_id": reg["business"]["business_id"],
             },
         ).json()
+        oh = {"Authorization": f"Bearer {op}"}
+        r = c.post(
+            "/api/v1/admin/assessment-bodies",
+            headers=oh,
+            json={
+                "name": "能力評価実施団体",
+                "trades": ["05-01"],
+                "login": "fuzz-assessor",
+                "password": PASSWORD,
+                "display_name": "評価担当",
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = c.post(
+            "/api/v1/admin/agents",
+            headers=oh,
+            json={
+                "name": "建設業協会",
+                "kind": "association",
+                "staff": {"login": "fuzz-agent", "display_name": "窓口", "email": "fuzz-agent@example.jp"},
+            },
+        )
+        assert r.status_code == 201, r.text
+        # The agent's staff sets a password through a mailed link (tests/agents follow it): set here directly.
+        asyncio.run(
+            live.fetchval(
+                "UPDATE account SET password_hash = $1, must_change_password = false WHERE login = 'fuzz-agent'",
+                hash_password(PASSWORD),
+            )
+        )
         return {
             "anonymous": "",
             "operator": op,
@@ -123,6 +157,8 @@ def _tokens(url: str, operator_password: str) -> dict[str, str]:
             "technician": tech["token"],
             "device": device,
             "api_client": login(client["client_id"], client["client_secret"]),
+            "assessment_body": login("fuzz-assessor"),
+            "registration_agent": login("fuzz-agent"),
         }
 
 
@@ -131,7 +167,8 @@ SKIP = {"POST /api/v1/face/checkins", "POST /api/v1/licence/card-photo", "POST /
 
 
 def test_fuzz_every_operation_as_every_role(live: LiveServer):
-    tokens = _tokens(live.url, live.env["OPENCCUS_OPERATOR_PASSWORD"])
+    tokens = _tokens(live)
+    assert set(tokens) == {"anonymous"} | {r.value for r in Role}, sorted(tokens)
     doc = httpx.get(live.url + "/api/v1/openapi.json").json()
     schema = schemathesis.openapi.from_dict(doc)
     session = requests.Session()

@@ -75,3 +75,46 @@ async def test_face_checkin_frames_obey_the_upload_limit(client, settings):
     )
     assert r.status_code == 413, r.text
     assert r.json()["error"] == "file_too_large"
+
+
+def _endless(pulled: list[int], chunk: bytes, head: bytes = b""):
+    """A body without Content-Length (sent chunked) that would never end: counts how much the server pulled."""
+
+    async def body():
+        if head:
+            yield head
+        for _ in range(10_000):  # 10,000 chunks: far beyond any limit
+            pulled.append(len(chunk))
+            yield chunk
+
+    return body()
+
+
+async def test_a_chunked_body_is_cut_off_at_the_limit(client, settings):
+    """Without Content-Length the size is unknown up front: the body is counted as it arrives and refused once past
+    the limit, instead of being read (or spooled to disk) whole — for a face frame, a JSON body and the webhook."""
+    w = await make_world(client)
+    chunk = b"\0" * 2**20
+    limit = settings.max_upload_bytes
+    boundary = "b0undary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="idempotency_key"\r\n\r\nk2\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="frame1"; filename="f.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    cases = [
+        ("/api/v1/face/checkins", auth(w.device_token), f"multipart/form-data; boundary={boundary}", head, 3),
+        ("/api/v1/technicians", {}, "application/json", b'{"family_name": "', 1),
+        ("/api/v1/payments/stripe/webhook", {}, "application/json", b'{"id": "', 1),
+    ]
+    for path, headers, content_type, start, files in cases:
+        pulled: list[int] = []
+        r = await client.post(
+            path, headers={**headers, "Content-Type": content_type}, content=_endless(pulled, chunk, start)
+        )
+        assert r.status_code == 413, (path, r.text)
+        assert r.json()["error"] in ("upload_too_large", "body_too_large"), (path, r.text)
+        # At most one upload per declared file (the check-in takes three frames) plus the fields: then it stopped.
+        assert sum(pulled) <= files * limit + 65536 + len(chunk), (path, sum(pulled))
+    r = await client.get("/api/v1/health")
+    assert r.status_code == 200
