@@ -207,8 +207,13 @@ async def test_operator_corrects_qualifications_and_business_data_with_a_reason(
     ).status_code == 403
 
     burl = f"/api/v1/admin/businesses/{w.prime['business']['id']}/corrections"
+    before = await table_counts()
     r = await client.post(burl, headers=auth(w.op), json={"changes": {"capital_yen": 50_000_000}})
     assert (r.status_code, r.json()["error"]) == (422, "reason_required")
+    r = await client.post(burl, headers=auth(w.op), json={"changes": {"capital_yen": 50_000_000}, "reason": "   "})
+    assert (r.status_code, r.json()["error"]) == (422, "reason_required")
+    business = (await client.get(f"/api/v1/businesses/{w.prime['business']['id']}", headers=auth(w.op))).json()
+    assert business["capital_yen"] == 30_000_000 and await table_counts() == before  # nothing changed
     r = await client.post(
         burl, headers=auth(w.op), json={"changes": {"capital_yen": 50_000_000}, "reason": "登記簿謄本により訂正"}
     )
