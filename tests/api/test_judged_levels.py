@@ -7,7 +7,7 @@ card) and earn 2 points (703) in 05 (とび・土工)."""
 
 from api.timeutil import today_jst
 from tests.api.changes_helpers import apply_change, approve, approved_change, approved_qualification
-from tests.api.helpers import auth, table_counts
+from tests.api.helpers import PASSWORD, auth, login, table_counts
 from tests.api.level_helpers import assessment_body, work_days
 from tests.api.site_world import make_world
 from tests.api.test_change_applications import detailed_worker
@@ -252,3 +252,56 @@ async def test_a_body_can_reject_with_a_reason_and_other_people_cannot_apply(cli
     )
     r = await client.post(url, headers=auth(worker.token), json={"trade": "06-01"})
     assert r.status_code == 409 and r.json()["error"] in ("no_assessment_body", "not_evaluable")
+
+
+async def test_one_body_per_trade_and_refused_registrations_leave_nothing(client):
+    w = await make_world(client)
+    await assessment_body(client, w.op, "鉄筋協会", ["05-01"], "tekkin3")
+    url = "/api/v1/admin/assessment-bodies"
+
+    def new(**over) -> dict:
+        return {
+            "name": "型枠協会",
+            "trades": ["09-01"],
+            "login": "katawaku",
+            "password": PASSWORD,
+            "display_name": "型枠",
+            **over,
+        }
+
+    before = await table_counts()
+    refusals = [
+        (new(trades=["09-01", "05-01"]), 409, "trade_has_body"),  # a trade already judged by another body
+        (new(name="鉄筋協会"), 409, "duplicate_body"),
+        (
+            new(login="tekkin3"),
+            409,
+            "login_unavailable",
+        ),  # a taken login: refused after the body's checks, rolled back with it
+        (new(password="short"), 422, None),
+        (new(trades=["99-99"]), 422, "unknown_trade"),
+    ]
+    for payload, status, code in refusals:
+        r = await client.post(url, headers=auth(w.op), json=payload)
+        assert r.status_code == status, (payload, r.text)
+        assert code is None or r.json()["error"] == code
+    assert await table_counts() == before
+    names = [b["name"] for b in (await client.get("/api/v1/assessment-bodies", headers=auth(w.op))).json()]
+    assert names == ["鉄筋協会"]
+    r = await client.post(url, headers=auth(w.op), json=new())
+    assert r.status_code == 201 and r.json()["trades"] == ["09-01"]
+    # A raise needs its level; only an assessment body judges.
+    worker = await detailed_worker(client, w)
+    await approved_qualification(client, w.op, worker.token, worker.pk, "T01", "2012-04-01")
+    await work_days(worker.pk, w.site["id"], 645)
+    app = (
+        await client.post(
+            f"/api/v1/technicians/{worker.pk}/level-applications", headers=auth(worker.token), json={"trade": "05-01"}
+        )
+    ).json()
+    judge = f"/api/v1/assessment/level-applications/{app['id']}/judgement"
+    rebar = await login(client, "tekkin3")
+    r = await client.post(judge, headers=auth(rebar), json={"decision": "raise"})
+    assert (r.status_code, r.json()["error"]) == (422, "level_required")
+    r = await client.post(judge, headers=auth(w.prime["token"]), json={"decision": "raise", "level": 2})
+    assert r.status_code == 403
