@@ -139,7 +139,34 @@ def compute_roster(
                 supervisor_certificate_no=tech.supervisor_certificate_no,
             )
         )
+    notes += _inferred_rows(rows, ctx)
     return Roster(base_date, app, applied + extra, tuple(rows), _totals(rows, ctx), tuple(excluded), tuple(notes))
+
+
+def _inferred_rows(rows: Sequence[RosterRow], ctx: _Context) -> list[Reason]:
+    """A code whose table row is INFERRED (its code or cells not confirmed by an official source, e.g. 131/232
+    電気通信工事施工管理技士, added after the seed's 2016 table) is labelled as such wherever it earns points, once per
+    code, so that the business checks it against the 記載要領 in force before filing (docs/keishin.md §5b)."""
+    out: list[Reason] = []
+    seen: set[str] = set()
+    for row in rows:
+        for group in row.groups:
+            code = group.qualification_code
+            if code in seen:
+                continue
+            seen.add(code)
+            q = ctx.masters.qualification(code, on=ctx.application_date)
+            if q.status == "INFERRED":
+                out.append(
+                    reason(
+                        "inferred_code_row",
+                        f"{code} {q.name}: the code and points of this row are inferred, not confirmed by an "
+                        "official source; check them against the 記載要領 in force before filing",
+                        qualification=code,
+                        name=q.name,
+                    )
+                )
+    return out
 
 
 def _check_unique_ids(technicians: Sequence[Technician]) -> None:

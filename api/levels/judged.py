@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 from tortoise.timezone import now
 
 from api.accounts.models import Account, Role
@@ -22,6 +23,7 @@ from api.levels.history import result_to_dict
 from api.levels.inputs import LevelResult
 from api.levels.models import AssessmentBody, JudgedLevel, LevelApplication
 from api.registration.models import Technician, Tier
+from api.sql import fetch, is_pg
 from api.timeutil import today_jst
 
 COLOURS = {1: "white", 2: "blue", 3: "silver", 4: "gold"}  # レベルカード: 白 / 青 / 銀 / 金
@@ -184,22 +186,32 @@ async def create_body(
 ) -> AssessmentBody:
     from api.accounts.service import create_account
 
-    taken = {t for b in await AssessmentBody.all() for t in b.trades}
-    clash = sorted(set(trades) & taken)
-    if clash:
-        raise Conflict(f"Trade(s) {', '.join(clash)} already have their assessment body.", code="trade_has_body")
-    if await AssessmentBody.filter(name=name).exists():
-        raise Conflict("An assessment body with this name exists.", code="duplicate_body")
-    body = await AssessmentBody.create(name=name, trades=trades)
-    account = await create_account(
-        login=login, password=password, role=Role.assessment_body, display_name=display_name, must_change_password=True
-    )  # the operator chose it
-    await Account.filter(id=account.id).update(assessment_body_id=body.id)
-    await audit.record(
-        actor=actor,
-        action="assessment_body.create",
-        entity_type="assessment_body",
-        entity_id=body.id,
-        after={"name": name, "trades": trades, "login": login},
-    )
+    # One body per trade: the trades are a JSON list (no unique key on a trade), so registrations are serialised —
+    # a PostgreSQL advisory lock held to the commit (SQLite has a single writer) — and checked inside it; the body,
+    # its login and the audit entry are one transaction, so a refusal (a taken login too) leaves nothing behind.
+    async with in_transaction("default") as conn:
+        if is_pg(conn):
+            await fetch(conn, "SELECT pg_advisory_xact_lock(hashtext(?))", ["openccus:assessment-body"])
+        taken = {t for b in await AssessmentBody.all() for t in b.trades}
+        clash = sorted(set(trades) & taken)
+        if clash:
+            raise Conflict(f"Trade(s) {', '.join(clash)} already have their assessment body.", code="trade_has_body")
+        if await AssessmentBody.filter(name=name).exists():
+            raise Conflict("An assessment body with this name exists.", code="duplicate_body")
+        body = await AssessmentBody.create(name=name, trades=trades)
+        account = await create_account(
+            login=login,
+            password=password,
+            role=Role.assessment_body,
+            display_name=display_name,
+            must_change_password=True,
+        )  # the operator chose it
+        await Account.filter(id=account.id).update(assessment_body_id=body.id)
+        await audit.record(
+            actor=actor,
+            action="assessment_body.create",
+            entity_type="assessment_body",
+            entity_id=body.id,
+            after={"name": name, "trades": trades, "login": login},
+        )
     return body

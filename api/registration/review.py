@@ -25,6 +25,7 @@ from api.errors import Conflict, NotFound, Unprocessable
 from api.ids import new_ccus_id
 from api.media.models import ImageKind
 from api.registration import changes, renewal
+from api.registration.corrections import require_reason
 from api.registration.models import Application, ApplicationKind, Qualification, SubjectType, Technician, Tier
 from api.settings import Settings
 from api.registration.schemas import (
@@ -434,6 +435,7 @@ async def _unique_technician_id() -> str:
 
 async def correct(*, actor: Account, tech: Technician, data: CorrectionIn) -> Technician:
     """An operator's data correction (seed 000 No.71): any status, always with a reason, always audited."""
+    reason = require_reason(data.reason)
     changes = data.changes.model_dump(exclude_unset=True, mode="json")
     if not changes:
         raise Unprocessable.field("changes", "nothing to change", code="nothing_to_change")
@@ -453,7 +455,7 @@ async def correct(*, actor: Account, tech: Technician, data: CorrectionIn) -> Te
         entity_id=tech.id,
         before=before,
         after=after,
-        reason=data.reason,
+        reason=reason,
     )
     return tech
 

@@ -141,7 +141,9 @@ class TechnicianPatch(Strict):
 
 class CorrectionIn(Strict):
     changes: TechnicianPatch
-    reason: Annotated[str, StringConstraints(min_length=3, max_length=1000)]
+    # Required in substance: without one (or a blank one) the service refuses with reason_required, as for the
+    # other corrections (api/registration/corrections.py).
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=1000)] | None = None
 
 
 class DatedItem(Strict):

@@ -207,8 +207,13 @@ async def test_operator_corrects_qualifications_and_business_data_with_a_reason(
     ).status_code == 403
 
     burl = f"/api/v1/admin/businesses/{w.prime['business']['id']}/corrections"
+    before = await table_counts()
     r = await client.post(burl, headers=auth(w.op), json={"changes": {"capital_yen": 50_000_000}})
     assert (r.status_code, r.json()["error"]) == (422, "reason_required")
+    r = await client.post(burl, headers=auth(w.op), json={"changes": {"capital_yen": 50_000_000}, "reason": "   "})
+    assert (r.status_code, r.json()["error"]) == (422, "reason_required")
+    business = (await client.get(f"/api/v1/businesses/{w.prime['business']['id']}", headers=auth(w.op))).json()
+    assert business["capital_yen"] == 30_000_000 and await table_counts() == before  # nothing changed
     r = await client.post(
         burl, headers=auth(w.op), json={"changes": {"capital_yen": 50_000_000}, "reason": "登記簿謄本により訂正"}
     )
@@ -260,3 +265,51 @@ async def test_business_data_changes_wait_for_approval(client):
     assert trail[0]["action"] == "change.business_data.approve" and trail[0]["after"]["capital_yen"] == 50_000_000
     history = (await client.get(url, headers=auth(token))).json()
     assert [(h["status"], h["payload"]["changes"]) for h in history] == [("approved", {"capital_yen": 50_000_000})]
+
+
+async def test_a_qualification_added_before_the_upgrade_counts_only_once_the_upgrade_is_approved(client):
+    """The other way a qualification enters: an approved 簡略型 technician's employer adds it directly, to be reviewed
+    with the upgrade to 詳細型. Until the operator approves the upgrade it counts nowhere: not in 経審, not as approved
+    on the record; a blank certificate is refused on this path too."""
+    w = await make_world(client)
+    worker = await w.worker(w.prime)
+    admin = w.prime["token"]
+    r = await client.put(
+        f"/api/v1/businesses/{w.prime['business']['id']}/employees/{worker.pk}/employment",
+        headers=auth(admin),
+        json={"employed_since": "2015-04-01"},
+    )
+    assert r.status_code == 204
+    add = f"/api/v1/technicians/{worker.pk}/qualifications"
+    before = await table_counts()
+    r = await client.post(
+        add,
+        headers=auth(admin),
+        files={"file": ("c.jpg", blank_jpeg(), "image/jpeg")},
+        data={"code": "113", "acquired_on": "2017-02-01"},
+    )
+    assert (r.status_code, r.json()["error"]) == (422, "blank_document")
+    assert await table_counts() == before
+    r = await client.post(
+        add,
+        headers=auth(admin),
+        files={"file": ("c.jpg", jpeg(800, 600), "image/jpeg")},
+        data={"code": "113", "acquired_on": "2017-02-01"},
+    )
+    assert r.status_code == 201, r.text
+    tech = (await client.get(f"/api/v1/technicians/{worker.pk}", headers=auth(admin))).json()
+    assert [(q["code"], q["approved"]) for q in tech["qualifications"]] == [("113", False)]
+    assert await _points(client, w) == 0
+    # The upgrade, approved by the operator: now it counts.
+    h = auth(worker.token)
+    assert (
+        await client.put(
+            f"/api/v1/technicians/{worker.pk}/detailed", headers=h, json={"labour_insurance_special": False}
+        )
+    ).status_code == 200
+    app = (
+        await client.post(f"/api/v1/technicians/{worker.pk}/applications", headers=h, json={"kind": "upgrade"})
+    ).json()
+    assert await _points(client, w) == 0
+    assert (await approve(client, w.op, app["id"])).status_code == 200
+    assert await _points(client, w) == 5

@@ -27,7 +27,9 @@ async def test_correction_needs_reason_and_valid_data(client):
     before = await table_counts()
     url = f"/api/v1/admin/technicians/{t['pk']}/corrections"
     r = await client.post(url, headers=auth(op), json={"changes": {"given_name_kana": "ジロウ"}})
-    assert r.status_code == 422
+    assert (r.status_code, r.json()["error"], r.json()["fields"][0]["field"]) == (422, "reason_required", "reason")
+    r = await client.post(url, headers=auth(op), json={"changes": {"given_name_kana": "ジロウ"}, "reason": "    "})
+    assert (r.status_code, r.json()["error"]) == (422, "reason_required")
     r = await client.post(url, headers=auth(op), json={"changes": {"given_name_kana": "次郎"}, "reason": "訂正です"})
     assert r.status_code == 422
     r = await client.post(url, headers=auth(op), json={"changes": {"nationality": "VN"}, "reason": "訂正です"})

@@ -312,3 +312,28 @@ async def test_kaitai_evidence_is_a_reviewed_change_before_29_counts(client):
         await client.post(f"/api/v1/review/applications/{r.json()['id']}/approve", headers=auth(w.op))
     ).status_code == 200
     assert await points() == {"01": 5, "29": 5}
+
+
+async def test_years_after_passing_and_inferred_rows_through_the_api(client):
+    """Item 4 end to end: a 2級とび技能士 (257) counts 3 years after passing, not six months after (the issue's
+    reproduction); 131 1級電気通信工事施工管理技士 earns 5 in 通 (22), labelled as an inferred row."""
+    w = await make_world(client)
+    tobi = await _employee(client, w)
+    await approved_qualification(client, w.op, w.prime["token"], tobi.pk, "257", "2023-09-30")
+    tsushin = await _employee(client, w)
+    await approved_qualification(client, w.op, w.prime["token"], tsushin.pk, "131", "2020-03-01")
+    url = f"/api/v1/businesses/{w.prime['business']['id']}/keishin/staff"
+
+    async def staff(base: str) -> dict:
+        r = await client.get(url, headers=auth(w.prime["token"]), params={"base_date": base, "industries": "05,22"})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    six_months = await staff("2024-03-31")
+    assert {t["industry_code"]: t["points"] for t in six_months["totals"]} == {"05": 0, "22": 5}
+    waiting = next(n for n in six_months["notes"] if n["code"] == "needs_experience")
+    assert (waiting["params"]["qualification"], waiting["params"]["counts_from"]) == ("257", "2026-09-30")
+    assert [n["params"]["qualification"] for n in six_months["notes"] if n["code"] == "inferred_code_row"] == ["131"]
+    three_years = await staff("2026-09-30")
+    assert {t["industry_code"]: t["points"] for t in three_years["totals"]} == {"05": 1, "22": 5}
+    assert "needs_experience" not in [n["code"] for n in three_years["notes"]]

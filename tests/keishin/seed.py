@@ -7,6 +7,7 @@ is 2015-11-30; the guide is addressed to applications from June 2016 (line 3), h
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from datetime import date, timedelta
@@ -16,7 +17,8 @@ from api.keishin.completed_works import ContractRow, FiscalYear
 from api.keishin.roster_models import HeldQualification, Technician
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
+# shared/ sits beside the repository (as in CI); a git worktree elsewhere names it with OPENCCUS_SHARED.
+SHARED = Path(os.environ.get("OPENCCUS_SHARED") or REPO.parent / "shared")
 SEED = SHARED / "seeds" / "004_d9d9dcbd95ff6df0.txt"
 REFERENCE_CSV = SHARED / "reference" / "keishin-tech-staff-codes.csv"
 

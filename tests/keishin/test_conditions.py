@@ -107,3 +107,20 @@ def test_denki_tsushin_sekou_kanri_of_the_current_table() -> None:
     assert totals([person("131", date(2020, 3, 1), tid="A"), person("232", date(2021, 3, 1), tid="B")], ["22"]) == {
         "22": 7
     }
+
+
+def test_an_inferred_row_that_earns_points_is_labelled_so() -> None:
+    # 131/232 have no official source for their code (none in shared/reference either): the result says so, once per
+    # code, beside the points; a VERIFIED row (113) earns its points without the label.
+    techs = [
+        person("131", date(2020, 3, 1), tid="A"),
+        person("131", date(2021, 3, 1), tid="B"),
+        person("113", date(2017, 3, 1), tid="C"),
+    ]
+    roster = compute_roster(technicians=techs, base_date=BASE, applied_industries=["22", "01"])
+    inferred = [(n.params["qualification"], n.params["name"]) for n in roster.notes if n.code == "inferred_code_row"]
+    assert inferred == [("131", "1級電気通信工事施工管理技士")]
+    assert {t.industry_code: t.points for t in roster.totals}["22"] == 10
+    # A person who earns nothing with an inferred code brings no label.
+    roster = compute_roster(technicians=[person("232", date(2023, 3, 1))], base_date=BASE, applied_industries=["01"])
+    assert [n for n in roster.notes if n.code == "inferred_code_row"] == []

@@ -4879,8 +4879,11 @@ export interface components {
         /** CorrectionIn */
         CorrectionIn: {
             changes: components["schemas"]["TechnicianPatch"];
-            /** Reason */
-            reason: string;
+            /**
+             * Reason
+             * @default null
+             */
+            reason: string | null;
         };
         /** CreatedAgentOut */
         CreatedAgentOut: {

@@ -93,6 +93,8 @@ export const NOTICES = {
     "{name}: {qualification} is not in the code table in force on the application date; not counted."],
   "keishin.why.level_after_base_date": ["{name}: レベル{level}の判定が審査基準日より後のため数えません。",
     "{name}: level {level} evaluated after the base date; not counted."],
+  "keishin.why.inferred_code_row": ["資格 {qualification}（{name}）のコードと点数は推定値です（公的な出典で未確認）。申請前に現行の記載要領で確認してください。",
+    "{qualification} ({name}): the code and points of this row are inferred, not confirmed by an official source; check them against the 記載要領 in force before filing."],
   "keishin.why.level_not_yet_counted": ["{name}: CCUS レベル{level}は審査基準日の時点で経審の評価対象外のため数えません。",
     "{name}: CCUS level {level} did not count in 経審 on that date; not counted."],
 } as const satisfies Record<string, readonly [string, string]>;
