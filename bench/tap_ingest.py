@@ -2,7 +2,6 @@
 
     .venv/bin/python bench/tap_ingest.py [--readers 100] [--batches 5] [--batch-size 200] [--singles 4000] [--workers 2]
                                          [--loop auto|uvloop|asyncio] [--http auto|httptools|h11]
-                                         [--profile-singles FILE]
 
 Creates (and drops) the database `openccus_bench_taps` on the PostgreSQL at OPENCCUS_BENCH_PG (default
 postgresql://postgres@127.0.0.1:5432). Every tap carries a real card challenge–response, so the server does the
@@ -18,7 +17,6 @@ import argparse
 import asyncio
 import base64
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -303,21 +301,9 @@ async def main(args) -> None:
                 f"{batched_rate:,.0f} taps/s; request p50 {pct(lat, 0.5):.0f} ms, p99 {pct(lat, 0.99):.0f} ms; "
                 f"server CPU {batched_cpu:.3f} ms a tap"
             )
-            spy = None
-            if args.profile_singles:  # py-spy on the API process (--workers 1) for the single taps only
-                spy = await asyncio.create_subprocess_exec(
-                    os.path.join(os.path.dirname(sys.executable), "py-spy"),
-                    *("record", "--nonblocking", "-f", "raw", "-o", args.profile_singles, "-p", str(server.pid)),
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-                await asyncio.sleep(2)
             cpu0 = server_cpu(server.pid)
             n, secs, lat = await run_single(client, tokens, people, args.singles, args.single_concurrency)
             single_cpu = (server_cpu(server.pid) - cpu0) / n * 1000
-            if spy is not None:
-                spy.send_signal(signal.SIGINT)
-                await spy.wait()
             single_rate, single_p99 = n / secs, pct(lat, 0.99)
             print(
                 f"single:  {n} taps, {args.single_concurrency} concurrent readers: {single_rate:,.0f} taps/s; "
@@ -349,5 +335,4 @@ if __name__ == "__main__":
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--loop", default="auto", choices=("auto", "uvloop", "asyncio"))
     p.add_argument("--http", default="auto", choices=("auto", "httptools", "h11"))
-    p.add_argument("--profile-singles", metavar="FILE", help="py-spy's samples of the single taps (raw; --workers 1)")
     asyncio.run(main(p.parse_args()))
