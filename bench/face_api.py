@@ -68,7 +68,7 @@ async def setup(key: bytes, roster: int, photos: dict) -> tuple[str, list[bytes]
 
     from api import db
     from api.accounts.models import Account, Role
-    from api.auth import issue_token
+    from api.accounts.credentials import issue_token
     from api.businesses.models import Business, ReviewStatus
     from api.crypto import Vault
     from api.devices.models import Device, DeviceKind

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/fold.py [--taps 500000] [--days 1] [--sites 5000]
 
-Creates (and drops) `openccus_bench_fold`. Taps are loaded with COPY (2 per technician per day: entry and exit),
+Creates (and drops) `openccus_bench_fold` (or the database named by OPENCCUS_BENCH_FOLD_DB, to keep a day's and a
+month's side by side). Taps are loaded with COPY (2 per technician per day: entry and exit),
 then folded with the statements the nightly job runs (api.workrecords.service.fold_pairs).
 
 The limit, measured in the same run: one `INSERT … SELECT … GROUP BY` of the same taps producing the same records
@@ -28,7 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from api.timeutil import JST
 
 PG = os.environ.get("OPENCCUS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
-DB = "openccus_bench_fold"
+DB = os.environ.get("OPENCCUS_BENCH_FOLD_DB", "openccus_bench_fold")
 
 
 async def load(taps: int, days: int, n_sites: int) -> tuple[int, date]:
@@ -186,6 +187,24 @@ async def limit(conn, *, foreign_keys: bool) -> tuple[float, int]:
         await tr.rollback()
 
 
+async def backend_pids(conn) -> set[int]:
+    return {r[0] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", DB)}
+
+
+def cpu_of(pids: set[int]) -> float:
+    """CPU seconds used so far by these PostgreSQL backends: the figure a loaded, shared machine disturbs least
+    (wall times swing with the neighbours' load, on the fold and on the limit unequally)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile, or PostgreSQL is on another machine
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 async def main(args) -> None:
     taps, first_day = await load(args.taps, args.days, args.sites)
     from tortoise.timezone import now
@@ -196,15 +215,22 @@ async def main(args) -> None:
     from api.workrecords.service import fold_pairs
 
     conn = await asyncpg.connect(f"{PG}/{DB}")
+    me = {await conn.fetchval("SELECT pg_backend_pid()")}
+    cpu0 = cpu_of(me)
     limit_fk_s, plain = await limit(conn, foreign_keys=True)
+    cpu1 = cpu_of(me)
     limit_s, _ = await limit(conn, foreign_keys=False)
+    limit_fk_cpu = cpu1 - cpu0
     await conn.execute("CHECKPOINT")  # the limit's writes are not flushed on the fold's time
-    await conn.close()
     await db.init(Settings(DATABASE_URL=f"{PG}/{DB}", OPENCCUS_DATA_KEY="a" * 43 + "=", OPENCCUS_VAR_DIR="/tmp"))
-    t0 = time.perf_counter()
     pairs = await Tap.all().distinct().values_list("site_id", "work_date")
+    cpu0 = cpu_of(await backend_pids(conn))
+    t0 = time.perf_counter()
     records = await fold_pairs(pairs, at=now())
     fold_s = time.perf_counter() - t0
+    cpu1 = cpu_of(await backend_pids(conn))  # the backends now: one the pool opened meanwhile counts from zero
+    fold_cpu = cpu1 - cpu0
+    await conn.close()
     t0 = time.perf_counter()
     records_again = await fold_pairs(pairs, at=now())
     refold_s = time.perf_counter() - t0
@@ -223,6 +249,10 @@ async def main(args) -> None:
     print(
         f"ratios:   fold / limit = {fold_s / limit_fk_s:.2f} with the foreign keys, {fold_s / limit_s:.2f} without "
         f"(target ≤ 1.5); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"CPU:      PostgreSQL's backends: fold {fold_cpu:.2f} s, limit with the foreign keys {limit_fk_cpu:.2f} s "
+        f"→ fold / limit = {fold_cpu / limit_fk_cpu:.2f} (wall times swing with the machine's load; CPU much less)"
     )
 
 

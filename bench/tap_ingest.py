@@ -47,7 +47,7 @@ async def setup(master: bytes, readers: int) -> tuple[list[str], list[tuple[str,
 
     from api import db
     from api.accounts.models import Account, Role
-    from api.auth import issue_token
+    from api.accounts.credentials import issue_token
     from api.businesses.models import Business, ReviewStatus
     from api.cards.models import Card
     from api.devices.models import Device, DeviceKind

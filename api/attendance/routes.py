@@ -24,9 +24,8 @@ from api.sites.service import get_site
 router = Router()
 
 
-async def _card_batch(ctx: Ctx, items: list[dict]) -> BatchOut:
+async def _card_batch(ctx: Ctx, good: list[tuple[int, TapIn]], errors: list[ItemError]) -> BatchOut:
     device = await device_of(ctx.user, cache=ctx.state.device_cache)
-    good, errors = service.parse_items(items, TapIn)
     candidates = []
     for i, tap in good:
         if tap.site_id is not None and tap.site_id != device.site.site_id:
@@ -63,7 +62,7 @@ async def _card_batch(ctx: Ctx, items: list[dict]) -> BatchOut:
     transactional=False,
 )  # one INSERT statement, atomic by itself: no BEGIN/COMMIT round trips
 async def tap_batch(ctx: Ctx, body: TapBatchIn) -> BatchOut:
-    return await _card_batch(ctx, body.taps)
+    return await _card_batch(ctx, *service.parse_items(body.taps, TapIn))
 
 
 @router.post(
@@ -75,7 +74,8 @@ async def tap_batch(ctx: Ctx, body: TapBatchIn) -> BatchOut:
     transactional=False,
 )
 async def tap_one(ctx: Ctx, body: TapIn) -> TapResult:
-    return service.single_result(await _card_batch(ctx, [body.model_dump(mode="json")]))
+    # The body is already a TapIn, validated by the request's parse: not dumped and validated again.
+    return service.single_result(await _card_batch(ctx, [(0, body)], []))
 
 
 @router.post(

@@ -81,6 +81,9 @@ WITH tt AS (
   FROM tap t JOIN site s ON s.id = t.site_id
   WHERE t.site_id >= ? AND t.site_id <= ? AND t.work_date >= ? AND t.work_date <= ? AND t.status = 'accepted'
     AND t.technician_id IS NOT NULL
+    AND (t.work_date >= ? AND t.work_date <= ? OR (t.technician_id, t.site_id) IN (
+        SELECT x.technician_id, x.site_id FROM tap x
+        WHERE x.site_id >= ? AND x.site_id <= ? AND x.work_date >= ? AND x.work_date <= ? AND x.status = 'accepted'))
   WINDOW w AS (PARTITION BY t.technician_id, t.site_id ORDER BY t.device_time, t.id),
          ahead AS (PARTITION BY t.technician_id, t.site_id ORDER BY t.device_time, t.id
                    ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
@@ -113,6 +116,15 @@ WITH tt AS (
 SELECT id, technician_id, site_id, device_time, direction, method, employer_id, trade, position, work_content,
        MAX(e_lone) OVER g AS lone, MAX(e_anchor) OVER g AS anchor
 FROM f WINDOW g AS (PARTITION BY technician_id, site_id, grp)"""
+
+
+def classify_args(site_lo: int, site_hi: int, first: date, last: date, conn) -> list:
+    """The parameters of `_classify` for a chunk: its days with their context, then the folded days themselves. The
+    context days are read only for the technicians who have taps at the site on the folded days: a shift date is
+    always the date of a tap that opens the shift, so nobody else can have a record or a lone exit on them."""
+    days = [sql.p(first, conn), sql.p(last, conn)]
+    context = [sql.p(first - CONTEXT_BEFORE, conn), sql.p(last + CONTEXT_AFTER, conn)]
+    return [site_lo, site_hi, *context, *days, site_lo, site_hi, *days]
 
 
 _COLUMNS = (
@@ -221,8 +233,7 @@ async def fold_chunk(*, site_lo: int, site_hi: int, first: date, last: date, at:
         await conn.execute_script(_TEMP_PG if pg else _TEMP_SQLITE)
         await conn.execute_script("DELETE FROM fold_tap")  # an outer transaction may have folded another chunk
         await conn.execute_query(
-            sql.q("INSERT INTO fold_tap " + _classify(pg), conn),
-            [site_lo, site_hi, sql.p(first - CONTEXT_BEFORE, conn), sql.p(last + CONTEXT_AFTER, conn)],
+            sql.q("INSERT INTO fold_tap " + _classify(pg), conn), classify_args(site_lo, site_hi, first, last, conn)
         )
         if pg:
             await conn.execute_script("ANALYZE fold_tap")  # a scratch table has no statistics: the joins need some

@@ -8,13 +8,16 @@ from tortoise import connections
 from tortoise.timezone import now
 
 from api import sql
-from api.workrecords.fold import fold_chunk
+from api.workrecords.fold import CONTEXT_AFTER, CONTEXT_BEFORE, fold_chunk
 from api.workrecords.models import WorkRecord
 
-# A statement folds at most this many days for at most this many sites, so even a national backfill is a series
-# of short statements (no timeout, no huge transaction), each idempotent.
-CHUNK_DAYS = 7
-CHUNK_SITES = 200
+# A statement folds at most CHUNK_DAYS days, and reads at most CHUNK_SITE_DAYS site-days of taps (the folded days
+# and their context days, api/workrecords/fold.py), so even a national backfill is a series of short statements (no
+# timeout, no huge transaction), each idempotent. A month is one day range (its context read once, not per week:
+# a week read 15 days of taps for 7, a month reads 39 for 31); the sites per chunk shrink as the days grow (200 sites
+# a chunk for a week, as before; 333 for one day; 76 for 31 days).
+CHUNK_DAYS = 31
+CHUNK_SITE_DAYS = 3000
 
 
 # A tap changes the records of shifts that started up to two days before its date (it may be their exit) and, through
@@ -77,8 +80,8 @@ def _around(days):
 
 
 async def fold_pairs(pairs, *, at) -> int:
-    """Fold a set of (site_id, work_date): day ranges of ≤ CHUNK_DAYS, and within each, site-id ranges of
-    ≤ CHUNK_SITES sites that had taps (a range may span sites without any, which costs nothing)."""
+    """Fold a set of (site_id, work_date): day ranges of ≤ CHUNK_DAYS, and within each, site-id ranges of as many
+    sites that had taps as CHUNK_SITE_DAYS allows (a range may span sites without any, which costs nothing)."""
     if not pairs:
         return 0
     by_range: dict[tuple[date, date], set[int]] = {}
@@ -87,8 +90,10 @@ async def fold_pairs(pairs, *, at) -> int:
     folded = 0
     for (first, last), sites in by_range.items():
         ordered = sorted(sites)
-        for i in range(0, len(ordered), CHUNK_SITES):
-            group = ordered[i : i + CHUNK_SITES]
+        read = (last - first + CONTEXT_BEFORE + CONTEXT_AFTER).days + 1
+        per_chunk = max(1, CHUNK_SITE_DAYS // read)
+        for i in range(0, len(ordered), per_chunk):
+            group = ordered[i : i + per_chunk]
             folded += await fold_chunk(site_lo=group[0], site_hi=group[-1], first=first, last=last, at=at)
     return folded
 
