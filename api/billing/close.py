@@ -305,25 +305,45 @@ async def _usage(conn: Any, *, period: date, at: datetime) -> int:
     )
     month = month_start_expr("w.work_date", conn)
     run = f"{period.strftime('%Y-%m')}@{at.strftime('%Y%m%dT%H%M%S%f')}"  # one close: its charges' keys
-    claimed = await execute(
-        conn,
-        f"""
+    # The unclaimed records are listed first, then claimed, in two statements: one statement that read
+    # charged_work_record (NOT EXISTS) while inserting into it let the planner, seeing the table empty (the first
+    # close of a database, or of a freshly loaded one), probe it with a sequential scan per record — a scan that
+    # re-reads every row the statement has written so far: quadratic (40 s for 30 k records, hours for a national
+    # month). Listed apart, the probe reads the table as it was, and the claim only writes.
+    await conn.execute_script(
+        "CREATE TEMP TABLE close_claim (id BIGINT, site_id BIGINT, wm DATE, vfrom DATE, price BIGINT)"
+        + (" ON COMMIT DROP" if is_pg(conn) else "")
+    )
+    try:
+        await execute(
+            conn,
+            f"""
+INSERT INTO close_claim (id, site_id, wm, vfrom, price)
+SELECT w.id, w.site_id, {month}, {vfrom}, {price}
+FROM work_record w
+WHERE w.work_date >= ? AND w.work_date <= ?
+  AND NOT EXISTS (SELECT 1 FROM charged_work_record k WHERE k.work_record_id = w.id)
+  AND NOT EXISTS (SELECT 1 FROM lump_sum_site l WHERE l.site_id = w.site_id)
+  AND NOT EXISTS (SELECT 1 FROM site t WHERE t.id = w.site_id AND t.kind = 'training')""",
+            [first, last],
+        )
+        claimed = await execute(
+            conn,
+            f"""
 INSERT INTO charged_work_record (work_record_id, site_id, work_month, tariff_valid_from, unit_price_yen, charge_key,
                                  charged_at)
 SELECT x.id, x.site_id, x.wm, x.vfrom, x.price,
        'usage:' || CAST(x.site_id AS TEXT) || ':' || CAST(x.wm AS TEXT) || ':' || CAST(x.vfrom AS TEXT) || ':'
          || {c.text},
        {c.ts}
-FROM (SELECT w.id, w.site_id, {month} AS wm, {vfrom} AS vfrom, {price} AS price
-      FROM work_record w
-      WHERE w.work_date >= ? AND w.work_date <= ?
-        AND NOT EXISTS (SELECT 1 FROM charged_work_record k WHERE k.work_record_id = w.id)
-        AND NOT EXISTS (SELECT 1 FROM lump_sum_site l WHERE l.site_id = w.site_id)
-        AND NOT EXISTS (SELECT 1 FROM site t WHERE t.id = w.site_id AND t.kind = 'training')) x
+FROM close_claim x
 WHERE x.vfrom IS NOT NULL
 ON CONFLICT (work_record_id) DO NOTHING""",
-        [run, at, first, last],
-    )
+            [run, at],
+        )
+    finally:
+        if not is_pg(conn):
+            await conn.execute_script("DROP TABLE close_claim")
     if not claimed:
         return 0
     made = await execute(

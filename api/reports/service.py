@@ -134,26 +134,29 @@ async def career(*, tech: Technician) -> CareerSummary:
     on = today_jst()
     results = await evaluate_one(tech=tech, on=on)
     employer = await tech.employer if tech.employer_id else None  # type: ignore[attr-defined]
-    records = await WorkRecord.filter(technician=tech).select_related("site")
+    # The records, then their sites by id: a join let the planner hash the whole site table for every career view (a
+    # read that grew with the number of sites, bench/national.py); by id it reads only the technician's sites.
+    records = await WorkRecord.filter(technician=tech)
+    site_of = {s.id: s for s in await Site.filter(id__in={r.site_id for r in records})}  # type: ignore[attr-defined]
     by_site: dict[int, list[WorkRecord]] = defaultdict(list)
     by_year: dict[int, int] = defaultdict(int)
     for r in records:
-        by_site[r.site.id].append(r)
+        by_site[r.site_id].append(r)  # type: ignore[attr-defined]
         by_year[r.work_date.year] += 1
     employers = {b.id: b.name for b in await Business.filter(id__in={r.employer_id for r in records if r.employer_id})}
     sites = [
         SiteLine(
-            site_id=rs[0].site.site_id,
-            site_name=rs[0].site.name,
+            site_id=site_of[sid].site_id,
+            site_name=site_of[sid].name,
             employer_name=employers.get(rs[-1].employer_id or 0, ""),
             first_day=min(r.work_date for r in rs),
             last_day=max(r.work_date for r in rs),
             days=len(rs),
             trade=trades().get(rs[-1].trade or "", rs[-1].trade or ""),
             position=rs[-1].position,
-            training=is_training(rs[0].site),
+            training=is_training(site_of[sid]),
         )
-        for rs in by_site.values()
+        for sid, rs in by_site.items()
     ]
     names = {code: row["name"] for code, row in qualifications().items()}
     history = await JudgedLevel.filter(technician=tech).order_by("id")
