@@ -180,11 +180,22 @@ def _run_dates(script: str) -> dict:
     node = shutil.which("node")
     if not esbuild.exists() or not node:
         pytest.fail("needs pwa/node_modules (npm ci) and node: bash pwa/build.sh installs both")
-    bundle = subprocess.run([str(esbuild), str(PWA / "src" / "dates.ts"), "--bundle", "--format=esm", "--log-level=error"],
-                            capture_output=True, text=True, check=True, timeout=60).stdout
+    bundle = subprocess.run(
+        [str(esbuild), str(PWA / "src" / "dates.ts"), "--bundle", "--format=esm", "--log-level=error"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     program = bundle.replace("export {", "const __exports = {", 1) + "\n" + script
-    proc = subprocess.run([node, "--input-type=module", "-"], input=program, capture_output=True, text=True, timeout=60,
-                          env={"TZ": "UTC", "PATH": "/usr/bin:/bin"})
+    proc = subprocess.run(
+        [node, "--input-type=module", "-"],
+        input=program,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"TZ": "UTC", "PATH": "/usr/bin:/bin"},
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
