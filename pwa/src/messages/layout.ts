@@ -6,6 +6,8 @@ export const LAYOUT = {
   "audit.only_subject": ["この対象の記録だけを表示", "Only this subject's entries"],
   "audit.all_subjects": ["すべての対象を表示", "Show every subject"],
   "audit.filtered": ["1件の対象に絞り込んでいます。", "Showing one subject's entries."],
+  // reasons the server writes into the audit trail itself (api/registration/review_routes.py)
+  "auditreason.card bureau personalisation": ["カードの書き込み（発行機関）", "Card personalisation by the bureau"],
   "who.unknown": ["（氏名不明）", "(name unknown)"],
   "face.unknown_person": ["（未登録の人）", "(not registered)"],
   // replaces "現場 #{n}": a site is named, never numbered by its internal id

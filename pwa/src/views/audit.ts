@@ -3,7 +3,7 @@
 import { html, nothing } from "lit-html";
 import { get } from "../api";
 import { navigate, update, View } from "../app";
-import { fieldLabel, formatDateTime, has, t, tr } from "../i18n";
+import { fieldLabel, formatDateTime, has, Key, t, tr } from "../i18n";
 import type { AuditEntry } from "../types";
 import { field } from "../ui";
 
@@ -19,6 +19,7 @@ function auditAction(action: string) {
 
 /** A return's reason is stored as "field: reason; field: reason" (api/registration/review.py): the fields by label. */
 function auditReason(action: string, reason: string): string {
+  if (has(`auditreason.${reason}`)) return t(`auditreason.${reason}` as Key); // a reason the server writes itself
   if (action !== "application.return") return reason;
   return reason.replace(/(^|; )([a-z_][a-z0-9_.]*): /g, (_, sep: string, f: string) => `${sep}${fieldLabel(f)}: `);
 }
