@@ -95,13 +95,13 @@ class CareerSummary:
 def career_pdf(summary: CareerSummary, *, font_path: Path | None = None) -> bytes:
     s = summary
     head = [
-        f"技能者ID {s.technician_id}   氏名 {s.name} ({s.kana})   生年月日 {labels.jp_date(s.birth_date)} "
+        f"技能者ID {s.technician_id}   氏名 {s.name} ({s.kana})   生年月日 {labels.wareki(s.birth_date)} "
         f"({labels.age_on(s.birth_date, s.made_on)}歳)",
-        f"登録区分 {labels.tier(s.tier)}   登録日 {labels.jp_date(s.registered_on)}   所属事業者 {s.employer_name}",
+        f"登録区分 {labels.tier(s.tier)}   登録日 {labels.wareki(s.registered_on)}   所属事業者 {s.employer_name}",
     ]
     if s.residence_status:
-        head.append(f"在留資格 {s.residence_status}   在留期間満了日 {labels.jp_date(s.residence_expiry)}")
-    head.append(f"作成日 {labels.jp_date(s.made_on)}")
+        head.append(f"在留資格 {s.residence_status}   在留期間満了日 {labels.wareki(s.residence_expiry)}")
+    head.append(f"作成日 {labels.wareki(s.made_on)}")
     trades = [
         [
             t.trade,
@@ -120,11 +120,11 @@ def career_pdf(summary: CareerSummary, *, font_path: Path | None = None) -> byte
         if t.missing_for_next
     ]
     history = [
-        [labels.jp_date(h.on), h.trade, labels.level(h.from_level), labels.level(h.to_level), h.criteria_version]
+        [labels.wareki(h.on), h.trade, labels.level(h.from_level), labels.level(h.to_level), h.criteria_version]
         for h in sorted(s.history, key=lambda h: h.on)
     ]
     quals = [
-        [q.name, labels.jp_date(q.acquired_on), labels.jp_date(q.expires_on)]
+        [q.name, labels.wareki(q.acquired_on), labels.wareki(q.expires_on)]
         for q in sorted(s.qualifications, key=lambda q: q.acquired_on)
     ]
     sites = [
@@ -134,8 +134,8 @@ def career_pdf(summary: CareerSummary, *, font_path: Path | None = None) -> byte
             x.employer_name,
             x.trade,
             labels.position(x.position),
-            labels.jp_date(x.first_day),
-            labels.jp_date(x.last_day),
+            labels.wareki(x.first_day),
+            labels.wareki(x.last_day),
             f"{x.days:,}",
         ]
         for x in sorted(s.sites, key=lambda x: x.first_day, reverse=True)

@@ -135,16 +135,16 @@ def header_lines(header: RosterHeader) -> list[str]:
         lines.append(f"一次会社 {header.first_tier_name} (事業者ID {header.first_tier_business_id})")
     lines += [
         f"会社名 {header.business_name} (事業者ID {header.business_id})  次数 {labels.tier_label(header.tier)}",
-        f"作成日 {labels.jp_date(header.made_on)}",
+        f"作成日 {labels.wareki(header.made_on)}",
     ]
     return lines
 
 
 def roster_pdf(header: RosterHeader, workers: Iterable[RosterWorker], *, font_path: Path | None = None) -> bytes:
     rows = roster_rows(header, workers)
-    for row in rows:  # the printed form reads dates the Japanese way; the CSV keeps ISO for machines
-        row[4] = labels.jp_date(date.fromisoformat(row[4]))
-        row[16] = labels.jp_date(date.fromisoformat(row[16])) if row[16] else ""
+    for row in rows:  # the printed form reads dates in 和暦, as the paper one; the CSV keeps ISO for machines
+        row[4] = labels.wareki(date.fromisoformat(row[4]))
+        row[16] = labels.wareki(date.fromisoformat(row[16])) if row[16] else ""
     return build_pdf(
         title="作業員名簿",
         head=header_lines(header),

@@ -12,8 +12,10 @@ import { VCARD } from "./messages/vcard";
 import { PLACEHOLDERS } from "./messages/sites";
 import { REVIEW } from "./messages/review";
 import { NOTICES } from "./messages/notices";
+import { LAYOUT } from "./messages/layout";
 import { errorCodeText, fieldErrorText } from "./messages/errors";
 import type { FieldError } from "./types";
+import { formatClock, formatDay, formatMoment, formatMonthOf, formatWarekiDay } from "./dates";
 
 export type Lang = "ja" | "en";
 const LANG_KEY = "openccus.lang";
@@ -838,7 +840,7 @@ const CORE = {
 } as const satisfies Record<string, readonly [string, string]>;
 
 const M = { ...CORE, ...BILLING, ...OPERATOR, ...LICENCE, ...KIOSK, ...FACE, ...REVIEW, ...PHONE, ...VCARD, ...FEES, ...KENTAIKYO,
-  ...PLACEHOLDERS, ...ACCOUNT, ...NOTICES, ...AGENTS };
+  ...PLACEHOLDERS, ...ACCOUNT, ...NOTICES, ...AGENTS, ...LAYOUT };
 
 export type Key = keyof typeof M;
 
@@ -894,20 +896,25 @@ export function fieldMessage(f: FieldError): string {
 }
 
 export function formatDateTime(iso: string | null | undefined): string {
-  if (!iso) return "";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo", dateStyle: "medium", timeStyle: "short" });
+  return formatMoment(iso, lang); // 2026年12月6日 20:00 (dates.ts)
 }
 
 /** A calendar day (YYYY-MM-DD) as people write it: 2026年4月30日 in Japanese. Anything else is returned as it is. */
 export function formatDate(day: string | null | undefined): string {
-  if (!day) return "";
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!m) return day;
-  if (lang === "ja") return `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日`;
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString("en-GB", { timeZone: "UTC", dateStyle: "medium" });
+  return formatDay(day, lang);
 }
+
+/** A day in 和暦 (令和8年12月6日) where the paper form uses it: 経審, 作業員名簿, 経歴証明書. */
+export function formatWareki(day: string | null | undefined): string {
+  return formatWarekiDay(day, lang);
+}
+
+/** A month (YYYY-MM): 2026年12月. */
+export function formatMonth(month: string | null | undefined): string {
+  return formatMonthOf(month, lang);
+}
+
+export { formatClock };
 
 export function formatYen(n: number): string {
   return t("firm.yen", { n: n.toLocaleString(lang === "ja" ? "ja-JP" : "en-GB") });

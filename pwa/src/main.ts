@@ -10,7 +10,7 @@ import "./jobs";
 import { flush, listJobs, onJobDone, onOutboxChange, startOutbox } from "./outbox";
 import "./styles.css";
 import type { Me, Role } from "./types";
-import { hydrateImages } from "./ui";
+import { cardTables, hydrateImages } from "./ui";
 import { homeFor, loginView } from "./views/login";
 
 // Each view is its own chunk, fetched when first shown: a technician's first load carries only the shell and
@@ -327,6 +327,7 @@ function renderApp() {
   const root = document.getElementById("app")!;
   render(shell(), root);
   hydrateImages(root);
+  cardTables(root); // every table is a stack of cards on a phone
   // The page heading is the focus target after navigation.
   const h1 = root.querySelector<HTMLElement>("main h1");
   if (h1) h1.id = "page-h1";

@@ -292,3 +292,38 @@ export function dl(rows: [string, unknown][]): TemplateResult {
     ${rows.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v ?? ""}</dd></div>`)}
   </dl>`;
 }
+
+// --- tables become cards on a phone ------------------------------------------------------------------------------
+
+/** Every table in `root` becomes a stack of cards on a phone (styles.css, `table.cards` under 40rem): each body and
+ * footer cell gets its column's name (`data-label`, from the header row) to show before its value. Called after every
+ * render, so no view has to mark its cells; a view that labels a cell itself keeps its own label, and a table marked
+ * `data-keep-table` (the month calendar: seven narrow columns that fit a phone) stays a table. */
+export function cardTables(root: ParentNode): void {
+  root.querySelectorAll<HTMLTableElement>("table:not([data-keep-table])").forEach((table) => {
+    table.classList.add("cards");
+    const head = table.tHead?.rows[table.tHead.rows.length - 1];
+    const names: string[] = [];
+    if (head) for (const cell of Array.from(head.cells)) {
+      const text = (cell.textContent ?? "").replace(/\s+/g, " ").trim();
+      for (let i = 0; i < cell.colSpan; i++) names.push(text);
+    }
+    for (const section of [...Array.from(table.tBodies), ...(table.tFoot ? [table.tFoot] : [])]) {
+      for (const row of Array.from(section.rows)) {
+        let col = 0;
+        for (const cell of Array.from(row.cells)) {
+          const name = names[col] ?? "";
+          col += cell.colSpan;
+          if (cell.hasAttribute("data-label") && !cell.hasAttribute("data-auto-label")) continue;
+          // A row header names the card itself; an empty header (a checkbox column) needs no label either.
+          if (!name || (cell.tagName === "TH" && cell.getAttribute("scope") === "row")) {
+            cell.removeAttribute("data-label");
+            continue;
+          }
+          cell.setAttribute("data-label", name);
+          cell.setAttribute("data-auto-label", "");
+        }
+      }
+    }
+  });
+}

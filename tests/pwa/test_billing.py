@@ -159,13 +159,14 @@ def test_operator_corrects_payments_from_a_bank_file(open_context, api, closed, 
     item = page.locator(f"li[data-exception='{mismatch['id']}']")
     item.locator("button[data-action=assign]").click()
     form = item.locator("[data-testid=assign-form]")
-    assert form.locator(f"#f-assign-{mismatch['id']}-invoice_id").input_value() == str(inv["id"])
+    # The candidate is filled in by its number, as on the bank statement, never by its internal id.
+    assert form.locator(f"#f-assign-{mismatch['id']}-invoice_id").input_value() == inv["number"]
     form.locator("button[type=submit]").click()  # no reason yet: refused before sending
     form.locator(".error-summary").wait_for()
     form.locator(f"#f-assign-{mismatch['id']}-reason").fill("振込額の不足分は別途請求します")
     shot(page, artifacts, "admin-payments-assign")
     form.locator("button[type=submit]").click()
-    flash(page, f"入金 #{mismatch['id']} を充当しました")
+    flash(page, f"{short:,} 円 の入金を充当しました")
     detail = api.get("operator", f"/invoices/{inv['id']}")
     assert detail["paid_yen"] == short and detail["payment_status"] == "partially_paid"
 
@@ -174,7 +175,7 @@ def test_operator_corrects_payments_from_a_bank_file(open_context, api, closed, 
     item.locator("button[data-action=refund]").click()
     item.locator(f"#f-refund-{unknown['id']}-reason").fill("振込人不明のため返金")
     item.locator("[data-testid=refund-form] button[type=submit]").click()
-    flash(page, f"入金 #{unknown['id']} を返金しました")
+    flash(page, "12,345 円 の入金を返金しました")
     resolved = {e["id"]: e for e in api.get("operator", "/admin/payments/exceptions?status=resolved")}
     assert resolved[unknown["id"]]["resolution"] == "refunded" and resolved[mismatch["id"]]["resolution"] == "assigned"
     assert page.locator(f"li[data-exception='{unknown['id']}']").count() == 0

@@ -44,7 +44,7 @@ def test_technician_sees_expiry_and_renews_when_the_window_opens(open_context, a
     goto(page, "/me")
     section = page.locator("[data-testid=renewal]")
     section.wait_for()
-    assert expiry.isoformat() in page.locator("[data-testid=registration-expires]").inner_text()
+    assert f"{expiry.year}年{expiry.month}月{expiry.day}日" in page.locator("[data-testid=registration-expires]").inner_text()
     page.locator("[data-testid=renewal-fee]").wait_for()
     assert "2,500 円" in page.locator("[data-testid=renewal-fee]").inner_text()
     shot(page, artifacts, "fees-02-renewal-open")

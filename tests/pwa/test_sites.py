@@ -249,6 +249,7 @@ def test_direct_input_entered_by_the_technician_and_approved_by_the_prime(open_c
     site, tech = tapped_site["site"], tapped_site["tech"]
     _wait_for_record(api, tech["id"], tapped_site["work_date"])  # the technician's site comes from a record
     missing = (date.fromisoformat(tapped_site["work_date"]) - timedelta(days=1)).isoformat()
+    missing_ja = "{}年{}月{}日".format(*map(int, missing.split("-")))  # as the pages write it (pwa/src/dates.ts)
 
     page = open_context(PHONE).new_page()
     login(page, "tech01")
@@ -266,7 +267,7 @@ def test_direct_input_entered_by_the_technician_and_approved_by_the_prime(open_c
     prime = open_context(DESKTOP).new_page()
     login(prime, "yamato-admin")
     goto(prime, f"/firm/sites/{site['id']}/direct-inputs")
-    item = prime.locator("[data-testid=direct-inputs] li", has_text=missing)
+    item = prime.locator("[data-testid=direct-inputs] li", has_text=missing_ja)
     assert "佐藤 健" in item.inner_text() and "カードを忘れたため" in item.inner_text() and "08:00" in item.inner_text()
     shot(prime, artifacts, "site-direct-inputs")
     item.locator("input[name=note]").fill("職長の日報で確認")
@@ -279,7 +280,7 @@ def test_direct_input_entered_by_the_technician_and_approved_by_the_prime(open_c
     assert "worked" in page.locator(f"[data-testid=calendar] td[data-date='{missing}']").get_attribute("class")
     assert "直接入力" in page.locator(f"#rec-{missing}").inner_text()
     # The technician's own list comes from the API: after a reload it shows the decision and the reviewer's note.
-    mine = page.locator("[data-testid=direct-entered] li", has_text=missing)
+    mine = page.locator("[data-testid=direct-entered] li", has_text=missing_ja)
     assert "承認済み" in mine.inner_text() and "職長の日報で確認" in mine.inner_text() and site["name"] in mine.inner_text()
 
 

@@ -87,5 +87,7 @@ def test_career_pdf_embeds_font_and_shows_levels_and_what_is_missing() -> None:
         "〇〇ビル新築工事",
         "1,193",
         "2024",
+        "平成31年4月1日",  # registered on 2019-04-01: the printed form in 和暦
+        "令和4年5月1日",  # a level judged on 2022-05-01
     ):
         assert needle in body, needle

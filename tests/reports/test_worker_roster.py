@@ -165,9 +165,9 @@ def test_pdf_embeds_the_japanese_font_and_shows_header_and_columns() -> None:
         "レベル",
         "在留資格",
         "山田太郎",
-        "1980年4月2日",
+        "昭和55年4月2日",  # the printed form in 和暦
         "特定技能1号",
-        "2025年3月31日",
+        "令和7年3月31日",
         "レベル3",
         "適用除外",
     ):

@@ -8,7 +8,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { api, get } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { Forms, values } from "../forms";
-import { formatDateTime, t, tr } from "../i18n";
+import { formatDate, formatDateTime, t, tr } from "../i18n";
 import { authImg, badge, emptyStatus, errorSummary, field, fileFrom, photoField, statusFromError } from "../ui";
 
 export interface Agent { id: number; name: string; kind: string; prefecture: string | null; active: boolean }
@@ -172,7 +172,7 @@ export async function agentFilingView(pk: number): Promise<View> {
         <dt>${t("ag.col_channel")}</dt><dd>${tr("ag.channel", filing.channel)}</dd>
         <dt>${t("ag.col_filed")}</dt><dd>${formatDateTime(filing.created_at)}</dd>
       </dl>
-      <p>${t("ag.consent_on_label", { d: filing.consent_on })}</p>
+      <p>${t("ag.consent_on_label", { d: formatDate(filing.consent_on) })}</p>
       ${filing.login ? html`<p>${t("ag.login_label", { login: filing.login })}</p>` : nothing}
       ${documents()}
       ${returned()}

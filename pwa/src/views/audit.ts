@@ -3,7 +3,7 @@
 import { html, nothing } from "lit-html";
 import { get } from "../api";
 import { navigate, update, View } from "../app";
-import { fieldLabel, formatDateTime, has, t, tr } from "../i18n";
+import { fieldLabel, formatDateTime, has, Key, t, tr } from "../i18n";
 import type { AuditEntry } from "../types";
 import { field } from "../ui";
 
@@ -19,8 +19,16 @@ function auditAction(action: string) {
 
 /** A return's reason is stored as "field: reason; field: reason" (api/registration/review.py): the fields by label. */
 function auditReason(action: string, reason: string): string {
+  if (has(`auditreason.${reason}`)) return t(`auditreason.${reason}` as Key); // a reason the server writes itself
   if (action !== "application.return") return reason;
   return reason.replace(/(^|; )([a-z_][a-z0-9_.]*): /g, (_, sep: string, f: string) => `${sep}${fieldLabel(f)}: `);
+}
+
+/** The page of an entry's subject, where the console has one: the subject is named there, not by its internal id. */
+function subjectPage(e: AuditEntry): string | null {
+  if (e.entity_type === "technician") return `/admin/technicians/${e.entity_id}`;
+  if (e.entity_type === "application") return `/review/${e.entity_id}`;
+  return null;
 }
 
 export async function auditView(query: URLSearchParams): Promise<View> {
@@ -61,14 +69,17 @@ export async function auditView(query: URLSearchParams): Promise<View> {
       <form class="filters" @submit=${onFilter}>
         ${field({ name: "entity_type", label: t("audit.entity_type"), value: entityType, errors: {}, emptyLabel: t("review.all"),
           options: [["technician", t("subject.technician")], ["application", t("me.applications")], ["business", t("subject.business")], ["card", t("f.card")]] })}
-        ${field({ name: "entity_id", label: t("audit.entity_id"), value: entityId, errors: {}, inputmode: "numeric" })}
+        ${entityId ? html`<input type="hidden" name="entity_id" value=${entityId} />` : nothing}
         <button type="submit">${t("audit.filter")}</button>
       </form>
+      ${entityId ? html`<p class="notice info">${t("audit.filtered")} <a href="/audit">${t("audit.all_subjects")}</a></p>` : nothing}
       ${entries.length
         ? html`<ul class="list audit" data-testid="audit">
             ${entries.map((e) => html`<li>
               <div class="row-head"><strong>${auditAction(e.action)}</strong>
-                <span class="badge">${has(`subject.${e.entity_type}`) ? tr("subject", e.entity_type) : html`<span class="mono">${e.entity_type}</span>`} #${e.entity_id}</span></div>
+                <span class="badge">${has(`subject.${e.entity_type}`) ? tr("subject", e.entity_type) : html`<span class="mono">${e.entity_type}</span>`}</span>
+                ${subjectPage(e) ? html`<a href=${subjectPage(e)!}>${t("audit.open_subject")}</a>` : nothing}
+                ${entityId ? nothing : html`<a href="/audit?entity_type=${e.entity_type}&entity_id=${e.entity_id}">${t("audit.only_subject")}</a>`}</div>
               <div class="meta">${formatDateTime(e.at)} · ${t("audit.actor")}: ${e.actor_login ?? "—"} (${tr("role", e.actor_role)})</div>
               ${e.reason ? html`<p><strong>${t("audit.reason")}:</strong> ${auditReason(e.action, e.reason)}</p>` : nothing}
               ${e.before != null || e.after != null

@@ -5,7 +5,7 @@
 import { html, nothing } from "lit-html";
 import { api, NetworkError } from "../api";
 import { flash, update, View } from "../app";
-import { codeMessage, formatDateTime, getLang, t, tr } from "../i18n";
+import { codeMessage, formatDate, formatDateTime, formatMonth, getLang, t, tr } from "../i18n";
 import { confirmAction } from "../confirm";
 import { statusFromError } from "../ui";
 
@@ -87,7 +87,7 @@ export async function batchesView(): Promise<View> {
         <button type="button" data-testid="batch-refresh" @click=${refresh}>${t("batches.refresh")}</button>
         ${runs.length
           ? html`<ul class="list" data-testid="batch-runs">${runs.map((r) => html`<li data-run=${r.id} data-status=${r.status}>
-              <strong>${tr("batch", r.name)}</strong>${r.period ? ` ${r.period}` : ""}
+              <strong>${tr("batch", r.name)}</strong>${r.period ? ` ${r.period.length === 7 ? formatMonth(r.period) : formatDate(r.period)}` : ""}
               <span class="badge status-${r.status}">${tr("batchstatus", r.status)}</span>
               <div class="meta">${formatDateTime(r.created_at)}${Object.keys(r.counts).length ? ` · ${counts(r)}` : ""}</div>
               ${r.error ? html`<div class="meta error">${runError(r.error)}</div>` : nothing}</li>`)}</ul>`

@@ -62,7 +62,7 @@ export async function facePage(first: Site, query: URLSearchParams): Promise<Fac
   }
 
   async function decide(c: CheckinItem, approve: boolean) {
-    const who = c.name ?? `#${c.id}`;
+    const who = c.name ?? t("face.unknown_person");
     const sent = await send<CheckinItem>(forms, `dec-${c.id}-`,
       approve ? { ja: `顔認証の承認（${who}）`, en: `Approve a face check-in (${who})` } : { ja: `顔認証の却下（${who}）`, en: `Reject a face check-in (${who})` },
       { method: "POST", path: `/sites/${site.id}/face-checkins/${c.id}/decision`, json: { approve } });

@@ -4,7 +4,7 @@
 import { html, nothing } from "lit-html";
 import { get, session } from "../api";
 import { flash, update, View } from "../app";
-import { formatDateTime, formatYen, t, tr } from "../i18n";
+import { formatDate, formatDateTime, formatYen, t, tr } from "../i18n";
 import { requestJob } from "../jobs";
 import { industryName, prefectureName } from "../masters";
 import { submit } from "../outbox";
@@ -56,7 +56,7 @@ export async function businessView(): Promise<View> {
         ${dl([
           [t("firm.fee_band"), tr("band", biz.registration_fee.band)],
           [t("firm.fee_amount"), html`<strong data-testid="fee-amount">${formatYen(biz.registration_fee.amount_yen)}</strong>`],
-          [t("firm.fee_on"), biz.registration_fee.on],
+          [t("firm.fee_on"), formatDate(biz.registration_fee.on)],
         ])}
       </section>
       <section class="card" aria-labelledby="emp-h">

@@ -7,7 +7,7 @@ import { api, ApiError, get, NetworkError, session } from "../api";
 import { flash, update, View } from "../app";
 import type { InvoiceDetail, PayOut } from "../billing-types";
 import { download, values } from "../forms";
-import { formatYen, getLang, t, tr } from "../i18n";
+import { formatDate, formatYen, getLang, t, tr } from "../i18n";
 import { badge, dl, statusFromError } from "../ui";
 import { BASE, periodText, POLL_LIMIT_MS, POLL_MS, Scope } from "./invoices-common";
 
@@ -194,8 +194,8 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
           [t("invoice.number"), html`<span class="mono">${inv.number}</span>`],
           [t("invoice.kind_label"), tr("invoice.kind", inv.kind)],
           [t("invoice.period"), periodText(inv)],
-          [t("invoice.issued_on"), inv.issued_on],
-          [t("invoice.due_on"), inv.due_on],
+          [t("invoice.issued_on"), formatDate(inv.issued_on)],
+          [t("invoice.due_on"), formatDate(inv.due_on)],
           [t("invoice.total"), html`<strong>${formatYen(inv.total_yen)}</strong> <span class="meta">${t("invoice.tax_of", { tax: formatYen(inv.tax_yen) })}</span>`],
           ...(inv.credited_yen ? [[t("invoice.credited"), formatYen(inv.credited_yen)] as [string, unknown]] : []),
           [t("invoice.paid"), formatYen(inv.paid_yen)],
@@ -214,14 +214,14 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
       ${linesTable()}
       ${inv.credit_notes.length
         ? html`<section class="card" aria-labelledby="cn-h"><h2 id="cn-h">${t("invoice.credit_notes")}</h2>
-            <ul class="list">${inv.credit_notes.map((c) => html`<li><strong class="mono">${c.number}</strong> ${c.issued_on}
+            <ul class="list">${inv.credit_notes.map((c) => html`<li><strong class="mono">${c.number}</strong> ${formatDate(c.issued_on)}
               — ${formatYen(c.total_yen)}<div class="meta">${c.reason}</div></li>`)}</ul></section>`
         : nothing}
       <section class="card" aria-labelledby="paid-h">
         <h2 id="paid-h">${t("invoice.payments")}</h2>
         ${inv.payments.length
           ? html`<ul class="list" data-testid="invoice-payments">${inv.payments.map((p) => html`<li>
-              <strong>${formatYen(p.amount_yen)}</strong> ${tr("source", p.source)} <span class="meta">${p.received_on} · ${tr("matched", p.matched_by)}</span></li>`)}</ul>`
+              <strong>${formatYen(p.amount_yen)}</strong> ${tr("source", p.source)} <span class="meta">${formatDate(p.received_on)} · ${tr("matched", p.matched_by)}</span></li>`)}</ul>`
           : html`<p>${t("invoice.no_payments")}</p>`}
         ${inv.online_payments.length
           ? html`<h3>${t("invoice.online_payments")}</h3>

@@ -148,7 +148,7 @@ export async function invoicesView(scope: Scope, query: URLSearchParams): Promis
             <caption class="vh">${t("invoice.charges")}</caption>
             <thead><tr><th scope="col">${t("invoice.event_date")}</th><th scope="col">${t("invoice.item")}</th>
               <th scope="col" class="num">${t("invoice.quantity")}</th><th scope="col" class="num">${t("invoice.amount")}</th></tr></thead>
-            <tbody>${d.charges.map((c) => html`<tr><td>${c.event_date}</td><td>${c.label}</td>
+            <tbody>${d.charges.map((c) => html`<tr><td>${formatDate(c.event_date)}</td><td>${c.label}</td>
               <td class="num">${c.quantity}</td><td class="num">${formatYen(c.amount_yen)}</td></tr>`)}</tbody>
             <tfoot><tr><th scope="row" colspan="3">${t("invoice.charges_total")}</th><td class="num">${formatYen(total)}</td></tr></tfoot>
           </table></div>`

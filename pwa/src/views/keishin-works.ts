@@ -4,7 +4,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { api, get, NetworkError } from "../api";
 import { flash, update, View } from "../app";
 import { download, Forms, send, values } from "../forms";
-import { t, tr } from "../i18n";
+import { formatWareki, t, tr } from "../i18n";
 import { industries } from "../masters";
 import type { CompletedWorks, ContractHistory } from "../types";
 import { checkbox, errorSummary, field, requiredErrors, statusFromError } from "../ui";
@@ -153,7 +153,7 @@ export async function keishinWorksView(): Promise<View> {
   const amount = (a: { completed: number; prime: number }) => html`${yen(a.completed)}<div class="meta">${t("keishin.of_which_prime")} ${yen(a.prime)}</div>`;
 
   function worksTable(w: CompletedWorks): TemplateResult {
-    return html`<p class="meta">${w.fiscal_years.map((fy, i) => `${t("keishin.year_n", { n: i + 1 })}: ${fy.start} – ${fy.end}`).join(" · ")}</p>
+    return html`<p class="meta">${w.fiscal_years.map((fy, i) => `${t("keishin.year_n", { n: i + 1 })}: ${formatWareki(fy.start)} – ${formatWareki(fy.end)}`).join(" · ")}</p>
       <div class="table-wrap" role="region" aria-labelledby="works-h" tabindex="0">
         <table class="data" data-testid="completed-works">
           <thead><tr><th scope="col">${t("keishin.work_kind")}</th>
@@ -200,7 +200,7 @@ export async function keishinWorksView(): Promise<View> {
                     <td>${r.customer}</td>
                     <td class="mono">${r.industry_code ?? "—"}${r.breakdown_code ? ` / ${r.breakdown_code}` : ""}</td>
                     <td>${yen(r.amount_thousand_yen)}</td>
-                    <td>${r.started_on ?? "—"} – ${r.completed_on ?? t("keishin.not_completed")}${r.exemption ? html` <span class="badge">${t(`keishin.exemption_${r.exemption}` as Parameters<typeof t>[0])}</span>` : nothing}</td>
+                    <td>${r.started_on ? formatWareki(r.started_on) : "—"} – ${r.completed_on ? formatWareki(r.completed_on) : t("keishin.not_completed")}${r.exemption ? html` <span class="badge">${t(`keishin.exemption_${r.exemption}` as Parameters<typeof t>[0])}</span>` : nothing}</td>
                     <td><button type="button" class="link" @click=${() => { editing = editing === r.id ? null : r.id; update(); }}>${t("keishin.correct")}</button>
                       <button type="button" class="link danger" @click=${() => onDelete(r)}>${t("keishin.delete")}</button></td></tr>
                     ${editing === r.id ? correctForm(r) : nothing}`)}</tbody>

@@ -7,7 +7,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { get, NetworkError } from "../api";
 import { flash, update, View } from "../app";
 import { download, Forms, send, values } from "../forms";
-import { t, tr } from "../i18n";
+import { formatWareki, t, tr } from "../i18n";
 import { industryName } from "../masters";
 import type { KeishinStaff, TechnicianSummary } from "../types";
 import { errorSummary, field, requiredErrors } from "../ui";
@@ -94,7 +94,7 @@ export async function keishinStaffView(): Promise<View> {
   function results(s: KeishinStaff): TemplateResult {
     const applied = s.applied_industries;
     return html`
-      <p class="meta">${t("keishin.base_date")}: ${s.base_date} · ${t("keishin.application_date")}: ${s.application_date}
+      <p class="meta">${t("keishin.base_date")}: ${formatWareki(s.base_date)} · ${t("keishin.application_date")}: ${formatWareki(s.application_date)}
         · ${t("keishin.industries")}: ${applied.join(", ")}</p>
       <h3 id="staff-rows-h">${t("keishin.rows_title", { n: s.rows.length })}</h3>
       ${s.rows.length
@@ -108,7 +108,7 @@ export async function keishinStaffView(): Promise<View> {
               <tbody>${s.rows.map((r) => html`<tr>
                 <td>${r.serial}</td>
                 <th scope="row">${r.name}<div class="meta mono">${r.technician_id}</div>${r.newly_listed ? html`<span class="badge">${t("keishin.new")}</span>` : nothing}</th>
-                <td>${r.birth_date}<div class="meta">${t("keishin.age", { n: r.age })}</div></td>
+                <td>${formatWareki(r.birth_date)}<div class="meta">${t("keishin.age", { n: r.age })}</div></td>
                 <td>${r.groups.map((g) => html`<div class="group">
                   <span title=${industryName(g.industry_code)}>${t("keishin.industry_code")} <strong class="mono">${g.industry_code}</strong></span>
                   / ${t("keishin.qualification_code")} <strong class="mono">${g.qualification_code}</strong>

@@ -8,7 +8,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { api, ApiError, get, session } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { addMonths, download, Forms, todayJst, values } from "../forms";
-import { codeMessage, formatDateTime, t } from "../i18n";
+import { codeMessage, formatDate, formatDateTime, t } from "../i18n";
 import { emptyStatus, errorSummary, field, fileFrom, requiredErrors, statusFromError } from "../ui";
 import { firmTabs } from "./firm";
 
@@ -167,7 +167,7 @@ export async function kentaikyoView(query: URLSearchParams): Promise<View> {
         ${m.warnings.length ? html`<section class="notice" aria-labelledby="kt-w"><h2 id="kt-w">${t("kt.warnings")}</h2>
           <ul>${m.warnings.map((w) => html`<li>${w}</li>`)}</ul></section>` : nothing}
         ${m.adjustments.length ? html`<section aria-labelledby="kt-adj-h"><h2 id="kt-adj-h">${t("kt.adjustments")}</h2>
-          <ul data-testid="kt-adjustments">${m.adjustments.map((a) => html`<li>${a.work_date} ${a.technician_id} ${a.site_id}:
+          <ul data-testid="kt-adjustments">${m.adjustments.map((a) => html`<li>${formatDate(a.work_date)} ${a.technician_id} ${a.site_id}:
             ${t(a.worked ? "kt.worked.true" : "kt.worked.false")} — ${a.reason}</li>`)}</ul></section>` : nothing}
         <div class="grid2 wide">
           ${open && techOptions.length && siteOptions.length ? html`<section class="card" aria-labelledby="ka-h">

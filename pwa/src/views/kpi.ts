@@ -8,9 +8,20 @@ import { navigate, View } from "../app";
 import type { KpiQuarter, Registrations, Revenue } from "../billing-types";
 import { barChart } from "../chart";
 import { todayJst, values } from "../forms";
-import { formatYen, getLang, t, tr } from "../i18n";
+import { formatDate, formatYen, getLang, t, tr } from "../i18n";
 import { industryName, prefectureName } from "../masters";
 import { field } from "../ui";
+
+/** A plan's source as a reader needs it: the document and its date (2020年10月20日), without the notes that point into
+ * the project's own files (the seed file's path, its line numbers). */
+function sourceText(text: string): string {
+  return text
+    .replace(/^\S*shared\/seeds\/\S+\s*—\s*/, "")
+    .replace(/\s*Line numbers are of that text file\.?/g, "")
+    .replace(/\s*—\s*seed lines[^)）]*/g, "")
+    .replace(/\s*and 参考資料/g, "、参考資料")
+    .replace(/\d{4}-\d{2}-\d{2}/g, (d) => formatDate(d));
+}
 
 const MEASURES = ["technicians", "businesses", "work_records"] as const;
 const SEGMENTS = ["industry", "prefecture", "size"] as const;
@@ -90,7 +101,7 @@ export async function kpiView(query: URLSearchParams): Promise<View> {
         ],
         format: formatYen,
       })}
-      ${revenue.plan_source ? html`<p class="meta">${t("kpi.source")}: ${revenue.plan_source}</p>` : nothing}
+      ${revenue.plan_source ? html`<p class="meta">${t("kpi.source")}: ${sourceText(revenue.plan_source)}</p>` : nothing}
     </section>`;
   }
 
@@ -157,7 +168,7 @@ export async function kpiView(query: URLSearchParams): Promise<View> {
         <h2 id="reg-h">${t("kpi.registrations")}</h2>
         <p class="hint">${t("kpi.registrations_intro")}</p>
         ${MEASURES.map(measureChart)}
-        <p class="meta">${t("kpi.source")}: ${regs.target_source.replace(/\s*—\s*seed lines[^)）]*/g, "")}</p>
+        <p class="meta">${t("kpi.source")}: ${sourceText(regs.target_source)}</p>
       </section>
       ${segmentSection()}
     </section>`,

@@ -6,9 +6,9 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { api, get, NetworkError } from "../api";
 import { flash, update, View } from "../app";
-import type { BankImport, PaymentException } from "../billing-types";
+import type { BankImport, Invoice, PaymentException } from "../billing-types";
 import { Forms, focusSummary, send, values } from "../forms";
-import { formatDateTime, formatYen, t, tr } from "../i18n";
+import { formatDate, formatDateTime, formatYen, t, tr } from "../i18n";
 import { badge, dl, emptyStatus, errorSummary, field, fileFrom, requiredErrors, statusFromError } from "../ui";
 
 type Action = "assign" | "split" | "refund";
@@ -18,11 +18,32 @@ export async function paymentsView(query: URLSearchParams): Promise<View> {
   const status = query.get("status") === "resolved" ? "resolved" : "open";
   const forms = new Forms();
   let items = await get<PaymentException[]>(`/admin/payments/exceptions?status=${status}`);
+  // The candidate invoices by their number (INV-2026-0000002), as on the bank statement: no internal id is shown.
+  const numbers = new Map<number, string>();
+  async function loadNumbers() {
+    const pks = [...new Set(items.map((e) => e.candidate_invoice_pk).filter((pk): pk is number => !!pk && !numbers.has(pk)))];
+    await Promise.all(pks.map((pk) => get<Invoice>(`/invoices/${pk}`).then((i) => numbers.set(pk, i.number)).catch(() => undefined)));
+  }
+  await loadNumbers();
+  /** The invoice's id from its number: a candidate's, or the one invoice the search finds. */
+  async function invoicePk(number: string): Promise<number | null> {
+    const text = number.trim().toUpperCase();
+    for (const [pk, n] of numbers) if (n === text) return pk;
+    if (!/^(?:[A-Z]+-)?\d{4}-\d{1,7}$/.test(text)) return null;
+    try {
+      const found = await get<Invoice[]>(`/admin/invoices?q=${encodeURIComponent(text)}&limit=2`);
+      return found.length === 1 ? found[0].id : null;
+    } catch {
+      return null;
+    }
+  }
+  const payment = (e: PaymentException) => `${e.payer_name || t("corr.payer_unknown")} ${formatYen(e.amount_yen)}`;
   const open: Record<number, Action | null> = {};
   let imported: BankImport | null = null;
 
   async function reload() {
     items = await get<PaymentException[]>(`/admin/payments/exceptions?status=${status}`);
+    await loadNumbers();
     update();
   }
 
@@ -41,12 +62,13 @@ export async function paymentsView(query: URLSearchParams): Promise<View> {
     if (v("reason") && v("reason").length < 2) errors.reason = t("corr.reason_short");
     let json: Record<string, unknown> = { reason: v("reason") };
     if (action === "assign") {
-      if (!/^\d+$/.test(v("invoice_id"))) errors.invoice_id = t("corr.invoice_number_hint");
-      json.invoice_id = Number(v("invoice_id"));
+      const pk = v("invoice_id") ? await invoicePk(v("invoice_id")) : null;
+      if (v("invoice_id") && pk == null) errors.invoice_id = t("corr.invoice_number_hint");
+      json.invoice_id = pk;
     } else if (action === "split") {
-      const parts = SPLIT_ROWS.map((i) => ({ invoice_id: v(`invoice_${i}`), amount_yen: v(`amount_${i}`) }))
-        .filter((p) => p.invoice_id || p.amount_yen)
-        .map((p) => ({ invoice_id: Number(p.invoice_id), amount_yen: Number(p.amount_yen) }));
+      const rows = SPLIT_ROWS.map((i) => ({ invoice_id: v(`invoice_${i}`), amount_yen: v(`amount_${i}`) }))
+        .filter((p) => p.invoice_id || p.amount_yen);
+      const parts = await Promise.all(rows.map(async (p) => ({ invoice_id: (p.invoice_id && (await invoicePk(p.invoice_id))) || NaN, amount_yen: Number(p.amount_yen) })));
       if (parts.some((p) => !Number.isInteger(p.invoice_id) || p.invoice_id <= 0 || !Number.isInteger(p.amount_yen) || p.amount_yen <= 0)) {
         errors.invoice_0 = t("corr.split_rows");
       }
@@ -60,11 +82,11 @@ export async function paymentsView(query: URLSearchParams): Promise<View> {
     }
     if (Object.keys(errors).length) return forms.invalid(key, errors);
     const label = { assign: ["入金の充当", "Assign a payment"], split: ["入金の分割", "Split a payment"], refund: ["入金の返金", "Refund a payment"] }[action];
-    const sent = await send<PaymentException>(forms, key, { ja: `${label[0]}（#${e.id}）`, en: `${label[1]} (#${e.id})` },
+    const sent = await send<PaymentException>(forms, key, { ja: `${label[0]}（${payment(e)}）`, en: `${label[1]} (${payment(e)})` },
       { method: "POST", path: `/admin/payments/exceptions/${e.id}/${action}`, json });
     if (sent.state !== "done") return;
     open[e.id] = null;
-    flash(tr("corr.done", action).replace("{id}", String(e.id)));
+    flash(tr("corr.done", action).replace("{id}", payment(e)));
     await reload();
   }
 
@@ -96,12 +118,12 @@ export async function paymentsView(query: URLSearchParams): Promise<View> {
     const p = key;
     const fieldsFor: Record<Action, TemplateResult | typeof nothing> = {
       assign: field({ name: "invoice_id", prefix: p, label: t("corr.invoice_id"), required: true, inputmode: "numeric",
-        value: e.candidate_invoice_pk ?? "", hint: t("corr.invoice_id_hint"), errors: st.errors }),
+        value: (e.candidate_invoice_pk && numbers.get(e.candidate_invoice_pk)) || "", hint: t("corr.invoice_id_hint"), errors: st.errors }),
       split: html`<div role="group" aria-labelledby="${p}parts">
           <p class="group-label" id="${p}parts">${t("corr.parts", { amount: formatYen(e.unapplied_yen) })}</p>
           ${SPLIT_ROWS.map((i) => html`<div class="grid2">
             ${field({ name: `invoice_${i}`, prefix: p, label: t("corr.part_invoice", { n: i + 1 }), inputmode: "numeric",
-              value: i === 0 ? e.candidate_invoice_pk ?? "" : "", errors: st.errors })}
+              value: i === 0 ? (e.candidate_invoice_pk && numbers.get(e.candidate_invoice_pk)) || "" : "", errors: st.errors })}
             ${field({ name: `amount_${i}`, prefix: p, label: t("corr.part_amount", { n: i + 1 }), inputmode: "numeric", errors: {} })}
           </div>`)}
         </div>
@@ -119,19 +141,19 @@ export async function paymentsView(query: URLSearchParams): Promise<View> {
 
   function item(e: PaymentException): TemplateResult {
     return html`<li data-exception=${e.id}>
-      <div class="row-head"><strong>#${e.id} ${formatYen(e.amount_yen)}</strong> ${badge("exreason", e.reason)}
+      <div class="row-head"><strong>${payment(e)}</strong> ${badge("exreason", e.reason)}
         ${e.resolution ? badge("resolution", e.resolution) : nothing}</div>
       ${dl([
         [t("corr.payer"), e.payer_name || "—"],
-        [t("corr.received_on"), `${e.received_on}（${tr("source", e.source)}）`],
+        [t("corr.received_on"), `${formatDate(e.received_on)}（${tr("source", e.source)}）`],
         [t("corr.unapplied"), formatYen(e.unapplied_yen)],
         [t("corr.reference"), html`<span class="mono">${e.reference || "—"}</span>`],
         [t("corr.detail"), e.detail],
-        ...(e.candidate_invoice_pk ? [[t("corr.candidate"), html`<a href="/admin/invoices/${e.candidate_invoice_pk}">#${e.candidate_invoice_pk}</a>`] as [string, unknown]] : []),
+        ...(e.candidate_invoice_pk ? [[t("corr.candidate"), html`<a href="/admin/invoices/${e.candidate_invoice_pk}" class="mono">${numbers.get(e.candidate_invoice_pk) ?? t("corr.open_invoice")}</a>`] as [string, unknown]] : []),
         ...(e.resolved_at ? [[t("corr.resolved"), `${formatDateTime(e.resolved_at)} — ${e.note ?? ""}`] as [string, unknown]] : []),
       ])}
       ${e.status === "open"
-        ? html`<div class="actions" role="group" aria-label=${t("corr.actions_for", { id: e.id })}>
+        ? html`<div class="actions" role="group" aria-label=${t("corr.actions_for", { payer: e.payer_name || t("corr.payer_unknown"), amount: formatYen(e.amount_yen) })}>
             ${(["assign", "split", "refund"] as const).map((a) => html`<button type="button" aria-expanded=${open[e.id] === a ? "true" : "false"}
               data-action=${a} @click=${() => toggle(e.id, a)}>${tr("corr", a)}</button>`)}
           </div>
@@ -161,10 +183,10 @@ export async function paymentsView(query: URLSearchParams): Promise<View> {
             <p>${t("corr.import_counts", { records: imported.records, matched: imported.matched, queued: imported.queued, dup: imported.duplicates })}</p>
             <div class="table-wrap" tabindex="0" role="region" aria-label=${t("corr.import_lines")}><table class="data">
               <caption class="vh">${t("corr.import_lines")}</caption>
-              <thead><tr><th scope="col">#</th><th scope="col">${t("corr.payer")}</th><th scope="col" class="num">${t("invoice.amount")}</th>
+              <thead><tr><th scope="col">${t("corr.line_no")}</th><th scope="col">${t("corr.payer")}</th><th scope="col" class="num">${t("invoice.amount")}</th>
                 <th scope="col">${t("corr.outcome")}</th><th scope="col">${t("corr.detail")}</th></tr></thead>
               <tbody>${imported.lines.map((l) => html`<tr><td>${l.record}</td><td>${l.payer_name}</td><td class="num">${formatYen(l.amount_yen)}</td>
-                <td>${tr("outcome", l.outcome)}</td><td>${l.invoice_pk ? html`<a href="/admin/invoices/${l.invoice_pk}">#${l.invoice_pk}</a> ` : nothing}${l.reason ?? ""}</td></tr>`)}</tbody>
+                <td>${tr("outcome", l.outcome)}</td><td>${l.invoice_pk ? html`<a href="/admin/invoices/${l.invoice_pk}">${t("corr.open_invoice")}</a> ` : nothing}${l.reason ?? ""}</td></tr>`)}</tbody>
             </table></div>
           </div>`
         : nothing}

@@ -5,7 +5,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { get } from "../api";
 import { navigate, update, View } from "../app";
-import { formatDateTime, t, tr } from "../i18n";
+import { formatDate, formatDateTime, t, tr } from "../i18n";
 import type { ReviewItem } from "../types";
 import { badge, field } from "../ui";
 
@@ -28,7 +28,7 @@ function applicantName(item: ReviewItem): string {
 export function filedBy(it: ReviewItem): TemplateResult | typeof nothing {
   const f = it.filed_by;
   if (!f) return nothing;
-  return html`<div class="meta" data-testid="filed-by">${t("rv.filed_by", { name: f.agent_name, channel: tr("ag.channel", f.channel), d: f.consent_on })}</div>`;
+  return html`<div class="meta" data-testid="filed-by">${t("rv.filed_by", { name: f.agent_name, channel: tr("ag.channel", f.channel), d: formatDate(f.consent_on) })}</div>`;
 }
 
 export async function queueView(query: URLSearchParams): Promise<View> {

@@ -5,7 +5,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { get } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { changedFields, IDENTITY_FIELDS, identitySections, readIdentity } from "../identity";
-import { fieldLabel, formatDateTime, formatYen, t, tr } from "../i18n";
+import { fieldLabel, formatDate, formatDateTime, formatYen, t, tr } from "../i18n";
 import { requestJob } from "../jobs";
 import { industryName, prefectureName, tradeName } from "../masters";
 import { submit } from "../outbox";
@@ -40,11 +40,11 @@ function technicianRows(tech: Technician, upgrade: boolean): [string, string, un
     ["given_name", fieldLabel("given_name"), tech.given_name],
     ["family_name_kana", fieldLabel("family_name_kana"), tech.family_name_kana],
     ["given_name_kana", fieldLabel("given_name_kana"), tech.given_name_kana],
-    ["birth_date", fieldLabel("birth_date"), tech.birth_date],
+    ["birth_date", fieldLabel("birth_date"), formatDate(tech.birth_date)],
     ["sex", fieldLabel("sex"), tr("sex", tech.sex)],
     ["nationality", fieldLabel("nationality"), tech.nationality],
     ["residence_status", fieldLabel("residence_status"), tech.residence_status ?? "—"],
-    ["residence_expiry", fieldLabel("residence_expiry"), tech.residence_expiry ?? "—"],
+    ["residence_expiry", fieldLabel("residence_expiry"), formatDate(tech.residence_expiry) || "—"],
     ["postal_code", fieldLabel("postal_code"), tech.postal_code],
     ["address", fieldLabel("address"), tech.address],
     ["phone", fieldLabel("phone"), tech.phone],
@@ -63,12 +63,12 @@ function technicianRows(tech: Technician, upgrade: boolean): [string, string, un
     const d = tech.detailed ?? {};
     rows.push(["detailed", fieldLabel("detailed"), html`
       ${t("me.labour_insurance_special")}: ${d.labour_insurance_special ? "✓" : "—"}<br />
-      ${(d.health_checks ?? []).map((x) => html`${t("me.health_checks")}: ${x.name} (${x.on})<br />`)}
-      ${(d.trainings ?? []).map((x) => html`${t("me.trainings")}: ${x.name} (${x.on})<br />`)}
-      ${(d.awards ?? []).map((x) => html`${t("me.awards")}: ${x.name} (${x.on})<br />`)}
-      ${(d.education ?? []).map((x) => html`${t("me.education")}: ${x.school} ${x.department ?? ""} ${x.graduated_on ?? ""}<br />`)}`]);
+      ${(d.health_checks ?? []).map((x) => html`${t("me.health_checks")}: ${x.name} (${formatDate(x.on)})<br />`)}
+      ${(d.trainings ?? []).map((x) => html`${t("me.trainings")}: ${x.name} (${formatDate(x.on)})<br />`)}
+      ${(d.awards ?? []).map((x) => html`${t("me.awards")}: ${x.name} (${formatDate(x.on)})<br />`)}
+      ${(d.education ?? []).map((x) => html`${t("me.education")}: ${x.school} ${x.department ?? ""} ${formatDate(x.graduated_on)}<br />`)}`]);
     rows.push(["qualifications", fieldLabel("qualifications"),
-      tech.qualifications.map((q) => `${q.name} (${q.code}) ${q.acquired_on}${q.expires_on ? `–${q.expires_on}` : ""}`).join("、") || "—"]);
+      tech.qualifications.map((q) => `${q.name} (${q.code}) ${formatDate(q.acquired_on)}${q.expires_on ? `–${formatDate(q.expires_on)}` : ""}`).join("、") || "—"]);
   }
   return rows;
 }
@@ -171,8 +171,8 @@ export async function reviewDetailView(pk: number): Promise<View> {
           <td data-field=${name}>${value}</td>
           ${canReturn
             ? html`<td class="return-cell">${name
-                ? html`<input type="checkbox" id=${fieldId(`return-${name}`)} ?checked=${returning.has(name)} @change=${toggle(name)}
-                    aria-label=${`${t("review.return_this")}: ${label}`} />`
+                ? html`<label class="hit"><input type="checkbox" id=${fieldId(`return-${name}`)} ?checked=${returning.has(name)} @change=${toggle(name)}
+                    aria-label=${`${t("review.return_this")}: ${label}`} /></label>`
                 : nothing}</td>`
             : nothing}
         </tr>

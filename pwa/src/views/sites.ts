@@ -11,7 +11,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { api, get, NetworkError, session } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { download, Forms, focusSummary, send, timeJst, todayJst, values } from "../forms";
-import { formatDateTime, t, tr } from "../i18n";
+import { formatDate, formatDateTime, t, tr } from "../i18n";
 import { trades, tradeName } from "../masters";
 import type { Account, Contract, Device, DeviceCreated, DirectInput, RosterEntry, Site, Tap, TechnicianSummary, WorkRecord } from "../types";
 import { badge, checkbox, dl, emptyStatus, errorSummary, field, requiredErrors, statusFromError } from "../ui";
@@ -144,7 +144,7 @@ export async function sitesView(): Promise<View> {
                 ${invites.has(s.id) ? html`<span class="badge badge-submitted">${t("contract.invited_you")}</span>` : nothing}
               </div>
               <div class="meta">${t("sites.site_id")}: <span class="mono">${s.site_id}</span> · ${s.address}
-                · ${t("sites.window")}: ${s.window_start} – ${s.window_end}</div>
+                · ${t("sites.window")}: ${formatDate(s.window_start)} – ${formatDate(s.window_end)}</div>
             </li>`)}
           </ul>`
         : html`<p>${t("sites.none")}</p>`}
@@ -397,7 +397,7 @@ async function overviewPage(first: SiteData, forms: Forms, cur: () => SiteData, 
     render: () => {
       const d = cur();
       const s = d.site;
-      const names = s.manager_account_ids.map((id) => managers.find((a) => a.id === id)?.display_name ?? `#${id}`);
+      const names = s.manager_account_ids.map((id) => managers.find((a) => a.id === id)?.display_name ?? t("who.unknown"));
       const roots = d.contracts.filter((c) => c.parent_id == null);
       return html`
         <section class="card" aria-labelledby="site-h">
@@ -406,7 +406,7 @@ async function overviewPage(first: SiteData, forms: Forms, cur: () => SiteData, 
             [t("sites.site_id"), html`<span class="mono" data-testid="site-id">${s.site_id}</span>`],
             [t("sites.address"), s.address],
             [t("sites.order_type"), tr("order", s.order_type)],
-            [t("sites.window"), `${s.window_start} – ${s.window_end}`],
+            [t("sites.window"), `${formatDate(s.window_start)} – ${formatDate(s.window_end)}`],
             [t("sites.shift_hours"), t("sites.shift_hours_value", { n: s.shift_hours })],
             [t("sites.cutoff_hour"), t("sites.cutoff_value", { n: s.cutoff_hour })],
             [t("sites.hazardous"), s.hazardous ? "✓" : "—"],
@@ -723,7 +723,7 @@ async function recordsPage(first: SiteData, query: URLSearchParams): Promise<Pag
   }
   await load();
 
-  const nameByPk = (pk: number) => roster.find((r) => r.technician_pk === pk)?.name ?? `#${pk}`;
+  const nameByPk = (pk: number) => roster.find((r) => r.technician_pk === pk)?.name ?? t("who.unknown");
   const nameByCode = (code: string) => roster.find((r) => r.technician_id === code)?.name ?? code;
 
   function onDay(ev: SubmitEvent) {
@@ -743,7 +743,7 @@ async function recordsPage(first: SiteData, query: URLSearchParams): Promise<Pag
         <button type="submit">${t("review.apply_filter")}</button>
       </form>
       <section aria-labelledby="day-h">
-        <h2 id="day-h">${t("records.title", { day })}</h2>
+        <h2 id="day-h">${t("records.title", { day: formatDate(day) })}</h2>
         ${records.length
           ? html`<div class="table-wrap" role="region" aria-labelledby="day-h" tabindex="0">
               <table class="data" data-testid="site-records">
@@ -772,7 +772,7 @@ async function recordsPage(first: SiteData, query: URLSearchParams): Promise<Pag
               <div class="row-head"><strong>${nameByCode(tp.technician_code)}</strong>
                 <span class="badge badge-returned">${tr("reject", tp.reject_reason ?? "")}</span>
                 <span class="badge">${tr("method", tp.method)}</span></div>
-              <div class="meta">${t("taps.device_time")}: ${formatDateTime(tp.device_time)} · ${t("taps.work_date")}: ${tp.work_date}
+              <div class="meta">${t("taps.device_time")}: ${formatDateTime(tp.device_time)} · ${t("taps.work_date")}: ${formatDate(tp.work_date)}
                 · ${t("f.technician_id")}: <span class="mono">${tp.technician_code}</span></div>
             </li>`)}</ul>`
           : html`<p>${t("taps.none")}</p>`}
@@ -795,7 +795,7 @@ async function directPage(first: SiteData, forms: Forms, query: URLSearchParams)
     ]);
   }
   await load();
-  const nameByPk = (pk: number) => roster.find((r) => r.technician_pk === pk)?.name ?? `#${pk}`;
+  const nameByPk = (pk: number) => roster.find((r) => r.technician_pk === pk)?.name ?? t("who.unknown");
 
   async function decide(ev: SubmitEvent, item: DirectInput) {
     ev.preventDefault();
@@ -805,12 +805,12 @@ async function directPage(first: SiteData, forms: Forms, query: URLSearchParams)
     const key = `di-${item.id}-`;
     const who = nameByPk(item.technician_pk);
     const sent = await send(forms, key,
-      approve ? { ja: `直接入力の承認（${who} ${item.work_date}）`, en: `Approve direct input (${who} ${item.work_date})` }
-        : { ja: `直接入力の却下（${who} ${item.work_date}）`, en: `Reject direct input (${who} ${item.work_date})` },
+      approve ? { ja: `直接入力の承認（${who} ${formatDate(item.work_date)}）`, en: `Approve direct input (${who} ${item.work_date})` }
+        : { ja: `直接入力の却下（${who} ${formatDate(item.work_date)}）`, en: `Reject direct input (${who} ${item.work_date})` },
       { method: "POST", path: `/sites/${d.site.id}/direct-inputs/${item.id}/${approve ? "approve" : "reject"}`, json: { note: note || null } });
     if (sent.state === "done") {
       await load();
-      flash(approve ? t("direct.approved", { name: who, day: item.work_date }) : t("direct.rejected", { name: who, day: item.work_date }));
+      flash(approve ? t("direct.approved", { name: who, day: formatDate(item.work_date) }) : t("direct.rejected", { name: who, day: formatDate(item.work_date) }));
     }
   }
 
@@ -838,7 +838,7 @@ async function directPage(first: SiteData, forms: Forms, query: URLSearchParams)
             return html`<li data-direct=${item.id}>
               <div class="row-head"><strong>${nameByPk(item.technician_pk)}</strong> ${badge("di", item.status)}</div>
               ${dl([
-                [t("work.date"), item.work_date],
+                [t("work.date"), formatDate(item.work_date)],
                 [t("work.first_in"), timeJst(item.start_at)],
                 [t("work.last_out"), item.end_at ? timeJst(item.end_at) : "—"],
                 [t("work.reason"), item.reason],

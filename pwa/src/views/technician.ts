@@ -8,7 +8,7 @@ import { api, get, session } from "../api";
 import { flash, update, View } from "../app";
 import { changedFields, IDENTITY_FIELDS, identitySections, readIdentity } from "../identity";
 import { feeNotice, quote, Quote } from "../fees";
-import { fieldLabel, formatDateTime, formatYen, t, tr } from "../i18n";
+import { fieldLabel, formatDate, formatDateTime, formatYen, t, tr } from "../i18n";
 import { requestJob } from "../jobs";
 import { fillForm, LicenceFill } from "../licence";
 import { FaceConsent } from "./face";
@@ -306,10 +306,10 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
     const canApply = !pending && today >= opens;
     return html`<section class="card" aria-labelledby="renewal-h" data-testid="renewal">
       <h2 id="renewal-h">${t("renewal.title")}</h2>
-      ${dl([[t("renewal.expires"), html`<strong data-testid="registration-expires">${expires}</strong>`], [t("renewal.opens"), opens]])}
+      ${dl([[t("renewal.expires"), html`<strong data-testid="registration-expires">${formatDate(expires)}</strong>`], [t("renewal.opens"), formatDate(opens)]])}
       ${expires < today ? html`<p class="notice returned">${t("renewal.expired")}</p>` : nothing}
       ${pending ? html`<p>${t("renewal.pending")}</p>` : nothing}
-      ${!pending && today < opens ? html`<p>${t("renewal.not_yet", { on: opens })}</p>` : nothing}
+      ${!pending && today < opens ? html`<p>${t("renewal.not_yet", { on: formatDate(opens) })}</p>` : nothing}
       ${canApply
         ? html`<p>${t("renewal.open_now")}</p>${feeNotice(fees.renewal, "renewal-fee")}
             <p><button class="primary" type="button" data-testid="apply-renewal" ?disabled=${status.busy} @click=${onApplyRenewal}>${t("renewal.apply")}</button></p>`
@@ -329,7 +329,7 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
           [t("me.tier"), badge("tier", tech.tier)],
           [t("f.technician_id"), tech.technician_id ? html`<span class="mono" data-testid="technician-id">${tech.technician_id}</span>` : "—"],
           [t("f.trades"), tech.trades.map(tradeName).join("、")],
-          ...(tech.residence_expiry ? [[t("me.foreign_expiry"), `${tech.residence_status ?? ""} ${tech.residence_expiry}`] as [string, unknown]] : []),
+          ...(tech.residence_expiry ? [[t("me.foreign_expiry"), `${tech.residence_status ?? ""} ${formatDate(tech.residence_expiry)}`] as [string, unknown]] : []),
           ...(open ? [[t("me.open_application"), html`${tr("kind", open.kind)} — ${badge("status", open.status)}`] as [string, unknown]] : []),
         ])}
         ${tech.status === "draft" ? html`<p><a class="button primary" href="${base}/edit">${t("me.apply")}</a></p>` : nothing}
@@ -344,8 +344,8 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
                 ${dl([
                   [t("f.technician_id"), html`<span class="mono">${tech.technician_id}</span>`],
                   [t("me.card_serial"), html`<span class="mono">${card.serial}</span>`],
-                  [t("me.card_issued"), card.issued_on],
-                  [t("me.card_valid"), card.valid_until],
+                  [t("me.card_issued"), formatDate(card.issued_on)],
+                  [t("me.card_valid"), formatDate(card.valid_until)],
                   [t("me.card_status"), badge("card", card.status)],
                 ])}
               </div>
@@ -364,7 +364,7 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
                 ${a.proxy ? html`<span class="badge">${t("review.proxy")}</span>` : nothing}
                 <div class="meta">${t("me.submitted_at")}: ${formatDateTime(a.submitted_at)}
                   ${a.decided_at ? html` · ${t("me.decided_at")}: ${formatDateTime(a.decided_at)}` : nothing}
-                  ${a.fee_yen != null && a.priced_on ? html` · <span data-testid="application-fee">${t("fee.application", { amount: formatYen(a.fee_yen), on: a.priced_on })}</span>` : nothing}</div>
+                  ${a.fee_yen != null && a.priced_on ? html` · <span data-testid="application-fee">${t("fee.application", { amount: formatYen(a.fee_yen), on: formatDate(a.priced_on) })}</span>` : nothing}</div>
                 ${a.status === "returned"
                   ? html`<button type="button" @click=${() => onResubmit(a)}>${t("me.resubmit")}</button>`
                   : nothing}
@@ -477,7 +477,7 @@ export async function technicianView(pk: number, tab: Tab, self: boolean): Promi
           ? html`<ul class="list quals">${tech.qualifications.map((q) => html`<li>
               ${q.has_certificate ? authImg(`/technicians/${pk}/qualifications/${q.id}/certificate`, t("review.image_alt_cert", { name: name(), q: q.name }), "thumb small", imageVersion) : nothing}
               <div><strong>${q.name}</strong> <span class="meta">(${q.code})</span>${q.approved === false ? html` <span class="badge">${t("me.qual_pending")}</span>` : nothing}
-              <div class="meta">${t("me.acquired_on")}: ${q.acquired_on}${q.expires_on ? html` · ${t("me.expires_on")}: ${q.expires_on}` : nothing}</div></div>
+              <div class="meta">${t("me.acquired_on")}: ${formatDate(q.acquired_on)}${q.expires_on ? html` · ${t("me.expires_on")}: ${formatDate(q.expires_on)}` : nothing}</div></div>
             </li>`)}</ul>`
           : html`<p>${t("me.no_qualifications")}</p>`}
         <h3>${t("me.add_qualification")}</h3>

@@ -7,7 +7,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { generate } from "lean-qr";
 import { api, ApiError, session } from "../api";
 import { update } from "../app";
-import { codeMessage, t } from "../i18n";
+import { codeMessage, formatDate, t } from "../i18n";
 import { signText } from "../phonekey";
 import { b64url, signedText, stepOf, STEP_S } from "../vcard-code";
 import "../vcard.css";
@@ -114,7 +114,7 @@ export function virtualCardPanel(site: () => { id: string; name: string } | null
       <canvas id="vcard-qr" class="vcard-qr" role="img" aria-label=${t("vcard.qr_label", { name: card.name, site: s.name })}></canvas>
       <p>${t("vcard.site", { site: s.name })}</p>
       <p class="meta" aria-live="off">${t("vcard.rotates", { s: left })}</p>
-      <p class="meta">${t("vcard.card", { tail: card.card_serial.slice(-4), until: card.valid_until })}</p>
+      <p class="meta">${t("vcard.card", { tail: card.card_serial.slice(-4), until: formatDate(card.valid_until) })}</p>
       ${offline ? html`<p class="notice info">${t("vcard.offline_cached")}</p>` : nothing}
       ${error ? html`<div class="error-summary" role="alert"><p>${error}</p></div>` : nothing}
     </div>`;

@@ -6,7 +6,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { api, get } from "../api";
 import { flash, update, View } from "../app";
 import { addDays, addMonths, dateJst, download, Forms, send, timeJst, todayJst, values } from "../forms";
-import { getLang, t, tr } from "../i18n";
+import { formatDate, formatDateTime, getLang, t, tr } from "../i18n";
 import { tradeName } from "../masters";
 import type { DirectInput, Levels, Site, Technician, TechnicianSite, WorkRecord } from "../types";
 import { badge, dl, errorSummary, field, requiredErrors, statusFromError } from "../ui";
@@ -127,7 +127,7 @@ export async function workView(pk: number, self: boolean, query: URLSearchParams
     const days = byDay();
     const today = todayJst();
     return html`<div class="table-wrap" role="region" aria-labelledby="cal-caption" tabindex="0">
-      <table class="calendar" data-testid="calendar">
+      <table class="calendar" data-testid="calendar" data-keep-table>
         <caption id="cal-caption">${t("work.calendar_caption", { month: monthTitle(month) })}</caption>
         <thead><tr>${weekdayNames().map((d) => html`<th scope="col">${d}</th>`)}</tr></thead>
         <tbody>
@@ -154,14 +154,14 @@ export async function workView(pk: number, self: boolean, query: URLSearchParams
   function recordItem(r: WorkRecord): TemplateResult {
     return html`<li id="rec-${r.work_date}" tabindex="-1" class=${r.missing_exit ? "missing" : ""}>
       <div class="row-head">
-        <strong>${r.work_date}</strong>
+        <strong>${formatDate(r.work_date)}</strong>
         <span class="badge">${tr("method", r.method)}</span>
         ${r.missing_exit ? html`<span class="badge badge-returned" data-testid="missing-exit">${t("work.missing_exit")}</span>` : nothing}
       </div>
       ${dl([
         [t("work.site"), siteLabel(r.site_pk, siteNames, r)],
         [t("work.first_in"), timeJst(r.first_in) || "—"],
-        [t("work.last_out"), r.last_out ? `${timeJst(r.last_out)}${dateJst(r.last_out) !== r.work_date ? ` (${dateJst(r.last_out)})` : ""}` : "—"],
+        [t("work.last_out"), r.last_out ? `${timeJst(r.last_out)}${dateJst(r.last_out) !== r.work_date ? ` (${formatDate(dateJst(r.last_out))})` : ""}` : "—"],
         ...(r.trade ? [[t("work.trade"), `${tradeName(r.trade)}${r.position ? ` · ${tr("position", r.position)}` : ""}`] as [string, unknown]] : []),
         ...(r.tier != null ? [[t("work.tier"), tr("tier_n", String(r.tier))] as [string, unknown]] : []),
       ])}
@@ -190,8 +190,8 @@ export async function workView(pk: number, self: boolean, query: URLSearchParams
       ${entered.length
         ? html`<h3>${t("work.direct_entered")}</h3>
           <ul class="list" data-testid="direct-entered">${entered.map((d) => html`<li>
-            <strong>${d.work_date}</strong> ${d.site_name ?? siteLabel(d.site_pk, siteNames)} ${badge("di", d.status)}
-            <div class="meta">${timeJst(d.start_at)}–${timeJst(d.end_at)} · ${t("work.deadline")}: ${d.deadline}</div>
+            <strong>${formatDate(d.work_date)}</strong> ${d.site_name ?? siteLabel(d.site_pk, siteNames)} ${badge("di", d.status)}
+            <div class="meta">${timeJst(d.start_at)}–${timeJst(d.end_at)} · ${t("work.deadline")}: ${formatDateTime(d.deadline)}</div>
             <div>${d.reason}</div>
             ${d.decision_note ? html`<div class="meta">${t("work.decision_note")}: ${d.decision_note}</div>` : nothing}</li>`)}</ul>`
         : nothing}
@@ -266,7 +266,7 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
     render: () => html`<section>
       <h1 tabindex="-1">${t("levels.title")} <span class="sub">${name()}</span></h1>
       ${technicianTabs("levels", self, pk)}
-      <p class="meta">${t("levels.evaluated_on", { on: levels.on })}</p>
+      <p class="meta">${t("levels.evaluated_on", { on: formatDate(levels.on) })}</p>
       ${levels.trades.length
         ? html`<div class="grid2 wide" data-testid="levels">${levels.trades.map((tl) => html`<section class="card" aria-labelledby="lv-${tl.trade}">
             <h2 id="lv-${tl.trade}">${tradeName(tl.trade)} ${levelBadge(tl.official_level ?? null)}</h2>
@@ -292,7 +292,7 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
         <h2 id="lvh-h">${t("levels.history")}</h2>
         ${levels.history.length
           ? html`<ul class="list">${levels.history.map((h) => html`<li>
-              <strong>${h.on}</strong> ${tradeName(h.trade)}:
+              <strong>${formatDate(h.on)}</strong> ${tradeName(h.trade)}:
               ${h.from_level != null ? html`${t("levels.level_n", { n: h.from_level })} → ` : nothing}${levelBadge(h.level)}
               <span class="meta">(${tr("levels.dir", h.direction)})</span></li>`)}</ul>`
           : html`<p>${t("levels.no_history")}</p>`}
