@@ -340,11 +340,15 @@ def _limit_body(request: Request, ep: Endpoint) -> None:
     settings = request.app.state.settings
     files = len(ep.uploads) + len(ep.optional_uploads)
     limit = settings.max_upload_bytes * max(1, files) + 65536
-    code = "upload_too_large" if files else "body_too_large"
-    message = "The upload is too large." if files else "The request body is too large."
+
+    def too_large() -> PayloadTooLarge:
+        if files:
+            return PayloadTooLarge("The upload is too large.", code="upload_too_large")
+        return PayloadTooLarge("The request body is too large.", code="body_too_large")
+
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit:
-        raise PayloadTooLarge(message, code=code)
+        raise too_large()
     receive = request.receive
     seen = 0
 
@@ -354,7 +358,7 @@ def _limit_body(request: Request, ep: Endpoint) -> None:
         if received["type"] == "http.request":
             seen += len(received.get("body", b""))
             if seen > limit:
-                raise PayloadTooLarge(message, code=code)
+                raise too_large()
         return received
 
     request._receive = counted
