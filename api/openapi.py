@@ -66,7 +66,7 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
         op: dict[str, Any] = {
             "summary": ep.summary,
             "tags": ep.tags,
-            "operationId": f"{ep.handler.__module__.split('.')[-2]}_{ep.handler.__name__}",
+            "operationId": ep.operation_id or f"{ep.handler.__module__.split('.')[-2]}_{ep.handler.__name__}",
             "parameters": _parameters(ep),
             "responses": {},
         }

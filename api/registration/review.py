@@ -17,14 +17,13 @@ from tortoise.timezone import now
 from api import db
 from api.accounts.models import Account, Role
 from api.audit import service as audit
-from api.billing import events as billing_events
-from api.billing import fees
+from api.registration import fees
 from api.businesses.models import Business, ReviewStatus
 from api.cards.service import issue_card
 from api.errors import Conflict, NotFound, Unprocessable
 from api.ids import new_ccus_id
 from api.media.models import ImageKind
-from api.registration import changes, renewal
+from api.registration import changes, hooks, renewal
 from api.registration.models import Application, ApplicationKind, Qualification, SubjectType, Technician, Tier
 from api.registration.schemas import (
     ApplicationOut,
@@ -92,7 +91,7 @@ def app_out(a: Application) -> ApplicationOut:
 
 
 def _price(app: Application, subject, on) -> None:
-    """Price the application on `on` (its first submission day) and keep the quote on it (api/billing/fees.py)."""
+    """Price the application on `on` (its first submission day) and keep the quote on it (api/registration/fees.py)."""
     q = fees.application_quote(app=app, subject=subject, on=on)
     app.priced_on, app.fee_yen = on, (q.amount_yen if q else None)
 
@@ -370,9 +369,7 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
         business.status, business.approved_at = ReviewStatus.approved, now()
         await business.save(update_fields=["status", "approved_at", "updated_at"])
         # A placeholder entered for this 法人番号 by a prime (a missing upper tier) becomes this business, once.
-        from api.sites.placeholders import adopt
-
-        await adopt(business=business)
+        await hooks.business_approved(business=business)
     else:
         assert tech is not None
         if app.kind is ApplicationKind.new:
@@ -404,7 +401,7 @@ async def approve(*, actor: Account, app: Application, card_key_version: int) ->
         before=before,
         after=app_out(app).model_dump(mode="json"),
     )
-    await billing_events.on_application_approved(app=app)  # registration fees (api/billing/events.py)
+    await hooks.application_approved(app=app)  # billing: the registration fees (api/registration/hooks.py)
     await _notify(app)
     return app
 
