@@ -35,7 +35,9 @@ def _declared() -> dict[str, hooks.Hook]:  # type: ignore[type-arg]
 def test_every_hook_reaches_its_receivers() -> None:
     wiring.connect()
     declared = _declared()
-    assert set(declared) == set(EXPECTED), "a new hook: name its receivers in EXPECTED and connect them in api/wiring.py"
+    assert set(declared) == set(EXPECTED), (
+        "a new hook: name its receivers in EXPECTED and connect them in api/wiring.py"
+    )
     for name, hook in declared.items():
         got = {f"{r.__module__}.{r.__qualname__}" for r in hook.receivers}
         assert got == EXPECTED[name], name
