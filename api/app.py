@@ -26,6 +26,7 @@ from api.error_handlers import exception_handlers
 from api.errors import NotFound
 from api.face.pool import FacePool
 from api.face.runtime import FaceRuntime
+from api.face.service import photo_checker
 from api.http import Endpoint, Router
 from api.middleware import middleware
 from api.openapi import DOCS_HTML, DOCS_SCRIPT, build_openapi, swagger_static_dir
@@ -123,6 +124,8 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         app.state.device_cache = DeviceCache()
         app.state.revocation_watch = RevocationWatch(revocations_version)  # long-polls of readers (api/devices)
         app.state.face = FaceRuntime(settings, pool=face_pool)
+        # The upload-time face-photo check, for routes of domains below face (registration): Ctx.photo_check.
+        app.state.photo_checker = photo_checker
         app.state.queue = await open_queue(settings, resources={"face": app.state.face})
         tasks = [asyncio.create_task(_sweep_outbox(app))]
         if settings.embedded and settings.run_schedule:

@@ -131,6 +131,9 @@ async def init(settings: Settings) -> None:
     EXECUTOR_CACHE.clear()
     # The lifespan runs in its own task while requests run in others: the ORM context must be process-global.
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    from api import wiring  # the domains' hook receivers (api/hooks.py), like the models above
+
+    wiring.connect()
 
 
 async def close() -> None:
@@ -187,3 +190,8 @@ async def run_in_unit_of_work(state: Any, fn: Callable[[], Awaitable[T]]) -> T:
     if pending:
         await state.queue.push_outbox([job_id for _, _, job_id in pending])
     return result
+
+
+# Any constant: the key of the PostgreSQL advisory lock that serialises billing closes across processes
+# (api/billing/close.py), also taken by the fold when it moves a charged record's charge (api/workrecords/fold.py).
+CLOSE_LOCK_KEY = 0x0CC05_B111

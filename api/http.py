@@ -21,7 +21,7 @@ import types
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
@@ -35,6 +35,9 @@ from api.accounts.credentials import csrf_token
 from api.accounts.models import Account, Role
 from api.auth import CSRF_COOKIE, SESSION_COOKIE, authenticate
 from api.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized, Unprocessable, validation_fields
+
+if TYPE_CHECKING:
+    from api.media.service import ImageCheck
 
 log = logging.getLogger("openccus.http")
 
@@ -64,6 +67,12 @@ class Ctx:
     @property
     def state(self):
         return self.request.app.state
+
+    @property
+    def photo_check(self) -> ImageCheck | None:
+        """The upload-time check of a face photo (api/face/service.photo_checker, put on the app's state by
+        api/app.py so that registration's routes use it without importing the face domain above them)."""
+        return self.state.photo_checker(self.state.face, self.settings)
 
     @property
     def user(self) -> Account:
@@ -154,6 +163,9 @@ class Endpoint:
     path_values: dict[str, list[str]] = field(default_factory=dict)
     # What a response that is not a JSON model is: its media types (a JPEG, a CSV or PDF by `?format=`, …).
     media: tuple[str, ...] = ()
+    # The OpenAPI operationId, when not `<domain>_<handler>`: an operation that moved to another domain keeps its id
+    # (generated clients name their methods by it).
+    operation_id: str | None = None
     # Path parameters the handler takes as arguments (name → annotated type), and whether it takes body / query.
     path_args: dict[str, Any] = field(default_factory=dict)
     body_arg: bool = False
@@ -429,3 +441,12 @@ def _render(result: Any, status: int) -> Response:
     if isinstance(result, dict):  # dict[str, Model] and the like: pydantic makes JSON of the values
         return JSONResponse(TypeAdapter(dict[str, Any]).dump_python(result, mode="json"), status_code=status)
     return JSONResponse(result, status_code=status)
+
+
+def pdf_response(data: bytes, name: str) -> Response:
+    """A PDF shown inline (an invoice, a receipt), never cached: `name` without `.pdf`."""
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "no-store"},
+    )

@@ -5,7 +5,6 @@ from typing import Any
 
 
 def job_functions() -> list[Callable[..., Any]]:
-    from api.attendance import jobs as attendance
     from api.levels import jobs as levels
     from api.notifications import jobs as notifications
     from api.workrecords import jobs as workrecords
@@ -24,7 +23,7 @@ def job_functions() -> list[Callable[..., Any]]:
         notifications.notify_overdue_invoices,
         notifications.notify_direct_input_pending,
         notifications.notify_direct_input_decided,
-        attendance.release_pending_taps,
+        workrecords.release_pending_taps,
         workrecords.fold_recent,
         workrecords.fold_site,
         workrecords.nightly_close,

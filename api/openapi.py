@@ -54,6 +54,11 @@ def _model_of(tp: Any) -> tuple[type[BaseModel] | None, bool]:
     return None, False
 
 
+def _file_schema(media_type: str) -> dict[str, Any]:
+    """A response that is not a JSON model: text (CSV) or bytes (PDF, JPEG)."""
+    return {"type": "string"} if media_type.startswith("text/") else {"type": "string", "format": "binary"}
+
+
 def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
     inputs = {ep.body for ep in endpoints if ep.body is not None}
     outputs = {m for ep in endpoints if (m := _model_of(ep.response)[0]) is not None} | {ErrorOut}
@@ -61,12 +66,13 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
     refs, defs = models_json_schema(keys, ref_template="#/components/schemas/{model}")
     paths: dict[str, dict[str, Any]] = {}
     extra_defs: dict[str, Any] = {}
+    raisable = Raisable()
     for ep in endpoints:
         path = _PARAM.sub(lambda m: "{" + m.group(1) + "}", ep.path)
         op: dict[str, Any] = {
             "summary": ep.summary,
             "tags": ep.tags,
-            "operationId": f"{ep.handler.__module__.split('.')[-2]}_{ep.handler.__name__}",
+            "operationId": ep.operation_id or f"{ep.handler.__module__.split('.')[-2]}_{ep.handler.__name__}",
             "parameters": _parameters(ep),
             "responses": {},
         }
@@ -99,36 +105,35 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
             schema = refs[(model, "serialization")]
             op["responses"][str(ep.status)] = {
                 "description": "OK",
-                "content": {"application/json": {"schema": {"type": "array", "items": schema} if many else schema}},
+                "content": {
+                    "application/json": {"schema": {"type": "array", "items": schema} if many else schema},
+                    **{m: {"schema": _file_schema(m)} for m in ep.media if m != "application/json"},
+                },
             }
         elif ep.status == 204:
             op["responses"]["204"] = {"description": "Done"}
         else:
-            assert ep.media, f"{ep.method} {ep.path}: declare response= (a model) or media= (its media types)"
+            assert ep.media, f"{ep.method} {ep.path}: declare the response model (return annotation) or media="
+            assert "application/json" not in ep.media, f"{ep.method} {ep.path}: JSON is answered by a model"
             op["responses"][str(ep.status)] = {
                 "description": "OK",
-                "content": {
-                    m: {
-                        "schema": {"type": "object"}
-                        if m == "application/json"
-                        else {"type": "string"}
-                        if m.startswith("text/")
-                        else {"type": "string", "format": "binary"}
-                    }
-                    for m in ep.media
-                },
+                "content": {m: {"schema": _file_schema(m)} for m in ep.media},
             }
         codes = set(ep.errors)
         if ep.roles is not None:
             codes |= {401, 403}
-        if ep.body is not None or ep.query is not None:
-            codes |= {400, 422}
+        if ep.body is not None or ep.query is not None or ep.uploads or ep.optional_uploads:
+            codes |= {400, 422}  # a malformed request, or one its model (or a missing file) refuses
         if _PARAM.search(ep.path):
             codes |= {404}  # an id that names nothing (or a path segment that is no id)
+        reachable = raisable.of(ep.handler.__module__)
         for code in sorted(codes):
             op["responses"][str(code)] = {
                 "description": _ERROR_TEXT.get(code, "Error"),
                 "content": {"application/json": {"schema": refs[(ErrorOut, "serialization")]}},
+                # The codes this operation may answer with this status: those raised in the code its handler can
+                # reach (api.openapi.Raisable), a superset — ErrorOut's x-error-codes has every code's text.
+                "x-error-codes": sorted(c for c in reachable if raisable.status[c] == code),
             }
         paths.setdefault(path, {})[ep.method.lower()] = op
     _document_codes(defs.get("$defs", {}).get("ErrorOut"))
@@ -209,3 +214,84 @@ DOCS_HTML = f"""<!doctype html>
 <link rel="stylesheet" href="/api/v1/docs/static/swagger-ui.css"></head>
 <body><div id="ui"></div><script src="/api/v1/docs/static/swagger-ui-bundle.js"></script>
 <script>{DOCS_SCRIPT}</script></body></html>"""
+
+
+class Raisable:
+    """Which error codes an operation may answer: the catalogue's codes (api/data/error_codes.csv) raised in any module
+    of `api` its handler's module reaches by imports (function-local ones too), plus the modules that receive a hook
+    one of those declares (api/wiring.py), plus the framework's own (api/error_handlers.py). Read from the source
+    (ast), not run: a superset of what the handler really raises, never a subset of a literal code."""
+
+    def __init__(self) -> None:
+        import ast
+        from pathlib import Path
+
+        from api import wiring
+        from api.error_codes import FRAMEWORK, catalogue
+
+        self.status = {c.code: c.status for c in catalogue().values()}
+        root = Path(__file__).resolve().parent
+        self.imports: dict[str, set[str]] = {}
+        self.raised: dict[str, set[str]] = {}
+        for path in root.rglob("*.py"):
+            rel = path.relative_to(root.parent).with_suffix("")
+            if "migrations" in rel.parts:
+                continue
+            name = ".".join(rel.parts).removesuffix(".__init__")
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            self.imports[name] = _imported(tree, name)
+            self.raised[name] = self._codes(tree, whole=rel.name == "errors")
+        known = set(self.imports)
+        self.imports = {m: {i for i in deps if i in known} for m, deps in self.imports.items()}
+        self.framework = {c for c in FRAMEWORK if c in self.status}
+        # a module that declares hooks → the modules that receive them
+        self.receivers: dict[str, set[str]] = {}
+        for receiver in wiring.RECEIVERS:
+            for dep in self.imports.get(receiver, ()):
+                if dep.endswith(".hooks"):
+                    self.receivers.setdefault(dep, set()).add(receiver)
+        self._memo: dict[str, frozenset[str]] = {}
+
+    def _codes(self, tree: Any, *, whole: bool) -> set[str]:
+        import ast
+
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if whole and isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add(node.value)  # an errors module's constants (api/face/errors.py)
+            if not isinstance(node, ast.Call):
+                continue
+            args = [k.value for k in node.keywords if k.arg in ("code", "error")] + node.args[:1]
+            found |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+        return {c for c in found if c in self.status}
+
+    def of(self, module: str) -> frozenset[str]:
+        if module not in self._memo:
+            seen, todo = {module}, [module]
+            while todo:
+                m = todo.pop()
+                for dep in self.imports.get(m, set()) | self.receivers.get(m, set()):
+                    if dep not in seen:
+                        seen.add(dep)
+                        todo.append(dep)
+            self._memo[module] = frozenset(self.framework.union(*(self.raised.get(m, set()) for m in seen)))
+        return self._memo[module]
+
+
+def _imported(tree: Any, module: str) -> set[str]:
+    """The api modules a module imports, anywhere in it (`from api.x import y` counts for api.x and api.x.y)."""
+    import ast
+
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("api")}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from its package
+                parts = module.split(".")[: -node.level]
+                base = ".".join([*parts, base] if base else parts)
+            if base.startswith("api"):
+                out.add(base)
+                out |= {f"{base}.{a.name}" for a in node.names}
+    return out

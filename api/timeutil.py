@@ -1,5 +1,6 @@
 """Japan time: work days, dates shown to users and fee dates are Japan-time dates; the database keeps UTC."""
 
+import calendar
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,3 +23,10 @@ def end_of_next_month(day: date) -> date:
 
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (clamped to the month's last day)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

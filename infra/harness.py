@@ -4,10 +4,12 @@
     .venv/bin/python infra/harness.py --update   write lower counts into infra/ratchet.json after a clean-up
 
 Each figure is counted over the whole tree and compared with infra/ratchet.json: a count above the committed one fails
-(a new lint error, an unformatted file, a new type error, a new import between domains that closes a cycle); a count
-below it asks you to lower the ratchet (`--update`), so the committed numbers only go down, towards zero. The import
-contracts in pyproject.toml ([tool.importlinter]: layers inside each domain, edge_reader never imports api, only
-api.queue and workers import arq) are not ratcheted: they hold now and must keep holding.
+(a new lint error, an unformatted file, a new type error); a count below it asks you to lower the ratchet
+(`--update`), so the committed numbers only go down, towards zero. Two rules are not ratcheted: they hold now and must
+keep holding — the import contracts in pyproject.toml ([tool.importlinter]: layers inside each domain, edge_reader
+never imports api, only api.queue and workers import arq, services never import the web layer), and no cycle between
+domains (any import of api.<a> by api.<b> with a path back, function-local imports included: a lower domain that must
+set something off above it declares a hook, api/hooks.py).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def domain_cycles() -> tuple[int, str]:
     into a function does not hide it."""
     import grimp
 
+    sys.path.insert(0, str(ROOT))  # this tree's api, whatever the interpreter would find first
     graph = grimp.build_graph("api")
     domains = sorted(m for m in graph.find_children("api") if graph.find_children(m) and m != "api.migrations")
     edges = {
@@ -80,12 +83,11 @@ def import_contracts() -> tuple[bool, str]:
     return out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
 
 
-CHECKS = {"ruff": ruff_lint, "format": ruff_format, "mypy": mypy, "domain_cycles": domain_cycles}
+CHECKS = {"ruff": ruff_lint, "format": ruff_format, "mypy": mypy}
 HOW = {
     "ruff": ".venv/bin/ruff check .",
     "format": ".venv/bin/ruff format .",
     "mypy": ".venv/bin/mypy",
-    "domain_cycles": ".venv/bin/python infra/harness.py (lists the imports)",
 }
 
 
@@ -107,6 +109,15 @@ def main() -> int:
             print(f"harness: {name}: {count} < ratchet {limit} — well done; lower it with infra/harness.py --update")
         else:
             print(f"harness: {name}: {count} (ratchet {limit})")
+    cycles, detail = domain_cycles()
+    if cycles:
+        failed = True
+        print(
+            f"harness: {cycles} import(s) between domains lie on a cycle — move the shared concept to the domain that"
+            f" owns it, or let the lower domain call a hook (api/hooks.py):\n{detail}\n"
+        )
+    else:
+        print("harness: no cycle between domains")
     ok, detail = import_contracts()
     if not ok:
         failed = True

@@ -132,7 +132,6 @@ async def _own(ctx: Ctx):
     errors=(403, 404, 409, 413, 422, 503),
 )
 async def file_technician(ctx: Ctx, body: AgentTechnicianForm) -> FilingOut:
-    from api.face.service import photo_checker
 
     filing = await filings.file_technician(
         agent=await _own(ctx),
@@ -144,7 +143,7 @@ async def file_technician(ctx: Ctx, body: AgentTechnicianForm) -> FilingOut:
         scans=[ctx.files[n] for n in filings.SCAN_FIELDS if n in ctx.files],
         settings=ctx.settings,
         vault=ctx.state.vault,
-        check=photo_checker(ctx.state.face, ctx.settings),
+        check=ctx.photo_check,
     )
     return await filings.filing_out(await filings.get_filing(agent=filing.agent, pk=filing.id))
 
@@ -235,7 +234,6 @@ async def patch_technician(ctx: Ctx, body: TechnicianPatch) -> FilingOut:
     errors=(403, 404, 409, 413, 422, 503),
 )
 async def put_photo(ctx: Ctx) -> FilingOut:
-    from api.face.service import photo_checker
 
     filing = await filings.replace_photo(
         staff=ctx.user,
@@ -243,7 +241,7 @@ async def put_photo(ctx: Ctx) -> FilingOut:
         raw=ctx.files["file"],
         settings=ctx.settings,
         vault=ctx.state.vault,
-        check=photo_checker(ctx.state.face, ctx.settings),
+        check=ctx.photo_check,
     )
     return await filings.filing_out(filing)
 

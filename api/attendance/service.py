@@ -26,7 +26,7 @@ from api.cards.profile import response_is_valid
 from api.errors import Conflict, Unprocessable, validation_fields
 from api.sites.models import Site
 from api.sites.training import accepts_without_tree
-from api.timeutil import JST
+from api.timeutil import JST, end_of_next_month
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # device clocks drift; beyond this the clock is wrong, not the worker early
 
@@ -61,11 +61,9 @@ def work_date(at: datetime):
 
 @lru_cache(maxsize=512)
 def upload_deadline(day: date) -> date:
-    """An offline reader or a private system may upload a tap until the direct-input deadline of its day: the end
-    of the following month, Japan time."""
-    from api.workrecords.direct import deadline
-
-    return deadline(day)
+    """An offline reader or a private system may upload a tap until the end of the month after its day (Japan
+    time), the same deadline as direct input's (api/workrecords/direct.deadline asks this function)."""
+    return end_of_next_month(day)
 
 
 def fingerprint(c: Candidate) -> str:
@@ -495,7 +493,7 @@ class _Lite:
         from tortoise.transactions import in_transaction
 
         from api import sql
-        from api.workrecords.service import mark_dirty
+        from api.attendance.dirty import mark_dirty
 
         inserted = set()
         async with in_transaction("default") as conn:

@@ -24,12 +24,15 @@ from tortoise import connections
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from api.billing import numbering, tariffs
+from api.billing import numbering
+from api.fees import tariffs
 from api.billing.models import BillingRun
-from api.billing.periods import add_months, due_on, month_end, month_start
+from api.billing.periods import due_on, month_end, month_start
+from api.timeutil import add_months
 from api.errors import Conflict
 from api.sql import execute, fetch, is_pg, month_start_expr
 from api.timeutil import today_jst
+from api.db import CLOSE_LOCK_KEY
 
 log = logging.getLogger("openccus.billing")
 
@@ -72,10 +75,6 @@ class _Casts:
 
     def lit_date(self, day: date) -> str:
         return f"DATE '{day.isoformat()}'" if self._pg else f"'{day.isoformat()}'"
-
-
-# Any constant: the key of the PostgreSQL advisory lock that serialises billing closes across processes.
-CLOSE_LOCK_KEY = 0x0CC05_B111
 
 
 async def serialise(conn: Any) -> None:

@@ -14,10 +14,12 @@ from datetime import date
 from typing import Any
 
 from api.accounts.models import Account, Role
-from api.billing import tariffs
+from api.fees import tariffs
 from api.billing.models import AnchorKind, BillingAnchor, Charge
 from api.billing.periods import month_start
+from api.businesses import hooks as businesses_hooks
 from api.businesses.models import Business, ReviewStatus
+from api.registration import hooks as registration_hooks
 from api.timeutil import today_jst
 
 log = logging.getLogger("openccus.billing")
@@ -115,10 +117,11 @@ async def _bill_technician_now(payer: dict[str, int | None], settings: Any) -> N
         await issue_immediate(technician_id=payer["technician_id"])
 
 
+@registration_hooks.application_approved.connect
 async def on_application_approved(*, app: Any, settings: Any) -> None:
-    """Called by api.registration.review.approve for every approval, in the same transaction (`settings`: the
-    issuer's 登録番号, checked before an immediate invoice)."""
-    from api.billing.fees import pricing_date
+    """Connected to api.registration.hooks.application_approved: every approval, in the same transaction (`settings`:
+    the issuer's 登録番号, checked before an immediate invoice)."""
+    from api.registration.fees import pricing_date
     from api.registration.models import ApplicationKind, SubjectType
 
     today = today_jst()
@@ -183,8 +186,9 @@ async def business_approved(*, business: Business, on: date, priced_on: date | N
         await _admin_id(account=account, business=business, on=on)
 
 
+@businesses_hooks.admin_created.connect
 async def admin_id_created(*, account: Account, business: Business) -> None:
-    """Called by api.businesses.service when a 管理者ID is created. Before the business is approved nothing is due:
+    """Connected to api.businesses.hooks.admin_created: called when a 管理者ID is created. Before the business is approved nothing is due:
     its approval charges every admin ID it has then."""
     if account.role is not Role.business_admin or business.status is not ReviewStatus.approved:
         return

@@ -22,18 +22,13 @@ from api.billing.models import (
 )
 from api.billing.periods import due_on
 from api.billing.schemas import (
-    AllocationOut,
     CreditNoteIn,
     CreditNoteLineOut,
     CreditNoteOut,
-    InvoiceDetailOut,
-    InvoiceLineOut,
     InvoiceOut,
-    OnlinePaymentOut,
     RateTotalOut,
 )
 from api.errors import NotFound, Unprocessable
-from api.settings import Settings
 from api.sql import is_pg
 from api.timeutil import today_jst
 
@@ -117,58 +112,6 @@ def credit_note_out(cn: CreditNote, lines: list[CreditNoteLine] | None = None) -
             )
             for x in lines or []
         ],
-    )
-
-
-async def detail(inv: Invoice, *, settings: Settings) -> InvoiceDetailOut:
-    from api.payments.models import OnlinePayment, PaymentAllocation
-
-    from api.sites.models import Site
-
-    lines = await InvoiceLine.filter(invoice=inv).order_by("id")
-    site_ids = {x.site_id for x in lines if x.site_id}  # type: ignore[attr-defined]
-    site_names = {s.id: s.name for s in await Site.filter(id__in=site_ids)} if site_ids else {}
-    notes = await CreditNote.filter(invoice=inv).order_by("id").prefetch_related("lines")
-    allocations = await PaymentAllocation.filter(invoice=inv).order_by("id").select_related("payment")
-    online = await OnlinePayment.filter(invoice=inv).order_by("id")
-    return InvoiceDetailOut(
-        **invoice_out(inv).model_dump(),
-        lines=[
-            InvoiceLineOut(
-                fee_type=x.fee_type,
-                label=x.label,
-                site_pk=x.site_id,  # type: ignore[attr-defined]
-                site_name=site_names.get(x.site_id),  # type: ignore[attr-defined]
-                unit_price_yen=x.unit_price_yen,
-                quantity=x.quantity,
-                amount_yen=x.amount_yen,
-                tax_rate_percent=x.tax_rate_percent,
-            )
-            for x in lines
-        ],
-        credit_notes=[credit_note_out(cn, list(cn.lines)) for cn in notes],
-        payments=[
-            AllocationOut(
-                payment_pk=a.payment.id,
-                source=a.payment.source.value,
-                amount_yen=a.amount_yen,
-                received_on=a.payment.received_on,
-                matched_by=a.matched_by,
-            )
-            for a in allocations
-        ],
-        online_payments=[
-            OnlinePaymentOut(
-                intent_id=o.intent_id,
-                method=o.method,
-                amount_yen=o.amount_yen,
-                status=o.status,
-                failure_message=o.failure_message,
-            )
-            for o in online
-        ],
-        transfer_to=settings.transfer_account(),
-        online_payment_available=settings.online_payment_available,
     )
 
 

@@ -6,22 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from api.billing.close import run_close
+from api.billing.hooks import month_closed
 from api.billing.issuer import ensure_can_finalise
 from api.billing.periods import parse_period, previous_period
 from api.timeutil import today_jst
-
-
-async def _notify_issued(ctx: dict[str, Any], month) -> None:
-    """The month's invoices to their payers, in app and by mail (once each: the notices' dedupe keys; a rerun of the
-    close sends nothing again)."""
-    from api.billing.models import Invoice, InvoiceKind
-    from api.notifications.jobs import notify_invoice_issued
-
-    pks: list[Any] = (
-        await Invoice.filter(period=month, kind=InvoiceKind.monthly).order_by("id").values_list("id", flat=True)
-    )
-    for pk in pks:
-        await notify_invoice_issued(ctx, pk)
 
 
 async def billing_close(ctx: dict[str, Any], period: str | None = None) -> dict[str, Any]:
@@ -30,7 +18,7 @@ async def billing_close(ctx: dict[str, Any], period: str | None = None) -> dict[
     if ctx.get("settings") is not None:
         ensure_can_finalise(ctx["settings"])
     result = await run_close(period=month)
-    await _notify_issued(ctx, month)
+    await month_closed(ctx, month)  # notifications: each payer told of their invoice (api/billing/hooks.py)
     return {
         "period": month.isoformat(),
         "invoices": result.invoices,

@@ -27,7 +27,8 @@ from tortoise.exceptions import IntegrityError
 
 from api.accounts.models import Account, Role
 from api.audit import service as audit
-from api.billing import events, tariffs
+from api.billing import events
+from api.fees import tariffs
 from api.billing.models import Charge, LumpSumSite
 from api.sites.models import Site, SiteKind
 from api.workrecords.direct import deadline

@@ -7,17 +7,11 @@ import calendar
 from datetime import date
 
 from api.errors import Unprocessable
+from api.timeutil import add_months
 
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (clamped to the month's last day)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def month_end(day: date) -> date:

@@ -6,24 +6,20 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel
-from starlette.responses import Response
 
 from api.accounts.models import Role
 from api.audit import service as audit
-from api.batches import service as batches
-from api.billing import events, fees, invoices, issuer, lump_sum, tariffs
-from api.billing.close import check_period
+from api.billing import events, invoices, issuer, lump_sum
+from api.registration import fees
+from api.fees import tariffs
 from api.billing.models import BillingRun, Charge, LumpSumSite
-from api.billing.pdf import invoice_pdf, receipt_pdf
-from api.billing.periods import parse_period, previous_period
+from api.billing.pdf import invoice_pdf
+from api.billing.periods import parse_period
 from api.billing.schemas import (
     BillingRunOut,
     ChargeOut,
-    CloseIn,
-    CloseOut,
     CreditNoteIn,
     CreditNoteOut,
-    InvoiceDetailOut,
     InvoiceOut,
     InvoiceQuery,
     LumpSumIn,
@@ -35,20 +31,12 @@ from api.billing.schemas import (
 )
 from api.businesses.service import ensure_can_manage, get_business
 from api.errors import Conflict, NotFound, Unprocessable
-from api.http import Ctx, Router
+from api.http import Ctx, Router, pdf_response
 from api.timeutil import today_jst
 
 router = Router()
 PAYERS = {Role.business_admin, Role.technician, Role.operator}
 OPERATOR = {Role.operator}
-
-
-def _pdf(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "no-store"},
-    )
 
 
 def _period(q: InvoiceQuery) -> date | None:
@@ -128,17 +116,6 @@ async def pending_charges(ctx: Ctx, pk: int) -> list[ChargeOut]:
 
 
 @router.get(
-    "/invoices/{pk:int}",
-    summary="An invoice with its lines, credit notes and payments",
-    tags=["billing"],
-    roles=PAYERS,
-    errors=(404,),
-)
-async def get_invoice(ctx: Ctx, pk: int) -> InvoiceDetailOut:
-    return await invoices.detail(await invoices.get_visible(actor=ctx.user, pk=pk), settings=ctx.settings)
-
-
-@router.get(
     "/invoices/{pk:int}/pdf",
     summary="The invoice (適格請求書) as PDF",
     tags=["billing"],
@@ -155,30 +132,7 @@ async def get_invoice_pdf(ctx: Ctx, pk: int):
         issuer_number=s.invoice_issuer_number,
         transfer_to=s.transfer_account(),
     )
-    return _pdf(data, invoices.number(inv))
-
-
-@router.get(
-    "/invoices/{pk:int}/receipt",
-    summary="The receipt (領収書) as PDF, once the invoice is paid",
-    tags=["billing"],
-    roles=PAYERS,
-    errors=(404, 409),
-    media=("application/pdf",),
-)
-async def get_receipt_pdf(ctx: Ctx, pk: int):
-    from api.payments.models import PaymentAllocation
-
-    inv = await invoices.get_visible(actor=ctx.user, pk=pk)
-    if invoices.balance(inv) > 0:
-        raise Conflict("The invoice is not paid yet: a receipt is issued once it is.", code="not_paid")
-    last = await PaymentAllocation.filter(invoice=inv).select_related("payment").order_by("-id").first()
-    paid_on = last.payment.received_on if last else inv.issued_on
-    s = ctx.settings
-    data = await receipt_pdf(
-        inv=inv, issuer_name=s.invoice_issuer_name, issuer_number=s.invoice_issuer_number, paid_on=paid_on
-    )
-    return _pdf(data, "R-" + invoices.number(inv))
+    return pdf_response(data, invoices.number(inv))
 
 
 class TariffQuery(BaseModel):
@@ -347,29 +301,6 @@ async def card_reissue(ctx: Ctx, pk: int, body: ReissueIn) -> ReissueOut:
 
 
 # --- operator -----------------------------------------------------------------------------------------------------
-
-
-@router.post(
-    "/admin/billing/close",
-    summary="Run the monthly billing close now (the billing-close batch: once per "
-    "month at a time; refused for a month not ended or after an open one)",
-    tags=["billing"],
-    roles=OPERATOR,
-    status=202,
-    errors=(409, 422),
-)
-async def run_close(ctx: Ctx, body: CloseIn) -> CloseOut:
-    period = parse_period(body.period) if body.period else previous_period(today_jst())
-    issuer.ensure_can_finalise(ctx.settings)
-    await check_period(period=period)
-    run, created = await batches.start(name="billing-close", period=period, actor=ctx.user)
-    return CloseOut(
-        job_id=batches.job_id(run.id),
-        period=run.period or "",
-        run_id=run.id,
-        status=run.status.value,
-        already_running=not created,
-    )
 
 
 @router.get(

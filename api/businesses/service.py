@@ -7,8 +7,8 @@ from tortoise.transactions import in_transaction
 
 from api.accounts.models import Account, Role
 from api.accounts.service import create_account
-from api.billing import events as billing_events
-from api.billing.tariffs import business_registration_fee, capital_band
+from api.fees.tariffs import business_registration_fee, capital_band
+from api.businesses.hooks import admin_created
 from api.businesses.models import Business, ReviewStatus
 from api.businesses.schemas import BusinessOut, BusinessRegisterIn, FeeOut, SubAccountIn
 from api.errors import Forbidden, NotFound, Unprocessable
@@ -56,6 +56,13 @@ async def _unique_business_id() -> str:
         candidate = new_ccus_id()
         if not await Business.filter(business_id=candidate).exists():
             return candidate
+
+
+async def get_managed(*, actor: Account, pk: int) -> Business:
+    """The business `actor` manages (its admins, the operator): 404 for no such business, 403 for another's."""
+    business = await get_business(pk=pk)
+    ensure_can_manage(actor, business)
+    return business
 
 
 def registration_fee(business: Business, *, on: date | None = None) -> FeeOut:
@@ -116,5 +123,5 @@ async def add_sub_account(*, actor: Account, business: Business, data: SubAccoun
         admin_tier=data.tier,
         must_change_password=True,  # the creating admin chose it: the holder picks their own at first login
     )
-    await billing_events.admin_id_created(account=account, business=business)  # 管理者ID利用料 (api/billing/events.py)
+    await admin_created(account=account, business=business)  # billing: 管理者ID利用料 (api/businesses/hooks.py)
     return account

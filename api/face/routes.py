@@ -181,7 +181,7 @@ async def add_face_photo(ctx: Ctx) -> FaceStatusOut:
         actor=ctx.user,
         tech=await _own(ctx),
         data=ctx.files["file"],
-        check=service.photo_checker(ctx.state.face, ctx.settings),
+        check=ctx.photo_check,
         settings=ctx.settings,
         vault=ctx.state.vault,
     )

@@ -35,6 +35,8 @@ from api.face.schemas import CheckinItemOut, CheckinOut, FaceStatusOut, Recognis
 from api.face.sealing import known_faces_from_sealed, seal_evidence, seal_vector
 from api.media.models import ImageKind, StoredImage
 from api.media.service import FACE_KINDS, ImageCheck, request_enrolment
+from api.businesses.models import Business
+from api.registration import hooks as registration_hooks
 from api.registration.models import Technician
 from api.registration.service import store_image
 from api.settings import Settings
@@ -177,6 +179,13 @@ async def forget(*, tech: Technician) -> None:
     )
     await Technician.filter(id=tech.id).update(face_consent_at=None, face_error=None)
     tech.face_consent_at, tech.face_error = None, None
+
+
+@registration_hooks.employee_left.connect
+async def forget_former_employee(*, tech: Technician, business: Business) -> None:
+    """Connected to api.registration.hooks.employee_left: the consent was given for check-ins while employed there
+    (a new employer asks again)."""
+    await forget(tech=tech)
 
 
 async def status(*, tech: Technician, face: FaceRuntime) -> FaceStatusOut:

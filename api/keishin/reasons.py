@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class Reason:
+class KeishinReason:
     code: str
     text: str
     params: Mapping[str, str] = field(default_factory=dict)
 
 
-def reason(code: str, text: str, **params: object) -> Reason:
-    return Reason(code, text, {k: str(v) for k, v in params.items()})
+def reason(code: str, text: str, **params: object) -> KeishinReason:
+    return KeishinReason(code, text, {k: str(v) for k, v in params.items()})

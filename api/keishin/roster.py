@@ -25,7 +25,7 @@ from types import MappingProxyType
 from api.keishin.conditions import load_conditions
 from api.keishin.errors import KeishinError
 from api.keishin.masters import Masters, Qualification, load_masters
-from api.keishin.reasons import Reason, reason
+from api.keishin.reasons import KeishinReason, reason
 from api.keishin.roster_models import (
     KAITAI,
     TOBI,
@@ -90,7 +90,7 @@ def compute_roster(
     cutoff = months_earlier(base_date, EMPLOYMENT_MONTHS)
     rows: list[RosterRow] = []
     excluded: list[Exclusion] = []
-    notes: list[Reason] = []
+    notes: list[KeishinReason] = []
     for i, tech in enumerate(technicians):
         field = f"technicians[{i}]"
         if tech.birth_date > base_date:
@@ -195,7 +195,7 @@ def _industry_set(codes: Iterable[str], field: str, ctx: _Context) -> frozenset[
     return frozenset(out) or None
 
 
-def _conditions_met(tech: Technician, q_in, ctx: _Context, notes: list[Reason]) -> tuple[bool, bool]:
+def _conditions_met(tech: Technician, q_in, ctx: _Context, notes: list[KeishinReason]) -> tuple[bool, bool]:
     """(counts at all, counts without its 解体 credit) under the table's conditions (api/keishin/conditions.py)."""
     cond = load_conditions().get(q_in.code)
     if cond is None:
@@ -232,7 +232,7 @@ def _conditions_met(tech: Technician, q_in, ctx: _Context, notes: list[Reason]) 
     return True, False
 
 
-def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[Reason]) -> list[_Holding]:
+def _holdings(tech: Technician, field: str, ctx: _Context, notes: list[KeishinReason]) -> list[_Holding]:
     held: list[tuple[Qualification, frozenset[str] | None]] = []
     without_kaitai: set[str] = set()
     for j, q_in in enumerate(tech.qualifications):

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from api.keishin.reasons import Reason
+from api.keishin.reasons import KeishinReason
 
 # The 2-digit code that the seed calls 「99」経過措置: as a technician's 業種コード it counts for 05, 29 and the
 # transitional total; as a category of points it *is* that total (とび・土工・コンクリート・解体（経過措置）).
@@ -109,7 +109,7 @@ class Roster:
     rows: tuple[RosterRow, ...]
     totals: tuple[IndustryTotal, ...]
     excluded: tuple[Exclusion, ...]
-    notes: tuple[Reason, ...]
+    notes: tuple[KeishinReason, ...]
 
     def total(self, industry_code: str) -> int:
         return next((t.points for t in self.totals if t.industry_code == industry_code), 0)

@@ -14,6 +14,10 @@ from api.http import Ctx, Router
 from api.keishin import contracts, export, service
 from api.keishin.models import ContractHistory
 from api.keishin.schemas import (
+    CompletedWorksOut,
+    KeishinRosterOut,
+    KeishinSkillsOut,
+    W1Out,
     ContractCorrectionIn,
     ContractHistoryIn,
     ContractHistoryOut,
@@ -147,7 +151,7 @@ def _file(data: bytes, media_type: str, name: str) -> Response:
     replica=True,
     media=("application/json", "text/csv", "application/pdf"),
 )
-async def staff(ctx: Ctx, query: KeishinQuery):
+async def staff(ctx: Ctx, query: KeishinQuery) -> KeishinRosterOut | Response:
     business = await _business(ctx)
     q: KeishinQuery = query
     roster = await service.roster(
@@ -174,7 +178,7 @@ async def staff(ctx: Ctx, query: KeishinQuery):
     replica=True,
     media=("application/json", "text/csv", "application/pdf"),
 )
-async def works(ctx: Ctx, query: WorksQuery):
+async def works(ctx: Ctx, query: WorksQuery) -> CompletedWorksOut | Response:
     business = await _business(ctx)
     q: WorksQuery = query
     result = await service.completed_works(
@@ -209,9 +213,8 @@ async def works(ctx: Ctx, query: WorksQuery):
     roles=ADMINS,
     errors=(403, 404, 422),
     replica=True,
-    media=("application/json",),
 )
-async def w1(ctx: Ctx, query: W1Query):
+async def w1(ctx: Ctx, query: W1Query) -> W1Out:
     business = await _business(ctx)
     q: W1Query = query
     out = plain(
@@ -239,9 +242,8 @@ async def w1(ctx: Ctx, query: W1Query):
     roles=ADMINS,
     errors=(403, 404, 422),
     replica=True,
-    media=("application/json",),
 )
-async def w1_skills(ctx: Ctx, query: SkillsQuery):
+async def w1_skills(ctx: Ctx, query: SkillsQuery) -> KeishinSkillsOut:
     business = await _business(ctx)
     q: SkillsQuery = query
     return plain(

@@ -3,9 +3,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, RootModel, StringConstraints
 
 from api.common import PastDate, Strict, Text
+from api.keishin.completed_works import Amounts, ExcludedContract, FiscalYear
+from api.keishin.reasons import KeishinReason
+from api.keishin.roster_models import Roster
+from api.keishin.skills import SkillRises
 
 
 class ContractHistoryIn(Strict):
@@ -90,3 +94,49 @@ class W1Query(BaseModel):
     engineer_value: int = Field(
         default=0, ge=0, le=10, description="W1⑧: A, the 技術者 value (0–10) from their CPD units"
     )
+
+
+# --- responses: the engines' results as the JSON operations return them (the engines' dataclasses, documented) ---
+
+
+class KeishinRosterOut(RootModel[Roster]):
+    """別紙二 技術職員名簿: each technician's groups and points, the industry totals, who is left out and why."""
+
+
+class KeishinSkillsOut(RootModel[SkillRises]):
+    """W1⑧: 技能者数, 技能レベル向上者数, 控除対象者数, the 技能者 value and, with 技術者数, the 評点."""
+
+
+class Form1RowOut(BaseModel):
+    """A row of 別紙一 with the form's derived columns: `prior` (前, or 前 + 前々 on a 3-year basis) and `average`
+    (the yearly average over the basis, 千円未満切り捨て)."""
+
+    item_no: int
+    code: str = Field(description='3-digit completed-works code; "" for その他 and 合計')
+    name: str
+    kind: str = Field(description="industry / breakdown / transitional / other / total")
+    years: list[Amounts] = Field(description="newest first: 審査対象事業年度, 前, (前々)")
+    prior: Amounts
+    average: Amounts
+
+
+class CompletedWorksOut(BaseModel):
+    """別紙一 工事種類別完成工事高."""
+
+    application_date: date
+    fiscal_years: list[FiscalYear]
+    averaging_years: int
+    applied_industries: list[str]
+    rows: list[Form1RowOut]
+    excluded: list[ExcludedContract]
+
+
+class W1Out(BaseModel):
+    """W1⑩ (CCUS 活用: every 元請 work registered with a reader, kiosk or private system in use) and, beside it,
+    W1⑧ (`skills`): the two W1 items CCUS data feeds."""
+
+    points: int
+    reasons: list[KeishinReason]
+    considered: int = Field(description="sites left after the exemptions")
+    provisional: bool = Field(description="the base date falls where an announced but unpublished revision may apply")
+    skills: SkillRises

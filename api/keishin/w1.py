@@ -23,7 +23,7 @@ from datetime import date
 from typing import Literal
 
 from api.keishin.errors import KeishinError
-from api.keishin.reasons import Reason, reason
+from api.keishin.reasons import KeishinReason, reason
 
 W1_CCUS_FROM = date(2023, 8, 14)
 # A revision announced for summer 2026 (/work/shared/reference/facts-2026-12.md §1i; https://www.iwato-office.com/post-1760
@@ -54,7 +54,7 @@ class DirectSite:
 @dataclass(frozen=True)
 class W1Result:
     points: int
-    reasons: tuple[Reason, ...]
+    reasons: tuple[KeishinReason, ...]
     considered: int  # sites left after the exemptions
     # True when the base date falls where an announced but unpublished revision may apply (W1_REVISION_PENDING_FROM)
     provisional: bool = False

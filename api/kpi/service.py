@@ -22,7 +22,7 @@ from api import db
 
 from api.billing.periods import fiscal_quarters
 from api.sql import fetch
-from api.billing.tariffs import TariffError, capital_band
+from api.fees.tariffs import TariffError, capital_band
 from api.businesses.models import Business, ReviewStatus
 from api.kpi.schemas import (
     Measure,

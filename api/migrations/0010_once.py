@@ -13,7 +13,7 @@ _ONE_ACTIVE_RUN = ("CREATE UNIQUE INDEX batch_run_one_active ON batch_run (run_k
 
 
 def _backfill_sql(pg: bool) -> str:
-    from api.billing import tariffs
+    from api.fees import tariffs
 
     versions = sorted((r for r in tariffs.load_tariffs() if r.fee_type == "site_usage"),
                       key=lambda r: r.valid_from, reverse=True)

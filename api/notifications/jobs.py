@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from api.accounts.models import Account, Role
+from api.billing import hooks as billing_hooks
 from api.businesses.models import Business
 from api.notifications.service import post
 from api.registration.models import Application, SubjectType
@@ -197,6 +199,19 @@ async def notify_invoice_issued(ctx: dict[str, Any], invoice_id: int) -> int:
         key=f"invoice-issued:{inv.id}",
         subject=f"【OpenCCUS】請求書 {number(inv)} を発行しました",
     )
+
+
+@billing_hooks.month_closed.connect
+async def notify_month_issued(ctx: dict[str, Any], month: date) -> None:
+    """Connected to api.billing.hooks.month_closed: the month's invoices to their payers, in app and by mail (once
+    each: the notices' dedupe keys; a rerun of the close sends nothing again)."""
+    from api.billing.models import Invoice, InvoiceKind
+
+    pks: list[Any] = (
+        await Invoice.filter(period=month, kind=InvoiceKind.monthly).order_by("id").values_list("id", flat=True)
+    )
+    for pk in pks:
+        await notify_invoice_issued(ctx, pk)
 
 
 async def notify_overdue_invoices(ctx: dict[str, Any]) -> int:

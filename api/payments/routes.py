@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from api.accounts.models import Role
-from api.http import Ctx, Router
-from api.payments import bank, corrections, online, webhooks
-from api.payments.models import PaymentException
+from api.billing import invoices
+from api.billing.pdf import receipt_pdf
+from api.billing.schemas import InvoiceDetailOut
+from api.errors import Conflict
+from api.http import Ctx, Router, pdf_response
+from api.payments import bank, corrections, online, statement, webhooks
+from api.payments.models import PaymentAllocation, PaymentException
 from api.payments.schemas import (
     AssignIn,
     BankImportOut,
@@ -21,6 +25,7 @@ from api.payments.schemas import (
 
 router = Router()
 OPERATOR = {Role.operator}
+PAYERS = {Role.business_admin, Role.technician, Role.operator}  # of an invoice (api/billing/invoices.can_see)
 
 
 @router.post(
@@ -136,3 +141,40 @@ async def refund(ctx: Ctx, pk: int, body: RefundIn) -> ExceptionOut:
     return await corrections.exception_out(
         await corrections.refund(actor=ctx.user, pk=pk, data=body, settings=ctx.settings)
     )
+
+
+# --- an invoice as its payer reads it: with the payments set against it (billing sits below payments) ---------------
+
+
+@router.get(
+    "/invoices/{pk:int}",
+    summary="An invoice with its lines, credit notes and payments",
+    tags=["billing"],
+    roles=PAYERS,
+    errors=(404,),
+    operation_id="billing_get_invoice",  # its id from before it moved here
+)
+async def get_invoice(ctx: Ctx, pk: int) -> InvoiceDetailOut:
+    return await statement.detail(await invoices.get_visible(actor=ctx.user, pk=pk), settings=ctx.settings)
+
+
+@router.get(
+    "/invoices/{pk:int}/receipt",
+    summary="The receipt (領収書) as PDF, once the invoice is paid",
+    tags=["billing"],
+    roles=PAYERS,
+    errors=(404, 409),
+    media=("application/pdf",),
+    operation_id="billing_get_receipt_pdf",  # its id from before it moved here
+)
+async def get_receipt_pdf(ctx: Ctx, pk: int):
+    inv = await invoices.get_visible(actor=ctx.user, pk=pk)
+    if invoices.balance(inv) > 0:
+        raise Conflict("The invoice is not paid yet: a receipt is issued once it is.", code="not_paid")
+    last = await PaymentAllocation.filter(invoice=inv).select_related("payment").order_by("-id").first()
+    paid_on = last.payment.received_on if last else inv.issued_on
+    s = ctx.settings
+    data = await receipt_pdf(
+        inv=inv, issuer_name=s.invoice_issuer_name, issuer_number=s.invoice_issuer_number, paid_on=paid_on
+    )
+    return pdf_response(data, "R-" + invoices.number(inv))

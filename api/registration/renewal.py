@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from api.billing.periods import add_months
+from api.timeutil import add_months
 from api.businesses.models import ReviewStatus
 from api.cards.models import Card
 from api.cards.service import card_valid_until

@@ -17,14 +17,13 @@ from tortoise.timezone import now
 from api import db
 from api.accounts.models import Account, Role
 from api.audit import service as audit
-from api.billing import events as billing_events
-from api.billing import fees
+from api.registration import fees
 from api.businesses.models import Business, ReviewStatus
 from api.cards.service import issue_card
 from api.errors import Conflict, NotFound, Unprocessable
 from api.ids import new_ccus_id
 from api.media.models import ImageKind
-from api.registration import changes, renewal
+from api.registration import changes, hooks, renewal
 from api.registration.corrections import require_reason
 from api.registration.models import Application, ApplicationKind, Qualification, SubjectType, Technician, Tier
 from api.settings import Settings
@@ -94,7 +93,7 @@ def app_out(a: Application) -> ApplicationOut:
 
 
 def _price(app: Application, subject, on) -> None:
-    """Price the application on `on` (its first submission day) and keep the quote on it (api/billing/fees.py)."""
+    """Price the application on `on` (its first submission day) and keep the quote on it (api/registration/fees.py)."""
     q = fees.application_quote(app=app, subject=subject, on=on)
     app.priced_on, app.fee_yen = on, (q.amount_yen if q else None)
 
@@ -375,9 +374,7 @@ async def approve(*, actor: Account, app: Application, settings: Settings) -> Ap
         business.status, business.approved_at = ReviewStatus.approved, now()
         await business.save(update_fields=["status", "approved_at", "updated_at"])
         # A placeholder entered for this 法人番号 by a prime (a missing upper tier) becomes this business, once.
-        from api.sites.placeholders import adopt
-
-        await adopt(business=business)
+        await hooks.business_approved(business=business)
     else:
         assert tech is not None
         if app.kind is ApplicationKind.new:
@@ -409,9 +406,8 @@ async def approve(*, actor: Account, app: Application, settings: Settings) -> Ap
         before=before,
         after=app_out(app).model_dump(mode="json"),
     )
-    await billing_events.on_application_approved(
-        app=app, settings=settings
-    )  # registration fees (api/billing/events.py)
+    # billing: the registration fees, and an immediate invoice checked against the issuer's 登録番号
+    await hooks.application_approved(app=app, settings=settings)
     await _notify(app)
     return app
 

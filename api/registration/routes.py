@@ -8,7 +8,8 @@ from api.accounts.credentials import issue_token
 from api.accounts.models import Role
 from api.accounts.service import public_registration
 from api.errors import Unprocessable, validation_fields
-from api.face.service import photo_checker
+from api.businesses import service as businesses
+from api.businesses.schemas import BusinessRegisterIn, EmployeeQuery, RegisteredBusinessOut
 from api.http import Ctx, Router
 from api.media.models import ImageKind
 from api.registration import review, service, whole
@@ -18,19 +19,23 @@ from api.registration.schemas import (
     ApplicationOut,
     DetailedIn,
     DisclosureIn,
+    ProxyRegistrationForm,
     QualificationIn,
     QualificationOut,
     RegisteredTechnicianOut,
     SelfRegistrationForm,
     TechnicianOut,
     TechnicianPatch,
+    TechnicianProxyRegisterIn,
     TechnicianSelfRegisterIn,
+    TechnicianSummaryOut,
     WholeRegistrationOut,
 )
 
 router = Router()
 VIEWERS = {Role.technician, Role.business_admin, Role.operator}
 EDITORS = {Role.technician, Role.business_admin}
+MANAGERS = {Role.business_admin, Role.operator}  # of a business
 
 
 async def _tech(ctx: Ctx) -> Technician:
@@ -82,7 +87,7 @@ async def register_technician_whole(ctx: Ctx, body: SelfRegistrationForm) -> Who
             id_document=ctx.files.get("id_document"),
             settings=ctx.settings,
             vault=ctx.state.vault,
-            check=photo_checker(ctx.state.face, ctx.settings),
+            check=ctx.photo_check,
         )
         token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
         return tech, application, token
@@ -120,7 +125,7 @@ async def patch_technician(ctx: Ctx, body: TechnicianPatch) -> TechnicianOut:
 
 
 async def _upload(ctx: Ctx, kind: ImageKind):
-    check = photo_checker(ctx.state.face, ctx.settings) if kind is ImageKind.face_photo else None
+    check = ctx.photo_check if kind is ImageKind.face_photo else None
     tech = await service.set_photo(
         actor=ctx.user,
         tech=await _own(ctx),
@@ -286,7 +291,6 @@ async def list_applications(ctx: Ctx) -> list[ApplicationOut]:
     errors=(404, 409, 422),
 )
 async def resubmit(ctx: Ctx, pk: int) -> ApplicationOut:
-    from api.businesses.service import ensure_can_manage
     from api.errors import NotFound
 
     app = await review.get_application(pk=pk)
@@ -295,5 +299,109 @@ async def resubmit(ctx: Ctx, pk: int) -> ApplicationOut:
     else:
         if ctx.user.role is not Role.business_admin:
             raise NotFound("No such application.", code="application_not_found")
-        ensure_can_manage(ctx.user, await app.business)
+        businesses.ensure_can_manage(ctx.user, await app.business)
     return review.app_out(await review.resubmit(app=app))
+
+
+# --- a business's own registration (事業者登録) -------------------------------------------------------------------
+
+
+@router.post(
+    "/businesses",
+    summary="Register a business (事業者登録) with its 事業者責任者 account",
+    tags=["businesses"],
+    status=201,
+    errors=(409, 422, 429),
+    transactional=False,
+    operation_id="businesses_register_business",  # its id from before it moved here
+)
+async def register_business(ctx: Ctx, body: BusinessRegisterIn) -> RegisteredBusinessOut:
+    async def run():
+        business, admin = await businesses.register_business(data=body)
+        app = await review.submit_business_application(business=business)
+        token, _ = await issue_token(admin, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
+        return business, app, token
+
+    business, app, token = await public_registration(
+        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run)
+    )
+    token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
+    return RegisteredBusinessOut(business=businesses.to_out(business), token=token_out, application_id=app.id)
+
+
+# --- the employer's: its employees, and registration by proxy (代行申請) -----------------------------------------
+
+
+@router.get(
+    "/businesses/{pk:int}/employees",
+    summary="The business's technicians and their registration status (search by name or ID, filter by status or a "
+    "residence permit ending soon)",
+    tags=["businesses"],
+    roles=MANAGERS,
+    errors=(403, 404),
+    operation_id="businesses_employees",  # its id from before it moved here
+)
+async def employees(ctx: Ctx, query: EmployeeQuery) -> list[TechnicianSummaryOut]:
+    q: EmployeeQuery = query
+    return await service.employees(
+        business=await businesses.get_managed(actor=ctx.user, pk=int(ctx.path["pk"])),
+        q=q.q,
+        status=q.status,
+        residence_within_days=q.residence_within_days,
+    )
+
+
+@router.post(
+    "/businesses/{pk:int}/employees/{tid:int}/leave",
+    summary="An employee has left: off the business's rosters, no employer, face data deleted",
+    tags=["businesses"],
+    roles={Role.business_admin},
+    status=204,
+    errors=(403, 404),
+    operation_id="businesses_employee_left",  # its id from before it moved here
+)
+async def employee_left(ctx: Ctx, tid: int) -> None:
+    await service.leave_employer(business=await businesses.get_managed(actor=ctx.user, pk=int(ctx.path["pk"])), pk=tid)
+
+
+@router.post(
+    "/businesses/{pk:int}/technicians/register",
+    summary="Register a technician by proxy and apply in one "
+    "request (代行申請, with consent): the data, the face photo and the identity document; a refused photo "
+    "leaves nothing behind",
+    tags=["businesses"],
+    roles={Role.business_admin},
+    uploads=("photo",),
+    optional_uploads=("id_document",),
+    status=201,
+    errors=(403, 409, 413, 422, 503),
+    operation_id="businesses_proxy_register_whole",  # its id from before it moved here
+)
+async def proxy_register_whole(ctx: Ctx, pk: int, body: ProxyRegistrationForm) -> WholeRegistrationOut:
+    business = await businesses.get_business(pk=pk)
+    tech, application = await whole.register_proxy_whole(
+        actor=ctx.user,
+        business=business,
+        data=body.data,
+        photo=ctx.files["photo"],
+        id_document=ctx.files.get("id_document"),
+        settings=ctx.settings,
+        vault=ctx.state.vault,
+        check=ctx.photo_check,
+    )
+    return WholeRegistrationOut(technician=await service.to_out(tech), application=review.app_out(application))
+
+
+@router.post(
+    "/businesses/{pk:int}/technicians",
+    summary="Register a technician by proxy (代行申請, with consent)",
+    tags=["businesses"],
+    roles={Role.business_admin},
+    status=201,
+    errors=(403, 409, 422),
+    operation_id="businesses_proxy_register",  # its id from before it moved here
+)
+async def proxy_register(ctx: Ctx, pk: int, body: TechnicianProxyRegisterIn) -> TechnicianOut:
+    business = await businesses.get_business(pk=pk)
+    tech = await service.register_proxy(actor=ctx.user, business=business, data=body)
+    return await service.to_out(tech)

@@ -15,6 +15,7 @@ from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.media.images import normalise_image_off_loop
 from api.media.models import ImageKind, StoredImage
 from api.media.service import IMAGE_SIDES, ImageCheck
+from api.registration import hooks
 from api.registration.masters import qualifications
 from api.registration.models import Qualification, Technician, Tier
 from api.registration.schemas import (
@@ -111,7 +112,7 @@ async def get_visible(*, actor: Account, pk: int) -> Technician:
 
     Anyone else gets 404, not 403, so IDs cannot be probed for existence."""
     tech = await Technician.get_or_none(id=pk)
-    if tech is None or not (can_view(actor, tech) or await can_view_on_site(actor, tech)):
+    if tech is None or not (can_view(actor, tech) or any(await hooks.may_view(actor, tech))):
         raise NotFound("No such technician.", code="technician_not_found")
     return tech
 
@@ -123,7 +124,7 @@ async def get_writable(*, actor: Account, pk: int) -> Technician:
     tech = await Technician.get_or_none(id=pk)
     if tech is not None and can_view(actor, tech):
         return tech
-    if tech is not None and await can_view_on_site(actor, tech):
+    if tech is not None and any(await hooks.may_view(actor, tech)):
         raise Forbidden(
             "Only the technician, their employer or the operator can change this technician's data.",
             code="technician_read_only",
@@ -138,28 +139,6 @@ def can_view(actor: Account, tech: Technician) -> bool:
         return actor.technician_id == tech.id  # type: ignore[attr-defined]
     if actor.role is Role.business_admin:
         return tech.employer_id is not None and actor.business_id == tech.employer_id  # type: ignore[attr-defined]
-    return False
-
-
-async def can_view_on_site(actor: Account, tech: Technician) -> bool:
-    """The prime and the upper tiers see a technician while the technician is on their site (an active roster entry
-    on a site whose accumulation window has not ended); the site's managers likewise."""
-    from api.sites.access import chain_up, is_site_manager, tree
-    from api.sites.models import RosterEntry
-
-    if actor.role not in (Role.business_admin, Role.site_manager):
-        return False
-    entries = await RosterEntry.filter(technician=tech, active=True, site__window_end__gte=today_jst()).select_related(
-        "site"
-    )
-    for entry in entries:
-        if await is_site_manager(actor, entry.site):
-            return True
-        if actor.role is Role.business_admin and any(
-            c.business_id == actor.business_id  # type: ignore[attr-defined]
-            for c in chain_up(await tree(entry.site), entry.employer_id)
-        ):
-            return True
     return False
 
 
@@ -405,15 +384,11 @@ async def employees(
 async def leave_employer(*, business: Business, pk: int) -> Technician:
     """The technician no longer works for this business: off its rosters, no employer, and their face data is
     deleted (the consent was given for check-ins while employed here; a new employer asks again)."""
-    from api.face.service import forget
-    from api.sites.models import RosterEntry
-
     tech = await Technician.get_or_none(id=pk, employer=business)
     if tech is None:
         raise NotFound("No such employee.", code="employee_not_found")
-    await RosterEntry.filter(technician=tech, employer=business, active=True).update(active=False)
     await Technician.filter(id=tech.id).update(employer_id=None, employed_since=None)
-    await forget(tech=tech)
+    await hooks.employee_left(tech=tech, business=business)  # sites: off its rosters; face: data deleted
     return tech
 
 

@@ -81,7 +81,7 @@ class ListQuery(CsvQuery):
     roles={Role.business_admin, Role.operator},
     errors=(403, 404),
     replica=True,
-    media=("text/csv", "application/pdf", "application/json"),
+    media=("text/csv", "application/pdf"),
 )
 async def technician_list(ctx: Ctx, pk: int, query: ListQuery):
     business = await get_business(pk=pk)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from api.accounts.models import Account, Role
 from api.errors import Forbidden, NotFound
-from api.sites.models import ContractStatus, Site, SiteContract, SiteManager
+from api.registration import hooks as registration_hooks
+from api.registration.models import Technician
+from api.sites.models import ContractStatus, RosterEntry, Site, SiteContract, SiteManager
+from api.timeutil import today_jst
 
 
 async def tree(site: Site) -> dict[int, SiteContract]:
@@ -57,3 +60,24 @@ async def ensure_can_see(actor: Account, site: Site) -> None:
     ):
         return
     raise NotFound("No such site.", code="site_not_found")
+
+
+@registration_hooks.may_view.connect
+async def can_view_on_site(actor: Account, tech: Technician) -> bool:
+    """The prime and the upper tiers see a technician while the technician is on their site (an active roster entry
+    on a site whose accumulation window has not ended); the site's managers likewise. Asked by
+    api.registration.service.get_visible through api.registration.hooks.may_view."""
+    if actor.role not in (Role.business_admin, Role.site_manager):
+        return False
+    entries = await RosterEntry.filter(technician=tech, active=True, site__window_end__gte=today_jst()).select_related(
+        "site"
+    )
+    for entry in entries:
+        if await is_site_manager(actor, entry.site):
+            return True
+        if actor.role is Role.business_admin and any(
+            c.business_id == actor.business_id  # type: ignore[attr-defined]
+            for c in chain_up(await tree(entry.site), entry.employer_id)
+        ):
+            return True
+    return False

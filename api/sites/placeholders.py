@@ -20,6 +20,7 @@ from api.accounts.models import Account, Role
 from api.businesses.models import Business
 from api.errors import Conflict, Forbidden, Unprocessable
 from api.ids import check_corporate_number, new_ccus_id
+from api.registration import hooks as registration_hooks
 from api.sites.access import is_site_manager
 from api.sites.models import ContractStatus, Site, SiteContract
 from api.sql import execute, fetch
@@ -132,3 +133,9 @@ async def adopt(*, business: Business) -> int:
 
     await joined_sites(business)
     return moved
+
+
+@registration_hooks.business_approved.connect
+async def adopt_on_approval(*, business: Business) -> None:
+    """Connected to api.registration.hooks.business_approved: the approval of a business adopts its placeholder."""
+    await adopt(business=business)

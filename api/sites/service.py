@@ -10,6 +10,7 @@ from api.accounts.models import Account, Role
 from api.businesses.models import Business, ReviewStatus
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.ids import check_ccus_id, new_ccus_id
+from api.registration import hooks as registration_hooks
 from api.registration.masters import trades
 from api.registration.models import Technician
 from api.sites import placeholders
@@ -280,3 +281,9 @@ def _below(contracts: dict[int, SiteContract], business_id: int) -> set[int]:
                 seen.add(c.id)
                 stack.append(c.id)
     return {contracts[c].business_id for c in seen}  # type: ignore[attr-defined]
+
+
+@registration_hooks.employee_left.connect
+async def leave_rosters(*, tech: Technician, business: Business) -> None:
+    """Connected to api.registration.hooks.employee_left: off the rosters the business put the technician on."""
+    await RosterEntry.filter(technician=tech, employer=business, active=True).update(active=False)

@@ -10,19 +10,20 @@ from tortoise.timezone import now
 
 from api import db
 from api.accounts.models import Account, Role
+from api.attendance.service import upload_deadline
 from api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from api.ids import check_ccus_id
 from api.registration.models import Technician
 from api.sites.access import is_site_manager
 from api.sites.models import RosterEntry, Site, SiteContract
 from api.sql import execute, is_pg
-from api.timeutil import JST, end_of_next_month, today_jst
+from api.timeutil import JST, today_jst
 from api.workrecords.models import DirectInput, DirectInputStatus, WorkRecord
 
 
 def deadline(work_date: date) -> date:
-    """The last day of the month after the work day."""
-    return end_of_next_month(work_date)
+    """The last day of the month after the work day: the deadline of a late tap's upload too."""
+    return upload_deadline(work_date)
 
 
 async def enter(

@@ -254,7 +254,7 @@ async def _move_charges(conn, *, pg: bool, site_lo: int, site_hi: int, first: da
     if pg:
         # A close claims records under its own lock; hold it too, then look again, so a close committing between the
         # look and the move can neither charge the receiving record as well nor make the move collide with its claim.
-        from api.billing.close import CLOSE_LOCK_KEY
+        from api.db import CLOSE_LOCK_KEY
 
         await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [CLOSE_LOCK_KEY])
     moved, taken = 0, set()

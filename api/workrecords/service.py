@@ -26,21 +26,6 @@ DIRTY_BEFORE, DIRTY_AFTER = timedelta(days=2), timedelta(days=3)
 MARKS_PER_RUN = 20_000
 
 
-async def mark_dirty(conn, pairs) -> None:
-    """Mark (site_id, date) pairs for the next fold, in the caller's transaction (the one that stored or released
-    the taps). Sorted, so two transactions take the marks' row locks in the same order."""
-    pairs = sorted(set(pairs))
-    for i in range(0, len(pairs), 5000):
-        part = pairs[i : i + 5000]
-        await sql.execute(
-            conn,
-            "INSERT INTO fold_dirty (site_id, work_date, version) VALUES "
-            + ", ".join("(?, ?, 1)" for _ in part)
-            + " ON CONFLICT (site_id, work_date) DO UPDATE SET version = fold_dirty.version + 1",
-            [v for pair in part for v in pair],
-        )
-
-
 async def fold_dirty(*, limit: int = MARKS_PER_RUN) -> int:
     """Fold every (site, date) marked dirty, then consume the marks — only those whose version is still the one read
     here: a tap committed meanwhile re-dirtied its mark, and the next run folds it. Returns records written."""

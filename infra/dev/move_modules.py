@@ -1,4 +1,5 @@
-"""Give cards and stored images their own homes (issue 16): move modules and definitions, rewrite every import.
+"""Give cards and stored images their own homes, and cut the imports that closed cycles between domains (issue 16):
+move modules, definitions and data files, rewrite every import.
 
     PYTHONPATH=$PWD .venv/bin/python infra/dev/move_modules.py      then: .venv/bin/ruff check --fix . && ruff format .
 
@@ -30,7 +31,14 @@ MODULES = {
     "api.registration.cards_cli": "api.cards.cli",
     "api.images": "api.media.images",
     "api.reports.pdf": "api.pdf",  # the PDF building blocks reports, invoices and 経審 share: not a report
+    # The fee schedule is read by businesses (the registration fee it shows), registration (an application's quote),
+    # kpi and billing: a pure engine of its own, below all of them. An application's quote belongs to registration.
+    "api.billing.tariffs": "api.fees.tariffs",
+    "api.billing.fees": "api.registration.fees",
 }
+
+# Package data that follows its module (old path, new path).
+DATA = {"api/billing/data/tariffs.csv": "api/fees/data/tariffs.csv"}
 
 # (old module, names, new module): the names' top-level definitions move, in this order, to the end of the new one.
 SYMBOLS: list[tuple[str, list[str], str]] = [
@@ -50,6 +58,17 @@ SYMBOLS: list[tuple[str, list[str], str]] = [
     # registration that writes it, so registration needs neither of them.
     ("api.keishin.models", ["KaitaiEvidence"], "api.registration.models"),
     ("api.levels.models", ["PriorExperience"], "api.registration.models"),
+    # Cuts of the domain cycles. Month arithmetic is not billing's: registration's renewal window needs it too.
+    ("api.billing.periods", ["add_months"], "api.timeutil"),
+    # Storing or releasing taps marks their days for the fold, in the same transaction: attendance writes the marks,
+    # workrecords reads them, so attendance needs nothing of workrecords.
+    ("api.workrecords.service", ["mark_dirty"], "api.attendance.dirty"),
+    # Releasing a business's pending taps refolds their days: a work-record job.
+    ("api.attendance.jobs", ["release_pending_taps", "_release"], "api.workrecords.jobs"),
+    # An invoice as its payer reads it shows the payments set against it: payments sits above billing.
+    ("api.billing.invoices", ["detail"], "api.payments.statement"),
+    # The close's advisory lock is also taken by the fold when it moves charges: a shared key, not a billing import.
+    ("api.billing.close", ["CLOSE_LOCK_KEY"], "api.db"),
 ]
 
 # The opening of a module the SYMBOLS create (its docstring and the imports the moved code needs).
@@ -108,10 +127,31 @@ from typing import Any
 from api import db
 from api.media.models import ImageKind, StoredImage
 ''',
+    "api.attendance.dirty": '''"""The (site, work day) marks the fold redoes (table `fold_dirty`): set in the transaction that stores or releases
+taps, read by api/workrecords/service.fold_dirty."""
+
+from __future__ import annotations
+
+from api import sql
+''',
+    "api.payments.statement": '''"""An invoice as its payer reads it: its lines, credit notes, and the payments set against it."""
+
+from __future__ import annotations
+
+from api.billing.invoices import credit_note_out, invoice_out
+from api.billing.models import CreditNote, Invoice, InvoiceLine
+from api.billing.schemas import AllocationOut, InvoiceDetailOut, InvoiceLineOut, OnlinePaymentOut
+from api.payments.models import OnlinePayment, PaymentAllocation
+from api.settings import Settings
+from api.sites.models import Site
+''',
 }
 PACKAGES = {
     "api.cards": '"""Cards: issue, personalise, reissue, revoke, the revocation list and tap-time verification."""\n',
     "api.media": '"""Stored images (normalised and encrypted photos and documents) and their validation."""\n',
+    "api.fees": '"""The CCUS fee schedule (料金表): the effective-dated tariff table and its lookups. A pure engine with its '
+    'package data, below every domain that charges or shows a fee (businesses, registration, billing, kpi)."""\n',
+    "api.fees.data": '"""Package data: the effective-dated tariff table (tariffs.csv)."""\n',
 }
 
 # Edits after the moves (module, old text, new text), each applied once: a moved definition that would otherwise
@@ -146,6 +186,13 @@ async def issue_card(''',
         "async def request_enrolment(*, tech: Technician)",
         "async def request_enrolment(*, tech: Any)",
     ),
+    ("api.fees.tariffs", 'resources.files("api.billing.data")', 'resources.files("api.fees.data")'),
+    (
+        "api.billing.data.__init__",
+        "the effective-dated tariff table (tariffs.csv)",
+        "the lump-sum bands (lump_sum_bands.csv); the tariff table is api/fees/data",
+    ),
+    ("api.timeutil", "from datetime import date, datetime\n", "import calendar\nfrom datetime import date, datetime\n"),
 ]
 
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".sh", ".cfg", ".ini", ".txt", ".yml", ".yaml", ".json", ".ts", ".mjs"}
@@ -174,6 +221,15 @@ def ensure_package(module: str) -> None:
         init.parent.mkdir(parents=True, exist_ok=True)
         init.write_text(PACKAGES.get(pkg, ""))
         subprocess.run(["git", "add", str(init)], cwd=ROOT, check=True)
+
+
+def move_data() -> None:
+    for old, new in DATA.items():
+        src, dst = ROOT / old, ROOT / new
+        if src.exists() and not dst.exists():
+            ensure_package(new.removesuffix(".csv").replace("/", "."))
+            subprocess.run(["git", "mv", str(src), str(dst)], cwd=ROOT, check=True)
+            print(f"moved {old} -> {new}")
 
 
 def move_modules() -> None:
@@ -303,6 +359,14 @@ def _split_import(match: re.Match[str], old: str, moved: dict[str, str]) -> str:
     return "\n".join(out)
 
 
+def _split_module_import(match: re.Match[str], pkg: str, name: str, npkg: str, alias: str) -> str:
+    indent, names = match.group(1), [n.strip() for n in match.group(2).split(",")]
+    if name not in names or len(names) == 1:
+        return match.group(0)
+    rest = [n for n in names if n != name]
+    return f"{indent}from {pkg} import {', '.join(rest)}\n{indent}from {npkg} import {alias or name}"
+
+
 def rewrite(path: Path) -> bool:
     text = path.read_text()
     new = text
@@ -319,6 +383,15 @@ def rewrite(path: Path) -> bool:
             new,
             flags=re.M,
         )
+        # … and `from api.billing import events, tariffs` (among others): split it out the same way
+        new = re.sub(
+            rf"^([ \t]*)from {re.escape(pkg)} import ([^\n(]*\b{name}\b[^\n]*)$",
+            lambda m, pkg=pkg, npkg=npkg, alias=alias, name=name: _split_module_import(m, pkg, name, npkg, alias),
+            new,
+            flags=re.M,
+        )
+    for old, mod in DATA.items():
+        new = re.sub(rf"(?<![\w/]){re.escape(old)}\b", mod, new)
     if path.suffix == ".py":
         by_old: dict[str, dict[str, str]] = {}
         for old, names, mod in SYMBOLS:
@@ -346,6 +419,7 @@ def fixups() -> None:
 
 def main() -> int:
     move_modules()
+    move_data()
     move_symbols()
     fixups()
     changed = [str(p.relative_to(ROOT)) for p in files() if rewrite(p)]

@@ -60,6 +60,65 @@ async def test_the_document_is_enough_for_an_integrator(client):
     assert pdf == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
 
 
+def test_every_operation_documents_its_responses_and_error_codes():
+    """Each operation names its success response (with content, or 204) and every error it may answer: 401/403 when
+    it needs a login, 400/422 when it reads a body or query, 404 when its path names something, and whatever its
+    route declares — each as ErrorOut with the codes of that status the operation may send (x-error-codes, each in
+    the catalogue with that status). An operation that lacks one fails here."""
+    import json
+
+    from api import error_codes
+    from api.openapi import document_text
+
+    catalogue = error_codes.catalogue()
+    doc = json.loads(document_text())
+    error_out = {"$ref": "#/components/schemas/ErrorOut"}
+    problems = []
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            name, responses = op["operationId"], op["responses"]
+            ok = [c for c in responses if c.startswith("2")]
+            if not ok or any(c != "204" and not responses[c].get("content") for c in ok):
+                problems.append(f"{name}: no success response with its content")
+            need = set()
+            if op.get("security"):
+                need |= {"401", "403"}
+            if op.get("requestBody") or any(p["in"] == "query" for p in op["parameters"]):
+                need |= {"400", "422"}
+            if any(p["in"] == "path" for p in op["parameters"]):
+                need.add("404")
+            if need - set(responses):
+                problems.append(f"{name}: documents no {sorted(need - set(responses))}")
+            inputless = not (op.get("security") or op.get("requestBody") or op["parameters"])
+            if not inputless and not any(c[0] in "45" for c in responses):  # a public read without input: masters
+                problems.append(f"{name}: documents no error at all")
+            for code, r in responses.items():
+                if code[0] not in "45":
+                    continue
+                if r.get("content", {}).get("application/json", {}).get("schema") != error_out:
+                    problems.append(f"{name} {code}: not an ErrorOut")
+                codes = r.get("x-error-codes") or []
+                if not codes:
+                    problems.append(f"{name} {code}: names no error code")
+                wrong = [c for c in codes if c not in catalogue or str(catalogue[c].status) != code]
+                if wrong:
+                    problems.append(f"{name} {code}: {wrong} are not {code} codes of the catalogue")
+    assert not problems, "\n".join(problems)
+
+
+def test_an_operation_documents_the_codes_its_own_code_raises():
+    """The codes come from what the handler reaches: an employee's departure may not find the employee, never a
+    batch run."""
+    import json
+
+    from api.openapi import document_text
+
+    doc = json.loads(document_text())
+    leave = doc["paths"]["/api/v1/businesses/{pk}/employees/{tid}/leave"]["post"]["responses"]
+    assert "employee_not_found" in leave["404"]["x-error-codes"]
+    assert "no_such_batch_run" not in leave["404"]["x-error-codes"]
+
+
 def test_the_pwa_types_are_generated_from_this_document(tmp_path):
     """The PWA's API types (pwa/src/contract/api.d.ts, from openapi-typescript) are made from the document the
     service serves: a change to a schema or an operation without regenerating them (pwa/scripts/api-types.sh)

@@ -9,7 +9,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from api.billing.jobs import billing_close
-from api.billing.periods import add_months, month_start
+from api.billing.periods import month_start
+from api.timeutil import add_months
 from api.timeutil import JST, today_jst
 from tests.api.helpers import auth, jpeg
 from tests.api.site_world import make_world

@@ -79,7 +79,7 @@ async def test_registration_applied_before_a_tariff_change_and_approved_after_it
 async def test_technician_fee_shown_on_submission_is_the_one_charged(client, monkeypatch):
     """A tariff change between submission and approval (a fixture table: 簡略型 3,000 from today) does not move the
     price of an application submitted the day before."""
-    from api.billing import tariffs
+    from api.fees import tariffs
 
     today = today_jst()
     real = tariffs.load_tariffs()

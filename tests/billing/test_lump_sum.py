@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from api.billing.periods import add_months, month_start
+from api.billing.periods import month_start
+from api.timeutil import add_months
 from api.timeutil import today_jst
 from tests.api.helpers import auth, operator_token, table_counts
 from tests.billing.world import billed_business, month_days, site_for, technicians, work_records

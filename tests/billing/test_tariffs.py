@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from api.billing.tariffs import (
+from api.fees.tariffs import (
     CAPITAL_BANDS,
     TariffError,
     business_registration_fee,

@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 import httpx
 
-from api.billing.periods import add_months, month_start
+from api.billing.periods import month_start
+from api.timeutil import add_months
 from api.timeutil import JST, today_jst
 from tests.api.helpers import approved_business, auth
 

@@ -11,7 +11,8 @@ import pytest
 
 from api import db
 from api.billing.jobs import billing_close
-from api.billing.periods import add_months, month_start
+from api.billing.periods import month_start
+from api.timeutil import add_months
 from api.settings import Settings
 from api.timeutil import today_jst
 from tests.api.helpers import approved_business, auth, login

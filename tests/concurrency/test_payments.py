@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from api.billing.periods import add_months, month_start
+from api.billing.periods import month_start
+from api.timeutil import add_months
 from api.payments import zengin
 from api.timeutil import today_jst
 from tests.api.helpers import approved_business, auth, login

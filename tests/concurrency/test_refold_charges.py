@@ -10,7 +10,8 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from api.billing.periods import add_months, month_start
+from api.billing.periods import month_start
+from api.timeutil import add_months
 from api.timeutil import JST, today_jst
 from tests.api.helpers import approved_business, auth, login
 from tests.api.site_world import World

@@ -1,1 +1,1 @@
-"""Package data for billing: the effective-dated tariff table (tariffs.csv)."""
+"""Package data for billing: the lump-sum bands (lump_sum_bands.csv); the tariff table is api/fees/data."""

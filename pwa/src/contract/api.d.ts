@@ -3877,6 +3877,19 @@ export interface components {
             /** Source */
             source: string;
         };
+        /** Amounts */
+        Amounts: {
+            /**
+             * Completed
+             * @default 0
+             */
+            completed: number;
+            /**
+             * Prime
+             * @default 0
+             */
+            prime: number;
+        };
         /** BatchOut */
         api__attendance__schemas__BatchOut: {
             /** Errors */
@@ -4645,6 +4658,27 @@ export interface components {
              */
             source: string;
         };
+        /**
+         * CompletedWorksOut
+         * @description 別紙一 工事種類別完成工事高.
+         */
+        CompletedWorksOut: {
+            /**
+             * Application Date
+             * Format: date
+             */
+            application_date: string;
+            /** Applied Industries */
+            applied_industries: string[];
+            /** Averaging Years */
+            averaging_years: number;
+            /** Excluded */
+            excluded: components["schemas"]["ExcludedContract"][];
+            /** Fiscal Years */
+            fiscal_years: components["schemas"]["FiscalYear"][];
+            /** Rows */
+            rows: components["schemas"]["Form1RowOut"][];
+        };
         /** ConfirmIn */
         ConfirmIn: {
             /** Confirmed */
@@ -5279,6 +5313,36 @@ export interface components {
             /** Unapplied Yen */
             unapplied_yen: number;
         };
+        /** ExcludedContract */
+        ExcludedContract: {
+            /** Code */
+            code: string;
+            /** Index */
+            index: number;
+            /** Params */
+            params?: {
+                [key: string]: string;
+            };
+            /** Reason */
+            reason: string;
+            /** Work Name */
+            work_name: string;
+        };
+        /** Exclusion */
+        Exclusion: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Params */
+            params?: {
+                [key: string]: string;
+            };
+            /** Reason */
+            reason: string;
+            /** Technician Id */
+            technician_id: string;
+        };
         /** FaceSettingsIn */
         FaceSettingsIn: {
             /**
@@ -5385,6 +5449,47 @@ export interface components {
              */
             subject_name: string;
         };
+        /** FiscalYear */
+        FiscalYear: {
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+        };
+        /**
+         * Form1RowOut
+         * @description A row of 別紙一 with the form's derived columns: `prior` (前, or 前 + 前々 on a 3-year basis) and `average`
+         *     (the yearly average over the basis, 千円未満切り捨て).
+         */
+        Form1RowOut: {
+            average: components["schemas"]["Amounts"];
+            /**
+             * Code
+             * @description 3-digit completed-works code; "" for その他 and 合計
+             */
+            code: string;
+            /** Item No */
+            item_no: number;
+            /**
+             * Kind
+             * @description industry / breakdown / transitional / other / total
+             */
+            kind: string;
+            /** Name */
+            name: string;
+            prior: components["schemas"]["Amounts"];
+            /**
+             * Years
+             * @description newest first: 審査対象事業年度, 前, (前々)
+             */
+            years: components["schemas"]["Amounts"][];
+        };
         /** GateQrOut */
         GateQrOut: {
             /**
@@ -5487,6 +5592,23 @@ export interface components {
              * @description rows in the file
              */
             rows: number;
+        };
+        /** IndustryTotal */
+        IndustryTotal: {
+            /** Applied */
+            applied: boolean;
+            /** By Points */
+            by_points: {
+                [key: string]: number;
+            };
+            /** Headcount */
+            headcount: number;
+            /** Industry Code */
+            industry_code: string;
+            /** Name */
+            name: string;
+            /** Points */
+            points: number;
         };
         /** InvoiceDetailOut */
         InvoiceDetailOut: {
@@ -5702,6 +5824,27 @@ export interface components {
              */
             reason: string | null;
         };
+        /** KeishinReason */
+        KeishinReason: {
+            /** Code */
+            code: string;
+            /** Params */
+            params?: {
+                [key: string]: string;
+            };
+            /** Text */
+            text: string;
+        };
+        /**
+         * KeishinRosterOut
+         * @description 別紙二 技術職員名簿: each technician's groups and points, the industry totals, who is left out and why.
+         */
+        KeishinRosterOut: components["schemas"]["Roster"];
+        /**
+         * KeishinSkillsOut
+         * @description W1⑧: 技能者数, 技能レベル向上者数, 控除対象者数, the 技能者 value and, with 技術者数, the 評点.
+         */
+        KeishinSkillsOut: components["schemas"]["SkillRises"];
         /** LevelApplicationIn */
         LevelApplicationIn: {
             /** Trade */
@@ -6887,6 +7030,45 @@ export interface components {
              */
             reason: "lost" | "replaced" | "withdrawn";
         };
+        /** Roster */
+        Roster: {
+            /**
+             * Application Date
+             * Format: date
+             */
+            application_date: string;
+            /** Applied Industries */
+            applied_industries: string[];
+            /**
+             * Base Date
+             * Format: date
+             */
+            base_date: string;
+            /** Excluded */
+            excluded: components["schemas"]["Exclusion"][];
+            /** Notes */
+            notes: components["schemas"]["KeishinReason"][];
+            /** Rows */
+            rows: components["schemas"]["RosterRow"][];
+            /** Totals */
+            totals: components["schemas"]["IndustryTotal"][];
+        };
+        /**
+         * RosterGroup
+         * @description One 業種コード / 有資格区分コード / 講習受講 group of a 別紙二 row, with the points it earns.
+         */
+        RosterGroup: {
+            /** Credited */
+            credited: {
+                [key: string]: number;
+            };
+            /** Industry Code */
+            industry_code: string;
+            /** Lecture */
+            lecture: boolean;
+            /** Qualification Code */
+            qualification_code: string;
+        };
         /** RosterIn */
         RosterIn: {
             /**
@@ -6947,6 +7129,34 @@ export interface components {
              * @default null
              */
             work_content: string | null;
+        };
+        /** RosterRow */
+        RosterRow: {
+            /** Age */
+            age: number;
+            /** Applied Points */
+            applied_points: number;
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /** Groups */
+            groups: components["schemas"]["RosterGroup"][];
+            /** Name */
+            name: string;
+            /** Newly Listed */
+            newly_listed: boolean;
+            /** Points */
+            points: {
+                [key: string]: number;
+            };
+            /** Serial */
+            serial: number;
+            /** Supervisor Certificate No */
+            supervisor_certificate_no: string;
+            /** Technician Id */
+            technician_id: string;
         };
         /** SegmentRow */
         SegmentRow: {
@@ -7089,6 +7299,43 @@ export interface components {
              * Format: date
              */
             window_end: string;
+            /**
+             * Window Start
+             * Format: date
+             */
+            window_start: string;
+        };
+        /** SkillRises */
+        SkillRises: {
+            /**
+             * Base Date
+             * Format: date
+             */
+            base_date: string;
+            /** Computed Value */
+            computed_value: number | null;
+            /** Deducted */
+            deducted: number;
+            /** Engineer Value */
+            engineer_value: number | null;
+            /** Engineers */
+            engineers: number | null;
+            /** Note */
+            note: string;
+            /** Points */
+            points: number | null;
+            /** Ratio */
+            ratio: number | null;
+            /** Risen */
+            risen: number;
+            /** Risen Ids */
+            risen_ids: number[];
+            /** Skill Value */
+            skill_value: number;
+            /** Skill Value Status */
+            skill_value_status: string;
+            /** Technicians */
+            technicians: number;
             /**
              * Window Start
              * Format: date
@@ -8016,6 +8263,28 @@ export interface components {
             direction: ("in" | "out") | null;
             /** Idempotency Key */
             idempotency_key: string;
+        };
+        /**
+         * W1Out
+         * @description W1⑩ (CCUS 活用: every 元請 work registered with a reader, kiosk or private system in use) and, beside it,
+         *     W1⑧ (`skills`): the two W1 items CCUS data feeds.
+         */
+        W1Out: {
+            /**
+             * Considered
+             * @description sites left after the exemptions
+             */
+            considered: number;
+            /** Points */
+            points: number;
+            /**
+             * Provisional
+             * @description the base date falls where an announced but unpublished revision may apply
+             */
+            provisional: boolean;
+            /** Reasons */
+            reasons: components["schemas"]["KeishinReason"][];
+            skills: components["schemas"]["SkillRises"];
         };
         /** WebhookOut */
         WebhookOut: {
@@ -9123,6 +9392,15 @@ export interface operations {
                     "application/json": components["schemas"]["BankImportOut"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in */
             401: {
                 headers: {
@@ -9967,6 +10245,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FilingOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in */
@@ -12123,7 +12410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CompletedWorksOut"];
                     "application/pdf": string;
                     "text/csv": string;
                 };
@@ -12198,7 +12485,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["KeishinRosterOut"];
                     "application/pdf": string;
                     "text/csv": string;
                 };
@@ -12273,7 +12560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["W1Out"];
                 };
             };
             /** @description Malformed request */
@@ -12344,7 +12631,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["KeishinSkillsOut"];
                 };
             };
             /** @description Malformed request */
@@ -12730,6 +13017,15 @@ export interface operations {
                     "application/json": components["schemas"]["ImportOut"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in */
             401: {
                 headers: {
@@ -13066,7 +13362,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
                     "application/pdf": string;
                     "text/csv": string;
                 };
@@ -14332,6 +14627,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DraftOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Too large */
@@ -19524,6 +19828,15 @@ export interface operations {
                     "application/json": components["schemas"]["FaceStatusOut"];
                 };
             };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in */
             401: {
                 headers: {
@@ -19712,6 +20025,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TechnicianOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in */
@@ -20071,6 +20393,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TechnicianOut"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in */

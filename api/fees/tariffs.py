@@ -130,7 +130,7 @@ def _check_no_overlap(rows: list[TariffRow]) -> None:
 
 @functools.cache
 def load_tariffs() -> tuple[TariffRow, ...]:
-    text = resources.files("api.billing.data").joinpath("tariffs.csv").read_text(encoding="utf-8")
+    text = resources.files("api.fees.data").joinpath("tariffs.csv").read_text(encoding="utf-8")
     return parse_tariff_csv(text)
 
 

@@ -3,7 +3,7 @@
 Registration, upgrade and renewal fees are priced on the Japan date the application is first submitted
 (`Application.priced_on`, docs/billing.md §4): the quote an applicant sees before submitting is the price they are
 charged on approval, even when the tariff changes in between. The amounts come from the effective-dated tariff table
-(api/billing/tariffs.py); this module only maps a kind of application to a fee type and its conditions.
+(api/fees/tariffs.py); this module only maps a kind of application to a fee type and its conditions.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from api.billing import tariffs
+from api.fees import tariffs
 from api.timeutil import JST
 
 QuoteKind = Literal["technician_registration", "business_registration", "technician_upgrade", "card_reissue", "renewal"]

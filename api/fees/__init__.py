@@ -1,0 +1,1 @@
+"""The CCUS fee schedule (料金表): the effective-dated tariff table and its lookups. A pure engine with its package data, below every domain that charges or shows a fee (businesses, registration, billing, kpi)."""

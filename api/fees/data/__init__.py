@@ -1,0 +1,1 @@
+"""Package data: the effective-dated tariff table (tariffs.csv)."""
