@@ -77,7 +77,7 @@ async def record(
     **conditions: Any,
 ) -> Charge | None:
     """Price an event from the tariff in force on `priced_on` (by default its date) and store it. An application's
-    fee is priced on its submission day (api/billing/fees.pricing_date) and counted on its approval day. No tariff
+    fee is priced on its submission day (api/registration/fees.pricing_date) and counted on its approval day. No tariff
     for that date (an event before 2019-04 or a fee that did not exist yet) records nothing: the approval itself
     must not fail for it."""
     try:

@@ -143,11 +143,11 @@ def compute_roster(
     return Roster(base_date, app, applied + extra, tuple(rows), _totals(rows, ctx), tuple(excluded), tuple(notes))
 
 
-def _inferred_rows(rows: Sequence[RosterRow], ctx: _Context) -> list[Reason]:
+def _inferred_rows(rows: Sequence[RosterRow], ctx: _Context) -> list[KeishinReason]:
     """A code whose table row is INFERRED (its code or cells not confirmed by an official source, e.g. 131/232
     電気通信工事施工管理技士, added after the seed's 2016 table) is labelled as such wherever it earns points, once per
     code, so that the business checks it against the 記載要領 in force before filing (docs/keishin.md §5b)."""
-    out: list[Reason] = []
+    out: list[KeishinReason] = []
     seen: set[str] = set()
     for row in rows:
         for group in row.groups:
