@@ -113,7 +113,7 @@ async def test_upgrade_fee_is_priced_on_its_submission_day(client, monkeypatch):
     it, charged the price quoted on submission."""
     from dataclasses import replace
 
-    from api.billing import tariffs
+    from api.fees import tariffs
     from tests.api.helpers import jpeg
 
     today = today_jst()
