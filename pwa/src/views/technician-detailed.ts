@@ -76,7 +76,7 @@ export function detailedTab(p: TechnicianPage): TemplateResult {
           ${field({ name: `education.${r.key}.graduated_on`, label: `${t("me.graduated_on")} ${i + 1}`, type: "date", value: r.value.graduated_on ?? "", errors: p.main.status.errors })}
           <button type="button" class="link" @click=${() => { p.detailedRows.education = p.detailedRows.education.filter((x) => x !== r); update(); }}>${t("me.remove_row")}</button>
         </div>`)}
-        <button type="button" @click=${() => { p.detailedRows.education = [...p.detailedRows.education, ...rows<Education>([{ school: "" }])]; update(); }}>${t("me.add_row")}: ${t("me.education")}</button>
+        <button type="button" @click=${() => { p.detailedRows.education = [...p.detailedRows.education, ...rows<Education>([{ school: "", department: null, graduated_on: null }])]; update(); }}>${t("me.add_row")}: ${t("me.education")}</button>
       </fieldset>
       <button type="submit" ?disabled=${p.main.status.busy || !detailEditable}>${t("me.save_detailed")}</button>
     </form>
