@@ -1,5 +1,6 @@
-// Small helpers shared by the site, work-record, report and 経審 views: a status per form on pages with several
-// forms, sending a form through the outbox, reading a form, and downloading the API's CSV/PDF files.
+// The one form-submission path of every view (Form.run: busy, the API's field errors, the error summary focused;
+// Form.send: the same through the outbox), a Form per form on pages with several (Forms), reading a form, and
+// downloading the API's CSV/PDF files.
 
 import { getFile, NetworkError } from "./api";
 import { flash, update } from "./app";
@@ -8,62 +9,126 @@ import { requestJob, RequestPayload } from "./jobs";
 import { submit } from "./outbox";
 import { emptyStatus, FormStatus, statusFromError } from "./ui";
 
-/** One FormStatus per form on a page, keyed by the form's prefix. */
-export class Forms {
-  private map = new Map<string, FormStatus>();
+/** What a form does on a refusal beyond showing the API's field errors. */
+export interface RunOptions {
+  /** The message when the request never reached the server (a NetworkError), instead of "cannot reach the server". */
+  offline?: string;
+  /** Without a connection the request is not even tried: this message is shown instead (logging in and the like). */
+  needsConnection?: string;
+  /** The API names its own fields (start_at); the form may ask for them differently (a date and a time). */
+  rename?: Record<string, string>;
+  /** A view's own reading of some refusals (a 401 at login is "wrong ID or password"); null: the usual one. */
+  refusal?: (e: unknown) => FormStatus | null;
+}
 
-  get(key: string): FormStatus {
-    return this.map.get(key) ?? emptyStatus();
-  }
+/** What became of a form's request; `error` is the refusal (none when the request was not even tried). */
+export type Sent<T> = { state: "done"; result: T } | { state: "queued" } | { state: "failed"; error?: unknown };
 
-  set(key: string, status: FormStatus): void {
-    this.map.set(key, status);
+/**
+ * One form's status (its field errors, a message, busy) and the one way it is sent: `run` marks the form busy while
+ * the request runs (the submit button is disabled), clears the status when it succeeds, and on a refusal shows the
+ * API's field errors with the form's error summary focused. `prefix` is the errorSummary prefix of the form's fields.
+ */
+export class Form {
+  status: FormStatus = emptyStatus();
+
+  constructor(readonly prefix = "") {}
+
+  set(status: FormStatus): void {
+    this.status = status;
     update();
   }
 
   /** Show errors found before sending (required fields and the like). */
-  invalid(key: string, errors: Record<string, string>, message: string | null = null): void {
-    this.set(key, { errors, message, busy: false });
-    focusSummary(key);
+  invalid(errors: Record<string, string>, message: string | null = null): void {
+    this.set({ errors, message, busy: false });
+    focusSummary(this.prefix);
+  }
+
+  /** Show a refusal (or a failure to reach the server) and focus the error summary. */
+  fail(e: unknown, opts: RunOptions = {}): void {
+    const st = opts.refusal?.(e) ?? (e instanceof NetworkError && opts.offline
+      ? { errors: {}, message: opts.offline, busy: false } : statusFromError(e));
+    for (const [from, to] of Object.entries(opts.rename ?? {})) {
+      if (st.errors[from] === undefined) continue;
+      st.errors[to] = st.errors[to] ? `${st.errors[to]} ${st.errors[from]}` : st.errors[from];
+      delete st.errors[from];
+    }
+    this.set(st);
+    focusSummary(this.prefix);
+  }
+
+  /** Run the form's request: busy while it runs, the status cleared when it succeeds, the refusal shown when not. */
+  async run<T>(work: () => Promise<T>, opts: RunOptions = {}): Promise<Sent<T>> {
+    if (opts.needsConnection && !navigator.onLine) {
+      this.invalid({}, opts.needsConnection);
+      return { state: "failed" };
+    }
+    this.set({ ...emptyStatus(), busy: true });
+    try {
+      const result = await work();
+      this.set(emptyStatus());
+      return { state: "done", result };
+    } catch (e) {
+      this.fail(e, opts);
+      return { state: "failed", error: e };
+    }
+  }
+
+  /** Send a write through the outbox (queued when offline: the "kept in the outbox" notice is shown). */
+  async send<T = unknown>(label: { ja: string; en: string }, payload: RequestPayload, opts: RunOptions = {}): Promise<Sent<T>> {
+    const sent = await this.run(() => submit<T>(requestJob(label, payload)), opts);
+    if (sent.state !== "done") return sent;
+    if (sent.result.queued) {
+      flash(t("me.queued"), "info");
+      return { state: "queued" };
+    }
+    return { state: "done", result: sent.result.result };
   }
 }
 
-/** Focus one form's error summary (errorSummary(status, fields, prefix) gives it the id error-summary-<prefix>). */
-export function focusSummary(prefix: string): void {
-  requestAnimationFrame(() => document.getElementById(`error-summary-${prefix}`)?.focus());
+/** One Form per form on a page, keyed by the form's prefix. */
+export class Forms {
+  private map = new Map<string, Form>();
+
+  form(key: string): Form {
+    let f = this.map.get(key);
+    if (!f) this.map.set(key, (f = new Form(key)));
+    return f;
+  }
+
+  get(key: string): FormStatus {
+    return this.map.get(key)?.status ?? emptyStatus();
+  }
+
+  set(key: string, status: FormStatus): void {
+    this.form(key).set(status);
+  }
+
+  /** Show errors found before sending (required fields and the like). */
+  invalid(key: string, errors: Record<string, string>, message: string | null = null): void {
+    this.form(key).invalid(errors, message);
+  }
+
+  run<T>(key: string, work: () => Promise<T>, opts: RunOptions = {}): Promise<Sent<T>> {
+    return this.form(key).run(work, opts);
+  }
 }
 
-export type Sent<T> = { state: "done"; result: T } | { state: "queued" } | { state: "failed" };
+/** Focus one form's error summary (errorSummary(status, fields, prefix) gives it the id error-summary[-<prefix>]). */
+export function focusSummary(prefix: string): void {
+  requestAnimationFrame(() => document.getElementById(prefix ? `error-summary-${prefix}` : "error-summary")?.focus());
+}
 
 /**
  * Send a write through the outbox (queued when offline), with the form's status kept in `forms[key]`.
  * On a refusal the form shows the API's field errors; when queued, the "kept in the outbox" notice is shown.
  */
-export async function send<T = unknown>(
+export function send<T = unknown>(
   forms: Forms, key: string, label: { ja: string; en: string }, payload: RequestPayload,
   rename: Record<string, string> = {},
 ): Promise<Sent<T>> {
-  forms.set(key, { ...emptyStatus(), busy: true });
-  try {
-    const outcome = await submit<T>(requestJob(label, payload));
-    forms.set(key, emptyStatus());
-    if (outcome.queued) {
-      flash(t("me.queued"), "info");
-      return { state: "queued" };
-    }
-    return { state: "done", result: outcome.result };
-  } catch (e) {
-    const st = statusFromError(e);
-    // The API names its own fields (start_at); the form may ask for them differently (a date and a time).
-    for (const [from, to] of Object.entries(rename)) {
-      if (st.errors[from] === undefined) continue;
-      st.errors[to] = st.errors[to] ? `${st.errors[to]} ${st.errors[from]}` : st.errors[from];
-      delete st.errors[from];
-    }
-    forms.set(key, st);
-    focusSummary(key);
-    return { state: "failed" };
-  }
+  return forms.form(key).send<T>(label, payload, { rename });
 }
 
 /** The form's values as trimmed strings (empty when missing). */

@@ -3,35 +3,23 @@
 
 import { html } from "lit-html";
 import { api, session } from "../api";
-import { navigate, update, View } from "../app";
+import { navigate, View } from "../app";
 import { codeMessage, t } from "../i18n";
-import { emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, statusFromError } from "../ui";
+import { Form } from "../forms";
+import { errorSummary, field } from "../ui";
 import { homeFor } from "./login";
 
-function fail(e: unknown): FormStatus {
-  const s = statusFromError(e);
-  update();
-  focusErrorSummary();
-  return s;
-}
-
 export function forgotView(): View {
-  let status: FormStatus = emptyStatus();
+  const form = new Form();
   let sent = false;
 
   async function onSubmit(ev: Event) {
     ev.preventDefault();
     const fd = new FormData(ev.target as HTMLFormElement);
-    status = { ...emptyStatus(), busy: true };
-    update();
-    try {
+    await form.run(async () => {
       await api("POST", "/auth/password-reset", { json: { login: String(fd.get("login") || "").trim() }, auth: false });
       sent = true;
-      status = emptyStatus();
-      update();
-    } catch (e) {
-      status = fail(e);
-    }
+    });
   }
 
   return {
@@ -42,10 +30,10 @@ export function forgotView(): View {
         ? html`<p class="notice paid" role="status" data-testid="reset-sent">${t("acct.forgot_sent")}</p>
             <p>${t("acct.no_mail_hint")}</p><p><a href="/login">${t("acct.back_to_login")}</a></p>`
         : html`<p>${t("acct.forgot_intro")}</p>
-            ${errorSummary(status, ["login"])}
+            ${errorSummary(form.status, ["login"])}
             <form @submit=${onSubmit} novalidate>
-              ${field({ name: "login", label: t("acct.login_or_mail"), required: true, autocomplete: "username", errors: status.errors })}
-              <button class="primary" type="submit" ?disabled=${status.busy}>${t("acct.forgot_submit")}</button>
+              ${field({ name: "login", label: t("acct.login_or_mail"), required: true, autocomplete: "username", errors: form.status.errors })}
+              <button class="primary" type="submit" ?disabled=${form.status.busy}>${t("acct.forgot_submit")}</button>
             </form>
             <p class="hint">${t("acct.no_mail_hint")}</p>`}
     </section>`,
@@ -57,20 +45,16 @@ export function resetView(): View {
   // access logs and Referer headers. It is taken off the address bar at once.
   const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? "";
   if (location.hash) history.replaceState(null, "", location.pathname);
-  let status: FormStatus = emptyStatus();
+  const form = new Form();
 
   async function onSubmit(ev: Event) {
     ev.preventDefault();
     const fd = new FormData(ev.target as HTMLFormElement);
-    status = { ...emptyStatus(), busy: true };
-    update();
-    try {
+    await form.run(async () => {
       await api("POST", "/auth/password-reset/confirm", { json: { token, password: String(fd.get("password") || "") }, auth: false });
       session.clear();
       await navigate("/login", { flash: { kind: "ok", text: t("acct.reset_done") }, replace: true });
-    } catch (e) {
-      status = fail(e);
-    }
+    });
   }
 
   return {
@@ -79,10 +63,10 @@ export function resetView(): View {
       <h1 tabindex="-1">${t("acct.reset_title")}</h1>
       ${token
         ? html`<p>${t("acct.reset_intro")}</p>
-            ${errorSummary(status, ["password"])}
+            ${errorSummary(form.status, ["password"])}
             <form @submit=${onSubmit} novalidate data-testid="reset-form">
-              ${field({ name: "password", label: t("acct.new_password"), type: "password", required: true, autocomplete: "new-password", errors: status.errors })}
-              <button class="primary" type="submit" ?disabled=${status.busy}>${t("acct.reset_submit")}</button>
+              ${field({ name: "password", label: t("acct.new_password"), type: "password", required: true, autocomplete: "new-password", errors: form.status.errors })}
+              <button class="primary" type="submit" ?disabled=${form.status.busy}>${t("acct.reset_submit")}</button>
             </form>
             <p><a href="/forgot">${t("acct.ask_again")}</a></p>`
         : html`<p class="notice returned" role="alert">${codeMessage("reset_token_invalid")}</p>
@@ -92,23 +76,19 @@ export function resetView(): View {
 }
 
 export function passwordView(): View {
-  let status: FormStatus = emptyStatus();
+  const form = new Form();
   const forced = !!session.me?.must_change_password;
 
   async function onSubmit(ev: Event) {
     ev.preventDefault();
     const fd = new FormData(ev.target as HTMLFormElement);
-    status = { ...emptyStatus(), busy: true };
-    update();
-    try {
+    await form.run(async () => {
       await api("POST", "/auth/password", {
         json: { current_password: String(fd.get("current_password") || ""), new_password: String(fd.get("new_password") || "") },
       });
       if (session.me) session.set({ ...session.me, must_change_password: false });
       await navigate(homeFor(session.me), { flash: { kind: "ok", text: t("acct.changed") }, replace: true });
-    } catch (e) {
-      status = fail(e);
-    }
+    });
   }
 
   return {
@@ -116,11 +96,11 @@ export function passwordView(): View {
     render: () => html`<section class="narrow">
       <h1 tabindex="-1">${t(forced ? "acct.first_title" : "acct.change_title")}</h1>
       <p data-testid="password-intro">${t(forced ? "acct.first_intro" : "acct.change_intro")}</p>
-      ${errorSummary(status, ["current_password", "new_password"])}
+      ${errorSummary(form.status, ["current_password", "new_password"])}
       <form @submit=${onSubmit} novalidate data-testid="password-form">
-        ${field({ name: "current_password", label: t("acct.current_password"), type: "password", required: true, autocomplete: "current-password", errors: status.errors })}
-        ${field({ name: "new_password", label: t("acct.new_password"), type: "password", required: true, autocomplete: "new-password", errors: status.errors })}
-        <button class="primary" type="submit" ?disabled=${status.busy}>${t("acct.change_submit")}</button>
+        ${field({ name: "current_password", label: t("acct.current_password"), type: "password", required: true, autocomplete: "current-password", errors: form.status.errors })}
+        ${field({ name: "new_password", label: t("acct.new_password"), type: "password", required: true, autocomplete: "new-password", errors: form.status.errors })}
+        <button class="primary" type="submit" ?disabled=${form.status.busy}>${t("acct.change_submit")}</button>
       </form>
     </section>`,
   };

@@ -7,15 +7,13 @@
 
 import { html, nothing, TemplateResult } from "lit-html";
 import { api, FormPart } from "../api";
-import { navigate, update, View } from "../app";
+import { navigate, View } from "../app";
 import { IDENTITY_FIELDS, identitySections, readIdentity, withoutNulls } from "../identity";
 import { t } from "../i18n";
 import { fillForm, LicenceFill } from "../licence";
 import { industries, prefectures } from "../masters";
-import {
-  checkbox, emptyStatus, Errors, errorSummary, field, fileFrom, focusErrorSummary, FormStatus, photoField,
-  industriesField, requiredErrors, statusFromError,
-} from "../ui";
+import { Form } from "../forms";
+import { checkbox, Errors, errorSummary, field, fileFrom, photoField, industriesField, requiredErrors } from "../ui";
 import { agentTabs, myAgent } from "./agent";
 
 const SCANS = ["scan_1", "scan_2", "scan_3"];
@@ -62,7 +60,7 @@ function counterView(o: {
   read: (form: HTMLFormElement, errors: Errors) => { data: Record<string, unknown>; files: [string, FormPart][] };
   licence?: LicenceFill;
 }): View {
-  let status: FormStatus = emptyStatus();
+  const sending = new Form();
   let values: Record<string, unknown> = {};
 
   async function onSubmit(ev: Event) {
@@ -72,26 +70,15 @@ function counterView(o: {
     const own = o.read(form, errors);
     const consent = readConsent(form, errors);
     values = { ...own.data, ...consent.data };
-    if (Object.keys(errors).length) {
-      status = { errors, message: null, busy: false };
-      update();
-      focusErrorSummary();
-      return;
-    }
-    status = { ...emptyStatus(), busy: true };
-    update();
-    try {
+    if (Object.keys(errors).length) return sending.invalid(errors);
+    // Nothing is written on a refusal (one request): the form shows what to fix and keeps the input.
+    await sending.run(async () => {
       const agent = await myAgent();
       const out = await api<{ id: number }>("POST", `/agents/${agent.id}/${o.kind === "technician" ? "technicians" : "businesses"}`, {
         form: [["data", JSON.stringify({ ...own.data, ...consent.data })], ...own.files, ...consent.files],
       });
       await navigate(`/agent/filings/${out.id}`, { flash: { kind: "ok", text: t("ag.filed") } });
-    } catch (e) {
-      // Nothing was written (one request): the form shows what to fix and keeps the input.
-      status = statusFromError(e);
-      update();
-      focusErrorSummary();
-    }
+    });
   }
 
   return {
@@ -101,11 +88,11 @@ function counterView(o: {
       ${agentTabs(o.kind)}
       <p>${o.intro()}</p>
       ${o.licence ? o.licence.render() : nothing}
-      ${errorSummary(status, [...o.fields, ...CONSENT_FIELDS])}
+      ${errorSummary(sending.status, [...o.fields, ...CONSENT_FIELDS])}
       <form id="agent-form" @submit=${onSubmit} novalidate>
-        ${o.body(values, status.errors)}
-        ${consentSection(values, status.errors)}
-        <button class="primary" type="submit" ?disabled=${status.busy} data-testid="agent-submit">${t("ag.submit")}</button>
+        ${o.body(values, sending.status.errors)}
+        ${consentSection(values, sending.status.errors)}
+        <button class="primary" type="submit" ?disabled=${sending.status.busy} data-testid="agent-submit">${t("ag.submit")}</button>
       </form>
     </section>`,
   };

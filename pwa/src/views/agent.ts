@@ -9,7 +9,7 @@ import { api, get } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { Forms, values } from "../forms";
 import { formatDate, formatDateTime, t, tr } from "../i18n";
-import { authImg, badge, emptyStatus, errorSummary, field, fileFrom, photoField, statusFromError } from "../ui";
+import { authImg, badge, errorSummary, field, fileFrom, photoField } from "../ui";
 
 export interface Agent { id: number; name: string; kind: string; prefecture: string | null; active: boolean }
 interface Application {
@@ -94,16 +94,10 @@ export async function agentFilingView(pk: number): Promise<View> {
   let photoVersion = 0;
 
   async function act(name: string, fn: () => Promise<Filing>, done: string) {
-    forms.set(name, { ...emptyStatus(), busy: true });
-    update();
-    try {
-      filing = await fn();
-      forms.set(name, emptyStatus());
-      flash(done);
-    } catch (e) {
-      forms.set(name, statusFromError(e));
-      update();
-    }
+    const sent = await forms.run(name, fn);
+    if (sent.state !== "done") return;
+    filing = sent.result;
+    flash(done);
   }
 
   const onAddress = (e: Event) => {

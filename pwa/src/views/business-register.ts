@@ -7,9 +7,8 @@ import { feeNotice, quote, Quote } from "../fees";
 import { t } from "../i18n";
 import { industries, prefectures } from "../masters";
 import type { Business, Me } from "../types";
-import {
-  checkbox, emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, industriesField, requiredErrors, statusFromError,
-} from "../ui";
+import { Form } from "../forms";
+import { checkbox, errorSummary, field, industriesField, requiredErrors } from "../ui";
 
 const FIELDS = [
   "name", "name_kana", "corporate_number", "capital_yen", "sole_proprietor", "permit_number", "permitted_industries",
@@ -18,7 +17,7 @@ const FIELDS = [
 ];
 
 export function businessRegisterView(): View {
-  let status: FormStatus = emptyStatus();
+  const sending = new Form();
   let values: Record<string, unknown> = {};
   // 事業者登録料 by capital band, as charged if the application is submitted today; requoted as the form changes.
   let fee: Quote | null | undefined;
@@ -44,12 +43,7 @@ export function businessRegisterView(): View {
     values.permitted_industries = fd.getAll("permitted_industries").map(String);
     values.sole_proprietor = fd.get("sole_proprietor") === "true";
     const errors = requiredErrors(form);
-    if (Object.keys(errors).length) {
-      status = { errors, message: null, busy: false };
-      update();
-      focusErrorSummary();
-      return;
-    }
+    if (Object.keys(errors).length) return sending.invalid(errors);
     const capital = s("capital_yen").replace(/[,，\s]/g, "");
     const body: Record<string, unknown> = {
       name: s("name"), name_kana: s("name_kana"),
@@ -63,25 +57,13 @@ export function businessRegisterView(): View {
     if (capital) body.capital_yen = /^\d+$/.test(capital) ? Number(capital) : capital;
     if (s("permit_number")) body.permit_number = s("permit_number");
     if (s("admin.email")) (body.admin as Record<string, unknown>).email = s("admin.email");
-    if (!navigator.onLine) {
-      status = { errors: {}, message: t("biz.offline"), busy: false };
-      update();
-      focusErrorSummary();
-      return;
-    }
-    status = { ...emptyStatus(), busy: true };
-    update();
-    try {
-      // Not queued offline: the answer (the token) is needed at once, and a firm registers from an office.
+    // Not queued offline: the answer (the token) is needed at once, and a firm registers from an office.
+    await sending.run(async () => {
       await api<{ business: Business }>("POST", "/businesses", { json: body, auth: false, headers: COOKIE_SESSION });
       const me = await api<Me>("GET", "/auth/me");
       session.set(me);
       await navigate("/firm", { flash: { kind: "ok", text: t("biz.done") } });
-    } catch (e) {
-      status = statusFromError(e);
-      update();
-      focusErrorSummary();
-    }
+    }, { needsConnection: t("biz.offline") });
   }
 
   const ins = (): [string, string][] => (["enrolled", "exempt", "not_enrolled"] as const).map((v) => [v, t(`ins.${v}`)]);
@@ -89,12 +71,12 @@ export function businessRegisterView(): View {
   return {
     title: () => t("biz.title"),
     render: () => {
-      const errors = status.errors;
+      const errors = sending.status.errors;
       const chosen = new Set((values.permitted_industries as string[] | undefined) ?? []);
       return html`<section>
         <h1 tabindex="-1">${t("biz.title")}</h1>
         <p>${t("biz.intro")}</p>
-        ${errorSummary(status, FIELDS)}
+        ${errorSummary(sending.status, FIELDS)}
         <form @submit=${onSubmit} @change=${(e: Event) => requote(e.currentTarget as HTMLFormElement)} novalidate>
           <fieldset>
             <legend>${t("biz.section_firm")}</legend>
@@ -137,7 +119,7 @@ export function businessRegisterView(): View {
             ${field({ name: "admin.email", label: t("f.email"), type: "email", value: v("admin.email"), errors })}
           </fieldset>
           ${feeNotice(fee)}
-          <button class="primary" type="submit" ?disabled=${status.busy}>${t("biz.submit")}</button>
+          <button class="primary" type="submit" ?disabled=${sending.status.busy}>${t("biz.submit")}</button>
         </form>
       </section>`;
     },

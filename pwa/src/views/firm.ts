@@ -5,12 +5,11 @@ import { html, nothing } from "lit-html";
 import { get, session } from "../api";
 import { flash, update, View } from "../app";
 import { formatDate, formatDateTime, formatYen, t, tr } from "../i18n";
-import { requestJob } from "../jobs";
 import { industryName, prefectureName } from "../masters";
-import { submit } from "../outbox";
 import type { Account, Business, TechnicianSummary } from "../types";
 import { firmTabs } from "./firm-tabs";
-import { badge, dl, emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, statusFromError } from "../ui";
+import { Forms, send } from "../forms";
+import { badge, dl, errorSummary, field } from "../ui";
 
 function businessPk(): number {
   const pk = session.me?.business_pk;
@@ -74,8 +73,7 @@ export { employeesView } from "./firm-employees";
 export async function accountsView(): Promise<View> {
   const pk = businessPk();
   let accounts = await get<Account[]>(`/businesses/${pk}/accounts`);
-  let adminStatus: FormStatus = emptyStatus();
-  let siteStatus: FormStatus = emptyStatus();
+  const forms = new Forms(); // "admin-" and "site-"
   const myTier = session.me?.admin_tier ?? 0;
 
   async function reload() {
@@ -96,32 +94,23 @@ export async function accountsView(): Promise<View> {
       const email = String(fd.get("email") || "").trim();
       if (email) body.email = email;
       if (kind === "admins") body.tier = Number(fd.get("tier") || myTier + 1);
-      const setStatus = (s: FormStatus) => (kind === "admins" ? (adminStatus = s) : (siteStatus = s));
-      setStatus({ ...emptyStatus(), busy: true });
-      update();
-      try {
-        const label = kind === "admins"
-          ? { ja: `管理者IDの追加（${body.login}）`, en: `New admin ID (${body.login})` }
-          : { ja: `現場管理者IDの追加（${body.login}）`, en: `New site-manager ID (${body.login})` };
-        const outcome = await submit(requestJob(label, { method: "POST", path: `/businesses/${pk}/${kind}`, json: body }));
-        setStatus(emptyStatus());
-        form.reset();
-        if (outcome.queued) flash(t("me.queued"), "info");
-        else {
-          await reload();
-          flash(t("firm.added", { login: String(body.login) }));
-        }
-      } catch (e) {
-        setStatus(statusFromError(e));
-        update();
-        focusErrorSummary();
+      const label = kind === "admins"
+        ? { ja: `管理者IDの追加（${body.login}）`, en: `New admin ID (${body.login})` }
+        : { ja: `現場管理者IDの追加（${body.login}）`, en: `New site-manager ID (${body.login})` };
+      const sent = await send(forms, kind === "admins" ? "admin-" : "site-", label, { method: "POST", path: `/businesses/${pk}/${kind}`, json: body });
+      if (sent.state === "failed") return;
+      form.reset();
+      if (sent.state === "done") {
+        await reload();
+        flash(t("firm.added", { login: String(body.login) }));
       }
     };
   }
 
   const tiers = [1, 2, 3].filter((n) => n > myTier);
-  const subForm = (kind: "admins" | "site-managers", st: FormStatus) => {
+  const subForm = (kind: "admins" | "site-managers") => {
     const prefix = kind === "admins" ? "admin-" : "site-";
+    const st = forms.get(prefix);
     return html`
     ${errorSummary(st, ["login", "password", "display_name", "email", "tier"], prefix)}
     <form @submit=${onAdd(kind)} novalidate>
@@ -153,13 +142,13 @@ export async function accountsView(): Promise<View> {
           ? html`<section class="card" aria-labelledby="add-admin-h" id="add-admin">
               <h2 id="add-admin-h">${t("firm.add_admin")}</h2>
               <p class="hint">${t("firm.add_admin_note")}</p>
-              ${subForm("admins", adminStatus)}
+              ${subForm("admins")}
             </section>`
           : nothing}
         <section class="card" aria-labelledby="add-site-h" id="add-site-manager">
           <h2 id="add-site-h">${t("firm.add_site_manager")}</h2>
           <p class="hint">${t("firm.add_site_manager_note")}</p>
-          ${subForm("site-managers", siteStatus)}
+          ${subForm("site-managers")}
         </section>
       </div>
     </section>`,

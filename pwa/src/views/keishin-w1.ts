@@ -70,9 +70,7 @@ export async function keishinW1View(): Promise<View> {
     if (Object.keys(errors).length) return forms.invalid("w1-", errors);
     Object.assign(cond, { base_date: v("base_date"), fiscal_year_start: v("fiscal_year_start"),
       pledge_submitted: new FormData(form).get("pledge_submitted") === "true", engineers, engineer_value: engineerValue });
-    forms.set("w1-", { errors: {}, message: null, busy: true });
-    await load();
-    forms.set("w1-", { errors: {}, message: null, busy: false });
+    await forms.run("w1-", load);
   }
 
   return {

@@ -137,9 +137,7 @@ export async function keishinWorksView(): Promise<View> {
     if (Object.keys(errors).length) return forms.invalid("kw-", errors);
     Object.assign(cond, { base_date: v("base_date"), fiscal_year_end: v("fiscal_year_end"), averaging_years: v("averaging_years"),
       application_date: v("application_date"), industries: chosen });
-    forms.set("kw-", { errors: {}, message: null, busy: true });
-    await loadWorks();
-    forms.set("kw-", { errors: {}, message: null, busy: false });
+    await forms.run("kw-", loadWorks);
   }
 
   async function dl_(key: string, path: string) {

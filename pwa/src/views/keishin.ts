@@ -63,9 +63,7 @@ export async function keishinStaffView(): Promise<View> {
     if (!chosen.length) errors.industries = t("keishin.choose_industry");
     if (Object.keys(errors).length) return forms.invalid("ks-", errors);
     Object.assign(cond, { base_date: v("base_date"), application_date: v("application_date"), industries: chosen });
-    forms.set("ks-", { errors: {}, message: null, busy: true });
-    await loadStaff();
-    forms.set("ks-", { errors: {}, message: null, busy: false });
+    await forms.run("ks-", loadStaff);
   }
 
   async function onEmployment(ev: SubmitEvent, e: TechnicianSummary) {

@@ -9,7 +9,7 @@ import { api, ApiError, get, session } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { addMonths, download, Forms, todayJst, values } from "../forms";
 import { codeMessage, formatDate, formatDateTime, t } from "../i18n";
-import { emptyStatus, errorSummary, field, fileFrom, requiredErrors, statusFromError } from "../ui";
+import { errorSummary, field, fileFrom, requiredErrors } from "../ui";
 import { firmTabs } from "./firm";
 
 interface Row {
@@ -64,28 +64,22 @@ export async function kentaikyoView(query: URLSearchParams): Promise<View> {
     const errors = requiredErrors(form);
     if (Object.keys(errors).length) return forms.invalid("ka-", errors);
     const technician_id = v("technician_id"), site_id = v("site_id");
-    forms.set("ka-", { ...emptyStatus(), busy: true });
-    try {
-      m = await api<Month>("POST", `${base}/adjustments`, {
-        json: { technician_id, site_id, work_date: v("work_date"), worked: v("worked") === "true", reason: v("reason") } });
-      forms.set("ka-", emptyStatus());
-      form.reset();
-      flash(t("kt.adjusted"));
-    } catch (e) {
-      forms.set("ka-", statusFromError(e));
-    }
+    const sent = await forms.run("ka-", () => api<Month>("POST", `${base}/adjustments`, {
+      json: { technician_id, site_id, work_date: v("work_date"), worked: v("worked") === "true", reason: v("reason") } }));
+    if (sent.state !== "done") return;
+    m = sent.result;
+    form.reset();
+    flash(t("kt.adjusted"));
   }
 
   async function onConfirm() {
     if (!confirm(t("kt.confirm_ask", { month }))) return;
-    forms.set("kc-", { ...emptyStatus(), busy: true });
-    try {
-      m = await api<Month>("POST", `${base}/confirm`, { json: { month } });
-      forms.set("kc-", emptyStatus());
+    const sent = await forms.run("kc-", () => api<Month>("POST", `${base}/confirm`, { json: { month } }));
+    if (sent.state === "done") {
+      m = sent.result;
       flash(t("kt.confirmed", { month }));
-    } catch (e) {
-      forms.set("kc-", statusFromError(e));
-      if (e instanceof ApiError && e.code === "kentaikyo_month_confirmed") await reload();
+    } else if (sent.state === "failed" && sent.error instanceof ApiError && sent.error.code === "kentaikyo_month_confirmed") {
+      await reload();
     }
   }
 
@@ -95,23 +89,20 @@ export async function kentaikyoView(query: URLSearchParams): Promise<View> {
     const file = fileFrom(form, "file");
     importLines = [];
     if (!file) return forms.invalid("ki-", { file: t("err.required") });
-    forms.set("ki-", { ...emptyStatus(), busy: true });
-    try {
-      const out = await api<Imported>("POST", `${base}/imports`, { form: [["file", file], ["filename", file.filename]] });
-      forms.set("ki-", emptyStatus());
-      form.reset();
-      flash(t("kt.imported", { rows: out.rows, days: out.days, have: out.already_recorded, n: out.candidates }));
-      await reload();
-    } catch (e) {
-      if (e instanceof ApiError && e.code === "import_rows_invalid") {
+    const sent = await forms.run("ki-", () => api<Imported>("POST", `${base}/imports`, { form: [["file", file], ["filename", file.filename]] }), {
+      refusal: (e) => {
+        if (!(e instanceof ApiError && e.code === "import_rows_invalid")) return null;
         // Every bad row, by line and column, in the user's language where the code has a text.
         importLines = (e.fields as { field: string; message: string; code?: string }[]).map((f) =>
           `${f.field.replace(/^line (\d+)/, "$1 行目")}: ${(f.code && codeMessage(f.code)) || f.message}`);
-        forms.set("ki-", { errors: {}, message: codeMessage(e.code), busy: false });
-      } else {
-        forms.set("ki-", statusFromError(e));
-      }
-    }
+        return { errors: {}, message: codeMessage(e.code), busy: false };
+      },
+    });
+    if (sent.state !== "done") return;
+    const out = sent.result;
+    form.reset();
+    flash(t("kt.imported", { rows: out.rows, days: out.days, have: out.already_recorded, n: out.candidates }));
+    await reload();
   }
 
   function table(): TemplateResult {

@@ -1,10 +1,11 @@
 import { html } from "lit-html";
 import { api, ApiError, COOKIE_SESSION, session } from "../api";
-import { navigate, update, View } from "../app";
+import { navigate, View } from "../app";
 import { ensureDeviceKey } from "../phonekey";
 import { t } from "../i18n";
 import type { Me } from "../types";
-import { emptyStatus, errorSummary, field, focusErrorSummary, FormStatus, statusFromError } from "../ui";
+import { Form } from "../forms";
+import { errorSummary, field } from "../ui";
 
 export function homeFor(me: Me | null): string {
   switch (me?.role) {
@@ -24,22 +25,13 @@ export function homeFor(me: Me | null): string {
 }
 
 export function loginView(query: URLSearchParams): View {
-  let status: FormStatus = emptyStatus();
+  const form = new Form();
   const next = query.get("next");
 
   async function onSubmit(ev: Event) {
     ev.preventDefault();
-    const form = ev.target as HTMLFormElement;
-    const fd = new FormData(form);
-    if (!navigator.onLine) {
-      status = { errors: {}, message: t("login.offline"), busy: false };
-      update();
-      focusErrorSummary();
-      return;
-    }
-    status = { ...emptyStatus(), busy: true };
-    update();
-    try {
+    const fd = new FormData(ev.target as HTMLFormElement);
+    await form.run(async () => {
       const out = await api<{ account: Me }>("POST", "/auth/login", {
         json: { login: String(fd.get("login") || "").trim(), password: String(fd.get("password") || "") },
         auth: false,
@@ -51,13 +43,10 @@ export function loginView(query: URLSearchParams): View {
       // The phone's key for check-ins kept offline (docs/phone.md): made now, while there is a connection.
       if (out.account.role === "technician") await ensureDeviceKey().catch(() => null);
       await navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : homeFor(out.account), { replace: true });
-    } catch (e) {
-      status = e instanceof ApiError && e.status === 401
-        ? { errors: {}, message: t("login.failed"), busy: false }
-        : statusFromError(e);
-      update();
-      focusErrorSummary();
-    }
+    }, {
+      needsConnection: t("login.offline"),
+      refusal: (e) => (e instanceof ApiError && e.status === 401 ? { errors: {}, message: t("login.failed"), busy: false } : null),
+    });
   }
 
   return {
@@ -65,11 +54,11 @@ export function loginView(query: URLSearchParams): View {
     render: () => html`
       <section class="narrow">
         <h1 tabindex="-1">${t("login.title")}</h1>
-        ${errorSummary(status, ["login", "password"])}
+        ${errorSummary(form.status, ["login", "password"])}
         <form @submit=${onSubmit} novalidate>
-          ${field({ name: "login", label: t("login.login"), required: true, autocomplete: "username", errors: status.errors })}
-          ${field({ name: "password", label: t("login.password"), type: "password", required: true, autocomplete: "current-password", errors: status.errors })}
-          <button class="primary" type="submit" ?disabled=${status.busy}>${t("login.submit")}</button>
+          ${field({ name: "login", label: t("login.login"), required: true, autocomplete: "username", errors: form.status.errors })}
+          ${field({ name: "password", label: t("login.password"), type: "password", required: true, autocomplete: "current-password", errors: form.status.errors })}
+          <button class="primary" type="submit" ?disabled=${form.status.busy}>${t("login.submit")}</button>
         </form>
         <p><a href="/forgot" data-testid="forgot-link">${t("acct.forgot_link")}</a></p>
         <div class="card subtle">

@@ -4,12 +4,12 @@
 // 全銀 振込入金通知 file is imported here too, with what became of each of its lines.
 
 import { html, nothing, TemplateResult } from "lit-html";
-import { api, get, NetworkError } from "../api";
+import { api, get } from "../api";
 import { flash, update, View } from "../app";
 import type { BankImport, Invoice, PaymentException } from "../billing-types";
-import { Forms, focusSummary, send, values } from "../forms";
+import { Forms, send, values } from "../forms";
 import { formatDate, formatDateTime, formatYen, t, tr } from "../i18n";
-import { badge, dl, emptyStatus, errorSummary, field, fileFrom, requiredErrors, statusFromError } from "../ui";
+import { badge, dl, errorSummary, field, fileFrom, requiredErrors } from "../ui";
 
 type Action = "assign" | "split" | "refund";
 const SPLIT_ROWS = [0, 1, 2];
@@ -95,21 +95,13 @@ export async function paymentsView(query: URLSearchParams): Promise<View> {
     const form = ev.target as HTMLFormElement;
     const file = fileFrom(form, "file");
     if (!file) return forms.invalid("bank-", { file: t("corr.file_required") });
-    if (!navigator.onLine) {
-      forms.set("bank-", { errors: {}, message: t("corr.import_offline"), busy: false });
-      return focusSummary("bank-");
-    }
-    forms.set("bank-", { ...emptyStatus(), busy: true });
-    try {
-      imported = await api<BankImport>("POST", "/admin/payments/bank-imports", { form: [["file", file], ["filename", file.filename]] });
-      forms.set("bank-", emptyStatus());
-      form.reset();
-      await reload();
-      requestAnimationFrame(() => document.getElementById("import-result")?.focus());
-    } catch (e) {
-      forms.set("bank-", e instanceof NetworkError ? { errors: {}, message: t("app.network_error"), busy: false } : statusFromError(e));
-      focusSummary("bank-");
-    }
+    const sent = await forms.run("bank-", () => api<BankImport>("POST", "/admin/payments/bank-imports", { form: [["file", file], ["filename", file.filename]] }),
+      { needsConnection: t("corr.import_offline") });
+    if (sent.state !== "done") return;
+    imported = sent.result;
+    form.reset();
+    await reload();
+    requestAnimationFrame(() => document.getElementById("import-result")?.focus());
   }
 
   function actionForm(e: PaymentException, action: Action): TemplateResult {

@@ -9,10 +9,8 @@ import { t } from "../i18n";
 import { registerJob, RegisterResult } from "../jobs";
 import { fillForm, LicenceFill } from "../licence";
 import { submit } from "../outbox";
-import {
-  checkbox, emptyStatus, errorSummary, field, fileFrom, focusErrorSummary, FormStatus, photoField,
-  requiredErrors, statusFromError,
-} from "../ui";
+import { Form } from "../forms";
+import { checkbox, errorSummary, field, fileFrom, photoField, requiredErrors } from "../ui";
 
 const EXTRA = ["photo", "id_document", "login", "password", "employer_business_id", "consent_obtained", "consent_on"];
 
@@ -22,7 +20,7 @@ function today(): string {
 }
 
 export function registerView(mode: "self" | "proxy"): View {
-  let status: FormStatus = emptyStatus();
+  const sending = new Form();
   let queued = false;
   // A new registration is 簡略型: its fee, as charged if the application is submitted today.
   let fee: Quote | null | undefined;
@@ -58,24 +56,16 @@ export function registerView(mode: "self" | "proxy"): View {
       data.consent_obtained = fd.get("consent_obtained") === "true";
       data.consent_on = String(fd.get("consent_on") || "") || null;
     }
-    if (Object.keys(errors).length) {
-      status = { errors, message: null, busy: false };
-      update();
-      focusErrorSummary();
-      return;
-    }
-    status = { ...emptyStatus(), busy: true };
-    update();
+    if (Object.keys(errors).length) return sending.invalid(errors);
     const job = registerJob({
       mode, businessPk: session.me?.business_pk ?? undefined, data, photo, idDocument,
     });
-    try {
+    // Nothing is written on a refusal (the registration is one request): the form shows what to fix and keeps the input.
+    await sending.run(async () => {
       const outcome = await submit<RegisterResult>(job);
       if (outcome.queued) {
         if (mode === "self") {
           queued = true;
-          status = emptyStatus();
-          update();
           flash(t("reg.queued"), "info");
         } else {
           await navigate("/firm/employees", { flash: { kind: "info", text: t("me.queued") } });
@@ -85,12 +75,7 @@ export function registerView(mode: "self" | "proxy"): View {
       const pk = outcome.result.techPk;
       if (mode === "self") await navigate("/me", { flash: { kind: "ok", text: t("reg.done") } });
       else await navigate(`/firm/employees/${pk}`, { flash: { kind: "ok", text: t("reg.proxy_done") } });
-    } catch (e) {
-      // Nothing was written (the registration is one request): the form shows what to fix and keeps the input.
-      status = statusFromError(e);
-      update();
-      focusErrorSummary();
-    }
+    });
   }
 
   const title = () => (mode === "self" ? t("reg.title") : t("reg.proxy_title"));
@@ -104,13 +89,13 @@ export function registerView(mode: "self" | "proxy"): View {
           <p><a class="button" href="/outbox">${t("app.view_outbox")}</a></p>
         </section>`;
       }
-      const errors = status.errors;
+      const errors = sending.status.errors;
       return html`<section>
         <h1 tabindex="-1">${title()}</h1>
         <p>${mode === "self" ? t("reg.intro") : t("reg.proxy_intro")}</p>
         ${mode === "self" ? html`<p>${t("reg.has_account")} <a href="/login">${t("nav.login")}</a></p>` : nothing}
         ${licence.render()}
-        ${errorSummary(status, [...IDENTITY_FIELDS, ...EXTRA])}
+        ${errorSummary(sending.status, [...IDENTITY_FIELDS, ...EXTRA])}
         <form id="reg-form" @submit=${onSubmit} novalidate>
           ${identitySections(values, errors)}
           <fieldset>
@@ -131,7 +116,7 @@ export function registerView(mode: "self" | "proxy"): View {
             ${field({ name: "password", type: "password", required: true, autocomplete: "new-password", errors })}
           </fieldset>
           ${feeNotice(fee)}
-          <button class="primary" type="submit" ?disabled=${status.busy}>${t("reg.submit")}</button>
+          <button class="primary" type="submit" ?disabled=${sending.status.busy}>${t("reg.submit")}</button>
         </form>
       </section>`;
     },

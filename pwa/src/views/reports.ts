@@ -2,12 +2,12 @@
 // private attendance system, shown once.
 
 import { html, nothing } from "lit-html";
-import { api, NetworkError, session } from "../api";
+import { api, session } from "../api";
 import { update, View } from "../app";
-import { download, Forms, focusSummary, todayJst, values } from "../forms";
+import { download, Forms, todayJst, values } from "../forms";
 import { t } from "../i18n";
 import type { ApiClient } from "../types";
-import { emptyStatus, errorSummary, field, requiredErrors, statusFromError } from "../ui";
+import { emptyStatus, errorSummary, field, requiredErrors } from "../ui";
 import { firmTabs } from "./firm-tabs";
 
 const ENCODINGS: [string, string][] = [["utf-8", "UTF-8"], ["shift_jis", "Shift_JIS"]];
@@ -53,22 +53,13 @@ export function reportsView(): View {
     const errors = requiredErrors(form);
     if (Object.keys(errors).length) return forms.invalid("ac-", errors);
     // The secret is shown once: this needs a connection and is never queued.
-    if (!navigator.onLine) {
-      forms.set("ac-", { errors: {}, message: t("clients.offline"), busy: false });
-      return focusSummary("ac-");
-    }
-    forms.set("ac-", { ...emptyStatus(), busy: true });
-    try {
-      const out = await api<ApiClient>("POST", `/businesses/${pk}/api-clients`, { json: { name: v("name") } });
-      forms.set("ac-", emptyStatus());
-      created = { ...out, name: v("name") };
-      form.reset();
-      update();
-      requestAnimationFrame(() => document.getElementById("client-secret")?.focus());
-    } catch (e) {
-      forms.set("ac-", e instanceof NetworkError ? { errors: {}, message: t("clients.offline"), busy: false } : statusFromError(e));
-      focusSummary("ac-");
-    }
+    const sent = await forms.run("ac-", () => api<ApiClient>("POST", `/businesses/${pk}/api-clients`, { json: { name: v("name") } }),
+      { needsConnection: t("clients.offline"), offline: t("clients.offline") });
+    if (sent.state !== "done") return;
+    created = { ...sent.result, name: v("name") };
+    form.reset();
+    update();
+    requestAnimationFrame(() => document.getElementById("client-secret")?.focus());
   }
 
   const lastMonth = () => {

@@ -12,9 +12,8 @@ import { submit } from "../outbox";
 import type { Business, ReviewItem, Technician } from "../types";
 import { zoomButton } from "../zoom";
 import { filedBy } from "./review-queue";
-import {
-  authImg, badge, dl, emptyStatus, errorSummary, field, fieldId, focusErrorSummary, FormStatus, statusFromError,
-} from "../ui";
+import { Form } from "../forms";
+import { authImg, badge, dl, errorSummary, field, fieldId, statusFromError } from "../ui";
 
 function applicantName(item: ReviewItem): string {
   if (item.technician) return `${item.technician.family_name} ${item.technician.given_name}`;
@@ -95,7 +94,7 @@ function businessRows(b: Business): [string, string, unknown][] {
 export async function reviewDetailView(pk: number): Promise<View> {
   let item = await get<ReviewItem>(`/review/applications/${pk}`);
   const returning = new Map<string, string>(); // field → reason typed so far
-  let status: FormStatus = emptyStatus();
+  const form = new Form();
 
   function toggle(fieldName: string) {
     return (ev: Event) => {
@@ -108,18 +107,12 @@ export async function reviewDetailView(pk: number): Promise<View> {
   }
 
   async function decide(path: string, json: unknown, okText: string) {
-    status = { ...emptyStatus(), busy: true };
-    update();
-    try {
+    await form.run(async () => {
       const who = applicantName(item);
       const label = { ja: `審査（${who}）`, en: `Review (${who})` };
       const outcome = await submit(requestJob(label, { method: "POST", path, json }));
       await navigate("/review", { flash: outcome.queued ? { kind: "info", text: t("me.queued") } : { kind: "ok", text: okText } });
-    } catch (e) {
-      status = statusFromError(e);
-      update();
-      focusErrorSummary();
-    }
+    });
   }
 
   async function onReturn(ev: Event) {
@@ -128,12 +121,7 @@ export async function reviewDetailView(pk: number): Promise<View> {
     const reasons = [...returning.keys()]
       .map((f) => ({ field: f, reason: String(fd.get(`reason-${f}`) || "").trim() }))
       .filter((r) => r.reason);
-    if (!reasons.length || reasons.length !== returning.size) {
-      status = { errors: {}, message: t("review.need_reason"), busy: false };
-      update();
-      focusErrorSummary();
-      return;
-    }
+    if (!reasons.length || reasons.length !== returning.size) return form.invalid({}, t("review.need_reason"));
     await decide(`/review/applications/${pk}/return`, { reasons }, t("review.returned"));
   }
 
@@ -214,7 +202,7 @@ export async function reviewDetailView(pk: number): Promise<View> {
           ? html`<div class="notice returned"><h2>${t("review.previous_reasons")}</h2>
               <ul>${a.return_reasons.map((r) => html`<li><strong>${fieldLabel(r.field)}</strong>: ${r.reason}</li>`)}</ul></div>`
           : nothing}
-        ${errorSummary(status)}
+        ${errorSummary(form.status)}
         <form @submit=${onReturn} novalidate>
           <div class="review-layout">
             ${tech ? images(tech) : nothing}
@@ -225,8 +213,8 @@ export async function reviewDetailView(pk: number): Promise<View> {
           </div>
           ${open()
             ? html`<div class="actions decision" role="group" aria-label=${t("review.decision")}>
-                <button type="submit" class="danger" ?disabled=${status.busy}>${t("review.do_return")}</button>
-                <button type="button" class="primary" ?disabled=${status.busy}
+                <button type="submit" class="danger" ?disabled=${form.status.busy}>${t("review.do_return")}</button>
+                <button type="button" class="primary" ?disabled=${form.status.busy}
                   @click=${() => decide(`/review/applications/${pk}/approve`, undefined, t("review.approved"))}>${t("review.do_approve")}</button>
               </div>`
             : nothing}
@@ -242,46 +230,35 @@ export async function reviewDetailView(pk: number): Promise<View> {
 
 export async function correctionView(pk: number): Promise<View> {
   let tech = await get<Technician>(`/technicians/${pk}`);
-  let status: FormStatus = emptyStatus();
+  const form = new Form();
   let values: Partial<Technician> = tech;
   let formKey = 0;
 
   async function onSubmit(ev: Event) {
     ev.preventDefault();
-    const form = ev.target as HTMLFormElement;
-    const data = readIdentity(form);
+    const el = ev.target as HTMLFormElement;
+    const data = readIdentity(el);
     values = { ...tech, ...(data as Partial<Technician>) };
     const changes = changedFields(data, tech);
-    const reason = String(new FormData(form).get("reason") || "").trim();
-    if (!Object.keys(changes).length) {
-      status = { errors: {}, message: t("review.no_changes"), busy: false };
-      update();
-      focusErrorSummary();
-      return;
-    }
-    status = { ...emptyStatus(), busy: true };
+    const reason = String(new FormData(el).get("reason") || "").trim();
+    if (!Object.keys(changes).length) return form.invalid({}, t("review.no_changes"));
+    const label = { ja: `データ訂正（${tech.family_name} ${tech.given_name}）`, en: `Correction (${tech.family_name} ${tech.given_name})` };
+    const sent = await form.send<Technician>(label, { method: "POST", path: `/admin/technicians/${pk}/corrections`, json: { changes, reason } }, {
+      refusal: (e) => {
+        const st = statusFromError(e);
+        if (st.errors["changes"]) st.errors[""] = st.errors["changes"];
+        // The API names nested fields "changes.phone": show them on the form's own fields.
+        for (const [k, v] of Object.entries(st.errors)) if (k.startsWith("changes.")) st.errors[k.slice(8)] = v;
+        for (const k of Object.keys(st.errors)) if (k.startsWith("changes")) delete st.errors[k];
+        return st;
+      },
+    });
+    if (sent.state !== "done") return;
+    tech = sent.result;
+    values = tech;
+    formKey++;
+    flash(t("review.corrected"));
     update();
-    try {
-      const label = { ja: `データ訂正（${tech.family_name} ${tech.given_name}）`, en: `Correction (${tech.family_name} ${tech.given_name})` };
-      const outcome = await submit<Technician>(requestJob(label, { method: "POST", path: `/admin/technicians/${pk}/corrections`, json: { changes, reason } }));
-      status = emptyStatus();
-      if (outcome.queued) flash(t("me.queued"), "info");
-      else {
-        tech = outcome.result;
-        values = tech;
-        formKey++;
-        flash(t("review.corrected"));
-      }
-      update();
-    } catch (e) {
-      status = statusFromError(e);
-      if (status.errors["changes"]) status.errors[""] = status.errors["changes"];
-      // The API names nested fields "changes.phone": show them on the form's own fields.
-      for (const [k, v] of Object.entries(status.errors)) if (k.startsWith("changes.")) status.errors[k.slice(8)] = v;
-      for (const k of Object.keys(status.errors)) if (k.startsWith("changes")) delete status.errors[k];
-      update();
-      focusErrorSummary();
-    }
   }
 
   return {
@@ -295,11 +272,11 @@ export async function correctionView(pk: number): Promise<View> {
         [t("f.technician_id"), tech.technician_id ?? "—"],
       ])}
       <p><a href="/audit?entity_type=technician&entity_id=${tech.id}">${t("review.audit_link")}</a></p>
-      ${errorSummary(status, [...IDENTITY_FIELDS, "reason"])}
+      ${errorSummary(form.status, [...IDENTITY_FIELDS, "reason"])}
       <form @submit=${onSubmit} novalidate data-key=${formKey}>
-        ${identitySections(values, status.errors)}
-        ${field({ name: "reason", label: t("review.correction_reason"), type: "textarea", required: true, maxlength: 1000, errors: status.errors })}
-        <button class="primary" type="submit" ?disabled=${status.busy}>${t("review.do_correct")}</button>
+        ${identitySections(values, form.status.errors)}
+        ${field({ name: "reason", label: t("review.correction_reason"), type: "textarea", required: true, maxlength: 1000, errors: form.status.errors })}
+        <button class="primary" type="submit" ?disabled=${form.status.busy}>${t("review.do_correct")}</button>
       </form>
     </section>`,
   };

@@ -10,11 +10,11 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { api, get, NetworkError, session } from "../api";
 import { flash, navigate, update, View } from "../app";
-import { download, Forms, focusSummary, send, timeJst, todayJst, values } from "../forms";
+import { download, Forms, send, timeJst, todayJst, values } from "../forms";
 import { formatDate, formatDateTime, t, tr } from "../i18n";
 import { trades, tradeName } from "../masters";
 import type { Account, Contract, Device, DeviceCreated, DirectInput, RosterEntry, Site, Tap, TechnicianSummary, WorkRecord } from "../types";
-import { badge, checkbox, dl, emptyStatus, errorSummary, field, requiredErrors, statusFromError } from "../ui";
+import { badge, checkbox, dl, errorSummary, field, requiredErrors } from "../ui";
 import { facePage } from "./face";
 import { firmTabs } from "./firm-tabs";
 import { phonePage } from "./phone";
@@ -568,21 +568,9 @@ async function devicesPage(first: SiteData, forms: Forms): Promise<Page> {
 
   /** Device codes are shown once: these requests need a connection and are never queued. */
   async function direct<T>(key: string, method: string, path: string, json?: unknown): Promise<T | null> {
-    if (!navigator.onLine) {
-      forms.set(key, { errors: {}, message: t("devices.offline"), busy: false });
-      focusSummary(key);
-      return null;
-    }
-    forms.set(key, { ...emptyStatus(), busy: true });
-    try {
-      const out = await api<T>(method, path, { json });
-      forms.set(key, emptyStatus());
-      return out;
-    } catch (e) {
-      forms.set(key, e instanceof NetworkError ? { errors: {}, message: t("devices.offline"), busy: false } : statusFromError(e));
-      focusSummary(key);
-      return null;
-    }
+    const sent = await forms.run(key, () => api<T>(method, path, { json }),
+      { needsConnection: t("devices.offline"), offline: t("devices.offline") });
+    return sent.state === "done" ? sent.result : null;
   }
 
   function showCode(out: DeviceCreated) {
