@@ -10,6 +10,4 @@ export const LAYOUT = {
   "auditreason.card bureau personalisation": ["カードの書き込み（発行機関）", "Card personalisation by the bureau"],
   "who.unknown": ["（氏名不明）", "(name unknown)"],
   "face.unknown_person": ["（未登録の人）", "(not registered)"],
-  // replaces "現場 #{n}": a site is named, never numbered by its internal id
-  "work.site_n": ["（現場名なし）", "(unnamed site)"],
 } as const;

@@ -15,48 +15,15 @@ import type { TemplateResult } from "lit-html";
 import { update, View } from "../app";
 import { codeMessage, has, t } from "../i18n";
 import "../kiosk.css";
-import { Enrolment, EnrolError, exchangeCode, VERSION, loadEnrolment, managedSites, saveEnrolment, STORE } from "./kiosk-enrol";
+import {
+  Enrolment, EnrolError, exchangeCode, VERSION, loadEnrolment, managedSites, saveEnrolment, STORE,
+} from "./kiosk-enrol";
 import { captureFrames, renderKiosk } from "./kiosk-render";
-import { DeviceGone, localIso, newKey, Scanner, ScanResult } from "./kiosk-scan";
-const RESULT_MS = 5000;
-const RETRY_MS = 5000;
-const HEARTBEAT_MS = 5 * 60_000;
-const PENDING_MAX_MS = 10 * 60_000; // an attempt older than this is dropped (the person has long gone)
-const SCAN_MS = 300;
-const SCAN_RESULT_MS = 3000;
-
-interface Recognised {
-  pk: number;
-  technician_id: string;
-  name: string;
-  photo: string | null;
-}
-
-interface CheckinOut {
-  id: number;
-  outcome: "accepted" | "review" | "needs_card" | "not_recognised" | "ambiguous";
-  message: string;
-  technician: Recognised | null;
-  tap_status: string | null;
-  reject_reason?: string | null;
-  distance: number | null;
-  liveness_risk: number;
-  duplicate: boolean;
-}
-
-interface Attempt {
-  key: string;
-  deviceTime: string;
-  frames: Blob[];
-  created: number;
-  retried: boolean;
-}
-
-type Phase = "enrol" | "ready" | "capturing" | "sending" | "waiting" | "result";
-type Result = { kind: "checkin"; out: CheckinOut } | { kind: "scan"; out: ScanResult } | { kind: "error"; text: string };
-type Sites = Awaited<ReturnType<typeof managedSites>>;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { DeviceGone, localIso, newKey, Scanner } from "./kiosk-scan";
+import {
+  type Phase, type Result, type Attempt, type Sites, HEARTBEAT_MS, SCAN_MS, PENDING_MAX_MS, RETRY_MS, sleep,
+  type CheckinOut, SCAN_RESULT_MS, RESULT_MS,
+} from "./kiosk-types";
 
 export class Kiosk {
   enrolment = loadEnrolment();
