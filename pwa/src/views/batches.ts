@@ -24,7 +24,9 @@ interface Run {
 
 // A run's counts by their Japanese names (batch.count.*); a count this version has no name for is shown as "その他".
 const countLabel = (k: string) => tr("batch.count", k) !== k ? tr("batch.count", k) : getLang() === "ja" ? t("batch.count_other") : k;
-const counts = (r: Run) => Object.entries(r.counts).map(([k, v]) => `${countLabel(k)}: ${v}`).join("、");
+// Only the numbers: a result's other entries (the close's "period" as an ISO date) are shown by the run itself.
+const counts = (r: Run) => Object.entries(r.counts).filter(([, v]) => typeof v === "number")
+  .map(([k, v]) => `${countLabel(k)}: ${(v as number).toLocaleString("ja-JP")}`).join("、");
 // A failed run's error is "code: English text": shown by its code's text.
 const runError = (e: string) => codeMessage(e.split(":", 1)[0].trim()) ?? (getLang() === "ja" ? t("err.generic") : e);
 
@@ -89,7 +91,7 @@ export async function batchesView(): Promise<View> {
           ? html`<ul class="list" data-testid="batch-runs">${runs.map((r) => html`<li data-run=${r.id} data-status=${r.status}>
               <strong>${tr("batch", r.name)}</strong>${r.period ? ` ${r.period.length === 7 ? formatMonth(r.period) : formatDate(r.period)}` : ""}
               <span class="badge status-${r.status}">${tr("batchstatus", r.status)}</span>
-              <div class="meta">${formatDateTime(r.created_at)}${Object.keys(r.counts).length ? ` · ${counts(r)}` : ""}</div>
+              <div class="meta">${formatDateTime(r.created_at)}${counts(r) ? ` · ${counts(r)}` : ""}</div>
               ${r.error ? html`<div class="meta error">${runError(r.error)}</div>` : nothing}</li>`)}</ul>`
           : html`<p>${t("batches.no_runs")}</p>`}
       </section>
