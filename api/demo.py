@@ -144,9 +144,9 @@ async def _load(settings: Settings) -> None:
             address=address,
             phone="03-0000-0000",
             email=f"info@{login}.example.jp",
-            admin={"login": f"{login}-admin", "password": DEMO_PASSWORD, "display_name": f"{name} 事業者責任者"},
+            admin={"password": DEMO_PASSWORD, "display_name": f"{name} 事業者責任者"},
         )
-        business, _ = await register_business(data=data)
+        business, _ = await register_business(data=data, admin_login=f"{login}-admin")
         app = await review.submit_business_application(business=business)
         await review.approve(actor=operator, app=app, settings=settings)
         firms.append(business)

@@ -8,10 +8,12 @@ verified, atomically and shared by every API process.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import re
+import secrets
+import unicodedata
 from datetime import timedelta
-from typing import TypeVar
 
+from stdnum import damm
 from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
@@ -23,13 +25,11 @@ from api.errors import Conflict, TooManyRequests, Unauthorized
 from api.ratelimit import Limits, Rule, Verdict
 from api.settings import Settings
 
-T = TypeVar("T")
-
-# Login names nobody may register: they look like the service's own accounts (devices and API clients get
-# generated `device-…` / `api-…` names).
+# Login names no operator may give a person's account: they look like the service's own accounts (devices and API
+# clients get generated `device-…` / `api-…` names).
 RESERVED_LOGINS = frozenset({"admin", "administrator", "root", "system", "operator", "support", "openccus", "ccus"})
 RESERVED_PREFIXES = ("device-", "api-")
-SELF_CHOSEN = frozenset({Role.technician, Role.business_admin, Role.site_manager})  # roles whose names people pick
+LOGIN_ID = re.compile(r"\d{12}")  # new_login_id's shape: no operator-named account may take it
 
 
 def login_rules(settings: Settings) -> tuple[Rule, Rule]:
@@ -46,41 +46,66 @@ def login_rules(settings: Settings) -> tuple[Rule, Rule]:
     )
 
 
-# Taken or reserved login names answered at public registration, per address: bounds how fast registration can be
-# used to find out which login names exist (an available name is registered on the spot, which an enumerator pays for).
-UNAVAILABLE_LOGINS = Rule("register-login", 20, 3600, 3600)
-
-
 def normalise_login(login: str) -> str:
-    return login.strip().lower()
+    """Case, width and spacing do not matter: `ＴＡＮＡＫＡ` is `tanaka`; a login ID typed in groups (`1234-5678-9012`,
+    full-width digits from a Japanese keyboard) is its 12 digits."""
+    text = unicodedata.normalize("NFKC", login).strip().lower()
+    if _GROUPED_DIGITS.fullmatch(text):
+        return re.sub(r"[\s-]", "", text)
+    return text
+
+
+_GROUPED_DIGITS = re.compile(r"\d[\d\s-]*\d")
+
+
+def new_login_id() -> str:
+    """A login ID: 11 random digits and a Damm check digit (as the 14-digit IDs, api/ids.py), so a mistyped ID is an
+    account nobody has rather than somebody else's (which the typist's wrong passwords would lock)."""
+    body = str(secrets.randbelow(9 * 10**10) + 10**10)
+    return body + damm.calc_check_digit(body)
 
 
 async def create_account(
     *,
-    login: str,
     password: str,
     role: Role,
     display_name: str,
+    login: str | None = None,
     email: str | None = None,
     business=None,
     technician=None,
     admin_tier: int | None = None,
     password_field: str = "password",
-    login_field: str = "login",
     must_change_password: bool = False,
 ) -> Account:
-    """`must_change_password`: someone else chose the password (proxy registration, an admin's sub-account, an
+    """`login`: None assigns a login ID (new_login_id). Every API path that makes a person's account (technicians,
+    business admins, site managers — by themselves, their employer or an agent) does so: a name somebody picked would
+    have to be refused when taken, and that refusal would tell anyone whether the name exists. Operators name the accounts they make for
+    staff, agents and assessment bodies (and demo and test data name theirs).
+
+    `must_change_password`: someone else chose the password (proxy registration, an admin's sub-account, an
     operator-made account); the holder must choose their own at first login (api/http.py refuses everything else)."""
+    if login is None:
+        return await _create_with_login_id(
+            password=password,
+            password_field=password_field,
+            role=role,
+            display_name=display_name,
+            email=email,
+            business=business,
+            technician=technician,
+            admin_tier=admin_tier,
+            must_change_password=must_change_password,
+        )
     login = normalise_login(login)
     check_password(password, login=login, field=password_field)
-    reserved = role in SELF_CHOSEN and (login in RESERVED_LOGINS or login.startswith(RESERVED_PREFIXES))
-    if reserved or await Account.filter(login=login).exists():
-        raise _login_unavailable(login_field)
+    machine = role in (Role.device, Role.api_client)  # their generated `device-…` / `api-…` names
+    if LOGIN_ID.fullmatch(login) or (not machine and (login in RESERVED_LOGINS or login.startswith(RESERVED_PREFIXES))):
+        raise _login_unavailable()
     password_hash = await hash_password_off_loop(password)
     try:
-        # A savepoint: the unique key on login decides between two registrations of one name at the same moment
-        # (the check above is only the fast answer). The loser gets the same answer as for a taken name, and the
-        # Conflict rolls back everything its request made (the business, the technician).
+        # A savepoint: the unique key on login decides between two accounts of one name made at the same moment.
+        # The loser's Conflict rolls back everything its request made.
         async with in_transaction("default"):
             return await Account.create(
                 login=login,
@@ -95,16 +120,33 @@ async def create_account(
             )
     except IntegrityError:
         if await Account.filter(login=login).exists():
-            raise _login_unavailable(login_field) from None
+            raise _login_unavailable() from None
         raise
 
 
-def _login_unavailable(login_field: str) -> Conflict:
-    # The same answer for a taken and a reserved name, and it says what to do next.
+async def _create_with_login_id(*, password: str, password_field: str, **fields) -> Account:
+    # The unique key on login decides; a collision (one in tens of billions per account) draws another ID.
+    check_password(password, login=None, field=password_field)
+    password_hash = await hash_password_off_loop(password)
+    for _ in range(5):
+        login = new_login_id()
+        if login in unicodedata.normalize("NFKC", password):
+            continue
+        try:
+            async with in_transaction("default"):
+                return await Account.create(login=login, password_hash=password_hash, **fields)
+        except IntegrityError:
+            if not await Account.filter(login=login).exists():
+                raise
+    raise RuntimeError("no free login ID after 5 draws")  # 5 collisions in 10^11: the generator is broken
+
+
+def _login_unavailable() -> Conflict:
+    # Only operators name accounts (staff, agents, assessment bodies): they may learn that a name is in use.
     return Conflict(
         "This login name cannot be used. Choose another one.",
         code="login_unavailable",
-        fields=[{"field": login_field, "message": "choose another login name"}],
+        fields=[{"field": "login", "message": "choose another login name"}],
     )
 
 
@@ -152,27 +194,3 @@ async def logout(*, token_pk: int) -> None:
 async def logout_everywhere(*, account: Account) -> int:
     """Revoke every live token of the account (all browsers, phones and scripts it is logged in on)."""
     return await AccessToken.filter(account_id=account.id, revoked_at=None).update(revoked_at=now())
-
-
-async def public_registration(*, limits: Limits, ip: str, run: Callable[[], Awaitable[T]]) -> T:
-    """Run a public registration (`run`: its unit of work), counting the answers "login name unavailable" per client
-    address: beyond UNAVAILABLE_LOGINS the address gets 429 for an hour. Counted outside the registration's
-    transaction, which the refusal rolls back."""
-    if await limits.admit(UNAVAILABLE_LOGINS, ip) is not Verdict.ok:
-        raise TooManyRequests(
-            "Too many registrations with unavailable login names from this address; try again later.",
-            code="too_many_registrations",
-        )
-    try:
-        result = await run()
-    except Conflict as exc:
-        if exc.code == "login_unavailable":
-            await limits.failed(UNAVAILABLE_LOGINS, ip)
-        else:
-            await limits.release(UNAVAILABLE_LOGINS, ip)
-        raise
-    except BaseException:
-        await limits.release(UNAVAILABLE_LOGINS, ip)
-        raise
-    await limits.release(UNAVAILABLE_LOGINS, ip)
-    return result

@@ -131,8 +131,7 @@ async def file_technician(
         identity = data.model_dump(include=set(IdentityFields.model_fields), mode="python")
         tech = await Technician.create(**identity, employer=employer)
         account = await create_account(
-            login=data.login,
-            password=unusable_password(data.login),
+            password=unusable_password(),
             role=Role.technician,
             display_name=f"{data.family_name} {data.given_name}"[:100],
             email=data.email,
@@ -190,7 +189,7 @@ async def file_business(
     register = BusinessRegisterIn.model_validate(
         {
             **data.model_dump(exclude={"admin", "consent_on", "channel"}, mode="python"),
-            "admin": {**data.admin.model_dump(), "password": unusable_password(data.admin.login)},
+            "admin": {**data.admin.model_dump(), "password": unusable_password()},
         }
     )
     business, admin = await businesses.register_business(data=register)

@@ -63,16 +63,16 @@ class Filed(Strict):
 
 class AgentTechnicianIn(IdentityFields, Filed):
     """A technician's new registration, filed by an agent. No password: the technician sets their own by the link
-    mailed to `email` (required here)."""
+    mailed to `email` (required here), which also tells them the login ID the system assigned."""
 
-    login: Login
     employer_business_id: CcusId | None = Field(default=None, description="the employer's 14-digit 事業者ID")
 
     _residence_expiry = field_validator("residence_expiry")(_residence_valid_today)
 
 
 class AdminSetupIn(Strict):
-    login: Login
+    """The 事業者責任者 of a business an agent files: the system assigns the login ID, which the mailed link tells."""
+
     display_name: Name
     email: Email = Field(description="the first-password link goes here")
 

@@ -28,11 +28,11 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 
-def unusable_password(login: str) -> str:
+def unusable_password(login: str | None = None) -> str:
     """A random password nobody is told: the account opens only through the mailed link."""
     while True:
         candidate = secrets.token_urlsafe(32)
-        if login.lower() not in candidate.lower():
+        if not login or login.lower() not in candidate.lower():
             return candidate
 
 

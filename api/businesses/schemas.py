@@ -11,7 +11,6 @@ from api.common import (
     CorporateNumber,
     Email,
     Kana,
-    Login,
     Name,
     Password,
     Phone,
@@ -24,7 +23,8 @@ from api.common import (
 
 
 class AdminIn(Strict):
-    login: Login
+    """The 事業者責任者: the system assigns the login ID (the answer's `login_id`)."""
+
     password: Password
     display_name: Name
     email: Email | None = None
@@ -65,7 +65,6 @@ class BusinessRegisterIn(Strict):
                     "phone": "03-1234-5678",
                     "email": "info@example.jp",
                     "admin": {
-                        "login": "sample-admin",
                         "password": "correct horse battery",
                         "display_name": "山田 太郎",
                     },
@@ -135,12 +134,14 @@ class BusinessPublicOut(BaseModel):
 
 class RegisteredBusinessOut(BaseModel):
     business: BusinessOut
+    login_id: str = Field(description="the 事業者責任者's ログインID, assigned by the system: 12 digits")
     token: str | None = None  # None when the session was set as a cookie (the PWA)
     application_id: int
 
 
 class SubAccountIn(Strict):
-    login: Login
+    """The system assigns the login ID (AccountOut.login), which the creating admin hands over with the password."""
+
     password: Password
     display_name: Name
     email: Email | None = None

@@ -16,8 +16,10 @@ from api.ids import check_corporate_number, new_ccus_id
 from api.timeutil import today_jst
 
 
-async def register_business(*, data: BusinessRegisterIn) -> tuple[Business, Account]:
-    """A taken 法人番号 gets the same answer as a free one (no "already registered" for anyone to probe): the
+async def register_business(*, data: BusinessRegisterIn, admin_login: str | None = None) -> tuple[Business, Account]:
+    """The 事業者責任者 gets a login ID the system assigns (`admin_login` names it for demo data only).
+
+    A taken 法人番号 gets the same answer as a free one (no "already registered" for anyone to probe): the
     registration is kept with the number as a claim, and the operator's review settles it (api/registration/review)."""
     if data.corporate_number is not None:
         check_corporate_number(data.corporate_number)
@@ -38,7 +40,7 @@ async def register_business(*, data: BusinessRegisterIn) -> tuple[Business, Acco
         claim = fields.pop("corporate_number")
         business = await Business.create(**fields, corporate_number=None, corporate_number_claim=claim)
     admin = await create_account(
-        login=data.admin.login,
+        login=admin_login,
         password=data.admin.password,
         role=Role.business_admin,
         display_name=data.admin.display_name,
@@ -46,7 +48,6 @@ async def register_business(*, data: BusinessRegisterIn) -> tuple[Business, Acco
         business=business,
         admin_tier=0,
         password_field="admin.password",
-        login_field="admin.login",
     )
     return business, admin
 
@@ -114,7 +115,6 @@ async def add_sub_account(*, actor: Account, business: Business, data: SubAccoun
     elif data.tier is not None:
         raise Unprocessable.field("tier", "only 管理者ID have a tier", code="tier_not_allowed")
     account = await create_account(
-        login=data.login,
         password=data.password,
         role=role,
         display_name=data.display_name,

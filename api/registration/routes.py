@@ -6,7 +6,6 @@ from starlette.responses import Response
 from api import db
 from api.accounts.credentials import issue_token
 from api.accounts.models import Role
-from api.accounts.service import public_registration
 from api.errors import Unprocessable, validation_fields
 from api.businesses import service as businesses
 from api.businesses.schemas import BusinessRegisterIn, EmployeeQuery, RegisteredBusinessOut
@@ -22,6 +21,7 @@ from api.registration.schemas import (
     ProxyRegistrationForm,
     QualificationIn,
     QualificationOut,
+    ProxyRegisteredOut,
     RegisteredTechnicianOut,
     SelfRegistrationForm,
     TechnicianOut,
@@ -52,20 +52,18 @@ async def _own(ctx: Ctx) -> Technician:
     summary="Register yourself as a technician (簡略型); returns a token",
     tags=["technicians"],
     status=201,
-    errors=(409, 422, 429),
+    errors=(409, 422),
     transactional=False,
 )
 async def register_technician(ctx: Ctx, body: TechnicianSelfRegisterIn) -> RegisteredTechnicianOut:
     async def run():
         tech, account = await service.register_self(data=body)
         token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
-        return tech, token
+        return tech, account, token
 
-    tech, token = await public_registration(
-        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run)
-    )
+    tech, account, token = await db.run_in_unit_of_work(ctx.state, run)
     token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
-    return RegisteredTechnicianOut(technician=await service.to_out(tech), token=token_out)
+    return RegisteredTechnicianOut(technician=await service.to_out(tech), login_id=account.login, token=token_out)
 
 
 @router.post(
@@ -76,7 +74,7 @@ async def register_technician(ctx: Ctx, body: TechnicianSelfRegisterIn) -> Regis
     uploads=("photo",),
     optional_uploads=("id_document",),
     status=201,
-    errors=(409, 413, 422, 429, 503),
+    errors=(409, 413, 422, 503),
     transactional=False,
 )
 async def register_technician_whole(ctx: Ctx, body: SelfRegistrationForm) -> WholeRegistrationOut:
@@ -90,14 +88,15 @@ async def register_technician_whole(ctx: Ctx, body: SelfRegistrationForm) -> Who
             check=ctx.photo_check,
         )
         token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
-        return tech, application, token
+        return tech, account, application, token
 
-    tech, application, token = await public_registration(
-        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run)
-    )
+    tech, account, application, token = await db.run_in_unit_of_work(ctx.state, run)
     token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
     return WholeRegistrationOut(
-        technician=await service.to_out(tech), application=review.app_out(application), token=token_out
+        technician=await service.to_out(tech),
+        application=review.app_out(application),
+        login_id=account.login,
+        token=token_out,
     )
 
 
@@ -311,7 +310,7 @@ async def resubmit(ctx: Ctx, pk: int) -> ApplicationOut:
     summary="Register a business (事業者登録) with its 事業者責任者 account",
     tags=["businesses"],
     status=201,
-    errors=(409, 422, 429),
+    errors=(409, 422),
     transactional=False,
     operation_id="businesses_register_business",  # its id from before it moved here
 )
@@ -320,13 +319,13 @@ async def register_business(ctx: Ctx, body: BusinessRegisterIn) -> RegisteredBus
         business, admin = await businesses.register_business(data=body)
         app = await review.submit_business_application(business=business)
         token, _ = await issue_token(admin, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
-        return business, app, token
+        return business, admin, app, token
 
-    business, app, token = await public_registration(
-        limits=ctx.state.limits, ip=ctx.client_address, run=lambda: db.run_in_unit_of_work(ctx.state, run)
-    )
+    business, admin, app, token = await db.run_in_unit_of_work(ctx.state, run)
     token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
-    return RegisteredBusinessOut(business=businesses.to_out(business), token=token_out, application_id=app.id)
+    return RegisteredBusinessOut(
+        business=businesses.to_out(business), login_id=admin.login, token=token_out, application_id=app.id
+    )
 
 
 # --- the employer's: its employees, and registration by proxy (代行申請) -----------------------------------------
@@ -379,7 +378,7 @@ async def employee_left(ctx: Ctx, tid: int) -> None:
 )
 async def proxy_register_whole(ctx: Ctx, pk: int, body: ProxyRegistrationForm) -> WholeRegistrationOut:
     business = await businesses.get_business(pk=pk)
-    tech, application = await whole.register_proxy_whole(
+    tech, account, application = await whole.register_proxy_whole(
         actor=ctx.user,
         business=business,
         data=body.data,
@@ -389,7 +388,9 @@ async def proxy_register_whole(ctx: Ctx, pk: int, body: ProxyRegistrationForm) -
         vault=ctx.state.vault,
         check=ctx.photo_check,
     )
-    return WholeRegistrationOut(technician=await service.to_out(tech), application=review.app_out(application))
+    return WholeRegistrationOut(
+        technician=await service.to_out(tech), application=review.app_out(application), login_id=account.login
+    )
 
 
 @router.post(
@@ -401,7 +402,7 @@ async def proxy_register_whole(ctx: Ctx, pk: int, body: ProxyRegistrationForm) -
     errors=(403, 409, 422),
     operation_id="businesses_proxy_register",  # its id from before it moved here
 )
-async def proxy_register(ctx: Ctx, pk: int, body: TechnicianProxyRegisterIn) -> TechnicianOut:
+async def proxy_register(ctx: Ctx, pk: int, body: TechnicianProxyRegisterIn) -> ProxyRegisteredOut:
     business = await businesses.get_business(pk=pk)
-    tech = await service.register_proxy(actor=ctx.user, business=business, data=body)
-    return await service.to_out(tech)
+    tech, account = await service.register_proxy(actor=ctx.user, business=business, data=body)
+    return ProxyRegisteredOut(**(await service.to_out(tech)).model_dump(), login_id=account.login)

@@ -10,7 +10,6 @@ from api.common import (
     CcusId,
     Email,
     Kana,
-    Login,
     LongText,
     Name,
     Password,
@@ -95,7 +94,9 @@ def _residence_valid_today(expiry: date | None) -> date | None:
 
 
 class TechnicianSelfRegisterIn(IdentityFields):
-    login: Login
+    """No login name: the system assigns the login ID (the answer's `login_id`), so registering tells nobody which
+    names exist (docs/security.md)."""
+
     password: Password
     employer_business_id: CcusId | None = Field(default=None, description="the employer's 14-digit 事業者ID")
 
@@ -103,9 +104,9 @@ class TechnicianSelfRegisterIn(IdentityFields):
 
 
 class TechnicianProxyRegisterIn(IdentityFields):
-    """代行申請 by the employer: needs the technician's consent, recorded with its date."""
+    """代行申請 by the employer: needs the technician's consent, recorded with its date. The system assigns the login
+    ID (the answer's `login_id`), which the employer hands over with the password they chose."""
 
-    login: Login
     password: Password
     consent_obtained: Literal[True] = Field(description="the technician agreed to the proxy application")
     consent_on: date
@@ -278,8 +279,12 @@ class TechnicianSummaryOut(BaseModel):
     employed_since: date | None = None
 
 
+LOGIN_ID_DESCRIPTION = "the ログインID the system assigned: 12 digits; the person logs in with it and this password"
+
+
 class RegisteredTechnicianOut(BaseModel):
     technician: TechnicianOut
+    login_id: str = Field(description=LOGIN_ID_DESCRIPTION)
     token: str | None = None
 
 
@@ -360,9 +365,16 @@ class ProxyRegistrationForm(BaseModel):
     data: Json[TechnicianProxyRegisterIn]
 
 
+class ProxyRegisteredOut(TechnicianOut):
+    """A technician registered by proxy, with the login ID the employer hands over."""
+
+    login_id: str = Field(description=LOGIN_ID_DESCRIPTION)
+
+
 class WholeRegistrationOut(BaseModel):
     technician: TechnicianOut
     application: ApplicationOut
+    login_id: str = Field(description=LOGIN_ID_DESCRIPTION)
     token: str | None = Field(
         default=None,
         description="self-registration by an API client: its bearer token (the PWA gets a session cookie instead)",

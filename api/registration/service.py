@@ -70,7 +70,6 @@ async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, 
             )
     tech = await Technician.create(**_identity(data), employer=employer)
     account = await create_account(
-        login=data.login,
         password=data.password,
         role=Role.technician,
         display_name=f"{data.family_name} {data.given_name}"[:100],
@@ -80,7 +79,10 @@ async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, 
     return tech, account
 
 
-async def register_proxy(*, actor: Account, business: Business, data: TechnicianProxyRegisterIn) -> Technician:
+async def register_proxy(
+    *, actor: Account, business: Business, data: TechnicianProxyRegisterIn
+) -> tuple[Technician, Account]:
+    """Returns the technician and their account (its login ID for the employer to hand over)."""
     from api.businesses.service import ensure_can_manage
 
     ensure_can_manage(actor, business)
@@ -95,8 +97,7 @@ async def register_proxy(*, actor: Account, business: Business, data: Technician
         **_identity(data), employer=business, proxy_registered_by=business, proxy_consent_on=data.consent_on
     )
     # The employer chose the password: the technician picks their own at first login.
-    await create_account(
-        login=data.login,
+    account = await create_account(
         password=data.password,
         role=Role.technician,
         display_name=f"{data.family_name} {data.given_name}"[:100],
@@ -104,7 +105,7 @@ async def register_proxy(*, actor: Account, business: Business, data: Technician
         technician=tech,
         must_change_password=True,
     )
-    return tech
+    return tech, account
 
 
 async def get_visible(*, actor: Account, pk: int) -> Technician:

@@ -142,11 +142,16 @@ async def register_proxy_whole(
     settings: Settings,
     vault: Vault,
     check: ImageCheck | None,
-) -> tuple[Technician, Application]:
-    async def create() -> tuple[Technician, Account]:
-        return await register_proxy(actor=actor, business=business, data=data), actor
+) -> tuple[Technician, Account, Application]:
+    """Returns the technician's account too (its login ID); the employer's account applies."""
+    made: list[Account] = []
 
-    return await register_whole(
+    async def create() -> tuple[Technician, Account]:
+        tech, account = await register_proxy(actor=actor, business=business, data=data)
+        made.append(account)
+        return tech, actor
+
+    tech, application = await register_whole(
         create=create,
         has_identity_document=data.has_identity_document,
         photo=photo,
@@ -155,3 +160,4 @@ async def register_proxy_whole(
         vault=vault,
         check=check,
     )
+    return tech, made[0], application

@@ -48,7 +48,7 @@ def business_payload(**over: Any) -> dict[str, Any]:
         "address": "千代田区1-1",
         "phone": "03-1234-5678",
         "email": f"b{n}@example.jp",
-        "admin": {"login": f"admin{n}", "password": PASSWORD, "display_name": "責任者"},
+        "admin": {"password": PASSWORD, "display_name": "責任者"},
     }
     data.update(over)
     return data
@@ -57,7 +57,6 @@ def business_payload(**over: Any) -> dict[str, Any]:
 def technician_payload(**over: Any) -> dict[str, Any]:
     n = next(_seq)
     data = {
-        "login": f"tech{n}",
         "password": PASSWORD,
         "family_name": "山田",
         "given_name": f"太郎{n}",

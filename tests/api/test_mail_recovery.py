@@ -93,9 +93,9 @@ async def _confirm(client, token: str, password: str = NEW_PASSWORD):
 
 
 async def test_reset_by_mail_works_once_and_logs_out_everywhere(client, drain, smtp, settings):
-    reg = await register_technician(client, login="yamada-r", email="yamada@example.jp")
-    session = reg["token"]
-    r = await _ask(client, "yamada-r")
+    reg = await register_technician(client, email="yamada@example.jp")
+    session, lid = reg["token"], reg["login_id"]
+    r = await _ask(client, lid)
     assert r.status_code == 202
     await drain()
     [msg] = smtp.to("yamada@example.jp")
@@ -104,7 +104,7 @@ async def test_reset_by_mail_works_once_and_logs_out_everywhere(client, drain, s
     assert "=?utf-8?" in msg.as_string().split("\n\n", 1)[0].lower() or "=?UTF-8?" in msg.as_string()
     assert msg.get_body(preferencelist=("plain",)).get_content_charset() == "utf-8"
     assert msg["From"].addresses[0].display_name == "OpenCCUS 運営"
-    assert "yamada-r" in _text(msg) and "1回だけ" in _text(msg)
+    assert lid in _text(msg) and "1回だけ" in _text(msg)  # the mail tells the login ID too
     token = _token(msg)
     assert _text(msg).count(settings.public_url) >= 1
 
@@ -112,9 +112,9 @@ async def test_reset_by_mail_works_once_and_logs_out_everywhere(client, drain, s
     assert r.status_code == 204, r.text
     # The new password works, the old one not, and the session logged in before the reset is gone.
     assert (
-        await client.post("/api/v1/auth/login", json={"login": "yamada-r", "password": PASSWORD})
+        await client.post("/api/v1/auth/login", json={"login": lid, "password": PASSWORD})
     ).status_code == 401
-    await login(client, "yamada-r", NEW_PASSWORD)
+    await login(client, lid, NEW_PASSWORD)
     assert (await client.get("/api/v1/auth/me", headers=auth(session))).status_code == 401
     # Used once: the same link again is refused.
     r = await _confirm(client, token, NEW_PASSWORD + "-again")
@@ -122,7 +122,7 @@ async def test_reset_by_mail_works_once_and_logs_out_everywhere(client, drain, s
 
 
 async def test_reset_by_mail_address_and_a_newer_reset_revokes_older_links(client, drain, smtp):
-    await register_technician(client, login="sato-r", email="Sato@Example.jp")
+    await register_technician(client, email="Sato@Example.jp")
     for _ in range(2):
         assert (await _ask(client, "sato@example.jp")).status_code == 202
         await drain()
@@ -134,9 +134,9 @@ async def test_reset_by_mail_address_and_a_newer_reset_revokes_older_links(clien
 
 
 async def test_unknown_login_and_account_without_mail_get_the_same_answer_and_no_mail(client, drain, smtp):
-    await register_technician(client, login="suzuki-r", email="suzuki@example.jp")
-    await register_technician(client, login="nomail-r")
-    answers = [await _ask(client, name) for name in ("suzuki-r", "nobody-at-all", "nomail-r", "ghost@example.jp")]
+    suzuki = (await register_technician(client, email="suzuki@example.jp"))["login_id"]
+    nomail = (await register_technician(client))["login_id"]
+    answers = [await _ask(client, name) for name in (suzuki, "nobody-at-all", nomail, "ghost@example.jp")]
     assert {r.status_code for r in answers} == {202}
     assert len({r.text for r in answers}) == 1
     await drain()
@@ -148,8 +148,8 @@ async def test_expired_and_forged_tokens_get_one_answer(client, drain, smtp):
 
     from api.accounts.models import PasswordResetToken
 
-    await register_technician(client, login="kato-r", email="kato@example.jp")
-    await _ask(client, "kato-r")
+    lid = (await register_technician(client, email="kato@example.jp"))["login_id"]
+    await _ask(client, lid)
     await drain()
     token = _token(smtp.to("kato@example.jp")[0])
     await PasswordResetToken.all().update(expires_at=now() - timedelta(minutes=1))
@@ -157,51 +157,52 @@ async def test_expired_and_forged_tokens_get_one_answer(client, drain, smtp):
     forged = await _confirm(client, "rt_" + "A" * 43)
     assert expired.status_code == forged.status_code == 400
     assert expired.json() == forged.json() and expired.json()["error"] == "reset_token_invalid"
-    await login(client, "kato-r")  # the password is unchanged
+    await login(client, lid)  # the password is unchanged
 
 
 async def test_refused_new_password_keeps_the_link_usable(client, drain, smtp):
-    await register_technician(client, login="ito-r", email="ito@example.jp")
-    await _ask(client, "ito-r")
+    lid = (await register_technician(client, email="ito@example.jp"))["login_id"]
+    await _ask(client, lid)
     await drain()
     token = _token(smtp.to("ito@example.jp")[0])
     r = await _confirm(client, token, "short")
     assert r.status_code == 422 and r.json()["error"] == "password_too_short"
-    r = await _confirm(client, token, "ito-r-and-more-words")
+    r = await _confirm(client, token, f"{lid} and more words")
     assert r.status_code == 422 and r.json()["error"] == "password_contains_login"
     assert (await _confirm(client, token)).status_code == 204
 
 
 async def test_concurrent_use_of_one_link_succeeds_once(client, drain, smtp):
     for i in range(4):
-        await register_technician(client, login=f"race-r{i}", email=f"race{i}@example.jp")
-        await _ask(client, f"race-r{i}")
+        lid = (await register_technician(client, email=f"race{i}@example.jp"))["login_id"]
+        await _ask(client, lid)
         await drain()
         token = _token(smtp.to(f"race{i}@example.jp")[0])
         results = await asyncio.gather(*[_confirm(client, token, f"{NEW_PASSWORD}-{k}") for k in range(4)])
         codes = sorted(r.status_code for r in results)
         assert codes == [204, 400, 400, 400], [r.text for r in results]
         winner = next(k for k, r in enumerate(results) if r.status_code == 204)
-        await login(client, f"race-r{i}", f"{NEW_PASSWORD}-{winner}")
+        await login(client, lid, f"{NEW_PASSWORD}-{winner}")
 
 
 async def test_reset_rate_limits_per_account_and_per_address(client, drain, smtp, settings):
-    await register_technician(client, login="mori-r", email="mori@example.jp")
+    lid = (await register_technician(client, email="mori@example.jp"))["login_id"]
     for _ in range(settings.reset_max_per_account + 2):  # the same answer, but the account gets only its quota
-        assert (await _ask(client, "mori-r")).status_code == 202
+        assert (await _ask(client, lid)).status_code == 202
     await drain()
     assert len(smtp.to("mori@example.jp")) == settings.reset_max_per_account
     # Per client address: beyond the limit, 429 whatever the login (counted before anything is looked up).
     left = settings.reset_max_per_address - (settings.reset_max_per_account + 2)
     for i in range(left):
         assert (await _ask(client, f"someone-{i}")).status_code == 202
-    r = await _ask(client, "mori-r")
+    r = await _ask(client, lid)
     assert r.status_code == 429 and r.json()["error"] == "too_many_reset_requests"
 
 
 async def test_password_change_revokes_other_sessions(client):
-    elsewhere = (await register_technician(client, login="change-r"))["token"]  # registration logs in too
-    here = await login(client, "change-r")
+    reg = await register_technician(client)
+    elsewhere, lid = reg["token"], reg["login_id"]  # registration logs in too
+    here = await login(client, lid)
     r = await client.post(
         "/api/v1/auth/password",
         headers=auth(here),
@@ -222,12 +223,11 @@ async def test_password_change_revokes_other_sessions(client):
     assert r.json()["revoked"] == 1
     assert (await client.get("/api/v1/auth/me", headers=auth(here))).status_code == 200
     assert (await client.get("/api/v1/auth/me", headers=auth(elsewhere))).status_code == 401
-    await login(client, "change-r", NEW_PASSWORD)
+    await login(client, lid, NEW_PASSWORD)
 
 
 async def test_wrong_current_passwords_lock_the_login(client, settings):
-    await register_technician(client, login="guess-r")
-    token = await login(client, "guess-r")
+    token = await login(client, (await register_technician(client))["login_id"])
     for _ in range(settings.login_max_failures):
         r = await client.post(
             "/api/v1/auth/password",
@@ -248,10 +248,10 @@ async def test_forced_change_at_first_login_for_accounts_made_by_someone_else(cl
     r = await client.post(
         f"/api/v1/businesses/{pk}/site-managers",
         headers=auth(root),
-        json={"login": "forced-mgr", "password": PASSWORD, "display_name": "現場 花子"},
+        json={"password": PASSWORD, "display_name": "現場 花子"},
     )
     assert r.status_code == 201, r.text
-    r = await client.post("/api/v1/auth/login", json={"login": "forced-mgr", "password": PASSWORD})
+    r = await client.post("/api/v1/auth/login", json={"login": r.json()["login"], "password": PASSWORD})
     assert r.status_code == 200 and r.json()["account"]["must_change_password"] is True
     token = r.json()["token"]
     me = await client.get("/api/v1/auth/me", headers=auth(token))
@@ -264,7 +264,7 @@ async def test_forced_change_at_first_login_for_accounts_made_by_someone_else(cl
     assert (await client.get("/api/v1/notifications", headers=auth(token))).status_code == 200
     assert (await client.get("/api/v1/auth/me", headers=auth(token))).json()["must_change_password"] is False
     # Self-registered accounts choose their own password: no forced change.
-    reg = await register_technician(client, login="self-r")
+    reg = await register_technician(client)
     assert (await client.get("/api/v1/notifications", headers=auth(reg["token"]))).status_code == 200
 
 
@@ -274,10 +274,10 @@ async def test_proxy_registered_technician_must_change_password(client):
     root = firm["token"]
     from tests.api.helpers import technician_payload
 
-    body = technician_payload(login="proxy-r", consent_on="2026-01-05", consent_obtained=True)
+    body = technician_payload(consent_on="2026-01-05", consent_obtained=True)
     r = await client.post(f"/api/v1/businesses/{firm['business']['id']}/technicians", headers=auth(root), json=body)
     assert r.status_code == 201, r.text
-    r = await client.post("/api/v1/auth/login", json={"login": "proxy-r", "password": PASSWORD})
+    r = await client.post("/api/v1/auth/login", json={"login": r.json()["login_id"], "password": PASSWORD})
     assert r.json()["account"]["must_change_password"] is True
     tech_pk = r.json()["account"]["technician_pk"]
     r = await client.get(f"/api/v1/technicians/{tech_pk}", headers=auth(r.json()["token"]))
@@ -287,7 +287,7 @@ async def test_proxy_registered_technician_must_change_password(client):
 async def test_returned_application_is_mailed_with_reason_and_name(client, drain, smtp):
     op = await operator_token(client)
     t = await submitted_technician(
-        client, login="notice-r", email="notice@example.jp", family_name="高橋", given_name="一郎"
+        client, email="notice@example.jp", family_name="高橋", given_name="一郎"
     )
     reasons = {"reasons": [{"field": "address", "reason": "住所が本人確認書類と一致しません"}]}
     r = await client.post(
@@ -343,7 +343,7 @@ async def test_invitation_to_a_contract_tree_is_mailed_naming_inviter_and_site(c
     invited = await approved_business(
         client,
         w.op,
-        admin={"login": "inv-admin", "password": PASSWORD, "display_name": "招待 太郎", "email": "inv@example.jp"},
+        admin={"password": PASSWORD, "display_name": "招待 太郎", "email": "inv@example.jp"},
     )
     await w.join(invited, w.prime, proxy=False)
     await drain()
@@ -363,7 +363,7 @@ async def test_invitation_to_a_contract_tree_is_mailed_naming_inviter_and_site(c
 async def test_invoice_issued_is_mailed_to_the_payer(client, drain, smtp):
     op = await operator_token(client)
     t = await submitted_technician(
-        client, login="payer-r", email="payer@example.jp", family_name="中村", given_name="優"
+        client, email="payer@example.jp", family_name="中村", given_name="優"
     )
     r = await client.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
     assert r.status_code == 200, r.text

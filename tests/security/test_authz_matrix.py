@@ -371,7 +371,7 @@ BODIES: dict[str, Body] = {
                     {
                         **{
                             k: v
-                            for k, v in technician_payload(login=f"m-agtech{next(_seq)}").items()
+                            for k, v in technician_payload().items()
                             if k != "password"
                         },
                         "email": "m-agtech@example.jp",
@@ -391,7 +391,7 @@ BODIES: dict[str, Body] = {
                 json.dumps(
                     business_payload(
                         consent_on="2026-01-05",
-                        admin={"login": f"m-agbiz{next(_seq)}", "display_name": "社長", "email": "m-agbiz@example.jp"},
+                        admin={"display_name": "社長", "email": "m-agbiz@example.jp"},
                     )
                 ),
             ),
@@ -409,26 +409,26 @@ BODIES: dict[str, Body] = {
     },
     "businesses_register_business": lambda s: {
         "json": business_payload(
-            admin={"login": f"m-admin{next(_seq)}", "password": PASSWORD, "display_name": "責任者"}
+            admin={"password": PASSWORD, "display_name": "責任者"}
         )
     },
     "businesses_add_admin": lambda s: {
-        "json": {"login": f"m-adm{next(_seq)}", "password": PASSWORD, "display_name": "管理者", "tier": 2}
+        "json": {"password": PASSWORD, "display_name": "管理者", "tier": 2}
     },
     "businesses_add_site_manager": lambda s: {
-        "json": {"login": f"m-mgr{next(_seq)}", "password": PASSWORD, "display_name": "現場"}
+        "json": {"password": PASSWORD, "display_name": "現場"}
     },
     "businesses_proxy_register": lambda s: {
         "json": {
-            **technician_payload(login=f"m-proxy{next(_seq)}"),
+            **technician_payload(),
             "consent_obtained": True,
             "consent_on": "2026-01-05",
         }
     },
-    "registration_register_technician": lambda s: {"json": technician_payload(login=f"m-self{next(_seq)}")},
+    "registration_register_technician": lambda s: {"json": technician_payload()},
     "registration_register_technician_whole": lambda s: {
         "files": {
-            "data": (None, json.dumps(technician_payload(login=f"m-whole{next(_seq)}"))),
+            "data": (None, json.dumps(technician_payload())),
             "photo": ("p.jpg", jpeg(), "image/jpeg"),
             "id_document": ("d.jpg", jpeg(), "image/jpeg"),
         }
@@ -439,7 +439,7 @@ BODIES: dict[str, Body] = {
                 None,
                 json.dumps(
                     {
-                        **technician_payload(login=f"m-pwhole{next(_seq)}"),
+                        **technician_payload(),
                         "consent_obtained": True,
                         "consent_on": "2026-01-05",
                     }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from tests.api.helpers import (
+    PASSWORD,
     auth,
     business_payload,
     corporate_number,
+    login,
     operator_token,
     register_business,
     register_technician,
@@ -13,6 +15,9 @@ from tests.api.helpers import (
     table_counts,
     technician_payload,
 )
+
+
+FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
 
 
 def _shape(body: dict) -> dict:
@@ -31,6 +36,7 @@ def _shape(body: dict) -> dict:
                 "given_name",
                 "phone",
                 "login",
+                "login_id",
                 "email",
                 "name",
                 "corporate_number",
@@ -80,36 +86,57 @@ async def test_a_taken_corporate_number_gets_the_ordinary_answer(client):
     assert r.json()["corporate_number"] == taken
 
 
-async def test_taken_and_reserved_login_names_get_one_answer_that_says_what_to_do(client):
-    await register_technician(client, login="taken-name")
+async def test_nobody_picks_a_login_name_so_no_answer_can_say_one_is_taken(client, settings):
+    """A picked name would have to be refused when taken, and that refusal would tell anyone the name exists: the
+    system assigns every person's login ID instead (12 digits, the last a Damm check digit)."""
+    from stdnum import damm
+
+    op = await operator_token(client)
+    tech = await register_technician(client)
+    firm = await register_business(client)
+    r = await client.post(f"/api/v1/review/applications/{firm['application_id']}/approve", headers=auth(op))
+    assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/api/v1/businesses/{firm['business']['id']}/site-managers",
+        headers=auth(firm["token"]),
+        json={"password": PASSWORD, "display_name": "現場 太郎"},
+    )
+    assert r.status_code == 201, r.text
+    manager = r.json()["login"]
+    proxy = await client.post(
+        f"/api/v1/businesses/{firm['business']['id']}/technicians",
+        headers=auth(firm["token"]),
+        json={**technician_payload(), "consent_obtained": True, "consent_on": "2026-01-05"},
+    )
+    assert proxy.status_code == 201, proxy.text
+    ids = [tech["login_id"], firm["login_id"], manager, proxy.json()["login_id"]]
+    assert all(len(i) == 12 and i.isdigit() and damm.is_valid(i) for i in ids), ids
+    assert len(set(ids)) == 4
+    # Typed as people type it: in groups, with full-width digits from a Japanese keyboard.
+    lid = tech["login_id"]
+    grouped = f"{lid[:4]}-{lid[4:8]} {lid[8:]}"
+    assert (await login(client, grouped)) and (await login(client, grouped.translate(FULL_WIDTH)))
+
+    # Asking for a name is refused as an unknown field, before anything is written.
     before = await table_counts()
-    answers = []
-    for name in ("taken-name", "Taken-Name", "admin", "device-abc123", "api-abc123"):
-        r = await client.post("/api/v1/technicians", json=technician_payload(login=name))
-        answers.append((r.status_code, r.json()))
-    assert {a[0] for a in answers} == {409}
-    assert len({str(a[1]) for a in answers}) == 1, answers
-    body = answers[0][1]
-    assert body["error"] == "login_unavailable" and body["fields"] == [
-        {"field": "login", "message": "choose another login name", "type": "login_unavailable"}
-    ]
-    assert await table_counts() == before
+    r = await client.post("/api/v1/technicians", json={**technician_payload(), "login": "taken-name"})
+    assert r.status_code == 422 and r.json()["error"] == "validation_error", r.text
+    assert r.json()["fields"][0]["field"] == "login"
     data = business_payload()
     data["admin"]["login"] = "taken-name"
     r = await client.post("/api/v1/businesses", json=data)
-    assert r.status_code == 409 and r.json()["error"] == "login_unavailable"
-    assert r.json()["fields"][0]["field"] == "admin.login"
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "admin.login", r.text
+    assert await table_counts() == before
 
 
-async def test_probing_login_names_by_registration_is_limited_per_address(client):
-    for _ in range(3):  # ordinary registrations are not counted: only "unavailable" answers are
-        await register_technician(client)
-    await register_technician(client, login="probe-target")
-    for _ in range(20):
-        r = await client.post("/api/v1/technicians", json=technician_payload(login="probe-target"))
-        assert r.status_code == 409
-    r = await client.post("/api/v1/technicians", json=technician_payload(login="probe-target"))
-    assert r.status_code == 429 and r.json()["error"] == "too_many_registrations"
-    # The address is blocked for the hour, whatever it tries next.
-    r = await client.post("/api/v1/technicians", json=technician_payload())
-    assert r.status_code == 429
+async def test_a_mistyped_login_id_is_nobodys_and_locks_nobody(client, settings):
+    """One wrong digit fails the check digit, so it is an account nobody has: its failures lock that wrong ID, not
+    the person's own, and the answer is the one any unknown name gets."""
+    lid = (await register_technician(client))["login_id"]
+    typo = lid[:5] + str((int(lid[5]) + 1) % 10) + lid[6:]
+    for _ in range(settings.login_max_failures):
+        r = await client.post("/api/v1/auth/login", json={"login": typo, "password": PASSWORD})
+        assert r.status_code == 401 and r.json()["error"] == "invalid_credentials"
+    r = await client.post("/api/v1/auth/login", json={"login": typo, "password": PASSWORD})
+    assert r.status_code == 429 and r.json()["error"] == "account_locked"
+    assert await login(client, lid)

@@ -68,7 +68,7 @@ def _tokens(live: LiveServer) -> dict[str, str]:
             "/api/v1/businesses",
             json=business_payload(
                 corporate_number=corporate_number(991),
-                admin={"login": "fuzz-admin", "password": PASSWORD, "display_name": "責任者"},
+                admin={"password": PASSWORD, "display_name": "責任者"},
             ),
         ).json()
         c.post(
@@ -77,14 +77,10 @@ def _tokens(live: LiveServer) -> dict[str, str]:
         admin = reg["token"]
         h = {"Authorization": f"Bearer {admin}"}
         pk = reg["business"]["id"]
-        assert (
-            c.post(
-                f"/api/v1/businesses/{pk}/site-managers",
-                headers=h,
-                json={"login": "fuzz-site", "password": PASSWORD, "display_name": "現場"},
-            ).status_code
-            == 201
+        made = c.post(
+            f"/api/v1/businesses/{pk}/site-managers", headers=h, json={"password": PASSWORD, "display_name": "現場"}
         )
+        assert made.status_code == 201, made.text
         site = c.post(
             "/api/v1/sites",
             headers=h,
@@ -102,7 +98,6 @@ def _tokens(live: LiveServer) -> dict[str, str]:
         tech = c.post(
             "/api/v1/technicians",
             json={
-                "login": "fuzz-tech",
                 "password": PASSWORD,
                 "family_name": "山田",
                 "given_name": "太郎",
@@ -153,7 +148,7 @@ def _tokens(live: LiveServer) -> dict[str, str]:
             "anonymous": "",
             "operator": op,
             "business_admin": admin,
-            "site_manager": login("fuzz-site"),
+            "site_manager": login(made.json()["login"]),
             "technician": tech["token"],
             "device": device,
             "api_client": login(client["client_id"], client["client_secret"]),

@@ -196,7 +196,7 @@ async def _agent(client: httpx.AsyncClient, op: str, key: str) -> tuple[int, str
         password_hash=hash_password(PASSWORD), must_change_password=False
     )
     token = await login(client, f"agent-{key.lower()}")
-    data = technician_payload(login=f"agent-tech-{key.lower()}", email=f"agent-tech-{key.lower()}@example.jp")
+    data = technician_payload(email=f"agent-tech-{key.lower()}@example.jp")
     data.pop("password")
     r = await client.post(
         f"/api/v1/agents/{agent}/technicians",
@@ -218,19 +218,19 @@ async def build(client: httpx.AsyncClient) -> SecurityWorld:
     r = await client.post(
         f"/api/v1/businesses/{firms['A']['business']['id']}/site-managers",
         headers=auth(firms["A"]["token"]),
-        json={"login": "a-site-manager", "password": PASSWORD, "display_name": "現場 太郎"},
+        json={"password": PASSWORD, "display_name": "現場 太郎"},
     )
     assert r.status_code == 201, r.text
     manager_pk = r.json()["id"]
-    manager = await login(client, "a-site-manager")
+    manager = await login(client, r.json()["login"])
     # A second site manager of A, not assigned to A's site: runs nothing there.
     r = await client.post(
         f"/api/v1/businesses/{firms['A']['business']['id']}/site-managers",
         headers=auth(firms["A"]["token"]),
-        json={"login": "a-other-manager", "password": PASSWORD, "display_name": "現場 次郎"},
+        json={"password": PASSWORD, "display_name": "現場 次郎"},
     )
     assert r.status_code == 201, r.text
-    other_manager = await login(client, "a-other-manager")
+    other_manager = await login(client, r.json()["login"])
     sites = {"A": await _site(client, firms["A"], [manager_pk]), "C": await _site(client, firms["C"], [])}
     # B joins A's site under A (registered by proxy: approved at once).
     contracts = (
