@@ -39,6 +39,9 @@ class Account(Model):
     # Set when someone else chose the password (proxy registration, an admin's sub-account, an operator-made
     # account): until the holder picks their own, the account's tokens open only /auth/me, /auth/password and logout.
     must_change_password = fields.BooleanField(db_default=False, default=False)
+    # SHA-256 of the key a client sent with the registration that made this account (api/registration/replay.py):
+    # the same registration sent again after a lost answer gets this account back instead of a second one.
+    request_key = fields.CharField(max_length=64, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

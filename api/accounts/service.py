@@ -77,6 +77,7 @@ async def create_account(
     admin_tier: int | None = None,
     password_field: str = "password",
     must_change_password: bool = False,
+    request_key: str | None = None,
 ) -> Account:
     """`login`: None assigns a login ID (new_login_id). Every API path that makes a person's account (technicians,
     business admins, site managers — by themselves, their employer or an agent) does so: a name somebody picked would
@@ -84,7 +85,10 @@ async def create_account(
     staff, agents and assessment bodies (and demo and test data name theirs).
 
     `must_change_password`: someone else chose the password (proxy registration, an admin's sub-account, an
-    operator-made account); the holder must choose their own at first login (api/http.py refuses everything else)."""
+    operator-made account); the holder must choose their own at first login (api/http.py refuses everything else).
+
+    `request_key`: the digest of a registration's client key (api/registration/replay.py); taken by another account
+    made at the same moment, RequestKeyTaken."""
     if login is None:
         return await _create_with_login_id(
             password=password,
@@ -96,11 +100,12 @@ async def create_account(
             technician=technician,
             admin_tier=admin_tier,
             must_change_password=must_change_password,
+            request_key=request_key,
         )
     login = normalise_login(login)
     check_password(password, login=login, field=password_field)
-    machine = role in (Role.device, Role.api_client)  # their generated `device-…` / `api-…` names
-    if LOGIN_ID.fullmatch(login) or (not machine and (login in RESERVED_LOGINS or login.startswith(RESERVED_PREFIXES))):
+    service = role in (Role.operator, Role.device, Role.api_client)  # `operator`, generated `device-…` / `api-…`
+    if LOGIN_ID.fullmatch(login) or (not service and (login in RESERVED_LOGINS or login.startswith(RESERVED_PREFIXES))):
         raise _login_unavailable()
     password_hash = await hash_password_off_loop(password)
     try:
@@ -136,9 +141,23 @@ async def _create_with_login_id(*, password: str, password_field: str, **fields)
             async with in_transaction("default"):
                 return await Account.create(login=login, password_hash=password_hash, **fields)
         except IntegrityError:
+            key = fields.get("request_key")
+            if key is not None and await Account.filter(request_key=key).exists():
+                raise RequestKeyTaken() from None
             if not await Account.filter(login=login).exists():
                 raise
     raise RuntimeError("no free login ID after 5 draws")  # 5 collisions in 10^11: the generator is broken
+
+
+class RequestKeyTaken(Conflict):
+    """The same registration (its client key) made an account in another request at the same moment: this one rolls
+    back, and sent again it gets that account (api/registration/replay.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This registration is being made by another request with the same key; send it again.",
+            code="request_key_in_use",
+        )
 
 
 def _login_unavailable() -> Conflict:

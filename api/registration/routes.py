@@ -1,4 +1,6 @@
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from pydantic import ValidationError
 from starlette.responses import Response
@@ -6,6 +8,7 @@ from starlette.responses import Response
 from api import db
 from api.accounts.credentials import issue_token
 from api.accounts.models import Role
+from api.accounts.service import RequestKeyTaken
 from api.errors import Unprocessable, validation_fields
 from api.businesses import service as businesses
 from api.businesses.schemas import BusinessRegisterIn, EmployeeQuery, RegisteredBusinessOut
@@ -47,6 +50,18 @@ async def _own(ctx: Ctx) -> Technician:
     return await service.get_writable(actor=ctx.user, pk=int(ctx.path["pk"]))
 
 
+T = TypeVar("T")
+
+
+async def _once(ctx: Ctx, run: Callable[[], Awaitable[T]]) -> T:
+    """A public registration in its own unit of work. Lost to a send of the same registration (its request key) at the
+    same moment, it is rolled back and run again: then it finds, and answers with, what that send made."""
+    try:
+        return await db.run_in_unit_of_work(ctx.state, run)
+    except RequestKeyTaken:
+        return await db.run_in_unit_of_work(ctx.state, run)
+
+
 @router.post(
     "/technicians",
     summary="Register yourself as a technician (簡略型); returns a token",
@@ -57,11 +72,11 @@ async def _own(ctx: Ctx) -> Technician:
 )
 async def register_technician(ctx: Ctx, body: TechnicianSelfRegisterIn) -> RegisteredTechnicianOut:
     async def run():
-        tech, account = await service.register_self(data=body)
+        tech, account, _ = await service.register_self(data=body)
         token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
         return tech, account, token
 
-    tech, account, token = await db.run_in_unit_of_work(ctx.state, run)
+    tech, account, token = await _once(ctx, run)
     token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
     return RegisteredTechnicianOut(technician=await service.to_out(tech), login_id=account.login, token=token_out)
 
@@ -90,7 +105,7 @@ async def register_technician_whole(ctx: Ctx, body: SelfRegistrationForm) -> Who
         token, _ = await issue_token(account, ttl=timedelta(hours=ctx.settings.token_ttl_hours))
         return tech, account, application, token
 
-    tech, account, application, token = await db.run_in_unit_of_work(ctx.state, run)
+    tech, account, application, token = await _once(ctx, run)
     token_out = ctx.issue_session(token, ttl_s=ctx.settings.token_ttl_hours * 3600)
     return WholeRegistrationOut(
         technician=await service.to_out(tech),
@@ -404,5 +419,5 @@ async def proxy_register_whole(ctx: Ctx, pk: int, body: ProxyRegistrationForm) -
 )
 async def proxy_register(ctx: Ctx, pk: int, body: TechnicianProxyRegisterIn) -> ProxyRegisteredOut:
     business = await businesses.get_business(pk=pk)
-    tech, account = await service.register_proxy(actor=ctx.user, business=business, data=body)
+    tech, account, _ = await service.register_proxy(actor=ctx.user, business=business, data=body)
     return ProxyRegisteredOut(**(await service.to_out(tech)).model_dump(), login_id=account.login)

@@ -23,6 +23,16 @@ from api.common import (
 from api.registration.masters import qualifications, trades
 
 Nationality = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+RequestKey = Annotated[
+    str | None,
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}$"),
+    Field(
+        default=None,
+        description="a random key the client makes once per registration (16–64 of A–Z a–z 0–9 _ -): the same "
+        "registration sent again with it (its answer was lost) gets the account the first send made, not a second "
+        "one; with other data, 409 idempotency_key_reused",
+    ),
+]
 
 
 class RetirementAid(Strict):
@@ -98,6 +108,7 @@ class TechnicianSelfRegisterIn(IdentityFields):
     names exist (docs/security.md)."""
 
     password: Password
+    request_key: RequestKey
     employer_business_id: CcusId | None = Field(default=None, description="the employer's 14-digit 事業者ID")
 
     _residence_expiry = field_validator("residence_expiry")(_residence_valid_today)
@@ -108,6 +119,7 @@ class TechnicianProxyRegisterIn(IdentityFields):
     ID (the answer's `login_id`), which the employer hands over with the password they chose."""
 
     password: Password
+    request_key: RequestKey
     consent_obtained: Literal[True] = Field(description="the technician agreed to the proxy application")
     consent_on: date
 
@@ -277,6 +289,11 @@ class TechnicianSummaryOut(BaseModel):
     card_status: str | None
     residence_expiry: date | None
     employed_since: date | None = None
+    login_id: str | None = Field(
+        default=None,
+        description="the technician's ログインID, for the employer to tell them again (a login the employer or an agent "
+        "registered is a known way to lose one)",
+    )
 
 
 LOGIN_ID_DESCRIPTION = "the ログインID the system assigned: 12 digits; the person logs in with it and this password"

@@ -18,6 +18,7 @@ from api.media.service import IMAGE_SIDES, ImageCheck
 from api.registration import hooks
 from api.registration.masters import qualifications
 from api.registration.models import Qualification, Technician, Tier
+from api.registration.replay import key_digest, replayed
 from api.registration.schemas import (
     DetailedIn,
     DisclosureIn,
@@ -57,7 +58,12 @@ async def registered_twin(tech: Technician) -> Technician | None:
     )
 
 
-async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, Account]:
+async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, Account, bool]:
+    """The technician, their account, and whether they were made now (False: this registration sent again with its
+    request key, api/registration/replay.py)."""
+    again = await replayed(key=data.request_key, data=data, password=data.password)
+    if again is not None:
+        return *again, False
     employer = None
     if data.employer_business_id is not None:
         from api.ids import check_ccus_id
@@ -75,14 +81,16 @@ async def register_self(*, data: TechnicianSelfRegisterIn) -> tuple[Technician, 
         display_name=f"{data.family_name} {data.given_name}"[:100],
         email=data.email,
         technician=tech,
+        request_key=key_digest(data.request_key),
     )
-    return tech, account
+    return tech, account, True
 
 
 async def register_proxy(
     *, actor: Account, business: Business, data: TechnicianProxyRegisterIn
-) -> tuple[Technician, Account]:
-    """Returns the technician and their account (its login ID for the employer to hand over)."""
+) -> tuple[Technician, Account, bool]:
+    """The technician, their account (its login ID for the employer to hand over) and whether they were made now
+    (False: sent again with its request key)."""
     from api.businesses.service import ensure_can_manage
 
     ensure_can_manage(actor, business)
@@ -93,6 +101,9 @@ async def register_proxy(
         )
     if data.consent_on > today_jst():
         raise Unprocessable.field("consent_on", "the consent date is in the future", code="consent_date_in_future")
+    again = await replayed(key=data.request_key, data=data, employer=business)
+    if again is not None:
+        return *again, False
     tech = await Technician.create(
         **_identity(data), employer=business, proxy_registered_by=business, proxy_consent_on=data.consent_on
     )
@@ -104,8 +115,9 @@ async def register_proxy(
         email=data.email,
         technician=tech,
         must_change_password=True,
+        request_key=key_digest(data.request_key),
     )
-    return tech, account
+    return tech, account, True
 
 
 async def get_visible(*, actor: Account, pk: int) -> Technician:
@@ -367,6 +379,11 @@ async def employees(
         qs = qs.filter(residence_expiry__gte=today, residence_expiry__lte=today + timedelta(days=residence_within_days))
     techs = await qs.order_by("family_name_kana", "given_name_kana")
     cards = {c.technician_id: c.status.value for c in await _active_cards([t.id for t in techs])}  # type: ignore
+    logins = dict(
+        await Account.filter(technician_id__in=[t.id for t in techs])
+        .order_by("id")
+        .values_list("technician_id", "login")
+    )
     return [
         TechnicianSummaryOut(
             id=t.id,
@@ -377,6 +394,7 @@ async def employees(
             card_status=cards.get(t.id),
             residence_expiry=t.residence_expiry,
             employed_since=t.employed_since,
+            login_id=logins.get(t.id),
         )
         for t in techs
     ]

@@ -21,6 +21,7 @@ from api.media.service import IMAGE_SIDES, ImageCheck
 from api.registration import review
 from api.registration.models import Application, ApplicationKind, Technician
 from api.registration.schemas import TechnicianProxyRegisterIn, TechnicianSelfRegisterIn
+from api.registration.replay import application_of, replayed
 from api.registration.service import register_proxy, register_self
 from api.settings import Settings
 
@@ -113,10 +114,13 @@ async def register_self_whole(
     vault: Vault,
     check: ImageCheck | None,
 ) -> tuple[Technician, Account, Application]:
+    again = await replayed(key=data.request_key, data=data, password=data.password)
+    if again is not None:  # sent again after a lost answer: what the first send made
+        return again[0], again[1], await application_of(again[0])
     made: list[Account] = []
 
     async def create() -> tuple[Technician, Account]:
-        tech, account = await register_self(data=data)
+        tech, account, _ = await register_self(data=data)
         made.append(account)
         return tech, account
 
@@ -144,10 +148,16 @@ async def register_proxy_whole(
     check: ImageCheck | None,
 ) -> tuple[Technician, Account, Application]:
     """Returns the technician's account too (its login ID); the employer's account applies."""
+    from api.businesses.service import ensure_can_manage
+
+    ensure_can_manage(actor, business)
+    again = await replayed(key=data.request_key, data=data, employer=business)
+    if again is not None:  # sent again after a lost answer: what the first send made
+        return again[0], again[1], await application_of(again[0])
     made: list[Account] = []
 
     async def create() -> tuple[Technician, Account]:
-        tech, account = await register_proxy(actor=actor, business=business, data=data)
+        tech, account, _ = await register_proxy(actor=actor, business=business, data=data)
         made.append(account)
         return tech, actor
 

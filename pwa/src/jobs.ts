@@ -1,7 +1,7 @@
 // The kinds of outbox job: a single API request, and a technician's registration (data, photos and application in
 // one request, so it is made whole or not at all).
 
-import { api, ApiError, COOKIE_SESSION, FormPart, session } from "./api";
+import { api, COOKIE_SESSION, FormPart, session } from "./api";
 import { Job, newJob, registerRunner } from "./outbox";
 import type { Me, Technician } from "./types";
 
@@ -32,7 +32,10 @@ export interface RegisterPayload {
 export interface RegisterResult {
   techPk: number;
   mode: "self" | "proxy";
+  loginId: string; // the ログインID the system assigned
 }
+
+type Registered = { technician: Technician; login_id: string };
 
 export function registerJob(payload: RegisterPayload): Job<RegisterPayload> {
   const name = `${payload.data.family_name ?? ""} ${payload.data.given_name ?? ""}`.trim();
@@ -49,31 +52,15 @@ registerRunner("register-technician", async (job: Job<RegisterPayload>) => {
   const form: [string, FormPart][] = [["data", JSON.stringify(p.data)]];
   if (p.photo) form.push(["photo", p.photo]);
   if (p.idDocument) form.push(["id_document", p.idDocument]);
+  // Sent again after an answer that was lost (offline at the wrong moment), the payload's request_key gets the account
+  // the first send made, not a second registration.
   if (p.mode === "self") {
-    let techPk: number;
-    try {
-      // The API sets the new technician's session cookie: logged in from here on.
-      const out = await api<{ technician: Technician }>("POST", "/technicians/register",
-        { form, auth: false, headers: COOKIE_SESSION });
-      techPk = out.technician.id;
-    } catch (e) {
-      // Sent again after an answer that was lost (offline at the wrong moment): the account was made by the first
-      // send. Logging in with what was chosen shows it; a login taken by someone else still gets its refusal.
-      if (!(e instanceof ApiError && e.code === "login_unavailable")) throw e;
-      try {
-        await api("POST", "/auth/login", { json: { login: p.data.login, password: p.data.password }, auth: false,
-          headers: COOKIE_SESSION });
-      } catch {
-        throw e;
-      }
-      const again = await api<Me>("GET", "/auth/me");
-      if (again.technician_pk == null) throw e;
-      techPk = again.technician_pk;
-    }
+    // The API sets the new technician's session cookie: logged in from here on.
+    const out = await api<Registered>("POST", "/technicians/register", { form, auth: false, headers: COOKIE_SESSION });
     session.set(await api<Me>("GET", "/auth/me"));
     job.owner = session.me?.id ?? null;
-    return { techPk, mode: p.mode } satisfies RegisterResult;
+    return { techPk: out.technician.id, mode: p.mode, loginId: out.login_id } satisfies RegisterResult;
   }
-  const out = await api<{ technician: Technician }>("POST", `/businesses/${p.businessPk}/technicians/register`, { form });
-  return { techPk: out.technician.id, mode: p.mode } satisfies RegisterResult;
+  const out = await api<Registered>("POST", `/businesses/${p.businessPk}/technicians/register`, { form });
+  return { techPk: out.technician.id, mode: p.mode, loginId: out.login_id } satisfies RegisterResult;
 });

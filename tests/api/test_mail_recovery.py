@@ -111,9 +111,7 @@ async def test_reset_by_mail_works_once_and_logs_out_everywhere(client, drain, s
     r = await _confirm(client, token)
     assert r.status_code == 204, r.text
     # The new password works, the old one not, and the session logged in before the reset is gone.
-    assert (
-        await client.post("/api/v1/auth/login", json={"login": lid, "password": PASSWORD})
-    ).status_code == 401
+    assert (await client.post("/api/v1/auth/login", json={"login": lid, "password": PASSWORD})).status_code == 401
     await login(client, lid, NEW_PASSWORD)
     assert (await client.get("/api/v1/auth/me", headers=auth(session))).status_code == 401
     # Used once: the same link again is refused.
@@ -286,9 +284,7 @@ async def test_proxy_registered_technician_must_change_password(client):
 
 async def test_returned_application_is_mailed_with_reason_and_name(client, drain, smtp):
     op = await operator_token(client)
-    t = await submitted_technician(
-        client, email="notice@example.jp", family_name="高橋", given_name="一郎"
-    )
+    t = await submitted_technician(client, email="notice@example.jp", family_name="高橋", given_name="一郎")
     reasons = {"reasons": [{"field": "address", "reason": "住所が本人確認書類と一致しません"}]}
     r = await client.post(
         f"/api/v1/review/applications/{t['application']['id']}/return", headers=auth(op), json=reasons
@@ -362,9 +358,7 @@ async def test_invitation_to_a_contract_tree_is_mailed_naming_inviter_and_site(c
 
 async def test_invoice_issued_is_mailed_to_the_payer(client, drain, smtp):
     op = await operator_token(client)
-    t = await submitted_technician(
-        client, email="payer@example.jp", family_name="中村", given_name="優"
-    )
+    t = await submitted_technician(client, email="payer@example.jp", family_name="中村", given_name="優")
     r = await client.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
     assert r.status_code == 200, r.text
     await drain()

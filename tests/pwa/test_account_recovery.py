@@ -20,15 +20,13 @@ def _no_english(page) -> None:
 
 def test_reset_by_mail_in_japanese(open_context, api, artifacts):
     suffix = uuid.uuid4().hex[:6]
-    name = f"mail-tech-{suffix}"
-    api.ok(
+    address = f"mail-tech-{suffix}@example.jp"
+    name = api.ok(
         "POST",
         None,
         "/technicians",
-        json=technician_payload(
-            login=name, password=PASSWORD, email=f"{name}@example.jp", phone=f"090-7{int(suffix, 16) % 1000:03d}-0001"
-        ),
-    )
+        json=technician_payload(password=PASSWORD, email=address, phone=f"090-7{int(suffix, 16) % 1000:03d}-0001"),
+    )["login_id"]
     page = open_context(PHONE).new_page()
     goto(page, "/login")
     page.click("[data-testid=forgot-link]")
@@ -45,7 +43,7 @@ def test_reset_by_mail_in_japanese(open_context, api, artifacts):
     op = open_context(DESKTOP).new_page()
     login(op, "operator")
     goto(op, "/admin/mail")
-    op.locator("[data-testid=mails] li", has_text=f"{name}@example.jp").first.locator("a").click()
+    op.locator("[data-testid=mails] li", has_text=address).first.locator("a").click()
     op.locator("[data-testid=mail-text]").wait_for()
     text = op.locator("[data-testid=mail-text]").inner_text()
     assert "パスワードの再設定が申請されました" in text and name in text
@@ -82,13 +80,12 @@ def test_reset_by_mail_in_japanese(open_context, api, artifacts):
 def test_forced_change_at_first_login_in_japanese(open_context, api, artifacts):
     suffix = uuid.uuid4().hex[:6]
     firm = api.get("yamato-admin", "/auth/me")["business_pk"]
-    name = f"first-mgr-{suffix}"
-    api.ok(
+    name = api.ok(
         "POST",
         "yamato-admin",
         f"/businesses/{firm}/site-managers",
-        json={"login": name, "password": PASSWORD, "display_name": "大和建設 現場担当"},
-    )
+        json={"password": PASSWORD, "display_name": "大和建設 現場担当"},
+    )["login"]
     page = open_context(PHONE).new_page()
     login(page, name)
     assert page.url.endswith("/password")

@@ -32,13 +32,13 @@ def _firm(api) -> dict:
 
     suffix = uuid.uuid4().hex[:6]
     body12 = f"{int(suffix, 16) % 10**12:012d}"
-    login_id = f"face-biz-{suffix}"
     reg = api.ok("POST", None, "/businesses", json={
         "corporate_number": cn.calc_check_digit(body12) + body12, "name": f"顔認証建設{suffix}株式会社",
         "name_kana": "カオニンショウケンセツ", "capital_yen": 30_000_000, "permitted_industries": ["01"],
         "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
         "postal_code": "100-0001", "prefecture": "13", "address": "千代田区1-1", "phone": "03-1234-5678",
-        "email": f"{suffix}@example.jp", "admin": {"login": login_id, "password": PASSWORD, "display_name": "顔認証 責任者"}})
+        "email": f"{suffix}@example.jp", "admin": {"password": PASSWORD, "display_name": "顔認証 責任者"}})
+    login_id = reg["login_id"]
     api.ok("POST", "operator", f"/review/applications/{reg['application_id']}/approve")
     business = api.get(login_id, f"/businesses/{api.get(login_id, '/auth/me')['business_pk']}")
     return {"login": login_id, "business": business}
@@ -50,7 +50,6 @@ def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_conte
     firm = _firm(api)
     suffix = uuid.uuid4().hex[:6]
     phone_no = f"080-5{int(suffix, 16) % 1000:03d}-{int(suffix, 16) % 10000:04d}"
-    login_id = f"face-{suffix}"
 
     # --- 1. the technician registers on a phone, with a real face photo ------------------------------------------
     tech = open_context(PHONE).new_page()
@@ -58,7 +57,7 @@ def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_conte
     for sel, value in (("#f-family_name", "顔認"), ("#f-given_name", "花子"), ("#f-family_name_kana", "カオニン"),
                        ("#f-given_name_kana", "ハナコ"), ("#f-birth_date", "1988-08-08"), ("#f-postal_code", "100-0001"),
                        ("#f-address", "東京都千代田区丸の内1-1"), ("#f-phone", phone_no),
-                       ("#f-employer_business_id", firm["business"]["business_id"]), ("#f-login", login_id),
+                       ("#f-employer_business_id", firm["business"]["business_id"]),
                        ("#f-password", PASSWORD)):
         tech.fill(sel, value)
     tech.select_option("#f-sex", "female")
@@ -71,6 +70,7 @@ def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_conte
     tech.click("#reg-form button[type=submit]")
     tech.wait_for_url("**/me", timeout=WAIT_MS * 3)
     tech.wait_for_selector("#status-h")
+    login_id = tech.locator("[data-testid=login-id]").inner_text()  # assigned by the system, shown on /me
     tech_pk = api.get(login_id, "/auth/me")["technician_pk"]
     [application] = [a for a in api.get(login_id, f"/technicians/{tech_pk}/applications") if a["kind"] == "new"]
 

@@ -22,7 +22,6 @@ def _find_application(api, *, phone: str, kind: str, status: str = "submitted") 
 def test_register_return_resubmit_approve_upgrade(open_context, api, artifacts, face_photo):
     suffix = uuid.uuid4().hex[:6]
     phone_no = f"090-7{int(suffix, 16) % 1000:03d}-{int(suffix, 16) % 10000:04d}"
-    login_id = f"pwa-{suffix}"
     yamato = api.get("yamato-admin", "/businesses/1")
 
     # --- the technician registers on a phone ------------------------------------------------------------------------
@@ -47,7 +46,6 @@ def test_register_return_resubmit_approve_upgrade(open_context, api, artifacts, 
     tech.set_input_files("#f-photo", face_photo)
     tech.set_input_files("#f-id_document", image_file("licence.jpg", width=800, height=500, colour=(180, 200, 120)))
     tech.fill("#f-employer_business_id", yamato["business_id"])
-    tech.fill("#f-login", login_id)
     tech.fill("#f-password", "pwa-password-123")
     tech.click("main form button[type=submit]")
 
@@ -64,6 +62,10 @@ def test_register_return_resubmit_approve_upgrade(open_context, api, artifacts, 
     tech.wait_for_url("**/me")
     tech.locator("[data-testid=flash]").wait_for()
     tech.wait_for_selector("#status-h")
+    # Nobody picked a login name: the system assigned one, told in the flash and kept on the person's own page.
+    login_id = tech.locator("[data-testid=login-id]").inner_text()
+    assert re.fullmatch(r"\d{4}-\d{4}-\d{4}", login_id), login_id
+    assert login_id in tech.locator("[data-testid=flash]").inner_text()
     assert "審査中" in tech.locator("main").inner_text()
     shot(tech, artifacts, "flow-02-registered")
 
@@ -145,7 +147,8 @@ def test_register_return_resubmit_approve_upgrade(open_context, api, artifacts, 
     tech.click("text=詳細型の情報を保存")
     tech.locator("[data-testid=flash]", has_text="保存しました").wait_for()
     assert api.get("operator", f"/technicians/{tech_pk}")["detailed"]["health_checks"] == [
-        {"name": "雇入時健康診断", "on": "2026-04-01"}]
+        {"name": "雇入時健康診断", "on": "2026-04-01"}
+    ]
 
     tech.select_option("#f-code", "T01")
     tech.fill("#f-acquired_on", "2015-06-01")
@@ -202,11 +205,12 @@ def test_firm_adds_site_manager_and_proxy_registers(open_context, api, artifacts
 
     goto(page, "/firm/accounts")
     page.fill("#f-site-display_name", "鈴木鉄筋 現場担当")
-    page.fill("#f-site-login", f"suzuki-site-{suffix}")
     page.fill("#f-site-password", "site-password-123")
     page.click("#add-site-manager button[type=submit]")
-    page.locator("[data-testid=flash]", has_text=f"suzuki-site-{suffix}").wait_for()
-    assert page.locator("[data-testid=accounts] li", has_text=f"suzuki-site-{suffix}").count() == 1
+    flash = page.locator("[data-testid=flash]", has_text="鈴木鉄筋 現場担当")
+    flash.wait_for()
+    [site_login] = re.findall(r"\d{4}-\d{4}-\d{4}", flash.inner_text())  # the assigned login ID, to hand over
+    assert page.locator("[data-testid=accounts] li", has_text=site_login).count() == 1
 
     goto(page, "/firm/proxy")
     page.fill("#f-family_name", "代行")
@@ -224,15 +228,23 @@ def test_firm_adds_site_manager_and_proxy_registers(open_context, api, artifacts
     page.set_input_files("#f-photo", face_photo)
     page.set_input_files("#f-id_document", image_file("licence.jpg", width=800, height=500))
     page.check("#f-consent_obtained")
-    page.fill("#f-login", f"proxy-{suffix}")
     page.fill("#f-password", "proxy-password-123")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/firm/employees/\d+$"))
+    [proxy_login] = re.findall(r"\d{4}-\d{4}-\d{4}", page.locator("[data-testid=flash]").inner_text())
     page.wait_for_selector("#status-h")
     assert "審査中" in page.locator("main").inner_text()
     pk = int(page.url.rsplit("/", 1)[1])
     apps = api.get("operator", f"/technicians/{pk}/applications")
     assert apps[0]["proxy"] is True and apps[0]["status"] == "submitted"
+    # The employer can tell the technician their login ID again from the employee list.
+    goto(page, "/firm/employees")
+    assert (
+        page.locator("[data-testid=employees] li", has_text="代行 次郎")
+        .locator("[data-testid=employee-login]")
+        .inner_text()
+        == proxy_login
+    )
 
 
 def test_business_registers_and_is_approved(open_context, api, artifacts):
@@ -255,11 +267,11 @@ def test_business_registers_and_is_approved(open_context, api, artifacts):
     page.fill("#f-phone", "03-1234-5678")
     page.fill("#f-email", f"info-{suffix}@example.jp")
     page.fill("#f-admin-display_name", "テスト 責任者")
-    page.fill("#f-admin-login", f"biz-{suffix}")
     page.fill("#f-admin-password", "business-password-1")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/firm")
     page.wait_for_selector("[data-testid=fee-amount]")
+    assert re.search(r"ログインIDは \d{4}-\d{4}-\d{4} です", page.locator("[data-testid=flash]").inner_text())
     assert "審査中" in page.locator("main").inner_text()
     assert "1,000万円以上2,000万円未満" in page.locator("main").inner_text()  # the fee band from the capital
     shot(page, artifacts, "flow-10-business-registered")

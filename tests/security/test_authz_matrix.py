@@ -369,11 +369,7 @@ BODIES: dict[str, Body] = {
                 None,
                 json.dumps(
                     {
-                        **{
-                            k: v
-                            for k, v in technician_payload().items()
-                            if k != "password"
-                        },
+                        **{k: v for k, v in technician_payload().items() if k != "password"},
                         "email": "m-agtech@example.jp",
                         "consent_on": "2026-01-05",
                     }
@@ -408,16 +404,10 @@ BODIES: dict[str, Body] = {
         "json": {"current_password": "not-the-password", "new_password": "another-long-password"}
     },
     "businesses_register_business": lambda s: {
-        "json": business_payload(
-            admin={"password": PASSWORD, "display_name": "責任者"}
-        )
+        "json": business_payload(admin={"password": PASSWORD, "display_name": "責任者"})
     },
-    "businesses_add_admin": lambda s: {
-        "json": {"password": PASSWORD, "display_name": "管理者", "tier": 2}
-    },
-    "businesses_add_site_manager": lambda s: {
-        "json": {"password": PASSWORD, "display_name": "現場"}
-    },
+    "businesses_add_admin": lambda s: {"json": {"password": PASSWORD, "display_name": "管理者", "tier": 2}},
+    "businesses_add_site_manager": lambda s: {"json": {"password": PASSWORD, "display_name": "現場"}},
     "businesses_proxy_register": lambda s: {
         "json": {
             **technician_payload(),

@@ -3592,7 +3592,10 @@ export interface components {
             /** Worked */
             worked: boolean;
         };
-        /** AdminIn */
+        /**
+         * AdminIn
+         * @description The 事業者責任者: the system assigns the login ID (the answer's `login_id`).
+         */
         AdminIn: {
             /** Display Name */
             display_name: string;
@@ -3601,12 +3604,13 @@ export interface components {
              * @default null
              */
             email: string | null;
-            /** Login */
-            login: string;
             /** Password */
             password: string;
         };
-        /** AdminSetupIn */
+        /**
+         * AdminSetupIn
+         * @description The 事業者責任者 of a business an agent files: the system assigns the login ID, which the mailed link tells.
+         */
         AdminSetupIn: {
             /** Display Name */
             display_name: string;
@@ -3615,8 +3619,6 @@ export interface components {
              * @description the first-password link goes here
              */
             email: string;
-            /** Login */
-            login: string;
         };
         /**
          * AgentBusinessForm
@@ -3633,7 +3635,6 @@ export interface components {
          *       "address": "千代田区千代田1-1",
          *       "admin": {
          *         "display_name": "山田 太郎",
-         *         "login": "sample-admin",
          *         "password": "correct horse battery"
          *       },
          *       "capital_yen": 30000000,
@@ -3775,7 +3776,7 @@ export interface components {
         /**
          * AgentTechnicianIn
          * @description A technician's new registration, filed by an agent. No password: the technician sets their own by the link
-         *     mailed to `email` (required here).
+         *     mailed to `email` (required here), which also tells them the login ID the system assigned.
          */
         AgentTechnicianIn: {
             /** Address */
@@ -3827,8 +3828,6 @@ export interface components {
              * @default true
              */
             has_identity_document: boolean;
-            /** Login */
-            login: string;
             /**
              * Nationality
              * @default JP
@@ -4343,7 +4342,6 @@ export interface components {
          *       "address": "千代田区千代田1-1",
          *       "admin": {
          *         "display_name": "山田 太郎",
-         *         "login": "sample-admin",
          *         "password": "correct horse battery"
          *       },
          *       "capital_yen": 30000000,
@@ -5260,7 +5258,7 @@ export interface components {
              * @description a stable code from the catalogue (see x-error-codes): translate by it
              * @enum {string}
              */
-            error: "account_locked" | "adjustment_reason_required" | "agent_name_taken" | "agent_not_found" | "agent_suspended" | "already_applied" | "already_decided" | "already_in_tree" | "already_lump_sum" | "already_on_roster" | "already_resolved" | "already_training_site" | "application_before_base_date" | "application_not_found" | "application_open" | "approval_deadline_passed" | "bad_date" | "bad_encoding" | "bad_line_break" | "bad_numeric" | "bad_signature" | "bad_tariff_data" | "blank_document" | "body_too_large" | "breakdown_mismatch" | "business_already_registered" | "business_not_approved" | "business_not_found" | "business_not_registered" | "busy" | "candidate_already_decided" | "candidate_not_found" | "card_key_version_unavailable" | "card_not_active" | "card_not_found" | "change_application_not_found" | "change_application_open" | "change_application_required" | "checkin_not_found" | "client_time_in_future" | "client_time_stale" | "close_earlier_month_open" | "close_month_not_ended" | "consent_by_technician_only" | "consent_date_in_future" | "consent_form_required" | "contract_missing_industry" | "contract_not_found" | "contract_transitional_industry" | "contract_work_not_found" | "correction_not_found" | "csrf_token_invalid" | "current_password_wrong" | "date_before_meiji" | "date_out_of_range" | "day_not_passed" | "declared_industries_required" | "detailed_data_required" | "device_already_revoked" | "device_key_invalid" | "device_key_taken" | "device_key_unknown" | "device_not_found" | "device_revoked" | "different_person" | "direct_input_not_found" | "document_not_found" | "document_required" | "draft_not_found" | "duplicate_body" | "duplicate_business" | "duplicate_industry_code" | "duplicate_invoice" | "duplicate_qualification" | "duplicate_technician" | "email_required" | "employee_not_found" | "empty_file" | "engine_unavailable" | "estimate_not_above_official" | "evidence_not_found" | "exceeds_balance" | "exit_before_entry" | "face_not_enrolled" | "face_not_found" | "face_too_small" | "field_too_long" | "file_required" | "file_too_large" | "filing_document_not_found" | "filing_not_found" | "filing_not_technician" | "fiscal_years_not_contiguous" | "font_missing" | "future_day" | "http_error" | "id_document_required" | "idempotency_key_reused" | "image_not_found" | "image_too_many_pixels" | "image_too_small" | "import_empty" | "import_encoding" | "import_header" | "import_not_csv" | "import_rows_invalid" | "import_too_many_rows" | "incomplete_application" | "inconsistent_days" | "industry_code_not_in_force" | "internal_error" | "invalid_amount" | "invalid_averaging_years" | "invalid_birth_date" | "invalid_ccus_level" | "invalid_change_type" | "invalid_character" | "invalid_check_digit" | "invalid_conditions" | "invalid_contract_dates" | "invalid_corporate_number" | "invalid_credentials" | "invalid_date" | "invalid_dates" | "invalid_encoding" | "invalid_enrolment_code" | "invalid_exemption" | "invalid_fiscal_year" | "invalid_id" | "invalid_json" | "invalid_licence_read" | "invalid_month" | "invalid_multipart" | "invalid_payload" | "invalid_period" | "invalid_tap" | "invalid_unencodable" | "invalid_webhook_payload" | "invoice_already_paid" | "invoice_issuer_number_placeholder" | "invoice_not_found" | "json_object_required" | "json_too_deep" | "kentaikyo_month_confirmed" | "kentaikyo_month_locked" | "kentaikyo_month_not_confirmed" | "kentaikyo_month_not_over" | "key_version_is_newest" | "level_application_not_found" | "level_application_open" | "level_not_higher" | "level_not_supported" | "level_required" | "login_required" | "login_unavailable" | "lump_sum_disabled" | "mail_not_found" | "master_not_found" | "method_not_allowed" | "missing_end_record" | "missing_fiscal_years" | "missing_industry" | "missing_trailer" | "multipart_required" | "negative_days" | "no_active_card" | "no_applied_industries" | "no_assessment_body" | "no_face" | "no_face_consent" | "no_industry_codes" | "no_lump_sum_band" | "no_points_for_industry_code" | "no_such_batch" | "no_such_batch_run" | "no_such_endpoint" | "no_tariff_for_date" | "not_a_kiosk" | "not_an_image" | "not_approved" | "not_assessment_body" | "not_detailed" | "not_direct_upper_tier" | "not_editable" | "not_employer" | "not_encodable" | "not_evaluable" | "not_found" | "not_in_review" | "not_in_tree" | "not_invited_business" | "not_on_roster" | "not_on_site" | "not_own_business" | "not_own_roster" | "not_own_site_manager" | "not_own_technician" | "not_paid" | "not_prime_contractor" | "not_prime_site_manager" | "not_renewable" | "not_returned" | "not_site_manager" | "not_site_staff" | "not_technician_or_employer" | "not_training_site" | "not_upgradable" | "not_upper_tier" | "not_your_technician" | "nothing_to_change" | "nothing_to_refund" | "notice_not_found" | "number_out_of_range" | "operator_corrects" | "operator_only" | "outside_month" | "outside_window" | "overlapping_record" | "parent_contract_not_found" | "password_change_required" | "password_common" | "password_contains_login" | "password_too_long" | "password_too_short" | "password_unchanged" | "past_deadline" | "past_upload_deadline" | "payment_not_received" | "payment_provider_error" | "payments_not_configured" | "person_days_below_records" | "phone_checkin_not_found" | "phone_checkin_off" | "placeholder_name_required" | "placeholder_name_too_long" | "prime_admin_only" | "prior_days_exceed_period" | "prior_period_after_registration" | "prior_period_overlaps" | "qr_invalid" | "qualification_code_not_in_force" | "qualification_not_found" | "qualification_not_in_industry" | "reason_required" | "record_after_end" | "record_not_found" | "redundant_industry_code" | "registration_expired" | "rejection_reason_required" | "renewal_not_open_until" | "renewal_open" | "reset_token_invalid" | "role_not_allowed" | "roster_entry_not_found" | "scanned_pages_required" | "selfie_invalid" | "selfie_required" | "several_faces" | "signature_in_future" | "signature_invalid" | "signature_replayed" | "signed_message_invalid" | "site_has_records" | "site_not_allowed" | "site_not_found" | "site_not_in_tree" | "site_not_lump_sum" | "site_not_prime" | "site_required" | "split_mismatch" | "subject_changed" | "technician_account_required" | "technician_listed_twice" | "technician_not_found" | "technician_not_registered" | "technician_read_only" | "tier_not_allowed" | "tier_not_below_own" | "tier_required" | "too_many_failed_logins" | "too_many_frames" | "too_many_industry_codes" | "too_many_licence_photos" | "too_many_photos" | "too_many_registrations" | "too_many_reset_requests" | "trade_has_body" | "trade_not_registered" | "trailer_cancel_mismatch" | "trailer_count_mismatch" | "trailer_total_mismatch" | "trainee_without_employer" | "training_before_2025_10_01" | "training_site_not_a_work" | "training_site_not_billed" | "transitional_not_allowed" | "transitional_not_applicable" | "truncated_record" | "unexpected_record" | "unknown_business" | "unknown_employer" | "unknown_fee_type" | "unknown_field" | "unknown_industry_code" | "unknown_qualification_code" | "unknown_record_type" | "unknown_site" | "unknown_technician" | "unknown_trade" | "unknown_works_code" | "unsupported_code_division" | "unsupported_file_kind" | "upload_too_large" | "usage_already_charged" | "validation_error" | "virtual_card_invalid" | "works_code_not_in_force" | "write_conflict" | "wrong_assessment_body" | "wrong_site";
+            error: "account_locked" | "adjustment_reason_required" | "agent_name_taken" | "agent_not_found" | "agent_suspended" | "already_applied" | "already_decided" | "already_in_tree" | "already_lump_sum" | "already_on_roster" | "already_resolved" | "already_training_site" | "application_before_base_date" | "application_not_found" | "application_open" | "approval_deadline_passed" | "bad_date" | "bad_encoding" | "bad_line_break" | "bad_numeric" | "bad_signature" | "bad_tariff_data" | "blank_document" | "body_too_large" | "breakdown_mismatch" | "business_already_registered" | "business_not_approved" | "business_not_found" | "business_not_registered" | "busy" | "candidate_already_decided" | "candidate_not_found" | "card_key_version_unavailable" | "card_not_active" | "card_not_found" | "change_application_not_found" | "change_application_open" | "change_application_required" | "checkin_not_found" | "client_time_in_future" | "client_time_stale" | "close_earlier_month_open" | "close_month_not_ended" | "consent_by_technician_only" | "consent_date_in_future" | "consent_form_required" | "contract_missing_industry" | "contract_not_found" | "contract_transitional_industry" | "contract_work_not_found" | "correction_not_found" | "csrf_token_invalid" | "current_password_wrong" | "date_before_meiji" | "date_out_of_range" | "day_not_passed" | "declared_industries_required" | "detailed_data_required" | "device_already_revoked" | "device_key_invalid" | "device_key_taken" | "device_key_unknown" | "device_not_found" | "device_revoked" | "different_person" | "direct_input_not_found" | "document_not_found" | "document_required" | "draft_not_found" | "duplicate_body" | "duplicate_business" | "duplicate_industry_code" | "duplicate_invoice" | "duplicate_qualification" | "duplicate_technician" | "email_required" | "employee_not_found" | "empty_file" | "engine_unavailable" | "estimate_not_above_official" | "evidence_not_found" | "exceeds_balance" | "exit_before_entry" | "face_not_enrolled" | "face_not_found" | "face_too_small" | "field_too_long" | "file_required" | "file_too_large" | "filing_document_not_found" | "filing_not_found" | "filing_not_technician" | "fiscal_years_not_contiguous" | "font_missing" | "future_day" | "http_error" | "id_document_required" | "idempotency_key_reused" | "image_not_found" | "image_too_many_pixels" | "image_too_small" | "import_empty" | "import_encoding" | "import_header" | "import_not_csv" | "import_rows_invalid" | "import_too_many_rows" | "incomplete_application" | "inconsistent_days" | "industry_code_not_in_force" | "internal_error" | "invalid_amount" | "invalid_averaging_years" | "invalid_birth_date" | "invalid_ccus_level" | "invalid_change_type" | "invalid_character" | "invalid_check_digit" | "invalid_conditions" | "invalid_contract_dates" | "invalid_corporate_number" | "invalid_credentials" | "invalid_date" | "invalid_dates" | "invalid_encoding" | "invalid_enrolment_code" | "invalid_exemption" | "invalid_fiscal_year" | "invalid_id" | "invalid_json" | "invalid_licence_read" | "invalid_month" | "invalid_multipart" | "invalid_payload" | "invalid_period" | "invalid_tap" | "invalid_unencodable" | "invalid_webhook_payload" | "invoice_already_paid" | "invoice_issuer_number_placeholder" | "invoice_not_found" | "json_object_required" | "json_too_deep" | "kentaikyo_month_confirmed" | "kentaikyo_month_locked" | "kentaikyo_month_not_confirmed" | "kentaikyo_month_not_over" | "key_version_is_newest" | "level_application_not_found" | "level_application_open" | "level_not_higher" | "level_not_supported" | "level_required" | "login_required" | "login_unavailable" | "lump_sum_disabled" | "mail_not_found" | "master_not_found" | "method_not_allowed" | "missing_end_record" | "missing_fiscal_years" | "missing_industry" | "missing_trailer" | "multipart_required" | "negative_days" | "no_active_card" | "no_applied_industries" | "no_assessment_body" | "no_face" | "no_face_consent" | "no_industry_codes" | "no_lump_sum_band" | "no_points_for_industry_code" | "no_such_batch" | "no_such_batch_run" | "no_such_endpoint" | "no_tariff_for_date" | "not_a_kiosk" | "not_an_image" | "not_approved" | "not_assessment_body" | "not_detailed" | "not_direct_upper_tier" | "not_editable" | "not_employer" | "not_encodable" | "not_evaluable" | "not_found" | "not_in_review" | "not_in_tree" | "not_invited_business" | "not_on_roster" | "not_on_site" | "not_own_business" | "not_own_roster" | "not_own_site_manager" | "not_own_technician" | "not_paid" | "not_prime_contractor" | "not_prime_site_manager" | "not_renewable" | "not_returned" | "not_site_manager" | "not_site_staff" | "not_technician_or_employer" | "not_training_site" | "not_upgradable" | "not_upper_tier" | "not_your_technician" | "nothing_to_change" | "nothing_to_refund" | "notice_not_found" | "number_out_of_range" | "operator_corrects" | "operator_only" | "outside_month" | "outside_window" | "overlapping_record" | "parent_contract_not_found" | "password_change_required" | "password_common" | "password_contains_login" | "password_too_long" | "password_too_short" | "password_unchanged" | "past_deadline" | "past_upload_deadline" | "payment_not_received" | "payment_provider_error" | "payments_not_configured" | "person_days_below_records" | "phone_checkin_not_found" | "phone_checkin_off" | "placeholder_name_required" | "placeholder_name_too_long" | "prime_admin_only" | "prior_days_exceed_period" | "prior_period_after_registration" | "prior_period_overlaps" | "qr_invalid" | "qualification_code_not_in_force" | "qualification_not_found" | "qualification_not_in_industry" | "reason_required" | "record_after_end" | "record_not_found" | "redundant_industry_code" | "registration_expired" | "rejection_reason_required" | "renewal_not_open_until" | "renewal_open" | "request_key_in_use" | "reset_token_invalid" | "role_not_allowed" | "roster_entry_not_found" | "scanned_pages_required" | "selfie_invalid" | "selfie_required" | "several_faces" | "signature_in_future" | "signature_invalid" | "signature_replayed" | "signed_message_invalid" | "site_has_records" | "site_not_allowed" | "site_not_found" | "site_not_in_tree" | "site_not_lump_sum" | "site_not_prime" | "site_required" | "split_mismatch" | "subject_changed" | "technician_account_required" | "technician_listed_twice" | "technician_not_found" | "technician_not_registered" | "technician_read_only" | "tier_not_allowed" | "tier_not_below_own" | "tier_required" | "too_many_failed_logins" | "too_many_frames" | "too_many_industry_codes" | "too_many_licence_photos" | "too_many_photos" | "too_many_reset_requests" | "trade_has_body" | "trade_not_registered" | "trailer_cancel_mismatch" | "trailer_count_mismatch" | "trailer_total_mismatch" | "trainee_without_employer" | "training_before_2025_10_01" | "training_site_not_a_work" | "training_site_not_billed" | "transitional_not_allowed" | "transitional_not_applicable" | "truncated_record" | "unexpected_record" | "unknown_business" | "unknown_employer" | "unknown_fee_type" | "unknown_field" | "unknown_industry_code" | "unknown_qualification_code" | "unknown_record_type" | "unknown_site" | "unknown_technician" | "unknown_trade" | "unknown_works_code" | "unsupported_code_division" | "unsupported_file_kind" | "upload_too_large" | "usage_already_charged" | "validation_error" | "virtual_card_invalid" | "works_code_not_in_force" | "write_conflict" | "wrong_assessment_body" | "wrong_site";
             /** Fields */
             fields: components["schemas"]["ErrorField"][];
             /**
@@ -6692,6 +6690,105 @@ export interface components {
             parent_contract_id: number;
         };
         /**
+         * ProxyRegisteredOut
+         * @description A technician registered by proxy, with the login ID the employer hands over.
+         */
+        ProxyRegisteredOut: {
+            /** Address */
+            address: string;
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            card: components["schemas"]["CardOut"] | null;
+            /** Detailed */
+            detailed: {
+                [key: string]: unknown;
+            };
+            /** Disclosure */
+            disclosure: {
+                [key: string]: unknown;
+            };
+            /** Email */
+            email: string | null;
+            /** Employer Pk */
+            employer_pk: number | null;
+            /** Experience Text */
+            experience_text: string | null;
+            /** Family Name */
+            family_name: string;
+            /** Family Name Kana */
+            family_name_kana: string;
+            /** Given Name */
+            given_name: string;
+            /** Given Name Kana */
+            given_name_kana: string;
+            /** Has Id Document */
+            has_id_document: boolean;
+            /** Has Identity Document */
+            has_identity_document: boolean;
+            /** Has Photo */
+            has_photo: boolean;
+            /** Id */
+            id: number;
+            /**
+             * Login Id
+             * @description the ログインID the system assigned: 12 digits; the person logs in with it and this password
+             */
+            login_id: string;
+            /** Nationality */
+            nationality: string;
+            /**
+             * Open Renewal Pk
+             * @description The renewal application still open, if any
+             * @default null
+             */
+            open_renewal_pk: number | null;
+            /** Phone */
+            phone: string;
+            /** Postal Code */
+            postal_code: string;
+            /** Proxy */
+            proxy: boolean;
+            /** Qualifications */
+            qualifications: components["schemas"]["QualificationOut"][];
+            /**
+             * Registration Expires On
+             * @description The registration is valid to this day (its newest card's expiry); renew it, a reissue keeps it
+             * @default null
+             */
+            registration_expires_on: string | null;
+            /**
+             * Renewal Opens On
+             * @description 登録更新 may be applied for from this day (6 months before expiry)
+             * @default null
+             */
+            renewal_opens_on: string | null;
+            /** Residence Expiry */
+            residence_expiry: string | null;
+            /** Residence Status */
+            residence_status: string | null;
+            /** Retirement Aid */
+            retirement_aid: {
+                [key: string]: unknown;
+            };
+            /** Sex */
+            sex: string;
+            /** Social Insurance */
+            social_insurance: {
+                [key: string]: unknown;
+            };
+            /** Status */
+            status: string;
+            /** Technician Id */
+            technician_id: string | null;
+            /** Tier */
+            tier: string;
+            /** Trades */
+            trades: string[];
+        };
+        /**
          * ProxyRegistrationForm
          * @description The multipart form of a whole 代行申請: `data` is the JSON of TechnicianProxyRegisterIn, beside the files.
          */
@@ -6862,6 +6959,11 @@ export interface components {
             application_id: number;
             business: components["schemas"]["BusinessOut"];
             /**
+             * Login Id
+             * @description the 事業者責任者's ログインID, assigned by the system: 12 digits
+             */
+            login_id: string;
+            /**
              * Token
              * @default null
              */
@@ -6869,6 +6971,11 @@ export interface components {
         };
         /** RegisteredTechnicianOut */
         RegisteredTechnicianOut: {
+            /**
+             * Login Id
+             * @description the ログインID the system assigned: 12 digits; the person logs in with it and this password
+             */
+            login_id: string;
             technician: components["schemas"]["TechnicianOut"];
             /**
              * Token
@@ -7409,7 +7516,10 @@ export interface components {
             /** Login */
             login: string;
         };
-        /** SubAccountIn */
+        /**
+         * SubAccountIn
+         * @description The system assigns the login ID (AccountOut.login), which the creating admin hands over with the password.
+         */
         SubAccountIn: {
             /** Display Name */
             display_name: string;
@@ -7418,8 +7528,6 @@ export interface components {
              * @default null
              */
             email: string | null;
-            /** Login */
-            login: string;
             /** Password */
             password: string;
             /**
@@ -7762,7 +7870,8 @@ export interface components {
         };
         /**
          * TechnicianProxyRegisterIn
-         * @description 代行申請 by the employer: needs the technician's consent, recorded with its date.
+         * @description 代行申請 by the employer: needs the technician's consent, recorded with its date. The system assigns the login
+         *     ID (the answer's `login_id`), which the employer hands over with the password they chose.
          */
         TechnicianProxyRegisterIn: {
             /** Address */
@@ -7806,8 +7915,6 @@ export interface components {
              * @default true
              */
             has_identity_document: boolean;
-            /** Login */
-            login: string;
             /**
              * Nationality
              * @default JP
@@ -7819,6 +7926,12 @@ export interface components {
             phone: string;
             /** Postal Code */
             postal_code: string;
+            /**
+             * Request Key
+             * @description a random key the client makes once per registration (16–64 of A–Z a–z 0–9 _ -): the same registration sent again with it (its answer was lost) gets the account the first send made, not a second one; with other data, 409 idempotency_key_reused
+             * @default null
+             */
+            request_key: string | null;
             /**
              * Residence Expiry
              * @default null
@@ -7842,7 +7955,11 @@ export interface components {
              */
             trades: string[];
         };
-        /** TechnicianSelfRegisterIn */
+        /**
+         * TechnicianSelfRegisterIn
+         * @description No login name: the system assigns the login ID (the answer's `login_id`), so registering tells nobody which
+         *     names exist (docs/security.md).
+         */
         TechnicianSelfRegisterIn: {
             /** Address */
             address: string;
@@ -7880,8 +7997,6 @@ export interface components {
              * @default true
              */
             has_identity_document: boolean;
-            /** Login */
-            login: string;
             /**
              * Nationality
              * @default JP
@@ -7893,6 +8008,12 @@ export interface components {
             phone: string;
             /** Postal Code */
             postal_code: string;
+            /**
+             * Request Key
+             * @description a random key the client makes once per registration (16–64 of A–Z a–z 0–9 _ -): the same registration sent again with it (its answer was lost) gets the account the first send made, not a second one; with other data, 409 idempotency_key_reused
+             * @default null
+             */
+            request_key: string | null;
             /**
              * Residence Expiry
              * @default null
@@ -7961,6 +8082,12 @@ export interface components {
             employed_since: string | null;
             /** Id */
             id: number;
+            /**
+             * Login Id
+             * @description the technician's ログインID, for the employer to tell them again (a login the employer or an agent registered is a known way to lose one)
+             * @default null
+             */
+            login_id: string | null;
             /** Name */
             name: string;
             /** Residence Expiry */
@@ -8304,6 +8431,11 @@ export interface components {
         /** WholeRegistrationOut */
         WholeRegistrationOut: {
             application: components["schemas"]["ApplicationOut"];
+            /**
+             * Login Id
+             * @description the ログインID the system assigned: 12 digits; the person logs in with it and this password
+             */
+            login_id: string;
             technician: components["schemas"]["TechnicianOut"];
             /**
              * Token
@@ -11424,15 +11556,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
         };
     };
     businesses_get_business: {
@@ -13434,7 +13557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TechnicianOut"];
+                    "application/json": components["schemas"]["ProxyRegisteredOut"];
                 };
             };
             /** @description Malformed request */
@@ -18914,15 +19037,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
         };
     };
     registration_get_technician: {
@@ -20799,15 +20913,6 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
                 headers: {
                     [name: string]: unknown;
                 };

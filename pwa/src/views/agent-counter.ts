@@ -108,7 +108,7 @@ export function agentTechnicianView(): View {
     kind: "technician",
     title: () => t("ag.tech_title"),
     intro: () => t("ag.tech_intro"),
-    fields: [...IDENTITY_FIELDS, "photo", "id_document", "login", "employer_business_id"],
+    fields: [...IDENTITY_FIELDS, "photo", "id_document", "employer_business_id"],
     licence,
     body: (_, errors) => html`
       ${identitySections(kept, errors)}
@@ -118,23 +118,18 @@ export function agentTechnicianView(): View {
         ${photoField({ name: "id_document", capture: "environment", hint: t("f.id_hint"), errors })}
       </fieldset>
       ${field({ name: "employer_business_id", inputmode: "numeric", maxlength: 14, value: (kept.employer_business_id as string) ?? "", errors })}
-      <fieldset>
-        <legend>${t("ag.section_login")}</legend>
-        <p class="hint">${t("ag.login_hint")}</p>
-        ${field({ name: "login", required: true, autocomplete: "off", value: (kept.login as string) ?? "", errors })}
-      </fieldset>`,
+      <p class="hint">${t("ag.login_hint")}</p>`,
     read: (form, errors) => {
       const identity = readIdentity(form);
       const fd = new FormData(form);
-      const login = String(fd.get("login") || "").trim();
       const employer = String(fd.get("employer_business_id") || "").trim();
-      kept = { ...identity, login, employer_business_id: employer };
+      kept = { ...identity, employer_business_id: employer };
       const photo = fileFrom(form, "photo");
       const idDocument = fileFrom(form, "id_document");
       if (!photo) errors.photo = t("reg.photo_required");
       if (identity.has_identity_document && !idDocument) errors.id_document = t("reg.id_required");
       if (!identity.email) errors.email = t("ag.email_required");
-      const data: Record<string, unknown> = { ...withoutNulls(identity), social_insurance: identity.social_insurance, login };
+      const data: Record<string, unknown> = { ...withoutNulls(identity), social_insurance: identity.social_insurance };
       if (employer) data.employer_business_id = employer;
       const files: [string, FormPart][] = [];
       if (photo) files.push(["photo", photo]);
@@ -147,7 +142,7 @@ export function agentTechnicianView(): View {
 const BIZ_FIELDS = [
   "name", "name_kana", "corporate_number", "capital_yen", "sole_proprietor", "permitted_industries",
   "social_insurance.health", "social_insurance.pension", "social_insurance.employment", "postal_code", "prefecture",
-  "address", "phone", "email", "admin.display_name", "admin.login", "admin.email",
+  "address", "phone", "email", "admin.display_name", "admin.email",
 ];
 
 export function agentBusinessView(): View {
@@ -194,7 +189,6 @@ export function agentBusinessView(): View {
           <legend>${t("ag.section_admin")}</legend>
           <p class="hint">${t("ag.login_hint")}</p>
           ${field({ name: "admin.display_name", label: t("f.display_name"), value: v("admin.display_name"), required: true, errors })}
-          ${field({ name: "admin.login", label: t("f.login"), value: v("admin.login"), required: true, autocomplete: "off", errors })}
           ${field({ name: "admin.email", label: t("f.email"), type: "email", value: v("admin.email"), required: true, errors })}
         </fieldset>`;
     },
@@ -210,7 +204,7 @@ export function agentBusinessView(): View {
         permitted_industries: kept.permitted_industries,
         social_insurance: { health: s("social_insurance.health"), pension: s("social_insurance.pension"), employment: s("social_insurance.employment") },
         postal_code: s("postal_code"), prefecture: s("prefecture"), address: s("address"), phone: s("phone"), email: s("email"),
-        admin: { display_name: s("admin.display_name"), login: s("admin.login"), email: s("admin.email") },
+        admin: { display_name: s("admin.display_name"), email: s("admin.email") },
       };
       if (s("corporate_number")) data.corporate_number = s("corporate_number");
       if (capital) data.capital_yen = /^\d+$/.test(capital) ? Number(capital) : capital;

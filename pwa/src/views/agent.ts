@@ -10,6 +10,7 @@ import { flash, navigate, update, View } from "../app";
 import { Forms, values } from "../forms";
 import { formatDate, formatDateTime, t, tr } from "../i18n";
 import { authImg, badge, errorSummary, field, fileFrom, photoField } from "../ui";
+import { loginIdText } from "../loginid";
 
 export interface Agent { id: number; name: string; kind: string; prefecture: string | null; active: boolean }
 interface Application {
@@ -167,7 +168,7 @@ export async function agentFilingView(pk: number): Promise<View> {
         <dt>${t("ag.col_filed")}</dt><dd>${formatDateTime(filing.created_at)}</dd>
       </dl>
       <p>${t("ag.consent_on_label", { d: formatDate(filing.consent_on) })}</p>
-      ${filing.login ? html`<p>${t("ag.login_label", { login: filing.login })}</p>` : nothing}
+      ${filing.login ? html`<p>${t("ag.login_label", { login: loginIdText(filing.login) })}</p>` : nothing}
       ${documents()}
       ${returned()}
       <p><a href="/agent">${t("ag.back")}</a></p>

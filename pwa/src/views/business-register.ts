@@ -9,11 +9,12 @@ import { industries, prefectures } from "../masters";
 import type { Business, Me } from "../types";
 import { Form } from "../forms";
 import { checkbox, errorSummary, field, industriesField, requiredErrors } from "../ui";
+import { loginIdText } from "../loginid";
 
 const FIELDS = [
   "name", "name_kana", "corporate_number", "capital_yen", "sole_proprietor", "permit_number", "permitted_industries",
   "social_insurance.health", "social_insurance.pension", "social_insurance.employment", "postal_code", "prefecture",
-  "address", "phone", "email", "admin.display_name", "admin.login", "admin.password", "admin.email",
+  "address", "phone", "email", "admin.display_name", "admin.password", "admin.email",
 ];
 
 export function businessRegisterView(): View {
@@ -51,7 +52,7 @@ export function businessRegisterView(): View {
       permitted_industries: values.permitted_industries,
       social_insurance: { health: s("social_insurance.health"), pension: s("social_insurance.pension"), employment: s("social_insurance.employment") },
       postal_code: s("postal_code"), prefecture: s("prefecture"), address: s("address"), phone: s("phone"), email: s("email"),
-      admin: { display_name: s("admin.display_name"), login: s("admin.login"), password: String(fd.get("admin.password") ?? "") },
+      admin: { display_name: s("admin.display_name"), password: String(fd.get("admin.password") ?? "") },
     };
     if (s("corporate_number")) body.corporate_number = s("corporate_number");
     if (capital) body.capital_yen = /^\d+$/.test(capital) ? Number(capital) : capital;
@@ -59,10 +60,10 @@ export function businessRegisterView(): View {
     if (s("admin.email")) (body.admin as Record<string, unknown>).email = s("admin.email");
     // Not queued offline: the answer (the token) is needed at once, and a firm registers from an office.
     await sending.run(async () => {
-      await api<{ business: Business }>("POST", "/businesses", { json: body, auth: false, headers: COOKIE_SESSION });
+      const out = await api<{ business: Business; login_id: string }>("POST", "/businesses", { json: body, auth: false, headers: COOKIE_SESSION });
       const me = await api<Me>("GET", "/auth/me");
       session.set(me);
-      await navigate("/firm", { flash: { kind: "ok", text: t("biz.done") } });
+      await navigate("/firm", { flash: { kind: "ok", text: t("biz.done", { login: loginIdText(out.login_id) }) } });
     }, { needsConnection: t("biz.offline") });
   }
 
@@ -114,7 +115,6 @@ export function businessRegisterView(): View {
             <legend>${t("biz.section_admin")}</legend>
             <p class="hint">${t("biz.admin_hint")}</p>
             ${field({ name: "admin.display_name", label: t("f.display_name"), value: v("admin.display_name"), required: true, autocomplete: "name", errors })}
-            ${field({ name: "admin.login", label: t("f.login"), value: v("admin.login"), required: true, autocomplete: "username", errors })}
             ${field({ name: "admin.password", label: t("f.password"), type: "password", required: true, autocomplete: "new-password", errors })}
             ${field({ name: "admin.email", label: t("f.email"), type: "email", value: v("admin.email"), errors })}
           </fieldset>

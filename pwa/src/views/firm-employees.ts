@@ -10,6 +10,7 @@ import { formatDate, t } from "../i18n";
 import type { TechnicianSummary } from "../types";
 import { badge, checkbox, field } from "../ui";
 import { firmTabs } from "./firm-tabs";
+import { loginIdText } from "../loginid";
 
 const SOON_DAYS = 90;
 
@@ -70,6 +71,7 @@ export async function employeesView(query: URLSearchParams = new URLSearchParams
               </div>
               <div class="meta">
                 ${t("f.technician_id")}: <span class="mono">${e.technician_id ?? "—"}</span>
+                ${e.login_id ? html` · ${t("f.login")}: <span class="mono" data-testid="employee-login">${loginIdText(e.login_id)}</span>` : nothing}
                 · ${t("firm.card")}: ${e.card_status ? badge("card", e.card_status) : "—"}
                 ${e.residence_expiry
                   ? html` · ${t("firm.residence")}: <span class=${soon(e.residence_expiry) ? "warn" : ""}>${formatDate(e.residence_expiry)}

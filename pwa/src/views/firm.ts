@@ -10,6 +10,7 @@ import type { Account, Business, TechnicianSummary } from "../types";
 import { firmTabs } from "./firm-tabs";
 import { Forms, send } from "../forms";
 import { badge, dl, errorSummary, field } from "../ui";
+import { loginIdText } from "../loginid";
 
 function businessPk(): number {
   const pk = session.me?.business_pk;
@@ -87,7 +88,6 @@ export async function accountsView(): Promise<View> {
       const form = ev.target as HTMLFormElement;
       const fd = new FormData(form);
       const body: Record<string, unknown> = {
-        login: String(fd.get("login") || "").trim(),
         password: String(fd.get("password") || ""),
         display_name: String(fd.get("display_name") || "").trim(),
       };
@@ -95,14 +95,15 @@ export async function accountsView(): Promise<View> {
       if (email) body.email = email;
       if (kind === "admins") body.tier = Number(fd.get("tier") || myTier + 1);
       const label = kind === "admins"
-        ? { ja: `管理者IDの追加（${body.login}）`, en: `New admin ID (${body.login})` }
-        : { ja: `現場管理者IDの追加（${body.login}）`, en: `New site-manager ID (${body.login})` };
-      const sent = await send(forms, kind === "admins" ? "admin-" : "site-", label, { method: "POST", path: `/businesses/${pk}/${kind}`, json: body });
+        ? { ja: `管理者IDの追加（${body.display_name}）`, en: `New admin ID (${body.display_name})` }
+        : { ja: `現場管理者IDの追加（${body.display_name}）`, en: `New site-manager ID (${body.display_name})` };
+      const sent = await send<Account>(forms, kind === "admins" ? "admin-" : "site-", label, { method: "POST", path: `/businesses/${pk}/${kind}`, json: body });
       if (sent.state === "failed") return;
       form.reset();
       if (sent.state === "done") {
         await reload();
-        flash(t("firm.added", { login: String(body.login) }));
+        // The system assigned the login ID: the admin hands it over with the password they chose.
+        flash(t("firm.added", { login: loginIdText(sent.result.login), name: String(body.display_name) }));
       }
     };
   }
@@ -112,10 +113,9 @@ export async function accountsView(): Promise<View> {
     const prefix = kind === "admins" ? "admin-" : "site-";
     const st = forms.get(prefix);
     return html`
-    ${errorSummary(st, ["login", "password", "display_name", "email", "tier"], prefix)}
+    ${errorSummary(st, ["password", "display_name", "email", "tier"], prefix)}
     <form @submit=${onAdd(kind)} novalidate>
       ${field({ name: "display_name", required: true, errors: st.errors, prefix })}
-      ${field({ name: "login", label: t("login.login"), required: true, autocomplete: "off", errors: st.errors, prefix })}
       ${field({ name: "password", type: "password", required: true, autocomplete: "new-password", errors: st.errors, prefix })}
       ${field({ name: "email", type: "email", errors: st.errors, prefix })}
       ${kind === "admins"
@@ -133,7 +133,7 @@ export async function accountsView(): Promise<View> {
       ${firmTabs("/firm/accounts")}
       <ul class="list accounts" data-testid="accounts">
         ${accounts.map((a) => html`<li>
-          <strong>${a.display_name}</strong> <span class="mono">${a.login}</span>
+          <strong>${a.display_name}</strong> <span class="mono">${loginIdText(a.login)}</span>
           <span class="badge">${tr("role", a.role)}${a.admin_tier != null ? ` · ${t("firm.tier_label")} ${a.admin_tier}` : ""}</span>
         </li>`)}
       </ul>

@@ -10,9 +10,11 @@ import { registerJob, RegisterResult } from "../jobs";
 import { fillForm, LicenceFill } from "../licence";
 import { submit } from "../outbox";
 import { Form } from "../forms";
+import { loginIdText } from "../loginid";
+import { randomId } from "../phonekey";
 import { checkbox, errorSummary, field, fileFrom, photoField, requiredErrors } from "../ui";
 
-const EXTRA = ["photo", "id_document", "login", "password", "employer_business_id", "consent_obtained", "consent_on"];
+const EXTRA = ["photo", "id_document", "password", "employer_business_id", "consent_obtained", "consent_on"];
 
 function today(): string {
   const d = new Date();
@@ -46,8 +48,10 @@ export function registerView(mode: "self" | "proxy"): View {
     const data: Record<string, unknown> = {
       ...withoutNulls(identity),
       social_insurance: identity.social_insurance,
-      login: String(fd.get("login") || "").trim(),
       password: String(fd.get("password") || ""),
+      // Made once per registration and kept with it in the outbox: sent again after a lost answer, the API answers
+      // with the account the first send made (api/registration/replay.py).
+      request_key: randomId(),
     };
     if (mode === "self") {
       const employer = String(fd.get("employer_business_id") || "").trim();
@@ -72,9 +76,10 @@ export function registerView(mode: "self" | "proxy"): View {
         }
         return;
       }
-      const pk = outcome.result.techPk;
-      if (mode === "self") await navigate("/me", { flash: { kind: "ok", text: t("reg.done") } });
-      else await navigate(`/firm/employees/${pk}`, { flash: { kind: "ok", text: t("reg.proxy_done") } });
+      const { techPk: pk, loginId } = outcome.result;
+      const login = loginIdText(loginId);
+      if (mode === "self") await navigate("/me", { flash: { kind: "ok", text: t("reg.done", { login }) } });
+      else await navigate(`/firm/employees/${pk}`, { flash: { kind: "ok", text: t("reg.proxy_done", { login }) } });
     });
   }
 
@@ -112,7 +117,7 @@ export function registerView(mode: "self" | "proxy"): View {
               </fieldset>`}
           <fieldset>
             <legend>${t("reg.section_account")}</legend>
-            ${field({ name: "login", required: true, autocomplete: "username", errors })}
+            <p class="hint">${mode === "self" ? t("reg.login_id_hint") : t("reg.proxy_login_id_hint")}</p>
             ${field({ name: "password", type: "password", required: true, autocomplete: "new-password", errors })}
           </fieldset>
           ${feeNotice(fee)}

@@ -12,6 +12,8 @@ import type { Application, Notice, Technician } from "../types";
 import { badge, dl, Reasons } from "../ui";
 import type { FaceConsent } from "./face";
 import type { DetailedRows } from "./technician-detailed";
+import { loginIdText } from "../loginid";
+import { session } from "../api";
 
 /** What the technician's tabs read and call: the state and handlers of technicianView. */
 export interface TechnicianPage {
@@ -92,6 +94,8 @@ export function overview(p: TechnicianPage): TemplateResult {
         [t("f.status"), badge("status", p.tech.status)],
         [t("me.tier"), badge("tier", p.tech.tier)],
         [t("f.technician_id"), p.tech.technician_id ? html`<span class="mono" data-testid="technician-id">${p.tech.technician_id}</span>` : "—"],
+        // Their own ログインID, always at hand (the system assigned it; the flash after registration is gone by now).
+        ...(p.self && session.me ? [[t("f.login"), html`<span class="mono" data-testid="login-id">${loginIdText(session.me.login)}</span>`] as [string, unknown]] : []),
         [t("f.trades"), p.tech.trades.map(tradeName).join("、")],
         ...(p.tech.residence_expiry ? [[t("me.foreign_expiry"), `${p.tech.residence_status ?? ""} ${formatDate(p.tech.residence_expiry)}`] as [string, unknown]] : []),
         ...(open ? [[t("me.open_application"), html`${tr("kind", open.kind)} — ${badge("status", open.status)}`] as [string, unknown]] : []),
