@@ -272,6 +272,8 @@ def _definitions(tree: ast.Module, names: list[str]) -> dict[str, tuple[int, int
 def move_symbols() -> None:
     for old, names, new in SYMBOLS:
         src = path_of(old)
+        if not src.exists():
+            continue  # the old module is gone (moved whole, or emptied and deleted): nothing left to move
         lines = src.read_text().splitlines(keepends=True)
         spans = _definitions(ast.parse("".join(lines)), names)
         if not spans:
