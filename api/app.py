@@ -46,6 +46,7 @@ def routers() -> list[Router]:
     from api.batches.routes import router as batches
     from api.billing.routes import router as billing
     from api.businesses.routes import router as businesses
+    from api.cards.routes import router as cards  # issue, revoke, reissue, personalise (issue 16)
     from api.devices.routes import router as devices
     from api.face.routes import router as face
     from api.keishin.routes import router as keishin
@@ -72,6 +73,7 @@ def routers() -> list[Router]:
         businesses,
         registration,
         review,
+        cards,
         sites,
         devices,
         attendance,

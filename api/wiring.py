@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 
 RECEIVERS = (
-    "api.billing.events",  # businesses.admin_created, registration.application_approved: fees
+    "api.billing.events",  # businesses.admin_created, registration.application_approved, cards.card_reissued: fees
+    "api.cards.service",  # registration.card_due: an approval's card issued
     "api.sites.access",  # registration.may_view: a site's managers and upper tiers see its technicians
     "api.sites.placeholders",  # registration.business_approved: the placeholder of its 法人番号 adopted
     "api.sites.service",  # registration.employee_left: off the business's rosters

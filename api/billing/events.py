@@ -19,6 +19,7 @@ from api.billing.models import AnchorKind, BillingAnchor, Charge
 from api.billing.periods import month_start
 from api.businesses import hooks as businesses_hooks
 from api.businesses.models import Business, ReviewStatus
+from api.cards import hooks as cards_hooks
 from api.registration import hooks as registration_hooks
 from api.timeutil import today_jst
 
@@ -209,7 +210,9 @@ async def _admin_id(*, account: Account, business: Business, on: date) -> None:
     )
 
 
-async def card_reissued(*, tech: Any, card_serial: str, on: date, settings: Any) -> None:
+@cards_hooks.card_reissued.connect
+async def on_card_reissued(*, tech: Any, card_serial: str, on: date, settings: Any) -> None:
+    """Connected to api.cards.hooks.card_reissued: the reissue fee, keyed by the new card's serial."""
     payer = await _payer_for_technician(tech)
     charge = await record(
         source_key=f"card_reissue:{card_serial}",

@@ -1,5 +1,5 @@
-"""Billing endpoints: invoices, PDFs, pending charges, lump-sum sites and card reissue for firms and technicians;
-the monthly close and credit notes for the operator."""
+"""Billing endpoints: invoices, PDFs, pending charges and lump-sum sites for firms and technicians; the monthly
+close and credit notes for the operator (a card reissue, which charges its fee, is api/cards/routes.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import date
 from pydantic import BaseModel
 
 from api.accounts.models import Role
-from api.audit import service as audit
-from api.billing import events, invoices, issuer, lump_sum
+from api.billing import invoices, issuer, lump_sum
 from api.registration import fees
 from api.fees import tariffs
 from api.billing.models import BillingRun, Charge, LumpSumSite
@@ -26,11 +25,9 @@ from api.billing.schemas import (
     LumpSumOut,
     QuoteOut,
     QuoteQuery,
-    ReissueIn,
-    ReissueOut,
 )
 from api.businesses.service import ensure_can_manage, get_business
-from api.errors import Conflict, NotFound, Unprocessable
+from api.errors import NotFound, Unprocessable
 from api.http import Ctx, Router, pdf_response
 from api.timeutil import today_jst
 
@@ -206,7 +203,7 @@ async def fee_quote(ctx: Ctx, query: QuoteQuery) -> QuoteOut:
     return QuoteOut(**{k: getattr(quoted, k) for k in QuoteOut.model_fields})
 
 
-# --- lump-sum sites and card reissue --------------------------------------------------------------------------------
+# --- lump-sum sites ---------------------------------------------------------------------------------------------------
 
 
 @router.post(
@@ -245,59 +242,6 @@ async def get_lump_sum(ctx: Ctx, pk: int) -> LumpSumOut:
         lump_sum.ensure_enabled(ctx.settings)  # off: say why there is no lump sum (a choice made before still shows)
         raise NotFound("This site is billed per work record.", code="site_not_lump_sum")
     return lump_sum.out(row, site)
-
-
-@router.post(
-    "/technicians/{pk:int}/card-reissue",
-    summary="Reissue a lost, damaged or outdated card (1,000 yen; "
-    "keeps the registration's expiry; an expired registration is refused, 409 registration_expired)",
-    tags=["billing"],
-    roles={Role.technician, Role.business_admin, Role.operator},
-    status=201,
-    errors=(404, 409),
-)
-async def card_reissue(ctx: Ctx, pk: int, body: ReissueIn) -> ReissueOut:
-    from api.cards.models import Card, CardStatus
-    from api.cards.revocation import revoke_card
-    from api.cards.service import issue_card
-
-    # Revokes the card everywhere and bills 1,000 yen: never for a prime that only sees the technician on its site.
-    from api.registration.renewal import registration_expiry
-    from api.registration.service import get_writable
-
-    tech = await get_writable(actor=ctx.user, pk=pk)
-    today = today_jst()
-    expiry = await registration_expiry(tech)
-    if tech.technician_id is not None and expiry is not None and expiry < today:
-        # A reissue replaces a card; it never extends the registration. An expired one is renewed (登録更新).
-        raise Conflict(
-            f"The registration expired on {expiry.isoformat()}: apply for its renewal instead of a reissue.",
-            code="registration_expired",
-        )
-    old = await Card.filter(technician=tech, status=CardStatus.active).order_by("-id").first()
-    if tech.technician_id is None or old is None:
-        raise Conflict("This technician has no active card to reissue.", code="no_active_card")
-    await revoke_card(actor=ctx.user, serial=old.serial, reason="lost" if body.reason == "lost" else "reissue")
-    # The replacement keeps the registration's expiry (the card it replaces): a reissue is not a renewal.
-    new = await issue_card(
-        technician=tech, issued_on=today, key_version=ctx.settings.card_keys().newest, valid_until=old.valid_until
-    )
-    await events.card_reissued(tech=tech, card_serial=new.serial, on=today, settings=ctx.settings)
-    await audit.record(
-        actor=ctx.user,
-        action="card.reissue",
-        entity_type="card",
-        entity_id=new.serial,
-        before={"serial": old.serial},
-        after={"serial": new.serial},
-        reason=body.reason,
-    )
-    return ReissueOut(
-        card_serial=new.serial,
-        valid_until=new.valid_until,
-        revoked_serial=old.serial,
-        fee_yen=tariffs.fee(fee_type="card_reissue", on=today),
-    )
 
 
 # --- operator -----------------------------------------------------------------------------------------------------

@@ -205,17 +205,6 @@ class LumpSumOut(BaseModel):
     excess_yen: int | None = None
 
 
-class ReissueIn(Strict):
-    reason: Literal["lost", "damaged", "rewrite"] = Field(description="紛失 / 破損 / 券面書換")
-
-
-class ReissueOut(BaseModel):
-    card_serial: str
-    valid_until: date
-    revoked_serial: str
-    fee_yen: int
-
-
 class QuoteQuery(BaseModel):
     kind: Literal["technician_registration", "business_registration", "technician_upgrade", "card_reissue", "renewal"]
     tier: Literal["simplified", "detailed"] | None = Field(

@@ -1,7 +1,7 @@
 """Recovery from a leaked master key (docs/card-profile.md §7.1, §12): revoke every active card of a key version and
 reissue each under the newest key, fee waived, telling the holder through the notice jobs.
 
-Each card is one transaction: the conditional revocation (api.devices.service.revoke_serial) decides, so a run
+Each card is one transaction: the conditional revocation (api.cards.revocation.revoke_serial) decides, so a run
 that is interrupted, repeated or racing another run (or a holder's own reissue) never reissues a card twice.
 """
 

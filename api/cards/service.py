@@ -1,4 +1,5 @@
-"""Card issue: serial and validity (DESIGN §4; ccus-facts §1a)."""
+"""Card issue: serial and validity (DESIGN §4; ccus-facts §1a). The term a card carries is the registration's
+(api/registration/renewal.card_valid_until); an approval asks for its card through the `card_due` hook."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from datetime import date
 from typing import Protocol
 
 from api.cards.models import Card
+from api.registration import hooks as registration_hooks
+from api.registration.models import Technician
+from api.registration.renewal import card_valid_until
 
 _SERIAL = re.compile(r"[0-9a-fA-F]{16}")
 
@@ -16,34 +20,6 @@ _SERIAL = re.compile(r"[0-9a-fA-F]{16}")
 def is_card_serial(text: str) -> bool:
     """A card serial is 16 hex digits: anything else names no card (and must not reach a varchar(16) lookup)."""
     return bool(_SERIAL.fullmatch(text))
-
-
-def _anniversary(birth: date, year: int) -> date:
-    try:
-        return birth.replace(year=year)
-    except ValueError:  # born on 29 February: the birthday falls on 28 February in common years
-        return date(year, 2, 28)
-
-
-def age_on(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def first_birthday_after(birth: date, after: date) -> date:
-    candidate = _anniversary(birth, after.year)
-    return candidate if candidate > after else _anniversary(birth, after.year + 1)
-
-
-def card_valid_until(*, birth_date: date, issued_on: date, has_identity_document: bool) -> date:
-    """To the first birthday after 9 years from issue (≈10 y); 60 or older at issue: after 14 years (≈15 y);
-    registered without an identity document: after 2 years (≈3 y)."""
-    if not has_identity_document:
-        years = 2
-    elif age_on(birth_date, issued_on) >= 60:
-        years = 14
-    else:
-        years = 9
-    return first_birthday_after(birth_date, _anniversary(issued_on, issued_on.year + years))
 
 
 class CardHolder(Protocol):
@@ -77,6 +53,12 @@ async def issue_card(
             has_identity_document=technician.has_identity_document,
         ),
     )
+
+
+@registration_hooks.card_due.connect
+async def issue_on_approval(*, tech: Technician, issued_on: date, key_version: int, valid_until: date | None) -> None:
+    """An approved registration's card (a new one, or a renewal's with the next period's expiry)."""
+    await issue_card(technician=tech, issued_on=issued_on, key_version=key_version, valid_until=valid_until)
 
 
 async def personalisation(*, card: Card, master_keys: Mapping[int, bytes]):

@@ -1,7 +1,7 @@
 from api.accounts.models import Role
 from api.businesses.service import get_business
 from api.cards import revocation as cards_revocation
-from api.cards.schemas import CardOut, RevocationsOut, RevocationsQuery, RevokeCardIn
+from api.cards.schemas import RevocationsOut, RevocationsQuery
 from api.devices import service
 from api.devices.models import Device
 from api.devices.schemas import (
@@ -144,24 +144,6 @@ async def _wait_unless_gone(ctx: Ctx, waiting) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-@router.post(
-    "/cards/{serial}/revoke",
-    summary="Report a card lost, replaced or withdrawn (readers then refuse it)",
-    tags=["devices"],
-    roles={Role.technician, Role.operator},
-    errors=(404, 409),
-)
-async def revoke_card(ctx: Ctx, serial: str, body: RevokeCardIn) -> CardOut:
-    card = await cards_revocation.revoke_card(actor=ctx.user, serial=serial, reason=body.reason)
-    return CardOut(
-        serial=card.serial,
-        issued_on=card.issued_on,
-        valid_until=card.valid_until,
-        status=card.status.value,
-        key_version=card.key_version,
-    )
 
 
 @router.post(

@@ -3,6 +3,7 @@ api/wiring.py), so registration imports none of them."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from api.accounts.models import Account
@@ -16,6 +17,13 @@ async def application_approved(*, app: Any, settings: Any) -> None:
     """An application was approved, in this transaction (billing: its registration fees, api/billing/events.py).
     `app` is an api.registration.models.Application; `settings` the service's (the issuer's 登録番号 for an
     immediate invoice)."""
+
+
+@hook
+async def card_due(*, tech: Technician, issued_on: date, key_version: int, valid_until: date | None) -> None:
+    """An approval gives `tech` a new card, in this transaction (cards issues it under master key `key_version`,
+    api/cards/service.py): a new registration's (`valid_until` None: the term from `issued_on`) or a renewal's, which
+    carries the next period's expiry."""
 
 
 @hook

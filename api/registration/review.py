@@ -1,6 +1,7 @@
 """Applications and their review: submitted → returned (per-field reasons) → resubmitted → approved.
 
-Approval of a technician's new registration issues the 14-digit technician_id and a card; approval of an upgrade
+Approval of a technician's new registration issues the 14-digit technician_id and a card (the
+cards domain issues it on the `card_due` hook, api/registration/hooks.py); approval of an upgrade
 makes the registration 詳細型. Every operator decision and correction goes into the audit trail.
 """
 
@@ -19,7 +20,6 @@ from api.accounts.models import Account, Role
 from api.audit import service as audit
 from api.registration import fees
 from api.businesses.models import Business, ReviewStatus
-from api.cards.service import issue_card
 from api.errors import Conflict, NotFound, Unprocessable
 from api.ids import new_ccus_id
 from api.media.models import ImageKind
@@ -381,14 +381,15 @@ async def approve(*, actor: Account, app: Application, settings: Settings) -> Ap
             tech.technician_id = await _unique_technician_id()
             tech.status, tech.registered_on = ReviewStatus.approved, today
             await tech.save(update_fields=["technician_id", "status", "registered_on", "updated_at"])
-            await issue_card(technician=tech, issued_on=today, key_version=card_key_version)
+            # cards: the new registration's card (api/cards/service.py)
+            await hooks.card_due(tech=tech, issued_on=today, key_version=card_key_version, valid_until=None)
         elif app.kind is ApplicationKind.renewal:
             # The next period: from the current expiry, not from today, so renewing early loses nothing. The current
             # card stays valid to its own expiry (the holder taps with it until the new one arrives).
             old_expiry = await renewal.registration_expiry(tech)
             assert old_expiry is not None  # a renewal is only accepted for a registration with a card
-            await issue_card(
-                technician=tech,
+            await hooks.card_due(
+                tech=tech,
                 issued_on=today,
                 key_version=card_key_version,
                 valid_until=renewal.next_expiry(tech=tech, old_expiry=old_expiry),

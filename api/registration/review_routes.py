@@ -6,7 +6,6 @@ from api.http import Ctx, Router
 from api.registration import review, service
 from api.registration.schemas import (
     CorrectionIn,
-    PersonalisationOut,
     ReturnIn,
     ReviewItemOut,
     ReviewPageOut,
@@ -101,38 +100,3 @@ async def approve(ctx: Ctx, pk: int) -> ReviewItemOut:
 async def correct(ctx: Ctx, pk: int, body: CorrectionIn) -> TechnicianOut:
     tech = await service.get_visible(actor=ctx.user, pk=pk)
     return await service.to_out(await review.correct(actor=ctx.user, tech=tech, data=body))
-
-
-@router.get(
-    "/cards/{serial}/personalisation",
-    summary="The personalisation record for the card bureau (includes the card key; every export is audited)",
-    tags=["review"],
-    roles=OPERATOR,
-    errors=(404, 409),
-)
-async def card_personalisation(ctx: Ctx) -> PersonalisationOut:
-    from dataclasses import asdict
-
-    from api import db
-    from api.audit import service as audit
-    from api.errors import NotFound
-    from api.cards.service import is_card_serial, personalisation
-    from api.cards.models import Card
-
-    serial = ctx.path["serial"]
-    card = await Card.get_or_none(serial=serial.lower()) if is_card_serial(serial) else None
-    if card is None:
-        raise NotFound("No card with this serial.", code="card_not_found")
-    record = await personalisation(card=card, master_keys=ctx.settings.card_keys())
-
-    async def log() -> None:
-        await audit.record(
-            actor=ctx.user,
-            action="card.personalisation_export",
-            entity_type="card",
-            entity_id=card.serial,
-            reason="card bureau personalisation",
-        )
-
-    await db.run_in_unit_of_work(ctx.state, log)
-    return PersonalisationOut(**asdict(record))

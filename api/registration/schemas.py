@@ -5,7 +5,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, Json, StringConstraints, field_validator, model_validator
 
-from api.cards.schemas import CardOut
 from api.common import (
     CcusId,
     Email,
@@ -239,6 +238,16 @@ class ApplicationOut(BaseModel):
     fee_yen: int | None = Field(default=None, description="The fee charged on approval (tax included); null: none")
 
 
+# A technician's card as their record shows it: here, not in api/cards, because the record includes it and
+# registration sits below the cards domain. The card operations (api/cards/routes.py) answer it too.
+class CardOut(BaseModel):
+    serial: str
+    issued_on: date
+    valid_until: date
+    status: str
+    key_version: int
+
+
 class TechnicianOut(BaseModel):
     id: int
     technician_id: str | None
@@ -354,19 +363,6 @@ class ReviewPageOut(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class PersonalisationOut(BaseModel):
-    """What the card bureau writes onto a new card (docs/card-profile.md §7); hand it over encrypted and destroy it
-    once the card works."""
-
-    technician_id: str = Field(description="the holder's 14-digit 技能者ID")
-    card_serial: str = Field(description="the card's serial, 16 hex digits")
-    issued: date
-    expires: date
-    key_version: int = Field(description="the master-key version the card key derives from")
-    card_key: str = Field(description="the card's own key (hex), derived from the master key and the serial")
-    ef_card: str = Field(description="the EF.CARD file's bytes (hex)")
 
 
 class SelfRegistrationForm(BaseModel):

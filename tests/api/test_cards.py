@@ -1,6 +1,6 @@
 from datetime import date
 
-from api.cards.service import age_on, card_valid_until, first_birthday_after
+from api.registration.renewal import age_on, card_valid_until, first_birthday_after
 
 
 def test_card_validity_rules():

@@ -15,6 +15,8 @@ from api import hooks, wiring
 EXPECTED = {
     "api.businesses.hooks.admin_created": {"api.billing.events.admin_id_created"},
     "api.registration.hooks.application_approved": {"api.billing.events.on_application_approved"},
+    "api.registration.hooks.card_due": {"api.cards.service.issue_on_approval"},
+    "api.cards.hooks.card_reissued": {"api.billing.events.on_card_reissued"},
     "api.registration.hooks.business_approved": {"api.sites.placeholders.adopt_on_approval"},
     "api.registration.hooks.employee_left": {
         "api.sites.service.leave_rosters",

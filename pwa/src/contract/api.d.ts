@@ -5437,7 +5437,7 @@ export interface components {
             id: number;
             /**
              * Login
-             * @description the applicant's login name
+             * @description the applicant's ログインID, assigned by the system (12 digits)
              * @default null
              */
             login: string | null;
