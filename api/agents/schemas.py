@@ -114,6 +114,8 @@ class FilingOut(BaseModel):
     consent_on: date
     created_at: datetime
     subject_name: str = Field(description="the technician's or business's name")
-    login: str | None = Field(default=None, description="the applicant's ログインID, assigned by the system (12 digits)")
+    login: str | None = Field(
+        default=None, description="the applicant's ログインID, assigned by the system (12 digits)"
+    )
     application: ApplicationOut
     documents: list[DocumentOut]
