@@ -18,19 +18,7 @@ import uuid
 from datetime import timedelta
 
 from tests.pwa.camera import kiosk_video
-from tests.pwa.helpers import (
-    PASSWORD,
-    PHONE,
-    TABLET,
-    WAIT_MS,
-    axe_serious,
-    flash,
-    goto,
-    image_file,
-    login,
-    shot,
-    wait_images,
-)
+from tests.pwa.helpers import PASSWORD, PHONE, TABLET, WAIT_MS, axe_serious, flash, goto, image_file, login, shot, wait_images
 from tests.pwa.test_billing import pay_on_provider_page, wait_run
 from tests.pwa.test_kiosk import RESULT_WAIT, enrol
 
@@ -45,33 +33,19 @@ def _firm(api) -> dict:
     suffix = uuid.uuid4().hex[:6]
     body12 = f"{int(suffix, 16) % 10**12:012d}"
     login_id = f"face-biz-{suffix}"
-    reg = api.ok(
-        "POST",
-        None,
-        "/businesses",
-        json={
-            "corporate_number": cn.calc_check_digit(body12) + body12,
-            "name": f"顔認証建設{suffix}株式会社",
-            "name_kana": "カオニンショウケンセツ",
-            "capital_yen": 30_000_000,
-            "permitted_industries": ["01"],
-            "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
-            "postal_code": "100-0001",
-            "prefecture": "13",
-            "address": "千代田区1-1",
-            "phone": "03-1234-5678",
-            "email": f"{suffix}@example.jp",
-            "admin": {"login": login_id, "password": PASSWORD, "display_name": "顔認証 責任者"},
-        },
-    )
+    reg = api.ok("POST", None, "/businesses", json={
+        "corporate_number": cn.calc_check_digit(body12) + body12, "name": f"顔認証建設{suffix}株式会社",
+        "name_kana": "カオニンショウケンセツ", "capital_yen": 30_000_000, "permitted_industries": ["01"],
+        "social_insurance": {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"},
+        "postal_code": "100-0001", "prefecture": "13", "address": "千代田区1-1", "phone": "03-1234-5678",
+        "email": f"{suffix}@example.jp", "admin": {"login": login_id, "password": PASSWORD, "display_name": "顔認証 責任者"}})
     api.ok("POST", "operator", f"/review/applications/{reg['application_id']}/approve")
     business = api.get(login_id, f"/businesses/{api.get(login_id, '/auth/me')['business_pk']}")
     return {"login": login_id, "business": business}
 
 
-def test_registration_to_face_checkin_to_paid_invoice(
-    open_context, camera_context, api, server, stripe, photos, artifacts, tmp_path, month_passes
-):
+def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_context, api, server, stripe, photos,
+                                                      artifacts, tmp_path, month_passes):
     fake, _ = stripe
     firm = _firm(api)
     suffix = uuid.uuid4().hex[:6]
@@ -81,19 +55,11 @@ def test_registration_to_face_checkin_to_paid_invoice(
     # --- 1. the technician registers on a phone, with a real face photo ------------------------------------------
     tech = open_context(PHONE).new_page()
     goto(tech, "/register")
-    for sel, value in (
-        ("#f-family_name", "顔認"),
-        ("#f-given_name", "花子"),
-        ("#f-family_name_kana", "カオニン"),
-        ("#f-given_name_kana", "ハナコ"),
-        ("#f-birth_date", "1988-08-08"),
-        ("#f-postal_code", "100-0001"),
-        ("#f-address", "東京都千代田区丸の内1-1"),
-        ("#f-phone", phone_no),
-        ("#f-employer_business_id", firm["business"]["business_id"]),
-        ("#f-login", login_id),
-        ("#f-password", PASSWORD),
-    ):
+    for sel, value in (("#f-family_name", "顔認"), ("#f-given_name", "花子"), ("#f-family_name_kana", "カオニン"),
+                       ("#f-given_name_kana", "ハナコ"), ("#f-birth_date", "1988-08-08"), ("#f-postal_code", "100-0001"),
+                       ("#f-address", "東京都千代田区丸の内1-1"), ("#f-phone", phone_no),
+                       ("#f-employer_business_id", firm["business"]["business_id"]), ("#f-login", login_id),
+                       ("#f-password", PASSWORD)):
         tech.fill(sel, value)
     tech.select_option("#f-sex", "female")
     tech.select_option("#f-trades", "05-01")
@@ -135,10 +101,8 @@ def test_registration_to_face_checkin_to_paid_invoice(
     goto(tech, "/me")
     assert "登録済み" in tech.locator("[data-testid=face-enrolled]").inner_text()
     # An extra photo (another real photo of the same person) for surer recognition.
-    tech.set_input_files(
-        "#f-face-extra_photo",
-        {"name": "extra.jpg", "mimeType": "image/jpeg", "buffer": photos["obama2.jpg"].read_bytes()},
-    )
+    tech.set_input_files("#f-face-extra_photo", {"name": "extra.jpg", "mimeType": "image/jpeg",
+                                                 "buffer": photos["obama2.jpg"].read_bytes()})
     tech.click("[data-testid=face-extra] button[type=submit]")
     flash(tech, "写真を追加しました")
     assert "いま 1 枚" in tech.locator("[data-testid=face-extra]").inner_text()
@@ -152,26 +116,12 @@ def test_registration_to_face_checkin_to_paid_invoice(
     from api.timeutil import today_jst
 
     today = today_jst()
-    site = api.ok(
-        "POST",
-        firm["login"],
-        "/sites",
-        json={
-            "name": "顔認証ビル新築工事",
-            "address": "東京都千代田区丸の内4-4",
-            "order_type": "private",
-            "window_start": (today - timedelta(days=30)).isoformat(),
-            "window_end": (today + timedelta(days=300)).isoformat(),
-            "cutoff_hour": 0,
-            "manager_account_ids": [],
-        },
-    )
-    api.ok(
-        "POST",
-        firm["login"],
-        f"/sites/{site['id']}/roster",
-        json={"technician_id": technician_id, "trade": "05-01", "position": "worker", "work_content": "配筋"},
-    )
+    site = api.ok("POST", firm["login"], "/sites", json={
+        "name": "顔認証ビル新築工事", "address": "東京都千代田区丸の内4-4", "order_type": "private",
+        "window_start": (today - timedelta(days=30)).isoformat(), "window_end": (today + timedelta(days=300)).isoformat(),
+        "cutoff_hour": 0, "manager_account_ids": []})
+    api.ok("POST", firm["login"], f"/sites/{site['id']}/roster",
+           json={"technician_id": technician_id, "trade": "05-01", "position": "worker", "work_content": "配筋"})
     admin = open_context(TABLET).new_page()
     login(admin, firm["login"])
     goto(admin, f"/firm/sites/{site['id']}/devices")
@@ -246,9 +196,7 @@ def test_registration_to_face_checkin_to_paid_invoice(
     item.locator("[data-testid=face-approve]").click()
     flash(admin, "承認しました")
     assert admin.locator(f"li[data-checkin='{pending['id']}']").count() == 0
-    decided = next(
-        c for c in api.get(firm["login"], f"/sites/{site['id']}/face-checkins?limit=10") if c["id"] == pending["id"]
-    )
+    decided = next(c for c in api.get(firm["login"], f"/sites/{site['id']}/face-checkins?limit=10") if c["id"] == pending["id"])
     assert decided["approved"] is True and decided["reviewed_at"]
 
     # --- 7. a month goes by and is closed; the employer pays the invoice online; the receipt ------------------------
@@ -275,9 +223,7 @@ def test_registration_to_face_checkin_to_paid_invoice(
     pay_on_provider_page(admin, inv["balance_yen"])
     admin.locator("[data-testid=invoice-paid]").wait_for()
     [intent] = api.get(firm["login"], f"/invoices/{inv['id']}")["online_payments"]
-    assert intent["status"] == "succeeded" and fake.intents[intent["intent_id"]]["metadata"]["invoice_id"] == str(
-        inv["id"]
-    )
+    assert intent["status"] == "succeeded" and fake.intents[intent["intent_id"]]["metadata"]["invoice_id"] == str(inv["id"])
     with admin.expect_download() as dl:
         admin.click("[data-testid=invoice-receipt]")
     assert dl.value.suggested_filename == f"R-{inv['number']}.pdf"

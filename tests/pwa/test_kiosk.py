@@ -19,20 +19,10 @@ def kiosk_site(api, admin: str = "yamato-admin") -> dict:
     from api.timeutil import today_jst
 
     today = today_jst()
-    site = api.ok(
-        "POST",
-        admin,
-        "/sites",
-        json={
-            "name": f"顔認証現場 {uuid.uuid4().hex[:6]}",
-            "address": "東京都千代田区丸の内3-3",
-            "order_type": "private",
-            "window_start": (today - timedelta(days=30)).isoformat(),
-            "window_end": (today + timedelta(days=300)).isoformat(),
-            "cutoff_hour": 0,
-            "manager_account_ids": [],
-        },
-    )
+    site = api.ok("POST", admin, "/sites", json={
+        "name": f"顔認証現場 {uuid.uuid4().hex[:6]}", "address": "東京都千代田区丸の内3-3", "order_type": "private",
+        "window_start": (today - timedelta(days=30)).isoformat(), "window_end": (today + timedelta(days=300)).isoformat(),
+        "cutoff_hour": 0, "manager_account_ids": []})
     out = api.ok("POST", admin, f"/sites/{site['id']}/devices", json={"kind": "kiosk", "name": "玄関タブレット"})
     return {"site": site, "device": out["device"], "code": out["enrolment_code"]}
 
@@ -68,9 +58,7 @@ def test_kiosk_enrols_survives_offline_and_a_rotation(camera_context, api, artif
     stored = page.evaluate("() => JSON.parse(localStorage.getItem('openccus.kiosk'))")
     assert stored["device_token"] and stored["site_id"] == k["site"]["site_id"]
     page.locator(".kiosk-site", has_text=k["site"]["name"]).wait_for()  # the kiosk names its site
-    device = next(
-        d for d in api.get("yamato-admin", f"/sites/{k['site']['id']}/devices") if d["id"] == k["device"]["id"]
-    )
+    device = next(d for d in api.get("yamato-admin", f"/sites/{k['site']['id']}/devices") if d["id"] == k["device"]["id"])
     assert device["software_version"].startswith("pwa-kiosk/")
     assert page.evaluate("() => document.getElementById('kiosk-video').videoWidth") > 0
     for vp in (TABLET, PHONE):
@@ -107,9 +95,7 @@ def test_kiosk_enrols_survives_offline_and_a_rotation(camera_context, api, artif
     ready(page)
 
     # The firm rotates the device: the old token ends, the tablet asks to be enrolled again.
-    code = api.ok("POST", "yamato-admin", f"/sites/{k['site']['id']}/devices/{k['device']['id']}/rotate")[
-        "enrolment_code"
-    ]
+    code = api.ok("POST", "yamato-admin", f"/sites/{k['site']['id']}/devices/{k['device']['id']}/rotate")["enrolment_code"]
     page.click("[data-testid=kiosk-start]")
     error = page.locator("#error-summary-kiosk-")
     error.wait_for(timeout=RESULT_WAIT)

@@ -45,16 +45,9 @@ def _tap(tech: dict, card_key: bytes, key: str, at: datetime, seq: int, *, good:
 
     challenge = os.urandom(16)
     response = card_response(card_key=card_key, challenge=challenge) if good else os.urandom(16)
-    return {
-        "idempotency_key": key,
-        "method": "card",
-        "technician_id": tech["technician_id"],
-        "card_serial": tech["card"]["serial"],
-        "challenge": challenge.hex(),
-        "response": response.hex(),
-        "device_time": at.isoformat(timespec="milliseconds"),
-        "device_seq": seq,
-    }
+    return {"idempotency_key": key, "method": "card", "technician_id": tech["technician_id"],
+            "card_serial": tech["card"]["serial"], "challenge": challenge.hex(), "response": response.hex(),
+            "device_time": at.isoformat(timespec="milliseconds"), "device_seq": seq}
 
 
 def _records(api, login_name: str, pk: int, month: str) -> list[dict]:
@@ -85,47 +78,20 @@ def tapped_site(api) -> dict:
     through the API: what the tests look at is the browser's side."""
     prime = _business(api, "yamato-admin")
     sub = _business(api, "suzuki-admin")
-    site_manager = next(
-        a for a in api.get("yamato-admin", f"/businesses/{prime['id']}/accounts") if a["login"] == "yamato-site"
-    )
+    site_manager = next(a for a in api.get("yamato-admin", f"/businesses/{prime['id']}/accounts") if a["login"] == "yamato-site")
     now = _now_jst()
     today = now.date()
-    site = api.ok(
-        "POST",
-        "yamato-admin",
-        "/sites",
-        json={
-            "name": "大和ビル新築工事（打刻）",
-            "address": "東京都千代田区丸の内2-2",
-            "order_type": "private",
-            "window_start": (today - timedelta(days=60)).isoformat(),
-            "window_end": (today + timedelta(days=300)).isoformat(),
-            "cutoff_hour": 0,
-            "manager_account_ids": [site_manager["id"]],
-        },
-    )
+    site = api.ok("POST", "yamato-admin", "/sites", json={
+        "name": "大和ビル新築工事（打刻）", "address": "東京都千代田区丸の内2-2", "order_type": "private",
+        "window_start": (today - timedelta(days=60)).isoformat(), "window_end": (today + timedelta(days=300)).isoformat(),
+        "cutoff_hour": 0, "manager_account_ids": [site_manager["id"]]})
     tree = api.ok("GET", "yamato-admin", f"/sites/{site['id']}/contracts")
-    api.ok(
-        "POST",
-        "yamato-admin",
-        f"/sites/{site['id']}/contracts",
-        json={"business_id": sub["business_id"], "parent_contract_id": tree[0]["id"], "proxy": True},
-    )
+    api.ok("POST", "yamato-admin", f"/sites/{site['id']}/contracts",
+           json={"business_id": sub["business_id"], "parent_contract_id": tree[0]["id"], "proxy": True})
     tech = _technician(api, "tech01")
-    api.ok(
-        "POST",
-        "suzuki-admin",
-        f"/sites/{site['id']}/roster",
-        json={
-            "technician_id": tech["technician_id"],
-            "trade": "05-01",
-            "position": "foreman",
-            "work_content": "基礎の配筋",
-        },
-    )
-    code = api.ok("POST", "yamato-admin", f"/sites/{site['id']}/devices", json={"kind": "reader", "name": "ゲート1"})[
-        "enrolment_code"
-    ]
+    api.ok("POST", "suzuki-admin", f"/sites/{site['id']}/roster",
+           json={"technician_id": tech["technician_id"], "trade": "05-01", "position": "foreman", "work_content": "基礎の配筋"})
+    code = api.ok("POST", "yamato-admin", f"/sites/{site['id']}/devices", json={"kind": "reader", "name": "ゲート1"})["enrolment_code"]
     device = api.ok("POST", None, "/devices/enrol", json={"code": code, "software_version": "0.4.2"})["device_token"]
     card_key = bytes.fromhex(api.get("operator", f"/cards/{tech['card']['serial']}/personalisation")["card_key"])
     # Both taps on today's date in Japan (the card was issued today, so yesterday would be outside its validity).
@@ -133,26 +99,15 @@ def tapped_site(api) -> dict:
     entry = max(now - timedelta(hours=2), midnight)
     leave = max(now - timedelta(seconds=5), entry + timedelta(seconds=1))
     run = uuid.uuid4().hex[:8]
-    out = api.ok(
-        "POST",
-        None,
-        "/taps/batch",
-        headers={"Authorization": f"Bearer {device}"},
-        json={
-            "taps": [
-                _tap(tech, card_key, f"{run}-in", entry, 1),
-                _tap(tech, card_key, f"{run}-bad", entry + timedelta(seconds=1), 2, good=False),
-                _tap(tech, card_key, f"{run}-out", leave, 3),
-            ]
-        },
-    )
+    out = api.ok("POST", None, "/taps/batch", headers={"Authorization": f"Bearer {device}"}, json={"taps": [
+        _tap(tech, card_key, f"{run}-in", entry, 1), _tap(tech, card_key, f"{run}-bad", entry + timedelta(seconds=1), 2, good=False),
+        _tap(tech, card_key, f"{run}-out", leave, 3)]})
     statuses = [r["status"] for r in out["results"]]
     assert statuses == ["accepted", "rejected", "accepted"], out
     return {"site": site, "tech": tech, "work_date": entry.date().isoformat(), "entry": entry, "leave": leave}
 
 
 # --- the contract tree and the roster ----------------------------------------------------------------------------
-
 
 def test_site_invitation_roster_and_reader(open_context, api, artifacts):
     suffix = uuid.uuid4().hex[:6]
@@ -225,8 +180,7 @@ def test_site_invitation_roster_and_reader(open_context, api, artifacts):
     assert "退場済み" in subp.locator("[data-testid=roster] li", has_text="鈴木 大輔").inner_text()
     roster = api.get("yamato-admin", f"/sites/{site_pk}/roster")
     assert [(r["trade"], r["position"], r["work_content"], r["active"]) for r in roster] == [
-        ("06-01", "team_leader", "足場の組立て", False)
-    ]
+        ("06-01", "team_leader", "足場の組立て", False)]
 
     # The prime registers a card reader: the one-time code is shown once, and it enrols the device.
     goto(prime, f"/firm/sites/{site_pk}/devices")
@@ -247,7 +201,6 @@ def test_site_invitation_roster_and_reader(open_context, api, artifacts):
 
 
 # --- taps → work record → calendar ---------------------------------------------------------------------------------
-
 
 def test_taps_become_a_work_record_on_the_calendar(open_context, api, artifacts, tapped_site):
     site, tech, day = tapped_site["site"], tapped_site["tech"], tapped_site["work_date"]
@@ -292,7 +245,6 @@ def test_taps_become_a_work_record_on_the_calendar(open_context, api, artifacts,
 
 # --- 直接入力 -------------------------------------------------------------------------------------------------------
 
-
 def test_direct_input_entered_by_the_technician_and_approved_by_the_prime(open_context, api, artifacts, tapped_site):
     site, tech = tapped_site["site"], tapped_site["tech"]
     _wait_for_record(api, tech["id"], tapped_site["work_date"])  # the technician's site comes from a record
@@ -329,27 +281,18 @@ def test_direct_input_entered_by_the_technician_and_approved_by_the_prime(open_c
     assert "直接入力" in page.locator(f"#rec-{missing}").inner_text()
     # The technician's own list comes from the API: after a reload it shows the decision and the reviewer's note.
     mine = page.locator("[data-testid=direct-entered] li", has_text=missing_ja)
-    assert (
-        "承認済み" in mine.inner_text()
-        and "職長の日報で確認" in mine.inner_text()
-        and site["name"] in mine.inner_text()
-    )
+    assert "承認済み" in mine.inner_text() and "職長の日報で確認" in mine.inner_text() and site["name"] in mine.inner_text()
 
 
 # --- 経審 ------------------------------------------------------------------------------------------------------------
-
 
 def test_keishin_staff_roster_and_csv(open_context, api, artifacts):
     tech = _technician(api, "tech04")  # 田中 美咲, 田中内装
     if not any(q["code"] == "120" for q in tech["qualifications"]):
         # After approval a qualification is a change application; it counts once the operator approves it.
-        app = api.ok(
-            "POST",
-            "tech04",
-            f"/technicians/{tech['id']}/change-applications",
-            data={"type": "qualification", "payload": json.dumps({"code": "120", "acquired_on": "2010-04-01"})},
-            files={"file": ("certificate.jpg", jpeg(700, 500), "image/jpeg")},
-        )
+        app = api.ok("POST", "tech04", f"/technicians/{tech['id']}/change-applications",
+                     data={"type": "qualification", "payload": json.dumps({"code": "120", "acquired_on": "2010-04-01"})},
+                     files={"file": ("certificate.jpg", jpeg(700, 500), "image/jpeg")})
         api.ok("POST", "operator", f"/review/applications/{app['id']}/approve")
 
     page = open_context(TABLET).new_page()
@@ -382,20 +325,9 @@ def test_keishin_staff_roster_and_csv(open_context, api, artifacts):
 
 def test_keishin_contract_rows_corrected_and_deleted_with_a_reason(open_context, api):
     biz = api.get("tanaka-admin", "/auth/me")["business_pk"]
-    row = api.ok(
-        "POST",
-        "tanaka-admin",
-        f"/businesses/{biz}/contract-history",
-        json={
-            "customer": "横浜市",
-            "work_name": f"訂正テスト工事{uuid.uuid4().hex[:6]}",
-            "prime": True,
-            "location": "横浜市中区",
-            "amount_thousand_yen": 1000,
-            "completed_on": "2024-06-30",
-            "industry_code": "19",
-        },
-    )
+    row = api.ok("POST", "tanaka-admin", f"/businesses/{biz}/contract-history", json={
+        "customer": "横浜市", "work_name": f"訂正テスト工事{uuid.uuid4().hex[:6]}", "prime": True, "location": "横浜市中区",
+        "amount_thousand_yen": 1000, "completed_on": "2024-06-30", "industry_code": "19"})
     page = open_context(TABLET).new_page()
     login(page, "tanaka-admin")
     goto(page, "/firm/keishin/works")
@@ -415,14 +347,11 @@ def test_keishin_contract_rows_corrected_and_deleted_with_a_reason(open_context,
     line.locator("button", has_text="削除").click()
     flash(page, "削除しました")
     trail = api.get("operator", "/audit?entity_type=contract_history&entity_id=" + str(row["id"]))
-    assert [(e["action"], e["reason"]) for e in trail] == [
-        ("contract_history.delete", "重複登録のため"),
-        ("contract_history.correct", "契約変更による増額"),
-    ]
+    assert [(e["action"], e["reason"]) for e in trail] == [("contract_history.delete", "重複登録のため"),
+                                                          ("contract_history.correct", "契約変更による増額")]
 
 
 # --- the technician's card and career ----------------------------------------------------------------------------
-
 
 def test_technician_reports_lost_card_and_downloads_career_pdf(open_context, api, artifacts):
     tech = _technician(api, "tech09")
@@ -451,7 +380,6 @@ def test_technician_reports_lost_card_and_downloads_career_pdf(open_context, api
 
 
 # --- every new view: screenshots and axe-core ---------------------------------------------------------------------
-
 
 def _views(api, site_pk: int) -> list[tuple[str, str, str]]:
     s = f"/firm/sites/{site_pk}"
@@ -487,15 +415,14 @@ def test_new_views_screenshots_and_accessibility(open_context, api, artifacts, t
         page = pages[who]
         goto(page, path)
         assert page.locator("main h1").count() == 1, path
-        assert "エラー" not in page.locator("main h1").inner_text(), (
-            f"{path}: {page.locator('main').inner_text()[:300]}"
-        )
+        assert "エラー" not in page.locator("main h1").inner_text(), f"{path}: {page.locator('main').inner_text()[:300]}"
         shot(page, artifacts, name)
         if found := axe_serious(page):
             problems[f"{name} {path}"] = found
     report = artifacts / f"axe-sites-{viewport['width']}x{viewport['height']}.json"
     report.write_text(json.dumps(problems, ensure_ascii=False, indent=1))
     assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)
+
 
 
 def test_keishin_w1_shows_w1_8_beside_w1_10(open_context, api):
@@ -513,8 +440,6 @@ def test_keishin_w1_shows_w1_8_beside_w1_10(open_context, api):
     page.locator("[data-testid=w18-points]", has_text="点").wait_for()
     pk = api.get("yamato-admin", "/auth/me")["business_pk"]
     base = page.locator("#f-w1-base_date").input_value()
-    skills = api.get(
-        "yamato-admin", f"/businesses/{pk}/keishin/w1-skills?base_date={base}&engineers=2&engineer_value=5"
-    )
+    skills = api.get("yamato-admin", f"/businesses/{pk}/keishin/w1-skills?base_date={base}&engineers=2&engineer_value=5")
     assert page.locator("[data-testid=w18-points]").inner_text() == f"{skills['points']} 点"
     assert page.locator("[data-testid=w18-risen]").inner_text() == f"{skills['risen']} 人"
