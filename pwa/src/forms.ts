@@ -179,6 +179,30 @@ export async function download(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * A page's download buttons (CSV, PDF) on the same terms as a form: the one being fetched is busy (its button shows
+ * `?disabled=${downloads.busy(key)}`) and a click while it is fetched does nothing; a failure is told by `download`.
+ */
+export class Downloads {
+  private keys = new Set<string>();
+
+  busy(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  async get(key: string, path: string): Promise<boolean> {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    update();
+    try {
+      return await download(path);
+    } finally {
+      this.keys.delete(key);
+      update();
+    }
+  }
+}
+
 /** Today in Japan as YYYY-MM-DD (the API's work dates are Japan dates). */
 export function todayJst(): string {
   return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);

@@ -6,7 +6,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { api, ApiError, get, session } from "../api";
 import { flash, update, View } from "../app";
 import type { InvoiceDetail, PayOut } from "../billing-types";
-import { download, Form, values } from "../forms";
+import { Downloads, Form, values } from "../forms";
 import { formatDate, formatYen, getLang, t, tr } from "../i18n";
 import { badge, dl, errorSummary } from "../ui";
 import { BASE, periodText, POLL_LIMIT_MS, POLL_MS, Scope } from "./invoices-common";
@@ -23,6 +23,7 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
   let started: PayOut | null = null;
   // Paying is the invoice's one form ("pay-"): busy while the API starts the payment, its refusal in the summary.
   const paying = new Form("pay-");
+  const downloads = new Downloads();
   let pollTimer: number | undefined;
   let pollSince = 0;
   // Back from the provider's hosted payment page (?payment=done|cancelled): wait for its webhook, or say it stopped.
@@ -199,9 +200,9 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
           [t("invoice.reference"), html`<span class="mono">${inv.payment_reference}</span>`],
         ])}
         <div class="actions downloads">
-          <button type="button" data-testid="invoice-pdf" @click=${() => download(`/invoices/${pk}/pdf`)}>${t("invoice.pdf")}</button>
+          <button type="button" data-testid="invoice-pdf" ?disabled=${downloads.busy("pdf")} @click=${() => downloads.get("pdf", `/invoices/${pk}/pdf`)}>${t("invoice.pdf")}</button>
           ${inv.balance_yen <= 0 && inv.total_yen > 0
-            ? html`<button type="button" class="primary" data-testid="invoice-receipt" @click=${() => download(`/invoices/${pk}/receipt`)}>${t("invoice.receipt")}</button>`
+            ? html`<button type="button" class="primary" data-testid="invoice-receipt" ?disabled=${downloads.busy("receipt")} @click=${() => downloads.get("receipt", `/invoices/${pk}/receipt`)}>${t("invoice.receipt")}</button>`
             : nothing}
         </div>
       </section>

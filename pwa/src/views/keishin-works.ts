@@ -4,7 +4,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { ifDefined } from "lit-html/directives/if-defined.js";
 import { api, get, NetworkError } from "../api";
 import { flash, update, View } from "../app";
-import { download, Forms, send, values } from "../forms";
+import { Downloads, Forms, send, values } from "../forms";
 import { formatWareki, t, tr } from "../i18n";
 import { industries } from "../masters";
 import type { CompletedWorks, ContractHistory } from "../types";
@@ -22,7 +22,7 @@ export async function keishinWorksView(): Promise<View> {
   let rows: ContractHistory[] = [];
   let works: CompletedWorks | null = null;
   let worksError = "";
-  let busy = "";
+  const downloads = new Downloads();
 
   const query = (format: string, encoding?: string) => {
     const qs = new URLSearchParams({ base_date: cond.base_date, fiscal_year_end: cond.fiscal_year_end,
@@ -32,14 +32,15 @@ export async function keishinWorksView(): Promise<View> {
     return `/businesses/${pk}/keishin/completed-works?${qs}`;
   };
 
-  async function loadWorks() {
+  /** The table for the conditions; asked from the conditions form (`fromForm`), a refusal is the form's to show. */
+  async function loadWorks(fromForm = false) {
     try {
       works = await get<CompletedWorks>(query("json"));
       worksError = "";
     } catch (e) {
-      if (e instanceof NetworkError && !navigator.onLine) throw e;
       works = null;
-      worksError = loadError(e);
+      worksError = fromForm ? "" : loadError(e);
+      if (fromForm || (e instanceof NetworkError && !navigator.onLine)) throw e;
     }
   }
 
@@ -136,16 +137,10 @@ export async function keishinWorksView(): Promise<View> {
     if (Object.keys(errors).length) return forms.invalid("kw-", errors);
     Object.assign(cond, { base_date: v("base_date"), fiscal_year_end: v("fiscal_year_end"), averaging_years: v("averaging_years"),
       application_date: v("application_date"), industries: chosen });
-    await forms.run("kw-", loadWorks);
+    await forms.run("kw-", () => loadWorks(true));
   }
 
-  async function dl_(key: string, path: string) {
-    busy = key;
-    update();
-    await download(path);
-    busy = "";
-    update();
-  }
+  const dl_ = (key: string, path: string) => downloads.get(key, path);
 
   const amount = (a: { completed: number; prime: number }) => html`${yen(a.completed)}<div class="meta">${t("keishin.of_which_prime")} ${yen(a.prime)}</div>`;
 
@@ -166,8 +161,8 @@ export async function keishinWorksView(): Promise<View> {
         ? html`<h3>${t("keishin.works_excluded")}</h3><ul>${w.excluded.map((x) => html`<li>${x.work_name}: ${tr("keishin.excl", x.code)} <span class="meta">${why(x)}</span></li>`)}</ul>`
         : nothing}
       <div class="actions downloads">
-        <button type="button" ?disabled=${busy === "csv"} @click=${() => dl_("csv", query("csv", "utf-8"))}>${t("keishin.download_csv")}</button>
-        <button type="button" ?disabled=${busy === "pdf"} @click=${() => dl_("pdf", query("pdf"))}>${t("keishin.download_pdf")}</button>
+        <button type="button" ?disabled=${downloads.busy("csv")} @click=${() => dl_("csv", query("csv", "utf-8"))}>${t("keishin.download_csv")}</button>
+        <button type="button" ?disabled=${downloads.busy("pdf")} @click=${() => dl_("pdf", query("pdf"))}>${t("keishin.download_pdf")}</button>
       </div>`;
   }
 

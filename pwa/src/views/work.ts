@@ -5,7 +5,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { api, get } from "../api";
 import { flash, update, View } from "../app";
-import { addDays, addMonths, dateJst, download, Form, Forms, send, timeJst, todayJst, values } from "../forms";
+import { addDays, addMonths, dateJst, Downloads, Form, Forms, send, timeJst, todayJst, values } from "../forms";
 import { formatDate, formatDateTime, getLang, t, tr } from "../i18n";
 import { tradeName } from "../masters";
 import type { DirectInput, Levels, Site, Technician, TechnicianSite, WorkRecord } from "../types";
@@ -230,15 +230,8 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
   let tech = await get<Technician>(`/technicians/${pk}`);
   // POST evaluates now (the level is recomputed from the current work records and qualifications).
   let levels = await api<Levels>("POST", `/technicians/${pk}/levels`);
-  let busy = false;
-
-  async function onCareer() {
-    busy = true;
-    update();
-    await download(`/technicians/${pk}/career.pdf`);
-    busy = false;
-    update();
-  }
+  const downloads = new Downloads();
+  const onCareer = () => downloads.get("career", `/technicians/${pk}/career.pdf`);
 
   const levelBadge = (l: number | null) =>
     l == null ? html`<span class="badge">${t("levels.none")}</span>` : html`<span class="badge badge-level badge-level-${l}">${t("levels.level_n", { n: l })}</span>`;
@@ -296,7 +289,7 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
       <section class="card" aria-labelledby="career-h">
         <h2 id="career-h">${t("career.title")}</h2>
         <p>${t("career.intro")}</p>
-        <button type="button" class="primary" data-testid="career-pdf" ?disabled=${busy} @click=${onCareer}>${t("career.download")}</button>
+        <button type="button" class="primary" data-testid="career-pdf" ?disabled=${downloads.busy("career")} @click=${onCareer}>${t("career.download")}</button>
       </section>
     </section>`,
   };
