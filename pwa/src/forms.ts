@@ -1,6 +1,6 @@
 // The one form-submission path of every view (Form.run: busy, the API's field errors, the error summary focused;
-// Form.send: the same through the outbox), a Form per form on pages with several (Forms), reading a form, and
-// downloading the API's CSV/PDF files.
+// Form.send: the same through the outbox; Form.action: the same for a single button), a Form per form on pages with
+// several (Forms), reading a form, and downloading the API's CSV/PDF files.
 
 import { getFile, NetworkError } from "./api";
 import { flash, update } from "./app";
@@ -21,13 +21,15 @@ export interface RunOptions {
   refusal?: (e: unknown) => FormStatus | null;
 }
 
-/** What became of a form's request; `error` is the refusal (none when the request was not even tried). */
+/** What became of a form's request; `error` is the refusal (none when the request was not even tried: no connection
+ * for a form that needs one, or the form was busy with its previous request). */
 export type Sent<T> = { state: "done"; result: T } | { state: "queued" } | { state: "failed"; error?: unknown };
 
 /**
  * One form's status (its field errors, a message, busy) and the one way it is sent: `run` marks the form busy while
  * the request runs (the submit button is disabled), clears the status when it succeeds, and on a refusal shows the
  * API's field errors with the form's error summary focused. `prefix` is the errorSummary prefix of the form's fields.
+ * A form (or button) sends one request at a time: run while busy does nothing, so a double click sends once.
  */
 export class Form {
   status: FormStatus = emptyStatus();
@@ -60,6 +62,9 @@ export class Form {
 
   /** Run the form's request: busy while it runs, the status cleared when it succeeds, the refusal shown when not. */
   async run<T>(work: () => Promise<T>, opts: RunOptions = {}): Promise<Sent<T>> {
+    // The button is disabled at the next render; a second click before that (or a second path to the same request)
+    // must not send it again.
+    if (this.status.busy) return { state: "failed" };
     if (opts.needsConnection && !navigator.onLine) {
       this.invalid({}, opts.needsConnection);
       return { state: "failed" };
@@ -73,6 +78,20 @@ export class Form {
       this.fail(e, opts);
       return { state: "failed", error: e };
     }
+  }
+
+  /**
+   * A single button's action (apply, pay, start a batch, delete a row) on the form path: the button shows
+   * `?disabled=${form.status.busy}`, the view shows `errorSummary(form.status, fields, prefix)` where the action's
+   * error belongs, and `done` runs with the result when the API accepted it. A click while busy does nothing.
+   */
+  async action<T>(work: () => Promise<T>, opts: RunOptions & { done?: (result: T) => unknown } = {}): Promise<Sent<T>> {
+    const sent = await this.run(work, opts);
+    if (sent.state === "done" && opts.done) {
+      await opts.done(sent.result);
+      update();
+    }
+    return sent;
   }
 
   /** Send a write through the outbox (queued when offline: the "kept in the outbox" notice is shown). */
@@ -157,6 +176,30 @@ export async function download(path: string): Promise<boolean> {
       : statusFromError(e).message ?? Object.values(statusFromError(e).errors).join(" ");
     flash(`${t("dl.failed")} ${text}`, "error");
     return false;
+  }
+}
+
+/**
+ * A page's download buttons (CSV, PDF) on the same terms as a form: the one being fetched is busy (its button shows
+ * `?disabled=${downloads.busy(key)}`) and a click while it is fetched does nothing; a failure is told by `download`.
+ */
+export class Downloads {
+  private keys = new Set<string>();
+
+  busy(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  async get(key: string, path: string): Promise<boolean> {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    update();
+    try {
+      return await download(path);
+    } finally {
+      this.keys.delete(key);
+      update();
+    }
   }
 }
 

@@ -9,7 +9,9 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { api, ApiError, NetworkError } from "./api";
 import { update } from "./app";
+import { Form } from "./forms";
 import { fieldLabel, getLang, t } from "./i18n";
+import { errorSummary } from "./ui";
 
 interface DraftField {
   value: string | null;
@@ -33,8 +35,7 @@ const FILLABLE = ["family_name", "given_name", "family_name_kana", "given_name_k
 const SURE = 0.8;
 
 export class LicenceFill {
-  private busy = false;
-  private error: string | null = null;
+  private form = new Form("lic-"); // reading the photo: one at a time, a refusal in its summary
   private result: Draft | null = null;
   private filled: string[] = [];
 
@@ -45,29 +46,22 @@ export class LicenceFill {
     const input = ev.target as HTMLInputElement;
     const file = input.files?.[0];
     if (!file) return;
-    this.error = null;
     this.result = null;
     this.filled = [];
-    if (!navigator.onLine) {
-      this.error = t("lic.offline");
-      update();
-      return;
-    }
-    this.busy = true;
-    update();
-    try {
-      this.result = await api<Draft>("POST", "/licence/card-photo", { form: [["file", { blob: file, filename: file.name || "licence.jpg" }], ["consent_raw", "false"]] });
-      if (!this.readable().length && !this.result.draft.retake?.length) this.error = t("lic.nothing");
-    } catch (e) {
-      this.error = e instanceof NetworkError ? t("app.network_error")
-        : e instanceof ApiError && e.status === 429 ? t("lic.too_many")
-          : e instanceof ApiError && e.status === 413 ? t("lic.too_large") : t("lic.failed");
-    } finally {
-      this.busy = false;
-      input.value = "";
-      update();
-      requestAnimationFrame(() => document.getElementById("lic-result")?.focus());
-    }
+    await this.form.action(() => api<Draft>("POST", "/licence/card-photo",
+      { form: [["file", { blob: file, filename: file.name || "licence.jpg" }], ["consent_raw", "false"]] }), {
+      needsConnection: t("lic.offline"),
+      // The reader's own words: what to do next (wait, a smaller photo, or type the details).
+      refusal: (e) => (e instanceof NetworkError ? null : { errors: {}, busy: false,
+        message: e instanceof ApiError && e.status === 429 ? t("lic.too_many")
+          : e instanceof ApiError && e.status === 413 ? t("lic.too_large") : t("lic.failed") }),
+      done: (result) => {
+        this.result = result;
+        if (!this.readable().length && !result.draft.retake?.length) return this.form.invalid({}, t("lic.nothing"));
+        requestAnimationFrame(() => document.getElementById("lic-result")?.focus());
+      },
+    });
+    input.value = "";
   }
 
   private readable(): [string, DraftField][] {
@@ -94,21 +88,21 @@ export class LicenceFill {
   render(): TemplateResult {
     const retake = this.result?.draft.retake ?? [];
     const rows = this.readable();
-    return html`<details class="card licence" ?open=${this.busy || !!this.result || !!this.error || this.filled.length > 0} data-testid="licence-fill">
+    return html`<details class="card licence" ?open=${this.form.status.busy || !!this.result || !!this.form.status.message || this.filled.length > 0} data-testid="licence-fill">
       <summary><strong>${t("lic.title")}</strong></summary>
       <p class="hint" id="lic-intro">${t("lic.intro")}</p>
       <div class="field photo">
         <label for="f-licence-photo">${t("lic.photo")}</label>
         <input id="f-licence-photo" type="file" accept="image/*" capture="environment" aria-describedby="lic-intro"
-          ?disabled=${this.busy} @change=${(e: Event) => this.read(e)} />
+          ?disabled=${this.form.status.busy} @change=${(e: Event) => this.read(e)} />
       </div>
       <div role="status" aria-live="polite">
-        ${this.busy ? html`<p class="loading" data-testid="licence-busy">${t("lic.reading")}</p>` : nothing}
+        ${this.form.status.busy ? html`<p class="loading" data-testid="licence-busy">${t("lic.reading")}</p>` : nothing}
         ${this.filled.length
           ? html`<p class="notice info" id="lic-filled" tabindex="-1" data-testid="licence-filled">${t("lic.filled", { fields: this.filled.map((k) => fieldLabel(k)).join("、") })}</p>`
           : nothing}
       </div>
-      ${this.error ? html`<div class="error-summary" role="alert" tabindex="-1" id="lic-result"><p>${this.error}</p></div>` : nothing}
+      ${errorSummary(this.form.status, [], "lic-")}
       ${retake.length
         ? html`<div class="error-summary" role="alert" tabindex="-1" id="lic-result" data-testid="licence-retake">
             <p><strong>${t("lic.retake")}</strong></p>

@@ -201,8 +201,9 @@ export function photoField(o: {
   errors: Errors;
   reasons?: Reasons;
   current?: TemplateResult | typeof nothing;
+  prefix?: string; // keeps the id unique beside another form's photo field
 }): TemplateResult {
-  const id = fieldId(o.name);
+  const id = fieldId(o.name, o.prefix);
   const onChange = (ev: Event) => {
     const input = ev.target as HTMLInputElement;
     const preview = document.getElementById(`${id}-preview`) as HTMLImageElement | null;

@@ -101,8 +101,8 @@ def test_registration_to_face_checkin_to_paid_invoice(open_context, camera_conte
     goto(tech, "/me")
     assert "登録済み" in tech.locator("[data-testid=face-enrolled]").inner_text()
     # An extra photo (another real photo of the same person) for surer recognition.
-    tech.set_input_files("#f-extra_photo", {"name": "extra.jpg", "mimeType": "image/jpeg",
-                                            "buffer": photos["obama2.jpg"].read_bytes()})
+    tech.set_input_files("#f-face-extra_photo", {"name": "extra.jpg", "mimeType": "image/jpeg",
+                                                 "buffer": photos["obama2.jpg"].read_bytes()})
     tech.click("[data-testid=face-extra] button[type=submit]")
     flash(tech, "写真を追加しました")
     assert "いま 1 枚" in tech.locator("[data-testid=face-extra]").inner_text()

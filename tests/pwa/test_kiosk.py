@@ -53,7 +53,7 @@ def test_kiosk_enrols_survives_offline_and_a_rotation(camera_context, api, artif
     # A wrong code is refused; the right one enrols the tablet and the camera starts.
     page.fill("#f-kiosk-code", "WRONG-CODE-1")
     page.click(".kiosk-enrol button[type=submit]")
-    assert "正しくない" in page.locator("[data-testid=enrol-error]").inner_text()
+    assert "正しくない" in page.locator("#error-summary-kiosk-").inner_text()
     enrol(page, k["code"])
     stored = page.evaluate("() => JSON.parse(localStorage.getItem('openccus.kiosk'))")
     assert stored["device_token"] and stored["site_id"] == k["site"]["site_id"]
@@ -97,7 +97,7 @@ def test_kiosk_enrols_survives_offline_and_a_rotation(camera_context, api, artif
     # The firm rotates the device: the old token ends, the tablet asks to be enrolled again.
     code = api.ok("POST", "yamato-admin", f"/sites/{k['site']['id']}/devices/{k['device']['id']}/rotate")["enrolment_code"]
     page.click("[data-testid=kiosk-start]")
-    error = page.locator("[data-testid=enrol-error]")
+    error = page.locator("#error-summary-kiosk-")
     error.wait_for(timeout=RESULT_WAIT)
     assert "取り消された" in error.inner_text()
     assert page.evaluate("() => localStorage.getItem('openccus.kiosk')") is None

@@ -337,7 +337,7 @@ def test_keishin_contract_rows_corrected_and_deleted_with_a_reason(open_context,
     form.locator("input[name=amount_thousand_yen]").fill("1200")
     form.locator("select[name=exemption]").select_option("minor")
     form.locator("button[type=submit]").click()
-    assert "理由" in page.locator("p.error").inner_text()  # without a reason: refused, nothing changed
+    assert "理由" in page.locator("#error-summary-cr-").inner_text()  # without a reason: refused, nothing changed
     assert api.get("tanaka-admin", f"/businesses/{biz}/contract-history")[-1]["amount_thousand_yen"] == 1000
     form.locator("input[name=reason]").fill("契約変更による増額")
     form.locator("button[type=submit]").click()

@@ -3,11 +3,12 @@
 // running: a batch runs once at a time); the list shows recent runs with their status and counts from the server.
 
 import { html, nothing } from "lit-html";
-import { api, NetworkError } from "../api";
+import { api } from "../api";
 import { flash, update, View } from "../app";
 import { codeMessage, formatDate, formatDateTime, formatMonth, getLang, t, tr } from "../i18n";
 import { confirmAction } from "../confirm";
-import { statusFromError } from "../ui";
+import { Forms } from "../forms";
+import { errorSummary } from "../ui";
 
 const BATCHES = ["fold", "close", "monthly-close", "residence-alerts", "invoice-overdue", "levels", "face-purge", "face-refresh"] as const;
 
@@ -31,7 +32,8 @@ const counts = (r: Run) => Object.entries(r.counts).filter(([, v]) => typeof v =
 const runError = (e: string) => codeMessage(e.split(":", 1)[0].trim()) ?? (getLang() === "ja" ? t("err.generic") : e);
 
 export async function batchesView(): Promise<View> {
-  let busy = "";
+  // Each batch's button is a form of its own (Forms, keyed "b-<name>-"): busy while it is asked for, the refusal under it.
+  const forms = new Forms();
   let runs: Run[] = [];
 
   async function load() {
@@ -49,26 +51,18 @@ export async function batchesView(): Promise<View> {
   }
 
   async function run(name: string) {
-    if (!navigator.onLine) {
-      flash(t("batches.offline"), "error");
-      return;
-    }
+    const form = forms.form(`b-${name}-`);
+    if (form.status.busy) return;
+    if (!navigator.onLine) return form.invalid({}, t("batches.offline"));
     const ok = await confirmAction({ title: t("batches.confirm_title", { name: tr("batch", name) }),
       body: t("batches.confirm_body", { desc: tr("batch.desc", name) }), confirm: t("batches.confirm_run") });
     if (!ok) return;
-    busy = name;
-    update();
-    try {
-      const out = await api<Run>("POST", `/admin/batches/${name}`);
-      flash(t(out.already_running ? "batches.already_running" : "batches.started", { name: tr("batch", name) }));
-      await load();
-    } catch (e) {
-      const text = e instanceof NetworkError ? t("app.network_error") : statusFromError(e).message ?? t("err.generic");
-      flash(text, "error");
-    } finally {
-      busy = "";
-      update();
-    }
+    await form.action(() => api<Run>("POST", `/admin/batches/${name}`), {
+      done: async (out) => {
+        flash(t(out.already_running ? "batches.already_running" : "batches.started", { name: tr("batch", name) }));
+        await load();
+      },
+    });
   }
 
   return {
@@ -80,8 +74,9 @@ export async function batchesView(): Promise<View> {
         ${BATCHES.map((name) => html`<li>
           <div class="row-head"><strong id="batch-${name}">${tr("batch", name)}</strong> <span class="mono meta">${name}</span></div>
           <p class="meta" id="batch-${name}-desc">${tr("batch.desc", name)}</p>
+          ${errorSummary(forms.get(`b-${name}-`), [], `b-${name}-`)}
           <button type="button" class="primary" data-batch=${name} aria-describedby="batch-${name} batch-${name}-desc"
-            ?disabled=${busy === name} @click=${() => run(name)}>${t("batches.run")}</button>
+            ?disabled=${forms.get(`b-${name}-`).busy} @click=${() => run(name)}>${t("batches.run")}</button>
         </li>`)}
       </ul>
       <section class="card" aria-labelledby="runs-h">

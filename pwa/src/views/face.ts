@@ -3,12 +3,12 @@
 // the face data).
 
 import { html, nothing, TemplateResult } from "lit-html";
-import { api, ApiError, get, NetworkError } from "../api";
+import { api, ApiError, get } from "../api";
 import { flash, update } from "../app";
-import { Forms, send, values } from "../forms";
+import { Form, Forms, send, values } from "../forms";
 import { formatDateTime, t, tr } from "../i18n";
 import type { Site } from "../types";
-import { authImg, badge, dl, errorSummary, field, fileFrom, photoField, statusFromError } from "../ui";
+import { authImg, badge, dl, errorSummary, field, fileFrom, photoField } from "../ui";
 
 interface CheckinItem {
   id: number;
@@ -155,8 +155,9 @@ export class FaceConsent {
   private status: FaceStatus | null = null;
   private unavailable = false;
   private confirming = false;
-  private busy = false;
-  private error: string | null = null;
+  // Consent, the extra photos and their deletion are one form ("face-"): one request at a time, the refusal in its
+  // summary, a photo's own error at the photo field.
+  private form = new Form("face-");
   private loading: Promise<void> | null = null;
 
   constructor(private pk: number, private hasPhoto: () => boolean) {}
@@ -179,46 +180,28 @@ export class FaceConsent {
     ev.preventDefault();
     const form = ev.target as HTMLFormElement;
     const file = fileFrom(form, "extra_photo");
-    this.error = null;
-    if (!file) {
-      this.error = t("reg.photo_required");
-      update();
-      return;
-    }
-    if (!navigator.onLine) {
-      this.error = t("app.offline_view");
-      update();
-      return;
-    }
-    this.busy = true;
-    update();
-    try {
-      this.status = await api<FaceStatus>("POST", `/technicians/${this.pk}/face-photos`, { form: [["file", file]] });
-      form.reset();
-      const preview = document.getElementById("f-extra_photo-preview") as HTMLImageElement | null;
-      if (preview) preview.hidden = true;
-      flash(t("consent.photo_added"));
-    } catch (e) {
-      this.error = e instanceof NetworkError ? t("app.network_error")
-        : statusFromError(e).message ?? (Object.values(statusFromError(e).errors).join(" ") || t("err.generic"));
-    } finally {
-      this.busy = false;
-      update();
-    }
+    if (!file) return this.form.invalid({ extra_photo: t("reg.photo_required") });
+    await this.form.action(() => api<FaceStatus>("POST", `/technicians/${this.pk}/face-photos`, { form: [["file", file]] }), {
+      needsConnection: t("app.offline_view"),
+      rename: { file: "extra_photo" },
+      done: (status) => {
+        this.status = status;
+        form.reset();
+        const preview = document.getElementById("f-face-extra_photo-preview") as HTMLImageElement | null;
+        if (preview) preview.hidden = true;
+        flash(t("consent.photo_added"));
+      },
+    });
   }
 
   private async deletePhotos() {
-    this.busy = true;
-    update();
-    try {
-      this.status = await api<FaceStatus>("DELETE", `/technicians/${this.pk}/face-photos`);
-      flash(t("consent.photos_deleted"));
-    } catch (e) {
-      this.error = e instanceof NetworkError ? t("app.network_error") : statusFromError(e).message ?? t("err.generic");
-    } finally {
-      this.busy = false;
-      update();
-    }
+    await this.form.action(() => api<FaceStatus>("DELETE", `/technicians/${this.pk}/face-photos`), {
+      needsConnection: t("app.offline_view"),
+      done: (status) => {
+        this.status = status;
+        flash(t("consent.photos_deleted"));
+      },
+    });
   }
 
   private extraPhotos(s: FaceStatus): TemplateResult {
@@ -228,33 +211,23 @@ export class FaceConsent {
       <p class="hint">${t("consent.extra_intro", { n })}</p>
       ${n < 3
         ? html`<form @submit=${(e: SubmitEvent) => this.addPhoto(e)} novalidate>
-            ${photoField({ name: "extra_photo", label: t("consent.extra_photo"), capture: "user", errors: {} })}
-            <button type="submit" ?disabled=${this.busy}>${t("consent.extra_add")}</button>
+            ${photoField({ name: "extra_photo", prefix: "face-", label: t("consent.extra_photo"), capture: "user", errors: this.form.status.errors })}
+            <button type="submit" ?disabled=${this.form.status.busy}>${t("consent.extra_add")}</button>
           </form>`
         : nothing}
-      ${n ? html`<p><button type="button" class="link" ?disabled=${this.busy} @click=${() => this.deletePhotos()}>${t("consent.extra_delete")}</button></p>` : nothing}
+      ${n ? html`<p><button type="button" class="link" ?disabled=${this.form.status.busy} @click=${() => this.deletePhotos()}>${t("consent.extra_delete")}</button></p>` : nothing}
     </div>`;
   }
 
   private async set(consent: boolean) {
-    this.error = null;
-    if (!navigator.onLine) {
-      this.error = t("app.offline_view");
-      update();
-      return;
-    }
-    this.busy = true;
-    update();
-    try {
-      this.status = await api<FaceStatus>("PUT", `/technicians/${this.pk}/face-consent`, { json: { consent } });
-      this.confirming = false;
-      flash(consent ? t("consent.given_done") : t("consent.withdrawn_done"));
-    } catch (e) {
-      this.error = e instanceof NetworkError ? t("app.network_error") : statusFromError(e).message ?? t("err.generic");
-    } finally {
-      this.busy = false;
-      update();
-    }
+    await this.form.action(() => api<FaceStatus>("PUT", `/technicians/${this.pk}/face-consent`, { json: { consent } }), {
+      needsConnection: t("app.offline_view"),
+      done: (status) => {
+        this.status = status;
+        this.confirming = false;
+        flash(consent ? t("consent.given_done") : t("consent.withdrawn_done"));
+      },
+    });
   }
 
   render(): TemplateResult | typeof nothing {
@@ -272,7 +245,7 @@ export class FaceConsent {
         ...(s.error ? [[t("consent.error"), html`<span class="warn">${s.error}</span>`] as [string, unknown]] : []),
       ])}
       ${!this.hasPhoto() && !s.consent ? html`<p class="hint">${t("consent.needs_photo")}</p>` : nothing}
-      ${this.error ? html`<div class="error-summary" role="alert"><p>${this.error}</p></div>` : nothing}
+      ${errorSummary(this.form.status, ["extra_photo"], "face-")}
       ${s.consent && !this.confirming ? this.extraPhotos(s) : nothing}
       ${s.consent
         ? this.confirming
@@ -280,7 +253,7 @@ export class FaceConsent {
               <h3 id="face-withdraw-h">${t("consent.withdraw")}</h3>
               <p>${t("consent.withdraw_confirm")}</p>
               <div class="actions">
-                <button type="button" class="danger" data-testid="withdraw-yes" ?disabled=${this.busy} @click=${() => this.set(false)}>${t("consent.withdraw_yes")}</button>
+                <button type="button" class="danger" data-testid="withdraw-yes" ?disabled=${this.form.status.busy} @click=${() => this.set(false)}>${t("consent.withdraw_yes")}</button>
                 <button type="button" @click=${() => { this.confirming = false; update(); }}>${t("consent.withdraw_no")}</button>
               </div>
             </div>`
@@ -291,7 +264,7 @@ export class FaceConsent {
             }}>${t("consent.withdraw")}</button>`
         : nothing}
       ${s.consent ? nothing
-        : html`<button type="button" class="primary" data-testid="give-consent" ?disabled=${this.busy} @click=${() => this.set(true)}>${t("consent.give")}</button>`}
+        : html`<button type="button" class="primary" data-testid="give-consent" ?disabled=${this.form.status.busy} @click=${() => this.set(true)}>${t("consent.give")}</button>`}
     </section>`;
   }
 }

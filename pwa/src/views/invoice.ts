@@ -3,21 +3,27 @@
 // until the provider's webhook has recorded the money).
 
 import { html, nothing, TemplateResult } from "lit-html";
-import { api, ApiError, get, NetworkError, session } from "../api";
+import { api, ApiError, get, session } from "../api";
 import { flash, update, View } from "../app";
 import type { InvoiceDetail, PayOut } from "../billing-types";
-import { download, values } from "../forms";
+import { Downloads, Form, values } from "../forms";
 import { formatDate, formatYen, getLang, t, tr } from "../i18n";
-import { badge, dl, statusFromError } from "../ui";
+import { badge, dl, errorSummary } from "../ui";
 import { BASE, periodText, POLL_LIMIT_MS, POLL_MS, Scope } from "./invoices-common";
+
+// The pay page's own words for two refusals (what to do next), instead of the catalogue's.
+const PAY_REFUSALS: Record<string, "pay.not_configured" | "pay.already_paid"> = {
+  payments_not_configured: "pay.not_configured", invoice_already_paid: "pay.already_paid",
+};
 
 // --- one invoice ------------------------------------------------------------------------------------------------
 
 export async function invoiceView(scope: Scope, pk: number): Promise<View> {
   let inv = await get<InvoiceDetail>(`/invoices/${pk}`);
   let started: PayOut | null = null;
-  let payError: string | null = null;
-  let paying = false;
+  // Paying is the invoice's one form ("pay-"): busy while the API starts the payment, its refusal in the summary.
+  const paying = new Form("pay-");
+  const downloads = new Downloads();
   let pollTimer: number | undefined;
   let pollSince = 0;
   // Back from the provider's hosted payment page (?payment=done|cancelled): wait for its webhook, or say it stopped.
@@ -55,10 +61,10 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
         const mine = started && inv.online_payments.find((o) => o.intent_id === started!.intent_id);
         if (mine && (mine.status === "canceled" || (mine.status === "requires_payment_method" && mine.failure_message))) {
           // The provider's reason is its own English text: Japanese users read our sentence.
-          payError = mine.failure_message && getLang() === "en" ? mine.failure_message : t("pay.failed");
+          paying.set({ errors: {}, busy: false,
+            message: mine.failure_message && getLang() === "en" ? mine.failure_message : t("pay.failed") });
           started = null;
           stopPolling();
-          update();
           return;
         }
         update();
@@ -72,46 +78,36 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
   async function onPay(ev: SubmitEvent) {
     ev.preventDefault();
     const method = values(ev.target as HTMLFormElement)("method") || "card";
-    payError = null;
-    if (!navigator.onLine) {
-      payError = t("pay.offline");
-      update();
-      return;
-    }
-    paying = true;
-    update();
-    try {
-      // The card is entered on the provider's own page (no card number touches OpenCCUS); it sends the payer back
-      // here, and its webhook records the money.
-      started = await api<PayOut>("POST", `/invoices/${pk}/payments`, { json: { method, return_path: location.pathname } });
-      if (started.hosted_url) {
-        returnNote = t("pay.redirecting");
-        update();
-        location.assign(started.hosted_url);
-        return;
-      }
-      pollSince = Date.now();
-      await reload().catch(() => {});
-      poll();
-      requestAnimationFrame(() => document.getElementById("pay-started")?.focus());
-    } catch (e) {
-      payError = e instanceof NetworkError ? t("app.network_error")
-        : e instanceof ApiError && e.code === "payments_not_configured" ? t("pay.not_configured")
-          : e instanceof ApiError && e.code === "invoice_already_paid" ? t("pay.already_paid")
-            : statusFromError(e).message ?? t("err.generic");
-      if (e instanceof ApiError && e.code === "invoice_already_paid") await reload().catch(() => {});
-      requestAnimationFrame(() => document.getElementById("pay-error")?.focus());
-    } finally {
-      paying = false;
-      update();
-    }
+    // The card is entered on the provider's own page (no card number touches OpenCCUS); it sends the payer back
+    // here, and its webhook records the money.
+    await paying.action(() => api<PayOut>("POST", `/invoices/${pk}/payments`, { json: { method, return_path: location.pathname } }), {
+      needsConnection: t("pay.offline"),
+      refusal: (e) => {
+        if (!(e instanceof ApiError) || !PAY_REFUSALS[e.code]) return null;
+        if (e.code === "invoice_already_paid") void reload().catch(() => {}); // shown as paid, the message kept
+        return { errors: {}, message: t(PAY_REFUSALS[e.code]), busy: false };
+      },
+      done: async (out) => {
+        started = out;
+        if (out.hosted_url) {
+          returnNote = t("pay.redirecting");
+          location.assign(out.hosted_url);
+          return;
+        }
+        pollSince = Date.now();
+        await reload().catch(() => {});
+        poll();
+        requestAnimationFrame(() => document.getElementById("pay-started")?.focus());
+      },
+    });
   }
 
   function paySection(): TemplateResult | typeof nothing {
-    if (!canPay() && !started) return nothing;
+    // Paid meanwhile (invoice_already_paid): the section goes, the refusal stays readable.
+    if (!canPay() && !started) return errorSummary(paying.status, [], "pay-");
     return html`<section class="card pay" aria-labelledby="pay-h" data-testid="pay">
       <h2 id="pay-h">${t("pay.title")}</h2>
-      ${payError ? html`<div class="error-summary" role="alert" tabindex="-1" id="pay-error" data-testid="pay-error"><p>${payError}</p></div>` : nothing}
+      ${errorSummary(paying.status, [], "pay-")}
       ${started
         ? html`<div class="notice code-box" id="pay-started" tabindex="-1" role="status" data-testid="pay-started">
             <h3>${t("pay.started", { amount: formatYen(started.amount_yen) })}</h3>
@@ -136,7 +132,7 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
                 <p class="hint" id="pay-${m}-hint">${tr("pay.method_hint", m)}</p>
               </div>`)}
             </fieldset>
-            <button type="submit" class="primary" data-testid="pay-submit" ?disabled=${paying}>${t("pay.submit", { amount: formatYen(inv.balance_yen) })}</button>
+            <button type="submit" class="primary" data-testid="pay-submit" ?disabled=${paying.status.busy}>${t("pay.submit", { amount: formatYen(inv.balance_yen) })}</button>
           </form>`}
       ${transferBox()}
     </section>`;
@@ -204,9 +200,9 @@ export async function invoiceView(scope: Scope, pk: number): Promise<View> {
           [t("invoice.reference"), html`<span class="mono">${inv.payment_reference}</span>`],
         ])}
         <div class="actions downloads">
-          <button type="button" data-testid="invoice-pdf" @click=${() => download(`/invoices/${pk}/pdf`)}>${t("invoice.pdf")}</button>
+          <button type="button" data-testid="invoice-pdf" ?disabled=${downloads.busy("pdf")} @click=${() => downloads.get("pdf", `/invoices/${pk}/pdf`)}>${t("invoice.pdf")}</button>
           ${inv.balance_yen <= 0 && inv.total_yen > 0
-            ? html`<button type="button" class="primary" data-testid="invoice-receipt" @click=${() => download(`/invoices/${pk}/receipt`)}>${t("invoice.receipt")}</button>`
+            ? html`<button type="button" class="primary" data-testid="invoice-receipt" ?disabled=${downloads.busy("receipt")} @click=${() => downloads.get("receipt", `/invoices/${pk}/receipt`)}>${t("invoice.receipt")}</button>`
             : nothing}
         </div>
       </section>

@@ -42,7 +42,8 @@ export async function keishinW1View(): Promise<View> {
   let result: W1Result | null = null;
   let error = "";
 
-  async function load() {
+  /** 別紙一 for the conditions; asked from the conditions form (`fromForm`), a refusal is the form's to show. */
+  async function load(fromForm = false) {
     try {
       const qs = new URLSearchParams({ base_date: cond.base_date, fiscal_year_start: cond.fiscal_year_start,
         pledge_submitted: String(cond.pledge_submitted), engineer_value: cond.engineer_value || "0" });
@@ -50,9 +51,9 @@ export async function keishinW1View(): Promise<View> {
       result = await get<W1Result>(`/businesses/${pk}/keishin/w1?${qs}`);
       error = "";
     } catch (e) {
-      if (e instanceof NetworkError && !navigator.onLine) throw e;
       result = null;
-      error = loadError(e);
+      error = fromForm ? "" : loadError(e);
+      if (fromForm || (e instanceof NetworkError && !navigator.onLine)) throw e;
     }
   }
   await load();
@@ -70,7 +71,7 @@ export async function keishinW1View(): Promise<View> {
     if (Object.keys(errors).length) return forms.invalid("w1-", errors);
     Object.assign(cond, { base_date: v("base_date"), fiscal_year_start: v("fiscal_year_start"),
       pledge_submitted: new FormData(form).get("pledge_submitted") === "true", engineers, engineer_value: engineerValue });
-    await forms.run("w1-", load);
+    await forms.run("w1-", () => load(true));
   }
 
   return {

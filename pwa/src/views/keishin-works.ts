@@ -1,13 +1,14 @@
 // 経審: the 工事経歴書 rows (entered, corrected and deleted with a reason) and 別紙一 (完成工事高 per industry).
 
 import { html, nothing, TemplateResult } from "lit-html";
+import { ifDefined } from "lit-html/directives/if-defined.js";
 import { api, get, NetworkError } from "../api";
 import { flash, update, View } from "../app";
-import { download, Forms, send, values } from "../forms";
+import { Downloads, Forms, send, values } from "../forms";
 import { formatWareki, t, tr } from "../i18n";
 import { industries } from "../masters";
 import type { CompletedWorks, ContractHistory } from "../types";
-import { checkbox, errorSummary, field, requiredErrors, statusFromError } from "../ui";
+import { checkbox, errorSummary, field, requiredErrors } from "../ui";
 import { firmTabs } from "./firm-tabs";
 import { businessPk, defaultIndustries, industryChecks, keishinTabs, lastFiscalYearEnd, loadError, why, yen } from "./keishin-common";
 
@@ -21,7 +22,7 @@ export async function keishinWorksView(): Promise<View> {
   let rows: ContractHistory[] = [];
   let works: CompletedWorks | null = null;
   let worksError = "";
-  let busy = "";
+  const downloads = new Downloads();
 
   const query = (format: string, encoding?: string) => {
     const qs = new URLSearchParams({ base_date: cond.base_date, fiscal_year_end: cond.fiscal_year_end,
@@ -31,14 +32,15 @@ export async function keishinWorksView(): Promise<View> {
     return `/businesses/${pk}/keishin/completed-works?${qs}`;
   };
 
-  async function loadWorks() {
+  /** The table for the conditions; asked from the conditions form (`fromForm`), a refusal is the form's to show. */
+  async function loadWorks(fromForm = false) {
     try {
       works = await get<CompletedWorks>(query("json"));
       worksError = "";
     } catch (e) {
-      if (e instanceof NetworkError && !navigator.onLine) throw e;
       works = null;
-      worksError = loadError(e);
+      worksError = fromForm ? "" : loadError(e);
+      if (fromForm || (e instanceof NetworkError && !navigator.onLine)) throw e;
     }
   }
 
@@ -72,9 +74,10 @@ export async function keishinWorksView(): Promise<View> {
   }
 
   // 工事経歴書 rows are corrected and deleted with a reason (kept in the audit trail); the W1⑩ fields (public,
-  // exemption) are corrected the same way.
+  // exemption) are corrected the same way. Both are one form for the table ("cr-"): one request at a time, a refusal
+  // in the summary under the table, linking to the correction's fields.
   let editing: number | null = null;
-  let rowError: string | null = null;
+  const rowForm = forms.form("cr-");
 
   async function onCorrect(ev: SubmitEvent, row: ContractHistory) {
     ev.preventDefault();
@@ -87,44 +90,41 @@ export async function keishinWorksView(): Promise<View> {
       breakdown_code: row.breakdown_code, site_id: row.site_id ?? null, public: fd.get("public") === "true",
       exemption: exemption || null, reason: String(fd.get("reason") || ""),
     };
-    try {
-      const fixed = await api<ContractHistory>("PUT", `/businesses/${pk}/contract-history/${row.id}`, { json: body });
-      rows = rows.map((r) => (r.id === row.id ? fixed : r));
-      editing = null;
-      rowError = null;
-      await loadWorks();
-      flash(t("keishin.contract_corrected", { name: row.work_name }));
-    } catch (e) {
-      rowError = statusFromError(e).message ?? Object.values(statusFromError(e).errors).join(" ");
-    }
-    update();
+    await rowForm.action(() => api<ContractHistory>("PUT", `/businesses/${pk}/contract-history/${row.id}`, { json: body }), {
+      done: async (fixed) => {
+        rows = rows.map((r) => (r.id === row.id ? fixed : r));
+        editing = null;
+        await loadWorks();
+        flash(t("keishin.contract_corrected", { name: row.work_name }));
+      },
+    });
   }
 
   async function onDelete(row: ContractHistory) {
+    if (rowForm.status.busy) return; // not even asked while the previous request runs
     const reason = window.prompt(t("keishin.delete_reason", { name: row.work_name }));
     if (reason === null) return;
-    try {
-      await api("DELETE", `/businesses/${pk}/contract-history/${row.id}?reason=${encodeURIComponent(reason)}`);
-      rows = rows.filter((r) => r.id !== row.id);
-      rowError = null;
-      await loadWorks();
-      flash(t("keishin.contract_deleted", { name: row.work_name }));
-    } catch (e) {
-      rowError = statusFromError(e).message ?? Object.values(statusFromError(e).errors).join(" ");
-    }
-    update();
+    await rowForm.action(() => api("DELETE", `/businesses/${pk}/contract-history/${row.id}?reason=${encodeURIComponent(reason)}`), {
+      done: async () => {
+        rows = rows.filter((r) => r.id !== row.id);
+        await loadWorks();
+        flash(t("keishin.contract_deleted", { name: row.work_name }));
+      },
+    });
   }
 
+  const CORRECT_FIELDS = ["amount_thousand_yen", "industry_code", "public", "exemption", "reason"];
+  const invalid = (name: string) => (rowForm.status.errors[name] ? "true" : undefined);
   const correctForm = (r: ContractHistory) => html`<tr><td colspan="6">
     <form class="inline" novalidate @submit=${(ev: SubmitEvent) => onCorrect(ev, r)} data-testid="contract-correct">
-      <label>${t("keishin.amount")} <input name="amount_thousand_yen" inputmode="numeric" .value=${String(r.amount_thousand_yen)}></label>
-      <label>${t("keishin.industry_code")} <input name="industry_code" maxlength="2" .value=${r.industry_code ?? ""}></label>
-      <label><input type="checkbox" name="public" value="true" ?checked=${!!r.public}> ${t("keishin.public_work")}</label>
-      <label>${t("keishin.exemption")} <select name="exemption">
+      <label>${t("keishin.amount")} <input id="f-cr-amount_thousand_yen" name="amount_thousand_yen" inputmode="numeric" aria-invalid=${ifDefined(invalid("amount_thousand_yen"))} .value=${String(r.amount_thousand_yen)}></label>
+      <label>${t("keishin.industry_code")} <input id="f-cr-industry_code" name="industry_code" maxlength="2" aria-invalid=${ifDefined(invalid("industry_code"))} .value=${r.industry_code ?? ""}></label>
+      <label><input id="f-cr-public" type="checkbox" name="public" value="true" ?checked=${!!r.public}> ${t("keishin.public_work")}</label>
+      <label>${t("keishin.exemption")} <select id="f-cr-exemption" name="exemption">
         ${(["", "overseas", "minor", "disaster"] as const).map((x) => html`<option value=${x} ?selected=${(r.exemption ?? "") === x}>${t(`keishin.exemption_${x || "none"}` as Parameters<typeof t>[0])}</option>`)}
       </select></label>
-      <label>${t("keishin.correction_reason")} <input name="reason" required maxlength="1000"></label>
-      <button type="submit">${t("keishin.correct_save")}</button>
+      <label>${t("keishin.correction_reason")} <input id="f-cr-reason" name="reason" required maxlength="1000" aria-invalid=${ifDefined(invalid("reason"))}></label>
+      <button type="submit" ?disabled=${rowForm.status.busy}>${t("keishin.correct_save")}</button>
     </form></td></tr>`;
 
   async function onConditions(ev: SubmitEvent) {
@@ -137,16 +137,10 @@ export async function keishinWorksView(): Promise<View> {
     if (Object.keys(errors).length) return forms.invalid("kw-", errors);
     Object.assign(cond, { base_date: v("base_date"), fiscal_year_end: v("fiscal_year_end"), averaging_years: v("averaging_years"),
       application_date: v("application_date"), industries: chosen });
-    await forms.run("kw-", loadWorks);
+    await forms.run("kw-", () => loadWorks(true));
   }
 
-  async function dl_(key: string, path: string) {
-    busy = key;
-    update();
-    await download(path);
-    busy = "";
-    update();
-  }
+  const dl_ = (key: string, path: string) => downloads.get(key, path);
 
   const amount = (a: { completed: number; prime: number }) => html`${yen(a.completed)}<div class="meta">${t("keishin.of_which_prime")} ${yen(a.prime)}</div>`;
 
@@ -167,8 +161,8 @@ export async function keishinWorksView(): Promise<View> {
         ? html`<h3>${t("keishin.works_excluded")}</h3><ul>${w.excluded.map((x) => html`<li>${x.work_name}: ${tr("keishin.excl", x.code)} <span class="meta">${why(x)}</span></li>`)}</ul>`
         : nothing}
       <div class="actions downloads">
-        <button type="button" ?disabled=${busy === "csv"} @click=${() => dl_("csv", query("csv", "utf-8"))}>${t("keishin.download_csv")}</button>
-        <button type="button" ?disabled=${busy === "pdf"} @click=${() => dl_("pdf", query("pdf"))}>${t("keishin.download_pdf")}</button>
+        <button type="button" ?disabled=${downloads.busy("csv")} @click=${() => dl_("csv", query("csv", "utf-8"))}>${t("keishin.download_csv")}</button>
+        <button type="button" ?disabled=${downloads.busy("pdf")} @click=${() => dl_("pdf", query("pdf"))}>${t("keishin.download_pdf")}</button>
       </div>`;
   }
 
@@ -200,11 +194,11 @@ export async function keishinWorksView(): Promise<View> {
                     <td>${yen(r.amount_thousand_yen)}</td>
                     <td>${r.started_on ? formatWareki(r.started_on) : "—"} – ${r.completed_on ? formatWareki(r.completed_on) : t("keishin.not_completed")}${r.exemption ? html` <span class="badge">${t(`keishin.exemption_${r.exemption}` as Parameters<typeof t>[0])}</span>` : nothing}</td>
                     <td><button type="button" class="link" @click=${() => { editing = editing === r.id ? null : r.id; update(); }}>${t("keishin.correct")}</button>
-                      <button type="button" class="link danger" @click=${() => onDelete(r)}>${t("keishin.delete")}</button></td></tr>
+                      <button type="button" class="link danger" ?disabled=${rowForm.status.busy} @click=${() => onDelete(r)}>${t("keishin.delete")}</button></td></tr>
                     ${editing === r.id ? correctForm(r) : nothing}`)}</tbody>
                 </table>
               </div>
-              ${rowError ? html`<p class="error" role="alert">${rowError}</p>` : nothing}`
+              ${errorSummary(rowForm.status, editing === null ? [] : CORRECT_FIELDS, "cr-")}`
             : html`<p>${t("keishin.no_contracts")}</p>`}
           <h3>${t("keishin.add_contract")}</h3>
           ${errorSummary(st, ["customer", "work_name", "location", "amount_thousand_yen", "started_on", "completed_on", "industry_code", "breakdown_code"], "ch-")}

@@ -6,7 +6,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { get, NetworkError } from "../api";
 import { flash, update, View } from "../app";
-import { download, Forms, send, values } from "../forms";
+import { Downloads, Forms, send, values } from "../forms";
 import { formatWareki, t, tr } from "../i18n";
 import { industryName } from "../masters";
 import type { KeishinStaff, TechnicianSummary } from "../types";
@@ -26,7 +26,7 @@ export async function keishinStaffView(): Promise<View> {
   let staff: KeishinStaff | null = null;
   let staffError = "";
   let employees: TechnicianSummary[] = [];
-  let busy = "";
+  const downloads = new Downloads();
 
   const query = (format: string, encoding?: string) => {
     const qs = new URLSearchParams({ base_date: cond.base_date, industries: cond.industries.join(","), format });
@@ -35,14 +35,15 @@ export async function keishinStaffView(): Promise<View> {
     return `/businesses/${pk}/keishin/staff?${qs}`;
   };
 
-  async function loadStaff() {
+  /** The roster for the conditions; asked from the conditions form (`fromForm`), a refusal is the form's to show. */
+  async function loadStaff(fromForm = false) {
     try {
       staff = await get<KeishinStaff>(query("json"));
       staffError = "";
     } catch (e) {
-      if (e instanceof NetworkError && !navigator.onLine) throw e;
       staff = null;
-      staffError = loadError(e);
+      staffError = fromForm ? "" : loadError(e);
+      if (fromForm || (e instanceof NetworkError && !navigator.onLine)) throw e;
     }
   }
 
@@ -63,7 +64,7 @@ export async function keishinStaffView(): Promise<View> {
     if (!chosen.length) errors.industries = t("keishin.choose_industry");
     if (Object.keys(errors).length) return forms.invalid("ks-", errors);
     Object.assign(cond, { base_date: v("base_date"), application_date: v("application_date"), industries: chosen });
-    await forms.run("ks-", loadStaff);
+    await forms.run("ks-", () => loadStaff(true));
   }
 
   async function onEmployment(ev: SubmitEvent, e: TechnicianSummary) {
@@ -81,13 +82,7 @@ export async function keishinStaffView(): Promise<View> {
     }
   }
 
-  async function dl_(key: string, path: string) {
-    busy = key;
-    update();
-    await download(path);
-    busy = "";
-    update();
-  }
+  const dl_ = (key: string, path: string) => downloads.get(key, path);
 
   function results(s: KeishinStaff): TemplateResult {
     const applied = s.applied_industries;
@@ -136,9 +131,9 @@ export async function keishinStaffView(): Promise<View> {
         : html`<p>${t("keishin.none_excluded")}</p>`}
       ${s.notes.length ? html`<h3>${t("keishin.notes")}</h3><ul>${s.notes.map((n) => html`<li>${why(n)}</li>`)}</ul>` : nothing}
       <div class="actions downloads">
-        <button type="button" data-testid="staff-csv" ?disabled=${busy === "csv"} @click=${() => dl_("csv", query("csv", "utf-8"))}>${t("keishin.download_csv")}</button>
-        <button type="button" ?disabled=${busy === "sjis"} @click=${() => dl_("sjis", query("csv", "shift_jis"))}>${t("keishin.download_csv_sjis")}</button>
-        <button type="button" data-testid="staff-pdf" ?disabled=${busy === "pdf"} @click=${() => dl_("pdf", query("pdf"))}>${t("keishin.download_pdf")}</button>
+        <button type="button" data-testid="staff-csv" ?disabled=${downloads.busy("csv")} @click=${() => dl_("csv", query("csv", "utf-8"))}>${t("keishin.download_csv")}</button>
+        <button type="button" ?disabled=${downloads.busy("sjis")} @click=${() => dl_("sjis", query("csv", "shift_jis"))}>${t("keishin.download_csv_sjis")}</button>
+        <button type="button" data-testid="staff-pdf" ?disabled=${downloads.busy("pdf")} @click=${() => dl_("pdf", query("pdf"))}>${t("keishin.download_pdf")}</button>
       </div>`;
   }
 

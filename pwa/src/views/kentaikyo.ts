@@ -7,7 +7,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { api, ApiError, get, session } from "../api";
 import { flash, navigate, update, View } from "../app";
-import { addMonths, download, Forms, todayJst, values } from "../forms";
+import { addMonths, Downloads, Forms, todayJst, values } from "../forms";
 import { codeMessage, formatDate, formatDateTime, t } from "../i18n";
 import { errorSummary, field, fileFrom, requiredErrors } from "../ui";
 import { firmTabs } from "./firm";
@@ -36,6 +36,7 @@ export async function kentaikyoView(query: URLSearchParams): Promise<View> {
   const base = `/businesses/${pk}/kentaikyo`;
   const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(query.get("month") ?? "") ? query.get("month")! : addMonths(todayJst().slice(0, 7), -1);
   const forms = new Forms();
+  const downloads = new Downloads();
   // The adjustment form offers every technician of the firm and every site it is on, so a day can be added for
   // someone with no record that month.
   let [m, employees, sites] = await Promise.all([
@@ -180,7 +181,7 @@ export async function kentaikyoView(query: URLSearchParams): Promise<View> {
             ${open
               ? html`<button type="button" class="primary" data-testid="kt-confirm" ?disabled=${kc.busy} @click=${onConfirm}>${t("kt.confirm")}</button>`
               : ENCODINGS.map(([enc, label]) => html`<button type="button" class="primary" data-testid="kt-export-${enc}"
-                  @click=${() => download(`${base}/export?${new URLSearchParams({ month, encoding: enc })}`)}>${t("kt.export")}（${label}）</button> `)}
+                  ?disabled=${downloads.busy(enc)} @click=${() => downloads.get(enc, `${base}/export?${new URLSearchParams({ month, encoding: enc })}`)}>${t("kt.export")}（${label}）</button> `)}
           </section>
           <section class="card" aria-labelledby="ki-h">
             <h2 id="ki-h">${t("kt.import")}</h2>

@@ -4,6 +4,7 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { update } from "../app";
 import { codeMessage, getLang, has, setLang, t, tr } from "../i18n";
+import { errorSummary } from "../ui";
 import type { Kiosk } from "./kiosk";
 import { enrolThisPhone, phoneReaderForm, VERSION } from "./kiosk-enrol";
 import type { ScanResult } from "./kiosk-scan";
@@ -24,20 +25,23 @@ function top(k: Kiosk): TemplateResult {
 }
 
 function enrolForm(k: Kiosk): TemplateResult {
+  const st = k.enrolForm.status;
   return html`<section class="kiosk-enrol card" aria-labelledby="enrol-h">
     <h2 id="enrol-h">${t("kiosk.enrol_title")}</h2>
     <p id="enrol-intro">${t("kiosk.enrol_intro")}</p>
-    ${k.enrolError ? html`<div class="error-summary" role="alert" tabindex="-1" id="enrol-error" data-testid="enrol-error"><p>${k.enrolError}</p></div>` : nothing}
+    ${errorSummary(st, ["code"], "kiosk-")}
     <form @submit=${(e: SubmitEvent) => k.enrol(e)} novalidate>
-      <div class="field">
+      <div class="field ${st.errors.code ? "has-error" : ""}">
         <label for="f-kiosk-code">${t("kiosk.code")} <span class="req">${t("f.required")}</span></label>
+        ${st.errors.code ? html`<p class="field-error" id="f-kiosk-code-error">${st.errors.code}</p>` : nothing}
         <input id="f-kiosk-code" name="code" required autocomplete="off" autocapitalize="characters" spellcheck="false"
-          class="mono big-input" aria-describedby="enrol-intro" />
+          class="mono big-input" aria-invalid=${st.errors.code ? "true" : "false"}
+          aria-describedby=${st.errors.code ? "enrol-intro f-kiosk-code-error" : "enrol-intro"} />
       </div>
-      <button type="submit" class="primary kiosk-button" ?disabled=${k.enrolBusy}>${t("kiosk.enrol")}</button>
+      <button type="submit" class="primary kiosk-button" ?disabled=${st.busy}>${t("kiosk.enrol")}</button>
     </form>
   </section>
-  ${phoneReaderForm(k.sites, k.enrolBusy, (site) => void k.enrolWith(() => enrolThisPhone(site, VERSION)))}`;
+  ${phoneReaderForm(k.sites, st.busy, (site) => void k.enrolWith(() => enrolThisPhone(site, VERSION)))}`;
 }
 
 function scanResultView(k: Kiosk, o: ScanResult): TemplateResult {

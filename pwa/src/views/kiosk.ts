@@ -13,8 +13,10 @@
 
 import type { TemplateResult } from "lit-html";
 import { update, View } from "../app";
+import { Form } from "../forms";
 import { codeMessage, has, t } from "../i18n";
 import "../kiosk.css";
+import { emptyStatus } from "../ui";
 import {
   Enrolment, EnrolError, exchangeCode, VERSION, loadEnrolment, managedSites, saveEnrolment, STORE,
 } from "./kiosk-enrol";
@@ -29,8 +31,7 @@ export class Kiosk {
   enrolment = loadEnrolment();
   phase: Phase = this.enrolment ? "ready" : "enrol";
   online = navigator.onLine;
-  enrolError: string | null = null;
-  enrolBusy = false;
+  readonly enrolForm = new Form("kiosk-"); // both enrolments: one at a time, the refusal in its summary
   notice: string | null = null;
   cameraError = false;
   cameraReady = false;
@@ -93,12 +94,7 @@ export class Kiosk {
   async enrol(ev: SubmitEvent): Promise<void> {
     ev.preventDefault();
     const code = String(new FormData(ev.target as HTMLFormElement).get("code") ?? "").trim();
-    this.enrolError = null;
-    if (code.length < 6) {
-      this.enrolError = t("err.required");
-      update();
-      return this.focus("enrol-error");
-    }
+    if (code.length < 6) return this.enrolForm.invalid({ code: t("err.required") });
     await this.enrolWith(() => exchangeCode(code, VERSION));
   }
 
@@ -108,48 +104,39 @@ export class Kiosk {
   }
 
   async enrolWith(make: () => Promise<Enrolment>): Promise<void> {
-    this.enrolBusy = true;
-    update();
-    try {
-      const e = await make();
-      this.enrolment = e;
-      saveEnrolment(e);
-      this.mode = e.mode ?? "face";
-      if (!e.site_name) void this.loadSite();
-      void this.scanner.refreshRoster(true);
-      this.notice = t("kiosk.enrolled");
-      this.phase = "ready";
-      void this.startCamera();
-    } catch (e) {
-      if (!(e instanceof EnrolError)) throw e;
-      this.enrolError = e.message;
-      this.focus("enrol-error");
-    } finally {
-      this.enrolBusy = false;
-      update();
-    }
+    await this.enrolForm.action(make, {
+      // The enrolment's refusals are worded for the kiosk already (a wrong code, a code for another kind of device).
+      refusal: (e) => (e instanceof EnrolError ? { errors: {}, message: e.message, busy: false } : null),
+      done: (e) => {
+        this.enrolment = e;
+        saveEnrolment(e);
+        this.mode = e.mode ?? "face";
+        if (!e.site_name) void this.loadSite();
+        void this.scanner.refreshRoster(true);
+        this.notice = t("kiosk.enrolled");
+        this.phase = "ready";
+        void this.startCamera();
+      },
+    });
   }
 
   /** The device was revoked or rotated (401), or the code was for a card reader (403): enrol again. */
-  private forget(reason: string): void {
+  private forget(reason: string | null): void {
     localStorage.removeItem(STORE);
     this.scanner.forget();
     this.enrolment = null;
     this.pending = null;
     this.result = null;
     this.phase = "enrol";
-    this.enrolError = reason;
     this.stopCamera();
     void this.loadSites();
-    update();
-    this.focus("enrol-error");
+    if (reason) this.enrolForm.invalid({}, reason);
+    else this.enrolForm.set(emptyStatus());
   }
 
   unregister(): void {
     if (!window.confirm(t("kiosk.forget_confirm"))) return;
-    this.forget("");
-    this.enrolError = null;
-    update();
+    this.forget(null);
   }
 
   // --- camera ------------------------------------------------------------------------------------------------

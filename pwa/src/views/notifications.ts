@@ -6,9 +6,9 @@ import { get, session } from "../api";
 import { state, update, View } from "../app";
 import { refreshCounts } from "../counts";
 import { formatDateTime, Key, t, tr } from "../i18n";
-import { requestJob } from "../jobs";
-import { submit } from "../outbox";
+import { Forms } from "../forms";
 import type { Notice, PendingCounts } from "../types";
+import { errorSummary } from "../ui";
 
 /** Where each kind of waiting item is dealt with, for this role. */
 function waiting(c: PendingCounts): TemplateResult[] {
@@ -36,12 +36,16 @@ export async function notificationsView(): Promise<View> {
     update();
   }
 
+  // Each notice's button is a form of its own ("n-<id>-"): one request at a time, a refusal shown under it.
+  const forms = new Forms();
+
   async function markRead(n: Notice) {
-    const outcome = await submit(requestJob({ ja: "お知らせを既読にする", en: "Mark notice read" }, { method: "POST", path: `/notifications/${n.id}/read` }));
-    if (outcome.queued) {
+    const sent = await forms.form(`n-${n.id}-`).send({ ja: "お知らせを既読にする", en: "Mark notice read" },
+      { method: "POST", path: `/notifications/${n.id}/read` });
+    if (sent.state === "queued") {
       n.read_at = new Date().toISOString(); // shown as read now; the server hears of it when back online
       update();
-    } else await reload();
+    } else if (sent.state === "done") await reload();
   }
 
   return {
@@ -65,7 +69,8 @@ export async function notificationsView(): Promise<View> {
               </div>
               <p class="message">${n.message}</p>
               <div class="meta">${formatDateTime(n.created_at)}</div>
-              ${n.read_at ? nothing : html`<button type="button" @click=${() => markRead(n)}>${t("notes.mark_read")}</button>`}
+              ${n.read_at ? nothing : html`${errorSummary(forms.get(`n-${n.id}-`), [], `n-${n.id}-`)}
+                <button type="button" ?disabled=${forms.get(`n-${n.id}-`).busy} @click=${() => markRead(n)}>${t("notes.mark_read")}</button>`}
             </li>`)}
           </ul>`
         : html`<p>${t("notes.none")}</p>`}

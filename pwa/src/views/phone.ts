@@ -4,9 +4,9 @@
 // The site manager's page (/firm/sites/:pk/phone): settings, the printable gate code, the review queue and the map.
 
 import { html, nothing, TemplateResult } from "lit-html";
-import { api, ApiError, get, NetworkError } from "../api";
+import { api, get, NetworkError } from "../api";
 import { flash, update, View } from "../app";
-import { Forms, send, values } from "../forms";
+import { Form, Forms, send, values } from "../forms";
 import { codeMessage, formatDateTime, t, tr } from "../i18n";
 import { ensureDeviceKey, keepSigned, queued, randomId, uploadQueued } from "../phonekey";
 import type { Site, TechnicianSite } from "../types";
@@ -36,7 +36,6 @@ interface CheckinOut {
 
 type Result =
   | { kind: "done"; out: CheckinOut }
-  | { kind: "refused"; code: string; detail: string }
   | { kind: "kept" }
   | { kind: "error"; text: string };
 
@@ -67,7 +66,9 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
   let sites = await get<TechnicianSite[]>(`/technicians/${pk}/sites`).catch(() => [] as TechnicianSite[]);
   sites = sites.filter((s) => s.active !== false);
   let chosen = qrSite ?? sites[0]?.site_id ?? "";
-  let busy = false;
+  // Checking in is one form ("ph-"): one at a time, the API's refusal in its summary; the outcome (accepted, for
+  // review, kept for later, no position) in the result box.
+  const checking = new Form("ph-");
   let result: Result | null = null;
   let uploads: { out?: CheckinOut; code?: string; detail?: string }[] = [];
   let waiting = (await queued()).length;
@@ -93,10 +94,9 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
   void flushQueue();
 
   async function checkIn(direction: "in" | "out") {
-    busy = true;
+    if (checking.status.busy) return;
     result = null;
-    update();
-    try {
+    await checking.run(async () => {
       let pos: GeolocationPosition;
       try {
         pos = await position();
@@ -118,20 +118,14 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
           result = { kind: "done", out: await api<CheckinOut>("POST", "/phone/checkins", { json: { ...body, selfie } }) };
           return;
         } catch (e) {
-          if (e instanceof ApiError) {
-            result = { kind: "refused", code: e.code, detail: e.fields[0]?.message ?? e.message };
-            return;
-          }
-          if (!(e instanceof NetworkError)) throw e;
+          if (!(e instanceof NetworkError)) throw e; // a refusal: the form shows it
         }
       }
+      // No connection: signed by the phone's key and kept until it can be uploaded.
       const kept = await keepSigned(body, selfie);
       result = kept ? { kind: "kept" } : { kind: "error", text: t("phone.no_key") };
       waiting = (await queued()).length;
-    } finally {
-      busy = false;
-      update();
-    }
+    });
   }
 
   function resultBox(): TemplateResult | typeof nothing {
@@ -144,10 +138,6 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
         ${o.reasons.length ? html`<ul>${o.reasons.map((r) => html`<li data-reason=${r.code}>${reasonText(r)}</li>`)}</ul>` : nothing}
         ${o.reject_reason ? html`<p>${t("phone.tap_rejected", { reason: o.reject_reason })}</p>` : nothing}
       </div>`;
-    }
-    if (result.kind === "refused") {
-      return html`<div class="error-summary" role="alert" data-testid="phone-result" data-outcome="refused" data-code=${result.code}>
-        <p><strong>${codeMessage(result.code) ?? result.code}</strong></p><p>${result.detail}</p></div>`;
     }
     if (result.kind === "kept") {
       return html`<div class="notice info" role="status" data-testid="phone-result" data-outcome="kept">${t("phone.kept")}</div>`;
@@ -175,11 +165,12 @@ export async function phoneView(query: URLSearchParams): Promise<View> {
             <input type="file" id="phone-selfie" accept="image/jpeg" capture="user" />
             <p class="hint">${t("phone.selfie_hint")}</p></div>
           <div class="actions">
-            <button type="button" class="primary" data-testid="phone-in" ?disabled=${busy} @click=${() => checkIn("in")}>${t("phone.in")}</button>
-            <button type="button" data-testid="phone-out" ?disabled=${busy} @click=${() => checkIn("out")}>${t("phone.out")}</button>
+            <button type="button" class="primary" data-testid="phone-in" ?disabled=${checking.status.busy} @click=${() => checkIn("in")}>${t("phone.in")}</button>
+            <button type="button" data-testid="phone-out" ?disabled=${checking.status.busy} @click=${() => checkIn("out")}>${t("phone.out")}</button>
           </div>`
         : html`<p>${t("phone.no_sites")}</p>`}
-      ${busy ? html`<p role="status">${t("phone.locating")}</p>` : nothing}
+      ${checking.status.busy ? html`<p role="status">${t("phone.locating")}</p>` : nothing}
+      ${errorSummary(checking.status, [], "ph-")}
       ${resultBox()}
       ${waiting ? html`<p class="notice info" data-testid="phone-waiting">${t("phone.waiting", { n: waiting })}</p>` : nothing}
       ${uploads.length

@@ -4,7 +4,7 @@
 import { html, nothing } from "lit-html";
 import { api, session } from "../api";
 import { update, View } from "../app";
-import { download, Forms, todayJst, values } from "../forms";
+import { Downloads, Forms, todayJst, values } from "../forms";
 import { t } from "../i18n";
 import type { ApiClient } from "../types";
 import { emptyStatus, errorSummary, field, requiredErrors } from "../ui";
@@ -16,16 +16,10 @@ export function reportsView(): View {
   const pk = session.me?.business_pk;
   if (!pk) throw new Error("no business");
   const forms = new Forms();
-  let busy = "";
+  const downloads = new Downloads();
   let created: (ApiClient & { name: string }) | null = null;
 
-  async function run(key: string, path: string) {
-    busy = key;
-    update();
-    await download(path);
-    busy = "";
-    update();
-  }
+  const run = (key: string, path: string) => downloads.get(key, path);
 
   function onKentaikyo(ev: SubmitEvent) {
     ev.preventDefault();
@@ -85,7 +79,7 @@ export function reportsView(): View {
             <form @submit=${onKentaikyo} novalidate>
               ${field({ name: "month", prefix: "kt-", label: t("reports.month"), type: "month", required: true, value: lastMonth(), placeholder: "2026-04", errors: kt.errors })}
               ${field({ name: "encoding", prefix: "kt-", label: t("reports.encoding"), value: "utf-8", required: true, hideRequiredMark: true, options: ENCODINGS, errors: {} })}
-              <button type="submit" class="primary" ?disabled=${busy === "kt"}>${t("reports.download")}</button>
+              <button type="submit" class="primary" ?disabled=${downloads.busy("kt")}>${t("reports.download")}</button>
             </form>
           </section>
           <section class="card" aria-labelledby="tl-h">
@@ -96,7 +90,7 @@ export function reportsView(): View {
                 options: [["csv", t("reports.list_csv")], ["pdf", t("reports.list_pdf")], ["statistics", t("reports.list_statistics")]], errors: {} })}
               ${field({ name: "encoding", prefix: "tl-", label: t("reports.encoding"), value: "utf-8", required: true, hideRequiredMark: true,
                 hint: t("reports.encoding_hint"), options: ENCODINGS, errors: {} })}
-              <button type="submit" class="primary" ?disabled=${busy === "tl"}>${t("reports.download")}</button>
+              <button type="submit" class="primary" ?disabled=${downloads.busy("tl")}>${t("reports.download")}</button>
             </form>
           </section>
         </div>

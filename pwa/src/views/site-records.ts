@@ -3,8 +3,8 @@
 
 import { html, nothing } from "lit-html";
 import { get, NetworkError } from "../api";
-import { flash, navigate, update } from "../app";
-import { download, Forms, send, timeJst, todayJst, values } from "../forms";
+import { flash, navigate } from "../app";
+import { Downloads, Forms, send, timeJst, todayJst, values } from "../forms";
 import { formatDate, formatDateTime, t, tr } from "../i18n";
 import { tradeName } from "../masters";
 import type { DirectInput, RosterEntry, Tap, WorkRecord } from "../types";
@@ -178,18 +178,14 @@ export async function directPage(first: SiteData, forms: Forms, query: URLSearch
 
 export async function reportsPage(first: SiteData, forms: Forms): Promise<Page> {
   let d = first;
-  let busy = false;
+  const downloads = new Downloads();
 
   async function onDownload(ev: SubmitEvent) {
     ev.preventDefault();
     const v = values(ev.target as HTMLFormElement);
     const qs = new URLSearchParams({ employer_pk: v("employer_pk"), format: v("format") });
     if (v("format") === "csv") qs.set("encoding", v("encoding"));
-    busy = true;
-    update();
-    await download(`/sites/${d.site.id}/worker-roster?${qs}`);
-    busy = false;
-    update();
+    await downloads.get("roster", `/sites/${d.site.id}/worker-roster?${qs}`);
   }
 
   return {
@@ -214,7 +210,7 @@ export async function reportsPage(first: SiteData, forms: Forms): Promise<Page> 
             ${field({ name: "encoding", prefix: "wr-", label: t("reports.encoding"), required: true, value: "utf-8", hideRequiredMark: true,
               hint: t("reports.encoding_hint"), options: [["utf-8", "UTF-8"], ["shift_jis", "Shift_JIS"]], errors: st.errors })}
           </div>
-          <button type="submit" class="primary" ?disabled=${busy || !employers.length}>${t("reports.download")}</button>
+          <button type="submit" class="primary" ?disabled=${downloads.busy("roster") || !employers.length}>${t("reports.download")}</button>
         </form>
       </section>`;
     },

@@ -5,11 +5,11 @@
 import { html, nothing, TemplateResult } from "lit-html";
 import { api, get } from "../api";
 import { flash, update, View } from "../app";
-import { addDays, addMonths, dateJst, download, Forms, send, timeJst, todayJst, values } from "../forms";
+import { addDays, addMonths, dateJst, Downloads, Form, Forms, send, timeJst, todayJst, values } from "../forms";
 import { formatDate, formatDateTime, getLang, t, tr } from "../i18n";
 import { tradeName } from "../masters";
 import type { DirectInput, Levels, Site, Technician, TechnicianSite, WorkRecord } from "../types";
-import { badge, dl, errorSummary, field, requiredErrors, statusFromError } from "../ui";
+import { badge, dl, errorSummary, field, requiredErrors } from "../ui";
 import { technicianTabs } from "./technician";
 
 const MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -230,30 +230,19 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
   let tech = await get<Technician>(`/technicians/${pk}`);
   // POST evaluates now (the level is recomputed from the current work records and qualifications).
   let levels = await api<Levels>("POST", `/technicians/${pk}/levels`);
-  let busy = false;
-
-  async function onCareer() {
-    busy = true;
-    update();
-    await download(`/technicians/${pk}/career.pdf`);
-    busy = false;
-    update();
-  }
+  const downloads = new Downloads();
+  const onCareer = () => downloads.get("career", `/technicians/${pk}/career.pdf`);
 
   const levelBadge = (l: number | null) =>
     l == null ? html`<span class="badge">${t("levels.none")}</span>` : html`<span class="badge badge-level badge-level-${l}">${t("levels.level_n", { n: l })}</span>`;
 
-  let applyError: string | null = null;
+  // Applying is one button per trade, one request at a time on the page (Form.action); a refusal (already waiting…)
+  // is shown in the error summary under the trades.
+  const applying = new Form("lv-");
 
-  async function onApplyLevel(trade: string) {
-    try {
-      await api("POST", `/technicians/${pk}/level-applications`, { json: { trade } });
-      applyError = null;
-      flash(t("levels.applied"));
-    } catch (e) {
-      applyError = statusFromError(e).message ?? Object.values(statusFromError(e).errors).join(" ");
-    }
-    update();
+  function onApplyLevel(trade: string) {
+    return applying.action(() => api("POST", `/technicians/${pk}/level-applications`, { json: { trade } }),
+      { done: () => flash(t("levels.applied")) });
   }
 
   const name = () => `${tech.family_name} ${tech.given_name}`;
@@ -279,7 +268,7 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
               ...(tl.criteria_version ? [[t("levels.criteria"), html`<span class="mono">${tl.criteria_version}</span>`] as [string, unknown]] : []),
             ])}
             ${tl.level != null && tl.level > (tl.official_level ?? 1)
-              ? html`<button type="button" data-testid="level-apply" @click=${() => onApplyLevel(tl.trade)}>${t("levels.apply")}</button>`
+              ? html`<button type="button" data-testid="level-apply" ?disabled=${applying.status.busy} @click=${() => onApplyLevel(tl.trade)}>${t("levels.apply")}</button>`
               : nothing}
             <h3>${tl.level === 4 ? t("levels.top") : t("levels.missing_title")}</h3>
             ${tl.missing_for_next.length
@@ -287,7 +276,7 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
               : html`<p>${tl.level === 4 ? t("levels.top_text") : t("levels.nothing_missing")}</p>`}
           </section>`)}</div>`
         : html`<p>${t("levels.no_trades")}</p>`}
-      ${applyError ? html`<p class="error" role="alert">${applyError}</p>` : nothing}
+      ${errorSummary(applying.status, [], "lv-")}
       <section class="card" aria-labelledby="lvh-h">
         <h2 id="lvh-h">${t("levels.history")}</h2>
         ${levels.history.length
@@ -300,7 +289,7 @@ export async function levelsView(pk: number, self: boolean): Promise<View> {
       <section class="card" aria-labelledby="career-h">
         <h2 id="career-h">${t("career.title")}</h2>
         <p>${t("career.intro")}</p>
-        <button type="button" class="primary" data-testid="career-pdf" ?disabled=${busy} @click=${onCareer}>${t("career.download")}</button>
+        <button type="button" class="primary" data-testid="career-pdf" ?disabled=${downloads.busy("career")} @click=${onCareer}>${t("career.download")}</button>
       </section>
     </section>`,
   };
