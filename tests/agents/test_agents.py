@@ -4,6 +4,7 @@ mailed link. A real SMTP server receives the mail (the fixtures of tests/api/tes
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import date, timedelta
@@ -22,12 +23,17 @@ from tests.api.helpers import (
 )
 
 NEW_PASSWORD = "my-own-counter-password"
+_applicant = itertools.count(1)
+
+
+def _mail_text(smtp, address: str) -> str:
+    msgs = smtp.to(address)
+    assert msgs, f"no mail to {address}"
+    return msgs[-1].get_body(preferencelist=("plain",)).get_content()
 
 
 def _link_token(smtp, address: str) -> str:
-    msgs = smtp.to(address)
-    assert msgs, f"no mail to {address}"
-    text = msgs[-1].get_body(preferencelist=("plain",)).get_content()
+    text = _mail_text(smtp, address)
     m = re.search(r"/reset#token=(\S+)", text)
     assert m, text
     return m.group(1)
@@ -62,7 +68,7 @@ async def make_agent(client, drain, smtp, op: str, *, name: str = "東京都建�
 def _tech_form(*, consent: bool = True, scans: int = 0, **over) -> dict:
     data = technician_payload(**over)
     data.pop("password")
-    data.setdefault("email", f"{data['login']}@example.jp")
+    data.setdefault("email", f"ag-applicant{next(_applicant)}@example.jp")
     data.setdefault("consent_on", "2026-01-05")
     files = {
         "data": (None, json.dumps(data)),
@@ -84,13 +90,14 @@ async def test_agent_files_a_technician_who_sets_their_own_password(client, drai
         f"/api/v1/agents/{agent['id']}/technicians",
         headers=auth(staff),
         files=_tech_form(
-            login="ag-tech1", employer_business_id=firm["business"]["business_id"], channel="paper", scans=2
+            email="ag-tech1@example.jp", employer_business_id=firm["business"]["business_id"], channel="paper", scans=2
         ),
     )
     assert r.status_code == 201, r.text
     filing = r.json()
     assert filing["application"]["status"] == "submitted" and filing["application"]["proxy"] is True
-    assert filing["login"] == "ag-tech1" and filing["channel"] == "paper"
+    lid = filing["login"]  # the system assigned it: nobody picked it, not the agent nor the applicant
+    assert re.fullmatch(r"\d{12}", lid) and filing["channel"] == "paper"
     assert sorted((d["kind"], d["page"]) for d in filing["documents"]) == [("consent", 1), ("scan", 1), ("scan", 2)]
     # The consent form is kept, encrypted, and served as a JPEG to the agent and the operator.
     doc = next(d for d in filing["documents"] if d["kind"] == "consent")
@@ -101,10 +108,11 @@ async def test_agent_files_a_technician_who_sets_their_own_password(client, drai
         assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
     # Nobody knows the technician's password: the mailed link sets it, and then the technician logs in on their own.
     await drain()
-    r = await client.post("/api/v1/auth/login", json={"login": "ag-tech1", "password": PASSWORD})
+    r = await client.post("/api/v1/auth/login", json={"login": lid, "password": PASSWORD})
     assert r.status_code == 401
+    assert lid in _mail_text(smtp, "ag-tech1@example.jp")  # the mailed link tells the login ID too
     await _set_password(client, smtp, "ag-tech1@example.jp")
-    r = await client.post("/api/v1/auth/login", json={"login": "ag-tech1", "password": NEW_PASSWORD})
+    r = await client.post("/api/v1/auth/login", json={"login": lid, "password": NEW_PASSWORD})
     assert r.status_code == 200 and r.json()["account"]["must_change_password"] is False
     tech_token = r.json()["token"]
     tech_pk = filing["application"]["technician_pk"]
@@ -148,6 +156,19 @@ async def test_without_consent_nothing_is_kept(client, drain, smtp):
         files=_tech_form(consent_on=(date.today() + timedelta(days=3)).isoformat()),
     )
     assert r.status_code == 422 and r.json()["error"] == "consent_date_in_future"
+    # Nobody picks the applicant's login name, neither the agent nor the applicant: the system assigns a login ID.
+    r = await client.post(
+        f"/api/v1/agents/{agent['id']}/technicians", headers=auth(staff), files=_tech_form(login="chosen-name")
+    )
+    assert r.status_code == 422 and r.json()["error"] == "validation_error", r.text
+    data = business_payload(consent_on="2026-01-05")
+    data["admin"] = {"login": "chosen-admin", "display_name": "社長", "email": "boss@example.jp"}
+    r = await client.post(
+        f"/api/v1/agents/{agent['id']}/businesses",
+        headers=auth(staff),
+        files={"data": (None, json.dumps(data)), "consent": ("c.jpg", jpeg(600, 800), "image/jpeg")},
+    )
+    assert r.status_code == 422 and r.json()["error"] == "validation_error", r.text
     assert await table_counts() == before
 
 
@@ -155,7 +176,7 @@ async def test_agent_files_a_business_and_follows_a_return(client, drain, smtp):
     op = await operator_token(client)
     agent, staff = await make_agent(client, drain, smtp, op)
     data = business_payload(consent_on="2026-01-05")
-    data["admin"] = {"login": "ag-biz-admin", "display_name": "社長", "email": "boss@example.jp"}
+    data["admin"] = {"display_name": "社長", "email": "boss@example.jp"}
     r = await client.post(
         f"/api/v1/agents/{agent['id']}/businesses",
         headers=auth(staff),
@@ -163,11 +184,13 @@ async def test_agent_files_a_business_and_follows_a_return(client, drain, smtp):
     )
     assert r.status_code == 201, r.text
     biz_filing = r.json()
-    assert biz_filing["application"]["subject_type"] == "business" and biz_filing["login"] == "ag-biz-admin"
+    admin_lid = biz_filing["login"]
+    assert biz_filing["application"]["subject_type"] == "business" and re.fullmatch(r"\d{12}", admin_lid)
     await drain()
+    assert admin_lid in _mail_text(smtp, "boss@example.jp")
     await _set_password(client, smtp, "boss@example.jp")
     assert (
-        await client.post("/api/v1/auth/login", json={"login": "ag-biz-admin", "password": NEW_PASSWORD})
+        await client.post("/api/v1/auth/login", json={"login": admin_lid, "password": NEW_PASSWORD})
     ).status_code == 200
     # A technician's filing returned by the operator: the agent sees the reason, corrects and resubmits.
     r = await client.post(f"/api/v1/agents/{agent['id']}/technicians", headers=auth(staff), files=_tech_form())

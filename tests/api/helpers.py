@@ -142,7 +142,7 @@ async def submitted_technician(client: httpx.AsyncClient, *, photo: bytes | None
     assert (await upload(client, token, pk, "id-document", jpeg(800, 500))).status_code == 200
     r = await client.post(f"/api/v1/technicians/{pk}/applications", headers=auth(token), json={"kind": "new"})
     assert r.status_code == 201, r.text
-    return {"pk": pk, "token": token, "application": r.json()}
+    return {"pk": pk, "token": token, "application": r.json(), "login_id": reg["login_id"]}
 
 
 async def table_counts() -> dict[str, int]:

@@ -49,17 +49,27 @@ async def test_bad_business_input_is_refused_and_writes_nothing(client):
     for payload, status, code in cases:
         r = await client.post("/api/v1/businesses", json=payload)
         assert (r.status_code, r.json()["error"]) == (status, code), (payload, r.text)
-    # The admin login is checked after the business row is written: the transaction must undo that row.
-    dup_login = business_payload()
-    dup_login["admin"]["login"] = "admin-taken"
-    assert (await client.post("/api/v1/businesses", json=dup_login)).status_code == 201
-    mid = await table_counts()
-    again = business_payload()
-    again["admin"]["login"] = "admin-taken"
-    r = await client.post("/api/v1/businesses", json=again)
-    assert r.status_code == 409 and r.json()["error"] == "login_unavailable"
-    assert await table_counts() == mid
-    assert mid["business"] == before["business"] + 1
+    # Nobody picks the 事業者責任者's login name: the system assigns a login ID, and a body naming one is refused.
+    named = business_payload()
+    named["admin"]["login"] = "admin-chosen"
+    r = await client.post("/api/v1/businesses", json=named)
+    assert (r.status_code, r.json()["error"]) == (422, "validation_error"), r.text
+    # The admin's password is checked after the business row is written: the transaction must undo that row.
+    common = business_payload()
+    common["admin"]["password"] = "iloveyou1234567"
+    r = await client.post("/api/v1/businesses", json=common)
+    assert (r.status_code, r.json()["error"]) == (422, "password_common"), r.text
+    assert await table_counts() == before
+
+
+async def test_each_business_admin_gets_a_login_id_of_their_own(client):
+    a, b = await register_business(client), await register_business(client)
+    assert a["login_id"] != b["login_id"]
+    for reg in (a, b):
+        assert len(reg["login_id"]) == 12 and reg["login_id"].isdigit(), reg["login_id"]
+        token = await login(client, reg["login_id"])
+        me = (await client.get("/api/v1/auth/me", headers=auth(token))).json()
+        assert me["role"] == "business_admin" and me["business_pk"] == reg["business"]["id"], me
 
 
 async def test_malformed_json_is_400(client):
@@ -84,25 +94,32 @@ async def test_lookup_by_business_id_checks_the_check_digit(client):
 async def test_admin_hierarchy_and_site_managers(client):
     reg = await register_business(client)
     pk, root = reg["business"]["id"], reg["token"]
-    sub = {"login": "tier1", "password": PASSWORD, "display_name": "支店管理者", "tier": 1}
-    assert (await client.post(f"/api/v1/businesses/{pk}/admins", headers=auth(root), json=sub)).status_code == 201
-    t1 = await login(client, "tier1")
-    same = {**sub, "login": "tier1b"}
-    r = await client.post(f"/api/v1/businesses/{pk}/admins", headers=auth(t1), json=same)
+    sub = {"password": PASSWORD, "display_name": "支店管理者", "tier": 1}
+    r = await client.post(f"/api/v1/businesses/{pk}/admins", headers=auth(root), json=sub)
+    assert r.status_code == 201, r.text
+    t1 = await login(client, r.json()["login"])  # the login ID the system assigned, handed over by the admin
+    r = await client.post(f"/api/v1/businesses/{pk}/admins", headers=auth(t1), json=sub)
     assert r.status_code == 403
-    lower = {**sub, "login": "tier2", "tier": 2}
+    lower = {**sub, "tier": 2}
     assert (await client.post(f"/api/v1/businesses/{pk}/admins", headers=auth(t1), json=lower)).status_code == 201
-    site = {"login": "genba", "password": PASSWORD, "display_name": "現場管理者"}
+    # The creating admin picks no login name for the sub-account either.
+    r = await client.post(f"/api/v1/businesses/{pk}/admins", headers=auth(root), json={**lower, "login": "tier2b"})
+    assert (r.status_code, r.json()["error"]) == (422, "validation_error"), r.text
+    site = {"password": PASSWORD, "display_name": "現場管理者"}
     r = await client.post(f"/api/v1/businesses/{pk}/site-managers", headers=auth(root), json=site)
     assert r.status_code == 201 and r.json()["role"] == "site_manager"
-    r = await client.post(
-        f"/api/v1/businesses/{pk}/site-managers", headers=auth(root), json={**site, "login": "g2", "tier": 1}
-    )
+    sm_login = r.json()["login"]
+    r = await client.post(f"/api/v1/businesses/{pk}/site-managers", headers=auth(root), json={**site, "tier": 1})
     assert r.status_code == 422
+    r = await client.post(
+        f"/api/v1/businesses/{pk}/site-managers", headers=auth(root), json={**site, "login": "genba2"}
+    )
+    assert (r.status_code, r.json()["error"]) == (422, "validation_error"), r.text
     accounts = await client.get(f"/api/v1/businesses/{pk}/accounts", headers=auth(root))
     assert sorted(a["admin_tier"] for a in accounts.json() if a["role"] == "business_admin") == [0, 1, 2]
+    assert len({a["login"] for a in accounts.json()}) == len(accounts.json()) == 4  # each its own login ID
     # A site manager cannot create accounts or read the firm's data.
-    sm = await login(client, "genba")
+    sm = await login(client, sm_login)
     assert (await client.post(f"/api/v1/businesses/{pk}/admins", headers=auth(sm), json=lower)).status_code == 403
     assert (await client.get(f"/api/v1/businesses/{pk}", headers=auth(sm))).status_code == 403
 

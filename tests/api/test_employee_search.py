@@ -19,10 +19,9 @@ async def test_employees_are_searched_and_filtered(client):
         ("鈴木", "一郎", "スズキ", "イチロウ"),
     )
     made = []
-    for i, (fam, giv, fk, gk) in enumerate(people):
+    for fam, giv, fk, gk in people:
         t = await submitted_technician(
             client,
-            login=f"emp-{i}",
             family_name=fam,
             given_name=giv,
             family_name_kana=fk,

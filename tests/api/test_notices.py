@@ -29,15 +29,17 @@ async def notices(client, token, prefix: str) -> list[dict]:
 async def test_direct_input_notices_name_the_person_carry_the_deadline_and_the_reason(client, drain):
     w = await make_world(client)
     prime_pk = w.prime["business"]["id"]
-    await client.post(
+    r = await client.post(
         f"/api/v1/businesses/{prime_pk}/site-managers",
         headers=auth(w.prime["token"]),
-        json={"login": "sm-di", "password": PASSWORD, "display_name": "現場"},
+        json={"password": PASSWORD, "display_name": "現場"},
     )
+    assert r.status_code == 201, r.text
+    sm_login = r.json()["login"]  # the system assigned it
     accounts = (await client.get(f"/api/v1/businesses/{prime_pk}/accounts", headers=auth(w.prime["token"]))).json()
-    sm_id = next(a["id"] for a in accounts if a["login"] == "sm-di")
+    sm_id = next(a["id"] for a in accounts if a["login"] == sm_login)
     w.site = await w.create_site(name="通知テスト現場", manager_account_ids=[sm_id])
-    sm = await login(client, "sm-di")
+    sm = await login(client, sm_login)
     me = await w.worker(w.prime, family_name="直入", given_name="花子")
     await w.roster(w.prime, me)
     site = w.site["id"]
@@ -85,12 +87,12 @@ async def test_an_overdue_invoice_is_flagged_once_and_counted(client, drain, mon
     from api.billing.models import Invoice
 
     op = await operator_token(client)
-    t = await submitted_technician(client, login="late-payer", family_name="遅延", given_name="太郎")
+    t = await submitted_technician(client, family_name="遅延", given_name="太郎")
     assert (
         await client.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
     ).status_code == 200
     await drain()
-    token = await login(client, "late-payer")
+    token = await login(client, t["login_id"])
     c = await counts(client, token)
     assert (c["invoices"], c["overdue_invoices"]) == (1, 0), c
     assert await notify_overdue_invoices({}) == 0  # not due yet
@@ -111,6 +113,6 @@ async def test_an_overdue_invoice_is_flagged_once_and_counted(client, drain, mon
 
 async def test_operators_see_the_review_queue_count(client):
     op = await operator_token(client)
-    await submitted_technician(client, login="waiting-1")
+    await submitted_technician(client)
     c = await counts(client, op)
     assert c["reviews"] == 1 and c["direct_inputs"] == 0 and c["invoices"] == 0, c

@@ -115,11 +115,20 @@ async def test_photos_are_normalised_and_bad_files_refused(client, settings):
     assert b"JFIF" not in row.sealed and row.sealed.startswith(b"gAAAA")
 
 
+async def test_self_registration_assigns_each_technician_a_login_id(client):
+    regs = [await register_technician(client) for _ in range(2)]
+    ids = [reg["login_id"] for reg in regs]
+    assert len(set(ids)) == 2 and all(len(i) == 12 and i.isdigit() for i in ids), ids
+    for reg in regs:
+        me = (await client.get("/api/v1/auth/me", headers=auth(await login(client, reg["login_id"])))).json()
+        assert me["role"] == "technician" and me["technician_pk"] == reg["technician"]["id"], me
+
+
 async def test_bad_technician_input_writes_nothing(client):
-    await register_technician(client, phone="090-9999-0001", login="first")
+    await register_technician(client, phone="090-9999-0001")
     before = await table_counts()
     cases = [
-        (technician_payload(login="first"), 409, "login_unavailable"),
+        (technician_payload(login="first"), 422, "validation_error"),  # the system assigns the login ID
         (technician_payload(nationality="VN"), 422, "validation_error"),
         (technician_payload(trades=["05-01", "06-01", "07-01", "13-01", "15-01"]), 422, "validation_error"),
         (technician_payload(trades=["99-99"]), 422, "validation_error"),
@@ -151,11 +160,12 @@ async def test_technician_data_is_private(client):
     assert (await client.get(f"/api/v1/technicians/{pk}", headers=auth(other["token"]))).status_code == 404
     assert (await client.get(f"/api/v1/technicians/{pk}", headers=auth(stranger["token"]))).status_code == 404
     assert (await client.get(f"/api/v1/technicians/{pk}", headers=auth(op))).status_code == 200
-    site = {"login": "sm1", "password": PASSWORD, "display_name": "現場"}
-    await client.post(
+    site = {"password": PASSWORD, "display_name": "現場"}
+    r = await client.post(
         f"/api/v1/businesses/{firm['business']['id']}/site-managers", headers=auth(firm["token"]), json=site
     )
-    sm = await login(client, "sm1")
+    assert r.status_code == 201, r.text
+    sm = await login(client, r.json()["login"])
     assert (await client.get(f"/api/v1/technicians/{pk}", headers=auth(sm))).status_code == 403
     employees = (
         await client.get(f"/api/v1/businesses/{firm['business']['id']}/employees", headers=auth(firm["token"]))
@@ -178,6 +188,14 @@ async def test_proxy_registration_by_the_employer(client):
         f"/api/v1/businesses/{firm['business']['id']}/technicians", headers=auth(firm["token"]), json=no_consent
     )
     assert r.status_code == 422
+    # The employer picks no login name for the technician: the system assigns the login ID they hand over.
+    before = await table_counts()
+    named = {**technician_payload(), "login": "chosen-by-boss", "consent_obtained": True, "consent_on": "2026-01-10"}
+    r = await client.post(
+        f"/api/v1/businesses/{firm['business']['id']}/technicians", headers=auth(firm["token"]), json=named
+    )
+    assert (r.status_code, r.json()["error"]) == (422, "validation_error"), r.text
+    assert await table_counts() == before
     r = await client.post(
         f"/api/v1/businesses/{firm['business']['id']}/technicians",
         headers=auth(firm["token"]),
@@ -185,6 +203,8 @@ async def test_proxy_registration_by_the_employer(client):
     )
     assert r.status_code == 201 and r.json()["proxy"] and r.json()["employer_pk"] == firm["business"]["id"]
     pk = r.json()["id"]
+    me = (await client.get("/api/v1/auth/me", headers=auth(await login(client, r.json()["login_id"])))).json()
+    assert me["technician_pk"] == pk, me
     assert (await upload(client, firm["token"], pk, "photo", jpeg())).status_code == 200
     assert (await upload(client, firm["token"], pk, "id-document", jpeg())).status_code == 200
     r = await client.post(f"/api/v1/technicians/{pk}/applications", headers=auth(firm["token"]), json={"kind": "new"})

@@ -1,5 +1,5 @@
 """A registration that fails, fails whole (issue 19.6): data, photo, identity document and application in one
-request; a refusal of any part writes nothing, so the same login and the same documents can be sent again."""
+request; a refusal of any part writes nothing, so the same data and the same documents can be sent again."""
 
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ async def test_one_request_registers_uploads_and_applies(client):
     body = r.json()
     assert body["technician"]["has_photo"] is True and body["application"]["status"] == "submitted"
     assert body["application"]["kind"] == "new" and body["token"]
-    # A real account: it logs in with what it chose.
-    token = await login(client, data["login"], data["password"])
+    # A real account: it logs in with the login ID the system assigned and the password it chose.
+    assert len(body["login_id"]) == 12 and body["login_id"].isdigit(), body["login_id"]
+    token = await login(client, body["login_id"], data["password"])
     me = (await client.get(f"/api/v1/technicians/{body['technician']['id']}", headers=auth(token))).json()
     assert me["status"] == "submitted"
     # In the operator's queue like any application.
@@ -63,9 +64,17 @@ async def test_a_refused_photo_leaves_nothing_behind(client):
     r = await client.post("/api/v1/technicians/register", files=_form(data, photo=jpeg()))
     assert r.status_code == 422 and r.json()["error"] == "id_document_required", r.text
     assert await _counts() == before
-    # The same login is still free: sent again with a good photo, it registers.
+    # A login name in the data is refused: the system assigns the login ID.
+    r = await client.post(
+        "/api/v1/technicians/register",
+        files=_form({**data, "login": "my-own-name"}, photo=jpeg(), id_document=jpeg(800, 500)),
+    )
+    assert r.status_code == 422 and r.json()["error"] == "validation_error", r.text
+    assert await _counts() == before
+    # Nothing was kept: sent again with a good photo, it registers.
     r = await client.post("/api/v1/technicians/register", files=_form(data, photo=jpeg(), id_document=jpeg(800, 500)))
     assert r.status_code == 201, r.text
+    await login(client, r.json()["login_id"], data["password"])
 
 
 async def test_bad_data_is_refused_with_its_fields(client):
@@ -100,11 +109,15 @@ async def test_proxy_registration_is_whole_too(client):
     )
     assert r.status_code == 201, r.text
     assert r.json()["application"]["proxy"] is True and r.json()["token"] is None
+    # The employer hands the technician the login ID the system assigned, with the password it chose.
+    token_t = await login(client, r.json()["login_id"], data["password"])
+    me = (await client.get("/api/v1/auth/me", headers=auth(token_t))).json()
+    assert me["technician_pk"] == r.json()["technician"]["id"], me
     # Another firm's admin cannot register into this firm.
     other = await approved_business(client, op)
     r = await client.post(
         f"/api/v1/businesses/{pk}/technicians/register",
         headers=auth(other["token"]),
-        files=_form({**data, "login": data["login"] + "x"}, photo=jpeg(), id_document=jpeg()),
+        files=_form({**data, "phone": "090-2222-0000"}, photo=jpeg(), id_document=jpeg()),
     )
     assert r.status_code == 403, r.text

@@ -8,13 +8,15 @@ from tests.api.site_world import make_world
 async def test_residence_expiry_reaches_employer_and_site_managers_once(client, drain):
     w = await make_world(client)
     prime_pk = w.prime["business"]["id"]
-    await client.post(
+    r = await client.post(
         f"/api/v1/businesses/{prime_pk}/site-managers",
         headers=auth(w.prime["token"]),
-        json={"login": "sm-res", "password": PASSWORD, "display_name": "現場"},
+        json={"password": PASSWORD, "display_name": "現場"},
     )
+    assert r.status_code == 201, r.text
+    sm_login = r.json()["login"]  # the system assigned it
     accounts = (await client.get(f"/api/v1/businesses/{prime_pk}/accounts", headers=auth(w.prime["token"]))).json()
-    sm_id = next(a["id"] for a in accounts if a["login"] == "sm-res")
+    sm_id = next(a["id"] for a in accounts if a["login"] == sm_login)
     w.site = await w.create_site(name="外国人就労現場", manager_account_ids=[sm_id])
     await w.join(w.sub, w.prime)
     soon = await w.worker(w.sub)
@@ -31,7 +33,7 @@ async def test_residence_expiry_reaches_employer_and_site_managers_once(client, 
     from api.notifications.jobs import residence_expiry_alerts
 
     assert await residence_expiry_alerts({}) == 0
-    sm = await login(client, "sm-res")
+    sm = await login(client, sm_login)
     for token in (w.sub["token"], sm, w.prime["token"]):
         notes = [
             n

@@ -136,15 +136,17 @@ async def test_roster_bad_input(client):
 async def test_site_managers_run_their_sites(client):
     w = await make_world(client)
     pk = w.prime["business"]["id"]
-    await client.post(
+    r = await client.post(
         f"/api/v1/businesses/{pk}/site-managers",
         headers=auth(w.prime["token"]),
-        json={"login": "genba1", "password": PASSWORD, "display_name": "現場"},
+        json={"password": PASSWORD, "display_name": "現場"},
     )
+    assert r.status_code == 201, r.text
+    sm_login = r.json()["login"]  # the system assigned it
     accounts = (await client.get(f"/api/v1/businesses/{pk}/accounts", headers=auth(w.prime["token"]))).json()
-    sm_id = next(a["id"] for a in accounts if a["login"] == "genba1")
+    sm_id = next(a["id"] for a in accounts if a["login"] == sm_login)
     site = await w.create_site(name="二号現場", manager_account_ids=[sm_id])
-    sm = await login(client, "genba1")
+    sm = await login(client, sm_login)
     assert [s["id"] for s in (await client.get("/api/v1/sites", headers=auth(sm))).json()] == [site["id"]]
     r = await client.post(f"/api/v1/sites/{site['id']}/devices", headers=auth(sm), json={"kind": "kiosk", "name": "顔"})
     assert r.status_code == 201

@@ -10,8 +10,10 @@ async def test_invoices_name_their_payer_and_are_found_by_number_name_and_overdu
     from api.billing.models import Invoice
 
     op = await operator_token(client)
-    for login, fam in (("inv-a", "請求"), ("inv-b", "別払")):
-        t = await submitted_technician(client, login=login, family_name=fam, given_name="花子")
+    payers = {}
+    for fam in ("請求", "別払"):
+        t = await submitted_technician(client, family_name=fam, given_name="花子")
+        payers[fam] = t["login_id"]
         r = await client.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
         assert r.status_code == 200, r.text
     await drain()
@@ -37,5 +39,5 @@ async def test_invoices_name_their_payer_and_are_found_by_number_name_and_overdu
     # A payer's own list names them too.
     from tests.api.helpers import login
 
-    own = (await client.get("/api/v1/invoices", headers=auth(await login(client, "inv-a")))).json()
+    own = (await client.get("/api/v1/invoices", headers=auth(await login(client, payers["請求"])))).json()
     assert [r["payer_name"] for r in own] == ["請求 花子"]

@@ -37,13 +37,13 @@ async def test_registration_fees_are_invoiced_once_with_gap_free_numbers(client,
     r = await client.post(
         f"/api/v1/businesses/{a['business']['id']}/admins",
         headers=auth(a["token"]),
-        json={"login": "branch-admin", "password": "a-long-test-password", "display_name": "支店", "tier": 1},
+        json={"password": "a-long-test-password", "display_name": "支店", "tier": 1},
     )
     assert r.status_code == 201, r.text
     r = await client.post(
         f"/api/v1/businesses/{a['business']['id']}/site-managers",
         headers=auth(a["token"]),
-        json={"login": "site-mgr", "password": "a-long-test-password", "display_name": "現場"},
+        json={"password": "a-long-test-password", "display_name": "現場"},
     )
     assert r.status_code == 201, r.text
     # A technician registered by a's employee: the employer pays the 2,500 yen (簡略型).

@@ -39,9 +39,11 @@ def _from(address: str) -> dict[str, str]:
     return {"X-Forwarded-For": address}
 
 
-async def _account(http, login: str) -> None:
-    r = await http.post("/api/v1/technicians", json=technician_payload(login=login))
+async def _account(http) -> str:
+    """A technician's account; its login ID (the system assigns it)."""
+    r = await http.post("/api/v1/technicians", json=technician_payload())
     assert r.status_code == 201, r.text
+    return r.json()["login_id"]
 
 
 async def _login(http, login: str, password: str, address: str):
@@ -50,8 +52,7 @@ async def _login(http, login: str, password: str, address: str):
 
 async def test_parallel_wrong_guesses_lock_the_account(http):
     for n in range(ROUNDS):
-        login, address = f"locked-{n}", f"198.51.100.{n + 1}"
-        await _account(http, login)
+        login, address = await _account(http), f"198.51.100.{n + 1}"
         results = await race(
             *[lambda i=i: _login(http, login, f"guess-number-{i}-wrong", address) for i in range(BURST)]
         )
@@ -69,8 +70,7 @@ async def test_the_right_password_among_parallel_guesses_gets_no_extra_guesses(h
     admitted before the lock; in every case no more than twice the allowance is ever verified (a success resets the
     count, as it does sequentially) and, unless the right password got in, the account ends locked."""
     for n in range(ROUNDS):
-        login, address = f"mixed-{n}", f"198.51.101.{n + 1}"
-        await _account(http, login)
+        login, address = await _account(http), f"198.51.101.{n + 1}"
         calls = [lambda i=i: _login(http, login, f"guess-number-{i}-wrong", address) for i in range(BURST - 1)]
         calls.insert(n * 2 % BURST, lambda: _login(http, login, PASSWORD, address))
         statuses = Counter(r.status_code for r in await race(*calls))
@@ -94,20 +94,20 @@ async def test_unknown_login_names_lock_the_same_way(http):
 async def test_parallel_right_logins_all_succeed(http):
     """Reservations wait for attempts in flight instead of refusing them: a client that logs in many times at once
     with the right password is not locked out."""
-    await _account(http, "busy-client")
+    busy = await _account(http)
     for n in range(3):
-        results = await race(*[lambda: _login(http, "busy-client", PASSWORD, f"198.51.103.{n + 1}") for _ in range(12)])
+        results = await race(*[lambda: _login(http, busy, PASSWORD, f"198.51.103.{n + 1}") for _ in range(12)])
         assert [r.status_code for r in results] == [200] * 12, [r.text for r in results if r.status_code != 200]
 
 
 async def test_per_address_limit_is_shared_by_both_processes(http):
     """40 guesses at once over 40 login names from one address: the address allows 30 failures in 5 minutes, across
     both API processes; then even a right password from that address is refused, while another address is not."""
-    await _account(http, "sprayed")
+    sprayed = await _account(http)
     address = "203.0.113.77"
     results = await race(*[lambda i=i: _login(http, f"spray-{i}", "spray-password-123", address) for i in range(40)])
     statuses = Counter(r.status_code for r in results)
     assert statuses == {401: 30, 429: 10}, statuses
-    r = await _login(http, "sprayed", PASSWORD, address)
+    r = await _login(http, sprayed, PASSWORD, address)
     assert r.status_code == 429 and r.json()["error"] == "too_many_failed_logins"
-    assert (await _login(http, "sprayed", PASSWORD, "203.0.113.78")).status_code == 200
+    assert (await _login(http, sprayed, PASSWORD, "203.0.113.78")).status_code == 200

@@ -145,7 +145,7 @@ async def test_writes_succeed_while_redis_is_down_and_their_jobs_run_when_it_is_
         data = business_payload()
         r = await http.post("/api/v1/businesses", json=data)
         assert r.status_code == 201, r.text
-        firms.append((r.json()["application_id"], data["admin"]["login"]))
+        firms.append((r.json()["application_id"], r.json()["login_id"]))
     r = await http.post(f"/api/v1/review/applications/{firms[0][0]}/approve", headers=auth(op))
     assert r.status_code == 200
     admin0 = await _token(http, firms[0][1])

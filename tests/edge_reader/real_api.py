@@ -125,7 +125,7 @@ class RealApi:
                 "address": "千代田区1-1",
                 "phone": "03-0000-0000",
                 "email": "edge@example.jp",
-                "admin": {"login": "edge-admin", "password": PASSWORD, "display_name": "管理者"},
+                "admin": {"password": PASSWORD, "display_name": "管理者"},
             },
         )
         self.post(f"/api/v1/review/applications/{reg['application_id']}/approve", self.op)
@@ -154,7 +154,6 @@ class RealApi:
         reg = self.post(
             "/api/v1/technicians",
             json={
-                "login": f"edge{self.seq}",
                 "password": PASSWORD,
                 "family_name": "端末",
                 "given_name": f"太郎{self.seq}",
