@@ -8,36 +8,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from typing import Any
 
-from pydantic import BaseModel, Field
 
 from api.accounts.models import Role
-from api.common import Strict
 from api.errors import NotFound, TooManyRequests
 from api.http import Ctx, Router
 from api.licence import draft as drafts
 from api.licence.models import RegistrationDraft
+from api.licence.schemas import ConfirmIn, DraftOut, IcReadIn
 from api.ratelimit import Rule
 
 router = Router()
 OCR_RATE = Rule("licence-ocr", 20, 600, 600)  # card photos per client address per 10 minutes
 SOURCE = {"ic_chip": "ic", "card_photo": "ocr"}
-
-
-class IcReadIn(Strict):
-    licence: dict[str, Any] = Field(description="the JSON `edge_reader read-licence` prints")
-    consent_raw: bool = False
-
-
-class ConfirmIn(Strict):
-    confirmed: list[str] = Field(default_factory=list, max_length=20)
-    edits: dict[str, Any] = Field(default_factory=dict)
-
-
-class DraftOut(BaseModel):
-    id: int | None
-    draft: dict[str, Any]
 
 
 def _key(ctx: Ctx) -> bytes:
@@ -101,7 +84,11 @@ async def card_photo(ctx: Ctx) -> DraftOut:
 )
 async def ic_read(ctx: Ctx, body: IcReadIn) -> DraftOut:
     try:
-        draft = drafts.draft_from_ic(body.licence, consent_raw=body.consent_raw, fingerprint_key=_key(ctx))
+        draft = drafts.draft_from_ic(
+            body.licence.model_dump(mode="json", exclude_unset=True),
+            consent_raw=body.consent_raw,
+            fingerprint_key=_key(ctx),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         from api.errors import Unprocessable
 
