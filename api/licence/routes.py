@@ -15,7 +15,7 @@ from api.errors import NotFound, TooManyRequests
 from api.http import Ctx, Router
 from api.licence import draft as drafts
 from api.licence.models import RegistrationDraft
-from api.licence.schemas import ConfirmIn, DraftOut, IcReadIn
+from api.licence.schemas import ConfirmIn, DraftOut, IcReadIn, LicenceDraft
 from api.ratelimit import Rule
 
 router = Router()
@@ -72,7 +72,7 @@ async def card_photo(ctx: Ctx) -> DraftOut:
     draft = drafts.draft_from_ocr(
         result, consent_raw=consent, photo=photo if consent else None, fingerprint_key=_key(ctx)
     )
-    return DraftOut(id=await _store(ctx, draft, consent), draft=draft)
+    return DraftOut(id=await _store(ctx, draft, consent), draft=LicenceDraft.model_validate(draft))
 
 
 @router.post(
@@ -95,7 +95,7 @@ async def ic_read(ctx: Ctx, body: IcReadIn) -> DraftOut:
         raise Unprocessable.field(
             "licence", f"not an edge_reader read-licence result: {exc}", code="invalid_licence_read"
         ) from None
-    return DraftOut(id=await _store(ctx, draft, body.consent_raw), draft=draft)
+    return DraftOut(id=await _store(ctx, draft, body.consent_raw), draft=LicenceDraft.model_validate(draft))
 
 
 @router.post(
@@ -114,4 +114,4 @@ async def confirm(ctx: Ctx, pk: int, body: ConfirmIn) -> DraftOut:
     row.fields_json = updated
     row.licence_number_masked = (updated.get("identity_document") or {}).get("number_masked")
     await row.save()
-    return DraftOut(id=row.id, draft=updated)
+    return DraftOut(id=row.id, draft=LicenceDraft.model_validate(updated))
