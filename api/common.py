@@ -7,7 +7,18 @@ import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    model_serializer,
+)
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError
 
 
@@ -115,6 +126,25 @@ class Strict(BaseModel):
     """Requests refuse unknown fields, so a typo is an error rather than silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class GivenOnly(BaseModel):
+    """A model whose fields are each either given or absent (a patch, a job's counts): it serialises only the fields
+    it was given (and any extra ones it allows), never an absent one as null, and its response schema says so (no
+    defaults, so a generated client type has them optional)."""
+
+    @model_serializer(mode="wrap")
+    def _given_only(self, handler: Any):  # unannotated: a return type would replace the model's response schema
+        given = self.model_fields_set | set(self.model_extra or {})
+        return {k: v for k, v in handler(self).items() if k in given}
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if handler.mode == "serialization":
+            for prop in handler.resolve_ref_schema(schema).get("properties", {}).values():
+                prop.pop("default", None)
+        return schema
 
 
 class SocialInsurance(Strict):

@@ -23,7 +23,11 @@ class ErrorField(BaseModel):
         description="pydantic's error type (`missing`, `string_too_long`…), "
         "one of ours (api/data/field_errors.csv) or the error code of a field refusal",
     )
-    ctx: dict[str, Any] | None = Field(default=None, description="the values the message quotes (`max_length`…)")
+    ctx: dict[str, str | int | float | bool | None] | None = Field(
+        default=None,
+        description="the values the message quotes, by placeholder (`max_length`…): numbers, text (a number "
+        "JavaScript cannot hold exactly, or any other value, as its text), booleans (api/errors.py `_plain`)",
+    )
 
 
 class ErrorOut(BaseModel):

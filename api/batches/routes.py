@@ -8,7 +8,7 @@ from api.accounts.models import Role
 from api.batches import registry, service
 from api.batches.models import BatchRun
 from api.batches.registry import BatchName
-from api.batches.schemas import BatchOut, BatchRunIn, BatchRunOut, RunQuery
+from api.batches.schemas import BatchCounts, BatchOut, BatchRunIn, BatchRunOut, RunQuery
 from api.billing.close import check_period
 from api.billing.issuer import ensure_can_finalise
 from api.billing.periods import parse_period, previous_period
@@ -27,7 +27,7 @@ def run_out(run: BatchRun, *, already_running: bool = False) -> BatchRunOut:
         name=run.name,  # type: ignore[arg-type]
         period=run.period,
         status=run.status.value,
-        counts=run.counts or {},
+        counts=BatchCounts.model_validate(run.counts or {}),
         error=run.error,
         created_at=run.created_at,
         started_at=run.started_at,

@@ -115,7 +115,9 @@ class BusinessOut(BaseModel):
     sole_proprietor: bool
     permit_number: str | None
     permitted_industries: list[str]
-    social_insurance: dict
+    social_insurance: SocialInsurance | None = Field(
+        description="as registered; null for a firm a prime contractor entered as a placeholder (none declared)"
+    )
     postal_code: str
     prefecture: str
     address: str

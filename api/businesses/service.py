@@ -78,6 +78,7 @@ def registration_fee(business: Business, *, on: date | None = None) -> FeeOut:
 def to_out(business: Business) -> BusinessOut:
     data = {k: getattr(business, k) for k in BusinessOut.model_fields if k != "registration_fee"}
     data["corporate_number"] = business.corporate_number or business.corporate_number_claim
+    data["social_insurance"] = business.social_insurance or None  # a placeholder firm (api/sites) declared none: {}
     return BusinessOut(**data, registration_fee=registration_fee(business))
 
 

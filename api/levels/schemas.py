@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.levels.inputs import LevelResult
+
 
 class TradeLevelOut(BaseModel):
     trade: str
@@ -56,7 +58,7 @@ class LevelApplicationOut(BaseModel):
     status: str
     estimate_level: int
     criteria_version: str
-    evidence: dict
+    evidence: LevelResult = Field(description="the engine's estimate as it stood when applied for, with its evidence")
     judged_level: int | None
     reason: str | None
     submitted_at: datetime

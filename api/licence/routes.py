@@ -8,36 +8,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from typing import Any
 
-from pydantic import BaseModel, Field
 
 from api.accounts.models import Role
-from api.common import Strict
 from api.errors import NotFound, TooManyRequests
 from api.http import Ctx, Router
 from api.licence import draft as drafts
 from api.licence.models import RegistrationDraft
+from api.licence.schemas import ConfirmIn, DraftOut, IcReadIn, LicenceDraft
 from api.ratelimit import Rule
 
 router = Router()
 OCR_RATE = Rule("licence-ocr", 20, 600, 600)  # card photos per client address per 10 minutes
 SOURCE = {"ic_chip": "ic", "card_photo": "ocr"}
-
-
-class IcReadIn(Strict):
-    licence: dict[str, Any] = Field(description="the JSON `edge_reader read-licence` prints")
-    consent_raw: bool = False
-
-
-class ConfirmIn(Strict):
-    confirmed: list[str] = Field(default_factory=list, max_length=20)
-    edits: dict[str, Any] = Field(default_factory=dict)
-
-
-class DraftOut(BaseModel):
-    id: int | None
-    draft: dict[str, Any]
 
 
 def _key(ctx: Ctx) -> bytes:
@@ -89,7 +72,7 @@ async def card_photo(ctx: Ctx) -> DraftOut:
     draft = drafts.draft_from_ocr(
         result, consent_raw=consent, photo=photo if consent else None, fingerprint_key=_key(ctx)
     )
-    return DraftOut(id=await _store(ctx, draft, consent), draft=draft)
+    return DraftOut(id=await _store(ctx, draft, consent), draft=LicenceDraft.model_validate(draft))
 
 
 @router.post(
@@ -101,14 +84,18 @@ async def card_photo(ctx: Ctx) -> DraftOut:
 )
 async def ic_read(ctx: Ctx, body: IcReadIn) -> DraftOut:
     try:
-        draft = drafts.draft_from_ic(body.licence, consent_raw=body.consent_raw, fingerprint_key=_key(ctx))
+        draft = drafts.draft_from_ic(
+            body.licence.model_dump(mode="json", exclude_unset=True),
+            consent_raw=body.consent_raw,
+            fingerprint_key=_key(ctx),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         from api.errors import Unprocessable
 
         raise Unprocessable.field(
             "licence", f"not an edge_reader read-licence result: {exc}", code="invalid_licence_read"
         ) from None
-    return DraftOut(id=await _store(ctx, draft, body.consent_raw), draft=draft)
+    return DraftOut(id=await _store(ctx, draft, body.consent_raw), draft=LicenceDraft.model_validate(draft))
 
 
 @router.post(
@@ -127,4 +114,4 @@ async def confirm(ctx: Ctx, pk: int, body: ConfirmIn) -> DraftOut:
     row.fields_json = updated
     row.licence_number_masked = (updated.get("identity_document") or {}).get("number_masked")
     await row.save()
-    return DraftOut(id=row.id, draft=updated)
+    return DraftOut(id=row.id, draft=LicenceDraft.model_validate(updated))

@@ -22,7 +22,7 @@ async def _item(app) -> ReviewItemOut:
     if app.technician_id is not None:
         item.technician = await service.to_out(await app.technician)
     else:
-        item.business = business_out(await app.business).model_dump(mode="json")
+        item.business = business_out(await app.business)
     return item
 
 

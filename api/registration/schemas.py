@@ -5,8 +5,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, Json, StringConstraints, field_validator, model_validator
 
+from api.businesses.schemas import BusinessOut
 from api.common import (
     CcusId,
+    GivenOnly,
     Email,
     Kana,
     LongText,
@@ -125,7 +127,10 @@ class TechnicianProxyRegisterIn(IdentityFields):
     _residence_expiry = field_validator("residence_expiry")(_residence_valid_today)
 
 
-class TechnicianPatch(Strict):
+class TechnicianPatch(Strict, GivenOnly):
+    """The fields to change: an absent field is unchanged (not null), so a patch serialised (a change application's
+    payload in a response, its audit record) keeps exactly the fields given."""
+
     family_name: Name | None = None
     given_name: Name | None = None
     family_name_kana: Kana | None = None
@@ -205,6 +210,90 @@ class DisclosureIn(Strict):
     show_levels_publicly: bool = False
 
 
+# --- 変更申請: the data of each type of change (api/registration/changes.py) ------------------------------------------
+# Defined here, beside the models they reuse, because ApplicationOut answers with them (its `payload`);
+# api/registration/change_schemas.py re-exports them with the other change-application bodies.
+
+
+class QualificationChange(QualificationIn):
+    """A new qualification, or a changed one (same code: new dates or a renewed certificate)."""
+
+
+class DataChange(BaseModel):
+    model_config = {"extra": "forbid"}
+    changes: TechnicianPatch
+
+
+class PriorExperienceChange(BaseModel):
+    """経歴証明書: the employer certifies work days in a trade before CCUS registration."""
+
+    model_config = {"extra": "forbid"}
+    trade: str
+    days: int = Field(ge=1, le=20_000, description="work days the certificate states")
+    period_from: date
+    period_to: date
+    certifier: Text = Field(description="the employer that issued the 経歴証明書")
+
+    @field_validator("trade")
+    @classmethod
+    def _trade(cls, v: str) -> str:
+        if v not in trades():
+            raise invalid("unknown_trade_code", "unknown trade code(s): {codes}", codes=v)
+        return v
+
+    @model_validator(mode="after")
+    def _period(self):
+        if self.period_to < self.period_from:
+            raise invalid("period_end_before_start", "period_to is before period_from")
+        return self
+
+
+class KaitaiChange(BaseModel):
+    """解体 condition of 経審: 1 year of 解体 experience (experience) or the 登録解体工事講習 (course)."""
+
+    model_config = {"extra": "forbid"}
+    kind: Literal["experience", "course"]
+    completed_on: date
+
+
+class BusinessPatch(GivenOnly):
+    model_config = {"extra": "forbid"}  # as TechnicianPatch: the fields given, nothing else
+    name: Text | None = None
+    name_kana: Text | None = None
+    capital_yen: int | None = Field(default=None, ge=0)
+    permit_number: Annotated[str, StringConstraints(max_length=40)] | None = None
+    permitted_industries: list[Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1\d|2\d)$")]] | None = Field(
+        default=None, max_length=29
+    )
+    postal_code: Text | None = None
+    address: Text | None = None
+    phone: Text | None = None
+
+    @field_validator("permitted_industries")
+    @classmethod
+    def _unique(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and len(set(v)) != len(v):
+            raise invalid("industry_listed_twice", "an industry is listed twice")
+        return v
+
+
+class BusinessDataChange(BaseModel):
+    """A change of the business's reviewed registration data (capital, permit and its industries, name, address)."""
+
+    model_config = {"extra": "forbid"}
+    changes: BusinessPatch
+
+
+PAYLOADS: dict[str, type[BaseModel]] = {
+    "qualification": QualificationChange,
+    "data": DataChange,
+    "prior_experience": PriorExperienceChange,
+    "kaitai": KaitaiChange,
+    "business_data": BusinessDataChange,
+}
+ChangePayload = QualificationChange | DataChange | PriorExperienceChange | KaitaiChange | BusinessDataChange
+
+
 class QualificationOut(BaseModel):
     id: int
     code: str
@@ -216,6 +305,11 @@ class QualificationOut(BaseModel):
     approved: bool = True  # False until the application that carries it is approved: it counts nowhere before
 
 
+class ReturnReason(Strict):
+    field: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
 class ApplicationOut(BaseModel):
     id: int
     subject_type: str
@@ -224,11 +318,16 @@ class ApplicationOut(BaseModel):
     kind: str
     proxy: bool
     status: str
-    return_reasons: list[dict]
+    return_reasons: list[ReturnReason] = Field(description="the operator's reasons, field by field, when returned")
     submitted_at: datetime
     decided_at: datetime | None
-    change_type: str | None = None  # 変更申請: qualification / data / prior_experience / kaitai
-    payload: dict | None = None
+    change_type: str | None = None  # 変更申請: qualification / data / prior_experience / kaitai / business_data
+    payload: ChangePayload | None = Field(
+        default=None,
+        description="A change application's data, by change_type: qualification → QualificationChange, data → "
+        "DataChange, prior_experience → PriorExperienceChange, kaitai → KaitaiChange, business_data → "
+        "BusinessDataChange (a data change lists only the fields it changes); null for other applications",
+    )
     has_document: bool = False
     priced_on: date | None = Field(
         default=None,
@@ -236,6 +335,15 @@ class ApplicationOut(BaseModel):
         "submission (a resubmission after a return keeps it)",
     )
     fee_yen: int | None = Field(default=None, description="The fee charged on approval (tax included); null: none")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _payload_by_type(cls, data):
+        # The stored payload is JSON: its model is named by change_type beside it (a data change and a business-data
+        # change can look alike), so it is read with that model rather than guessed by the union.
+        if isinstance(data, dict) and isinstance(data.get("payload"), dict) and data.get("change_type") in PAYLOADS:
+            data = {**data, "payload": PAYLOADS[data["change_type"]].model_validate(data["payload"])}
+        return data
 
 
 # A technician's card as their record shows it: here, not in api/cards, because the record includes it and
@@ -267,15 +375,15 @@ class TechnicianOut(BaseModel):
     email: str | None
     trades: list[str]
     experience_text: str | None
-    social_insurance: dict
-    retirement_aid: dict
+    social_insurance: SocialInsurance
+    retirement_aid: RetirementAid
     residence_status: str | None
     residence_expiry: date | None
     has_identity_document: bool
     has_photo: bool
     has_id_document: bool
-    detailed: dict
-    disclosure: dict
+    detailed: DetailedIn | None = Field(description="詳細型 data (PUT …/detailed); null until it is entered")
+    disclosure: DisclosureIn = Field(description="what the technician shows beyond the defaults (all off until set)")
     proxy: bool
     qualifications: list[QualificationOut]
     card: CardOut | None
@@ -314,11 +422,6 @@ class RegisteredTechnicianOut(BaseModel):
     token: str | None = None
 
 
-class ReturnReason(Strict):
-    field: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-
-
 class ReturnIn(Strict):
     reasons: list[ReturnReason] = Field(min_length=1, max_length=50)
 
@@ -353,7 +456,7 @@ class ReviewItemOut(BaseModel):
     application: ApplicationOut
     filed_by: FiledByOut | None = Field(default=None, description="the registration agent that filed it, if any")
     technician: TechnicianOut | None = None
-    business: dict | None = None
+    business: BusinessOut | None = None
 
 
 class ReviewPageOut(BaseModel):

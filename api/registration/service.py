@@ -322,8 +322,8 @@ async def to_out(tech: Technician) -> TechnicianOut:
         employer_pk=tech.employer_id,  # type: ignore[attr-defined]
         tier=tech.tier.value,
         status=tech.status.value,
-        detailed=tech.detailed,
-        disclosure=tech.disclosure,
+        detailed=tech.detailed or None,  # stored {} until the 詳細型 data is entered
+        disclosure=DisclosureIn.model_validate(tech.disclosure or {}),  # {} until set: its defaults (all off)
         has_photo=ImageKind.face_photo in kinds,
         has_id_document=ImageKind.id_document in kinds,
         proxy=tech.proxy_registered_by_id is not None,  # type: ignore[attr-defined]

@@ -11,24 +11,11 @@ import { api, ApiError, NetworkError } from "./api";
 import { update } from "./app";
 import { Form } from "./forms";
 import { fieldLabel, getLang, t } from "./i18n";
+import type { LicenceDraft, Schemas } from "./types";
 import { errorSummary } from "./ui";
 
-interface DraftField {
-  value: string | null;
-  confidence: number;
-  prefill: boolean;
-  note: string | null;
-}
-
-interface Draft {
-  id: number | null;
-  draft: {
-    fields: Record<string, DraftField>;
-    retake?: { code: string; message: string; message_en: string }[];
-    warnings: string[];
-    identity_document?: { number_masked: string | null; expires: string | null; expired: boolean | null };
-  };
-}
+type Draft = LicenceDraft;
+type DraftField = Schemas["DraftField"];
 
 /** The form fields a licence can fill (the API's IdentityFields names), in the form's order. */
 const FILLABLE = ["family_name", "given_name", "family_name_kana", "given_name_kana", "birth_date", "postal_code", "address"];

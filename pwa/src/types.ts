@@ -3,22 +3,17 @@
 import type { components } from "./contract/api";
 
 // The API's types are the generated ones (contract/api.d.ts, from the OpenAPI document: npm run api-types). Where
-// the API still declares a field as a bare dict (dict[str, Any]) or a plain string, Typed gives that field its
-// real shape; the rest of the schema stays generated.
-type Schemas = components["schemas"];
+// the API still declares a field as a plain string, Typed gives that field its real shape; the rest of the schema
+// stays generated.
+export type Schemas = components["schemas"];
 type Typed<S extends keyof Schemas, Fields> = Omit<Schemas[S], keyof Fields> & Fields;
 
 export type Role = "technician" | "business_admin" | "site_manager" | "operator" | "device" | "api_client" | "registration_agent";
 
 export type Me = Typed<"MeOut", { role: Role }>;
 
-export interface FieldError {
-  field: string;
-  /** English, for developers: users read the text for `type` (pydantic's error type or an error code). */
-  message: string;
-  type?: string;
-  ctx?: Record<string, string | number | boolean | null>;
-}
+/** `message` is English, for developers: users read the text for `type` (pydantic's error type or an error code). */
+export type FieldError = Schemas["ErrorField"];
 
 export type ReturnReason = Schemas["ReturnReason"];
 
@@ -26,7 +21,7 @@ export type Card = Schemas["CardOut"];
 
 export type Qualification = Schemas["QualificationOut"];
 
-export type InsuranceStatus = "enrolled" | "exempt" | "not_enrolled";
+export type InsuranceStatus = Schemas["SocialInsurance"]["health"];
 
 export type SocialInsurance = Schemas["SocialInsurance"];
 
@@ -36,24 +31,28 @@ export type Education = Schemas["Education"];
 
 export type Detailed = Schemas["DetailedIn"];
 
-export type Technician = Typed<"TechnicianOut", {
-  social_insurance: SocialInsurance;
-  retirement_aid: { kentaikyo: boolean; chutaikyo?: boolean };
-  detailed: Detailed;
-  disclosure: { show_qualifications_to_sites?: boolean; show_levels_publicly?: boolean };
-}>;
+export type RetirementAid = Schemas["RetirementAid"];
 
-export type Application = Typed<"ApplicationOut", { return_reasons: ReturnReason[] }>;
+export type Disclosure = Schemas["DisclosureIn"];
+
+export type Technician = Schemas["TechnicianOut"];
+
+export type Application = Schemas["ApplicationOut"];
 
 export type Fee = Schemas["FeeOut"];
 
-export type Business = Typed<"BusinessOut", { social_insurance: SocialInsurance }>;
+export type Business = Schemas["BusinessOut"];
 
 export type Account = Schemas["AccountOut"];
 
 export type TechnicianSummary = Schemas["TechnicianSummaryOut"];
 
-export type ReviewItem = Typed<"ReviewItemOut", { application: Application; technician?: Technician | null; business?: Business | null }>;
+export type ReviewItem = Schemas["ReviewItemOut"];
+
+export type BatchRun = Schemas["BatchRunOut"];
+
+/** A driver's-licence read (IC chip or card photo) as a registration draft, with a confidence per field. */
+export type LicenceDraft = Schemas["DraftOut"];
 
 export type AuditEntry = Schemas["AuditEntryOut"];
 

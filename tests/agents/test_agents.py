@@ -116,7 +116,14 @@ async def test_agent_files_a_technician_who_sets_their_own_password(client, drai
     assert r.status_code == 200 and r.json()["account"]["must_change_password"] is False
     tech_token = r.json()["token"]
     tech_pk = filing["application"]["technician_pk"]
-    assert (await client.get(f"/api/v1/technicians/{tech_pk}", headers=auth(tech_token))).status_code == 200
+    r = await client.get(f"/api/v1/technicians/{tech_pk}", headers=auth(tech_token))
+    assert r.status_code == 200
+    # What the agent filed reads back in the declared shapes (issue 16.1): nothing 詳細型, no disclosure set.
+    t = r.json()
+    assert t["social_insurance"] == {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"}
+    assert t["retirement_aid"] == {"kentaikyo": True, "chutaikyo": False} and t["detailed"] is None
+    assert t["disclosure"] == {"show_qualifications_to_sites": False, "show_levels_publicly": False}
+    assert (filing["application"]["payload"], filing["application"]["return_reasons"]) == (None, [])
     # The operator's review queue says which agent filed it.
     r = await client.get("/api/v1/review/applications?subject_type=technician", headers=auth(op))
     item = next(i for i in r.json() if i["application"]["id"] == filing["application"]["id"])

@@ -250,10 +250,11 @@ class RealApi:
                             "x",
                             f"080{i:08d}",
                             '["05-01"]',
-                            "{}",
-                            "{}",
+                            # as registration writes them (the API reads them back through their models)
+                            '{"health": "enrolled", "pension": "enrolled", "employment": "enrolled"}',
+                            '{"kentaikyo": false, "chutaikyo": false}',
                             True,
-                            "{}",
+                            "{}",  # no 詳細型 data, no disclosure set: what registration leaves
                             "{}",
                             now,
                             now,

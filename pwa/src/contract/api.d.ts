@@ -3988,11 +3988,10 @@ export interface components {
             kind: string;
             /**
              * Payload
+             * @description A change application's data, by change_type: qualification → QualificationChange, data → DataChange, prior_experience → PriorExperienceChange, kaitai → KaitaiChange, business_data → BusinessDataChange (a data change lists only the fields it changes); null for other applications
              * @default null
              */
-            payload: {
-                [key: string]: unknown;
-            } | null;
+            payload: components["schemas"]["QualificationChange"] | components["schemas"]["DataChange"] | components["schemas"]["PriorExperienceChange"] | components["schemas"]["KaitaiChange"] | components["schemas"]["BusinessDataChange-Output"] | null;
             /**
              * Priced On
              * @description The fee is priced on this Japan date: the first submission (a resubmission after a return keeps it)
@@ -4001,10 +4000,11 @@ export interface components {
             priced_on: string | null;
             /** Proxy */
             proxy: boolean;
-            /** Return Reasons */
-            return_reasons: {
-                [key: string]: unknown;
-            }[];
+            /**
+             * Return Reasons
+             * @description the operator's reasons, field by field, when returned
+             */
+            return_reasons: components["schemas"]["ReturnReason"][];
             /** Status */
             status: string;
             /** Subject Type */
@@ -4146,6 +4146,54 @@ export interface components {
             /** Records */
             records: number;
         };
+        /**
+         * BatchCounts
+         * @description What a run's job returned (api/batches/service.py): a job returning a number gives `count`; billing-close,
+         *     lump-sum-settle and mail return their own keys. Empty while queued or running and when the run failed. Keys a
+         *     job may add later are kept as they are (extra allowed), so no run stored before or after reads as an error.
+         *     Only the keys the job returned are answered: an absent count is not a null one.
+         */
+        BatchCounts: {
+            /** Carried Businesses */
+            carried_businesses?: number | null;
+            /**
+             * Count
+             * @description fold, close, monthly-close, alerts, levels, face, partitions…
+             */
+            count?: number | null;
+            /** Excess Yen */
+            excess_yen?: number | null;
+            /**
+             * Failed
+             * @description mail: sends that failed (retried by the next run)
+             */
+            failed?: number | null;
+            /** Invoiced Yen */
+            invoiced_yen?: number | null;
+            /** Invoices */
+            invoices?: number | null;
+            /**
+             * Period
+             * @description billing-close: the month closed (YYYY-MM-01)
+             */
+            period?: string | null;
+            /** Renewal Charges */
+            renewal_charges?: number | null;
+            /**
+             * Sent
+             * @description mail: mails sent
+             */
+            sent?: number | null;
+            /**
+             * Settled
+             * @description lump-sum-settle: sites settled
+             */
+            settled?: number | null;
+            /** Usage Charges */
+            usage_charges?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** BatchRunIn */
         BatchRunIn: {
             /**
@@ -4163,10 +4211,7 @@ export interface components {
              * @default false
              */
             already_running: boolean;
-            /** Counts */
-            counts: {
-                [key: string]: unknown;
-            };
+            counts: components["schemas"]["BatchCounts"];
             /**
              * Created At
              * Format: date-time
@@ -4227,7 +4272,7 @@ export interface components {
         };
         /** BusinessCorrectionIn */
         BusinessCorrectionIn: {
-            changes: components["schemas"]["BusinessPatch"];
+            changes: components["schemas"]["BusinessPatch-Input"];
             /**
              * Reason
              * @default null
@@ -4238,8 +4283,15 @@ export interface components {
          * BusinessDataChange
          * @description A change of the business's reviewed registration data (capital, permit and its industries, name, address).
          */
-        BusinessDataChange: {
-            changes: components["schemas"]["BusinessPatch"];
+        "BusinessDataChange-Input": {
+            changes: components["schemas"]["BusinessPatch-Input"];
+        };
+        /**
+         * BusinessDataChange
+         * @description A change of the business's reviewed registration data (capital, permit and its industries, name, address).
+         */
+        "BusinessDataChange-Output": {
+            changes: components["schemas"]["BusinessPatch-Output"];
         };
         /** BusinessOut */
         BusinessOut: {
@@ -4275,17 +4327,15 @@ export interface components {
             /** Prefecture */
             prefecture: string;
             registration_fee: components["schemas"]["FeeOut"];
-            /** Social Insurance */
-            social_insurance: {
-                [key: string]: unknown;
-            };
+            /** @description as registered; null for a firm a prime contractor entered as a placeholder (none declared) */
+            social_insurance: components["schemas"]["SocialInsurance"] | null;
             /** Sole Proprietor */
             sole_proprietor: boolean;
             /** Status */
             status: string;
         };
         /** BusinessPatch */
-        BusinessPatch: {
+        "BusinessPatch-Input": {
             /**
              * Address
              * @default null
@@ -4326,6 +4376,25 @@ export interface components {
              * @default null
              */
             postal_code: string | null;
+        };
+        /** BusinessPatch */
+        "BusinessPatch-Output": {
+            /** Address */
+            address?: string | null;
+            /** Capital Yen */
+            capital_yen?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Name Kana */
+            name_kana?: string | null;
+            /** Permit Number */
+            permit_number?: string | null;
+            /** Permitted Industries */
+            permitted_industries?: string[] | null;
+            /** Phone */
+            phone?: string | null;
+            /** Postal Code */
+            postal_code?: string | null;
         };
         /** BusinessPublicOut */
         BusinessPublicOut: {
@@ -4679,11 +4748,17 @@ export interface components {
         };
         /** ConfirmIn */
         ConfirmIn: {
-            /** Confirmed */
+            /**
+             * Confirmed
+             * @description field names accepted as shown
+             */
             confirmed?: string[];
-            /** Edits */
+            /**
+             * Edits
+             * @description field name → the value typed instead (counts as confirmed); `licence_number` in full (stored masked), `expiry_date` as YYYY-MM-DD
+             */
             edits?: {
-                [key: string]: unknown;
+                [key: string]: string;
             };
         };
         /** ConsentIn */
@@ -4910,7 +4985,7 @@ export interface components {
         };
         /** CorrectionIn */
         CorrectionIn: {
-            changes: components["schemas"]["TechnicianPatch"];
+            changes: components["schemas"]["TechnicianPatch-Input"];
             /**
              * Reason
              * @default null
@@ -4987,6 +5062,10 @@ export interface components {
             tax_yen: number;
             /** Total Yen */
             total_yen: number;
+        };
+        /** DataChange */
+        DataChange: {
+            changes: components["schemas"]["TechnicianPatch-Output"];
         };
         /** DatedItem */
         DatedItem: {
@@ -5176,13 +5255,43 @@ export interface components {
             /** Page */
             page: number;
         };
+        /** DraftField */
+        DraftField: {
+            /**
+             * Confidence
+             * @description 0–1; the IC chip 1.0 unless the reader flagged a doubt
+             */
+            confidence: number;
+            /** Confirmed */
+            confirmed: boolean;
+            /**
+             * Note
+             * @default null
+             */
+            note: string | null;
+            /**
+             * Prefill
+             * @description put into the form without asking (sure readings and confirmed ones)
+             */
+            prefill: boolean;
+            /**
+             * Source
+             * @description ic_chip, card_photo, or user (typed as an edit)
+             */
+            source: string;
+            /**
+             * Value
+             * @description null: not read (e.g. no given name found)
+             */
+            value: string | null;
+        };
         /** DraftOut */
         DraftOut: {
-            /** Draft */
-            draft: {
-                [key: string]: unknown;
-            };
-            /** Id */
+            draft: components["schemas"]["LicenceDraft"];
+            /**
+             * Id
+             * @description the stored draft (a logged-in person's), to confirm; null when not stored
+             */
             id: number | null;
         };
         /** Education */
@@ -5231,11 +5340,11 @@ export interface components {
         ErrorField: {
             /**
              * Ctx
-             * @description the values the message quotes (`max_length`…)
+             * @description the values the message quotes, by placeholder (`max_length`…): numbers, text (a number JavaScript cannot hold exactly, or any other value, as its text), booleans (api/errors.py `_plain`)
              * @default null
              */
             ctx: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | null;
             } | null;
             /** Field */
             field: string;
@@ -5266,6 +5375,32 @@ export interface components {
              * @description English, for developers and logs
              */
             message: string;
+        };
+        /**
+         * Evidence
+         * @description What the decision was based on; stored with the result so a level can be explained later.
+         */
+        Evidence: {
+            /** Certified Prior Days */
+            certified_prior_days: number;
+            /** Counted Days */
+            counted_days: number;
+            /** Expired */
+            expired: string[];
+            /** Foreman Days */
+            foreman_days: number;
+            /** Lead Days */
+            lead_days: number;
+            /** Pre Registration Calendar Days */
+            pre_registration_calendar_days: number;
+            /** Pre Registration Days */
+            pre_registration_days: number;
+            /** Qualifications */
+            qualifications: string[];
+            /** Recorded Days */
+            recorded_days: number;
+            /** Rows Met */
+            rows_met: number[];
         };
         /** ExceptionOut */
         ExceptionOut: {
@@ -5540,13 +5675,45 @@ export interface components {
              * @default false
              */
             consent_raw: boolean;
+            /** @description the JSON `edge_reader read-licence` prints */
+            licence: components["schemas"]["LicenceRead"];
+        };
+        /** IdentityDocument */
+        IdentityDocument: {
             /**
-             * Licence
-             * @description the JSON `edge_reader read-licence` prints
+             * Categories
+             * @description IC reads: the categories held
              */
-            licence: {
-                [key: string]: unknown;
-            };
+            categories?: string[];
+            /**
+             * Commission
+             * @default null
+             */
+            commission: string | null;
+            /** Expired */
+            expired: boolean | null;
+            /** Expires */
+            expires: string | null;
+            /**
+             * Kind
+             * @description drivers_licence
+             */
+            kind: string;
+            /** Number Check Digit Ok */
+            number_check_digit_ok: boolean | null;
+            /**
+             * Number Fingerprint
+             * @description keyed, for finding the same licence twice
+             * @default null
+             */
+            number_fingerprint: string | null;
+            /**
+             * Number Masked
+             * @description the licence number with all but its last 4 digits masked
+             */
+            number_masked: string | null;
+            /** Source */
+            source: string;
         };
         /** ImportLineOut */
         ImportLineOut: {
@@ -5822,6 +5989,22 @@ export interface components {
              */
             reason: string | null;
         };
+        /**
+         * KaitaiChange
+         * @description 解体 condition of 経審: 1 year of 解体 experience (experience) or the 登録解体工事講習 (course).
+         */
+        KaitaiChange: {
+            /**
+             * Completed On
+             * Format: date
+             */
+            completed_on: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "experience" | "course";
+        };
         /** KeishinReason */
         KeishinReason: {
             /** Code */
@@ -5858,10 +6041,8 @@ export interface components {
             decided_at: string | null;
             /** Estimate Level */
             estimate_level: number;
-            /** Evidence */
-            evidence: {
-                [key: string]: unknown;
-            };
+            /** @description the engine's estimate as it stood when applied for, with its evidence */
+            evidence: components["schemas"]["LevelResult"];
             /** Id */
             id: number;
             /** Judged Level */
@@ -5900,6 +6081,39 @@ export interface components {
             /** Trade */
             trade: string;
         };
+        /** LevelResult */
+        LevelResult: {
+            /**
+             * Criteria Version
+             * @default null
+             */
+            criteria_version: string | null;
+            /** Evaluated */
+            evaluated: boolean;
+            /** @default null */
+            evidence: components["schemas"]["Evidence"] | null;
+            /** Level */
+            level: number | null;
+            /**
+             * Missing For Next
+             * @default []
+             */
+            missing_for_next: string[];
+            /**
+             * On
+             * Format: date
+             */
+            on: string;
+            /**
+             * Reason
+             * @default null
+             */
+            reason: string | null;
+            /** Technician Id */
+            technician_id: string;
+            /** Trade */
+            trade: string;
+        };
         /** LevelsOut */
         LevelsOut: {
             /** History */
@@ -5913,6 +6127,137 @@ export interface components {
             technician_pk: number;
             /** Trades */
             trades: components["schemas"]["TradeLevelOut"][];
+        };
+        /** LicenceCategory */
+        LicenceCategory: {
+            /**
+             * Key
+             * @default null
+             */
+            key: string | null;
+            /**
+             * Name
+             * @description the category as printed (普通, 大型…)
+             */
+            name: string;
+            /**
+             * Since
+             * @default null
+             */
+            since: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * LicenceDraft
+         * @description The draft (api/licence/draft.py). Built as a dict there; the raw read it may hold is never part of a response
+         *     (unlisted keys are left out, so it could not leak even if a caller forgot to take it out).
+         */
+        LicenceDraft: {
+            /**
+             * Fields
+             * @description by IdentityFields name (plus licence_number, expiry_date)
+             */
+            fields: {
+                [key: string]: components["schemas"]["DraftField"];
+            };
+            /**
+             * Identity
+             * @description the values to put into the registration form
+             */
+            identity: {
+                [key: string]: string;
+            };
+            identity_document: components["schemas"]["IdentityDocument"];
+            /**
+             * Missing
+             * @description registration fields still to fill in
+             */
+            missing: string[];
+            /** Needs Confirmation */
+            needs_confirmation: string[];
+            /** Raw Kept */
+            raw_kept: boolean;
+            /**
+             * Retake
+             * @description card photos: what to photograph again
+             */
+            retake?: components["schemas"]["Retake"][];
+            /**
+             * Source
+             * @description ic_chip or card_photo
+             */
+            source: string;
+            /** Tier */
+            tier: string;
+            /**
+             * Warnings
+             * @description licence_expired, retake:<code>, changes_unreadable…
+             */
+            warnings: string[];
+        };
+        /**
+         * LicenceRead
+         * @description What `edge_reader read-licence` prints (edge_reader/licence/model.py `LicenceData.to_dict`). The fields the
+         *     draft reads are typed; the rest of the record passes through as it came (extra allowed): it is kept, sealed, only
+         *     with the person's consent, and a reader of another version may send fields this one does not know.
+         */
+        LicenceRead: {
+            /** Address */
+            address: string;
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /** Categories */
+            categories?: components["schemas"]["LicenceCategory"][];
+            /**
+             * Commission
+             * @default null
+             */
+            commission: string | null;
+            /**
+             * Expires
+             * @default null
+             */
+            expires: string | null;
+            /**
+             * Licence Number
+             * @description the full number: stored only masked and as a keyed fingerprint
+             * @default null
+             */
+            licence_number: string | null;
+            /**
+             * Licence Number Check Ok
+             * @default null
+             */
+            licence_number_check_ok: boolean | null;
+            /**
+             * Licence Number Masked
+             * @description when the reader sends the masked form only
+             * @default null
+             */
+            licence_number_masked: string | null;
+            /**
+             * Name
+             * @description 氏名 as on the chip
+             */
+            name: string;
+            /**
+             * Name Kana
+             * @default null
+             */
+            name_kana: string | null;
+            /**
+             * Needs Review
+             * @description fields with 外字/欠字 doubts
+             */
+            needs_review?: string[];
+            /** Warnings */
+            warnings?: string[];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * LoginIn
@@ -6690,6 +7035,34 @@ export interface components {
             parent_contract_id: number;
         };
         /**
+         * PriorExperienceChange
+         * @description 経歴証明書: the employer certifies work days in a trade before CCUS registration.
+         */
+        PriorExperienceChange: {
+            /**
+             * Certifier
+             * @description the employer that issued the 経歴証明書
+             */
+            certifier: string;
+            /**
+             * Days
+             * @description work days the certificate states
+             */
+            days: number;
+            /**
+             * Period From
+             * Format: date
+             */
+            period_from: string;
+            /**
+             * Period To
+             * Format: date
+             */
+            period_to: string;
+            /** Trade */
+            trade: string;
+        };
+        /**
          * ProxyRegisteredOut
          * @description A technician registered by proxy, with the login ID the employer hands over.
          */
@@ -6702,14 +7075,10 @@ export interface components {
              */
             birth_date: string;
             card: components["schemas"]["CardOut"] | null;
-            /** Detailed */
-            detailed: {
-                [key: string]: unknown;
-            };
-            /** Disclosure */
-            disclosure: {
-                [key: string]: unknown;
-            };
+            /** @description 詳細型 data (PUT …/detailed); null until it is entered */
+            detailed: components["schemas"]["DetailedIn"] | null;
+            /** @description what the technician shows beyond the defaults (all off until set) */
+            disclosure: components["schemas"]["DisclosureIn"];
             /** Email */
             email: string | null;
             /** Employer Pk */
@@ -6769,16 +7138,10 @@ export interface components {
             residence_expiry: string | null;
             /** Residence Status */
             residence_status: string | null;
-            /** Retirement Aid */
-            retirement_aid: {
-                [key: string]: unknown;
-            };
+            retirement_aid: components["schemas"]["RetirementAid"];
             /** Sex */
             sex: string;
-            /** Social Insurance */
-            social_insurance: {
-                [key: string]: unknown;
-            };
+            social_insurance: components["schemas"]["SocialInsurance"];
             /** Status */
             status: string;
             /** Technician Id */
@@ -6795,6 +7158,24 @@ export interface components {
         ProxyRegistrationForm: {
             /** Data */
             data: string;
+        };
+        /**
+         * QualificationChange
+         * @description A new qualification, or a changed one (same code: new dates or a renewed certificate).
+         */
+        QualificationChange: {
+            /**
+             * Acquired On
+             * Format: date
+             */
+            acquired_on: string;
+            /** Code */
+            code: string;
+            /**
+             * Expires On
+             * @default null
+             */
+            expires_on: string | null;
         };
         /**
          * QualificationCorrectionIn
@@ -7015,6 +7396,15 @@ export interface components {
              */
             valid_until: string;
         };
+        /** Retake */
+        Retake: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /** Message En */
+            message_en: string;
+        };
         /** RetirementAid */
         RetirementAid: {
             /**
@@ -7091,13 +7481,8 @@ export interface components {
         /** ReviewItemOut */
         ReviewItemOut: {
             application: components["schemas"]["ApplicationOut"];
-            /**
-             * Business
-             * @default null
-             */
-            business: {
-                [key: string]: unknown;
-            } | null;
+            /** @default null */
+            business: components["schemas"]["BusinessOut"] | null;
             /**
              * @description the registration agent that filed it, if any
              * @default null
@@ -7700,14 +8085,10 @@ export interface components {
              */
             birth_date: string;
             card: components["schemas"]["CardOut"] | null;
-            /** Detailed */
-            detailed: {
-                [key: string]: unknown;
-            };
-            /** Disclosure */
-            disclosure: {
-                [key: string]: unknown;
-            };
+            /** @description 詳細型 data (PUT …/detailed); null until it is entered */
+            detailed: components["schemas"]["DetailedIn"] | null;
+            /** @description what the technician shows beyond the defaults (all off until set) */
+            disclosure: components["schemas"]["DisclosureIn"];
             /** Email */
             email: string | null;
             /** Employer Pk */
@@ -7762,16 +8143,10 @@ export interface components {
             residence_expiry: string | null;
             /** Residence Status */
             residence_status: string | null;
-            /** Retirement Aid */
-            retirement_aid: {
-                [key: string]: unknown;
-            };
+            retirement_aid: components["schemas"]["RetirementAid"];
             /** Sex */
             sex: string;
-            /** Social Insurance */
-            social_insurance: {
-                [key: string]: unknown;
-            };
+            social_insurance: components["schemas"]["SocialInsurance"];
             /** Status */
             status: string;
             /** Technician Id */
@@ -7781,8 +8156,12 @@ export interface components {
             /** Trades */
             trades: string[];
         };
-        /** TechnicianPatch */
-        TechnicianPatch: {
+        /**
+         * TechnicianPatch
+         * @description The fields to change: an absent field is unchanged (not null), so a patch serialised (a change application's
+         *     payload in a response, its audit record) keeps exactly the fields given.
+         */
+        "TechnicianPatch-Input": {
             /**
              * Address
              * @default null
@@ -7867,6 +8246,47 @@ export interface components {
              * @default null
              */
             trades: string[] | null;
+        };
+        /**
+         * TechnicianPatch
+         * @description The fields to change: an absent field is unchanged (not null), so a patch serialised (a change application's
+         *     payload in a response, its audit record) keeps exactly the fields given.
+         */
+        "TechnicianPatch-Output": {
+            /** Address */
+            address?: string | null;
+            /** Birth Date */
+            birth_date?: string | null;
+            /** Email */
+            email?: string | null;
+            /** Experience Text */
+            experience_text?: string | null;
+            /** Family Name */
+            family_name?: string | null;
+            /** Family Name Kana */
+            family_name_kana?: string | null;
+            /** Given Name */
+            given_name?: string | null;
+            /** Given Name Kana */
+            given_name_kana?: string | null;
+            /** Has Identity Document */
+            has_identity_document?: boolean | null;
+            /** Nationality */
+            nationality?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Postal Code */
+            postal_code?: string | null;
+            /** Residence Expiry */
+            residence_expiry?: string | null;
+            /** Residence Status */
+            residence_status?: string | null;
+            retirement_aid?: components["schemas"]["RetirementAid"] | null;
+            /** Sex */
+            sex?: ("male" | "female" | "other") | null;
+            social_insurance?: components["schemas"]["SocialInsurance"] | null;
+            /** Trades */
+            trades?: string[] | null;
         };
         /**
          * TechnicianProxyRegisterIn
@@ -10533,7 +10953,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TechnicianPatch"];
+                "application/json": components["schemas"]["TechnicianPatch-Input"];
             };
         };
         responses: {
@@ -11867,7 +12287,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BusinessDataChange"];
+                "application/json": components["schemas"]["BusinessDataChange-Input"];
             };
         };
         responses: {
@@ -19099,7 +19519,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TechnicianPatch"];
+                "application/json": components["schemas"]["TechnicianPatch-Input"];
             };
         };
         responses: {

@@ -8,7 +8,7 @@ type Pair = readonly [string, string];
 const CODES: Record<string, Pair> = data.codes as unknown as Record<string, Pair>;
 const FIELDS: Record<string, Pair> = data.fields as unknown as Record<string, Pair>;
 
-export type Ctx = Record<string, string | number | boolean | null> | undefined;
+export type Ctx = Record<string, string | number | boolean | null> | null | undefined; // ErrorField.ctx
 
 function fill(text: string, ctx: Ctx): string {
   return text.replace(/\{(\w+)\}/g, (whole, k: string) => (ctx && ctx[k] != null ? String(ctx[k]) : whole));
@@ -21,7 +21,7 @@ export function errorCodeText(code: string, lang: "ja" | "en"): string | null {
 }
 
 /** A field's message from its `type` (pydantic's error type, one of ours, or an error code) and `ctx`. */
-export function fieldErrorText(type: string | undefined, ctx: Ctx, lang: "ja" | "en"): string | null {
+export function fieldErrorText(type: string | null | undefined, ctx: Ctx, lang: "ja" | "en"): string | null {
   if (!type) return null;
   const pair = FIELDS[type] ?? CODES[type];
   if (!pair) return null;

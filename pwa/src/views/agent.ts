@@ -9,18 +9,12 @@ import { api, get } from "../api";
 import { flash, navigate, update, View } from "../app";
 import { Forms, values } from "../forms";
 import { formatDate, formatDateTime, t, tr } from "../i18n";
+import type { Schemas } from "../types";
 import { authImg, badge, errorSummary, field, fileFrom, photoField } from "../ui";
 import { loginIdText } from "../loginid";
 
 export interface Agent { id: number; name: string; kind: string; prefecture: string | null; active: boolean }
-interface Application {
-  id: number; subject_type: string; kind: string; status: string; submitted_at: string;
-  return_reasons: { field: string; reason: string }[];
-}
-interface Filing {
-  id: number; agent_pk: number; channel: string; consent_on: string; created_at: string; subject_name: string;
-  login: string | null; application: Application; documents: { id: number; kind: string; page: number }[];
-}
+type Filing = Schemas["FilingOut"];
 
 let mine: Promise<Agent> | null = null;
 

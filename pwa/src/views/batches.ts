@@ -8,20 +8,12 @@ import { flash, update, View } from "../app";
 import { codeMessage, formatDate, formatDateTime, formatMonth, getLang, t, tr } from "../i18n";
 import { confirmAction } from "../confirm";
 import { Forms } from "../forms";
+import type { BatchRun } from "../types";
 import { errorSummary } from "../ui";
 
 const BATCHES = ["fold", "close", "monthly-close", "residence-alerts", "invoice-overdue", "levels", "face-purge", "face-refresh"] as const;
 
-interface Run {
-  id: number;
-  name: string;
-  period: string | null;
-  status: "queued" | "running" | "done" | "failed";
-  counts: Record<string, unknown>;
-  error: string | null;
-  created_at: string;
-  already_running?: boolean;
-}
+type Run = BatchRun;
 
 // A run's counts by their Japanese names (batch.count.*); a count this version has no name for is shown as "その他".
 const countLabel = (k: string) => tr("batch.count", k) !== k ? tr("batch.count", k) : getLang() === "ja" ? t("batch.count_other") : k;

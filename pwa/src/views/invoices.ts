@@ -9,6 +9,7 @@ import { html, nothing, TemplateResult } from "lit-html";
 import { get, session } from "../api";
 import { flash, navigate, update, View } from "../app";
 import type { BillingRun, Charge, Invoice } from "../billing-types";
+import type { BatchRun } from "../types";
 import { confirmAction } from "../confirm";
 import { Forms, send, todayJst, values } from "../forms";
 import { formatDate, formatDateTime, formatYen, t } from "../i18n";
@@ -92,7 +93,7 @@ export async function invoicesView(scope: Scope, query: URLSearchParams): Promis
     const run = await finishedRun(sent.result.run_id);
     d = await load();
     if (run?.status === "done") {
-      const c = run.counts as Record<string, number>;
+      const c = run.counts;
       flash(t("invoice.close_done", { month, invoices: c.invoices ?? 0, yen: formatYen(c.invoiced_yen ?? 0),
         usage: c.usage_charges ?? 0, renewals: c.renewal_charges ?? 0, carried: c.carried_businesses ?? 0 }));
     } else if (run?.status === "failed") {
@@ -104,10 +105,10 @@ export async function invoicesView(scope: Scope, query: URLSearchParams): Promis
 
   /** The batch run once it has finished, or null if it is still queued or running after a few seconds (a long close:
    * the list of closes below shows it when it ends). */
-  async function finishedRun(id: number): Promise<{ status: string; counts: Record<string, unknown> } | null> {
+  async function finishedRun(id: number): Promise<BatchRun | null> {
     for (let i = 0; i < 20; i++) {
       try {
-        const run = await get<{ status: string; counts: Record<string, unknown> }>(`/admin/batches/runs/${id}`);
+        const run = await get<BatchRun>(`/admin/batches/runs/${id}`);
         if (run.status === "done" || run.status === "failed") return run;
       } catch {
         return null;

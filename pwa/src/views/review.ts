@@ -59,13 +59,13 @@ function technicianRows(tech: Technician, upgrade: boolean): [string, string, un
     ["id_document", fieldLabel("id_document"), tech.has_id_document ? "✓" : t("f.no_image")],
   ];
   if (upgrade || tech.tier === "detailed") {
-    const d = tech.detailed ?? {};
+    const d = tech.detailed; // null until the 詳細型 data is entered
     rows.push(["detailed", fieldLabel("detailed"), html`
-      ${t("me.labour_insurance_special")}: ${d.labour_insurance_special ? "✓" : "—"}<br />
-      ${(d.health_checks ?? []).map((x) => html`${t("me.health_checks")}: ${x.name} (${formatDate(x.on)})<br />`)}
-      ${(d.trainings ?? []).map((x) => html`${t("me.trainings")}: ${x.name} (${formatDate(x.on)})<br />`)}
-      ${(d.awards ?? []).map((x) => html`${t("me.awards")}: ${x.name} (${formatDate(x.on)})<br />`)}
-      ${(d.education ?? []).map((x) => html`${t("me.education")}: ${x.school} ${x.department ?? ""} ${formatDate(x.graduated_on)}<br />`)}`]);
+      ${t("me.labour_insurance_special")}: ${d?.labour_insurance_special ? "✓" : "—"}<br />
+      ${(d?.health_checks ?? []).map((x) => html`${t("me.health_checks")}: ${x.name} (${formatDate(x.on)})<br />`)}
+      ${(d?.trainings ?? []).map((x) => html`${t("me.trainings")}: ${x.name} (${formatDate(x.on)})<br />`)}
+      ${(d?.awards ?? []).map((x) => html`${t("me.awards")}: ${x.name} (${formatDate(x.on)})<br />`)}
+      ${(d?.education ?? []).map((x) => html`${t("me.education")}: ${x.school} ${x.department ?? ""} ${formatDate(x.graduated_on)}<br />`)}`]);
     rows.push(["qualifications", fieldLabel("qualifications"),
       tech.qualifications.map((q) => `${q.name} (${q.code}) ${formatDate(q.acquired_on)}${q.expires_on ? `–${formatDate(q.expires_on)}` : ""}`).join("、") || "—"]);
   }
@@ -80,8 +80,9 @@ function businessRows(b: Business): [string, string, unknown][] {
     ["capital_yen", fieldLabel("capital_yen"), b.capital_yen != null ? formatYen(b.capital_yen) : "—"],
     ["permit_number", fieldLabel("permit_number"), b.permit_number ?? "—"],
     ["permitted_industries", fieldLabel("permitted_industries"), b.permitted_industries.map(industryName).join("、") || "—"],
-    ["social_insurance", fieldLabel("social_insurance"),
-      `${tr("ins", b.social_insurance.health)} / ${tr("ins", b.social_insurance.pension)} / ${tr("ins", b.social_insurance.employment)}`],
+    ["social_insurance", fieldLabel("social_insurance"), b.social_insurance // null: a placeholder firm declared none
+      ? `${tr("ins", b.social_insurance.health)} / ${tr("ins", b.social_insurance.pension)} / ${tr("ins", b.social_insurance.employment)}`
+      : "—"],
     ["postal_code", fieldLabel("postal_code"), b.postal_code],
     ["", t("firm.prefecture"), prefectureName(b.prefecture)],
     ["address", fieldLabel("address"), b.address],

@@ -47,7 +47,7 @@ export function detailedTab(p: TechnicianPage): TemplateResult {
   const returned = p.returnedUpgrade();
   const canUpgrade = p.tech.status === "approved" && p.tech.tier === "simplified" && !upgradeOpen;
   const detailEditable = p.tech.status !== "submitted";
-  const d = p.tech.detailed ?? {};
+  const d = p.tech.detailed; // null until the 詳細型 data is entered
   const groups = new Map<string, typeof qualifications>();
   for (const q of qualifications) groups.set(q.category, [...(groups.get(q.category) ?? []), q]);
   const reasons = p.reasonsOf(returned);
@@ -64,7 +64,7 @@ export function detailedTab(p: TechnicianPage): TemplateResult {
     <form @submit=${p.onSaveDetailed} novalidate class="card">
       <h2>${t("me.detailed_form")}</h2>
       ${reasons.detailed ? html`<p class="reason"><strong>${t("me.reason_label")}:</strong> ${reasons.detailed}</p>` : nothing}
-      ${checkbox({ name: "labour_insurance_special", label: t("me.labour_insurance_special"), checked: !!d.labour_insurance_special, errors: p.main.status.errors, disabled: !detailEditable })}
+      ${checkbox({ name: "labour_insurance_special", label: t("me.labour_insurance_special"), checked: !!d?.labour_insurance_special, errors: p.main.status.errors, disabled: !detailEditable })}
       ${datedRows(p, "health_checks", t("me.health_checks"))}
       ${datedRows(p, "trainings", t("me.trainings"))}
       ${datedRows(p, "awards", t("me.awards"))}
