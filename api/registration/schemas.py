@@ -206,7 +206,10 @@ class QualificationIn(Strict):
 
 
 class DisclosureIn(Strict):
-    show_qualifications_to_sites: bool = False
+    # Shown unless the worker opts out: 作業員名簿 item 6 (保有資格) may be left out only when the worker does not want it
+    # shown (規則第14条の2), and the roster prints it for a technician who never chose (api/reports/service.py). The
+    # API, the PWA's checkbox and the roster say the same. Showing levels to the public is opt-in.
+    show_qualifications_to_sites: bool = True
     show_levels_publicly: bool = False
 
 

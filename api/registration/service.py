@@ -323,7 +323,9 @@ async def to_out(tech: Technician) -> TechnicianOut:
         tier=tech.tier.value,
         status=tech.status.value,
         detailed=tech.detailed or None,  # stored {} until the 詳細型 data is entered
-        disclosure=DisclosureIn.model_validate(tech.disclosure or {}),  # {} until set: its defaults (all off)
+        disclosure=DisclosureIn.model_validate(
+            tech.disclosure or {}
+        ),  # {} until set: its defaults (docs on DisclosureIn)
         has_photo=ImageKind.face_photo in kinds,
         has_id_document=ImageKind.id_document in kinds,
         proxy=tech.proxy_registered_by_id is not None,  # type: ignore[attr-defined]

@@ -122,7 +122,7 @@ async def test_agent_files_a_technician_who_sets_their_own_password(client, drai
     t = r.json()
     assert t["social_insurance"] == {"health": "enrolled", "pension": "enrolled", "employment": "enrolled"}
     assert t["retirement_aid"] == {"kentaikyo": True, "chutaikyo": False} and t["detailed"] is None
-    assert t["disclosure"] == {"show_qualifications_to_sites": False, "show_levels_publicly": False}
+    assert t["disclosure"] == {"show_qualifications_to_sites": True, "show_levels_publicly": False}
     assert (filing["application"]["payload"], filing["application"]["return_reasons"]) == (None, [])
     # The operator's review queue says which agent filed it.
     r = await client.get("/api/v1/review/applications?subject_type=technician", headers=auth(op))

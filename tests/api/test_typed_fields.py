@@ -34,7 +34,8 @@ async def test_a_minimal_self_registration_reads_back_typed(client):
         assert t["social_insurance"] == INSURED
         assert t["retirement_aid"] == {"kentaikyo": True, "chutaikyo": False}
         assert t["detailed"] is None  # stored {} until entered
-        assert t["disclosure"] == {"show_qualifications_to_sites": False, "show_levels_publicly": False}
+        # Never set: what the 作業員名簿 does (qualifications shown unless the worker opts out), public levels opt-in.
+        assert t["disclosure"] == {"show_qualifications_to_sites": True, "show_levels_publicly": False}
 
 
 async def test_older_stored_shapes_still_read(client):
@@ -79,7 +80,7 @@ async def test_detailed_and_disclosure_read_back_as_written(client):
     assert r.status_code == 200, r.text
     t = await _tech(client, token, pk)
     assert t["detailed"] == full
-    assert t["disclosure"] == {"show_qualifications_to_sites": False, "show_levels_publicly": True}
+    assert t["disclosure"] == {"show_qualifications_to_sites": True, "show_levels_publicly": True}
     assert t["retirement_aid"] == {"kentaikyo": False, "chutaikyo": True}
     assert t["social_insurance"] == {**INSURED, "pension": "exempt"}
 

@@ -5242,7 +5242,7 @@ export interface components {
             show_levels_publicly: boolean;
             /**
              * Show Qualifications To Sites
-             * @default false
+             * @default true
              */
             show_qualifications_to_sites: boolean;
         };
