@@ -171,7 +171,8 @@ SELECT t + 1, (30000000000000 + t)::text, t % {nf} + 1, 'detailed', 'approved', 
   DATE '1960-01-01' + ({h("t", 5)} % 16000)::int, CASE WHEN {h("t", 6)} % 20 = 0 THEN 'female' ELSE 'male' END,
   CASE WHEN {h("t", 7)} % 25 = 0 THEN 'VN' ELSE 'JP' END, '100-0001', 'x', '0',
   jsonb_build_array((ARRAY{TRADES})[t % {len(TRADES)} + 1]),
-  '{{"health": "協会けんぽ", "pension": "厚生年金", "employment": "加入"}}', '{{}}', true, '{{}}', '{{}}',
+  '{{"health": "enrolled", "pension": "enrolled", "employment": "enrolled"}}', '{{"kentaikyo": true}}', true, '{{}}',
+  '{{}}',
   DATE '{YEAR - 1}-04-01', {now}, {now}
 FROM generate_series(0, {nt - 1}) t""")
     await conn.execute(f"""
