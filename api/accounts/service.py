@@ -89,19 +89,18 @@ async def create_account(
 
     `request_key`: the digest of a registration's client key (api/registration/replay.py); taken by another account
     made at the same moment, RequestKeyTaken."""
+    fields = dict(
+        role=role,
+        display_name=display_name,
+        email=email,
+        business=business,
+        technician=technician,
+        admin_tier=admin_tier,
+        must_change_password=must_change_password,
+        request_key=request_key,
+    )
     if login is None:
-        return await _create_with_login_id(
-            password=password,
-            password_field=password_field,
-            role=role,
-            display_name=display_name,
-            email=email,
-            business=business,
-            technician=technician,
-            admin_tier=admin_tier,
-            must_change_password=must_change_password,
-            request_key=request_key,
-        )
+        return await _create_with_login_id(password=password, password_field=password_field, **fields)
     login = normalise_login(login)
     check_password(password, login=login, field=password_field)
     service = role in (Role.operator, Role.device, Role.api_client)  # `operator`, generated `device-…` / `api-…`
@@ -112,17 +111,7 @@ async def create_account(
         # A savepoint: the unique key on login decides between two accounts of one name made at the same moment.
         # The loser's Conflict rolls back everything its request made.
         async with in_transaction("default"):
-            return await Account.create(
-                login=login,
-                password_hash=password_hash,
-                role=role,
-                display_name=display_name,
-                email=email,
-                business=business,
-                technician=technician,
-                admin_tier=admin_tier,
-                must_change_password=must_change_password,
-            )
+            return await Account.create(login=login, password_hash=password_hash, **fields)
     except IntegrityError:
         if await Account.filter(login=login).exists():
             raise _login_unavailable() from None
