@@ -89,16 +89,16 @@ async def create_account(
 
     `request_key`: the digest of a registration's client key (api/registration/replay.py); taken by another account
     made at the same moment, RequestKeyTaken."""
-    fields = dict(
-        role=role,
-        display_name=display_name,
-        email=email,
-        business=business,
-        technician=technician,
-        admin_tier=admin_tier,
-        must_change_password=must_change_password,
-        request_key=request_key,
-    )
+    fields = {
+        "role": role,
+        "display_name": display_name,
+        "email": email,
+        "business": business,
+        "technician": technician,
+        "admin_tier": admin_tier,
+        "must_change_password": must_change_password,
+        "request_key": request_key,
+    }
     if login is None:
         return await _create_with_login_id(password=password, password_field=password_field, **fields)
     login = normalise_login(login)

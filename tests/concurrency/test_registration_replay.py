@@ -16,7 +16,7 @@ SENDS = 4
 async def test_concurrent_sends_of_one_registration_make_one_account(live, http):
     for n in range(ROUNDS):
         body = technician_payload(request_key=secrets.token_urlsafe(16), phone=f"090-5555-{n:04d}")
-        results = await race(*[lambda: http.post("/api/v1/technicians", json=body) for _ in range(SENDS)])
+        results = await race(*[lambda body=body: http.post("/api/v1/technicians", json=body) for _ in range(SENDS)])
         assert all(r.status_code == 201 for r in results), [r.text for r in results]
         assert len({r.json()["technician"]["id"] for r in results}) == 1
         assert len({r.json()["login_id"] for r in results}) == 1

@@ -78,7 +78,6 @@ def test_reset_by_mail_in_japanese(open_context, api, artifacts):
 
 
 def test_forced_change_at_first_login_in_japanese(open_context, api, artifacts):
-    suffix = uuid.uuid4().hex[:6]
     firm = api.get("yamato-admin", "/auth/me")["business_pk"]
     name = api.ok(
         "POST",
