@@ -157,24 +157,22 @@ def test_error_paths_speak_japanese(open_context, api):
     assert "ログインIDまたはパスワードが違います" in _summary(page)
     found["wrong login"] = leaks(page)
 
-    # Bad input the server refuses field by field, then a conflict (a login name that is taken).
+    # Bad input the server refuses field by field, then a refusal of the whole request (a wrong current password).
     login(page, "yamato-admin")
     goto(page, "/firm/accounts")
     page.fill("#f-site-display_name", "x" * 300)
-    page.fill("#f-site-login", "a")
     page.fill("#f-site-password", "short")
     page.fill("#f-site-email", "not-an-email")
     page.locator("#f-site-email").press("Enter")
     text = _summary(page)
     assert "文字以内で入力してください" in text or "形式が正しくありません" in text, text
     found["bad form input"] = leaks(page)
-    page.fill("#f-site-display_name", "重複テスト")
-    page.fill("#f-site-login", "tech01")
-    page.fill("#f-site-password", PASSWORD + "-long-enough")
-    page.fill("#f-site-email", "")
-    page.locator("#f-site-email").press("Enter")
-    page.get_by_text("このログインIDは使えません").first.wait_for()
-    found["conflict"] = leaks(page)
+    goto(page, "/password")
+    page.fill("#f-current_password", "not-the-current-one")
+    page.fill("#f-new_password", PASSWORD + "-long-enough")
+    page.locator("#f-new_password").press("Enter")
+    page.get_by_text("現在のパスワードが違います").first.wait_for()
+    found["refused request"] = leaks(page)
 
     # A record that does not exist, and a forbidden action (another business's site).
     goto(page, "/firm/sites/99999999")

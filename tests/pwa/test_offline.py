@@ -86,7 +86,6 @@ def test_offline_registration_with_photos_is_sent_when_back_online(open_context,
         page.select_option(f"#f-social_insurance-{part}", "enrolled")
     page.set_input_files("#f-photo", face_photo)
     page.set_input_files("#f-id_document", image_file("licence.jpg", width=800, height=500))
-    page.fill("#f-login", f"offline-{suffix}")
     page.fill("#f-password", "offline-password-1")
     page.click("main form button[type=submit]")
     page.locator("[data-testid=queued-banner]").wait_for()

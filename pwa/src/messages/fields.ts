@@ -31,6 +31,8 @@ export const FIELDS = {
   "f.detailed": ["詳細型の情報", "Detailed data"],
   "f.employer_business_id": ["所属事業者の事業者ID（14桁、任意）", "Employer's business ID (14 digits, optional)"],
   "f.login": ["ログインID", "Login ID"],
+  "f.current_password": ["現在のパスワード", "Current password"],
+  "f.new_password": ["新しいパスワード", "New password"],
   "f.password": ["パスワード（15文字以上。よく使われるものやログインIDを含むものは使えません）", "Password (15 characters or more; no common passwords, not containing the login ID)"],
   "f.consent_obtained": ["本人から代行申請の同意を得た", "The technician agreed to this proxy application"],
   "f.consent_on": ["同意を得た日", "Date of consent"],
