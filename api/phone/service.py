@@ -438,7 +438,9 @@ async def list_checkins(
     if undecided:
         qs = qs.filter(reviewed_at__isnull=True)
     if work_date is not None:
-        start = datetime(work_date.year, work_date.month, work_date.day, tzinfo=JST)
+        # Bounds in UTC, as times are stored: SQLite compares them as text, and a JST bound against a UTC-stored time
+        # lost every check-in between 00:00 and 09:00 JST (the day's map was empty after midnight).
+        start = datetime(work_date.year, work_date.month, work_date.day, tzinfo=JST).astimezone(UTC)
         qs = qs.filter(client_time__gte=start, client_time__lt=start + timedelta(days=1))
     return [_item(c) for c in await qs.limit(limit)]
 
