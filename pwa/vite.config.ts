@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { defineConfig, type Plugin } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
+import { englishApart } from "./scripts/english-apart";
 
 // Compressed copies of every text file in dist/ (file.br, file.gz), made once at build time at the highest levels;
 // the API sends the smallest one the browser accepts (api/app.py). Brotli 11 takes the JS bundle from 338 KB to
@@ -38,6 +40,7 @@ export default defineConfig({
   build: { outDir: "dist", emptyOutDir: true, target: "es2020", sourcemap: false },
   server: { proxy: { "/api": "http://127.0.0.1:8000" } },
   plugins: [
+    englishApart(fileURLToPath(new URL("./src", import.meta.url))),
     VitePWA({
       registerType: "autoUpdate",
       injectRegister: null, // registered in src/main.ts through virtual:pwa-register

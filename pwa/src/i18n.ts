@@ -23,6 +23,7 @@ import { WORK } from "./messages/work";
 import { KEISHIN } from "./messages/keishin";
 import type { FieldError } from "./types";
 import { formatClock, formatDay, formatMoment, formatMonthOf, formatWarekiDay } from "./dates";
+import { english, loadEnglish } from "./english";
 
 export type Lang = "ja" | "en";
 const LANG_KEY = "openccus.lang";
@@ -43,14 +44,28 @@ export function getLang(): Lang {
   return lang;
 }
 
-export function setLang(next: Lang): void {
+/** Switch language; English is fetched first (src/english.ts), so this throws when offline and never fetched. */
+export async function setLang(next: Lang): Promise<void> {
+  if (next === "en") await loadEnglish();
   lang = next;
   localStorage.setItem(LANG_KEY, next);
   document.documentElement.lang = next;
 }
 
+/** At start-up: a saved English choice fetches English first; when that fails (offline), this visit is Japanese. */
+export async function startLang(): Promise<void> {
+  if (lang !== "en") return;
+  try {
+    await loadEnglish();
+  } catch {
+    lang = "ja";
+  }
+}
+
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
-  const text: string = M[key][lang === "ja" ? 0 : 1];
+  // The built shell's catalogues hold [ja] only; English comes from its own chunk (scripts/english-apart.ts).
+  const pair: readonly string[] = M[key];
+  const text = lang === "ja" ? pair[0] : english(key) ?? pair[1] ?? pair[0];
   return text.replace(/\{(\w+)\}/g, (_, k: string) => (k in vars ? String(vars[k]) : `{${k}}`));
 }
 

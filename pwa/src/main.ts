@@ -3,8 +3,8 @@
 import { html, nothing, render } from "lit-html";
 import { registerSW } from "virtual:pwa-register";
 import { api, ApiError, NetworkError, session, setUnauthorisedHandler } from "./api";
-import { Flash, navigate, setRenderer, setRouter, state, update, View } from "./app";
-import { errorMessage, getLang, setLang, t, tr } from "./i18n";
+import { flash, Flash, navigate, setRenderer, setRouter, state, update, View } from "./app";
+import { errorMessage, getLang, setLang, startLang, t, tr } from "./i18n";
 import { badgeFor, clearCounts, refreshCounts } from "./counts";
 import "./jobs";
 import { flush, listJobs, onJobDone, onOutboxChange, startOutbox } from "./outbox";
@@ -129,8 +129,13 @@ async function logout(everywhere = false) {
   await navigate("/login");
 }
 
-function toggleLang() {
-  setLang(getLang() === "ja" ? "en" : "ja");
+async function toggleLang() {
+  try {
+    await setLang(getLang() === "ja" ? "en" : "ja");
+  } catch {
+    flash(t("app.lang_unavailable"), "error"); // offline, and English was never fetched
+    return;
+  }
   document.title = `${state.view?.title() ?? ""} | OpenCCUS`;
   renderApp();
 }
@@ -211,7 +216,8 @@ async function refreshOutboxCounts() {
   update();
 }
 
-function start() {
+async function start() {
+  await startLang();
   document.documentElement.lang = getLang();
   document.getElementById("app")!.replaceChildren(); // drop the static "Loading…" placeholder
   setRenderer(renderApp);
@@ -275,4 +281,4 @@ function start() {
   window.addEventListener("load", prefetchRoleViews, { once: true });
 }
 
-start();
+void start();

@@ -31,6 +31,8 @@ def test_a_technicians_first_load_is_small(open_context):
     chunks = {re.sub(r"-[A-Za-z0-9_-]{8}\.js$", "", s) for s in scripts}
     assert "technician" in chunks and not chunks & {"sites", "review", "kpi", "payments", "keishin", "batches", "firm"}, (
         scripts)
+    # Japanese is the default: the English texts (their own chunk, pwa/scripts/english-apart.ts) never came.
+    assert not [s for s in scripts if "messages-en" in s], scripts
     # Compressed on the wire: the shell's script is sent as the build compressed it.
     entry = next(u for u in loaded if "/assets/index-" in u and u.endswith(".js"))
     r = page.request.get(entry, headers={"Accept-Encoding": "gzip"})

@@ -7230,7 +7230,10 @@ export interface components {
              * @default true
              */
             approved: boolean;
-            /** Category */
+            /**
+             * Category
+             * @description the master's category (keishin, training, …); withdrawn: no longer in them
+             */
             category: string;
             /** Code */
             code: string;
@@ -7240,7 +7243,10 @@ export interface components {
             has_certificate: boolean;
             /** Id */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description the master's name; the code itself when the code has left the masters
+             */
             name: string;
         };
         /** QuarterAmount */

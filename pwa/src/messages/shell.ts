@@ -5,6 +5,7 @@ export const SHELL = {
   "app.loading": ["読み込み中…", "Loading…"],
   "app.lang_switch": ["English", "日本語"],
   "app.lang_switch_label": ["Switch to English", "日本語に切り替える"],
+  "app.lang_unavailable": ["オフラインのため英語の表示を読み込めません。接続してからもう一度お試しください。", "English can't be loaded while offline. Try again when connected."],
   "app.logout": ["ログアウト", "Log out"],
   "app.logout_all": ["全端末からログアウト", "Log out everywhere"],
   "app.logout_all_hint": ["このアカウントでログイン中のすべての端末・ブラウザからログアウトします", "Ends this account's sessions on every device and browser"],

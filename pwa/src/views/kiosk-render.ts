@@ -9,13 +9,22 @@ import type { Kiosk } from "./kiosk";
 import { enrolThisPhone, phoneReaderForm, VERSION } from "./kiosk-enrol";
 import type { ScanResult } from "./kiosk-scan";
 
+async function switchLang(): Promise<void> {
+  try {
+    await setLang(getLang() === "ja" ? "en" : "ja");
+  } catch {
+    return; // offline and English never fetched: the kiosk stays in Japanese (kioskView fetches it at start)
+  }
+  update();
+}
+
 function top(k: Kiosk): TemplateResult {
   return html`<header class="kiosk-top">
     <h1 tabindex="-1">${t("kiosk.title")}${k.enrolment ? html` <span class="kiosk-site">${k.enrolment.site_name ?? t("kiosk.site", { pk: k.enrolment.site_id })}</span>` : nothing}</h1>
     <div class="kiosk-actions">
       ${k.awake ? html`<span class="meta kiosk-awake">${t("kiosk.wake_lock")}</span>` : nothing}
       <button type="button" class="lang" lang=${getLang() === "ja" ? "en" : "ja"} data-testid="lang-switch"
-        aria-label=${t("app.lang_switch_label")} @click=${() => { setLang(getLang() === "ja" ? "en" : "ja"); update(); }}>${t("app.lang_switch")}</button>
+        aria-label=${t("app.lang_switch_label")} @click=${() => void switchLang()}>${t("app.lang_switch")}</button>
     </div>
   </header>
   <div role="status" aria-live="polite" class="kiosk-status">

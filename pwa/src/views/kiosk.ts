@@ -15,6 +15,7 @@ import type { TemplateResult } from "lit-html";
 import { update, View } from "../app";
 import { Form } from "../forms";
 import { codeMessage, has, t } from "../i18n";
+import { loadEnglish } from "../english";
 import "../kiosk.css";
 import { emptyStatus } from "../ui";
 import {
@@ -375,6 +376,8 @@ export class Kiosk {
 export function kioskView(): View {
   const kiosk = new Kiosk();
   kiosk.start();
+  // Workers switch languages at the kiosk one after another: have English at hand (and in the offline cache).
+  void loadEnglish().catch(() => {});
   return {
     bare: true,
     title: () => t("kiosk.title"),
