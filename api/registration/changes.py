@@ -28,7 +28,7 @@ from api.errors import Conflict, Forbidden, NotFound, Unprocessable, validation_
 from api.media.models import ImageKind, StoredImage
 from api.registration.change_schemas import DOCUMENTED, PAYLOADS, RETURNABLE, TECHNICIAN_TYPES, PriorExperienceChange
 from api.registration.models import Application, ApplicationKind, Qualification, SubjectType, Technician
-from api.registration.schemas import IdentityFields, ReturnIn
+from api.registration.schemas import STORED, IdentityFields, ReturnIn, stored_payload
 from api.settings import Settings
 from api.timeutil import today_jst
 
@@ -323,7 +323,7 @@ def _plain(value: Any) -> Any:
 
 
 async def _apply_qualification(tech: Technician, app: Application) -> tuple[dict, dict]:
-    p = PAYLOADS["qualification"].model_validate(app.payload)
+    p = stored_payload("qualification", app.payload)
     values = {
         "acquired_on": p.acquired_on,  # type: ignore[attr-defined]
         "expires_on": p.expires_on,  # type: ignore[attr-defined]
@@ -356,7 +356,7 @@ async def _apply_qualification(tech: Technician, app: Application) -> tuple[dict
 async def _apply_data(tech: Technician, app: Application) -> tuple[dict, dict]:
     changes = dict(app.payload["changes"])  # type: ignore[index]
     current = {k: getattr(tech, k) for k in IdentityFields.model_fields}
-    merged = IdentityFields.model_validate({**current, **changes})
+    merged = IdentityFields.model_validate({**current, **changes}, context=STORED)
     before, after = audit.diff(
         {k: _plain(current[k]) for k in changes}, {k: _plain(getattr(merged, k)) for k in changes}
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, Json, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, Json, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from api.businesses.schemas import BusinessOut
 from api.common import (
@@ -41,8 +41,23 @@ class RetirementAid(Strict):
     chutaikyo: bool = Field(default=False, description="中退共 member")
 
 
-def _check_trades(v: list[str]) -> list[str]:
-    unknown = [c for c in v if c not in trades()]
+# A change application's payload is checked against the masters when submitted; read back later (its answer, its
+# approval) it is validated with this context, so a code since withdrawn from a data file neither breaks the
+# application's GET nor blocks applying what was valid when applied for.
+STORED = {"stored": True}
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
+
+
+def stored_payload(change_type: str, payload: object) -> BaseModel:
+    """A stored change payload, read with the model of its type (master-code checks left to submission time)."""
+    return PAYLOADS[change_type].model_validate(payload, context=STORED)
+
+
+def _check_trades(v: list[str], info: ValidationInfo | None = None) -> list[str]:
+    unknown = [c for c in v if c not in trades() and not (info and _stored(info))]
     if unknown:
         raise invalid("unknown_trade_code", "unknown trade code(s): {codes}", codes=", ".join(unknown))
     if len(set(v)) != len(v):
@@ -74,8 +89,8 @@ class IdentityFields(Strict):
 
     @field_validator("trades")
     @classmethod
-    def _trades(cls, v: list[str]) -> list[str]:
-        return _check_trades(v)
+    def _trades(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        return _check_trades(v, info)
 
     @field_validator("birth_date")
     @classmethod
@@ -152,8 +167,8 @@ class TechnicianPatch(Strict, GivenOnly):
 
     @field_validator("trades")
     @classmethod
-    def _trades(cls, v: list[str] | None) -> list[str] | None:
-        return None if v is None else _check_trades(v)
+    def _trades(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        return None if v is None else _check_trades(v, info)
 
 
 class CorrectionIn(Strict):
@@ -191,8 +206,8 @@ class QualificationIn(Strict):
 
     @field_validator("code")
     @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in qualifications():
+    def _known(cls, v: str, info: ValidationInfo) -> str:
+        if v not in qualifications() and not _stored(info):
             raise invalid("unknown_qualification", "unknown qualification code")
         return v
 
@@ -239,8 +254,8 @@ class PriorExperienceChange(BaseModel):
 
     @field_validator("trade")
     @classmethod
-    def _trade(cls, v: str) -> str:
-        if v not in trades():
+    def _trade(cls, v: str, info: ValidationInfo) -> str:
+        if v not in trades() and not _stored(info):
             raise invalid("unknown_trade_code", "unknown trade code(s): {codes}", codes=v)
         return v
 
@@ -300,8 +315,8 @@ ChangePayload = QualificationChange | DataChange | PriorExperienceChange | Kaita
 class QualificationOut(BaseModel):
     id: int
     code: str
-    name: str
-    category: str
+    name: str = Field(description="the master's name; the code itself when the code has left the masters")
+    category: str = Field(description="the master's category (keishin, training, …); withdrawn: no longer in them")
     acquired_on: date
     expires_on: date | None
     has_certificate: bool
@@ -345,7 +360,7 @@ class ApplicationOut(BaseModel):
         # The stored payload is JSON: its model is named by change_type beside it (a data change and a business-data
         # change can look alike), so it is read with that model rather than guessed by the union.
         if isinstance(data, dict) and isinstance(data.get("payload"), dict) and data.get("change_type") in PAYLOADS:
-            data = {**data, "payload": PAYLOADS[data["change_type"]].model_validate(data["payload"])}
+            data = {**data, "payload": stored_payload(data["change_type"], data["payload"])}
         return data
 
 

@@ -333,8 +333,9 @@ async def to_out(tech: Technician) -> TechnicianOut:
             QualificationOut(
                 id=q.id,
                 code=q.code,
-                name=master[q.code]["name"],
-                category=master[q.code]["category"],
+                # A code withdrawn from the masters since it was approved still shows, by its code.
+                name=master.get(q.code, {}).get("name", q.code),
+                category=master.get(q.code, {}).get("category", "withdrawn"),
                 acquired_on=q.acquired_on,
                 expires_on=q.expires_on,
                 has_certificate=q.certificate_id is not None,  # type: ignore[attr-defined]

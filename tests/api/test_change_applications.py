@@ -313,3 +313,40 @@ async def test_a_qualification_added_before_the_upgrade_counts_only_once_the_upg
     assert await _points(client, w) == 0
     assert (await approve(client, w.op, app["id"])).status_code == 200
     assert await _points(client, w) == 5
+
+
+async def test_a_code_withdrawn_from_the_masters_after_submission_does_not_break_the_application(client):
+    """A change is checked against the masters when submitted. If a code leaves the masters later (a new data file),
+    the waiting application still reads back, and its approval applies what was submitted: the person did get that
+    qualification; it was valid when applied for."""
+    from api.registration.masters import qualifications, trades
+
+    w = await make_world(client)
+    worker = await detailed_worker(client, w)
+    q = await apply_change(
+        client, worker.token, worker.pk, "qualification", {"code": "T01", "acquired_on": "2015-04-01"}
+    )
+    d = await apply_change(
+        client, worker.token, worker.pk, "data", {"changes": {"trades": ["05-01", "06-01"]}}, with_file=False
+    )
+    assert q.status_code == 201 and d.status_code == 201
+    withdrawn_q, withdrawn_t = qualifications().pop("T01"), trades().pop("06-01")
+    try:
+        r = await client.get(f"/api/v1/technicians/{worker.pk}/change-applications", headers=auth(worker.token))
+        assert r.status_code == 200, r.text
+        assert {a["change_type"]: a["payload"] for a in r.json()} == {
+            "qualification": {"code": "T01", "acquired_on": "2015-04-01", "expires_on": None},
+            "data": {"changes": {"trades": ["05-01", "06-01"]}},
+        }
+        assert (await approve(client, w.op, q.json()["id"])).status_code == 200
+        assert (await approve(client, w.op, d.json()["id"])).status_code == 200
+        tech = (await client.get(f"/api/v1/technicians/{worker.pk}", headers=auth(worker.token))).json()
+        assert [x["code"] for x in tech["qualifications"]] == ["T01"]
+        assert tech["trades"] == ["05-01", "06-01"]
+        # A new application with the withdrawn code is refused.
+        r = await apply_change(
+            client, worker.token, worker.pk, "qualification", {"code": "T01", "acquired_on": "2016-04-01"}
+        )
+        assert (r.status_code, r.json()["error"]) == (422, "invalid_payload")
+    finally:
+        qualifications()["T01"], trades()["06-01"] = withdrawn_q, withdrawn_t
