@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from api.accounts.models import Account, Role
 from api.audit import service as audit
 from api.billing import events
 from api.fees import tariffs
+from api.billing.close import serialise
 from api.billing.models import Charge, LumpSumSite
 from api.sites.models import Site, SiteKind
 from api.workrecords.direct import deadline
@@ -148,6 +150,10 @@ async def choose(*, actor: Account, site, data: LumpSumIn, settings) -> LumpSumS
         )
     if site.kind == SiteKind.training:  # never charged at all (api/billing/close.py)
         raise Conflict("A training site's usage is borne by the operator.", code="training_site_not_billed")
+    # The close's lock, held to the end of this request's transaction: a close charging this site's records per
+    # record has committed before the check below, or starts after the choice and leaves the site out. Without it a
+    # choice made during a close's (uncommitted) derivation saw no charge, and the site was charged both ways.
+    await serialise(connections.get("default"))
     if await LumpSumSite.filter(site_id=site.id).exists():
         raise Conflict("This site is already prepaid as a lump sum.", code="already_lump_sum")
     if await Charge.filter(site_id=site.id, fee_type="site_usage").exists():

@@ -112,3 +112,57 @@ async def test_a_renewal_is_applied_for_once_and_approved_once(live, http):
             "SELECT amount_yen FROM charge WHERE source_key = $1", f"technician_renewal:{app_id}"
         )
         assert cards == 1 and [c["amount_yen"] for c in charges] == [2_500]
+
+
+async def test_a_lump_sum_chosen_while_the_month_closes_is_charged_one_way_only(live, http, orm):
+    """A prime chooses the lump sum for a site while the monthly close is charging last month's records. The close's
+    derivation is held open here (a big month takes seconds) while the choice arrives: the site is charged per record
+    and the choice refused, never both. Then the other order: a choice made first keeps the close off the site."""
+    from tortoise import connections
+    from tortoise.timezone import now
+    from tortoise.transactions import in_transaction
+
+    from api.billing.close import _usage, serialise
+
+    op_ = await login(http, "op")
+    prime = await approved_business(http, op_)
+    techs = await technicians(2, prime["business"]["id"])
+    last_month = add_months(month_start(today_jst()), -1)
+    for _ in range(ROUNDS):
+        site = await site_for(prime)
+        await work_records(site, techs, month_days(last_month, 3))  # 6 records, last month
+
+        async def close_held_open():
+            async with in_transaction("default"):
+                conn = connections.get("default")
+                await serialise(conn)
+                await _usage(conn, period=last_month, at=now())
+                await asyncio.sleep(0.4)  # the choice arrives meanwhile
+
+        async def choose():
+            await asyncio.sleep(0.1)  # after the close has taken its lock and charged
+            return await http.post(
+                f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 10}
+            )
+
+        _, r = await race(close_held_open, choose)
+        assert (r.status_code, r.json()["error"]) == (409, "usage_already_charged"), r.text
+        assert await live.fetchval("SELECT count(*) FROM lump_sum_site WHERE site_id = $1", site) == 0
+        assert (
+            await live.fetchval(
+                "SELECT COALESCE(sum(quantity), 0) FROM charge WHERE fee_type = 'site_usage' AND site_id = $1", site
+            )
+            == 6
+        )
+
+        # The other order: chosen first, the close that follows leaves the site's records out.
+        site = await site_for(prime)
+        await work_records(site, techs, month_days(last_month, 3))
+        r = await http.post(
+            f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 10}
+        )
+        assert r.status_code == 201, r.text
+        await close_held_open()
+        assert (
+            await live.fetchval("SELECT count(*) FROM charge WHERE fee_type = 'site_usage' AND site_id = $1", site) == 0
+        )

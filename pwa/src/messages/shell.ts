@@ -47,6 +47,7 @@ export const SHELL = {
 
   "login.title": ["ログイン", "Log in"],
   "login.login": ["ログインID", "Login ID"],
+  "login.login_hint": ["技能者・事業者の方は登録時に表示された12桁の数字です（ハイフン・全角数字も可）。", "Technicians and firms: the 12 digits shown when you registered (hyphens and full-width digits are fine)."],
   "login.password": ["パスワード", "Password"],
   "login.submit": ["ログイン", "Log in"],
   "login.failed": ["ログインIDまたはパスワードが違います。", "Wrong login ID or password."],

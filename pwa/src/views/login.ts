@@ -56,7 +56,7 @@ export function loginView(query: URLSearchParams): View {
         <h1 tabindex="-1">${t("login.title")}</h1>
         ${errorSummary(form.status, ["login", "password"])}
         <form @submit=${onSubmit} novalidate>
-          ${field({ name: "login", label: t("login.login"), required: true, autocomplete: "username", errors: form.status.errors })}
+          ${field({ name: "login", label: t("login.login"), hint: t("login.login_hint"), required: true, autocomplete: "username", errors: form.status.errors })}
           ${field({ name: "password", label: t("login.password"), type: "password", required: true, autocomplete: "current-password", errors: form.status.errors })}
           <button class="primary" type="submit" ?disabled=${form.status.busy}>${t("login.submit")}</button>
         </form>
