@@ -115,7 +115,15 @@ def main(argv: list[str] | None = None) -> int:
         print(asyncio.run(load(settings)))
         return 0
     if args.command == "create-operator":
-        password = os.environ.get("OPENCCUS_OPERATOR_PASSWORD") or getpass.getpass("password: ")
+        password = os.environ.get("OPENCCUS_OPERATOR_PASSWORD")
+        if not password:
+            if not sys.stdin.isatty():  # getpass would end in an EOFError traceback
+                print(
+                    "openccus: create-operator needs a password: run it in a terminal, or set OPENCCUS_OPERATOR_PASSWORD",
+                    file=sys.stderr,
+                )
+                return 2
+            password = getpass.getpass("password: ")
         from api.demo import create_operator
         from api.errors import AppError
 

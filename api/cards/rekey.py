@@ -33,7 +33,12 @@ class VersionRevoked:
 async def revoke_version(*, version: int, newest: int, state: Any, actor: Any = None) -> VersionRevoked:
     """`newest`: the newest configured master-key version, which the new cards take. `state.queue` receives the
     notice jobs once each card's transaction has committed (api.db.run_in_unit_of_work)."""
-    if version >= newest:
+    if version > newest or version < 1:
+        raise Conflict(
+            f"There is no key version {version}: the versions are 1 to {newest} (`openccus cards versions`).",
+            code="key_version_unknown",
+        )
+    if version == newest:
         raise Conflict(
             f"Key version {version} is the newest one: add a new key first (`openccus cards rotate`), "
             "so that the reissued cards get a key that has not leaked.",

@@ -118,6 +118,10 @@ async def test_revoke_version_reissues_free_under_the_newest_key_once_and_notifi
     with pytest.raises(Conflict) as refused:
         await revoke_version(version=2, newest=2, state=state)
     assert refused.value.code == "key_version_is_newest"
+    for never in (3, 0):
+        with pytest.raises(Conflict) as refused:
+            await revoke_version(version=never, newest=2, state=state)
+        assert refused.value.code == "key_version_unknown"
     before = {x.serial: await Card.get(serial=x.serial) for x in (a, b)}
     out = await revoke_version(version=1, newest=settings.card_keys().newest, state=state)
     assert sorted(old for old, _ in out.reissued) == sorted([a.serial, b.serial]) and out.skipped == 0

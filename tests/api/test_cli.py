@@ -1,6 +1,7 @@
 """The console script on the embedded default, as the README's run command uses it."""
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -42,3 +43,27 @@ def test_cli_errors_are_clear(tmp_path):
     assert r.returncode != 0 and "REDIS_URL is not set" in (r.stderr + r.stdout)
     r = run(["bogus"], tmp_path)
     assert r.returncode == 2 and "invalid choice" in r.stderr
+    # Without a terminal and without OPENCCUS_OPERATOR_PASSWORD: a sentence, not an EOFError traceback.
+    env_password = os.environ.pop("OPENCCUS_OPERATOR_PASSWORD", None)
+    try:
+        r = subprocess.run(
+            [sys.executable, "-m", "api.cli", "create-operator", "--login", "ops2"],
+            env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+            | {"OPENCCUS_VAR_DIR": str(tmp_path)},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        if env_password is not None:
+            os.environ["OPENCCUS_OPERATOR_PASSWORD"] = env_password
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "needs a password" in r.stderr
+    # A key version that was never configured is named as such (not "the newest one").
+    assert run(["migrate"], tmp_path).returncode == 0
+    r = run(["cards", "revoke-version", "99"], tmp_path)
+    assert r.returncode == 2 and re.fullmatch(
+        r"openccus: There is no key version 99: the versions are 1 to \d+ \(`openccus cards versions`\)\.",
+        r.stderr.strip(),
+    ), r.stderr
