@@ -17,6 +17,7 @@ from api.sites import placeholders
 from api.sites.access import ensure_manages, tree
 from api.sites.models import ContractStatus, RosterEntry, Site, SiteContract, SiteManager
 from api.sites.training import training_out
+from api.sql import is_pg
 from api.sites.schemas import ContractIn, ContractOut, Geofence, RosterIn, RosterOut, RosterPatch, SiteIn, SiteOut
 
 
@@ -198,7 +199,12 @@ async def add_roster(*, actor: Account, site: Site, data: RosterIn) -> RosterEnt
     """The employer registers its own technician on a site where it is (approved) in the tree."""
     if actor.role is not Role.business_admin:
         raise Forbidden("The technician's employer registers the roster entry.", code="not_employer")
-    tech = await Technician.get_or_none(technician_id=check_ccus_id(data.technician_id, field="technician_id"))
+    # The technician's row locked before their employer is read: a departure (api/registration/service.py
+    # leave_employer writes this row, then takes the technician off the business's rosters) has committed and is
+    # seen here, or waits for this entry and takes it off too. Without it an entry added during a departure stayed
+    # on the roster of a firm the technician had left.
+    qs = Technician.filter(technician_id=check_ccus_id(data.technician_id, field="technician_id"))
+    tech = await (qs.select_for_update() if is_pg() else qs).first()
     if tech is None or tech.employer_id != actor.business_id:  # type: ignore[attr-defined]
         raise Unprocessable.field(
             "technician_id", "not a registered technician of your business", code="not_own_technician"
