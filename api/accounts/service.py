@@ -202,7 +202,7 @@ async def login(
         if current is None or not current.is_active or current.password_hash != account.password_hash:
             raise Unauthorized("The login name or password is wrong.", code="invalid_credentials")
         token, row = await issue_token(current, ttl=timedelta(hours=settings.token_ttl_hours))
-    return token, row, current
+    return token, row, current  # type: ignore[return-value]
 
 
 async def logout(*, token_pk: int) -> None:
