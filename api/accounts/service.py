@@ -24,6 +24,7 @@ from api.accounts.credentials import hash_password_off_loop, issue_token, verify
 from api.errors import Conflict, TooManyRequests, Unauthorized
 from api.ratelimit import Limits, Rule, Verdict
 from api.settings import Settings
+from api.sql import is_pg
 
 # Login names no operator may give a person's account: they look like the service's own accounts (devices and API
 # clients get generated `device-…` / `api-…` names).
@@ -190,9 +191,18 @@ async def login(
         raise Unauthorized("The login name or password is wrong.", code="invalid_credentials")
     await limits.release(by_name, name, reset=True)
     await limits.release(by_address, ip)
+    assert account is not None  # verified: a usable account
     async with in_transaction("default"):
-        token, row = await issue_token(account, ttl=timedelta(hours=settings.token_ttl_hours))
-    return token, row, account  # type: ignore[return-value]
+        # The account row locked and read again before the session is issued: the password was verified against a
+        # hash read ~100 ms earlier. A change or reset (which writes this row, then revokes every session) committed
+        # meanwhile is seen here and the old password refused; one still running waits for this session and revokes
+        # it. Without the lock a login with the old password during a change kept a session that outlived it.
+        qs = Account.filter(id=account.id)
+        current = await (qs.select_for_update() if is_pg() else qs).first()
+        if current is None or not current.is_active or current.password_hash != account.password_hash:
+            raise Unauthorized("The login name or password is wrong.", code="invalid_credentials")
+        token, row = await issue_token(current, ttl=timedelta(hours=settings.token_ttl_hours))
+    return token, row, current  # type: ignore[return-value]
 
 
 async def logout(*, token_pk: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, UTC
 from functools import lru_cache
@@ -24,6 +25,7 @@ from api.attendance.schemas import BatchOut, ItemError, TapResult
 from api.cards.models import CardStatus
 from api.cards.profile import response_is_valid
 from api.errors import Conflict, Unprocessable, validation_fields
+from api.sites.access import TREE_LOCK, tree_key
 from api.sites.models import Site
 from api.sites.training import accepts_without_tree
 from api.timeutil import JST, end_of_next_month
@@ -178,7 +180,14 @@ async def _ingest(
             duplicate=False,
             reject_reason=row["reject_reason"],
         )
-    lost = await store.insert([row for _, _, row in fresh.values()]) if fresh else set()
+    rows = [row for _, _, row in fresh.values()]
+    # A tap held pending (its employer not in the tree) is checked against the tree again under the tree's lock,
+    # at the insert: a firm that joined since the lookups counts it now; one joining later waits for it and its
+    # release job finds it (api/sites/access.py TREE_LOCK). Taps that are not pending need neither.
+    held = sorted({row["site_id"] for row in rows if row["status"] == TapStatus.pending.value})
+    lost = await store.insert(rows, recheck=held) if fresh else set()
+    for c, _, row in fresh.values():
+        results[c.index].status = row["status"]
     if lost:
         await _settle_lost(store, [fresh[k] for k in lost], results, errors)
     for c, fp in repeats:
@@ -370,6 +379,14 @@ SELECT
   ARRAY(SELECT ROW(site_id, business_id) FROM site_contract WHERE status = 'approved' AND site_id = ANY($6::bigint[]))
     AS tree"""
 _PG_STORED = "SELECT source_key, status, reject_reason, fingerprint FROM tap WHERE source_key = ANY($1::text[])"
+_PG_TREE = "SELECT site_id, business_id FROM site_contract WHERE status = 'approved' AND site_id = ANY($1::bigint[])"
+
+
+def _release_joined(rows: list[dict[str, Any]], in_tree: set[tuple[int, int]]) -> None:
+    """Pending taps whose employer is in the tree as read again under its lock are accepted."""
+    for row in rows:
+        if row["status"] == TapStatus.pending.value and (row["site_id"], row["employer_id"]) in in_tree:
+            row["status"] = TapStatus.accepted.value
 
 
 def _seen(status: str, reject_reason: str | None, fingerprint: str | None) -> dict:
@@ -401,9 +418,21 @@ class _Pg:
     async def stored(self, keys: list[str]) -> dict[str, dict]:
         return {r[0]: _seen(r[1], r[2], r[3]) for r in await self.con.fetch(_PG_STORED, keys)} if keys else {}
 
-    async def insert(self, rows: list[dict[str, Any]]) -> set[str]:
+    async def insert(self, rows: list[dict[str, Any]], recheck: list[int] | None = None) -> set[str]:
         """Store the rows that no unique key refuses; return the source keys of those it did refuse. One INSERT …
-        SELECT FROM unnest(arrays): the whole batch in one statement, its dirty marks in the same one."""
+        SELECT FROM unnest(arrays): the whole batch in one statement, its dirty marks in the same one. With pending
+        taps on `recheck` (site ids): in a transaction, under the shared tree locks of those sites, their trees read
+        again first."""
+        if not recheck:
+            return await self._insert(rows)
+        # In the caller's transaction (a face or phone check-in), else in one of its own: the locks last to its end.
+        async with nullcontext() if self.con.is_in_transaction() else self.con.transaction():
+            for site_id in recheck:
+                await self.con.execute("SELECT pg_advisory_xact_lock_shared($1, $2)", TREE_LOCK, tree_key(site_id))
+            _release_joined(rows, {(r[0], r[1]) for r in await self.con.fetch(_PG_TREE, recheck)})
+            return await self._insert(rows)
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> set[str]:
         columns = [[row[name] for row in rows] for name, _ in _COLUMNS]
         inserted = {r[0] for r in await self.con.fetch(_UNNEST_INSERT, *columns)}
         return {row["source_key"] for row in rows} - inserted
@@ -488,8 +517,9 @@ class _Lite:
                 out[r["source_key"]] = _seen(r["status"], r["reject_reason"], r["fingerprint"])
         return out
 
-    async def insert(self, rows: list[dict[str, Any]]) -> set[str]:
-        """Multi-row INSERT … RETURNING and the dirty marks, in one transaction."""
+    async def insert(self, rows: list[dict[str, Any]], recheck: list[int] | None = None) -> set[str]:
+        """Multi-row INSERT … RETURNING and the dirty marks, in one transaction; the trees of `recheck` (sites with
+        pending taps) read again in it first (the transaction holds the one connection: no join commits meanwhile)."""
         from tortoise.transactions import in_transaction
 
         from api import sql
@@ -497,6 +527,14 @@ class _Lite:
 
         inserted = set()
         async with in_transaction("default") as conn:
+            if recheck:
+                tree = await sql.fetch(
+                    conn,
+                    f"SELECT site_id, business_id FROM site_contract WHERE status = 'approved' "
+                    f"AND site_id IN ({sql.marks(recheck)})",
+                    recheck,
+                )
+                _release_joined(rows, {(int(r["site_id"]), int(r["business_id"])) for r in tree})
             for i in range(0, len(rows), 500):
                 part = rows[i : i + 500]
                 got = await sql.fetch(

@@ -7,7 +7,28 @@ from api.errors import Forbidden, NotFound
 from api.registration import hooks as registration_hooks
 from api.registration.models import Technician
 from api.sites.models import ContractStatus, RosterEntry, Site, SiteContract, SiteManager
+from api.sql import fetch, is_pg
 from api.timeutil import today_jst
+
+# pg_advisory_xact_lock(TREE_LOCK, tree_key(site)): a firm joining a site's tree (exclusive) against a tap stored
+# pending because its employer was not in the tree (shared, api/attendance/service.py). The job that releases the
+# firm's pending taps runs once, after the join commits; without the lock a tap that read the tree before the join
+# and was stored after the job had run stayed pending for ever.
+TREE_LOCK = 7_340_222
+
+
+def tree_key(site_id: int) -> int:
+    return site_id % 2_147_483_647  # the two-key form takes 32-bit keys
+
+
+async def lock_tree_for_join(conn, site_ids: list[int]) -> None:
+    """Held to the end of the transaction, taken before a firm joins a tree (an approved contract is written or moved
+    to it): a tap ingest that stored one of its technicians' taps as pending has committed (the release job then finds
+    the tap), or it waits and reads the tree with the firm in it. Sites in order, so two joins never deadlock. SQLite
+    (one writer) needs nothing."""
+    if is_pg(conn):
+        for site_id in sorted(set(site_ids)):
+            await fetch(conn, "SELECT pg_advisory_xact_lock(?, ?)", [TREE_LOCK, tree_key(site_id)])
 
 
 async def tree(site: Site) -> dict[int, SiteContract]:

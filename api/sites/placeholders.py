@@ -21,7 +21,7 @@ from api.businesses.models import Business
 from api.errors import Conflict, Forbidden, Unprocessable
 from api.ids import check_corporate_number, new_ccus_id
 from api.registration import hooks as registration_hooks
-from api.sites.access import is_site_manager
+from api.sites.access import is_site_manager, lock_tree_for_join
 from api.sites.models import ContractStatus, Site, SiteContract
 from api.sql import execute, fetch
 
@@ -122,6 +122,9 @@ async def adopt(*, business: Business) -> int:
     if not taken:
         return 0
     placeholder_pk = taken[0]["id"]
+    # The business joins the trees of the placeholder's sites: after any tap of its people stored pending there.
+    sites = await fetch(conn, "SELECT site_id FROM site_contract WHERE business_id = ?", [placeholder_pk])
+    await lock_tree_for_join(conn, [int(r["site_id"]) for r in sites])
     # A site where the firm is already in the tree under its own ID keeps both places (the prime settles it).
     moved = await execute(
         conn,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.timezone import now
 
@@ -14,9 +15,10 @@ from api.registration import hooks as registration_hooks
 from api.registration.masters import trades
 from api.registration.models import Technician
 from api.sites import placeholders
-from api.sites.access import ensure_manages, tree
+from api.sites.access import ensure_manages, lock_tree_for_join, tree
 from api.sites.models import ContractStatus, RosterEntry, Site, SiteContract, SiteManager
 from api.sites.training import training_out
+from api.sql import is_pg
 from api.sites.schemas import ContractIn, ContractOut, Geofence, RosterIn, RosterOut, RosterPatch, SiteIn, SiteOut
 
 
@@ -132,6 +134,8 @@ async def invite(*, actor: Account, site: Site, data: ContractIn) -> SiteContrac
             "only a registered (approved) business can join a contract tree",
             code="business_not_registered",
         )
+    if data.proxy:  # joins the tree at once: after any tap of the firm's people stored pending (api/sites/access.py)
+        await lock_tree_for_join(connections.get("default"), [site.id])
     if await SiteContract.filter(site=site, business=business).exists():
         raise _in_tree_already()
     try:  # the (site, business) unique key decides between two invitations sent at the same moment
@@ -169,6 +173,8 @@ async def decide(*, actor: Account, site: Site, contract_id: int, approve: bool)
         raise Forbidden("Only the invited business answers its invitation.", code="not_invited_business")
     if contract.status is not ContractStatus.invited:
         raise Conflict(f"The invitation is already {contract.status.value}.", code="already_decided")
+    if approve:  # joins the tree: after any tap of the firm's people stored pending (api/sites/access.py)
+        await lock_tree_for_join(connections.get("default"), [site.id])
     # Once: invited → approved / declined is a conditional write; a concurrent answer matches nothing.
     contract.status = ContractStatus.approved if approve else ContractStatus.declined
     contract.decided_at = now()
@@ -198,7 +204,12 @@ async def add_roster(*, actor: Account, site: Site, data: RosterIn) -> RosterEnt
     """The employer registers its own technician on a site where it is (approved) in the tree."""
     if actor.role is not Role.business_admin:
         raise Forbidden("The technician's employer registers the roster entry.", code="not_employer")
-    tech = await Technician.get_or_none(technician_id=check_ccus_id(data.technician_id, field="technician_id"))
+    # The technician's row locked before their employer is read: a departure (api/registration/service.py
+    # leave_employer writes this row, then takes the technician off the business's rosters) has committed and is
+    # seen here, or waits for this entry and takes it off too. Without it an entry added during a departure stayed
+    # on the roster of a firm the technician had left.
+    qs = Technician.filter(technician_id=check_ccus_id(data.technician_id, field="technician_id"))
+    tech = await (qs.select_for_update() if is_pg() else qs).first()
     if tech is None or tech.employer_id != actor.business_id:  # type: ignore[attr-defined]
         raise Unprocessable.field(
             "technician_id", "not a registered technician of your business", code="not_own_technician"

@@ -139,7 +139,7 @@ async def test_a_lump_sum_chosen_while_the_month_closes_is_charged_one_way_only(
                 await _usage(conn, period=last_month, at=now())
                 await asyncio.sleep(0.4)  # the choice arrives meanwhile
 
-        async def choose():
+        async def choose(site=site):
             await asyncio.sleep(0.1)  # after the close has taken its lock and charged
             return await http.post(
                 f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 10}

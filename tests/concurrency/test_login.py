@@ -11,12 +11,15 @@ per-address limit (30 failures / 5 min) does not mix rounds; the per-address tes
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
-from tests.api.helpers import PASSWORD, technician_payload
+from api import db
+from api.settings import Settings
+from tests.api.helpers import PASSWORD, auth, technician_payload
 from tests.concurrency.conftest import LiveServer, race, start_live
 
 ROUNDS = 10
@@ -33,6 +36,16 @@ def live(tmp_path_factory) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def orm(live, tmp_path):
+    settings = Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"], OPENCCUS_VAR_DIR=tmp_path)
+    await db.init(settings)
+    try:
+        yield settings
+    finally:
+        await db.close()
 
 
 def _from(address: str) -> dict[str, str]:
@@ -111,3 +124,55 @@ async def test_per_address_limit_is_shared_by_both_processes(http):
     r = await _login(http, sprayed, PASSWORD, address)
     assert r.status_code == 429 and r.json()["error"] == "too_many_failed_logins"
     assert (await _login(http, sprayed, PASSWORD, "203.0.113.78")).status_code == 200
+
+
+async def test_a_login_with_the_old_password_during_a_change_keeps_no_session(live, http, orm):
+    """Someone logs in with the old password while the holder changes it (a change logs every other session out). The
+    change is held open here after its writes, and the login, verified against the old password (still the committed
+    one), arrives meanwhile: it is refused once the change commits. Before, its session was issued from the old
+    password after the change had revoked the others, and outlived the change."""
+    from tortoise.transactions import in_transaction
+
+    from api.accounts.credentials import token_digest
+    from api.accounts.models import AccessToken, Account
+    from api.ratelimit import Limits
+    from api.recovery.service import change_password
+
+    limits = Limits(live.env["REDIS_URL"])
+    for n in range(ROUNDS):
+        login, address = await _account(http), f"198.51.104.{n + 1}"
+        own = await _login(http, login, PASSWORD, address)  # the holder's session, which makes the change
+        assert own.status_code == 200, own.text
+        holder = await AccessToken.get(token_hash=token_digest(own.json()["token"]))
+        changed = asyncio.Event()
+
+        async def change(holder=holder, login=login, n=n, changed=changed):
+            async with in_transaction("default"):
+                await change_password(
+                    account=await Account.get(login=login),
+                    token_pk=holder.id,
+                    current_password=PASSWORD,
+                    new_password=f"a-new-password-{n}",
+                    settings=orm,
+                    limits=limits,
+                )
+                changed.set()
+                await asyncio.sleep(0.5)  # the login with the old password arrives meanwhile
+
+        async def old_login(login=login, address=address, changed=changed):
+            await changed.wait()
+            return await _login(http, login, PASSWORD, address)
+
+        done, r = await race(change, old_login)
+        assert done is None, done
+        if r.status_code == 200:  # what must not be: a session from the old password, still open after the change
+            me = await http.get("/api/v1/auth/me", headers=auth(r.json()["token"]))
+            assert me.status_code == 401, (n, "the old password's session outlived the change")
+        assert (r.status_code, r.json()["error"]) == (401, "invalid_credentials"), (n, r.text)
+        live_tokens = await live.fetchval(
+            "SELECT count(*) FROM access_token t JOIN account a ON a.id = t.account_id "
+            "WHERE a.login = $1 AND t.revoked_at IS NULL",
+            login,
+        )
+        assert live_tokens == 1, live_tokens  # the holder's own
+    await limits.close()

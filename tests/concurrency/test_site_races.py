@@ -6,14 +6,19 @@ check-in in review decided twice; a site marked as a training site twice, a trai
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 
+import pytest
 from redis.asyncio import Redis
 
+from api import db
+from api.settings import Settings
 from api.timeutil import JST
 from tests.api.helpers import approved_business, auth, login, submitted_technician
+from tests.billing.world import technicians
 from tests.concurrency.conftest import REDIS_URL, race
 
 ROUNDS = 8
@@ -25,6 +30,16 @@ async def _jobs(prefix: str) -> int:
         return len([k async for k in r.scan_iter(match=f"arq:job:{prefix}*")])
     finally:
         await r.aclose()
+
+
+@pytest.fixture
+async def orm(live, tmp_path):
+    settings = Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"], OPENCCUS_VAR_DIR=tmp_path)
+    await db.init(settings)
+    try:
+        yield settings
+    finally:
+        await db.close()
 
 
 def _one_winner(results: list, loser_code: str, *, win: int = 200, lose: int = 409) -> int:
@@ -289,3 +304,45 @@ async def test_a_site_is_marked_as_training_once_and_a_trainee_enrolled_once(liv
         add = partial(http.post, f"/api/v1/sites/{site['id']}/trainees", headers=w.h, json=enrol)
         _one_winner(await race(add, add), "already_on_roster", win=201)
         assert await live.fetchval("SELECT count(*) FROM roster_entry WHERE site_id = $1", site["id"]) == 1
+
+
+async def test_a_technician_put_on_a_roster_while_leaving_stays_off_it(live, http, orm):
+    """One of the employer's admins puts a technician on a site's roster while another records that the technician
+    has left (which takes them off every roster of the business). The departure is held open here after its writes,
+    and the roster entry arrives meanwhile: it is refused once the departure commits. Before, it was checked against
+    the employer still committed, written beside the departure, and the technician stayed on the roster (施工体制台帳の
+    名簿) of a firm they had left."""
+    from tortoise.transactions import in_transaction
+
+    from api.businesses.models import Business
+    from api.registration.service import leave_employer
+
+    w = World(http, live)
+    await w.setup()
+    prime_pk = w.prime["business"]["id"]
+    for n in range(ROUNDS):
+        site = await w.site()
+        [tech_pk] = await technicians(1, prime_pk)
+        code = await live.fetchval("SELECT technician_id FROM technician WHERE id = $1", tech_pk)
+        left = asyncio.Event()
+
+        async def leave(tech_pk=tech_pk, left=left):
+            async with in_transaction("default"):
+                await leave_employer(business=await Business.get(id=prime_pk), pk=tech_pk)
+                left.set()
+                await asyncio.sleep(0.4)  # the roster entry arrives meanwhile
+
+        async def add(site=site, code=code, left=left):
+            await left.wait()
+            return await http.post(
+                f"/api/v1/sites/{site['id']}/roster",
+                headers=w.h,
+                json={"technician_id": code, "trade": "05-01", "position": "worker"},
+            )
+
+        done, r = await race(leave, add)
+        assert done is None, done
+        assert r.status_code == 422 and r.json()["error"] == "not_own_technician", (n, r.status_code, r.text)
+        assert (
+            await live.fetchval("SELECT count(*) FROM roster_entry WHERE technician_id = $1 AND active", tech_pk) == 0
+        )

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 from datetime import datetime, timedelta
@@ -140,3 +141,67 @@ async def test_a_replayed_challenge_racing_the_original_is_stored_rejected(live,
         verdicts = sorted((x["status"], x["reject_reason"]) for r in (a, b) for x in r.json()["results"])
         assert verdicts == [("accepted", None), ("rejected", "replayed_challenge")]
         assert await live.fetchval("SELECT count(*) FROM tap WHERE source_key LIKE $1", f"%:c{rnd}:%") == 2
+
+
+async def test_a_tap_stored_pending_while_its_employer_joins_the_tree_counts(live, http, world, fold_process):
+    """A subcontractor's technician taps in while the subcontractor is being registered into the site's tree (代理手続き).
+    The ingest is held open here after it stored the tap as pending (the tree it read had no such firm); the join
+    arrives meanwhile, and the job that turns the firm's pending taps into accepted ones runs as soon as the join
+    commits, as it does in production: the tap ends accepted. Before, the job ran before the tap was committed and
+    the tap stayed pending for ever — a worked day that never counted."""
+    from tortoise.timezone import now
+    from tortoise.transactions import in_transaction
+
+    from api.attendance import service
+    from api.attendance.models import TapMethod
+    from api.attendance.service import Candidate
+    from api.sites.models import Site
+
+    w, _ = world
+    w.client = http
+    worker = await w.worker(w.sub2)
+    for n in range(4):  # each round runs the worker three times (seconds each)
+        site = await w.create_site()
+        contracts = (await http.get(f"/api/v1/sites/{site['id']}/contracts", headers=auth(w.prime["token"]))).json()
+        key = f"held-{n}"
+        stored = asyncio.Event()
+
+        async def ingest(site=site, key=key, stored=stored):
+            async with in_transaction("default"):
+                results, errors = await service.ingest(
+                    candidates=[
+                        Candidate(
+                            index=0,
+                            client_key=key,
+                            source_key=key,
+                            site=await Site.get(id=site["id"]),
+                            technician_code=worker.technician_id,
+                            method=TapMethod.face,
+                            device_time=datetime.now(JST) - timedelta(minutes=5),
+                        )
+                    ],
+                    master_keys={},
+                    received_at=now(),
+                )
+                assert not errors and results[0].status == "pending", (results, errors)
+                stored.set()
+                await asyncio.sleep(0.4)  # the join arrives meanwhile
+                await asyncio.to_thread(live.drain)  # and its job runs as soon as it has committed
+
+        async def join(site=site, contracts=contracts, stored=stored):
+            await stored.wait()
+            return await http.post(
+                f"/api/v1/sites/{site['id']}/contracts",
+                headers=auth(w.prime["token"]),
+                json={
+                    "business_id": w.sub2["business"]["business_id"],
+                    "parent_contract_id": contracts[0]["id"],
+                    "proxy": True,
+                },
+            )
+
+        done, r = await race(ingest, join)
+        assert done is None, done
+        assert r.status_code == 201, r.text
+        await asyncio.to_thread(live.drain)
+        assert await live.fetchval("SELECT status FROM tap WHERE source_key = $1", key) == "accepted", n
