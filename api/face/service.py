@@ -171,14 +171,26 @@ async def set_consent(*, actor: Account, tech: Technician, consent: bool) -> Tec
 
 async def forget(*, tech: Technician) -> None:
     """Delete the technician's face data: embeddings, extra photos and the evidence images of their check-ins (the
-    check-in rows stay, without the image, because the taps they made are part of the work record)."""
+    check-in rows stay, without the image, because the taps they made are part of the work record).
+
+    The technician's row is written first: its lock, held to the end of the transaction, orders this after a
+    check-in or an extra photo that locked it (their rows are then committed and deleted below) and before one that
+    comes later (it sees no consent)."""
+    await Technician.filter(id=tech.id).update(face_consent_at=None, face_error=None)
     await FaceEmbedding.filter(technician=tech).delete()
     await StoredImage.filter(technician=tech, kind=ImageKind.face_extra).delete()
     await FaceCheckin.filter(technician=tech, evidence_sealed__not_isnull=True).update(
         evidence_sealed=None, evidence_expires_at=None
     )
-    await Technician.filter(id=tech.id).update(face_consent_at=None, face_error=None)
     tech.face_consent_at, tech.face_error = None, None
+
+
+async def _consenting(tech_id: int) -> Technician | None:
+    """The technician's row locked (PostgreSQL) and read again: None when consent is gone. A withdrawal (forget)
+    committed meanwhile is seen; one still running waits for this transaction and then deletes what it wrote."""
+    qs = Technician.filter(id=tech_id)
+    current = await (qs.select_for_update() if sql.is_pg() else qs).first()
+    return current if current is not None and current.face_consent_at is not None else None
 
 
 @registration_hooks.employee_left.connect
@@ -208,7 +220,7 @@ async def add_extra_photo(
     *, actor: Account, tech: Technician, data: bytes, check: ImageCheck | None, settings: Settings, vault: Vault
 ) -> Technician:
     _ensure_self(actor, tech)
-    if tech.face_consent_at is None:
+    if await _consenting(tech.id) is None:  # locked: a withdrawal at this moment deletes this photo or refuses it
         raise Conflict("Consent to face check-in first.", code="no_face_consent")
     if await StoredImage.filter(technician=tech, kind=ImageKind.face_extra).count() >= MAX_EXTRA_PHOTOS:
         raise Conflict(f"At most {MAX_EXTRA_PHOTOS} extra photos; delete them to start again.", code="too_many_photos")
@@ -315,6 +327,10 @@ async def check_in(
     recognised = outcome in (CheckinOutcome.accepted, CheckinOutcome.review, CheckinOutcome.needs_card)
     try:
         async with in_transaction("default"):
+            if tech is not None and recognised and await _consenting(tech.id) is None:
+                # Consent withdrawn while the frames were matched: this face is no longer one to recognise, and no
+                # evidence image of it is kept (the person can tap their card).
+                tech, recognised, outcome = None, False, CheckinOutcome.not_recognised
             checkin = await FaceCheckin.create(
                 site=site,
                 device=device,

@@ -210,6 +210,29 @@ async def test_kiosk_check_in_records_a_face_tap_once(client, drain, photos, enr
     assert (await FaceCheckin.get(id=r.json()["id"])).evidence_sealed is None  # a refused face is not kept
 
 
+async def test_consent_withdrawn_while_the_frames_are_matched_keeps_no_face(
+    client, drain, app, photos, enrolled, monkeypatch
+):
+    """The technician withdraws consent on their phone while the kiosk is matching their frames (the withdrawal
+    commits in between): the check-in does not recognise them, keeps no evidence image and records no face tap."""
+    k = await _kiosk(client, drain, photos)
+    pool = await app.state.face.pool()
+    match = pool.check_in
+
+    async def withdrawn_meanwhile(*args, **kwargs):
+        result = await match(*args, **kwargs)
+        await _consent(client, k.obama, False)
+        return result
+
+    monkeypatch.setattr(pool, "check_in", withdrawn_meanwhile)
+    r = await _checkin(client, k.token, _frames(photos, enrolled, "obama2", "obama3"))
+    assert r.status_code == 200, r.text
+    assert (r.json()["outcome"], r.json()["technician"]) == ("not_recognised", None)
+    row = await FaceCheckin.get(id=r.json()["id"])
+    assert (row.evidence_sealed, row.tap_id, row.technician_id) == (None, None, None)  # type: ignore[attr-defined]
+    assert await _taps(client, k) == []
+
+
 async def test_only_the_sites_people_are_matched(client, drain, photos, enrolled):
     k = await _kiosk(client, drain, photos)
     shots = [
