@@ -210,5 +210,11 @@ async def logout(*, token_pk: int) -> None:
 
 
 async def logout_everywhere(*, account: Account) -> int:
-    """Revoke every live token of the account (all browsers, phones and scripts it is logged in on)."""
+    """Revoke every live token of the account (all browsers, phones and scripts it is logged in on).
+
+    The account row is locked first, as a login locks it while it issues its session: a login at this moment has
+    committed its token (revoked here) or issues it after this (a later login). Without the lock a session being
+    issued at the moment of "log out everywhere" was not seen and outlived it."""
+    qs = Account.filter(id=account.id)
+    await (qs.select_for_update() if is_pg() else qs).first()
     return await AccessToken.filter(account_id=account.id, revoked_at=None).update(revoked_at=now())

@@ -176,3 +176,40 @@ async def test_a_login_with_the_old_password_during_a_change_keeps_no_session(li
         )
         assert live_tokens == 1, live_tokens  # the holder's own
     await limits.close()
+
+
+async def test_log_out_everywhere_revokes_a_session_being_issued_at_that_moment(live, http, orm):
+    """The holder presses 「すべての端末からログアウト」 while a login of theirs is issuing its session (someone else
+    with the password, say). The login's critical part — the account row locked, the token written — is held open
+    here while the request arrives: it waits, and revokes that token too. Before, it revoked only the committed
+    tokens and the one being issued outlived it."""
+    from datetime import timedelta
+
+    from tortoise.transactions import in_transaction
+
+    from api.accounts.credentials import issue_token
+    from api.accounts.models import Account
+
+    for n in range(ROUNDS):
+        login, address = await _account(http), f"198.51.105.{n + 1}"
+        own = await _login(http, login, PASSWORD, address)
+        assert own.status_code == 200, own.text
+        issued, other = asyncio.Event(), {}
+
+        async def issuing(login=login, issued=issued, other=other):
+            async with in_transaction("default"):
+                account = await Account.filter(login=login).select_for_update().first()
+                other["token"], _ = await issue_token(account, ttl=timedelta(hours=1))
+                issued.set()
+                await asyncio.sleep(0.4)  # "log out everywhere" arrives meanwhile
+
+        async def everywhere(own=own, issued=issued):
+            await issued.wait()
+            return await http.post("/api/v1/auth/logout-all", headers=auth(own.json()["token"]))
+
+        done, r = await race(issuing, everywhere)
+        assert done is None, done
+        assert r.status_code in (200, 204), r.text
+        for token in (own.json()["token"], other["token"]):
+            me = await http.get("/api/v1/auth/me", headers=auth(token))
+            assert me.status_code == 401, (n, "a session outlived log out everywhere")
