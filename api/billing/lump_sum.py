@@ -38,6 +38,7 @@ from api.workrecords.models import WorkRecord
 from api.billing.schemas import LumpSumIn, LumpSumOut
 from api.errors import Conflict, Forbidden, Unprocessable
 from api.timeutil import today_jst
+from api.sql import is_pg
 
 DISABLED_MESSAGE = (
     "一括支払方式 is off: its official price is not public (seed 000 §⑥-6 leaves it open), so the bands "
@@ -148,12 +149,16 @@ async def choose(*, actor: Account, site, data: LumpSumIn, settings) -> LumpSumS
         raise Forbidden(
             "Only the prime that registered the site chooses how its usage is paid.", code="not_prime_contractor"
         )
-    if site.kind == SiteKind.training:  # never charged at all (api/billing/close.py)
-        raise Conflict("A training site's usage is borne by the operator.", code="training_site_not_billed")
     # The close's lock, held to the end of this request's transaction: a close charging this site's records per
     # record has committed before the check below, or starts after the choice and leaves the site out. Without it a
     # choice made during a close's (uncommitted) derivation saw no charge, and the site was charged both ways.
     await serialise(connections.get("default"))
+    # The site's row locked and read again: an operator marking it a training site at this moment (a conditional
+    # UPDATE of this row, api/sites/training.py mark) has committed and is seen, or waits and then finds this choice.
+    qs = Site.filter(id=site.id)
+    current = await (qs.select_for_update() if is_pg() else qs).first()
+    if current is None or current.kind == SiteKind.training:  # never charged at all (api/billing/close.py)
+        raise Conflict("A training site's usage is borne by the operator.", code="training_site_not_billed")
     if await LumpSumSite.filter(site_id=site.id).exists():
         raise Conflict("This site is already prepaid as a lump sum.", code="already_lump_sum")
     if await Charge.filter(site_id=site.id, fee_type="site_usage").exists():

@@ -121,6 +121,11 @@ async def mark(*, actor: Account, site: Site, data: MarkTrainingIn) -> Site:
     if is_training(site):
         raise Conflict("This site is already a training site.", code="already_training_site")
     _ensure_from(site.window_start)
+    # Once: work → training is a conditional write; a concurrent mark matches nothing. Written before the checks
+    # below: the row's lock orders this after a lump-sum choice that locked it (api/billing/lump_sum.py choose), whose
+    # committed row the check then sees; a refusal rolls the write back.
+    if not await Site.filter(id=site.id, kind=SiteKind.work).update(kind=SiteKind.training):
+        raise Conflict("This site is already a training site.", code="already_training_site")
     conn = connections.get("default")
     used = await sql.fetch(
         conn,
@@ -134,9 +139,11 @@ async def mark(*, actor: Account, site: Site, data: MarkTrainingIn) -> Site:
             "site.",
             code="site_has_records",
         )
-    # Once: work → training is a conditional write; a concurrent mark matches nothing.
-    if not await Site.filter(id=site.id, kind=SiteKind.work).update(kind=SiteKind.training):
-        raise Conflict("This site is already a training site.", code="already_training_site")
+    if await sql.fetch(conn, "SELECT 1 AS x FROM lump_sum_site WHERE site_id = ?", [site.id]):
+        raise Conflict(
+            "The prime prepaid this site's usage as a lump sum: register the institution as a new training site.",
+            code="site_has_lump_sum",
+        )
     try:
         institution = await TrainingInstitution.create(site=site, registered_by_id=actor.id, **_basis(data))
     except IntegrityError:  # a refusal: the request rolls back

@@ -166,3 +166,62 @@ async def test_a_lump_sum_chosen_while_the_month_closes_is_charged_one_way_only(
         assert (
             await live.fetchval("SELECT count(*) FROM charge WHERE fee_type = 'site_usage' AND site_id = $1", site) == 0
         )
+
+
+TRAINING = {
+    "basis": "vocational_training",
+    "basis_detail": "職業訓練法人全国建設産業教育訓練協会",
+    "source_url": "https://www.fuji-kkc.ac.jp/news/8921",
+    "source_date": "2025-10-01",
+}
+
+
+async def test_a_site_is_either_a_training_site_or_prepaid_never_both(live, http, orm):
+    """The operator marks a site as a training site (its usage then borne by the operator) while the prime chooses to
+    prepay it as a lump sum. The mark is held open here while the choice arrives: the choice is refused. The other
+    order: a site prepaid first is refused as a training site. Before, the choice read the site as a construction site
+    beside the uncommitted mark, and the operator's site was prepaid by the prime."""
+    from datetime import date
+
+    from tortoise.transactions import in_transaction
+
+    from api.accounts.models import Account
+    from api.sites.models import Site
+    from api.sites.schemas import MarkTrainingIn
+    from api.sites.training import mark
+
+    op_ = await login(http, "op")
+    prime = await approved_business(http, op_)
+    operator = await Account.get(login="op")
+    for n in range(ROUNDS):
+        site = await site_for(prime)
+        await live.fetch("UPDATE site SET window_start = $1 WHERE id = $2", date(2025, 10, 1), site)
+        marked = asyncio.Event()
+
+        async def marking(site=site, marked=marked):
+            async with in_transaction("default"):
+                await mark(actor=operator, site=await Site.get(id=site), data=MarkTrainingIn.model_validate(TRAINING))
+                marked.set()
+                await asyncio.sleep(0.4)  # the choice arrives meanwhile
+
+        async def choose(site=site, marked=marked):
+            await marked.wait()
+            return await http.post(
+                f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 10}
+            )
+
+        done, r = await race(marking, choose)
+        assert done is None, done
+        assert (r.status_code, r.json().get("error")) == (409, "training_site_not_billed"), (n, r.text)
+        assert await live.fetchval("SELECT count(*) FROM lump_sum_site WHERE site_id = $1", site) == 0
+
+        # The other order, one after the other: prepaid first, then not a training site.
+        site = await site_for(prime)
+        await live.fetch("UPDATE site SET window_start = $1 WHERE id = $2", date(2025, 10, 1), site)
+        r = await http.post(
+            f"/api/v1/sites/{site}/lump-sum", headers=auth(prime["token"]), json={"estimated_person_days": 10}
+        )
+        assert r.status_code == 201, r.text
+        r = await http.post(f"/api/v1/sites/{site}/training", headers=auth(op_), json=TRAINING)
+        assert (r.status_code, r.json()["error"]) == (409, "site_has_lump_sum"), r.text
+        assert await live.fetchval("SELECT kind FROM site WHERE id = $1", site) == "work"
