@@ -201,6 +201,26 @@ def live(tmp_path_factory, request) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
+async def orm(live: LiveServer, tmp_path: Path) -> AsyncIterator[Any]:
+    """This process's ORM on the live server's database, with its settings: builders write rows here, and a race test
+    holds one side open here (a transaction after its writes) while the other arrives at the server."""
+    from api import db
+    from api.settings import Settings
+
+    settings = Settings(
+        DATABASE_URL=live.db_url,
+        REDIS_URL=live.env["REDIS_URL"],
+        OPENCCUS_VAR_DIR=tmp_path,
+        OPENCCUS_INVOICE_ISSUER_NUMBER=live.env["OPENCCUS_INVOICE_ISSUER_NUMBER"],
+    )
+    await db.init(settings)
+    try:
+        yield settings
+    finally:
+        await db.close()
+
+
+@pytest.fixture
 async def http(live: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with live.client() as c:
         yield c

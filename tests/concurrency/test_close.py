@@ -7,13 +7,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
-
-from api import db
 from api.billing.jobs import billing_close
 from api.billing.periods import month_start
 from api.timeutil import add_months
-from api.settings import Settings
 from api.timeutil import today_jst
 from tests.api.helpers import approved_business, auth, login
 from tests.billing.world import site_for, technicians, work_records
@@ -22,23 +18,6 @@ from tests.concurrency.conftest import race
 ROUNDS = 12
 M0 = add_months(month_start(today_jst()), -1)  # last month: the newest that may be closed
 M1 = add_months(M0, -1)
-
-
-@pytest.fixture
-async def orm(live, tmp_path):
-    """This process's ORM on the live server's database: the builders write sites, technicians and work records,
-    and the cron job's close runs here, in a process of its own."""
-    settings = Settings(
-        DATABASE_URL=live.db_url,
-        REDIS_URL=live.env["REDIS_URL"],
-        OPENCCUS_VAR_DIR=tmp_path,
-        OPENCCUS_INVOICE_ISSUER_NUMBER=live.env["OPENCCUS_INVOICE_ISSUER_NUMBER"],
-    )
-    await db.init(settings)
-    try:
-        yield settings
-    finally:
-        await db.close()
 
 
 async def _close(http, op, month):

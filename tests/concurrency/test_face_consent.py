@@ -7,24 +7,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from api import db
-from api.settings import Settings
 from tests.api.helpers import auth, jpeg, register_technician
 from tests.concurrency.conftest import race
 
 ROUNDS = 6
-
-
-@pytest.fixture
-async def orm(live, tmp_path):
-    settings = Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"], OPENCCUS_VAR_DIR=tmp_path)
-    await db.init(settings)
-    try:
-        yield settings
-    finally:
-        await db.close()
 
 
 async def test_an_extra_face_photo_sent_while_consent_is_withdrawn_is_not_kept(live, http, orm):

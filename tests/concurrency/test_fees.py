@@ -10,11 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from api import db
 from api.billing.lump_sum import settle
 from api.billing.periods import month_start
 from api.timeutil import add_months
-from api.settings import Settings
 from api.timeutil import today_jst
 from tests.api.helpers import approved_business, auth, login, submitted_technician
 from tests.billing.world import month_days, site_for, technicians, work_records
@@ -31,16 +29,6 @@ def live(tmp_path_factory):
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-async def orm(live, tmp_path):
-    settings = Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"], OPENCCUS_VAR_DIR=tmp_path)
-    await db.init(settings)
-    try:
-        yield settings
-    finally:
-        await db.close()
 
 
 async def test_settlements_at_once_charge_each_excess_once(live, http, orm):

@@ -17,8 +17,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from api import db
-from api.settings import Settings
 from tests.api.helpers import PASSWORD, auth, technician_payload
 from tests.concurrency.conftest import LiveServer, race, start_live
 
@@ -36,16 +34,6 @@ def live(tmp_path_factory) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-async def orm(live, tmp_path):
-    settings = Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"], OPENCCUS_VAR_DIR=tmp_path)
-    await db.init(settings)
-    try:
-        yield settings
-    finally:
-        await db.close()
 
 
 def _from(address: str) -> dict[str, str]:

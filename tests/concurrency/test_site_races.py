@@ -11,11 +11,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-import pytest
 from redis.asyncio import Redis
 
-from api import db
-from api.settings import Settings
 from api.timeutil import JST
 from tests.api.helpers import approved_business, auth, login, submitted_technician
 from tests.billing.world import technicians
@@ -30,16 +27,6 @@ async def _jobs(prefix: str) -> int:
         return len([k async for k in r.scan_iter(match=f"arq:job:{prefix}*")])
     finally:
         await r.aclose()
-
-
-@pytest.fixture
-async def orm(live, tmp_path):
-    settings = Settings(DATABASE_URL=live.db_url, REDIS_URL=live.env["REDIS_URL"], OPENCCUS_VAR_DIR=tmp_path)
-    await db.init(settings)
-    try:
-        yield settings
-    finally:
-        await db.close()
 
 
 def _one_winner(results: list, loser_code: str, *, win: int = 200, lose: int = 409) -> int:
