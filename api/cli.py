@@ -105,7 +105,11 @@ def main(argv: list[str] | None = None) -> int:
 
         text = document_text()
         if args.out:
-            Path(args.out).write_text(text, encoding="utf-8")
+            try:
+                Path(args.out).write_text(text, encoding="utf-8")
+            except OSError as exc:  # a missing folder, no permission: a sentence, not a traceback
+                print(f"openccus: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+                return 2
         else:
             sys.stdout.write(text)
         return 0

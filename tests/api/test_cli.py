@@ -67,3 +67,6 @@ def test_cli_errors_are_clear(tmp_path):
         r"openccus: There is no key version 99: the versions are 1 to \d+ \(`openccus cards versions`\)\.",
         r.stderr.strip(),
     ), r.stderr
+    r = run(["openapi", "--out", str(tmp_path / "no-such-folder" / "openapi.json")], tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith("openccus: cannot write ") and "No such file or directory" in r.stderr, r.stderr
