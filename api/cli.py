@@ -12,12 +12,23 @@ from pathlib import Path
 from api.settings import Settings
 
 
+def _port(text: str) -> int:
+    """A TCP port, 1–65535 (uvicorn took 99999 and announced http://127.0.0.1:99999 as if it were one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {port}")
+    return port
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="openccus", description="OpenCCUS — Construction Career Up System")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the API and the PWA")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="API processes (PostgreSQL only)")
     serve.add_argument(
         "--loop",
