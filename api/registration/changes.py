@@ -363,7 +363,9 @@ async def _apply_data(tech: Technician, app: Application) -> tuple[dict, dict]:
     for key in changes:
         value = getattr(merged, key)
         setattr(tech, key, value.model_dump() if hasattr(value, "model_dump") else value)
-    await tech.save()
+    # Only the changed fields: the row was read without a lock, and a whole-row save would write back what a
+    # concurrent transaction committed meanwhile (a departure's employer, a withdrawn face consent).
+    await tech.save(update_fields=[*changes, "updated_at"])
     return before, after
 
 
@@ -405,7 +407,7 @@ async def _apply_business(business: Business, app: Application) -> tuple[dict, d
     before, after = audit.diff({k: getattr(business, k) for k in changes}, changes)
     for key, value in changes.items():
         setattr(business, key, value)
-    await business.save()
+    await business.save(update_fields=[*changes, "updated_at"])  # only these: see _apply_data
     return before, after
 
 

@@ -179,7 +179,9 @@ async def update(*, actor: Account, tech: Technician, patch: TechnicianPatch) ->
             if not hasattr(getattr(merged, key), "model_dump")
             else getattr(merged, key).model_dump(),
         )
-    await tech.save()
+    # Only the edited fields: a whole-row save would write back what a concurrent transaction committed since the row
+    # was read (a departure's employer, a withdrawn face consent).
+    await tech.save(update_fields=[*changes, "updated_at"])
     return tech
 
 

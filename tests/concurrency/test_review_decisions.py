@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from functools import partial
 
 from tests.api.helpers import PASSWORD, approved_business, auth, jpeg, login, submitted_technician
 from tests.concurrency.conftest import race
@@ -133,3 +134,57 @@ async def test_a_level_application_is_judged_once(live, http):
         judged = await live.fetchval("SELECT count(*) FROM judged_level WHERE technician_id = $1", t["pk"])
         status = await live.fetchval("SELECT status FROM level_application WHERE id = $1", app.json()["id"])
         assert (status, judged) in (("judged", 1), ("rejected", 0))
+
+
+async def test_an_approved_change_or_a_correction_during_a_departure_keeps_the_departure(live, http, orm):
+    """The employer records that a technician has left while the operator approves the technician's change of
+    address, or corrects their data. The departure is held open here after its writes and the decision arrives
+    meanwhile: the technician stays without an employer. Before, the decision saved the whole technician row as it
+    had read it (the employer still committed) and put the employer back: the technician was the employee of a firm
+    they had left (its admins saw and managed them again, 経審 counted them)."""
+    import asyncio
+
+    from tortoise.transactions import in_transaction
+
+    from api.businesses.models import Business
+    from api.registration.service import leave_employer
+
+    op = await login(http, "op")
+    biz = await approved_business(http, op)
+    for n in range(4):
+        t = await submitted_technician(http, employer_business_id=biz["business"]["business_id"])
+        r = await http.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
+        assert r.status_code == 200, r.text
+        address = f"東京都千代田区{n}丁目"
+        if n % 2 == 0:  # the technician's change application, approved by the operator
+            r = await http.post(
+                f"/api/v1/technicians/{t['pk']}/change-applications",
+                headers=auth(t["token"]),
+                files={"type": (None, "data"), "payload": (None, json.dumps({"changes": {"address": address}}))},
+            )
+            assert r.status_code == 201, r.text
+            decide = partial(http.post, f"/api/v1/review/applications/{r.json()['id']}/approve", headers=auth(op))
+        else:  # the operator's correction
+            decide = partial(
+                http.post,
+                f"/api/v1/admin/technicians/{t['pk']}/corrections",
+                headers=auth(op),
+                json={"changes": {"address": address}, "reason": "住所の誤記"},
+            )
+        left = asyncio.Event()
+
+        async def leave(pk=t["pk"], left=left):
+            async with in_transaction("default"):
+                await leave_employer(business=await Business.get(id=biz["business"]["id"]), pk=pk)
+                left.set()
+                await asyncio.sleep(0.4)  # the decision arrives meanwhile
+
+        async def decided(decide=decide, left=left):
+            await left.wait()
+            return await decide()
+
+        done, r = await race(leave, decided)
+        assert done is None, done
+        assert r.status_code == 200, (n, r.text)
+        row = await live.fetch("SELECT employer_id, address FROM technician WHERE id = $1", t["pk"])
+        assert (row[0]["employer_id"], row[0]["address"]) == (None, address), (n, dict(row[0]))
