@@ -333,3 +333,52 @@ async def test_a_technician_put_on_a_roster_while_leaving_stays_off_it(live, htt
         assert (
             await live.fetchval("SELECT count(*) FROM roster_entry WHERE technician_id = $1 AND active", tech_pk) == 0
         )
+
+
+async def test_a_roster_entry_changed_while_its_technician_leaves_stays_ended(live, http, orm):
+    """One of the employer's admins changes a technician's roster entry (their position) while another records that
+    the technician has left (which ends every roster entry of theirs at the business). The departure is held open here
+    after its writes and the change arrives meanwhile: the entry stays ended. Before, the change saved the whole entry
+    as it had read it, active, and the technician was back on the roster of a firm they had left. Reactivating the
+    entry afterwards is refused as adding it would be."""
+    from tortoise.transactions import in_transaction
+
+    from api.businesses.models import Business
+    from api.registration.service import leave_employer
+
+    w = World(http, live)
+    await w.setup()
+    prime_pk = w.prime["business"]["id"]
+    for n in range(4):
+        site = await w.site()
+        [tech_pk] = await technicians(1, prime_pk)
+        code = await live.fetchval("SELECT technician_id FROM technician WHERE id = $1", tech_pk)
+        r = await http.post(
+            f"/api/v1/sites/{site['id']}/roster",
+            headers=w.h,
+            json={"technician_id": code, "trade": "05-01", "position": "worker"},
+        )
+        assert r.status_code == 201, r.text
+        entry = await live.fetchval("SELECT id FROM roster_entry WHERE technician_id = $1", tech_pk)
+        left = asyncio.Event()
+
+        async def leave(tech_pk=tech_pk, left=left):
+            async with in_transaction("default"):
+                await leave_employer(business=await Business.get(id=prime_pk), pk=tech_pk)
+                left.set()
+                await asyncio.sleep(0.4)  # the change arrives meanwhile
+
+        async def change(site=site, entry=entry, left=left):
+            await left.wait()
+            return await http.patch(
+                f"/api/v1/sites/{site['id']}/roster/{entry}", headers=w.h, json={"position": "foreman"}
+            )
+
+        done, r = await race(leave, change)
+        assert done is None, done
+        assert r.status_code == 200, (n, r.text)
+        assert await live.fetchval("SELECT active FROM roster_entry WHERE id = $1", entry) is False, n
+        r = await http.patch(f"/api/v1/sites/{site['id']}/roster/{entry}", headers=w.h, json={"active": True})
+        assert (r.status_code, r.json()["error"]) == (422, "not_own_technician"), r.text
+        assert await live.fetchval("SELECT active FROM roster_entry WHERE id = $1", entry) is False, n
+
