@@ -382,3 +382,40 @@ async def test_a_roster_entry_changed_while_its_technician_leaves_stays_ended(li
         assert (r.status_code, r.json()["error"]) == (422, "not_own_technician"), r.text
         assert await live.fetchval("SELECT active FROM roster_entry WHERE id = $1", entry) is False, n
 
+
+async def test_a_device_rotated_while_it_is_revoked_stays_revoked(live, http, orm):
+    """A site manager rotates a reader's secret while another revokes the reader for good. The revocation is held
+    open here after its writes and the rotation arrives meanwhile: it is refused, and the reader stays revoked. Before,
+    the rotation saved the whole device row as it had read it, not revoked, with a fresh enrolment code: the revoked
+    reader showed as not revoked and was handed a code to enrol again."""
+    from tortoise.transactions import in_transaction
+
+    from api.devices.models import Device
+    from api.devices.service import revoke
+
+    w = World(http, live)
+    await w.setup()
+    site = await w.site()
+    for n in range(4):
+        r = await http.post(
+            f"/api/v1/sites/{site['id']}/devices", headers=w.h, json={"kind": "reader", "name": f"ゲート{n}"}
+        )
+        assert r.status_code == 201, r.text
+        did = r.json()["device"]["id"]
+        revoked = asyncio.Event()
+
+        async def revoking(did=did, revoked=revoked):
+            async with in_transaction("default"):
+                await revoke(device=await Device.get(id=did).select_related("account"))
+                revoked.set()
+                await asyncio.sleep(0.4)  # the rotation arrives meanwhile
+
+        async def rotate(did=did, revoked=revoked):
+            await revoked.wait()
+            return await http.post(f"/api/v1/sites/{site['id']}/devices/{did}/rotate", headers=w.h)
+
+        done, r = await race(revoking, rotate)
+        assert done is None, done
+        assert (r.status_code, r.json().get("error")) == (409, "device_already_revoked"), (n, r.text)
+        row = (await live.fetch("SELECT revoked_at, enrolment_code_hash FROM device WHERE id = $1", did))[0]
+        assert row["revoked_at"] is not None and row["enrolment_code_hash"] is None, (n, dict(row))
