@@ -419,3 +419,53 @@ async def test_a_device_rotated_while_it_is_revoked_stays_revoked(live, http, or
         assert (r.status_code, r.json().get("error")) == (409, "device_already_revoked"), (n, r.text)
         row = (await live.fetch("SELECT revoked_at, enrolment_code_hash FROM device WHERE id = $1", did))[0]
         assert row["revoked_at"] is not None and row["enrolment_code_hash"] is None, (n, dict(row))
+
+
+async def test_a_trainee_enrolled_while_leaving_is_not_enrolled_under_the_former_employer(live, http, orm):
+    """A training site's staff enrol a trainee (the entry keeps the trainee's employer, under whom the days count)
+    while the employer records that the trainee has left (which ends the business's roster entries of theirs). The
+    departure is held open here after its writes and the enrolment arrives meanwhile: it is refused, the trainee has
+    no employer. Before, it read the employer still committed and wrote an entry beside the departure, which did not
+    see it: the trainee's days counted under a firm they had left."""
+    from tortoise.transactions import in_transaction
+
+    from api.businesses.models import Business
+    from api.registration.service import leave_employer
+
+    w = World(http, live)
+    await w.setup()
+    prime_pk = w.prime["business"]["id"]
+    site = await w.site()
+    basis = {
+        "basis": "industry_group",
+        "basis_detail": "建設企業の事業協同組合",
+        "source_url": "https://www.s-housing.jp/archives/398917",
+        "source_date": "2025-10-01",
+    }
+    r = await http.post(f"/api/v1/sites/{site['id']}/training", headers=auth(w.op), json=basis)
+    assert r.status_code == 200, r.text
+    for n in range(4):
+        [tech_pk] = await technicians(1, prime_pk)
+        code = await live.fetchval("SELECT technician_id FROM technician WHERE id = $1", tech_pk)
+        left = asyncio.Event()
+
+        async def leave(tech_pk=tech_pk, left=left):
+            async with in_transaction("default"):
+                await leave_employer(business=await Business.get(id=prime_pk), pk=tech_pk)
+                left.set()
+                await asyncio.sleep(0.4)  # the enrolment arrives meanwhile
+
+        async def enrol(code=code, left=left):
+            await left.wait()
+            return await http.post(
+                f"/api/v1/sites/{site['id']}/trainees",
+                headers=auth(w.op),
+                json={"technician_id": code, "trade": "05-01"},
+            )
+
+        done, r = await race(leave, enrol)
+        assert done is None, done
+        assert r.status_code == 422 and r.json()["error"] == "trainee_without_employer", (n, r.status_code, r.text)
+        assert (
+            await live.fetchval("SELECT count(*) FROM roster_entry WHERE technician_id = $1 AND active", tech_pk) == 0
+        )
