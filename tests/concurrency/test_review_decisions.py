@@ -7,7 +7,16 @@ import json
 from datetime import date, timedelta
 from functools import partial
 
-from tests.api.helpers import PASSWORD, approved_business, auth, jpeg, login, submitted_technician
+from tests.api.helpers import (
+    PASSWORD,
+    approved_business,
+    auth,
+    jpeg,
+    login,
+    register_technician,
+    submitted_technician,
+    upload,
+)
 from tests.concurrency.conftest import race
 
 ROUNDS = 10
@@ -188,3 +197,44 @@ async def test_an_approved_change_or_a_correction_during_a_departure_keeps_the_d
         assert r.status_code == 200, (n, r.text)
         row = await live.fetch("SELECT employer_id, address FROM technician WHERE id = $1", t["pk"])
         assert (row[0]["employer_id"], row[0]["address"]) == (None, address), (n, dict(row[0]))
+
+
+async def test_a_registration_edited_while_it_is_submitted_is_not_changed(live, http, orm):
+    """A technician applies (their registration becomes submitted, and what the operator reviews) while the same
+    registration is being edited in another tab (or by the agent filing it). The application is held open here after
+    its writes and the edit arrives meanwhile: it is refused, 409 not_editable, and the data under review is what was
+    applied with. Before, the edit read the registration as still a draft and changed it under review (before the
+    edits saved only their fields, it also put the status back to draft beside the open application)."""
+    import asyncio
+
+    from tortoise.transactions import in_transaction
+
+    from api.accounts.models import Account
+    from api.registration.models import ApplicationKind, Technician
+    from api.registration.review import submit
+
+    for n in range(4):
+        reg = await register_technician(http)
+        pk, token = reg["technician"]["id"], reg["token"]
+        assert (await upload(http, token, pk, "photo", jpeg())).status_code == 200
+        assert (await upload(http, token, pk, "id-document", jpeg(800, 500))).status_code == 200
+        applied = asyncio.Event()
+
+        async def applying(pk=pk, applied=applied):
+            async with in_transaction("default"):
+                account = await Account.get(technician_id=pk)
+                await submit(actor=account, tech=await Technician.get(id=pk), kind=ApplicationKind.new)
+                applied.set()
+                await asyncio.sleep(0.4)  # the edit arrives meanwhile
+
+        async def edit(pk=pk, token=token, applied=applied, n=n):
+            await applied.wait()
+            return await http.patch(
+                f"/api/v1/technicians/{pk}", headers=auth(token), json={"address": f"大阪府大阪市{n}丁目"}
+            )
+
+        done, r = await race(applying, edit)
+        assert done is None, done
+        assert r.status_code == 409 and r.json()["error"] == "not_editable", (n, r.status_code, r.text)
+        row = (await live.fetch("SELECT status, address FROM technician WHERE id = $1", pk))[0]
+        assert row["status"] == "submitted" and not row["address"].startswith("大阪府"), (n, dict(row))
