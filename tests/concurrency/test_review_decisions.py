@@ -238,3 +238,41 @@ async def test_a_registration_edited_while_it_is_submitted_is_not_changed(live, 
         assert r.status_code == 409 and r.json()["error"] == "not_editable", (n, r.status_code, r.text)
         row = (await live.fetch("SELECT status, address FROM technician WHERE id = $1", pk))[0]
         assert row["status"] == "submitted" and not row["address"].startswith("大阪府"), (n, dict(row))
+
+
+async def test_overlapping_prior_experience_is_approved_once(live, http):
+    """Two 経歴証明書 for overlapping periods in one trade (from two former employers, say), both open at once — the
+    check when applying sees only approved certificates — approved at the same moment: one is approved, the other is
+    refused 409 prior_period_overlaps and stays open to be returned. Before, both were approved and the overlapping
+    days counted twice towards the technician's level."""
+    op = await login(http, "op")
+    biz = await approved_business(http, op)
+    t = await submitted_technician(http, employer_business_id=biz["business"]["business_id"])
+    r = await http.post(f"/api/v1/review/applications/{t['application']['id']}/approve", headers=auth(op))
+    assert r.status_code == 200, r.text
+    url = f"/api/v1/technicians/{t['pk']}/change-applications"
+    for n in range(4):
+        year = 1990 + 4 * n
+        apps = []
+        for start, end in ((f"{year}-04-01", f"{year + 2}-03-31"), (f"{year + 1}-04-01", f"{year + 3}-03-31")):
+            payload = {"trade": "06-01", "days": 300, "period_from": start, "period_to": end, "certifier": f"前職{n}"}
+            r = await http.post(
+                url,
+                headers=auth(t["token"]),
+                files={"type": (None, "prior_experience"), "payload": (None, json.dumps(payload))}
+                | {"file": ("c.jpg", jpeg(800, 600), "image/jpeg")},
+            )
+            assert r.status_code == 201, r.text
+            apps.append(r.json()["id"])
+        decided = await race(
+            *[partial(http.post, f"/api/v1/review/applications/{a}/approve", headers=auth(op)) for a in apps]
+        )
+        assert sorted(r.status_code for r in decided) == [200, 409], (n, [r.text for r in decided])
+        assert next(r.json()["error"] for r in decided if r.status_code == 409) == "prior_period_overlaps"
+        rows = await live.fetchval(
+            "SELECT count(*) FROM prior_experience WHERE technician_id = $1 AND period_from >= $2 AND period_to <= $3",
+            t["pk"],
+            date(year, 1, 1),
+            date(year + 4, 1, 1),
+        )
+        assert rows == 1, n
