@@ -130,14 +130,19 @@ async def rotate(*, device: Device) -> str:
     await AccessToken.filter(account=device.account, revoked_at=None).update(revoked_at=now())
     code = _new_code()
     device.enrolment_code_hash, device.enrolment_expires_at = token_digest(code), now() + ENROLMENT_TTL
-    await device.save()
+    # Conditional on the device not being revoked: it was read without a lock, and a revocation committing meanwhile
+    # must win (a whole-row save wrote revoked_at back to null and handed the revoked device a new code).
+    if not await Device.filter(id=device.id, revoked_at=None).update(
+        enrolment_code_hash=device.enrolment_code_hash, enrolment_expires_at=device.enrolment_expires_at
+    ):
+        raise Conflict("The device is revoked.", code="device_already_revoked")
     return code
 
 
 async def revoke(*, device: Device) -> None:
     await AccessToken.filter(account=device.account, revoked_at=None).update(revoked_at=now())
     device.revoked_at, device.enrolment_code_hash = now(), None
-    await device.save()
+    await device.save(update_fields=["revoked_at", "enrolment_code_hash"])  # not what an enrolment wrote meanwhile
     device.account.is_active = False
     await device.account.save(update_fields=["is_active"])
 

@@ -30,6 +30,7 @@ from api.registration.change_schemas import DOCUMENTED, PAYLOADS, RETURNABLE, TE
 from api.registration.models import Application, ApplicationKind, Qualification, SubjectType, Technician
 from api.registration.schemas import STORED, IdentityFields, ReturnIn, stored_payload
 from api.settings import Settings
+from api.sql import is_pg
 from api.timeutil import today_jst
 
 BLANK_STDDEV = 2.0  # a certificate photo whose pixels hardly vary (all white, all black) shows nothing to review
@@ -363,7 +364,9 @@ async def _apply_data(tech: Technician, app: Application) -> tuple[dict, dict]:
     for key in changes:
         value = getattr(merged, key)
         setattr(tech, key, value.model_dump() if hasattr(value, "model_dump") else value)
-    await tech.save()
+    # Only the changed fields: the row was read without a lock, and a whole-row save would write back what a
+    # concurrent transaction committed meanwhile (a departure's employer, a withdrawn face consent).
+    await tech.save(update_fields=[*changes, "updated_at"])
     return before, after
 
 
@@ -371,12 +374,24 @@ async def _apply_prior(tech: Technician, app: Application) -> tuple[dict, dict]:
     from api.registration.models import PriorExperience
 
     p = app.payload or {}
+    # The overlap is checked again here, on the technician's row locked (the check at submission saw only approved
+    # certificates): two applications for overlapping periods, both open, were both approved and their days counted
+    # twice. The second approval now waits for the first and is refused; the refusal rolls back its claim.
+    qs = Technician.filter(id=tech.id)
+    await (qs.select_for_update() if is_pg() else qs).first()
+    period_from, period_to = date.fromisoformat(p["period_from"]), date.fromisoformat(p["period_to"])
+    if await PriorExperience.filter(
+        technician=tech, trade=p["trade"], period_from__lte=period_to, period_to__gte=period_from
+    ).exists():
+        raise Conflict(
+            "An approved 経歴証明書 already covers part of this period in this trade.", code="prior_period_overlaps"
+        )
     await PriorExperience.create(
         technician=tech,
         trade=p["trade"],
         days=p["days"],
-        period_from=date.fromisoformat(p["period_from"]),
-        period_to=date.fromisoformat(p["period_to"]),
+        period_from=period_from,
+        period_to=period_to,
         certifier=p["certifier"],
         document_id=app.document_id,  # type: ignore[attr-defined]
         application_id=app.id,
@@ -405,7 +420,7 @@ async def _apply_business(business: Business, app: Application) -> tuple[dict, d
     before, after = audit.diff({k: getattr(business, k) for k in changes}, changes)
     for key, value in changes.items():
         setattr(business, key, value)
-    await business.save()
+    await business.save(update_fields=[*changes, "updated_at"])  # only these: see _apply_data
     return before, after
 
 

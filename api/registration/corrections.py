@@ -78,7 +78,9 @@ async def correct_business(*, actor: Account, business: Business, data: Business
     before, after = audit.diff({k: getattr(business, k) for k in changes}, changes)
     for key, value in changes.items():
         setattr(business, key, value)
-    await business.save()
+    # Only the corrected fields: a whole-row save would write back what a concurrent transaction committed since
+    # the row was read (its review's decision).
+    await business.save(update_fields=[*changes, "updated_at"])
     await audit.record(
         actor=actor,
         action="business.correct",

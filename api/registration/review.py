@@ -444,7 +444,9 @@ async def correct(*, actor: Account, tech: Technician, data: CorrectionIn) -> Te
     for key in changes:
         value = getattr(merged, key)
         setattr(tech, key, value.model_dump() if hasattr(value, "model_dump") else value)
-    await tech.save()
+    # Only the corrected fields: a whole-row save would write back what a concurrent transaction committed since
+    # the row was read (a departure's employer, a withdrawn face consent).
+    await tech.save(update_fields=[*changes, "updated_at"])
     await audit.record(
         actor=actor,
         action="technician.correct",

@@ -32,6 +32,7 @@ from api.registration.schemas import (
     TechnicianSummaryOut,
 )
 from api.settings import Settings
+from api.sql import is_pg
 from api.timeutil import today_jst
 
 EDITABLE = {ReviewStatus.draft, ReviewStatus.returned}
@@ -167,8 +168,19 @@ def ensure_can_edit(actor: Account, tech: Technician) -> None:
         )
 
 
-async def update(*, actor: Account, tech: Technician, patch: TechnicianPatch) -> Technician:
+async def lock_editable(actor: Account, tech: Technician) -> None:
+    """ensure_can_edit on the row locked and read again: an application (api/registration/review.py submit, which
+    locks this row and makes it submitted) committed meanwhile is seen, or waits for this edit. Without it an edit
+    that read the registration as a draft changed it under review."""
     ensure_can_edit(actor, tech)
+    if is_pg():
+        await Technician.filter(id=tech.id).select_for_update().first()
+        await tech.refresh_from_db()
+        ensure_can_edit(actor, tech)
+
+
+async def update(*, actor: Account, tech: Technician, patch: TechnicianPatch) -> Technician:
+    await lock_editable(actor, tech)
     changes = patch.model_dump(exclude_unset=True, mode="python")
     merged = IdentityFields.model_validate({**_current_identity(tech), **changes})  # re-check cross-field rules
     for key in changes:
@@ -179,7 +191,9 @@ async def update(*, actor: Account, tech: Technician, patch: TechnicianPatch) ->
             if not hasattr(getattr(merged, key), "model_dump")
             else getattr(merged, key).model_dump(),
         )
-    await tech.save()
+    # Only the edited fields: a whole-row save would write back what a concurrent transaction committed since the row
+    # was read (a departure's employer, a withdrawn face consent).
+    await tech.save(update_fields=[*changes, "updated_at"])
     return tech
 
 
@@ -209,6 +223,8 @@ async def store_image(
     )
     if check is not None:
         await check(img.data, "file")
+    if editable_check:
+        await lock_editable(actor, tech)  # again, locked: the image may have taken a while
     return await StoredImage.create(
         kind=kind,
         technician=tech,

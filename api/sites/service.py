@@ -254,8 +254,22 @@ async def update_roster(*, actor: Account, site: Site, entry_id: int, data: Rost
     changes = data.model_dump(exclude_unset=True)
     if "trade" in changes and changes["trade"] not in trades():
         raise Unprocessable.field("trade", "unknown trade code", code="unknown_trade")
+    if changes.get("active") and not entry.active:
+        # Back on the roster only while still employed here, as an addition: the technician's row locked first, so a
+        # departure committing meanwhile is seen (see add_roster).
+        qs = Technician.filter(id=entry.technician_id)  # type: ignore[attr-defined]
+        tech = await (qs.select_for_update() if is_pg() else qs).first()
+        if tech is None or tech.employer_id != entry.employer_id:  # type: ignore[attr-defined]
+            raise Unprocessable.field(
+                "active",
+                "the technician is no longer a registered technician of your business",
+                code="not_own_technician",
+            )
     entry.update_from_dict(changes)
-    await entry.save()
+    if changes:
+        # Only the changed fields: the entry was read without a lock, and a whole-row save would write back what a
+        # concurrent departure committed meanwhile (the entry ended).
+        await entry.save(update_fields=list(changes))
     return entry
 
 

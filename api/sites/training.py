@@ -189,7 +189,11 @@ async def enrol(*, actor: Account, site: Site, data: TraineeIn) -> RosterEntry:
         raise Forbidden("Only the training site's staff or the operator enrol trainees.", code="not_site_staff")
     if not is_training(site):
         raise Conflict("This is not a training site.", code="not_training_site")
-    tech = await Technician.get_or_none(technician_id=check_ccus_id(data.technician_id, field="technician_id"))
+    # The technician's row locked before their employer is read, as for any roster entry (api/sites/service.py
+    # add_roster): a departure committed meanwhile is seen, or waits for this entry and ends it. Without it a trainee
+    # enrolled during a departure stayed enrolled under the firm they had left.
+    qs = Technician.filter(technician_id=check_ccus_id(data.technician_id, field="technician_id"))
+    tech = await (qs.select_for_update() if sql.is_pg() else qs).first()
     if tech is None:
         raise Unprocessable.field("technician_id", "no registered technician with this ID", code="unknown_technician")
     if tech.employer_id is None:  # type: ignore[attr-defined]

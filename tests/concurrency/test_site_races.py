@@ -333,3 +333,139 @@ async def test_a_technician_put_on_a_roster_while_leaving_stays_off_it(live, htt
         assert (
             await live.fetchval("SELECT count(*) FROM roster_entry WHERE technician_id = $1 AND active", tech_pk) == 0
         )
+
+
+async def test_a_roster_entry_changed_while_its_technician_leaves_stays_ended(live, http, orm):
+    """One of the employer's admins changes a technician's roster entry (their position) while another records that
+    the technician has left (which ends every roster entry of theirs at the business). The departure is held open here
+    after its writes and the change arrives meanwhile: the entry stays ended. Before, the change saved the whole entry
+    as it had read it, active, and the technician was back on the roster of a firm they had left. Reactivating the
+    entry afterwards is refused as adding it would be."""
+    from tortoise.transactions import in_transaction
+
+    from api.businesses.models import Business
+    from api.registration.service import leave_employer
+
+    w = World(http, live)
+    await w.setup()
+    prime_pk = w.prime["business"]["id"]
+    for n in range(4):
+        site = await w.site()
+        [tech_pk] = await technicians(1, prime_pk)
+        code = await live.fetchval("SELECT technician_id FROM technician WHERE id = $1", tech_pk)
+        r = await http.post(
+            f"/api/v1/sites/{site['id']}/roster",
+            headers=w.h,
+            json={"technician_id": code, "trade": "05-01", "position": "worker"},
+        )
+        assert r.status_code == 201, r.text
+        entry = await live.fetchval("SELECT id FROM roster_entry WHERE technician_id = $1", tech_pk)
+        left = asyncio.Event()
+
+        async def leave(tech_pk=tech_pk, left=left):
+            async with in_transaction("default"):
+                await leave_employer(business=await Business.get(id=prime_pk), pk=tech_pk)
+                left.set()
+                await asyncio.sleep(0.4)  # the change arrives meanwhile
+
+        async def change(site=site, entry=entry, left=left):
+            await left.wait()
+            return await http.patch(
+                f"/api/v1/sites/{site['id']}/roster/{entry}", headers=w.h, json={"position": "foreman"}
+            )
+
+        done, r = await race(leave, change)
+        assert done is None, done
+        assert r.status_code == 200, (n, r.text)
+        assert await live.fetchval("SELECT active FROM roster_entry WHERE id = $1", entry) is False, n
+        r = await http.patch(f"/api/v1/sites/{site['id']}/roster/{entry}", headers=w.h, json={"active": True})
+        assert (r.status_code, r.json()["error"]) == (422, "not_own_technician"), r.text
+        assert await live.fetchval("SELECT active FROM roster_entry WHERE id = $1", entry) is False, n
+
+
+async def test_a_device_rotated_while_it_is_revoked_stays_revoked(live, http, orm):
+    """A site manager rotates a reader's secret while another revokes the reader for good. The revocation is held
+    open here after its writes and the rotation arrives meanwhile: it is refused, and the reader stays revoked. Before,
+    the rotation saved the whole device row as it had read it, not revoked, with a fresh enrolment code: the revoked
+    reader showed as not revoked and was handed a code to enrol again."""
+    from tortoise.transactions import in_transaction
+
+    from api.devices.models import Device
+    from api.devices.service import revoke
+
+    w = World(http, live)
+    await w.setup()
+    site = await w.site()
+    for n in range(4):
+        r = await http.post(
+            f"/api/v1/sites/{site['id']}/devices", headers=w.h, json={"kind": "reader", "name": f"ゲート{n}"}
+        )
+        assert r.status_code == 201, r.text
+        did = r.json()["device"]["id"]
+        revoked = asyncio.Event()
+
+        async def revoking(did=did, revoked=revoked):
+            async with in_transaction("default"):
+                await revoke(device=await Device.get(id=did).select_related("account"))
+                revoked.set()
+                await asyncio.sleep(0.4)  # the rotation arrives meanwhile
+
+        async def rotate(did=did, revoked=revoked):
+            await revoked.wait()
+            return await http.post(f"/api/v1/sites/{site['id']}/devices/{did}/rotate", headers=w.h)
+
+        done, r = await race(revoking, rotate)
+        assert done is None, done
+        assert (r.status_code, r.json().get("error")) == (409, "device_already_revoked"), (n, r.text)
+        row = (await live.fetch("SELECT revoked_at, enrolment_code_hash FROM device WHERE id = $1", did))[0]
+        assert row["revoked_at"] is not None and row["enrolment_code_hash"] is None, (n, dict(row))
+
+
+async def test_a_trainee_enrolled_while_leaving_is_not_enrolled_under_the_former_employer(live, http, orm):
+    """A training site's staff enrol a trainee (the entry keeps the trainee's employer, under whom the days count)
+    while the employer records that the trainee has left (which ends the business's roster entries of theirs). The
+    departure is held open here after its writes and the enrolment arrives meanwhile: it is refused, the trainee has
+    no employer. Before, it read the employer still committed and wrote an entry beside the departure, which did not
+    see it: the trainee's days counted under a firm they had left."""
+    from tortoise.transactions import in_transaction
+
+    from api.businesses.models import Business
+    from api.registration.service import leave_employer
+
+    w = World(http, live)
+    await w.setup()
+    prime_pk = w.prime["business"]["id"]
+    site = await w.site()
+    basis = {
+        "basis": "industry_group",
+        "basis_detail": "建設企業の事業協同組合",
+        "source_url": "https://www.s-housing.jp/archives/398917",
+        "source_date": "2025-10-01",
+    }
+    r = await http.post(f"/api/v1/sites/{site['id']}/training", headers=auth(w.op), json=basis)
+    assert r.status_code == 200, r.text
+    for n in range(4):
+        [tech_pk] = await technicians(1, prime_pk)
+        code = await live.fetchval("SELECT technician_id FROM technician WHERE id = $1", tech_pk)
+        left = asyncio.Event()
+
+        async def leave(tech_pk=tech_pk, left=left):
+            async with in_transaction("default"):
+                await leave_employer(business=await Business.get(id=prime_pk), pk=tech_pk)
+                left.set()
+                await asyncio.sleep(0.4)  # the enrolment arrives meanwhile
+
+        async def enrol(code=code, left=left):
+            await left.wait()
+            return await http.post(
+                f"/api/v1/sites/{site['id']}/trainees",
+                headers=auth(w.op),
+                json={"technician_id": code, "trade": "05-01"},
+            )
+
+        done, r = await race(leave, enrol)
+        assert done is None, done
+        assert r.status_code == 422 and r.json()["error"] == "trainee_without_employer", (n, r.status_code, r.text)
+        assert (
+            await live.fetchval("SELECT count(*) FROM roster_entry WHERE technician_id = $1 AND active", tech_pk) == 0
+        )
