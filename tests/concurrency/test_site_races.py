@@ -293,16 +293,26 @@ async def test_a_site_is_marked_as_training_once_and_a_trainee_enrolled_once(liv
         assert await live.fetchval("SELECT count(*) FROM roster_entry WHERE site_id = $1", site["id"]) == 1
 
 
+async def _held_departure(prime_pk: int, tech_pk: int, left: asyncio.Event) -> None:
+    """The technician leaves the prime (api/registration/service.py leave_employer, which ends their roster entries):
+    held open here after its writes, `left` set, while the other side arrives at the live server."""
+    from tortoise.transactions import in_transaction
+
+    from api.businesses.models import Business
+    from api.registration.service import leave_employer
+
+    async with in_transaction("default"):
+        await leave_employer(business=await Business.get(id=prime_pk), pk=tech_pk)
+        left.set()
+        await asyncio.sleep(0.4)
+
+
 async def test_a_technician_put_on_a_roster_while_leaving_stays_off_it(live, http, orm):
     """One of the employer's admins puts a technician on a site's roster while another records that the technician
     has left (which takes them off every roster of the business). The departure is held open here after its writes,
     and the roster entry arrives meanwhile: it is refused once the departure commits. Before, it was checked against
     the employer still committed, written beside the departure, and the technician stayed on the roster (施工体制台帳の
     名簿) of a firm they had left."""
-    from tortoise.transactions import in_transaction
-
-    from api.businesses.models import Business
-    from api.registration.service import leave_employer
 
     w = World(http, live)
     await w.setup()
@@ -313,12 +323,6 @@ async def test_a_technician_put_on_a_roster_while_leaving_stays_off_it(live, htt
         code = await live.fetchval("SELECT technician_id FROM technician WHERE id = $1", tech_pk)
         left = asyncio.Event()
 
-        async def leave(tech_pk=tech_pk, left=left):
-            async with in_transaction("default"):
-                await leave_employer(business=await Business.get(id=prime_pk), pk=tech_pk)
-                left.set()
-                await asyncio.sleep(0.4)  # the roster entry arrives meanwhile
-
         async def add(site=site, code=code, left=left):
             await left.wait()
             return await http.post(
@@ -327,7 +331,7 @@ async def test_a_technician_put_on_a_roster_while_leaving_stays_off_it(live, htt
                 json={"technician_id": code, "trade": "05-01", "position": "worker"},
             )
 
-        done, r = await race(leave, add)
+        done, r = await race(partial(_held_departure, prime_pk, tech_pk, left), add)
         assert done is None, done
         assert r.status_code == 422 and r.json()["error"] == "not_own_technician", (n, r.status_code, r.text)
         assert (
@@ -341,10 +345,6 @@ async def test_a_roster_entry_changed_while_its_technician_leaves_stays_ended(li
     after its writes and the change arrives meanwhile: the entry stays ended. Before, the change saved the whole entry
     as it had read it, active, and the technician was back on the roster of a firm they had left. Reactivating the
     entry afterwards is refused as adding it would be."""
-    from tortoise.transactions import in_transaction
-
-    from api.businesses.models import Business
-    from api.registration.service import leave_employer
 
     w = World(http, live)
     await w.setup()
@@ -362,19 +362,13 @@ async def test_a_roster_entry_changed_while_its_technician_leaves_stays_ended(li
         entry = await live.fetchval("SELECT id FROM roster_entry WHERE technician_id = $1", tech_pk)
         left = asyncio.Event()
 
-        async def leave(tech_pk=tech_pk, left=left):
-            async with in_transaction("default"):
-                await leave_employer(business=await Business.get(id=prime_pk), pk=tech_pk)
-                left.set()
-                await asyncio.sleep(0.4)  # the change arrives meanwhile
-
         async def change(site=site, entry=entry, left=left):
             await left.wait()
             return await http.patch(
                 f"/api/v1/sites/{site['id']}/roster/{entry}", headers=w.h, json={"position": "foreman"}
             )
 
-        done, r = await race(leave, change)
+        done, r = await race(partial(_held_departure, prime_pk, tech_pk, left), change)
         assert done is None, done
         assert r.status_code == 200, (n, r.text)
         assert await live.fetchval("SELECT active FROM roster_entry WHERE id = $1", entry) is False, n
@@ -427,10 +421,6 @@ async def test_a_trainee_enrolled_while_leaving_is_not_enrolled_under_the_former
     departure is held open here after its writes and the enrolment arrives meanwhile: it is refused, the trainee has
     no employer. Before, it read the employer still committed and wrote an entry beside the departure, which did not
     see it: the trainee's days counted under a firm they had left."""
-    from tortoise.transactions import in_transaction
-
-    from api.businesses.models import Business
-    from api.registration.service import leave_employer
 
     w = World(http, live)
     await w.setup()
@@ -449,12 +439,6 @@ async def test_a_trainee_enrolled_while_leaving_is_not_enrolled_under_the_former
         code = await live.fetchval("SELECT technician_id FROM technician WHERE id = $1", tech_pk)
         left = asyncio.Event()
 
-        async def leave(tech_pk=tech_pk, left=left):
-            async with in_transaction("default"):
-                await leave_employer(business=await Business.get(id=prime_pk), pk=tech_pk)
-                left.set()
-                await asyncio.sleep(0.4)  # the enrolment arrives meanwhile
-
         async def enrol(code=code, left=left):
             await left.wait()
             return await http.post(
@@ -463,7 +447,7 @@ async def test_a_trainee_enrolled_while_leaving_is_not_enrolled_under_the_former
                 json={"technician_id": code, "trade": "05-01"},
             )
 
-        done, r = await race(leave, enrol)
+        done, r = await race(partial(_held_departure, prime_pk, tech_pk, left), enrol)
         assert done is None, done
         assert r.status_code == 422 and r.json()["error"] == "trainee_without_employer", (n, r.status_code, r.text)
         assert (
