@@ -13,13 +13,14 @@ from api.settings import Settings
 
 
 def _port(text: str) -> int:
-    """A TCP port, 1–65535 (uvicorn took 99999 and announced http://127.0.0.1:99999 as if it were one)."""
+    """A TCP port, 0–65535 (0: any free one, as the tests use; uvicorn took 99999 and announced
+    http://127.0.0.1:99999 as if it were one)."""
     try:
         port = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {port}")
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {port}")
     return port
 
 

@@ -72,4 +72,4 @@ def test_cli_errors_are_clear(tmp_path):
     assert r.stderr.startswith("openccus: cannot write ") and "No such file or directory" in r.stderr, r.stderr
 
     r = run(["serve", "--port", "99999"], tmp_path)
-    assert r.returncode == 2 and "a port is 1 to 65535, not 99999" in r.stderr, r.stderr
+    assert r.returncode == 2 and "a port is 0 to 65535, not 99999" in r.stderr, r.stderr
